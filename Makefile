@@ -1,0 +1,30 @@
+# Two commands set everything up: `make run` (demo on SQLite) and `make test` (whole suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench clean
+
+$(STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/flask --app wsgi db upgrade
+	$(BIN)/flask --app wsgi demo-data --if-empty
+	$(BIN)/flask --app wsgi scheduler & SCHED=$$!; \
+	trap "kill $$SCHED" EXIT INT TERM; \
+	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -n 2 -q
+
+bench: $(STAMP)
+	$(BIN)/python -m pytest tests/benchmarks -q -s -p no:xdist
+
+clean:
+	rm -rf $(VENV) instance/*.db

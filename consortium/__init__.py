@@ -1,0 +1,1 @@
+"""The application: app factory, config, db, auth, tenancy, audit, web shell, CLI, scheduler."""

@@ -1,0 +1,1 @@
+"""What varies by country or integration."""

@@ -1,0 +1,1 @@
+"""Jurisdiction rule packs."""

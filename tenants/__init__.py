@@ -1,0 +1,1 @@
+"""What each member co-op keeps privately."""
