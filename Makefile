@@ -24,7 +24,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q
 
 bench: $(STAMP)
-	$(BIN)/python -m pytest tests/benchmarks -q -s -p no:xdist
+	$(BIN)/python -m pytest tests/benchmarks -q -s -p no:xdist -o addopts=''
 
 clean:
 	rm -rf $(VENV) instance/*.db

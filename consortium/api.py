@@ -1,0 +1,152 @@
+"""API conventions: flask-smorest `Api`, RFC 7807 problems, SQL pagination, `Idempotency-Key`."""
+
+import hashlib
+import json
+
+import flask_smorest
+import marshmallow as ma
+from flask import Response, current_app, g, render_template, request
+from flask_login import current_user
+from flask_smorest import Page
+from sqlalchemy import func, select
+from werkzeug.exceptions import HTTPException
+
+from consortium.auth import is_api_request
+from consortium.errors import ServiceError
+from consortium.extensions import db
+from consortium.models import IdempotencyRecord
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def problem(status: int, title: str, detail: str | None = None, errors: dict | None = None,
+            headers: dict | None = None) -> Response:
+    """An RFC 7807 problem response; `errors` maps each field (or row) to its messages."""
+    body = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = errors
+    response = Response(json.dumps(body, default=str), status=status, mimetype=PROBLEM_JSON)
+    response.headers.update(headers or {})
+    return response
+
+
+def _flatten_locations(messages: dict) -> dict:
+    """webargs nests errors by location ({"json": {...}}); callers want them by field."""
+    flat = {}
+    for location, errors in messages.items():
+        if isinstance(errors, dict):
+            flat.update(errors)
+        else:
+            flat[location] = errors
+    return flat
+
+
+def _summary(errors: dict) -> str:
+    parts = []
+    for field, messages in errors.items():
+        text = "; ".join(m if isinstance(m, str) else json.dumps(m) for m in (messages if isinstance(messages, list)
+                                                                          else [messages]))
+        parts.append(f"{field}: {text}")
+    return " | ".join(parts)
+
+
+class Api(flask_smorest.Api):
+    """flask-smorest's Api answering errors as RFC 7807 problems (and as pages off the API)."""
+
+    def handle_http_exception(self, error: HTTPException):
+        if not is_api_request():
+            return render_template("error.html", error=error), error.code
+        data = getattr(error, "data", {}) or {}
+        errors = _flatten_locations(data.get("messages", {})) if "messages" in data else data.get("errors")
+        detail = data.get("message") or (error.description if error.description != type(error).description
+                                         else None)
+        if errors and not detail:
+            detail = _summary(errors)
+        return problem(error.code or 500, error.name, detail, errors, data.get("headers"))
+
+
+def handle_service_error(error: ServiceError):
+    """Turn a refused business rule into a problem (API) or an error page (web)."""
+    if is_api_request():
+        return problem(error.status, _TITLES.get(error.status, "Unprocessable Content"), error.message,
+                       error.errors or None)
+    return render_template("error.html", error=error, message=error.message), error.status
+
+
+def handle_validation_error(error: ma.ValidationError):
+    """A marshmallow error raised by a service: 422 naming each field."""
+    errors = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+    return handle_service_error(ServiceError(_summary(errors), errors))
+
+
+_TITLES = {404: "Not Found", 409: "Conflict", 403: "Forbidden", 422: "Unprocessable Content"}
+
+
+class SQLPage(Page):
+    """Pages a SQLAlchemy SELECT with LIMIT/OFFSET and a COUNT (tenant filter applies to both)."""
+
+    @property
+    def items(self):
+        query = self.collection.limit(self.page_params.page_size).offset(self.page_params.first_item)
+        return db.session.scalars(query).all()
+
+    @property
+    def item_count(self):
+        return db.session.scalar(select(func.count()).select_from(self.collection.order_by(None).subquery()))
+
+
+# --- Idempotency-Key -------------------------------------------------------------------------
+
+
+def _request_fingerprint() -> str:
+    digest = hashlib.sha256()
+    digest.update(request.method.encode() + b" " + request.path.encode() + b"\n")
+    digest.update(request.get_data(cache=True))
+    return digest.hexdigest()
+
+
+def _idempotency_key() -> str | None:
+    if request.method != "POST" or not is_api_request() or not current_user.is_authenticated:
+        return None
+    key = request.headers.get("Idempotency-Key", "").strip()
+    return key[:200] or None
+
+
+def replay_idempotent_response():
+    """before_request: answer a retried POST with the response stored for its key."""
+    key = _idempotency_key()
+    if key is None:
+        return None
+    record = db.session.scalar(
+        select(IdempotencyRecord).where(IdempotencyRecord.user_id == current_user.id, IdempotencyRecord.key == key)
+    )
+    if record is None:
+        g.idempotency_key = key
+        return None
+    if record.request_hash != _request_fingerprint():
+        return problem(422, "Unprocessable Content",
+                       "Idempotency-Key was already used for a different request.",
+                       {"Idempotency-Key": ["already used for a different request"]})
+    response = Response(record.response_body, status=record.status_code, content_type=record.content_type)
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def remember_idempotent_response(response: Response) -> None:
+    """Store a successful POST's response under its key, in the request's own transaction."""
+    key = g.pop("idempotency_key", None)
+    if key is None or not 200 <= response.status_code < 300 or response.direct_passthrough:
+        return
+    db.session.add(
+        IdempotencyRecord(
+            user_id=current_user.id,
+            key=key,
+            request_hash=_request_fingerprint(),
+            status_code=response.status_code,
+            response_body=response.get_data(as_text=True),
+            content_type=response.content_type or "application/json",
+        )
+    )
+    current_app.logger.debug("stored idempotent response for key %s", key)

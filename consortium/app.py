@@ -1,0 +1,140 @@
+"""The app factory: `create_app(config)` built from small `register_*` steps."""
+
+import importlib
+from pathlib import Path
+
+import marshmallow as ma
+from flask import Flask, abort, g
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from consortium import audit, tenancy
+from consortium.api import (
+    Api,
+    handle_service_error,
+    handle_validation_error,
+    problem,
+    remember_idempotent_response,
+    replay_idempotent_response,
+)
+from consortium.auth import require_login
+from consortium.config import INSTANCE_DIR, Config
+from consortium.errors import ServiceError
+from consortium.extensions import csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Every feature package exposes `register(app, api)`; this list is the only place they are named.
+FEATURES = [
+    "consortium.directory",
+    "tenants.members",
+]
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application; tests pass `config` overrides."""
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app.config.from_object(Config)
+    app.config.update(config or {})
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    api = register_extensions(app)
+    register_request_scope(app)
+    register_error_handlers(app)
+    register_shell(app)
+    register_features(app, api)
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> Api:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "shell.login"
+    csrf.init_app(app)
+    limiter.init_app(app)
+    api = Api(app)
+    app.extensions["consortium_api"] = api
+    return api
+
+
+def register_shell(app: Flask) -> None:
+    from consortium import views
+
+    app.register_blueprint(views.blp)
+
+
+def register_features(app: Flask, api: Api) -> None:
+    for name in FEATURES:
+        importlib.import_module(name).register(app, api)
+    for blueprint in app.blueprints.values():
+        if (blueprint.url_prefix or "").startswith("/api/"):
+            csrf.exempt(blueprint)  # the API takes bearer tokens only, never the session cookie
+
+
+def register_cli(app: Flask) -> None:
+    from consortium import cli
+
+    cli.register(app)
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(ServiceError, handle_service_error)
+    app.register_error_handler(ma.ValidationError, handle_validation_error)
+
+
+def register_request_scope(app: Flask) -> None:
+    """Each request: who acts, which tenant the URL names (checked against their roles), one transaction."""
+
+    @app.url_value_preprocessor
+    def take_tenant_slug(endpoint, values):
+        if values and "slug" in values:
+            g.tenant_slug = values.pop("slug")
+
+    @app.url_defaults
+    def add_tenant_slug(endpoint, values):
+        if "slug" not in values and g.get("tenant") is not None and app.url_map.is_endpoint_expecting(
+            endpoint, "slug"
+        ):
+            values["slug"] = g.tenant.slug
+
+    @app.before_request
+    def load_scope():
+        from consortium.models import Tenant
+
+        if current_user.is_authenticated:
+            db.session.info[audit.ACTOR_KEY] = current_user.id
+        slug = g.get("tenant_slug")
+        if slug is None:
+            return None
+        refused = require_login()
+        if refused is not None:
+            return refused
+        tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+        if tenant is None or tenant.id not in current_user.tenant_ids:
+            # Another co-op's slug looks exactly like one that does not exist.
+            abort(404)
+        g.tenant = tenant
+        tenancy.set_tenant(db.session, tenant.id)
+        return None
+
+    app.before_request(replay_idempotent_response)
+
+    @app.after_request
+    def finish_transaction(response):
+        if response.status_code >= 400:
+            db.session.rollback()
+            return response
+        remember_idempotent_response(response)
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            return problem(409, "Conflict", "The request conflicts with a concurrent change; retry it.")
+        return response
+
+
+def current_tenant():
+    """The co-op the current request is about (set from the URL after the role check)."""
+    return g.tenant

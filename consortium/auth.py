@@ -1,0 +1,152 @@
+"""Authentication (password sessions for pages, bearer tokens for the API) and role checks."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+from functools import wraps
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import abort, current_app, g, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from consortium.db import as_utc, utcnow
+from consortium.extensions import db, login_manager
+from consortium.models import ApiToken, User
+from consortium.tenancy import set_consortium_scope
+
+# Argon2id: memory-hard, the OWASP-recommended password KDF.
+password_hasher = PasswordHasher()
+_DUMMY_HASH = password_hasher.hash("timing-equaliser")
+
+
+def hash_password(password: str) -> str:
+    """Argon2id hash of a password."""
+    return password_hasher.hash(password)
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    """True if `password` is the user's; spends the same time whether or not the user exists."""
+    usable = user is not None and user.password_hash is not None and user.is_active
+    try:
+        return password_hasher.verify(user.password_hash if usable else _DUMMY_HASH, password) and usable
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def sha256(token: str) -> str:
+    """Hex SHA-256 of a secret, the only form in which tokens are stored."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def authenticate(session, email: str, password: str) -> User | None:
+    """The active user with this email and password, or None."""
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    return user if verify_password(user, password) else None
+
+
+def issue_api_token(session, user: User) -> tuple[str, ApiToken]:
+    """Create a bearer token for `user`; returns the secret (shown once) and its record."""
+    secret = secrets.token_urlsafe(32)
+    token = ApiToken(
+        user=user,
+        token_hash=sha256(secret),
+        expires_at=utcnow() + timedelta(days=current_app.config["API_TOKEN_DAYS"]),
+    )
+    session.add(token)
+    session.flush()
+    return secret, token
+
+
+def _bearer_secret() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, secret = header.partition(" ")
+    return secret.strip() if scheme.lower() == "bearer" and secret.strip() else None
+
+
+def current_api_token() -> ApiToken | None:
+    """The live token the current API request carries, or None."""
+    secret = _bearer_secret()
+    if secret is None:
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == sha256(secret)))
+    if token is None or token.revoked_at is not None or as_utc(token.expires_at) <= utcnow():
+        return None
+    return token
+
+
+def is_api_request() -> bool:
+    """True for requests to the JSON API."""
+    return request.path.startswith("/api/")
+
+
+@login_manager.user_loader
+def _load_session_user(user_id: str):
+    # The API authenticates by bearer token only: a browser cookie must never authorise an
+    # API call, since the API is exempt from CSRF protection.
+    if is_api_request():
+        return None
+    user = db.session.get(User, int(user_id))
+    return user if user and user.is_active else None
+
+
+@login_manager.request_loader
+def _load_token_user(req):
+    if not is_api_request():
+        return None
+    token = current_api_token()
+    if token is None or not token.user.is_active:
+        return None
+    g.api_token = token
+    return token.user
+
+
+@login_manager.unauthorized_handler
+def _unauthorized():
+    if is_api_request():
+        abort(401, "Send a valid bearer token: POST /api/v1/auth/token with email and password.")
+    return redirect(url_for("shell.login", next=request.full_path.rstrip("?")))
+
+
+def require_login():
+    """Stop the request unless someone is logged in."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return None
+
+
+def consortium_role_required(*roles: str):
+    """Only users holding one of `roles` at consortium level; the view runs in the consortium scope."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not current_user.has_consortium_role(*roles):
+                abort(403, "This needs one of the consortium roles: " + ", ".join(roles) + ".")
+            set_consortium_scope(db.session, True)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def tenant_role_required(*roles: str):
+    """Only users holding one of `roles` in the co-op named by the URL (already checked to be theirs)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            tenant = g.get("tenant")
+            if tenant is None or not current_user.is_authenticated:
+                abort(404)
+            if not current_user.tenant_roles(tenant.id) & set(roles):
+                abort(403, "This needs one of the co-op roles: " + ", ".join(roles) + ".")
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

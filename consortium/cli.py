@@ -1,0 +1,57 @@
+"""Command-line tools: `flask --app wsgi demo-data`, `create-user`."""
+
+import click
+from flask import Flask
+from sqlalchemy import func, select
+
+from consortium.directory import service as directory
+from consortium.extensions import db
+from consortium.models import ALL_ROLES, Tenant, User
+
+
+def register(app: Flask) -> None:
+    """Attach the commands to the app's CLI."""
+    app.cli.add_command(demo_data_command)
+    app.cli.add_command(create_user_command)
+
+
+@click.command("demo-data")
+@click.option("--force", is_flag=True, help="Add the demo even though the database already holds data.")
+@click.option("--if-empty", is_flag=True, help="Do nothing (successfully) when the database already holds data.")
+def demo_data_command(force: bool, if_empty: bool) -> None:
+    """Fill an empty database with a demo consortium (co-ops, members, users)."""
+    from consortium.demo import load_demo
+
+    holds_data = db.session.scalar(select(func.count(Tenant.id))) or db.session.scalar(select(func.count(User.id)))
+    if holds_data and not force:
+        if if_empty:
+            click.echo("The database already holds data; demo data not loaded.")
+            return
+        raise click.ClickException("The database already holds data. Refusing to add demo data; use --force.")
+    summary = load_demo(db.session)
+    db.session.commit()
+    click.echo(summary)
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--name", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--role", "roles", multiple=True, type=click.Choice(ALL_ROLES),
+              help="A consortium role, or ROLE with --tenant for a co-op role. Repeatable.")
+@click.option("--tenant", "tenant_slug", default=None, help="Co-op slug for co-op roles.")
+def create_user_command(email, name, password, roles, tenant_slug) -> None:
+    """Create a user who can log in at once."""
+    from consortium.errors import ServiceError
+    from consortium.tenancy import set_consortium_scope
+
+    set_consortium_scope(db.session, True)
+    role_rows = [{"role": role, "tenant": tenant_slug if role not in ("consortium_admin", "consortium_staff")
+                  else None} for role in roles]
+    try:
+        user, _ = directory.create_user(db.session, {"email": email, "name": name, "password": password,
+                                                     "roles": role_rows})
+    except ServiceError as error:
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    click.echo(f"Created {user.email} with roles: {', '.join(roles) or 'none'}")

@@ -1,0 +1,73 @@
+"""Declarative base and the tenant-owned mixin every co-op's private table uses.
+
+A tenant-owned table has `tenant_id` NOT NULL and the primary key `(tenant_id, id)`;
+foreign keys between tenant-owned tables are composite, so the database itself refuses
+a row pointing at another co-op's row.
+"""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Identity, Integer, MetaData, event, func, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# BIGINT on PostgreSQL, INTEGER on SQLite (where only INTEGER is an alias of the rowid).
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """Base of every model; constraint names are stable so migrations can refer to them."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    # Models that must not produce audit rows (the audit log itself, secrets) set this False.
+    __audited__ = True
+
+
+class TenantOwned:
+    """Mixin for a table private to one member co-op: `(tenant_id, id)` primary key."""
+
+    @declared_attr
+    def tenant_id(cls) -> Mapped[int]:
+        return mapped_column(Integer, ForeignKey("tenants.id", ondelete="RESTRICT"), primary_key=True, sort_order=-2)
+
+    id: Mapped[int] = mapped_column(BigId, Identity(), primary_key=True, sort_order=-1)
+
+
+@event.listens_for(TenantOwned, "before_insert", propagate=True)
+def _assign_id_on_sqlite(mapper, connection, target):
+    """Give new rows an id on SQLite, which cannot autoincrement one column of a composite key.
+
+    PostgreSQL uses the IDENTITY column instead. The last id handed out is remembered on the
+    connection so that several rows inserted in one flush each get their own.
+    """
+    if target.id is not None or connection.dialect.name != "sqlite":
+        return
+    table = mapper.local_table
+    allocated = connection.info.setdefault("allocated_ids", {})
+    highest = connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
+    target.id = max(highest, allocated.get(table.name, 0)) + 1
+    allocated[table.name] = target.id
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """A stored timestamp as aware UTC (SQLite hands timestamps back without a zone)."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+def sql_list(values) -> str:
+    """A tuple of strings as an SQL list for CHECK constraints: ('a', 'b')."""
+    return "(" + ", ".join(f"'{value}'" for value in values) + ")"

@@ -1,0 +1,147 @@
+"""Pages for consortium admins (co-ops, users and roles) and for invited users."""
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import login_user
+from sqlalchemy import select
+
+from consortium.auth import consortium_role_required
+from consortium.directory import schemas, service
+from consortium.extensions import db
+from consortium.forms import load_form, run_service
+from consortium.models import ALL_ROLES, Tenant
+from consortium.views import add_nav_link
+from plugins.jurisdictions.base import available_jurisdictions, get_jurisdiction
+
+blp = Blueprint("directory", __name__)
+add_nav_link("Member co-ops", "directory.tenants", "consortium", ("consortium_admin", "consortium_staff"))
+add_nav_link("Users", "directory.users", "consortium", ("consortium_admin",))
+add_nav_link("Consortium audit", "shell.consortium_audit", "consortium", ("consortium_admin",))
+
+
+def _form_choices():
+    legal_forms = [
+        (form.code, f"{get_jurisdiction(code).name}: {form.label}")
+        for code in available_jurisdictions()
+        for form in get_jurisdiction(code).legal_forms()
+    ]
+    tenants = [("", "—")] + [(t.slug, t.name) for t in db.session.scalars(select(Tenant).order_by(Tenant.name))]
+    return {"legal_forms": legal_forms, "sponsors": tenants, "countries": [("uk", "United Kingdom"), ("it", "Italy")]}
+
+
+@blp.route("/consortium/tenants")
+@consortium_role_required("consortium_admin", "consortium_staff")
+def tenants():
+    """Every member co-op."""
+    rows = db.session.scalars(select(Tenant).order_by(Tenant.name)).all()
+    return render_template("directory/tenants.html", tenants=rows)
+
+
+@blp.route("/consortium/tenants/new", methods=["GET", "POST"])
+@consortium_role_required("consortium_admin")
+def new_tenant():
+    """Register a member co-op."""
+    errors, values = {}, request.form
+    if request.method == "POST":
+        data, errors = load_form(schemas.TenantSchema(), request.form)
+        if data is not None:
+            tenant, errors = run_service(lambda: service.create_tenant(db.session, data))
+            if tenant is not None:
+                flash(f"{tenant.name} is now a member co-op.")
+                return redirect(url_for("directory.tenants"))
+    return render_template("directory/tenant_form.html", values=values, errors=errors, creating=True,
+                           **_form_choices())
+
+
+@blp.route("/consortium/tenants/<tenant_slug>/edit", methods=["GET", "POST"])
+@consortium_role_required("consortium_admin")
+def edit_tenant(tenant_slug):
+    """Change a member co-op's record."""
+    from flask_login import current_user
+
+    tenant = service.get_tenant_for(db.session, current_user, tenant_slug)
+    errors, values = {}, service.tenant_as_dict(tenant)
+    if request.method == "POST":
+        values = request.form
+        data, errors = load_form(schemas.TenantUpdateSchema(), request.form)
+        if data is not None:
+            data.setdefault("sponsor", None)
+            updated, errors = run_service(lambda: service.update_tenant(db.session, tenant, data))
+            if updated is not None:
+                flash(f"{tenant.name} updated.")
+                return redirect(url_for("directory.tenants"))
+    return render_template("directory/tenant_form.html", values=values, errors=errors, creating=False,
+                           tenant=tenant, **_form_choices())
+
+
+@blp.route("/consortium/users")
+@consortium_role_required("consortium_admin")
+def users():
+    """Every user and their roles."""
+    return render_template("directory/users.html", users=service.list_users(db.session))
+
+
+def _roles_from_form(form) -> list[dict]:
+    roles = []
+    for role, slug in zip(form.getlist("role"), form.getlist("role_tenant"), strict=False):
+        if role:
+            roles.append({"role": role, "tenant": slug or None})
+    return roles
+
+
+@blp.route("/consortium/users/new", methods=["GET", "POST"])
+@consortium_role_required("consortium_admin")
+def new_user():
+    """Invite a user (or set their first password) and give them roles."""
+    errors, invitation_url = {}, None
+    if request.method == "POST":
+        form = {k: v for k, v in request.form.items() if k not in ("role", "role_tenant")}
+        data, errors = load_form(schemas.UserSchema(), form, booleans=())
+        if data is not None:
+            data["roles"] = _roles_from_form(request.form)
+            result, errors = run_service(lambda: service.create_user(
+                db.session, data, invitation_days=current_app.config["INVITATION_DAYS"]))
+            if result is not None:
+                user, secret = result
+                flash(f"{user.email} can now log in." if secret is None else
+                      f"{user.email} was created: send them the invitation link below.")
+                if secret is None:
+                    return redirect(url_for("directory.users"))
+                invitation_url = url_for("directory.accept_invitation", secret=secret, _external=True)
+    return render_template("directory/user_form.html", values=request.form, errors=errors, roles=ALL_ROLES,
+                           invitation_url=invitation_url, **_form_choices())
+
+
+@blp.route("/consortium/users/<int:user_id>/edit", methods=["GET", "POST"])
+@consortium_role_required("consortium_admin")
+def edit_user(user_id):
+    """Change a user's name, whether they may log in, and their roles."""
+    user = service.get_user(db.session, user_id)
+    errors = {}
+    if request.method == "POST":
+        form = {k: v for k, v in request.form.items() if k not in ("role", "role_tenant")}
+        data, errors = load_form(schemas.UserUpdateSchema(), form, booleans=("is_active",))
+        if data is not None:
+            # Mentoring is granted on incubation projects, not on this page: keep it as it is.
+            data["roles"] = _roles_from_form(request.form) + [
+                {"role": r.role, "project": r.project_id} for r in user.roles if r.role == "mentor"
+            ]
+            updated, errors = run_service(lambda: service.update_user(db.session, user, data))
+            if updated is not None:
+                flash(f"{user.email} updated.")
+                return redirect(url_for("directory.users"))
+    return render_template("directory/user_edit.html", user=user, errors=errors, roles=ALL_ROLES, **_form_choices())
+
+
+@blp.route("/invitation/<secret>", methods=["GET", "POST"])
+def accept_invitation(secret):
+    """An invited user chooses their password."""
+    user = service.find_invitation(db.session, secret)
+    errors = {}
+    if request.method == "POST":
+        data, errors = load_form(schemas.InvitationAcceptSchema(), request.form)
+        if data is not None:
+            user = service.accept_invitation(db.session, secret, data["password"])
+            login_user(user)
+            flash("Welcome! Your password is set.")
+            return redirect(url_for("shell.home"))
+    return render_template("directory/invitation.html", user=user, errors=errors)

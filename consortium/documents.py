@@ -1,0 +1,522 @@
+"""The one PDF base every document uses: letterhead, type scale, tables, money and page numbering.
+
+A feature's ``documents.py`` builds a list of flowables with the helpers here (``heading``,
+``paragraph``, ``key_value_table``, ``data_table``, ``money``) and hands it to ``build_pdf``,
+which puts the issuing co-op's letterhead and the document title on every page, numbers the
+pages "Page N of M", embeds DejaVu Sans (so Italian, Polish and Greek text renders and stays
+searchable) and returns the PDF bytes. Same data and same ``created_at`` give the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
+from pathlib import Path
+from types import SimpleNamespace
+from xml.sax.saxutils import escape
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import format_currency, format_decimal, get_currency_precision, is_currency
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    Image,
+    PageTemplate,
+    Paragraph,
+    Table,
+    TableStyle,
+)
+
+FONT_DIR = Path(__file__).resolve().parent / "fonts"
+FONT_REGULAR = "DejaVuSans"
+FONT_BOLD = "DejaVuSans-Bold"
+
+PAGE_SIZE = A4
+PAGE_WIDTH, PAGE_HEIGHT = PAGE_SIZE
+SIDE_MARGIN = 18 * mm
+TOP_MARGIN = 14 * mm
+BOTTOM_MARGIN = 20 * mm
+CONTENT_WIDTH = PAGE_WIDTH - 2 * SIDE_MARGIN
+LOGO_MAX_WIDTH = 45 * mm
+LOGO_MAX_HEIGHT = 20 * mm
+CELL_PADDING = 4
+
+INK = colors.HexColor("#1a1a1a")
+MUTED = colors.HexColor("#555555")
+RULE = colors.HexColor("#b0b0b0")
+HEADER_FILL = colors.HexColor("#e6e9ee")
+STRIPE_FILL = colors.HexColor("#f5f6f8")
+
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_JPEG_MAGIC = b"\xff\xd8\xff"
+
+
+def _register_fonts() -> None:
+    """Register DejaVu Sans (regular and bold) once, as a family so ``<b>`` picks the bold face."""
+    if FONT_REGULAR in pdfmetrics.getRegisteredFontNames():
+        return
+    pdfmetrics.registerFont(TTFont(FONT_REGULAR, str(FONT_DIR / "DejaVuSans.ttf")))
+    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(FONT_DIR / "DejaVuSans-Bold.ttf")))
+    pdfmetrics.registerFontFamily(
+        FONT_REGULAR, normal=FONT_REGULAR, bold=FONT_BOLD, italic=FONT_REGULAR, boldItalic=FONT_BOLD
+    )
+
+
+_register_fonts()
+
+
+def _style(name: str, size: float, leading: float, *, bold: bool = False, **extra) -> ParagraphStyle:
+    extra.setdefault("textColor", INK)
+    font = FONT_BOLD if bold else FONT_REGULAR
+    return ParagraphStyle(name, fontName=font, fontSize=size, leading=leading, **extra)
+
+
+# The type scale, defined once; features use these rather than making their own.
+STYLES = SimpleNamespace(
+    letterhead_name=_style("letterhead_name", 13, 16, bold=True),
+    title=_style("title", 16, 20, bold=True, spaceAfter=2),
+    h2=_style("h2", 12, 15, bold=True, spaceBefore=8, spaceAfter=4),
+    body=_style("body", 9.5, 13, spaceAfter=4),
+    small=_style("small", 8, 10, textColor=MUTED),
+    table_header=_style("table_header", 8.5, 10.5, bold=True),
+    table_header_right=_style("table_header_right", 8.5, 10.5, bold=True, alignment=TA_RIGHT),
+    table_cell=_style("table_cell", 8.5, 10.5),
+    table_cell_right=_style("table_cell_right", 8.5, 10.5, alignment=TA_RIGHT),
+    table_total=_style("table_total", 8.5, 10.5, bold=True),
+    table_total_right=_style("table_total_right", 8.5, 10.5, bold=True, alignment=TA_RIGHT),
+    footer=_style("footer", 8, 10, textColor=MUTED, alignment=TA_RIGHT),
+)
+
+
+def _parse_locale(value: str, field_name: str) -> Locale:
+    try:
+        return Locale.parse(value)
+    except (UnknownLocaleError, ValueError, TypeError) as error:
+        raise ValueError(f"{field_name}: unknown locale {value!r}") from error
+
+
+def _check_currency(value: str, field_name: str) -> None:
+    if not isinstance(value, str) or not is_currency(value):
+        raise ValueError(f"{field_name}: unknown ISO 4217 currency code {value!r}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Letterhead:
+    """The issuing co-op as printed at the top of every page, plus how its money is written."""
+
+    name: str
+    address_lines: Sequence[str] = field(default_factory=tuple)
+    registration_number: str | None = None
+    vat_number: str | None = None
+    logo: bytes | None = None
+    currency: str = "EUR"
+    locale: str = "it_IT"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise ValueError("letterhead.name: must be a non-empty string")
+        if isinstance(self.address_lines, str):
+            raise TypeError("letterhead.address_lines: must be a list of lines, not one string")
+        lines = tuple(self.address_lines)
+        for number, line in enumerate(lines, start=1):
+            if not isinstance(line, str):
+                raise TypeError(f"letterhead.address_lines[{number}]: must be a string, got {line!r}")
+        object.__setattr__(self, "address_lines", lines)
+        for name in ("registration_number", "vat_number"):
+            if getattr(self, name) is not None and not isinstance(getattr(self, name), str):
+                raise TypeError(f"letterhead.{name}: must be a string or None")
+        _check_currency(self.currency, "letterhead.currency")
+        _parse_locale(self.locale, "letterhead.locale")
+        if self.logo is not None:
+            if not isinstance(self.logo, bytes | bytearray):
+                raise TypeError("letterhead.logo: must be the bytes of a PNG or JPEG image, or None")
+            if not (self.logo.startswith(_PNG_MAGIC) or self.logo.startswith(_JPEG_MAGIC)):
+                raise ValueError("letterhead.logo: not a PNG or JPEG image")
+
+
+def money(amount: Decimal, currency: str | Letterhead, locale: str | None = None) -> str:
+    """Format a Decimal amount in the currency's minor unit (half-up), e.g. '£1,234.50' for en_GB."""
+    if not isinstance(amount, Decimal):
+        raise TypeError(
+            f"money amount must be a Decimal, not {type(amount).__name__} ({amount!r}); "
+            "floats cannot hold cents exactly"
+        )
+    if not amount.is_finite():
+        raise ValueError(f"money amount must be a finite number, got {amount!r}")
+    if isinstance(currency, Letterhead):
+        locale = locale or currency.locale
+        currency = currency.currency
+    else:
+        _check_currency(currency, "money currency")
+        if locale is None:
+            raise ValueError("money locale: required when a currency code is given instead of a Letterhead")
+    _parse_locale(locale, "money locale")
+    # babel rounds half-even; the law and our house rule round half-up, so quantize first.
+    exponent = Decimal(1).scaleb(-get_currency_precision(currency))
+    rounded = amount.quantize(exponent, rounding=ROUND_HALF_UP)
+    if rounded.is_zero():
+        rounded = abs(rounded)  # never print "-0.00"
+    return format_currency(rounded, currency, locale=locale)
+
+
+def _markup_safe(text: str, where: str) -> str:
+    """Escape user text for reportlab's Paragraph mini-markup, keeping line breaks."""
+    if not isinstance(text, str):
+        raise TypeError(f"{where}: expected text (str), got {type(text).__name__} {text!r}")
+    return escape(text).replace("\r\n", "\n").replace("\n", "<br/>")
+
+
+def paragraph(text: str, style: ParagraphStyle | None = None) -> Paragraph:
+    """A paragraph of plain text (markup characters such as < and & are printed as they are)."""
+    return Paragraph(_markup_safe(text, "paragraph text"), style or STYLES.body)
+
+
+def heading(text: str) -> Paragraph:
+    """A section heading in the h2 style (plain text, never markup)."""
+    return Paragraph(_markup_safe(text, "heading text"), STYLES.h2)
+
+
+def _cell_text(value: object, where: str, locale: str | None) -> str | Flowable:
+    """Turn one table value into text or a flowable, refusing floats and unformatted numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, str | Flowable):
+        return value
+    if isinstance(value, float):
+        raise TypeError(f"{where}: float {value!r} refused; use Decimal for amounts")
+    if isinstance(value, Decimal | int) and not isinstance(value, bool):
+        if locale is None:
+            raise TypeError(
+                f"{where}: number {value!r} needs a locale; "
+                "pass locale= or format it first (money(), babel)"
+            )
+        places = max(0, -value.as_tuple().exponent) if isinstance(value, Decimal) else 0
+        pattern = "#,##0" + ("." + "0" * places if places else "")
+        return format_decimal(value, format=pattern, locale=locale)
+    raise TypeError(f"{where}: unsupported value {value!r} ({type(value).__name__}); give text")
+
+
+def _natural_width(value: str | Flowable, style: ParagraphStyle) -> float:
+    if isinstance(value, Flowable):
+        return getattr(value, "width", 0) or 0
+    longest = max(value.split("\n"), key=len, default="")
+    return pdfmetrics.stringWidth(longest, style.fontName, style.fontSize) + 2 * CELL_PADDING + 1
+
+
+def _fit_column_widths(natural: list[float], numeric: set[int], available: float) -> list[float]:
+    """Numeric columns keep their natural width; text columns share the rest, so the table spans the page.
+
+    Short text columns (codes, names) keep their natural width and only the long ones wrap.
+    """
+    numeric_total = sum(width for index, width in enumerate(natural) if index in numeric)
+    text_columns = [index for index in range(len(natural)) if index not in numeric]
+    if not text_columns or numeric_total >= available * 0.8:
+        scale = available / (sum(natural) or 1)
+        return [width * scale for width in natural]
+    widths = list(natural)
+    remaining = available - numeric_total
+    pending = sorted(text_columns, key=lambda index: natural[index])
+    while pending and natural[pending[0]] <= remaining / len(pending):
+        remaining -= natural[pending.pop(0)]
+    if pending:
+        for index in pending:
+            widths[index] = remaining / len(pending)
+    else:
+        text_total = sum(natural[index] for index in text_columns) or 1
+        for index in text_columns:
+            widths[index] = natural[index] + remaining * natural[index] / text_total
+    return widths
+
+
+def data_table(
+    header: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    numeric_columns: set[int] | None = None,
+    col_widths: Sequence[float] | None = None,
+    totals_row: Sequence[object] | None = None,
+    *,
+    locale: str | None = None,
+) -> Table:
+    """A full-width table that splits across pages repeating its header; numeric columns right-aligned.
+
+    Cells are text, flowables or None; int/Decimal cells are formatted with ``locale`` (floats refused).
+    Format money cells with ``money()`` and list their columns in ``numeric_columns``.
+    """
+    header = list(header)
+    if not header:
+        raise ValueError("data_table header: must name at least one column")
+    column_count = len(header)
+    numeric = set(numeric_columns or ())
+    for index in numeric:
+        if not 0 <= index < column_count:
+            raise ValueError(f"data_table numeric_columns: {index} is not a column (0..{column_count - 1})")
+    if locale is not None:
+        _parse_locale(locale, "data_table locale")
+
+    def styled_row(values: Sequence[object], where: str, left: ParagraphStyle, right: ParagraphStyle):
+        values = list(values)
+        if len(values) != column_count:
+            raise ValueError(f"{where}: has {len(values)} cells, the header has {column_count}")
+        texts = []
+        for index, value in enumerate(values):
+            text = _cell_text(value, f"{where}, column {header[index]!r}", locale)
+            texts.append((text, right if index in numeric else left))
+        return texts
+
+    text_rows = [styled_row(header, "data_table header", STYLES.table_header, STYLES.table_header_right)]
+    for number, row in enumerate(rows, start=1):
+        where = f"data_table row {number}"
+        text_rows.append(styled_row(row, where, STYLES.table_cell, STYLES.table_cell_right))
+    if totals_row is not None:
+        where = "data_table totals_row"
+        text_rows.append(styled_row(totals_row, where, STYLES.table_total, STYLES.table_total_right))
+
+    if col_widths is None:
+        natural = [0.0] * column_count
+        for row in text_rows:
+            for index, (text, style) in enumerate(row):
+                natural[index] = max(natural[index], _natural_width(text, style))
+        widths = _fit_column_widths(natural, numeric, CONTENT_WIDTH)
+    else:
+        widths = list(col_widths)
+        if len(widths) != column_count:
+            raise ValueError(
+                f"data_table col_widths: has {len(widths)} widths, the header has {column_count}"
+            )
+
+    cells = [
+        [text if isinstance(text, Flowable) else Paragraph(_markup_safe(text, "table cell"), style)
+         for text, style in row]
+        for row in text_rows
+    ]
+    commands = [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+        ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
+        ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
+    ]
+    last_body_row = -2 if totals_row is not None else -1
+    if len(cells) > 1 + (totals_row is not None):
+        commands.append(("ROWBACKGROUNDS", (0, 1), (-1, last_body_row), [colors.white, STRIPE_FILL]))
+    if totals_row is not None:
+        commands.append(("LINEABOVE", (0, -1), (-1, -1), 0.8, INK))
+        if len(cells) > 2:
+            # a totals row alone on the last page, away from the rows it adds up, reads as a mistake
+            commands.append(("NOSPLIT", (0, -2), (-1, -1)))
+    return Table(
+        cells, colWidths=widths, repeatRows=1, hAlign="LEFT", spaceAfter=6, style=TableStyle(commands)
+    )
+
+
+def key_value_table(rows: Iterable[tuple[str, object]], *, locale: str | None = None) -> Table:
+    """A two-column label/value block (e.g. invoice number, customer); values as in ``data_table`` cells."""
+    raw_labels, label_cells, value_cells = [], [], []
+    for number, pair in enumerate(rows, start=1):
+        if len(pair) != 2:
+            raise ValueError(f"key_value_table row {number}: expected (label, value), got {pair!r}")
+        label, value = pair
+        label_cells.append(_markup_safe(label, f"key_value_table row {number} label"))
+        raw_labels.append(label)
+        value = _cell_text(value, f"key_value_table row {number} ({label!r}) value", locale)
+        value_cells.append(value if isinstance(value, Flowable)
+                           else Paragraph(_markup_safe(value, "value"), STYLES.table_cell))
+    if not label_cells:
+        raise ValueError("key_value_table rows: must have at least one (label, value) pair")
+    label_width = max(
+        pdfmetrics.stringWidth(label, FONT_BOLD, STYLES.table_header.fontSize) for label in raw_labels
+    ) + 2 * CELL_PADDING + 1
+    label_width = min(label_width, CONTENT_WIDTH * 0.4)
+    cells = [[Paragraph(label, STYLES.table_header), value]
+             for label, value in zip(label_cells, value_cells, strict=True)]
+    return Table(
+        cells,
+        colWidths=[label_width, CONTENT_WIDTH - label_width],
+        hAlign="LEFT",
+        spaceAfter=6,
+        style=TableStyle([
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (0, -1), 0),  # labels line up with the text above and below
+            ("LEFTPADDING", (1, 0), (1, -1), CELL_PADDING),
+            ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+            ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+        ]),
+    )
+
+
+def _logo_flowable(logo: bytes) -> Image:
+    """The logo scaled to fit the letterhead box, keeping its aspect ratio."""
+    try:
+        pixel_width, pixel_height = ImageReader(io.BytesIO(logo)).getSize()
+    except Exception as error:  # reportlab/Pillow raise many kinds for a broken image
+        raise ValueError("letterhead.logo: the image cannot be read") from error
+    scale = min(LOGO_MAX_WIDTH / pixel_width, LOGO_MAX_HEIGHT / pixel_height)
+    return Image(io.BytesIO(logo), width=pixel_width * scale, height=pixel_height * scale, hAlign="RIGHT")
+
+
+def _letterhead_block(letterhead: Letterhead) -> Table:
+    """Name, address, registration and VAT lines on the left; the logo, if any, on the right."""
+    lines = [Paragraph(_markup_safe(letterhead.name, "letterhead.name"), STYLES.letterhead_name)]
+    lines += [Paragraph(_markup_safe(line, "letterhead.address_lines"), STYLES.small)
+              for line in letterhead.address_lines]
+    if letterhead.registration_number:
+        registration = _markup_safe(letterhead.registration_number, "letterhead.registration_number")
+        lines.append(Paragraph("Reg. no. " + registration, STYLES.small))
+    if letterhead.vat_number:
+        vat = _markup_safe(letterhead.vat_number, "letterhead.vat_number")
+        lines.append(Paragraph("VAT " + vat, STYLES.small))
+    if letterhead.logo:
+        row = [lines, _logo_flowable(letterhead.logo)]
+        widths = [CONTENT_WIDTH - LOGO_MAX_WIDTH - 4 * mm, LOGO_MAX_WIDTH + 4 * mm]
+    else:
+        row, widths = [lines], [CONTENT_WIDTH]
+    return Table(
+        [row],
+        colWidths=widths,
+        style=TableStyle([
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ("TOPPADDING", (0, 0), (-1, -1), 0),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+        ]),
+    )
+
+
+class _PageHeader:
+    """Draws the letterhead, the title and a rule at the top of a page; knows how tall that is."""
+
+    gap = 4 * mm
+
+    def __init__(self, letterhead: Letterhead, title: str):
+        self.block = _letterhead_block(letterhead)
+        self.title = Paragraph(_markup_safe(title, "title"), STYLES.title)
+        _, self.block_height = self.block.wrap(CONTENT_WIDTH, PAGE_HEIGHT)
+        _, self.title_height = self.title.wrap(CONTENT_WIDTH, PAGE_HEIGHT)
+        self.height = self.block_height + self.gap + self.title_height + self.gap
+
+    def draw(self, canvas: Canvas, _doc) -> None:
+        """Page callback for the doc template."""
+        canvas.saveState()
+        top = PAGE_HEIGHT - TOP_MARGIN
+        self.block.drawOn(canvas, SIDE_MARGIN, top - self.block_height)
+        title_top = top - self.block_height - self.gap
+        self.title.drawOn(canvas, SIDE_MARGIN, title_top - self.title_height)
+        rule_y = title_top - self.title_height - 2
+        canvas.setStrokeColor(INK)
+        canvas.setLineWidth(0.8)
+        canvas.line(SIDE_MARGIN, rule_y, PAGE_WIDTH - SIDE_MARGIN, rule_y)
+        canvas.restoreState()
+
+
+class _NumberedCanvas(Canvas):
+    """Holds every page back until the end so the footer can say 'Page N of M' with the real M."""
+
+    def __init__(self, *args, pdf_date: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._held_pages: list[dict] = []
+        # With invariant=1 reportlab stamps 2000-01-01; print the document's own creation date instead.
+        self.setDateFormatter(lambda *_ignored: pdf_date)
+        # reportlab seeds the document /ID with SOURCE_DATE_EPOCH when that variable is set; reseed it
+        # so the same data give the same bytes whatever the environment (it still adds title/author).
+        self._doc.signature = hashlib.md5(b"consortium document", usedforsecurity=False)
+
+    def showPage(self) -> None:
+        self._held_pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._held_pages)
+        for state in self._held_pages:
+            self.__dict__.update(state)
+            self._draw_footer(total)
+            super().showPage()
+        super().save()
+
+    def _draw_footer(self, total: int) -> None:
+        self.saveState()
+        line_y = BOTTOM_MARGIN - 6 * mm
+        self.setStrokeColor(RULE)
+        self.setLineWidth(0.5)
+        self.line(SIDE_MARGIN, line_y, PAGE_WIDTH - SIDE_MARGIN, line_y)
+        self.setFont(FONT_REGULAR, STYLES.footer.fontSize)
+        self.setFillColor(MUTED)
+        self.drawRightString(PAGE_WIDTH - SIDE_MARGIN, line_y - 4 * mm, f"Page {self._pageNumber} of {total}")
+        self.restoreState()
+
+
+def _pdf_date(created_at: datetime) -> str:
+    if created_at.tzinfo is None or created_at.utcoffset() is None:
+        raise ValueError("created_at: must be timezone-aware (timestamps are UTC)")
+    return created_at.astimezone(UTC).strftime("D:%Y%m%d%H%M%S+00'00'")
+
+
+def build_pdf(
+    letterhead: Letterhead,
+    title: str,
+    content: Iterable[Flowable] | Callable[[Letterhead], Iterable[Flowable]],
+    *,
+    created_at: datetime | None = None,
+    subject: str | None = None,
+    author: str | None = None,
+) -> bytes:
+    """Render flowables (or a function of the letterhead returning them) as an A4 PDF and return its bytes."""
+    if not isinstance(letterhead, Letterhead):
+        raise TypeError(f"letterhead: expected a Letterhead, got {type(letterhead).__name__}")
+    if not isinstance(title, str) or not title.strip():
+        raise ValueError("title: must be a non-empty string")
+    flowables = list(content(letterhead) if callable(content) else content)
+    if not flowables:
+        raise ValueError("content: the document has nothing to print")
+    for number, item in enumerate(flowables, start=1):
+        if not isinstance(item, Flowable):
+            raise TypeError(f"content item {number}: expected a Flowable, got {type(item).__name__}")
+    pdf_date = _pdf_date(created_at or datetime.now(UTC))
+
+    page_header = _PageHeader(letterhead, title)
+    output = io.BytesIO()
+    top_margin = TOP_MARGIN + page_header.height
+    # No frame padding: flowables line up with the letterhead and tables can use CONTENT_WIDTH exactly.
+    frame = Frame(
+        SIDE_MARGIN,
+        BOTTOM_MARGIN,
+        CONTENT_WIDTH,
+        PAGE_HEIGHT - top_margin - BOTTOM_MARGIN,
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+        id="content",
+    )
+    document = BaseDocTemplate(
+        output,
+        pagesize=PAGE_SIZE,
+        pageTemplates=[PageTemplate(id="page", frames=[frame], onPage=page_header.draw)],
+        title=title,
+        author=author or letterhead.name,
+        subject=subject or title,
+        creator="consortium back office",
+        lang=letterhead.locale.replace("_", "-"),
+        invariant=1,  # no random document ID, no wall-clock date
+    )
+    document.build(flowables, canvasmaker=partial(_NumberedCanvas, pdf_date=pdf_date))
+    return output.getvalue()

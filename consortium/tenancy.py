@@ -1,0 +1,116 @@
+"""Tenant isolation, layer 1 (ORM) and the session side of layer 2 (PostgreSQL RLS).
+
+The current tenant lives in `session.info`. Every ORM SELECT, UPDATE and DELETE gets
+`tenant_id = current` on every tenant-owned entity; a flush that writes another tenant's
+row raises. On PostgreSQL each transaction also runs `set_config('app.tenant_id', ..., true)`
+(the `SET LOCAL` of a function call), which the row-level-security policies read.
+
+Cross-tenant reads are explicit twice: the session enters the consortium scope
+(`consortium_scope`) and the query says `execution_options(all_tenants=True)`.
+"""
+
+from contextlib import contextmanager
+
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session, scoped_session, with_loader_criteria
+
+from consortium.db import TenantOwned
+
+TENANT_KEY = "tenant_id"
+CONSORTIUM_KEY = "consortium_scope"
+ORM_FILTER_KEY = "orm_tenant_filter"  # tests switch layer 1 off to prove layer 2 alone
+
+
+class CrossTenantWrite(RuntimeError):
+    """A flush tried to write a row that belongs to another tenant than the current one."""
+
+
+def current_tenant_id(session: Session) -> int | None:
+    """The tenant the session is scoped to, or None."""
+    return session.info.get(TENANT_KEY)
+
+
+def set_tenant(session: Session, tenant_id: int | None) -> None:
+    """Scope the session to one tenant (None: no tenant), in the ORM and the database."""
+    session.info[TENANT_KEY] = tenant_id
+    _apply_database_scope(session)
+
+
+def set_consortium_scope(session: Session, enabled: bool) -> None:
+    """Allow (or stop allowing) explicit cross-tenant reads for consortium roles."""
+    session.info[CONSORTIUM_KEY] = enabled
+    _apply_database_scope(session)
+
+
+@contextmanager
+def tenant_scope(session: Session, tenant_id: int):
+    """Run a block scoped to `tenant_id`, restoring the previous scope afterwards."""
+    previous = current_tenant_id(session)
+    set_tenant(session, tenant_id)
+    try:
+        yield
+    finally:
+        set_tenant(session, previous)
+
+
+@contextmanager
+def consortium_scope(session: Session):
+    """Run a block in the consortium scope, restoring the previous scope afterwards."""
+    previous = session.info.get(CONSORTIUM_KEY, False)
+    set_consortium_scope(session, True)
+    try:
+        yield
+    finally:
+        set_consortium_scope(session, previous)
+
+
+def _scope_settings(session: Session) -> dict:
+    tenant_id = current_tenant_id(session)
+    return {
+        "tenant": "" if tenant_id is None else str(tenant_id),
+        "all": "on" if session.info.get(CONSORTIUM_KEY) else "off",
+    }
+
+
+_SET_SCOPE = text("SELECT set_config('app.tenant_id', :tenant, true), set_config('app.all_tenants', :all, true)")
+
+
+def _apply_database_scope(session: Session) -> None:
+    session = session() if isinstance(session, scoped_session) else session
+    if session.in_transaction() and session.get_bind().dialect.name == "postgresql":
+        session.connection().execute(_SET_SCOPE, _scope_settings(session))
+
+
+@event.listens_for(Session, "after_begin")
+def _scope_new_transaction(session, transaction, connection):
+    if connection.dialect.name == "postgresql":
+        connection.execute(_SET_SCOPE, _scope_settings(session))
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _filter_to_current_tenant(state):
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    if state.execution_options.get("all_tenants") or not state.session.info.get(ORM_FILTER_KEY, True):
+        return
+    tenant_id = current_tenant_id(state.session)
+    state.statement = state.statement.options(
+        with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_foreign_writes(session, flush_context, instances):
+    if not session.info.get(ORM_FILTER_KEY, True):
+        return
+    tenant_id = current_tenant_id(session)
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if not isinstance(obj, TenantOwned):
+            continue
+        if obj.tenant_id is None and obj in session.new and tenant_id is not None:
+            obj.tenant_id = tenant_id
+        if obj.tenant_id is None or obj.tenant_id != tenant_id:
+            raise CrossTenantWrite(
+                f"refusing to write {type(obj).__name__} of tenant {obj.tenant_id} "
+                f"while scoped to tenant {tenant_id}"
+            )

@@ -1,0 +1,170 @@
+"""The web shell: login, logout, home per role, co-op switcher, audit pages, navigation registry."""
+
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired
+
+from consortium.audit import audit_entries_query
+from consortium.auth import authenticate, consortium_role_required, tenant_role_required
+from consortium.extensions import db, limiter
+from consortium.models import Tenant, User
+
+blp = Blueprint("shell", __name__)
+AUDIT_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class NavLink:
+    """A link in the top bar: `scope` is 'consortium', 'tenant' or 'mentor'; shown to holders of `roles`."""
+
+    label: str
+    endpoint: str
+    scope: str
+    roles: tuple[str, ...]
+
+
+NAV_LINKS: list[NavLink] = []
+
+
+def add_nav_link(label: str, endpoint: str, scope: str, roles: tuple[str, ...]) -> None:
+    """Features call this from `register` to put their pages in the top bar."""
+    if not any(link.endpoint == endpoint for link in NAV_LINKS):
+        NAV_LINKS.append(NavLink(label, endpoint, scope, roles))
+
+
+def visible_nav_links() -> list[dict]:
+    """The top-bar links the current user may follow on this page."""
+    links = []
+    tenant = g.get("tenant")
+    for link in NAV_LINKS:
+        if link.scope == "consortium" and current_user.has_consortium_role(*link.roles):
+            links.append({"label": link.label, "url": url_for(link.endpoint)})
+        elif link.scope == "tenant" and tenant is not None and current_user.tenant_roles(tenant.id) & set(link.roles):
+            links.append({"label": link.label, "url": url_for(link.endpoint, slug=tenant.slug)})
+        elif link.scope == "mentor" and any(r.role in link.roles for r in current_user.roles):
+            links.append({"label": link.label, "url": url_for(link.endpoint)})
+    return links
+
+
+def user_tenants() -> list[Tenant]:
+    """The co-ops the current user holds a role in, by name."""
+    if not current_user.is_authenticated or not current_user.tenant_ids:
+        return []
+    return list(db.session.scalars(select(Tenant).where(Tenant.id.in_(current_user.tenant_ids)).order_by(Tenant.name)))
+
+
+@blp.app_context_processor
+def _shell_helpers():
+    return {"nav_links": visible_nav_links, "user_tenants": user_tenants}
+
+
+class LoginForm(FlaskForm):
+    """Email and password."""
+
+    email = EmailField("Email", validators=[DataRequired()])
+    password = PasswordField("Password", validators=[DataRequired()])
+
+
+def _login_rate_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _safe_next(target: str | None) -> str | None:
+    # Only same-site paths: never bounce a fresh login to another host.
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return None
+
+
+@blp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_rate_limit, methods=["POST"])
+def login():
+    """The login form."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(db.session, form.email.data, form.password.data)
+        if user is not None:
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")) or url_for("shell.home"))
+        flash("Wrong email or password.", "error")
+    return render_template("shell/login.html", form=form)
+
+
+@blp.route("/logout", methods=["POST"])
+def logout():
+    """End the session."""
+    logout_user()
+    flash("You are logged out.")
+    return redirect(url_for("shell.login"))
+
+
+@blp.route("/")
+@login_required
+def home():
+    """Each role's starting page: consortium dashboard, the user's co-ops, mentoring."""
+    counts = {}
+    if current_user.has_consortium_role("consortium_admin", "consortium_staff"):
+        counts = {
+            "tenants": db.session.scalar(select(func.count(Tenant.id)).where(Tenant.status == "active")),
+            "users": db.session.scalar(select(func.count(User.id)).where(User.is_active.is_(True))),
+        }
+    tenants = user_tenants()
+    roles_by_tenant = {t.id: sorted(current_user.tenant_roles(t.id)) for t in tenants}
+    is_mentor = any(r.role == "mentor" for r in current_user.roles)
+    return render_template("shell/home.html", counts=counts, tenants=tenants, roles_by_tenant=roles_by_tenant,
+                           is_mentor=is_mentor)
+
+
+@blp.route("/switch")
+@login_required
+def switch_tenant():
+    """The co-op switcher: go to the chosen co-op's home."""
+    return redirect(url_for("shell.tenant_home", slug=request.args.get("slug", "")))
+
+
+@blp.route("/t/<slug>/")
+@tenant_role_required("treasurer", "payroll_clerk", "viewer")
+def tenant_home():
+    """One co-op's home: its record and the pages its user may open."""
+    return render_template("shell/tenant_home.html", tenant=g.tenant,
+                           roles=sorted(current_user.tenant_roles(g.tenant.id)))
+
+
+def _audit_page(tenant_id: int | None):
+    page = max(request.args.get("page", 1, type=int), 1)
+    query = audit_entries_query(tenant_id).limit(AUDIT_PAGE_SIZE + 1).offset((page - 1) * AUDIT_PAGE_SIZE)
+    entries = list(db.session.scalars(query))
+    actors = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({e.actor_id for e in entries})))}
+    return entries[:AUDIT_PAGE_SIZE], actors, page, len(entries) > AUDIT_PAGE_SIZE
+
+
+@blp.route("/t/<slug>/audit")
+@tenant_role_required("treasurer")
+def tenant_audit():
+    """The co-op's audit log (treasurer)."""
+    entries, actors, page, more = _audit_page(g.tenant.id)
+    return render_template("shell/audit.html", entries=entries, actors=actors, page=page, more=more,
+                           scope_name=g.tenant.name)
+
+
+@blp.route("/consortium/audit")
+@consortium_role_required("consortium_admin")
+def consortium_audit():
+    """The consortium's own audit log: co-ops, users, roles (consortium admin)."""
+    entries, actors, page, more = _audit_page(None)
+    return render_template("shell/audit.html", entries=entries, actors=actors, page=page, more=more,
+                           scope_name=current_app.config["CONSORTIUM_NAME"])
+
+
+@blp.route("/api/v1/docs")
+def api_docs():
+    """A readable page of the OpenAPI description (no CDN needed)."""
+    spec = current_app.extensions["consortium_api"].spec.to_dict()
+    if not spec:
+        abort(404)
+    return render_template("shell/api_docs.html", spec=spec)

@@ -1,0 +1,44 @@
+"""Alembic environment: migrations run as the tables' owner (MIGRATION_DATABASE_URL), then grant the app's role."""
+
+import logging
+from logging.config import fileConfig
+
+from alembic import context
+from flask import current_app
+from sqlalchemy import create_engine
+
+from consortium.rls import grant_app_role
+
+config = context.config
+fileConfig(config.config_file_name)
+logger = logging.getLogger("alembic.env")
+target_db = current_app.extensions["migrate"].db
+
+
+def owner_engine():
+    url = current_app.config.get("MIGRATION_DATABASE_URL")
+    return create_engine(url) if url else target_db.engine
+
+
+def run_migrations_online():
+    def skip_empty_autogenerate(context, revision, directives):
+        if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
+            directives[:] = []
+            logger.info("No changes in schema detected.")
+
+    conf_args = dict(current_app.extensions["migrate"].configure_args)
+    conf_args.setdefault("process_revision_directives", skip_empty_autogenerate)
+    engine = owner_engine()
+    with engine.connect() as connection:
+        conf_args["render_as_batch"] = connection.dialect.name == "sqlite"
+        context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
+        with context.begin_transaction():
+            context.run_migrations()
+            app_role = current_app.config.get("APP_DB_ROLE")
+            if app_role and connection.dialect.name == "postgresql":
+                grant_app_role(connection, app_role)
+
+
+if context.is_offline_mode():
+    raise SystemExit("Offline migrations are not supported; run `flask --app wsgi db upgrade`.")
+run_migrations_online()

@@ -1,0 +1,160 @@
+"""Italian rule pack: IVA tables, partita IVA and codice fiscale, social co-operatives (Law 381/1991)."""
+
+from decimal import Decimal
+
+from stdnum.it import codicefiscale, iva
+
+from plugins.jurisdictions.base import (
+    ComplianceRule,
+    FundDefaults,
+    InvalidIdentifier,
+    Jurisdiction,
+    LegalForm,
+    RegisterSummary,
+    RuleStatus,
+    check_stdnum,
+    count_of,
+    describe_share,
+    require_text,
+    strip_country_prefix,
+)
+
+LAW_381 = "Law 381/1991"
+
+
+def validate_vat_number(value: str) -> str:
+    """The 11-digit partita IVA (without the IT prefix), or InvalidIdentifier."""
+    text = require_text(value, field="vat_number", label="Partita IVA")
+    compact = strip_country_prefix(text, "IT", field="vat_number", label="Partita IVA")
+    return check_stdnum(
+        iva, compact, field="vat_number", label="Partita IVA", expected="11 digits, optionally after IT"
+    )
+
+
+def validate_tax_code(value: str) -> str:
+    """The codice fiscale (16 characters for people, 11 digits for companies), or InvalidIdentifier.
+
+    A company's codice fiscale is its partita IVA, so 11 digits are checked as one.
+    """
+    text = require_text(value, field="tax_code", label="Codice fiscale")
+    compact = "".join(ch for ch in text.upper() if ch not in " .-/")
+    if compact.isdigit():
+        return check_stdnum(
+            iva, compact, field="tax_code", label="Codice fiscale", expected="11 digits for a company"
+        )
+    if len(compact) != 16:
+        raise InvalidIdentifier(
+            "tax_code",
+            f"Codice fiscale has the wrong length ({len(compact)}); expected 16 characters for a person "
+            "or 11 digits for a company",
+        )
+    return check_stdnum(
+        codicefiscale,
+        compact,
+        field="tax_code",
+        label="Codice fiscale",
+        expected="16 characters: surname, name, birth date and place, check letter",
+    )
+
+
+def _volunteers_at_most_half(register: RegisterSummary) -> tuple[RuleStatus, str]:
+    total = register.total_members
+    volunteers = register.members("volunteer")
+    if total == 0:
+        return "not_applicable", "No current members recorded."
+    meets, share = describe_share(volunteers, total, Decimal(50), at_least=False)
+    return (
+        "pass" if meets else "fail",
+        f"{count_of(volunteers, 'volunteer')} of {count_of(total, 'member')} ({share}); at most 50% allowed",
+    )
+
+
+def _disadvantaged_at_least_30_percent(register: RegisterSummary) -> tuple[RuleStatus, str]:
+    workers = register.workers
+    disadvantaged = register.disadvantaged_workers
+    if workers == 0:
+        return "not_applicable", "No workers recorded."
+    meets, share = describe_share(disadvantaged, workers, Decimal(30), at_least=True)
+    return (
+        "pass" if meets else "fail",
+        f"{count_of(disadvantaged, 'disadvantaged worker')} of {count_of(workers, 'worker')} ({share}); "
+        "at least 30% required",
+    )
+
+
+def _social_coops_at_least_70_percent(register: RegisterSummary) -> tuple[RuleStatus, str]:
+    total = register.total_members
+    entities = register.members("legal_entity")
+    if total == 0:
+        return "not_applicable", "No current members recorded."
+    meets, share = describe_share(entities, total, Decimal(70), at_least=True)
+    return (
+        "pass" if meets else "fail",
+        f"{count_of(entities, 'legal-entity member')} of {count_of(total, 'member')} ({share}); "
+        "at least 70% must be social co-operatives "
+        "(legal-entity members are counted as social co-operatives, "
+        "as the register does not record their form)",
+    )
+
+
+VOLUNTEERS_RULE = ComplianceRule(
+    code="it.volunteers_at_most_half",
+    title="Volunteer members are at most half of all members",
+    source=f"{LAW_381} art. 2 c.2",
+    check=_volunteers_at_most_half,
+)
+DISADVANTAGED_RULE = ComplianceRule(
+    code="it.type_b_disadvantaged_at_least_30_percent",
+    title="Disadvantaged people are at least 30% of the workers",
+    source=f"{LAW_381} art. 4 c.2",
+    check=_disadvantaged_at_least_30_percent,
+    only_for=frozenset({"social_coop_b"}),
+    only_for_label="Type B social co-operatives (work integration)",
+)
+CONSORTIUM_RULE = ComplianceRule(
+    code="it.consortium_social_coops_at_least_70_percent",
+    title="Social co-operatives are at least 70% of the consortium's members",
+    source=f"{LAW_381} art. 8",
+    check=_social_coops_at_least_70_percent,
+)
+
+LEGAL_FORMS = (
+    LegalForm(
+        "social_coop_a",
+        "Cooperativa sociale di tipo A (servizi socio-sanitari ed educativi)",
+        (VOLUNTEERS_RULE, DISADVANTAGED_RULE),
+        f"{LAW_381} art. 1 c.1 lett. a",
+    ),
+    LegalForm(
+        "social_coop_b",
+        "Cooperativa sociale di tipo B (inserimento lavorativo di persone svantaggiate)",
+        (VOLUNTEERS_RULE, DISADVANTAGED_RULE),
+        f"{LAW_381} art. 1 c.1 lett. b and art. 4",
+    ),
+    LegalForm(
+        "social_coop_consortium",
+        "Consorzio di cooperative sociali",
+        (CONSORTIUM_RULE,),
+        f"{LAW_381} art. 8",
+    ),
+)
+
+jurisdiction = Jurisdiction(
+    code="it",
+    name="Italy",
+    default_currency="EUR",
+    locale="it_IT",
+    rates_package=__name__,
+    forms=LEGAL_FORMS,
+    mutual_fund_defaults=FundDefaults(
+        rate=Decimal("3.00"),
+        minimum=Decimal("10.33"),
+        due_days=60,
+        legal_reserve_share=Decimal("30.00"),
+        source="Law 59/1992 art. 11 (3% of net profit to the mutual funds, due within 60 days of "
+        "approval of the accounts); civil code art. 2545-quater (at least 30% of net profit "
+        "to the legal reserve)",
+    ),
+    vat_number_validator=validate_vat_number,
+    tax_code_validator=validate_tax_code,
+)

@@ -1,0 +1,126 @@
+"""United Kingdom rule pack: VAT tables, GB identifiers, co-operative and community legal forms.
+
+The consortium model is Italian; UK co-ops adopt it, so the mutual-fund defaults follow the
+Italian figures and say so in their source.
+"""
+
+import re
+from decimal import Decimal
+
+from stdnum.gb import vat as gb_vat
+
+from plugins.jurisdictions.base import (
+    ComplianceRule,
+    FundDefaults,
+    InvalidIdentifier,
+    Jurisdiction,
+    LegalForm,
+    RegisterSummary,
+    RuleCheck,
+    RuleStatus,
+    check_stdnum,
+    count_of,
+    require_text,
+    strip_country_prefix,
+)
+
+CCBS_ACT = "Co-operative and Community Benefit Societies Act 2014"
+
+# Companies House numbers are 8 characters: digits (zero-padded) or a two-letter prefix such
+# as SC, NI, OC, IP, SP plus 6 digits; FCA mutuals-register numbers are digits ending in R
+# (older societies) or RS plus 6 digits.
+_COMPANY_DIGITS = re.compile(r"\d{1,8}")
+_COMPANY_PREFIXED = re.compile(r"[A-Z]{2}\d{6}")
+_SOCIETY_NUMBER = re.compile(r"\d{1,6}R")
+
+
+def validate_vat_number(value: str) -> str:
+    """The compact GB VAT number (9 or 12 digits, or GD/HA government numbers) or InvalidIdentifier."""
+    text = require_text(value, field="vat_number", label="GB VAT number")
+    compact = strip_country_prefix(text, "GB", field="vat_number", label="GB VAT number", keep=("GD", "HA"))
+    return check_stdnum(
+        gb_vat,
+        compact,
+        field="vat_number",
+        label="GB VAT number",
+        expected="9 or 12 digits, optionally after GB",
+    )
+
+
+def validate_tax_code(value: str) -> str:
+    """The normalised company or society registration number, or InvalidIdentifier.
+
+    Accepts Companies House numbers (8 digits, zero-padded if shorter, or two letters and
+    6 digits) and FCA mutuals-register society numbers (e.g. 12345R, RS001234).
+    """
+    text = require_text(value, field="tax_code", label="UK registration number")
+    compact = "".join(ch for ch in text.upper() if ch not in " .-/")
+    if _COMPANY_DIGITS.fullmatch(compact):
+        return compact.zfill(8)
+    if _COMPANY_PREFIXED.fullmatch(compact) or _SOCIETY_NUMBER.fullmatch(compact):
+        return compact
+    raise InvalidIdentifier(
+        "tax_code",
+        "UK registration number must be a Companies House number (8 digits, or 2 letters and 6 digits) "
+        f"or a registered society number (digits ending in R), not {text!r}",
+    )
+
+
+def _at_least_members(minimum: int) -> RuleCheck:
+    def check(register: RegisterSummary) -> tuple[RuleStatus, str]:
+        total = register.total_members
+        status: RuleStatus = "pass" if total >= minimum else "fail"
+        return status, f"{count_of(total, 'current member')}; at least {minimum} required"
+
+    return check
+
+
+_SOCIETY_MIN_MEMBERS = ComplianceRule(
+    code="uk.society_min_members",
+    title="A registered society has at least 3 members",
+    source=f"{CCBS_ACT} s.2",
+    check=_at_least_members(3),
+)
+_COMPANY_MIN_MEMBERS = ComplianceRule(
+    code="uk.company_min_members",
+    title="A company has at least 1 member",
+    source="Companies Act 2006 s.7(1)",
+    check=_at_least_members(1),
+)
+
+LEGAL_FORMS = (
+    LegalForm("coop_society", "Co-operative society", (_SOCIETY_MIN_MEMBERS,), f"{CCBS_ACT} s.2"),
+    LegalForm("cbs", "Community benefit society", (_SOCIETY_MIN_MEMBERS,), f"{CCBS_ACT} s.2"),
+    LegalForm(
+        "cbs_asset_locked",
+        "Community benefit society with statutory asset lock",
+        (_SOCIETY_MIN_MEMBERS,),
+        f"{CCBS_ACT} s.2; Community Benefit Societies (Restriction on Use of Assets) Regulations 2006",
+    ),
+    LegalForm(
+        "cic",
+        "Community interest company",
+        (_COMPANY_MIN_MEMBERS,),
+        "Companies (Audit, Investigations and Community Enterprise) Act 2004 Part 2; Companies Act 2006",
+    ),
+    LegalForm("clg", "Company limited by guarantee", (_COMPANY_MIN_MEMBERS,), "Companies Act 2006 s.3(3)"),
+)
+
+jurisdiction = Jurisdiction(
+    code="uk",
+    name="United Kingdom",
+    default_currency="GBP",
+    locale="en_GB",
+    rates_package=__name__,
+    forms=LEGAL_FORMS,
+    mutual_fund_defaults=FundDefaults(
+        rate=Decimal("3.00"),
+        minimum=Decimal("10.33"),
+        due_days=60,
+        legal_reserve_share=Decimal("30.00"),
+        source="Consortium rules (adopting the Italian model: Law 59/1992 art. 11; "
+        "Italian civil code art. 2545-quater)",
+    ),
+    vat_number_validator=validate_vat_number,
+    tax_code_validator=validate_tax_code,
+)

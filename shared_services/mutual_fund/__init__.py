@@ -1,0 +1,1 @@
+"""The consortium's mutual fund: members' yearly contributions in, loans and guarantees out."""

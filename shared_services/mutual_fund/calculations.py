@@ -1,0 +1,462 @@
+"""Pure money calculations of the mutual fund: contributions, loan schedules, arrears, exposure, postings.
+
+No Flask, no database: plain values in, frozen dataclasses (or exceptions) out, Decimal throughout,
+rounded half-up to the cent.
+
+Sources for the Italian defaults (a UK consortium passes its own settings):
+- Law 59/1992 art. 11: a co-op pays 3% of its annual net profit to the mutual fund of its
+  association, within 60 days of the approval of the accounts; nothing is due when the amount is
+  below EUR 10.33; a co-op belonging to two associations splits the payment equally.
+- Civil code art. 2545-quater: at least 30% of annual net profit goes to the legal reserve.
+
+Postings (double entry) for each fund movement, using the account constants below:
+
+- contribution due (accounts approved):   Dr CONTRIBUTIONS_RECEIVABLE  Cr CONTRIBUTION_INCOME
+- contribution received:                  Dr FUND_CASH                 Cr CONTRIBUTIONS_RECEIVABLE
+- loan paid out to a co-op:               Dr LOANS_RECEIVABLE          Cr FUND_CASH
+- loan repayment, principal part:         Dr FUND_CASH                 Cr LOANS_RECEIVABLE
+- loan repayment, interest part:          Dr FUND_CASH                 Cr INTEREST_INCOME
+- guarantee called by the lender:         Dr GUARANTEE_CALLS_EXPENSE   Cr FUND_CASH
+
+A repayment is therefore two balanced pairs (skip the interest pair when the interest is zero:
+`balanced_pair` refuses a zero amount).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from typing import Literal
+
+from dateutil.relativedelta import relativedelta
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+HUNDRED = Decimal("100")
+
+FUND_CASH = "fund_cash"
+CONTRIBUTIONS_RECEIVABLE = "contributions_receivable"
+CONTRIBUTION_INCOME = "contribution_income"
+LOANS_RECEIVABLE = "loans_receivable"
+INTEREST_INCOME = "interest_income"
+GUARANTEE_CALLS_EXPENSE = "guarantee_calls_expense"
+
+LoanMethod = Literal["annuity", "straight_line"]
+LOAN_METHODS: tuple[str, ...] = ("annuity", "straight_line")
+
+
+def round_cents(value: Decimal) -> Decimal:
+    """Round a Decimal to the cent, half-up."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def format_money(value: Decimal) -> str:
+    """Format an amount with thousands separators and two decimals, e.g. 12,345.67."""
+    return f"{round_cents(value):,.2f}"
+
+
+def _format_number(value: Decimal) -> str:
+    """Format a rate or multiple without trailing zeros, e.g. 3, 2.5."""
+    return f"{value.normalize():f}"
+
+
+def _require_decimal(field: str, value: object) -> Decimal:
+    if not isinstance(value, Decimal):
+        raise TypeError(f"{field} must be a Decimal, got {type(value).__name__} {value!r}")
+    if not value.is_finite():
+        raise ValueError(f"{field} must be a finite number, got {value}")
+    return value
+
+
+def _require_non_negative(field: str, value: object) -> Decimal:
+    amount = _require_decimal(field, value)
+    if amount < 0:
+        raise ValueError(f"{field} must not be negative, got {amount}")
+    return amount
+
+
+def _require_percent(field: str, value: object) -> Decimal:
+    percent = _require_non_negative(field, value)
+    if percent > HUNDRED:
+        raise ValueError(f"{field} is a percentage and must be at most 100, got {percent}")
+    return percent
+
+
+def _require_int(field: str, value: object, minimum: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{field} must be an integer, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{field} must be at least {minimum}, got {value}")
+    return value
+
+
+def _require_date(field: str, value: object) -> date:
+    # datetime is a subclass of date; a timestamp here would be a caller's mistake
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise TypeError(f"{field} must be a date, got {type(value).__name__} {value!r}")
+    return value
+
+
+# --------------------------------------------------------------------------- contributions
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """The yearly contribution a co-op owes the mutual fund, and why."""
+
+    base: Decimal
+    rate: Decimal
+    amount: Decimal
+    per_association: list[Decimal]
+    below_minimum: bool
+    due_date: date
+    legal_reserve: Decimal
+    explanation: str
+
+
+def split_equally(amount: Decimal, parts: int) -> list[Decimal]:
+    """Split an amount into equal cent shares; the remainder cent(s) go to the first share."""
+    _require_int("parts", parts, 1)
+    share = (amount / parts).quantize(CENT, rounding=ROUND_DOWN)
+    shares = [share] * parts
+    shares[0] = amount - share * (parts - 1)
+    return shares
+
+
+def compute_contribution(
+    net_profit: Decimal,
+    *,
+    rate: Decimal,
+    minimum: Decimal,
+    approval_date: date,
+    due_days: int,
+    associations: int = 1,
+    legal_reserve_share: Decimal = Decimal("30"),
+) -> Contribution:
+    """Compute the mutual-fund contribution on a year's net profit.
+
+    `rate` and `legal_reserve_share` are percentages (Decimal("3") means 3%). The minimum applies
+    to the total amount due, before it is split between associations (Law 59/1992 art. 11 speaks
+    of "the amount due"): 3% of 344.00 = 10.32 < 10.33, so nothing is due; 3% of 400.00 = 12.00
+    is due and split 6.00 + 6.00 between two associations even though each half is below 10.33.
+    A loss (or a zero result) owes nothing and sets no reserve; `below_minimum` is then False,
+    since it was the loss, not the minimum, that cancelled the amount.
+    """
+    _require_decimal("net_profit", net_profit)
+    _require_percent("rate", rate)
+    _require_non_negative("minimum", minimum)
+    _require_date("approval_date", approval_date)
+    _require_int("due_days", due_days, 0)
+    _require_int("associations", associations, 1)
+    _require_percent("legal_reserve_share", legal_reserve_share)
+
+    due_date = approval_date + timedelta(days=due_days)
+    rate_text = f"{_format_number(rate)}%"
+
+    if net_profit <= 0:
+        return Contribution(
+            base=ZERO,
+            rate=rate,
+            amount=ZERO,
+            per_association=[ZERO] * associations,
+            below_minimum=False,
+            due_date=due_date,
+            legal_reserve=ZERO,
+            explanation=(
+                f"The year closed with a net result of {format_money(net_profit)}, not a profit, "
+                "so no contribution is due and nothing goes to the legal reserve."
+            ),
+        )
+
+    computed = round_cents(net_profit * rate / HUNDRED)
+    legal_reserve = round_cents(net_profit * legal_reserve_share / HUNDRED)
+    reserve_text = (
+        f"; at least {format_money(legal_reserve)} ({_format_number(legal_reserve_share)}%) "
+        "goes to the legal reserve"
+    )
+    calculation_text = f"{rate_text} of net profit {format_money(net_profit)} is {format_money(computed)}"
+
+    if computed < minimum:
+        return Contribution(
+            base=net_profit,
+            rate=rate,
+            amount=ZERO,
+            per_association=[ZERO] * associations,
+            below_minimum=True,
+            due_date=due_date,
+            legal_reserve=legal_reserve,
+            explanation=(
+                f"{calculation_text}, below the minimum of {format_money(minimum)}, "
+                f"so nothing is due{reserve_text}."
+            ),
+        )
+
+    per_association = split_equally(computed, associations)
+    split_text = ""
+    if associations > 1:
+        shares = " + ".join(format_money(share) for share in per_association)
+        split_text = f", split equally between {associations} associations as {shares}"
+    return Contribution(
+        base=net_profit,
+        rate=rate,
+        amount=computed,
+        per_association=per_association,
+        below_minimum=False,
+        due_date=due_date,
+        legal_reserve=legal_reserve,
+        explanation=(
+            f"{calculation_text}, due by {due_date.isoformat()} ({due_days} days after the accounts "
+            f"were approved on {approval_date.isoformat()}){split_text}{reserve_text}."
+        ),
+    )
+
+
+# --------------------------------------------------------------------------- loans
+
+
+@dataclass(frozen=True)
+class Instalment:
+    """One monthly instalment of a loan schedule."""
+
+    number: int
+    due_date: date
+    principal: Decimal
+    interest: Decimal
+    payment: Decimal
+    balance_after: Decimal
+
+
+def annuity_payment(principal: Decimal, monthly_rate: Decimal, months: int) -> Decimal:
+    """Return the constant monthly payment P*r / (1 - (1+r)^-n), rounded to the cent (P/n at zero rate)."""
+    if monthly_rate == 0:
+        return round_cents(principal / months)
+    return round_cents(principal * monthly_rate / (1 - (1 + monthly_rate) ** -months))
+
+
+def loan_schedule(
+    principal: Decimal,
+    annual_rate: Decimal,
+    months: int,
+    method: LoanMethod,
+    first_due: date,
+) -> list[Instalment]:
+    """Build the monthly repayment schedule of a loan (annuity or straight-line principal).
+
+    Interest each month is the outstanding balance x annual_rate / 12 / 100, rounded half-up.
+    The annuity payment (or the straight-line principal part, principal / months) is rounded to the
+    cent; the last instalment repays whatever balance is left, so the principal parts add up to the
+    loan exactly and the final balance is exactly zero. A rounded-up part is never allowed to take
+    the balance below zero on a tiny loan. Instalment n is due on first_due + n months (dateutil
+    keeps month ends sensible: 31 Jan, 29 Feb, 31 Mar, 30 Apr).
+    """
+    _require_decimal("principal", principal)
+    if principal <= 0:
+        raise ValueError(f"principal must be positive, got {principal}")
+    if principal != round_cents(principal):
+        raise ValueError(f"principal must be in whole cents, got {principal}")
+    _require_non_negative("annual_rate", annual_rate)
+    _require_int("months", months, 1)
+    if method not in LOAN_METHODS:
+        raise ValueError(f"method must be one of {', '.join(LOAN_METHODS)}, got {method!r}")
+    _require_date("first_due", first_due)
+
+    monthly_rate = annual_rate / 12 / HUNDRED
+    payment = annuity_payment(principal, monthly_rate, months)
+    straight_principal = round_cents(principal / months)
+
+    schedule: list[Instalment] = []
+    balance = principal
+    for index in range(months):
+        interest = round_cents(balance * monthly_rate)
+        if index == months - 1:
+            principal_part = balance
+        elif method == "annuity":
+            principal_part = min(payment - interest, balance)
+        else:
+            principal_part = min(straight_principal, balance)
+        balance -= principal_part
+        schedule.append(
+            Instalment(
+                number=index + 1,
+                due_date=first_due + relativedelta(months=index),
+                principal=principal_part,
+                interest=interest,
+                payment=principal_part + interest,
+                balance_after=balance,
+            )
+        )
+    return schedule
+
+
+@dataclass(frozen=True)
+class Arrears:
+    """Where a borrower stands against the schedule on a given day."""
+
+    due_to_date: Decimal
+    paid_to_date: Decimal
+    arrears_amount: Decimal
+    instalments_overdue: int
+    oldest_overdue_due_date: date | None
+    days_overdue: int
+
+
+def arrears(
+    schedule: Sequence[Instalment],
+    payments: Iterable[tuple[date, Decimal]],
+    as_of: date,
+) -> Arrears:
+    """Compare payments received by `as_of` with the instalments fallen due by then.
+
+    An instalment is due on its due date (so one due on `as_of` and unpaid counts, with 0 days
+    overdue). Payments dated after `as_of` are ignored; the others are applied to the oldest
+    instalment first, so a partly paid instalment stays overdue. `days_overdue` counts from the
+    due date of the oldest instalment not fully paid; a payment beyond what is due shows only as
+    `paid_to_date` greater than `due_to_date`.
+    """
+    _require_date("as_of", as_of)
+    paid = ZERO
+    for row, payment in enumerate(payments):
+        if not isinstance(payment, tuple | list) or len(payment) != 2:
+            raise TypeError(f"payments[{row}] must be a (date, Decimal) pair, got {payment!r}")
+        paid_on, amount = payment
+        _require_date(f"payments[{row}] date", paid_on)
+        _require_decimal(f"payments[{row}] amount", amount)
+        if amount <= 0:
+            raise ValueError(f"payments[{row}] amount must be positive, got {amount}")
+        if paid_on <= as_of:
+            paid += amount
+
+    fallen_due = [instalment for instalment in schedule if instalment.due_date <= as_of]
+    due_to_date = sum((instalment.payment for instalment in fallen_due), ZERO)
+
+    unallocated = paid
+    unpaid: list[Instalment] = []
+    for instalment in fallen_due:
+        applied = min(unallocated, instalment.payment)
+        unallocated -= applied
+        if applied < instalment.payment:
+            unpaid.append(instalment)
+
+    oldest = unpaid[0].due_date if unpaid else None
+    return Arrears(
+        due_to_date=due_to_date,
+        paid_to_date=paid,
+        arrears_amount=max(due_to_date - paid, ZERO),
+        instalments_overdue=len(unpaid),
+        oldest_overdue_due_date=oldest,
+        days_overdue=(as_of - oldest).days if oldest else 0,
+    )
+
+
+# --------------------------------------------------------------------------- exposure
+
+
+class ExposureLimitExceeded(ValueError):
+    """A new loan or guarantee would take the fund beyond its exposure limit."""
+
+    def __init__(self, message: str, *, excess: Decimal, limit: Decimal, committed: Decimal) -> None:
+        super().__init__(message)
+        self.excess = excess
+        self.limit = limit
+        self.committed = committed
+
+
+def exposure_headroom(
+    fund_balance: Decimal,
+    outstanding_loans: Decimal,
+    live_guarantees: Decimal,
+    multiple: Decimal,
+) -> Decimal:
+    """Return how much more the fund may lend or guarantee: balance x multiple - (loans + guarantees).
+
+    Negative when the fund is already over its limit.
+    """
+    _require_decimal("fund_balance", fund_balance)
+    _require_non_negative("outstanding_loans", outstanding_loans)
+    _require_non_negative("live_guarantees", live_guarantees)
+    _require_non_negative("multiple", multiple)
+    return round_cents(fund_balance * multiple) - (outstanding_loans + live_guarantees)
+
+
+def check_exposure(
+    fund_balance: Decimal,
+    outstanding_loans: Decimal,
+    live_guarantees: Decimal,
+    multiple: Decimal,
+    new_amount: Decimal,
+    *,
+    kind: str = "loan",
+) -> None:
+    """Raise ExposureLimitExceeded if granting `new_amount` (a loan or guarantee) breaks the limit."""
+    _require_decimal("new_amount", new_amount)
+    if new_amount <= 0:
+        raise ValueError(f"new_amount must be positive, got {new_amount}")
+    headroom = exposure_headroom(fund_balance, outstanding_loans, live_guarantees, multiple)
+    if new_amount <= headroom:
+        return
+    limit = round_cents(fund_balance * multiple)
+    committed = outstanding_loans + live_guarantees
+    excess = new_amount - headroom
+    raise ExposureLimitExceeded(
+        f"this {kind} of {format_money(new_amount)} would exceed the fund's exposure limit by "
+        f"{format_money(excess)} (limit {_format_number(multiple)} x balance {format_money(fund_balance)} "
+        f"= {format_money(limit)}; already committed {format_money(committed)})",
+        excess=excess,
+        limit=limit,
+        committed=committed,
+    )
+
+
+# --------------------------------------------------------------------------- double entry
+
+
+@dataclass(frozen=True)
+class Posting:
+    """One line of a journal entry: an amount on the debit or the credit side of an account."""
+
+    account: str
+    debit: Decimal
+    credit: Decimal
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.account, str) or not self.account.strip():
+            raise ValueError(f"account must be a non-empty name, got {self.account!r}")
+        _require_non_negative("debit", self.debit)
+        _require_non_negative("credit", self.credit)
+        if self.debit and self.credit:
+            raise ValueError(
+                f"a posting to {self.account} is either a debit or a credit, "
+                f"got debit {self.debit} and credit {self.credit}"
+            )
+
+
+def balanced_pair(
+    description: str,
+    debit_account: str,
+    credit_account: str,
+    amount: Decimal,
+) -> tuple[Posting, Posting]:
+    """Return the debit and credit postings of one movement of `amount` between two accounts."""
+    _require_decimal("amount", amount)
+    if amount <= 0:
+        raise ValueError(f"amount must be positive, got {amount}")
+    if amount != round_cents(amount):
+        raise ValueError(f"amount must be in whole cents, got {amount}")
+    if debit_account == credit_account:
+        raise ValueError(f"debit and credit account must differ, both are {debit_account!r}")
+    return (
+        Posting(debit_account, debit=amount, credit=ZERO, description=description),
+        Posting(credit_account, debit=ZERO, credit=amount, description=description),
+    )
+
+
+def is_balanced(postings: Iterable[Posting]) -> bool:
+    """Tell whether total debits equal total credits (an empty entry is balanced)."""
+    debits = credits = ZERO
+    for posting in postings:
+        debits += posting.debit
+        credits += posting.credit
+    return debits == credits

@@ -1,0 +1,15 @@
+"""Each co-op's members register: members by stakeholder category, share capital, voting rights."""
+
+
+def register(app, api):
+    """Attach the members register's API and pages."""
+    from consortium.demo import add_demo_loader
+    from consortium.views import add_nav_link
+    from tenants.members import api as members_api
+    from tenants.members import views
+    from tenants.members.demo import load_demo_members
+
+    api.register_blueprint(members_api.blp)
+    app.register_blueprint(views.blp)
+    add_nav_link("Members register", "members.register", "tenant", ("treasurer", "payroll_clerk", "viewer"))
+    add_demo_loader(load_demo_members)

@@ -1,0 +1,82 @@
+"""Members register input and output shapes."""
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from tenants.members.models import CATEGORIES
+
+
+class MemberSchema(Schema):
+    """A member as read and written through the API and the pages."""
+
+    id = fields.Int(dump_only=True)
+    name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+    category = fields.Str(required=True, validate=validate.OneOf(CATEGORIES))
+    email = fields.Email(allow_none=True)
+    tax_code = fields.Str(allow_none=True, validate=validate.Length(max=20))
+    joined_on = fields.Date(required=True)
+    left_on = fields.Date(allow_none=True)
+    shares_subscribed = fields.Decimal(places=2, as_string=True, validate=validate.Range(min=0), load_default=None)
+    shares_paid = fields.Decimal(places=2, as_string=True, validate=validate.Range(min=0), load_default=None)
+    voting_rights = fields.Int(validate=validate.Range(min=0, max=1000))
+    disadvantaged = fields.Bool()
+
+    @validates_schema
+    def _consistent(self, data, partial=None, **kwargs):
+        if data.get("left_on") and data.get("joined_on") and data["left_on"] < data["joined_on"]:
+            raise ValidationError("must not be before joined_on", "left_on")
+        subscribed, paid = data.get("shares_subscribed"), data.get("shares_paid")
+        if subscribed is not None and paid is not None and paid > subscribed:
+            raise ValidationError("must not exceed shares_subscribed", "shares_paid")
+        if data.get("disadvantaged") and data.get("category") not in (None, "worker"):
+            raise ValidationError("only workers can be flagged disadvantaged", "disadvantaged")
+
+
+class MemberUpdateSchema(MemberSchema):
+    """Changes to a member: every field optional."""
+
+    shares_subscribed = fields.Decimal(places=2, as_string=True, validate=validate.Range(min=0))
+    shares_paid = fields.Decimal(places=2, as_string=True, validate=validate.Range(min=0))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, partial=True, **kwargs)
+
+
+class MemberQuerySchema(Schema):
+    """Filters for the members list."""
+
+    category = fields.Str(validate=validate.OneOf(CATEGORIES))
+    current = fields.Bool(metadata={"description": "only people who are members today"})
+
+
+class CategoryCountSchema(Schema):
+    """Members and voting rights of one stakeholder category."""
+
+    category = fields.Str()
+    members = fields.Int()
+    voting_rights = fields.Int()
+    voting_share_percent = fields.Decimal(places=1, as_string=True)
+
+
+class RuleResultSchema(Schema):
+    """One compliance rule's outcome."""
+
+    rule_code = fields.Str()
+    title = fields.Str()
+    status = fields.Str()
+    detail = fields.Str()
+    source = fields.Str()
+
+
+class RegisterSummarySchema(Schema):
+    """The register at a glance: counts and voting shares per category, capital, compliance."""
+
+    on = fields.Date()
+    total_members = fields.Int()
+    total_voting_rights = fields.Int()
+    workers = fields.Int()
+    disadvantaged_workers = fields.Int()
+    shares_subscribed = fields.Decimal(places=2, as_string=True)
+    shares_paid = fields.Decimal(places=2, as_string=True)
+    categories = fields.List(fields.Nested(CategoryCountSchema))
+    compliance = fields.List(fields.Nested(RuleResultSchema))
+

@@ -1,0 +1,141 @@
+"""Members register rules. Plain functions on a session already scoped to one co-op."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import select
+
+from consortium.errors import NotFound, field_error
+from consortium.models import Tenant
+from plugins.jurisdictions.base import RegisterSummary, RuleResult, get_jurisdiction
+from tenants.members.models import CATEGORIES, Member
+
+FIELDS = ("name", "category", "email", "tax_code", "joined_on", "left_on", "shares_subscribed", "shares_paid",
+          "voting_rights", "disadvantaged")
+
+NULLABLE = ("email", "tax_code", "left_on")
+NEW_MEMBER_DEFAULTS = {
+    "shares_subscribed": Decimal("0.00"), "shares_paid": Decimal("0.00"), "voting_rights": 1, "disadvantaged": False,
+}
+
+
+def members_query(*, category: str | None = None, current_on: date | None = None):
+    """SELECT of the co-op's members by name (the tenant filter is applied by the session)."""
+    query = select(Member).order_by(Member.name, Member.id)
+    if category:
+        query = query.where(Member.category == category)
+    if current_on is not None:
+        query = query.where(Member.joined_on <= current_on,
+                            (Member.left_on.is_(None)) | (Member.left_on > current_on))
+    return query
+
+
+def get_member(session, member_id: int) -> Member:
+    """One member of the current co-op; another co-op's member is simply not found."""
+    member = session.scalar(select(Member).where(Member.id == member_id))
+    if member is None:
+        raise NotFound(f"No member {member_id} in this co-op.")
+    return member
+
+
+def _check(member: Member) -> None:
+    if member.left_on is not None and member.left_on < member.joined_on:
+        raise field_error("left_on", "must not be before joined_on")
+    if member.shares_paid > member.shares_subscribed:
+        raise field_error("shares_paid", "must not exceed shares_subscribed")
+    if member.disadvantaged and member.category != "worker":
+        raise field_error("disadvantaged", "only workers can be flagged disadvantaged")
+
+
+def add_member(session, data: dict) -> Member:
+    """Enter a person in the register."""
+    values = NEW_MEMBER_DEFAULTS | {field: data[field] for field in FIELDS if data.get(field) is not None}
+    member = Member(**values)
+    _check(member)
+    session.add(member)
+    session.flush()
+    return member
+
+
+def update_member(session, member: Member, changes: dict) -> Member:
+    """Change a member's entry (e.g. record that they left)."""
+    for field in FIELDS:
+        if field in changes:
+            if changes[field] is None and field not in NULLABLE:
+                raise field_error(field, "may not be null")
+            setattr(member, field, changes[field])
+    _check(member)
+    session.flush()
+    return member
+
+
+def remove_member(session, member: Member) -> None:
+    """Delete an entry made by mistake (a member who leaves gets a `left_on` date instead)."""
+    session.delete(member)
+    session.flush()
+
+
+@dataclass(frozen=True)
+class CategoryCount:
+    """Members and voting rights of one stakeholder category."""
+
+    category: str
+    members: int
+    voting_rights: int
+    voting_share_percent: Decimal
+
+
+@dataclass(frozen=True)
+class RegisterOverview:
+    """The register at a glance on one date."""
+
+    on: date
+    total_members: int
+    total_voting_rights: int
+    workers: int
+    disadvantaged_workers: int
+    shares_subscribed: Decimal
+    shares_paid: Decimal
+    categories: list[CategoryCount]
+    compliance: list[RuleResult]
+
+
+def register_overview(session, tenant: Tenant, on: date) -> RegisterOverview:
+    """Counts and voting shares per category of the members on `on`, and the legal form's compliance check."""
+    members = session.scalars(members_query(current_on=on)).all()
+    counts = dict.fromkeys(CATEGORIES, 0)
+    votes = dict.fromkeys(CATEGORIES, 0)
+    for member in members:
+        counts[member.category] += 1
+        votes[member.category] += member.voting_rights
+    total_votes = sum(votes.values())
+    categories = [
+        CategoryCount(
+            category,
+            counts[category],
+            votes[category],
+            (Decimal(votes[category] * 100) / total_votes).quantize(Decimal("0.1"), ROUND_HALF_UP)
+            if total_votes else Decimal("0.0"),
+        )
+        for category in CATEGORIES
+    ]
+    workers = [m for m in members if m.category == "worker"]
+    summary = RegisterSummary(
+        members_by_category=counts,
+        workers=len(workers),
+        disadvantaged_workers=sum(1 for m in workers if m.disadvantaged),
+        total_members=len(members),
+    )
+    compliance = get_jurisdiction(tenant.country).check_compliance(tenant.legal_form, summary)
+    return RegisterOverview(
+        on=on,
+        total_members=len(members),
+        total_voting_rights=total_votes,
+        workers=summary.workers,
+        disadvantaged_workers=summary.disadvantaged_workers,
+        shares_subscribed=sum((m.shares_subscribed for m in members), Decimal("0.00")),
+        shares_paid=sum((m.shares_paid for m in members), Decimal("0.00")),
+        categories=categories,
+        compliance=compliance,
+    )

@@ -1,0 +1,76 @@
+"""Members register pages: the register with its summary and compliance check, add, edit, remove."""
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from consortium.auth import tenant_role_required
+from consortium.clock import local_today
+from consortium.extensions import db
+from consortium.forms import load_form, run_service
+from tenants.members import schemas, service
+from tenants.members.models import CATEGORIES
+
+blp = Blueprint("members", __name__, url_prefix="/t/<slug>/members", template_folder="templates")
+READERS = ("treasurer", "payroll_clerk", "viewer")
+
+
+@blp.route("/")
+@tenant_role_required(*READERS)
+def register():
+    """The register: current members (or everyone, with `all=1`), counts and voting shares, compliance."""
+    show_all = request.args.get("all") == "1"
+    today = local_today()
+    members = db.session.scalars(service.members_query(current_on=None if show_all else today)).all()
+    overview = service.register_overview(db.session, g.tenant, today)
+    return render_template("members/register.html", members=members, overview=overview, show_all=show_all,
+                           can_edit="treasurer" in current_user.tenant_roles(g.tenant.id))
+
+
+def _category_options():
+    return [(c, c.replace("_", " ")) for c in CATEGORIES]
+
+
+@blp.route("/new", methods=["GET", "POST"])
+@tenant_role_required("treasurer")
+def new_member():
+    """Enter a member."""
+    errors = {}
+    if request.method == "POST":
+        data, errors = load_form(schemas.MemberSchema(), request.form, booleans=("disadvantaged",))
+        if data is not None:
+            member, errors = run_service(lambda: service.add_member(db.session, data))
+            if member is not None:
+                flash(f"{member.name} entered in the register.")
+                return redirect(url_for("members.register"))
+    return render_template("members/member_form.html", values=request.form, errors=errors, member=None,
+                           categories=_category_options())
+
+
+@blp.route("/<int:member_id>/edit", methods=["GET", "POST"])
+@tenant_role_required("treasurer")
+def edit_member(member_id):
+    """Change a member's entry."""
+    member = service.get_member(db.session, member_id)
+    errors, values = {}, schemas.MemberSchema().dump(member)
+    if request.method == "POST":
+        values = request.form
+        data, errors = load_form(schemas.MemberUpdateSchema(), request.form, booleans=("disadvantaged",))
+        if data is not None:
+            for nullable in service.NULLABLE:
+                data.setdefault(nullable, None)
+            updated, errors = run_service(lambda: service.update_member(db.session, member, data))
+            if updated is not None:
+                flash(f"{member.name} updated.")
+                return redirect(url_for("members.register"))
+    return render_template("members/member_form.html", values=values, errors=errors, member=member,
+                           categories=_category_options())
+
+
+@blp.route("/<int:member_id>/delete", methods=["POST"])
+@tenant_role_required("treasurer")
+def delete_member(member_id):
+    """Remove an entry made by mistake."""
+    member = service.get_member(db.session, member_id)
+    service.remove_member(db.session, member)
+    flash(f"{member.name} removed from the register.")
+    return redirect(url_for("members.register"))

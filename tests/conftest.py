@@ -1,0 +1,229 @@
+"""Shared fixtures: an app on a fresh database (SQLite, or PostgreSQL with TEST_DATABASE=postgresql),
+a test client, factories that go through the service layer, and login helpers.
+
+On PostgreSQL each test session creates its own database, owned by a non-superuser owner role
+that runs the migrations, and a separate non-owner, non-superuser app role the app connects as,
+so row-level security applies exactly as in production. Data is wiped after each test (the app
+commits per request, and some tests run requests in parallel threads, so a wrapping transaction
+would not isolate them).
+"""
+
+import os
+import secrets
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from consortium import auth
+from consortium.app import create_app
+from consortium.extensions import db
+from consortium.tenancy import consortium_scope
+
+TEST_DATABASE = os.environ.get("TEST_DATABASE", "sqlite")
+PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+IN_CI = bool(os.environ.get("CI"))
+PASSWORD = "correct-horse-battery"
+
+# Argon2id stays the algorithm; tests use its smallest cost so hundreds of logins stay fast.
+auth.password_hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+def postgres_available() -> bool:
+    """True if the PostgreSQL server for tests answers."""
+    try:
+        with create_engine(PG_ADMIN_URL).connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return True
+    except Exception:
+        return False
+
+
+class PostgresTestDatabase:
+    """A throwaway database with an owner role (migrations) and an app role (RLS applies)."""
+
+    def __init__(self, admin_url: str = PG_ADMIN_URL):
+        suffix = secrets.token_hex(4)
+        self.admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        self.name = f"consortium_test_{suffix}"
+        self.owner = f"consortium_owner_{suffix}"
+        self.app_role = f"consortium_app_{suffix}"
+        self.base = make_url(admin_url)
+
+    def url(self, role: str) -> str:
+        return self.base.set(username=role, password=None, database=self.name).render_as_string(hide_password=False)
+
+    def create(self) -> None:
+        with self.admin.connect() as c:
+            c.exec_driver_sql(f"CREATE ROLE {self.owner} LOGIN NOSUPERUSER NOBYPASSRLS")
+            c.exec_driver_sql(f"CREATE ROLE {self.app_role} LOGIN NOSUPERUSER NOBYPASSRLS")
+            c.exec_driver_sql(f"CREATE DATABASE {self.name} OWNER {self.owner}")
+        with create_engine(self.base.set(database=self.name), isolation_level="AUTOCOMMIT").connect() as c:
+            c.exec_driver_sql(f"ALTER SCHEMA public OWNER TO {self.owner}")
+
+    def drop(self) -> None:
+        with self.admin.connect() as c:
+            c.exec_driver_sql(
+                f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{self.name}'"
+            )
+            c.exec_driver_sql(f"DROP DATABASE IF EXISTS {self.name}")
+            c.exec_driver_sql(f"DROP ROLE IF EXISTS {self.app_role}")
+            c.exec_driver_sql(f"DROP ROLE IF EXISTS {self.owner}")
+        self.admin.dispose()
+
+
+@contextmanager
+def database_config() -> Iterator[dict]:
+    """Config for a fresh migrated database of the chosen kind; yields it and cleans up."""
+    if TEST_DATABASE == "postgresql":
+        if not postgres_available():
+            if IN_CI:
+                pytest.fail("CI must run the PostgreSQL suite, but no PostgreSQL server answers at " + PG_ADMIN_URL)
+            pytest.skip("no PostgreSQL server answers; the PostgreSQL run is skipped on this machine")
+        database = PostgresTestDatabase()
+        database.create()
+        try:
+            yield {
+                "SQLALCHEMY_DATABASE_URI": database.url(database.app_role),
+                "MIGRATION_DATABASE_URL": database.url(database.owner),
+                "APP_DB_ROLE": database.app_role,
+                "TEST_PG": database,
+            }
+        finally:
+            database.drop()
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            yield {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(folder) / 'test.db'}"}
+
+
+TEST_SETTINGS = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret",
+    "WTF_CSRF_ENABLED": False,
+    "LOGIN_RATE_LIMIT": "10000 per minute",
+}
+
+
+@pytest.fixture(scope="session")
+def database():
+    """A migrated database for the whole test session (per xdist worker)."""
+    from flask_migrate import upgrade
+
+    with database_config() as config:
+        app = create_app({**TEST_SETTINGS, **config})
+        with app.app_context():
+            upgrade()
+            db.engine.dispose()
+        yield config
+
+
+@pytest.fixture(scope="session")
+def app(database):
+    """The application under test, connected as the app role."""
+    return create_app({**TEST_SETTINGS, **database})
+
+
+@pytest.fixture(autouse=True)
+def _wipe_database(request):
+    """Empty every table after each test that used the database."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    database = request.getfixturevalue("database")
+    with app.app_context():
+        db.session.remove()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        owner_url = database.get("MIGRATION_DATABASE_URL")
+        engine = create_engine(owner_url) if owner_url else db.engine
+        with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE")
+            else:
+                for table in tables:
+                    connection.exec_driver_sql(f"DELETE FROM {table}")
+        if owner_url:
+            engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    """A test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def factory(app):
+    """Makes test data through the service layer, committed like a real request would."""
+    return Factory(app)
+
+
+class Factory:
+    """Test data made by calling services (never bare constructors), each call committed."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def tenant(self, slug: str, **fields):
+        from consortium.directory import service
+
+        data = {"slug": slug, "name": slug.replace("-", " ").title() + " Co-op", "country": "uk",
+                "legal_form": "coop_society", **fields}
+        with self.app.app_context():
+            with consortium_scope(db.session):
+                tenant = service.create_tenant(db.session, data)
+            db.session.commit()
+            db.session.refresh(tenant)
+            db.session.expunge(tenant)
+            return tenant
+
+    def user(self, email: str, *roles: dict, password: str = PASSWORD):
+        from consortium.directory import service
+
+        with self.app.app_context():
+            with consortium_scope(db.session):
+                user, _ = service.create_user(db.session, {"email": email, "name": email.split("@")[0],
+                                                           "password": password, "roles": list(roles)})
+            db.session.commit()
+            return user.id
+
+    def member(self, tenant, **fields):
+        from consortium.tenancy import tenant_scope
+        from tenants.members import service
+
+        data = {"name": "Ada Lovelace", "category": "worker", "joined_on": date(2020, 1, 1), **fields}
+        with self.app.app_context():
+            with tenant_scope(db.session, tenant.id):
+                member = service.add_member(db.session, data)
+                db.session.commit()
+                return member.id
+
+
+def login(client, email: str, password: str = PASSWORD):
+    """Log in through the real login form; returns the response."""
+    return client.post("/login", data={"email": email, "password": password}, follow_redirects=False)
+
+
+def token_for(client, email: str, password: str = PASSWORD) -> dict:
+    """Authorization headers carrying a fresh bearer token for `email`."""
+    response = client.post("/api/v1/auth/token", json={"email": email, "password": password})
+    assert response.status_code == 201, response.get_json()
+    return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+
+@pytest.fixture
+def two_coops(factory):
+    """Two co-ops, A and B, each with a treasurer, and a member in each."""
+    a = factory.tenant("coop-a")
+    b = factory.tenant("coop-b")
+    factory.user("treasurer.a@example.test", {"role": "treasurer", "tenant": "coop-a"})
+    factory.user("treasurer.b@example.test", {"role": "treasurer", "tenant": "coop-b"})
+    member_a = factory.member(a, name="Alice of A")
+    member_b = factory.member(b, name="Bob of B")
+    return {"a": a, "b": b, "member_a": member_a, "member_b": member_b}

@@ -1,0 +1,391 @@
+"""Mutual fund money: contributions, loan schedules, arrears, exposure and postings, worked by hand."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from shared_services.mutual_fund.calculations import (
+    CONTRIBUTION_INCOME,
+    CONTRIBUTIONS_RECEIVABLE,
+    FUND_CASH,
+    INTEREST_INCOME,
+    LOANS_RECEIVABLE,
+    ExposureLimitExceeded,
+    Posting,
+    arrears,
+    balanced_pair,
+    check_exposure,
+    compute_contribution,
+    exposure_headroom,
+    is_balanced,
+    loan_schedule,
+    split_equally,
+)
+
+D = Decimal
+ITALY = {"rate": D("3"), "minimum": D("10.33"), "due_days": 60, "approval_date": date(2024, 4, 29)}
+
+
+# --------------------------------------------------------------------------- contributions
+
+
+def test_three_percent_of_profit_rounded_to_the_cent_with_reserve_and_due_date():
+    contribution = compute_contribution(D("12345.67"), **ITALY)
+
+    # 12,345.67 x 3% = 370.3701; 30% reserve = 3,703.701
+    assert contribution.base == D("12345.67")
+    assert contribution.amount == D("370.37")
+    assert contribution.per_association == [D("370.37")]
+    assert contribution.below_minimum is False
+    assert contribution.legal_reserve == D("3703.70")
+    # 29 April + 60 days: 1 left in April, 31 in May, 28 in June
+    assert contribution.due_date == date(2024, 6, 28)
+    assert "370.37" in contribution.explanation
+    assert "12,345.67" in contribution.explanation
+    assert "2024-06-28" in contribution.explanation
+
+
+def test_amount_below_the_legal_minimum_is_not_due():
+    contribution = compute_contribution(D("344.00"), **ITALY)
+
+    # 344.00 x 3% = 10.32 < 10.33
+    assert contribution.amount == D("0.00")
+    assert contribution.per_association == [D("0.00")]
+    assert contribution.below_minimum is True
+    assert contribution.legal_reserve == D("103.20")
+    assert "10.32" in contribution.explanation and "10.33" in contribution.explanation
+
+
+def test_amount_exactly_at_the_minimum_is_due():
+    # 344.33 x 3% = 10.3299 -> 10.33
+    contribution = compute_contribution(D("344.33"), **ITALY)
+
+    assert contribution.amount == D("10.33")
+    assert contribution.below_minimum is False
+
+
+@pytest.mark.parametrize("result", [D("-5000.00"), D("0.00")])
+def test_a_loss_or_break_even_owes_nothing_and_sets_no_reserve(result):
+    contribution = compute_contribution(result, **ITALY)
+
+    assert contribution.base == D("0.00")
+    assert contribution.amount == D("0.00")
+    assert contribution.legal_reserve == D("0.00")
+    assert contribution.below_minimum is False
+    assert "no contribution is due" in contribution.explanation
+
+
+def test_two_associations_split_equally_with_the_odd_cent_to_the_first():
+    contribution = compute_contribution(D("12345.67"), **ITALY, associations=2)
+
+    assert contribution.amount == D("370.37")
+    assert contribution.per_association == [D("185.19"), D("185.18")]
+    assert "185.19 + 185.18" in contribution.explanation
+
+
+def test_minimum_applies_to_the_total_not_to_each_association():
+    # 400.00 x 3% = 12.00 is due; each half (6.00) is below 10.33 but still owed
+    contribution = compute_contribution(D("400.00"), **ITALY, associations=2)
+
+    assert contribution.amount == D("12.00")
+    assert contribution.per_association == [D("6.00"), D("6.00")]
+
+
+def test_uk_settings_use_their_own_rate_minimum_and_due_days():
+    contribution = compute_contribution(
+        D("20000.00"), rate=D("2.5"), minimum=D("25.00"), approval_date=date(2024, 9, 30), due_days=90
+    )
+
+    assert contribution.amount == D("500.00")
+    assert contribution.due_date == date(2024, 12, 29)
+    assert contribution.explanation.startswith("2.5% of net profit 20,000.00 is 500.00")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"rate": 3}, "rate"),
+        ({"rate": D("120")}, "rate"),
+        ({"minimum": D("-1")}, "minimum"),
+        ({"associations": 0}, "associations"),
+        ({"due_days": -1}, "due_days"),
+        ({"approval_date": datetime(2024, 4, 29, 12, 0)}, "approval_date"),  # noqa: DTZ001
+        ({"legal_reserve_share": D("101")}, "legal_reserve_share"),
+    ],
+)
+def test_bad_contribution_settings_are_refused_naming_the_field(overrides, field):
+    with pytest.raises((TypeError, ValueError), match=field):
+        compute_contribution(D("1000.00"), **{**ITALY, **overrides})
+
+
+def test_profit_as_float_is_refused():
+    with pytest.raises(TypeError, match="net_profit"):
+        compute_contribution(12345.67, **ITALY)
+
+
+@given(
+    amount=st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False, allow_infinity=False),
+    parts=st.integers(min_value=1, max_value=7),
+)
+def test_shares_add_up_to_the_amount_to_the_cent(amount, parts):
+    shares = split_equally(amount, parts)
+
+    assert sum(shares) == amount
+    assert max(shares) - min(shares) <= D("0.01") * (parts - 1)
+    assert shares[0] == max(shares)
+
+
+# --------------------------------------------------------------------------- loan schedules
+
+
+def test_annuity_of_10000_at_6_percent_over_12_months():
+    schedule = loan_schedule(D("10000.00"), D("6"), 12, "annuity", date(2024, 1, 15))
+
+    # payment = 10,000 x 0.005 / (1 - 1.005^-12) = 860.6643 -> 860.66
+    assert [i.payment for i in schedule[:11]] == [D("860.66")] * 11
+    # month 1: interest 10,000 x 0.5% = 50.00, principal 810.66, balance 9,189.34
+    first = schedule[0]
+    assert (first.interest, first.principal, first.balance_after) == (D("50.00"), D("810.66"), D("9189.34"))
+    # month 2: 9,189.34 x 0.5% = 45.9467 -> 45.95
+    assert schedule[1].interest == D("45.95")
+    # the last instalment takes the rounding: balance 856.42 + interest 4.28 (856.42 x 0.5% = 4.2821)
+    last = schedule[-1]
+    assert (last.principal, last.interest, last.payment) == (D("856.42"), D("4.28"), D("860.70"))
+    # the twelve rounded interest figures, added by hand (the unrounded annuity would give 327.97)
+    assert sum(i.interest for i in schedule) == D("327.96")
+    assert sum(i.principal for i in schedule) == D("10000.00")
+    assert last.balance_after == D("0.00")
+
+
+def test_straight_line_repays_equal_principal_with_falling_interest():
+    schedule = loan_schedule(D("12000.00"), D("6"), 12, "straight_line", date(2024, 1, 15))
+
+    assert all(i.principal == D("1000.00") for i in schedule)
+    assert [i.interest for i in schedule[:3]] == [D("60.00"), D("55.00"), D("50.00")]
+    assert schedule[0].payment == D("1060.00")
+    # interest on 12,000 + 11,000 + ... + 1,000 at 0.5% = 78,000 x 0.005
+    assert sum(i.interest for i in schedule) == D("390.00")
+    assert schedule[-1].balance_after == D("0.00")
+
+
+def test_straight_line_last_instalment_takes_the_rounding():
+    schedule = loan_schedule(D("10000.00"), D("0"), 12, "straight_line", date(2024, 1, 15))
+
+    # 10,000 / 12 = 833.33; 11 x 833.33 = 9,166.63; last 833.37
+    assert schedule[0].principal == D("833.33")
+    assert schedule[-1].principal == D("833.37")
+    assert sum(i.principal for i in schedule) == D("10000.00")
+
+
+def test_zero_rate_annuity_charges_no_interest():
+    schedule = loan_schedule(D("1000.00"), D("0"), 3, "annuity", date(2024, 1, 15))
+
+    assert [i.payment for i in schedule] == [D("333.33"), D("333.33"), D("333.34")]
+    assert all(i.interest == D("0.00") for i in schedule)
+    assert schedule[-1].balance_after == D("0.00")
+
+
+def test_due_dates_are_anchored_on_the_first_date_and_keep_month_ends():
+    schedule = loan_schedule(D("4000.00"), D("5"), 4, "annuity", date(2024, 1, 31))
+
+    assert [i.due_date for i in schedule] == [
+        date(2024, 1, 31),
+        date(2024, 2, 29),
+        date(2024, 3, 31),
+        date(2024, 4, 30),
+    ]
+    assert [i.number for i in schedule] == [1, 2, 3, 4]
+
+
+def test_tiny_loan_never_repays_more_than_it_owes():
+    # 0.05 / 10 = 0.005 rounds up to 0.01: without a cap the balance would go negative
+    schedule = loan_schedule(D("0.05"), D("0"), 10, "straight_line", date(2024, 1, 15))
+
+    assert sum(i.principal for i in schedule) == D("0.05")
+    assert all(i.balance_after >= 0 for i in schedule)
+    assert all(i.principal >= 0 for i in schedule)
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        ((D("0"), D("6"), 12, "annuity"), "principal"),
+        ((D("100.005"), D("6"), 12, "annuity"), "principal"),
+        ((10000, D("6"), 12, "annuity"), "principal"),
+        ((D("1000"), D("-1"), 12, "annuity"), "annual_rate"),
+        ((D("1000"), D("6"), 0, "annuity"), "months"),
+        ((D("1000"), D("6"), 12, "balloon"), "method"),
+    ],
+)
+def test_bad_loan_terms_are_refused_naming_the_field(args, field):
+    with pytest.raises((TypeError, ValueError), match=field):
+        loan_schedule(*args, date(2024, 1, 15))
+
+
+loan_terms = {
+    "principal": st.decimals(min_value=D("0.01"), max_value=D("5000000"), places=2),
+    "annual_rate": st.decimals(min_value=0, max_value=30, places=2),
+    "months": st.integers(min_value=1, max_value=360),
+    "method": st.sampled_from(["annuity", "straight_line"]),
+}
+
+
+@given(**loan_terms)
+def test_principal_repaid_equals_the_loan_and_ends_at_zero(principal, annual_rate, months, method):
+    schedule = loan_schedule(principal, annual_rate, months, method, date(2024, 1, 31))
+
+    assert len(schedule) == months
+    assert sum(i.principal for i in schedule) == principal
+    assert schedule[-1].balance_after == 0
+
+
+@given(**loan_terms)
+def test_balances_never_go_negative_and_each_payment_is_principal_plus_interest(
+    principal, annual_rate, months, method
+):
+    schedule = loan_schedule(principal, annual_rate, months, method, date(2024, 1, 31))
+
+    balance = principal
+    for instalment in schedule:
+        assert instalment.principal >= 0 and instalment.interest >= 0
+        assert instalment.payment == instalment.principal + instalment.interest
+        balance -= instalment.principal
+        assert instalment.balance_after == balance >= 0
+
+
+# --------------------------------------------------------------------------- arrears
+
+
+def _monthly_1000():
+    # three instalments of 1,000 at zero interest: 15 Jan, 15 Feb, 15 Mar
+    return loan_schedule(D("3000.00"), D("0"), 3, "annuity", date(2024, 1, 15))
+
+
+def test_partial_payment_covers_the_oldest_instalment_first():
+    schedule = _monthly_1000()
+    payments = [(date(2024, 1, 15), D("1000.00")), (date(2024, 2, 20), D("400.00"))]
+
+    result = arrears(schedule, payments, as_of=date(2024, 3, 20))
+
+    assert result.due_to_date == D("3000.00")
+    assert result.paid_to_date == D("1400.00")
+    assert result.arrears_amount == D("1600.00")
+    # February is part paid, March unpaid
+    assert result.instalments_overdue == 2
+    assert result.oldest_overdue_due_date == date(2024, 2, 15)
+    assert result.days_overdue == 34  # 15 Feb -> 20 Mar 2024 (leap year)
+
+
+def test_up_to_date_borrower_has_no_arrears_and_future_instalments_do_not_count():
+    schedule = _monthly_1000()
+
+    result = arrears(schedule, [(date(2024, 1, 10), D("1000.00"))], as_of=date(2024, 2, 1))
+
+    assert result.due_to_date == D("1000.00")
+    assert result.arrears_amount == D("0.00")
+    assert result.instalments_overdue == 0
+    assert result.oldest_overdue_due_date is None
+    assert result.days_overdue == 0
+
+
+def test_payments_after_the_as_of_date_are_ignored():
+    schedule = _monthly_1000()
+
+    result = arrears(schedule, [(date(2024, 2, 1), D("1000.00"))], as_of=date(2024, 1, 20))
+
+    assert result.paid_to_date == D("0.00")
+    assert result.arrears_amount == D("1000.00")
+    assert result.days_overdue == 5
+
+
+def test_overpayment_is_not_arrears():
+    schedule = _monthly_1000()
+
+    result = arrears(schedule, [(date(2024, 1, 15), D("2500.00"))], as_of=date(2024, 2, 20))
+
+    assert result.arrears_amount == D("0.00")
+    assert result.paid_to_date == D("2500.00")
+    assert result.instalments_overdue == 0
+
+
+def test_bad_payment_row_is_named():
+    with pytest.raises(ValueError, match=r"payments\[1\] amount"):
+        arrears(
+            _monthly_1000(), [(date(2024, 1, 15), D("1")), (date(2024, 1, 16), D("-5"))], date(2024, 2, 1)
+        )
+
+
+# --------------------------------------------------------------------------- exposure
+
+
+def test_headroom_is_balance_times_multiple_less_commitments():
+    assert exposure_headroom(D("100000.00"), D("150000.00"), D("50000.00"), D("3")) == D("100000.00")
+    assert exposure_headroom(D("100000.00"), D("250000.00"), D("100000.00"), D("3")) == D("-50000.00")
+
+
+def test_grant_within_the_limit_passes():
+    check_exposure(D("100000.00"), D("200000.00"), D("50000.00"), D("3"), D("50000.00"))
+
+
+def test_grant_over_the_limit_says_by_how_much():
+    with pytest.raises(ExposureLimitExceeded) as refused:
+        check_exposure(D("100000.00"), D("200000.00"), D("62345.67"), D("3"), D("50000.00"))
+
+    assert str(refused.value) == (
+        "this loan of 50,000.00 would exceed the fund's exposure limit by 12,345.67 "
+        "(limit 3 x balance 100,000.00 = 300,000.00; already committed 262,345.67)"
+    )
+    assert refused.value.excess == D("12345.67")
+
+
+def test_guarantee_over_the_limit_is_called_a_guarantee():
+    with pytest.raises(ExposureLimitExceeded, match=r"^this guarantee of 10,000\.02 .* by 0\.01 "):
+        check_exposure(D("10000.00"), D("9999.99"), D("0"), D("2"), D("10000.02"), kind="guarantee")
+
+
+def test_exposure_refuses_float_inputs():
+    with pytest.raises(TypeError, match="live_guarantees"):
+        exposure_headroom(D("100"), D("0"), 0.0, D("3"))
+
+
+# --------------------------------------------------------------------------- postings
+
+
+def test_contribution_received_debits_cash_and_credits_the_receivable():
+    debit, credit = balanced_pair(
+        "2023 contribution, Coop Sole", FUND_CASH, CONTRIBUTIONS_RECEIVABLE, D("370.37")
+    )
+
+    assert debit == Posting(FUND_CASH, D("370.37"), D("0.00"), "2023 contribution, Coop Sole")
+    assert credit == Posting(CONTRIBUTIONS_RECEIVABLE, D("0.00"), D("370.37"), "2023 contribution, Coop Sole")
+    assert is_balanced([debit, credit])
+
+
+def test_repayment_of_principal_and_interest_is_two_balanced_pairs():
+    entry = [
+        *balanced_pair("instalment 1", FUND_CASH, LOANS_RECEIVABLE, D("810.66")),
+        *balanced_pair("instalment 1", FUND_CASH, INTEREST_INCOME, D("50.00")),
+    ]
+
+    assert is_balanced(entry)
+    assert sum(p.debit for p in entry if p.account == FUND_CASH) == D("860.66")
+
+
+def test_one_sided_entry_is_not_balanced():
+    debit, _credit = balanced_pair("due", CONTRIBUTIONS_RECEIVABLE, CONTRIBUTION_INCOME, D("10.33"))
+
+    assert not is_balanced([debit])
+
+
+@pytest.mark.parametrize("amount", [D("0"), D("-1.00"), D("1.005"), 10, 10.0, D("NaN")])
+def test_pair_refuses_non_positive_fractional_or_non_decimal_amounts(amount):
+    with pytest.raises((TypeError, ValueError), match="amount"):
+        balanced_pair("bad", FUND_CASH, CONTRIBUTIONS_RECEIVABLE, amount)
+
+
+def test_pair_refuses_the_same_account_on_both_sides():
+    with pytest.raises(ValueError, match="must differ"):
+        balanced_pair("loop", FUND_CASH, FUND_CASH, D("1.00"))
