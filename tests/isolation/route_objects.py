@@ -1,0 +1,13 @@
+"""How to make, in a given co-op, the object each tenant-route URL parameter names.
+
+Every `<param>` of a `/t/<slug>/...` route (API or page) needs an entry here, so the
+cross-tenant suite can aim the route at another co-op's object. A new route with a new
+parameter fails the suite until its maker is added: that is the point.
+
+A maker is `maker(factory, tenant) -> id` and must give the object a name containing
+`tenant.slug` where it has a name, so the suite can check no foreign data leaks.
+"""
+
+OBJECT_MAKERS = {
+    "member_id": lambda factory, tenant: factory.member(tenant, name=f"Member of {tenant.slug}"),
+}
