@@ -77,8 +77,18 @@ _SET_SCOPE = text("SELECT set_config('app.tenant_id', :tenant, true), set_config
 
 def _apply_database_scope(session: Session) -> None:
     session = session() if isinstance(session, scoped_session) else session
-    if session.in_transaction() and session.get_bind().dialect.name == "postgresql":
-        session.connection().execute(_SET_SCOPE, _scope_settings(session))
+    if not session.in_transaction() or session.get_bind().dialect.name != "postgresql":
+        return
+    connection = session.connection()
+    if _transaction_failed(connection):
+        return  # it can only be rolled back now; the next transaction sets its scope on begin
+    connection.execute(_SET_SCOPE, _scope_settings(session))
+
+
+def _transaction_failed(connection) -> bool:
+    from psycopg.pq import TransactionStatus
+
+    return connection.connection.dbapi_connection.info.transaction_status == TransactionStatus.INERROR
 
 
 @event.listens_for(Session, "after_begin")

@@ -1,0 +1,82 @@
+"""Isolation layer 2 on its own: PostgreSQL row-level security with the ORM filter switched off.
+
+The app connects as a role that neither owns the tables nor is superuser, so RLS applies; with
+`orm_tenant_filter` off, only the database stands between a tenant and another's rows.
+"""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import insert, select, text, update
+from sqlalchemy.exc import ProgrammingError
+
+from consortium.extensions import db
+from consortium.tenancy import ORM_FILTER_KEY, consortium_scope, set_tenant
+from tenants.members.models import Member
+from tests.conftest import TEST_DATABASE
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(TEST_DATABASE != "postgresql", reason="row-level security is PostgreSQL's (TEST_DATABASE=postgresql)"),
+]
+
+
+@pytest.fixture
+def rls_only(app, two_coops):
+    with app.app_context():
+        db.session.info[ORM_FILTER_KEY] = False
+        set_tenant(db.session, two_coops["a"].id)
+        yield two_coops
+        db.session.rollback()
+
+
+def test_app_role_is_neither_superuser_nor_owner(app, rls_only):
+    row = db.session.execute(text(
+        "SELECT r.rolsuper, r.rolbypassrls, t.tableowner = current_user "
+        "FROM pg_roles r, pg_tables t WHERE r.rolname = current_user AND t.tablename = 'members'")).one()
+    assert tuple(row) == (False, False, False)
+    assert db.session.scalar(text("SELECT relforcerowsecurity FROM pg_class WHERE relname = 'members'")) is True
+
+
+def test_rls_alone_returns_no_foreign_rows(rls_only):
+    names = db.session.scalars(select(Member.name).execution_options(all_tenants=True)).all()
+    assert names == ["Alice of A"]
+    assert db.session.scalar(select(Member).where(Member.id == rls_only["member_b"])) is None
+
+
+def test_rls_alone_refuses_foreign_inserts(rls_only):
+    with pytest.raises(ProgrammingError, match="row-level security"):
+        db.session.execute(insert(Member).values(
+            tenant_id=rls_only["b"].id, name="Planted", category="worker", joined_on=date(2022, 1, 1)))
+
+
+def test_rls_alone_refuses_foreign_updates_and_moves(rls_only):
+    changed = db.session.execute(
+        update(Member).where(Member.id == rls_only["member_b"]).values(name="Hijacked")
+        .execution_options(synchronize_session=False))
+    assert changed.rowcount == 0
+    with pytest.raises(ProgrammingError, match="row-level security"):
+        db.session.execute(update(Member).where(Member.id == rls_only["member_a"]).values(
+            tenant_id=rls_only["b"].id).execution_options(synchronize_session=False))
+
+
+def test_without_any_scope_rls_shows_nothing(app, two_coops):
+    with app.app_context():
+        db.session.info[ORM_FILTER_KEY] = False
+        assert db.session.scalars(select(Member)).all() == []
+
+
+def test_consortium_scope_reads_across_but_cannot_write_without_a_tenant(app, two_coops):
+    with app.app_context():
+        db.session.info[ORM_FILTER_KEY] = False
+        with consortium_scope(db.session):
+            assert len(db.session.scalars(select(Member)).all()) == 2
+            with pytest.raises(ProgrammingError, match="row-level security"):
+                db.session.execute(insert(Member).values(
+                    tenant_id=two_coops["a"].id, name="No tenant set", category="worker", joined_on=date(2022, 1, 1)))
+
+
+def test_audit_log_is_append_only_for_the_app_role(app, two_coops):
+    with app.app_context(), consortium_scope(db.session):
+        with pytest.raises(ProgrammingError, match="permission denied"):
+            db.session.execute(text("DELETE FROM audit_log"))
