@@ -21,7 +21,8 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n 2 -q
+	TEST_DATABASE=sqlite $(BIN)/python -m pytest -n 2 -q
+	TEST_DATABASE=postgresql $(BIN)/python -m pytest -n 2 -q
 
 bench: $(STAMP)
 	$(BIN)/python -m pytest tests/benchmarks -q -s -p no:xdist -o addopts=''

@@ -11,10 +11,20 @@ def _env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _development_secret_key() -> str:
+    """A random key kept in `instance/` so sessions survive restarts and are shared by all local processes."""
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 class Config:
     """Settings for one app instance; tests pass overrides to `create_app`."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY") or secrets.token_hex(32)
+    SECRET_KEY = os.environ.get("SECRET_KEY") or _development_secret_key()
     # The app's own connection: on PostgreSQL a role that neither owns the tables nor is superuser.
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'consortium.db'}"
     # Migrations run as the owner of the tables; defaults to the app's URL (SQLite, or a single-role setup).
@@ -47,3 +57,24 @@ class Config:
         "security": [{"bearer": []}],
     }
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 12 * 1024 * 1024)
+
+    # Outbound email: with no SMTP_HOST (development) messages go to the log and to MAIL_DEBUG_DIR as .eml files.
+    SMTP_HOST = os.environ.get("SMTP_HOST") or None
+    SMTP_PORT = _env_int("SMTP_PORT", 25)
+    SMTP_USER = os.environ.get("SMTP_USER") or None
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD") or None
+    SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "0").lower() in ("1", "true", "yes")
+    SMTP_TIMEOUT = _env_int("SMTP_TIMEOUT", 10)
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Consortium back office <no-reply@localhost>")
+    MAIL_DEBUG_DIR = os.environ.get("MAIL_DEBUG_DIR") or str(INSTANCE_DIR / "outbox-mail")
+    # Outbox delivery: retries back off exponentially from the base, then the message is marked failed.
+    OUTBOX_MAX_ATTEMPTS = _env_int("OUTBOX_MAX_ATTEMPTS", 8)
+    OUTBOX_BACKOFF_SECONDS = _env_int("OUTBOX_BACKOFF_SECONDS", 60)
+    WEBHOOK_CONNECT_TIMEOUT = float(os.environ.get("WEBHOOK_CONNECT_TIMEOUT", 3))
+    WEBHOOK_READ_TIMEOUT = float(os.environ.get("WEBHOOK_READ_TIMEOUT", 10))
+    # Co-ops choose webhook URLs: by default the server refuses to call loopback and private networks.
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS = os.environ.get("WEBHOOK_ALLOW_PRIVATE_NETWORKS", "0").lower() in ("1", "true")
+    # Jurisdiction whose mutual-fund defaults (rate, minimum, due days, legal reserve) the consortium starts from.
+    CONSORTIUM_JURISDICTION = os.environ.get("CONSORTIUM_JURISDICTION", "it")
+    # Largest annual-accounts upload accepted (bytes); keep MAX_CONTENT_LENGTH above it.
+    ACCOUNTS_MAX_UPLOAD_BYTES = _env_int("ACCOUNTS_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
