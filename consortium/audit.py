@@ -53,7 +53,8 @@ def _changes(obj, action: str) -> dict:
             continue
         history = state.attrs[key].history
         if action == "create":
-            changes[key] = [None, _plain(getattr(obj, key))]
+            if getattr(obj, key) is not None:
+                changes[key] = [None, _plain(getattr(obj, key))]
         elif action == "delete":
             before = history.unchanged[0] if history.unchanged else (history.deleted[0] if history.deleted else None)
             changes[key] = [_plain(before), None]

@@ -1,6 +1,8 @@
 """The web shell: login, logout, home per role, co-op switcher, audit pages, navigation registry."""
 
 from dataclasses import dataclass
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
@@ -10,9 +12,12 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired
 
 from consortium.audit import audit_entries_query
+from consortium.db import as_utc
+from consortium.documents import money as format_money
 from consortium.auth import authenticate, consortium_role_required, tenant_role_required
 from consortium.extensions import db, limiter
 from consortium.models import Tenant, User
+from plugins.jurisdictions.base import JurisdictionError, get_jurisdiction
 
 blp = Blueprint("shell", __name__)
 AUDIT_PAGE_SIZE = 50
@@ -58,9 +63,37 @@ def user_tenants() -> list[Tenant]:
     return list(db.session.scalars(select(Tenant).where(Tenant.id.in_(current_user.tenant_ids)).order_by(Tenant.name)))
 
 
+def legal_form_label(tenant: Tenant) -> str:
+    """The readable name of a co-op's legal form in its jurisdiction."""
+    try:
+        return get_jurisdiction(tenant.country).legal_form(tenant.legal_form).label
+    except JurisdictionError:
+        return tenant.legal_form
+
+
 @blp.app_context_processor
 def _shell_helpers():
-    return {"nav_links": visible_nav_links, "user_tenants": user_tenants}
+    return {"nav_links": visible_nav_links, "user_tenants": user_tenants, "legal_form_label": legal_form_label}
+
+
+@blp.app_template_filter("money")
+def money_filter(amount, currency: str | None = None) -> str:
+    """An amount in the current co-op's currency and locale (`{{ x|money }}`, or `{{ x|money('EUR') }}`)."""
+    if amount is None:
+        return ""
+    tenant = g.get("tenant")
+    currency = currency or (tenant.currency if tenant else "EUR")
+    locale = get_jurisdiction(tenant.country).locale if tenant else "en_GB"
+    return format_money(Decimal(amount), currency, locale)
+
+
+@blp.app_template_filter("local_time")
+def local_time_filter(moment) -> str:
+    """A stored UTC timestamp shown in the consortium's time zone."""
+    if moment is None:
+        return ""
+    zone = ZoneInfo(current_app.config["CONSORTIUM_TIMEZONE"])
+    return as_utc(moment).astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 class LoginForm(FlaskForm):
@@ -168,3 +201,22 @@ def api_docs():
     if not spec:
         abort(404)
     return render_template("shell/api_docs.html", spec=spec)
+
+
+@blp.route("/consortium/jobs", methods=["GET", "POST"])
+@consortium_role_required("consortium_admin")
+def jobs():
+    """Scheduled jobs: trigger, next and last run, last error; POST `job_id` runs one now (consortium admin)."""
+    from consortium import scheduler
+    from consortium.jobs import JOBS
+
+    if request.method == "POST":
+        job_id = request.form.get("job_id", "")
+        if job_id not in JOBS:
+            abort(404, f"No scheduled job is declared with the id {job_id!r}.")
+        outcome = scheduler.run_job(current_app._get_current_object(), job_id)
+        flash(outcome.summary(), "error" if outcome.failed else "message")
+        return redirect(url_for("shell.jobs"))
+    timezone = scheduler.consortium_timezone(current_app)
+    return render_template("shell/jobs.html", jobs=scheduler.job_overview(db.session, timezone), timezone=timezone)
+
