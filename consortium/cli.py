@@ -2,22 +2,26 @@
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from consortium.directory import service as directory
 from consortium.extensions import db
 from consortium.models import ALL_ROLES, Tenant, User
+from consortium.scheduler import scheduler_command
 
 
 def register(app: Flask) -> None:
     """Attach the commands to the app's CLI."""
     app.cli.add_command(demo_data_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(scheduler_command)
 
 
 @click.command("demo-data")
 @click.option("--force", is_flag=True, help="Add the demo even though the database already holds data.")
 @click.option("--if-empty", is_flag=True, help="Do nothing (successfully) when the database already holds data.")
+@with_appcontext
 def demo_data_command(force: bool, if_empty: bool) -> None:
     """Fill an empty database with a demo consortium (co-ops, members, users)."""
     from consortium.demo import load_demo
@@ -40,6 +44,7 @@ def demo_data_command(force: bool, if_empty: bool) -> None:
 @click.option("--role", "roles", multiple=True, type=click.Choice(ALL_ROLES),
               help="A consortium role, or ROLE with --tenant for a co-op role. Repeatable.")
 @click.option("--tenant", "tenant_slug", default=None, help="Co-op slug for co-op roles.")
+@with_appcontext
 def create_user_command(email, name, password, roles, tenant_slug) -> None:
     """Create a user who can log in at once."""
     from consortium.errors import ServiceError

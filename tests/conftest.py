@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from consortium import auth
@@ -139,10 +139,12 @@ def _wipe_database(request):
     database = request.getfixturevalue("database")
     with app.app_context():
         db.session.remove()
-        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
         owner_url = database.get("MIGRATION_DATABASE_URL")
         engine = create_engine(owner_url) if owner_url else db.engine
         with engine.begin() as connection:
+            existing = set(inspect(connection).get_table_names()) - {"alembic_version"}
+            tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name in existing]
+            tables += sorted(existing - set(tables))  # tables outside the models (e.g. apscheduler_jobs)
             if connection.dialect.name == "postgresql":
                 connection.exec_driver_sql("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE")
             else:
