@@ -1,13 +1,41 @@
 """Scheduled jobs: features declare them in their own `jobs.py` with `@scheduled_job`.
 
 A job is a plain function taking `(session, today)` and, for per-tenant jobs, `tenant`.
-The runner (`run_job`) gives it an app context, an explicit scope (the tenant, or the
-consortium) and one transaction per tenant; it must be idempotent, so running it twice
-changes nothing the second time.
+The runner (`consortium.scheduler.run_job`) gives it an app context, an explicit scope (the
+tenant, or the consortium) and one transaction per tenant; it must be idempotent, so running
+it twice changes nothing the second time. Cron fields are read in the consortium's time zone
+(CONSORTIUM_TIMEZONE).
+
+This module also holds the two tables of the jobs room: `job_runs` (one row per run, per
+tenant) and `apscheduler_jobs` (APScheduler's own job store, declared here with exactly the
+columns its `SQLAlchemyJobStore` expects so the migration, not APScheduler, creates it).
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
+
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    Unicode,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from consortium.db import Base, utcnow
+
+TRIGGERS = {"cron": CronTrigger, "interval": IntervalTrigger}
 
 
 @dataclass(frozen=True)
@@ -21,17 +49,65 @@ class JobSpec:
     per_tenant: bool = False
     description: str = ""
 
+    def build_trigger(self, timezone: tzinfo) -> BaseTrigger:
+        """The APScheduler trigger for this job; times without a zone are in `timezone`."""
+        return TRIGGERS[self.trigger](**{"timezone": timezone, **self.trigger_args})
+
 
 JOBS: dict[str, JobSpec] = {}
 
 
 def scheduled_job(job_id: str, *, trigger: str, per_tenant: bool = False, **trigger_args):
     """Declare a job: `@scheduled_job("invoicing.reminders", trigger="cron", hour=6, per_tenant=True)`."""
-    if trigger not in ("cron", "interval"):
+    if trigger not in TRIGGERS:
         raise ValueError(f"job {job_id}: trigger must be 'cron' or 'interval', not {trigger!r}")
 
     def decorator(func):
-        JOBS[job_id] = JobSpec(job_id, func, trigger, trigger_args, per_tenant, (func.__doc__ or "").strip())
+        spec = JobSpec(job_id, func, trigger, trigger_args, per_tenant, (func.__doc__ or "").strip())
+        try:
+            spec.build_trigger(UTC)  # a misspelt field fails at import, not in the scheduler at 6 a.m.
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"job {job_id}: bad {trigger} trigger arguments {trigger_args}: {error}") from error
+        JOBS[job_id] = spec
         return func
 
     return decorator
+
+
+# Tracebacks are kept up to this many characters (the end, where the error is named).
+ERROR_TEXT_LIMIT = 10_000
+
+
+class JobRun(Base):
+    """One run of a job: for a per-tenant job, one row per co-op; `ok` False keeps the traceback."""
+
+    __tablename__ = "job_runs"
+    __audited__ = False  # technical log of the scheduler, not a business record
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[str] = mapped_column(String(191))
+    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ok: Mapped[bool]
+    error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_job_runs_job_started", "job_id", "started_at"),)
+
+
+def bounded_error_text(text: str) -> str:
+    """`text` cut to ERROR_TEXT_LIMIT characters, keeping its end (the exception's own line)."""
+    if len(text) <= ERROR_TEXT_LIMIT:
+        return text
+    return "…" + text[-(ERROR_TEXT_LIMIT - 1):]
+
+
+# APScheduler's job store table, column for column as `SQLAlchemyJobStore` defines it
+# (191 = the longest indexable key on MySQL; Float(25) = an 8-byte float of epoch seconds).
+apscheduler_jobs = Table(
+    "apscheduler_jobs",
+    Base.metadata,
+    Column("id", Unicode(191), primary_key=True),
+    Column("next_run_time", Float(25), index=True),
+    Column("job_state", LargeBinary, nullable=False),
+)
