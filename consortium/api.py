@@ -94,17 +94,23 @@ class SQLPage(Page):
 
     @property
     def item_count(self):
-        return db.session.scalar(select(func.count()).select_from(self.collection.order_by(None).subquery()))
+        count = select(func.count()).select_from(self.collection.order_by(None).subquery())
+        # Keep an explicit cross-tenant read explicit for the count as well.
+        return db.session.scalar(count.execution_options(**self.collection.get_execution_options()))
 
 
 # --- Idempotency-Key -------------------------------------------------------------------------
 
 
 def _request_fingerprint() -> str:
+    """Hash of method, path and raw body; taken before any form parsing consumes the body."""
+    if "request_fingerprint" in g:
+        return g.request_fingerprint
     digest = hashlib.sha256()
     digest.update(request.method.encode() + b" " + request.path.encode() + b"\n")
-    digest.update(request.get_data(cache=True))
-    return digest.hexdigest()
+    digest.update(request.get_data(cache=True))  # werkzeug parses forms from this cached copy later
+    g.request_fingerprint = digest.hexdigest()
+    return g.request_fingerprint
 
 
 def _idempotency_key() -> str | None:
@@ -124,6 +130,7 @@ def replay_idempotent_response():
     )
     if record is None:
         g.idempotency_key = key
+        _request_fingerprint()
         return None
     if record.request_hash != _request_fingerprint():
         return problem(422, "Unprocessable Content",

@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FEATURES = [
     "consortium.directory",
     "tenants.members",
+    "tenants.accounts",
 ]
 
 

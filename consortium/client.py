@@ -217,6 +217,10 @@ class ConsortiumClient:
         """A co-op's whole members register (`category=`, `current=true` filter it)."""
         return list(self.iterate(f"t/{slug}/members", **filters))
 
+    def upload_accounts(self, slug: str, year: int, filename: str, content: bytes) -> dict:
+        """Upload a co-op's annual accounts for `year`; the parsed preview (ApiError lists errors by cell)."""
+        return self.post(f"t/{slug}/accounts", data={"year": str(year)}, files={"file": (filename, content)})
+
 
 def _body(response: requests.Response):
     if response.status_code == 204 or not response.content:
@@ -370,8 +374,36 @@ def members_export_command(client: ConsortiumClient, args: argparse.Namespace) -
     return 0
 
 
-# Later verbs go here, one decorated function each, e.g. the accounts feature's
-# `accounts upload FILE --tenant SLUG --year YYYY` (client.post(..., files={"file": ...})).
+@command("accounts upload", "Upload a co-op's filled annual-accounts template (.xlsx or .csv) for a year.",
+         arg("file", metavar="FILE"),
+         arg("--tenant", required=True, metavar="SLUG"),
+         arg("--year", required=True, type=int, metavar="YYYY", help="the financial year the file covers"),
+         arg("--json", action="store_true", help="print the whole answer as JSON"))
+def accounts_upload_command(client: ConsortiumClient, args: argparse.Namespace) -> int:
+    """Upload the file and print the parsed preview (or, exit 1, the errors by sheet, row and column)."""
+    path = Path(args.file)
+    try:
+        content = path.read_bytes()
+    except OSError as error:
+        raise UsageError(f"FILE: {error}") from error
+    version = client.upload_accounts(args.tenant, args.year, path.name, content)
+    if args.json:
+        print(json.dumps(version, indent=2))
+        return 0
+    print(f"Uploaded {path.name} as version {version['version']} of {version['year']} for {args.tenant} "
+          f"({version['status']}): net profit {version['net_profit']}")
+    for warning in version.get("warnings") or []:
+        sheet, row, column = warning.get("sheet"), warning.get("row"), warning.get("column")
+        parts = [sheet, row is not None and f"row {row}", column and f"column {column}"]
+        where = "".join(f"{part}, " for part in parts if part)
+        print(f"warning: {where}{warning['message']}")
+    if version.get("encoding_note"):
+        print(f"note: the file was {version['encoding_note']}")
+    print(f"Check it, then submit: consortium-client post t/{args.tenant}/accounts/{version['id']}/submit")
+    return 0
+
+
+# Later verbs go here, one decorated function each.
 
 
 @command("get", "GET any API path and print the JSON answer.",

@@ -1,1 +1,15 @@
-"""Annual accounts of a member co-op: the upload template and the parser of a filled one."""
+"""Annual accounts of a member co-op: the template, uploads as versions, submission to the consortium."""
+
+
+def register(app, api):
+    """Attach the annual accounts' API, pages, nav link and demo data."""
+    from consortium.demo import add_demo_loader
+    from consortium.views import add_nav_link
+    from tenants.accounts import api as accounts_api
+    from tenants.accounts import views
+    from tenants.accounts.demo import load_demo_accounts
+
+    api.register_blueprint(accounts_api.blp)
+    app.register_blueprint(views.blp)
+    add_nav_link("Annual accounts", "accounts.index", "tenant", ("treasurer", "viewer"))
+    add_demo_loader(load_demo_accounts)

@@ -8,6 +8,9 @@ A maker is `maker(factory, tenant) -> id` and must give the object a name contai
 `tenant.slug` where it has a name, so the suite can check no foreign data leaks.
 """
 
+from tests.accounts.helpers import upload_version
+
 OBJECT_MAKERS = {
     "member_id": lambda factory, tenant: factory.member(tenant, name=f"Member of {tenant.slug}"),
+    "accounts_id": lambda factory, tenant: upload_version(factory, tenant, filename=f"accounts-{tenant.slug}.xlsx"),
 }

@@ -1,0 +1,269 @@
+"""Annual accounts: upload versions, submit one to the consortium, and the consortium's review of it.
+
+A co-op's functions run on a session scoped to that co-op. The consortium-facing ones
+(`submissions_query`, `get_submission`, `mark_accepted`, `mark_returned`, `reopen`) are called by
+the mutual fund inside the consortium scope; the writes among them enter the version's own
+tenant scope, since only that co-op's scope may write its rows.
+
+Status flow: draft -> submitted (`submit_version`) -> accepted (`mark_accepted`) or returned
+(`mark_returned`, with a comment); accepted -> reopened (`reopen`, with a reason). A returned or
+reopened version stays as it is: the treasurer uploads a corrected version and submits that.
+At most one version per co-op and year is submitted or accepted at a time.
+"""
+
+import hashlib
+from datetime import date
+from pathlib import PurePosixPath
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from consortium.db import utcnow
+from consortium.errors import Conflict, NotFound, ServiceError, field_error
+from consortium.models import Tenant, User
+from consortium.tenancy import tenant_scope
+from tenants.accounts.models import FIGURE_CODES, LIVE_STATUSES, SENT_STATUSES, AccountsVersion
+from tenants.accounts.parsing import DEFAULT_MAX_BYTES, SUMMARY_SHEET, Issue, ParseResult, parse_accounts
+
+FILE_FIELD = "file"
+MAX_FILENAME_LENGTH = 255
+MAX_COMMENT_LENGTH = 5000
+
+
+class AccountsFileRejected(ServiceError):
+    """The upload has errors and nothing was saved: `issues` are the file's (sheet, row, column, reason),
+    `field_errors` those of the form's own fields (the year)."""
+
+    def __init__(self, result: ParseResult, issues: list[Issue], field_errors: dict[str, list[str]] | None = None):
+        field_errors = field_errors or {}
+        count = len(issues) + sum(len(messages) for messages in field_errors.values())
+        first = str(issues[0]) if issues else "; ".join(f"{k}: {' '.join(v)}" for k, v in field_errors.items())
+        summary = f"The upload has {count} error{'s' if count != 1 else ''}; nothing was saved. {first}"
+        super().__init__(summary, {**field_errors, **errors_by_location(issues)})
+        self.result = result
+        self.issues = issues
+        self.field_errors = field_errors
+
+
+def issue_location(issue: Issue) -> str:
+    """Where an issue is, as the key of the problem's `errors`: 'Summary, row 4, column amount', or 'file'."""
+    where = [part for part in (issue.sheet, None if issue.row is None else f"row {issue.row}",
+                               None if issue.column is None else f"column {issue.column}") if part]
+    return ", ".join(where) if where else FILE_FIELD
+
+
+def errors_by_location(issues: list[Issue]) -> dict[str, list[str]]:
+    """Issues grouped by location, in the order found."""
+    grouped: dict[str, list[str]] = {}
+    for issue in issues:
+        grouped.setdefault(issue_location(issue), []).append(issue.message)
+    return grouped
+
+
+def issue_dict(issue: Issue) -> dict:
+    """An issue as stored and returned: sheet, row, column, message."""
+    return {"sheet": issue.sheet, "row": issue.row, "column": issue.column, "message": issue.message}
+
+
+def _user_id(user: User | int | None) -> int | None:
+    return user if isinstance(user, int) or user is None else user.id
+
+
+def clean_filename(filename: str | None) -> str:
+    """The file's own name without any client-side folder (browsers may send 'C:\\fakepath\\x.xlsx')."""
+    name = PurePosixPath((filename or "").replace("\\", "/")).name.strip()
+    return name[-MAX_FILENAME_LENGTH:]
+
+
+# --------------------------------------------------------------------------- co-op side
+
+
+def versions_query(year: int | None = None):
+    """SELECT of the co-op's accounts versions, newest year and version first (tenant filter applies)."""
+    query = select(AccountsVersion).order_by(AccountsVersion.year.desc(), AccountsVersion.version.desc())
+    if year is not None:
+        query = query.where(AccountsVersion.year == year)
+    return query
+
+
+def list_versions(session, year: int | None = None) -> list[AccountsVersion]:
+    """The co-op's accounts versions (of one year, if given), newest first."""
+    return list(session.scalars(versions_query(year)))
+
+
+def get_version(session, version_id: int) -> AccountsVersion:
+    """One accounts version of the current co-op; another co-op's is simply not found."""
+    version = session.scalar(select(AccountsVersion).where(AccountsVersion.id == version_id))
+    if version is None:
+        raise NotFound(f"No accounts version {version_id} in this co-op.")
+    return version
+
+
+def accepted_version(session, year: int) -> AccountsVersion | None:
+    """The current co-op's accepted version of `year`, if any."""
+    return session.scalar(versions_query(year).where(AccountsVersion.status == "accepted"))
+
+
+def upload_accounts(
+    session,
+    *,
+    tenant: Tenant,
+    year: int,
+    filename: str,
+    data: bytes,
+    uploaded_by: User | int,
+    today: date,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> AccountsVersion:
+    """Parse an uploaded accounts file and store it as the next draft version of `year`.
+
+    Raises `Conflict` (409) when the year is already accepted, `AccountsFileRejected` (422, errors by
+    'Sheet, row R, column C' or 'file'/'year') when the file or the year is wrong; nothing is saved then.
+    """
+    if accepted_version(session, year) is not None:
+        raise Conflict(
+            f"The accounts for {year} are already accepted by the consortium; ask the consortium to reopen "
+            "the year to correct them.",
+            {"year": [f"{year} is already accepted"]},
+        )
+    name = clean_filename(filename)
+    result = parse_accounts(data, name, today=today, max_bytes=max_bytes)
+    issues = list(result.errors)
+    field_errors = {}
+    if year >= today.year:
+        field_errors["year"] = [f"{year} is not over yet; upload a year's accounts once it has ended"]
+    elif result.year is not None and result.year != year:
+        sheet = SUMMARY_SHEET if result.file_format == "xlsx" else None
+        row = result._summary_rows.get("financial_year")
+        issues.append(Issue(sheet, row, "amount",
+                            f"financial_year: the file is for {result.year} but was uploaded as {year}"))
+    if issues or field_errors:
+        raise AccountsFileRejected(result, issues, field_errors)
+
+    number = (session.scalar(select(func.max(AccountsVersion.version)).where(AccountsVersion.year == year)) or 0) + 1
+    version = AccountsVersion(
+        tenant_id=tenant.id,
+        year=year,
+        version=number,
+        status="draft",
+        **{code: result.figures[code] for code in FIGURE_CODES},
+        trial_balance_accounts=len(result.trial_balance),
+        warnings=[issue_dict(issue) for issue in result.warnings],
+        encoding_note=result.encoding_note,
+        filename=name,
+        file_format=result.file_format,
+        file_size=len(data),
+        file_sha256=hashlib.sha256(data).hexdigest(),
+        file_data=bytes(data),
+        uploaded_by_id=_user_id(uploaded_by),
+        created_at=utcnow(),
+    )
+    session.add(version)
+    _flush_or_conflict(session, f"Another upload of {year} was saved at the same moment; upload again.")
+    return version
+
+
+def _flush_or_conflict(session, message: str) -> None:
+    # Two requests racing past the checks above meet the unique indexes; the request then rolls back.
+    try:
+        session.flush()
+    except IntegrityError as error:
+        raise Conflict(message) from error
+
+
+def submit_version(session, version: AccountsVersion, *, submitted_by: User | int | None = None) -> AccountsVersion:
+    """Send a draft version to the consortium for review (only one per year may be under review or accepted)."""
+    if version.status != "draft":
+        raise Conflict(f"Version {version.version} of {version.year} is {version.status}; only a draft can be "
+                       "submitted (upload a corrected version instead).", {"status": [version.status]})
+    live = session.scalar(
+        versions_query(version.year).where(AccountsVersion.status.in_(LIVE_STATUSES), AccountsVersion.id != version.id)
+    )
+    if live is not None:
+        raise Conflict(f"Version {live.version} of {version.year} is already {live.status}; "
+                       f"only one version of a year can be with the consortium.", {"status": [live.status]})
+    version.status = "submitted"
+    version.submitted_at = utcnow()
+    version.submitted_by_id = _user_id(submitted_by)
+    _flush_or_conflict(session, f"Another version of {version.year} was submitted at the same moment.")
+    return version
+
+
+# --------------------------------------------------------------------------- consortium side
+
+
+def submissions_query(*, status: str | None = None, year: int | None = None, tenant_id: int | None = None):
+    """SELECT of the versions sent to the consortium, across co-ops (call in the consortium scope)."""
+    query = (
+        select(AccountsVersion)
+        .where(AccountsVersion.status.in_(SENT_STATUSES))
+        .order_by(AccountsVersion.submitted_at.desc(), AccountsVersion.tenant_id, AccountsVersion.id)
+        .execution_options(all_tenants=True)
+    )
+    if status is not None:
+        query = query.where(AccountsVersion.status == status)
+    if year is not None:
+        query = query.where(AccountsVersion.year == year)
+    if tenant_id is not None:
+        query = query.where(AccountsVersion.tenant_id == tenant_id)
+    return query
+
+
+def get_submission(session, version_id: int) -> AccountsVersion:
+    """A version sent to the consortium, of any co-op (call in the consortium scope); drafts are not found."""
+    version = session.scalar(submissions_query().where(AccountsVersion.id == version_id))
+    if version is None:
+        raise NotFound(f"No submitted accounts {version_id}.")
+    return version
+
+
+def _require_status(version: AccountsVersion, expected: str, action: str) -> None:
+    if version.status != expected:
+        raise Conflict(f"Version {version.version} of {version.year} is {version.status}; only {expected} accounts "
+                       f"can be {action}.", {"status": [version.status]})
+
+
+def _require_text(field: str, value: str | None) -> str:
+    cleaned = (value or "").strip()
+    if not cleaned:
+        raise field_error(field, "is required")
+    if len(cleaned) > MAX_COMMENT_LENGTH:
+        raise field_error(field, f"must be at most {MAX_COMMENT_LENGTH} characters")
+    return cleaned
+
+
+def mark_accepted(session, version: AccountsVersion, *, accepted_by: User | int, accepted_on: date) -> AccountsVersion:
+    """The consortium accepts a submitted version: the year's net profit is fixed (writes the co-op's row)."""
+    _require_status(version, "submitted", "accepted")
+    with tenant_scope(session, version.tenant_id):
+        version.status = "accepted"
+        version.accepted_on = accepted_on
+        version.accepted_by_id = _user_id(accepted_by)
+        session.flush()
+    return version
+
+
+def mark_returned(session, version: AccountsVersion, *, comment: str, returned_by: User | int) -> AccountsVersion:
+    """The consortium returns a submitted version with a comment the treasurer sees (writes the co-op's row)."""
+    _require_status(version, "submitted", "returned")
+    comment = _require_text("comment", comment)
+    with tenant_scope(session, version.tenant_id):
+        version.status = "returned"
+        version.return_comment = comment
+        version.returned_at = utcnow()
+        version.returned_by_id = _user_id(returned_by)
+        session.flush()
+    return version
+
+
+def reopen(session, version: AccountsVersion, *, reason: str, by: User | int) -> AccountsVersion:
+    """Reopen an accepted version (consortium admin, checked by the caller) so a corrected one can be submitted."""
+    _require_status(version, "accepted", "reopened")
+    reason = _require_text("reason", reason)
+    with tenant_scope(session, version.tenant_id):
+        version.status = "reopened"
+        version.reopen_reason = reason
+        version.reopened_at = utcnow()
+        version.reopened_by_id = _user_id(by)
+        session.flush()
+    return version

@@ -1,0 +1,105 @@
+"""Annual-accounts pages: templates, upload with preview or error list, version history, submit."""
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from consortium.auth import tenant_role_required
+from consortium.clock import local_today
+from consortium.errors import ServiceError
+from consortium.extensions import db
+from consortium.forms import load_form, run_service
+from tenants.accounts import schemas, service
+from tenants.accounts.api import original_file_response, read_upload, template_response
+from tenants.accounts.parsing import LINES_BY_CODE
+
+blp = Blueprint("accounts", __name__, url_prefix="/t/<slug>/accounts", template_folder="templates")
+READERS = ("treasurer", "viewer")
+
+
+def _page(values: dict, errors: dict | None = None, issues=None, status: int = 200):
+    versions = service.list_versions(db.session)
+    years: dict[int, list] = {}
+    for version in versions:
+        years.setdefault(version.year, []).append(version)
+    return render_template(
+        "accounts/index.html", years=years, values=values, errors=errors or {}, issues=issues or [],
+        default_year=local_today().year - 1, can_upload="treasurer" in current_user.tenant_roles(g.tenant.id),
+        max_megabytes=current_app.config["ACCOUNTS_MAX_UPLOAD_BYTES"] / (1024 * 1024),
+    ), status
+
+
+@blp.route("/", methods=["GET"])
+@tenant_role_required(*READERS)
+def index():
+    """Template downloads, the upload form and every version uploaded, by year."""
+    return _page({})
+
+
+@blp.route("/", methods=["POST"])
+@tenant_role_required("treasurer")
+def upload():
+    """Upload a filled template: go to its preview, or show the errors by sheet, row and column."""
+    data, errors = load_form(schemas.AccountsYearFormSchema(), {"year": request.form.get("year", "")})
+    storage = request.files.get("file")
+    if storage is None or not storage.filename:
+        errors = {**errors, "file": ["choose the filled template (.xlsx or .csv)"]}
+    if errors:
+        return _page(request.form, errors, status=422)
+    max_bytes = current_app.config["ACCOUNTS_MAX_UPLOAD_BYTES"]
+    try:
+        version = service.upload_accounts(
+            db.session, tenant=g.tenant, year=data["year"], filename=storage.filename,
+            data=read_upload(storage, max_bytes), uploaded_by=current_user.id, today=local_today(),
+            max_bytes=max_bytes,
+        )
+    except service.AccountsFileRejected as rejected:
+        flash(rejected.message, "error")
+        return _page(request.form, rejected.field_errors, issues=rejected.issues, status=422)
+    except ServiceError as refused:
+        flash(refused.message, "error")
+        return _page(request.form, refused.errors, status=refused.status)
+    flash(f"Version {version.version} of {version.year} uploaded. Check the figures, then submit it.")
+    return redirect(url_for("accounts.version_detail", accounts_id=version.id))
+
+
+@blp.route("/template.xlsx")
+@tenant_role_required(*READERS)
+def template_xlsx():
+    """The blank workbook, prefilled with last year."""
+    return template_response("xlsx", local_today().year - 1)
+
+
+@blp.route("/template.csv")
+@tenant_role_required(*READERS)
+def template_csv():
+    """The blank CSV, prefilled with last year."""
+    return template_response("csv", local_today().year - 1)
+
+
+@blp.route("/<int:accounts_id>")
+@tenant_role_required(*READERS)
+def version_detail(accounts_id):
+    """One version: the parsed figures, net profit, warnings, status and the consortium's comment."""
+    version = service.get_version(db.session, accounts_id)
+    labels = {code: line.label for code, line in LINES_BY_CODE.items()}
+    return render_template("accounts/version.html", version=version, labels=labels,
+                           can_submit="treasurer" in current_user.tenant_roles(g.tenant.id)
+                           and version.status == "draft")
+
+
+@blp.route("/<int:accounts_id>/file")
+@tenant_role_required(*READERS)
+def version_file(accounts_id):
+    """The file as uploaded."""
+    return original_file_response(service.get_version(db.session, accounts_id))
+
+
+@blp.route("/<int:accounts_id>/submit", methods=["POST"])
+@tenant_role_required("treasurer")
+def submit(accounts_id):
+    """Submit a draft version to the consortium."""
+    version = service.get_version(db.session, accounts_id)
+    submitted, _ = run_service(lambda: service.submit_version(db.session, version, submitted_by=current_user.id))
+    if submitted is not None:
+        flash(f"Version {version.version} of {version.year} submitted to the consortium.")
+    return redirect(url_for("accounts.version_detail", accounts_id=version.id))
