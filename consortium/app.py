@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Every feature package exposes `register(app, api)`; this list is the only place they are named.
 FEATURES = [
     "consortium.directory",
+    "consortium.notifications",
     "tenants.members",
     "tenants.accounts",
 ]

@@ -104,6 +104,7 @@ def database_config() -> Iterator[dict]:
 
 TEST_SETTINGS = {
     "TESTING": True,
+    "MAIL_DEBUG_DIR": tempfile.mkdtemp(prefix="consortium-test-mail-"),
     "SECRET_KEY": "test-secret",
     "WTF_CSRF_ENABLED": False,
     "LOGIN_RATE_LIMIT": "10000 per minute",

@@ -9,6 +9,7 @@ from consortium.auth import hash_password, sha256
 from consortium.db import as_utc, utcnow
 from consortium.errors import Conflict, NotFound, field_error
 from consortium.models import CONSORTIUM_ROLES, PROJECT_ROLES, RoleAssignment, Tenant, User
+from consortium.notifications.service import TENANT_CREATED_EVENT, emit_event
 from plugins.jurisdictions.base import InvalidIdentifier, get_jurisdiction
 
 TENANT_FIELDS = (
@@ -86,6 +87,7 @@ def create_tenant(session, data: dict) -> Tenant:
     _apply_tenant_fields(session, tenant, data)
     session.add(tenant)
     session.flush()
+    emit_event(session, TENANT_CREATED_EVENT, tenant_as_dict(tenant), tenant_id=None)
     return tenant
 
 

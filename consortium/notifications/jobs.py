@@ -1,0 +1,17 @@
+"""The delivery job: every minute, send the outbox messages that are due."""
+
+from flask import current_app
+
+from consortium.db import utcnow
+from consortium.jobs import scheduled_job
+from consortium.notifications import service
+
+
+@scheduled_job("notifications.deliver_outbox", trigger="interval", per_tenant=False, minutes=1)
+def deliver_outbox(session, today):
+    """Send due emails and webhook deliveries; failures are retried later with backoff."""
+    run = service.deliver_due_messages(session, now=utcnow(), config=current_app.config)
+    if run.delivered or run.retrying or run.failed:
+        current_app.logger.info("outbox: %s delivered, %s to retry, %s failed", run.delivered, run.retrying,
+                                run.failed)
+    return run

@@ -1,0 +1,97 @@
+"""Notification tables: the outbox (email and webhook deliveries), webhook subscriptions, email opt-outs."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from consortium.db import Base, BigId, TenantOwned, sql_list, utcnow
+from consortium.models import JsonDoc
+
+CHANNELS = ("email", "webhook")
+STATUSES = ("pending", "delivered", "failed")
+URL_MAX_LENGTH = 2000
+ERROR_MAX_LENGTH = 1000
+
+
+def new_delivery_id() -> str:
+    """A random UUID naming one delivery; it stays the same on every retry."""
+    return str(uuid.uuid4())
+
+
+class OutboxMessage(Base):
+    """One email or webhook delivery, written in the business transaction and sent later by a job.
+
+    Consortium-level on purpose: the outbox is platform plumbing, not a co-op record. The
+    delivery job reads every row; a co-op's page filters explicitly by `tenant_id`.
+    """
+
+    __tablename__ = "outbox_messages"
+    __audited__ = False  # technical: the business change that queued it is audited already
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    delivery_id: Mapped[str] = mapped_column(String(36), unique=True, default=new_delivery_id)
+    channel: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(100))  # the email kind or the webhook event type
+    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    recipient: Mapped[str] = mapped_column(String(URL_MAX_LENGTH))  # email address, or webhook URL when queued
+    # Webhooks: the subscription's id in `webhook_subscriptions` (tenant_id set) or the consortium's table.
+    subscription_id: Mapped[int | None] = mapped_column(Integer)
+    subject: Mapped[str | None] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)  # email text, or the exact JSON that is signed and posted
+    dedupe_key: Mapped[str | None] = mapped_column(String(200))
+    # SHA-256 of (scope, kind, dedupe_key, recipient): bounded, and unique so a repeat is refused.
+    dedupe_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(String(ERROR_MAX_LENGTH))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint(f"channel IN {sql_list(CHANNELS)}", name="channel"),
+        CheckConstraint(f"status IN {sql_list(STATUSES)}", name="status"),
+        CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        Index("ix_outbox_messages_due", "status", "next_attempt_at"),
+    )
+
+
+class WebhookFields:
+    """What a webhook subscription holds, for a co-op or for the consortium."""
+
+    url: Mapped[str] = mapped_column(String(URL_MAX_LENGTH))
+    event_types: Mapped[list] = mapped_column(JsonDoc)
+    secret: Mapped[str] = mapped_column(String(64))  # kept in clear: every delivery is signed with it
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class WebhookSubscription(WebhookFields, TenantOwned, Base):
+    """A co-op's webhook: its own events are posted to `url`, signed with `secret`."""
+
+    __tablename__ = "webhook_subscriptions"
+    __audit_exclude__ = ("secret",)
+
+
+class ConsortiumWebhookSubscription(WebhookFields, Base):
+    """A consortium webhook: consortium events (a co-op joined...) are posted to `url`."""
+
+    __tablename__ = "consortium_webhook_subscriptions"
+    __audit_exclude__ = ("secret",)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class EmailOptOut(Base):
+    """A user who does not want emails of one kind (everyone gets every kind unless they opt out)."""
+
+    __tablename__ = "email_opt_outs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (UniqueConstraint("user_id", "kind", name="uq_email_opt_outs_user_kind"),)

@@ -1,0 +1,114 @@
+"""Notification pages: a co-op's webhooks and outbox, the consortium's webhooks and whole outbox, email preferences."""
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from consortium.auth import consortium_role_required, tenant_role_required
+from consortium.db import utcnow
+from consortium.extensions import db
+from consortium.forms import run_service
+from consortium.notifications import service
+from consortium.notifications.models import CHANNELS, STATUSES
+
+blp = Blueprint("notifications", __name__, template_folder="templates")
+PAGE_SIZE = 50
+
+
+def _outbox_page(query):
+    """One page of an outbox SELECT, with the filters of the request."""
+    page = max(request.args.get("page", 1, type=int), 1)
+    rows = list(db.session.scalars(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)))
+    return {"messages": rows[:PAGE_SIZE], "page": page, "more": len(rows) > PAGE_SIZE,
+            "status": request.args.get("status") or "", "channel": request.args.get("channel") or "",
+            "statuses": STATUSES, "channels": CHANNELS}
+
+
+def _filters() -> dict:
+    return {"status": request.args.get("status") or None, "channel": request.args.get("channel") or None}
+
+
+def _webhooks_page(tenant_id: int | None, template_args: dict):
+    """List and create webhooks of one scope; a new subscription's secret is shown on this answer only."""
+    errors, created = {}, None
+    if request.method == "POST":
+        data = {"url": request.form.get("url", ""), "event_types": request.form.getlist("event_types")}
+        created, errors = run_service(lambda: service.create_webhook(db.session, data, tenant_id=tenant_id))
+        if created is not None:
+            flash("Webhook added. Copy its secret now: it is not shown again.")
+    webhooks = db.session.scalars(service.webhooks_query(tenant_id)).all()
+    scope = "consortium" if tenant_id is None else "tenant"
+    return render_template("notifications/webhooks.html", webhooks=webhooks, created=created, errors=errors,
+                           values=request.form, event_types=service.event_types_for(scope), **template_args)
+
+
+@blp.route("/t/<slug>/webhooks", methods=["GET", "POST"])
+@tenant_role_required("treasurer")
+def tenant_webhooks():
+    """The co-op's webhooks (add, remove) and the co-op's outbox: what was sent, what is waiting, what failed."""
+    outbox = _outbox_page(service.tenant_outbox_query(g.tenant.id, **_filters()))
+    return _webhooks_page(g.tenant.id, {"scope_name": g.tenant.name, "outbox": outbox,
+                                        "delete_endpoint": "notifications.delete_tenant_webhook",
+                                        "page_endpoint": "notifications.tenant_webhooks"})
+
+
+@blp.route("/t/<slug>/webhooks/<int:webhook_id>/delete", methods=["POST"])
+@tenant_role_required("treasurer")
+def delete_tenant_webhook(webhook_id):
+    """Remove one of the co-op's webhooks."""
+    subscription = service.get_webhook(db.session, webhook_id, tenant_id=g.tenant.id)
+    service.delete_webhook(db.session, subscription)
+    flash(f"Webhook to {subscription.url} removed.")
+    return redirect(url_for("notifications.tenant_webhooks"))
+
+
+@blp.route("/consortium/webhooks", methods=["GET", "POST"])
+@consortium_role_required("consortium_admin")
+def consortium_webhooks():
+    """The consortium's webhooks (consortium events such as a co-op joining)."""
+    return _webhooks_page(None, {"scope_name": "the consortium", "outbox": None,
+                                 "delete_endpoint": "notifications.delete_consortium_webhook",
+                                 "page_endpoint": "notifications.consortium_webhooks"})
+
+
+@blp.route("/consortium/webhooks/<int:webhook_id>/delete", methods=["POST"])
+@consortium_role_required("consortium_admin")
+def delete_consortium_webhook(webhook_id):
+    """Remove one of the consortium's webhooks."""
+    subscription = service.get_webhook(db.session, webhook_id, tenant_id=None)
+    service.delete_webhook(db.session, subscription)
+    flash(f"Webhook to {subscription.url} removed.")
+    return redirect(url_for("notifications.consortium_webhooks"))
+
+
+@blp.route("/consortium/outbox")
+@consortium_role_required("consortium_admin")
+def consortium_outbox():
+    """Every email and webhook delivery of every co-op and of the consortium; failed ones can be retried."""
+    outbox = _outbox_page(service.outbox_query(**_filters()))
+    return render_template("notifications/outbox.html", outbox=outbox)
+
+
+@blp.route("/consortium/outbox/<int:message_id>/retry", methods=["POST"])
+@consortium_role_required("consortium_admin")
+def retry_outbox_message(message_id):
+    """Put a failed message back in the queue; the delivery job sends it within a minute."""
+    message = service.get_outbox_message(db.session, message_id)
+    retried, _ = run_service(lambda: service.retry_message(db.session, message, now=utcnow()))
+    if retried is not None:
+        flash(f"Message {message.id} to {message.recipient} is queued again.")
+    return redirect(url_for("notifications.consortium_outbox", status=request.args.get("status") or None))
+
+
+@blp.route("/account/notifications", methods=["GET", "POST"])
+@login_required
+def email_preferences():
+    """Which kinds of email the current user receives."""
+    errors = {}
+    if request.method == "POST":
+        enabled = request.form.getlist("kinds")
+        saved, errors = run_service(lambda: service.set_email_preferences(db.session, current_user, enabled))
+        if saved is not None:
+            flash("Your email preferences are saved.")
+            return redirect(url_for("notifications.email_preferences"))
+    return render_template("notifications/preferences.html", errors=errors,
+                           preferences=service.email_preferences(db.session, current_user))

@@ -1,0 +1,35 @@
+"""Notification test helpers usable from other suites (the isolation suite makes webhooks with them)."""
+
+from consortium.extensions import db
+from consortium.notifications import service
+from consortium.tenancy import tenant_scope
+
+# No co-op event is emitted by the platform itself; features register theirs. Tests use this one.
+TEST_EVENT = "test.something_happened"
+
+
+def register_test_event() -> str:
+    """Register the tests' co-op event type (idempotent) and return its name."""
+    service.register_event_type(TEST_EVENT, "Something happened (tests)")
+    return TEST_EVENT
+
+
+def make_webhook(factory, tenant, url: str | None = None) -> int:
+    """A webhook of `tenant` to `url` (default: a host named after the co-op), made through the service."""
+    register_test_event()
+    with factory.app.app_context():
+        with tenant_scope(db.session, tenant.id):
+            subscription = service.create_webhook(
+                db.session, {"url": url or f"https://{tenant.slug}.example.test/hook", "event_types": [TEST_EVENT]},
+                tenant_id=tenant.id)
+            db.session.commit()
+            return subscription.id
+
+
+TEST_KIND = "test.notice"
+
+
+def register_test_kind() -> str:
+    """Register the tests' email kind (idempotent) and return its name."""
+    service.register_email_kind(TEST_KIND, "Notices sent by the tests")
+    return TEST_KIND
