@@ -31,6 +31,7 @@ FEATURES = [
     "consortium.notifications",
     "tenants.members",
     "tenants.accounts",
+    "shared_services.mutual_fund",
 ]
 
 

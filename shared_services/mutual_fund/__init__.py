@@ -1,1 +1,22 @@
 """The consortium's mutual fund: members' yearly contributions in, loans and guarantees out."""
+
+
+def register(app, api):
+    """Attach the accounts review, the fund's API and pages, its reminders job and demo data."""
+    from consortium.demo import add_demo_loader
+    from consortium.notifications.service import register_email_kind
+    from consortium.views import add_nav_link
+    from shared_services.mutual_fund import api as fund_api
+    from shared_services.mutual_fund import jobs, views
+    from shared_services.mutual_fund.demo import load_demo_fund
+
+    for blueprint in (fund_api.review_blp, fund_api.fund_blp, fund_api.coop_blp):
+        api.register_blueprint(blueprint)
+    for blueprint in (views.review_blp, views.fund_blp, views.coop_blp):
+        app.register_blueprint(blueprint)
+    staff = ("consortium_admin", "consortium_staff")
+    add_nav_link("Accounts review", "accounts_review.submissions", "consortium", staff)
+    add_nav_link("Mutual fund", "mutual_fund.overview", "consortium", staff)
+    add_nav_link("Contributions", "contributions.history", "tenant", ("treasurer", "viewer"))
+    register_email_kind(jobs.REMINDER_KIND, "Reminders of mutual-fund contributions due and overdue")
+    add_demo_loader(load_demo_fund)

@@ -1,0 +1,180 @@
+"""Mutual-fund PDFs: a co-op's contribution statement and the fund's annual report."""
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from consortium.documents import Letterhead, build_pdf, data_table, heading, key_value_table, money, paragraph
+from consortium.models import Tenant
+from plugins.jurisdictions.base import get_jurisdiction
+from shared_services.mutual_fund import service
+from shared_services.mutual_fund.calculations import ZERO
+from shared_services.mutual_fund.models import Contribution
+
+KIND_LABELS = {
+    "contribution_due": "Contributions due (accounts accepted)",
+    "contribution_adjustment": "Corrections to contributions due",
+    "contribution_received": "Contributions received",
+    "loan_out": "Loans paid out",
+    "repayment_principal": "Loan repayments (principal)",
+    "repayment_interest": "Interest received",
+    "guarantee_call": "Guarantee calls paid",
+}
+
+
+def _percent(rate: Decimal) -> str:
+    return f"{rate.normalize():f}%"
+
+
+def contribution_statement_pdf(session, tenant: Tenant, *, today: date, consortium_name: str) -> bytes:
+    """The co-op's statement: each year's contribution, its corrections and payments, and what is owed."""
+    contributions = list(session.scalars(
+        select(Contribution).where(Contribution.tenant_id == tenant.id).order_by(Contribution.year)
+    ))
+    jurisdiction = get_jurisdiction(tenant.country)
+    letterhead = Letterhead(name=consortium_name, currency=tenant.currency, locale=jurisdiction.locale)
+    total_due = sum((c.total_due for c in contributions), ZERO)
+    total_paid = sum((c.paid_amount for c in contributions), ZERO)
+    total_owed = sum((c.outstanding for c in contributions), ZERO)
+    address = ", ".join(part for part in (tenant.address, tenant.postcode, tenant.city) if part)
+    content = [
+        key_value_table([
+            ("Co-op", tenant.name),
+            ("Address", address or "—"),
+            ("Registration no.", tenant.registration_number or "—"),
+            ("Statement date", today.isoformat()),
+            ("Contributions due", money(total_due, letterhead)),
+            ("Paid", money(total_paid, letterhead)),
+            ("Still owed", money(total_owed, letterhead)),
+        ]),
+        heading("Contributions by year"),
+    ]
+    if not contributions:
+        content.append(paragraph("No accounts of this co-op have been accepted yet, so no contribution is due."))
+    else:
+        content.append(data_table(
+            ["Year", "Reference", "Net profit", "Amount", "Corrections", "Paid", "Owed", "Due by"],
+            [[str(c.year), c.reference, money(c.net_profit, letterhead), money(c.amount, letterhead),
+              money(c.adjustments_total, letterhead), money(c.paid_amount, letterhead),
+              money(c.outstanding, letterhead), c.due_date.isoformat()]
+             for c in contributions],
+            numeric_columns={2, 3, 4, 5, 6},
+            totals_row=["Total", "", "", money(sum((c.amount for c in contributions), ZERO), letterhead),
+                        money(sum((c.adjustments_total for c in contributions), ZERO), letterhead),
+                        money(total_paid, letterhead), money(total_owed, letterhead), ""],
+        ))
+        content.append(heading("How each year's amount was worked out"))
+        content += [paragraph(f"{c.year}: {c.explanation}") for c in contributions]
+        corrections = [(c, a) for c in contributions for a in service.contribution_adjustments(session, c)]
+        if corrections:
+            content.append(heading("Corrections after a year was reopened"))
+            content.append(data_table(
+                ["Year", "Date", "Reason", "Net profit before", "Net profit after", "Change"],
+                [[str(c.year), a.adjusted_on.isoformat(), a.reason, money(a.previous_net_profit, letterhead),
+                  money(a.net_profit, letterhead), money(a.delta, letterhead)] for c, a in corrections],
+                numeric_columns={3, 4, 5},
+            ))
+        payments = [(c, p) for c in contributions for p in service.contribution_payments(session, c)]
+        content.append(heading("Payments received"))
+        if payments:
+            content.append(data_table(
+                ["Date", "Year", "Reference", "How", "Amount"],
+                [[p.paid_on.isoformat(), str(c.year), c.reference,
+                  "bank statement" if p.source == "bank_import" else "entered by the consortium",
+                  money(p.amount, letterhead)] for c, p in sorted(payments, key=lambda pair: pair[1].paid_on)],
+                numeric_columns={4},
+            ))
+        else:
+            content.append(paragraph("No payments received yet."))
+        owed = [c for c in contributions if c.outstanding > 0]
+        if owed:
+            content.append(paragraph(
+                "Please pay by bank transfer quoting the reference in the description: "
+                + "; ".join(f"{c.reference} ({money(c.outstanding, letterhead)} by {c.due_date.isoformat()})"
+                            for c in owed) + "."
+            ))
+    return build_pdf(letterhead, "Mutual fund contribution statement", content,
+                     subject=f"Contribution statement of {tenant.name}")
+
+
+def fund_report_pdf(session, year: int, *, today: date, jurisdiction: str, consortium_name: str) -> bytes:
+    """The fund's annual report: balance, movements, contributions by co-op, loans, guarantees, arrears."""
+    rules = get_jurisdiction(jurisdiction)
+    letterhead = Letterhead(name=consortium_name, currency=rules.default_currency, locale=rules.locale)
+    year_end = date(year, 12, 31)
+    as_of = min(today, year_end)
+    opening = service.fund_balance(session, until=date(year - 1, 12, 31))
+    closing = service.fund_balance(session, until=year_end)
+    movements = service.totals_by_kind(session, year=year)
+    settings = service.get_settings(session, jurisdiction)
+    content = [
+        key_value_table([
+            ("Year", str(year)),
+            ("Figures as of", as_of.isoformat()),
+            ("Balance at the start of the year", money(opening, letterhead)),
+            ("Balance at the end of the year" if today > year_end else "Balance so far", money(closing, letterhead)),
+            ("Contribution rate (current setting)", _percent(settings.rate)),
+            ("Exposure limit", f"{settings.exposure_multiple.normalize():f} x the fund's balance"),
+        ]),
+        paragraph("The balance is the fund's cash: contributions received, less loans paid out, plus repayments "
+                  "and interest, less guarantee calls. Every movement is a balanced pair of ledger entries."),
+        heading("Movements in the year"),
+        data_table(["Movement", "Amount"],
+                   [[label, money(movements.get(kind, ZERO), letterhead)] for kind, label in KIND_LABELS.items()],
+                   numeric_columns={1}),
+    ]
+    contributions = list(session.scalars(service.contributions_query(approved_in=year)))
+    content.append(heading(f"Contributions on accounts accepted in {year}, by co-op"))
+    if contributions:
+        content.append(data_table(
+            ["Co-op", "Accounts year", "Net profit", "Due", "Paid", "Owed", "Status"],
+            [[c.tenant.name, str(c.year), money(c.net_profit, letterhead), money(c.total_due, letterhead),
+              money(c.paid_amount, letterhead), money(c.outstanding, letterhead), c.status.replace("_", " ")]
+             for c in sorted(contributions, key=lambda c: c.tenant.name)],
+            numeric_columns={2, 3, 4, 5},
+            totals_row=["Total", "", "", money(sum((c.total_due for c in contributions), ZERO), letterhead),
+                        money(sum((c.paid_amount for c in contributions), ZERO), letterhead),
+                        money(sum((c.outstanding for c in contributions), ZERO), letterhead), ""],
+        ))
+    else:
+        content.append(paragraph(f"No accounts accepted in {year}."))
+    loans = [loan for loan in session.scalars(service.loans_query()) if loan.granted_on <= as_of]
+    content.append(heading("Loans outstanding"))
+    live_loans = [(loan, service.loan_arrears(loan, as_of)) for loan in loans if loan.outstanding_principal > 0]
+    if live_loans:
+        content.append(data_table(
+            ["Borrower", "Granted", "Principal", "Rate", "Outstanding", "Arrears", "Days overdue"],
+            [[loan.borrower_name, loan.granted_on.isoformat(), money(loan.principal, letterhead),
+              _percent(loan.annual_rate), money(loan.outstanding_principal, letterhead),
+              money(state.arrears_amount, letterhead), str(state.days_overdue)] for loan, state in live_loans],
+            numeric_columns={2, 3, 4, 5, 6},
+        ))
+    else:
+        content.append(paragraph("No loans outstanding."))
+    guarantees = [g for g in session.scalars(service.guarantees_query())
+                  if g.issued_on <= as_of and g.live_amount(as_of) > 0]
+    content.append(heading("Guarantees live"))
+    if guarantees:
+        content.append(data_table(
+            ["Co-op", "Bank", "Amount", "Called", "Expires", "Live"],
+            [[g.tenant.name, g.bank_name, money(g.amount, letterhead), money(g.called_amount, letterhead),
+              g.expires_on.isoformat(), money(g.live_amount(as_of), letterhead)] for g in guarantees],
+            numeric_columns={2, 3, 5},
+        ))
+    else:
+        content.append(paragraph("No guarantees live."))
+    overdue = [c for c in session.scalars(service.contributions_query())
+               if c.outstanding > 0 and c.due_date < as_of and c.status != "reopened"]
+    content.append(heading("Contributions in arrears"))
+    if overdue:
+        content.append(data_table(
+            ["Co-op", "Year", "Due by", "Owed", "Days overdue"],
+            [[c.tenant.name, str(c.year), c.due_date.isoformat(), money(c.outstanding, letterhead),
+              str((as_of - c.due_date).days)] for c in overdue],
+            numeric_columns={3, 4},
+        ))
+    else:
+        content.append(paragraph("No contribution is overdue."))
+    return build_pdf(letterhead, f"Mutual fund annual report {year}", content,
+                     subject=f"Mutual fund annual report {year}")

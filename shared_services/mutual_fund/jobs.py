@@ -1,0 +1,83 @@
+"""Mutual-fund jobs: remind each co-op's treasurers of contributions coming due and overdue."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import current_app
+
+from consortium.jobs import scheduled_job
+from consortium.notifications.service import notify_users, users_with_tenant_role
+from shared_services.mutual_fund import service
+from shared_services.mutual_fund.calculations import format_money
+from shared_services.mutual_fund.models import Contribution
+
+REMINDER_KIND = "mutual_fund.contribution_reminder"
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """One reminder to send: before or after the due date, by how many days, under which dedupe key."""
+
+    contribution: Contribution
+    when: str  # "before" or "after"
+    days: int
+
+    @property
+    def dedupe_key(self) -> str:
+        """One reminder per contribution and reminder day, whatever the number of runs."""
+        return f"mutual_fund.reminder:{self.contribution.id}:{self.when}:{self.days}"
+
+
+def due_reminder(contribution: Contribution, today: date, days_before: list[int],
+                 days_after: list[int]) -> Reminder | None:
+    """The latest reminder point reached today for an unpaid contribution, if any.
+
+    Only the latest: a co-op whose job did not run for a week gets one reminder, not a burst.
+    Before-the-due-date reminders stop once the date has passed.
+    """
+    if contribution.status not in ("due", "part_paid") or contribution.outstanding <= 0:
+        return None
+    due = contribution.due_date
+    if today < due:
+        reached = [(due - timedelta(days=d), "before", d) for d in days_before if due - timedelta(days=d) <= today]
+    else:
+        reached = [(due + timedelta(days=d), "after", d) for d in days_after if due + timedelta(days=d) <= today]
+    if not reached:
+        return None
+    _, when, days = max(reached)
+    return Reminder(contribution, when, days)
+
+
+def reminder_text(reminder: Reminder, today: date) -> tuple[str, str]:
+    """Subject and body of a reminder email sent on `today`."""
+    c = reminder.contribution
+    owed = f"{format_money(c.outstanding)} {c.currency}"
+    if reminder.when == "before":
+        subject = f"Mutual fund contribution {c.year}: {owed} due by {c.due_date.isoformat()}"
+        opening = f"Your co-op's {c.year} contribution to the mutual fund is due by {c.due_date.isoformat()}."
+    else:
+        subject = f"Overdue: mutual fund contribution {c.year}, {owed}"
+        opening = (f"Your co-op's {c.year} contribution to the mutual fund was due on {c.due_date.isoformat()} "
+                   f"and is now {(today - c.due_date).days} days overdue.")
+    body = (f"{opening}\n\nStill owed: {owed}.\nPlease pay by bank transfer quoting the reference {c.reference} "
+            f"in the description, so the payment is matched to the contribution.\n\nHow it was worked out: "
+            f"{c.explanation}\n")
+    return subject, body
+
+
+@scheduled_job("mutual_fund.contribution_reminders", trigger="cron", per_tenant=True, hour=7)
+def send_contribution_reminders(session, today: date, tenant) -> int:
+    """Email the co-op's treasurers before and after each unpaid contribution's due date (once per reminder day)."""
+    settings = service.get_settings(session, current_app.config["CONSORTIUM_JURISDICTION"])
+    contributions = session.scalars(service.own_contributions_query()).all()
+    reminders = [r for c in contributions
+                 if (r := due_reminder(c, today, settings.reminder_days_before, settings.reminder_days_after))]
+    if not reminders:
+        return 0
+    treasurers = users_with_tenant_role(session, tenant.id, "treasurer")
+    sent = 0
+    for reminder in reminders:
+        subject, body = reminder_text(reminder, today)
+        sent += len(notify_users(session, users=treasurers, kind=REMINDER_KIND, subject=subject, body=body,
+                                 tenant_id=tenant.id, dedupe_key=reminder.dedupe_key))
+    return sent

@@ -1,0 +1,387 @@
+"""Mutual-fund input and output shapes: settings, review decisions, contributions, payments, loans, guarantees."""
+
+from flask_smorest.fields import Upload
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from sqlalchemy import select
+
+from consortium.clock import local_today
+from consortium.extensions import db
+from consortium.models import Tenant
+from shared_services.mutual_fund.calculations import LOAN_METHODS
+from shared_services.mutual_fund.service import loan_arrears
+
+
+def _money(**kwargs) -> fields.Decimal:
+    return fields.Decimal(places=2, as_string=True, **kwargs)
+
+
+def _positive_money(**kwargs) -> fields.Decimal:
+    return _money(required=True, validate=validate.Range(min=0, min_inclusive=False), **kwargs)
+
+
+def _percent(**kwargs) -> fields.Decimal:
+    return fields.Decimal(places=4, as_string=True, validate=validate.Range(min=0, max=100), **kwargs)
+
+
+def tenant_slug(tenant_id: int | None) -> str | None:
+    tenant = db.session.get(Tenant, tenant_id) if tenant_id is not None else None
+    return tenant.slug if tenant else None
+
+
+def tenant_name(tenant_id: int | None) -> str | None:
+    tenant = db.session.get(Tenant, tenant_id) if tenant_id is not None else None
+    return tenant.name if tenant else None
+
+
+def tenant_id_for_slug(slug: str, field_name: str) -> int:
+    """The id of the co-op with this slug, or a validation error naming the field."""
+    tenant_id = db.session.scalar(select(Tenant.id).where(Tenant.slug == slug))
+    if tenant_id is None:
+        raise ValidationError({field_name: [f"no co-op '{slug}'"]})
+    return tenant_id
+
+
+class SettingsSchema(Schema):
+    """The fund's settings (percentages as numbers: 3 means 3%)."""
+
+    rate = _percent(required=True)
+    minimum = _money(required=True, validate=validate.Range(min=0))
+    due_days = fields.Int(required=True, validate=validate.Range(min=0, max=3650))
+    legal_reserve_share = _percent(required=True)
+    exposure_multiple = fields.Decimal(places=4, as_string=True, required=True,
+                                       validate=validate.Range(min=0, max=1000))
+    associations = fields.Int(required=True, validate=validate.Range(min=1, max=10))
+    reminder_days_before = fields.List(fields.Int(validate=validate.Range(min=0, max=365)), required=True,
+                                       validate=validate.Length(max=10))
+    reminder_days_after = fields.List(fields.Int(validate=validate.Range(min=1, max=365)), required=True,
+                                      validate=validate.Length(max=10))
+    source = fields.Str(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+
+
+class SettingsUpdateSchema(SettingsSchema):
+    """Changes to the settings: every field optional."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, partial=True, **kwargs)
+
+
+class AcceptSchema(Schema):
+    """Accepting accounts: the date they count as approved (today when left out)."""
+
+    accepted_on = fields.Date(load_default=None)
+
+    @validates_schema
+    def _not_future(self, data, **kwargs):
+        if data.get("accepted_on") and data["accepted_on"] > local_today():
+            raise ValidationError("must not be in the future", "accepted_on")
+
+
+class ReturnSchema(Schema):
+    """Returning accounts to the co-op: the comment the treasurer will read."""
+
+    comment = fields.Str(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class ReopenSchema(Schema):
+    """Reopening an accepted year: why (consortium admin)."""
+
+    reason = fields.Str(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class SubmissionQuerySchema(Schema):
+    """Filters for the submissions list."""
+
+    status = fields.Str(validate=validate.OneOf(("submitted", "returned", "accepted", "reopened")))
+    year = fields.Int(validate=validate.Range(min=1900, max=9999))
+
+
+class SubmissionSchema(Schema):
+    """A version of a co-op's accounts as the consortium reviews it."""
+
+    id = fields.Int()
+    tenant_id = fields.Int()
+    tenant = fields.Function(lambda version: tenant_slug(version.tenant_id))
+    tenant_name = fields.Function(lambda version: tenant_name(version.tenant_id))
+    year = fields.Int()
+    version = fields.Int()
+    status = fields.Str()
+    net_profit = _money()
+    total_turnover = _money()
+    figures = fields.Dict(keys=fields.Str(), values=_money())
+    submitted_at = fields.DateTime()
+    accepted_on = fields.Date()
+    return_comment = fields.Str()
+    reopen_reason = fields.Str()
+
+
+class ContributionQuerySchema(Schema):
+    """Filters for the consortium's contributions list."""
+
+    year = fields.Int(validate=validate.Range(min=1900, max=9999))
+    tenant = fields.Str(metadata={"description": "a co-op's slug"})
+
+
+class ContributionSchema(Schema):
+    """A co-op's contribution for one year."""
+
+    id = fields.Int()
+    tenant_id = fields.Int()
+    tenant = fields.Function(lambda contribution: contribution.tenant.slug)
+    year = fields.Int()
+    accounts_version_id = fields.Int()
+    reference = fields.Str()
+    net_profit = _money()
+    base = _money()
+    rate = fields.Decimal(places=4, as_string=True)
+    amount = _money()
+    adjustments_total = _money()
+    total_due = _money()
+    paid_amount = _money()
+    outstanding = _money()
+    legal_reserve = _money()
+    approved_on = fields.Date()
+    due_date = fields.Date()
+    currency = fields.Str()
+    status = fields.Str()
+    explanation = fields.Str()
+    reopen_reason = fields.Str()
+
+
+class PaymentSchema(Schema):
+    """A payment against a contribution, named by its reference or id."""
+
+    reference = fields.Str(validate=validate.Length(min=1, max=80))
+    contribution_id = fields.Int()
+    amount = _positive_money()
+    paid_on = fields.Date(required=True, data_key="date")
+
+    @validates_schema
+    def _one_contribution(self, data, **kwargs):
+        if ("reference" in data) == ("contribution_id" in data):
+            raise ValidationError("give either the contribution's reference or its id", "reference")
+
+    @validates_schema
+    def _not_future(self, data, **kwargs):
+        if data.get("paid_on") and data["paid_on"] > local_today():
+            raise ValidationError("must not be in the future", "date")
+
+
+class PaymentOutSchema(Schema):
+    """A recorded payment."""
+
+    id = fields.Int()
+    tenant_id = fields.Int()
+    contribution_id = fields.Int()
+    paid_on = fields.Date(data_key="date")
+    amount = _money()
+    source = fields.Str()
+    description = fields.Str()
+
+
+class BankStatementSchema(Schema):
+    """A bank statement CSV with the columns date, description, amount."""
+
+    file = Upload(required=True)
+
+
+class ImportedLineSchema(Schema):
+    """One statement line and what became of it."""
+
+    row = fields.Int()
+    line_date = fields.Date(data_key="date")
+    description = fields.Str()
+    amount = _money()
+    status = fields.Str()
+    reference = fields.Str()
+    reason = fields.Str()
+    payment_id = fields.Int()
+
+
+class ImportResultSchema(Schema):
+    """Lines recorded now, recorded by an earlier import, and unmatched (never guessed)."""
+
+    recorded = fields.List(fields.Nested(ImportedLineSchema))
+    already_imported = fields.List(fields.Nested(ImportedLineSchema))
+    unmatched = fields.List(fields.Nested(ImportedLineSchema))
+
+
+class LoanSchema(Schema):
+    """A loan to grant: to a member co-op (its slug) or to an incubation project."""
+
+    borrower_tenant = fields.Str(metadata={"description": "slug of the borrowing member co-op"})
+    incubation_project_id = fields.Int(validate=validate.Range(min=1))
+    borrower_name = fields.Str(validate=validate.Length(min=1, max=200))
+    principal = _positive_money()
+    annual_rate = _percent(required=True)
+    months = fields.Int(required=True, validate=validate.Range(min=1, max=600))
+    method = fields.Str(required=True, validate=validate.OneOf(LOAN_METHODS))
+    first_due = fields.Date(required=True)
+    granted_on = fields.Date(load_default=None)
+
+    @validates_schema
+    def _borrower(self, data, **kwargs):
+        if "borrower_tenant" not in data and "incubation_project_id" not in data:
+            raise ValidationError("name the borrowing co-op or the incubation project", "borrower_tenant")
+        if "borrower_tenant" not in data and not data.get("borrower_name"):
+            raise ValidationError("required for a loan to an incubation project", "borrower_name")
+
+
+class InstalmentSchema(Schema):
+    """One instalment of a loan's schedule."""
+
+    number = fields.Int()
+    due_date = fields.Date()
+    principal = _money()
+    interest = _money()
+    payment = _money()
+    balance_after = _money()
+
+
+class ArrearsSchema(Schema):
+    """Where the borrower stands against the schedule today."""
+
+    due_to_date = _money()
+    paid_to_date = _money()
+    arrears_amount = _money()
+    instalments_overdue = fields.Int()
+    oldest_overdue_due_date = fields.Date()
+    days_overdue = fields.Int()
+
+
+class RepaymentOutSchema(Schema):
+    """A recorded repayment, split into principal and interest."""
+
+    id = fields.Int()
+    loan_id = fields.Int()
+    paid_on = fields.Date(data_key="date")
+    amount = _money()
+    principal_part = _money()
+    interest_part = _money()
+
+
+class LoanOutSchema(Schema):
+    """A loan with its schedule, repayments and arrears today."""
+
+    id = fields.Int()
+    borrower_tenant_id = fields.Int()
+    borrower_tenant = fields.Function(lambda loan: tenant_slug(loan.borrower_tenant_id))
+    incubation_project_id = fields.Int()
+    borrower_name = fields.Str()
+    principal = _money()
+    annual_rate = fields.Decimal(places=4, as_string=True)
+    months = fields.Int()
+    method = fields.Str()
+    first_due = fields.Date()
+    granted_on = fields.Date()
+    principal_repaid = _money()
+    interest_paid = _money()
+    outstanding_principal = _money()
+    arrears = fields.Function(lambda loan: ArrearsSchema().dump(loan_arrears(loan, local_today())))
+    instalments = fields.List(fields.Nested(InstalmentSchema))
+    repayments = fields.List(fields.Nested(RepaymentOutSchema))
+
+
+class LoanSummarySchema(LoanOutSchema):
+    """A loan in a list: no schedule."""
+
+    class Meta:
+        exclude = ("instalments", "repayments")
+
+
+class MoneyOnDateSchema(Schema):
+    """An amount paid on a date (loan repayment, guarantee call)."""
+
+    amount = _positive_money()
+    paid_on = fields.Date(required=True, data_key="date")
+
+    @validates_schema
+    def _not_future(self, data, **kwargs):
+        if data.get("paid_on") and data["paid_on"] > local_today():
+            raise ValidationError("must not be in the future", "date")
+
+
+class GuaranteeSchema(Schema):
+    """A guarantee to give a bank on a member co-op's loan."""
+
+    tenant = fields.Str(required=True, metadata={"description": "slug of the member co-op"})
+    bank_name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+    amount = _positive_money()
+    issued_on = fields.Date(load_default=None)
+    expires_on = fields.Date(required=True)
+    description = fields.Str(load_default=None, validate=validate.Length(max=2000))
+
+
+class GuaranteeCallOutSchema(Schema):
+    """A call on a guarantee."""
+
+    id = fields.Int()
+    guarantee_id = fields.Int()
+    called_on = fields.Date(data_key="date")
+    amount = _money()
+
+
+class GuaranteeOutSchema(Schema):
+    """A guarantee given by the fund, with what is still live today."""
+
+    id = fields.Int()
+    tenant_id = fields.Int()
+    tenant = fields.Function(lambda guarantee: guarantee.tenant.slug)
+    bank_name = fields.Str()
+    amount = _money()
+    issued_on = fields.Date()
+    expires_on = fields.Date()
+    description = fields.Str()
+    called_amount = _money()
+    live_amount = fields.Function(lambda guarantee: str(guarantee.live_amount(local_today())))
+    calls = fields.List(fields.Nested(GuaranteeCallOutSchema))
+
+
+class FundOverviewSchema(Schema):
+    """The fund's balance, totals and exposure."""
+
+    on = fields.Date()
+    currency = fields.Str()
+    balance = _money()
+    contributions_due = _money()
+    contributions_received = _money()
+    contributions_outstanding = _money()
+    loans_out = _money()
+    repayments_principal = _money()
+    interest = _money()
+    guarantee_calls = _money()
+    outstanding_loans = _money()
+    live_guarantees = _money()
+    exposure_multiple = fields.Decimal(places=4, as_string=True)
+    exposure_limit = _money()
+    headroom = _money()
+    ledger_balanced = fields.Bool()
+
+
+class PostingSchema(Schema):
+    """One side of a ledger entry."""
+
+    account = fields.Str()
+    debit = _money()
+    credit = _money()
+
+
+class LedgerEntrySchema(Schema):
+    """A fund movement and its balanced pair of postings."""
+
+    id = fields.Int()
+    entry_date = fields.Date()
+    kind = fields.Str()
+    description = fields.Str()
+    tenant_id = fields.Int()
+    contribution_id = fields.Int()
+    loan_id = fields.Int()
+    guarantee_id = fields.Int()
+    amount = _money()
+    postings = fields.List(fields.Nested(PostingSchema))
+
+
+class YearQuerySchema(Schema):
+    """A calendar year (the current one when left out)."""
+
+    year = fields.Int(validate=validate.Range(min=1900, max=9999))

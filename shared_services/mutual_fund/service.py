@@ -1,0 +1,879 @@
+"""Mutual-fund rules: accepting accounts into contributions, payments, the ledger, loans, guarantees.
+
+Plain functions on a session in the consortium scope (the API and pages run there). Every money
+movement writes one balanced pair of postings through `_post`; the fund balance is the balance of
+the fund's cash account. The money arithmetic itself lives in `calculations`.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+import marshmallow as ma
+from sqlalchemy import case, func, select, text
+
+from consortium.db import utcnow
+from consortium.errors import Conflict, NotFound, ServiceError, field_error
+from consortium.models import Tenant
+from consortium.tenancy import tenant_scope
+from plugins.jurisdictions.base import get_jurisdiction
+from shared_services.mutual_fund import calculations as calc
+from shared_services.mutual_fund.calculations import (
+    CONTRIBUTION_INCOME,
+    CONTRIBUTIONS_RECEIVABLE,
+    FUND_CASH,
+    GUARANTEE_CALLS_EXPENSE,
+    INTEREST_INCOME,
+    LOANS_RECEIVABLE,
+    ZERO,
+    round_cents,
+)
+from shared_services.mutual_fund.models import (
+    BankStatementLine,
+    Contribution,
+    ContributionAdjustment,
+    ContributionPayment,
+    FundEntry,
+    FundPosting,
+    FundSettings,
+    Guarantee,
+    GuaranteeCall,
+    Loan,
+    LoanInstalment,
+    LoanRepayment,
+)
+from tenants.accounts import service as accounts
+
+DEFAULT_JURISDICTION = "it"
+DEFAULT_EXPOSURE_MULTIPLE = Decimal("3")
+DEFAULT_REMINDER_DAYS_BEFORE = [14, 3]
+DEFAULT_REMINDER_DAYS_AFTER = [7, 30]
+SETTINGS_FIELDS = ("rate", "minimum", "due_days", "legal_reserve_share", "exposure_multiple", "associations",
+                   "reminder_days_before", "reminder_days_after")
+# Serialises loan and guarantee grants on PostgreSQL, so two at once cannot both pass the exposure check.
+FUND_LOCK_KEY = 5_006_001
+
+
+# --------------------------------------------------------------------------- settings
+
+
+def default_settings(jurisdiction: str = DEFAULT_JURISDICTION) -> FundSettings:
+    """The jurisdiction's fund defaults as an unsaved settings row."""
+    defaults = get_jurisdiction(jurisdiction).mutual_fund_defaults
+    return FundSettings(
+        rate=defaults.rate,
+        minimum=defaults.minimum,
+        due_days=defaults.due_days,
+        legal_reserve_share=defaults.legal_reserve_share,
+        exposure_multiple=DEFAULT_EXPOSURE_MULTIPLE,
+        associations=1,
+        reminder_days_before=list(DEFAULT_REMINDER_DAYS_BEFORE),
+        reminder_days_after=list(DEFAULT_REMINDER_DAYS_AFTER),
+        source=defaults.source,
+    )
+
+
+def get_settings(session, jurisdiction: str = DEFAULT_JURISDICTION) -> FundSettings:
+    """The consortium's fund settings, or the jurisdiction's defaults until an admin changes them."""
+    return session.scalar(select(FundSettings).order_by(FundSettings.id).limit(1)) or default_settings(jurisdiction)
+
+
+def update_settings(session, changes: dict, *, jurisdiction: str = DEFAULT_JURISDICTION) -> FundSettings:
+    """Change the fund's settings (consortium admin); contributions already fixed keep their terms."""
+    settings = get_settings(session, jurisdiction)
+    for name in SETTINGS_FIELDS:
+        if name in changes:
+            if changes[name] is None:
+                raise field_error(name, "may not be null")
+            setattr(settings, name, changes[name])
+    for name in ("reminder_days_before", "reminder_days_after"):
+        setattr(settings, name, sorted(set(getattr(settings, name)), reverse=True))
+    settings.source = "Consortium settings, changed from the defaults: " + default_settings(jurisdiction).source
+    session.add(settings)
+    session.flush()
+    return settings
+
+
+# --------------------------------------------------------------------------- ledger
+
+
+def _post(session, kind: str, description: str, debit_account: str, credit_account: str, amount: Decimal,
+          entry_date: date, *, created_by: int | None = None, **links) -> FundEntry:
+    """Write one movement as a balanced pair of postings."""
+    debit, credit = calc.balanced_pair(description, debit_account, credit_account, amount)
+    entry = FundEntry(
+        entry_date=entry_date, kind=kind, description=description, created_by=created_by, **links,
+        postings=[FundPosting(account=p.account, debit=p.debit, credit=p.credit) for p in (debit, credit)],
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def account_balances(session, *, until: date | None = None) -> dict[str, Decimal]:
+    """Debits less credits of every fund account (of the entries up to `until`, if given)."""
+    query = (
+        select(FundPosting.account, func.sum(FundPosting.debit) - func.sum(FundPosting.credit))
+        .group_by(FundPosting.account)
+    )
+    if until is not None:
+        query = query.join(FundEntry).where(FundEntry.entry_date <= until)
+    rows = session.execute(query)
+    balances = {account: ZERO for account in (FUND_CASH, CONTRIBUTIONS_RECEIVABLE, CONTRIBUTION_INCOME,
+                                              LOANS_RECEIVABLE, INTEREST_INCOME, GUARANTEE_CALLS_EXPENSE)}
+    balances.update({account: round_cents(Decimal(total)) for account, total in rows})
+    return balances
+
+
+def fund_balance(session, *, until: date | None = None) -> Decimal:
+    """Contributions received, less loans out, plus repayments and interest, less guarantee calls: the cash."""
+    return account_balances(session, until=until)[FUND_CASH]
+
+
+def ledger_is_balanced(session) -> bool:
+    """True when every entry's debits equal its credits, and so the whole ledger's."""
+    unbalanced = session.scalar(
+        select(func.count()).select_from(
+            select(FundPosting.entry_id)
+            .group_by(FundPosting.entry_id)
+            .having(func.sum(FundPosting.debit) != func.sum(FundPosting.credit))
+            .subquery()
+        )
+    )
+    return unbalanced == 0
+
+
+def ledger_query(*, year: int | None = None):
+    """SELECT of fund entries, newest first (with their two postings)."""
+    query = select(FundEntry).order_by(FundEntry.entry_date.desc(), FundEntry.id.desc())
+    if year is not None:
+        query = query.where(FundEntry.entry_date.between(date(year, 1, 1), date(year, 12, 31)))
+    return query
+
+
+def totals_by_kind(session, *, year: int | None = None) -> dict[str, Decimal]:
+    """The amount moved by each kind of entry (all time, or in one calendar year)."""
+    query = select(FundEntry.kind, func.sum(FundPosting.debit)).join(FundPosting).group_by(FundEntry.kind)
+    if year is not None:
+        query = query.where(FundEntry.entry_date.between(date(year, 1, 1), date(year, 12, 31)))
+    return {kind: round_cents(Decimal(total)) for kind, total in session.execute(query)}
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """How far the fund is committed against its limit on one day."""
+
+    balance: Decimal
+    outstanding_loans: Decimal
+    live_guarantees: Decimal
+    multiple: Decimal
+    limit: Decimal
+    headroom: Decimal
+
+
+def outstanding_loans_total(session) -> Decimal:
+    """Principal lent and not yet repaid, over every loan."""
+    total = session.scalar(select(func.coalesce(func.sum(Loan.principal - Loan.principal_repaid), 0)))
+    return round_cents(Decimal(total))
+
+
+def live_guarantees_total(session, on: date) -> Decimal:
+    """What the fund still stands behind on `on`: unexpired guarantees less what was called."""
+    total = session.scalar(
+        select(func.coalesce(func.sum(Guarantee.amount - Guarantee.called_amount), 0))
+        .where(Guarantee.expires_on >= on)
+    )
+    return round_cents(Decimal(total))
+
+
+def exposure(session, on: date, settings: FundSettings | None = None) -> Exposure:
+    """The fund's balance, commitments, limit and headroom on `on`."""
+    settings = settings or get_settings(session)
+    balance = fund_balance(session)
+    loans = outstanding_loans_total(session)
+    guarantees = live_guarantees_total(session, on)
+    return Exposure(
+        balance=balance,
+        outstanding_loans=loans,
+        live_guarantees=guarantees,
+        multiple=settings.exposure_multiple,
+        limit=round_cents(balance * settings.exposure_multiple),
+        headroom=calc.exposure_headroom(balance, loans, guarantees, settings.exposure_multiple),
+    )
+
+
+def _lock_fund(session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FUND_LOCK_KEY})
+
+
+def _check_exposure(session, amount: Decimal, on: date, kind: str, field_name: str) -> None:
+    _lock_fund(session)
+    state = exposure(session, on)
+    try:
+        calc.check_exposure(state.balance, state.outstanding_loans, state.live_guarantees, state.multiple, amount,
+                            kind=kind)
+    except calc.ExposureLimitExceeded as refused:
+        message = str(refused)
+        raise ServiceError(message[:1].upper() + message[1:] + ".", {field_name: [message]}) from refused
+
+
+# --------------------------------------------------------------------------- contributions
+
+
+def contribution_reference(year: int, slug: str) -> str:
+    """The reference a co-op quotes on its bank transfer, e.g. MF-2024-girasole."""
+    return f"MF-{year}-{slug}"
+
+
+def _status_from_amounts(contribution: Contribution) -> str:
+    if contribution.total_due <= 0 and contribution.paid_amount == 0:
+        return "nothing_due"
+    if contribution.paid_amount >= contribution.total_due:
+        return "paid"
+    return "part_paid" if contribution.paid_amount > 0 else "due"
+
+
+def contribution_for_year(session, tenant_id: int, year: int) -> Contribution | None:
+    """The contribution of one co-op and year, if its accounts were ever accepted."""
+    return session.scalar(
+        select(Contribution).where(Contribution.tenant_id == tenant_id, Contribution.year == year)
+        .execution_options(all_tenants=True)
+    )
+
+
+def accept_accounts(session, version_id: int, *, accepted_by: int, accepted_on: date,
+                    jurisdiction: str = DEFAULT_JURISDICTION) -> Contribution:
+    """Accept a submitted accounts version and create the year's contribution (rate fixed now).
+
+    Accepting the same version again returns the contribution unchanged. After a consortium admin
+    reopened the year, accepting the corrected version recomputes the amount at the year's fixed rate
+    and records the difference as a correcting entry; the original amount is never edited.
+    """
+    version = accounts.get_submission(session, version_id)
+    existing = contribution_for_year(session, version.tenant_id, version.year)
+    if existing is not None and existing.status != "reopened":
+        if existing.accounts_version_id == version.id and version.status == "accepted":
+            return existing
+        raise Conflict(
+            f"The {version.year} accounts of this co-op are already accepted; a consortium admin must reopen "
+            "the year before another version can be accepted.", {"year": [f"{version.year} is already accepted"]}
+        )
+    accounts.mark_accepted(session, version, accepted_by=accepted_by, accepted_on=accepted_on)
+    tenant = session.get(Tenant, version.tenant_id)
+    with tenant_scope(session, version.tenant_id):
+        if existing is None:
+            return _create_contribution(session, tenant, version, get_settings(session, jurisdiction),
+                                        accepted_by=accepted_by, accepted_on=accepted_on)
+        return _correct_contribution(session, existing, version, accepted_by=accepted_by, accepted_on=accepted_on)
+
+
+def _create_contribution(session, tenant: Tenant, version, settings: FundSettings, *, accepted_by: int,
+                         accepted_on: date) -> Contribution:
+    result = calc.compute_contribution(
+        version.net_profit, rate=settings.rate, minimum=settings.minimum, approval_date=accepted_on,
+        due_days=settings.due_days, associations=settings.associations,
+        legal_reserve_share=settings.legal_reserve_share,
+    )
+    contribution = Contribution(
+        tenant_id=tenant.id, year=version.year, accounts_version_id=version.id, net_profit=version.net_profit,
+        base=result.base, rate=result.rate, minimum=settings.minimum, associations=settings.associations,
+        amount=result.amount, legal_reserve=result.legal_reserve, approved_on=accepted_on, due_date=result.due_date,
+        explanation=result.explanation, currency=tenant.currency,
+        reference=contribution_reference(version.year, tenant.slug), adjustments_total=ZERO, paid_amount=ZERO,
+        accepted_by=accepted_by, status="nothing_due" if result.amount == 0 else "due",
+    )
+    session.add(contribution)
+    session.flush()
+    if result.amount > 0:
+        _post(session, "contribution_due", f"{version.year} contribution due, {tenant.name}",
+              CONTRIBUTIONS_RECEIVABLE, CONTRIBUTION_INCOME, result.amount, accepted_on, created_by=accepted_by,
+              tenant_id=tenant.id, contribution_id=contribution.id)
+    return contribution
+
+
+def _correct_contribution(session, contribution: Contribution, version, *, accepted_by: int,
+                          accepted_on: date) -> Contribution:
+    result = calc.compute_contribution(
+        version.net_profit, rate=contribution.rate, minimum=contribution.minimum,
+        approval_date=contribution.approved_on, due_days=(contribution.due_date - contribution.approved_on).days,
+        associations=contribution.associations,
+    )
+    earlier = contribution_adjustments(session, contribution)
+    previous_profit = earlier[-1].net_profit if earlier else contribution.net_profit
+    delta = result.amount - contribution.total_due
+    adjustment = ContributionAdjustment(
+        tenant_id=contribution.tenant_id, contribution_id=contribution.id, accounts_version_id=version.id,
+        previous_net_profit=previous_profit, net_profit=version.net_profit, delta=delta,
+        reason=contribution.reopen_reason or "", adjusted_on=accepted_on, created_by=accepted_by,
+    )
+    session.add(adjustment)
+    contribution.adjustments_total += delta
+    contribution.accounts_version_id = version.id
+    contribution.status = _status_from_amounts(contribution)
+    session.flush()
+    description = f"{contribution.year} contribution corrected, {contribution.tenant.name}"
+    if delta > 0:
+        _post(session, "contribution_adjustment", description, CONTRIBUTIONS_RECEIVABLE, CONTRIBUTION_INCOME, delta,
+              accepted_on, created_by=accepted_by, tenant_id=contribution.tenant_id, contribution_id=contribution.id)
+    elif delta < 0:
+        _post(session, "contribution_adjustment", description, CONTRIBUTION_INCOME, CONTRIBUTIONS_RECEIVABLE, -delta,
+              accepted_on, created_by=accepted_by, tenant_id=contribution.tenant_id, contribution_id=contribution.id)
+    return contribution
+
+
+def contribution_adjustments(session, contribution: Contribution) -> list[ContributionAdjustment]:
+    """The correcting entries of one contribution, oldest first."""
+    return list(session.scalars(
+        select(ContributionAdjustment)
+        .where(ContributionAdjustment.tenant_id == contribution.tenant_id,
+               ContributionAdjustment.contribution_id == contribution.id)
+        .order_by(ContributionAdjustment.id).execution_options(all_tenants=True)
+    ))
+
+
+def return_accounts(session, version_id: int, *, comment: str, returned_by: int):
+    """Send a submitted version back to the co-op with a comment."""
+    return accounts.mark_returned(session, accounts.get_submission(session, version_id), comment=comment,
+                                  returned_by=returned_by)
+
+
+def reopen_accounts(session, version_id: int, *, reason: str, by: int) -> Contribution | None:
+    """Reopen an accepted year (consortium admin, checked by the caller); its contribution waits for re-acceptance."""
+    version = accounts.get_submission(session, version_id)
+    accounts.reopen(session, version, reason=reason, by=by)
+    contribution = contribution_for_year(session, version.tenant_id, version.year)
+    if contribution is None:
+        return None
+    with tenant_scope(session, version.tenant_id):
+        contribution.status = "reopened"
+        contribution.reopen_reason = version.reopen_reason
+        contribution.reopened_at = utcnow()
+        session.flush()
+    return contribution
+
+
+def contributions_query(*, year: int | None = None, tenant_id: int | None = None, approved_in: int | None = None):
+    """SELECT of contributions across co-ops, newest year first then by co-op (consortium scope).
+
+    `year` is the financial year of the accounts; `approved_in` the calendar year they were accepted in.
+    """
+    query = (
+        select(Contribution)
+        .order_by(Contribution.year.desc(), Contribution.tenant_id)
+        .execution_options(all_tenants=True)
+    )
+    if year is not None:
+        query = query.where(Contribution.year == year)
+    if tenant_id is not None:
+        query = query.where(Contribution.tenant_id == tenant_id)
+    if approved_in is not None:
+        query = query.where(Contribution.approved_on.between(date(approved_in, 1, 1), date(approved_in, 12, 31)))
+    return query
+
+
+def own_contributions_query():
+    """SELECT of the current co-op's contributions, newest year first (the tenant filter applies)."""
+    return select(Contribution).order_by(Contribution.year.desc())
+
+
+def get_contribution(session, *, contribution_id: int | None = None, reference: str | None = None) -> Contribution:
+    """One contribution of any co-op, by id or by its payment reference (case-insensitive)."""
+    query = select(Contribution).execution_options(all_tenants=True)
+    if contribution_id is not None:
+        contribution = session.scalar(query.where(Contribution.id == contribution_id))
+        if contribution is None:
+            raise NotFound(f"No contribution {contribution_id}.", {"contribution_id": ["not found"]})
+        return contribution
+    contribution = session.scalar(query.where(func.lower(Contribution.reference) == (reference or "").lower()))
+    if contribution is None:
+        raise NotFound(f"No contribution with reference {reference!r}.", {"reference": ["matches no contribution"]})
+    return contribution
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    """Contributions due, paid and outstanding for one co-op or one year."""
+
+    key: str
+    label: str
+    contributions: int
+    due: Decimal
+    paid: Decimal
+    outstanding: Decimal
+
+
+def _breakdown(session, group_column, label_of) -> list[BreakdownRow]:
+    due = Contribution.amount + Contribution.adjustments_total
+    outstanding = case((due > Contribution.paid_amount, due - Contribution.paid_amount), else_=0)
+    rows = session.execute(
+        select(group_column, func.count(), func.sum(due), func.sum(Contribution.paid_amount), func.sum(outstanding))
+        .group_by(group_column).execution_options(all_tenants=True)
+    )
+    return [
+        BreakdownRow(str(key), label_of(key), count, round_cents(Decimal(total_due)), round_cents(Decimal(paid)),
+                     round_cents(Decimal(owed)))
+        for key, count, total_due, paid, owed in rows
+    ]
+
+
+def breakdown_by_coop(session) -> list[BreakdownRow]:
+    """Every co-op's contributions over all years, by co-op name."""
+    names = dict(session.execute(select(Tenant.id, Tenant.name)).all())
+    return sorted(_breakdown(session, Contribution.tenant_id, lambda key: names.get(key, str(key))),
+                  key=lambda row: row.label)
+
+
+def breakdown_by_year(session) -> list[BreakdownRow]:
+    """Contributions of every co-op by year, newest first."""
+    return sorted(_breakdown(session, Contribution.year, str), key=lambda row: row.key, reverse=True)
+
+
+# --------------------------------------------------------------------------- payments
+
+
+def _require_cents(field_name: str, amount: Decimal) -> Decimal:
+    if not isinstance(amount, Decimal) or not amount.is_finite():
+        raise field_error(field_name, "must be an amount")
+    if amount <= 0:
+        raise field_error(field_name, "must be positive")
+    if amount != round_cents(amount):
+        raise field_error(field_name, "must be in whole cents")
+    return amount
+
+
+def _payment_refusal(contribution: Contribution, amount: Decimal) -> str | None:
+    if contribution.total_due <= 0:
+        return f"nothing is due on {contribution.reference}"
+    if amount > contribution.outstanding:
+        return (f"{calc.format_money(amount)} is more than the {calc.format_money(contribution.outstanding)} "
+                f"outstanding on {contribution.reference}")
+    return None
+
+
+def record_payment(session, contribution: Contribution, *, amount: Decimal, paid_on: date, recorded_by: int | None,
+                   source: str = "manual", description: str | None = None) -> ContributionPayment:
+    """Record money received against a contribution (never more than is outstanding)."""
+    _require_cents("amount", amount)
+    refusal = _payment_refusal(contribution, amount)
+    if refusal:
+        raise field_error("amount", refusal)
+    with tenant_scope(session, contribution.tenant_id):
+        payment = ContributionPayment(
+            tenant_id=contribution.tenant_id, contribution_id=contribution.id, paid_on=paid_on, amount=amount,
+            source=source, description=description, recorded_by=recorded_by,
+        )
+        session.add(payment)
+        contribution.paid_amount += amount
+        if contribution.status != "reopened":
+            contribution.status = _status_from_amounts(contribution)
+        session.flush()
+    _post(session, "contribution_received", f"{contribution.year} contribution received, {contribution.tenant.name}",
+          FUND_CASH, CONTRIBUTIONS_RECEIVABLE, amount, paid_on, created_by=recorded_by,
+          tenant_id=contribution.tenant_id, contribution_id=contribution.id)
+    return payment
+
+
+def contribution_payments(session, contribution: Contribution) -> list[ContributionPayment]:
+    """The payments of one contribution, oldest first."""
+    return list(session.scalars(
+        select(ContributionPayment)
+        .where(ContributionPayment.tenant_id == contribution.tenant_id,
+               ContributionPayment.contribution_id == contribution.id)
+        .order_by(ContributionPayment.paid_on, ContributionPayment.id).execution_options(all_tenants=True)
+    ))
+
+
+# --------------------------------------------------------------------------- bank statement import
+
+STATEMENT_COLUMNS = ("date", "description", "amount")
+REFERENCE_PATTERN = re.compile(r"MF-\d{4}-[A-Za-z0-9-]+", re.IGNORECASE)
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y")
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    """One line of a bank statement, as read from the CSV (row numbers as the user sees them)."""
+
+    row: int
+    line_date: date
+    description: str
+    amount: Decimal
+    line_hash: str
+
+
+@dataclass
+class ImportedLine:
+    """What became of one statement line: recorded, already imported, or unmatched (and why)."""
+
+    row: int
+    line_date: date
+    description: str
+    amount: Decimal
+    status: str
+    reference: str | None = None
+    reason: str | None = None
+    payment_id: int | None = None
+
+
+@dataclass
+class ImportResult:
+    """The lines recorded now, those recorded by an earlier import, and those nobody matched."""
+
+    recorded: list[ImportedLine] = field(default_factory=list)
+    already_imported: list[ImportedLine] = field(default_factory=list)
+    unmatched: list[ImportedLine] = field(default_factory=list)
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _parse_date(value: str) -> date:
+    for pattern in DATE_FORMATS:
+        try:
+            return datetime.strptime(value.strip(), pattern).date()  # noqa: DTZ007 - a calendar date, no zone
+        except ValueError:
+            continue
+    raise ValueError(f"'{value}' is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
+
+
+def _parse_amount(value: str, decimal_comma: bool) -> Decimal:
+    cleaned = value.strip().replace(" ", "").replace("\u00a0", "").strip("£€")
+    cleaned = cleaned.replace(".", "").replace(",", ".") if decimal_comma else cleaned.replace(",", "")
+    try:
+        amount = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError(f"'{value}' is not an amount") from None
+    if not amount.is_finite() or amount != round_cents(amount):
+        raise ValueError(f"'{value}' is not an amount in whole cents")
+    return round_cents(amount)
+
+
+def line_hash(line_date: date, description: str, amount: Decimal, occurrence: int) -> str:
+    """The identity of a statement line: date, description, amount, and which identical line it is."""
+    text_value = f"{line_date.isoformat()}|{description.strip()}|{round_cents(amount)}|{occurrence}"
+    return hashlib.sha256(text_value.encode()).hexdigest()
+
+
+def parse_bank_statement(data: bytes) -> list[StatementLine]:
+    """Read a bank statement CSV (date, description, amount); any bad row refuses the whole file."""
+    content = _decode(data)
+    if not content.strip():
+        raise field_error("file", "the file is empty")
+    first_line = content.splitlines()[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(content), delimiter=delimiter)
+    header = [name.strip().lower() for name in next(reader)]
+    missing = [name for name in STATEMENT_COLUMNS if name not in header]
+    if missing:
+        raise field_error("file", "missing column(s): " + ", ".join(missing) + "; the header must name "
+                          + ", ".join(STATEMENT_COLUMNS))
+    position = {name: header.index(name) for name in STATEMENT_COLUMNS}
+    lines, errors, seen = [], {}, {}
+    for row_number, row in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        cells = {name: (row[index] if index < len(row) else "") for name, index in position.items()}
+        problems = []
+        try:
+            line_date = _parse_date(cells["date"])
+        except ValueError as error:
+            problems.append(f"date: {error}")
+        try:
+            amount = _parse_amount(cells["amount"], decimal_comma=delimiter == ";")
+        except ValueError as error:
+            problems.append(f"amount: {error}")
+        description = cells["description"].strip()
+        if not description:
+            problems.append("description: is empty")
+        if problems:
+            errors[f"row {row_number}"] = problems
+            continue
+        identity = (line_date, description, amount)
+        seen[identity] = seen.get(identity, 0) + 1
+        lines.append(StatementLine(row_number, line_date, description, amount,
+                                   line_hash(line_date, description, amount, seen[identity])))
+    if errors:
+        raise ma.ValidationError(errors)
+    if not lines:
+        raise field_error("file", "the statement has no lines")
+    return lines
+
+
+def _candidate_references(description: str) -> list[str]:
+    """References quoted in a description, each also cut back at its hyphens (bank text may follow the slug)."""
+    candidates = []
+    for token in REFERENCE_PATTERN.findall(description):
+        parts = token.lower().split("-")
+        candidates += ["-".join(parts[:end]) for end in range(len(parts), 2, -1)]
+    return candidates
+
+
+def import_bank_statement(session, data: bytes, *, recorded_by: int | None) -> ImportResult:
+    """Record the statement's lines that quote a contribution reference; list the others, never guess."""
+    lines = parse_bank_statement(data)
+    known = set(session.scalars(
+        select(BankStatementLine.line_hash).where(BankStatementLine.line_hash.in_([line.line_hash for line in lines]))
+    ))
+    candidates = {candidate for line in lines for candidate in _candidate_references(line.description)}
+    by_reference = {
+        contribution.reference.lower(): contribution
+        for contribution in session.scalars(
+            select(Contribution).where(func.lower(Contribution.reference).in_(candidates))
+            .execution_options(all_tenants=True)
+        )
+    } if candidates else {}
+    result = ImportResult()
+    for line in lines:
+        outcome = ImportedLine(line.row, line.line_date, line.description, line.amount, "unmatched")
+        if line.line_hash in known:
+            outcome.status = "already_imported"
+            result.already_imported.append(outcome)
+            continue
+        references = _candidate_references(line.description)
+        contribution = next((by_reference[ref] for ref in references if ref in by_reference), None)
+        if contribution is None:
+            outcome.reason = ("no contribution reference (MF-year-coop) in the description" if not references
+                              else f"{references[0].upper()} matches no contribution")
+        elif line.amount <= 0:
+            outcome.reference, outcome.reason = contribution.reference, "not a credit to the fund"
+        else:
+            outcome.reference = contribution.reference
+            outcome.reason = _payment_refusal(contribution, line.amount)
+        if outcome.reason:
+            result.unmatched.append(outcome)
+            continue
+        payment = record_payment(session, contribution, amount=line.amount, paid_on=line.line_date,
+                                 recorded_by=recorded_by, source="bank_import", description=line.description)
+        session.add(BankStatementLine(line_hash=line.line_hash, line_date=line.line_date,
+                                      description=line.description, amount=line.amount,
+                                      tenant_id=contribution.tenant_id, payment_id=payment.id))
+        session.flush()
+        known.add(line.line_hash)
+        outcome.status, outcome.payment_id = "recorded", payment.id
+        result.recorded.append(outcome)
+    return result
+
+
+# --------------------------------------------------------------------------- loans
+
+
+def _value_error_as_field_error(error: Exception) -> ServiceError:
+    message = str(error)
+    return field_error(message.split(" ", 1)[0], message)
+
+
+def grant_loan(session, *, borrower_tenant_id: int | None = None, incubation_project_id: int | None = None,
+               borrower_name: str, principal: Decimal, annual_rate: Decimal, months: int, method: str,
+               first_due: date, granted_on: date, granted_by: int | None) -> Loan:
+    """Lend from the fund to a member co-op or an incubation project, within the exposure limit."""
+    if borrower_tenant_id is None and incubation_project_id is None:
+        raise field_error("borrower_tenant_id", "name the borrowing co-op or the incubation project")
+    if borrower_tenant_id is not None and session.get(Tenant, borrower_tenant_id) is None:
+        raise field_error("borrower_tenant_id", f"no co-op {borrower_tenant_id}")
+    if not (borrower_name or "").strip():
+        raise field_error("borrower_name", "is required")
+    if first_due <= granted_on:
+        raise field_error("first_due", "the first instalment must fall due after the loan is granted")
+    try:
+        schedule = calc.loan_schedule(principal, annual_rate, months, method, first_due)
+    except (TypeError, ValueError) as error:
+        raise _value_error_as_field_error(error) from error
+    _check_exposure(session, principal, granted_on, "loan", "principal")
+    cash = fund_balance(session)
+    if principal > cash:
+        raise field_error("principal", f"the fund holds only {calc.format_money(cash)}; it cannot pay out "
+                                       f"{calc.format_money(principal)}")
+    loan = Loan(
+        borrower_tenant_id=borrower_tenant_id, incubation_project_id=incubation_project_id,
+        borrower_name=borrower_name.strip(), principal=principal, annual_rate=annual_rate, months=months,
+        method=method, first_due=first_due, granted_on=granted_on, granted_by=granted_by,
+        principal_repaid=ZERO, interest_paid=ZERO,
+        instalments=[LoanInstalment(number=i.number, due_date=i.due_date, principal=i.principal, interest=i.interest,
+                                    payment=i.payment, balance_after=i.balance_after) for i in schedule],
+    )
+    session.add(loan)
+    session.flush()
+    _post(session, "loan_out", f"Loan {loan.id} to {loan.borrower_name}", LOANS_RECEIVABLE, FUND_CASH, principal,
+          granted_on, created_by=granted_by, tenant_id=borrower_tenant_id, loan_id=loan.id)
+    return loan
+
+
+def get_loan(session, loan_id: int) -> Loan:
+    """One loan of the fund."""
+    loan = session.get(Loan, loan_id)
+    if loan is None:
+        raise NotFound(f"No loan {loan_id}.")
+    return loan
+
+
+def loans_query():
+    """SELECT of every loan, newest first."""
+    return select(Loan).order_by(Loan.granted_on.desc(), Loan.id.desc())
+
+
+def _split_repayment(loan: Loan, amount: Decimal) -> tuple[Decimal, Decimal]:
+    """(principal, interest) a payment covers: the schedule in order, each instalment's interest first."""
+    already, left = loan.principal_repaid + loan.interest_paid, amount
+    principal = interest = ZERO
+    for instalment in loan.instalments:
+        for is_interest, part in ((True, instalment.interest), (False, instalment.principal)):
+            covered = min(part, already)
+            already -= covered
+            taken = min(part - covered, left)
+            left -= taken
+            if is_interest:
+                interest += taken
+            else:
+                principal += taken
+    return principal, interest
+
+
+def record_repayment(session, loan: Loan, *, amount: Decimal, paid_on: date, recorded_by: int | None) -> LoanRepayment:
+    """Record a borrower's payment, split into interest and principal against the schedule."""
+    _require_cents("amount", amount)
+    if paid_on < loan.granted_on:
+        raise field_error("paid_on", f"the loan was granted on {loan.granted_on.isoformat()}")
+    remaining = sum((i.payment for i in loan.instalments), ZERO) - loan.principal_repaid - loan.interest_paid
+    if amount > remaining:
+        raise field_error("amount", f"{calc.format_money(amount)} is more than the "
+                                    f"{calc.format_money(remaining)} left to repay on loan {loan.id}")
+    principal, interest = _split_repayment(loan, amount)
+    repayment = LoanRepayment(paid_on=paid_on, amount=amount, principal_part=principal, interest_part=interest,
+                              recorded_by=recorded_by)
+    loan.repayments.append(repayment)
+    loan.principal_repaid += principal
+    loan.interest_paid += interest
+    session.flush()
+    links = {"created_by": recorded_by, "tenant_id": loan.borrower_tenant_id, "loan_id": loan.id}
+    if principal > 0:
+        _post(session, "repayment_principal", f"Loan {loan.id} repayment, principal, {loan.borrower_name}",
+              FUND_CASH, LOANS_RECEIVABLE, principal, paid_on, **links)
+    if interest > 0:
+        _post(session, "repayment_interest", f"Loan {loan.id} repayment, interest, {loan.borrower_name}",
+              FUND_CASH, INTEREST_INCOME, interest, paid_on, **links)
+    return repayment
+
+
+def loan_arrears(loan: Loan, as_of: date) -> calc.Arrears:
+    """Where the borrower stands against the schedule on `as_of`."""
+    schedule = [calc.Instalment(i.number, i.due_date, i.principal, i.interest, i.payment, i.balance_after)
+                for i in loan.instalments]
+    return calc.arrears(schedule, [(r.paid_on, r.amount) for r in loan.repayments], as_of)
+
+
+# --------------------------------------------------------------------------- guarantees
+
+
+def give_guarantee(session, *, tenant_id: int, bank_name: str, amount: Decimal, issued_on: date, expires_on: date,
+                   description: str | None, created_by: int | None) -> Guarantee:
+    """Guarantee a bank's loan to a member co-op, within the exposure limit."""
+    if session.get(Tenant, tenant_id) is None:
+        raise field_error("tenant_id", f"no co-op {tenant_id}")
+    if not (bank_name or "").strip():
+        raise field_error("bank_name", "is required")
+    _require_cents("amount", amount)
+    if expires_on <= issued_on:
+        raise field_error("expires_on", "must be after issued_on")
+    _check_exposure(session, amount, issued_on, "guarantee", "amount")
+    guarantee = Guarantee(tenant_id=tenant_id, bank_name=bank_name.strip(), amount=amount, issued_on=issued_on,
+                          expires_on=expires_on, description=description, called_amount=ZERO, created_by=created_by)
+    session.add(guarantee)
+    session.flush()
+    return guarantee
+
+
+def get_guarantee(session, guarantee_id: int) -> Guarantee:
+    """One guarantee given by the fund."""
+    guarantee = session.get(Guarantee, guarantee_id)
+    if guarantee is None:
+        raise NotFound(f"No guarantee {guarantee_id}.")
+    return guarantee
+
+
+def guarantees_query():
+    """SELECT of every guarantee, soonest expiry first."""
+    return select(Guarantee).order_by(Guarantee.expires_on, Guarantee.id)
+
+
+def call_guarantee(session, guarantee: Guarantee, *, amount: Decimal, called_on: date,
+                   recorded_by: int | None) -> GuaranteeCall:
+    """The bank called the guarantee: the fund pays up to what is left of it, while it is live."""
+    _require_cents("amount", amount)
+    if called_on < guarantee.issued_on:
+        raise field_error("called_on", f"the guarantee was given on {guarantee.issued_on.isoformat()}")
+    if called_on > guarantee.expires_on:
+        raise field_error("called_on", f"the guarantee expired on {guarantee.expires_on.isoformat()}")
+    left = guarantee.amount - guarantee.called_amount
+    if amount > left:
+        raise field_error("amount", f"{calc.format_money(amount)} is more than the {calc.format_money(left)} "
+                                    f"left of guarantee {guarantee.id}")
+    call = GuaranteeCall(called_on=called_on, amount=amount, recorded_by=recorded_by)
+    guarantee.calls.append(call)
+    guarantee.called_amount += amount
+    session.flush()
+    _post(session, "guarantee_call", f"Guarantee {guarantee.id} called by {guarantee.bank_name}",
+          GUARANTEE_CALLS_EXPENSE, FUND_CASH, amount, called_on, created_by=recorded_by,
+          tenant_id=guarantee.tenant_id, guarantee_id=guarantee.id)
+    return call
+
+
+# --------------------------------------------------------------------------- overview
+
+
+@dataclass(frozen=True)
+class FundOverview:
+    """The fund at a glance: balance, totals by movement, commitments and the exposure limit."""
+
+    on: date
+    balance: Decimal
+    contributions_due: Decimal
+    contributions_received: Decimal
+    contributions_outstanding: Decimal
+    loans_out: Decimal
+    repayments_principal: Decimal
+    interest: Decimal
+    guarantee_calls: Decimal
+    outstanding_loans: Decimal
+    live_guarantees: Decimal
+    exposure_multiple: Decimal
+    exposure_limit: Decimal
+    headroom: Decimal
+    ledger_balanced: bool
+    currency: str
+
+
+def fund_overview(session, on: date, *, jurisdiction: str = DEFAULT_JURISDICTION) -> FundOverview:
+    """Balance and totals of the fund on `on`."""
+    totals = totals_by_kind(session)
+    balances = account_balances(session)
+    state = exposure(session, on, get_settings(session, jurisdiction))
+    return FundOverview(
+        on=on,
+        balance=state.balance,
+        contributions_due=ZERO - balances[CONTRIBUTION_INCOME],
+        contributions_received=totals.get("contribution_received", ZERO),
+        contributions_outstanding=balances[CONTRIBUTIONS_RECEIVABLE],
+        loans_out=totals.get("loan_out", ZERO),
+        repayments_principal=totals.get("repayment_principal", ZERO),
+        interest=totals.get("repayment_interest", ZERO),
+        guarantee_calls=totals.get("guarantee_call", ZERO),
+        outstanding_loans=state.outstanding_loans,
+        live_guarantees=state.live_guarantees,
+        exposure_multiple=state.multiple,
+        exposure_limit=state.limit,
+        headroom=state.headroom,
+        ledger_balanced=ledger_is_balanced(session),
+        currency=get_jurisdiction(jurisdiction).default_currency,
+    )
+

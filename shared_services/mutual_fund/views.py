@@ -1,0 +1,325 @@
+"""Mutual-fund pages: accounts review and the fund for consortium staff; contributions for each co-op."""
+
+import marshmallow as ma
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from consortium.auth import consortium_role_required, tenant_role_required
+from consortium.clock import local_today
+from consortium.extensions import db
+from consortium.forms import load_form, run_service
+from consortium.models import Tenant
+from shared_services.mutual_fund import documents, schemas, service
+from shared_services.mutual_fund.api import COOP_READERS, STAFF, jurisdiction, pdf_response
+from shared_services.mutual_fund.calculations import LOAN_METHODS
+from tenants.accounts import service as accounts
+from tenants.accounts.models import FIGURE_CODES
+
+review_blp = Blueprint("accounts_review", __name__, url_prefix="/consortium/accounts", template_folder="templates")
+fund_blp = Blueprint("mutual_fund", __name__, url_prefix="/consortium/mutual-fund", template_folder="templates")
+coop_blp = Blueprint("contributions", __name__, url_prefix="/t/<slug>/contributions", template_folder="templates")
+
+LIST_LIMIT = 200
+
+
+def _tenant_names() -> dict[int, str]:
+    return dict(db.session.execute(select(Tenant.id, Tenant.name)).all())
+
+
+def _tenant_options() -> list[tuple[str, str]]:
+    return [(t.slug, t.name) for t in db.session.scalars(select(Tenant).order_by(Tenant.name))]
+
+
+# --------------------------------------------------------------------------- accounts review
+
+
+@review_blp.route("/")
+@consortium_role_required(*STAFF)
+def submissions():
+    """Accounts submitted by co-ops; waiting for review first."""
+    status = request.args.get("status") or None
+    rows = db.session.scalars(accounts.submissions_query(status=status).limit(LIST_LIMIT)).all()
+    return render_template("mutual_fund/submissions.html", submissions=rows, names=_tenant_names(), status=status)
+
+
+@review_blp.route("/<int:accounts_id>")
+@consortium_role_required(*STAFF)
+def submission(accounts_id):
+    """One submitted version: its figures, and the accept / return / reopen forms."""
+    version = accounts.get_submission(db.session, accounts_id)
+    contribution = service.contribution_for_year(db.session, version.tenant_id, version.year)
+    return render_template("mutual_fund/submission.html", version=version, contribution=contribution,
+                           tenant=db.session.get(Tenant, version.tenant_id), figure_codes=FIGURE_CODES,
+                           today=local_today(), errors={})
+
+
+@review_blp.route("/<int:accounts_id>/accept", methods=["POST"])
+@consortium_role_required(*STAFF)
+def accept(accounts_id):
+    """Accept the accounts and create the year's contribution."""
+    data, errors = load_form(schemas.AcceptSchema(), request.form)
+    if data is not None:
+        contribution, errors = run_service(lambda: service.accept_accounts(
+            db.session, accounts_id, accepted_by=current_user.id, accepted_on=data["accepted_on"] or local_today(),
+            jurisdiction=jurisdiction()))
+        if contribution is not None:
+            flash(f"Accepted. Contribution {contribution.reference}: {contribution.total_due} {contribution.currency}, "
+                  f"due by {contribution.due_date.isoformat()}.")
+    else:
+        flash("Please correct the date.", "error")
+    return redirect(url_for("accounts_review.submission", accounts_id=accounts_id))
+
+
+@review_blp.route("/<int:accounts_id>/return", methods=["POST"])
+@consortium_role_required(*STAFF)
+def return_to_coop(accounts_id):
+    """Return the accounts to the co-op with a comment."""
+    data, errors = load_form(schemas.ReturnSchema(), request.form)
+    if data is None:
+        flash("Write the comment the treasurer will read.", "error")
+    else:
+        version, _ = run_service(lambda: service.return_accounts(db.session, accounts_id, comment=data["comment"],
+                                                                 returned_by=current_user.id))
+        if version is not None:
+            flash("Returned to the co-op with your comment.")
+    return redirect(url_for("accounts_review.submission", accounts_id=accounts_id))
+
+
+@review_blp.route("/<int:accounts_id>/reopen", methods=["POST"])
+@consortium_role_required("consortium_admin")
+def reopen(accounts_id):
+    """Reopen an accepted year (consortium admin), giving the reason."""
+    data, errors = load_form(schemas.ReopenSchema(), request.form)
+    if data is None:
+        flash("Give the reason for reopening the year.", "error")
+    else:
+        _, errors = run_service(lambda: service.reopen_accounts(db.session, accounts_id, reason=data["reason"],
+                                                                by=current_user.id))
+        if not errors:
+            flash("The year is reopened: the co-op can submit corrected accounts; accepting them corrects the "
+                  "contribution.")
+    return redirect(url_for("accounts_review.submission", accounts_id=accounts_id))
+
+
+# --------------------------------------------------------------------------- the fund
+
+
+@fund_blp.route("/")
+@consortium_role_required(*STAFF)
+def overview():
+    """The fund: balance, exposure, breakdowns by co-op and year, loans, guarantees, payment entry."""
+    today = local_today()
+    loans = db.session.scalars(service.loans_query().limit(LIST_LIMIT)).all()
+    return render_template(
+        "mutual_fund/overview.html",
+        overview=service.fund_overview(db.session, today, jurisdiction=jurisdiction()),
+        by_coop=service.breakdown_by_coop(db.session),
+        by_year=service.breakdown_by_year(db.session),
+        loans=[(loan, service.loan_arrears(loan, today)) for loan in loans],
+        guarantees=db.session.scalars(service.guarantees_query().limit(LIST_LIMIT)).all(),
+        settings=service.get_settings(db.session, jurisdiction()),
+        today=today, errors={}, values={},
+    )
+
+
+@fund_blp.route("/ledger")
+@consortium_role_required(*STAFF)
+def ledger():
+    """The fund's ledger: every movement with its balanced pair of postings."""
+    year = request.args.get("year", type=int)
+    entries = db.session.scalars(service.ledger_query(year=year).limit(LIST_LIMIT * 5)).all()
+    return render_template("mutual_fund/ledger.html", entries=entries, year=year,
+                           balanced=service.ledger_is_balanced(db.session))
+
+
+@fund_blp.route("/contributions")
+@consortium_role_required(*STAFF)
+def contributions():
+    """Every co-op's contributions (of one year, if chosen)."""
+    year = request.args.get("year", type=int)
+    rows = db.session.scalars(service.contributions_query(year=year).limit(LIST_LIMIT * 5)).all()
+    return render_template("mutual_fund/contributions.html", contributions=rows, year=year)
+
+
+@fund_blp.route("/payments", methods=["POST"])
+@consortium_role_required(*STAFF)
+def record_payment():
+    """Record a payment against a contribution reference."""
+    data, errors = load_form(schemas.PaymentSchema(), request.form)
+    if data is None:
+        flash("Payment not recorded: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()), "error")
+    else:
+        payment, _ = run_service(lambda: service.record_payment(
+            db.session, service.get_contribution(db.session, reference=data.get("reference"),
+                                                 contribution_id=data.get("contribution_id")),
+            amount=data["amount"], paid_on=data["paid_on"], recorded_by=current_user.id))
+        if payment is not None:
+            flash(f"Payment of {payment.amount} recorded.")
+    return redirect(url_for("mutual_fund.overview"))
+
+
+@fund_blp.route("/payments/import", methods=["POST"])
+@consortium_role_required(*STAFF)
+def import_payments():
+    """Import a bank statement CSV; show what was recorded and the lines nobody matched."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        flash("Choose the bank statement CSV to import.", "error")
+        return redirect(url_for("mutual_fund.overview"))
+    result, errors = run_service(lambda: service.import_bank_statement(db.session, upload.read(),
+                                                                       recorded_by=current_user.id))
+    if result is None:
+        return render_template("mutual_fund/import_result.html", result=None, errors=errors), 422
+    return render_template("mutual_fund/import_result.html", result=result, errors={})
+
+
+@fund_blp.route("/loans/new", methods=["GET", "POST"])
+@consortium_role_required(*STAFF)
+def new_loan():
+    """Grant a loan (refused beyond the exposure limit, saying by how much)."""
+    errors, values = {}, request.form
+    if request.method == "POST":
+        data, errors = load_form(schemas.LoanSchema(), request.form)
+        if data is not None:
+            loan, errors = run_service(lambda: _grant(data))
+            if loan is not None:
+                flash(f"Loan {loan.id} granted to {loan.borrower_name}.")
+                return redirect(url_for("mutual_fund.loan", loan_id=loan.id))
+    return render_template("mutual_fund/loan_form.html", values=values, errors=errors, tenants=_tenant_options(),
+                           methods=[(m, m.replace("_", " ")) for m in LOAN_METHODS], today=local_today())
+
+
+def _grant(data):
+    tenant_id = (schemas.tenant_id_for_slug(data["borrower_tenant"], "borrower_tenant")
+                 if data.get("borrower_tenant") else None)
+    return service.grant_loan(
+        db.session, borrower_tenant_id=tenant_id, incubation_project_id=data.get("incubation_project_id"),
+        borrower_name=data.get("borrower_name") or schemas.tenant_name(tenant_id), principal=data["principal"],
+        annual_rate=data["annual_rate"], months=data["months"], method=data["method"], first_due=data["first_due"],
+        granted_on=data["granted_on"] or local_today(), granted_by=current_user.id)
+
+
+@fund_blp.route("/loans/<int:loan_id>")
+@consortium_role_required(*STAFF)
+def loan(loan_id):
+    """A loan: its schedule, repayments, arrears, and the repayment form."""
+    record = service.get_loan(db.session, loan_id)
+    return render_template("mutual_fund/loan.html", loan=record, arrears=service.loan_arrears(record, local_today()),
+                           today=local_today())
+
+
+@fund_blp.route("/loans/<int:loan_id>/repayments", methods=["POST"])
+@consortium_role_required(*STAFF)
+def record_repayment(loan_id):
+    """Record a repayment of a loan."""
+    record = service.get_loan(db.session, loan_id)
+    data, errors = load_form(schemas.MoneyOnDateSchema(), request.form)
+    if data is None:
+        flash("Repayment not recorded: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()), "error")
+    else:
+        repayment, _ = run_service(lambda: service.record_repayment(
+            db.session, record, amount=data["amount"], paid_on=data["paid_on"], recorded_by=current_user.id))
+        if repayment is not None:
+            flash(f"Repayment recorded: {repayment.principal_part} principal, {repayment.interest_part} interest.")
+    return redirect(url_for("mutual_fund.loan", loan_id=loan_id))
+
+
+@fund_blp.route("/guarantees/new", methods=["GET", "POST"])
+@consortium_role_required(*STAFF)
+def new_guarantee():
+    """Give a guarantee to a bank on a member's loan (refused beyond the exposure limit)."""
+    errors, values = {}, request.form
+    if request.method == "POST":
+        data, errors = load_form(schemas.GuaranteeSchema(), request.form)
+        if data is not None:
+            guarantee, errors = run_service(lambda: service.give_guarantee(
+                db.session, tenant_id=schemas.tenant_id_for_slug(data["tenant"], "tenant"),
+                bank_name=data["bank_name"], amount=data["amount"], issued_on=data["issued_on"] or local_today(),
+                expires_on=data["expires_on"], description=data["description"], created_by=current_user.id))
+            if guarantee is not None:
+                flash(f"Guarantee to {guarantee.bank_name} recorded.")
+                return redirect(url_for("mutual_fund.overview"))
+    return render_template("mutual_fund/guarantee_form.html", values=values, errors=errors,
+                           tenants=_tenant_options(), today=local_today())
+
+
+@fund_blp.route("/guarantees/<int:guarantee_id>/calls", methods=["POST"])
+@consortium_role_required(*STAFF)
+def call_guarantee(guarantee_id):
+    """Record a call on a guarantee."""
+    guarantee = service.get_guarantee(db.session, guarantee_id)
+    data, errors = load_form(schemas.MoneyOnDateSchema(), request.form)
+    if data is None:
+        flash("Call not recorded: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()), "error")
+    else:
+        call, _ = run_service(lambda: service.call_guarantee(
+            db.session, guarantee, amount=data["amount"], called_on=data["paid_on"], recorded_by=current_user.id))
+        if call is not None:
+            flash(f"Call of {call.amount} on the guarantee to {guarantee.bank_name} recorded.")
+    return redirect(url_for("mutual_fund.overview"))
+
+
+def _settings_page(values, errors):
+    return render_template("mutual_fund/settings.html", values=values, errors=errors,
+                           can_edit=current_user.has_consortium_role("consortium_admin"))
+
+
+@fund_blp.route("/settings")
+@consortium_role_required(*STAFF)
+def settings():
+    """The fund's settings (staff read them; admins change them)."""
+    values = schemas.SettingsSchema().dump(service.get_settings(db.session, jurisdiction()))
+    for key in ("reminder_days_before", "reminder_days_after"):
+        values[key] = ", ".join(map(str, values[key]))
+    return _settings_page(values, {})
+
+
+@fund_blp.route("/settings", methods=["POST"])
+@consortium_role_required("consortium_admin")
+def save_settings():
+    """Change the fund's settings (consortium admin)."""
+    form = {key: request.form[key].strip() for key in request.form if key != "csrf_token"}
+    for key in ("reminder_days_before", "reminder_days_after"):
+        form[key] = [part.strip() for part in form.get(key, "").split(",") if part.strip()]
+    try:
+        data = schemas.SettingsUpdateSchema().load(form)
+    except ma.ValidationError as error:
+        return _settings_page(request.form, error.messages), 422
+    updated, errors = run_service(lambda: service.update_settings(db.session, data, jurisdiction=jurisdiction()))
+    if updated is None:
+        return _settings_page(request.form, errors), 422
+    flash("Settings saved. Contributions already fixed keep their rate.")
+    return redirect(url_for("mutual_fund.settings"))
+
+
+@fund_blp.route("/report.pdf")
+@consortium_role_required(*STAFF)
+def report_pdf():
+    """The fund's annual report (PDF)."""
+    year = request.args.get("year", type=int) or local_today().year
+    data = documents.fund_report_pdf(db.session, year, today=local_today(), jurisdiction=jurisdiction(),
+                                     consortium_name=current_app.config["CONSORTIUM_NAME"])
+    return pdf_response(data, f"mutual-fund-report-{year}.pdf")
+
+
+# --------------------------------------------------------------------------- a co-op's own
+
+
+@coop_blp.route("/")
+@tenant_role_required(*COOP_READERS)
+def history():
+    """The co-op's contributions, corrections and payments."""
+    rows = db.session.scalars(service.own_contributions_query()).all()
+    return render_template("mutual_fund/coop_contributions.html", contributions=rows,
+                           payments={c.id: service.contribution_payments(db.session, c) for c in rows},
+                           adjustments={c.id: service.contribution_adjustments(db.session, c) for c in rows})
+
+
+@coop_blp.route("/statement.pdf")
+@tenant_role_required(*COOP_READERS)
+def statement_pdf():
+    """The co-op's contribution statement (PDF)."""
+    data = documents.contribution_statement_pdf(db.session, g.tenant, today=local_today(),
+                                                consortium_name=current_app.config["CONSORTIUM_NAME"])
+    return pdf_response(data, f"contribution-statement-{g.tenant.slug}.pdf")

@@ -1,0 +1,80 @@
+"""Contribution reminders go to the co-op's treasurers before and after the due date, once per reminder day."""
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from consortium.extensions import db
+from consortium.notifications.models import OutboxMessage
+from consortium.tenancy import tenant_scope
+from shared_services.mutual_fund.jobs import REMINDER_KIND, send_contribution_reminders
+from tests.mutual_fund.conftest import FUND, YEAR, D
+
+DUE = date(YEAR + 1, 6, 28)  # accepted 29 April, 60 days
+
+
+def _run(fund, today: date) -> int:
+    with fund.app.app_context(), tenant_scope(db.session, fund.a.id):
+        sent = send_contribution_reminders(db.session, today, fund.a)
+        db.session.commit()
+        return sent
+
+
+def _outbox(fund) -> list[OutboxMessage]:
+    with fund.app.app_context():
+        return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == REMINDER_KIND)
+                                       .order_by(OutboxMessage.id)))
+
+
+def test_reminders_before_and_after_the_due_date_are_sent_once(fund):
+    fund.accepted(D("12345.67"))
+
+    assert _run(fund, DUE - timedelta(days=15)) == 0  # defaults remind 14 and 3 days before
+    assert _run(fund, DUE - timedelta(days=14)) == 1
+    assert _run(fund, DUE - timedelta(days=14)) == 0
+    assert _run(fund, DUE - timedelta(days=10)) == 0
+    assert _run(fund, DUE + timedelta(days=8)) == 1  # 7 days after, caught up a day late
+    assert _run(fund, DUE + timedelta(days=9)) == 0
+
+    before, after = _outbox(fund)
+    assert before.recipient == after.recipient == "treasurer.a@example.test"
+    assert before.tenant_id == fund.a.id
+    assert f"due by {DUE.isoformat()}" in before.subject and "370.37" in before.subject
+    assert f"MF-{YEAR}-coop-a" in before.body
+    assert after.subject.startswith("Overdue") and "8 days overdue" in after.body
+
+
+def test_a_paid_contribution_and_nothing_due_get_no_reminder(fund):
+    fund.accepted(D("12345.67"))
+    fund.accepted(D("-10.00"), tenant=fund.b)
+    fund.client.post(f"{FUND}/payments", headers=fund.staff,
+                     json={"reference": f"MF-{YEAR}-coop-a", "amount": "370.37", "date": f"{YEAR + 1}-05-01"})
+
+    assert _run(fund, DUE + timedelta(days=30)) == 0
+    with fund.app.app_context(), tenant_scope(db.session, fund.b.id):
+        assert send_contribution_reminders(db.session, DUE + timedelta(days=30), fund.b) == 0
+    assert _outbox(fund) == []
+
+
+def test_reminder_days_follow_the_settings(fund):
+    fund.client.patch(f"{FUND}/settings", headers=fund.admin,
+                      json={"reminder_days_before": [1], "reminder_days_after": [2]})
+    fund.accepted(D("12345.67"))
+
+    assert _run(fund, DUE - timedelta(days=3)) == 0
+    assert _run(fund, DUE - timedelta(days=1)) == 1
+    assert _run(fund, DUE + timedelta(days=2)) == 1
+    assert len(_outbox(fund)) == 2
+
+
+def test_the_scheduled_job_runs_per_coop_and_twice_sends_once(fund):
+    from consortium.scheduler import run_job
+
+    fund.accepted(D("12345.67"))  # due last June: today it is long overdue
+
+    first = run_job(fund.app, "mutual_fund.contribution_reminders")
+    run_job(fund.app, "mutual_fund.contribution_reminders")
+
+    assert fund.a.id in first.succeeded and not first.failed
+    [reminder] = _outbox(fund)
+    assert reminder.subject.startswith("Overdue") and "days overdue" in reminder.body
