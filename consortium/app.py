@@ -32,6 +32,7 @@ FEATURES = [
     "tenants.members",
     "tenants.accounts",
     "shared_services.mutual_fund",
+    "shared_services.incubation",
 ]
 
 
