@@ -53,7 +53,8 @@ DEMO_USERS = {
     "treasurer": {"email": "treasurer@example.coop", "name": "Teresa Tesoriera",
                   "roles": [{"role": "treasurer", "tenant": "girasole"},
                             {"role": "treasurer", "tenant": "fragola-lavoro"}]},
-    "mentor": {"email": "mentor@example.coop", "name": "Marco Mentore", "roles": [{"role": "mentor"}]},
+    # The mentor's roles are per incubation project; the incubation demo assigns them.
+    "mentor": {"email": "mentor@example.coop", "name": "Marco Mentore", "roles": []},
     "uk_treasurer": {"email": "treasurer.uk@example.coop", "name": "Tom Treasurer",
                      "roles": [{"role": "treasurer", "tenant": "riverside-care"},
                                {"role": "treasurer", "tenant": "green-futures"},
