@@ -30,6 +30,7 @@ FEATURES = [
     "consortium.directory",
     "consortium.notifications",
     "tenants.members",
+    "tenants.invoicing",
     "tenants.accounts",
     "shared_services.mutual_fund",
     "shared_services.incubation",

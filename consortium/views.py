@@ -12,9 +12,9 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired
 
 from consortium.audit import audit_entries_query
+from consortium.auth import authenticate, consortium_role_required, tenant_role_required
 from consortium.db import as_utc
 from consortium.documents import money as format_money
-from consortium.auth import authenticate, consortium_role_required, tenant_role_required
 from consortium.extensions import db, limiter
 from consortium.models import Tenant, User
 from plugins.jurisdictions.base import JurisdictionError, get_jurisdiction
@@ -25,21 +25,25 @@ AUDIT_PAGE_SIZE = 50
 
 @dataclass(frozen=True)
 class NavLink:
-    """A link in the top bar: `scope` is 'consortium', 'tenant' or 'mentor'; shown to holders of `roles`."""
+    """A page link for holders of `roles`: `scope` is 'consortium', 'tenant' or 'mentor'.
+
+    Links with `top_bar=False` (administration) appear only on the home pages, keeping the bar short.
+    """
 
     label: str
     endpoint: str
     scope: str
     roles: tuple[str, ...]
+    top_bar: bool = True
 
 
 NAV_LINKS: list[NavLink] = []
 
 
-def add_nav_link(label: str, endpoint: str, scope: str, roles: tuple[str, ...]) -> None:
-    """Features call this from `register` to put their pages in the top bar."""
+def add_nav_link(label: str, endpoint: str, scope: str, roles: tuple[str, ...], *, top_bar: bool = True) -> None:
+    """Features call this from `register` to link their pages from the top bar and home pages."""
     if not any(link.endpoint == endpoint for link in NAV_LINKS):
-        NAV_LINKS.append(NavLink(label, endpoint, scope, roles))
+        NAV_LINKS.append(NavLink(label, endpoint, scope, roles, top_bar))
 
 
 def visible_nav_links() -> list[dict]:
@@ -47,12 +51,13 @@ def visible_nav_links() -> list[dict]:
     links = []
     tenant = g.get("tenant")
     for link in NAV_LINKS:
+        entry = {"label": link.label, "scope": link.scope, "top_bar": link.top_bar}
         if link.scope == "consortium" and current_user.has_consortium_role(*link.roles):
-            links.append({"label": link.label, "url": url_for(link.endpoint)})
+            links.append({**entry, "url": url_for(link.endpoint)})
         elif link.scope == "tenant" and tenant is not None and current_user.tenant_roles(tenant.id) & set(link.roles):
-            links.append({"label": link.label, "url": url_for(link.endpoint, slug=tenant.slug)})
+            links.append({**entry, "url": url_for(link.endpoint, slug=tenant.slug)})
         elif link.scope == "mentor" and any(r.role in link.roles for r in current_user.roles):
-            links.append({"label": link.label, "url": url_for(link.endpoint)})
+            links.append({**entry, "url": url_for(link.endpoint)})
     return links
 
 

@@ -2,8 +2,10 @@
 
 
 def register(app, api):
-    """Attach the notification API, pages, navigation links and the delivery job."""
-    from consortium.models import ALL_ROLES
+    """Attach the notification API, pages, navigation links and the delivery job.
+
+    Every user reaches their email preferences from their name in the top bar (base.html).
+    """
     from consortium.notifications import api as notifications_api
     from consortium.notifications import jobs, views  # noqa: F401 - jobs registers the delivery job
     from consortium.views import add_nav_link
@@ -12,8 +14,5 @@ def register(app, api):
     api.register_blueprint(notifications_api.consortium_blp)
     app.register_blueprint(views.blp)
     add_nav_link("Webhooks", "notifications.tenant_webhooks", "tenant", ("treasurer",))
-    add_nav_link("Outbox", "notifications.consortium_outbox", "consortium", ("consortium_admin",))
-    add_nav_link("Webhooks", "notifications.consortium_webhooks", "consortium", ("consortium_admin",))
-    # Every user has preferences; the 'mentor' scope is the one shown to holders of any listed role on
-    # every page, without a co-op in the URL.
-    add_nav_link("Email preferences", "notifications.email_preferences", "mentor", ALL_ROLES)
+    add_nav_link("Outbox", "notifications.consortium_outbox", "consortium", ("consortium_admin",), top_bar=False)
+    add_nav_link("Webhooks", "notifications.consortium_webhooks", "consortium", ("consortium_admin",), top_bar=False)

@@ -17,6 +17,7 @@ from plugins.exporters.model import EInvoice, Party, decimal_text, round_money
 
 CUSTOMIZATION_ID = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
 PROFILE_ID = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
+BR_CO_17_SLACK = Decimal("1")
 INVOICE_NS = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 CREDIT_NOTE_NS = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
 CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
@@ -365,10 +366,13 @@ def _check_vat_breakdown(subtotals: list[etree._Element], lines: list[etree._Ele
         tax = _amount(subtotal, "cbc:TaxAmount")
         if taxable is not None and tax is not None and rate is not None:
             expected_tax = round_money(taxable * rate / 100)
-            if tax != expected_tax:
+            # The CEN validation artefacts (EN 16931 schematron 1.3) accept a difference of up to one
+            # currency unit here, so that VAT rounded per line (as the law of several states requires)
+            # still validates; we apply the same slack.
+            if abs(tax - expected_tax) > BR_CO_17_SLACK:
                 problems.append(
                     f"BR-CO-17: VAT category tax amount (BT-117) {tax} for {category} {rate}% must equal the"
-                    f" taxable amount x rate rounded to 2 decimals, {expected_tax}."
+                    f" taxable amount x rate rounded to 2 decimals, {expected_tax} (within {BR_CO_17_SLACK})."
                 )
         category_net = line_nets.get((category, rate), Decimal(0))
         if taxable is not None and taxable != category_net:

@@ -17,7 +17,7 @@ from tests.conftest import TEST_DATABASE
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif(TEST_DATABASE != "postgresql", reason="row-level security is PostgreSQL's (TEST_DATABASE=postgresql)"),
+    pytest.mark.skipif(TEST_DATABASE != "postgresql", reason="row-level security is PostgreSQL's"),
 ]
 
 

@@ -421,7 +421,7 @@ BROKEN_DOCUMENTS = [
     ("BR-CO-14", _plus("tax_total"), None),
     ("BR-CO-15", _plus("tax_inclusive_total"), None),
     ("BR-CO-16", _plus("payable_amount", "-1.00"), None),
-    ("BR-CO-17", _change_breakdown("S", tax_amount=D("71.61")), None),
+    ("BR-CO-17", _change_breakdown("S", tax_amount=D("73.61")), None),
     ("BR-CO-18", lambda doc: replace(doc, vat_breakdown=[]), None),
     ("BR-CO-25", lambda doc: replace(doc, due_date=None, payment_terms=None), None),
     ("BR-S-08", _change_breakdown("S", taxable_amount=D("359.00"), tax_amount=D("71.80")), None),

@@ -1,0 +1,81 @@
+"""The invoice list as CSV and XLSX, safe to open in a spreadsheet.
+
+Text that a spreadsheet would run as a formula (starting with =, +, -, @, or a tab or carriage
+return that hides one) is prefixed with an apostrophe, the OWASP advice for CSV injection.
+Amounts are written as numbers (Decimal in XLSX, plain text in CSV), never as text to escape.
+"""
+
+import csv
+import io
+from datetime import date
+from decimal import Decimal
+
+from openpyxl import Workbook
+
+from tenants.invoicing.models import Invoice
+from tenants.invoicing.service import invoice_status, outstanding
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+COLUMNS = ("Number", "Kind", "Status", "Issue date", "Due date", "Customer", "Currency", "Net", "VAT", "Total",
+           "Paid", "Credited", "Outstanding", "Customer reference")
+
+
+def neutralise(value):
+    """Text a spreadsheet could run as a formula, made inert with a leading apostrophe; other values as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def invoice_rows(invoices, today: date) -> list[list]:
+    """One row per document, in COLUMNS order (text not yet neutralised)."""
+    return [[invoice.number or "(draft)", invoice.kind.replace("_", " "), invoice_status(invoice, today),
+             invoice.issue_date, invoice.due_date, invoice.customer.name, invoice.currency, invoice.net_total,
+             invoice.vat_total, invoice.gross_total, invoice.amount_paid, invoice.amount_credited,
+             outstanding(invoice), invoice.buyer_reference or ""]
+            for invoice in invoices]
+
+
+def _csv_cell(value) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    return neutralise(value)
+
+
+def invoices_csv(invoices: list[Invoice], today: date) -> bytes:
+    """CSV (UTF-8 with BOM, so spreadsheets read accents right)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    for row in invoice_rows(invoices, today):
+        writer.writerow([_csv_cell(value) for value in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def invoices_xlsx(invoices: list[Invoice], today: date) -> bytes:
+    """An XLSX workbook with one sheet of invoices; dates as dates, amounts as numbers with 2 decimals."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Invoices"
+    sheet.append(COLUMNS)
+    for row in invoice_rows(invoices, today):
+        sheet.append([neutralise(value) for value in row])
+    for column in "HIJKLM":
+        for cell in sheet[column][1:]:
+            cell.number_format = "#,##0.00"
+    for column in "DE":
+        for cell in sheet[column][1:]:
+            cell.number_format = "yyyy-mm-dd"
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
+
+
+def export(invoices: list[Invoice], today: date, export_format: str) -> tuple[bytes, str]:
+    """(content, media type) of the list as `csv` or `xlsx`."""
+    if export_format == "xlsx":
+        return invoices_xlsx(invoices, today), XLSX_MEDIA_TYPE
+    return invoices_csv(invoices, today), "text/csv"

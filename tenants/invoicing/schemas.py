@@ -1,0 +1,197 @@
+"""Invoicing input and output shapes (API and pages share them)."""
+
+from marshmallow import Schema, fields, validate
+
+from consortium.clock import local_today
+from tenants.invoicing import service
+from tenants.invoicing.models import CUSTOMER_TYPES, PAYMENT_METHODS, STATUSES, UNITS
+
+
+def _money():
+    return fields.Decimal(places=2, as_string=True, dump_only=True)
+
+
+POSITIVE = validate.Range(min=0, min_inclusive=False, error="must be more than 0 (negative amounts belong on a "
+                                                              "credit note)")
+
+
+class CustomerSchema(Schema):
+    """A customer as read and written."""
+
+    id = fields.Int(dump_only=True)
+    name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+    customer_type = fields.Str(required=True, validate=validate.OneOf(CUSTOMER_TYPES))
+    is_public_body = fields.Bool(dump_only=True)
+    email = fields.Email(allow_none=True)
+    street = fields.Str(allow_none=True, validate=validate.Length(max=200))
+    city = fields.Str(allow_none=True, validate=validate.Length(max=100))
+    postcode = fields.Str(allow_none=True, validate=validate.Length(max=20))
+    country_code = fields.Str(validate=validate.Regexp(r"^[A-Za-z]{2}$", error="an ISO 3166 two-letter code"))
+    vat_number = fields.Str(allow_none=True, validate=validate.Length(max=20))
+    tax_code = fields.Str(allow_none=True, validate=validate.Length(max=20))
+    payment_terms_days = fields.Int(validate=validate.Range(min=0, max=365))
+    codice_destinatario = fields.Str(allow_none=True, validate=validate.Length(min=6, max=7))
+    pec = fields.Email(allow_none=True)
+    peppol_id = fields.Str(allow_none=True, validate=validate.Regexp(
+        r"^[0-9]{4}:[^\s]{1,80}$", error="scheme:identifier, e.g. 0088:5012345678900"))
+    remind_customer = fields.Bool(metadata={"description": "also email overdue reminders to the customer"})
+
+
+class CustomerUpdateSchema(CustomerSchema):
+    """Changes to a customer: every field optional."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, partial=True, **kwargs)
+
+
+class LineSchema(Schema):
+    """One invoice line: quantity x unit price - discount, in a VAT category of the co-op's jurisdiction."""
+
+    position = fields.Int(dump_only=True)
+    description = fields.Str(required=True, validate=validate.Length(min=1, max=1000))
+    quantity = fields.Decimal(required=True, places=4, as_string=True, validate=POSITIVE)
+    unit = fields.Str(load_default="C62", validate=validate.OneOf(list(UNITS)),
+                      metadata={"description": "UN/ECE Rec. 20 unit code: " + ", ".join(
+                          f"{code} {label}" for code, label in UNITS.items())})
+    unit_price = fields.Decimal(required=True, places=6, as_string=True,
+                                validate=validate.Range(min=0, error="must not be negative"))
+    discount_amount = fields.Decimal(places=2, as_string=True, load_default=None,
+                                     validate=validate.Range(min=0, error="must not be negative"))
+    vat_category = fields.Str(required=True, validate=validate.Length(min=1, max=40),
+                              metadata={"description": "a category code of the co-op's jurisdiction, e.g. "
+                                                       "standard (UK) or ordinaria_22 (Italy)"})
+    vat_rate = fields.Decimal(places=2, as_string=True, dump_only=True)
+    vat_natura = fields.Str(dump_only=True)
+    net_amount = _money()
+    vat_amount = _money()
+
+
+LINES_LENGTH = validate.Length(min=1, max=500, error="an invoice needs between 1 and 500 lines")
+
+
+class InvoiceCreateSchema(Schema):
+    """A new draft invoice."""
+
+    customer_id = fields.Int(required=True)
+    lines = fields.List(fields.Nested(LineSchema), required=True, validate=LINES_LENGTH)
+    payment_terms_days = fields.Int(validate=validate.Range(min=0, max=365), load_default=None,
+                                    metadata={"description": "defaults to the customer's terms"})
+    buyer_reference = fields.Str(allow_none=True, validate=validate.Length(max=100))
+    order_reference = fields.Str(allow_none=True, validate=validate.Length(max=20))
+    notes = fields.Str(allow_none=True, validate=validate.Length(max=2000))
+
+
+class InvoiceUpdateSchema(InvoiceCreateSchema):
+    """Changes to a draft; `lines` replaces all lines."""
+
+    customer_id = fields.Int()
+    lines = fields.List(fields.Nested(LineSchema), validate=LINES_LENGTH)
+
+
+class VatGroupSchema(Schema):
+    """Totals of one VAT category and rate."""
+
+    category = fields.Str()
+    rate = fields.Decimal(places=2, as_string=True)
+    natura = fields.Str()
+    exemption_reason = fields.Str()
+    taxable_amount = _money()
+    vat_amount = _money()
+
+
+class InvoiceSummarySchema(Schema):
+    """An invoice or credit note in a list."""
+
+    id = fields.Int()
+    kind = fields.Str()
+    number = fields.Str()
+    status = fields.Function(lambda invoice: service.invoice_status(invoice, local_today()),
+                             metadata={"enum": list(STATUSES)})
+    customer_id = fields.Int()
+    customer_name = fields.Function(lambda invoice: invoice.customer.name)
+    credited_invoice_id = fields.Int()
+    issue_date = fields.Date()
+    due_date = fields.Date()
+    currency = fields.Str()
+    net_total = _money()
+    vat_total = _money()
+    gross_total = _money()
+    amount_paid = _money()
+    amount_credited = _money()
+    outstanding = fields.Function(lambda invoice: str(service.outstanding(invoice)))
+
+
+class InvoiceSchema(InvoiceSummarySchema):
+    """One invoice or credit note with its lines and VAT breakdown."""
+
+    payment_terms_days = fields.Int()
+    buyer_reference = fields.Str()
+    order_reference = fields.Str()
+    notes = fields.Str()
+    lines = fields.List(fields.Nested(LineSchema))
+    vat_breakdown = fields.Function(lambda invoice: VatGroupSchema(many=True).dump(service.vat_breakdown(invoice)))
+
+
+class InvoiceQuerySchema(Schema):
+    """Filters for the invoice list."""
+
+    status = fields.Str(validate=validate.OneOf(STATUSES))
+    customer_id = fields.Int()
+    kind = fields.Str(validate=validate.OneOf(("invoice", "credit_note")))
+
+
+class ExportQuerySchema(InvoiceQuerySchema):
+    """The list filters plus the file format."""
+
+    format = fields.Str(load_default="csv", validate=validate.OneOf(("csv", "xlsx")))
+
+
+class CreditNoteSchema(Schema):
+    """A credit note against an invoice: everything on it (`full`) or the lines given."""
+
+    full = fields.Bool(load_default=False)
+    lines = fields.List(fields.Nested(LineSchema), validate=LINES_LENGTH)
+    reason = fields.Str(allow_none=True, validate=validate.Length(max=2000))
+
+
+class InvoicePaymentSchema(Schema):
+    """Money received against an invoice."""
+
+    id = fields.Int(dump_only=True)
+    invoice_id = fields.Int(dump_only=True)
+    paid_on = fields.Date(required=True)
+    amount = fields.Decimal(required=True, places=2, as_string=True, validate=POSITIVE)
+    method = fields.Str(load_default="bank_transfer", validate=validate.OneOf(PAYMENT_METHODS))
+    reference = fields.Str(allow_none=True, validate=validate.Length(max=100))
+
+
+class InvoicingSettingsSchema(Schema):
+    """A co-op's invoicing settings."""
+
+    invoice_series = fields.Str(validate=validate.Regexp(r"^[A-Z0-9]{1,10}$", error="1-10 capital letters or digits"))
+    credit_note_series = fields.Str(validate=validate.Regexp(r"^[A-Z0-9]{1,10}$",
+                                                             error="1-10 capital letters or digits"))
+    default_payment_terms_days = fields.Int(validate=validate.Range(min=0, max=365))
+    iban = fields.Str(allow_none=True, validate=validate.Length(max=42))
+    seller_email = fields.Email(allow_none=True)
+    regime_fiscale = fields.Str(validate=validate.Regexp(r"^RF(0[1-9]|1[0-9])$", error="RF01..RF19"))
+    reminder_days = fields.Str(validate=validate.Length(min=1, max=60),
+                               metadata={"description": "days past due, comma-separated, e.g. 7,30,60"})
+    remind_customers = fields.Bool()
+
+
+class DebtorSchema(Schema):
+    """One customer's debt by age."""
+
+    customer_id = fields.Int()
+    customer_name = fields.Str()
+    buckets = fields.Dict(keys=fields.Str(), values=fields.Decimal(places=2, as_string=True))
+    total = fields.Decimal(places=2, as_string=True)
+
+
+class AgedDebtorsSchema(Schema):
+    """The aged-debtors view."""
+
+    on = fields.Date()
+    rows = fields.List(fields.Nested(DebtorSchema))
+    totals = fields.Dict(keys=fields.Str(), values=fields.Decimal(places=2, as_string=True))

@@ -1,0 +1,665 @@
+"""Invoicing rules. Plain functions on a session already scoped to one co-op; dates come in as parameters.
+
+Rounding rule (the one place it is decided): each line's net amount is quantity x unit price
+minus its discount, rounded half-up to the cent; each line's VAT is that net amount x the rate,
+rounded half-up to the cent. The totals per VAT rate, and the invoice totals, are the sums of
+those rounded line amounts and are never rounded again.
+
+Numbers are gapless per (co-op, series, year): issuing locks the series' counter row
+(SELECT ... FOR UPDATE; SQLite serialises writers anyway) and takes the next number in the
+same transaction as the issue, so a failed issue rolls the number back with everything else.
+
+Over-payment is refused (422 naming `amount`) rather than held as credit: the invoice records
+what it was paid, never more, so its status and the aged-debtors view stay plain sums; an
+excess belongs in the bank reconciliation, outside the invoice.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+import marshmallow as ma
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.exc import IntegrityError
+
+from consortium.db import utcnow
+from consortium.errors import Conflict, NotFound, ServiceError, field_error
+from consortium.models import Tenant
+from consortium.notifications.service import emit_event, enqueue_email, notify_users, users_with_tenant_role
+from plugins.jurisdictions.base import (
+    InvalidIdentifier,
+    JurisdictionError,
+    VatCategory,
+    get_jurisdiction,
+    validate_iban,
+)
+from tenants.invoicing.models import (
+    PUBLIC_BODY_TYPES,
+    Customer,
+    Invoice,
+    InvoiceLine,
+    InvoicingSettings,
+    NumberCounter,
+    Payment,
+)
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+COUNTRY_CODES = {"uk": "GB", "it": "IT"}  # jurisdiction code -> ISO 3166-1 alpha-2
+JURISDICTIONS = {iso: code for code, iso in COUNTRY_CODES.items()}
+PEC_OR_UNKNOWN_CODE = "0000000"
+OVERDUE_KIND = "invoicing.overdue"  # email to the co-op's treasurers
+CUSTOMER_REMINDER_KIND = "invoicing.customer_reminder"  # email to a customer who agreed to reminders
+ISSUED_EVENT = "invoice.issued"
+CREDIT_NOTE_EVENT = "credit_note.issued"
+PAYMENT_EVENT = "invoice.payment_recorded"
+AGE_BUCKETS = ("current", "1-30", "31-60", "61-90", "90+")
+DEFAULT_SETTINGS = {
+    "invoice_series": "INV", "credit_note_series": "CN", "default_payment_terms_days": 30, "iban": None,
+    "seller_email": None, "regime_fiscale": "RF01", "reminder_days": "7,30,60", "remind_customers": False,
+}
+
+
+def round_money(value: Decimal) -> Decimal:
+    """Round to the cent, half-up (0.005 -> 0.01)."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def line_amounts(quantity: Decimal, unit_price: Decimal, discount: Decimal, rate: Decimal) -> tuple[Decimal, Decimal]:
+    """(net, VAT) of one line under the rounding rule above: each rounded half-up to the cent, per line."""
+    net = round_money(quantity * unit_price - discount)
+    return net, round_money(net * rate / 100)
+
+
+# --- settings ------------------------------------------------------------------------------
+
+
+def get_settings(session) -> InvoicingSettings:
+    """The co-op's invoicing settings (defaults, unsaved, until the treasurer saves them)."""
+    settings = session.scalar(select(InvoicingSettings))
+    return settings if settings is not None else InvoicingSettings(**DEFAULT_SETTINGS)
+
+
+def reminder_days(settings: InvoicingSettings) -> list[int]:
+    """The days past due on which reminders go out, ascending."""
+    return sorted({int(part) for part in settings.reminder_days.split(",") if part.strip()})
+
+
+def _parse_reminder_days(text: str) -> str:
+    try:
+        days = sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError:
+        raise field_error("reminder_days", "must be whole numbers of days separated by commas, e.g. 7,30,60") from None
+    if not days or any(day < 1 or day > 365 for day in days):
+        raise field_error("reminder_days", "each day must be between 1 and 365 past the due date")
+    return ",".join(str(day) for day in days)
+
+
+def update_settings(session, changes: dict) -> InvoicingSettings:
+    """Save the co-op's invoicing settings."""
+    settings = session.scalar(select(InvoicingSettings))
+    if settings is None:
+        settings = InvoicingSettings(**DEFAULT_SETTINGS)
+        session.add(settings)
+    for key in DEFAULT_SETTINGS:
+        if key in changes:
+            setattr(settings, key, changes[key])
+    if settings.iban:
+        try:
+            settings.iban = validate_iban(settings.iban)
+        except InvalidIdentifier as error:
+            raise field_error("iban", error.message) from error
+    settings.reminder_days = _parse_reminder_days(settings.reminder_days or "")
+    if settings.invoice_series == settings.credit_note_series:
+        raise field_error("credit_note_series", "credit notes need their own series, not the invoices' one")
+    session.flush()
+    return settings
+
+
+# --- customers -----------------------------------------------------------------------------
+
+
+def customers_query():
+    """SELECT of the co-op's customers by name."""
+    return select(Customer).order_by(Customer.name, Customer.id)
+
+
+def get_customer(session, customer_id: int, *, field_name: str | None = None) -> Customer:
+    """One customer of this co-op. With `field_name`, a missing one is a 422 naming that field (it came in a body)."""
+    customer = session.scalar(select(Customer).where(Customer.id == customer_id))
+    if customer is None:
+        if field_name:
+            raise field_error(field_name, f"no customer {customer_id} in this co-op")
+        raise NotFound(f"No customer {customer_id} in this co-op.")
+    return customer
+
+
+CUSTOMER_FIELDS = ("name", "customer_type", "email", "street", "city", "postcode", "country_code", "vat_number",
+                   "tax_code", "payment_terms_days", "codice_destinatario", "pec", "peppol_id", "remind_customer")
+CUSTOMER_NULLABLE = ("email", "street", "city", "postcode", "vat_number", "tax_code", "codice_destinatario", "pec",
+                     "peppol_id")
+
+
+def _validated_identifier(customer: Customer, field_name: str) -> None:
+    value = getattr(customer, field_name)
+    if not value:
+        setattr(customer, field_name, None)
+        return
+    code = JURISDICTIONS.get(customer.country_code)
+    if code is None:
+        setattr(customer, field_name, value.replace(" ", "").upper())
+        return
+    jurisdiction = get_jurisdiction(code)
+    validate = jurisdiction.validate_vat_number if field_name == "vat_number" else jurisdiction.validate_tax_code
+    try:
+        setattr(customer, field_name, validate(value))
+    except InvalidIdentifier as error:
+        raise field_error(field_name, error.message) from error
+
+
+def _check_customer(customer: Customer) -> None:
+    customer.country_code = (customer.country_code or "").upper()
+    _validated_identifier(customer, "vat_number")
+    _validated_identifier(customer, "tax_code")
+    code = (customer.codice_destinatario or "").strip().upper() or None
+    italian = customer.country_code == "IT"
+    if customer.customer_type == "public_body_it":
+        if not italian:
+            raise field_error("country_code", "an Italian public body is in Italy (IT)")
+        if code is None or len(code) != 6 or not code.isalnum():
+            raise field_error("codice_destinatario",
+                              "an Italian public body needs its 6-character codice univoco ufficio (IPA)")
+    elif italian:
+        code = code or PEC_OR_UNKNOWN_CODE
+        if len(code) != 7 or not code.isalnum():
+            raise field_error("codice_destinatario",
+                              "a private Italian customer's SDI code has 7 characters (0000000 when reached by PEC)")
+    elif code is not None:
+        raise field_error("codice_destinatario", "only Italian customers have an SDI recipient code")
+    customer.codice_destinatario = code
+    if italian and not customer.vat_number and not customer.tax_code:
+        raise field_error("tax_code", "an Italian customer needs a partita IVA (vat_number) or a codice fiscale")
+
+
+def add_customer(session, tenant: Tenant, data: dict) -> Customer:
+    """Add a customer; identifiers are validated by the customer's country's rules."""
+    values = {key: data[key] for key in CUSTOMER_FIELDS if data.get(key) is not None}
+    values.setdefault("country_code", COUNTRY_CODES.get(tenant.country, "GB"))
+    values.setdefault("payment_terms_days", get_settings(session).default_payment_terms_days)
+    values.setdefault("remind_customer", False)
+    customer = Customer(**values)
+    _check_customer(customer)
+    session.add(customer)
+    session.flush()
+    return customer
+
+
+def update_customer(session, customer: Customer, changes: dict) -> Customer:
+    """Change a customer; issued invoices keep the details they were issued with."""
+    for key in CUSTOMER_FIELDS:
+        if key in changes:
+            if changes[key] is None and key not in CUSTOMER_NULLABLE:
+                raise field_error(key, "may not be null")
+            setattr(customer, key, changes[key])
+    _check_customer(customer)
+    session.flush()
+    return customer
+
+
+# --- invoice status (SQL and Python say the same) --------------------------------------------
+
+
+def status_expression(today: date):
+    """The derived status as SQL, so a list can filter and show it in the one query that reads the rows."""
+    return case(
+        (Invoice.state == "draft", "draft"),
+        (Invoice.kind == "credit_note", "issued"),
+        (and_(Invoice.gross_total > 0, Invoice.amount_credited >= Invoice.gross_total), "credited"),
+        (Invoice.amount_paid + Invoice.amount_credited >= Invoice.gross_total, "paid"),
+        (Invoice.due_date < today, "overdue"),
+        (Invoice.amount_paid > 0, "part-paid"),
+        else_="issued",
+    )
+
+
+def invoice_status(invoice: Invoice, today: date) -> str:
+    """The derived status of one document on `today` (the same rule as `status_expression`)."""
+    if invoice.state == "draft":
+        return "draft"
+    if invoice.kind == "credit_note":
+        return "issued"
+    if invoice.gross_total > 0 and invoice.amount_credited >= invoice.gross_total:
+        return "credited"
+    if invoice.amount_paid + invoice.amount_credited >= invoice.gross_total:
+        return "paid"
+    if invoice.due_date < today:
+        return "overdue"
+    if invoice.amount_paid > 0:
+        return "part-paid"
+    return "issued"
+
+
+def outstanding(invoice: Invoice) -> Decimal:
+    """What the customer still owes on an issued invoice (never below zero)."""
+    if invoice.state != "issued" or invoice.kind != "invoice":
+        return ZERO
+    return max(invoice.gross_total - invoice.amount_paid - invoice.amount_credited, ZERO)
+
+
+def left_to_credit(invoice: Invoice) -> Decimal:
+    """How much of an issued invoice credit notes may still cancel."""
+    return invoice.gross_total - invoice.amount_credited
+
+
+def invoices_query(*, status: str | None = None, today: date | None = None, customer_id: int | None = None,
+                   kind: str | None = None):
+    """SELECT of the co-op's invoices and credit notes, newest first (index (tenant_id, issue_date, id))."""
+    query = select(Invoice).order_by(Invoice.issue_date.desc(), Invoice.id.desc())
+    if status:
+        query = query.where(status_expression(today) == status)
+    if customer_id is not None:
+        query = query.where(Invoice.customer_id == customer_id)
+    if kind:
+        query = query.where(Invoice.kind == kind)
+    return query
+
+
+def get_invoice(session, invoice_id: int) -> Invoice:
+    """One invoice or credit note of this co-op; another co-op's is simply not found."""
+    invoice = session.scalar(select(Invoice).where(Invoice.id == invoice_id))
+    if invoice is None:
+        raise NotFound(f"No invoice {invoice_id} in this co-op.")
+    return invoice
+
+
+def credit_notes_of(session, invoice: Invoice) -> list[Invoice]:
+    """The credit notes issued against an invoice, oldest first."""
+    return list(session.scalars(select(Invoice).where(Invoice.credited_invoice_id == invoice.id)
+                                .order_by(Invoice.id)))
+
+
+def credited_invoice(session, credit_note: Invoice) -> Invoice | None:
+    """The invoice a credit note corrects."""
+    if credit_note.credited_invoice_id is None:
+        return None
+    return session.scalar(select(Invoice).where(Invoice.id == credit_note.credited_invoice_id))
+
+
+# --- drafts --------------------------------------------------------------------------------
+
+
+def _vat_category(tenant: Tenant, code: str, on: date, index: int) -> VatCategory:
+    try:
+        return get_jurisdiction(tenant.country).vat_rate(code, on)
+    except JurisdictionError as error:
+        raise ma.ValidationError({"lines": {index: {"vat_category": [str(error)]}}}) from error
+
+
+def _apply_vat(line: InvoiceLine, category: VatCategory, index: int) -> None:
+    """Snapshot the category's rate, natura and UBL code on the line and compute its amounts."""
+    line.vat_category = category.code
+    line.vat_rate = category.rate
+    line.vat_exempt = category.exempt
+    line.vat_natura = category.natura
+    line.vat_ubl_category = category.ubl_category
+    line.vat_exemption_reason = category.exemption_reason
+    line.net_amount, line.vat_amount = line_amounts(line.quantity, line.unit_price, line.discount_amount,
+                                                    category.rate)
+    if line.net_amount < 0:
+        raise ma.ValidationError({"lines": {index: {"discount_amount": [
+            "is larger than quantity x unit price; negative amounts belong on a credit note"]}}})
+
+
+def _new_lines(tenant: Tenant, lines: list[dict], on: date) -> list[InvoiceLine]:
+    if not lines:
+        raise ma.ValidationError({"lines": ["an invoice needs at least one line"]})
+    made = []
+    for index, data in enumerate(lines):
+        line = InvoiceLine(position=index + 1, description=data["description"], quantity=data["quantity"],
+                           unit=data.get("unit") or "C62", unit_price=data["unit_price"],
+                           discount_amount=data.get("discount_amount") or ZERO)
+        _apply_vat(line, _vat_category(tenant, data["vat_category"], on, index), index)
+        made.append(line)
+    return made
+
+
+def _total(invoice: Invoice) -> None:
+    invoice.net_total = sum((line.net_amount for line in invoice.lines), ZERO)
+    invoice.vat_total = sum((line.vat_amount for line in invoice.lines), ZERO)
+    invoice.gross_total = invoice.net_total + invoice.vat_total
+
+
+DRAFT_FIELDS = ("buyer_reference", "order_reference", "notes")
+
+
+def create_draft(session, tenant: Tenant, data: dict, today: date) -> Invoice:
+    """Start an invoice for one of the co-op's customers; it stays editable until issued."""
+    customer = get_customer(session, data["customer_id"], field_name="customer_id")
+    terms = data.get("payment_terms_days")
+    terms = customer.payment_terms_days if terms is None else terms
+    invoice = Invoice(kind="invoice", state="draft", customer_id=customer.id, issue_date=today,
+                      due_date=today + timedelta(days=terms), payment_terms_days=terms, currency=tenant.currency,
+                      amount_paid=ZERO, amount_credited=ZERO,
+                      **{key: data.get(key) for key in DRAFT_FIELDS})
+    invoice.lines = _new_lines(tenant, data.get("lines") or [], today)
+    _total(invoice)
+    session.add(invoice)
+    session.flush()
+    return invoice
+
+
+def _refuse_unless_draft(invoice: Invoice, action: str) -> None:
+    if invoice.state != "draft":
+        raise Conflict(f"{invoice.number} is issued and cannot be {action}; correct it with a credit note.",
+                       {"state": [f"issued documents cannot be {action}"]})
+
+
+def update_draft(session, tenant: Tenant, invoice: Invoice, changes: dict, today: date) -> Invoice:
+    """Change a draft (customer, terms, references, notes; `lines` replaces every line)."""
+    _refuse_unless_draft(invoice, "changed")
+    if changes.get("customer_id") is not None:
+        customer = get_customer(session, changes["customer_id"], field_name="customer_id")
+        invoice.customer_id = customer.id
+        session.expire(invoice, ["customer"])
+    for key in DRAFT_FIELDS:
+        if key in changes:
+            setattr(invoice, key, changes[key])
+    if changes.get("payment_terms_days") is not None:
+        invoice.payment_terms_days = changes["payment_terms_days"]
+    if "lines" in changes:
+        invoice.lines = []
+        session.flush()  # the old lines go first, so the new ones can reuse their positions
+        invoice.lines = _new_lines(tenant, changes["lines"] or [], invoice.issue_date)
+    invoice.due_date = invoice.issue_date + timedelta(days=invoice.payment_terms_days)
+    _total(invoice)
+    session.flush()
+    return invoice
+
+
+def delete_draft(session, invoice: Invoice) -> None:
+    """Throw a draft away (an issued invoice never can be)."""
+    _refuse_unless_draft(invoice, "deleted")
+    session.delete(invoice)
+    session.flush()
+
+
+# --- issuing -------------------------------------------------------------------------------
+
+
+def _locked_counter(session, series: str, year: int) -> NumberCounter:
+    """The (series, year) counter row, locked until the transaction ends; created on first use."""
+    query = (select(NumberCounter).where(NumberCounter.series == series, NumberCounter.year == year)
+             .with_for_update().execution_options(populate_existing=True))
+    counter = session.scalar(query)
+    if counter is not None:
+        return counter
+    if session.get_bind().dialect.name == "postgresql":
+        # Two first issues of a year may race to create the row: the loser's insert waits for the
+        # winner's commit, fails on the unique key inside its savepoint, and then locks the winner's row.
+        try:
+            with session.begin_nested():
+                session.add(NumberCounter(series=series, year=year, last_number=0))
+        except IntegrityError:
+            pass
+        return session.scalar(query)
+    counter = NumberCounter(series=series, year=year, last_number=0)
+    session.add(counter)
+    session.flush()
+    return counter
+
+
+def _take_number(session, invoice: Invoice, series: str) -> None:
+    counter = _locked_counter(session, series, invoice.issue_date.year)
+    counter.last_number += 1
+    invoice.series, invoice.year, invoice.sequence = series, invoice.issue_date.year, counter.last_number
+    invoice.number = f"{series}-{invoice.year}-{counter.last_number:04d}"
+
+
+def seller_details(tenant: Tenant, settings: InvoicingSettings) -> dict:
+    """The issuing co-op as printed on its documents."""
+    jurisdiction = get_jurisdiction(tenant.country)
+    return {"name": tenant.name, "street": tenant.address, "city": tenant.city, "postcode": tenant.postcode,
+            "country_code": COUNTRY_CODES.get(tenant.country, tenant.country.upper()),
+            "vat_number": tenant.vat_number, "registration_number": tenant.registration_number,
+            "email": settings.seller_email, "iban": settings.iban, "regime_fiscale": settings.regime_fiscale,
+            "currency": tenant.currency, "locale": jurisdiction.locale, "jurisdiction": tenant.country}
+
+
+def buyer_details(customer: Customer) -> dict:
+    """The customer as printed on a document."""
+    return {"customer_id": customer.id, "name": customer.name, "customer_type": customer.customer_type,
+            "street": customer.street, "city": customer.city, "postcode": customer.postcode,
+            "country_code": customer.country_code, "vat_number": customer.vat_number,
+            "tax_code": customer.tax_code, "email": customer.email, "peppol_id": customer.peppol_id,
+            "codice_destinatario": customer.codice_destinatario, "pec": customer.pec,
+            "is_public_body": customer.customer_type in PUBLIC_BODY_TYPES}
+
+
+def document_parties(invoice: Invoice, tenant: Tenant, settings: InvoicingSettings) -> tuple[dict, dict]:
+    """(seller, buyer) of a document: frozen at issue, live for a draft's preview."""
+    if invoice.state == "issued" and invoice.seller_snapshot and invoice.buyer_snapshot:
+        return invoice.seller_snapshot, invoice.buyer_snapshot
+    return seller_details(tenant, settings), buyer_details(invoice.customer)
+
+
+def _fix_as_issued(session, tenant: Tenant, invoice: Invoice, settings: InvoicingSettings, series: str,
+                   today: date, buyer: dict) -> None:
+    invoice.issue_date = today
+    invoice.due_date = today + timedelta(days=invoice.payment_terms_days)
+    _take_number(session, invoice, series)
+    invoice.state = "issued"
+    invoice.issued_at = utcnow()
+    invoice.seller_snapshot = seller_details(tenant, settings)
+    invoice.buyer_snapshot = buyer
+
+
+def issue_invoice(session, tenant: Tenant, invoice: Invoice, today: date) -> Invoice:
+    """Give a draft the next number of the co-op's series for this year, fix its date, rates and parties."""
+    _refuse_unless_draft(invoice, "issued again")
+    if not invoice.lines:
+        raise ma.ValidationError({"lines": ["an invoice needs at least one line"]})
+    # The rates in force on the day of issue are the ones the document keeps for ever.
+    for index, line in enumerate(invoice.lines):
+        _apply_vat(line, _vat_category(tenant, line.vat_category, today, index), index)
+    _total(invoice)
+    settings = get_settings(session)
+    _fix_as_issued(session, tenant, invoice, settings, settings.invoice_series, today, buyer_details(invoice.customer))
+    session.flush()
+    emit_event(session, ISSUED_EVENT, _event_payload(invoice), tenant_id=tenant.id,
+               dedupe_key=f"invoice-issued:{tenant.id}:{invoice.id}")
+    return invoice
+
+
+def _event_payload(invoice: Invoice) -> dict:
+    return {"id": invoice.id, "kind": invoice.kind, "number": invoice.number, "issue_date": invoice.issue_date,
+            "due_date": invoice.due_date, "customer_id": invoice.customer_id, "currency": invoice.currency,
+            "net_total": invoice.net_total, "vat_total": invoice.vat_total, "gross_total": invoice.gross_total,
+            "amount_paid": invoice.amount_paid, "amount_credited": invoice.amount_credited,
+            "credited_invoice_id": invoice.credited_invoice_id}
+
+
+# --- credit notes and payments ---------------------------------------------------------------
+
+
+def _refuse_unless_issued_invoice(invoice: Invoice, what: str) -> None:
+    if invoice.kind != "invoice":
+        raise ServiceError(f"{what} go against invoices, not credit notes.",
+                           {"invoice_id": [f"{invoice.number} is a credit note"]})
+    if invoice.state != "issued":
+        raise Conflict(f"{what} go against issued invoices; this one is a draft.",
+                       {"state": ["the invoice is a draft: issue it first"]})
+
+
+def create_credit_note(session, tenant: Tenant, invoice: Invoice, data: dict, today: date) -> Invoice:
+    """Issue a credit note against an invoice: all its lines (`full`) or the lines given, never more than is left."""
+    _refuse_unless_issued_invoice(invoice, "Credit notes")
+    if data.get("full"):
+        if data.get("lines"):
+            raise field_error("lines", "give either full=true or the lines to credit, not both")
+        lines = [InvoiceLine(position=line.position, description=line.description, quantity=line.quantity,
+                             unit=line.unit, unit_price=line.unit_price, discount_amount=line.discount_amount,
+                             vat_category=line.vat_category, vat_rate=line.vat_rate, vat_exempt=line.vat_exempt,
+                             vat_natura=line.vat_natura, vat_ubl_category=line.vat_ubl_category,
+                             vat_exemption_reason=line.vat_exemption_reason, net_amount=line.net_amount,
+                             vat_amount=line.vat_amount)
+                 for line in invoice.lines]
+    else:
+        # A credit note corrects the original supply, so it uses the rates of the invoice's date.
+        lines = _new_lines(tenant, data.get("lines") or [], invoice.issue_date)
+    credit_note = Invoice(kind="credit_note", state="draft", customer_id=invoice.customer_id,
+                          credited_invoice_id=invoice.id, issue_date=today, due_date=today, payment_terms_days=0,
+                          currency=invoice.currency, amount_paid=ZERO, amount_credited=ZERO,
+                          buyer_reference=invoice.buyer_reference, order_reference=invoice.order_reference,
+                          notes=data.get("reason"))
+    credit_note.lines = lines
+    _total(credit_note)
+    remaining = left_to_credit(invoice)
+    if credit_note.gross_total > remaining:
+        raise ServiceError(
+            f"The credit note ({credit_note.gross_total}) is larger than what is left to credit on "
+            f"{invoice.number} ({remaining}).",
+            {"lines": [f"total {credit_note.gross_total} exceeds the {remaining} left to credit"]})
+    # The same buyer as the invoice it corrects.
+    settings = get_settings(session)
+    _fix_as_issued(session, tenant, credit_note, settings, settings.credit_note_series, today, invoice.buyer_snapshot)
+    session.add(credit_note)
+    invoice.amount_credited += credit_note.gross_total
+    session.flush()
+    emit_event(session, CREDIT_NOTE_EVENT, _event_payload(credit_note), tenant_id=tenant.id,
+               dedupe_key=f"credit-note-issued:{tenant.id}:{credit_note.id}")
+    return credit_note
+
+
+def record_payment(session, invoice: Invoice, data: dict) -> Payment:
+    """Record money received; more than the invoice still owes is refused (see the module note)."""
+    _refuse_unless_issued_invoice(invoice, "Payments")
+    amount = data["amount"]
+    due = outstanding(invoice)
+    if amount > due:
+        raise field_error("amount", f"{amount} is more than the {due} still owed on {invoice.number}; "
+                                    "over-payments are refused")
+    if data["paid_on"] < invoice.issue_date:
+        raise field_error("paid_on", f"is before the invoice was issued ({invoice.issue_date})")
+    payment = Payment(invoice_id=invoice.id, paid_on=data["paid_on"], amount=amount,
+                      method=data.get("method") or "bank_transfer", reference=data.get("reference"))
+    session.add(payment)
+    invoice.amount_paid += amount
+    session.flush()
+    emit_event(session, PAYMENT_EVENT, {**_event_payload(invoice), "payment": {
+        "id": payment.id, "paid_on": payment.paid_on, "amount": payment.amount, "method": payment.method}},
+        tenant_id=invoice.tenant_id, dedupe_key=f"invoice-payment:{invoice.tenant_id}:{payment.id}")
+    return payment
+
+
+# --- reports -------------------------------------------------------------------------------
+
+
+@dataclass
+class VatGroup:
+    """The lines of one VAT category and rate: their net and VAT (sums of the rounded line amounts)."""
+
+    category: str
+    label_code: str
+    rate: Decimal
+    natura: str | None
+    exemption_reason: str | None
+    taxable_amount: Decimal = ZERO
+    vat_amount: Decimal = ZERO
+
+
+def vat_breakdown(invoice: Invoice) -> list[VatGroup]:
+    """Totals per VAT category and rate, each the sum of its lines."""
+    groups: dict[tuple, VatGroup] = {}
+    for line in invoice.lines:
+        key = (line.vat_ubl_category, line.vat_rate, line.vat_natura)
+        group = groups.setdefault(key, VatGroup(line.vat_ubl_category, line.vat_category, line.vat_rate,
+                                                line.vat_natura, line.vat_exemption_reason))
+        group.taxable_amount += line.net_amount
+        group.vat_amount += line.vat_amount
+    return list(groups.values())
+
+
+@dataclass
+class DebtorRow:
+    """One customer's unpaid issued invoices, by how late they are."""
+
+    customer_id: int
+    customer_name: str
+    buckets: dict = field(default_factory=lambda: dict.fromkeys(AGE_BUCKETS, ZERO))
+
+    @property
+    def total(self) -> Decimal:
+        """Everything the customer owes."""
+        return sum(self.buckets.values(), ZERO)
+
+
+def aged_debtors(session, today: date) -> tuple[list[DebtorRow], dict]:
+    """What each customer owes, by days past due (current, 1-30, 31-60, 61-90, 90+), and the totals."""
+    owed = Invoice.gross_total - Invoice.amount_paid - Invoice.amount_credited
+    bounds = {"current": (today, None), "1-30": (today - timedelta(days=30), today),
+              "31-60": (today - timedelta(days=60), today - timedelta(days=30)),
+              "61-90": (today - timedelta(days=90), today - timedelta(days=60)),
+              "90+": (None, today - timedelta(days=90))}
+    columns = []
+    for bucket in AGE_BUCKETS:
+        low, high = bounds[bucket]
+        condition = [Invoice.due_date >= low] if low is not None else []
+        if high is not None:
+            condition.append(Invoice.due_date < high)
+        columns.append(func.coalesce(func.sum(case((and_(*condition), owed), else_=0)), 0).label(bucket))
+    query = (select(Customer.id, Customer.name, *columns)
+             .join(Customer, and_(Customer.tenant_id == Invoice.tenant_id, Customer.id == Invoice.customer_id))
+             .where(Invoice.state == "issued", Invoice.kind == "invoice", owed > 0)
+             .group_by(Customer.id, Customer.name).order_by(Customer.name))
+    rows, totals = [], dict.fromkeys(AGE_BUCKETS, ZERO)
+    for record in session.execute(query):
+        row = DebtorRow(record.id, record.name)
+        for bucket in AGE_BUCKETS:
+            row.buckets[bucket] = round_money(Decimal(str(record._mapping[bucket])))
+            totals[bucket] += row.buckets[bucket]
+        rows.append(row)
+    return rows, totals
+
+
+def overdue_invoices(session, today: date):
+    """Issued invoices past their due date with money still owed, oldest due first."""
+    query = (select(Invoice).where(status_expression(today) == "overdue")
+             .order_by(Invoice.due_date, Invoice.id))
+    return list(session.scalars(query))
+
+
+# --- reminders -----------------------------------------------------------------------------
+
+
+def send_overdue_reminders(session, tenant: Tenant, today: date) -> int:
+    """Queue reminders for invoices overdue by one of the co-op's reminder days; returns how many were queued.
+
+    Each invoice is reminded once per threshold reached (the highest one, so a job that missed
+    days does not send a burst); the dedupe key makes a second run on the same day a no-op.
+    """
+    settings = get_settings(session)
+    thresholds = reminder_days(settings)
+    treasurers = users_with_tenant_role(session, tenant.id, "treasurer")
+    queued = 0
+    for invoice in overdue_invoices(session, today):
+        late = (today - invoice.due_date).days
+        reached = [days for days in thresholds if days <= late]
+        if not reached:
+            continue
+        threshold = max(reached)
+        key = f"invoice-overdue:{tenant.id}:{invoice.id}:{threshold}"
+        owed = outstanding(invoice)
+        subject = f"{invoice.number} to {invoice.customer.name} is {late} days overdue"
+        body = (f"{tenant.name}: invoice {invoice.number} to {invoice.customer.name}, due on {invoice.due_date}, "
+                f"still has {owed} {invoice.currency} unpaid ({late} days past due).")
+        queued += len(notify_users(session, users=treasurers, kind=OVERDUE_KIND, subject=subject, body=body,
+                                   tenant_id=tenant.id, dedupe_key=key))
+        customer = invoice.customer
+        if settings.remind_customers and customer.remind_customer and customer.email:
+            queued += len(enqueue_email(
+                session, to=customer.email, kind=CUSTOMER_REMINDER_KIND, tenant_id=tenant.id, dedupe_key=key,
+                subject=f"Reminder: invoice {invoice.number} from {tenant.name}",
+                body=(f"Dear {customer.name},\n\nour invoice {invoice.number} of {invoice.issue_date} was due on "
+                      f"{invoice.due_date}; {owed} {invoice.currency} is still unpaid. If you have already paid, "
+                      f"please ignore this message.\n\n{tenant.name}")))
+    return queued

@@ -1,0 +1,378 @@
+"""Invoicing pages: invoice list, draft editor, issue, credit notes, payments, aged debtors, customers, downloads."""
+
+import marshmallow as ma
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from consortium.auth import tenant_role_required
+from consortium.clock import local_today
+from consortium.extensions import db
+from consortium.forms import load_form, run_service
+from plugins.jurisdictions.base import get_jurisdiction
+from tenants.invoicing import documents, exports, schemas, service
+from tenants.invoicing.models import CUSTOMER_TYPES, PAYMENT_METHODS, STATUSES, UNITS
+
+blp = Blueprint("invoicing", __name__, url_prefix="/t/<slug>/invoices", template_folder="templates")
+READERS = ("treasurer", "viewer")
+PAGE_SIZE = 50
+LINE_FIELDS = ("description", "quantity", "unit", "unit_price", "discount_amount", "vat_category")
+BLANK_ROWS = 3
+
+
+def _can_edit() -> bool:
+    return "treasurer" in current_user.tenant_roles(g.tenant.id)
+
+
+@blp.route("/")
+@tenant_role_required(*READERS)
+def invoices():
+    """The list, newest first, 50 a page, filtered by status; one query reads the page."""
+    today = local_today()
+    status = request.args.get("status") if request.args.get("status") in STATUSES else None
+    page = max(request.args.get("page", 1, type=int), 1)
+    query = service.invoices_query(status=status, today=today).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
+    rows = db.session.scalars(query).all()
+    return render_template("invoicing/invoices.html", invoices=rows[:PAGE_SIZE], more=len(rows) > PAGE_SIZE,
+                           page=page, status=status, statuses=STATUSES, today=today, can_edit=_can_edit(),
+                           status_of=service.invoice_status, outstanding=service.outstanding)
+
+
+# --- draft editor ----------------------------------------------------------------------------
+
+
+def _vat_options(on):
+    return [(c.code, f"{c.label} ({c.natura or f'{c.rate.normalize():f}%'})")
+            for c in get_jurisdiction(g.tenant.country).vat_categories(on)]
+
+
+def _customer_options():
+    return [(c.id, c.name) for c in db.session.scalars(service.customers_query())]
+
+
+def _form_rows(form) -> list[dict]:
+    """The line rows of a submitted editor, blank rows included (so errors land on the row typed in)."""
+    count = form.get("row_count", type=int) or 0
+    return [{name: form.get(f"lines-{index}-{name}", "").strip() for name in LINE_FIELDS} for index in range(count)]
+
+
+def _read_draft_form(form, *, update: bool) -> tuple[dict | None, dict, list[dict], dict]:
+    """(data, errors, rows, row_errors) of the draft editor; rows left blank are ignored."""
+    rows = _form_rows(form)
+    filled = [(index, row) for index, row in enumerate(rows) if any(row[key] for key in
+                                                                     ("description", "quantity", "unit_price"))]
+    raw = {key: form.get(key).strip() for key in ("customer_id", "payment_terms_days", "buyer_reference",
+                                                  "order_reference", "notes") if form.get(key, "").strip()}
+    raw["lines"] = [{key: value for key, value in row.items() if value} for _, row in filled]
+    schema = schemas.InvoiceUpdateSchema() if update else schemas.InvoiceCreateSchema()
+    try:
+        return schema.load(raw), {}, rows, {}
+    except ma.ValidationError as error:
+        errors, row_errors = _split_line_errors(error.messages, [index for index, _ in filled])
+        return None, errors, rows, row_errors
+
+
+def _split_line_errors(messages: dict, row_numbers: list[int]) -> tuple[dict, dict]:
+    """Errors about lines keyed by the editor row they came from; other errors by field."""
+    errors = dict(messages)
+    row_errors = {}
+    line_errors = errors.get("lines")
+    if isinstance(line_errors, dict):
+        for index, problems in line_errors.items():
+            row = row_numbers[int(index)] if int(index) < len(row_numbers) else int(index)
+            row_errors[row] = problems
+        errors["lines"] = ["see the rows marked below"]
+    return errors, row_errors
+
+
+def _editor(invoice, rows, errors, row_errors, values):
+    rows = list(rows) + [dict.fromkeys(LINE_FIELDS, "") for _ in range(BLANK_ROWS)]
+    on = invoice.issue_date if invoice is not None else local_today()
+    return render_template("invoicing/invoice_form.html", invoice=invoice, rows=rows, errors=errors,
+                           row_errors=row_errors, values=values, customers=_customer_options(),
+                           vat_options=_vat_options(on), units=list(UNITS.items()))
+
+
+def _save_draft(invoice):
+    update = invoice is not None
+    data, errors, rows, row_errors = _read_draft_form(request.form, update=update)
+    if data is not None and "more_rows" not in request.form:
+        if update:
+            data.setdefault("lines", [])
+            for key in service.DRAFT_FIELDS:
+                data.setdefault(key, None)
+            saved, errors = run_service(lambda: service.update_draft(db.session, g.tenant, invoice, data,
+                                                                     local_today()))
+        else:
+            saved, errors = run_service(lambda: service.create_draft(db.session, g.tenant, data, local_today()))
+        if saved is not None:
+            flash("Draft saved.")
+            return redirect(url_for("invoicing.invoice", invoice_id=saved.id))
+        errors, row_errors = _split_line_errors(errors, [index for index, row in enumerate(rows) if any(
+            row[key] for key in ("description", "quantity", "unit_price"))])
+    elif "more_rows" in request.form:
+        errors, row_errors = {}, {}
+    return _editor(invoice, rows, errors, row_errors, request.form)
+
+
+@blp.route("/new", methods=["GET", "POST"])
+@tenant_role_required("treasurer")
+def new_invoice():
+    """Draft an invoice: customer, terms, references and line rows."""
+    if request.method == "POST":
+        return _save_draft(None)
+    values = {"customer_id": request.args.get("customer_id", "")}
+    return _editor(None, [], {}, {}, values)
+
+
+@blp.route("/<int:invoice_id>/edit", methods=["GET", "POST"])
+@tenant_role_required("treasurer")
+def edit_invoice(invoice_id):
+    """Change a draft (an issued invoice is never edited)."""
+    invoice = service.get_invoice(db.session, invoice_id)
+    if invoice.state != "draft":
+        flash(f"{invoice.number} is issued and cannot be changed; issue a credit note instead.", "error")
+        return redirect(url_for("invoicing.invoice", invoice_id=invoice.id))
+    if request.method == "POST":
+        return _save_draft(invoice)
+    rows = [{"description": line.description, "quantity": f"{line.quantity.normalize():f}", "unit": line.unit,
+             "unit_price": f"{line.unit_price.normalize():f}",
+             "discount_amount": f"{line.discount_amount:f}" if line.discount_amount else "",
+             "vat_category": line.vat_category} for line in invoice.lines]
+    values = {"customer_id": invoice.customer_id, "payment_terms_days": invoice.payment_terms_days,
+              "buyer_reference": invoice.buyer_reference or "", "order_reference": invoice.order_reference or "",
+              "notes": invoice.notes or ""}
+    return _editor(invoice, rows, {}, {}, values)
+
+
+# --- one invoice -----------------------------------------------------------------------------
+
+
+@blp.route("/<int:invoice_id>")
+@tenant_role_required(*READERS)
+def invoice(invoice_id):
+    """One invoice or credit note: lines, VAT, totals, status, payments, credit notes, actions, downloads."""
+    document = service.get_invoice(db.session, invoice_id)
+    today = local_today()
+    return render_template(
+        "invoicing/invoice.html", invoice=document, status=service.invoice_status(document, today),
+        breakdown=service.vat_breakdown(document), outstanding=service.outstanding(document),
+        left_to_credit=service.left_to_credit(document), credit_notes=service.credit_notes_of(db.session, document),
+        credited=service.credited_invoice(db.session, document), can_edit=_can_edit(),
+        offer_fatturapa=g.tenant.country == "it" or document.customer.country_code == "IT")
+
+
+@blp.route("/<int:invoice_id>/issue", methods=["POST"])
+@tenant_role_required("treasurer")
+def issue_invoice(invoice_id):
+    """Issue a draft: it takes the next number and can no longer change."""
+    document = service.get_invoice(db.session, invoice_id)
+    issued, _ = run_service(lambda: service.issue_invoice(db.session, g.tenant, document, local_today()))
+    if issued is not None:
+        flash(f"Issued as {issued.number}.")
+    return redirect(url_for("invoicing.invoice", invoice_id=document.id))
+
+
+@blp.route("/<int:invoice_id>/delete", methods=["POST"])
+@tenant_role_required("treasurer")
+def delete_invoice(invoice_id):
+    """Throw away a draft."""
+    document = service.get_invoice(db.session, invoice_id)
+    _, errors = run_service(lambda: service.delete_draft(db.session, document))
+    if errors:
+        return redirect(url_for("invoicing.invoice", invoice_id=document.id))
+    flash("Draft deleted.")
+    return redirect(url_for("invoicing.invoices"))
+
+
+@blp.route("/<int:invoice_id>/payments/new", methods=["GET", "POST"])
+@tenant_role_required("treasurer")
+def new_payment(invoice_id):
+    """Record a payment received against an issued invoice."""
+    document = service.get_invoice(db.session, invoice_id)
+    errors, values = {}, {"paid_on": local_today().isoformat(), "amount": f"{service.outstanding(document):f}"}
+    if request.method == "POST":
+        values = request.form
+        data, errors = load_form(schemas.InvoicePaymentSchema(), request.form)
+        if data is not None:
+            payment, errors = run_service(lambda: service.record_payment(db.session, document, data))
+            if payment is not None:
+                flash(f"Payment of {payment.amount} {document.currency} recorded.")
+                return redirect(url_for("invoicing.invoice", invoice_id=document.id))
+    return render_template("invoicing/payment_form.html", invoice=document, errors=errors, values=values,
+                           methods=[(m, m.replace("_", " ")) for m in PAYMENT_METHODS],
+                           outstanding=service.outstanding(document))
+
+
+@blp.route("/<int:invoice_id>/credit-notes/new", methods=["GET", "POST"])
+@tenant_role_required("treasurer")
+def new_credit_note(invoice_id):
+    """Credit an invoice in full, or some lines of it."""
+    document = service.get_invoice(db.session, invoice_id)
+    errors, row_errors, rows, values = {}, {}, [], {"full": "y"}
+    if request.method == "POST":
+        values = request.form
+        rows = _form_rows(request.form)
+        filled = [index for index, row in enumerate(rows) if any(row[k] for k in ("description", "quantity",
+                                                                                  "unit_price"))]
+        raw = {"full": request.form.get("full") == "y", "reason": request.form.get("reason", "").strip() or None,
+               "lines": [{k: v for k, v in rows[index].items() if v} for index in filled]}
+        if not raw["lines"]:
+            raw.pop("lines")
+        try:
+            data = schemas.CreditNoteSchema().load(raw)
+        except ma.ValidationError as error:
+            data, messages = None, error.messages
+            errors, row_errors = _split_line_errors(messages, filled)
+        if data is not None:
+            credit_note, errors = run_service(lambda: service.create_credit_note(db.session, g.tenant, document, data,
+                                                                                 local_today()))
+            if credit_note is not None:
+                flash(f"Credit note {credit_note.number} issued against {document.number}.")
+                return redirect(url_for("invoicing.invoice", invoice_id=credit_note.id))
+            errors, row_errors = _split_line_errors(errors, filled)
+    rows = list(rows) + [dict.fromkeys(LINE_FIELDS, "") for _ in range(BLANK_ROWS)]
+    return render_template("invoicing/credit_note_form.html", invoice=document, rows=rows, errors=errors,
+                           row_errors=row_errors, values=values, units=list(UNITS.items()),
+                           vat_options=_vat_options(document.issue_date),
+                           left_to_credit=service.left_to_credit(document))
+
+
+def _download(invoice_id: int, document_format: str) -> Response:
+    document = service.get_invoice(db.session, invoice_id)
+    content, media_type, filename = documents.render_document(db.session, g.tenant, document, document_format)
+    return Response(content, mimetype=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@blp.route("/<int:invoice_id>/pdf")
+@tenant_role_required(*READERS)
+def download_pdf(invoice_id):
+    """The PDF."""
+    return _download(invoice_id, "pdf")
+
+
+@blp.route("/<int:invoice_id>/ubl")
+@tenant_role_required(*READERS)
+def download_ubl(invoice_id):
+    """The UBL 2.1 / Peppol BIS 3 XML."""
+    return _download(invoice_id, "ubl")
+
+
+@blp.route("/<int:invoice_id>/fatturapa")
+@tenant_role_required(*READERS)
+def download_fatturapa(invoice_id):
+    """The FatturaPA 1.2 XML."""
+    return _download(invoice_id, "fatturapa")
+
+
+def _export(export_format: str) -> Response:
+    today = local_today()
+    status = request.args.get("status") if request.args.get("status") in STATUSES else None
+    rows = db.session.scalars(service.invoices_query(status=status, today=today)).all()
+    content, media_type = exports.export(rows, today, export_format)
+    return Response(content, mimetype=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="invoices-{today}.{export_format}"'})
+
+
+@blp.route("/export.csv")
+@tenant_role_required(*READERS)
+def export_csv():
+    """The list (with the page's status filter) as CSV."""
+    return _export("csv")
+
+
+@blp.route("/export.xlsx")
+@tenant_role_required(*READERS)
+def export_xlsx():
+    """The list (with the page's status filter) as XLSX."""
+    return _export("xlsx")
+
+
+@blp.route("/aged-debtors")
+@tenant_role_required(*READERS)
+def aged_debtors():
+    """What each customer owes, by days past due."""
+    today = local_today()
+    rows, totals = service.aged_debtors(db.session, today)
+    return render_template("invoicing/aged_debtors.html", rows=rows, totals=totals, buckets=service.AGE_BUCKETS,
+                           today=today)
+
+
+# --- customers -------------------------------------------------------------------------------
+
+
+def _type_options():
+    return [(t, t.replace("_", " ").replace("nhs", "NHS").replace(" it", " (Italy)")) for t in CUSTOMER_TYPES]
+
+
+@blp.route("/customers/")
+@tenant_role_required(*READERS)
+def customers():
+    """The co-op's customers."""
+    rows = db.session.scalars(service.customers_query()).all()
+    return render_template("invoicing/customers.html", customers=rows, can_edit=_can_edit())
+
+
+@blp.route("/customers/<int:customer_id>")
+@tenant_role_required(*READERS)
+def customer(customer_id):
+    """One customer with their invoices and what they owe."""
+    record = service.get_customer(db.session, customer_id)
+    today = local_today()
+    rows = db.session.scalars(service.invoices_query(customer_id=record.id)).all()
+    return render_template("invoicing/customer.html", customer=record, invoices=rows, today=today,
+                           status_of=service.invoice_status, outstanding=service.outstanding, can_edit=_can_edit(),
+                           owed=sum((service.outstanding(i) for i in rows), service.ZERO))
+
+
+@blp.route("/customers/new", methods=["GET", "POST"])
+@tenant_role_required("treasurer")
+def new_customer():
+    """Add a customer."""
+    errors, values = {}, {"country_code": service.COUNTRY_CODES.get(g.tenant.country, "GB"),
+                          "payment_terms_days": service.get_settings(db.session).default_payment_terms_days}
+    if request.method == "POST":
+        values = request.form
+        data, errors = load_form(schemas.CustomerSchema(), request.form, booleans=("remind_customer",))
+        if data is not None:
+            record, errors = run_service(lambda: service.add_customer(db.session, g.tenant, data))
+            if record is not None:
+                flash(f"{record.name} added.")
+                return redirect(url_for("invoicing.customer", customer_id=record.id))
+    return render_template("invoicing/customer_form.html", customer=None, errors=errors, values=values,
+                           types=_type_options())
+
+
+@blp.route("/customers/<int:customer_id>/edit", methods=["GET", "POST"])
+@tenant_role_required("treasurer")
+def edit_customer(customer_id):
+    """Change a customer's details."""
+    record = service.get_customer(db.session, customer_id)
+    errors, values = {}, schemas.CustomerSchema().dump(record)
+    if request.method == "POST":
+        values = request.form
+        data, errors = load_form(schemas.CustomerUpdateSchema(), request.form, booleans=("remind_customer",))
+        if data is not None:
+            for key in service.CUSTOMER_NULLABLE:
+                data.setdefault(key, None)
+            updated, errors = run_service(lambda: service.update_customer(db.session, record, data))
+            if updated is not None:
+                flash(f"{record.name} updated.")
+                return redirect(url_for("invoicing.customer", customer_id=record.id))
+    return render_template("invoicing/customer_form.html", customer=record, errors=errors, values=values,
+                           types=_type_options())
+
+
+@blp.route("/settings", methods=["GET", "POST"])
+@tenant_role_required("treasurer")
+def settings():
+    """Number series, default terms, bank account, reminder days."""
+    errors, values = {}, schemas.InvoicingSettingsSchema().dump(service.get_settings(db.session))
+    if request.method == "POST":
+        values = request.form
+        data, errors = load_form(schemas.InvoicingSettingsSchema(), request.form, booleans=("remind_customers",))
+        if data is not None:
+            saved, errors = run_service(lambda: service.update_settings(db.session, data))
+            if saved is not None:
+                flash("Invoicing settings saved.")
+                return redirect(url_for("invoicing.settings"))
+    return render_template("invoicing/settings.html", errors=errors, values=values)

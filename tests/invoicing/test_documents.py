@@ -1,0 +1,144 @@
+"""PDF, UBL 2.1 (Peppol BIS 3, XSD and EN 16931 checks) and FatturaPA 1.2 (XSD) for issued documents."""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from plugins.exporters import ubl
+from tests.invoicing.conftest import COMUNE, add_customer, draft, issue, line
+
+SCHEMAS = Path(__file__).resolve().parent.parent / "data" / "schemas"
+FATTURAPA_NS = {"p": "http://ivaservizi.agenziaentrate.gov.it/docs/xsd/fatture/v1.2"}
+
+
+def _schema(relative: str) -> etree.XMLSchema:
+    parser = etree.XMLParser(no_network=True, resolve_entities=False)
+    return etree.XMLSchema(etree.parse(str(SCHEMAS / relative), parser))
+
+
+@pytest.fixture(scope="module")
+def xsd():
+    return {"invoice": _schema("ubl-2.1/maindoc/UBL-Invoice-2.1.xsd"),
+            "credit_note": _schema("ubl-2.1/maindoc/UBL-CreditNote-2.1.xsd"),
+            "fatturapa": _schema("fatturapa-1.2.1/Schema_del_file_xml_FatturaPA_versione_1.2.1.xsd")}
+
+
+def _xml(response) -> etree._Element:
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    assert response.mimetype == "application/xml"
+    return etree.fromstring(response.data, etree.XMLParser(no_network=True, resolve_entities=False))
+
+
+def _uk_invoice(client, uk):
+    customer = add_customer(client, uk, {"name": "Leeds Teaching Hospitals NHS Trust", "customer_type": "nhs_body",
+                                         "street": "Beckett Street", "city": "Leeds", "postcode": "LS9 7TF",
+                                         "peppol_id": "0088:5000000000013"})
+    return issue(client, uk, draft(client, uk, customer["id"], lines=[
+        line("Home care visits", "3", "33.333"),
+        line("Day centre places for the autumn programme, including transport to and from the centre, lunch and "
+             "an afternoon activity chosen with each person", "4", "48.00", "exempt", unit="DAY"),
+        line("Garden", "2", "20.00", discount_amount="5.00")], buyer_reference="PO-NHS-77")["id"])
+
+
+def test_uk_invoice_and_credit_note_are_valid_peppol_ubl(client, uk, xsd):
+    invoice = _uk_invoice(client, uk)
+    root = _xml(client.get(f"{uk['api']}/invoices/{invoice['id']}/ubl", headers=uk["auth"]))
+    assert xsd["invoice"].validate(root), xsd["invoice"].error_log
+    assert ubl.check_en16931(etree.tostring(root)) == []
+    assert root.findtext("cbc:ID", namespaces=ubl.NS) == invoice["number"]
+    assert root.findtext("cbc:DueDate", namespaces=ubl.NS) == invoice["due_date"]
+    assert root.findtext("cac:LegalMonetaryTotal/cbc:PayableAmount", namespaces=ubl.NS) == invoice["gross_total"]
+    assert root.find("cac:AccountingCustomerParty/cac:Party/cbc:EndpointID", ubl.NS).get("schemeID") == "0088"
+
+    note = client.post(f"{uk['api']}/invoices/{invoice['id']}/credit-notes", headers=uk["auth"],
+                       json={"full": True, "reason": "Sent to the wrong trust"}).get_json()
+    credit = _xml(client.get(f"{uk['api']}/invoices/{note['id']}/ubl", headers=uk["auth"]))
+    assert xsd["credit_note"].validate(credit), xsd["credit_note"].error_log
+    assert ubl.check_en16931(etree.tostring(credit)) == []
+    assert credit.findtext("cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID",
+                           namespaces=ubl.NS) == invoice["number"]
+
+
+def test_per_line_rounded_vat_exports_to_ubl(client, uk):
+    customer = add_customer(client, uk)
+    invoice = issue(client, uk, draft(client, uk, customer["id"], lines=[
+        line("Visit A", "1", "33.333"), line("Visit B", "1", "33.333"), line("Visit C", "1", "33.333")])["id"])
+    assert invoice["vat_total"] == "20.01"
+    assert client.get(f"{uk['api']}/invoices/{invoice['id']}/ubl", headers=uk["auth"]).status_code == 200
+
+
+def test_drafts_have_no_e_invoice(client, uk):
+    customer = add_customer(client, uk)
+    pending = draft(client, uk, customer["id"])
+    response = client.get(f"{uk['api']}/invoices/{pending['id']}/ubl", headers=uk["auth"])
+    assert response.status_code == 409 and "draft" in response.get_json()["detail"]
+
+
+def test_italian_public_body_gets_fpa12_with_natura_and_credit_notes_td04(client, italy, xsd):
+    comune = add_customer(client, italy, COMUNE)
+    invoice = issue(client, italy, draft(client, italy, comune["id"], lines=[
+        line("Assistenza domiciliare", "10", "22.40", "ridotta_5_sociale"),
+        line("Prestazioni socio-sanitarie", "5", "24.00", "esente_art10")])["id"])
+    root = _xml(client.get(f"{italy['api']}/invoices/{invoice['id']}/fatturapa", headers=italy["auth"]))
+    assert xsd["fatturapa"].validate(root), xsd["fatturapa"].error_log
+    assert root.get("versione") == "FPA12"
+    assert root.findtext(".//CodiceDestinatario") == "UF5YCI"
+    assert root.findtext(".//TipoDocumento") == "TD01"
+    assert [n.text for n in root.iter("Natura")] == ["N4", "N4"]  # the exempt line and its summary
+    assert root.findtext(".//ImportoTotaleDocumento") == invoice["gross_total"] == "355.20"  # 224.00 + 5% + 120.00
+
+    note = client.post(f"{italy['api']}/invoices/{invoice['id']}/credit-notes", headers=italy["auth"],
+                       json={"lines": [line("Ore non svolte", "1", "22.40", "ridotta_5_sociale")]}).get_json()
+    credit = _xml(client.get(f"{italy['api']}/invoices/{note['id']}/fatturapa", headers=italy["auth"]))
+    assert xsd["fatturapa"].validate(credit), xsd["fatturapa"].error_log
+    assert credit.findtext(".//TipoDocumento") == "TD04"
+    assert credit.findtext(".//DatiFattureCollegate/IdDocumento") == invoice["number"]
+
+
+def test_italian_company_gets_fpr12_by_pec(client, italy, xsd):
+    company = add_customer(client, italy, {
+        "name": "Emilia Servizi S.r.l.", "customer_type": "company", "vat_number": "00743110157",
+        "street": "Via Emilia 31", "city": "Bologna", "postcode": "40139", "pec": "emilia@pec.example"})
+    invoice = issue(client, italy, draft(client, italy, company["id"], lines=[
+        line("Servizio mensa", "20", "6.80", "ordinaria_22", unit="DAY")])["id"])
+    root = _xml(client.get(f"{italy['api']}/invoices/{invoice['id']}/fatturapa", headers=italy["auth"]))
+    assert xsd["fatturapa"].validate(root), xsd["fatturapa"].error_log
+    assert root.get("versione") == "FPR12"
+    assert root.findtext(".//CodiceDestinatario") == "0000000"
+    assert root.findtext(".//PECDestinatario") == "emilia@pec.example"
+
+
+needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+
+
+@needs_poppler
+def test_pdf_shows_number_lines_vat_and_totals(client, uk, tmp_path):
+    invoice = _uk_invoice(client, uk)
+    response = client.get(f"{uk['api']}/invoices/{invoice['id']}/pdf", headers=uk["auth"])
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert invoice["number"] in response.headers["Content-Disposition"]
+    again = client.get(f"{uk['api']}/invoices/{invoice['id']}/pdf", headers=uk["auth"])
+    assert again.data == response.data  # deterministic: dated by the issue, not by the download
+    path = tmp_path / "invoice.pdf"
+    path.write_bytes(response.data)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert f"Invoice {invoice['number']}" in text
+    assert "Leeds Teaching Hospitals NHS Trust" in text and "PO-NHS-77" in text
+    assert "£" + invoice["gross_total"] in text.replace(",", "")
+    assert "Exempt: welfare services" in text
+    assert "an afternoon activity chosen with each person" in " ".join(text.split())  # long text wraps, kept whole
+
+
+@needs_poppler
+def test_italian_pdf_is_in_italian_with_euro_amounts(client, italy, tmp_path):
+    comune = add_customer(client, italy, COMUNE)
+    invoice = issue(client, italy, draft(client, italy, comune["id"], lines=[
+        line("Assistenza domiciliare", "10", "22.40", "ridotta_5_sociale")])["id"])
+    path = tmp_path / "fattura.pdf"
+    path.write_bytes(client.get(f"{italy['api']}/invoices/{invoice['id']}/pdf", headers=italy["auth"]).data)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert f"Fattura {invoice['number']}" in text and "Riepilogo IVA" in text
+    assert "235,20" in text and "€" in text

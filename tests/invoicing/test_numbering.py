@@ -1,0 +1,94 @@
+"""Gapless numbers per (co-op, series, year): sequential, own series for credit notes, no hole after a failure,
+and exactly 1..50 in each of two co-ops when 100 invoices are issued from parallel threads (PostgreSQL)."""
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from consortium.errors import ServiceError
+from consortium.extensions import db
+from consortium.models import Tenant
+from consortium.tenancy import consortium_scope, tenant_scope
+from tenants.invoicing import service
+from tenants.invoicing.models import Invoice, NumberCounter
+from tests.conftest import TEST_DATABASE
+from tests.invoicing.conftest import add_customer, count, draft, issue
+from tests.invoicing.helpers import make_customer, make_invoice
+
+
+def _numbers(app, tenant_id: int) -> list[int]:
+    with app.app_context(), tenant_scope(db.session, tenant_id):
+        return sorted(db.session.scalars(select(Invoice.sequence).where(Invoice.kind == "invoice",
+                                                                        Invoice.state == "issued")))
+
+
+def test_numbers_restart_each_year_and_keep_their_series(app, factory, uk):
+    tenant = uk["tenant"]
+    customer_id = make_customer(factory, tenant)
+    for on in (date(2025, 12, 30), date(2025, 12, 31), date(2026, 1, 2)):
+        make_invoice(factory, tenant, customer_id=customer_id, on=on)
+    with app.app_context(), tenant_scope(db.session, tenant.id):
+        numbers = list(db.session.scalars(select(Invoice.number).order_by(Invoice.id)))
+    assert numbers == ["INV-2025-0001", "INV-2025-0002", "INV-2026-0001"]
+
+
+def test_a_failed_issue_leaves_no_hole(app, client, uk, monkeypatch):
+    customer = add_customer(client, uk)
+    first = draft(client, uk, customer["id"])
+    real_emit = service.emit_event
+
+    def refuse_after_numbering(session, event_type, payload, **kwargs):
+        assert payload["number"].endswith("-0001")  # the number was taken when this fails
+        raise ServiceError("the outbox refused the event", {"outbox": ["refused"]})
+
+    monkeypatch.setattr(service, "emit_event", refuse_after_numbering)
+    response = client.post(f"{uk['api']}/invoices/{first['id']}/issue", headers=uk["auth"])
+    assert response.status_code == 422
+    monkeypatch.setattr(service, "emit_event", real_emit)
+    after = client.get(f"{uk['api']}/invoices/{first['id']}", headers=uk["auth"]).get_json()
+    assert after["status"] == "draft" and after["number"] is None
+    assert issue(client, uk, first["id"])["number"].endswith("-0001")
+
+
+def _issue_in_own_session(app, tenant_id: int, invoice_id: int) -> str:
+    with app.app_context():
+        with tenant_scope(db.session, tenant_id):
+            tenant = db.session.get(Tenant, tenant_id)
+            invoice = service.get_invoice(db.session, invoice_id)
+            service.issue_invoice(db.session, tenant, invoice, date(2026, 11, 2))
+            number = invoice.number
+            db.session.commit()
+        db.session.remove()
+        return number
+
+
+@pytest.mark.skipif(TEST_DATABASE != "postgresql", reason="parallel issuing needs PostgreSQL (SQLite serialises "
+                                                           "writers; the serial version runs below)")
+def test_parallel_issuing_gives_exactly_1_to_50_in_each_coop(app, factory):
+    coops = [factory.tenant("para-one"), factory.tenant("para-two")]
+    drafts = []
+    for tenant in coops:
+        customer_id = make_customer(factory, tenant)
+        drafts += [(tenant.id, make_invoice(factory, tenant, customer_id=customer_id, issue=False))
+                   for _ in range(50)]
+    drafts = drafts[::2] + drafts[1::2]  # interleave the two co-ops
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        numbers = list(pool.map(lambda item: _issue_in_own_session(app, *item), drafts))
+    assert len(set(numbers)) == 50  # the same 50 numbers in each co-op, nothing else
+    for tenant in coops:
+        assert _numbers(app, tenant.id) == list(range(1, 51))
+    with app.app_context(), consortium_scope(db.session):
+        counters = db.session.scalars(select(NumberCounter.last_number).execution_options(all_tenants=True)).all()
+    assert sorted(counters) == [50, 50]
+
+
+def test_issuing_many_in_turn_gives_1_to_n_without_gaps(app, factory):
+    tenant = factory.tenant("serial")
+    customer_id = make_customer(factory, tenant)
+    ids = [make_invoice(factory, tenant, customer_id=customer_id, issue=False) for _ in range(12)]
+    for invoice_id in ids:
+        _issue_in_own_session(app, tenant.id, invoice_id)
+    assert _numbers(app, tenant.id) == list(range(1, 13))
+    assert count(app, Invoice) == 12

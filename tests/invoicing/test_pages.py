@@ -1,0 +1,112 @@
+"""The treasurer's whole job in the browser: customers, the draft editor, issue, payment, credit note, lists."""
+
+import re
+
+from consortium.clock import local_today
+from tenants.invoicing.models import Invoice
+from tests.conftest import login
+from tests.invoicing.conftest import count
+
+BASE = "/t/riverside/invoices"
+
+
+def _row(index, description, quantity, price, category="standard", unit="HUR", discount=""):
+    return {f"lines-{index}-description": description, f"lines-{index}-quantity": quantity,
+            f"lines-{index}-unit": unit, f"lines-{index}-unit_price": price,
+            f"lines-{index}-vat_category": category, f"lines-{index}-discount_amount": discount}
+
+
+def _new_customer(client) -> int:
+    response = client.post(f"{BASE}/customers/new", data={
+        "name": "Stockport Council", "customer_type": "local_authority", "street": "Edward Street",
+        "city": "Stockport", "postcode": "SK1 3XE", "country_code": "GB", "payment_terms_days": "14"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return int(re.search(r"/customers/(\d+)", response.headers["Location"]).group(1))
+
+
+def test_treasurer_drafts_issues_is_paid_and_credits_in_the_browser(client, uk):
+    login(client, "t.uk@example.test")
+    customer_id = _new_customer(client)
+    assert "Stockport Council" in client.get(f"{BASE}/customers/").get_data(as_text=True)
+    editor = client.get(f"{BASE}/new?customer_id={customer_id}").get_data(as_text=True)
+    assert "lines-0-description" in editor and "Standard rate" in editor
+
+    form = {"customer_id": str(customer_id), "row_count": "4", "buyer_reference": "PO 991",
+            **_row(0, "Home care visits", "3", "33.333"), **_row(1, "Day centre", "2", "48.00", "exempt", "DAY"),
+            **_row(2, "", "", "", "standard"), **_row(3, "", "", "", "standard")}
+    saved = client.post(f"{BASE}/new", data=form)
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    page_url = saved.headers["Location"]
+    page = client.get(page_url).get_data(as_text=True)
+    assert "Home care visits" in page and "draft" in page
+    assert '<strong id="gross-total">216.00</strong>' in page  # 100.00 + 20.00 VAT + 96.00 exempt
+
+    invoice_id = int(page_url.rstrip("/").split("/")[-1])
+    issued = client.post(f"{BASE}/{invoice_id}/issue", follow_redirects=True).get_data(as_text=True)
+    assert f"Issued as INV-{local_today().year}-0001" in issued
+    assert "Edit draft" not in issued and "Record a payment" in issued
+
+    paid = client.post(f"{BASE}/{invoice_id}/payments/new", data={
+        "paid_on": local_today().isoformat(), "amount": "100.00", "method": "bank_transfer", "reference": "BACS"},
+        follow_redirects=True).get_data(as_text=True)
+    assert "Payment of 100.00 GBP recorded" in paid and '<strong id="outstanding">116.00</strong>' in paid
+
+    over = client.post(f"{BASE}/{invoice_id}/payments/new", data={
+        "paid_on": local_today().isoformat(), "amount": "500.00", "method": "bank_transfer"})
+    assert over.status_code == 200 and "over-payments are refused" in over.get_data(as_text=True)
+
+    credit = client.post(f"{BASE}/{invoice_id}/credit-notes/new", data={
+        "row_count": "1", "reason": "One day cancelled", **_row(0, "Day centre (cancelled)", "1", "48.00", "exempt",
+                                                                "DAY")}, follow_redirects=True)
+    assert f"CN-{local_today().year}-0001" in credit.get_data(as_text=True)
+
+    listing = client.get(f"{BASE}/").get_data(as_text=True)
+    assert "part-paid" in listing and "credit note" in listing
+    assert f"INV-{local_today().year}-0001" in client.get(f"{BASE}/?status=part-paid").get_data(as_text=True)
+    assert "No invoices with status overdue" in client.get(f"{BASE}/?status=overdue").get_data(as_text=True)
+    debtors = client.get(f"{BASE}/aged-debtors").get_data(as_text=True)
+    assert "Stockport Council" in debtors and "68.00" in debtors  # 216.00 - 100.00 paid - 48.00 credited
+    assert client.get(f"{BASE}/{invoice_id}/pdf").mimetype == "application/pdf"
+    assert client.get(f"{BASE}/{invoice_id}/ubl").mimetype == "application/xml"
+    assert client.get(f"{BASE}/export.csv").mimetype == "text/csv"
+    assert client.get(f"{BASE}/export.xlsx").status_code == 200
+
+
+def test_editor_shows_errors_on_the_row_and_saves_nothing(app, client, uk):
+    login(client, "t.uk@example.test")
+    customer_id = _new_customer(client)
+    form = {"customer_id": str(customer_id), "row_count": "2", **_row(0, "Fine row", "1", "10.00"),
+            **_row(1, "Refund", "-1", "10.00")}
+    response = client.post(f"{BASE}/new", data=form)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "credit note" in body and 'value="Refund"' in body
+    assert count(app, Invoice) == 0
+    empty = client.post(f"{BASE}/new", data={"customer_id": str(customer_id), "row_count": "1",
+                                             **_row(0, "", "", "")}).get_data(as_text=True)
+    assert "lines" in empty and count(app, Invoice) == 0
+
+
+def test_issued_invoices_cannot_be_edited_or_deleted_from_the_pages(app, client, uk):
+    login(client, "t.uk@example.test")
+    customer_id = _new_customer(client)
+    saved = client.post(f"{BASE}/new", data={"customer_id": str(customer_id), "row_count": "1",
+                                             **_row(0, "Care", "1", "10.00")})
+    invoice_id = int(saved.headers["Location"].rstrip("/").split("/")[-1])
+    client.post(f"{BASE}/{invoice_id}/issue")
+    assert client.post(f"{BASE}/{invoice_id}/delete").status_code == 302
+    assert count(app, Invoice) == 1
+    edit = client.get(f"{BASE}/{invoice_id}/edit", follow_redirects=True).get_data(as_text=True)
+    assert "cannot be changed" in edit
+
+
+def test_settings_page_validates_reminder_days_and_iban(client, uk):
+    login(client, "t.uk@example.test")
+    bad = client.post(f"{BASE}/settings", data={"invoice_series": "INV", "credit_note_series": "CN",
+                                                "default_payment_terms_days": "30", "regime_fiscale": "RF01",
+                                                "reminder_days": "7,soon", "iban": "GB00NOPE"})
+    assert bad.status_code == 200 and "iban" in bad.get_data(as_text=True).lower()
+    good = client.post(f"{BASE}/settings", data={"invoice_series": "FT", "credit_note_series": "NC",
+                                                 "default_payment_terms_days": "45", "regime_fiscale": "RF01",
+                                                 "reminder_days": "30, 7", "iban": "GB33BUKB20201555555555"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Invoicing settings saved" in good and 'value="7,30"' in good

@@ -1,0 +1,59 @@
+"""The status shown in lists (SQL) and on one invoice (Python) is the same rule, for every combination."""
+
+from datetime import date
+from decimal import Decimal
+from itertools import product
+
+from sqlalchemy import select
+
+from consortium.extensions import db
+from consortium.tenancy import tenant_scope
+from tenants.invoicing import service
+from tenants.invoicing.models import Invoice
+from tests.invoicing.helpers import ISSUE_DAY, make_customer, make_invoice
+
+D = Decimal
+
+
+def test_sql_and_python_status_agree(app, factory, uk):
+    tenant = uk["tenant"]
+    customer_id = make_customer(factory, tenant)
+    ids = [make_invoice(factory, tenant, customer_id=customer_id) for _ in range(8)]  # 120.00 each
+    pending = make_invoice(factory, tenant, customer_id=customer_id, issue=False)
+    combos = list(product(("0.00", "50.00", "120.00"), ("0.00", "70.00", "120.00")))
+    with app.app_context(), tenant_scope(db.session, tenant.id):
+        for invoice_id, (paid, credited) in zip(ids, combos, strict=False):
+            invoice = service.get_invoice(db.session, invoice_id)
+            invoice.amount_paid, invoice.amount_credited = D(paid), min(D(credited), D("120.00") - D(paid))
+        db.session.commit()
+        seen = set()
+        for today in (ISSUE_DAY, date(2027, 1, 1)):
+            rows = db.session.execute(select(Invoice, service.status_expression(today))).all()
+            assert {invoice.id: status for invoice, status in rows} == {
+                invoice.id: service.invoice_status(invoice, today) for invoice, _ in rows}
+            seen |= {status for _, status in rows}
+        assert {"draft", "overdue", "part-paid", "paid", "credited"} <= seen
+        assert service.invoice_status(service.get_invoice(db.session, pending), ISSUE_DAY) == "draft"
+
+
+def test_a_page_of_50_with_status_and_customer_is_one_query(app, factory, uk):
+    from sqlalchemy import event
+
+    tenant = uk["tenant"]
+    customer_id = make_customer(factory, tenant)
+    for _ in range(55):
+        make_invoice(factory, tenant, customer_id=customer_id)
+    with app.app_context(), tenant_scope(db.session, tenant.id):
+        db.session.commit()  # start from a clean transaction: no scope statements counted
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            page = db.session.scalars(service.invoices_query(status="issued", today=ISSUE_DAY).limit(50)).all()
+            shown = [(i.number, i.customer.name, service.invoice_status(i, ISSUE_DAY), service.outstanding(i))
+                     for i in page]
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+    assert len(shown) == 50 and shown[0][0].endswith("-0055")
+    queries = [sql for sql in statements if "set_config" not in sql]  # PostgreSQL's per-transaction scope
+    assert len(queries) == 1 and "JOIN customers" in queries[0], statements
