@@ -27,6 +27,14 @@ def _percent(rate: Decimal) -> str:
     return f"{rate.normalize():f}%"
 
 
+def _outstanding_principal_on(loan, day: date) -> Decimal:
+    return loan.principal - sum((r.principal_part for r in loan.repayments if r.paid_on <= day), ZERO)
+
+
+def _called_by(guarantee, day: date) -> Decimal:
+    return sum((call.amount for call in guarantee.calls if call.called_on <= day), ZERO)
+
+
 def contribution_statement_pdf(session, tenant: Tenant, *, today: date, consortium_name: str) -> bytes:
     """The co-op's statement: each year's contribution, its corrections and payments, and what is owed."""
     contributions = list(session.scalars(
@@ -139,27 +147,32 @@ def fund_report_pdf(session, year: int, *, today: date, jurisdiction: str, conso
         ))
     else:
         content.append(paragraph(f"No accounts accepted in {year}."))
-    loans = [loan for loan in session.scalars(service.loans_query()) if loan.granted_on <= as_of]
+    # Loans and guarantees as they stood on `as_of`: a past year's report ignores later repayments and calls.
+    loans = [(loan, _outstanding_principal_on(loan, as_of)) for loan in session.scalars(service.loans_query())
+             if loan.granted_on <= as_of]
     content.append(heading("Loans outstanding"))
-    live_loans = [(loan, service.loan_arrears(loan, as_of)) for loan in loans if loan.outstanding_principal > 0]
+    live_loans = [(loan, outstanding, service.loan_arrears(loan, as_of))
+                  for loan, outstanding in loans if outstanding > 0]
     if live_loans:
         content.append(data_table(
             ["Borrower", "Granted", "Principal", "Rate", "Outstanding", "Arrears", "Days overdue"],
             [[loan.borrower_name, loan.granted_on.isoformat(), money(loan.principal, letterhead),
-              _percent(loan.annual_rate), money(loan.outstanding_principal, letterhead),
-              money(state.arrears_amount, letterhead), str(state.days_overdue)] for loan, state in live_loans],
+              _percent(loan.annual_rate), money(outstanding, letterhead),
+              money(state.arrears_amount, letterhead), str(state.days_overdue)]
+             for loan, outstanding, state in live_loans],
             numeric_columns={2, 3, 4, 5, 6},
         ))
     else:
         content.append(paragraph("No loans outstanding."))
-    guarantees = [g for g in session.scalars(service.guarantees_query())
-                  if g.issued_on <= as_of and g.live_amount(as_of) > 0]
+    guarantees = [(g, _called_by(g, as_of)) for g in session.scalars(service.guarantees_query())
+                  if g.issued_on <= as_of <= g.expires_on]
+    guarantees = [(g, called) for g, called in guarantees if g.amount > called]
     content.append(heading("Guarantees live"))
     if guarantees:
         content.append(data_table(
             ["Co-op", "Bank", "Amount", "Called", "Expires", "Live"],
-            [[g.tenant.name, g.bank_name, money(g.amount, letterhead), money(g.called_amount, letterhead),
-              g.expires_on.isoformat(), money(g.live_amount(as_of), letterhead)] for g in guarantees],
+            [[g.tenant.name, g.bank_name, money(g.amount, letterhead), money(called, letterhead),
+              g.expires_on.isoformat(), money(g.amount - called, letterhead)] for g, called in guarantees],
             numeric_columns={2, 3, 5},
         ))
     else:

@@ -15,6 +15,7 @@ from shared_services.mutual_fund.api import COOP_READERS, STAFF, jurisdiction, p
 from shared_services.mutual_fund.calculations import LOAN_METHODS
 from tenants.accounts import service as accounts
 from tenants.accounts.models import FIGURE_CODES
+from tenants.accounts.parsing import LINES_BY_CODE
 
 review_blp = Blueprint("accounts_review", __name__, url_prefix="/consortium/accounts", template_folder="templates")
 fund_blp = Blueprint("mutual_fund", __name__, url_prefix="/consortium/mutual-fund", template_folder="templates")
@@ -51,6 +52,7 @@ def submission(accounts_id):
     contribution = service.contribution_for_year(db.session, version.tenant_id, version.year)
     return render_template("mutual_fund/submission.html", version=version, contribution=contribution,
                            tenant=db.session.get(Tenant, version.tenant_id), figure_codes=FIGURE_CODES,
+                           labels={code: line.label for code, line in LINES_BY_CODE.items()},
                            today=local_today(), errors={})
 
 

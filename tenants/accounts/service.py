@@ -15,7 +15,7 @@ import hashlib
 from datetime import date
 from pathlib import PurePosixPath
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 
 from consortium.db import utcnow
@@ -193,11 +193,13 @@ def submit_version(session, version: AccountsVersion, *, submitted_by: User | in
 
 
 def submissions_query(*, status: str | None = None, year: int | None = None, tenant_id: int | None = None):
-    """SELECT of the versions sent to the consortium, across co-ops (call in the consortium scope)."""
+    """SELECT of the versions sent to the consortium, across co-ops, those waiting for review first, then newest
+    first (call in the consortium scope)."""
+    waiting_first = case((AccountsVersion.status == "submitted", 0), else_=1)
     query = (
         select(AccountsVersion)
         .where(AccountsVersion.status.in_(SENT_STATUSES))
-        .order_by(AccountsVersion.submitted_at.desc(), AccountsVersion.tenant_id, AccountsVersion.id)
+        .order_by(waiting_first, AccountsVersion.submitted_at.desc(), AccountsVersion.tenant_id, AccountsVersion.id)
         .execution_options(all_tenants=True)
     )
     if status is not None:

@@ -16,15 +16,11 @@ Run: `.venv/bin/python -m pytest tests/benchmarks/bench_mutual_fund.py -q -s -p 
 or `.venv/bin/python tests/benchmarks/bench_mutual_fund.py`.
 """
 
-import os
 import random
-import statistics
 import sys
-import tempfile
-import time
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import create_engine, func, insert, select, text
@@ -39,7 +35,9 @@ from consortium.models import Tenant  # noqa: E402
 from shared_services.mutual_fund.calculations import compute_contribution  # noqa: E402
 from shared_services.mutual_fund.models import Contribution  # noqa: E402
 from tenants.accounts.models import FIGURE_CODES, AccountsVersion  # noqa: E402
-from tests.conftest import TEST_SETTINGS, PostgresTestDatabase, postgres_available, token_for  # noqa: E402
+from tests.benchmarks.common import benchmark_database  # noqa: E402
+from tests.benchmarks.common import median_ms as common_median_ms  # noqa: E402
+from tests.conftest import TEST_SETTINGS, token_for  # noqa: E402
 
 COOPS = 1_000
 YEARS = 10
@@ -50,25 +48,7 @@ TARGET_ACCEPT_MS = 50.0
 TARGET_LIST_MS = 100.0
 STAFF = "bench.staff@example.test"
 LIST_URL = "/api/v1/consortium/mutual-fund/contributions"
-
-
-@contextmanager
-def benchmark_database():
-    """(kind, app config, URL that may bulk-insert past RLS) for a fresh migrated database."""
-    if os.environ.get("BENCH_DATABASE") != "sqlite" and postgres_available():
-        database = PostgresTestDatabase()
-        database.create()
-        try:
-            config = {"SQLALCHEMY_DATABASE_URI": database.url(database.app_role),
-                      "MIGRATION_DATABASE_URL": database.url(database.owner), "APP_DB_ROLE": database.app_role}
-            # the server's superuser bypasses row-level security, as a bulk load by a DBA would
-            yield "postgresql", config, database.base.set(database=database.name).render_as_string(False)
-        finally:
-            database.drop()
-    else:
-        with tempfile.TemporaryDirectory() as folder:
-            url = f"sqlite:///{Path(folder) / 'bench.db'}"
-            yield "sqlite", {"SQLALCHEMY_DATABASE_URI": url}, url
+median_ms = partial(common_median_ms, runs=RUNS)
 
 
 def _version(version_id: int, tenant_id: int, year: int, status: str, profit: Decimal, user_id: int) -> dict:
@@ -131,17 +111,6 @@ def bulk_load(url: str, user_id: int, seed: int = 381) -> list[int]:
                 "SELECT setval(pg_get_serial_sequence('tenants', 'id'), (SELECT max(id) FROM tenants))")
     engine.dispose()
     return submitted
-
-
-def median_ms(action, runs: int = RUNS) -> float:
-    """Median wall time of `action()` in milliseconds (after one warm-up call)."""
-    action()
-    timings = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        timings.append((time.perf_counter() - started) * 1000)
-    return statistics.median(timings)
 
 
 def measure() -> dict:

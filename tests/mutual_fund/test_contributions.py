@@ -171,6 +171,16 @@ def test_submissions_list_shows_every_coops_accounts_to_staff(fund):
     assert rows == {("coop-a", "5000.00", "submitted"), ("coop-b", "7000.00", "submitted")}
 
 
+def test_submissions_waiting_for_review_come_first(fund):
+    waiting = fund.submit(fund.a, D("5000.00"))
+    fund.accepted(D("7000.00"), tenant=fund.b)  # submitted after A's, already dealt with
+
+    listing = fund.client.get(ACCOUNTS, headers=fund.staff).get_json()
+
+    assert [(row["id"], row["status"]) for row in listing][0] == (waiting, "submitted")
+    assert [row["tenant"] for row in listing] == ["coop-a", "coop-b"]
+
+
 def test_a_treasurer_cannot_reach_consortium_routes(fund):
     version = fund.submit(fund.a, D("5000.00"))
 

@@ -48,6 +48,25 @@ def test_staff_review_accounts_and_run_the_fund_in_the_browser(fund, client):
     assert client.post("/consortium/mutual-fund/settings", data={"rate": "4"}).status_code == 403
 
 
+def test_rates_and_multiples_show_as_plain_numbers(fund, client):
+    fund.accepted(D("1000000.00"))
+    fund.client.post(f"{FUND}/payments", headers=fund.staff,
+                     json={"reference": REF_A, "amount": "30000.00", "date": f"{YEAR + 1}-05-01"})
+    fund.client.patch(f"{FUND}/settings", headers=fund.admin, json={"exposure_multiple": "10"})
+    loan = fund.client.post(f"{FUND}/loans", headers=fund.staff, json={
+        "borrower_tenant": "coop-b", "principal": "1000.00", "annual_rate": "10", "months": 12, "method": "annuity",
+        "granted_on": f"{YEAR + 1}-06-01", "first_due": f"{YEAR + 1}-07-01"}).get_json()
+    login(client, "staff@example.test")
+
+    overview = client.get("/consortium/mutual-fund/").get_data(as_text=True)
+    loan_page = client.get(f"/consortium/mutual-fund/loans/{loan['id']}").get_data(as_text=True)
+
+    # Decimal("30.0000").normalize() prints as 3E+1: the pages must say 30%, 10%, 10 x
+    assert "legal reserve 30%" in overview and "(10 × balance)" in overview and ">10%<" in overview
+    assert "10% a year" in loan_page
+    assert "E+" not in overview + loan_page
+
+
 def test_admin_changes_settings_on_the_page(fund, client):
     login(client, "admin@example.test")
 
@@ -102,3 +121,30 @@ def test_the_annual_report_shows_balance_movements_loans_guarantees_and_arrears(
     assert "Contributions in arrears" in text and "370,37" in text  # coop A never paid
     bad_year = fund.client.get(f"{FUND}/report.pdf?year=abc", headers=fund.staff)
     assert bad_year.status_code == 422 and "year" in bad_year.get_json()["errors"]
+
+
+def test_a_past_years_report_shows_loans_and_guarantees_as_they_stood_at_its_end(fund):
+    fund.accepted(D("40000.00"), tenant=fund.b)
+    fund.client.post(f"{FUND}/payments", headers=fund.staff,
+                     json={"reference": f"MF-{YEAR}-coop-b", "amount": "1200.00", "date": f"{YEAR + 1}-05-01"})
+    guarantee = fund.client.post(f"{FUND}/guarantees", headers=fund.staff, json={
+        "tenant": "coop-b", "bank_name": "Banca Etica", "amount": "500.00", "issued_on": f"{YEAR + 1}-05-02",
+        "expires_on": f"{YEAR + 4}-05-03"}).get_json()
+    loan = fund.client.post(f"{FUND}/loans", headers=fund.staff, json={
+        "borrower_tenant": "coop-a", "principal": "1000.00", "annual_rate": "0", "months": 4, "method": "annuity",
+        "granted_on": f"{YEAR + 1}-05-03", "first_due": f"{YEAR + 1}-06-01"}).get_json()
+    # the following January: a repayment and a call, after the year the report is about
+    after = {"amount": "250.00", "date": f"{YEAR + 2}-01-01"}
+    assert fund.client.post(f"{FUND}/loans/{loan['id']}/repayments", headers=fund.staff, json=after).status_code == 201
+    assert fund.client.post(f"{FUND}/guarantees/{guarantee['id']}/calls", headers=fund.staff,
+                            json={**after, "amount": "100.00"}).status_code == 201
+
+    text = _pdf_text(fund.client.get(f"{FUND}/report.pdf?year={YEAR + 1}", headers=fund.staff).data)
+
+    lines = text.splitlines()
+    loan_line = next(line for line in lines if f"{YEAR + 1}-05-03" in line)
+    guarantee_line = next(line for line in lines if "Banca Etica" in line)
+    assert loan_line.count("1.000,00") == 3, loan_line  # principal, outstanding and arrears on 31 December
+    assert "750,00" not in loan_line
+    assert guarantee_line.split()[-2:] == ["500,00", "€"], guarantee_line  # still all live on 31 December
+    assert "100,00" not in guarantee_line and "400,00" not in guarantee_line, guarantee_line

@@ -1,0 +1,86 @@
+"""A treasurer's year-end job in the browser: download the accounts template, fill it, upload it, check the
+preview, submit; consortium staff accept it; the treasurer sees the contribution and gets the statement PDF."""
+
+import re
+import shutil
+import subprocess
+
+import pytest
+from openpyxl import load_workbook
+
+from consortium.clock import local_today
+from tests.e2e.conftest import log_in
+
+pytestmark = pytest.mark.browser
+
+SLUG = "fragola-lavoro"  # the demo treasurer's co-op whose last year is not yet uploaded
+YEAR = local_today().year - 1
+FIGURES = {
+    "turnover_public_contracts": 300000, "turnover_private_fees": 50000, "turnover_grants_donations": 10000,
+    "turnover_other": 0, "staff_costs": 250000, "other_costs": 60000, "tax": 5000, "net_profit": 45000,
+    "share_capital": 12000, "reserves_indivisible": 80000, "reserves_other": 0, "loans": 10000, "cash": 30000,
+}
+
+
+def test_treasurer_uploads_accounts_staff_accept_and_the_contribution_follows(
+    app, demo, live_server, page, tmp_path
+):
+    log_in(page, live_server, "treasurer@example.coop")
+    page.goto(f"{live_server}/t/{SLUG}/accounts/")
+
+    with page.expect_download() as download:
+        page.click("text=Download the template (XLSX)")
+    template = tmp_path / download.value.suggested_filename
+    download.value.save_as(template)
+    assert template.name == f"annual-accounts-{YEAR}.xlsx"
+    workbook = load_workbook(template)
+    for row in workbook["Summary"].iter_rows(min_row=3):
+        row[2].value = FIGURES[row[0].value]
+    filled = tmp_path / "accounts.xlsx"
+    workbook.save(filled)
+
+    # a formula where a number belongs is refused at its cell, and nothing is saved
+    workbook["Summary"]["C11"] = "=C3-C7"
+    with_formula = tmp_path / "with-formula.xlsx"
+    workbook.save(with_formula)
+    page.set_input_files("input[type=file][name=file]", str(with_formula))
+    page.click("button:has-text('Upload and check')")
+    assert "formulas are not evaluated" in page.inner_text("main")
+    assert "Summary" in page.inner_text("main")
+
+    page.set_input_files("input[type=file][name=file]", str(filled))
+    page.click("button:has-text('Upload and check')")
+    page.wait_for_url(re.compile(rf".*/t/{SLUG}/accounts/\d+$"))
+    preview = page.inner_text("main")
+    assert f"Accounts {YEAR}, version 1" in preview and "draft" in preview
+    assert "45.000,00" in preview and "360.000,00" in preview  # net profit and turnover, Italian format
+    page.click("button:has-text('Submit to the consortium')")
+    assert "submitted to the consortium" in page.inner_text("main")
+
+    page.context.clear_cookies()
+    log_in(page, live_server, "staff@example.coop")
+    page.click("nav >> text=Accounts review")
+    page.click("text=Waiting for review")
+    row = page.locator("#submissions tbody tr", has_text="Fragola Lavoro").filter(has_text=str(YEAR))
+    row.locator("text=Open").click()
+    assert "45,000.00" in page.inner_text("#figures")
+    page.click("button:has-text('Accept')")
+    accepted = page.inner_text("main")
+    assert f"Contribution MF-{YEAR}-{SLUG}" in accepted
+    assert "3% of net profit 45,000.00 is 1,350.00" in accepted
+
+    page.context.clear_cookies()
+    log_in(page, live_server, "treasurer@example.coop")
+    page.goto(f"{live_server}/t/{SLUG}/")
+    page.click("nav >> text=Contributions")
+    history = page.inner_text("main")
+    assert f"MF-{YEAR}-{SLUG}" in history and "owed 1,350.00 EUR" in history
+
+    statement = page.request.get(f"{live_server}/t/{SLUG}/contributions/statement.pdf")
+    assert statement.ok and statement.headers["content-type"] == "application/pdf"
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=statement.body(), capture_output=True,
+                              check=True).stdout.decode()
+        assert "Mutual fund contribution statement" in text
+        assert f"MF-{YEAR}-" in text  # the reference (wrapped in its narrow column)
+        assert "1.350,00" in text
