@@ -1,13 +1,10 @@
-"""incubation projects, mentors, milestones
+"""incubation projects, mentors, stages, checklists, milestones, notes, documents, loan requests, runner rule
 
 Revision ID: 0007_incubation
 Revises: 0006_mutual_fund
 """
 from alembic import op
 import sqlalchemy as sa
-from sqlalchemy import Text
-
-from consortium.rls import enable_tenant_rls
 
 revision = '0007_incubation'
 down_revision = '0006_mutual_fund'
@@ -31,8 +28,12 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('years_from_founding', sa.Integer(), nullable=False),
     sa.Column('member_threshold', sa.Integer(), nullable=True),
+    sa.Column('turnover_threshold', sa.Numeric(precision=14, scale=2), nullable=True),
+    sa.Column('turnover_currency', sa.String(length=3), nullable=True),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('member_threshold IS NULL OR member_threshold > 0', name=op.f('ck_incubation_obligation_rule_member_threshold_positive')),
+    sa.CheckConstraint('turnover_threshold IS NULL OR turnover_currency IS NOT NULL', name=op.f('ck_incubation_obligation_rule_turnover_has_currency')),
+    sa.CheckConstraint('turnover_threshold IS NULL OR turnover_threshold > 0', name=op.f('ck_incubation_obligation_rule_turnover_threshold_positive')),
     sa.CheckConstraint('years_from_founding > 0', name=op.f('ck_incubation_obligation_rule_years_positive')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_incubation_obligation_rule'))
     )

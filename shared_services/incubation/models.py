@@ -218,16 +218,24 @@ class LoanRequest(Base):
 
 
 class ObligationRule(Base):
-    """The consortium's runner rule: spin out within N years of founding, or once past M members."""
+    """The consortium's runner rule: spin out within N years of founding, or once past M members or a turnover.
+
+    The turnover threshold is in one currency; co-ops whose accounts are kept in another are not compared with
+    it (the system holds no exchange rates).
+    """
 
     __tablename__ = "incubation_obligation_rule"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     years_from_founding: Mapped[int] = mapped_column(Integer, default=5)
     member_threshold: Mapped[int | None] = mapped_column(Integer)
+    turnover_threshold: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    turnover_currency: Mapped[str | None] = mapped_column(String(3))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     __table_args__ = (
         CheckConstraint("years_from_founding > 0", name="years_positive"),
         CheckConstraint("member_threshold IS NULL OR member_threshold > 0", name="member_threshold_positive"),
+        CheckConstraint("turnover_threshold IS NULL OR turnover_threshold > 0", name="turnover_threshold_positive"),
+        CheckConstraint("turnover_threshold IS NULL OR turnover_currency IS NOT NULL", name="turnover_has_currency"),
     )

@@ -1,5 +1,7 @@
 """Incubation input and output shapes for the API and the pages."""
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -264,7 +266,11 @@ class ObligationSchema(Schema):
     status = fields.Str(metadata={"description": "overdue, due, in_progress or met"})
     deadline = fields.Date(allow_none=True)
     days_left = fields.Int(allow_none=True)
-    triggered_by = fields.Str(allow_none=True, metadata={"description": "years (from founding) or members"})
+    triggered_by = fields.Str(allow_none=True, metadata={"description": "years (from founding), members or turnover"})
+    currency = fields.Str()
+    turnover = fields.Decimal(as_string=True, allow_none=True,
+                              metadata={"description": "total turnover of the latest accepted accounts"})
+    turnover_year = fields.Int(allow_none=True, metadata={"description": "the year of those accounts"})
 
 
 class ObligationRuleSchema(Schema):
@@ -272,6 +278,13 @@ class ObligationRuleSchema(Schema):
 
     years_from_founding = fields.Int(validate=validate.Range(min=1, max=50))
     member_threshold = fields.Int(allow_none=True, validate=validate.Range(min=1))
+    turnover_threshold = fields.Decimal(
+        allow_none=True, places=2, rounding=ROUND_HALF_UP, as_string=True,
+        validate=validate.Range(min=0, min_inclusive=False, max=Decimal("999999999999.99")),
+        metadata={"description": "total turnover of a co-op's latest accepted accounts that triggers the obligation"})
+    turnover_currency = fields.Str(allow_none=True, validate=validate.OneOf(["GBP", "EUR"]),
+                                   metadata={"description": "currency of the turnover threshold; co-ops keeping "
+                                                            "accounts in another currency are not compared"})
 
 
 class ObligationsSchema(Schema):
@@ -280,8 +293,8 @@ class ObligationsSchema(Schema):
     on = fields.Date()
     years_from_founding = fields.Int()
     member_threshold = fields.Int(allow_none=True)
-    turnover_threshold = fields.Constant(None, metadata={
-        "description": "not applied yet: the system holds no submitted accounts to read turnover from"})
+    turnover_threshold = fields.Decimal(as_string=True, allow_none=True)
+    turnover_currency = fields.Str(allow_none=True)
     obligations = fields.List(fields.Nested(ObligationSchema))
     pipeline = fields.Dict(keys=fields.Str(), values=fields.Int())
     median_days = fields.Dict(keys=fields.Str(), values=fields.Float(allow_none=True))
@@ -299,4 +312,6 @@ def obligation_rows(obligations) -> list[dict]:
     return [{"slug": o.slug, "name": o.name, "founding_date": o.founding_date.isoformat() if o.founding_date else None,
              "members": o.members, "spin_outs": o.spin_outs, "open_projects": o.open_projects, "status": o.status,
              "deadline": o.deadline.isoformat() if o.deadline else None, "days_left": o.days_left,
-             "triggered_by": o.triggered_by} for o in obligations]
+             "triggered_by": o.triggered_by, "currency": o.currency,
+             "turnover": None if o.turnover is None else str(o.turnover), "turnover_year": o.turnover_year}
+            for o in obligations]

@@ -11,9 +11,10 @@ import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import PurePath
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, type_coerce
 
 from consortium.db import as_utc, utcnow
 from consortium.directory.service import create_tenant
@@ -36,6 +37,8 @@ from shared_services.incubation.models import (
     ProjectDocument,
     StageChange,
 )
+from tenants.accounts.models import AccountsVersion, Money
+from tenants.accounts.service import submissions_query
 from tenants.members.models import Member
 from tenants.members.service import add_member
 
@@ -358,8 +361,10 @@ def move_stage(session, project: IncubationProject, to: str, *, user: User, reas
         raise field_error("to", f"the project is closed ({project.closed_reason}); a closed project cannot move")
     allowed = _allowed_moves(project)
     if to not in allowed:
-        raise field_error("to", f"cannot move from {project.stage} to {to}: stages cannot be skipped or "
-                                f"walked back; from {project.stage} the project can go to {', '.join(allowed)}")
+        here = STAGE_LABELS[project.stage]
+        raise field_error("to", f"cannot move from {here} to {STAGE_LABELS[to]}: stages cannot be skipped or "
+                                f"walked back; from {here} the project can go to "
+                                f"{', '.join(STAGE_LABELS[stage] for stage in allowed)}")
     if to in ("paused", "closed") and not reason:
         raise field_error("reason", f"say why the project is {to}")
     overridden = None
@@ -370,7 +375,7 @@ def move_stage(session, project: IncubationProject, to: str, *, user: User, reas
         open_items = [item.label for item in checklist(session, project, project.stage)
                       if item.required and item.done_at is None]
         if open_items and not override_reason:
-            raise field_error("to", f"{project.stage} still has required checklist items open: "
+            raise field_error("to", f"{STAGE_LABELS[project.stage]} still has required checklist items open: "
                                     f"{'; '.join(open_items)} (a consortium officer may override with a reason)")
         overridden = "; ".join(open_items) or None
     change = StageChange(project_id=project.id, from_stage=project.stage, to_stage=to, at=now or utcnow(),
@@ -703,24 +708,33 @@ def pipeline(session) -> dict[str, int]:
 def get_rule(session) -> ObligationRule:
     """The consortium's runner rule (defaults until an admin first saves it; not added to the session)."""
     rule = session.scalar(select(ObligationRule).order_by(ObligationRule.id).limit(1))
-    return rule or ObligationRule(years_from_founding=DEFAULT_YEARS_FROM_FOUNDING, member_threshold=None)
+    return rule or ObligationRule(years_from_founding=DEFAULT_YEARS_FROM_FOUNDING, member_threshold=None,
+                                  turnover_threshold=None, turnover_currency=None)
+
+
+RULE_FIELDS = ("years_from_founding", "member_threshold", "turnover_threshold", "turnover_currency")
 
 
 def update_rule(session, changes: dict, *, user: User) -> ObligationRule:
-    """Change the runner rule (consortium admin)."""
+    """Change the runner rule (consortium admin); a turnover threshold needs the currency it is in."""
     if not user.has_consortium_role("consortium_admin"):
         raise Forbidden("Only a consortium admin can change the runner rule.")
     rule = session.scalar(select(ObligationRule).order_by(ObligationRule.id).limit(1))
     if rule is None:
         rule = ObligationRule(years_from_founding=DEFAULT_YEARS_FROM_FOUNDING)
         session.add(rule)
-    for name in ("years_from_founding", "member_threshold"):
+    for name in RULE_FIELDS:
         if name in changes:
             setattr(rule, name, changes[name])
     if not rule.years_from_founding or rule.years_from_founding < 1:
         raise field_error("years_from_founding", "must be at least 1")
     if rule.member_threshold is not None and rule.member_threshold < 1:
         raise field_error("member_threshold", "must be at least 1, or empty for no threshold")
+    if rule.turnover_threshold is not None:
+        if rule.turnover_threshold <= 0:
+            raise field_error("turnover_threshold", "must be more than 0, or empty for no threshold")
+        if not rule.turnover_currency:
+            raise field_error("turnover_currency", "say which currency the turnover threshold is in")
     session.flush()
     return rule
 
@@ -747,6 +761,9 @@ class Obligation:
     deadline: date | None = None
     days_left: int | None = None
     triggered_by: str | None = None
+    currency: str | None = None
+    turnover: Decimal | None = None
+    turnover_year: int | None = None
 
 
 @dataclass
@@ -756,27 +773,53 @@ class ObligationsOverview:
     on: date
     years_from_founding: int
     member_threshold: int | None
+    turnover_threshold: Decimal | None
+    turnover_currency: str | None
     obligations: list[Obligation]
     pipeline: dict[str, int]
     median_days: dict[str, float | None]
     stage_labels: dict[str, str] = field(default_factory=lambda: dict(STAGE_LABELS))
 
+    @property
+    def not_compared(self) -> list[Obligation]:
+        """Co-ops whose accounts are in another currency than the turnover threshold (no exchange rates)."""
+        if self.turnover_threshold is None:
+            return []
+        return [o for o in self.obligations if o.turnover is not None and o.currency != self.turnover_currency]
+
+
+def latest_accepted_turnover(session) -> dict[int, tuple[int, date, Decimal]]:
+    """Each co-op's latest accepted accounts as (year, accepted on, total turnover), in one query.
+
+    Reads through the accounts service's consortium-side query (run in the consortium scope); only the figures
+    are selected, never the stored files.
+    """
+    turnover = type_coerce(AccountsVersion.turnover_public_contracts + AccountsVersion.turnover_private_fees
+                           + AccountsVersion.turnover_grants_donations + AccountsVersion.turnover_other, Money)
+    query = (submissions_query(status="accepted")
+             .with_only_columns(AccountsVersion.tenant_id, AccountsVersion.year, AccountsVersion.accepted_on, turnover)
+             .order_by(None).order_by(AccountsVersion.tenant_id, AccountsVersion.year))
+    # ascending by year, so each co-op's latest year is the one left in the dict
+    return {tenant_id: (year, accepted_on, total) for tenant_id, year, accepted_on, total in session.execute(query)}
+
 
 def obligations(session, today: date) -> ObligationsOverview:
     """Each active member co-op's runner obligation under the consortium's rule, most urgent first.
 
-    Must run in the consortium scope: members are counted across co-ops in one aggregate query.
+    Must run in the consortium scope: members and accepted accounts are read across co-ops in one query each.
     A co-op has met the obligation once a co-op names it as sponsor; a live project it sponsors puts it
     'in progress'. Otherwise the deadline is founding date + N years, brought forward to today once the co-op
-    passes the member threshold.
+    reaches the member threshold, and to the day its accounts were accepted once its latest accepted accounts
+    show a turnover at or above the turnover threshold (in the threshold's currency).
     """
     rule = get_rule(session)
     tenants = session.execute(select(Tenant.id, Tenant.slug, Tenant.name, Tenant.founding_date, Tenant.status,
-                                     Tenant.sponsor_id)).all()
+                                     Tenant.sponsor_id, Tenant.currency)).all()
     members = dict(session.execute(
         select(Member.tenant_id, func.count()).where(Member.joined_on <= today,
                                                      (Member.left_on.is_(None)) | (Member.left_on > today))
         .group_by(Member.tenant_id).execution_options(all_tenants=True)).all())
+    turnovers = latest_accepted_turnover(session)
     spin_outs, open_projects = defaultdict(list), defaultdict(list)
     for tenant in tenants:
         if tenant.sponsor_id is not None:
@@ -790,7 +833,10 @@ def obligations(session, today: date) -> ObligationsOverview:
         if tenant.status != "active":
             continue
         row = Obligation(tenant.id, tenant.slug, tenant.name, tenant.founding_date, members.get(tenant.id, 0),
-                         spin_outs[tenant.id], open_projects[tenant.id])
+                         spin_outs[tenant.id], open_projects[tenant.id], currency=tenant.currency)
+        accounts = turnovers.get(tenant.id)
+        if accounts is not None:
+            row.turnover_year, accepted_on, row.turnover = accounts
         if row.spin_outs:
             row.status = "met"
         elif row.open_projects:
@@ -801,6 +847,10 @@ def obligations(session, today: date) -> ObligationsOverview:
             if rule.member_threshold is not None and row.members >= rule.member_threshold and (
                     row.deadline is None or row.deadline > today):
                 row.deadline, row.triggered_by = today, "members"
+            if (rule.turnover_threshold is not None and accounts is not None
+                    and row.currency == rule.turnover_currency and row.turnover >= rule.turnover_threshold
+                    and (row.deadline is None or row.deadline > accepted_on)):
+                row.deadline, row.triggered_by = accepted_on, "turnover"
             if row.deadline is not None:
                 row.days_left = (row.deadline - today).days
                 if row.status == "due" and row.days_left < 0:
@@ -808,8 +858,8 @@ def obligations(session, today: date) -> ObligationsOverview:
         rows.append(row)
     rank = {"overdue": 0, "due": 1, "in_progress": 2, "met": 3}
     rows.sort(key=lambda r: (rank[r.status], r.days_left if r.days_left is not None else 10**6, r.name))
-    return ObligationsOverview(today, rule.years_from_founding, rule.member_threshold, rows, pipeline(session),
-                               median_days_per_stage(session))
+    return ObligationsOverview(today, rule.years_from_founding, rule.member_threshold, rule.turnover_threshold,
+                               rule.turnover_currency, rows, pipeline(session), median_days_per_stage(session))
 
 
 def overdue_milestones(session, today: date) -> list[tuple[Milestone, IncubationProject]]:

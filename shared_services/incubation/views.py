@@ -373,6 +373,7 @@ def obligation_rule():
     data, errors = load_form(schemas.ObligationRuleSchema(), request.form)
     if data is not None:
         data.setdefault("member_threshold", None)
+        data.setdefault("turnover_threshold", None)
         rule, errors = run_service(lambda: service.update_rule(db.session, data, user=current_user))
         if rule is not None:
             flash("Runner rule saved.")

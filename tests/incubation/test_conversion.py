@@ -75,3 +75,31 @@ def test_a_sponsor_that_left_cannot_parent_the_new_coop(app, client, incubation)
     response = client.post(f"{API}/{incubation['one']}/convert", headers=incubation["staff"], json={"slug": "orphan"})
     assert response.status_code == 422 and "sponsor" in response.get_json()["errors"]
     assert _tenants(app) == before
+
+
+def test_conversion_and_stage_moves_are_audited_with_who_did_them(app, client, incubation):
+    from consortium.models import AuditEntry, User
+    from consortium.tenancy import consortium_scope
+    from tests.incubation.conftest import MENTOR_ONE, STAFF, tick_all
+
+    tick_all(client, incubation["mentor_one"], incubation["one"])
+    moved = client.post(f"{API}/{incubation['one']}/stage", headers=incubation["mentor_one"],
+                        json={"to": "founding_group_formed"})
+    assert moved.status_code == 200, moved.get_json()
+    walk_to(client, incubation["staff"], incubation["one"], "registered")
+    response = client.post(f"{API}/{incubation['one']}/convert", headers=incubation["staff"],
+                           json={"slug": "audited-coop"})
+    assert response.status_code == 201, response.get_json()
+    tenant_id = response.get_json()["id"]
+    with app.app_context(), consortium_scope(db.session):
+        ids = dict(db.session.execute(select(User.email, User.id)).all())
+        entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+        first_move = next(e for e in entries if e.object_type == "StageChange" and e.action == "create"
+                          and e.changes.get("to_stage", [None, None])[1] == "founding_group_formed")
+        assert first_move.actor_id == ids[MENTOR_ONE]
+        conversion = [e for e in entries if e.object_type == "IncubationProject" and e.action == "update"
+                      and e.changes.get("tenant_id") == [None, tenant_id]]
+        assert len(conversion) == 1 and conversion[0].actor_id == ids[STAFF]
+        created = [e for e in entries if e.object_type == "Tenant" and e.action == "create"
+                   and e.object_id == str(tenant_id)]
+        assert len(created) == 1 and created[0].actor_id == ids[STAFF]

@@ -130,3 +130,20 @@ def test_checklist_template_is_edited_by_staff(app, client, incubation):
     # A new project's idea checklist no longer has it; the API shows the template too.
     response = client.get("/api/v1/incubation/checklist-template", headers=incubation["staff"])
     assert all(item["label"] != "Sponsor board minute" for item in response.get_json())
+
+
+def test_a_mentor_removed_while_logged_in_loses_the_pages_at_once(app, client, incubation):
+    from shared_services.incubation.models import MeetingNote
+
+    mentor = app.test_client()
+    login(mentor, MENTOR_ONE)
+    url = f"{PAGES}/{incubation['one']}"
+    assert mentor.get(url).status_code == 200
+    login(client, STAFF)
+    removed = client.post(f"{url}/mentors/{incubation['mentor_one_id']}/delete", follow_redirects=True)
+    assert removed.status_code == 200 and "Mentor removed." in removed.get_data(as_text=True)
+    notes_before = _count(app, MeetingNote)
+    assert mentor.get(url).status_code == 404
+    assert "Project One" not in mentor.get("/incubation/").get_data(as_text=True)
+    response = mentor.post(f"{url}/notes", data={"met_on": str(local_today()), "attendees": "Grace"})
+    assert response.status_code == 404 and _count(app, MeetingNote) == notes_before
