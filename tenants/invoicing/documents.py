@@ -6,30 +6,12 @@ amounts it hands over are the invoice's own (per-line rounded), never recomputed
 
 from datetime import date, datetime
 from decimal import Decimal
-from xml.sax.saxutils import escape
 
 from babel.dates import format_date
-from reportlab.lib import colors
-from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Paragraph, Table, TableStyle
+from babel.numbers import format_currency, format_decimal
 
 from consortium.db import as_utc
-from consortium.documents import (
-    CELL_PADDING,
-    CONTENT_WIDTH,
-    FONT_BOLD,
-    FONT_REGULAR,
-    HEADER_FILL,
-    INK,
-    RULE,
-    STRIPE_FILL,
-    STYLES,
-    Letterhead,
-    build_pdf,
-    heading,
-    money,
-    paragraph,
-)
+from consortium.documents import Letterhead, build_pdf, data_table, heading, key_value_table, money, paragraph
 from consortium.errors import Conflict, ServiceError
 from plugins.exporters import EInvoiceError, fatturapa, ubl
 from plugins.exporters.model import EInvoice, EInvoiceLine, InvoiceReference, Party, VatBreakdown
@@ -94,67 +76,14 @@ def letterhead_of(seller: dict) -> Letterhead:
                       currency=seller["currency"], locale=seller["locale"])
 
 
-def _width(text: str, bold: bool = False) -> float:
-    longest = max(text.split("\n"), key=len, default="")
-    return stringWidth(longest, FONT_BOLD if bold else FONT_REGULAR, STYLES.table_cell.fontSize) + 2 * CELL_PADDING + 1
+def _quantity(value: Decimal, locale: str) -> str:
+    return format_decimal(value.normalize(), locale=locale, decimal_quantization=False)
 
 
-def _table(header: list[str] | None, rows: list[list[str]], *, numeric: set[int] = frozenset(), wrap: int | None = None,
-           totals: list[str] | None = None) -> Table:
-    """A full-width table in the look of `consortium.documents.data_table`, drawn with plain strings.
-
-    data_table makes every cell a Paragraph, which costs about 1 ms per row; an invoice run must
-    render 1,000 PDFs in 10 s, so cells here are strings (which reportlab draws directly) and only
-    a `wrap` column too long for its width becomes a Paragraph.
-    """
-    body = ([header] if header else []) + rows + ([totals] if totals else [])
-    count = len(body[0])
-    natural = [max(_width(row[i], bold=row is header or row is totals or (header is None and i == 0)) for row in body)
-               for i in range(count)]
-    widths = list(natural)
-    if wrap is not None:
-        widths[wrap] = max(CONTENT_WIDTH - (sum(natural) - natural[wrap]), CONTENT_WIDTH * 0.25)
-    scale = min(1.0, CONTENT_WIDTH / sum(widths))
-    widths = [w * scale for w in widths] if scale < 1 or wrap is not None else widths
-    if wrap is not None:
-        widths[wrap] += CONTENT_WIDTH - sum(widths)
-        for row in rows:
-            if _width(row[wrap]) > widths[wrap]:
-                row[wrap] = Paragraph(escape(row[wrap]).replace("\n", "<br/>"), STYLES.table_cell)
-    first = 1 if header else 0
-    commands = [
-        ("FONT", (0, 0), (-1, -1), FONT_REGULAR, STYLES.table_cell.fontSize, STYLES.table_cell.leading),
-        ("TEXTCOLOR", (0, 0), (-1, -1), INK),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
-        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-    ] + [("ALIGN", (column, 0), (column, -1), "RIGHT") for column in numeric]
-    if header:
-        commands += [("FONT", (0, 0), (-1, 0), FONT_BOLD, STYLES.table_cell.fontSize),
-                     ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL), ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
-                     ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE)]
-        if rows:
-            last = len(body) - (2 if totals else 1)
-            commands.append(("ROWBACKGROUNDS", (0, first), (-1, last), [colors.white, STRIPE_FILL]))
-    else:
-        commands += [("FONT", (0, 0), (0, -1), FONT_BOLD, STYLES.table_cell.fontSize),
-                     ("LEFTPADDING", (0, 0), (0, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-                     ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5)]
-    if totals:
-        commands += [("FONT", (0, -1), (-1, -1), FONT_BOLD, STYLES.table_cell.fontSize),
-                     ("LINEABOVE", (0, -1), (-1, -1), 0.8, INK)]
-    return Table(body, colWidths=widths, repeatRows=first, hAlign="LEFT", spaceAfter=6, style=TableStyle(commands))
-
-
-def _facts(rows: list[tuple[str, str]]) -> Table:
-    """Label/value block (labels bold), like `key_value_table`."""
-    return _table(None, [[label, value] for label, value in rows], wrap=1)
-
-
-def _quantity(value: Decimal) -> str:
-    return f"{value.normalize():f}"
+def _unit_price(value: Decimal, letterhead: Letterhead) -> str:
+    """Unit prices may carry more decimals than the currency (3.333 an hour); print them all, never rounded."""
+    return format_currency(value.normalize(), letterhead.currency, locale=letterhead.locale,
+                           decimal_quantization=False)
 
 
 def _rate(value: Decimal) -> str:
@@ -199,7 +128,7 @@ def invoice_pdf(invoice: Invoice, seller: dict, buyer: dict, credited: Invoice |
         facts.append((words["buyer_reference"], invoice.buyer_reference))
     if invoice.order_reference:
         facts.append((words["order_reference"], invoice.order_reference))
-    story = [_facts(facts), heading(words["lines"])]
+    story = [key_value_table(facts), heading(words["lines"])]
 
     units = UNIT_NAMES["it" if locale.startswith("it") else "en"]
     has_discount = any(line.discount_amount for line in invoice.lines)
@@ -208,28 +137,27 @@ def invoice_pdf(invoice: Invoice, seller: dict, buyer: dict, credited: Invoice |
     header += [words["vat"], words["net"]]
     rows = []
     for line in invoice.lines:
-        row = [line.description, _quantity(line.quantity), units.get(line.unit, line.unit),
-               money(line.unit_price, letterhead) if line.unit_price == round(line.unit_price, 2)
-               else f"{line.unit_price.normalize():f}"]
+        row = [line.description, _quantity(line.quantity, locale), units.get(line.unit, line.unit),
+               _unit_price(line.unit_price, letterhead)]
         row += [amount(line.discount_amount) if line.discount_amount else ""] if has_discount else []
         row += [line.vat_natura or (words["exempt_short"] if line.vat_exempt else _rate(line.vat_rate)),
                 amount(line.net_amount)]
         rows.append(row)
     numeric = set(range(1, len(header))) - {2}
-    story.append(_table(header, rows, numeric=numeric, wrap=0))
+    story.append(data_table(header, rows, numeric_columns=numeric, wrap_columns={0}))
 
     groups = vat_breakdown(invoice)
     story.append(heading(words["vat_summary"]))
-    story.append(_table(
+    story.append(data_table(
         [words["rate"], words["category"], words["taxable"], words["vat_amount"]],
         [[_rate(group.rate), group.natura or group.label_code.replace("_", " "), amount(group.taxable_amount),
           amount(group.vat_amount)]
          for group in groups],
-        numeric={2, 3}, wrap=1,
-        totals=["", "", amount(invoice.net_total), amount(invoice.vat_total)],
+        numeric_columns={2, 3}, wrap_columns={1},
+        totals_row=["", "", amount(invoice.net_total), amount(invoice.vat_total)],
     ))
     total_label = words["credit_total"] if invoice.kind == "credit_note" else words["gross_total"]
-    story.append(_facts([(words["net_total"], amount(invoice.net_total)),
+    story.append(key_value_table([(words["net_total"], amount(invoice.net_total)),
                          (words["vat_total"], amount(invoice.vat_total)),
                          (total_label, amount(invoice.gross_total))]))
     reasons = sorted({f"{group.natura + ': ' if group.natura else ''}{group.exemption_reason}"

@@ -1,5 +1,7 @@
 """Invoicing pages: invoice list, draft editor, issue, credit notes, payments, aged debtors, customers, downloads."""
 
+from decimal import Decimal
+
 import marshmallow as ma
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -21,6 +23,12 @@ BLANK_ROWS = 3
 
 def _can_edit() -> bool:
     return "treasurer" in current_user.tenant_roles(g.tenant.id)
+
+
+def plain_number(value: Decimal, min_places: int = 0) -> str:
+    """A quantity or unit price as typed (20, 7.5, 33.333; prices with at least 2 decimals), never '2E+1'."""
+    places = max(min_places, -value.normalize().as_tuple().exponent)
+    return f"{value:.{places}f}"
 
 
 @blp.route("/")
@@ -134,8 +142,8 @@ def edit_invoice(invoice_id):
         return redirect(url_for("invoicing.invoice", invoice_id=invoice.id))
     if request.method == "POST":
         return _save_draft(invoice)
-    rows = [{"description": line.description, "quantity": f"{line.quantity.normalize():f}", "unit": line.unit,
-             "unit_price": f"{line.unit_price.normalize():f}",
+    rows = [{"description": line.description, "quantity": plain_number(line.quantity), "unit": line.unit,
+             "unit_price": plain_number(line.unit_price),
              "discount_amount": f"{line.discount_amount:f}" if line.discount_amount else "",
              "vat_category": line.vat_category} for line in invoice.lines]
     values = {"customer_id": invoice.customer_id, "payment_terms_days": invoice.payment_terms_days,
@@ -157,7 +165,7 @@ def invoice(invoice_id):
         "invoicing/invoice.html", invoice=document, status=service.invoice_status(document, today),
         breakdown=service.vat_breakdown(document), outstanding=service.outstanding(document),
         left_to_credit=service.left_to_credit(document), credit_notes=service.credit_notes_of(db.session, document),
-        credited=service.credited_invoice(db.session, document), can_edit=_can_edit(),
+        credited=service.credited_invoice(db.session, document), can_edit=_can_edit(), number=plain_number,
         offer_fatturapa=g.tenant.country == "it" or document.customer.country_code == "IT")
 
 
@@ -184,11 +192,22 @@ def delete_invoice(invoice_id):
     return redirect(url_for("invoicing.invoices"))
 
 
+def _refuse_unless_issued_invoice(document, what: str):
+    """A redirect back to the document, with the reason, when payments or credit notes cannot go against it."""
+    if document.kind == "invoice" and document.state == "issued":
+        return None
+    reason = "this is a credit note" if document.kind == "credit_note" else "this is a draft: issue it first"
+    flash(f"{what} go against issued invoices; {reason}.", "error")
+    return redirect(url_for("invoicing.invoice", invoice_id=document.id))
+
+
 @blp.route("/<int:invoice_id>/payments/new", methods=["GET", "POST"])
 @tenant_role_required("treasurer")
 def new_payment(invoice_id):
     """Record a payment received against an issued invoice."""
     document = service.get_invoice(db.session, invoice_id)
+    if refused := _refuse_unless_issued_invoice(document, "Payments"):
+        return refused
     errors, values = {}, {"paid_on": local_today().isoformat(), "amount": f"{service.outstanding(document):f}"}
     if request.method == "POST":
         values = request.form
@@ -208,6 +227,8 @@ def new_payment(invoice_id):
 def new_credit_note(invoice_id):
     """Credit an invoice in full, or some lines of it."""
     document = service.get_invoice(db.session, invoice_id)
+    if refused := _refuse_unless_issued_invoice(document, "Credit notes"):
+        return refused
     errors, row_errors, rows, values = {}, {}, [], {"full": "y"}
     if request.method == "POST":
         values = request.form

@@ -136,9 +136,16 @@ def test_pdf_shows_number_lines_vat_and_totals(client, uk, tmp_path):
 def test_italian_pdf_is_in_italian_with_euro_amounts(client, italy, tmp_path):
     comune = add_customer(client, italy, COMUNE)
     invoice = issue(client, italy, draft(client, italy, comune["id"], lines=[
-        line("Assistenza domiciliare", "10", "22.40", "ridotta_5_sociale")])["id"])
+        line("Assistenza domiciliare", "10", "22.40", "ridotta_5_sociale"),
+        line("Manutenzione verde", "7.5", "3.333", "ordinaria_22")])["id"])
     path = tmp_path / "fattura.pdf"
     path.write_bytes(client.get(f"{italy['api']}/invoices/{invoice['id']}/pdf", headers=italy["auth"]).data)
-    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout.replace("\xa0", " ")
     assert f"Fattura {invoice['number']}" in text and "Riepilogo IVA" in text
-    assert "235,20" in text and "€" in text
+    assert invoice["gross_total"] == "265.70"  # 224.00 + 11.20 VAT at 5% + 25.00 + 5.50 VAT at 22%
+    assert "265,70 €" in text
+    # quantities and unit prices with Italian decimal commas, the unit price with all its decimals
+    assert "Manutenzione verde" in text and " 7,5 " in text and "3,333 €" in text
+    # the letterhead and footer of the platform's base in Italian too
+    assert "Iscr. A123456" in text and "P.IVA IT01122330010" in text and "Pagina 1 di 1" in text

@@ -3,7 +3,7 @@
 import re
 
 from consortium.clock import local_today
-from tenants.invoicing.models import Invoice
+from tenants.invoicing.models import Invoice, Payment
 from tests.conftest import login
 from tests.invoicing.conftest import count
 
@@ -110,3 +110,47 @@ def test_settings_page_validates_reminder_days_and_iban(client, uk):
                                                  "reminder_days": "30, 7", "iban": "GB33BUKB20201555555555"},
                        follow_redirects=True).get_data(as_text=True)
     assert "Invoicing settings saved" in good and 'value="7,30"' in good
+
+
+def test_payment_and_credit_note_pages_refuse_drafts_and_saves_nothing(app, client, uk):
+    login(client, "t.uk@example.test")
+    customer_id = _new_customer(client)
+    saved = client.post(f"{BASE}/new", data={"customer_id": str(customer_id), "row_count": "1",
+                                             **_row(0, "Care", "1", "10.00")})
+    invoice_url = saved.headers["Location"]
+    invoice_id = int(invoice_url.rstrip("/").split("/")[-1])
+    for form, what in (("payments/new", "Payments"), ("credit-notes/new", "Credit notes")):
+        shown = client.get(f"{BASE}/{invoice_id}/{form}", follow_redirects=True)
+        assert shown.request.path == f"{BASE}/{invoice_id}"  # back on the draft, not on a form bound to fail
+        assert f"{what} go against issued invoices; this is a draft: issue it first." in shown.get_data(as_text=True)
+    posted = client.post(f"{BASE}/{invoice_id}/payments/new", data={
+        "paid_on": local_today().isoformat(), "amount": "10.00", "method": "bank_transfer"})
+    assert posted.status_code == 302
+    assert count(app, Payment) == 0 and count(app, Invoice) == 1
+
+
+def test_a_credit_note_larger_than_what_is_left_is_refused_on_the_page(app, client, uk):
+    login(client, "t.uk@example.test")
+    customer_id = _new_customer(client)
+    saved = client.post(f"{BASE}/new", data={"customer_id": str(customer_id), "row_count": "1",
+                                             **_row(0, "Care", "1", "10.00")})  # 12.00 with VAT
+    invoice_id = int(saved.headers["Location"].rstrip("/").split("/")[-1])
+    client.post(f"{BASE}/{invoice_id}/issue")
+    response = client.post(f"{BASE}/{invoice_id}/credit-notes/new", data={
+        "row_count": "1", "reason": "Too much", **_row(0, "Care", "2", "10.00")})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "exceeds the 12.00 left to credit" in body
+    assert 'value="Care"' in body  # the row stays as typed
+    assert count(app, Invoice) == 1
+
+
+def test_round_quantities_and_prices_show_as_typed_not_in_exponent_form(client, uk):
+    login(client, "t.uk@example.test")
+    customer_id = _new_customer(client)
+    saved = client.post(f"{BASE}/new", data={"customer_id": str(customer_id), "row_count": "2",
+                                             **_row(0, "Meals", "20", "100"), **_row(1, "Leaflets", "7.5", "3.333")})
+    page = client.get(saved.headers["Location"]).get_data(as_text=True)
+    assert "E+" not in page  # Decimal('20.0000').normalize() prints as 2E+1
+    lines = page[page.index('id="lines"'):page.index('id="vat"')]
+    assert '<td class="num">20</td>' in lines and '<td class="num">100.00</td>' in lines
+    assert '<td class="num">7.5</td>' in lines and '<td class="num">3.333</td>' in lines

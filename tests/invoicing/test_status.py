@@ -57,3 +57,34 @@ def test_a_page_of_50_with_status_and_customer_is_one_query(app, factory, uk):
     assert len(shown) == 50 and shown[0][0].endswith("-0055")
     queries = [sql for sql in statements if "set_config" not in sql]  # PostgreSQL's per-transaction scope
     assert len(queries) == 1 and "JOIN customers" in queries[0], statements
+
+
+def test_the_list_page_and_api_read_their_page_of_50_in_one_query(app, factory, client, uk):
+    from sqlalchemy import event
+
+    from tests.conftest import login
+
+    tenant = uk["tenant"]
+    customer_id = make_customer(factory, tenant)
+    for _ in range(55):
+        make_invoice(factory, tenant, customer_id=customer_id)
+    login(client, "t.uk@example.test")
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        page = client.get("/t/riverside/invoices/").get_data(as_text=True)
+        page_reads = [sql for sql in statements if "invoice" in sql.lower()]
+        statements.clear()
+        listing = client.get("/api/v1/t/riverside/invoices?page_size=50", headers=uk["auth"])
+        api_reads = [sql for sql in statements if "invoice" in sql.lower()]
+    finally:
+        with app.app_context():
+            event.remove(db.engine, "before_cursor_execute", listener)
+    assert page.count('class="badge issued"') == 50  # newest 50, each with its status
+    assert len(page_reads) == 1 and "JOIN customers" in page_reads[0], page_reads
+    assert [item["status"] for item in listing.get_json()] == ["issued"] * 50
+    assert listing.get_json()[0]["number"].endswith("-0055")
+    # the rows in one query; the API adds the COUNT behind its X-Pagination header
+    assert len(api_reads) == 2 and sum("count(" in sql.lower() for sql in api_reads) == 1, api_reads

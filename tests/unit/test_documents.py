@@ -9,8 +9,10 @@ from decimal import Decimal
 
 import pytest
 from PIL import Image as PILImage
+from reportlab.platypus import Paragraph
 
 from consortium.documents import (
+    CONTENT_WIDTH,
     Letterhead,
     build_pdf,
     data_table,
@@ -116,9 +118,11 @@ def test_text_in_italian_polish_and_greek_is_real_text_in_embedded_dejavu(tmp_pa
     assert POLISH_NAME in text
     assert GREEK_NAME in text
     assert "1.234,50 €" in text
-    assert "Reg. no. A123456" in text
-    assert "VAT IT01234567890" in text
-    assert "Page 1 of 1" in text
+    # an Italian co-op's letterhead and footer speak Italian
+    assert "Iscr. A123456" in text
+    assert "P.IVA IT01234567890" in text
+    assert "Pagina 1 di 1" in text
+    assert "Reg. no." not in text and "Page 1" not in text
 
     fonts = subprocess.run(
         ["pdffonts", str(tmp_path / "document.pdf")], capture_output=True, check=True, text=True
@@ -143,6 +147,7 @@ def test_long_table_repeats_its_header_and_numbers_pages(tmp_path):
     assert page_count >= 3
     assert "Description" in second_page and "Amount" in second_page
     assert POLISH_NAME in second_page and "Fund annual report" in second_page
+    assert "Reg. no. A123456" in second_page and "VAT IT01234567890" in second_page  # English letterhead
     assert "Row 1\n" not in second_page  # rows are not repeated, only the header
 
     last_page = _pdf_text(pdf, tmp_path, page=page_count)
@@ -205,3 +210,48 @@ def test_markup_in_user_text_is_printed_literally(tmp_path):
     assert "Notes: <b>not bold</b> & <font size=40>big</font>" in text
     assert "A & B <i>Ltd</i>" in text
     assert "Smith & <Jones>" in text
+
+
+def test_short_cells_are_drawn_as_text_and_only_long_ones_wrap():
+    long_text = "Day centre places for the autumn programme, including transport, lunch and an activity " * 3
+    table = data_table(["Description", "Qty", "Net"],
+                       [["Garden", "3", "£56.25"], [long_text, "4", "£192.00"], ["Two\nlines", "1", "£1.00"]],
+                       numeric_columns={1, 2}, totals_row=["", "", "£249.25"])
+    cells = table._cellvalues
+    # reportlab draws plain strings directly; a Paragraph per cell made a 1,000-invoice run too slow
+    assert cells[0] == ["Description", "Qty", "Net"]
+    assert cells[1] == ["Garden", "3", "£56.25"]
+    assert cells[3] == ["Two\nlines", "1", "£1.00"]
+    assert cells[4] == ["", "", "£249.25"]
+    assert isinstance(cells[2][0], Paragraph) and cells[2][1:] == ["4", "£192.00"]
+    assert sum(table._colWidths) == pytest.approx(CONTENT_WIDTH)
+
+
+def test_wrap_columns_take_the_spare_width_and_other_columns_keep_theirs():
+    rows = [["Garden maintenance", "hours", "£56.25"]]
+    table = data_table(["Description", "Unit", "Net"], rows, numeric_columns={2}, wrap_columns={0})
+    narrow_unit = table._colWidths[1]
+    assert narrow_unit < 40  # just "hours" and its padding
+    assert table._colWidths[0] == pytest.approx(CONTENT_WIDTH - narrow_unit - table._colWidths[2])
+    with pytest.raises(ValueError, match="wrap_columns: 3 is not a column"):
+        data_table(["Description", "Unit", "Net"], rows, wrap_columns={3})
+
+
+@needs_poppler
+def test_text_cells_and_wrapped_cells_print_on_their_rows(tmp_path):
+    """Text cells and a wrapped Paragraph cell share one baseline grid: header bold, amounts right-aligned."""
+    letterhead = _italian_coop(locale="en_GB", currency="GBP")
+    long_text = "Day centre places for the autumn programme, including transport to and from the centre " * 2
+    story = [data_table(["Description", "Amount"],
+                        [["Garden maintenance", "£56.25"], [long_text, "£1,192.00"]],
+                        numeric_columns={1}, wrap_columns={0}, totals_row=["Total", "£1,248.25"])]
+    path = tmp_path / "document.pdf"
+    path.write_bytes(build_pdf(letterhead, "Statement", story, created_at=ISSUED_AT))
+    layout = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True,
+                            text=True).stdout
+    lines = [line.split() for line in layout.splitlines()]
+    assert ["Garden", "maintenance", "£56.25"] in lines
+    assert ["Total", "£1,248.25"] in lines
+    assert any(line[:3] == ["Day", "centre", "places"] and line[-1] == "£1,192.00" for line in lines)
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, check=True, text=True).stdout
+    assert "DejaVuSans-Bold" in fonts  # header and totals in the bold face
