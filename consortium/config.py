@@ -37,7 +37,10 @@ class Config:
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Login attempts are counted in a file every web worker of this machine shares (consortium.ratelimit);
+    # `memory://` would count per worker. Several machines: a shared server, e.g. redis://host:6379.
+    RATELIMIT_STORAGE_URI = (os.environ.get("RATELIMIT_STORAGE_URI")
+                             or f"sqlitefile://{INSTANCE_DIR / 'ratelimit.sqlite3'}")
     RATELIMIT_HEADERS_ENABLED = True
     API_TOKEN_DAYS = _env_int("API_TOKEN_DAYS", 30)
     INVITATION_DAYS = _env_int("INVITATION_DAYS", 14)

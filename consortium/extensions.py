@@ -7,6 +7,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
+from consortium import ratelimit  # noqa: F401 - registers the sqlitefile:// storage for RATELIMIT_STORAGE_URI
 from consortium.db import Base
 
 db = SQLAlchemy(model_class=Base)

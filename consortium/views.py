@@ -1,5 +1,6 @@
 """The web shell: login, logout, home per role, co-op switcher, audit pages, navigation registry."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -44,6 +45,27 @@ def add_nav_link(label: str, endpoint: str, scope: str, roles: tuple[str, ...], 
     """Features call this from `register` to link their pages from the top bar and home pages."""
     if not any(link.endpoint == endpoint for link in NAV_LINKS):
         NAV_LINKS.append(NavLink(label, endpoint, scope, roles, top_bar))
+
+
+@dataclass(frozen=True)
+class TenantHomePanel:
+    """A short summary a feature shows on each co-op's home page.
+
+    `template` is included in the home page, where it reads what `context(tenant)` returned as `panel.<key>`.
+    """
+
+    template: str
+    context: Callable[[Tenant], dict]
+    roles: tuple[str, ...]
+
+
+TENANT_HOME_PANELS: list[TenantHomePanel] = []
+
+
+def add_tenant_home_panel(template: str, context: Callable[[Tenant], dict], roles: tuple[str, ...]) -> None:
+    """Features call this from `register` to summarise their records on a co-op's home (for holders of `roles`)."""
+    if not any(panel.template == template for panel in TENANT_HOME_PANELS):
+        TENANT_HOME_PANELS.append(TenantHomePanel(template, context, roles))
 
 
 def visible_nav_links() -> list[dict]:
@@ -168,9 +190,11 @@ def switch_tenant():
 @blp.route("/t/<slug>/")
 @tenant_role_required("treasurer", "payroll_clerk", "viewer")
 def tenant_home():
-    """One co-op's home: its record and the pages its user may open."""
-    return render_template("shell/tenant_home.html", tenant=g.tenant,
-                           roles=sorted(current_user.tenant_roles(g.tenant.id)))
+    """One co-op's home: its record, the pages its user may open and the features' summaries."""
+    roles = current_user.tenant_roles(g.tenant.id)
+    panels = [{"template": panel.template, **panel.context(g.tenant)}
+              for panel in TENANT_HOME_PANELS if roles & set(panel.roles)]
+    return render_template("shell/tenant_home.html", tenant=g.tenant, roles=sorted(roles), panels=panels)
 
 
 def _audit_page(tenant_id: int | None):

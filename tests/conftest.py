@@ -108,6 +108,8 @@ TEST_SETTINGS = {
     "SECRET_KEY": "test-secret",
     "WTF_CSRF_ENABLED": False,
     "LOGIN_RATE_LIMIT": "10000 per minute",
+    # Never the shared counter file under instance/: a second run within the minute would start over the limit.
+    "RATELIMIT_STORAGE_URI": "memory://",
 }
 
 

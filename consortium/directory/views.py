@@ -16,7 +16,7 @@ blp = Blueprint("directory", __name__)
 add_nav_link("Member co-ops", "directory.tenants", "consortium", ("consortium_admin", "consortium_staff"))
 add_nav_link("Users", "directory.users", "consortium", ("consortium_admin",), top_bar=False)
 add_nav_link("Consortium audit", "shell.consortium_audit", "consortium", ("consortium_admin",), top_bar=False)
-add_nav_link("Audit log", "shell.tenant_audit", "tenant", ("treasurer",))
+add_nav_link("Audit log", "shell.tenant_audit", "tenant", ("treasurer",), top_bar=False)
 add_nav_link("Jobs", "shell.jobs", "consortium", ("consortium_admin",), top_bar=False)
 
 

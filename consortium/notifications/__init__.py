@@ -13,6 +13,6 @@ def register(app, api):
     api.register_blueprint(notifications_api.tenant_blp)
     api.register_blueprint(notifications_api.consortium_blp)
     app.register_blueprint(views.blp)
-    add_nav_link("Webhooks", "notifications.tenant_webhooks", "tenant", ("treasurer",))
+    add_nav_link("Webhooks and outbox", "notifications.tenant_webhooks", "tenant", ("treasurer",), top_bar=False)
     add_nav_link("Outbox", "notifications.consortium_outbox", "consortium", ("consortium_admin",), top_bar=False)
     add_nav_link("Webhooks", "notifications.consortium_webhooks", "consortium", ("consortium_admin",), top_bar=False)

@@ -401,6 +401,15 @@ def get_outbox_message(session, message_id: int) -> OutboxMessage:
     return message
 
 
+def get_tenant_outbox_message(session, message_id: int, tenant_id: int) -> OutboxMessage:
+    """One of a co-op's outbox rows; another co-op's (or the consortium's) is not found."""
+    message = session.scalar(select(OutboxMessage).where(OutboxMessage.id == message_id,
+                                                         OutboxMessage.tenant_id == tenant_id))
+    if message is None:
+        raise NotFound(f"No outbox message {message_id}.")
+    return message
+
+
 def retry_message(session, message: OutboxMessage, *, now: datetime) -> OutboxMessage:
     """Put a failed message back in the queue with a fresh set of attempts."""
     if message.status != "failed":
@@ -480,7 +489,7 @@ def _tell_about_failed_webhook(session, message: OutboxMessage, config: Mapping)
     else:
         users = users_with_tenant_role(session, message.tenant_id, "treasurer")
         tenant = session.get(Tenant, message.tenant_id)
-        where = f"{base_url}/t/{tenant.slug}/webhooks (the consortium office can retry it once the receiver is fixed)"
+        where = f"{base_url}/t/{tenant.slug}/webhooks (retry it there once the receiver is fixed)"
     body = (f"The webhook delivery {message.delivery_id} of event '{message.kind}' to {message.recipient}\n"
             f"failed {message.attempts} times and was given up.\n\nLast error: {message.last_error}\n\n"
             f"See {where}\n")

@@ -61,6 +61,21 @@ def delete_tenant_webhook(webhook_id):
     return redirect(url_for("notifications.tenant_webhooks"))
 
 
+@blp.route("/t/<slug>/outbox/<int:message_id>/retry", methods=["POST"])
+@tenant_role_required("treasurer")
+def retry_tenant_outbox_message(message_id):
+    """Put one of the co-op's failed messages back in the queue (say, once its webhook receiver is fixed)."""
+    message = service.get_tenant_outbox_message(db.session, message_id, g.tenant.id)
+    return _retry(message, "notifications.tenant_webhooks")
+
+
+def _retry(message, page_endpoint: str):
+    retried, _ = run_service(lambda: service.retry_message(db.session, message, now=utcnow()))
+    if retried is not None:
+        flash(f"Message {message.id} to {message.recipient} is queued again; it goes out within a minute.")
+    return redirect(url_for(page_endpoint, status=request.args.get("status") or None))
+
+
 @blp.route("/consortium/webhooks", methods=["GET", "POST"])
 @consortium_role_required("consortium_admin")
 def consortium_webhooks():
@@ -92,11 +107,7 @@ def consortium_outbox():
 @consortium_role_required("consortium_admin")
 def retry_outbox_message(message_id):
     """Put a failed message back in the queue; the delivery job sends it within a minute."""
-    message = service.get_outbox_message(db.session, message_id)
-    retried, _ = run_service(lambda: service.retry_message(db.session, message, now=utcnow()))
-    if retried is not None:
-        flash(f"Message {message.id} to {message.recipient} is queued again.")
-    return redirect(url_for("notifications.consortium_outbox", status=request.args.get("status") or None))
+    return _retry(service.get_outbox_message(db.session, message_id), "notifications.consortium_outbox")
 
 
 @blp.route("/account/notifications", methods=["GET", "POST"])

@@ -4,7 +4,7 @@
 def register(app, api):
     """Attach the members register's API and pages."""
     from consortium.demo import add_demo_loader
-    from consortium.views import add_nav_link
+    from consortium.views import add_nav_link, add_tenant_home_panel
     from tenants.members import api as members_api
     from tenants.members import views
     from tenants.members.demo import load_demo_members
@@ -12,4 +12,5 @@ def register(app, api):
     api.register_blueprint(members_api.blp)
     app.register_blueprint(views.blp)
     add_nav_link("Members register", "members.register", "tenant", ("treasurer", "payroll_clerk", "viewer"))
+    add_tenant_home_panel("members/_compliance_summary.html", views.compliance_summary, views.READERS)
     add_demo_loader(load_demo_members)

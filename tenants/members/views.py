@@ -1,5 +1,7 @@
 """Members register pages: the register with its summary and compliance check, add, edit, remove."""
 
+from collections import Counter
+
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -24,6 +26,13 @@ def register():
     overview = service.register_overview(db.session, g.tenant, today)
     return render_template("members/register.html", members=members, overview=overview, show_all=show_all,
                            can_edit="treasurer" in current_user.tenant_roles(g.tenant.id))
+
+
+def compliance_summary(tenant) -> dict:
+    """The register's compliance check in brief (counts per outcome, the failed rules), for the co-op's home."""
+    compliance = service.register_overview(db.session, tenant, local_today()).compliance
+    return {"compliance_counts": Counter(result.status for result in compliance),
+            "failed_rules": [result for result in compliance if result.status == "fail"]}
 
 
 def _category_options():

@@ -93,11 +93,57 @@ def test_forms_need_a_csrf_token(database, factory, admin):
     assert client.post("/login", data={"email": admin, "password": PASSWORD, "csrf_token": token}).status_code == 302
 
 
-def test_login_is_rate_limited(database, factory, admin):
-    app = create_app({**TEST_SETTINGS, **database, "LOGIN_RATE_LIMIT": "3 per minute"})
+def test_login_is_rate_limited(database, factory, admin, tmp_path):
+    counters = f"sqlitefile://{tmp_path / 'ratelimit.sqlite3'}"  # the default storage kind, in a file of its own
+    app = create_app({**TEST_SETTINGS, **database, "LOGIN_RATE_LIMIT": "3 per minute",
+                      "RATELIMIT_STORAGE_URI": counters})
     client = app.test_client()
     codes = [client.post("/api/v1/auth/token", json={"email": admin, "password": "bad"}).status_code
              for _ in range(4)]
     assert codes == [401, 401, 401, 429]
     codes = [client.post("/login", data={"email": admin, "password": "bad"}).status_code for _ in range(4)]
     assert codes[-1] == 429
+
+
+# One gunicorn worker: a process of its own that counts 25 login attempts from one address.
+WORKER = """
+import sys
+from limits.storage import storage_from_string
+import consortium.ratelimit
+storage = storage_from_string(sys.argv[1])
+for _ in range(25):
+    storage.incr("login/127.0.0.1", 60)
+"""
+
+
+def test_the_default_limiter_storage_counts_every_worker_process_together(tmp_path):
+    """Gunicorn runs several worker processes: each must see the others' attempts, not count alone."""
+    import subprocess
+    import sys
+
+    from limits.storage import storage_from_string
+
+    from consortium.config import Config
+
+    assert Config.RATELIMIT_STORAGE_URI.startswith("sqlitefile://")
+    uri = f"sqlitefile://{tmp_path / 'ratelimit.sqlite3'}"
+    workers = [subprocess.Popen([sys.executable, "-c", WORKER, uri]) for _ in range(4)]
+    assert [worker.wait(60) for worker in workers] == [0, 0, 0, 0]
+    storage = storage_from_string(uri)
+    assert storage.get("login/127.0.0.1") == 100  # no hit lost to a concurrent worker
+    assert storage.get("login/other") == 0
+
+
+def test_a_counter_window_closes_after_its_expiry(tmp_path, monkeypatch):
+    from limits.storage import storage_from_string
+
+    from consortium import ratelimit
+
+    now = [1_000_000.0]
+    monkeypatch.setattr(ratelimit.time, "time", lambda: now[0])
+    storage = storage_from_string(f"sqlitefile://{tmp_path / 'ratelimit.sqlite3'}")
+    assert [storage.incr("k", 60) for _ in range(3)] == [1, 2, 3]
+    assert storage.get_expiry("k") == 1_000_060.0
+    now[0] += 61
+    assert storage.get("k") == 0
+    assert storage.incr("k", 60) == 1  # a fresh window

@@ -103,3 +103,23 @@ def test_register_page_shows_summary_and_compliance(client, factory, type_b):
                                                           "shares_paid": "50"})
     assert response.status_code == 302
     assert "Marco" in client.get("/t/lavoro/members/").get_data(as_text=True)
+
+
+def test_coop_home_summarises_the_compliance_check_and_links_to_it(client, factory, type_b):
+    from tests.conftest import login
+
+    tenant, _ = type_b
+    for index in range(4):
+        factory.member(tenant, name=f"Worker {index}", category="worker", disadvantaged=index == 0)
+    factory.user("viewer@example.test", {"role": "viewer", "tenant": "lavoro"})
+    login(client, "viewer@example.test")
+    page = client.get("/t/lavoro/").get_data(as_text=True)
+    summary = page[page.index('id="compliance-summary"'):]
+    assert "1 pass" in summary and "1 fail" in summary and "0 not applicable" in summary
+    assert "Disadvantaged people are at least 30% of the workers" in summary  # the failed rule, with its numbers
+    assert "1 disadvantaged worker of 4 workers (25.0%)" in summary
+    assert "/t/lavoro/members/#compliance-check" in summary
+
+    factory.member(tenant, name="Worker 5", category="worker", disadvantaged=True)  # 2 of 5 = 40%
+    page = client.get("/t/lavoro/").get_data(as_text=True)
+    assert "2 pass" in page and "0 fail" in page

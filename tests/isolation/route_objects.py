@@ -10,12 +10,13 @@ A maker is `maker(factory, tenant) -> id` and must give the object a name contai
 
 from tests.accounts.helpers import upload_version
 from tests.invoicing.helpers import make_customer, make_invoice
-from tests.notifications.helpers import make_webhook
+from tests.notifications.helpers import make_failed_email, make_webhook
 
 OBJECT_MAKERS = {
     "member_id": lambda factory, tenant: factory.member(tenant, name=f"Member of {tenant.slug}"),
     "accounts_id": lambda factory, tenant: upload_version(factory, tenant, filename=f"accounts-{tenant.slug}.xlsx"),
     "webhook_id": make_webhook,
+    "message_id": make_failed_email,
     "customer_id": make_customer,
     "invoice_id": make_invoice,
 }

@@ -33,3 +33,16 @@ def register_test_kind() -> str:
     """Register the tests' email kind (idempotent) and return its name."""
     service.register_email_kind(TEST_KIND, "Notices sent by the tests")
     return TEST_KIND
+
+
+def make_failed_email(factory, tenant) -> int:
+    """A failed email of `tenant` in its outbox, as the delivery job leaves one after its last attempt."""
+    register_test_kind()
+    with factory.app.app_context():
+        [message] = service.enqueue_email(
+            db.session, to=f"treasurer@{tenant.slug}.example.test", subject=f"Notice for {tenant.slug}",
+            body="Hello.", kind=TEST_KIND, tenant_id=tenant.id)
+        message.status, message.attempts, message.next_attempt_at = "failed", 4, None
+        message.last_error = "SMTPServerDisconnected: Connection unexpectedly closed"
+        db.session.commit()
+        return message.id

@@ -8,7 +8,7 @@ from consortium.extensions import db
 from consortium.notifications import service
 from consortium.tenancy import consortium_scope
 from tests.conftest import login, token_for
-from tests.notifications.helpers import make_webhook
+from tests.notifications.helpers import make_failed_email, make_webhook
 
 
 @pytest.fixture
@@ -139,3 +139,31 @@ def test_consortium_admin_manages_consortium_webhooks_on_the_page(app, client, f
     assert client.post(f"/consortium/webhooks/{webhook_id}/delete").status_code == 302
     page = client.get("/consortium/webhooks").get_data(as_text=True)
     assert "removed" in page and "No webhooks yet." in page
+
+
+def test_a_treasurer_retries_the_coops_failed_message_from_the_coops_page(client, factory, two_coops, outbox):
+    failed_a = make_failed_email(factory, two_coops["a"])
+    failed_b = make_failed_email(factory, two_coops["b"])
+    factory.user("viewer.a@example.test", {"role": "viewer", "tenant": "coop-a"})
+    login(client, "treasurer.a@example.test")
+    page = client.get("/t/coop-a/webhooks?status=failed").get_data(as_text=True)
+    assert "treasurer@coop-a.example.test" in page and f"/t/coop-a/outbox/{failed_a}/retry" in page
+    assert "coop-b.example.test" not in page
+
+    # Another co-op's message, even through one's own co-op URL, does not exist.
+    assert client.post(f"/t/coop-a/outbox/{failed_b}/retry").status_code == 404
+    assert client.post(f"/t/coop-b/outbox/{failed_b}/retry").status_code == 404
+
+    response = client.post(f"/t/coop-a/outbox/{failed_a}/retry?status=failed", follow_redirects=True)
+    assert response.status_code == 200 and "is queued again" in response.get_data(as_text=True)
+    rows = {row["id"]: row for row in outbox(channel="email")}
+    assert (rows[failed_a]["status"], rows[failed_a]["attempts"]) == ("pending", 0)
+    assert rows[failed_a]["next_attempt_at"] is not None
+    assert rows[failed_b]["status"] == "failed"
+
+    again = client.post(f"/t/coop-a/outbox/{failed_a}/retry", follow_redirects=True)
+    assert "only failed messages can be retried" in again.get_data(as_text=True)
+
+    client.post("/logout")
+    login(client, "viewer.a@example.test")
+    assert client.post(f"/t/coop-a/outbox/{failed_a}/retry").status_code == 403

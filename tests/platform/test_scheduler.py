@@ -215,6 +215,38 @@ def test_runs_missed_while_the_scheduler_was_down_are_run_once(app, declare_job)
     assert stored_jobs(app)["test.hourly"] > time.time()  # the next run is in the future again
 
 
+def test_a_failing_job_never_stops_the_running_scheduler_and_runs_again_on_its_next_run(app, declare_job, caplog):
+    calls = []
+
+    @declare_job("test.flaky", trigger="interval", seconds=1)
+    def flaky(session, today):
+        """Fail on the first run (the bank feed is down), succeed on the next."""
+        calls.append(today)
+        if len(calls) == 1:
+            raise ConnectionError("bank feed unavailable")
+
+    @declare_job("test.steady", trigger="interval", seconds=1)
+    def steady(session, today):
+        """Nothing to do but be counted."""
+
+    with app.app_context():
+        scheduler = build_scheduler(app, ThreadScheduler)
+        scheduler.start()
+        deadline = time.monotonic() + 20
+        while not any(run.ok for run in job_runs(app, "test.flaky")) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        still_running = scheduler.running
+        scheduler.shutdown()
+
+    first, second = job_runs(app, "test.flaky")[:2]
+    assert still_running
+    assert (first.ok, second.ok) == (False, True)  # retried by its next scheduled run
+    assert first.error.startswith("Traceback") and "ConnectionError: bank feed unavailable" in first.error
+    logged = [r for r in caplog.records if r.getMessage() == "job test.flaky failed for the consortium"]
+    assert logged and logged[0].exc_info is not None  # the log carries the traceback too
+    assert any(run.ok for run in job_runs(app, "test.steady"))  # the other job kept its schedule
+
+
 def table_snapshot(app) -> dict:
     """Row counts of every table (but the run log), and the full rows of any outbox table."""
     snapshot = {}
