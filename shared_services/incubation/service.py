@@ -39,8 +39,7 @@ from shared_services.incubation.models import (
 )
 from tenants.accounts.models import AccountsVersion, Money
 from tenants.accounts.service import submissions_query
-from tenants.members.models import Member
-from tenants.members.service import add_member
+from tenants.members.service import add_member, current_member_counts
 
 OFFICER_ROLES = ("consortium_admin", "consortium_staff")
 DEFAULT_MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
@@ -815,10 +814,7 @@ def obligations(session, today: date) -> ObligationsOverview:
     rule = get_rule(session)
     tenants = session.execute(select(Tenant.id, Tenant.slug, Tenant.name, Tenant.founding_date, Tenant.status,
                                      Tenant.sponsor_id, Tenant.currency)).all()
-    members = dict(session.execute(
-        select(Member.tenant_id, func.count()).where(Member.joined_on <= today,
-                                                     (Member.left_on.is_(None)) | (Member.left_on > today))
-        .group_by(Member.tenant_id).execution_options(all_tenants=True)).all())
+    members = current_member_counts(session, today)
     turnovers = latest_accepted_turnover(session)
     spin_outs, open_projects = defaultdict(list), defaultdict(list)
     for tenant in tenants:

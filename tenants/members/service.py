@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from consortium.errors import NotFound, field_error
 from consortium.models import Tenant
@@ -29,6 +29,14 @@ def members_query(*, category: str | None = None, current_on: date | None = None
         query = query.where(Member.joined_on <= current_on,
                             (Member.left_on.is_(None)) | (Member.left_on > current_on))
     return query
+
+
+def current_member_counts(session, on: date) -> dict[int, int]:
+    """Members on `on` per co-op, across co-ops: for consortium dashboards (call in the consortium scope)."""
+    query = (select(Member.tenant_id, func.count())
+             .where(Member.joined_on <= on, (Member.left_on.is_(None)) | (Member.left_on > on))
+             .group_by(Member.tenant_id).execution_options(all_tenants=True))
+    return dict(session.execute(query).all())
 
 
 def get_member(session, member_id: int) -> Member:
