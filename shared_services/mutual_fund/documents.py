@@ -23,6 +23,10 @@ KIND_LABELS = {
 }
 
 
+# The fund's documents are written in English, so numbers and the page footer follow English conventions
+# too (rather than an English text with Italian amounts); translating them is follow-up work.
+DOCUMENT_LOCALE = "en_GB"
+
 def _percent(rate: Decimal) -> str:
     return f"{rate.normalize():f}%"
 
@@ -40,8 +44,7 @@ def contribution_statement_pdf(session, tenant: Tenant, *, today: date, consorti
     contributions = list(session.scalars(
         select(Contribution).where(Contribution.tenant_id == tenant.id).order_by(Contribution.year)
     ))
-    jurisdiction = get_jurisdiction(tenant.country)
-    letterhead = Letterhead(name=consortium_name, currency=tenant.currency, locale=jurisdiction.locale)
+    letterhead = Letterhead(name=consortium_name, currency=tenant.currency, locale=DOCUMENT_LOCALE)
     total_due = sum((c.total_due for c in contributions), ZERO)
     total_paid = sum((c.paid_amount for c in contributions), ZERO)
     total_owed = sum((c.outstanding for c in contributions), ZERO)
@@ -109,7 +112,7 @@ def contribution_statement_pdf(session, tenant: Tenant, *, today: date, consorti
 def fund_report_pdf(session, year: int, *, today: date, jurisdiction: str, consortium_name: str) -> bytes:
     """The fund's annual report: balance, movements, contributions by co-op, loans, guarantees, arrears."""
     rules = get_jurisdiction(jurisdiction)
-    letterhead = Letterhead(name=consortium_name, currency=rules.default_currency, locale=rules.locale)
+    letterhead = Letterhead(name=consortium_name, currency=rules.default_currency, locale=DOCUMENT_LOCALE)
     year_end = date(year, 12, 31)
     as_of = min(today, year_end)
     opening = service.fund_balance(session, until=date(year - 1, 12, 31))

@@ -83,4 +83,4 @@ def test_treasurer_uploads_accounts_staff_accept_and_the_contribution_follows(
                               check=True).stdout.decode()
         assert "Mutual fund contribution statement" in text
         assert f"MF-{YEAR}-" in text  # the reference (wrapped in its narrow column)
-        assert "1.350,00" in text
+        assert "1,350.00" in text

@@ -95,7 +95,7 @@ def test_treasurer_sees_contributions_and_downloads_the_statement(fund, client):
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     text = _pdf_text(pdf.data)
     assert "Mutual fund contribution statement" in text and "Coop A Sociale" in text
-    assert REF_A in text and "370,37" in text and "300,00" in text  # Italian locale: decimal commas
+    assert REF_A in text and "370.37" in text and "300.00" in text  # the fund's documents are in English, figures too
 
 
 def test_the_annual_report_shows_balance_movements_loans_guarantees_and_arrears(fund):
@@ -116,9 +116,9 @@ def test_the_annual_report_shows_balance_movements_loans_guarantees_and_arrears(
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = _pdf_text(response.data)
     assert f"Mutual fund annual report {YEAR + 1}" in text
-    assert "200,00" in text  # balance at year end: 1,200 received - 1,000 lent
+    assert "200.00" in text  # balance at year end: 1,200 received - 1,000 lent
     assert "Coop A Sociale" in text and "Coop B Sociale" in text and "Banca Etica" in text
-    assert "Contributions in arrears" in text and "370,37" in text  # coop A never paid
+    assert "Contributions in arrears" in text and "370.37" in text  # coop A never paid
     bad_year = fund.client.get(f"{FUND}/report.pdf?year=abc", headers=fund.staff)
     assert bad_year.status_code == 422 and "year" in bad_year.get_json()["errors"]
 
@@ -144,7 +144,7 @@ def test_a_past_years_report_shows_loans_and_guarantees_as_they_stood_at_its_end
     lines = text.splitlines()
     loan_line = next(line for line in lines if f"{YEAR + 1}-05-03" in line)
     guarantee_line = next(line for line in lines if "Banca Etica" in line)
-    assert loan_line.count("1.000,00") == 3, loan_line  # principal, outstanding and arrears on 31 December
-    assert "750,00" not in loan_line
-    assert guarantee_line.split()[-2:] == ["500,00", "€"], guarantee_line  # still all live on 31 December
-    assert "100,00" not in guarantee_line and "400,00" not in guarantee_line, guarantee_line
+    assert loan_line.count("1,000.00") == 3, loan_line  # principal, outstanding and arrears on 31 December
+    assert "750.00" not in loan_line
+    assert guarantee_line.split()[-1] == "€500.00", guarantee_line  # still all live on 31 December
+    assert "100.00" not in guarantee_line and "400.00" not in guarantee_line, guarantee_line
