@@ -287,6 +287,14 @@ class ObligationRuleSchema(Schema):
                                                             "accounts in another currency are not compared"})
 
 
+class NotObligedSchema(Schema):
+    """An active co-op whose legal form does not put out a runner (a consortium of co-ops)."""
+
+    slug = fields.Str()
+    name = fields.Str()
+    legal_form = fields.Str()
+
+
 class ObligationsSchema(Schema):
     """The runner-obligation dashboard."""
 
@@ -298,6 +306,8 @@ class ObligationsSchema(Schema):
     obligations = fields.List(fields.Nested(ObligationSchema))
     pipeline = fields.Dict(keys=fields.Str(), values=fields.Int())
     median_days = fields.Dict(keys=fields.Str(), values=fields.Float(allow_none=True))
+    not_obliged = fields.List(fields.Nested(NotObligedSchema), metadata={
+        "description": "active co-ops not bound by the obligation because of their legal form (consortia of co-ops)"})
 
 
 class ObligationsOutSchema(ObligationsSchema):

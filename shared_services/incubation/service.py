@@ -39,7 +39,7 @@ from shared_services.incubation.models import (
 )
 from tenants.accounts.models import AccountsVersion, Money
 from tenants.accounts.service import submissions_query
-from tenants.members.service import add_member, current_member_counts
+from tenants.members.service import add_member, current_member_counts, member_count_reached_on
 
 OFFICER_ROLES = ("consortium_admin", "consortium_staff")
 DEFAULT_MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
@@ -738,6 +738,11 @@ def update_rule(session, changes: dict, *, user: User) -> ObligationRule:
     return rule
 
 
+# Legal forms that do not put out a runner. A consortium of social co-operatives (Law 381/1991 art. 8) is formed
+# by co-ops to serve them; it delivers no services itself, and the obligation is for the member co-ops that do.
+NOT_OBLIGED_FORMS = {"social_coop_consortium"}
+
+
 def _add_years(day: date, years: int) -> date:
     try:
         return day.replace(year=day.year + years)
@@ -777,6 +782,7 @@ class ObligationsOverview:
     obligations: list[Obligation]
     pipeline: dict[str, int]
     median_days: dict[str, float | None]
+    not_obliged: list[dict] = field(default_factory=list)
     stage_labels: dict[str, str] = field(default_factory=lambda: dict(STAGE_LABELS))
 
     @property
@@ -807,14 +813,18 @@ def obligations(session, today: date) -> ObligationsOverview:
 
     Must run in the consortium scope: members and accepted accounts are read across co-ops in one query each.
     A co-op has met the obligation once a co-op names it as sponsor; a live project it sponsors puts it
-    'in progress'. Otherwise the deadline is founding date + N years, brought forward to today once the co-op
-    reaches the member threshold, and to the day its accounts were accepted once its latest accepted accounts
-    show a turnover at or above the turnover threshold (in the threshold's currency).
+    'in progress'. Otherwise the deadline is founding date + N years, brought forward to the day the co-op's
+    count of current members first reached the member threshold (reaching it once is enough, even if members
+    leave later), and to the day its accounts were accepted once its latest accepted accounts show a turnover at
+    or above the turnover threshold (in the threshold's currency). Co-ops of a legal form in `NOT_OBLIGED_FORMS`
+    are listed apart in `not_obliged`.
     """
     rule = get_rule(session)
     tenants = session.execute(select(Tenant.id, Tenant.slug, Tenant.name, Tenant.founding_date, Tenant.status,
-                                     Tenant.sponsor_id, Tenant.currency)).all()
+                                     Tenant.sponsor_id, Tenant.currency, Tenant.legal_form)).all()
     members = current_member_counts(session, today)
+    reached_threshold = ({} if rule.member_threshold is None
+                         else member_count_reached_on(session, rule.member_threshold, today))
     turnovers = latest_accepted_turnover(session)
     spin_outs, open_projects = defaultdict(list), defaultdict(list)
     for tenant in tenants:
@@ -824,9 +834,12 @@ def obligations(session, today: date) -> ObligationsOverview:
             select(IncubationProject.sponsor_id, IncubationProject.working_name, IncubationProject.stage)
             .where(IncubationProject.tenant_id.is_(None), IncubationProject.stage != "closed")):
         open_projects[sponsor_id].append(f"{working_name} ({STAGE_LABELS[stage].lower()})")
-    rows = []
+    rows, not_obliged = [], []
     for tenant in tenants:
         if tenant.status != "active":
+            continue
+        if tenant.legal_form in NOT_OBLIGED_FORMS:
+            not_obliged.append({"slug": tenant.slug, "name": tenant.name, "legal_form": tenant.legal_form})
             continue
         row = Obligation(tenant.id, tenant.slug, tenant.name, tenant.founding_date, members.get(tenant.id, 0),
                          spin_outs[tenant.id], open_projects[tenant.id], currency=tenant.currency)
@@ -840,9 +853,9 @@ def obligations(session, today: date) -> ObligationsOverview:
         if row.status != "met":
             if tenant.founding_date is not None:
                 row.deadline, row.triggered_by = _add_years(tenant.founding_date, rule.years_from_founding), "years"
-            if rule.member_threshold is not None and row.members >= rule.member_threshold and (
-                    row.deadline is None or row.deadline > today):
-                row.deadline, row.triggered_by = today, "members"
+            reached_on = reached_threshold.get(tenant.id)
+            if reached_on is not None and (row.deadline is None or row.deadline > reached_on):
+                row.deadline, row.triggered_by = reached_on, "members"
             if (rule.turnover_threshold is not None and accounts is not None
                     and row.currency == rule.turnover_currency and row.turnover >= rule.turnover_threshold
                     and (row.deadline is None or row.deadline > accepted_on)):
@@ -854,8 +867,10 @@ def obligations(session, today: date) -> ObligationsOverview:
         rows.append(row)
     rank = {"overdue": 0, "due": 1, "in_progress": 2, "met": 3}
     rows.sort(key=lambda r: (rank[r.status], r.days_left if r.days_left is not None else 10**6, r.name))
+    not_obliged.sort(key=lambda coop: coop["name"])
     return ObligationsOverview(today, rule.years_from_founding, rule.member_threshold, rule.turnover_threshold,
-                               rule.turnover_currency, rows, pipeline(session), median_days_per_stage(session))
+                               rule.turnover_currency, rows, pipeline(session), median_days_per_stage(session),
+                               not_obliged)
 
 
 def overdue_milestones(session, today: date) -> list[tuple[Milestone, IncubationProject]]:

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
 
 from consortium.errors import NotFound, field_error
 from consortium.models import Tenant
@@ -36,6 +36,28 @@ def current_member_counts(session, on: date) -> dict[int, int]:
     query = (select(Member.tenant_id, func.count())
              .where(Member.joined_on <= on, (Member.left_on.is_(None)) | (Member.left_on > on))
              .group_by(Member.tenant_id).execution_options(all_tenants=True))
+    return dict(session.execute(query).all())
+
+
+def member_count_reached_on(session, threshold: int, on: date) -> dict[int, date]:
+    """Per co-op, the first day its count of current members reached `threshold` (up to `on`), in one query.
+
+    For consortium dashboards (call in the consortium scope). A member counts from `joined_on` and no longer
+    from `left_on` (as in `current_member_counts`); co-ops that never reached the threshold are absent. Reaching
+    it once is enough: later departures that drop the count below it again do not remove the date.
+    """
+    joins = select(Member.tenant_id, Member.joined_on.label("day"), literal(1).label("change")).where(
+        Member.joined_on <= on)
+    departures = select(Member.tenant_id, Member.left_on.label("day"), literal(-1).label("change")).where(
+        Member.left_on <= on)
+    events = union_all(joins, departures).subquery()
+    per_day = (select(events.c.tenant_id, events.c.day, func.sum(events.c.change).label("change"))
+               .group_by(events.c.tenant_id, events.c.day).subquery())
+    # the running sum of the day's net changes is the count of current members at the end of each day
+    counts = select(per_day.c.tenant_id, per_day.c.day, func.sum(per_day.c.change).over(
+        partition_by=per_day.c.tenant_id, order_by=per_day.c.day).label("members")).subquery()
+    query = (select(counts.c.tenant_id, func.min(counts.c.day)).where(counts.c.members >= threshold)
+             .group_by(counts.c.tenant_id).execution_options(all_tenants=True))
     return dict(session.execute(query).all())
 
 

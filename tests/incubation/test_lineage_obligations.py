@@ -131,7 +131,8 @@ def test_member_threshold_brings_the_deadline_forward(client, factory, family):
     assert response.status_code == 200
     rows = {o["slug"]: o for o in client.get(f"{API}/obligations", headers=family["staff"]).get_json()["obligations"]}
     assert rows["other-coop"]["members"] == 3 and rows["other-coop"]["triggered_by"] == "members"
-    assert rows["other-coop"]["days_left"] == 0
+    # the three joined on 2020-01-01 (the factory's default): the threshold was reached then, so it is long overdue
+    assert rows["other-coop"]["deadline"] == "2020-01-01" and rows["other-coop"]["status"] == "overdue"
     assert rows["grandchild-coop"]["deadline"] == "2030-06-01"
     response = client.put(f"{API}/obligations/rule", headers=admin, json={"years_from_founding": 0})
     assert response.status_code == 422 and "years_from_founding" in response.get_json()["errors"]
