@@ -121,7 +121,8 @@ class ContributionsResource(MethodView):
     def get(self, filters):
         """Every co-op's contributions, newest year first; filter by `year` or `tenant` (slug)."""
         tenant_id = schemas.tenant_id_for_slug(filters["tenant"], "tenant") if "tenant" in filters else None
-        return service.contributions_query(year=filters.get("year"), tenant_id=tenant_id)
+        return service.with_history(service.contributions_query(year=filters.get("year"), tenant_id=tenant_id),
+                                    payments=False)
 
 
 @fund_blp.route("/payments")
@@ -273,6 +274,7 @@ class StatementResource(MethodView):
     @coop_blp.response(200, description="The co-op's contribution statement as PDF")
     def get(self):
         """The co-op's contribution statement (PDF): every year, corrections and payments, balance owed."""
-        data = documents.contribution_statement_pdf(db.session, g.tenant, today=local_today(),
-                                                    consortium_name=current_app.config["CONSORTIUM_NAME"])
+        data = documents.contribution_statement_pdf(
+            db.session, g.tenant, today=local_today(), consortium_name=current_app.config["CONSORTIUM_NAME"],
+            legal_reserve_share=service.get_settings(db.session, jurisdiction()).legal_reserve_share)
         return pdf_response(data, f"contribution-statement-{g.tenant.slug}.pdf")

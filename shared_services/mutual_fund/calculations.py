@@ -228,6 +228,11 @@ class Instalment:
     balance_after: Decimal
 
 
+def contribution_overdue(status: str, outstanding: Decimal, due_date: date, on: date) -> bool:
+    """True once the due date has passed with money still owed; a reopened year waits for its correction."""
+    return status in ("due", "part_paid") and outstanding > 0 and due_date < on
+
+
 def annuity_payment(principal: Decimal, monthly_rate: Decimal, months: int) -> Decimal:
     """Return the constant monthly payment P*r / (1 - (1+r)^-n), rounded to the cent (P/n at zero rate)."""
     if monthly_rate == 0:

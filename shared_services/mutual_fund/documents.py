@@ -39,11 +39,15 @@ def _called_by(guarantee, day: date) -> Decimal:
     return sum((call.amount for call in guarantee.calls if call.called_on <= day), ZERO)
 
 
-def contribution_statement_pdf(session, tenant: Tenant, *, today: date, consortium_name: str) -> bytes:
-    """The co-op's statement: each year's contribution, its corrections and payments, and what is owed."""
-    contributions = list(session.scalars(
+def contribution_statement_pdf(session, tenant: Tenant, *, today: date, consortium_name: str,
+                               legal_reserve_share: Decimal) -> bytes:
+    """The co-op's statement: each year's contribution, its corrections and payments, and what is owed.
+
+    `legal_reserve_share` is the fund's setting, for the legal reserve of a year corrected after reopening.
+    """
+    contributions = list(session.scalars(service.with_history(
         select(Contribution).where(Contribution.tenant_id == tenant.id).order_by(Contribution.year)
-    ))
+    )))
     letterhead = Letterhead(name=consortium_name, currency=tenant.currency, locale=DOCUMENT_LOCALE)
     total_due = sum((c.total_due for c in contributions), ZERO)
     total_paid = sum((c.paid_amount for c in contributions), ZERO)
@@ -68,7 +72,7 @@ def contribution_statement_pdf(session, tenant: Tenant, *, today: date, consorti
             ["Year", "Reference", "Net profit", "Amount", "Corrections", "Paid", "Owed", "Due by"],
             [[str(c.year), c.reference, money(c.net_profit, letterhead), money(c.amount, letterhead),
               money(c.adjustments_total, letterhead), money(c.paid_amount, letterhead),
-              money(c.outstanding, letterhead), c.due_date.isoformat()]
+              money(c.outstanding, letterhead), c.due_date.isoformat() + (" (overdue)" if c.is_overdue(today) else "")]
              for c in contributions],
             numeric_columns={2, 3, 4, 5, 6},
             totals_row=["Total", "", "", money(sum((c.amount for c in contributions), ZERO), letterhead),
@@ -76,8 +80,11 @@ def contribution_statement_pdf(session, tenant: Tenant, *, today: date, consorti
                         money(total_paid, letterhead), money(total_owed, letterhead), ""],
         ))
         content.append(heading("How each year's amount was worked out"))
-        content += [paragraph(f"{c.year}: {c.explanation}") for c in contributions]
-        corrections = [(c, a) for c in contributions for a in service.contribution_adjustments(session, c)]
+        for c in contributions:
+            terms = service.current_terms(c, legal_reserve_share)
+            content.append(paragraph(f"{c.year}: {terms.explanation} Legal reserve (for information): "
+                                     f"{money(terms.legal_reserve, letterhead)}."))
+        corrections = [(c, a) for c in contributions for a in c.adjustments]
         if corrections:
             content.append(heading("Corrections after a year was reopened"))
             content.append(data_table(
@@ -86,7 +93,7 @@ def contribution_statement_pdf(session, tenant: Tenant, *, today: date, consorti
                   money(a.net_profit, letterhead), money(a.delta, letterhead)] for c, a in corrections],
                 numeric_columns={3, 4, 5},
             ))
-        payments = [(c, p) for c in contributions for p in service.contribution_payments(session, c)]
+        payments = [(c, p) for c in contributions for p in c.payments]
         content.append(heading("Payments received"))
         if payments:
             content.append(data_table(
@@ -113,7 +120,7 @@ def fund_report_pdf(session, year: int, *, today: date, jurisdiction: str, conso
     """The fund's annual report: balance, movements, contributions by co-op, loans, guarantees, arrears."""
     rules = get_jurisdiction(jurisdiction)
     letterhead = Letterhead(name=consortium_name, currency=rules.default_currency, locale=DOCUMENT_LOCALE)
-    year_end = date(year, 12, 31)
+    year_start, year_end = date(year, 1, 1), date(year, 12, 31)
     as_of = min(today, year_end)
     opening = service.fund_balance(session, until=date(year - 1, 12, 31))
     closing = service.fund_balance(session, until=year_end)
@@ -135,18 +142,22 @@ def fund_report_pdf(session, year: int, *, today: date, jurisdiction: str, conso
                    [[label, money(movements.get(kind, ZERO), letterhead)] for kind, label in KIND_LABELS.items()],
                    numeric_columns={1}),
     ]
-    contributions = list(session.scalars(service.contributions_query(approved_in=year)))
+    # Contributions as they stood on `as_of` too: corrections and payments dated later are left out.
+    every_contribution = list(session.scalars(service.contributions_query()))
+    positions = service.positions_on(session, every_contribution, as_of)
+    contributions = sorted(((c, positions[c.tenant_id, c.id]) for c in every_contribution
+                            if year_start <= c.approved_on <= year_end), key=lambda pair: pair[0].tenant.name)
     content.append(heading(f"Contributions on accounts accepted in {year}, by co-op"))
     if contributions:
         content.append(data_table(
             ["Co-op", "Accounts year", "Net profit", "Due", "Paid", "Owed", "Status"],
-            [[c.tenant.name, str(c.year), money(c.net_profit, letterhead), money(c.total_due, letterhead),
-              money(c.paid_amount, letterhead), money(c.outstanding, letterhead), c.status.replace("_", " ")]
-             for c in sorted(contributions, key=lambda c: c.tenant.name)],
+            [[c.tenant.name, str(c.year), money(c.net_profit, letterhead), money(p.total_due, letterhead),
+              money(p.paid, letterhead), money(p.outstanding, letterhead), p.status.replace("_", " ")]
+             for c, p in contributions],
             numeric_columns={2, 3, 4, 5},
-            totals_row=["Total", "", "", money(sum((c.total_due for c in contributions), ZERO), letterhead),
-                        money(sum((c.paid_amount for c in contributions), ZERO), letterhead),
-                        money(sum((c.outstanding for c in contributions), ZERO), letterhead), ""],
+            totals_row=["Total", "", "", money(sum((p.total_due for _, p in contributions), ZERO), letterhead),
+                        money(sum((p.paid for _, p in contributions), ZERO), letterhead),
+                        money(sum((p.outstanding for _, p in contributions), ZERO), letterhead), ""],
         ))
     else:
         content.append(paragraph(f"No accounts accepted in {year}."))
@@ -180,14 +191,14 @@ def fund_report_pdf(session, year: int, *, today: date, jurisdiction: str, conso
         ))
     else:
         content.append(paragraph("No guarantees live."))
-    overdue = [c for c in session.scalars(service.contributions_query())
-               if c.outstanding > 0 and c.due_date < as_of and c.status != "reopened"]
+    overdue = [(c, positions[c.tenant_id, c.id]) for c in every_contribution
+               if positions[c.tenant_id, c.id].is_overdue(as_of)]
     content.append(heading("Contributions in arrears"))
     if overdue:
         content.append(data_table(
             ["Co-op", "Year", "Due by", "Owed", "Days overdue"],
-            [[c.tenant.name, str(c.year), c.due_date.isoformat(), money(c.outstanding, letterhead),
-              str((as_of - c.due_date).days)] for c in overdue],
+            [[c.tenant.name, str(c.year), c.due_date.isoformat(), money(p.outstanding, letterhead),
+              str((as_of - c.due_date).days)] for c, p in overdue],
             numeric_columns={3, 4},
         ))
     else:

@@ -48,8 +48,8 @@ def due_reminder(contribution: Contribution, today: date, days_before: list[int]
     return Reminder(contribution, when, days)
 
 
-def reminder_text(reminder: Reminder, today: date) -> tuple[str, str]:
-    """Subject and body of a reminder email sent on `today`."""
+def reminder_text(reminder: Reminder, today: date, explanation: str) -> tuple[str, str]:
+    """Subject and body of a reminder email sent on `today`; `explanation` is how the amount was worked out now."""
     c = reminder.contribution
     owed = f"{format_money(c.outstanding)} {c.currency}"
     if reminder.when == "before":
@@ -61,7 +61,7 @@ def reminder_text(reminder: Reminder, today: date) -> tuple[str, str]:
                    f"and is now {(today - c.due_date).days} days overdue.")
     body = (f"{opening}\n\nStill owed: {owed}.\nPlease pay by bank transfer quoting the reference {c.reference} "
             f"in the description, so the payment is matched to the contribution.\n\nHow it was worked out: "
-            f"{c.explanation}\n")
+            f"{explanation}\n")
     return subject, body
 
 
@@ -77,7 +77,8 @@ def send_contribution_reminders(session, today: date, tenant) -> int:
     treasurers = users_with_tenant_role(session, tenant.id, "treasurer")
     sent = 0
     for reminder in reminders:
-        subject, body = reminder_text(reminder, today)
+        explanation = service.current_terms(reminder.contribution, settings.legal_reserve_share).explanation
+        subject, body = reminder_text(reminder, today, explanation)
         sent += len(notify_users(session, users=treasurers, kind=REMINDER_KIND, subject=subject, body=body,
                                  tenant_id=tenant.id, dedupe_key=reminder.dedupe_key))
     return sent

@@ -20,8 +20,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from consortium.db import Base, BigId, TenantOwned, sql_list, utcnow
 from consortium.models import JsonDoc, Tenant
@@ -33,6 +34,7 @@ from shared_services.mutual_fund.calculations import (
     INTEREST_INCOME,
     LOAN_METHODS,
     LOANS_RECEIVABLE,
+    contribution_overdue,
 )
 
 ACCOUNTS_VERSION_KEY = ["accounts_versions.tenant_id", "accounts_versions.id"]
@@ -107,6 +109,19 @@ class Contribution(TenantOwned, Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     tenant: Mapped[Tenant] = relationship(lazy="joined", viewonly=True)
+    # Read-only views of the rows below; lists load them with selectinload (one query each, not one per row).
+    adjustments: Mapped[list["ContributionAdjustment"]] = relationship(
+        primaryjoin=lambda: and_(foreign(ContributionAdjustment.tenant_id) == Contribution.tenant_id,
+                                 foreign(ContributionAdjustment.contribution_id) == Contribution.id),
+        viewonly=True,
+        order_by=lambda: ContributionAdjustment.id,
+    )
+    payments: Mapped[list["ContributionPayment"]] = relationship(
+        primaryjoin=lambda: and_(foreign(ContributionPayment.tenant_id) == Contribution.tenant_id,
+                                 foreign(ContributionPayment.contribution_id) == Contribution.id),
+        viewonly=True,
+        order_by=lambda: (ContributionPayment.paid_on, ContributionPayment.id),
+    )
 
     __table_args__ = (
         UniqueConstraint("tenant_id", "year", name="uq_contributions_tenant_year"),
@@ -127,6 +142,10 @@ class Contribution(TenantOwned, Base):
     def outstanding(self) -> Decimal:
         """What the co-op still owes on this contribution (never below zero)."""
         return max(self.total_due - self.paid_amount, Decimal("0.00"))
+
+    def is_overdue(self, today: date) -> bool:
+        """True once the due date has passed with money still owed (a reopened year waits for its correction)."""
+        return contribution_overdue(self.status, self.outstanding, self.due_date, today)
 
 
 class ContributionAdjustment(TenantOwned, Base):

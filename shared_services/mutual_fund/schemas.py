@@ -1,5 +1,6 @@
 """Mutual-fund input and output shapes: settings, review decisions, contributions, payments, loans, guarantees."""
 
+from flask import current_app, g
 from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import select
@@ -8,7 +9,7 @@ from consortium.clock import local_today
 from consortium.extensions import db
 from consortium.models import Tenant
 from shared_services.mutual_fund.calculations import LOAN_METHODS
-from shared_services.mutual_fund.service import loan_arrears
+from shared_services.mutual_fund.service import CurrentTerms, current_terms, get_settings, loan_arrears
 
 
 def _money(**kwargs) -> fields.Decimal:
@@ -139,13 +140,36 @@ class ContributionSchema(Schema):
     total_due = _money()
     paid_amount = _money()
     outstanding = _money()
-    legal_reserve = _money()
+    legal_reserve = fields.Method("_legal_reserve", metadata={
+        "description": "the legal-reserve allocation shown for information (decimal string); after a reopened "
+                       "year was accepted again, that of the corrected net profit"})
     approved_on = fields.Date()
     due_date = fields.Date()
     currency = fields.Str()
-    status = fields.Str()
-    explanation = fields.Str()
+    status = fields.Str(metadata={"description": "nothing_due, due, part_paid, paid or reopened; whether it is late "
+                                                 "is `overdue`"})
+    overdue = fields.Function(lambda contribution: contribution.is_overdue(local_today()), metadata={
+        "description": "true when the due date has passed and money is still owed (status due or part_paid)"})
+    explanation = fields.Method("_explanation", metadata={
+        "description": "how the amount was worked out; after a correction it says so, the original amount and "
+                       "the correcting entries"})
     reopen_reason = fields.Str()
+
+    def _legal_reserve(self, contribution) -> str:
+        return str(_current_terms(contribution).legal_reserve)
+
+    def _explanation(self, contribution) -> str:
+        return _current_terms(contribution).explanation
+
+
+def _current_terms(contribution) -> CurrentTerms:
+    """The contribution's figures now; the fund's settings are read once per request, and only for corrected years."""
+    if not contribution.adjustments:
+        return current_terms(contribution, legal_reserve_share=None)
+    if "fund_legal_reserve_share" not in g:
+        settings = get_settings(db.session, current_app.config["CONSORTIUM_JURISDICTION"])
+        g.fund_legal_reserve_share = settings.legal_reserve_share
+    return current_terms(contribution, g.fund_legal_reserve_share)
 
 
 class PaymentSchema(Schema):

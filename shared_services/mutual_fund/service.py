@@ -17,8 +17,9 @@ from decimal import Decimal, InvalidOperation
 
 import marshmallow as ma
 from sqlalchemy import case, func, select, text
+from sqlalchemy.orm import selectinload
 
-from consortium.db import utcnow
+from consortium.db import as_utc, utcnow
 from consortium.errors import Conflict, NotFound, ServiceError, field_error
 from consortium.models import Tenant
 from consortium.tenancy import tenant_scope
@@ -233,11 +234,15 @@ def contribution_reference(year: int, slug: str) -> str:
 
 
 def _status_from_amounts(contribution: Contribution) -> str:
-    if contribution.total_due <= 0 and contribution.paid_amount == 0:
+    return _status(contribution.total_due, contribution.paid_amount)
+
+
+def _status(total_due: Decimal, paid: Decimal) -> str:
+    if total_due <= 0 and paid == 0:
         return "nothing_due"
-    if contribution.paid_amount >= contribution.total_due:
+    if paid >= total_due:
         return "paid"
-    return "part_paid" if contribution.paid_amount > 0 else "due"
+    return "part_paid" if paid > 0 else "due"
 
 
 def contribution_for_year(session, tenant_id: int, year: int) -> Contribution | None:
@@ -271,7 +276,8 @@ def accept_accounts(session, version_id: int, *, accepted_by: int, accepted_on: 
         if existing is None:
             return _create_contribution(session, tenant, version, get_settings(session, jurisdiction),
                                         accepted_by=accepted_by, accepted_on=accepted_on)
-        return _correct_contribution(session, existing, version, accepted_by=accepted_by, accepted_on=accepted_on)
+        return _correct_contribution(session, existing, version, accepted_by=accepted_by, accepted_on=accepted_on,
+                                     legal_reserve_share=get_settings(session, jurisdiction).legal_reserve_share)
 
 
 def _create_contribution(session, tenant: Tenant, version, settings: FundSettings, *, accepted_by: int,
@@ -298,13 +304,18 @@ def _create_contribution(session, tenant: Tenant, version, settings: FundSetting
     return contribution
 
 
-def _correct_contribution(session, contribution: Contribution, version, *, accepted_by: int,
-                          accepted_on: date) -> Contribution:
-    result = calc.compute_contribution(
-        version.net_profit, rate=contribution.rate, minimum=contribution.minimum,
+def _recompute(contribution: Contribution, net_profit: Decimal, legal_reserve_share: Decimal) -> calc.Contribution:
+    """The contribution on a corrected net profit, on the year's fixed terms (rate, minimum, due date)."""
+    return calc.compute_contribution(
+        net_profit, rate=contribution.rate, minimum=contribution.minimum,
         approval_date=contribution.approved_on, due_days=(contribution.due_date - contribution.approved_on).days,
-        associations=contribution.associations,
+        associations=contribution.associations, legal_reserve_share=legal_reserve_share,
     )
+
+
+def _correct_contribution(session, contribution: Contribution, version, *, accepted_by: int,
+                          accepted_on: date, legal_reserve_share: Decimal) -> Contribution:
+    result = _recompute(contribution, version.net_profit, legal_reserve_share)
     earlier = contribution_adjustments(session, contribution)
     previous_profit = earlier[-1].net_profit if earlier else contribution.net_profit
     delta = result.amount - contribution.total_due
@@ -318,6 +329,7 @@ def _correct_contribution(session, contribution: Contribution, version, *, accep
     contribution.accounts_version_id = version.id
     contribution.status = _status_from_amounts(contribution)
     session.flush()
+    session.expire(contribution, ["adjustments"])  # the read-only list now has one more row
     description = f"{contribution.year} contribution corrected, {contribution.tenant.name}"
     if delta > 0:
         _post(session, "contribution_adjustment", description, CONTRIBUTIONS_RECEIVABLE, CONTRIBUTION_INCOME, delta,
@@ -336,6 +348,44 @@ def contribution_adjustments(session, contribution: Contribution) -> list[Contri
                ContributionAdjustment.contribution_id == contribution.id)
         .order_by(ContributionAdjustment.id).execution_options(all_tenants=True)
     ))
+
+
+@dataclass(frozen=True)
+class CurrentTerms:
+    """What a co-op is shown for its contribution now: after a correction, the corrected year's figures."""
+
+    net_profit: Decimal
+    legal_reserve: Decimal
+    explanation: str
+
+
+def current_terms(contribution: Contribution, legal_reserve_share: Decimal | None) -> CurrentTerms:
+    """The net profit, legal reserve and explanation that hold now (the original row is never edited).
+
+    Without corrections these are the figures fixed on acceptance. After a reopened year was accepted
+    again they are worked out from the latest corrected net profit on the year's fixed rate, with the
+    fund's legal-reserve share (the contribution does not store the share it was first computed with),
+    and the explanation says the original amount stands and the correction is a separate entry.
+    `legal_reserve_share` is needed only for a corrected year.
+    """
+    if not contribution.adjustments:
+        return CurrentTerms(contribution.net_profit, contribution.legal_reserve, contribution.explanation)
+    if legal_reserve_share is None:
+        raise ValueError(f"legal_reserve_share is needed for the corrected contribution {contribution.reference}")
+    latest = contribution.adjustments[-1]
+    result = _recompute(contribution, latest.net_profit, legal_reserve_share)
+    count = len(contribution.adjustments)
+    history = (
+        f"Corrected on {latest.adjusted_on.isoformat()} after the year was reopened"
+        + (f" ({latest.reason})" if latest.reason else "")
+        + f": net profit {calc.format_money(latest.previous_net_profit)} became "
+        f"{calc.format_money(latest.net_profit)}. The amount first fixed, {calc.format_money(contribution.amount)}, "
+        f"stands; {'the correction' if count == 1 else f'the {count} corrections'} of "
+        f"{calc.format_money(contribution.adjustments_total)} "
+        f"{'is a separate entry' if count == 1 else 'are separate entries'}, "
+        f"so {calc.format_money(contribution.total_due)} is due in all."
+    )
+    return CurrentTerms(latest.net_profit, result.legal_reserve, f"{history} {result.explanation}")
 
 
 def return_accounts(session, version_id: int, *, comment: str, returned_by: int):
@@ -359,10 +409,10 @@ def reopen_accounts(session, version_id: int, *, reason: str, by: int) -> Contri
     return contribution
 
 
-def contributions_query(*, year: int | None = None, tenant_id: int | None = None, approved_in: int | None = None):
+def contributions_query(*, year: int | None = None, tenant_id: int | None = None):
     """SELECT of contributions across co-ops, newest year first then by co-op (consortium scope).
 
-    `year` is the financial year of the accounts; `approved_in` the calendar year they were accepted in.
+    `year` is the financial year of the accounts.
     """
     query = (
         select(Contribution)
@@ -373,14 +423,18 @@ def contributions_query(*, year: int | None = None, tenant_id: int | None = None
         query = query.where(Contribution.year == year)
     if tenant_id is not None:
         query = query.where(Contribution.tenant_id == tenant_id)
-    if approved_in is not None:
-        query = query.where(Contribution.approved_on.between(date(approved_in, 1, 1), date(approved_in, 12, 31)))
     return query
 
 
 def own_contributions_query():
     """SELECT of the current co-op's contributions, newest year first (the tenant filter applies)."""
-    return select(Contribution).order_by(Contribution.year.desc())
+    return with_history(select(Contribution).order_by(Contribution.year.desc()))
+
+
+def with_history(query, *, payments: bool = True):
+    """`query` of contributions loading their corrections (and payments) in one query each, not one per row."""
+    query = query.options(selectinload(Contribution.adjustments))
+    return query.options(selectinload(Contribution.payments)) if payments else query
 
 
 def get_contribution(session, *, contribution_id: int | None = None, reference: str | None = None) -> Contribution:
@@ -395,6 +449,59 @@ def get_contribution(session, *, contribution_id: int | None = None, reference: 
     if contribution is None:
         raise NotFound(f"No contribution with reference {reference!r}.", {"reference": ["matches no contribution"]})
     return contribution
+
+
+@dataclass(frozen=True)
+class Position:
+    """A contribution as it stood on one day: corrections and payments dated after it left out."""
+
+    total_due: Decimal
+    paid: Decimal
+    status: str
+    due_date: date
+
+    @property
+    def outstanding(self) -> Decimal:
+        """What was still owed that day (never below zero)."""
+        return max(self.total_due - self.paid, ZERO)
+
+    def is_overdue(self, on: date) -> bool:
+        """True if the due date had passed by `on` with money still owed (a reopened year excepted)."""
+        return calc.contribution_overdue(self.status, self.outstanding, self.due_date, on)
+
+
+def _sums_by_contribution(session, model, amount_column, date_column, on: date) -> dict[tuple[int, int], tuple]:
+    """(sum of amounts dated on or before `on`, latest date of any row) per contribution, in one grouped query."""
+    rows = session.execute(
+        select(model.tenant_id, model.contribution_id,
+               func.sum(case((date_column <= on, amount_column), else_=0)), func.max(date_column))
+        .group_by(model.tenant_id, model.contribution_id).execution_options(all_tenants=True)
+    )
+    return {(tenant_id, contribution_id): (round_cents(Decimal(str(total or 0))), latest)
+            for tenant_id, contribution_id, total, latest in rows}
+
+
+def positions_on(session, contributions: list[Contribution], on: date) -> dict[tuple[int, int], Position]:
+    """Each contribution as it stood at the end of `on`, keyed by (tenant_id, id); two grouped queries in all.
+
+    A year reopened by then and accepted again only later (or not yet) counts as reopened that day.
+    """
+    corrections = _sums_by_contribution(session, ContributionAdjustment, ContributionAdjustment.delta,
+                                        ContributionAdjustment.adjusted_on, on)
+    payments = _sums_by_contribution(session, ContributionPayment, ContributionPayment.amount,
+                                     ContributionPayment.paid_on, on)
+    positions = {}
+    for contribution in contributions:
+        key = (contribution.tenant_id, contribution.id)
+        corrected, last_corrected_on = corrections.get(key, (ZERO, None))
+        paid, _ = payments.get(key, (ZERO, None))
+        total_due = contribution.amount + corrected
+        reopened_on = as_utc(contribution.reopened_at).date() if contribution.reopened_at else None
+        reopened = reopened_on is not None and reopened_on <= on and (
+            contribution.status == "reopened" or (last_corrected_on is not None and last_corrected_on > on))
+        status = "reopened" if reopened else _status(total_due, paid)
+        positions[key] = Position(total_due, paid, status, contribution.due_date)
+    return positions
 
 
 @dataclass(frozen=True)
@@ -474,6 +581,7 @@ def record_payment(session, contribution: Contribution, *, amount: Decimal, paid
         if contribution.status != "reopened":
             contribution.status = _status_from_amounts(contribution)
         session.flush()
+        session.expire(contribution, ["payments"])  # the read-only list now has one more row
     _post(session, "contribution_received", f"{contribution.year} contribution received, {contribution.tenant.name}",
           FUND_CASH, CONTRIBUTIONS_RECEIVABLE, amount, paid_on, created_by=recorded_by,
           tenant_id=contribution.tenant_id, contribution_id=contribution.id)
@@ -681,6 +789,12 @@ def grant_loan(session, *, borrower_tenant_id: int | None = None, incubation_pro
         raise field_error("borrower_tenant_id", "name the borrowing co-op or the incubation project")
     if borrower_tenant_id is not None and session.get(Tenant, borrower_tenant_id) is None:
         raise field_error("borrower_tenant_id", f"no co-op {borrower_tenant_id}")
+    if incubation_project_id is not None:
+        # Imported here: the incubation service imports this module to grant its projects' loan requests.
+        from shared_services.incubation import service as incubation
+
+        if session.get(incubation.IncubationProject, incubation_project_id) is None:
+            raise field_error("incubation_project_id", f"no incubation project {incubation_project_id}")
     if not (borrower_name or "").strip():
         raise field_error("borrower_name", "is required")
     if first_due <= granted_on:

@@ -313,15 +313,16 @@ def report_pdf():
 def history():
     """The co-op's contributions, corrections and payments."""
     rows = db.session.scalars(service.own_contributions_query()).all()
-    return render_template("mutual_fund/coop_contributions.html", contributions=rows,
-                           payments={c.id: service.contribution_payments(db.session, c) for c in rows},
-                           adjustments={c.id: service.contribution_adjustments(db.session, c) for c in rows})
+    share = service.get_settings(db.session, jurisdiction()).legal_reserve_share
+    return render_template("mutual_fund/coop_contributions.html", contributions=rows, today=local_today(),
+                           terms={c.id: service.current_terms(c, share) for c in rows})
 
 
 @coop_blp.route("/statement.pdf")
 @tenant_role_required(*COOP_READERS)
 def statement_pdf():
     """The co-op's contribution statement (PDF)."""
-    data = documents.contribution_statement_pdf(db.session, g.tenant, today=local_today(),
-                                                consortium_name=current_app.config["CONSORTIUM_NAME"])
+    data = documents.contribution_statement_pdf(
+        db.session, g.tenant, today=local_today(), consortium_name=current_app.config["CONSORTIUM_NAME"],
+        legal_reserve_share=service.get_settings(db.session, jurisdiction()).legal_reserve_share)
     return pdf_response(data, f"contribution-statement-{g.tenant.slug}.pdf")

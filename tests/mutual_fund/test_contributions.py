@@ -231,3 +231,39 @@ def test_settings_refuse_bad_values_and_staff_cannot_change_them(fund):
     current = fund.client.get(f"{FUND}/settings", headers=fund.staff).get_json()
     assert current["rate"] == "3.0000" and current["minimum"] == "10.33" and current["due_days"] == 60
     assert "Law 59/1992" in current["source"]
+
+
+def test_after_a_correction_the_coop_sees_the_current_legal_reserve_and_why(fund, client):
+    from tests.conftest import login
+    from tests.mutual_fund.test_pages_and_documents import _pdf_text
+
+    version = fund.submit(fund.a, D("12345.67"))
+    fund.accept(version)
+    fund.client.post(f"{ACCOUNTS}/{version}/reopen", headers=fund.admin, json={"reason": "Staff costs double-counted"})
+    fund.accept(fund.submit(fund.a, D("20000.00")), accepted_on=f"{YEAR + 1}-09-01")
+
+    [shown] = fund.client.get("/api/v1/t/coop-a/contributions", headers=fund.treasurer_a).get_json()
+    [listed] = fund.client.get(f"{FUND}/contributions?tenant=coop-a", headers=fund.staff).get_json()
+    login(client, "treasurer.a@example.test")
+    page = client.get("/t/coop-a/contributions/").get_data(as_text=True)
+    statement = _pdf_text(fund.client.get("/api/v1/t/coop-a/contributions/statement.pdf",
+                                          headers=fund.treasurer_a).data)
+
+    # 30% of the corrected 20,000.00, not of the 12,345.67 first accepted (3,703.70)
+    assert shown["legal_reserve"] == listed["legal_reserve"] == "6000.00"
+    assert shown["explanation"] == listed["explanation"]
+    explanation = shown["explanation"]
+    assert f"Corrected on {YEAR + 1}-09-01" in explanation and "Staff costs double-counted" in explanation
+    assert "12,345.67 became 20,000.00" in explanation and "370.37" in explanation
+    assert "3% of net profit 20,000.00 is 600.00" in explanation
+    assert (shown["amount"], shown["adjustments_total"], shown["total_due"]) == ("370.37", "229.63", "600.00")
+    assert "Legal reserve (for information) 6,000.00" in page and "3,703.70" not in page
+    assert f"Corrected on {YEAR + 1}-09-01" in page
+    assert "6,000.00" in statement and "3,703.70" not in statement and "Corrected on" in statement
+    # the original row is never edited: its figures stay, the correction is a separate entry
+    with fund.app.app_context(), consortium_scope(db.session):
+        contribution = service.get_contribution(db.session, contribution_id=shown["id"])
+        assert (contribution.amount, contribution.net_profit, contribution.legal_reserve) == (
+            D("370.37"), D("12345.67"), D("3703.70"))
+        assert "Corrected" not in contribution.explanation and "12,345.67" in contribution.explanation
+        assert [a.delta for a in service.contribution_adjustments(db.session, contribution)] == [D("229.63")]

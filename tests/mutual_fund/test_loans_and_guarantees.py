@@ -164,10 +164,43 @@ def test_bad_loan_terms_are_refused_naming_the_field(fund):
 
 def test_incubation_projects_borrow_through_the_service(fund):
     _fund_with_cash(fund)
+    project_id = _incubation_project(fund)
     with fund.app.app_context(), consortium_scope(db.session):
-        loan = service.grant_loan(db.session, incubation_project_id=7, borrower_name="Orto Fragola (spin-out)",
+        loan = service.grant_loan(db.session, incubation_project_id=project_id, borrower_name="Orto Fragola (spin-out)",
                                   principal=D("5000.00"), annual_rate=D("0"), months=10, method="straight_line",
                                   first_due=date(2024, 3, 1), granted_on=date(2024, 2, 1), granted_by=None)
         db.session.commit()
         assert [i.principal for i in loan.instalments] == [D("500.00")] * 10
-        assert loan.borrower_tenant_id is None and loan.incubation_project_id == 7
+        assert loan.borrower_tenant_id is None and loan.incubation_project_id == project_id
+
+
+def _incubation_project(fund) -> int:
+    """A spin-out project sponsored by Coop A, opened by consortium staff through the incubation API."""
+    response = fund.client.post("/api/v1/incubation/projects", headers=fund.staff, json={
+        "working_name": "Orto Fragola", "sponsor": "coop-a", "intended_legal_form": "social_coop_b",
+        "need": "Work for young people leaving care", "locality": "Bologna", "started_on": "2024-01-10",
+        "founding_group": [{"name": "Anna Rossi", "role": "worker"}, {"name": "Luca Bianchi", "role": "worker"},
+                           {"name": "Sara Verdi", "role": "volunteer"}]})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["id"]
+
+
+def test_a_loan_to_an_incubation_project_that_does_not_exist_is_refused(fund, client):
+    from tests.conftest import login
+
+    _fund_with_cash(fund)
+    project_id = _incubation_project(fund)
+    body = {"incubation_project_id": project_id + 100, "borrower_name": "Nobody", "principal": "1000.00",
+            "annual_rate": "1", "months": 3, "method": "annuity", "granted_on": "2024-01-02", "first_due": "2024-02-01"}
+
+    by_api = fund.client.post(f"{FUND}/loans", headers=fund.staff, json=body)
+    login(client, "staff@example.test")
+    by_form = client.post("/consortium/mutual-fund/loans/new", data={**body, "borrower_tenant": ""})
+
+    assert by_api.status_code == 422, by_api.get_json()
+    assert by_api.get_json()["errors"]["incubation_project_id"] == [f"no incubation project {project_id + 100}"]
+    assert by_form.status_code == 200 and f"no incubation project {project_id + 100}" in by_form.get_data(as_text=True)
+    assert fund.client.get(f"{FUND}/loans", headers=fund.staff).get_json() == []
+    assert fund.client.get(f"{FUND}", headers=fund.staff).get_json()["loans_out"] == "0.00"
+    granted = fund.client.post(f"{FUND}/loans", headers=fund.staff, json={**body, "incubation_project_id": project_id})
+    assert granted.status_code == 201 and granted.get_json()["incubation_project_id"] == project_id

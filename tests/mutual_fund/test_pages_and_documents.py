@@ -6,6 +6,7 @@ import subprocess
 
 import pytest
 
+from consortium.clock import local_today
 from tests.conftest import login
 from tests.mutual_fund.conftest import FUND, YEAR, D
 
@@ -148,3 +149,113 @@ def test_a_past_years_report_shows_loans_and_guarantees_as_they_stood_at_its_end
     assert "750.00" not in loan_line
     assert guarantee_line.split()[-1] == "€500.00", guarantee_line  # still all live on 31 December
     assert "100.00" not in guarantee_line and "400.00" not in guarantee_line, guarantee_line
+
+
+def _count_queries(app, call) -> int:
+    """How many SQL statements `call()` sends (PostgreSQL's per-transaction scope statements left out)."""
+    from sqlalchemy import event
+
+    from consortium.extensions import db
+
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        call()
+    finally:
+        with app.app_context():
+            event.remove(db.engine, "before_cursor_execute", listener)
+    return len([sql for sql in statements if "set_config" not in sql])
+
+
+def _paid_and_corrected(fund, tenant, year: int) -> None:
+    """A contribution for `year`, part-paid, reopened and corrected: a row of every kind to read back."""
+    version = fund.submit(tenant, D("12345.67"), year)
+    assert fund.accept(version).status_code == 200
+    reference = f"MF-{year}-{tenant.slug}"
+    assert fund.client.post(f"{FUND}/payments", headers=fund.staff,
+                            json={"reference": reference, "amount": "10.00", "date": f"{YEAR + 1}-05-01"}
+                            ).status_code == 201
+    fund.client.post(f"/api/v1/consortium/accounts/{version}/reopen", headers=fund.admin, json={"reason": "typo"})
+    assert fund.accept(fund.submit(tenant, D("20000.00"), year), accepted_on=f"{YEAR + 1}-06-01").status_code == 200
+
+
+def test_the_coop_page_and_statement_read_payments_and_corrections_in_a_fixed_number_of_queries(fund, client):
+    _paid_and_corrected(fund, fund.a, YEAR)
+    login(client, "treasurer.a@example.test")
+    page = lambda: client.get("/t/coop-a/contributions/")  # noqa: E731
+    statement = lambda: client.get("/t/coop-a/contributions/statement.pdf")  # noqa: E731
+    api = lambda: client.get("/api/v1/t/coop-a/contributions", headers=fund.treasurer_a)  # noqa: E731
+    staff_list = lambda: client.get(f"{FUND}/contributions", headers=fund.staff)  # noqa: E731
+    one_year = [_count_queries(fund.app, read) for read in (page, statement, api, staff_list)]
+
+    for year in (YEAR - 1, YEAR - 2, YEAR - 3):
+        _paid_and_corrected(fund, fund.a, year)
+    four_years = [_count_queries(fund.app, read) for read in (page, statement, api, staff_list)]
+
+    assert four_years == one_year, (one_year, four_years)
+    text = page().get_data(as_text=True)
+    assert text.count("Payments: ") == 4 and text.count("Corrected on") >= 4
+    # each year's reason twice: in its explanation and in the corrections table
+    assert _pdf_text(statement().data).count("typo") == 8
+
+
+def test_an_overdue_contribution_is_flagged_on_the_page_and_in_the_api(fund, client):
+    fund.accepted(D("12345.67"))  # accepted in April of last year, due 60 days later, never paid
+    fund.accept(fund.submit(fund.a, D("40000.00"), YEAR + 1), accepted_on=local_today().isoformat())  # due in 60 days
+    login(client, "treasurer.a@example.test")
+
+    listed = {c["year"]: c for c in fund.client.get("/api/v1/t/coop-a/contributions",
+                                                     headers=fund.treasurer_a).get_json()}
+    page = client.get("/t/coop-a/contributions/").get_data(as_text=True)
+
+    assert (listed[YEAR]["status"], listed[YEAR]["overdue"]) == ("due", True)
+    assert (listed[YEAR + 1]["status"], listed[YEAR + 1]["overdue"]) == ("due", False)
+    assert page.count('<span class="badge fail">overdue</span>') == 1
+    assert f"was due by {YEAR + 1}-06-28" in page
+    fund.client.post(f"{FUND}/payments", headers=fund.staff,
+                     json={"reference": REF_A, "amount": "370.37", "date": local_today().isoformat()})
+    paid = fund.client.get("/api/v1/t/coop-a/contributions", headers=fund.treasurer_a).get_json()
+    assert [(c["year"], c["status"], c["overdue"]) for c in paid] == [(YEAR + 1, "due", False), (YEAR, "paid", False)]
+    assert "overdue" not in client.get("/t/coop-a/contributions/").get_data(as_text=True)
+
+
+def test_a_past_years_report_shows_contributions_as_they_stood_at_its_end(fund):
+    version = fund.submit(fund.a, D("12345.67"))
+    fund.accept(version)  # 370.37, accepted in April, due by 28 June
+    fund.client.post(f"{FUND}/payments", headers=fund.staff,
+                     json={"reference": REF_A, "amount": "100.00", "date": f"{YEAR + 1}-05-01"})
+    # on 1 January after the year: the year is corrected to 600.00 and paid in full
+    fund.client.post(f"/api/v1/consortium/accounts/{version}/reopen", headers=fund.admin, json={"reason": "typo"})
+    assert fund.accept(fund.submit(fund.a, D("20000.00")), accepted_on=f"{YEAR + 2}-01-01").status_code == 200
+    assert fund.client.post(f"{FUND}/payments", headers=fund.staff,
+                            json={"reference": REF_A, "amount": "500.00", "date": f"{YEAR + 2}-01-01"}
+                            ).status_code == 201
+
+    text = _pdf_text(fund.client.get(f"{FUND}/report.pdf?year={YEAR + 1}", headers=fund.staff).data)
+
+    by_coop, arrears = text.split("Contributions in arrears")
+    by_coop = by_coop.split("by co-op")[1].split("Loans outstanding")[0]
+    row = next(line for line in by_coop.splitlines() if "Coop A Sociale" in line)
+    assert row.split()[-6:] == ["€12,345.67", "€370.37", "€100.00", "€270.37", "part", "paid"], row
+    assert "600.00" not in by_coop
+    arrears_row = next(line for line in arrears.splitlines() if "Coop A Sociale" in line)
+    assert "€270.37" in arrears_row and f"{YEAR + 1}-06-28" in arrears_row and "186" in arrears_row, arrears_row
+    # this year's report shows where things stand now: corrected and paid
+    now = _pdf_text(fund.client.get(f"{FUND}/report.pdf?year={YEAR + 2}", headers=fund.staff).data)
+    assert "No contribution is overdue." in now
+
+
+def test_the_annual_report_reads_contributions_in_a_fixed_number_of_queries(fund):
+    _paid_and_corrected(fund, fund.a, YEAR)
+    report = lambda: fund.client.get(f"{FUND}/report.pdf?year={YEAR + 1}", headers=fund.staff)  # noqa: E731
+    one = _count_queries(fund.app, report)
+
+    _paid_and_corrected(fund, fund.b, YEAR)
+    _paid_and_corrected(fund, fund.a, YEAR - 1)
+    _paid_and_corrected(fund, fund.b, YEAR - 1)
+    three_more = _count_queries(fund.app, report)
+
+    assert three_more == one, (one, three_more)
+    assert report().status_code == 200

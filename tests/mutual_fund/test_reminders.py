@@ -78,3 +78,18 @@ def test_the_scheduled_job_runs_per_coop_and_twice_sends_once(fund):
     assert fund.a.id in first.succeeded and not first.failed
     [reminder] = _outbox(fund)
     assert reminder.subject.startswith("Overdue") and "days overdue" in reminder.body
+
+
+def test_a_reminder_for_a_corrected_year_explains_the_correction(fund):
+    version = fund.submit(fund.a, D("12345.67"))
+    fund.accept(version)
+    fund.client.post(f"/api/v1/consortium/accounts/{version}/reopen", headers=fund.admin,
+                     json={"reason": "Staff costs double-counted"})
+    fund.accept(fund.submit(fund.a, D("20000.00")), accepted_on=f"{YEAR + 1}-05-02")
+
+    assert _run(fund, DUE + timedelta(days=7)) == 1
+
+    [reminder] = _outbox(fund)
+    assert "600.00" in reminder.subject  # 370.37 first fixed, corrected by 229.63
+    assert "Corrected on" in reminder.body and "Staff costs double-counted" in reminder.body
+    assert "6,000.00 (30%) goes to the legal reserve" in reminder.body
