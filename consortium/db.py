@@ -7,7 +7,7 @@ a row pointing at another co-op's row.
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Identity, Integer, MetaData, event, func, select
+from sqlalchemy import BigInteger, ForeignKey, Identity, Integer, MetaData, Numeric, event, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 NAMING_CONVENTION = {
@@ -20,6 +20,8 @@ NAMING_CONVENTION = {
 
 # BIGINT on PostgreSQL, INTEGER on SQLite (where only INTEGER is an alias of the rowid).
 BigId = BigInteger().with_variant(Integer, "sqlite")
+# Every amount of money: Decimal in Python, NUMERIC(14, 2) in the database.
+Money = Numeric(14, 2)
 
 
 def utcnow() -> datetime:

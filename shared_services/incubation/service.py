@@ -16,7 +16,7 @@ from pathlib import PurePath
 
 from sqlalchemy import case, func, select, type_coerce
 
-from consortium.db import as_utc, utcnow
+from consortium.db import Money, as_utc, utcnow
 from consortium.directory.service import create_tenant
 from consortium.errors import Conflict, NotFound, ServiceError, field_error
 from consortium.models import RoleAssignment, Tenant, User
@@ -37,7 +37,7 @@ from shared_services.incubation.models import (
     ProjectDocument,
     StageChange,
 )
-from tenants.accounts.models import AccountsVersion, Money
+from tenants.accounts.models import AccountsVersion
 from tenants.accounts.service import submissions_query
 from tenants.members.service import add_member, current_member_counts, member_count_reached_on
 

@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
-from consortium.db import Base, BigId, TenantOwned, sql_list, utcnow
+from consortium.db import Base, BigId, Money, TenantOwned, sql_list, utcnow
 from consortium.models import JsonDoc, Tenant
 from shared_services.mutual_fund.calculations import (
     CONTRIBUTION_INCOME,
@@ -38,7 +38,6 @@ from shared_services.mutual_fund.calculations import (
 )
 
 ACCOUNTS_VERSION_KEY = ["accounts_versions.tenant_id", "accounts_versions.id"]
-Money = Numeric(14, 2)
 Rate = Numeric(7, 4)
 
 ACCOUNTS = (

@@ -12,7 +12,6 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
-    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -20,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from consortium.db import Base, TenantOwned, sql_list, utcnow
+from consortium.db import Base, Money, TenantOwned, sql_list, utcnow
 from consortium.models import User
 
 # draft: uploaded, not yet sent; submitted: awaiting the consortium's review; returned: sent back with a
@@ -49,7 +48,6 @@ FIGURE_CODES = (
     "cash",
 )
 
-Money = Numeric(14, 2)
 
 
 class AccountsVersion(TenantOwned, Base):

@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
-from consortium.db import Base, BigId, TenantOwned, sql_list, utcnow
+from consortium.db import Base, BigId, Money, TenantOwned, sql_list, utcnow
 
 CUSTOMER_TYPES = ("local_authority", "nhs_body", "public_body_it", "company", "household")
 PUBLIC_BODY_TYPES = ("local_authority", "nhs_body", "public_body_it")
@@ -36,7 +36,6 @@ PAYMENT_METHODS = ("bank_transfer", "card", "cash", "cheque", "direct_debit", "o
 # UN/ECE Recommendation 20 unit codes offered on lines (the e-invoice formats need the code).
 UNITS = {"C62": "each", "HUR": "hour", "DAY": "day", "WEE": "week", "MON": "month", "KGM": "kg", "LTR": "litre"}
 
-Money = Numeric(14, 2)
 
 
 class Customer(TenantOwned, Base):
