@@ -2,10 +2,11 @@
 
 import hashlib
 import json
+from http import HTTPStatus
 
 import flask_smorest
 import marshmallow as ma
-from flask import Response, current_app, g, render_template, request
+from flask import Response, g, render_template, request
 from flask_login import current_user
 from flask_smorest import Page
 from sqlalchemy import func, select
@@ -70,8 +71,7 @@ class Api(flask_smorest.Api):
 def handle_service_error(error: ServiceError):
     """Turn a refused business rule into a problem (API) or an error page (web)."""
     if is_api_request():
-        return problem(error.status, _TITLES.get(error.status, "Unprocessable Content"), error.message,
-                       error.errors or None)
+        return problem(error.status, HTTPStatus(error.status).phrase, error.message, error.errors or None)
     return render_template("error.html", error=error, message=error.message), error.status
 
 
@@ -79,9 +79,6 @@ def handle_validation_error(error: ma.ValidationError):
     """A marshmallow error raised by a service: 422 naming each field."""
     errors = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
     return handle_service_error(ServiceError(_summary(errors), errors))
-
-
-_TITLES = {404: "Not Found", 409: "Conflict", 403: "Forbidden", 422: "Unprocessable Content"}
 
 
 class SQLPage(Page):
@@ -133,7 +130,7 @@ def replay_idempotent_response():
         _request_fingerprint()
         return None
     if record.request_hash != _request_fingerprint():
-        return problem(422, "Unprocessable Content",
+        return problem(422, HTTPStatus(422).phrase,
                        "Idempotency-Key was already used for a different request.",
                        {"Idempotency-Key": ["already used for a different request"]})
     response = Response(record.response_body, status=record.status_code, content_type=record.content_type)
@@ -156,4 +153,3 @@ def remember_idempotent_response(response: Response) -> None:
             content_type=response.content_type or "application/json",
         )
     )
-    current_app.logger.debug("stored idempotent response for key %s", key)

@@ -139,7 +139,3 @@ def register_request_scope(app: Flask) -> None:
             return problem(409, "Conflict", "The request conflicts with a concurrent change; retry it.")
         return response
 
-
-def current_tenant():
-    """The co-op the current request is about (set from the URL after the role check)."""
-    return g.tenant

@@ -109,6 +109,11 @@ def _unauthorized():
     return redirect(url_for("shell.login", next=request.full_path.rstrip("?")))
 
 
+def login_rate_limit() -> str:
+    """The configured limit on login attempts (page and token endpoint), e.g. '10 per minute'."""
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
 def require_login():
     """Stop the request unless someone is logged in."""
     if not current_user.is_authenticated:

@@ -13,7 +13,7 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired
 
 from consortium.audit import audit_entries_query
-from consortium.auth import authenticate, consortium_role_required, tenant_role_required
+from consortium.auth import authenticate, consortium_role_required, login_rate_limit, tenant_role_required
 from consortium.db import as_utc
 from consortium.documents import money as format_money
 from consortium.extensions import db, limiter
@@ -130,10 +130,6 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired()])
 
 
-def _login_rate_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 def _safe_next(target: str | None) -> str | None:
     # Only same-site paths: never bounce a fresh login to another host.
     if target and target.startswith("/") and not target.startswith("//"):
@@ -142,7 +138,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @blp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_rate_limit, methods=["POST"])
+@limiter.limit(login_rate_limit, methods=["POST"])
 def login():
     """The login form."""
     form = LoginForm()

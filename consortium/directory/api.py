@@ -11,6 +11,7 @@ from consortium.auth import (
     authenticate,
     consortium_role_required,
     issue_api_token,
+    login_rate_limit,
     require_login,
     tenant_role_required,
 )
@@ -23,13 +24,9 @@ users_blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description
 audit_blp = Blueprint("audit", __name__, url_prefix="/api/v1", description="Audit log")
 
 
-def _login_rate_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 @auth_blp.route("/token")
 class TokenResource(MethodView):
-    @limiter.limit(_login_rate_limit)
+    @limiter.limit(login_rate_limit)
     @auth_blp.arguments(schemas.TokenRequestSchema)
     @auth_blp.response(201, schemas.TokenSchema)
     def post(self, credentials):
@@ -50,17 +47,6 @@ class TokenResource(MethodView):
         return None
 
 
-def _visible_tenants_query():
-    from sqlalchemy import select
-
-    from consortium.models import Tenant
-
-    query = select(Tenant).order_by(Tenant.name)
-    if not current_user.has_consortium_role("consortium_admin", "consortium_staff"):
-        query = query.where(Tenant.id.in_(current_user.tenant_ids or {-1}))
-    return query
-
-
 class TenantOut(schemas.TenantSchema):
     """A co-op as the API shows it."""
 
@@ -76,7 +62,7 @@ class TenantsResource(MethodView):
         refused = require_login()
         if refused is not None:
             return refused
-        return _visible_tenants_query()
+        return service.visible_tenants_query(current_user)
 
     @consortium_role_required("consortium_admin")
     @tenants_blp.arguments(schemas.TenantSchema)
@@ -130,11 +116,7 @@ class UsersResource(MethodView):
     @users_blp.paginate(SQLPage)
     def get(self):
         """Every user and their roles (consortium admin)."""
-        from sqlalchemy import select
-
-        from consortium.models import User
-
-        return select(User).order_by(User.name, User.id)
+        return service.users_query()
 
     @consortium_role_required("consortium_admin")
     @users_blp.arguments(schemas.UserSchema)

@@ -18,12 +18,12 @@ TENANT_FIELDS = (
 )
 
 
-def list_tenants(session, user: User) -> list[Tenant]:
-    """Co-ops the user may see: all for consortium roles, otherwise those they hold a role in."""
+def visible_tenants_query(user: User):
+    """SELECT of the co-ops the user may see: all for consortium roles, otherwise those they hold a role in."""
     query = select(Tenant).order_by(Tenant.name)
     if not user.has_consortium_role("consortium_admin", "consortium_staff"):
         query = query.where(Tenant.id.in_(user.tenant_ids or {-1}))
-    return list(session.scalars(query))
+    return query
 
 
 def get_tenant_for(session, user: User, slug: str) -> Tenant:
@@ -108,9 +108,9 @@ def tenant_as_dict(tenant: Tenant) -> dict:
 # --- users and roles ------------------------------------------------------------------------
 
 
-def list_users(session) -> list[User]:
-    """Every user, by name."""
-    return list(session.scalars(select(User).order_by(User.name)))
+def users_query():
+    """SELECT of every user, by name."""
+    return select(User).order_by(User.name, User.id)
 
 
 def get_user(session, user_id: int) -> User:

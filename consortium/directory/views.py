@@ -79,7 +79,7 @@ def edit_tenant(tenant_slug):
 @consortium_role_required("consortium_admin")
 def users():
     """Every user and their roles."""
-    return render_template("directory/users.html", users=service.list_users(db.session))
+    return render_template("directory/users.html", users=db.session.scalars(service.users_query()).all())
 
 
 def _roles_from_form(form) -> list[dict]:

@@ -49,7 +49,7 @@ def test_refused_upload_exits_1_listing_errors_by_cell(logged_in, app, tmp_path,
     assert main(["accounts", "upload", str(path), "--tenant", SLUG, "--year", str(LAST_YEAR)]) == 1
 
     err = capsys.readouterr().err
-    assert "422 Unprocessable Content" in err
+    assert "422 Unprocessable Entity" in err
     assert "Summary, row 7, column amount: staff_costs: formulas are not evaluated; enter the value" in err
     assert saved_versions(app) == 0
 
