@@ -32,6 +32,11 @@ def _tenant_options() -> list[tuple[str, str]]:
     return [(t.slug, t.name) for t in db.session.scalars(select(Tenant).order_by(Tenant.name))]
 
 
+def _flash_not_recorded(what: str, errors: dict) -> None:
+    """Flash why a one-line form (payment, repayment, call) was refused, field by field."""
+    flash(f"{what} not recorded: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()), "error")
+
+
 # --------------------------------------------------------------------------- accounts review
 
 
@@ -150,7 +155,7 @@ def record_payment():
     """Record a payment against a contribution reference."""
     data, errors = load_form(schemas.PaymentSchema(), request.form)
     if data is None:
-        flash("Payment not recorded: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()), "error")
+        _flash_not_recorded("Payment", errors)
     else:
         payment, _ = run_service(lambda: service.record_payment(
             db.session, service.get_contribution(db.session, reference=data.get("reference"),
@@ -218,7 +223,7 @@ def record_repayment(loan_id):
     record = service.get_loan(db.session, loan_id)
     data, errors = load_form(schemas.MoneyOnDateSchema(), request.form)
     if data is None:
-        flash("Repayment not recorded: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()), "error")
+        _flash_not_recorded("Repayment", errors)
     else:
         repayment, _ = run_service(lambda: service.record_repayment(
             db.session, record, amount=data["amount"], paid_on=data["paid_on"], recorded_by=current_user.id))
@@ -253,7 +258,7 @@ def call_guarantee(guarantee_id):
     guarantee = service.get_guarantee(db.session, guarantee_id)
     data, errors = load_form(schemas.MoneyOnDateSchema(), request.form)
     if data is None:
-        flash("Call not recorded: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()), "error")
+        _flash_not_recorded("Call", errors)
     else:
         call, _ = run_service(lambda: service.call_guarantee(
             db.session, guarantee, amount=data["amount"], called_on=data["paid_on"], recorded_by=current_user.id))

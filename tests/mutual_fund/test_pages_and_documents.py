@@ -259,3 +259,32 @@ def test_the_annual_report_reads_contributions_in_a_fixed_number_of_queries(fund
 
     assert three_more == one, (one, three_more)
     assert report().status_code == 200
+
+
+def test_refused_one_line_forms_say_which_field_and_record_nothing(fund, client):
+    fund.accepted(D("1000000.00"))
+    fund.client.post(f"{FUND}/payments", headers=fund.staff,
+                     json={"reference": REF_A, "amount": "30000.00", "date": f"{YEAR + 1}-05-01"})
+    loan = fund.client.post(f"{FUND}/loans", headers=fund.staff, json={
+        "borrower_tenant": "coop-b", "principal": "1000.00", "annual_rate": "0", "months": 4, "method": "annuity",
+        "granted_on": f"{YEAR + 1}-06-01", "first_due": f"{YEAR + 1}-07-01"}).get_json()
+    guarantee = fund.client.post(f"{FUND}/guarantees", headers=fund.staff, json={
+        "tenant": "coop-b", "bank_name": "Banca Etica", "amount": "500.00", "issued_on": f"{YEAR + 1}-05-02",
+        "expires_on": f"{YEAR + 4}-05-03"}).get_json()
+    login(client, "staff@example.test")
+    today = local_today().isoformat()
+
+    payment = client.post("/consortium/mutual-fund/payments", data={"reference": REF_A, "amount": "-5", "date": today},
+                          follow_redirects=True)
+    repayment = client.post(f"/consortium/mutual-fund/loans/{loan['id']}/repayments",
+                            data={"amount": "abc", "date": today}, follow_redirects=True)
+    call = client.post(f"/consortium/mutual-fund/guarantees/{guarantee['id']}/calls",
+                       data={"amount": "10.00", "date": ""}, follow_redirects=True)
+
+    assert "Payment not recorded: amount:" in payment.get_data(as_text=True)
+    assert "Repayment not recorded: amount:" in repayment.get_data(as_text=True)
+    assert "Call not recorded: date:" in call.get_data(as_text=True)
+    contribution = fund.client.get("/api/v1/t/coop-a/contributions", headers=fund.treasurer_a).get_json()[0]
+    assert contribution["paid_amount"] == "30000.00"
+    assert fund.client.get(f"{FUND}/loans/{loan['id']}", headers=fund.staff).get_json()["repayments"] == []
+    assert fund.client.get(f"{FUND}/guarantees", headers=fund.staff).get_json()[0]["called_amount"] == "0.00"
