@@ -84,7 +84,8 @@ class AccountsVersion(TenantOwned, Base):
     file_format: Mapped[str] = mapped_column(String(4))
     file_size: Mapped[int] = mapped_column(Integer)
     file_sha256: Mapped[str] = mapped_column(String(64))
-    file_data: Mapped[bytes] = mapped_column(LargeBinary)
+    # Loaded only when the file is downloaded, not with every row of a list.
+    file_data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
 
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -4,7 +4,7 @@ import io
 import random
 import re
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from consortium.extensions import db
 from consortium.models import User
@@ -125,3 +125,25 @@ def test_demo_loader_uploads_and_submits_last_years_accounts(app, factory):
                 computed = (version.total_turnover - figures["staff_costs"] - figures["other_costs"]
                             - figures["tax"])
                 assert version.net_profit == computed and version.net_profit > 0
+
+
+def test_lists_of_versions_leave_the_stored_files_unread_and_the_download_returns_the_file(app, client, treasurer):
+    login(client, TREASURER)
+    uploaded = filled_xlsx()
+    detail = upload_page(client, uploaded, "accounts.xlsx").headers["Location"]
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        page = client.get(PAGE).get_data(as_text=True)
+        api_list = client.get(f"/api/v1/t/{SLUG}/accounts", headers=treasurer).get_json()
+    finally:
+        with app.app_context():
+            event.remove(db.engine, "before_cursor_execute", listener)
+
+    assert "accounts.xlsx" in page and len(api_list) == 1
+    # the rows fetched, not the page count (whose subquery names every column but returns none)
+    reads = [sql for sql in statements if "accounts_versions" in sql and "count(*)" not in sql]
+    assert len(reads) == 2 and not any("file_data" in sql for sql in reads), reads
+    assert client.get(f"{detail}/file").data == uploaded
