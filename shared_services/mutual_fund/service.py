@@ -588,16 +588,6 @@ def record_payment(session, contribution: Contribution, *, amount: Decimal, paid
     return payment
 
 
-def contribution_payments(session, contribution: Contribution) -> list[ContributionPayment]:
-    """The payments of one contribution, oldest first."""
-    return list(session.scalars(
-        select(ContributionPayment)
-        .where(ContributionPayment.tenant_id == contribution.tenant_id,
-               ContributionPayment.contribution_id == contribution.id)
-        .order_by(ContributionPayment.paid_on, ContributionPayment.id).execution_options(all_tenants=True)
-    ))
-
-
 # --------------------------------------------------------------------------- bank statement import
 
 STATEMENT_COLUMNS = ("date", "description", "amount")
