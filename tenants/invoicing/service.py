@@ -34,7 +34,6 @@ from plugins.jurisdictions.base import (
     validate_iban,
 )
 from tenants.invoicing.models import (
-    PUBLIC_BODY_TYPES,
     Customer,
     Invoice,
     InvoiceLine,
@@ -96,22 +95,23 @@ def _parse_reminder_days(text: str) -> str:
 
 
 def update_settings(session, changes: dict) -> InvoicingSettings:
-    """Save the co-op's invoicing settings."""
+    """Save the co-op's invoicing settings; a refused change leaves them as they were."""
     settings = session.scalar(select(InvoicingSettings))
-    if settings is None:
-        settings = InvoicingSettings(**DEFAULT_SETTINGS)
-        session.add(settings)
-    for key in DEFAULT_SETTINGS:
-        if key in changes:
-            setattr(settings, key, changes[key])
-    if settings.iban:
+    saved = DEFAULT_SETTINGS if settings is None else {key: getattr(settings, key) for key in DEFAULT_SETTINGS}
+    values = {key: changes.get(key, saved[key]) for key in DEFAULT_SETTINGS}
+    if values["iban"]:
         try:
-            settings.iban = validate_iban(settings.iban)
+            values["iban"] = validate_iban(values["iban"])
         except InvalidIdentifier as error:
             raise field_error("iban", error.message) from error
-    settings.reminder_days = _parse_reminder_days(settings.reminder_days or "")
-    if settings.invoice_series == settings.credit_note_series:
+    values["reminder_days"] = _parse_reminder_days(values["reminder_days"] or "")
+    if values["invoice_series"] == values["credit_note_series"]:
         raise field_error("credit_note_series", "credit notes need their own series, not the invoices' one")
+    if settings is None:
+        settings = InvoicingSettings()
+        session.add(settings)
+    for key, value in values.items():
+        setattr(settings, key, value)
     session.flush()
     return settings
 
@@ -195,13 +195,15 @@ def add_customer(session, tenant: Tenant, data: dict) -> Customer:
 
 
 def update_customer(session, customer: Customer, changes: dict) -> Customer:
-    """Change a customer; issued invoices keep the details they were issued with."""
+    """Change a customer (a refused change leaves it as it was); issued invoices keep the details they had."""
     for key in CUSTOMER_FIELDS:
-        if key in changes:
-            if changes[key] is None and key not in CUSTOMER_NULLABLE:
-                raise field_error(key, "may not be null")
-            setattr(customer, key, changes[key])
-    _check_customer(customer)
+        if key in changes and changes[key] is None and key not in CUSTOMER_NULLABLE:
+            raise field_error(key, "may not be null")
+    # Checked on an unsaved copy: a page that shows the refusal answers 200, and the request commits on 200.
+    checked = Customer(**{key: changes.get(key, getattr(customer, key)) for key in CUSTOMER_FIELDS})
+    _check_customer(checked)
+    for key in CUSTOMER_FIELDS:
+        setattr(customer, key, getattr(checked, key))
     session.flush()
     return customer
 
@@ -357,8 +359,12 @@ def _refuse_unless_draft(invoice: Invoice, action: str) -> None:
 def update_draft(session, tenant: Tenant, invoice: Invoice, changes: dict, today: date) -> Invoice:
     """Change a draft (customer, terms, references, notes; `lines` replaces every line)."""
     _refuse_unless_draft(invoice, "changed")
+    # Everything that can be refused is checked before the draft is touched.
+    customer = None
     if changes.get("customer_id") is not None:
         customer = get_customer(session, changes["customer_id"], field_name="customer_id")
+    lines = _new_lines(tenant, changes["lines"] or [], invoice.issue_date) if "lines" in changes else None
+    if customer is not None:
         invoice.customer_id = customer.id
         session.expire(invoice, ["customer"])
     for key in DRAFT_FIELDS:
@@ -366,10 +372,10 @@ def update_draft(session, tenant: Tenant, invoice: Invoice, changes: dict, today
             setattr(invoice, key, changes[key])
     if changes.get("payment_terms_days") is not None:
         invoice.payment_terms_days = changes["payment_terms_days"]
-    if "lines" in changes:
+    if lines is not None:
         invoice.lines = []
         session.flush()  # the old lines go first, so the new ones can reuse their positions
-        invoice.lines = _new_lines(tenant, changes["lines"] or [], invoice.issue_date)
+        invoice.lines = lines
     invoice.due_date = invoice.issue_date + timedelta(days=invoice.payment_terms_days)
     _total(invoice)
     session.flush()
@@ -432,7 +438,7 @@ def buyer_details(customer: Customer) -> dict:
             "country_code": customer.country_code, "vat_number": customer.vat_number,
             "tax_code": customer.tax_code, "email": customer.email, "peppol_id": customer.peppol_id,
             "codice_destinatario": customer.codice_destinatario, "pec": customer.pec,
-            "is_public_body": customer.customer_type in PUBLIC_BODY_TYPES}
+            "is_public_body": customer.is_public_body}
 
 
 def document_parties(invoice: Invoice, tenant: Tenant, settings: InvoicingSettings) -> tuple[dict, dict]:
@@ -458,9 +464,11 @@ def issue_invoice(session, tenant: Tenant, invoice: Invoice, today: date) -> Inv
     _refuse_unless_draft(invoice, "issued again")
     if not invoice.lines:
         raise ma.ValidationError({"lines": ["an invoice needs at least one line"]})
-    # The rates in force on the day of issue are the ones the document keeps for ever.
-    for index, line in enumerate(invoice.lines):
-        _apply_vat(line, _vat_category(tenant, line.vat_category, today, index), index)
+    # The rates in force on the day of issue are the ones the document keeps for ever; all are looked up
+    # before any line changes, as a refused issue redirects back to the draft and the redirect commits.
+    categories = [_vat_category(tenant, line.vat_category, today, index) for index, line in enumerate(invoice.lines)]
+    for index, (line, category) in enumerate(zip(invoice.lines, categories, strict=True)):
+        _apply_vat(line, category, index)
     _total(invoice)
     settings = get_settings(session)
     _fix_as_issued(session, tenant, invoice, settings, settings.invoice_series, today, buyer_details(invoice.customer))

@@ -154,3 +154,61 @@ def test_round_quantities_and_prices_show_as_typed_not_in_exponent_form(client, 
     lines = page[page.index('id="lines"'):page.index('id="vat"')]
     assert '<td class="num">20</td>' in lines and '<td class="num">100.00</td>' in lines
     assert '<td class="num">7.5</td>' in lines and '<td class="num">3.333</td>' in lines
+
+
+def test_refused_settings_customer_and_draft_forms_change_nothing(client, uk):
+    login(client, "t.uk@example.test")
+    api, auth = uk["api"], uk["auth"]
+    settings = {"invoice_series": "FT", "credit_note_series": "NC", "default_payment_terms_days": "45",
+                "regime_fiscale": "RF01", "reminder_days": "7"}
+    refused = client.post(f"{BASE}/settings", data={**settings, "iban": "GB00NOPE"}).get_data(as_text=True)
+    assert "IBAN has an invalid check digit" in refused
+    days = client.post(f"{BASE}/settings", data={**settings, "reminder_days": "7,soon"}).get_data(as_text=True)
+    assert "must be whole numbers of days" in days
+    saved = client.get(f"{api}/invoicing-settings", headers=auth).get_json()
+    assert (saved["invoice_series"], saved["iban"], saved["reminder_days"]) == ("INV", None, "7,30,60")
+
+    customer_id = _new_customer(client)
+    edit = client.post(f"{BASE}/customers/{customer_id}/edit", data={
+        "name": "Renamed Council", "customer_type": "local_authority", "country_code": "GB",
+        "vat_number": "GB123456789"}).get_data(as_text=True)
+    assert "VAT" in edit and "Renamed Council" in edit  # the form comes back as typed, with the reason
+    assert client.get(f"{api}/customers/{customer_id}", headers=auth).get_json()["name"] == "Stockport Council"
+
+    saved = client.post(f"{BASE}/new", data={"customer_id": str(customer_id), "row_count": "1",
+                                             **_row(0, "Care", "1", "10.00")})
+    invoice_id = int(saved.headers["Location"].rstrip("/").split("/")[-1])
+    bad_rate = client.post(f"{BASE}/{invoice_id}/edit", data={
+        "customer_id": str(customer_id), "row_count": "1", "notes": "changed",
+        **_row(0, "Cura", "2", "10.00", "ordinaria_22")}).get_data(as_text=True)  # an Italian rate in a UK co-op
+    assert "vat_category" in bad_rate and 'value="Cura"' in bad_rate
+    kept = client.get(f"{api}/invoices/{invoice_id}", headers=auth).get_json()
+    assert [item["description"] for item in kept["lines"]] == ["Care"]
+    assert (kept["notes"], kept["gross_total"]) == (None, "12.00")
+
+
+def test_a_refused_issue_leaves_the_draft_as_it_was(client, uk, monkeypatch):
+    from plugins.jurisdictions.base import Jurisdiction, JurisdictionError, VatCategory
+
+    login(client, "t.uk@example.test")
+    customer_id = _new_customer(client)
+    saved = client.post(f"{BASE}/new", data={"customer_id": str(customer_id), "row_count": "2",
+                                             **_row(0, "Care", "1", "100.00"), **_row(1, "Leaflets", "1", "5.00",
+                                                                                      "zero", "C62")})
+    invoice_id = int(saved.headers["Location"].rstrip("/").split("/")[-1])
+    real = Jurisdiction.vat_rate
+
+    def changed_on_issue_day(self, category, on):
+        # By the day of issue the standard rate has moved and the zero rate has been withdrawn.
+        if category == "zero":
+            raise JurisdictionError("zero: no such VAT category on the day of issue")
+        found = real(self, category, on)
+        return VatCategory(**{**found.__dict__, "rate": found.rate * 2})
+
+    monkeypatch.setattr(Jurisdiction, "vat_rate", changed_on_issue_day)
+    page = client.post(f"{BASE}/{invoice_id}/issue", follow_redirects=True).get_data(as_text=True)
+    assert "Issued as" not in page and "Edit draft" in page
+    monkeypatch.undo()
+    kept = client.get(f"{uk['api']}/invoices/{invoice_id}", headers=uk["auth"]).get_json()
+    assert (kept["status"], kept["lines"][0]["vat_rate"], kept["lines"][0]["vat_amount"]) == ("draft", "20.00", "20.00")
+    assert kept["gross_total"] == "125.00"
