@@ -215,36 +215,23 @@ def einvoice_of(invoice: Invoice, seller: dict, buyer: dict, credited: Invoice |
     )
 
 
-def invoice_ubl(invoice: Invoice, seller: dict, buyer: dict, credited: Invoice | None = None) -> bytes:
-    """Peppol BIS Billing 3.0 UBL 2.1 XML; EInvoiceError lists the EN 16931 rules it would break."""
-    return ubl.render(einvoice_of(invoice, seller, buyer, credited))
-
-
-def invoice_fatturapa(invoice: Invoice, seller: dict, buyer: dict, credited: Invoice | None = None) -> bytes:
-    """FatturaPA 1.2 XML (FPA12 to public bodies, FPR12 otherwise); EInvoiceError lists what is missing."""
-    return fatturapa.render(einvoice_of(invoice, seller, buyer, credited))
-
-
-FORMATS = {"pdf": ("application/pdf", "pdf"), "ubl": ("application/xml", "xml"),
-           "fatturapa": ("application/xml", "xml")}
+EXPORTERS = {exporter.code: exporter for exporter in (ubl.exporter, fatturapa.exporter)}
 
 
 def render_document(session, tenant, invoice: Invoice, document_format: str) -> tuple[bytes, str, str]:
     """(bytes, media type, file name) of a document in `pdf`, `ubl` or `fatturapa`; refusals name the reason."""
     seller, buyer = document_parties(invoice, tenant, get_settings(session))
     credited = credited_invoice(session, invoice)
-    media_type, extension = FORMATS[document_format]
     stem = (invoice.number or f"draft-{invoice.id}").replace("/", "-")
     if document_format == "pdf":
         created = as_utc(invoice.issued_at or invoice.created_at)
-        return invoice_pdf(invoice, seller, buyer, credited, created_at=created), media_type, f"{stem}.pdf"
+        return invoice_pdf(invoice, seller, buyer, credited, created_at=created), "application/pdf", f"{stem}.pdf"
     if invoice.state != "issued":
         raise Conflict("A draft has no e-invoice: issue it first.", {"state": ["the invoice is a draft"]})
-    render = invoice_ubl if document_format == "ubl" else invoice_fatturapa
+    exporter = EXPORTERS[document_format]
     try:
-        xml = render(invoice, seller, buyer, credited)
+        xml = exporter.render(einvoice_of(invoice, seller, buyer, credited))
     except EInvoiceError as error:
         raise ServiceError(f"The {document_format} e-invoice cannot be produced: " + "; ".join(error.problems),
                            {document_format: error.problems}) from error
-    suffix = "-fatturapa" if document_format == "fatturapa" else "-ubl"
-    return xml, media_type, f"{stem}{suffix}.{extension}"
+    return xml, exporter.media_type, f"{stem}-{exporter.code}.{exporter.file_extension}"
