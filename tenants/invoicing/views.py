@@ -63,19 +63,28 @@ def _form_rows(form) -> list[dict]:
     return [{name: form.get(f"lines-{index}-{name}", "").strip() for name in LINE_FIELDS} for index in range(count)]
 
 
+def _filled(rows: list[dict]) -> list[int]:
+    """Indexes of the rows typed into; a row with only its unit and VAT choices left as offered is blank."""
+    return [index for index, row in enumerate(rows) if any(row[key] for key in ("description", "quantity",
+                                                                                  "unit_price"))]
+
+
+def _typed_lines(rows: list[dict], filled: list[int]) -> list[dict]:
+    return [{key: value for key, value in rows[index].items() if value} for index in filled]
+
+
 def _read_draft_form(form, *, update: bool) -> tuple[dict | None, dict, list[dict], dict]:
     """(data, errors, rows, row_errors) of the draft editor; rows left blank are ignored."""
     rows = _form_rows(form)
-    filled = [(index, row) for index, row in enumerate(rows) if any(row[key] for key in
-                                                                     ("description", "quantity", "unit_price"))]
+    filled = _filled(rows)
     raw = {key: form.get(key).strip() for key in ("customer_id", "payment_terms_days", "buyer_reference",
                                                   "order_reference", "notes") if form.get(key, "").strip()}
-    raw["lines"] = [{key: value for key, value in row.items() if value} for _, row in filled]
+    raw["lines"] = _typed_lines(rows, filled)
     schema = schemas.InvoiceUpdateSchema() if update else schemas.InvoiceCreateSchema()
     try:
         return schema.load(raw), {}, rows, {}
     except ma.ValidationError as error:
-        errors, row_errors = _split_line_errors(error.messages, [index for index, _ in filled])
+        errors, row_errors = _split_line_errors(error.messages, filled)
         return None, errors, rows, row_errors
 
 
@@ -115,8 +124,7 @@ def _save_draft(invoice):
         if saved is not None:
             flash("Draft saved.")
             return redirect(url_for("invoicing.invoice", invoice_id=saved.id))
-        errors, row_errors = _split_line_errors(errors, [index for index, row in enumerate(rows) if any(
-            row[key] for key in ("description", "quantity", "unit_price"))])
+        errors, row_errors = _split_line_errors(errors, _filled(rows))
     elif "more_rows" in request.form:
         errors, row_errors = {}, {}
     return _editor(invoice, rows, errors, row_errors, request.form)
@@ -233,17 +241,16 @@ def new_credit_note(invoice_id):
     if request.method == "POST":
         values = request.form
         rows = _form_rows(request.form)
-        filled = [index for index, row in enumerate(rows) if any(row[k] for k in ("description", "quantity",
-                                                                                  "unit_price"))]
+        filled = _filled(rows)
         raw = {"full": request.form.get("full") == "y", "reason": request.form.get("reason", "").strip() or None,
-               "lines": [{k: v for k, v in rows[index].items() if v} for index in filled]}
+               "lines": _typed_lines(rows, filled)}
         if not raw["lines"]:
             raw.pop("lines")
         try:
             data = schemas.CreditNoteSchema().load(raw)
         except ma.ValidationError as error:
-            data, messages = None, error.messages
-            errors, row_errors = _split_line_errors(messages, filled)
+            data = None
+            errors, row_errors = _split_line_errors(error.messages, filled)
         if data is not None:
             credit_note, errors = run_service(lambda: service.create_credit_note(db.session, g.tenant, document, data,
                                                                                  local_today()))
