@@ -172,8 +172,7 @@ class AgedDebtorsResource(MethodView):
         """What each customer owes by days past due: current, 1-30, 31-60, 61-90, 90+."""
         today = local_today()
         rows, totals = service.aged_debtors(db.session, today)
-        return {"on": today, "rows": [{"customer_id": r.customer_id, "customer_name": r.customer_name,
-                                       "buckets": r.buckets, "total": r.total} for r in rows], "totals": totals}
+        return {"on": today, "rows": rows, "totals": totals}
 
 
 @blp.route("/invoices/export")

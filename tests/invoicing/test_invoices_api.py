@@ -122,8 +122,9 @@ def test_a_customer_of_another_coop_is_refused_naming_customer_id(app, client, u
 def test_viewers_read_but_do_not_write(client, uk):
     customer = add_customer(client, uk)
     invoice = draft(client, uk, customer["id"])
-    assert client.get(f"{uk['api']}/invoices", headers=uk["viewer"]).status_code == 200
+    assert [i["id"] for i in client.get(f"{uk['api']}/invoices", headers=uk["viewer"]).get_json()] == [invoice["id"]]
     assert client.post(f"{uk['api']}/invoices/{invoice['id']}/issue", headers=uk["viewer"]).status_code == 403
+    assert client.get(f"{uk['api']}/invoices/{invoice['id']}", headers=uk["viewer"]).get_json()["status"] == "draft"
 
 
 def test_credit_notes_take_their_own_series_and_never_exceed_what_is_left(app, client, uk):
@@ -246,6 +247,9 @@ def test_aged_debtors_bucket_by_days_past_due(client, uk, factory, app):
     assert rows[0].customer_name == COUNCIL["name"] and rows[0].total == D("445.00")
     response = client.get(f"{uk['api']}/invoices/aged-debtors", headers=uk["auth"]).get_json()
     assert response["totals"]["90+"] == "200.00"
+    assert response["rows"] == [{"customer_id": customer_id, "customer_name": COUNCIL["name"], "total": "445.00",
+                                 "buckets": {"current": "20.00", "1-30": "45.00", "31-60": "80.00",
+                                             "61-90": "100.00", "90+": "200.00"}}]
     overdue = client.get(f"{uk['api']}/invoices?status=overdue", headers=uk["auth"]).get_json()
     assert len(overdue) == 4
 
@@ -259,3 +263,30 @@ def test_a_retried_issue_with_the_same_idempotency_key_replays_instead_of_failin
     assert first.status_code == again.status_code == 200
     assert again.headers.get("Idempotent-Replayed") == "true"
     assert again.get_json()["number"] == first.get_json()["number"]
+
+
+def test_other_refusals_name_their_field_and_save_nothing(app, client, uk):
+    customer = add_customer(client, uk)
+    invoice = issue(client, uk, draft(client, uk, customer["id"])["id"])
+    url = f"{uk['api']}/invoices/{invoice['id']}"
+    early = client.post(f"{url}/payments", headers=uk["auth"], json={"amount": "10.00", "paid_on": "2000-01-01"})
+    assert "before the invoice was issued" in _refused(early, "paid_on")["detail"]
+    both = client.post(f"{url}/credit-notes", headers=uk["auth"], json={"full": True, "lines": [line()]})
+    _refused(both, "lines")
+    note = client.post(f"{url}/credit-notes", headers=uk["auth"], json={"lines": [line("Refund", "1", "1.00")]})
+    against_note = client.post(f"{uk['api']}/invoices/{note.get_json()['id']}/credit-notes", headers=uk["auth"],
+                               json={"full": True})
+    assert "is a credit note" in str(_refused(against_note, "invoice_id")["errors"])
+    assert count(app, Payment) == 0 and count(app, Invoice) == 2
+
+    nameless = client.patch(f"{uk['api']}/customers/{customer['id']}", headers=uk["auth"], json={"name": None})
+    assert nameless.status_code == 422 and "name" in nameless.get_json()["errors"]
+    same = client.patch(f"{uk['api']}/invoicing-settings", headers=uk["auth"],
+                        json={"invoice_series": "CN", "credit_note_series": "CN"})
+    assert "own series" in str(_refused(same, "credit_note_series")["errors"])
+    days = client.patch(f"{uk['api']}/invoicing-settings", headers=uk["auth"], json={"reminder_days": "0,400"})
+    _refused(days, "reminder_days")
+    assert client.get(f"{uk['api']}/invoicing-settings", headers=uk["auth"]).get_json()["invoice_series"] == "INV"
+    unchanged = client.get(f"{uk['api']}/customers/{customer['id']}", headers=uk["auth"]).get_json()
+    assert unchanged["name"] == COUNCIL["name"]
+    _refused(client.get(f"{uk['api']}/invoices/export?format=pdf", headers=uk["auth"]), "format")
