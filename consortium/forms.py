@@ -4,6 +4,7 @@ import marshmallow as ma
 from flask import flash
 
 from consortium.errors import ServiceError
+from consortium.extensions import db
 
 
 def load_form(schema: ma.Schema, form, *, booleans: tuple[str, ...] = ()) -> tuple[dict | None, dict]:
@@ -31,13 +32,19 @@ def load_form(schema: ma.Schema, form, *, booleans: tuple[str, ...] = ()) -> tup
 
 
 def run_service(action):
-    """Call a service from a page: returns (result, {}) or (None, errors) and flashes the reason."""
+    """Call a service from a page: returns (result, {}) or (None, errors) and flashes the reason.
+
+    A refused action is rolled back here: the page that shows the form again answers 200, and a 2xx
+    response commits, so whatever the service wrote before refusing must not survive.
+    """
     try:
         return action(), {}
     except ServiceError as error:
+        db.session.rollback()
         flash(error.message, "error")
         return None, error.errors or {"_schema": [error.message]}
     except ma.ValidationError as error:
+        db.session.rollback()
         messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
         flash("Please correct the fields marked below.", "error")
         return None, messages
