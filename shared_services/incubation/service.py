@@ -260,13 +260,16 @@ def ensure_default_template(session) -> None:
     session.flush()
 
 
+def _path_position(stage_column):
+    return case({stage: index for index, stage in enumerate(PATH)}, value=stage_column)
+
+
 def template_query(stage: str | None = None):
     """SELECT of the active checklist template items, by stage and position."""
-    order = {stage_name: index for index, stage_name in enumerate(PATH)}
     query = select(ChecklistTemplateItem).where(ChecklistTemplateItem.active.is_(True))
     if stage:
         query = query.where(ChecklistTemplateItem.stage == stage)
-    return query.order_by(case(order, value=ChecklistTemplateItem.stage), ChecklistTemplateItem.position,
+    return query.order_by(_path_position(ChecklistTemplateItem.stage), ChecklistTemplateItem.position,
                           ChecklistTemplateItem.id)
 
 
@@ -306,9 +309,8 @@ def checklist(session, project: IncubationProject, stage: str | None = None) -> 
     query = select(ChecklistItem).where(ChecklistItem.project_id == project.id)
     if stage:
         query = query.where(ChecklistItem.stage == stage)
-    items = list(session.scalars(query.order_by(ChecklistItem.position, ChecklistItem.id)))
-    order = {name: index for index, name in enumerate(PATH)}
-    return sorted(items, key=lambda item: order.get(item.stage, len(PATH)))
+    return list(session.scalars(query.order_by(_path_position(ChecklistItem.stage), ChecklistItem.position,
+                                               ChecklistItem.id)))
 
 
 def tick_item(session, project: IncubationProject, item_id: int, done: bool, *, user: User,
@@ -326,7 +328,8 @@ def tick_item(session, project: IncubationProject, item_id: int, done: bool, *, 
     return item
 
 
-def _allowed_moves(project: IncubationProject) -> list[str]:
+def allowed_moves(project: IncubationProject) -> list[str]:
+    """The stages the project may move to from where it is."""
     if project.stage == "closed":
         return []
     if project.stage == "paused":
@@ -334,11 +337,6 @@ def _allowed_moves(project: IncubationProject) -> list[str]:
     index = PATH.index(project.stage)
     following = [PATH[index + 1]] if index + 1 < len(PATH) else []
     return [*following, "paused", "closed"]
-
-
-def allowed_moves(project: IncubationProject) -> list[str]:
-    """The stages the project may move to from where it is."""
-    return _allowed_moves(project)
 
 
 def move_stage(session, project: IncubationProject, to: str, *, user: User, reason: str | None = None,
@@ -358,7 +356,7 @@ def move_stage(session, project: IncubationProject, to: str, *, user: User, reas
         raise Forbidden("Only a consortium officer can override the checklist.")
     if project.stage == "closed":
         raise field_error("to", f"the project is closed ({project.closed_reason}); a closed project cannot move")
-    allowed = _allowed_moves(project)
+    allowed = allowed_moves(project)
     if to not in allowed:
         here = STAGE_LABELS[project.stage]
         raise field_error("to", f"cannot move from {here} to {STAGE_LABELS[to]}: stages cannot be skipped or "
@@ -718,10 +716,8 @@ def update_rule(session, changes: dict, *, user: User) -> ObligationRule:
     """Change the runner rule (consortium admin); a turnover threshold needs the currency it is in."""
     if not user.has_consortium_role("consortium_admin"):
         raise Forbidden("Only a consortium admin can change the runner rule.")
-    rule = session.scalar(select(ObligationRule).order_by(ObligationRule.id).limit(1))
-    if rule is None:
-        rule = ObligationRule(years_from_founding=DEFAULT_YEARS_FROM_FOUNDING)
-        session.add(rule)
+    rule = get_rule(session)
+    session.add(rule)  # the first save stores the defaults with the changes
     for name in RULE_FIELDS:
         if name in changes:
             setattr(rule, name, changes[name])
