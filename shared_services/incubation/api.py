@@ -11,11 +11,11 @@ from functools import wraps
 
 from flask import current_app, send_file
 from flask.views import MethodView
-from flask_login import current_user
+from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
 from consortium.api import SQLPage
-from consortium.auth import consortium_role_required, require_login
+from consortium.auth import consortium_role_required
 from consortium.clock import local_today
 from consortium.extensions import db
 from consortium.tenancy import set_consortium_scope
@@ -25,19 +25,6 @@ OFFICERS = service.OFFICER_ROLES
 
 blp = Blueprint("incubation_api", __name__, url_prefix="/api/v1/incubation",
                 description="Strawberry-patch incubation: spin-out projects, mentors, lineage, runner obligation")
-
-
-def signed_in(view):
-    """Any logged-in user; what they may see is decided per project."""
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        refused = require_login()
-        if refused is not None:
-            return refused
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 def load_project(project_id: int, *, write: bool = False, officer: str | None = None):
@@ -57,7 +44,7 @@ def with_mentors(project):
 
 @blp.route("/projects")
 class ProjectsResource(MethodView):
-    @signed_in
+    @login_required  # any signed-in user: what they see is decided per project
     @blp.arguments(schemas.ProjectQuerySchema, location="query")
     @blp.response(200, schemas.ProjectSchema(many=True))
     @blp.paginate(SQLPage)
@@ -81,12 +68,9 @@ def project_access(*, write: bool = False, officer: str | None = None):
     def decorator(view):
         @wraps(view)
         def wrapped(*args, project_id, **kwargs):
-            refused = require_login()
-            if refused is not None:
-                return refused
             return view(*args, project=load_project(project_id, write=write, officer=officer), **kwargs)
 
-        return wrapped
+        return login_required(wrapped)
 
     return decorator
 
