@@ -3,7 +3,9 @@
 from datetime import date
 
 import pytest
+from sqlalchemy import event
 
+from consortium.extensions import db
 from tests.conftest import token_for
 
 STAFF = "staff@example.test"
@@ -66,3 +68,19 @@ def walk_to(client, headers, project_id, stage):
         tick_all(client, headers, project_id)
         response = client.post(f"/api/v1/incubation/projects/{project_id}/stage", headers=headers, json={"to": target})
         assert response.status_code == 200, response.get_json()
+
+
+def statements_during(app, action) -> tuple[list[str], object]:
+    """The SQL statements `action()` sends to the database (in an app context), and what it returned."""
+    statements = []
+
+    def record(_connection, _cursor, statement, *_args):
+        statements.append(statement)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            result = action()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+    return statements, result

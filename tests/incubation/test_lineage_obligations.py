@@ -3,14 +3,13 @@
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from consortium.extensions import db
 from consortium.models import User
 from shared_services.incubation import lineage, service
 from shared_services.incubation.models import IncubationProject
 from tests.conftest import login, token_for
-from tests.incubation.conftest import ADMIN, STAFF
+from tests.incubation.conftest import ADMIN, STAFF, statements_during
 
 API = "/api/v1/incubation"
 
@@ -70,14 +69,7 @@ def test_converted_project_shows_as_a_coop_with_its_stage(app, client, family):
 def test_lineage_loads_everything_in_two_queries(app, factory, family):
     for index in range(12):
         factory.tenant(f"extra-{index}", sponsor="root-coop")
-    statements = []
-    with app.app_context():
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            tree = lineage.lineage_tree(db.session)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
+    statements, tree = statements_during(app, lambda: lineage.lineage_tree(db.session))
     assert tree["coops"] == 17
     queries = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "set_config" not in s]
     assert len(queries) == 2
@@ -161,4 +153,6 @@ def test_obligations_page_and_rule_form(client, family):
     assert response.status_code == 302
     assert "within <strong>7 years</strong>" in client.get("/incubation/obligations").get_data(as_text=True)
     response = client.post("/incubation/obligations/rule", data={"years_from_founding": "-1"})
-    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "<strong>years_from_founding</strong>" in page
+    assert "within <strong>7 years</strong>" in client.get("/incubation/obligations").get_data(as_text=True)

@@ -3,7 +3,6 @@
 from datetime import date
 
 import pytest
-from sqlalchemy import event
 
 from consortium.clock import local_today
 from consortium.extensions import db
@@ -12,7 +11,7 @@ from consortium.tenancy import consortium_scope
 from shared_services.incubation import service
 from tenants.members.service import member_count_reached_on
 from tests.conftest import login, token_for
-from tests.incubation.conftest import ADMIN
+from tests.incubation.conftest import ADMIN, statements_during
 
 API = "/api/v1/incubation"
 ON = date(2025, 6, 30)
@@ -101,16 +100,11 @@ def test_a_coop_that_reached_the_threshold_last_year_and_sponsored_nothing_is_ov
 
 def test_the_dashboard_reads_members_in_a_fixed_number_of_queries(app, factory, threshold_three):
     def statements_for_dashboard() -> int:
-        statements = []
-        with app.app_context():
-            listener = lambda *args: statements.append(args[2])  # noqa: E731
-            event.listen(db.engine, "before_cursor_execute", listener)
-            try:
-                with consortium_scope(db.session):
-                    service.obligations(db.session, local_today())
-            finally:
-                event.remove(db.engine, "before_cursor_execute", listener)
-        return len(statements)
+        def dashboard():
+            with consortium_scope(db.session):
+                return service.obligations(db.session, local_today())
+
+        return len(statements_during(app, dashboard)[0])
 
     few = statements_for_dashboard()
     for index in range(8):

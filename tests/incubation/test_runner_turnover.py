@@ -4,7 +4,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event
 
 from consortium.clock import local_today
 from consortium.extensions import db
@@ -13,7 +12,7 @@ from shared_services.incubation import service
 from shared_services.mutual_fund.demo import submit_accounts
 from tenants.accounts import service as accounts
 from tests.conftest import login, token_for
-from tests.incubation.conftest import ADMIN
+from tests.incubation.conftest import ADMIN, statements_during
 
 API = "/api/v1/incubation"
 YEAR = local_today().year - 2  # an accounts year that is over whatever the date of the run
@@ -104,15 +103,11 @@ def test_a_coop_keeping_accounts_in_another_currency_is_not_compared(client, fac
 def test_accepted_accounts_are_read_in_one_query_without_the_files(app, factory, incubation, accounts_of):
     for index in range(4):
         accounts_of(factory.tenant(f"filed-{index}"), YEAR, "600000.00", date(YEAR + 1, 5, 2))
-    statements = []
-    with app.app_context():
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            with consortium_scope(db.session):
-                overview = service.obligations(db.session, local_today())
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
+    def dashboard():
+        with consortium_scope(db.session):
+            return service.obligations(db.session, local_today())
+
+    statements, overview = statements_during(app, dashboard)
     assert sum(1 for row in overview.obligations if row.turnover == Decimal("600000.00")) == 4
     reads = [s for s in statements if "accounts_versions" in s]
     assert len(reads) == 1 and "file_data" not in reads[0]
