@@ -167,3 +167,13 @@ def test_a_treasurer_retries_the_coops_failed_message_from_the_coops_page(client
     client.post("/logout")
     login(client, "viewer.a@example.test")
     assert client.post(f"/t/coop-a/outbox/{failed_a}/retry").status_code == 403
+
+
+def test_an_unknown_outbox_filter_is_refused_naming_it(client, factory):
+    factory.user("admin@example.test", {"role": "consortium_admin"})
+    headers = token_for(client, "admin@example.test")
+    response = client.get("/api/v1/consortium/outbox?status=sent", headers=headers)
+    assert response.status_code == 422 and "status" in response.get_json()["errors"]
+    login(client, "admin@example.test")
+    page = client.get("/consortium/outbox?channel=fax")
+    assert page.status_code == 422 and "channel: must be one of email, webhook" in page.get_data(as_text=True)
