@@ -14,9 +14,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import PurePath
 
-from sqlalchemy import case, func, select, type_coerce
+from sqlalchemy import case, func, select
 
-from consortium.db import Money, as_utc, utcnow
+from consortium.db import as_utc, utcnow
 from consortium.directory.service import create_tenant
 from consortium.errors import Conflict, NotFound, ServiceError, field_error
 from consortium.models import RoleAssignment, Tenant, User
@@ -37,8 +37,7 @@ from shared_services.incubation.models import (
     ProjectDocument,
     StageChange,
 )
-from tenants.accounts.models import AccountsVersion
-from tenants.accounts.service import submissions_query
+from tenants.accounts.service import latest_accepted_turnovers
 from tenants.members.service import add_member, current_member_counts, member_count_reached_on
 
 OFFICER_ROLES = ("consortium_admin", "consortium_staff")
@@ -789,21 +788,6 @@ class ObligationsOverview:
         return [o for o in self.obligations if o.turnover is not None and o.currency != self.turnover_currency]
 
 
-def latest_accepted_turnover(session) -> dict[int, tuple[int, date, Decimal]]:
-    """Each co-op's latest accepted accounts as (year, accepted on, total turnover), in one query.
-
-    Reads through the accounts service's consortium-side query (run in the consortium scope); only the figures
-    are selected, never the stored files.
-    """
-    turnover = type_coerce(AccountsVersion.turnover_public_contracts + AccountsVersion.turnover_private_fees
-                           + AccountsVersion.turnover_grants_donations + AccountsVersion.turnover_other, Money)
-    query = (submissions_query(status="accepted")
-             .with_only_columns(AccountsVersion.tenant_id, AccountsVersion.year, AccountsVersion.accepted_on, turnover)
-             .order_by(None).order_by(AccountsVersion.tenant_id, AccountsVersion.year))
-    # ascending by year, so each co-op's latest year is the one left in the dict
-    return {tenant_id: (year, accepted_on, total) for tenant_id, year, accepted_on, total in session.execute(query)}
-
-
 def obligations(session, today: date) -> ObligationsOverview:
     """Each active member co-op's runner obligation under the consortium's rule, most urgent first.
 
@@ -821,7 +805,7 @@ def obligations(session, today: date) -> ObligationsOverview:
     members = current_member_counts(session, today)
     reached_threshold = ({} if rule.member_threshold is None
                          else member_count_reached_on(session, rule.member_threshold, today))
-    turnovers = latest_accepted_turnover(session)
+    turnovers = latest_accepted_turnovers(session)
     spin_outs, open_projects = defaultdict(list), defaultdict(list)
     for tenant in tenants:
         if tenant.sponsor_id is not None:

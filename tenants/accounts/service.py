@@ -13,12 +13,13 @@ At most one version per co-op and year is submitted or accepted at a time.
 
 import hashlib
 from datetime import date
+from decimal import Decimal
 from pathlib import PurePosixPath
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, type_coerce
 from sqlalchemy.exc import IntegrityError
 
-from consortium.db import utcnow
+from consortium.db import Money, utcnow
 from consortium.errors import Conflict, NotFound, ServiceError, field_error
 from consortium.models import Tenant, User
 from consortium.tenancy import tenant_scope
@@ -269,3 +270,17 @@ def reopen(session, version: AccountsVersion, *, reason: str, by: User | int) ->
         version.reopened_by_id = _user_id(by)
         session.flush()
     return version
+
+
+def latest_accepted_turnovers(session) -> dict[int, tuple[int, date, Decimal]]:
+    """Each co-op's latest accepted accounts as (year, accepted on, total turnover), in one query.
+
+    For consortium dashboards (call in the consortium scope); only the figures are read, never the stored files.
+    """
+    turnover = type_coerce(AccountsVersion.turnover_public_contracts + AccountsVersion.turnover_private_fees
+                           + AccountsVersion.turnover_grants_donations + AccountsVersion.turnover_other, Money)
+    query = (submissions_query(status="accepted")
+             .with_only_columns(AccountsVersion.tenant_id, AccountsVersion.year, AccountsVersion.accepted_on, turnover)
+             .order_by(None).order_by(AccountsVersion.tenant_id, AccountsVersion.year))
+    # ascending by year, so each co-op's latest year is the one left in the dict
+    return {tenant_id: (year, accepted_on, total) for tenant_id, year, accepted_on, total in session.execute(query)}
