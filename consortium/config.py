@@ -31,6 +31,9 @@ class Config:
     MIGRATION_DATABASE_URL = os.environ.get("MIGRATION_DATABASE_URL")
     # Role that migrations grant table privileges to (PostgreSQL only).
     APP_DB_ROLE = os.environ.get("APP_DB_ROLE")
+    # The consortium scope's role (NOLOGIN, the app role a member of it): reads only what co-ops report to
+    # the consortium. Empty: `<APP_DB_ROLE>_consortium_reader`. See docs/tenancy.md.
+    CONSORTIUM_DB_ROLE = os.environ.get("CONSORTIUM_DB_ROLE") or None
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     CONSORTIUM_NAME = os.environ.get("CONSORTIUM_NAME", "Consorzio Fragola")
     CONSORTIUM_TIMEZONE = os.environ.get("CONSORTIUM_TIMEZONE", "Europe/Rome")

@@ -46,7 +46,7 @@ def postgres_available() -> bool:
 
 
 class PostgresTestDatabase:
-    """A throwaway database with an owner role (migrations) and an app role (RLS applies)."""
+    """A throwaway database with an owner role (migrations), an app role (RLS applies) and the consortium reader."""
 
     def __init__(self, admin_url: str = PG_ADMIN_URL):
         suffix = secrets.token_hex(4)
@@ -54,6 +54,7 @@ class PostgresTestDatabase:
         self.name = f"consortium_test_{suffix}"
         self.owner = f"consortium_owner_{suffix}"
         self.app_role = f"consortium_app_{suffix}"
+        self.reader_role = f"{self.app_role}_consortium_reader"  # consortium.rls.consortium_reader_role's default
         self.base = make_url(admin_url)
 
     def url(self, role: str) -> str:
@@ -62,7 +63,10 @@ class PostgresTestDatabase:
     def create(self) -> None:
         with self.admin.connect() as c:
             c.exec_driver_sql(f"CREATE ROLE {self.owner} LOGIN NOSUPERUSER NOBYPASSRLS")
-            c.exec_driver_sql(f"CREATE ROLE {self.app_role} LOGIN NOSUPERUSER NOBYPASSRLS")
+            # NOINHERIT: the app role uses the reader's rights only after SET ROLE, never by default.
+            c.exec_driver_sql(f"CREATE ROLE {self.app_role} LOGIN NOINHERIT NOSUPERUSER NOBYPASSRLS")
+            c.exec_driver_sql(f"CREATE ROLE {self.reader_role} NOLOGIN NOSUPERUSER NOBYPASSRLS")
+            c.exec_driver_sql(f"GRANT {self.reader_role} TO {self.app_role}")
             c.exec_driver_sql(f"CREATE DATABASE {self.name} OWNER {self.owner}")
         with create_engine(self.base.set(database=self.name), isolation_level="AUTOCOMMIT").connect() as c:
             c.exec_driver_sql(f"ALTER SCHEMA public OWNER TO {self.owner}")
@@ -74,6 +78,7 @@ class PostgresTestDatabase:
             )
             c.exec_driver_sql(f"DROP DATABASE IF EXISTS {self.name}")
             c.exec_driver_sql(f"DROP ROLE IF EXISTS {self.app_role}")
+            c.exec_driver_sql(f"DROP ROLE IF EXISTS {self.reader_role}")
             c.exec_driver_sql(f"DROP ROLE IF EXISTS {self.owner}")
         self.admin.dispose()
 
