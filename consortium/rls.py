@@ -7,8 +7,8 @@ rows (the old `app.all_tenants` switch is gone).
 
 The consortium scope runs as a second role, the consortium reader (`CONSORTIUM_DB_ROLE`, by default
 `<APP_DB_ROLE>_consortium_reader`), which cannot log in; the app role is a member of it without
-inheriting its rights (NOINHERIT) and enters it with `SET LOCAL ROLE` (consortium.tenancy). What that role may do is declared on each model and applied
-here after every `db upgrade` (`apply_database_roles`):
+inheriting its rights (NOINHERIT) and enters it with `SET LOCAL ROLE` (consortium.tenancy). What that
+role may do is declared on each model and applied here after every `db upgrade` (`apply_database_roles`):
 
 - tenant tables (`__tenancy__ = "tenant"`): nothing, unless the model lists what co-ops report to the
   consortium in `__consortium_read__` ("*" or column names): then SELECT on those columns of every
