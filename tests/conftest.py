@@ -73,6 +73,9 @@ class PostgresTestDatabase:
 
     def drop(self) -> None:
         with self.admin.connect() as c:
+            engine = _UNRESTRICTED_ENGINES.pop(self.name, None)
+            if engine is not None:
+                engine.dispose()
             c.exec_driver_sql(
                 f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{self.name}'"
             )
@@ -160,6 +163,36 @@ def _wipe_database(request):
                     connection.exec_driver_sql(f"DELETE FROM {table}")
         if owner_url:
             engine.dispose()
+
+
+_UNRESTRICTED_ENGINES: dict = {}
+
+
+@contextmanager
+def unrestricted(app):
+    """A connection that sees every row of every table, for tests that check what was saved across co-ops.
+
+    On PostgreSQL it is the test server's superuser on the test database (row-level security and grants
+    do not bind it); the app's own roles cannot do this, by design. On SQLite it is the app's engine.
+    """
+    database = app.config.get("TEST_PG")
+    if database is None:
+        with app.app_context(), db.engine.connect() as connection:
+            yield connection
+        return
+    engine = _UNRESTRICTED_ENGINES.get(database.name)
+    if engine is None:
+        engine = _UNRESTRICTED_ENGINES[database.name] = create_engine(database.base.set(database=database.name))
+    with engine.connect() as connection:
+        yield connection
+
+
+def count_rows(app, model) -> int:
+    """How many rows `model`'s table holds, all co-ops together."""
+    from sqlalchemy import func, select
+
+    with unrestricted(app) as connection:
+        return connection.scalar(select(func.count()).select_from(model.__table__))
 
 
 @pytest.fixture
