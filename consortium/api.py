@@ -92,11 +92,35 @@ def rollback_before_rendering() -> None:
     db.session.rollback()
 
 
+class ProblemSchema(ma.Schema):
+    """An RFC 7807 problem, as every error of the API is answered (application/problem+json)."""
+
+    type = ma.fields.Str(metadata={"example": "about:blank"})
+    title = ma.fields.Str(metadata={"description": "the HTTP status phrase", "example": "Unprocessable Entity"})
+    status = ma.fields.Int(metadata={"example": 422})
+    detail = ma.fields.Str(metadata={"description": "what went wrong, in a sentence naming the fields"})
+    errors = ma.fields.Dict(keys=ma.fields.Str(), values=ma.fields.Raw(), metadata={
+        "description": "messages by field (a list of texts), or by row then field for uploads"})
+
+
 class Api(flask_smorest.Api):
     """flask-smorest's Api answering errors as RFC 7807 problems (and as pages off the API)."""
 
+    ERROR_SCHEMA = ProblemSchema
+
     def _register_pagination_header(self):
         self.spec.components.header("PAGINATION", PAGINATION_HEADER, lazy=True)
+
+    def _register_responses(self):
+        """flask-smorest's error responses, declared as what they are: problems in application/problem+json."""
+        for status in HTTPStatus:
+            response = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["content"] = {PROBLEM_JSON: {"schema": self.ERROR_SCHEMA}}
+            self.spec.components.response(status.name, response, lazy=True)
+        self.spec.components.response("DEFAULT_ERROR", {
+            "description": "An error, as an RFC 7807 problem", "content": {PROBLEM_JSON: {"schema": self.ERROR_SCHEMA}},
+        }, lazy=True)
 
     def handle_http_exception(self, error: HTTPException):
         rollback_before_rendering()

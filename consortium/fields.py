@@ -6,6 +6,7 @@
   shows the bounds (minimum/maximum), which clients and schemathesis read.
 - `DecimalString`: every Decimal (money, rates, quantities) travels as a string ("1472.80"), never a
   JSON number, so no float ever touches an amount; the spec declares `type: string, format: decimal`.
+- `UtcDateTime`: a stored timestamp shown with its UTC offset (SQLite hands them back without one).
 - `BoundedIntConverter`: the `<int:...>` URL converter with the same upper bound (an id beyond it is
   simply not found, 404), registered as the app's `int` converter.
 - `query_int`: a bounded integer from a page's query string (`?page=`) or form, 400 naming the argument.
@@ -14,6 +15,8 @@
 from flask import abort, request
 from marshmallow import fields, validate
 from werkzeug.routing import IntegerConverter
+
+from consortium.db import as_utc
 
 INT32_MIN = -(2**31)
 INT32_MAX = 2**31 - 1
@@ -37,6 +40,13 @@ class DecimalString(fields.Decimal):
         kwargs["as_string"] = True
         metadata = {"pattern": DECIMAL_PATTERN, **kwargs.pop("metadata", {})}
         super().__init__(places=places, metadata=metadata, **kwargs)
+
+
+class UtcDateTime(fields.DateTime):
+    """A stored timestamp always shown with its UTC offset (SQLite hands timestamps back without one)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return super()._serialize(as_utc(value), attr, obj, **kwargs)
 
 
 def Money(**kwargs) -> DecimalString:

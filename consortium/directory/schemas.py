@@ -6,7 +6,7 @@ from datetime import date
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from consortium.clock import local_today
-from consortium.fields import BoundedInt
+from consortium.fields import BoundedInt, UtcDateTime
 from consortium.models import ALL_ROLES
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -100,7 +100,7 @@ class TokenSchema(Schema):
     """A bearer token: send it as `Authorization: Bearer <token>`."""
 
     token = fields.Str()
-    expires_at = fields.DateTime()
+    expires_at = UtcDateTime()
 
 
 class InvitationAcceptSchema(Schema):
@@ -119,7 +119,7 @@ class AuditEntrySchema(Schema):
     """One audit entry: who, when, which object, and each changed field as [before, after]."""
 
     id = BoundedInt()
-    at = fields.DateTime()
+    at = UtcDateTime()
     actor_id = BoundedInt(allow_none=True)
     tenant_id = BoundedInt(allow_none=True)
     action = fields.Str()

@@ -2,16 +2,8 @@
 
 from marshmallow import Schema, fields, validate
 
-from consortium.db import as_utc
-from consortium.fields import BoundedInt
+from consortium.fields import BoundedInt, UtcDateTime
 from consortium.notifications.models import CHANNELS, STATUSES
-
-
-class UtcDateTime(fields.DateTime):
-    """A timestamp always shown with its UTC offset (SQLite hands them back without one)."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return super()._serialize(as_utc(value), attr, obj, **kwargs)
 
 
 class WebhookSchema(Schema):

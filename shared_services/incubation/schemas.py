@@ -5,19 +5,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from consortium.db import as_utc
 from consortium.directory.schemas import SLUG_PATTERN
-from consortium.fields import BoundedInt, DecimalString
+from consortium.fields import BoundedInt, DecimalString, UtcDateTime
 from shared_services.incubation.models import FOUNDER_ROLES, LOAN_REQUEST_STATUSES, PATH, STAGES
 
 LOAN_METHODS = ("annuity", "straight_line")
 
-
-class UtcDateTime(fields.DateTime):
-    """A stored timestamp shown as aware UTC (SQLite hands them back without a zone)."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return super()._serialize(as_utc(value), attr, obj, **kwargs)
 
 
 class FounderSchema(Schema):
@@ -42,8 +35,9 @@ class ProjectSchema(Schema):
 
     id = BoundedInt(dump_only=True)
     working_name = fields.Str(required=True, validate=validate.Length(min=2, max=200))
-    sponsor = fields.Function(lambda project: project.sponsor.slug, deserialize=lambda value: value, required=True,
-                              metadata={"description": "slug of the sponsoring member co-op"})
+    sponsor = fields.Function(lambda project: project.sponsor.slug, required=True,
+                              deserialize=fields.Str(validate=validate.Length(min=1, max=63)).deserialize,
+                              metadata={"type": "string", "description": "slug of the sponsoring member co-op"})
     sponsor_name = fields.Function(lambda project: project.sponsor.name, dump_only=True)
     need = fields.Str(allow_none=True, validate=validate.Length(max=5000))
     locality = fields.Str(allow_none=True, validate=validate.Length(max=200))
@@ -54,11 +48,12 @@ class ProjectSchema(Schema):
                                metadata={"description": "e.g. worker co-op, multi-stakeholder, Type B"})
     started_on = fields.Date(metadata={"description": "today if absent; no milestone may fall due before it"})
     stage = fields.Str(dump_only=True)
-    paused_from = fields.Str(dump_only=True)
-    closed_reason = fields.Str(dump_only=True)
+    paused_from = fields.Str(dump_only=True, allow_none=True)
+    closed_reason = fields.Str(dump_only=True, allow_none=True)
     tenant = fields.Function(lambda project: project.tenant.slug if project.tenant else None, dump_only=True,
-                             metadata={"description": "slug of the member co-op it became"})
-    converted_at = UtcDateTime(dump_only=True)
+                             metadata={"type": "string", "nullable": True,
+                                       "description": "slug of the member co-op it became"})
+    converted_at = UtcDateTime(dump_only=True, allow_none=True)
     founders = fields.List(fields.Nested(FounderSchema), load_default=list, data_key="founding_group")
     mentors = fields.List(fields.Nested(MentorSchema), attribute="mentor_users", dump_only=True)
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from consortium.clock import local_today
 from consortium.extensions import db
-from consortium.fields import BoundedInt, DecimalString, Money
+from consortium.fields import BoundedInt, DecimalString, Money, UtcDateTime
 from consortium.models import Tenant
 from shared_services.mutual_fund.calculations import LOAN_METHODS
 from shared_services.mutual_fund.service import CurrentTerms, current_terms, get_settings, loan_arrears
@@ -54,7 +54,7 @@ class SettingsSchema(Schema):
     reminder_days_after = fields.List(BoundedInt(validate=validate.Range(min=1, max=365)), required=True,
                                       validate=validate.Length(max=10))
     source = fields.Str(dump_only=True)
-    updated_at = fields.DateTime(dump_only=True)
+    updated_at = UtcDateTime(dump_only=True, allow_none=True)
 
 
 class SettingsUpdateSchema(SettingsSchema):
@@ -107,7 +107,7 @@ class SubmissionSchema(Schema):
     net_profit = Money()
     total_turnover = Money()
     figures = fields.Dict(keys=fields.Str(), values=Money())
-    submitted_at = fields.DateTime()
+    submitted_at = UtcDateTime()
     accepted_on = fields.Date()
     return_comment = fields.Str()
     reopen_reason = fields.Str()

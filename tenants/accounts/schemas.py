@@ -4,8 +4,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.datastructures import FileStorage
 
-from consortium.db import as_utc
-from consortium.fields import BoundedInt, DecimalString
+from consortium.fields import BoundedInt, DecimalString, UtcDateTime
 from tenants.accounts.models import FIGURE_CODES, STATUSES
 from tenants.accounts.parsing import EARLIEST_YEAR
 
@@ -60,12 +59,6 @@ FiguresSchema = Schema.from_dict(
     {code: DecimalString(places=2) for code in FIGURE_CODES}, name="AccountsFigures"
 )
 
-
-class UtcDateTime(fields.DateTime):
-    """A stored timestamp shown with its UTC offset (SQLite hands timestamps back without one)."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return super()._serialize(as_utc(value), attr, obj, **kwargs)
 
 
 class AccountsVersionSchema(Schema):
