@@ -5,7 +5,7 @@ The `app.all_tenants` escape goes from every policy: the app role now reads only
 made from the models' declarations after every upgrade (consortium.rls.apply_database_roles).
 
 Revision ID: 0009_consortium_reader
-Revises: 0007_incubation
+Revises: 0008_languages
 """
 from alembic import op
 
@@ -18,7 +18,7 @@ from consortium.rls import (
 )
 
 revision = '0009_consortium_reader'
-down_revision = '0007_incubation'
+down_revision = '0008_languages'
 branch_labels = None
 depends_on = None
 
