@@ -17,6 +17,7 @@ from marshmallow import fields, validate
 from werkzeug.routing import IntegerConverter
 
 from consortium.db import as_utc
+from consortium.i18n import _
 
 INT32_MIN = -(2**31)
 INT32_MAX = 2**31 - 1
@@ -74,7 +75,8 @@ def query_int(name: str, default: int | None = None, *, minimum: int = 1, maximu
     except ValueError:
         value = None
     if value is None or not minimum <= value <= maximum:
-        abort(400, f"{name}: must be a whole number from {minimum} to {maximum}.")
+        abort(400, _("%(name)s: must be a whole number from %(minimum)s to %(maximum)s.", name=name,
+                     minimum=minimum, maximum=maximum))
     return value
 
 
