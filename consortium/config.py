@@ -61,6 +61,11 @@ class Config:
     OPENAPI_REDOC_PATH = "docs"
     OPENAPI_REDOC_URL = None  # no CDN reachable: the docs page is served by our own template
     API_SPEC_OPTIONS = {
+        "info": {"description": (
+            "Errors are RFC 7807 problems (application/problem+json) naming each field. Money, rates and "
+            "quantities are decimal strings such as \"1472.80\" (type string, format decimal), never JSON "
+            "numbers, so no amount passes through a float; send them as strings too. Integers are 32-bit. "
+            "Lists take page and page_size and answer an X-Pagination header holding a JSON object.")},
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
         "security": [{"bearer": []}],
     }
