@@ -95,6 +95,11 @@ def _scope_statements(session: Session, dialect) -> tuple[str, str]:
     return f"SET LOCAL app.tenant_id = '{tenant}'", f"SET LOCAL ROLE {role}"
 
 
+def is_scope_statement(sql: str) -> bool:
+    """True for the statements that set a transaction's scope (query-count tests leave them out)."""
+    return sql.startswith(("SET LOCAL app.tenant_id", "SET LOCAL ROLE"))
+
+
 def _run_scope_statements(session: Session, connection) -> None:
     for statement in _scope_statements(session, connection.dialect):
         connection.exec_driver_sql(statement)
