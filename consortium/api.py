@@ -5,16 +5,19 @@ import json
 from http import HTTPStatus
 
 import flask_smorest
+import flask_smorest.pagination
 import marshmallow as ma
 from flask import Response, g, render_template, request
 from flask_login import current_user
 from flask_smorest import Page
+from marshmallow import validate
 from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
 from consortium.auth import is_api_request
 from consortium.errors import ServiceError
 from consortium.extensions import db
+from consortium.fields import INT32_MAX, BoundedInt
 from consortium.models import IdempotencyRecord
 
 PROBLEM_JSON = "application/problem+json"
@@ -53,10 +56,74 @@ def _summary(errors: dict) -> str:
     return " | ".join(parts)
 
 
+def _bounded_pagination_schema(def_page, def_page_size, def_max_page_size):
+    """flask-smorest's pagination arguments, with `page` bounded too (?page=99999999999999999999 is a 422)."""
+
+    class PaginationParametersSchema(ma.Schema):
+        class Meta:
+            unknown = ma.EXCLUDE
+
+        page = BoundedInt(load_default=def_page, validate=validate.Range(min=1, max=INT32_MAX))
+        page_size = BoundedInt(load_default=def_page_size, validate=validate.Range(min=1, max=def_max_page_size))
+
+        @ma.post_load
+        def make_paginator(self, data, **kwargs):
+            return flask_smorest.pagination.PaginationParameters(**data)
+
+    return PaginationParametersSchema
+
+
+# flask-smorest builds this schema in `Blueprint.paginate` from a module-level factory and offers no
+# setting for it; features import consortium.api before declaring routes, so every paginated route gets it.
+flask_smorest.pagination._pagination_parameters_schema_factory = _bounded_pagination_schema
+
+# X-Pagination carries the metadata as a JSON text in a header: a header's value is a string, so the
+# spec says so (declaring the object schema directly made every paginated response "not match its spec").
+PAGINATION_HEADER = {
+    "description": "Pagination metadata, a JSON object as text: total, total_pages, first_page, last_page, page, "
+                   "previous_page, next_page (integers; previous/next only when they exist).",
+    "schema": {"type": "string", "example": '{"total": 42, "total_pages": 5, "first_page": 1, "last_page": 5, '
+                                            '"page": 2, "previous_page": 1, "next_page": 3}'},
+}
+
+
+def rollback_before_rendering() -> None:
+    """Error pages render templates that may query (the navigation, the user): never on an aborted transaction."""
+    db.session.rollback()
+
+
+class ProblemSchema(ma.Schema):
+    """An RFC 7807 problem, as every error of the API is answered (application/problem+json)."""
+
+    type = ma.fields.Str(metadata={"example": "about:blank"})
+    title = ma.fields.Str(metadata={"description": "the HTTP status phrase", "example": "Unprocessable Entity"})
+    status = ma.fields.Int(metadata={"example": 422})
+    detail = ma.fields.Str(metadata={"description": "what went wrong, in a sentence naming the fields"})
+    errors = ma.fields.Dict(keys=ma.fields.Str(), values=ma.fields.Raw(), metadata={
+        "description": "messages by field (a list of texts), or by row then field for uploads"})
+
+
 class Api(flask_smorest.Api):
     """flask-smorest's Api answering errors as RFC 7807 problems (and as pages off the API)."""
 
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_pagination_header(self):
+        self.spec.components.header("PAGINATION", PAGINATION_HEADER, lazy=True)
+
+    def _register_responses(self):
+        """flask-smorest's error responses, declared as what they are: problems in application/problem+json."""
+        for status in HTTPStatus:
+            response = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["content"] = {PROBLEM_JSON: {"schema": self.ERROR_SCHEMA}}
+            self.spec.components.response(status.name, response, lazy=True)
+        self.spec.components.response("DEFAULT_ERROR", {
+            "description": "An error, as an RFC 7807 problem", "content": {PROBLEM_JSON: {"schema": self.ERROR_SCHEMA}},
+        }, lazy=True)
+
     def handle_http_exception(self, error: HTTPException):
+        rollback_before_rendering()
         if not is_api_request():
             return render_template("error.html", error=error), error.code
         data = getattr(error, "data", {}) or {}
@@ -70,6 +137,7 @@ class Api(flask_smorest.Api):
 
 def handle_service_error(error: ServiceError):
     """Turn a refused business rule into a problem (API) or an error page (web)."""
+    rollback_before_rendering()
     if is_api_request():
         return problem(error.status, HTTPStatus(error.status).phrase, error.message, error.errors or None)
     return render_template("error.html", error=error, message=error.message), error.status

@@ -22,6 +22,7 @@ from consortium.auth import require_login
 from consortium.config import INSTANCE_DIR, Config
 from consortium.errors import ServiceError
 from consortium.extensions import csrf, db, limiter, login_manager, migrate
+from consortium.fields import register_fields
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,6 +62,7 @@ def register_extensions(app: Flask) -> Api:
     limiter.init_app(app)
     i18n.init_app(app, FEATURES)
     api = Api(app)
+    register_fields(app, api)  # before any route: the bounded `int` converter, decimal strings in the spec
     app.extensions["consortium_api"] = api
     return api
 

@@ -31,6 +31,9 @@ class Config:
     MIGRATION_DATABASE_URL = os.environ.get("MIGRATION_DATABASE_URL")
     # Role that migrations grant table privileges to (PostgreSQL only).
     APP_DB_ROLE = os.environ.get("APP_DB_ROLE")
+    # The consortium scope's role (NOLOGIN, the app role a member of it): reads only what co-ops report to
+    # the consortium. Empty: `<APP_DB_ROLE>_consortium_reader`. See docs/tenancy.md.
+    CONSORTIUM_DB_ROLE = os.environ.get("CONSORTIUM_DB_ROLE") or None
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     CONSORTIUM_NAME = os.environ.get("CONSORTIUM_NAME", "Consorzio Fragola")
     CONSORTIUM_TIMEZONE = os.environ.get("CONSORTIUM_TIMEZONE", "Europe/Rome")
@@ -58,6 +61,11 @@ class Config:
     OPENAPI_REDOC_PATH = "docs"
     OPENAPI_REDOC_URL = None  # no CDN reachable: the docs page is served by our own template
     API_SPEC_OPTIONS = {
+        "info": {"description": (
+            "Errors are RFC 7807 problems (application/problem+json) naming each field. Money, rates and "
+            "quantities are decimal strings such as \"1472.80\" (type string, format decimal), never JSON "
+            "numbers, so no amount passes through a float; send them as strings too. Integers are 32-bit. "
+            "Lists take page and page_size and answer an X-Pagination header holding a JSON object.")},
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
         "security": [{"bearer": []}],
     }

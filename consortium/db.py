@@ -35,10 +35,22 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     # Models that must not produce audit rows (the audit log itself, secrets) set this False.
     __audited__ = True
+    # What the table is, for tenancy (see docs/tenancy.md and `consortium.rls`):
+    #   "tenant"      a co-op's private rows (the TenantOwned mixin); RLS by `app.tenant_id`
+    #   "consortium"  the consortium's own rows; a `tenant_id` there is a reference, read in the consortium scope
+    #   "platform"    plumbing every request needs whatever its tenant (roles, job runs); say why in the model
+    __tenancy__ = "consortium"
+    # Tenant tables only: what the consortium scope may read across co-ops, because co-ops report it to the
+    # consortium. () nothing (the default: private), "*" every column, or a tuple of column names.
+    __consortium_read__: tuple[str, ...] | str = ()
+    # Platform tables with a `tenant_id` only: why every request may see every row.
+    __platform_reason__: str | None = None
 
 
 class TenantOwned:
     """Mixin for a table private to one member co-op: `(tenant_id, id)` primary key."""
+
+    __tenancy__ = "tenant"
 
     @declared_attr
     def tenant_id(cls) -> Mapped[int]:

@@ -82,6 +82,9 @@ class JobRun(Base):
     """One run of a job: for a per-tenant job, one row per co-op; `ok` False keeps the traceback."""
 
     __tablename__ = "job_runs"
+    __tenancy__ = "platform"
+    __platform_reason__ = ("the scheduler records each co-op's run after leaving that co-op's scope; it holds a job"
+                           " id, times and an error text, no co-op record")
     __audited__ = False  # technical log of the scheduler, not a business record
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -112,6 +112,8 @@ class RoleAssignment(Base):
     """One role of one user: consortium-wide, in one co-op, or on one incubation project."""
 
     __tablename__ = "role_assignments"
+    __tenancy__ = "platform"
+    __platform_reason__ = "read when a user is loaded, before any co-op is chosen, to know which co-ops they may enter"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -154,6 +156,7 @@ class AuditEntry(Base):
     """One create, update or delete of a tenant or consortium record. Append-only."""
 
     __tablename__ = "audit_log"
+    __tenancy__ = "audit"  # a co-op reads its own entries, the consortium reader only the consortium's own
     __audited__ = False
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -2,19 +2,27 @@
 
 The current tenant lives in `session.info`. Every ORM SELECT, UPDATE and DELETE gets
 `tenant_id = current` on every tenant-owned entity; a flush that writes another tenant's
-row raises. On PostgreSQL each transaction also runs `set_config('app.tenant_id', ..., true)`
-(the `SET LOCAL` of a function call), which the row-level-security policies read.
+row raises. On PostgreSQL each transaction also runs `SET LOCAL app.tenant_id = '<id>'`,
+which the row-level-security policies read (`SET LOCAL`, not `set_config`, because Citus
+passes it on to its worker nodes with `citus.propagate_set_commands = 'local'`).
 
 Cross-tenant reads are explicit twice: the session enters the consortium scope
-(`consortium_scope`) and the query says `execution_options(all_tenants=True)`.
+(`consortium_scope`) and the query says `execution_options(all_tenants=True)`. On PostgreSQL
+the consortium scope with no tenant set is the consortium reader role, entered with
+`SET LOCAL ROLE` and left with `SET LOCAL ROLE NONE`: it reads only what co-ops report to the
+consortium (see consortium.rls); the app role alone reads no other co-op's row whatever it sets.
+Inside `tenant_scope` (also nested in the consortium scope) the transaction is the app role
+again, under that co-op's policy: that is how the consortium writes a co-op's row.
 """
 
 from contextlib import contextmanager
 
-from sqlalchemy import event, text
+from flask import current_app, has_app_context
+from sqlalchemy import event
 from sqlalchemy.orm import Session, scoped_session, with_loader_criteria
 
 from consortium.db import TenantOwned
+from consortium.rls import consortium_reader_role
 
 TENANT_KEY = "tenant_id"
 CONSORTIUM_KEY = "consortium_scope"
@@ -64,15 +72,37 @@ def consortium_scope(session: Session):
         set_consortium_scope(session, previous)
 
 
-def _scope_settings(session: Session) -> dict:
+class ConsortiumScopeUnavailable(RuntimeError):
+    """The consortium scope was entered on PostgreSQL without a consortium reader role configured."""
+
+
+def _scope_statements(session: Session, dialect) -> tuple[str, str]:
+    """The two SET LOCAL statements that put the open transaction in the session's scope.
+
+    SET takes no bind parameters, so the tenant id goes in as a validated integer literal.
+    """
     tenant_id = current_tenant_id(session)
-    return {
-        "tenant": "" if tenant_id is None else str(tenant_id),
-        "all": "on" if session.info.get(CONSORTIUM_KEY) else "off",
-    }
+    tenant = "" if tenant_id is None else str(int(tenant_id))
+    if session.info.get(CONSORTIUM_KEY) and tenant_id is None:
+        reader = consortium_reader_role(current_app.config) if has_app_context() else None
+        if reader is None:
+            raise ConsortiumScopeUnavailable(
+                "the consortium scope on PostgreSQL needs a consortium reader role: set APP_DB_ROLE "
+                "(or CONSORTIUM_DB_ROLE) and run `db upgrade` (docs/tenancy.md)")
+        role = dialect.identifier_preparer.quote(reader)
+    else:
+        role = "NONE"
+    return f"SET LOCAL app.tenant_id = '{tenant}'", f"SET LOCAL ROLE {role}"
 
 
-_SET_SCOPE = text("SELECT set_config('app.tenant_id', :tenant, true), set_config('app.all_tenants', :all, true)")
+def is_scope_statement(sql: str) -> bool:
+    """True for the statements that set a transaction's scope (query-count tests leave them out)."""
+    return sql.startswith(("SET LOCAL app.tenant_id", "SET LOCAL ROLE"))
+
+
+def _run_scope_statements(session: Session, connection) -> None:
+    for statement in _scope_statements(session, connection.dialect):
+        connection.exec_driver_sql(statement)
 
 
 def _apply_database_scope(session: Session) -> None:
@@ -82,7 +112,7 @@ def _apply_database_scope(session: Session) -> None:
     connection = session.connection()
     if _transaction_failed(connection):
         return  # it can only be rolled back now; the next transaction sets its scope on begin
-    connection.execute(_SET_SCOPE, _scope_settings(session))
+    _run_scope_statements(session, connection)
 
 
 def _transaction_failed(connection) -> bool:
@@ -94,7 +124,7 @@ def _transaction_failed(connection) -> bool:
 @event.listens_for(Session, "after_begin")
 def _scope_new_transaction(session, transaction, connection):
     if connection.dialect.name == "postgresql":
-        connection.execute(_SET_SCOPE, _scope_settings(session))
+        _run_scope_statements(session, connection)
 
 
 @event.listens_for(Session, "do_orm_execute")

@@ -18,6 +18,7 @@ from consortium.auth import authenticate, consortium_role_required, login_rate_l
 from consortium.db import as_utc
 from consortium.documents import money as format_money
 from consortium.extensions import db, limiter
+from consortium.fields import query_int
 from consortium.models import Tenant, User
 from plugins.jurisdictions.base import JurisdictionError, get_jurisdiction
 
@@ -206,7 +207,7 @@ def tenant_home():
 
 
 def _audit_page(tenant_id: int | None):
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = query_int("page", 1)
     query = audit_entries_query(tenant_id).limit(AUDIT_PAGE_SIZE + 1).offset((page - 1) * AUDIT_PAGE_SIZE)
     entries = list(db.session.scalars(query))
     actors = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({e.actor_id for e in entries})))}

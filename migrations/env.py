@@ -1,4 +1,5 @@
-"""Alembic environment: migrations run as the tables' owner (MIGRATION_DATABASE_URL), then grant the app's role."""
+"""Alembic environment: migrations run as the tables' owner (MIGRATION_DATABASE_URL), then grant the app's role
+and the consortium reader what the models declare (consortium.rls)."""
 
 import logging
 from logging.config import fileConfig
@@ -7,7 +8,7 @@ from alembic import context
 from flask import current_app
 from sqlalchemy import create_engine
 
-from consortium.rls import grant_app_role
+from consortium.rls import apply_database_roles, consortium_reader_role, table_declarations
 
 config = context.config
 fileConfig(config.config_file_name)
@@ -36,7 +37,8 @@ def run_migrations_online():
             context.run_migrations()
             app_role = current_app.config.get("APP_DB_ROLE")
             if app_role and connection.dialect.name == "postgresql":
-                grant_app_role(connection, app_role)
+                apply_database_roles(connection, app_role, consortium_reader_role(current_app.config),
+                                     table_declarations(target_db.metadata, target_db.Model.registry))
 
 
 if context.is_offline_mode():

@@ -46,7 +46,7 @@ def postgres_available() -> bool:
 
 
 class PostgresTestDatabase:
-    """A throwaway database with an owner role (migrations) and an app role (RLS applies)."""
+    """A throwaway database with an owner role (migrations), an app role (RLS applies) and the consortium reader."""
 
     def __init__(self, admin_url: str = PG_ADMIN_URL):
         suffix = secrets.token_hex(4)
@@ -54,6 +54,7 @@ class PostgresTestDatabase:
         self.name = f"consortium_test_{suffix}"
         self.owner = f"consortium_owner_{suffix}"
         self.app_role = f"consortium_app_{suffix}"
+        self.reader_role = f"{self.app_role}_consortium_reader"  # consortium.rls.consortium_reader_role's default
         self.base = make_url(admin_url)
 
     def url(self, role: str) -> str:
@@ -62,18 +63,25 @@ class PostgresTestDatabase:
     def create(self) -> None:
         with self.admin.connect() as c:
             c.exec_driver_sql(f"CREATE ROLE {self.owner} LOGIN NOSUPERUSER NOBYPASSRLS")
-            c.exec_driver_sql(f"CREATE ROLE {self.app_role} LOGIN NOSUPERUSER NOBYPASSRLS")
+            # NOINHERIT: the app role uses the reader's rights only after SET ROLE, never by default.
+            c.exec_driver_sql(f"CREATE ROLE {self.app_role} LOGIN NOINHERIT NOSUPERUSER NOBYPASSRLS")
+            c.exec_driver_sql(f"CREATE ROLE {self.reader_role} NOLOGIN NOSUPERUSER NOBYPASSRLS")
+            c.exec_driver_sql(f"GRANT {self.reader_role} TO {self.app_role}")
             c.exec_driver_sql(f"CREATE DATABASE {self.name} OWNER {self.owner}")
         with create_engine(self.base.set(database=self.name), isolation_level="AUTOCOMMIT").connect() as c:
             c.exec_driver_sql(f"ALTER SCHEMA public OWNER TO {self.owner}")
 
     def drop(self) -> None:
         with self.admin.connect() as c:
+            engine = _UNRESTRICTED_ENGINES.pop(self.name, None)
+            if engine is not None:
+                engine.dispose()
             c.exec_driver_sql(
                 f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{self.name}'"
             )
             c.exec_driver_sql(f"DROP DATABASE IF EXISTS {self.name}")
             c.exec_driver_sql(f"DROP ROLE IF EXISTS {self.app_role}")
+            c.exec_driver_sql(f"DROP ROLE IF EXISTS {self.reader_role}")
             c.exec_driver_sql(f"DROP ROLE IF EXISTS {self.owner}")
         self.admin.dispose()
 
@@ -157,6 +165,36 @@ def _wipe_database(request):
                     connection.exec_driver_sql(f"DELETE FROM {table}")
         if owner_url:
             engine.dispose()
+
+
+_UNRESTRICTED_ENGINES: dict = {}
+
+
+@contextmanager
+def unrestricted(app):
+    """A connection that sees every row of every table, for tests that check what was saved across co-ops.
+
+    On PostgreSQL it is the test server's superuser on the test database (row-level security and grants
+    do not bind it); the app's own roles cannot do this, by design. On SQLite it is the app's engine.
+    """
+    database = app.config.get("TEST_PG")
+    if database is None:
+        with app.app_context(), db.engine.connect() as connection:
+            yield connection
+        return
+    engine = _UNRESTRICTED_ENGINES.get(database.name)
+    if engine is None:
+        engine = _UNRESTRICTED_ENGINES[database.name] = create_engine(database.base.set(database=database.name))
+    with engine.connect() as connection:
+        yield connection
+
+
+def count_rows(app, model) -> int:
+    """How many rows `model`'s table holds, all co-ops together."""
+    from sqlalchemy import func, select
+
+    with unrestricted(app) as connection:
+        return connection.scalar(select(func.count()).select_from(model.__table__))
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from datetime import date
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from consortium.clock import local_today
+from consortium.fields import BoundedInt, UtcDateTime
 from consortium.models import ALL_ROLES
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -19,7 +20,7 @@ def _not_in_future(value: date) -> None:
 class TenantSchema(Schema):
     """A member co-op as read and written through the API."""
 
-    id = fields.Int(dump_only=True)
+    id = BoundedInt(dump_only=True)
     slug = fields.Str(
         required=True,
         validate=[
@@ -56,13 +57,13 @@ class RoleSchema(Schema):
 
     role = fields.Str(required=True, validate=validate.OneOf(ALL_ROLES))
     tenant = fields.Str(allow_none=True, metadata={"description": "co-op slug, for co-op roles"})
-    project = fields.Int(allow_none=True, metadata={"description": "incubation project id, for mentors"})
+    project = BoundedInt(allow_none=True, metadata={"description": "incubation project id, for mentors"})
 
 
 class UserSchema(Schema):
     """A user with their roles; `password` is write-only and optional (omit it to get an invitation link)."""
 
-    id = fields.Int(dump_only=True)
+    id = BoundedInt(dump_only=True)
     email = fields.Email(required=True)
     name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
     password = fields.Str(load_only=True, validate=validate.Length(min=10, max=200))
@@ -99,7 +100,7 @@ class TokenSchema(Schema):
     """A bearer token: send it as `Authorization: Bearer <token>`."""
 
     token = fields.Str()
-    expires_at = fields.DateTime()
+    expires_at = UtcDateTime()
 
 
 class InvitationAcceptSchema(Schema):
@@ -117,10 +118,10 @@ class InvitationAcceptSchema(Schema):
 class AuditEntrySchema(Schema):
     """One audit entry: who, when, which object, and each changed field as [before, after]."""
 
-    id = fields.Int()
-    at = fields.DateTime()
-    actor_id = fields.Int(allow_none=True)
-    tenant_id = fields.Int(allow_none=True)
+    id = BoundedInt()
+    at = UtcDateTime()
+    actor_id = BoundedInt(allow_none=True)
+    tenant_id = BoundedInt(allow_none=True)
     action = fields.Str()
     object_type = fields.Str()
     object_id = fields.Str()

@@ -23,11 +23,14 @@ def new_delivery_id() -> str:
 class OutboxMessage(Base):
     """One email or webhook delivery, written in the business transaction and sent later by a job.
 
-    Consortium-level on purpose: the outbox is platform plumbing, not a co-op record. The
-    delivery job reads every row; a co-op's page filters explicitly by `tenant_id`.
+    Consortium-level on purpose: the outbox is plumbing, not a co-op record. The delivery job
+    reads every row in the consortium scope; a co-op's page filters explicitly by `tenant_id`
+    (and row-level security limits a co-op's scope to its own rows).
     """
 
     __tablename__ = "outbox_messages"
+    # A co-op's rows are reached in its scope; the delivery job and the admins' outbox page read every row.
+    __tenancy__ = "consortium"
     __audited__ = False  # technical: the business change that queued it is audited already
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

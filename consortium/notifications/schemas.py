@@ -2,21 +2,14 @@
 
 from marshmallow import Schema, fields, validate
 
-from consortium.db import as_utc
+from consortium.fields import BoundedInt, UtcDateTime
 from consortium.notifications.models import CHANNELS, STATUSES
-
-
-class UtcDateTime(fields.DateTime):
-    """A timestamp always shown with its UTC offset (SQLite hands them back without one)."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return super()._serialize(as_utc(value), attr, obj, **kwargs)
 
 
 class WebhookSchema(Schema):
     """A webhook subscription; the secret is never shown again after creation."""
 
-    id = fields.Int(dump_only=True)
+    id = BoundedInt(dump_only=True)
     # The URL rules (scheme, host, credentials, length) live in the service, so pages and API share them.
     url = fields.Str(required=True, metadata={"description": "http(s) URL, at most 2000 characters"})
     event_types = fields.List(fields.Str(), required=True, metadata={"description": "registered event types"})
@@ -34,15 +27,15 @@ class WebhookCreatedSchema(WebhookSchema):
 class OutboxMessageSchema(Schema):
     """One email or webhook delivery and where it stands."""
 
-    id = fields.Int()
+    id = BoundedInt()
     delivery_id = fields.Str()
     channel = fields.Str()
     kind = fields.Str()
-    tenant_id = fields.Int(allow_none=True)
+    tenant_id = BoundedInt(allow_none=True)
     recipient = fields.Str()
     subject = fields.Str(allow_none=True)
     status = fields.Str()
-    attempts = fields.Int()
+    attempts = BoundedInt()
     next_attempt_at = UtcDateTime(allow_none=True)
     last_error = fields.Str(allow_none=True)
     created_at = UtcDateTime()

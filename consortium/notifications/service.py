@@ -386,8 +386,8 @@ def outbox_query(*, status: str | None = None, channel: str | None = None):
 def tenant_outbox_query(tenant_id: int, *, status: str | None = None, channel: str | None = None):
     """SELECT of one co-op's outbox rows, newest first.
 
-    The outbox is platform plumbing, not a co-op record (no tenant filter or RLS applies to it),
-    so the co-op's rows are selected here explicitly by `tenant_id`.
+    The outbox is consortium plumbing, not a TenantOwned record (the ORM filter does not apply to it),
+    so the co-op's rows are selected here explicitly by `tenant_id`; RLS also limits a co-op's scope to them.
     """
     query = select(OutboxMessage).where(OutboxMessage.tenant_id == tenant_id).order_by(OutboxMessage.id.desc())
     return _filtered(query, status, channel)
@@ -462,10 +462,9 @@ def claim_due_messages(session, *, now: datetime, limit: int = DEFAULT_BATCH_SIZ
 def _subscription_for(session, message: OutboxMessage):
     if message.tenant_id is None:
         return session.get(ConsortiumWebhookSubscription, message.subscription_id)
-    return session.scalar(select(WebhookSubscription)
-                          .where(WebhookSubscription.tenant_id == message.tenant_id,
-                                 WebhookSubscription.id == message.subscription_id)
-                          .execution_options(all_tenants=True))
+    # A co-op's subscription is private to it (the consortium reader may not read it): read in its scope.
+    with tenant_scope(session, message.tenant_id):
+        return session.get(WebhookSubscription, (message.tenant_id, message.subscription_id))
 
 
 def _send(session, message: OutboxMessage, config: Mapping) -> None:

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from consortium.auth import consortium_role_required, tenant_role_required
 from consortium.db import utcnow
 from consortium.extensions import db
+from consortium.fields import query_int
 from consortium.forms import run_service
 from consortium.notifications import service
 from consortium.notifications.models import CHANNELS, STATUSES
@@ -16,7 +17,7 @@ PAGE_SIZE = 50
 
 def _outbox_page(query):
     """One page of an outbox SELECT, with the filters of the request."""
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = query_int("page", 1)
     rows = list(db.session.scalars(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)))
     return {"messages": rows[:PAGE_SIZE], "page": page, "more": len(rows) > PAGE_SIZE,
             "status": request.args.get("status") or "", "channel": request.args.get("channel") or "",

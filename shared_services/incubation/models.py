@@ -44,6 +44,9 @@ class IncubationProject(Base):
     """A spin-out co-op in the making, sponsored by one member co-op."""
 
     __tablename__ = "incubation_projects"
+    __tenancy__ = "platform"
+    __platform_reason__ = ("mentors and the sponsor co-op reach a project through their project roles, checked by"
+                           " the incubation service; tenant_id only names the co-op the project became")
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     working_name: Mapped[str] = mapped_column(String(200))

@@ -5,24 +5,18 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from consortium.db import as_utc
 from consortium.directory.schemas import SLUG_PATTERN
+from consortium.fields import BoundedInt, DecimalString, UtcDateTime
 from shared_services.incubation.models import FOUNDER_ROLES, LOAN_REQUEST_STATUSES, PATH, STAGES
 
 LOAN_METHODS = ("annuity", "straight_line")
 
 
-class UtcDateTime(fields.DateTime):
-    """A stored timestamp shown as aware UTC (SQLite hands them back without a zone)."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return super()._serialize(as_utc(value), attr, obj, **kwargs)
-
 
 class FounderSchema(Schema):
     """A person of the founding group and the role they will join the co-op with."""
 
-    id = fields.Int(dump_only=True)
+    id = BoundedInt(dump_only=True)
     name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
     role = fields.Str(required=True, validate=validate.OneOf(FOUNDER_ROLES))
     email = fields.Email(allow_none=True)
@@ -31,7 +25,7 @@ class FounderSchema(Schema):
 class MentorSchema(Schema):
     """A mentor of the project."""
 
-    id = fields.Int()
+    id = BoundedInt()
     name = fields.Str()
     email = fields.Str()
 
@@ -39,10 +33,11 @@ class MentorSchema(Schema):
 class ProjectSchema(Schema):
     """An incubation project as read and written through the API."""
 
-    id = fields.Int(dump_only=True)
+    id = BoundedInt(dump_only=True)
     working_name = fields.Str(required=True, validate=validate.Length(min=2, max=200))
-    sponsor = fields.Function(lambda project: project.sponsor.slug, deserialize=lambda value: value, required=True,
-                              metadata={"description": "slug of the sponsoring member co-op"})
+    sponsor = fields.Function(lambda project: project.sponsor.slug, required=True,
+                              deserialize=fields.Str(validate=validate.Length(min=1, max=63)).deserialize,
+                              metadata={"type": "string", "description": "slug of the sponsoring member co-op"})
     sponsor_name = fields.Function(lambda project: project.sponsor.name, dump_only=True)
     need = fields.Str(allow_none=True, validate=validate.Length(max=5000))
     locality = fields.Str(allow_none=True, validate=validate.Length(max=200))
@@ -53,11 +48,12 @@ class ProjectSchema(Schema):
                                metadata={"description": "e.g. worker co-op, multi-stakeholder, Type B"})
     started_on = fields.Date(metadata={"description": "today if absent; no milestone may fall due before it"})
     stage = fields.Str(dump_only=True)
-    paused_from = fields.Str(dump_only=True)
-    closed_reason = fields.Str(dump_only=True)
+    paused_from = fields.Str(dump_only=True, allow_none=True)
+    closed_reason = fields.Str(dump_only=True, allow_none=True)
     tenant = fields.Function(lambda project: project.tenant.slug if project.tenant else None, dump_only=True,
-                             metadata={"description": "slug of the member co-op it became"})
-    converted_at = UtcDateTime(dump_only=True)
+                             metadata={"type": "string", "nullable": True,
+                                       "description": "slug of the member co-op it became"})
+    converted_at = UtcDateTime(dump_only=True, allow_none=True)
     founders = fields.List(fields.Nested(FounderSchema), load_default=list, data_key="founding_group")
     mentors = fields.List(fields.Nested(MentorSchema), attribute="mentor_users", dump_only=True)
 
@@ -89,11 +85,11 @@ class StageMoveSchema(Schema):
 class StageChangeSchema(Schema):
     """One stage move in the project's history."""
 
-    id = fields.Int()
+    id = BoundedInt()
     from_stage = fields.Str(allow_none=True)
     to_stage = fields.Str()
     at = UtcDateTime()
-    by_user_id = fields.Int(allow_none=True)
+    by_user_id = BoundedInt(allow_none=True)
     reason = fields.Str(allow_none=True)
     override_reason = fields.Str(allow_none=True)
     overridden_items = fields.Str(allow_none=True)
@@ -102,7 +98,7 @@ class StageChangeSchema(Schema):
 class ChecklistItemSchema(Schema):
     """A checklist item of the project and whether it is done."""
 
-    id = fields.Int(dump_only=True)
+    id = BoundedInt(dump_only=True)
     stage = fields.Str(dump_only=True)
     label = fields.Str(dump_only=True)
     required = fields.Bool(dump_only=True)
@@ -119,7 +115,7 @@ class ChecklistTickSchema(Schema):
 class TemplateItemSchema(Schema):
     """An item of the consortium's checklist template."""
 
-    id = fields.Int(dump_only=True)
+    id = BoundedInt(dump_only=True)
     stage = fields.Str(required=True, validate=validate.OneOf(PATH))
     label = fields.Str(required=True, validate=validate.Length(min=2, max=200))
     required = fields.Bool(load_default=True)
@@ -128,7 +124,7 @@ class TemplateItemSchema(Schema):
 class MilestoneSchema(Schema):
     """A milestone with its due date and owner."""
 
-    id = fields.Int(dump_only=True)
+    id = BoundedInt(dump_only=True)
     title = fields.Str(required=True, validate=validate.Length(min=1, max=200))
     due_on = fields.Date(required=True)
     owner = fields.Str(allow_none=True, validate=validate.Length(max=200))
@@ -144,12 +140,12 @@ class MilestoneDoneSchema(Schema):
 class NoteSchema(Schema):
     """A meeting: date, attendees, decisions, next steps."""
 
-    id = fields.Int(dump_only=True)
+    id = BoundedInt(dump_only=True)
     met_on = fields.Date(required=True)
     attendees = fields.Str(required=True, validate=validate.Length(min=1, max=2000))
     decisions = fields.Str(allow_none=True, validate=validate.Length(max=10000))
     next_steps = fields.Str(allow_none=True, validate=validate.Length(max=10000))
-    author_id = fields.Int(dump_only=True)
+    author_id = BoundedInt(dump_only=True)
 
 
 class DocumentUploadSchema(Schema):
@@ -161,17 +157,17 @@ class DocumentUploadSchema(Schema):
 class DocumentSchema(Schema):
     """A kept file (download it from its `id`)."""
 
-    id = fields.Int()
+    id = BoundedInt()
     filename = fields.Str()
     content_type = fields.Str()
-    size = fields.Int()
+    size = BoundedInt()
     uploaded_at = UtcDateTime()
 
 
 class MentorAssignSchema(Schema):
     """The user to make a mentor of the project, by id or email."""
 
-    user_id = fields.Int()
+    user_id = BoundedInt()
     email = fields.Email()
 
     @validates_schema
@@ -183,22 +179,22 @@ class MentorAssignSchema(Schema):
 class LoanRequestSchema(Schema):
     """A project's request for a start-up loan."""
 
-    id = fields.Int(dump_only=True)
-    amount = fields.Decimal(required=True, places=2, as_string=True,
+    id = BoundedInt(dump_only=True)
+    amount = DecimalString(required=True, places=2,
                             validate=validate.Range(min=0, min_inclusive=False, max=10_000_000))
-    months = fields.Int(required=True, validate=validate.Range(min=1, max=180))
+    months = BoundedInt(required=True, validate=validate.Range(min=1, max=180))
     purpose = fields.Str(required=True, validate=validate.Length(min=3, max=5000))
     status = fields.Str(dump_only=True, validate=validate.OneOf(LOAN_REQUEST_STATUSES))
     requested_at = UtcDateTime(dump_only=True)
     decided_at = UtcDateTime(dump_only=True)
     decision_note = fields.Str(dump_only=True)
-    loan_id = fields.Int(dump_only=True)
+    loan_id = BoundedInt(dump_only=True)
 
 
 class LoanGrantSchema(Schema):
     """The terms consortium staff grant a requested loan on."""
 
-    annual_rate = fields.Decimal(required=True, places=4, as_string=True, validate=validate.Range(min=0, max=100))
+    annual_rate = DecimalString(required=True, places=4, validate=validate.Range(min=0, max=100))
     method = fields.Str(load_default="annuity", validate=validate.OneOf(LOAN_METHODS))
     first_due = fields.Date(required=True)
     note = fields.Str(allow_none=True, validate=validate.Length(max=2000))
@@ -232,7 +228,7 @@ class ConvertSchema(Schema):
 class TenantRefSchema(Schema):
     """The member co-op a project became."""
 
-    id = fields.Int()
+    id = BoundedInt()
     slug = fields.Str()
     name = fields.Str()
     sponsor = fields.Function(lambda tenant: tenant.sponsor.slug if tenant.sponsor else None)
@@ -247,9 +243,9 @@ LINEAGE_NODE = ("a node: kind ('coop' or 'project'), id, slug, name, status, sta
 class LineageSchema(Schema):
     """Every co-op under its sponsor, as generations."""
 
-    generations = fields.Int()
-    coops = fields.Int()
-    projects = fields.Int()
+    generations = BoundedInt()
+    coops = BoundedInt()
+    projects = BoundedInt()
     # Raw: the tree is JSON-ready already; a nested schema pass per node doubled the response time.
     roots = fields.List(fields.Raw(), metadata={"description": LINEAGE_NODE})
 
@@ -260,26 +256,26 @@ class ObligationSchema(Schema):
     slug = fields.Str()
     name = fields.Str()
     founding_date = fields.Date(allow_none=True)
-    members = fields.Int()
+    members = BoundedInt()
     spin_outs = fields.List(fields.Str())
     open_projects = fields.List(fields.Str())
     status = fields.Str(metadata={"description": "overdue, due, in_progress or met"})
     deadline = fields.Date(allow_none=True)
-    days_left = fields.Int(allow_none=True)
+    days_left = BoundedInt(allow_none=True)
     triggered_by = fields.Str(allow_none=True, metadata={"description": "years (from founding), members or turnover"})
     currency = fields.Str()
-    turnover = fields.Decimal(as_string=True, allow_none=True,
+    turnover = DecimalString(allow_none=True,
                               metadata={"description": "total turnover of the latest accepted accounts"})
-    turnover_year = fields.Int(allow_none=True, metadata={"description": "the year of those accounts"})
+    turnover_year = BoundedInt(allow_none=True, metadata={"description": "the year of those accounts"})
 
 
 class ObligationRuleSchema(Schema):
     """The consortium's runner rule."""
 
-    years_from_founding = fields.Int(validate=validate.Range(min=1, max=50))
-    member_threshold = fields.Int(allow_none=True, validate=validate.Range(min=1))
-    turnover_threshold = fields.Decimal(
-        allow_none=True, places=2, rounding=ROUND_HALF_UP, as_string=True,
+    years_from_founding = BoundedInt(validate=validate.Range(min=1, max=50))
+    member_threshold = BoundedInt(allow_none=True, validate=validate.Range(min=1))
+    turnover_threshold = DecimalString(
+        allow_none=True, places=2, rounding=ROUND_HALF_UP,
         validate=validate.Range(min=0, min_inclusive=False, max=Decimal("999999999999.99")),
         metadata={"description": "total turnover of a co-op's latest accepted accounts that triggers the obligation"})
     turnover_currency = fields.Str(allow_none=True, validate=validate.OneOf(["GBP", "EUR"]),
@@ -299,12 +295,12 @@ class ObligationsSchema(Schema):
     """The runner-obligation dashboard."""
 
     on = fields.Date()
-    years_from_founding = fields.Int()
-    member_threshold = fields.Int(allow_none=True)
-    turnover_threshold = fields.Decimal(as_string=True, allow_none=True)
+    years_from_founding = BoundedInt()
+    member_threshold = BoundedInt(allow_none=True)
+    turnover_threshold = DecimalString(allow_none=True)
     turnover_currency = fields.Str(allow_none=True)
     obligations = fields.List(fields.Nested(ObligationSchema))
-    pipeline = fields.Dict(keys=fields.Str(), values=fields.Int())
+    pipeline = fields.Dict(keys=fields.Str(), values=BoundedInt())
     median_days = fields.Dict(keys=fields.Str(), values=fields.Float(allow_none=True))
     not_obliged = fields.List(fields.Nested(NotObligedSchema), metadata={
         "description": "active co-ops not bound by the obligation because of their legal form (consortia of co-ops)"})

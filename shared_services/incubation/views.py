@@ -11,6 +11,7 @@ from consortium.auth import consortium_role_required
 from consortium.clock import local_today
 from consortium.errors import ServiceError
 from consortium.extensions import db
+from consortium.fields import query_int
 from consortium.forms import load_form, run_service
 from consortium.models import Tenant, User
 from consortium.tenancy import set_consortium_scope
@@ -331,7 +332,7 @@ def retire_template_item(template_item_id):
 
 def _lineage_view():
     query = (request.args.get("q") or "").strip()[:100]
-    depth = request.args.get("generations", type=int)
+    depth = query_int("generations", minimum=0, maximum=1000)
     tree = lineage.lineage_tree(db.session)
     shown = lineage.filter_tree(tree, query=query or None, max_generation=depth if depth and depth > 0 else None)
     svg = lineage.lineage_svg(shown, project_url=lambda pid: url_for("incubation.project", project_id=pid))

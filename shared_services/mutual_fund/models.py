@@ -83,6 +83,7 @@ class Contribution(TenantOwned, Base):
     """A co-op's contribution for one year, fixed when its accounts were accepted; never edited after."""
 
     __tablename__ = "contributions"
+    __consortium_read__ = "*"  # the co-op's mutual-fund contribution, reported to the consortium
 
     year: Mapped[int] = mapped_column(Integer)
     accounts_version_id: Mapped[int] = mapped_column(BigId)
@@ -151,6 +152,7 @@ class ContributionAdjustment(TenantOwned, Base):
     """A correcting entry after an accepted year was reopened and accepted again."""
 
     __tablename__ = "contribution_adjustments"
+    __consortium_read__ = "*"  # the co-op's mutual-fund contribution, reported to the consortium
 
     contribution_id: Mapped[int] = mapped_column(BigId)
     accounts_version_id: Mapped[int] = mapped_column(BigId)
@@ -174,6 +176,7 @@ class ContributionPayment(TenantOwned, Base):
     """Money received against a contribution, entered by hand or matched on a bank statement line."""
 
     __tablename__ = "contribution_payments"
+    __consortium_read__ = "*"  # the co-op's mutual-fund contribution, reported to the consortium
 
     contribution_id: Mapped[int] = mapped_column(BigId)
     paid_on: Mapped[date] = mapped_column(Date)
@@ -196,6 +199,7 @@ class BankStatementLine(Base):
     """A bank statement line already recorded as a payment: its hash makes re-imports harmless."""
 
     __tablename__ = "fund_bank_lines"
+    __tenancy__ = "consortium"  # the fund's own books; tenant_id is the co-op the row concerns (RLS: its scope)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     line_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -217,6 +221,7 @@ class FundEntry(Base):
     """One movement of the fund: exactly two postings, a debit and a credit of the same amount."""
 
     __tablename__ = "fund_entries"
+    __tenancy__ = "consortium"  # the fund's own books; tenant_id is the co-op the row concerns (RLS: its scope)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     entry_date: Mapped[date] = mapped_column(Date, index=True)
@@ -363,6 +368,7 @@ class Guarantee(Base):
     """A guarantee the fund gave a bank on a member co-op's loan."""
 
     __tablename__ = "fund_guarantees"
+    __tenancy__ = "consortium"  # the fund's own books; tenant_id is the co-op the row concerns (RLS: its scope)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="RESTRICT"), index=True)

@@ -7,21 +7,18 @@ from sqlalchemy import select
 
 from consortium.clock import local_today
 from consortium.extensions import db
+from consortium.fields import BoundedInt, DecimalString, Money, UtcDateTime
 from consortium.models import Tenant
 from shared_services.mutual_fund.calculations import LOAN_METHODS
 from shared_services.mutual_fund.service import CurrentTerms, current_terms, get_settings, loan_arrears
 
 
-def _money(**kwargs) -> fields.Decimal:
-    return fields.Decimal(places=2, as_string=True, **kwargs)
+def _positive_money(**kwargs) -> DecimalString:
+    return Money(required=True, validate=validate.Range(min=0, min_inclusive=False), **kwargs)
 
 
-def _positive_money(**kwargs) -> fields.Decimal:
-    return _money(required=True, validate=validate.Range(min=0, min_inclusive=False), **kwargs)
-
-
-def _percent(**kwargs) -> fields.Decimal:
-    return fields.Decimal(places=4, as_string=True, validate=validate.Range(min=0, max=100), **kwargs)
+def _percent(**kwargs) -> DecimalString:
+    return DecimalString(places=4, validate=validate.Range(min=0, max=100), **kwargs)
 
 
 def tenant_slug(tenant_id: int | None) -> str | None:
@@ -46,18 +43,18 @@ class SettingsSchema(Schema):
     """The fund's settings (percentages as numbers: 3 means 3%)."""
 
     rate = _percent(required=True)
-    minimum = _money(required=True, validate=validate.Range(min=0))
-    due_days = fields.Int(required=True, validate=validate.Range(min=0, max=3650))
+    minimum = Money(required=True, validate=validate.Range(min=0))
+    due_days = BoundedInt(required=True, validate=validate.Range(min=0, max=3650))
     legal_reserve_share = _percent(required=True)
-    exposure_multiple = fields.Decimal(places=4, as_string=True, required=True,
-                                       validate=validate.Range(min=0, max=1000))
-    associations = fields.Int(required=True, validate=validate.Range(min=1, max=10))
-    reminder_days_before = fields.List(fields.Int(validate=validate.Range(min=0, max=365)), required=True,
+    exposure_multiple = DecimalString(places=4, required=True,
+                                      validate=validate.Range(min=0, max=1000))
+    associations = BoundedInt(required=True, validate=validate.Range(min=1, max=10))
+    reminder_days_before = fields.List(BoundedInt(validate=validate.Range(min=0, max=365)), required=True,
                                        validate=validate.Length(max=10))
-    reminder_days_after = fields.List(fields.Int(validate=validate.Range(min=1, max=365)), required=True,
+    reminder_days_after = fields.List(BoundedInt(validate=validate.Range(min=1, max=365)), required=True,
                                       validate=validate.Length(max=10))
     source = fields.Str(dump_only=True)
-    updated_at = fields.DateTime(dump_only=True)
+    updated_at = UtcDateTime(dump_only=True, allow_none=True)
 
 
 class SettingsUpdateSchema(SettingsSchema):
@@ -94,23 +91,23 @@ class SubmissionQuerySchema(Schema):
     """Filters for the submissions list."""
 
     status = fields.Str(validate=validate.OneOf(("submitted", "returned", "accepted", "reopened")))
-    year = fields.Int(validate=validate.Range(min=1900, max=9999))
+    year = BoundedInt(validate=validate.Range(min=1900, max=9999))
 
 
 class SubmissionSchema(Schema):
     """A version of a co-op's accounts as the consortium reviews it."""
 
-    id = fields.Int()
-    tenant_id = fields.Int()
+    id = BoundedInt()
+    tenant_id = BoundedInt()
     tenant = fields.Function(lambda version: tenant_slug(version.tenant_id))
     tenant_name = fields.Function(lambda version: tenant_name(version.tenant_id))
-    year = fields.Int()
-    version = fields.Int()
+    year = BoundedInt()
+    version = BoundedInt()
     status = fields.Str()
-    net_profit = _money()
-    total_turnover = _money()
-    figures = fields.Dict(keys=fields.Str(), values=_money())
-    submitted_at = fields.DateTime()
+    net_profit = Money()
+    total_turnover = Money()
+    figures = fields.Dict(keys=fields.Str(), values=Money())
+    submitted_at = UtcDateTime()
     accepted_on = fields.Date()
     return_comment = fields.Str()
     reopen_reason = fields.Str()
@@ -119,27 +116,27 @@ class SubmissionSchema(Schema):
 class ContributionQuerySchema(Schema):
     """Filters for the consortium's contributions list."""
 
-    year = fields.Int(validate=validate.Range(min=1900, max=9999))
+    year = BoundedInt(validate=validate.Range(min=1900, max=9999))
     tenant = fields.Str(metadata={"description": "a co-op's slug"})
 
 
 class ContributionSchema(Schema):
     """A co-op's contribution for one year."""
 
-    id = fields.Int()
-    tenant_id = fields.Int()
+    id = BoundedInt()
+    tenant_id = BoundedInt()
     tenant = fields.Function(lambda contribution: contribution.tenant.slug)
-    year = fields.Int()
-    accounts_version_id = fields.Int()
+    year = BoundedInt()
+    accounts_version_id = BoundedInt()
     reference = fields.Str()
-    net_profit = _money()
-    base = _money()
-    rate = fields.Decimal(places=4, as_string=True)
-    amount = _money()
-    adjustments_total = _money()
-    total_due = _money()
-    paid_amount = _money()
-    outstanding = _money()
+    net_profit = Money()
+    base = Money()
+    rate = DecimalString(places=4)
+    amount = Money()
+    adjustments_total = Money()
+    total_due = Money()
+    paid_amount = Money()
+    outstanding = Money()
     legal_reserve = fields.Method("_legal_reserve", metadata={
         "description": "the legal-reserve allocation shown for information (decimal string); after a reopened "
                        "year was accepted again, that of the corrected net profit"})
@@ -176,7 +173,7 @@ class PaymentSchema(Schema):
     """A payment against a contribution, named by its reference or id."""
 
     reference = fields.Str(validate=validate.Length(min=1, max=80))
-    contribution_id = fields.Int()
+    contribution_id = BoundedInt()
     amount = _positive_money()
     paid_on = fields.Date(required=True, data_key="date")
 
@@ -194,11 +191,11 @@ class PaymentSchema(Schema):
 class PaymentOutSchema(Schema):
     """A recorded payment."""
 
-    id = fields.Int()
-    tenant_id = fields.Int()
-    contribution_id = fields.Int()
+    id = BoundedInt()
+    tenant_id = BoundedInt()
+    contribution_id = BoundedInt()
     paid_on = fields.Date(data_key="date")
-    amount = _money()
+    amount = Money()
     source = fields.Str()
     description = fields.Str()
 
@@ -212,14 +209,14 @@ class BankStatementSchema(Schema):
 class ImportedLineSchema(Schema):
     """One statement line and what became of it."""
 
-    row = fields.Int()
+    row = BoundedInt()
     line_date = fields.Date(data_key="date")
     description = fields.Str()
-    amount = _money()
+    amount = Money()
     status = fields.Str()
     reference = fields.Str()
     reason = fields.Str()
-    payment_id = fields.Int()
+    payment_id = BoundedInt()
 
 
 class ImportResultSchema(Schema):
@@ -234,11 +231,11 @@ class LoanSchema(Schema):
     """A loan to grant: to a member co-op (its slug) or to an incubation project."""
 
     borrower_tenant = fields.Str(metadata={"description": "slug of the borrowing member co-op"})
-    incubation_project_id = fields.Int(validate=validate.Range(min=1))
+    incubation_project_id = BoundedInt(validate=validate.Range(min=1))
     borrower_name = fields.Str(validate=validate.Length(min=1, max=200))
     principal = _positive_money()
     annual_rate = _percent(required=True)
-    months = fields.Int(required=True, validate=validate.Range(min=1, max=600))
+    months = BoundedInt(required=True, validate=validate.Range(min=1, max=600))
     method = fields.Str(required=True, validate=validate.OneOf(LOAN_METHODS))
     first_due = fields.Date(required=True)
     granted_on = fields.Date(load_default=None)
@@ -254,53 +251,53 @@ class LoanSchema(Schema):
 class InstalmentSchema(Schema):
     """One instalment of a loan's schedule."""
 
-    number = fields.Int()
+    number = BoundedInt()
     due_date = fields.Date()
-    principal = _money()
-    interest = _money()
-    payment = _money()
-    balance_after = _money()
+    principal = Money()
+    interest = Money()
+    payment = Money()
+    balance_after = Money()
 
 
 class ArrearsSchema(Schema):
     """Where the borrower stands against the schedule today."""
 
-    due_to_date = _money()
-    paid_to_date = _money()
-    arrears_amount = _money()
-    instalments_overdue = fields.Int()
+    due_to_date = Money()
+    paid_to_date = Money()
+    arrears_amount = Money()
+    instalments_overdue = BoundedInt()
     oldest_overdue_due_date = fields.Date()
-    days_overdue = fields.Int()
+    days_overdue = BoundedInt()
 
 
 class RepaymentOutSchema(Schema):
     """A recorded repayment, split into principal and interest."""
 
-    id = fields.Int()
-    loan_id = fields.Int()
+    id = BoundedInt()
+    loan_id = BoundedInt()
     paid_on = fields.Date(data_key="date")
-    amount = _money()
-    principal_part = _money()
-    interest_part = _money()
+    amount = Money()
+    principal_part = Money()
+    interest_part = Money()
 
 
 class LoanOutSchema(Schema):
     """A loan with its schedule, repayments and arrears today."""
 
-    id = fields.Int()
-    borrower_tenant_id = fields.Int()
+    id = BoundedInt()
+    borrower_tenant_id = BoundedInt()
     borrower_tenant = fields.Function(lambda loan: tenant_slug(loan.borrower_tenant_id))
-    incubation_project_id = fields.Int()
+    incubation_project_id = BoundedInt()
     borrower_name = fields.Str()
-    principal = _money()
-    annual_rate = fields.Decimal(places=4, as_string=True)
-    months = fields.Int()
+    principal = Money()
+    annual_rate = DecimalString(places=4)
+    months = BoundedInt()
     method = fields.Str()
     first_due = fields.Date()
     granted_on = fields.Date()
-    principal_repaid = _money()
-    interest_paid = _money()
-    outstanding_principal = _money()
+    principal_repaid = Money()
+    interest_paid = Money()
+    outstanding_principal = Money()
     arrears = fields.Function(lambda loan: ArrearsSchema().dump(loan_arrears(loan, local_today())))
     instalments = fields.List(fields.Nested(InstalmentSchema))
     repayments = fields.List(fields.Nested(RepaymentOutSchema))
@@ -339,24 +336,24 @@ class GuaranteeSchema(Schema):
 class GuaranteeCallOutSchema(Schema):
     """A call on a guarantee."""
 
-    id = fields.Int()
-    guarantee_id = fields.Int()
+    id = BoundedInt()
+    guarantee_id = BoundedInt()
     called_on = fields.Date(data_key="date")
-    amount = _money()
+    amount = Money()
 
 
 class GuaranteeOutSchema(Schema):
     """A guarantee given by the fund, with what is still live today."""
 
-    id = fields.Int()
-    tenant_id = fields.Int()
+    id = BoundedInt()
+    tenant_id = BoundedInt()
     tenant = fields.Function(lambda guarantee: guarantee.tenant.slug)
     bank_name = fields.Str()
-    amount = _money()
+    amount = Money()
     issued_on = fields.Date()
     expires_on = fields.Date()
     description = fields.Str()
-    called_amount = _money()
+    called_amount = Money()
     live_amount = fields.Function(lambda guarantee: str(guarantee.live_amount(local_today())))
     calls = fields.List(fields.Nested(GuaranteeCallOutSchema))
 
@@ -366,19 +363,19 @@ class FundOverviewSchema(Schema):
 
     on = fields.Date()
     currency = fields.Str()
-    balance = _money()
-    contributions_due = _money()
-    contributions_received = _money()
-    contributions_outstanding = _money()
-    loans_out = _money()
-    repayments_principal = _money()
-    interest = _money()
-    guarantee_calls = _money()
-    outstanding_loans = _money()
-    live_guarantees = _money()
-    exposure_multiple = fields.Decimal(places=4, as_string=True)
-    exposure_limit = _money()
-    headroom = _money()
+    balance = Money()
+    contributions_due = Money()
+    contributions_received = Money()
+    contributions_outstanding = Money()
+    loans_out = Money()
+    repayments_principal = Money()
+    interest = Money()
+    guarantee_calls = Money()
+    outstanding_loans = Money()
+    live_guarantees = Money()
+    exposure_multiple = DecimalString(places=4)
+    exposure_limit = Money()
+    headroom = Money()
     ledger_balanced = fields.Bool()
 
 
@@ -386,26 +383,26 @@ class PostingSchema(Schema):
     """One side of a ledger entry."""
 
     account = fields.Str()
-    debit = _money()
-    credit = _money()
+    debit = Money()
+    credit = Money()
 
 
 class LedgerEntrySchema(Schema):
     """A fund movement and its balanced pair of postings."""
 
-    id = fields.Int()
+    id = BoundedInt()
     entry_date = fields.Date()
     kind = fields.Str()
     description = fields.Str()
-    tenant_id = fields.Int()
-    contribution_id = fields.Int()
-    loan_id = fields.Int()
-    guarantee_id = fields.Int()
-    amount = _money()
+    tenant_id = BoundedInt()
+    contribution_id = BoundedInt()
+    loan_id = BoundedInt()
+    guarantee_id = BoundedInt()
+    amount = Money()
     postings = fields.List(fields.Nested(PostingSchema))
 
 
 class YearQuerySchema(Schema):
     """A calendar year (the current one when left out)."""
 
-    year = fields.Int(validate=validate.Range(min=1900, max=9999))
+    year = BoundedInt(validate=validate.Range(min=1900, max=9999))

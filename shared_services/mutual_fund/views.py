@@ -8,6 +8,7 @@ from sqlalchemy import select
 from consortium.auth import consortium_role_required, tenant_role_required
 from consortium.clock import local_today
 from consortium.extensions import db
+from consortium.fields import query_int
 from consortium.forms import load_form, run_service
 from consortium.models import Tenant
 from shared_services.mutual_fund import documents, schemas, service
@@ -134,7 +135,7 @@ def overview():
 @consortium_role_required(*STAFF)
 def ledger():
     """The fund's ledger: every movement with its balanced pair of postings."""
-    year = request.args.get("year", type=int)
+    year = query_int("year", minimum=1900, maximum=9999)
     entries = db.session.scalars(service.ledger_query(year=year).limit(LIST_LIMIT * 5)).all()
     return render_template("mutual_fund/ledger.html", entries=entries, year=year,
                            balanced=service.ledger_is_balanced(db.session))
@@ -144,7 +145,7 @@ def ledger():
 @consortium_role_required(*STAFF)
 def contributions():
     """Every co-op's contributions (of one year, if chosen)."""
-    year = request.args.get("year", type=int)
+    year = query_int("year", minimum=1900, maximum=9999)
     rows = db.session.scalars(service.contributions_query(year=year).limit(LIST_LIMIT * 5)).all()
     return render_template("mutual_fund/contributions.html", contributions=rows, year=year)
 
@@ -304,7 +305,7 @@ def save_settings():
 @consortium_role_required(*STAFF)
 def report_pdf():
     """The fund's annual report (PDF)."""
-    year = request.args.get("year", type=int) or local_today().year
+    year = query_int("year", local_today().year, minimum=1900, maximum=9999)
     data = documents.fund_report_pdf(db.session, year, today=local_today(), jurisdiction=jurisdiction(),
                                      consortium_name=current_app.config["CONSORTIUM_NAME"])
     return pdf_response(data, f"mutual-fund-report-{year}.pdf")

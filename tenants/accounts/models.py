@@ -54,6 +54,7 @@ class AccountsVersion(TenantOwned, Base):
     """One uploaded version of a co-op's annual accounts for one financial year."""
 
     __tablename__ = "accounts_versions"
+    __consortium_read__ = "*"  # the annual accounts a co-op submits to the consortium
     # The uploaded file is kept whole here; the audit log records its name, size and digest instead.
     __audit_exclude__ = ("file_data",)
 

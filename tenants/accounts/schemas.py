@@ -4,7 +4,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.datastructures import FileStorage
 
-from consortium.db import as_utc
+from consortium.fields import BoundedInt, DecimalString, UtcDateTime
 from tenants.accounts.models import FIGURE_CODES, STATUSES
 from tenants.accounts.parsing import EARLIEST_YEAR
 
@@ -23,7 +23,7 @@ class FilePart(Upload):
 class AccountsUploadSchema(Schema):
     """The multipart upload: the financial year and the filled template (XLSX or CSV)."""
 
-    year = fields.Int(required=True, strict=False, validate=YEAR_RANGE,
+    year = BoundedInt(required=True, strict=False, validate=YEAR_RANGE,
                       metadata={"description": "the financial year the file covers (must be over)"})
     file = FilePart(required=True, metadata={"description": "the filled template, .xlsx or .csv"})
 
@@ -31,59 +31,53 @@ class AccountsUploadSchema(Schema):
 class AccountsYearFormSchema(Schema):
     """The year of the upload form on the web page."""
 
-    year = fields.Int(required=True, strict=False, validate=YEAR_RANGE)
+    year = BoundedInt(required=True, strict=False, validate=YEAR_RANGE)
 
 
 class AccountsListQuerySchema(Schema):
     """Filters for the versions list."""
 
-    year = fields.Int(validate=YEAR_RANGE)
+    year = BoundedInt(validate=YEAR_RANGE)
 
 
 class TemplateQuerySchema(Schema):
     """Options of the template download."""
 
-    year = fields.Int(validate=YEAR_RANGE, metadata={"description": "prefill the financial year"})
+    year = BoundedInt(validate=YEAR_RANGE, metadata={"description": "prefill the financial year"})
 
 
 class IssueSchema(Schema):
     """A warning found in the upload, located as the user sees it."""
 
     sheet = fields.Str(allow_none=True)
-    row = fields.Int(allow_none=True)
+    row = BoundedInt(allow_none=True)
     column = fields.Str(allow_none=True)
     message = fields.Str()
 
 
 FiguresSchema = Schema.from_dict(
-    {code: fields.Decimal(places=2, as_string=True) for code in FIGURE_CODES}, name="AccountsFigures"
+    {code: DecimalString(places=2) for code in FIGURE_CODES}, name="AccountsFigures"
 )
 
-
-class UtcDateTime(fields.DateTime):
-    """A stored timestamp shown with its UTC offset (SQLite hands timestamps back without one)."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return super()._serialize(as_utc(value), attr, obj, **kwargs)
 
 
 class AccountsVersionSchema(Schema):
     """One uploaded version: figures, computed net profit, warnings, file, and the consortium's review."""
 
-    id = fields.Int()
-    year = fields.Int()
-    version = fields.Int()
+    id = BoundedInt()
+    year = BoundedInt()
+    version = BoundedInt()
     status = fields.Str(metadata={"enum": list(STATUSES)})
     figures = fields.Nested(FiguresSchema)
-    total_turnover = fields.Decimal(places=2, as_string=True)
-    net_profit = fields.Decimal(places=2, as_string=True,
+    total_turnover = DecimalString(places=2)
+    net_profit = DecimalString(places=2,
                                 metadata={"description": "turnover - staff costs - other costs - tax"})
-    trial_balance_accounts = fields.Int()
+    trial_balance_accounts = BoundedInt()
     warnings = fields.List(fields.Nested(IssueSchema))
     encoding_note = fields.Str(allow_none=True)
     filename = fields.Str()
     file_format = fields.Str()
-    file_size = fields.Int()
+    file_size = BoundedInt()
     file_sha256 = fields.Str()
     uploaded_by = fields.Function(lambda version: version.uploaded_by.name if version.uploaded_by else None)
     created_at = UtcDateTime()

@@ -3,13 +3,9 @@
 from marshmallow import Schema, fields, validate
 
 from consortium.clock import local_today
+from consortium.fields import BoundedInt, DecimalString, Money
 from tenants.invoicing import service
 from tenants.invoicing.models import CUSTOMER_TYPES, PAYMENT_METHODS, STATUSES, UNITS
-
-
-def _money():
-    return fields.Decimal(places=2, as_string=True, dump_only=True)
-
 
 POSITIVE = validate.Range(min=0, min_inclusive=False, error="must be more than 0 (negative amounts belong on a "
                                                               "credit note)")
@@ -18,7 +14,7 @@ POSITIVE = validate.Range(min=0, min_inclusive=False, error="must be more than 0
 class CustomerSchema(Schema):
     """A customer as read and written."""
 
-    id = fields.Int(dump_only=True)
+    id = BoundedInt(dump_only=True)
     name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
     customer_type = fields.Str(required=True, validate=validate.OneOf(CUSTOMER_TYPES))
     is_public_body = fields.Bool(dump_only=True)
@@ -29,7 +25,7 @@ class CustomerSchema(Schema):
     country_code = fields.Str(validate=validate.Regexp(r"^[A-Za-z]{2}$", error="an ISO 3166 two-letter code"))
     vat_number = fields.Str(allow_none=True, validate=validate.Length(max=20))
     tax_code = fields.Str(allow_none=True, validate=validate.Length(max=20))
-    payment_terms_days = fields.Int(validate=validate.Range(min=0, max=365))
+    payment_terms_days = BoundedInt(validate=validate.Range(min=0, max=365))
     codice_destinatario = fields.Str(allow_none=True, validate=validate.Length(min=6, max=7))
     pec = fields.Email(allow_none=True)
     peppol_id = fields.Str(allow_none=True, validate=validate.Regexp(
@@ -47,23 +43,23 @@ class CustomerUpdateSchema(CustomerSchema):
 class LineSchema(Schema):
     """One invoice line: quantity x unit price - discount, in a VAT category of the co-op's jurisdiction."""
 
-    position = fields.Int(dump_only=True)
+    position = BoundedInt(dump_only=True)
     description = fields.Str(required=True, validate=validate.Length(min=1, max=1000))
-    quantity = fields.Decimal(required=True, places=4, as_string=True, validate=POSITIVE)
+    quantity = DecimalString(required=True, places=4, validate=POSITIVE)
     unit = fields.Str(load_default="C62", validate=validate.OneOf(list(UNITS)),
                       metadata={"description": "UN/ECE Rec. 20 unit code: " + ", ".join(
                           f"{code} {label}" for code, label in UNITS.items())})
-    unit_price = fields.Decimal(required=True, places=6, as_string=True,
+    unit_price = DecimalString(required=True, places=6,
                                 validate=validate.Range(min=0, error="must not be negative"))
-    discount_amount = fields.Decimal(places=2, as_string=True, load_default=None,
+    discount_amount = DecimalString(places=2, load_default=None,
                                      validate=validate.Range(min=0, error="must not be negative"))
     vat_category = fields.Str(required=True, validate=validate.Length(min=1, max=40),
                               metadata={"description": "a category code of the co-op's jurisdiction, e.g. "
                                                        "standard (UK) or ordinaria_22 (Italy)"})
-    vat_rate = fields.Decimal(places=2, as_string=True, dump_only=True)
+    vat_rate = DecimalString(places=2, dump_only=True)
     vat_natura = fields.Str(dump_only=True)
-    net_amount = _money()
-    vat_amount = _money()
+    net_amount = Money(dump_only=True)
+    vat_amount = Money(dump_only=True)
 
 
 LINES_LENGTH = validate.Length(min=1, max=500, error="an invoice needs between 1 and 500 lines")
@@ -72,9 +68,9 @@ LINES_LENGTH = validate.Length(min=1, max=500, error="an invoice needs between 1
 class InvoiceCreateSchema(Schema):
     """A new draft invoice."""
 
-    customer_id = fields.Int(required=True)
+    customer_id = BoundedInt(required=True)
     lines = fields.List(fields.Nested(LineSchema), required=True, validate=LINES_LENGTH)
-    payment_terms_days = fields.Int(validate=validate.Range(min=0, max=365), load_default=None,
+    payment_terms_days = BoundedInt(validate=validate.Range(min=0, max=365), load_default=None,
                                     metadata={"description": "defaults to the customer's terms"})
     buyer_reference = fields.Str(allow_none=True, validate=validate.Length(max=100))
     order_reference = fields.Str(allow_none=True, validate=validate.Length(max=20))
@@ -84,7 +80,7 @@ class InvoiceCreateSchema(Schema):
 class InvoiceUpdateSchema(InvoiceCreateSchema):
     """Changes to a draft; `lines` replaces all lines."""
 
-    customer_id = fields.Int()
+    customer_id = BoundedInt()
     lines = fields.List(fields.Nested(LineSchema), validate=LINES_LENGTH)
 
 
@@ -92,39 +88,39 @@ class VatGroupSchema(Schema):
     """Totals of one VAT category and rate."""
 
     category = fields.Str()
-    rate = fields.Decimal(places=2, as_string=True)
+    rate = DecimalString(places=2)
     natura = fields.Str()
     exemption_reason = fields.Str()
-    taxable_amount = _money()
-    vat_amount = _money()
+    taxable_amount = Money(dump_only=True)
+    vat_amount = Money(dump_only=True)
 
 
 class InvoiceSummarySchema(Schema):
     """An invoice or credit note in a list."""
 
-    id = fields.Int()
+    id = BoundedInt()
     kind = fields.Str()
     number = fields.Str()
     status = fields.Function(lambda invoice: service.invoice_status(invoice, local_today()),
                              metadata={"enum": list(STATUSES)})
-    customer_id = fields.Int()
+    customer_id = BoundedInt()
     customer_name = fields.Function(lambda invoice: invoice.customer.name)
-    credited_invoice_id = fields.Int()
+    credited_invoice_id = BoundedInt()
     issue_date = fields.Date()
     due_date = fields.Date()
     currency = fields.Str()
-    net_total = _money()
-    vat_total = _money()
-    gross_total = _money()
-    amount_paid = _money()
-    amount_credited = _money()
+    net_total = Money(dump_only=True)
+    vat_total = Money(dump_only=True)
+    gross_total = Money(dump_only=True)
+    amount_paid = Money(dump_only=True)
+    amount_credited = Money(dump_only=True)
     outstanding = fields.Function(lambda invoice: str(service.outstanding(invoice)))
 
 
 class InvoiceSchema(InvoiceSummarySchema):
     """One invoice or credit note with its lines and VAT breakdown."""
 
-    payment_terms_days = fields.Int()
+    payment_terms_days = BoundedInt()
     buyer_reference = fields.Str()
     order_reference = fields.Str()
     notes = fields.Str()
@@ -136,7 +132,7 @@ class InvoiceQuerySchema(Schema):
     """Filters for the invoice list."""
 
     status = fields.Str(validate=validate.OneOf(STATUSES))
-    customer_id = fields.Int()
+    customer_id = BoundedInt()
     kind = fields.Str(validate=validate.OneOf(("invoice", "credit_note")))
 
 
@@ -157,10 +153,10 @@ class CreditNoteSchema(Schema):
 class InvoicePaymentSchema(Schema):
     """Money received against an invoice."""
 
-    id = fields.Int(dump_only=True)
-    invoice_id = fields.Int(dump_only=True)
+    id = BoundedInt(dump_only=True)
+    invoice_id = BoundedInt(dump_only=True)
     paid_on = fields.Date(required=True)
-    amount = fields.Decimal(required=True, places=2, as_string=True, validate=POSITIVE)
+    amount = DecimalString(required=True, places=2, validate=POSITIVE)
     method = fields.Str(load_default="bank_transfer", validate=validate.OneOf(PAYMENT_METHODS))
     reference = fields.Str(allow_none=True, validate=validate.Length(max=100))
 
@@ -171,7 +167,7 @@ class InvoicingSettingsSchema(Schema):
     invoice_series = fields.Str(validate=validate.Regexp(r"^[A-Z0-9]{1,10}$", error="1-10 capital letters or digits"))
     credit_note_series = fields.Str(validate=validate.Regexp(r"^[A-Z0-9]{1,10}$",
                                                              error="1-10 capital letters or digits"))
-    default_payment_terms_days = fields.Int(validate=validate.Range(min=0, max=365))
+    default_payment_terms_days = BoundedInt(validate=validate.Range(min=0, max=365))
     iban = fields.Str(allow_none=True, validate=validate.Length(max=42))
     seller_email = fields.Email(allow_none=True)
     regime_fiscale = fields.Str(validate=validate.Regexp(r"^RF(0[1-9]|1[0-9])$", error="RF01..RF19"))
@@ -183,10 +179,10 @@ class InvoicingSettingsSchema(Schema):
 class DebtorSchema(Schema):
     """One customer's debt by age."""
 
-    customer_id = fields.Int()
+    customer_id = BoundedInt()
     customer_name = fields.Str()
-    buckets = fields.Dict(keys=fields.Str(), values=fields.Decimal(places=2, as_string=True))
-    total = fields.Decimal(places=2, as_string=True)
+    buckets = fields.Dict(keys=fields.Str(), values=DecimalString(places=2))
+    total = DecimalString(places=2)
 
 
 class AgedDebtorsSchema(Schema):
@@ -194,4 +190,4 @@ class AgedDebtorsSchema(Schema):
 
     on = fields.Date()
     rows = fields.List(fields.Nested(DebtorSchema))
-    totals = fields.Dict(keys=fields.Str(), values=fields.Decimal(places=2, as_string=True))
+    totals = fields.Dict(keys=fields.Str(), values=DecimalString(places=2))

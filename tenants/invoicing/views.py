@@ -9,6 +9,7 @@ from flask_login import current_user
 from consortium.auth import tenant_role_required
 from consortium.clock import local_today
 from consortium.extensions import db
+from consortium.fields import query_int
 from consortium.forms import load_form, run_service
 from plugins.jurisdictions.base import get_jurisdiction
 from tenants.invoicing import documents, exports, schemas, service
@@ -19,6 +20,8 @@ READERS = ("treasurer", "viewer")
 PAGE_SIZE = 50
 LINE_FIELDS = ("description", "quantity", "unit", "unit_price", "discount_amount", "vat_category")
 BLANK_ROWS = 3
+# The editor posts its row count: the schema's most lines plus the blank rows offered, never more.
+MAX_EDITOR_ROWS = schemas.LINES_LENGTH.max + BLANK_ROWS
 
 
 def _can_edit() -> bool:
@@ -37,7 +40,7 @@ def invoices():
     """The list, newest first, 50 a page, filtered by status; one query reads the page."""
     today = local_today()
     status = request.args.get("status") if request.args.get("status") in STATUSES else None
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = query_int("page", 1)
     query = service.invoices_query(status=status, today=today).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
     rows = db.session.scalars(query).all()
     return render_template("invoicing/invoices.html", invoices=rows[:PAGE_SIZE], more=len(rows) > PAGE_SIZE,
@@ -59,7 +62,7 @@ def _customer_options():
 
 def _form_rows(form) -> list[dict]:
     """The line rows of a submitted editor, blank rows included (so errors land on the row typed in)."""
-    count = form.get("row_count", type=int) or 0
+    count = query_int("row_count", 0, minimum=0, maximum=MAX_EDITOR_ROWS, values=form)
     return [{name: form.get(f"lines-{index}-{name}", "").strip() for name in LINE_FIELDS} for index in range(count)]
 
 

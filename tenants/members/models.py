@@ -25,6 +25,8 @@ class Member(TenantOwned, Base):
     """One member of a co-op, in one stakeholder category."""
 
     __tablename__ = "members"
+    # Membership counts for consortium dashboards; names, contacts, tax codes and shares stay the co-op's.
+    __consortium_read__ = ("tenant_id", "id", "category", "joined_on", "left_on")
 
     name: Mapped[str] = mapped_column(String(200))
     category: Mapped[str] = mapped_column(String(20))

@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from consortium.fields import BoundedInt, DecimalString
 from consortium.i18n import _
 from tenants.members.models import CATEGORIES
 
@@ -9,16 +10,16 @@ from tenants.members.models import CATEGORIES
 class MemberSchema(Schema):
     """A member as read and written through the API and the pages."""
 
-    id = fields.Int(dump_only=True)
+    id = BoundedInt(dump_only=True)
     name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
     category = fields.Str(required=True, validate=validate.OneOf(CATEGORIES))
     email = fields.Email(allow_none=True)
     tax_code = fields.Str(allow_none=True, validate=validate.Length(max=20))
     joined_on = fields.Date(required=True)
     left_on = fields.Date(allow_none=True)
-    shares_subscribed = fields.Decimal(places=2, as_string=True, validate=validate.Range(min=0), load_default=None)
-    shares_paid = fields.Decimal(places=2, as_string=True, validate=validate.Range(min=0), load_default=None)
-    voting_rights = fields.Int(validate=validate.Range(min=0, max=1000))
+    shares_subscribed = DecimalString(places=2, validate=validate.Range(min=0), load_default=None)
+    shares_paid = DecimalString(places=2, validate=validate.Range(min=0), load_default=None)
+    voting_rights = BoundedInt(validate=validate.Range(min=0, max=1000))
     disadvantaged = fields.Bool()
 
     @validates_schema
@@ -38,8 +39,8 @@ class MemberSchema(Schema):
 class MemberUpdateSchema(MemberSchema):
     """Changes to a member: every field optional."""
 
-    shares_subscribed = fields.Decimal(places=2, as_string=True, validate=validate.Range(min=0))
-    shares_paid = fields.Decimal(places=2, as_string=True, validate=validate.Range(min=0))
+    shares_subscribed = DecimalString(places=2, validate=validate.Range(min=0))
+    shares_paid = DecimalString(places=2, validate=validate.Range(min=0))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, partial=True, **kwargs)
@@ -56,9 +57,9 @@ class CategoryCountSchema(Schema):
     """Members and voting rights of one stakeholder category."""
 
     category = fields.Str()
-    members = fields.Int()
-    voting_rights = fields.Int()
-    voting_share_percent = fields.Decimal(places=1, as_string=True)
+    members = BoundedInt()
+    voting_rights = BoundedInt()
+    voting_share_percent = DecimalString(places=1)
 
 
 class RuleResultSchema(Schema):
@@ -75,12 +76,12 @@ class RegisterSummarySchema(Schema):
     """The register at a glance: counts and voting shares per category, capital, compliance."""
 
     on = fields.Date()
-    total_members = fields.Int()
-    total_voting_rights = fields.Int()
-    workers = fields.Int()
-    disadvantaged_workers = fields.Int()
-    shares_subscribed = fields.Decimal(places=2, as_string=True)
-    shares_paid = fields.Decimal(places=2, as_string=True)
+    total_members = BoundedInt()
+    total_voting_rights = BoundedInt()
+    workers = BoundedInt()
+    disadvantaged_workers = BoundedInt()
+    shares_subscribed = DecimalString(places=2)
+    shares_paid = DecimalString(places=2)
     categories = fields.List(fields.Nested(CategoryCountSchema))
     compliance = fields.List(fields.Nested(RuleResultSchema))
 

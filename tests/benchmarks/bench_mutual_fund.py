@@ -159,7 +159,8 @@ def measure() -> dict:
         raw = create_engine(config["SQLALCHEMY_DATABASE_URI"])
         with raw.connect() as connection:
             if kind == "postgresql":
-                connection.execute(text("SELECT set_config('app.all_tenants', 'on', false)"))
+                # the consortium reader, as the consortium scope runs (contributions are granted to it)
+                connection.execute(text(f'SET ROLE "{config["APP_DB_ROLE"]}_consortium_reader"'))
             page = (select(Contribution.__table__, Tenant.slug).join(Tenant, Tenant.id == Contribution.tenant_id)
                     .order_by(Contribution.year.desc(), Contribution.tenant_id).limit(100))
             count = select(func.count()).select_from(Contribution.__table__)

@@ -6,6 +6,7 @@ import pytest
 
 from consortium.extensions import db
 from consortium.models import User
+from consortium.tenancy import is_scope_statement
 from shared_services.incubation import lineage, service
 from shared_services.incubation.models import IncubationProject
 from tests.conftest import login, token_for
@@ -71,7 +72,7 @@ def test_lineage_loads_everything_in_two_queries(app, factory, family):
         factory.tenant(f"extra-{index}", sponsor="root-coop")
     statements, tree = statements_during(app, lambda: lineage.lineage_tree(db.session))
     assert tree["coops"] == 17
-    queries = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "set_config" not in s]
+    queries = [s for s in statements if s.lstrip().upper().startswith("SELECT") and not is_scope_statement(s)]
     assert len(queries) == 2
 
 

@@ -1,11 +1,8 @@
 """Invoicing fixtures: a UK and an Italian co-op with treasurers and tokens, customers, counting helpers."""
 
 import pytest
-from sqlalchemy import func, select
 
-from consortium.extensions import db
-from consortium.tenancy import consortium_scope
-from tests.conftest import token_for
+from tests.conftest import count_rows, token_for
 
 
 @pytest.fixture
@@ -64,6 +61,5 @@ def issue(client, coop, invoice_id) -> dict:
 
 
 def count(app, model) -> int:
-    """Rows of a tenant-owned model across every co-op."""
-    with app.app_context(), consortium_scope(db.session):
-        return db.session.scalar(select(func.count()).select_from(model).execution_options(all_tenants=True))
+    """Rows of a tenant-owned model across every co-op (the consortium itself may not count invoices)."""
+    return count_rows(app, model)

@@ -7,6 +7,7 @@ import subprocess
 import pytest
 
 from consortium.clock import local_today
+from consortium.tenancy import is_scope_statement
 from tests.conftest import login
 from tests.mutual_fund.conftest import FUND, YEAR, D
 
@@ -166,7 +167,7 @@ def _count_queries(app, call) -> int:
     finally:
         with app.app_context():
             event.remove(db.engine, "before_cursor_execute", listener)
-    return len([sql for sql in statements if "set_config" not in sql])
+    return len([sql for sql in statements if not is_scope_statement(sql)])
 
 
 def _paid_and_corrected(fund, tenant, year: int) -> None:

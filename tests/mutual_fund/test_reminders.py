@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from consortium.extensions import db
 from consortium.notifications.models import OutboxMessage
-from consortium.tenancy import tenant_scope
+from consortium.tenancy import consortium_scope, tenant_scope
 from shared_services.mutual_fund.jobs import REMINDER_KIND, send_contribution_reminders
 from tests.mutual_fund.conftest import FUND, YEAR, D
 
@@ -21,7 +21,7 @@ def _run(fund, today: date) -> int:
 
 
 def _outbox(fund) -> list[OutboxMessage]:
-    with fund.app.app_context():
+    with fund.app.app_context(), consortium_scope(db.session):
         return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == REMINDER_KIND)
                                        .order_by(OutboxMessage.id)))
 

@@ -16,6 +16,7 @@ from consortium.extensions import db
 from consortium.notifications import service
 from consortium.notifications.models import OutboxMessage
 from consortium.tenancy import consortium_scope
+from tests.conftest import unrestricted
 from tests.notifications.helpers import register_test_event, register_test_kind
 
 
@@ -143,16 +144,14 @@ def outbox(app):
     """Read the outbox as plain dicts, oldest first (optionally only one channel or kind)."""
 
     def read(channel=None, kind=None):
-        with app.app_context():
-            query = select(OutboxMessage).order_by(OutboxMessage.id)
-            if channel:
-                query = query.where(OutboxMessage.channel == channel)
-            if kind:
-                query = query.where(OutboxMessage.kind == kind)
-            rows = [{c.name: getattr(m, c.name) for c in OutboxMessage.__table__.columns}
-                    for m in db.session.scalars(query)]
-            db.session.remove()
-            return rows
+        table = OutboxMessage.__table__
+        query = select(table).order_by(table.c.id)
+        if channel:
+            query = query.where(table.c.channel == channel)
+        if kind:
+            query = query.where(table.c.kind == kind)
+        with unrestricted(app) as connection:  # every co-op's rows and the consortium's, whatever the scope
+            return [dict(row._mapping) for row in connection.execute(query)]
 
     return read
 

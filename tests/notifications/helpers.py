@@ -38,7 +38,7 @@ def register_test_kind() -> str:
 def make_failed_email(factory, tenant) -> int:
     """A failed email of `tenant` in its outbox, as the delivery job leaves one after its last attempt."""
     register_test_kind()
-    with factory.app.app_context():
+    with factory.app.app_context(), tenant_scope(db.session, tenant.id):
         [message] = service.enqueue_email(
             db.session, to=f"treasurer@{tenant.slug}.example.test", subject=f"Notice for {tenant.slug}",
             body="Hello.", kind=TEST_KIND, tenant_id=tenant.id)

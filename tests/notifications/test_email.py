@@ -149,7 +149,7 @@ def test_an_email_queued_in_a_rolled_back_change_is_never_sent(app, coop, outbox
 
 
 def test_bad_enqueue_calls_are_refused_clearly(app, coop):
-    with app.app_context():
+    with app.app_context(), tenant_scope(db.session, coop.id):
         with pytest.raises(ValueError, match="not registered"):
             service.enqueue_email(db.session, to="a@example.test", subject="x", body="x", kind="no.such.kind",
                                   tenant_id=coop.id)

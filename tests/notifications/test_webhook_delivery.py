@@ -15,7 +15,7 @@ from consortium.extensions import db
 from consortium.jobs import JOBS
 from consortium.notifications import service
 from consortium.notifications.models import OutboxMessage
-from consortium.tenancy import tenant_scope
+from consortium.tenancy import set_consortium_scope, tenant_scope
 from tests.conftest import login, token_for
 from tests.notifications.helpers import make_webhook
 
@@ -204,10 +204,14 @@ def test_two_delivery_runs_at_once_never_take_the_same_message(app, factory, coo
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
             pytest.skip("row locks (FOR UPDATE SKIP LOCKED) are a PostgreSQL matter")
-        service.enqueue_email(db.session, to=["a@example.test", "b@example.test"], subject="Hi", body="Hello",
-                              kind=test_kind, tenant_id=coop.id)
-        db.session.commit()
+        with tenant_scope(db.session, coop.id):
+            service.enqueue_email(db.session, to=["a@example.test", "b@example.test"], subject="Hi", body="Hello",
+                                  kind=test_kind, tenant_id=coop.id)
+            db.session.commit()
         first, second = Session(db.engine), Session(db.engine)
+        set_consortium_scope(first, True)  # as the delivery job runs
+        set_consortium_scope(second, True)
+        set_consortium_scope(db.session, True)
         try:
             later = utcnow() + timedelta(seconds=1)
             taken_first = service.claim_due_messages(first, now=later, limit=1)
