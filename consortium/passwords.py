@@ -16,6 +16,7 @@ attacks"). Score 2 and above (at least 10^6 guesses) is accepted. The demo passw
 from zxcvbn import zxcvbn
 
 from consortium.errors import field_error
+from consortium.i18n import _
 
 MIN_LENGTH = 10
 MAX_LENGTH = 200
@@ -28,16 +29,15 @@ def check_new_password(password: str | None, *, user_inputs: tuple[str, ...] = (
     """`password` if it may be chosen, else a ServiceError naming `field` and why."""
     password = password or ""
     if len(password) < MIN_LENGTH:
-        raise field_error(field, f"must be at least {MIN_LENGTH} characters")
+        raise field_error(field, _("must be at least %(count)s characters", count=MIN_LENGTH))
     if len(password) > MAX_LENGTH:
-        raise field_error(field, f"must be at most {MAX_LENGTH} characters")
+        raise field_error(field, _("must be at most %(count)s characters", count=MAX_LENGTH))
     words = []
     for value in user_inputs:
         if value:
             words += [value, *value.replace("@", " ").replace(".", " ").split()]
     result = zxcvbn(password[:CHECKED_PREFIX], user_inputs=words)
     if result["score"] < LOWEST_ACCEPTED_SCORE:
-        warning = result["feedback"].get("warning") or "It is too easy to guess."
-        raise field_error(field, f"is too common or easy to guess: {warning} Choose a longer phrase of "
-                                 "unusual words.")
+        raise field_error(field, _("is too common or too easy to guess (a well-known password, a simple pattern, "
+                                   "or your own name or email): choose a longer phrase of unusual words"))
     return password

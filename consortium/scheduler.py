@@ -208,7 +208,8 @@ def build_scheduler(app: Flask, scheduler_class: type[BaseScheduler] = ProcessSc
     started_at = utcnow()
     scheduler.add_jobstore(MemoryJobStore(), "process")
     scheduler.add_job(write_heartbeat, "interval", seconds=HEARTBEAT_SECONDS, args=(app, started_at),
-                      id="scheduler.heartbeat", jobstore="process", next_run_time=datetime.now(scheduler.timezone))
+                      id="scheduler.heartbeat", jobstore="process")
+    write_heartbeat(app, started_at)
     return scheduler
 
 

@@ -1,7 +1,7 @@
 """session generation on users, job runs recorded at their start, the scheduler heartbeat
 
 Revision ID: 0010_sessions_and_runs
-Revises: 0007_incubation
+Revises: 0008_languages
 
 - `users.session_generation`: raised to end a user's sessions on the server (logout, password
   change, a removed role); a session cookie carries the generation it was issued under.
@@ -15,7 +15,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0010_sessions_and_runs'
-down_revision = '0007_incubation'
+down_revision = '0008_languages'
 branch_labels = None
 depends_on = None
 
