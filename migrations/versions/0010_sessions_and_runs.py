@@ -8,6 +8,7 @@ Revises: 0008_languages
 - `job_runs`: a row is written when a run starts (`status` 'running'), so a run that never
   finished shows as 'interrupted'; `batch_id` groups the per-co-op rows of one run so an
   interrupted run can be resumed without running any co-op twice. `ok` becomes `status`.
+- `outbox_messages`: an index for "does an earlier delivery of this subscription still wait?".
 - `scheduler_heartbeats`: the scheduler process writes its row every few seconds; /healthz reads it.
   A platform table (no tenant), like `job_runs`.
 """
@@ -36,6 +37,11 @@ def upgrade():
         batch_op.create_check_constraint('status', f"status IN {JOB_RUN_STATUSES}")
         batch_op.create_index('ix_job_runs_batch', ['batch_id'], unique=False)
 
+    # Webhooks of one subscription are delivered in order: the delivery asks whether an earlier one waits.
+    with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        batch_op.create_index('ix_outbox_messages_subscription_queue', ['subscription_id', 'status', 'id'],
+                              unique=False)
+
     op.create_table('scheduler_heartbeats',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('host', sa.String(length=255), nullable=False),
@@ -48,6 +54,8 @@ def upgrade():
 
 def downgrade():
     op.drop_table('scheduler_heartbeats')
+    with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        batch_op.drop_index('ix_outbox_messages_subscription_queue')
     with op.batch_alter_table('job_runs', schema=None) as batch_op:
         batch_op.add_column(sa.Column('ok', sa.Boolean(), server_default=sa.false(), nullable=False))
     op.execute("UPDATE job_runs SET ok = (status = 'ok')")
