@@ -13,13 +13,14 @@ import logging
 import threading
 
 from flask import Response, request
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, PendingRollbackError
 
 from consortium.extensions import db
 
 logger = logging.getLogger("consortium.database")
 RETRY_AFTER_SECONDS = 5
-DATABASE_DOWN_ERRORS = (OperationalError, InterfaceError)
+# PendingRollbackError: a statement after the connection was lost within the same transaction.
+DATABASE_DOWN_ERRORS = (OperationalError, InterfaceError, PendingRollbackError)
 
 _state = threading.Lock()
 _down = False

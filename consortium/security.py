@@ -14,9 +14,8 @@
 
 from urllib.parse import unquote, urlsplit
 
-from flask import Flask, has_request_context, request
+from flask import Flask, has_request_context, request, session
 from flask.sessions import SecureCookieSessionInterface
-from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 # No inline script anywhere (there is none in the templates; small JS lives in static files).
@@ -102,7 +101,9 @@ def register_security(app: Flask) -> None:
 def _private(response) -> bool:
     if request.endpoint == "static":
         return False
-    # Anything made for a logged-in user, and every login or account page (CSRF tokens, flashes).
-    return bool(current_user and current_user.is_authenticated) or request.method != "GET" or \
+    # Anything asked for with credentials (a logged-in session or a bearer token), anything that
+    # is not a plain GET, and the login and invitation pages (CSRF tokens, flashes). Decided from
+    # the request alone: loading the user here would query the database, which may be down.
+    return bool(request.headers.get("Authorization") or session.get("_user_id")) or request.method != "GET" or \
         request.path in ("/login", "/logout") or request.path.startswith("/invitation") or \
         "Set-Cookie" in response.headers
