@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from consortium import audit, i18n, tenancy
+from consortium import audit, i18n, outage, tenancy
 from consortium.api import (
     Api,
     handle_service_error,
@@ -23,6 +23,7 @@ from consortium.config import INSTANCE_DIR, Config
 from consortium.errors import ServiceError
 from consortium.extensions import csrf, db, limiter, login_manager, migrate
 from consortium.fields import register_fields
+from consortium.security import register_security
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,6 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config or {})
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     api = register_extensions(app)
+    register_security(app)
     register_request_scope(app)
     register_error_handlers(app)
     register_shell(app)
@@ -68,9 +70,10 @@ def register_extensions(app: Flask) -> Api:
 
 
 def register_shell(app: Flask) -> None:
-    from consortium import views
+    from consortium import health, views
 
     app.register_blueprint(views.blp)
+    app.register_blueprint(health.blp)
 
 
 def register_features(app: Flask, api: Api) -> None:
@@ -90,6 +93,8 @@ def register_cli(app: Flask) -> None:
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ServiceError, handle_service_error)
     app.register_error_handler(ma.ValidationError, handle_validation_error)
+    for error in outage.DATABASE_DOWN_ERRORS:
+        app.register_error_handler(error, outage.database_unavailable)
 
 
 def register_request_scope(app: Flask) -> None:
@@ -140,5 +145,8 @@ def register_request_scope(app: Flask) -> None:
         except IntegrityError:
             db.session.rollback()
             return problem(409, "Conflict", "The request conflicts with a concurrent change; retry it.")
+        except outage.DATABASE_DOWN_ERRORS as error:
+            return outage.database_unavailable(error)
+        outage.note_database_up()
         return response
 

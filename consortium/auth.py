@@ -7,9 +7,9 @@ from functools import wraps
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import abort, current_app, g, redirect, request, url_for
-from flask_login import current_user
-from sqlalchemy import select
+from flask import abort, current_app, g, redirect, request, session, url_for
+from flask_login import current_user, login_user
+from sqlalchemy import select, update
 
 from consortium.db import as_utc, utcnow
 from consortium.extensions import db, login_manager
@@ -81,14 +81,44 @@ def is_api_request() -> bool:
     return request.path.startswith("/api/")
 
 
+SESSION_GENERATION_KEY = "_generation"
+
+
+def start_session(user: User) -> None:
+    """Log `user` in on this browser; the session is valid until their session generation changes."""
+    login_user(user)
+    session[SESSION_GENERATION_KEY] = user.session_generation
+
+
+def end_sessions(db_session, user: User, *, keep_current: bool = False) -> None:
+    """End every session and revoke every API token of `user` (on the server, not only in a browser).
+
+    With `keep_current` the browser making this request stays logged in (a user changing their own
+    password); every other browser and script must log in again.
+    """
+    user.session_generation = (user.session_generation or 0) + 1
+    db_session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                       .values(revoked_at=utcnow()))
+    db_session.flush()
+    if keep_current and current_user.is_authenticated and current_user.id == user.id:
+        session[SESSION_GENERATION_KEY] = user.session_generation
+
+
 @login_manager.user_loader
 def _load_session_user(user_id: str):
     # The API authenticates by bearer token only: a browser cookie must never authorise an
     # API call, since the API is exempt from CSRF protection.
     if is_api_request():
         return None
-    user = db.session.get(User, int(user_id))
-    return user if user and user.is_active else None
+    try:
+        user = db.session.get(User, int(user_id))
+    except (TypeError, ValueError):
+        return None
+    if user is None or not user.is_active:
+        return None
+    if session.get(SESSION_GENERATION_KEY) != user.session_generation:
+        return None  # logged out (or password changed) since this cookie was issued
+    return user
 
 
 @login_manager.request_loader

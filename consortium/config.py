@@ -34,7 +34,10 @@ class Config:
     # The consortium scope's role (NOLOGIN, the app role a member of it): reads only what co-ops report to
     # the consortium. Empty: `<APP_DB_ROLE>_consortium_reader`. See docs/tenancy.md.
     CONSORTIUM_DB_ROLE = os.environ.get("CONSORTIUM_DB_ROLE") or None
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # Each pooled connection is tested before use, so one that died while idle (a database restart,
+    # a terminated backend) is replaced instead of failing the request; `pool_recycle` retires connections
+    # before a firewall or proxy drops them silently.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "pool_recycle": 1800}
     CONSORTIUM_NAME = os.environ.get("CONSORTIUM_NAME", "Consorzio Fragola")
     CONSORTIUM_TIMEZONE = os.environ.get("CONSORTIUM_TIMEZONE", "Europe/Rome")
     # The interface language when neither the user nor the browser chooses one: `it` or `en`.
@@ -50,6 +53,11 @@ class Config:
     API_TOKEN_DAYS = _env_int("API_TOKEN_DAYS", 30)
     INVITATION_DAYS = _env_int("INVITATION_DAYS", 14)
     SESSION_COOKIE_HTTPONLY = True
+    # The cookie is Secure on every request that came over TLS; set this to force it on all of them.
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0").lower() in ("1", "true", "yes")
+    # How many reverse proxies sit in front and may be believed about the scheme, host and client
+    # address (X-Forwarded-*, via Werkzeug's ProxyFix). 0: none, the headers are ignored.
+    TRUSTED_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT", 0)
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None
 

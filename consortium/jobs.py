@@ -19,6 +19,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import (
+    CheckConstraint,
     Column,
     DateTime,
     Float,
@@ -33,7 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from consortium.db import Base, utcnow
+from consortium.db import Base, sql_list, utcnow
 
 TRIGGERS = {"cron": CronTrigger, "interval": IntervalTrigger}
 
@@ -78,8 +79,17 @@ def scheduled_job(job_id: str, *, trigger: str, per_tenant: bool = False, **trig
 ERROR_TEXT_LIMIT = 10_000
 
 
+# 'running' is written (and committed) when a run starts; a process killed mid-run leaves it so,
+# and the next run of the job marks it 'interrupted'.
+JOB_RUN_STATUSES = ("running", "ok", "failed", "interrupted")
+
+
 class JobRun(Base):
-    """One run of a job: for a per-tenant job, one row per co-op; `ok` False keeps the traceback."""
+    """One run of a job: for a per-tenant job, one row per co-op; a failed run keeps the traceback.
+
+    A platform table (the scheduler's own log, not a co-op record). The rows of one run of a job
+    share `batch_id`, so an interrupted run can be resumed for the co-ops it had not finished.
+    """
 
     __tablename__ = "job_runs"
     __tenancy__ = "platform"
@@ -90,12 +100,35 @@ class JobRun(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     job_id: Mapped[str] = mapped_column(String(191))
     tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    batch_id: Mapped[str | None] = mapped_column(String(36))
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    ok: Mapped[bool]
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(12), default="running", server_default="ok")
     error: Mapped[str | None] = mapped_column(Text)
 
-    __table_args__ = (Index("ix_job_runs_job_started", "job_id", "started_at"),)
+    __table_args__ = (
+        Index("ix_job_runs_job_started", "job_id", "started_at"),
+        Index("ix_job_runs_batch", "batch_id"),
+        CheckConstraint(f"status IN {sql_list(JOB_RUN_STATUSES)}", name="status"),
+    )
+
+    @property
+    def ok(self) -> bool:
+        """True if the run finished without error."""
+        return self.status == "ok"
+
+
+class SchedulerHeartbeat(Base):
+    """The scheduler process's sign of life, written every HEARTBEAT_SECONDS; /healthz reads it. Platform table."""
+
+    __tablename__ = "scheduler_heartbeats"
+    __audited__ = False
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1: there is one scheduler
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    beat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 def bounded_error_text(text: str) -> str:

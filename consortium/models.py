@@ -73,6 +73,9 @@ class User(Base):
     language: Mapped[str | None] = mapped_column(String(5))
     invitation_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     invitation_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Raised to end every session of the user on the server (logout, password change, lost role): a
+    # session cookie remembers the generation it was issued under and is refused once it differs.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     roles: Mapped[list["RoleAssignment"]] = relationship(

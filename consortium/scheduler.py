@@ -11,14 +11,18 @@ that function runs the job through `run_job` with the app of this process (a mod
 """
 
 import logging
+import os
 import signal
+import socket
 import traceback
+import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import click
 from apscheduler.events import EVENT_SCHEDULER_STARTED
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_STOPPED, BaseScheduler
@@ -31,7 +35,7 @@ from sqlalchemy.orm import Session
 from consortium.clock import local_today
 from consortium.db import as_utc, utcnow
 from consortium.extensions import db
-from consortium.jobs import JOBS, JobRun, JobSpec, apscheduler_jobs, bounded_error_text
+from consortium.jobs import JOBS, JobRun, JobSpec, SchedulerHeartbeat, apscheduler_jobs, bounded_error_text
 from consortium.models import Tenant
 from consortium.tenancy import consortium_scope, tenant_scope
 
@@ -39,6 +43,11 @@ MISFIRE_GRACE_SECONDS = 24 * 60 * 60
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": MISFIRE_GRACE_SECONDS, "max_instances": 1}
 # Per-tenant jobs run for every co-op that has not left (spin-outs being incubated keep records too).
 RUNNING_TENANT_STATUSES = ("active", "incubating")
+
+# The scheduler writes its heartbeat this often; /healthz and the jobs page call it gone after HEARTBEAT_STALE.
+HEARTBEAT_SECONDS = 15
+HEARTBEAT_STALE = timedelta(seconds=120)
+HEARTBEAT_ID = 1
 
 log = logging.getLogger(__name__)
 
@@ -69,29 +78,61 @@ class RunOutcome:
 def run_job(app: Flask, job_id: str) -> RunOutcome:
     """Run a declared job now: per co-op (each in its own transaction and tenant scope) or once for the consortium.
 
-    A failing run rolls back, is logged with its traceback and recorded in `job_runs`; the
-    other co-ops still run.
+    Each run is recorded in `job_runs` when it starts and again when it ends. A failing run rolls
+    back, is logged with its traceback and recorded; the other co-ops still run. If the previous
+    run of this job was interrupted (its process died), this run resumes it: the co-op that was
+    running is done again once, the co-ops it had finished are not done twice, the rest follow.
     """
     spec = JOBS.get(job_id)
     if spec is None:
         raise LookupError(f"no scheduled job is declared with the id {job_id!r}")
     with app.app_context():
         today = local_today()
+        batch_id, finished = _resume_or_start_batch(db.session, spec.id)
         if not spec.per_tenant:
-            ok = _run_once(app, spec, today, None)
+            ok = _run_once(app, spec, today, None, batch_id)
             return RunOutcome(job_id, (None,) if ok else (), () if ok else (None,))
         tenant_ids = db.session.scalars(
             select(Tenant.id).where(Tenant.status.in_(RUNNING_TENANT_STATUSES)).order_by(Tenant.id)
         ).all()
         db.session.rollback()  # each tenant's run starts its own transaction, scoped before it begins
-        results = {tenant_id: _run_once(app, spec, today, tenant_id) for tenant_id in tenant_ids}
+        results = {tenant_id: _run_once(app, spec, today, tenant_id, batch_id)
+                   for tenant_id in tenant_ids if tenant_id not in finished}
         return RunOutcome(job_id, tuple(t for t, ok in results.items() if ok),
                           tuple(t for t, ok in results.items() if not ok))
 
 
-def _run_once(app: Flask, spec: JobSpec, today: date, tenant_id: int | None) -> bool:
+def _resume_or_start_batch(session: Session, job_id: str) -> tuple[str, set[int | None]]:
+    """The batch this run belongs to and the co-ops (None: the consortium) already finished in it.
+
+    Rows still 'running' belong to a run whose process died (one scheduler, `max_instances=1`):
+    they are marked 'interrupted' and their batch is resumed.
+    """
+    stale = session.scalars(select(JobRun).where(JobRun.job_id == job_id, JobRun.status == "running")
+                            .order_by(JobRun.started_at.desc(), JobRun.id.desc())).all()
+    if not stale:
+        session.rollback()
+        return str(uuid.uuid4()), set()
+    now = utcnow()
+    for run in stale:
+        run.status = "interrupted"
+        run.finished_at = now
+        run.error = "Interrupted: the process running this job stopped before it finished; resumed by the next run."
+    batch_id = stale[0].batch_id or str(uuid.uuid4())
+    finished = set(session.scalars(select(JobRun.tenant_id).where(
+        JobRun.batch_id == batch_id, JobRun.status.in_(("ok", "failed")))))
+    session.commit()
+    log.warning("job %s: resuming interrupted run %s (%d co-op(s) already done)", job_id, batch_id, len(finished))
+    return batch_id, finished
+
+
+def _run_once(app: Flask, spec: JobSpec, today: date, tenant_id: int | None, batch_id: str) -> bool:
     session = db.session
-    started_at = utcnow()
+    # Recorded before the job starts, in a transaction of its own, so a killed process leaves a trace.
+    run = JobRun(job_id=spec.id, tenant_id=tenant_id, batch_id=batch_id, started_at=utcnow(), status="running")
+    session.add(run)
+    session.commit()
+    run_id = run.id
     error = None
     scope = consortium_scope(session) if tenant_id is None else tenant_scope(session, tenant_id)
     with scope:
@@ -107,9 +148,11 @@ def _run_once(app: Flask, spec: JobSpec, today: date, tenant_id: int | None) -> 
             app.logger.exception("job %s failed for %s", spec.id,
                                  "the consortium" if tenant_id is None else f"tenant {tenant_id}")
             error = bounded_error_text(traceback.format_exc())
-    # Recorded in a transaction of its own, so a rolled-back run still leaves its trace.
-    session.add(JobRun(job_id=spec.id, tenant_id=tenant_id, started_at=started_at, finished_at=utcnow(),
-                       ok=error is None, error=error))
+    # Finished in a transaction of its own, so a rolled-back run still leaves its trace.
+    run = session.get(JobRun, run_id)
+    run.status = "ok" if error is None else "failed"
+    run.finished_at = utcnow()
+    run.error = error
     session.commit()
     return error is None
 
@@ -161,7 +204,49 @@ def build_scheduler(app: Flask, scheduler_class: type[BaseScheduler] = ProcessSc
     scheduler = scheduler_class(timezone=consortium_timezone(app), job_defaults=JOB_DEFAULTS)
     scheduler.add_jobstore(store)
     sync_declared_jobs(scheduler, store)
+    # The heartbeat belongs to this process only: kept in memory, never in the shared job store.
+    started_at = utcnow()
+    scheduler.add_jobstore(MemoryJobStore(), "process")
+    scheduler.add_job(write_heartbeat, "interval", seconds=HEARTBEAT_SECONDS, args=(app, started_at),
+                      id="scheduler.heartbeat", jobstore="process")
+    write_heartbeat(app, started_at)
     return scheduler
+
+
+def write_heartbeat(app: Flask, started_at: datetime) -> None:
+    """Record that this scheduler process is alive (one row; the newest process overwrites it)."""
+    with app.app_context():
+        try:
+            db.session.merge(SchedulerHeartbeat(id=HEARTBEAT_ID, host=socket.gethostname()[:255], pid=os.getpid(),
+                                                started_at=started_at, beat_at=utcnow()))
+            db.session.commit()
+        except Exception as error:  # the database may be down: the next beat tries again
+            db.session.rollback()
+            log.warning("scheduler heartbeat not written: %s", error.__class__.__name__)
+        finally:
+            db.session.remove()
+
+
+def scheduler_heartbeat(session: Session) -> SchedulerHeartbeat | None:
+    """The last heartbeat of the scheduler process, or None if none ever ran."""
+    return session.get(SchedulerHeartbeat, HEARTBEAT_ID)
+
+
+def scheduler_alive(heartbeat: SchedulerHeartbeat | None, now: datetime | None = None) -> bool:
+    """True if the scheduler wrote its heartbeat within HEARTBEAT_STALE."""
+    return heartbeat is not None and (now or utcnow()) - as_utc(heartbeat.beat_at) <= HEARTBEAT_STALE
+
+
+def run_status(run: JobRun | None, heartbeat: SchedulerHeartbeat | None) -> str | None:
+    """How a run looks now: a 'running' row whose scheduler died (or was restarted since) is 'interrupted'.
+
+    Runs started from the jobs page run in a web worker and are shown only once they finish.
+    """
+    if run is None or run.status != "running":
+        return run.status if run else None
+    if not scheduler_alive(heartbeat) or as_utc(heartbeat.started_at) > as_utc(run.started_at):
+        return "interrupted"
+    return "running"
 
 
 def sync_declared_jobs(scheduler: BaseScheduler, store: SQLAlchemyJobStore) -> None:
@@ -223,6 +308,7 @@ class JobOverview:
     trigger: str
     next_run_at: datetime | None
     last_run: JobRun | None
+    last_run_status: str | None
     last_run_at: datetime | None
     last_error: JobRun | None
     last_error_at: datetime | None
@@ -232,12 +318,13 @@ class JobOverview:
 def job_overview(session: Session, timezone: ZoneInfo) -> list[JobOverview]:
     """Every declared job with its trigger, next run (from the job store), last run and last failed run."""
     next_runs = dict(session.execute(select(apscheduler_jobs.c.id, apscheduler_jobs.c.next_run_time)).all())
+    heartbeat = scheduler_heartbeat(session)
     overview = []
     for spec in sorted(JOBS.values(), key=lambda s: s.id):
         latest = select(JobRun).where(JobRun.job_id == spec.id).order_by(JobRun.started_at.desc(),
                                                                           JobRun.id.desc()).limit(1)
         last_run = session.scalar(latest)
-        last_error = session.scalar(latest.where(JobRun.ok.is_(False)))
+        last_error = session.scalar(latest.where(JobRun.status.in_(("failed", "interrupted"))))
         error_tenant = session.get(Tenant, last_error.tenant_id) if last_error and last_error.tenant_id else None
         next_run_at = utc_timestamp_to_datetime(next_runs.get(spec.id))
         overview.append(JobOverview(
@@ -245,6 +332,7 @@ def job_overview(session: Session, timezone: ZoneInfo) -> list[JobOverview]:
             trigger=str(spec.build_trigger(timezone)),
             next_run_at=next_run_at.astimezone(timezone) if next_run_at else None,
             last_run=last_run,
+            last_run_status=run_status(last_run, heartbeat),
             last_run_at=as_utc(last_run.started_at).astimezone(timezone) if last_run else None,
             last_error=last_error,
             last_error_at=as_utc(last_error.started_at).astimezone(timezone) if last_error else None,

@@ -118,6 +118,8 @@ def _apply_database_scope(session: Session) -> None:
 def _transaction_failed(connection) -> bool:
     from psycopg.pq import TransactionStatus
 
+    if connection.invalidated:
+        return True  # the connection was lost (database restart, terminated backend): only a rollback helps
     return connection.connection.dbapi_connection.info.transaction_status == TransactionStatus.INERROR
 
 

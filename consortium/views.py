@@ -6,7 +6,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import EmailField, PasswordField
@@ -14,12 +14,21 @@ from wtforms.validators import DataRequired
 
 from consortium import i18n
 from consortium.audit import audit_entries_query
-from consortium.auth import authenticate, consortium_role_required, login_rate_limit, tenant_role_required
+from consortium.auth import (
+    authenticate,
+    consortium_role_required,
+    end_sessions,
+    login_rate_limit,
+    start_session,
+    tenant_role_required,
+)
 from consortium.db import as_utc
 from consortium.documents import money as format_money
 from consortium.extensions import db, limiter
 from consortium.fields import query_int
+from consortium.i18n import _
 from consortium.models import Tenant, User
+from consortium.security import safe_next
 from plugins.jurisdictions.base import JurisdictionError, get_jurisdiction
 
 blp = Blueprint("shell", __name__)
@@ -131,13 +140,6 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired()])
 
 
-def _safe_next(target: str | None) -> str | None:
-    # Only same-site paths: never bounce a fresh login to another host.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return None
-
-
 @blp.route("/login", methods=["GET", "POST"])
 @limiter.limit(login_rate_limit, methods=["POST"])
 def login():
@@ -146,8 +148,8 @@ def login():
     if form.validate_on_submit():
         user = authenticate(db.session, form.email.data, form.password.data)
         if user is not None:
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next")) or url_for("shell.home"))
+            start_session(user)
+            return redirect(safe_next(request.args.get("next")) or url_for("shell.home"))
         flash("Wrong email or password.", "error")
     return render_template("shell/login.html", form=form)
 
@@ -161,12 +163,14 @@ def choose_language():
     session[i18n.SESSION_KEY] = language
     if current_user.is_authenticated:
         current_user.language = language
-    return redirect(_safe_next(request.form.get("next")) or url_for("shell.home"))
+    return redirect(safe_next(request.form.get("next")) or url_for("shell.home"))
 
 
 @blp.route("/logout", methods=["POST"])
 def logout():
-    """End the session."""
+    """End the session, on the server too: a copy of the cookie taken before is refused afterwards."""
+    if current_user.is_authenticated:
+        end_sessions(db.session, current_user)
     logout_user()
     flash("You are logged out.")
     return redirect(url_for("shell.login"))
@@ -258,3 +262,25 @@ def jobs():
     timezone = scheduler.consortium_timezone(current_app)
     return render_template("shell/jobs.html", jobs=scheduler.job_overview(db.session, timezone), timezone=timezone)
 
+
+
+@blp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """The user changes their own password; their other browsers and API tokens are logged out."""
+    from consortium.directory import service as directory
+    from consortium.forms import run_service
+
+    errors = {}
+    if request.method == "POST":
+        if request.form.get("new_password", "") != request.form.get("new_password_again", ""):
+            errors = {"new_password_again": [_("the two passwords differ")]}
+            flash(_("The two new passwords differ."), "error")
+        else:
+            changed, errors = run_service(lambda: directory.change_own_password(
+                db.session, current_user, request.form.get("current_password", ""),
+                request.form.get("new_password", "")))
+            if changed is not None:
+                flash(_("Your password is changed. Other browsers and API tokens must log in again."))
+                return redirect(url_for("shell.home"))
+    return render_template("shell/password.html", errors=errors)

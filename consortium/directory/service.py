@@ -5,11 +5,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from consortium.auth import hash_password, sha256
+from consortium.auth import end_sessions, hash_password, sha256, verify_password
 from consortium.db import as_utc, utcnow
 from consortium.errors import Conflict, NotFound, field_error
 from consortium.models import CONSORTIUM_ROLES, PROJECT_ROLES, RoleAssignment, Tenant, User
 from consortium.notifications.service import TENANT_CREATED_EVENT, emit_event
+from consortium.passwords import check_new_password
 from plugins.jurisdictions.base import InvalidIdentifier, get_jurisdiction
 
 TENANT_FIELDS = (
@@ -161,7 +162,7 @@ def create_user(session, data: dict, *, invitation_days: int = 14) -> tuple[User
     user.roles = _role_assignments(session, data.get("roles", []))
     invitation = None
     if data.get("password"):
-        user.password_hash = hash_password(data["password"])
+        user.password_hash = hash_password(check_new_password(data["password"], user_inputs=(email, data["name"])))
     else:
         invitation = _new_invitation(user, invitation_days)
     session.add(user)
@@ -170,13 +171,20 @@ def create_user(session, data: dict, *, invitation_days: int = 14) -> tuple[User
 
 
 def update_user(session, user: User, changes: dict) -> User:
-    """Change a user's name, activity, password or (replacing them all) roles."""
+    """Change a user's name, activity, password or (replacing them all) roles.
+
+    A new password, a deactivation or a removed role ends the user's sessions and API tokens.
+    """
+    ends_sessions = False
     if "name" in changes:
         user.name = changes["name"]
     if "is_active" in changes:
+        ends_sessions |= user.is_active and not changes["is_active"]
         user.is_active = changes["is_active"]
     if changes.get("password"):
-        user.password_hash = hash_password(changes["password"])
+        user.password_hash = hash_password(check_new_password(changes["password"], user_inputs=(user.email,
+                                                                                                 user.name)))
+        ends_sessions = True
     if "roles" in changes:
         wanted = _role_assignments(session, changes["roles"])
         current = {(r.role, r.tenant_id, r.project_id): r for r in user.roles}
@@ -184,7 +192,21 @@ def update_user(session, user: User, changes: dict) -> User:
         user.roles = [r for key, r in current.items() if key in keep] + [
             r for r in wanted if (r.role, r.tenant.id if r.tenant else None, r.project_id) not in current
         ]
+        ends_sessions |= bool(current.keys() - keep)
     session.flush()
+    if ends_sessions:
+        end_sessions(session, user)
+    return user
+
+
+def change_own_password(session, user: User, current_password: str, new_password: str) -> User:
+    """The user's own password change: the current one must be right; their other sessions and tokens end."""
+    if not verify_password(user, current_password or ""):
+        raise field_error("current_password", "is not your current password")
+    user.password_hash = hash_password(check_new_password(new_password, user_inputs=(user.email, user.name),
+                                                          field="new_password"))
+    session.flush()
+    end_sessions(session, user, keep_current=True)
     return user
 
 
@@ -199,7 +221,7 @@ def find_invitation(session, secret: str) -> User:
 def accept_invitation(session, secret: str, password: str) -> User:
     """Set the invited user's password; the link then stops working."""
     user = find_invitation(session, secret)
-    user.password_hash = hash_password(password)
+    user.password_hash = hash_password(check_new_password(password, user_inputs=(user.email, user.name)))
     user.invitation_token_hash = None
     user.invitation_expires_at = None
     session.flush()

@@ -1,10 +1,9 @@
 """Pages for consortium admins (co-ops, users and roles) and for invited users."""
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import login_user
 from sqlalchemy import select
 
-from consortium.auth import consortium_role_required
+from consortium.auth import consortium_role_required, start_session
 from consortium.directory import schemas, service
 from consortium.extensions import db
 from consortium.forms import load_form, run_service
@@ -142,8 +141,9 @@ def accept_invitation(secret):
     if request.method == "POST":
         data, errors = load_form(schemas.InvitationAcceptSchema(), request.form)
         if data is not None:
-            user = service.accept_invitation(db.session, secret, data["password"])
-            login_user(user)
-            flash("Welcome! Your password is set.")
-            return redirect(url_for("shell.home"))
+            accepted, errors = run_service(lambda: service.accept_invitation(db.session, secret, data["password"]))
+            if accepted is not None:
+                start_session(accepted)
+                flash("Welcome! Your password is set.")
+                return redirect(url_for("shell.home"))
     return render_template("directory/invitation.html", user=user, errors=errors)

@@ -10,7 +10,8 @@ from consortium.notifications import service
 @scheduled_job("notifications.deliver_outbox", trigger="interval", per_tenant=False, minutes=1)
 def deliver_outbox(session, today):
     """Send due emails and webhook deliveries; failures are retried later with backoff."""
-    run = service.deliver_due_messages(session, now=utcnow(), config=current_app.config)
+    # Each message's outcome is committed as soon as it is known: a crash re-sends at most the one in flight.
+    run = service.deliver_due_messages(session, now=utcnow(), config=current_app.config, after_each=session.commit)
     if run.delivered or run.retrying or run.failed:
         current_app.logger.info("outbox: %s delivered, %s to retry, %s failed", run.delivered, run.retrying,
                                 run.failed)

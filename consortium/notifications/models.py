@@ -58,6 +58,8 @@ class OutboxMessage(Base):
         CheckConstraint(f"status IN {sql_list(STATUSES)}", name="status"),
         CheckConstraint("attempts >= 0", name="attempts_not_negative"),
         Index("ix_outbox_messages_due", "status", "next_attempt_at"),
+        # "Does an earlier message of this subscription still wait?" (deliveries keep their order).
+        Index("ix_outbox_messages_subscription_queue", "subscription_id", "status", "id"),
     )
 
 

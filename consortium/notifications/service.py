@@ -10,7 +10,7 @@ import hashlib
 import json
 import logging
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -18,7 +18,8 @@ from functools import cache
 from importlib.metadata import entry_points
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import aliased
 
 from consortium.db import utcnow
 from consortium.errors import Conflict, NotFound, field_error
@@ -449,14 +450,30 @@ def backoff_delay(attempts: int, base_seconds: float) -> timedelta:
     return min(timedelta(seconds=base_seconds * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
+def _due(now: datetime):
+    """Pending messages whose time has come and that wait behind no earlier message of their subscription.
+
+    Webhooks of one subscription go out in the order they were queued: while an earlier one is still
+    pending (backing off after a failure, or being sent), the later ones wait. Messages given up
+    ('failed') no longer hold the queue back; emails have no order.
+    """
+    earlier = aliased(OutboxMessage)
+    waits_behind = exists().where(
+        earlier.channel == "webhook",
+        earlier.status == "pending",
+        earlier.subscription_id == OutboxMessage.subscription_id,
+        earlier.tenant_id.is_not_distinct_from(OutboxMessage.tenant_id),
+        earlier.id < OutboxMessage.id,
+    )
+    return (select(OutboxMessage)
+            .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now,
+                   or_(OutboxMessage.channel != "webhook", ~waits_behind))
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id))
+
+
 def claim_due_messages(session, *, now: datetime, limit: int = DEFAULT_BATCH_SIZE) -> list[OutboxMessage]:
     """Lock and return due pending messages; rows another delivery run holds are skipped (PostgreSQL)."""
-    query = (select(OutboxMessage)
-             .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
-             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-             .limit(limit)
-             .with_for_update(skip_locked=True))
-    return list(session.scalars(query))
+    return list(session.scalars(_due(now).limit(limit).with_for_update(skip_locked=True)))
 
 
 def _subscription_for(session, message: OutboxMessage):
@@ -515,17 +532,22 @@ def _record_failure(session, message: OutboxMessage, error: Exception, *, now: d
         run.retrying += 1
 
 
-def deliver_due_messages(session, *, now: datetime, config: Mapping,
-                         batch_size: int = DEFAULT_BATCH_SIZE) -> DeliveryRun:
-    """Send each due message once: delivered, or retried later with backoff, or failed after the last attempt.
+def deliver_due_messages(session, *, now: datetime, config: Mapping, batch_size: int = DEFAULT_BATCH_SIZE,
+                         after_each: Callable[[], None] | None = None) -> DeliveryRun:
+    """Send due messages one at a time: delivered, or retried later with backoff, or failed after the last attempt.
 
-    Runs in the consortium scope (it reads every co-op's subscriptions for their secrets). Rows are
-    locked with SKIP LOCKED, so two runs at once never send the same message; a crash before the
-    commit sends the messages of that batch again, with the same delivery id (at-least-once).
+    Runs in the consortium scope (it reads every co-op's subscriptions for their secrets). Each
+    message is claimed alone (locked with SKIP LOCKED, so two runs at once never send the same one)
+    and its outcome is flushed as soon as it is known; the delivery job passes `after_each=commit`,
+    so a crash re-sends at most the one message in flight, with the same delivery id (at-least-once).
     """
     now = now.astimezone(UTC)
     run = DeliveryRun()
-    for message in claim_due_messages(session, now=now, limit=batch_size):
+    for _ in range(batch_size):
+        claimed = claim_due_messages(session, now=now, limit=1)
+        if not claimed:
+            break
+        message = claimed[0]
         try:
             _send(session, message, config)
         except Exception as error:  # any failure of one message is recorded on it; the others still go
@@ -537,5 +559,7 @@ def deliver_due_messages(session, *, now: datetime, config: Mapping,
             message.next_attempt_at = None
             message.last_error = None
             run.delivered += 1
-    session.flush()
+        session.flush()
+        if after_each is not None:
+            after_each()
     return run

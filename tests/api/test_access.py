@@ -22,6 +22,7 @@ PUBLIC_ENDPOINTS = {
     "shell.api_docs",
     "directory.accept_invitation",  # the invitation link is its own secret
     "auth.TokenResource",  # POST: email and password in, token out; DELETE revokes the token it carries
+    "health.healthz",  # what a load balancer polls: up or not, no data
 }
 
 
@@ -92,6 +93,8 @@ ANY_USER_ROUTES = {
     "GET shell.switch_tenant",  # redirects to a co-op's home, which checks the role
     "GET notifications.email_preferences",
     "POST notifications.email_preferences",
+    "GET shell.change_password",  # their own password
+    "POST shell.change_password",
     "GET incubation.projects",  # lists only the projects the user mentors (none here)
     "GET incubation.my_projects",
     "GET incubation_api.ProjectsResource",

@@ -1,0 +1,73 @@
+"""The database is unreachable: answer 503 with `Retry-After`, log it once, recover by itself.
+
+The engine pings each pooled connection before use (`pool_pre_ping`), so connections that
+died while idle (a database restart, `pg_terminate_backend`) are replaced without an error.
+A connection lost mid-request, or a database that does not answer at all, raises an
+OperationalError (or InterfaceError): the request is rolled back whole and answered 503 — a
+problem+json body on the API, a short page elsewhere, built without touching the database. The
+first such failure of an outage is logged as an error with its cause; the rest only at debug level,
+until a request succeeds again ("database reachable again").
+"""
+
+import logging
+import threading
+
+from flask import Response, request
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, PendingRollbackError
+
+from consortium.extensions import db
+
+logger = logging.getLogger("consortium.database")
+RETRY_AFTER_SECONDS = 5
+# PendingRollbackError: a statement after the connection was lost within the same transaction.
+DATABASE_DOWN_ERRORS = (OperationalError, InterfaceError, PendingRollbackError)
+
+_state = threading.Lock()
+_down = False
+
+
+def is_database_down_error(error: BaseException) -> bool:
+    """True for errors that mean the database could not be reached or the connection was lost."""
+    return isinstance(error, DATABASE_DOWN_ERRORS) or (isinstance(error, DBAPIError) and error.connection_invalidated)
+
+
+def note_database_down(error: BaseException) -> None:
+    """Log the first failure of an outage once, as one line naming its cause; later ones quietly."""
+    global _down
+    with _state:
+        first, _down = not _down, True
+    cause = str(getattr(error, "orig", None) or error).strip().splitlines()[0:1]
+    if first:
+        logger.error("database unreachable, answering 503 until it is back: %s: %s",
+                     type(getattr(error, "orig", error)).__name__, cause[0] if cause else "")
+    else:
+        logger.debug("database still unreachable: %s", cause[0] if cause else "")
+
+
+def note_database_up() -> None:
+    """A request reached the database again: log the recovery once."""
+    global _down
+    if not _down:
+        return
+    with _state:
+        was_down, _down = _down, False
+    if was_down:
+        logger.warning("database reachable again")
+
+
+def database_unavailable(error: BaseException) -> Response:
+    """503 for a request that could not reach the database; everything it did is rolled back."""
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone; the pool discards it
+        db.session.remove()
+    note_database_down(error)
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
+    detail = "The database cannot be reached just now; nothing was saved. Retry in a few seconds."
+    if request.path.startswith("/api/"):
+        from consortium.api import problem
+
+        return problem(503, "Service Unavailable", detail, headers=headers)
+    page = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Unavailable</title></head>"
+            f"<body><h1>Temporarily unavailable</h1><p>{detail}</p></body></html>")
+    return Response(page, status=503, mimetype="text/html", headers=headers)

@@ -1,0 +1,35 @@
+"""gunicorn settings for production: `gunicorn -c gunicorn.conf.py wsgi:app` (see docs/production.md).
+
+Threaded workers (gthread): a slow client holds one thread, not a whole worker, so two half-sent
+uploads cannot starve the server as they do with the default sync workers. Every read from a
+client socket is bounded (`REQUEST_READ_TIMEOUT`, via `consortium.serving.BoundedThreadWorker`): a
+client that stops sending in the middle of its headers or body is dropped after that many seconds,
+and what it had sent is thrown away (nothing is stored from a request the app never finished reading).
+The reverse proxy in front should also buffer request bodies (nginx does by default), so most slow
+uploads never reach a worker at all.
+
+Each setting may be overridden from the environment (GUNICORN_BIND, GUNICORN_WORKERS, ...).
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+worker_class = "consortium.serving.BoundedThreadWorker"
+workers = int(os.environ.get("GUNICORN_WORKERS", min(2 * multiprocessing.cpu_count() + 1, 8)))
+threads = int(os.environ.get("GUNICORN_THREADS", 8))
+# A worker that does not report back within this many seconds (stuck request) is restarted.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))
+graceful_timeout = 30
+keepalive = 5
+# Seconds a client may stay silent while sending its request (headers or body) before it is dropped.
+raw_env = [f"REQUEST_READ_TIMEOUT={os.environ.get('REQUEST_READ_TIMEOUT', '15')}"]
+# Bounded request lines and headers: gunicorn's own defaults, stated here so they are not lost.
+limit_request_line = 4094
+limit_request_fields = 100
+limit_request_field_size = 8190
+# X-Forwarded-* are believed by the app only if TRUSTED_PROXY_COUNT is set (Werkzeug's ProxyFix);
+# gunicorn's own handling is limited to the proxy on this machine.
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = "-"
+errorlog = "-"
