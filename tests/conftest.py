@@ -242,8 +242,15 @@ def validators(request):
 
     started = time.perf_counter()
     built = Validators()
-    compiled = time.perf_counter() - started
-    yield built
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(f"e-invoice validators: compiled in {compiled:.2f}s; documents validated: {built.counts}")
+    request.config.stash[VALIDATOR_STATS] = (time.perf_counter() - started, built.counts)
+    return built
+
+
+VALIDATOR_STATS = pytest.StashKey[tuple]()
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """How long the official artefacts took to compile and how many documents each validated."""
+    if VALIDATOR_STATS in config.stash:
+        compiled, counts = config.stash[VALIDATOR_STATS]
+        terminalreporter.write_line(f"e-invoice validators: compiled in {compiled:.2f}s; documents validated: {counts}")
