@@ -28,6 +28,7 @@ NS = {"cac": CAC, "cbc": CBC}
 INVOICE_TYPE_CODE = "380"  # UNCL1001 commercial invoice
 CREDIT_NOTE_TYPE_CODE = "381"  # UNCL1001 credit note
 CREDIT_TRANSFER = "30"  # UNCL4461
+INSTRUMENT_NOT_DEFINED = "1"  # UNCL4461
 NOT_SUBJECT_TO_VAT = "O"  # carries no rate (Peppol BR-O-05)
 REVERSE_CHARGE = "AE"
 PRICE_MAX_PLACES = 8  # unit prices keep their decimals so quantity x price still gives the line net
@@ -145,7 +146,8 @@ def build_ubl(doc: EInvoice) -> bytes:
     credit_note_due = is_credit_note and doc.due_date is not None
     if doc.seller.iban or credit_note_due:
         means = _add(root, "cac:PaymentMeans")
-        _add(means, "cbc:PaymentMeansCode", CREDIT_TRANSFER)
+        # A credit transfer names the account it goes to (BR-61); without one the means is left open.
+        _add(means, "cbc:PaymentMeansCode", CREDIT_TRANSFER if doc.seller.iban else INSTRUMENT_NOT_DEFINED)
         if credit_note_due:
             _add(means, "cbc:PaymentDueDate", doc.due_date.isoformat())
         _add_if(means, "cbc:PaymentID", doc.number)

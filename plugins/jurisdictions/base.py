@@ -2,8 +2,8 @@
 
 A jurisdiction (``uk``, ``it``) is loaded through the ``consortium.jurisdictions`` entry
 points with :func:`get_jurisdiction`. It answers VAT rates from data files, one per period
-between the dates a rate changed (each value citing its source), validates identifiers with python-stdnum, lists the legal
-forms a member co-op may take and checks a members register summary against the rules of
+between the dates a rate changed (each value citing its source), validates identifiers with
+python-stdnum, lists the legal forms a member co-op may take and checks a members register summary against the rules of
 that form. Pure Python: no Flask, no database.
 """
 

@@ -101,7 +101,8 @@ def spread() -> dict[str, EInvoice]:
         "uk-three-lines-of-33.333": document("INV-2026-0043", UK_COOP, COUNCIL, [
             line(n, f"Meal deliveries, week {n}", "1", "33.333", "standard") for n in (1, 2, 3)
         ]),
-        "uk-credit-note": document("CN-2026-0003", UK_COOP, NHS_TRUST, [
+        # A co-op that printed no bank account: the credit note's payment means stays open (BR-61).
+        "uk-credit-note": document("CN-2026-0003", replace(UK_COOP, iban=None), NHS_TRUST, [
             line(1, "Domiciliary care visits, May (visits not made)", "2", "21.50", "exempt", unit="HUR"),
         ], kind="credit_note", billing_reference=InvoiceReference(number="INV-2026-0042", issue_date=ON)),
         # A small co-op below the VAT threshold: nothing on the invoice is subject to VAT.

@@ -67,3 +67,9 @@ def count(app, model) -> int:
     """Rows of a tenant-owned model across every co-op."""
     with app.app_context(), consortium_scope(db.session):
         return db.session.scalar(select(func.count()).select_from(model).execution_options(all_tenants=True))
+
+
+def set_electronic_address(client, coop, peppol_id: str) -> None:
+    """Save the co-op's Peppol electronic address in its invoicing settings."""
+    response = client.patch(f"{coop['api']}/invoicing-settings", headers=coop["auth"], json={"peppol_id": peppol_id})
+    assert response.status_code == 200, response.get_json()
