@@ -194,9 +194,10 @@ def _check_customer(customer: Customer, tenant: Tenant) -> None:
             raise field_error("postcode", _("an Italian postcode (CAP) has 5 digits, e.g. 40121"))
     if italian_seller:
         # FatturaPA 1.4.2 Sede: Indirizzo, CAP (Italian addresses) and Comune are mandatory for the buyer.
-        for name, label in (("street", _("the street")), ("city", _("the town (comune)"))):
-            if not getattr(customer, name):
-                raise field_error(name, _("FatturaPA needs %(what)s of every customer", what=label))
+        if not customer.street:
+            raise field_error("street", _("FatturaPA needs the street address of every customer"))
+        if not customer.city:
+            raise field_error("city", _("FatturaPA needs the town (comune) of every customer"))
         if customer.country_code == "IT" and not customer.postcode:
             raise field_error("postcode", _("FatturaPA needs the postcode (CAP) of an Italian customer"))
     if customer.split_payment and not (italian_seller and customer.country_code == "IT"
