@@ -10,6 +10,7 @@ at issue rather than by a bounced invoice.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from lxml import etree
@@ -140,7 +141,9 @@ def build_ubl(doc: EInvoice) -> bytes:
             doc.billing_reference.issue_date and doc.billing_reference.issue_date.isoformat(),
         )
     _add_party(root, "cac:AccountingSupplierParty", doc.seller)
-    _add_party(root, "cac:AccountingCustomerParty", doc.buyer)
+    # An invoice not subject to VAT names no buyer VAT identifier (BR-O-02); the buyer's is optional (BT-48).
+    not_subject = bool(doc.lines) and all(line.vat_category_code == NOT_SUBJECT_TO_VAT for line in doc.lines)
+    _add_party(root, "cac:AccountingCustomerParty", replace(doc.buyer, vat_number=None) if not_subject else doc.buyer)
 
     # A credit note has no header DueDate in UBL 2.1; Peppol carries it in PaymentMeans.
     credit_note_due = is_credit_note and doc.due_date is not None
@@ -231,9 +234,11 @@ def prerequisites(doc: EInvoice) -> list[str]:
         if doc.seller.vat_number:
             problems.append("seller.vat_number: an invoice not subject to VAT (category O) carries no seller VAT"
                             " identifier (BR-O-02); a VAT-registered co-op uses an exempt or zero-rated category")
-        if doc.buyer.vat_number:
-            problems.append("buyer.vat_number: an invoice not subject to VAT (category O) carries no buyer VAT"
-                            " identifier (BR-O-02)")
+    taxed = sorted(categories - {NOT_SUBJECT_TO_VAT})
+    if taxed and not doc.seller.vat_number:
+        problems.append(f"seller.vat_number: VAT categories {', '.join(taxed)} need the seller's VAT identifier"
+                        f" ({', '.join(f'BR-{code}-02' for code in taxed)}); a co-op not registered for VAT invoices"
+                        " lines not subject to VAT (category O)")
     if REVERSE_CHARGE in categories and not (doc.seller.vat_number and (doc.buyer.vat_number
                                                                          or doc.buyer.registration_number)):
         problems.append("buyer.vat_number: a reverse-charge invoice (category AE) needs the seller's and the"

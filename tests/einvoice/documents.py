@@ -105,8 +105,9 @@ def spread() -> dict[str, EInvoice]:
         "uk-credit-note": document("CN-2026-0003", replace(UK_COOP, iban=None), NHS_TRUST, [
             line(1, "Domiciliary care visits, May (visits not made)", "2", "21.50", "exempt", unit="HUR"),
         ], kind="credit_note", billing_reference=InvoiceReference(number="INV-2026-0042", issue_date=ON)),
-        # A small co-op below the VAT threshold: nothing on the invoice is subject to VAT.
-        "uk-not-subject-to-vat": document("INV-2026-0007", UK_SMALL_COOP, replace(COUNCIL, vat_number=None), [
+        # A small co-op below the VAT threshold: nothing on the invoice is subject to VAT (the council's own VAT
+        # number is left off the XML, BR-O-02).
+        "uk-not-subject-to-vat": document("INV-2026-0007", UK_SMALL_COOP, COUNCIL, [
             line(1, "Tool library membership for the council's repair café", "12", "15.00", "not_registered"),
             line(2, "Volunteer-led repair sessions", "4", "60.00", "not_registered", unit="DAY"),
         ]),

@@ -132,13 +132,19 @@ def test_not_subject_lines_cannot_share_an_invoice_with_other_categories():
     doc = document("INV-2026-0008", UK_SMALL_COOP, replace(COUNCIL, vat_number=None), [
         line(1, "Repair sessions", "1", "60.00", "not_registered"), line(2, "Leaflets", "10", "0.10", "zero")])
     problems = _ubl_refusal(doc)
-    assert len(problems) == 1 and problems[0].startswith("lines: a line not subject to VAT (category O) cannot share")
+    assert problems[0].startswith("lines: a line not subject to VAT (category O) cannot share")
 
 
 def test_a_not_subject_invoice_carries_no_seller_vat_id():
     doc = document("INV-2026-0009", UK_COOP, replace(COUNCIL, vat_number=None), [
         line(1, "Repair sessions", "1", "60.00", "not_registered")])
     assert [problem.split(":")[0] for problem in _ubl_refusal(doc)] == ["seller.vat_number"]
+
+
+def test_a_co_op_without_a_vat_number_cannot_send_vat_categories():
+    doc = document("INV-2026-0010", UK_SMALL_COOP, COUNCIL, [line(1, "Care visits", "2", "21.50", "exempt")])
+    problems = _ubl_refusal(doc)
+    assert len(problems) == 1 and problems[0].startswith("seller.vat_number: VAT categories E need")
 
 
 def test_reverse_charge_needs_the_buyers_vat_id():
