@@ -11,6 +11,7 @@ would not isolate them).
 import os
 import secrets
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -272,3 +273,24 @@ def two_coops(factory):
     member_a = factory.member(a, name="Alice of A")
     member_b = factory.member(b, name="Bob of B")
     return {"a": a, "b": b, "member_a": member_a, "member_b": member_b}
+
+
+@pytest.fixture(scope="session")
+def validators(request):
+    """The official e-invoice artefacts (CEN and Peppol rules, UBL and FatturaPA XSDs), compiled once a session."""
+    from tests.einvoice.official import Validators
+
+    started = time.perf_counter()
+    built = Validators()
+    request.config.stash[VALIDATOR_STATS] = (time.perf_counter() - started, built.counts)
+    return built
+
+
+VALIDATOR_STATS = pytest.StashKey[tuple]()
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """How long the official artefacts took to compile and how many documents each validated."""
+    if VALIDATOR_STATS in config.stash:
+        compiled, counts = config.stash[VALIDATOR_STATS]
+        terminalreporter.write_line(f"e-invoice validators: compiled in {compiled:.2f}s; documents validated: {counts}")

@@ -1,12 +1,24 @@
 """FatturaPA 1.2 e-invoices for the Italian exchange system (SDI): FPA12 to public bodies, FPR12 otherwise.
 
-Elements are written in the order of the FatturaPA 1.2.1 XSD. Missing or malformed mandatory
-data is collected while building and raised together as one EInvoiceError.
+Elements are written in the order of the FatturaPA 1.2.3 XSDs (FPR12 and FPA12, specifications
+1.8/1.9). Missing or malformed mandatory data is collected while building and raised together
+as one EInvoiceError.
+
+The VAT summary rule (SdI controls 00421 and 00422, Agenzia delle Entrate, FatturaPA
+specifications, "elenco controlli"): each DatiRiepilogo's ImponibileImporto is the sum of its
+lines' PrezzoTotale, and its Imposta is ImponibileImporto x AliquotaIVA / 100 rounded half-up to
+the cent, computed on that summary amount. The co-op rounds VAT per line (see the invoicing
+service), so the two can differ by a few cents (10 lines of 10.10 at 22%: 22.20 billed, 22.22
+on the summary). The document keeps what the co-op billed: ImportoTotaleDocumento and the
+amount to pay are the invoice's own totals, and the difference between them and the
+summaries goes in DatiGeneraliDocumento/Arrotondamento (2.1.1.10, "eventuale arrotondamento
+sul totale documento").
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 
 from lxml import etree
@@ -14,7 +26,7 @@ from stdnum import iban as iban_number
 from stdnum.it import codicefiscale, iva
 
 from plugins.exporters import EInvoiceError, Exporter
-from plugins.exporters.model import EInvoice, EInvoiceLine, Party, decimal_text
+from plugins.exporters.model import EInvoice, EInvoiceLine, Party, decimal_text, round_money
 
 NAMESPACE = "http://ivaservizi.agenziaentrate.gov.it/docs/xsd/fatture/v1.2"
 XMLDSIG_NAMESPACE = "http://www.w3.org/2000/09/xmldsig#"
@@ -31,6 +43,9 @@ UNIT_NAMES = {"C62": "pz", "H87": "pz", "HUR": "ore", "DAY": "giorni", "MON": "m
 AMOUNT_MAX_PLACES = 8  # Amount8DecimalType, for unit prices and line totals
 CAUSALE_LENGTH = 200
 REGIME_FISCALE = re.compile(r"RF(0[1-9]|1[0-9])")
+SPLIT_PAYMENT = "S"  # EsigibilitaIVA: scissione dei pagamenti, DPR 633/1972 art. 17-ter
+REVERSE_CHARGE_NATURE = "N6"  # N6.1 .. N6.9; control 00420 refuses them with EsigibilitaIVA S
+VIRTUAL_STAMP = "SI"  # BolloVirtuale: the duty is paid virtually (DM 17 June 2014 art. 6)
 
 
 class _Collector:
@@ -178,6 +193,40 @@ def _add_buyer(header: etree._Element, buyer: Party, found: _Collector) -> None:
     _add_address(element, buyer, "buyer", found)
 
 
+@dataclass
+class _Summary:
+    """One DatiRiepilogo: the lines of a rate and nature, with the tax computed on their sum."""
+
+    rate: Decimal
+    natura: str | None
+    reason: str | None
+    taxable: Decimal = Decimal("0.00")
+
+    @property
+    def tax(self) -> Decimal:
+        """Imposta on the summary's own taxable amount (control 00421), half-up to the cent."""
+        return round_money(self.taxable * self.rate / 100)
+
+
+def summaries(doc: EInvoice) -> list[_Summary]:
+    """The DatiRiepilogo blocks of a document, in the order their rate and nature first appear."""
+    groups: dict[tuple, _Summary] = {}
+    for line in doc.lines:
+        key = (line.vat_rate, line.natura)
+        group = groups.setdefault(key, _Summary(line.vat_rate, line.natura, line.exemption_reason))
+        group.taxable += line.net_amount
+    reasons = {(group.rate, group.natura): group.exemption_reason for group in doc.vat_breakdown}
+    for key, group in groups.items():
+        group.reason = group.reason or reasons.get(key)
+    return list(groups.values())
+
+
+def rounding_difference(doc: EInvoice) -> Decimal:
+    """What the billed total differs by from the summaries' taxable amounts plus their tax (2.1.1.10)."""
+    found = summaries(doc)
+    return doc.tax_inclusive_total - sum((group.taxable + group.tax for group in found), Decimal("0.00"))
+
+
 def _add_general_data(body: etree._Element, doc: EInvoice, found: _Collector) -> None:
     general = _add(body, "DatiGenerali")
     document = _add(general, "DatiGeneraliDocumento")
@@ -190,8 +239,14 @@ def _add_general_data(body: etree._Element, doc: EInvoice, found: _Collector) ->
     if not re.search(r"[0-9]", number):
         found.problems.append(f"number: SDI requires at least one digit, got {doc.number!r}")
     _add(document, "Numero", number)
+    if doc.stamp_duty:
+        stamp = _add(document, "DatiBollo")
+        _add(stamp, "BolloVirtuale", VIRTUAL_STAMP)
+        _add(stamp, "ImportoBollo", _money(doc.stamp_duty))
     if doc.tax_inclusive_total is not None:
         _add(document, "ImportoTotaleDocumento", _money(doc.tax_inclusive_total))
+        if doc.lines and (difference := rounding_difference(doc)):
+            _add(document, "Arrotondamento", _money(difference))
     if doc.note:
         note = found.text("note", doc.note, None)
         for start in range(0, len(note), CAUSALE_LENGTH):
@@ -268,17 +323,22 @@ def _add_goods_services(body: etree._Element, doc: EInvoice, found: _Collector) 
         found.problems.append(f"lines: FatturaPA allows at most 9999 lines, this document needs {number}")
     if not doc.vat_breakdown:
         found.problems.append("vat_breakdown: at least one VAT summary is required")
-    for index, breakdown in enumerate(doc.vat_breakdown):
+    for index, group in enumerate(summaries(doc)):
         summary = _add(goods, "DatiRiepilogo")
-        _add(summary, "AliquotaIVA", decimal_text(breakdown.rate, 2, 2))
-        if breakdown.rate == 0 and not breakdown.natura:
+        _add(summary, "AliquotaIVA", decimal_text(group.rate, 2, 2))
+        if group.rate == 0 and not group.natura:
             found.problems.append(f"vat_breakdown[{index}].natura: a 0% summary needs its natura")
-        if breakdown.natura:
-            _add(summary, "Natura", breakdown.natura)
-        _add(summary, "ImponibileImporto", _money(breakdown.taxable_amount))
-        _add(summary, "Imposta", _money(breakdown.tax_amount))
-        if breakdown.natura:
-            reason = found.text(f"vat_breakdown[{index}].exemption_reason", breakdown.exemption_reason, 100)
+        if group.natura:
+            _add(summary, "Natura", group.natura)
+        _add(summary, "ImponibileImporto", _money(group.taxable))
+        _add(summary, "Imposta", _money(group.tax))
+        if doc.split_payment and group.rate > 0:
+            _add(summary, "EsigibilitaIVA", SPLIT_PAYMENT)
+        if doc.split_payment and (group.natura or "").startswith(REVERSE_CHARGE_NATURE):
+            found.problems.append(f"vat_breakdown[{index}].natura: reverse charge ({group.natura}) cannot be"
+                                  " paid by split payment (control 00420)")
+        if group.natura:
+            reason = found.text(f"vat_breakdown[{index}].exemption_reason", group.reason, 100)
             _add(summary, "RiferimentoNormativo", reason)
 
 

@@ -123,6 +123,11 @@ class EInvoice:
     order_reference: str | None = None
     billing_reference: InvoiceReference | None = None  # for a credit note: the invoice it corrects
     note: str | None = None
+    # Scissione dei pagamenti (DPR 633/1972 art. 17-ter): the public body pays the VAT to the
+    # Treasury itself, so payable_amount is the total net of VAT.
+    split_payment: bool = False
+    # Imposta di bollo paid virtually on this document (DPR 642/1972 Tariffa art. 13), if due.
+    stamp_duty: Decimal | None = None
 
     def __post_init__(self) -> None:
         _require_decimals(
@@ -134,6 +139,7 @@ class EInvoice:
                 "tax_inclusive_total",
                 "payable_amount",
                 "prepaid_amount",
+                "stamp_duty",
             ),
         )
 

@@ -1,9 +1,9 @@
 """What every jurisdiction rule pack provides, and how packs are found.
 
 A jurisdiction (``uk``, ``it``) is loaded through the ``consortium.jurisdictions`` entry
-points with :func:`get_jurisdiction`. It answers VAT rates from per-tax-year data files
-(each value citing its source), validates identifiers with python-stdnum, lists the legal
-forms a member co-op may take and checks a members register summary against the rules of
+points with :func:`get_jurisdiction`. It answers VAT rates from data files, one per period
+between the dates a rate changed (each value citing its source), validates identifiers with
+python-stdnum, lists the legal forms a member co-op may take and checks a members register summary against the rules of
 that form. Pure Python: no Flask, no database.
 """
 
@@ -96,17 +96,33 @@ class VatCategory:
     ubl_category: str
     exemption_reason: str | None
     source: str
+    stamp_duty: bool = False  # Italy: counts towards the imposta di bollo threshold (see StampDuty)
+
+
+@dataclass(frozen=True)
+class StampDuty:
+    """A duty on invoices whose amounts not subject to VAT exceed ``threshold`` (Italy's imposta di bollo)."""
+
+    amount: Decimal
+    threshold: Decimal
+    rule: str
+    source: str
+
+    def due_on(self, amount_not_subject: Decimal) -> Decimal | None:
+        """The duty on an invoice with this much not subject to VAT, or None when none is due."""
+        return self.amount if amount_not_subject > self.threshold else None
 
 
 @dataclass(frozen=True)
 class RateTable:
-    """The VAT categories valid from ``valid_from`` to ``valid_to`` (both inclusive)."""
+    """The VAT categories valid from ``valid_from`` to ``valid_to`` (both inclusive; date.max while in force)."""
 
     valid_from: date
     valid_to: date
-    tax_year: str
+    period: str
     categories: tuple[VatCategory, ...]
     file_name: str
+    stamp_duty: StampDuty | None = None
 
     def covers(self, on: date) -> bool:
         """Whether ``on`` falls inside this table's validity period."""
@@ -351,8 +367,8 @@ def _parse_category(entry: Mapping[str, Any], where: str) -> VatCategory:
             f"{where}: ubl_category {entry['ubl_category']!r} is not an EN 16931 VAT category"
         )
     exempt = entry["exempt"]
-    if not isinstance(exempt, bool):
-        raise RateTableError(f"{where}: exempt must be true or false")
+    if not isinstance(exempt, bool) or not isinstance(entry.get("stamp_duty", False), bool):
+        raise RateTableError(f"{where}: exempt and stamp_duty must be true or false")
     if exempt and (rate != 0 or not entry["exemption_reason"]):
         raise RateTableError(f"{where}: an exempt category needs rate 0 and an exemption_reason")
     return VatCategory(
@@ -364,7 +380,21 @@ def _parse_category(entry: Mapping[str, Any], where: str) -> VatCategory:
         ubl_category=entry["ubl_category"],
         exemption_reason=entry["exemption_reason"],
         source=entry["source"],
+        stamp_duty=entry.get("stamp_duty", False),
     )
+
+
+def _parse_stamp_duty(entry: Mapping[str, Any] | None, where: str) -> StampDuty | None:
+    if entry is None:
+        return None
+    try:
+        amount, threshold = Decimal(str(entry["amount"])), Decimal(str(entry["threshold"]))
+        rule, source = str(entry["rule"]), str(entry["source"]).strip()
+    except (KeyError, ArithmeticError):
+        raise RateTableError(f"{where}: stamp_duty needs a decimal amount and threshold, a rule and a source") from None
+    if not source:
+        raise RateTableError(f"{where}: stamp_duty: source must cite the law it comes from")
+    return StampDuty(amount, threshold, rule, source)
 
 
 @cache
@@ -384,14 +414,16 @@ def load_rate_tables(package: str, code: str) -> tuple[RateTable, ...]:
         if data.get("jurisdiction") != code:
             raise RateTableError(f"{where}: jurisdiction is {data.get('jurisdiction')!r}, expected {code!r}")
         valid_from = _parse_date(data.get("valid_from"), where, "valid_from")
-        valid_to = _parse_date(data.get("valid_to"), where, "valid_to")
+        # A null valid_to is the period still in force.
+        valid_to = date.max if data.get("valid_to") is None else _parse_date(data["valid_to"], where, "valid_to")
         if valid_to < valid_from:
             raise RateTableError(f"{where}: valid_to {valid_to} is before valid_from {valid_from}")
         categories = tuple(_parse_category(entry, where) for entry in data.get("categories", []))
         codes = [c.code for c in categories]
         if not categories or len(set(codes)) != len(codes):
             raise RateTableError(f"{where}: categories must be present and have distinct codes")
-        tables.append(RateTable(valid_from, valid_to, str(data.get("tax_year", "")), categories, path.name))
+        tables.append(RateTable(valid_from, valid_to, str(data.get("period", "")), categories, path.name,
+                                _parse_stamp_duty(data.get("stamp_duty"), where)))
     tables.sort(key=lambda t: t.valid_from)
     for earlier, later in zip(tables, tables[1:], strict=False):
         if later.valid_from <= earlier.valid_to:
@@ -430,7 +462,8 @@ class Jurisdiction:
         for table in tables:
             if table.covers(on):
                 return table
-        span = f"{tables[0].valid_from} to {tables[-1].valid_to}" if tables else "no dates"
+        last = "today" if tables and tables[-1].valid_to == date.max else (tables[-1].valid_to if tables else None)
+        span = f"{tables[0].valid_from} to {last}" if tables else "no dates"
         raise NoRateTable(
             f"No {self.code.upper()} VAT rate table covers {on.isoformat()}; tables cover {span}"
         )

@@ -13,6 +13,7 @@ from babel.numbers import format_currency, format_decimal
 from consortium.db import as_utc
 from consortium.documents import Letterhead, build_pdf, data_table, heading, key_value_table, money, paragraph
 from consortium.errors import Conflict, ServiceError
+from consortium.i18n import _
 from plugins.exporters import EInvoiceError, fatturapa, ubl
 from plugins.exporters.model import EInvoice, EInvoiceLine, InvoiceReference, Party, VatBreakdown
 from tenants.invoicing.models import Invoice
@@ -31,6 +32,9 @@ LABELS = {
         "iban": "IBAN", "notes": "Notes", "vat_number": "VAT", "tax_code": "Tax code", "exempt": "VAT exemption",
         "exempt_short": "exempt",
         "category": "Category",
+        "split_payment": "VAT paid by the customer to the Treasury (split payment, art. 17-ter DPR 633/1972)",
+        "to_pay": "Amount to pay",
+        "stamp_duty": "Stamp duty of {amount} paid virtually (DM 17 June 2014)",
     },
     "it": {
         "invoice": "Fattura", "credit_note": "Nota di credito", "draft": "Bozza (non valida ai fini IVA)",
@@ -44,6 +48,10 @@ LABELS = {
         "pay_by": "Pagamento con bonifico entro il {due}, indicando {number}.", "iban": "IBAN", "notes": "Note",
         "vat_number": "P.IVA", "tax_code": "C.F.", "exempt": "Esenzione / non imponibilità", "exempt_short": "esente",
         "category": "Categoria",
+        "split_payment": "IVA da versare a cura del cessionario/committente (scissione dei pagamenti, art. 17-ter "
+                         "DPR 633/1972)",
+        "to_pay": "Importo da pagare",
+        "stamp_duty": "Imposta di bollo di {amount} assolta in modo virtuale (DM 17 giugno 2014)",
     },
 }
 
@@ -157,9 +165,14 @@ def invoice_pdf(invoice: Invoice, seller: dict, buyer: dict, credited: Invoice |
         totals_row=["", "", amount(invoice.net_total), amount(invoice.vat_total)],
     ))
     total_label = words["credit_total"] if invoice.kind == "credit_note" else words["gross_total"]
-    story.append(key_value_table([(words["net_total"], amount(invoice.net_total)),
-                         (words["vat_total"], amount(invoice.vat_total)),
-                         (total_label, amount(invoice.gross_total))]))
+    totals = [(words["net_total"], amount(invoice.net_total)), (words["vat_total"], amount(invoice.vat_total)),
+              (total_label, amount(invoice.gross_total))]
+    if invoice.split_payment:
+        totals += [(words["split_payment"], amount(-invoice.vat_total)),
+                   (words["to_pay"], amount(invoice.payable_total))]
+    story.append(key_value_table(totals))
+    if invoice.stamp_duty:
+        story.append(paragraph(words["stamp_duty"].format(amount=amount(invoice.stamp_duty))))
     reasons = sorted({f"{group.natura + ': ' if group.natura else ''}{group.exemption_reason}"
                       for group in groups if group.exemption_reason})
     if reasons:
@@ -207,15 +220,46 @@ def einvoice_of(invoice: Invoice, seller: dict, buyer: dict, credited: Invoice |
         kind=invoice.kind, number=invoice.number, issue_date=invoice.issue_date, currency=invoice.currency,
         seller=_party(seller), buyer=_party(buyer), lines=lines, vat_breakdown=breakdown,
         line_extension_total=invoice.net_total, tax_exclusive_total=invoice.net_total, tax_total=invoice.vat_total,
-        tax_inclusive_total=invoice.gross_total, payable_amount=invoice.gross_total, due_date=invoice.due_date,
+        tax_inclusive_total=invoice.gross_total, payable_amount=invoice.payable_total, due_date=invoice.due_date,
         payment_terms=terms, buyer_reference=invoice.buyer_reference, order_reference=invoice.order_reference,
         billing_reference=InvoiceReference(number=credited.number, issue_date=credited.issue_date)
         if credited is not None else None,
-        note=invoice.notes,
+        note=invoice.notes, split_payment=invoice.split_payment, stamp_duty=invoice.stamp_duty,
     )
 
 
 EXPORTERS = {exporter.code: exporter for exporter in (ubl.exporter, fatturapa.exporter)}
+FORMAT_LABELS = {"fatturapa": "FatturaPA", "ubl": "Peppol (UBL)"}
+
+
+def einvoice_formats(seller: dict, buyer: dict) -> list[str]:
+    """The e-invoice formats a document to this buyer must go out in.
+
+    FatturaPA for every invoice of an Italian co-op (electronic invoicing through the SdI is
+    compulsory between Italian parties since 2019, and SdI takes foreign buyers with code XXXXXXX);
+    Peppol UBL for a customer who gave a Peppol electronic address.
+    """
+    formats = ["fatturapa"] if seller.get("jurisdiction") == "it" else []
+    if buyer.get("peppol_id"):
+        formats.append("ubl")
+    return formats
+
+
+def ubl_ready(seller: dict, buyer: dict) -> bool:
+    """Whether both parties have the electronic address a Peppol invoice is addressed with."""
+    return bool(seller.get("peppol_id") and buyer.get("peppol_id"))
+
+
+def einvoice_problems(tenant, invoice: Invoice) -> dict[str, tuple[str, list[str]]]:
+    """What each e-invoice format the buyer needs would refuse in this (issued, not yet committed) invoice."""
+    seller, buyer = invoice.seller_snapshot, invoice.buyer_snapshot
+    found = {}
+    for code in einvoice_formats(seller, buyer):
+        try:
+            EXPORTERS[code].render(einvoice_of(invoice, seller, buyer))
+        except EInvoiceError as error:
+            found[code] = (FORMAT_LABELS[code], error.problems)
+    return found
 
 
 def render_document(session, tenant, invoice: Invoice, document_format: str) -> tuple[bytes, str, str]:
@@ -229,6 +273,13 @@ def render_document(session, tenant, invoice: Invoice, document_format: str) -> 
     if invoice.state != "issued":
         raise Conflict("A draft has no e-invoice: issue it first.", {"state": ["the invoice is a draft"]})
     exporter = EXPORTERS[document_format]
+    if document_format == "ubl" and not ubl_ready(seller, buyer):
+        raise ServiceError(_("A Peppol (UBL) e-invoice needs the electronic address of the co-op (invoicing "
+                             "settings) and of the customer; this invoice has %(missing)s.",
+                             missing=_("neither") if not seller.get("peppol_id") and not buyer.get("peppol_id")
+                             else _("no address for the co-op") if not seller.get("peppol_id")
+                             else _("no address for the customer")),
+                           {"peppol_id": [_("electronic address missing")]})
     try:
         xml = exporter.render(einvoice_of(invoice, seller, buyer, credited))
     except EInvoiceError as error:

@@ -32,6 +32,7 @@ PUBLIC_BODY_TYPES = ("local_authority", "nhs_body", "public_body_it")
 KINDS = ("invoice", "credit_note")
 STATES = ("draft", "issued")
 STATUSES = ("draft", "issued", "part-paid", "paid", "overdue", "credited")
+STAMP_DUTY_MODES = ("customer", "coop", "not_due")
 PAYMENT_METHODS = ("bank_transfer", "card", "cash", "cheque", "direct_debit", "other")
 # UN/ECE Recommendation 20 unit codes offered on lines (the e-invoice formats need the code).
 UNITS = {"C62": "each", "HUR": "hour", "DAY": "day", "WEE": "week", "MON": "month", "KGM": "kg", "LTR": "litre"}
@@ -55,8 +56,10 @@ class Customer(TenantOwned, Base):
     payment_terms_days: Mapped[int] = mapped_column(Integer, default=30)
     codice_destinatario: Mapped[str | None] = mapped_column(String(7))
     pec: Mapped[str | None] = mapped_column(String(254))
-    peppol_id: Mapped[str | None] = mapped_column(String(100))
+    peppol_id: Mapped[str | None] = mapped_column(String(100))  # Peppol electronic address, "scheme:identifier"
     remind_customer: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Scissione dei pagamenti (DPR 633/1972 art. 17-ter): the customer pays the VAT to the Treasury itself.
+    split_payment: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (
@@ -97,6 +100,11 @@ class Invoice(TenantOwned, Base):
     gross_total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
     amount_paid: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
     amount_credited: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    # What the customer pays: the gross total, or the total net of VAT under split payment (art. 17-ter).
+    split_payment: Mapped[bool] = mapped_column(Boolean, default=False)
+    payable_total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    # Imposta di bollo paid virtually on this document (Italy), whoever bears it.
+    stamp_duty: Mapped[Decimal | None] = mapped_column(Money)
     # Seller and buyer as they stood on the day of issue, so an issued document never changes.
     seller_snapshot: Mapped[dict | None] = mapped_column(JSON)
     buyer_snapshot: Mapped[dict | None] = mapped_column(JSON)
@@ -231,8 +239,12 @@ class InvoicingSettings(TenantOwned, Base):
     regime_fiscale: Mapped[str] = mapped_column(String(4), default="RF01")
     reminder_days: Mapped[str] = mapped_column(String(60), default="7,30,60")  # days past due
     remind_customers: Mapped[bool] = mapped_column(Boolean, default=False)
+    peppol_id: Mapped[str | None] = mapped_column(String(100))  # the co-op's Peppol electronic address
+    # Italy's imposta di bollo: charged to the customer, borne by the co-op, or not due (an exempt co-op).
+    stamp_duty_mode: Mapped[str] = mapped_column(String(10), default="customer")
 
     __table_args__ = (
         UniqueConstraint("tenant_id", name="uq_invoicing_settings_tenant"),
+        CheckConstraint(f"stamp_duty_mode IN {sql_list(STAMP_DUTY_MODES)}", name="stamp_duty_mode"),
         CheckConstraint("invoice_series <> credit_note_series", name="series_differ"),
     )

@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate
 from consortium.clock import local_today
 from consortium.fields import BoundedInt, DecimalString, Money
 from tenants.invoicing import service
-from tenants.invoicing.models import CUSTOMER_TYPES, PAYMENT_METHODS, STATUSES, UNITS
+from tenants.invoicing.models import CUSTOMER_TYPES, PAYMENT_METHODS, STAMP_DUTY_MODES, STATUSES, UNITS
 
 POSITIVE = validate.Range(min=0, min_inclusive=False, error="must be more than 0 (negative amounts belong on a "
                                                               "credit note)")
@@ -28,9 +28,11 @@ class CustomerSchema(Schema):
     payment_terms_days = BoundedInt(validate=validate.Range(min=0, max=365))
     codice_destinatario = fields.Str(allow_none=True, validate=validate.Length(min=6, max=7))
     pec = fields.Email(allow_none=True)
-    peppol_id = fields.Str(allow_none=True, validate=validate.Regexp(
-        r"^[0-9]{4}:[^\s]{1,80}$", error="scheme:identifier, e.g. 0088:5012345678900"))
+    peppol_id = fields.Str(allow_none=True, validate=validate.Length(max=100), metadata={
+        "description": "Peppol electronic address, scheme:identifier (EAS code), e.g. 0088:5012345678900"})
     remind_customer = fields.Bool(metadata={"description": "also email overdue reminders to the customer"})
+    split_payment = fields.Bool(metadata={"description": "scissione dei pagamenti (DPR 633/1972 art. 17-ter): the "
+                                                         "customer pays the VAT to the Treasury"})
 
 
 class CustomerUpdateSchema(CustomerSchema):
@@ -112,6 +114,9 @@ class InvoiceSummarySchema(Schema):
     net_total = Money(dump_only=True)
     vat_total = Money(dump_only=True)
     gross_total = Money(dump_only=True)
+    payable_total = Money(dump_only=True)
+    split_payment = fields.Bool()
+    stamp_duty = Money(dump_only=True)
     amount_paid = Money(dump_only=True)
     amount_credited = Money(dump_only=True)
     outstanding = fields.Function(lambda invoice: str(service.outstanding(invoice)))
@@ -174,6 +179,10 @@ class InvoicingSettingsSchema(Schema):
     reminder_days = fields.Str(validate=validate.Length(min=1, max=60),
                                metadata={"description": "days past due, comma-separated, e.g. 7,30,60"})
     remind_customers = fields.Bool()
+    peppol_id = fields.Str(allow_none=True, validate=validate.Length(max=100), metadata={
+        "description": "the co-op's Peppol electronic address, scheme:identifier, e.g. 0211:IT01234560017"})
+    stamp_duty_mode = fields.Str(validate=validate.OneOf(STAMP_DUTY_MODES), metadata={
+        "description": "Italy's imposta di bollo: charged to the customer, borne by the co-op, or not due"})
 
 
 class DebtorSchema(Schema):

@@ -9,6 +9,16 @@ Numbers are gapless per (co-op, series, year): issuing locks the series' counter
 (SELECT ... FOR UPDATE; SQLite serialises writers anyway) and takes the next number in the
 same transaction as the issue, so a failed issue rolls the number back with everything else.
 
+What the customer pays is `payable_total`: the gross total, or under split payment (scissione
+dei pagamenti, DPR 633/1972 art. 17-ter, for the public bodies and companies it applies to)
+the total net of VAT, as the customer pays the VAT to the Treasury itself. Payments, credits,
+status and aged debtors all count against `payable_total`.
+
+Before a draft is issued it is rendered, with the number it would take, in every e-invoice
+format its customer needs (FatturaPA for an Italian co-op; UBL for a customer with a Peppol
+electronic address), and a document that format would refuse is not issued: the reasons are
+given instead, so an issued invoice can always be sent.
+
 Over-payment is refused (422 naming `amount`) rather than held as credit: the invoice records
 what it was paid, never more, so its status and the aged-debtors view stay plain sums; an
 excess belongs in the bank reconciliation, outside the invoice.
@@ -24,8 +34,10 @@ from sqlalchemy.exc import IntegrityError
 
 from consortium.db import utcnow
 from consortium.errors import Conflict, NotFound, ServiceError, field_error
+from consortium.i18n import _
 from consortium.models import Tenant
 from consortium.notifications.service import emit_event, enqueue_email, notify_users, users_with_tenant_role
+from plugins.exporters.eas import InvalidEndpoint, parse_endpoint
 from plugins.jurisdictions.base import (
     InvalidIdentifier,
     JurisdictionError,
@@ -56,7 +68,11 @@ AGE_BUCKETS = ("current", "1-30", "31-60", "61-90", "90+")
 DEFAULT_SETTINGS = {
     "invoice_series": "INV", "credit_note_series": "CN", "default_payment_terms_days": 30, "iban": None,
     "seller_email": None, "regime_fiscale": "RF01", "reminder_days": "7,30,60", "remind_customers": False,
+    "peppol_id": None, "stamp_duty_mode": "customer",
 }
+ITALIAN_CAP = 5  # FatturaPA CAPType: five digits for an Italian address
+STAMP_DUTY_DESCRIPTION = "Imposta di bollo assolta in modo virtuale (DM 17 giugno 2014)"
+STAMP_DUTY_CATEGORY = "esclusa_art15"  # a stamp duty recharged is excluded from the VAT base, art. 15 DPR 633/1972
 
 
 def round_money(value: Decimal) -> Decimal:
@@ -105,6 +121,7 @@ def update_settings(session, changes: dict) -> InvoicingSettings:
         except InvalidIdentifier as error:
             raise field_error("iban", error.message) from error
     values["reminder_days"] = _parse_reminder_days(values["reminder_days"] or "")
+    values["peppol_id"] = _electronic_address(values["peppol_id"])
     if values["invoice_series"] == values["credit_note_series"]:
         raise field_error("credit_note_series", "credit notes need their own series, not the invoices' one")
     if settings is None:
@@ -114,6 +131,14 @@ def update_settings(session, changes: dict) -> InvoicingSettings:
         setattr(settings, key, value)
     session.flush()
     return settings
+
+
+def _electronic_address(value: str | None) -> str | None:
+    """A Peppol electronic address as stored ("scheme:identifier"), or a 422 naming `peppol_id`."""
+    try:
+        return parse_endpoint(value)
+    except InvalidEndpoint as error:
+        raise field_error("peppol_id", _("Electronic address: %(problem)s", problem=error.message)) from error
 
 
 # --- customers -----------------------------------------------------------------------------
@@ -135,7 +160,8 @@ def get_customer(session, customer_id: int, *, field_name: str | None = None) ->
 
 
 CUSTOMER_FIELDS = ("name", "customer_type", "email", "street", "city", "postcode", "country_code", "vat_number",
-                   "tax_code", "payment_terms_days", "codice_destinatario", "pec", "peppol_id", "remind_customer")
+                   "tax_code", "payment_terms_days", "codice_destinatario", "pec", "peppol_id", "remind_customer",
+                   "split_payment")
 CUSTOMER_NULLABLE = ("email", "street", "city", "postcode", "vat_number", "tax_code", "codice_destinatario", "pec",
                      "peppol_id")
 
@@ -157,8 +183,27 @@ def _validated_identifier(customer: Customer, field_name: str) -> None:
         raise field_error(field_name, error.message) from error
 
 
-def _check_customer(customer: Customer) -> None:
+def _check_customer(customer: Customer, tenant: Tenant) -> None:
+    """Refuse what an e-invoice to this customer could never carry, naming the field (FatturaPA, Peppol)."""
     customer.country_code = (customer.country_code or "").upper()
+    customer.peppol_id = _electronic_address(customer.peppol_id)
+    italian_seller = tenant.country == "it"
+    if customer.country_code == "IT" and customer.postcode is not None:
+        customer.postcode = customer.postcode.strip()
+        if not (len(customer.postcode) == ITALIAN_CAP and customer.postcode.isdigit()):
+            raise field_error("postcode", _("an Italian postcode (CAP) has 5 digits, e.g. 40121"))
+    if italian_seller:
+        # FatturaPA 1.4.2 Sede: Indirizzo, CAP (Italian addresses) and Comune are mandatory for the buyer.
+        if not customer.street:
+            raise field_error("street", _("FatturaPA needs the street address of every customer"))
+        if not customer.city:
+            raise field_error("city", _("FatturaPA needs the town (comune) of every customer"))
+        if customer.country_code == "IT" and not customer.postcode:
+            raise field_error("postcode", _("FatturaPA needs the postcode (CAP) of an Italian customer"))
+    if customer.split_payment and not (italian_seller and customer.country_code == "IT"
+                                       and customer.customer_type != "household"):
+        raise field_error("split_payment", _("split payment (art. 17-ter DPR 633/1972) applies only to Italian "
+                                             "public bodies and companies invoiced by an Italian co-op"))
     _validated_identifier(customer, "vat_number")
     _validated_identifier(customer, "tax_code")
     code = (customer.codice_destinatario or "").strip().upper() or None
@@ -187,8 +232,9 @@ def add_customer(session, tenant: Tenant, data: dict) -> Customer:
     values.setdefault("country_code", COUNTRY_CODES.get(tenant.country, "GB"))
     values.setdefault("payment_terms_days", get_settings(session).default_payment_terms_days)
     values.setdefault("remind_customer", False)
+    values.setdefault("split_payment", False)
     customer = Customer(**values)
-    _check_customer(customer)
+    _check_customer(customer, tenant)
     session.add(customer)
     session.flush()
     return customer
@@ -201,7 +247,7 @@ def update_customer(session, customer: Customer, changes: dict) -> Customer:
             raise field_error(key, "may not be null")
     # Checked on an unsaved copy: a page that shows the refusal answers 200, and the request commits on 200.
     checked = Customer(**{key: changes.get(key, getattr(customer, key)) for key in CUSTOMER_FIELDS})
-    _check_customer(checked)
+    _check_customer(checked, session.get(Tenant, customer.tenant_id))
     for key in CUSTOMER_FIELDS:
         setattr(customer, key, getattr(checked, key))
     session.flush()
@@ -216,8 +262,8 @@ def status_expression(today: date):
     return case(
         (Invoice.state == "draft", "draft"),
         (Invoice.kind == "credit_note", "issued"),
-        (and_(Invoice.gross_total > 0, Invoice.amount_credited >= Invoice.gross_total), "credited"),
-        (Invoice.amount_paid + Invoice.amount_credited >= Invoice.gross_total, "paid"),
+        (and_(Invoice.payable_total > 0, Invoice.amount_credited >= Invoice.payable_total), "credited"),
+        (Invoice.amount_paid + Invoice.amount_credited >= Invoice.payable_total, "paid"),
         (Invoice.due_date < today, "overdue"),
         (Invoice.amount_paid > 0, "part-paid"),
         else_="issued",
@@ -230,9 +276,9 @@ def invoice_status(invoice: Invoice, today: date) -> str:
         return "draft"
     if invoice.kind == "credit_note":
         return "issued"
-    if invoice.gross_total > 0 and invoice.amount_credited >= invoice.gross_total:
+    if invoice.payable_total > 0 and invoice.amount_credited >= invoice.payable_total:
         return "credited"
-    if invoice.amount_paid + invoice.amount_credited >= invoice.gross_total:
+    if invoice.amount_paid + invoice.amount_credited >= invoice.payable_total:
         return "paid"
     if invoice.due_date < today:
         return "overdue"
@@ -245,12 +291,12 @@ def outstanding(invoice: Invoice) -> Decimal:
     """What the customer still owes on an issued invoice (never below zero)."""
     if invoice.state != "issued" or invoice.kind != "invoice":
         return ZERO
-    return max(invoice.gross_total - invoice.amount_paid - invoice.amount_credited, ZERO)
+    return max(invoice.payable_total - invoice.amount_paid - invoice.amount_credited, ZERO)
 
 
 def left_to_credit(invoice: Invoice) -> Decimal:
-    """How much of an issued invoice credit notes may still cancel."""
-    return invoice.gross_total - invoice.amount_credited
+    """How much of an issued invoice credit notes may still cancel (of what the customer pays)."""
+    return invoice.payable_total - invoice.amount_credited
 
 
 def invoices_query(*, status: str | None = None, today: date | None = None, customer_id: int | None = None,
@@ -329,6 +375,7 @@ def _total(invoice: Invoice) -> None:
     invoice.net_total = sum((line.net_amount for line in invoice.lines), ZERO)
     invoice.vat_total = sum((line.vat_amount for line in invoice.lines), ZERO)
     invoice.gross_total = invoice.net_total + invoice.vat_total
+    invoice.payable_total = invoice.net_total if invoice.split_payment else invoice.gross_total
 
 
 DRAFT_FIELDS = ("buyer_reference", "order_reference", "notes")
@@ -341,7 +388,7 @@ def create_draft(session, tenant: Tenant, data: dict, today: date) -> Invoice:
     terms = customer.payment_terms_days if terms is None else terms
     invoice = Invoice(kind="invoice", state="draft", customer_id=customer.id, issue_date=today,
                       due_date=today + timedelta(days=terms), payment_terms_days=terms, currency=tenant.currency,
-                      amount_paid=ZERO, amount_credited=ZERO,
+                      amount_paid=ZERO, amount_credited=ZERO, split_payment=customer.split_payment,
                       **{key: data.get(key) for key in DRAFT_FIELDS})
     invoice.lines = _new_lines(tenant, data.get("lines") or [], today)
     _total(invoice)
@@ -366,6 +413,7 @@ def update_draft(session, tenant: Tenant, invoice: Invoice, changes: dict, today
     lines = _new_lines(tenant, changes["lines"] or [], invoice.issue_date) if "lines" in changes else None
     if customer is not None:
         invoice.customer_id = customer.id
+        invoice.split_payment = customer.split_payment
         session.expire(invoice, ["customer"])
     for key in DRAFT_FIELDS:
         if key in changes:
@@ -428,6 +476,7 @@ def seller_details(tenant: Tenant, settings: InvoicingSettings) -> dict:
             "country_code": COUNTRY_CODES.get(tenant.country, tenant.country.upper()),
             "vat_number": tenant.vat_number, "registration_number": tenant.registration_number,
             "email": settings.seller_email, "iban": settings.iban, "regime_fiscale": settings.regime_fiscale,
+            "peppol_id": settings.peppol_id,
             "currency": tenant.currency, "locale": jurisdiction.locale, "jurisdiction": tenant.country}
 
 
@@ -438,7 +487,7 @@ def buyer_details(customer: Customer) -> dict:
             "country_code": customer.country_code, "vat_number": customer.vat_number,
             "tax_code": customer.tax_code, "email": customer.email, "peppol_id": customer.peppol_id,
             "codice_destinatario": customer.codice_destinatario, "pec": customer.pec,
-            "is_public_body": customer.is_public_body}
+            "is_public_body": customer.is_public_body, "split_payment": customer.split_payment}
 
 
 def document_parties(invoice: Invoice, tenant: Tenant, settings: InvoicingSettings) -> tuple[dict, dict]:
@@ -469,20 +518,55 @@ def issue_invoice(session, tenant: Tenant, invoice: Invoice, today: date) -> Inv
     categories = [_vat_category(tenant, line.vat_category, today, index) for index, line in enumerate(invoice.lines)]
     for index, (line, category) in enumerate(zip(invoice.lines, categories, strict=True)):
         _apply_vat(line, category, index)
-    _total(invoice)
     settings = get_settings(session)
+    invoice.split_payment = invoice.customer.split_payment
+    _add_stamp_duty(tenant, invoice, categories, settings, today)
+    _total(invoice)
     _fix_as_issued(session, tenant, invoice, settings, settings.invoice_series, today, buyer_details(invoice.customer))
     session.flush()
+    # Rendered as it will be sent; a refusal rolls the whole issue back, number included.
+    from tenants.invoicing.documents import einvoice_problems
+
+    problems = einvoice_problems(tenant, invoice)
+    if problems:
+        raise ServiceError(
+            _("This invoice cannot be issued: %(problems)s", problems="; ".join(
+                f"{label}: {'; '.join(found)}" for label, found in problems.values())),
+            {code: found for code, (_label, found) in problems.items()})
     emit_event(session, ISSUED_EVENT, _event_payload(invoice), tenant_id=tenant.id,
                dedupe_key=f"invoice-issued:{tenant.id}:{invoice.id}")
     return invoice
+
+
+def _add_stamp_duty(tenant: Tenant, invoice: Invoice, categories: list[VatCategory], settings: InvoicingSettings,
+                    today: date) -> None:
+    """Italy's imposta di bollo on the amounts not subject to VAT, by the rule of the co-op's rate table.
+
+    EUR 2.00 when those amounts exceed EUR 77.47 (DPR 642/1972, Tariffa Parte I art. 13; figures and
+    sources in plugins/jurisdictions/it/rates). The co-op's setting says who bears it: recharged to the
+    customer it is a line excluded from the VAT base (art. 15 DPR 633/1972, Natura N1).
+    """
+    duty = get_jurisdiction(tenant.country).rate_table(today).stamp_duty
+    invoice.stamp_duty = None
+    if duty is None or settings.stamp_duty_mode == "not_due":
+        return
+    not_subject = sum((line.net_amount for line, category in zip(invoice.lines, categories, strict=True)
+                       if category.stamp_duty), ZERO)
+    invoice.stamp_duty = duty.due_on(not_subject)
+    if invoice.stamp_duty is None or settings.stamp_duty_mode != "customer":
+        return
+    line = InvoiceLine(position=len(invoice.lines) + 1, description=STAMP_DUTY_DESCRIPTION, quantity=Decimal(1),
+                       unit="C62", unit_price=invoice.stamp_duty, discount_amount=ZERO)
+    _apply_vat(line, _vat_category(tenant, STAMP_DUTY_CATEGORY, today, len(invoice.lines)), len(invoice.lines))
+    invoice.lines.append(line)
 
 
 def _event_payload(invoice: Invoice) -> dict:
     return {"id": invoice.id, "kind": invoice.kind, "number": invoice.number, "issue_date": invoice.issue_date,
             "due_date": invoice.due_date, "customer_id": invoice.customer_id, "currency": invoice.currency,
             "net_total": invoice.net_total, "vat_total": invoice.vat_total, "gross_total": invoice.gross_total,
-            "amount_paid": invoice.amount_paid, "amount_credited": invoice.amount_credited,
+            "payable_total": invoice.payable_total, "amount_paid": invoice.amount_paid,
+            "amount_credited": invoice.amount_credited,
             "credited_invoice_id": invoice.credited_invoice_id}
 
 
@@ -517,21 +601,22 @@ def create_credit_note(session, tenant: Tenant, invoice: Invoice, data: dict, to
     credit_note = Invoice(kind="credit_note", state="draft", customer_id=invoice.customer_id,
                           credited_invoice_id=invoice.id, issue_date=today, due_date=today, payment_terms_days=0,
                           currency=invoice.currency, amount_paid=ZERO, amount_credited=ZERO,
-                          buyer_reference=invoice.buyer_reference, order_reference=invoice.order_reference,
+                          split_payment=invoice.split_payment, buyer_reference=invoice.buyer_reference,
+                          order_reference=invoice.order_reference,
                           notes=data.get("reason"))
     credit_note.lines = lines
     _total(credit_note)
     remaining = left_to_credit(invoice)
-    if credit_note.gross_total > remaining:
+    if credit_note.payable_total > remaining:
         raise ServiceError(
-            f"The credit note ({credit_note.gross_total}) is larger than what is left to credit on "
+            f"The credit note ({credit_note.payable_total}) is larger than what is left to credit on "
             f"{invoice.number} ({remaining}).",
-            {"lines": [f"total {credit_note.gross_total} exceeds the {remaining} left to credit"]})
+            {"lines": [f"total {credit_note.payable_total} exceeds the {remaining} left to credit"]})
     # The same buyer as the invoice it corrects.
     settings = get_settings(session)
     _fix_as_issued(session, tenant, credit_note, settings, settings.credit_note_series, today, invoice.buyer_snapshot)
     session.add(credit_note)
-    invoice.amount_credited += credit_note.gross_total
+    invoice.amount_credited += credit_note.payable_total
     session.flush()
     emit_event(session, CREDIT_NOTE_EVENT, _event_payload(credit_note), tenant_id=tenant.id,
                dedupe_key=f"credit-note-issued:{tenant.id}:{credit_note.id}")
@@ -603,7 +688,7 @@ class DebtorRow:
 
 def aged_debtors(session, today: date) -> tuple[list[DebtorRow], dict]:
     """What each customer owes, by days past due (current, 1-30, 31-60, 61-90, 90+), and the totals."""
-    owed = Invoice.gross_total - Invoice.amount_paid - Invoice.amount_credited
+    owed = Invoice.payable_total - Invoice.amount_paid - Invoice.amount_credited
     bounds = {"current": (today, None), "1-30": (today - timedelta(days=30), today),
               "31-60": (today - timedelta(days=60), today - timedelta(days=30)),
               "61-90": (today - timedelta(days=90), today - timedelta(days=60)),

@@ -11,6 +11,8 @@ from consortium.clock import local_today
 from consortium.extensions import db
 from consortium.fields import query_int
 from consortium.forms import load_form, run_service
+from consortium.i18n import _l
+from plugins.exporters.eas import SCHEMES, split_endpoint
 from plugins.jurisdictions.base import get_jurisdiction
 from tenants.invoicing import documents, exports, schemas, service
 from tenants.invoicing.models import CUSTOMER_TYPES, PAYMENT_METHODS, STATUSES, UNITS
@@ -172,8 +174,11 @@ def invoice(invoice_id):
     """One invoice or credit note: lines, VAT, totals, status, payments, credit notes, actions, downloads."""
     document = service.get_invoice(db.session, invoice_id)
     today = local_today()
+    seller, buyer = service.document_parties(document, g.tenant, service.get_settings(db.session))
     return render_template(
         "invoicing/invoice.html", invoice=document, status=service.invoice_status(document, today),
+        ubl_ready=documents.ubl_ready(seller, buyer), seller_address=seller.get("peppol_id"),
+        buyer_address=buyer.get("peppol_id"),
         breakdown=service.vat_breakdown(document), outstanding=service.outstanding(document),
         left_to_credit=service.left_to_credit(document), credit_notes=service.credit_notes_of(db.session, document),
         credited=service.credited_invoice(db.session, document), can_edit=_can_edit(), number=plain_number,
@@ -328,6 +333,42 @@ def aged_debtors():
                            today=today)
 
 
+# --- electronic addresses ------------------------------------------------------------------------
+
+SCHEME_LABELS = {"0088": _l("GLN (GS1 Global Location Number)"), "0184": _l("Danish CVR number"),
+                 "0201": _l("IPA office code (Italian public bodies)"), "0210": _l("Italian codice fiscale"),
+                 "0211": _l("Italian partita IVA"), "9932": _l("UK VAT number")}
+STAMP_DUTY_LABELS = {"customer": _l("Charged to the customer (a line excluded from VAT, art. 15 DPR 633/1972)"),
+                     "coop": _l("Borne by the co-op"),
+                     "not_due": _l("Not due: the co-op is exempt from stamp duty")}
+ADDRESS_INPUTS = ("peppol_scheme", "peppol_identifier")
+
+
+def _scheme_options():
+    return [("", _l("No electronic address")), *((code, f"{code} · {SCHEME_LABELS[code]}") for code in SCHEMES)]
+
+
+def _with_electronic_address(form) -> dict:
+    """The submitted form with its scheme and identifier inputs joined into `peppol_id` (scheme:identifier)."""
+    values = {key: form.get(key) for key in form if key not in ADDRESS_INPUTS}
+    scheme, identifier = form.get("peppol_scheme", "").strip(), form.get("peppol_identifier", "").strip()
+    values["peppol_id"] = f"{scheme}:{identifier}" if scheme or identifier else ""
+    return values
+
+
+def _address_values(values: dict) -> dict:
+    """Form values with a stored `peppol_id` split back into the scheme and identifier inputs."""
+    scheme, identifier = split_endpoint(values.get("peppol_id")) or ("", "")
+    return {**values, "peppol_scheme": scheme, "peppol_identifier": identifier}
+
+
+def _address_errors(errors: dict) -> dict:
+    """Errors on `peppol_id` shown beside the identifier input."""
+    if "peppol_id" in errors:
+        errors = {**errors, "peppol_identifier": errors["peppol_id"]}
+    return errors
+
+
 # --- customers -------------------------------------------------------------------------------
 
 
@@ -363,14 +404,15 @@ def new_customer():
                           "payment_terms_days": service.get_settings(db.session).default_payment_terms_days}
     if request.method == "POST":
         values = request.form
-        data, errors = load_form(schemas.CustomerSchema(), request.form, booleans=("remind_customer",))
+        data, errors = load_form(schemas.CustomerSchema(), _with_electronic_address(request.form),
+                                 booleans=("remind_customer", "split_payment"))
         if data is not None:
             record, errors = run_service(lambda: service.add_customer(db.session, g.tenant, data))
             if record is not None:
                 flash(f"{record.name} added.")
                 return redirect(url_for("invoicing.customer", customer_id=record.id))
-    return render_template("invoicing/customer_form.html", customer=None, errors=errors, values=values,
-                           types=_type_options())
+    return render_template("invoicing/customer_form.html", customer=None, errors=_address_errors(errors),
+                           values=values, types=_type_options(), schemes=_scheme_options())
 
 
 @blp.route("/customers/<int:customer_id>/edit", methods=["GET", "POST"])
@@ -378,10 +420,11 @@ def new_customer():
 def edit_customer(customer_id):
     """Change a customer's details."""
     record = service.get_customer(db.session, customer_id)
-    errors, values = {}, schemas.CustomerSchema().dump(record)
+    errors, values = {}, _address_values(schemas.CustomerSchema().dump(record))
     if request.method == "POST":
         values = request.form
-        data, errors = load_form(schemas.CustomerUpdateSchema(), request.form, booleans=("remind_customer",))
+        data, errors = load_form(schemas.CustomerUpdateSchema(), _with_electronic_address(request.form),
+                                 booleans=("remind_customer", "split_payment"))
         if data is not None:
             for key in service.CUSTOMER_NULLABLE:
                 data.setdefault(key, None)
@@ -389,21 +432,24 @@ def edit_customer(customer_id):
             if updated is not None:
                 flash(f"{record.name} updated.")
                 return redirect(url_for("invoicing.customer", customer_id=record.id))
-    return render_template("invoicing/customer_form.html", customer=record, errors=errors, values=values,
-                           types=_type_options())
+    return render_template("invoicing/customer_form.html", customer=record, errors=_address_errors(errors),
+                           values=values, types=_type_options(), schemes=_scheme_options())
 
 
 @blp.route("/settings", methods=["GET", "POST"])
 @tenant_role_required("treasurer")
 def settings():
     """Number series, default terms, bank account, reminder days."""
-    errors, values = {}, schemas.InvoicingSettingsSchema().dump(service.get_settings(db.session))
+    errors, values = {}, _address_values(schemas.InvoicingSettingsSchema().dump(service.get_settings(db.session)))
     if request.method == "POST":
         values = request.form
-        data, errors = load_form(schemas.InvoicingSettingsSchema(), request.form, booleans=("remind_customers",))
+        data, errors = load_form(schemas.InvoicingSettingsSchema(), _with_electronic_address(request.form),
+                                 booleans=("remind_customers",))
         if data is not None:
             saved, errors = run_service(lambda: service.update_settings(db.session, data))
             if saved is not None:
                 flash("Invoicing settings saved.")
                 return redirect(url_for("invoicing.settings"))
-    return render_template("invoicing/settings.html", errors=errors, values=values)
+    return render_template("invoicing/settings.html", errors=_address_errors(errors), values=values,
+                           schemes=_scheme_options(), stamp_duty_modes=list(STAMP_DUTY_LABELS.items()),
+                           italian=g.tenant.country == "it")

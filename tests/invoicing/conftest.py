@@ -63,3 +63,9 @@ def issue(client, coop, invoice_id) -> dict:
 def count(app, model) -> int:
     """Rows of a tenant-owned model across every co-op (the consortium itself may not count invoices)."""
     return count_rows(app, model)
+
+
+def set_electronic_address(client, coop, peppol_id: str) -> None:
+    """Save the co-op's Peppol electronic address in its invoicing settings."""
+    response = client.patch(f"{coop['api']}/invoicing-settings", headers=coop["auth"], json={"peppol_id": peppol_id})
+    assert response.status_code == 200, response.get_json()

@@ -24,12 +24,20 @@ def _seller_identity(tenant) -> None:
                 "address": record.address or "1 Mill Lane", "city": record.city or "Leeds",
                 "postcode": record.postcode or ("LS6 2AB" if record.country == "uk" else "40121")})
     db.session.commit()
+    # Its Peppol electronic address, so its invoices export to UBL for customers who have one too.
+    with tenant_scope(db.session, tenant.id):
+        if not service.get_settings(db.session).peppol_id:
+            record = db.session.get(Tenant, tenant.id)
+            prefix = "9932:GB" if record.country == "uk" else "0211:IT"
+            service.update_settings(db.session, {"peppol_id": prefix + record.vat_number.removeprefix(prefix[-2:])})
+            db.session.commit()
 
 
 def make_customer(factory, tenant, **fields) -> int:
-    """A customer of `tenant` named after it (a UK council unless `fields` say otherwise)."""
+    """A customer of `tenant` named after it (a UK council on Peppol unless `fields` say otherwise)."""
     data = {"name": f"Customer of {tenant.slug}", "customer_type": "local_authority", "street": "Town Hall",
-            "city": "Leeds", "postcode": "LS1 1UR", "vat_number": "GB802311782", **fields}
+            "city": "Leeds", "postcode": "LS1 1UR", "vat_number": "GB802311782", "peppol_id": "9932:GB802311782",
+            **fields}
     with factory.app.app_context():
         with tenant_scope(db.session, tenant.id):
             customer = service.add_customer(db.session, db.session.get(Tenant, tenant.id), data)

@@ -1,29 +1,20 @@
-"""PDF, UBL 2.1 (Peppol BIS 3, XSD and EN 16931 checks) and FatturaPA 1.2 (XSD) for issued documents."""
+"""PDF, UBL 2.1 (Peppol BIS 3: XSD, CEN and Peppol rules) and FatturaPA 1.2.3 (XSD, SdI controls) for issued documents,
+run through the API as a co-op would download them and checked with the official artefacts."""
 
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 from lxml import etree
 
 from plugins.exporters import ubl
-from tests.invoicing.conftest import COMUNE, add_customer, draft, issue, line
-
-SCHEMAS = Path(__file__).resolve().parent.parent / "data" / "schemas"
-FATTURAPA_NS = {"p": "http://ivaservizi.agenziaentrate.gov.it/docs/xsd/fatture/v1.2"}
+from tests.einvoice import sdi
+from tests.invoicing.conftest import COMUNE, COUNCIL, add_customer, draft, issue, line, set_electronic_address
 
 
-def _schema(relative: str) -> etree.XMLSchema:
-    parser = etree.XMLParser(no_network=True, resolve_entities=False)
-    return etree.XMLSchema(etree.parse(str(SCHEMAS / relative), parser))
-
-
-@pytest.fixture(scope="module")
-def xsd():
-    return {"invoice": _schema("ubl-2.1/maindoc/UBL-Invoice-2.1.xsd"),
-            "credit_note": _schema("ubl-2.1/maindoc/UBL-CreditNote-2.1.xsd"),
-            "fatturapa": _schema("fatturapa-1.2.1/Schema_del_file_xml_FatturaPA_versione_1.2.1.xsd")}
+@pytest.fixture
+def xsd(validators):
+    return validators
 
 
 def _xml(response) -> etree._Element:
@@ -33,9 +24,10 @@ def _xml(response) -> etree._Element:
 
 
 def _uk_invoice(client, uk):
+    set_electronic_address(client, uk, "0088:5012345678900")
     customer = add_customer(client, uk, {"name": "Leeds Teaching Hospitals NHS Trust", "customer_type": "nhs_body",
                                          "street": "Beckett Street", "city": "Leeds", "postcode": "LS9 7TF",
-                                         "peppol_id": "0088:5000000000013"})
+                                         "peppol_id": "0088:5000000000012"})
     return issue(client, uk, draft(client, uk, customer["id"], lines=[
         line("Home care visits", "3", "33.333"),
         line("Day centre places for the autumn programme, including transport to and from the centre, lunch and "
@@ -46,8 +38,7 @@ def _uk_invoice(client, uk):
 def test_uk_invoice_and_credit_note_are_valid_peppol_ubl(client, uk, xsd):
     invoice = _uk_invoice(client, uk)
     root = _xml(client.get(f"{uk['api']}/invoices/{invoice['id']}/ubl", headers=uk["auth"]))
-    assert xsd["invoice"].validate(root), xsd["invoice"].error_log
-    assert ubl.check_en16931(etree.tostring(root)) == []
+    assert xsd.ubl_problems(etree.tostring(root)) == []
     assert root.findtext("cbc:ID", namespaces=ubl.NS) == invoice["number"]
     assert root.findtext("cbc:DueDate", namespaces=ubl.NS) == invoice["due_date"]
     assert root.findtext("cac:LegalMonetaryTotal/cbc:PayableAmount", namespaces=ubl.NS) == invoice["gross_total"]
@@ -56,18 +47,27 @@ def test_uk_invoice_and_credit_note_are_valid_peppol_ubl(client, uk, xsd):
     note = client.post(f"{uk['api']}/invoices/{invoice['id']}/credit-notes", headers=uk["auth"],
                        json={"full": True, "reason": "Sent to the wrong trust"}).get_json()
     credit = _xml(client.get(f"{uk['api']}/invoices/{note['id']}/ubl", headers=uk["auth"]))
-    assert xsd["credit_note"].validate(credit), xsd["credit_note"].error_log
-    assert ubl.check_en16931(etree.tostring(credit)) == []
+    assert xsd.ubl_problems(etree.tostring(credit)) == []
     assert credit.findtext("cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID",
                            namespaces=ubl.NS) == invoice["number"]
 
 
-def test_per_line_rounded_vat_exports_to_ubl(client, uk):
-    customer = add_customer(client, uk)
+def test_per_line_rounded_vat_exports_to_ubl(client, uk, xsd):
+    set_electronic_address(client, uk, "0088:5012345678900")
+    customer = add_customer(client, uk, {**COUNCIL, "peppol_id": "9932:GB802311782"})
     invoice = issue(client, uk, draft(client, uk, customer["id"], lines=[
         line("Visit A", "1", "33.333"), line("Visit B", "1", "33.333"), line("Visit C", "1", "33.333")])["id"])
     assert invoice["vat_total"] == "20.01"
-    assert client.get(f"{uk['api']}/invoices/{invoice['id']}/ubl", headers=uk["auth"]).status_code == 200
+    root = _xml(client.get(f"{uk['api']}/invoices/{invoice['id']}/ubl", headers=uk["auth"]))
+    assert xsd.ubl_problems(etree.tostring(root)) == []
+
+
+def test_ubl_without_electronic_addresses_is_refused_plainly(client, uk):
+    customer = add_customer(client, uk)
+    invoice = issue(client, uk, draft(client, uk, customer["id"])["id"])
+    response = client.get(f"{uk['api']}/invoices/{invoice['id']}/ubl", headers=uk["auth"])
+    assert response.status_code == 422
+    assert "electronic address" in response.get_json()["detail"] and "neither" in response.get_json()["detail"]
 
 
 def test_drafts_have_no_e_invoice(client, uk):
@@ -83,17 +83,20 @@ def test_italian_public_body_gets_fpa12_with_natura_and_credit_notes_td04(client
         line("Assistenza domiciliare", "10", "22.40", "ridotta_5_sociale"),
         line("Prestazioni socio-sanitarie", "5", "24.00", "esente_art10")])["id"])
     root = _xml(client.get(f"{italy['api']}/invoices/{invoice['id']}/fatturapa", headers=italy["auth"]))
-    assert xsd["fatturapa"].validate(root), xsd["fatturapa"].error_log
+    assert xsd.fatturapa_xsd_errors(etree.tostring(root)) == [] and sdi.controls(root) == []
     assert root.get("versione") == "FPA12"
     assert root.findtext(".//CodiceDestinatario") == "UF5YCI"
     assert root.findtext(".//TipoDocumento") == "TD01"
-    assert [n.text for n in root.iter("Natura")] == ["N4", "N4"]  # the exempt line and its summary
-    assert root.findtext(".//ImportoTotaleDocumento") == invoice["gross_total"] == "355.20"  # 224.00 + 5% + 120.00
+    # The exempt 120.00 is over EUR 77.47, so the invoice pays stamp duty (DPR 642/1972 Tariffa art. 13), charged
+    # to the customer by default on a line excluded from the VAT base (N1), and declared in DatiBollo.
+    assert [n.text for n in root.iter("Natura")] == ["N4", "N1", "N4", "N1"]  # two lines and their summaries
+    assert (root.findtext(".//DatiBollo/BolloVirtuale"), root.findtext(".//DatiBollo/ImportoBollo")) == ("SI", "2.00")
+    assert root.findtext(".//ImportoTotaleDocumento") == invoice["gross_total"] == "357.20"  # 224 + 5% + 120 + 2
 
     note = client.post(f"{italy['api']}/invoices/{invoice['id']}/credit-notes", headers=italy["auth"],
                        json={"lines": [line("Ore non svolte", "1", "22.40", "ridotta_5_sociale")]}).get_json()
     credit = _xml(client.get(f"{italy['api']}/invoices/{note['id']}/fatturapa", headers=italy["auth"]))
-    assert xsd["fatturapa"].validate(credit), xsd["fatturapa"].error_log
+    assert xsd.fatturapa_xsd_errors(etree.tostring(credit)) == [] and sdi.controls(credit) == []
     assert credit.findtext(".//TipoDocumento") == "TD04"
     assert credit.findtext(".//DatiFattureCollegate/IdDocumento") == invoice["number"]
 
@@ -105,7 +108,7 @@ def test_italian_company_gets_fpr12_by_pec(client, italy, xsd):
     invoice = issue(client, italy, draft(client, italy, company["id"], lines=[
         line("Servizio mensa", "20", "6.80", "ordinaria_22", unit="DAY")])["id"])
     root = _xml(client.get(f"{italy['api']}/invoices/{invoice['id']}/fatturapa", headers=italy["auth"]))
-    assert xsd["fatturapa"].validate(root), xsd["fatturapa"].error_log
+    assert xsd.fatturapa_xsd_errors(etree.tostring(root)) == [] and sdi.controls(root) == []
     assert root.get("versione") == "FPR12"
     assert root.findtext(".//CodiceDestinatario") == "0000000"
     assert root.findtext(".//PECDestinatario") == "emilia@pec.example"

@@ -6,7 +6,7 @@ from decimal import Decimal
 from consortium.clock import local_today
 from tenants.invoicing.models import Customer, Invoice, InvoiceLine, Payment
 from tests.conftest import token_for
-from tests.invoicing.conftest import COUNCIL, add_customer, count, draft, issue, line
+from tests.invoicing.conftest import COUNCIL, add_customer, count, draft, issue, line, set_electronic_address
 
 D = Decimal
 
@@ -62,7 +62,8 @@ def test_a_draft_can_be_edited_and_deleted(client, uk):
 
 
 def test_issued_invoice_keeps_its_rates_and_parties_when_tables_and_customer_change(client, uk, monkeypatch):
-    customer = add_customer(client, uk)
+    set_electronic_address(client, uk, "0088:5012345678900")
+    customer = add_customer(client, uk, {**COUNCIL, "peppol_id": "9932:GB802311782"})
     invoice = issue(client, uk, draft(client, uk, customer["id"], lines=[line("Care", "1", "100.00")])["id"])
     client.patch(f"{uk['api']}/customers/{customer['id']}", headers=uk["auth"], json={"name": "Renamed Council"})
     from plugins.jurisdictions.base import Jurisdiction, VatCategory

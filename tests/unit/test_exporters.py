@@ -1,9 +1,8 @@
-"""E-invoice exporters: UBL 2.1 / Peppol BIS 3 and FatturaPA 1.2, validated against the official XSDs."""
+"""E-invoice exporters: UBL 2.1 / Peppol BIS 3 and FatturaPA 1.2.3, validated with the official artefacts."""
 
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -19,39 +18,23 @@ from plugins.exporters.model import (
     summarise_vat,
 )
 
-SCHEMAS = Path(__file__).resolve().parent.parent / "data" / "schemas"
 NS = {**ubl.NS, "inv": ubl.INVOICE_NS, "cn": ubl.CREDIT_NOTE_NS}
 D = Decimal
 
 
-class _LocalFilesOnly(etree.Resolver):
-    """Fail loudly if a schema import ever reaches for the network instead of the local copy."""
-
-    def resolve(self, system_url, public_id, context):
-        if "://" in system_url and not system_url.startswith("file:"):
-            raise AssertionError(f"schema import tried to fetch {system_url}")
-        return None
+@pytest.fixture
+def ubl_invoice_schema(validators):
+    return validators
 
 
-def _load_schema(relative_path: str) -> etree.XMLSchema:
-    parser = etree.XMLParser(no_network=True, resolve_entities=False)
-    parser.resolvers.add(_LocalFilesOnly())
-    return etree.XMLSchema(etree.parse(str(SCHEMAS / relative_path), parser))
+@pytest.fixture
+def ubl_credit_note_schema(validators):
+    return validators
 
 
-@pytest.fixture(scope="module")
-def ubl_invoice_schema():
-    return _load_schema("ubl-2.1/maindoc/UBL-Invoice-2.1.xsd")
-
-
-@pytest.fixture(scope="module")
-def ubl_credit_note_schema():
-    return _load_schema("ubl-2.1/maindoc/UBL-CreditNote-2.1.xsd")
-
-
-@pytest.fixture(scope="module")
-def fatturapa_schema():
-    return _load_schema("fatturapa-1.2.1/Schema_del_file_xml_FatturaPA_versione_1.2.1.xsd")
+@pytest.fixture
+def fatturapa_schema(validators):
+    return validators
 
 
 def _parse(xml: bytes) -> etree._Element:
@@ -107,6 +90,7 @@ UK_COOP = Party(
     registration_number="RS007654",
     email="accounts@riverside.coop",
     iban="GB33BUKB20201555555555",
+    peppol_id="9932:GB980780684",
 )
 NHS_TRUST = Party(
     name="Leeds Teaching Hospitals NHS Trust",
@@ -114,7 +98,7 @@ NHS_TRUST = Party(
     city="Leeds",
     postcode="LS9 7TF",
     country_code="GB",
-    peppol_id="0088:5000000000013",
+    peppol_id="0088:5000000000012",
     is_public_body=True,
 )
 IT_COOP = Party(
@@ -127,6 +111,7 @@ IT_COOP = Party(
     tax_code="01234560017",
     email="amministrazione@ilgirasole.coop",
     iban="IT60X0542811101000000123456",
+    peppol_id="0211:IT01234560017",
 )
 COMUNE = Party(
     name="Comune di Casalecchio di Reno",
@@ -150,6 +135,7 @@ PRIVATE_COMPANY = Party(
     email="ufficio@alfaservizi.it",
     codice_destinatario="0000000",
     pec="alfaservizi@pec.it",
+    peppol_id="0211:IT09876540155",
 )
 N4_REASON = "Esente art. 10 c.1 n.20 DPR 633/72"
 
@@ -287,7 +273,7 @@ def test_exporters_are_registered_as_entry_points():
 def test_uk_invoice_to_nhs_trust_is_valid_peppol_ubl(ubl_invoice_schema):
     xml = ubl.exporter.render(uk_invoice())
     root = _parse(xml)
-    ubl_invoice_schema.assertValid(root)
+    assert ubl_invoice_schema.ubl_xsd_errors(etree.tostring(root)) == []
     assert root.tag == f"{{{ubl.INVOICE_NS}}}Invoice"
     assert root.findtext("cbc:CustomizationID", namespaces=NS) == ubl.CUSTOMIZATION_ID
     assert root.findtext("cbc:ProfileID", namespaces=NS) == ubl.PROFILE_ID
@@ -323,18 +309,25 @@ def test_awkward_unit_price_keeps_its_decimals_so_quantity_times_price_gives_the
     assert meals.findtext("cbc:LineExtensionAmount", namespaces=NS) == "100.00"
 
 
-def test_unrounded_line_nets_are_caught_on_what_would_be_sent():
+def test_unrounded_line_nets_are_caught_by_the_cen_rules(validators):
     lines = [
         replace(_line(str(n), "Meal", "1", "33.333", "20.00"), net_amount=D("33.333")) for n in (1, 2, 3)
     ]
     doc = _document("invoice", "INV-9", "GBP", UK_COOP, NHS_TRUST, lines)
     assert doc.line_extension_total == D("99.999")  # printed 100.00, lines printed 33.33 each
-    assert any(problem.startswith("BR-CO-10") for problem in ubl.check_en16931(doc))
+    assert "BR-CO-10" in {found.rule for found in validators.fatal("cen", ubl.exporter.render(doc))}
+
+
+def test_a_fully_prepaid_invoice_needs_no_due_date_or_terms(validators):
+    doc = uk_invoice()
+    doc = replace(doc, due_date=None, payment_terms=None, prepaid_amount=doc.tax_inclusive_total,
+                  payable_amount=D("0.00"))
+    assert validators.ubl_problems(ubl.exporter.render(doc)) == []
 
 
 def test_uk_credit_note_uses_the_credit_note_root(ubl_credit_note_schema):
     root = _parse(ubl.exporter.render(uk_credit_note()))
-    ubl_credit_note_schema.assertValid(root)
+    assert ubl_credit_note_schema.ubl_xsd_errors(etree.tostring(root)) == []
     assert root.tag == f"{{{ubl.CREDIT_NOTE_NS}}}CreditNote"
     assert root.findtext("cbc:CreditNoteTypeCode", namespaces=NS) == "381"
     reference = root.find("cac:BillingReference/cac:InvoiceDocumentReference", NS)
@@ -349,123 +342,12 @@ def test_uk_credit_note_uses_the_credit_note_root(ubl_credit_note_schema):
 def test_italian_documents_are_valid_ubl_too(make_doc, ubl_invoice_schema, ubl_credit_note_schema):
     doc = make_doc()
     root = _parse(ubl.exporter.render(doc))
-    (ubl_credit_note_schema if doc.kind == "credit_note" else ubl_invoice_schema).assertValid(root)
+    assert ubl_invoice_schema.ubl_xsd_errors(etree.tostring(root)) == []
 
 
 def test_buyer_reference_defaults_to_the_invoice_number():
     root = _parse(ubl.exporter.render(replace(uk_invoice(), buyer_reference=None)))
     assert root.findtext("cbc:BuyerReference", namespaces=NS) == "INV-2024-0042"
-
-
-def test_clean_documents_break_no_rule():
-    for doc in (uk_invoice(), uk_credit_note(), it_invoice(), it_credit_note()):
-        assert ubl.check_en16931(doc) == []
-        assert ubl.check_en16931(ubl.exporter.render(doc)) == []
-
-
-def test_fully_prepaid_invoice_needs_no_due_date_or_terms():
-    doc = uk_invoice()
-    doc = replace(doc, due_date=None, prepaid_amount=doc.tax_inclusive_total, payable_amount=D("0.00"))
-    assert ubl.check_en16931(doc) == []
-
-
-def _without(xpath):
-    def mutate(xml: bytes) -> bytes:
-        root = _parse(xml)
-        for element in root.xpath(xpath, namespaces=NS):
-            element.getparent().remove(element)
-        return etree.tostring(root)
-
-    return mutate
-
-
-def _party_without_address(party):
-    return replace(party, street=None, city=None, postcode=None, country_code=None)
-
-
-def _plus(field, amount="1.00"):
-    return lambda doc: replace(doc, **{field: getattr(doc, field) + D(amount)})
-
-
-def _change_breakdown(category, **changes):
-    def mutate(doc):
-        breakdown = [
-            replace(group, **changes) if group.category_code == category else group
-            for group in doc.vat_breakdown
-        ]
-        return replace(doc, vat_breakdown=breakdown)
-
-    return mutate
-
-
-# (rule, change to the document, or to the XML it renders to, that breaks exactly that rule)
-BROKEN_DOCUMENTS = [
-    ("BR-01", None, _without("cbc:CustomizationID")),
-    ("BR-02", lambda doc: replace(doc, number=""), None),
-    ("BR-03", lambda doc: replace(doc, issue_date=None), None),
-    ("BR-04", None, _without("cbc:InvoiceTypeCode")),
-    ("BR-05", lambda doc: replace(doc, currency=""), None),
-    ("BR-06", lambda doc: replace(doc, seller=replace(doc.seller, name="")), None),
-    ("BR-07", lambda doc: replace(doc, buyer=replace(doc.buyer, name="")), None),
-    ("BR-08", lambda doc: replace(doc, seller=_party_without_address(doc.seller)), None),
-    ("BR-09", lambda doc: replace(doc, seller=replace(doc.seller, country_code=None)), None),
-    ("BR-10", lambda doc: replace(doc, buyer=_party_without_address(doc.buyer)), None),
-    ("BR-11", lambda doc: replace(doc, buyer=replace(doc.buyer, country_code=None)), None),
-    ("BR-12", lambda doc: replace(doc, line_extension_total=None), None),
-    ("BR-13", lambda doc: replace(doc, tax_exclusive_total=None), None),
-    ("BR-14", lambda doc: replace(doc, tax_inclusive_total=None), None),
-    ("BR-15", lambda doc: replace(doc, payable_amount=None), None),
-    ("BR-16", lambda doc: replace(doc, lines=[]), None),
-    ("BR-CO-10", _plus("line_extension_total"), None),
-    ("BR-CO-13", _plus("tax_exclusive_total"), None),
-    ("BR-CO-14", _plus("tax_total"), None),
-    ("BR-CO-15", _plus("tax_inclusive_total"), None),
-    ("BR-CO-16", _plus("payable_amount", "-1.00"), None),
-    ("BR-CO-17", _change_breakdown("S", tax_amount=D("73.61")), None),
-    ("BR-CO-18", lambda doc: replace(doc, vat_breakdown=[]), None),
-    ("BR-CO-25", lambda doc: replace(doc, due_date=None, payment_terms=None), None),
-    ("BR-S-08", _change_breakdown("S", taxable_amount=D("359.00"), tax_amount=D("71.80")), None),
-    ("BR-E-08", _change_breakdown("E", taxable_amount=D("449.00")), None),
-    ("BR-E-10", _change_breakdown("E", exemption_reason=None), None),
-    (
-        "PEPPOL-EN16931-R120",
-        lambda doc: replace(doc, lines=[replace(doc.lines[0], unit_price=D("20.00")), *doc.lines[1:]]),
-        None,
-    ),
-]
-
-
-@pytest.mark.parametrize(
-    ("rule", "break_document", "break_xml"), BROKEN_DOCUMENTS, ids=[r[0] for r in BROKEN_DOCUMENTS]
-)
-def test_each_business_rule_catches_its_breach(rule, break_document, break_xml):
-    if break_document:
-        doc = break_document(uk_invoice())
-        problems = ubl.check_en16931(doc)
-        with pytest.raises(EInvoiceError) as refused:
-            ubl.exporter.render(doc)
-        assert any(problem.startswith(f"{rule}:") for problem in refused.value.problems)
-    else:
-        problems = ubl.check_en16931(break_xml(ubl.exporter.render(uk_invoice())))
-    assert any(problem.startswith(f"{rule}:") for problem in problems), problems
-
-
-def test_credit_note_without_due_date_or_terms_breaks_br_co_25():
-    problems = ubl.check_en16931(replace(uk_credit_note(), due_date=None))
-    assert [problem[:9] for problem in problems] == ["BR-CO-25:"]
-    assert (
-        ubl.check_en16931(
-            replace(uk_credit_note(), due_date=None, payment_terms="Offset against INV-2024-0042")
-        )
-        == []
-    )
-
-
-def test_xml_that_is_not_ubl_is_refused():
-    with pytest.raises(EInvoiceError, match="not well-formed"):
-        ubl.check_en16931(b"<Invoice>")
-    with pytest.raises(EInvoiceError, match="neither a UBL 2.1 Invoice nor a CreditNote"):
-        ubl.check_en16931(b"<Invoice/>")
 
 
 # --- FatturaPA -------------------------------------------------------------------------------
@@ -480,7 +362,7 @@ def _summaries(root):
 
 def test_invoice_to_a_comune_is_valid_fpa12(fatturapa_schema):
     root = _parse(fatturapa.exporter.render(it_invoice()))
-    fatturapa_schema.assertValid(root)
+    assert fatturapa_schema.fatturapa_xsd_errors(etree.tostring(root)) == []
     assert root.tag == f"{{{fatturapa.NAMESPACE}}}FatturaElettronica"
     assert root.prefix == "p"
     assert root.get("versione") == "FPA12"
@@ -529,7 +411,7 @@ def test_lines_carry_rate_natura_and_a_separate_discount_line(fatturapa_schema):
 
 def test_invoice_to_a_private_company_is_fpr12_sent_by_pec(fatturapa_schema):
     root = _parse(fatturapa.exporter.render(it_invoice(PRIVATE_COMPANY)))
-    fatturapa_schema.assertValid(root)
+    assert fatturapa_schema.fatturapa_xsd_errors(etree.tostring(root)) == []
     assert root.get("versione") == "FPR12"
     transmission = root.find(".//DatiTrasmissione")
     assert transmission.findtext("FormatoTrasmissione") == "FPR12"
@@ -548,7 +430,7 @@ def test_private_company_with_its_own_sdi_code_gets_no_pec():
 @pytest.mark.parametrize("buyer", [COMUNE, PRIVATE_COMPANY], ids=["comune", "private"])
 def test_credit_notes_are_td04_pointing_at_the_original(buyer, fatturapa_schema):
     root = _parse(fatturapa.exporter.render(it_credit_note(buyer)))
-    fatturapa_schema.assertValid(root)
+    assert fatturapa_schema.fatturapa_xsd_errors(etree.tostring(root)) == []
     assert root.findtext(".//DatiGeneraliDocumento/TipoDocumento") == "TD04"
     assert root.findtext(".//DatiFattureCollegate/IdDocumento") == "2024/FE/0017"
     assert root.findtext(".//DatiFattureCollegate/Data") == "2024-05-31"
@@ -557,7 +439,7 @@ def test_credit_notes_are_td04_pointing_at_the_original(buyer, fatturapa_schema)
 
 def test_no_due_date_means_no_payment_block(fatturapa_schema):
     root = _parse(fatturapa.exporter.render(replace(it_invoice(), due_date=None)))
-    fatturapa_schema.assertValid(root)
+    assert fatturapa_schema.fatturapa_xsd_errors(etree.tostring(root)) == []
     assert root.find(".//DatiPagamento") is None
 
 
@@ -597,7 +479,7 @@ def test_every_missing_field_is_reported_at_once():
     assert "buyer: needs a vat_number (partita IVA) or a tax_code (codice fiscale)" in problems
     assert "buyer.postcode: an Italian CAP has 5 digits, got '4003'" in problems
     assert "lines[0] (3).natura: a 0% line needs its natura (e.g. N4 exempt)" in problems
-    assert "vat_breakdown[0].exemption_reason: required" in problems
+    assert "vat_breakdown[0].natura: a 0% summary needs its natura" in problems
 
 
 def test_text_outside_latin_1_or_too_long_is_refused():
@@ -610,7 +492,7 @@ def test_text_outside_latin_1_or_too_long_is_refused():
 def test_a_long_note_is_split_into_200_character_causali(fatturapa_schema):
     note = "Servizi resi nell'ambito della convenzione n. 12/2024. " * 8
     root = _parse(fatturapa.exporter.render(replace(it_invoice(), note=note)))
-    fatturapa_schema.assertValid(root)
+    assert fatturapa_schema.fatturapa_xsd_errors(etree.tostring(root)) == []
     causali = [element.text for element in root.iter("Causale")]
     assert [len(causale) for causale in causali] == [200, 200, len(note.strip()) - 400]
     assert "".join(causali) == note.strip()

@@ -77,7 +77,7 @@ def test_payroll_rules_are_not_provided_yet(uk, it):
 
 def test_uk_rates_on_a_date(uk):
     on = date(2025, 1, 15)
-    assert [c.code for c in uk.vat_categories(on)] == ["standard", "reduced", "zero", "exempt"]
+    assert [c.code for c in uk.vat_categories(on)] == ["standard", "reduced", "zero", "exempt", "not_registered"]
     standard = uk.vat_rate("standard", on)
     assert (standard.rate, standard.ubl_category, standard.exempt) == (Decimal("20.00"), "S", False)
     assert uk.vat_rate("reduced", on).rate == Decimal("5.00")
@@ -92,10 +92,20 @@ def test_uk_care_services_are_exempt_with_a_reason_citing_schedule_9(uk):
     assert "701/2" in exempt.source
 
 
-def test_uk_table_follows_the_tax_year_starting_6_april(uk):
-    assert uk.rate_table(date(2025, 4, 5)).tax_year == "2024-25"
-    assert uk.rate_table(date(2025, 4, 6)).tax_year == "2025-26"
-    assert uk.rate_table(date(2027, 4, 5)).tax_year == "2026-27"
+def test_uk_rates_follow_the_supply_date_not_the_tax_year(uk):
+    # A supply in February 2024 (before the 2024-25 tax year) finds its rates.
+    assert uk.vat_rate("standard", date(2024, 2, 14)).rate == Decimal("20.00")
+    # The temporary hospitality rate (ATT summary of HMRC Revenue and Customs Brief 10 (2020) and the
+    # 3 March 2021 Budget): 5% from 15 July 2020 to 30 September 2021, 12.5% to 31 March 2022.
+    with pytest.raises(UnknownVatCategory):
+        uk.vat_rate("hospitality_temporary", date(2020, 7, 14))
+    assert uk.vat_rate("hospitality_temporary", date(2020, 7, 15)).rate == Decimal("5.00")
+    assert uk.vat_rate("hospitality_temporary", date(2021, 9, 30)).rate == Decimal("5.00")
+    assert uk.vat_rate("hospitality_temporary", date(2021, 10, 1)).rate == Decimal("12.50")
+    assert uk.vat_rate("hospitality_temporary", date(2022, 3, 31)).rate == Decimal("12.50")
+    with pytest.raises(UnknownVatCategory):
+        uk.vat_rate("hospitality_temporary", date(2022, 4, 1))
+    assert uk.rate_table(date(2031, 1, 1)).valid_from == date(2022, 4, 1)
 
 
 def test_a_timestamp_is_refused_because_its_date_depends_on_the_time_zone(uk):
@@ -103,9 +113,13 @@ def test_a_timestamp_is_refused_because_its_date_depends_on_the_time_zone(uk):
         uk.vat_rate("standard", datetime(2025, 1, 1, 23, 30, tzinfo=UTC))
 
 
-def test_italian_table_follows_the_calendar_year(it):
-    assert it.rate_table(date(2024, 12, 31)).tax_year == "2024"
-    assert it.rate_table(date(2025, 1, 1)).tax_year == "2025"
+def test_italian_natura_codes_change_on_1_january_2021(it):
+    # Specifications 1.6.1 (Provvedimento 99922 of 28 February 2020): generic N2 and N6 end on 31 December 2020.
+    assert it.vat_rate("non_soggetta", date(2020, 12, 31)).natura == "N2"
+    assert it.vat_rate("non_soggetta", date(2021, 1, 1)).natura == "N2.2"
+    assert it.vat_rate("inversione_pulizie_edili", date(2020, 6, 1)).natura == "N6"
+    assert it.vat_rate("inversione_pulizie_edili", date(2026, 6, 1)).natura == "N6.7"
+    assert it.rate_table(date(2024, 2, 14)) is it.rate_table(date(2026, 12, 31))
 
 
 def test_italian_rates_and_natura_codes(it):
@@ -119,6 +133,9 @@ def test_italian_rates_and_natura_codes(it):
         "esente_art10": Decimal("0.00"),
         "non_soggetta": Decimal("0.00"),
         "esclusa_art15": Decimal("0.00"),
+        "inversione_subappalto_edile": Decimal("0.00"),
+        "inversione_pulizie_edili": Decimal("0.00"),
+        "non_soggetta_art7ter": Decimal("0.00"),
     }
     social = it.vat_rate("ridotta_5_sociale", on)
     assert "Tabella A parte II-bis n.1" in social.source and social.natura is None
@@ -127,15 +144,19 @@ def test_italian_rates_and_natura_codes(it):
         "esente_art10": ("N4", "E"),
         "non_soggetta": ("N2.2", "O"),
         "esclusa_art15": ("N1", "O"),
+        "inversione_subappalto_edile": ("N6.3", "AE"),
+        "inversione_pulizie_edili": ("N6.7", "AE"),
+        "non_soggetta_art7ter": ("N2.1", "AE"),
     }
+    assert "lett. a-ter" in it.vat_rate("inversione_pulizie_edili", on).source
     assert all(c.exemption_reason for c in it.vat_categories(on) if c.exempt)
 
 
 def test_a_date_without_a_table_is_named_in_the_error(uk, it):
-    with pytest.raises(NoRateTable, match=r"2024-04-05.*2024-04-06 to 2027-04-05"):
-        uk.vat_rate("standard", date(2024, 4, 5))
-    with pytest.raises(NoRateTable, match="2030-01-01"):
-        it.vat_categories(date(2030, 1, 1))
+    with pytest.raises(NoRateTable, match=r"2019-12-31.*2020-01-01 to today"):
+        uk.vat_rate("standard", date(2019, 12, 31))
+    with pytest.raises(NoRateTable, match="2019-06-01"):
+        it.vat_categories(date(2019, 6, 1))
 
 
 def test_an_unknown_category_is_named_with_the_known_ones(uk, it):
@@ -151,7 +172,9 @@ def test_every_rate_in_every_data_file_cites_a_source():
         files = sorted(
             (resources.files(f"plugins.jurisdictions.{code}") / "rates").iterdir(), key=lambda p: p.name
         )
-        assert [f.name for f in files] == ["2024.json", "2025.json", "2026.json"]
+        assert [f.name for f in files] == {"uk": ["2020-01-01.json", "2020-07-15.json", "2021-10-01.json",
+                                                  "2022-04-01.json"],
+                                           "it": ["2020-01-01.json", "2021-01-01.json"]}[code]
         for path in files:
             data = json.loads(path.read_text(encoding="utf-8"))
             assert data["jurisdiction"] == code and data["selection"], path.name
@@ -161,10 +184,10 @@ def test_every_rate_in_every_data_file_cites_a_source():
                     category,
                 )
                 checked += 1
-    assert checked == 3 * (4 + 7)
+    assert checked == (5 + 6 + 6 + 5) + 2 * 10
 
 
-def test_rate_tables_leave_no_gap_between_years():
+def test_rate_tables_leave_no_gap_between_periods():
     for code in ("uk", "it"):
         tables = load_rate_tables(f"plugins.jurisdictions.{code}", code)
         for earlier, later in zip(tables, tables[1:], strict=False):
