@@ -65,7 +65,8 @@ class AcceptResource(MethodView):
     def post(self, data, accounts_id):
         """Accept submitted accounts: the year's net profit is fixed and its contribution created."""
         return service.accept_accounts(db.session, accounts_id, accepted_by=current_user.id,
-                                       accepted_on=data["accepted_on"] or local_today(), jurisdiction=jurisdiction())
+                                       accepted_on=data["accepted_on"] or local_today(), jurisdiction=jurisdiction(),
+                                       member_from=data["member_from"], member_until=data["member_until"])
 
 
 @review_blp.route("/<int:accounts_id>/return")

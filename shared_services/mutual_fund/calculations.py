@@ -114,6 +114,13 @@ class Contribution:
     due_date: date
     legal_reserve: Decimal
     explanation: str
+    # What the base was worked out from, and the pro-rata share: the statement shows each step.
+    net_profit: Decimal = ZERO
+    prior_losses_covered: Decimal = ZERO
+    ristorni: Decimal = ZERO
+    full_year_amount: Decimal = ZERO
+    days_member: int | None = None
+    days_in_year: int | None = None
 
 
 def split_equally(amount: Decimal, parts: int) -> list[Decimal]:
@@ -125,6 +132,64 @@ def split_equally(amount: Decimal, parts: int) -> list[Decimal]:
     return shares
 
 
+def contribution_base(net_profit: Decimal, prior_losses_covered: Decimal = ZERO, ristorni: Decimal = ZERO) -> Decimal:
+    """The profit the 3% is worked on: net profit less what covers prior years' losses, less ristorni from profit.
+
+    Law 59/1992 art. 11 c.4 ("una quota degli utili annuali pari al 3 per cento"), as the associations
+    apply it: Legacoop Liguria, "Coopfond e il 3% dell'utile" (infolega.coop, article 1839, July 2020):
+    "L'importo da versare e' pari al 3% dell'utile netto di esercizio [...] al netto della quota parte
+    dell'utile destinato al ripianamento delle perdite di esercizi precedenti e a ristorno ai soci";
+    Ministry of Labour circulars 12/1995 and 96/1998 (quoted by ratio.it, "Il versamento del 3% in
+    presenza di perdite pregresse"): not due on the part of profit covering prior years' losses, and
+    ristorni are left out of the base. Never below zero.
+    """
+    _require_decimal("net_profit", net_profit)
+    _require_non_negative("prior_losses_covered", prior_losses_covered)
+    _require_non_negative("ristorni", ristorni)
+    if net_profit <= 0:
+        return ZERO
+    return max(net_profit - prior_losses_covered - ristorni, ZERO)
+
+
+# When the contribution falls due (a fund setting):
+# - "approval": `due_days` after the members' assembly approved the accounts; for co-ops belonging to an
+#   association, 60 days (Law 59/1992 art. 11; Legacoop Liguria, "Coopfond e il 3% dell'utile": "entro 60
+#   giorni dall'approvazione del bilancio"; Confcooperative Veneto newsletter, "Versamento 3% degli utili
+#   delle cooperative": "Per le cooperative aderenti [...] 60 giorni dall'approvazione del bilancio").
+# - "year_end": `due_days` after the end of the financial year; for co-ops not belonging to an association,
+#   which pay the State by F24, 300 days (Confcooperative Veneto, same article: "le cooperative non aderenti
+#   devono completare il pagamento entro 300 giorni dalla chiusura dell'esercizio sociale"; also
+#   cooperativeonline.it, "Versamento del 3% degli utili delle cooperative").
+DUE_BASES: tuple[str, ...] = ("approval", "year_end")
+
+
+def contribution_due_date(basis: str, *, year: int, approval_date: date, due_days: int) -> date:
+    """The due date: `due_days` after the assembly's approval, or after 31 December of `year` (see DUE_BASES)."""
+    if basis not in DUE_BASES:
+        raise ValueError(f"due_basis must be one of {', '.join(DUE_BASES)}, got {basis!r}")
+    _require_int("due_days", due_days, 0)
+    start = approval_date if basis == "approval" else date(year, 12, 31)
+    return start + timedelta(days=due_days)
+
+
+def membership_days(year: int, member_from: date | None, member_until: date | None) -> tuple[int, int]:
+    """(days the co-op belonged to the association in `year`, days in `year`), both ends counted.
+
+    A co-op that joins or leaves the association in the year pays pro rata by days: Confcooperative
+    Veneto, "Versamento 3% degli utili delle cooperative" ("Se durante l'anno ci sono stati cambi di
+    adesione o revoche dall'associazione, il versamento deve essere ripartito tra i diversi enti in
+    proporzione ai giorni di competenza"); Legacoop Liguria, "Coopfond e il 3% dell'utile" (changes in
+    the year, "nuova adesione ad associazione"). No date means a member all year on that side.
+    """
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    start = max(member_from or first, first)
+    end = min(member_until or last, last)
+    days_in_year = (last - first).days + 1
+    if end < start:
+        return 0, days_in_year
+    return (end - start).days + 1, days_in_year
+
+
 def compute_contribution(
     net_profit: Decimal,
     *,
@@ -134,15 +199,27 @@ def compute_contribution(
     due_days: int,
     associations: int = 1,
     legal_reserve_share: Decimal = Decimal("30"),
+    prior_losses_covered: Decimal = ZERO,
+    ristorni: Decimal = ZERO,
+    days_member: int | None = None,
+    days_in_year: int | None = None,
+    due_date: date | None = None,
 ) -> Contribution:
     """Compute the mutual-fund contribution on a year's net profit.
 
-    `rate` and `legal_reserve_share` are percentages (Decimal("3") means 3%). The minimum applies
-    to the total amount due, before it is split between associations (Law 59/1992 art. 11 speaks
-    of "the amount due"): 3% of 344.00 = 10.32 < 10.33, so nothing is due; 3% of 400.00 = 12.00
-    is due and split 6.00 + 6.00 between two associations even though each half is below 10.33.
-    A loss (or a zero result) owes nothing and sets no reserve; `below_minimum` is then False,
-    since it was the loss, not the minimum, that cancelled the amount.
+    The steps: base = net profit - prior years' losses covered - ristorni from profit (`contribution_base`);
+    the year's amount = base x rate, rounded half-up to the cent; for a co-op that belonged to the
+    association only `days_member` of the year's `days_in_year` days, the amount due here is that
+    amount x days_member / days_in_year, rounded half-up (`membership_days`).
+
+    `rate` and `legal_reserve_share` are percentages (Decimal("3") means 3%). The minimum applies to the
+    year's amount, before it is split by days or between associations (Law 59/1992 art. 11 speaks of
+    "the amount due"): 3% of 344.00 = 10.32 < 10.33, so nothing is due; 3% of 400.00 = 12.00 is due and
+    split 6.00 + 6.00 between two associations even though each half is below 10.33. The legal reserve
+    stays 30% of the whole net profit (civil code art. 2545-quater). A loss (or a zero result) owes
+    nothing and sets no reserve; `below_minimum` is then False, since it was the loss, not the minimum,
+    that cancelled the amount. `due_date`, when given, overrides approval_date + due_days (a fund whose
+    rule counts from the year end, see `contribution_due_date`).
     """
     _require_decimal("net_profit", net_profit)
     _require_percent("rate", rate)
@@ -151,64 +228,77 @@ def compute_contribution(
     _require_int("due_days", due_days, 0)
     _require_int("associations", associations, 1)
     _require_percent("legal_reserve_share", legal_reserve_share)
-
-    due_date = approval_date + timedelta(days=due_days)
+    base = contribution_base(net_profit, prior_losses_covered, ristorni)
+    if (days_member is None) != (days_in_year is None):
+        raise ValueError("days_member and days_in_year go together")
+    if days_in_year is not None:
+        _require_int("days_in_year", days_in_year, 1)
+        _require_int("days_member", days_member, 0)
+        if days_member > days_in_year:
+            raise ValueError(f"days_member must be at most days_in_year ({days_in_year}), got {days_member}")
+        if days_member == days_in_year:
+            days_member = days_in_year = None
+    if due_date is None:
+        due_date = approval_date + timedelta(days=due_days)
+    else:
+        _require_date("due_date", due_date)
     rate_text = f"{_format_number(rate)}%"
+    steps = dict(net_profit=net_profit, prior_losses_covered=prior_losses_covered, ristorni=ristorni,
+                 days_member=days_member, days_in_year=days_in_year)
 
     if net_profit <= 0:
         return Contribution(
-            base=ZERO,
-            rate=rate,
-            amount=ZERO,
-            per_association=[ZERO] * associations,
-            below_minimum=False,
-            due_date=due_date,
-            legal_reserve=ZERO,
+            base=ZERO, rate=rate, amount=ZERO, per_association=[ZERO] * associations, below_minimum=False,
+            due_date=due_date, legal_reserve=ZERO, full_year_amount=ZERO, **steps,
             explanation=(
                 f"The year closed with a net result of {format_money(net_profit)}, not a profit, "
                 "so no contribution is due and nothing goes to the legal reserve."
             ),
         )
 
-    computed = round_cents(net_profit * rate / HUNDRED)
     legal_reserve = round_cents(net_profit * legal_reserve_share / HUNDRED)
+    full_year = round_cents(base * rate / HUNDRED)
     reserve_text = (
         f"; at least {format_money(legal_reserve)} ({_format_number(legal_reserve_share)}%) "
         "goes to the legal reserve"
     )
-    calculation_text = f"{rate_text} of net profit {format_money(net_profit)} is {format_money(computed)}"
+    deductions = ""
+    if prior_losses_covered or ristorni:
+        parts = [f"net profit {format_money(net_profit)}"]
+        if prior_losses_covered:
+            parts.append(f"less {format_money(prior_losses_covered)} covering prior years' losses")
+        if ristorni:
+            parts.append(f"less {format_money(ristorni)} of ristorni")
+        deductions = f"The base is {', '.join(parts)}: {format_money(base)}. "
+    calculation_text = f"{deductions}{rate_text} of {'the base' if deductions else 'net profit'} " \
+                       f"{format_money(base)} is {format_money(full_year)}"
 
-    if computed < minimum:
+    if full_year < minimum:
         return Contribution(
-            base=net_profit,
-            rate=rate,
-            amount=ZERO,
-            per_association=[ZERO] * associations,
-            below_minimum=True,
-            due_date=due_date,
-            legal_reserve=legal_reserve,
+            base=base, rate=rate, amount=ZERO, per_association=[ZERO] * associations, below_minimum=True,
+            due_date=due_date, legal_reserve=legal_reserve, full_year_amount=full_year, **steps,
             explanation=(
                 f"{calculation_text}, below the minimum of {format_money(minimum)}, "
                 f"so nothing is due{reserve_text}."
             ),
         )
 
-    per_association = split_equally(computed, associations)
+    amount = full_year
+    pro_rata_text = ""
+    if days_in_year is not None:
+        amount = round_cents(full_year * days_member / days_in_year)
+        pro_rata_text = (f"; the co-op belonged to the association {days_member} of the year's {days_in_year} "
+                         f"days, so {format_money(amount)} is due here")
+    per_association = split_equally(amount, associations)
     split_text = ""
     if associations > 1:
         shares = " + ".join(format_money(share) for share in per_association)
         split_text = f", split equally between {associations} associations as {shares}"
     return Contribution(
-        base=net_profit,
-        rate=rate,
-        amount=computed,
-        per_association=per_association,
-        below_minimum=False,
-        due_date=due_date,
-        legal_reserve=legal_reserve,
+        base=base, rate=rate, amount=amount, per_association=per_association, below_minimum=False,
+        due_date=due_date, legal_reserve=legal_reserve, full_year_amount=full_year, **steps,
         explanation=(
-            f"{calculation_text}, due by {due_date.isoformat()} ({due_days} days after the accounts "
-            f"were approved on {approval_date.isoformat()}){split_text}{reserve_text}."
+            f"{calculation_text}{pro_rata_text}, due by {due_date.isoformat()}{split_text}{reserve_text}."
         ),
     )
 

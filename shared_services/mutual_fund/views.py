@@ -69,12 +69,12 @@ def accept(accounts_id):
     if data is not None:
         contribution, errors = run_service(lambda: service.accept_accounts(
             db.session, accounts_id, accepted_by=current_user.id, accepted_on=data["accepted_on"] or local_today(),
-            jurisdiction=jurisdiction()))
+            jurisdiction=jurisdiction(), member_from=data["member_from"], member_until=data["member_until"]))
         if contribution is not None:
             flash(f"Accepted. Contribution {contribution.reference}: {contribution.total_due} {contribution.currency}, "
                   f"due by {contribution.due_date.isoformat()}.")
     else:
-        flash("Please correct the date.", "error")
+        flash("Please correct the dates: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()), "error")
     return redirect(url_for("accounts_review.submission", accounts_id=accounts_id))
 
 
@@ -267,8 +267,12 @@ def call_guarantee(guarantee_id):
     return redirect(url_for("mutual_fund.overview"))
 
 
+DUE_BASIS_LABELS = (("approval", "the members' assembly approving the accounts"),
+                    ("year_end", "the end of the financial year"))
+
+
 def _settings_page(values, errors):
-    return render_template("mutual_fund/settings.html", values=values, errors=errors,
+    return render_template("mutual_fund/settings.html", values=values, errors=errors, due_bases=DUE_BASIS_LABELS,
                            can_edit=current_user.has_consortium_role("consortium_admin"))
 
 
@@ -289,6 +293,9 @@ def save_settings():
     form = {key: request.form[key].strip() for key in request.form if key != "csrf_token"}
     for key in ("reminder_days_before", "reminder_days_after"):
         form[key] = [part.strip() for part in form.get(key, "").split(",") if part.strip()]
+    for key in service.NULLABLE_SETTINGS:
+        if key in form and not form[key]:
+            form[key] = None
     try:
         data = schemas.SettingsUpdateSchema().load(form)
     except ma.ValidationError as error:

@@ -203,7 +203,9 @@ def test_the_coop_page_and_statement_read_payments_and_corrections_in_a_fixed_nu
 
 def test_an_overdue_contribution_is_flagged_on_the_page_and_in_the_api(fund, client):
     fund.accepted(D("12345.67"))  # accepted in April of last year, due 60 days later, never paid
-    fund.accept(fund.submit(fund.a, D("40000.00"), YEAR + 1), accepted_on=local_today().isoformat())  # due in 60 days
+    # the assembly approved last year's accounts today: due in 60 days
+    fund.accept(fund.submit(fund.a, D("40000.00"), YEAR + 1, assembly_approved_on=local_today()),
+                accepted_on=local_today().isoformat())
     login(client, "treasurer.a@example.test")
 
     listed = {c["year"]: c for c in fund.client.get("/api/v1/t/coop-a/contributions",

@@ -152,7 +152,7 @@ def test_filled_csv_with_trial_balance_parses():
     assert result.file_format == "csv"
     assert result.figures == FIGURES
     assert result.encoding_note is None
-    assert [row.row for row in result.trial_balance][:2] == [16, 17]
+    assert [row.row for row in result.trial_balance][:2] == [18, 19]  # header + 16 summary lines first
     assert result.trial_balance[1].account_name == "Fees from families"
 
 
@@ -326,7 +326,7 @@ def test_line_given_twice_is_an_error_pointing_at_the_first():
 
     error = only_error(parse_accounts(make_xlsx(rows), "a.xlsx", today=TODAY))
 
-    assert error.row == len(rows) + 1 and "first on row 15" in error.message
+    assert error.row == len(rows) + 1 and "first on row 17" in error.message
 
 
 # --------------------------------------------------------------------------- cell values
@@ -363,7 +363,7 @@ def test_formula_in_the_trial_balance_is_refused():
 def test_empty_required_amount_is_an_error():
     error = only_error(parse_accounts(make_xlsx(with_amount("cash", None)), "a.xlsx", today=TODAY))
 
-    assert (error.row, error.column) == (15, "amount")
+    assert (error.row, error.column) == (17, "amount")
     assert "enter 0 if there is none" in error.message
 
 
@@ -397,7 +397,7 @@ def test_negative_share_capital_is_refused():
 
     error = only_error(parse_accounts(make_xlsx(summary_rows(figures)), "a.xlsx", today=TODAY))
 
-    assert (error.row, error.column) == (11, "amount")
+    assert (error.row, error.column) == (13, "amount")
     assert "share capital cannot be negative (-50.00)" in error.message
 
 
@@ -561,7 +561,7 @@ def test_csv_unknown_section_is_an_error_on_its_row():
 
     error = only_error(parse_accounts(upload, "a.csv", today=TODAY))
 
-    assert error.row == 16 and "section is 'notes'" in error.message
+    assert error.row == 18 and "section is 'notes'" in error.message
 
 
 def test_csv_without_section_column_is_refused():
