@@ -29,12 +29,12 @@ from consortium.models import JsonDoc, Tenant
 from shared_services.mutual_fund.calculations import (
     CONTRIBUTION_INCOME,
     CONTRIBUTIONS_RECEIVABLE,
+    DUE_BASES,
     FUND_CASH,
     GUARANTEE_CALLS_EXPENSE,
     INTEREST_INCOME,
     LOAN_METHODS,
     LOANS_RECEIVABLE,
-    DUE_BASES,
     contribution_overdue,
 )
 
