@@ -275,7 +275,8 @@ class StatementResource(MethodView):
     @coop_blp.response(200, description="The co-op's contribution statement as PDF")
     def get(self):
         """The co-op's contribution statement (PDF): every year, corrections and payments, balance owed."""
+        settings = service.get_settings(db.session, jurisdiction())
         data = documents.contribution_statement_pdf(
             db.session, g.tenant, today=local_today(), consortium_name=current_app.config["CONSORTIUM_NAME"],
-            legal_reserve_share=service.get_settings(db.session, jurisdiction()).legal_reserve_share)
+            legal_reserve_share=settings.legal_reserve_share, pay_to=documents.pay_to_text(settings))
         return pdf_response(data, f"contribution-statement-{g.tenant.slug}.pdf")

@@ -77,6 +77,9 @@ def load_demo_fund(session, tenants, users, rng) -> None:
     """Fill the fund: contributions over two past years, payments, a loan with repayments, a guarantee."""
     today = local_today()
     staff = users["staff"].id
+    # The fund's account (ECBS's sample Italian IBAN, not a real account), printed on statements and reminders.
+    service.update_settings(session, {"bank_account_name": "Consorzio Fragola, fondo mutualistico",
+                                      "bank_iban": "IT60X0542811101000000123456"})
     for slug, user_key, years_ago, profit, prior_losses, paid_share, joined in DEMO_YEARS:
         year = today.year - years_ago
         version = submit_accounts(session, tenants[slug], users[user_key], year, profit, today,
@@ -95,7 +98,7 @@ def load_demo_fund(session, tenants, users, rng) -> None:
     spin_out = tenants["piccola-fragola"]
     granted_on = date(today.year - 1, 3, 1)
     loan = service.grant_loan(
-        session, borrower_tenant_id=spin_out.id, borrower_name=spin_out.name, principal=Decimal("10000.00"),
+        session, borrower_tenant_id=spin_out.id, borrower_name=spin_out.name, principal=Decimal("6000.00"),
         annual_rate=Decimal("2.5"), months=24, method="annuity", first_due=date(today.year - 1, 4, 1),
         granted_on=granted_on, granted_by=staff,
     )

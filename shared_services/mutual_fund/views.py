@@ -334,7 +334,8 @@ def history():
 @tenant_role_required(*COOP_READERS)
 def statement_pdf():
     """The co-op's contribution statement (PDF)."""
+    settings = service.get_settings(db.session, jurisdiction())
     data = documents.contribution_statement_pdf(
         db.session, g.tenant, today=local_today(), consortium_name=current_app.config["CONSORTIUM_NAME"],
-        legal_reserve_share=service.get_settings(db.session, jurisdiction()).legal_reserve_share)
+        legal_reserve_share=settings.legal_reserve_share, pay_to=documents.pay_to_text(settings))
     return pdf_response(data, f"contribution-statement-{g.tenant.slug}.pdf")

@@ -312,6 +312,48 @@ def test_deleted_line_is_an_error_naming_the_line():
     assert "'loans'" in error.message and "missing" in error.message
 
 
+def test_a_workbook_from_before_the_allocation_lines_reads_them_as_zero_with_a_warning():
+    # Templates sent out before prior_losses_covered and ristorni_from_profit existed still upload.
+    rows = [row for row in summary_rows() if row[0] not in ("prior_losses_covered", "ristorni_from_profit")]
+
+    result = parse_accounts(make_xlsx(rows), "a.xlsx", today=TODAY)
+
+    assert result.ok, messages(result)
+    assert result.figures["prior_losses_covered"] == result.figures["ristorni_from_profit"] == D("0.00")
+    assert [w.message.split(" (")[0] for w in result.warnings] == [
+        "the line 'prior_losses_covered'", "the line 'ristorni_from_profit'"]
+    assert all("taken as 0" in w.message for w in result.warnings)
+
+
+def test_allocations_of_profit_are_read_and_may_not_exceed_the_profit():
+    # net profit 28,500.50: 20,000 covering prior losses and 8,500.50 of ristorni allocate all of it
+    whole = {**FIGURES, "prior_losses_covered": D("20000.00"), "ristorni_from_profit": D("8500.50")}
+    too_much = {**whole, "ristorni_from_profit": D("8500.51")}
+
+    allocated = parse_accounts(make_xlsx(summary_rows(whole)), "a.xlsx", today=TODAY)
+    error = only_error(parse_accounts(make_xlsx(summary_rows(too_much)), "a.xlsx", today=TODAY))
+
+    assert allocated.ok, messages(allocated)
+    assert allocated.figures["prior_losses_covered"] == D("20000.00")
+    assert (error.sheet, error.row, error.column) == ("Summary", 11, "amount")
+    assert "28,500.51" in error.message and "more than the net profit (28,500.50)" in error.message
+
+
+def test_a_negative_allocation_is_refused_on_its_row():
+    error = only_error(parse_accounts(make_xlsx(with_amount("ristorni_from_profit", -10)), "a.xlsx", today=TODAY))
+
+    assert (error.row, error.column) == (12, "amount") and "ristorni_from_profit: cannot be negative" in error.message
+
+
+def test_a_loss_cannot_allocate_profit_to_prior_losses():
+    loss = {**FIGURES, "other_costs": D("50000.00"), "net_profit": D("-6499.50"),
+            "prior_losses_covered": D("100.00")}
+
+    error = only_error(parse_accounts(make_xlsx(summary_rows(loss)), "a.xlsx", today=TODAY))
+
+    assert "only a profit can be allocated" in error.message
+
+
 def test_unknown_line_code_is_an_error_on_its_row():
     rows = [*summary_rows(), ["depreciation", "Depreciation", 100]]
 
