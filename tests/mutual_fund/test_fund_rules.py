@@ -141,6 +141,7 @@ def test_the_statement_shows_the_base_step_by_step_and_the_account_to_pay(fund):
 
 
 def test_a_bad_iban_for_the_fund_is_refused_naming_the_field(fund):
-    response = fund.client.patch(f"{FUND}/settings", headers=fund.admin, json={"bank_iban": "IT60X0542811101000000123457"})
+    bad_check_digits = "IT60X0542811101000000123457"
+    response = fund.client.patch(f"{FUND}/settings", headers=fund.admin, json={"bank_iban": bad_check_digits})
 
     assert response.status_code == 422 and "bank_iban" in response.get_json()["errors"]
