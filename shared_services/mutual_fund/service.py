@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from consortium.db import as_utc, utcnow
 from consortium.errors import Conflict, NotFound, ServiceError, field_error
+from consortium.i18n import _
 from consortium.models import Tenant
 from consortium.tenancy import tenant_scope
 from plugins.jurisdictions.base import InvalidIdentifier, get_jurisdiction, validate_iban
@@ -97,7 +98,7 @@ def update_settings(session, changes: dict, *, jurisdiction: str = DEFAULT_JURIS
                 raise field_error(name, "may not be null")
             setattr(settings, name, changes[name])
     if settings.due_basis not in calc.DUE_BASES:
-        raise field_error("due_basis", f"must be one of {', '.join(calc.DUE_BASES)}")
+        raise field_error("due_basis", _("must be one of %(choices)s", choices=", ".join(calc.DUE_BASES)))
     if settings.bank_iban:
         try:
             settings.bank_iban = validate_iban(settings.bank_iban)
@@ -299,10 +300,10 @@ def accept_accounts(session, version_id: int, *, accepted_by: int, accepted_on: 
 def _check_membership_dates(year: int, member_from: date | None, member_until: date | None) -> None:
     for name, day in (("member_from", member_from), ("member_until", member_until)):
         if day is not None and day.year != year:
-            raise field_error(name, f"must fall in {year}, the year of the accounts (leave it empty when the co-op "
-                                    "belonged to the association all year)")
+            raise field_error(name, _("must fall in %(year)s, the year of the accounts (leave it empty when the "
+                                      "co-op belonged to the association all year)", year=year))
     if member_from and member_until and member_until < member_from:
-        raise field_error("member_until", "must not be before member_from")
+        raise field_error("member_until", _("must not be before the day the co-op joined"))
 
 
 def _terms(contribution: Contribution, net_profit: Decimal, prior_losses_covered: Decimal, ristorni: Decimal,

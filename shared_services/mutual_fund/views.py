@@ -9,6 +9,7 @@ from consortium.auth import consortium_role_required, tenant_role_required
 from consortium.clock import local_today
 from consortium.extensions import db
 from consortium.forms import load_form, run_service
+from consortium.i18n import _, _l
 from consortium.models import Tenant
 from shared_services.mutual_fund import documents, schemas, service
 from shared_services.mutual_fund.api import COOP_READERS, STAFF, jurisdiction, pdf_response
@@ -74,7 +75,8 @@ def accept(accounts_id):
             flash(f"Accepted. Contribution {contribution.reference}: {contribution.total_due} {contribution.currency}, "
                   f"due by {contribution.due_date.isoformat()}.")
     else:
-        flash("Please correct the dates: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()), "error")
+        flash(_("Please correct the dates: %(problems)s",
+                problems="; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items())), "error")
     return redirect(url_for("accounts_review.submission", accounts_id=accounts_id))
 
 
@@ -267,8 +269,8 @@ def call_guarantee(guarantee_id):
     return redirect(url_for("mutual_fund.overview"))
 
 
-DUE_BASIS_LABELS = (("approval", "the members' assembly approving the accounts"),
-                    ("year_end", "the end of the financial year"))
+DUE_BASIS_LABELS = (("approval", _l("the members' assembly approving the accounts")),
+                    ("year_end", _l("the end of the financial year")))
 
 
 def _settings_page(values, errors):

@@ -61,6 +61,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
+from consortium.i18n import _
+
 SUMMARY_SHEET = "Summary"
 TRIAL_BALANCE_SHEET = "TrialBalance"
 INSTRUCTIONS_SHEET = "Instructions"
@@ -719,7 +721,8 @@ def _read_summary(
             continue
         if line.code in OPTIONAL_CODES:
             result.figures[line.code] = ZERO
-            message = f"the line '{line.code}' ({line.label}) is missing; it is taken as 0"
+            message = _("the line '%(code)s' (%(label)s) is missing; it is taken as 0", code=line.code,
+                        label=line.label)
             result.add_warning(sheet, None, table.column("line_code"), message)
             continue
         message = f"the line '{line.code}' ({line.label}) is missing"
@@ -929,14 +932,16 @@ def _cross_check(result: ParseResult) -> None:
     for code in ALLOCATION_CODES:
         if figures.get(code, ZERO) < 0:
             result.add_error(sheet, line_rows.get(code), "amount",
-                             f"{code}: cannot be negative ({format_amount(figures[code])})")
+                             _("%(code)s: cannot be negative (%(amount)s)", code=code,
+                               amount=format_amount(figures[code])))
     allocated = sum((max(figures.get(code, ZERO), ZERO) for code in ALLOCATION_CODES), ZERO)
     if "net_profit" in figures and allocated > max(figures["net_profit"], ZERO):
         row = next((line_rows[code] for code in ALLOCATION_CODES if code in line_rows), None)
         result.add_error(
             sheet, row, "amount",
-            f"prior_losses_covered + ristorni_from_profit ({format_amount(allocated)}) is more than the net "
-            f"profit ({format_amount(max(figures['net_profit'], ZERO))}); only a profit can be allocated",
+            _("prior_losses_covered + ristorni_from_profit (%(allocated)s) is more than the net profit "
+              "(%(profit)s); only a profit can be allocated", allocated=format_amount(allocated),
+              profit=format_amount(max(figures["net_profit"], ZERO))),
         )
 
     if all(code in figures for code in (*TURNOVER_CODES, *COST_CODES)):

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from consortium.db import Money, utcnow
 from consortium.errors import Conflict, NotFound, ServiceError, field_error
+from consortium.i18n import _
 from consortium.models import Tenant, User
 from consortium.tenancy import tenant_scope
 from tenants.accounts.models import FIGURE_CODES, LIVE_STATUSES, SENT_STATUSES, AccountsVersion
@@ -181,13 +182,13 @@ def check_assembly_date(year: int, approved_on: date | None, today: date) -> dat
     and not in the future.
     """
     if approved_on is None:
-        raise field_error(ASSEMBLY_FIELD, "is required: the date the members' assembly approved these accounts")
+        raise field_error(ASSEMBLY_FIELD, _("is required: the date the members' assembly approved these accounts"))
     if approved_on <= date(year, 12, 31):
-        raise field_error(ASSEMBLY_FIELD, f"must be after the end of {year}: the assembly approves a year's "
-                                          "accounts once the year is over")
+        raise field_error(ASSEMBLY_FIELD, _("must be after the end of %(year)s: the assembly approves a year's "
+                                            "accounts once the year is over", year=year))
     if approved_on > today:
-        raise field_error(ASSEMBLY_FIELD, f"{approved_on.isoformat()} is in the future; enter the day the "
-                                          "assembly approved the accounts")
+        raise field_error(ASSEMBLY_FIELD, _("%(date)s is in the future; enter the day the assembly approved the "
+                                            "accounts", date=approved_on.isoformat()))
     return approved_on
 
 

@@ -8,6 +8,7 @@ from consortium.clock import local_today
 from consortium.errors import ServiceError
 from consortium.extensions import db
 from consortium.forms import load_form, run_service
+from consortium.i18n import _
 from tenants.accounts import schemas, service
 from tenants.accounts.api import original_file_response, read_upload, template_response
 from tenants.accounts.parsing import LINES_BY_CODE
@@ -105,7 +106,7 @@ def submit(accounts_id):
     version = service.get_version(db.session, accounts_id)
     data, errors = load_form(schemas.AccountsSubmitSchema(), request.form)
     if data is None:
-        flash("Please correct the fields marked below.", "error")
+        flash(_("Please correct the fields marked below."), "error")
         return _version_page(version, request.form, errors, status=422)
     submitted, errors = run_service(lambda: service.submit_version(
         db.session, version, assembly_approved_on=data["assembly_approved_on"], today=local_today(),

@@ -15,8 +15,6 @@ NOT_YET_TRANSLATED = {
     "consortium.directory",
     "consortium.notifications",
     "tenants.invoicing",
-    "tenants.accounts",
-    "shared_services.mutual_fund",
     "shared_services.incubation",
 }
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sdifr]|\{(\w*)\}")
