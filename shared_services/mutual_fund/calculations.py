@@ -404,11 +404,12 @@ def arrears(
 ) -> Arrears:
     """Compare payments received by `as_of` with the instalments fallen due by then.
 
-    An instalment is due on its due date (so one due on `as_of` and unpaid counts, with 0 days
-    overdue). Payments dated after `as_of` are ignored; the others are applied to the oldest
-    instalment first, so a partly paid instalment stays overdue. `days_overdue` counts from the
-    due date of the oldest instalment not fully paid; a payment beyond what is due shows only as
-    `paid_to_date` greater than `due_to_date`.
+    An instalment falls due on its due date (`due_to_date` counts one due on `as_of`) but is overdue
+    only from the day after: the borrower has the whole due date to pay, so an instalment due today
+    and unpaid is not arrears. Payments dated after `as_of` are ignored; the others are applied to the
+    oldest instalment first, so a partly paid instalment stays overdue. `days_overdue` counts from the
+    due date of the oldest overdue instalment not fully paid; a payment beyond what is due shows only
+    as `paid_to_date` greater than `due_to_date`.
     """
     _require_date("as_of", as_of)
     paid = ZERO
@@ -425,10 +426,11 @@ def arrears(
 
     fallen_due = [instalment for instalment in schedule if instalment.due_date <= as_of]
     due_to_date = sum((instalment.payment for instalment in fallen_due), ZERO)
+    past_due = [instalment for instalment in fallen_due if instalment.due_date < as_of]
 
     unallocated = paid
     unpaid: list[Instalment] = []
-    for instalment in fallen_due:
+    for instalment in past_due:
         applied = min(unallocated, instalment.payment)
         unallocated -= applied
         if applied < instalment.payment:
@@ -438,7 +440,7 @@ def arrears(
     return Arrears(
         due_to_date=due_to_date,
         paid_to_date=paid,
-        arrears_amount=max(due_to_date - paid, ZERO),
+        arrears_amount=max(sum((instalment.payment for instalment in past_due), ZERO) - paid, ZERO),
         instalments_overdue=len(unpaid),
         oldest_overdue_due_date=oldest,
         days_overdue=(as_of - oldest).days if oldest else 0,

@@ -389,6 +389,19 @@ def test_payments_after_the_as_of_date_are_ignored():
     assert result.days_overdue == 5
 
 
+def test_an_instalment_due_today_is_not_yet_overdue():
+    # Issue 15: "an instalment due today counts as overdue". The borrower has the whole due date to pay.
+    schedule = _monthly_1000()
+    paid_january = [(date(2024, 1, 15), D("1000.00"))]
+
+    today = arrears(schedule, paid_january, as_of=date(2024, 2, 15))
+    next_day = arrears(schedule, paid_january, as_of=date(2024, 2, 16))
+
+    assert today.due_to_date == D("2000.00")
+    assert (today.arrears_amount, today.instalments_overdue, today.oldest_overdue_due_date) == (D("0.00"), 0, None)
+    assert (next_day.arrears_amount, next_day.instalments_overdue, next_day.days_overdue) == (D("1000.00"), 1, 1)
+
+
 def test_overpayment_is_not_arrears():
     schedule = _monthly_1000()
 
