@@ -477,6 +477,40 @@ def exposure_headroom(
     return round_cents(fund_balance * multiple) - (outstanding_loans + live_guarantees)
 
 
+def exposure_after(
+    fund_balance: Decimal,
+    outstanding_loans: Decimal,
+    live_guarantees: Decimal,
+    multiple: Decimal,
+    new_amount: Decimal,
+    *,
+    kind: str = "loan",
+) -> tuple[Decimal, Decimal]:
+    """(headroom, stressed headroom) once a new loan or guarantee of `new_amount` is granted.
+
+    With B the fund's balance, L the loans outstanding, G the live guarantees, m the multiple, X the new amount:
+
+        headroom           H = round(B x m) - (L + G)
+        stressed headroom  S = round((B - G) x m) - L      (as if every live guarantee were called in full)
+        a loan of X:       B -> B - X and L -> L + X       (the payout leaves the fund's cash: H falls by X x (m + 1))
+        a guarantee of X:  G -> G + X                      (nothing is paid until the bank calls it)
+
+    A grant is allowed only when H and S are both at least 0 afterwards (`check_exposure`). Why that keeps the fund
+    within its limit whatever happens next: a call of c lowers B and G by c together, so S does not move, and
+    H = S + G x (m - 1) (to the cent) is at least S when m >= 1, while with m < 1 a call raises H; a repayment
+    or interest raises B (and lowers L), raising both; an expiring guarantee lowers G, raising both.
+    """
+    _require_decimal("new_amount", new_amount)
+    if new_amount <= 0:
+        raise ValueError(f"new_amount must be positive, got {new_amount}")
+    if kind == "loan":
+        balance, loans, guarantees = fund_balance - new_amount, outstanding_loans + new_amount, live_guarantees
+    else:
+        balance, loans, guarantees = fund_balance, outstanding_loans, live_guarantees + new_amount
+    return (exposure_headroom(balance, loans, guarantees, multiple),
+            exposure_headroom(balance - guarantees, loans, ZERO, multiple))
+
+
 def check_exposure(
     fund_balance: Decimal,
     outstanding_loans: Decimal,
@@ -486,20 +520,27 @@ def check_exposure(
     *,
     kind: str = "loan",
 ) -> None:
-    """Raise ExposureLimitExceeded if granting `new_amount` (a loan or guarantee) breaks the limit."""
-    _require_decimal("new_amount", new_amount)
-    if new_amount <= 0:
-        raise ValueError(f"new_amount must be positive, got {new_amount}")
-    headroom = exposure_headroom(fund_balance, outstanding_loans, live_guarantees, multiple)
-    if new_amount <= headroom:
+    """Raise ExposureLimitExceeded unless the fund stays within its limit after the grant (see `exposure_after`)."""
+    headroom, stressed = exposure_after(fund_balance, outstanding_loans, live_guarantees, multiple, new_amount,
+                                        kind=kind)
+    if headroom >= 0 and stressed >= 0:
         return
-    limit = round_cents(fund_balance * multiple)
-    committed = outstanding_loans + live_guarantees
-    excess = new_amount - headroom
+    balance = fund_balance - new_amount if kind == "loan" else fund_balance
+    loans = outstanding_loans + new_amount if kind == "loan" else outstanding_loans
+    guarantees = live_guarantees if kind == "loan" else live_guarantees + new_amount
+    times = _format_number(multiple)
+    if headroom <= stressed:
+        excess, limit, committed = -headroom, round_cents(balance * multiple), loans + guarantees
+        detail = (f"after it: limit {times} x balance {format_money(balance)} = {format_money(limit)}; "
+                  f"committed {format_money(committed)} in loans and live guarantees")
+    else:
+        excess, limit, committed = -stressed, round_cents((balance - guarantees) * multiple), loans
+        detail = (f"were every live guarantee called, the fund would hold {format_money(balance - guarantees)}: "
+                  f"limit {times} x {format_money(balance - guarantees)} = {format_money(limit)}; "
+                  f"loans {format_money(committed)}")
     raise ExposureLimitExceeded(
         f"this {kind} of {format_money(new_amount)} would exceed the fund's exposure limit by "
-        f"{format_money(excess)} (limit {_format_number(multiple)} x balance {format_money(fund_balance)} "
-        f"= {format_money(limit)}; already committed {format_money(committed)})",
+        f"{format_money(excess)} ({detail})",
         excess=excess,
         limit=limit,
         committed=committed,

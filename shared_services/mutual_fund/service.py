@@ -842,11 +842,13 @@ def grant_loan(session, *, borrower_tenant_id: int | None = None, incubation_pro
         schedule = calc.loan_schedule(principal, annual_rate, months, method, first_due)
     except (TypeError, ValueError) as error:
         raise _value_error_as_field_error(error) from error
-    _check_exposure(session, principal, granted_on, "loan", "principal")
+    _lock_fund(session)
     cash = fund_balance(session)
     if principal > cash:
         raise field_error("principal", f"the fund holds only {calc.format_money(cash)}; it cannot pay out "
                                        f"{calc.format_money(principal)}")
+    # checked on the fund as it will be once the principal is paid out (calculations.exposure_after)
+    _check_exposure(session, principal, granted_on, "loan", "principal")
     loan = Loan(
         borrower_tenant_id=borrower_tenant_id, incubation_project_id=incubation_project_id,
         borrower_name=borrower_name.strip(), principal=principal, annual_rate=annual_rate, months=months,

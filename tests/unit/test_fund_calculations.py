@@ -428,23 +428,67 @@ def test_headroom_is_balance_times_multiple_less_commitments():
 
 
 def test_grant_within_the_limit_passes():
-    check_exposure(D("100000.00"), D("200000.00"), D("50000.00"), D("3"), D("50000.00"))
+    # after a loan of 10,000: balance 90,000 x 3 = 270,000 against 110,000 + 50,000; were the 50,000 of
+    # guarantees called, 40,000 x 3 = 120,000 against 110,000 of loans
+    check_exposure(D("100000.00"), D("100000.00"), D("50000.00"), D("3"), D("10000.00"))
 
 
-def test_grant_over_the_limit_says_by_how_much():
+def test_a_loan_is_checked_after_its_own_payout_leaves_the_fund():
+    # Issue 15's case: headroom 1,625.14 (3 x 10,000.00 - 28,374.86). A loan of 1,000 was granted and the headroom
+    # became 3 x 9,000.00 - 29,374.86 = -2,374.86. Each euro lent lowers the headroom by m + 1 = 4 euros, so
+    # 406.28 is the most it can lend now (1,625.14 - 4 x 406.28 = 0.02).
+    assert exposure_headroom(D("10000.00"), D("28374.86"), D("0"), D("3")) == D("1625.14")
+    check_exposure(D("10000.00"), D("28374.86"), D("0"), D("3"), D("406.28"))
+    with pytest.raises(ExposureLimitExceeded):
+        check_exposure(D("10000.00"), D("28374.86"), D("0"), D("3"), D("406.29"))
     with pytest.raises(ExposureLimitExceeded) as refused:
-        check_exposure(D("100000.00"), D("200000.00"), D("62345.67"), D("3"), D("50000.00"))
+        check_exposure(D("10000.00"), D("28374.86"), D("0"), D("3"), D("1000.00"))
 
     assert str(refused.value) == (
-        "this loan of 50,000.00 would exceed the fund's exposure limit by 12,345.67 "
-        "(limit 3 x balance 100,000.00 = 300,000.00; already committed 262,345.67)"
+        "this loan of 1,000.00 would exceed the fund's exposure limit by 2,374.86 "
+        "(after it: limit 3 x balance 9,000.00 = 27,000.00; committed 29,374.86 in loans and live guarantees)"
     )
-    assert refused.value.excess == D("12345.67")
+    assert refused.value.excess == D("2374.86")
 
 
-def test_guarantee_over_the_limit_is_called_a_guarantee():
-    with pytest.raises(ExposureLimitExceeded, match=r"^this guarantee of 10,000\.02 .* by 0\.01 "):
-        check_exposure(D("10000.00"), D("9999.99"), D("0"), D("2"), D("10000.02"), kind="guarantee")
+def test_a_guarantee_must_hold_even_if_every_live_guarantee_is_called():
+    # 10,000 in the fund, nothing lent, multiple 3: a guarantee is paid from the balance when called, so the
+    # fund can stand behind at most its balance (were it called, 0 x 3 - 0 = 0 is still within the limit).
+    check_exposure(D("10000.00"), D("0"), D("0"), D("3"), D("10000.00"), kind="guarantee")
+    with pytest.raises(ExposureLimitExceeded, match=r"^this guarantee of 10,000\.01 .* by 0\.03 \(were every"):
+        check_exposure(D("10000.00"), D("0"), D("0"), D("3"), D("10000.01"), kind="guarantee")
+
+
+@given(
+    multiple=st.sampled_from([D("0.5"), D("1"), D("1.5"), D("2"), D("3")]),
+    opening=st.decimals(min_value=0, max_value=50_000, places=2),
+    steps=st.lists(st.tuples(st.sampled_from(["loan", "guarantee", "repay", "call", "contribution"]),
+                             st.decimals(min_value=D("0.01"), max_value=20_000, places=2)), max_size=30),
+)
+def test_no_sequence_of_grants_repayments_and_calls_ends_beyond_the_limit(multiple, opening, steps):
+    # Issue 15: a property over random grants, guarantees, repayments and calls. Grants go through check_exposure;
+    # repayments, calls and contributions happen whatever the fund thinks (the bank calls, the borrower pays).
+    balance, loans, guarantees = opening, D("0.00"), D("0.00")
+    for action, amount in steps:
+        if action in ("loan", "guarantee"):
+            try:
+                check_exposure(balance, loans, guarantees, multiple, amount, kind=action)
+            except ExposureLimitExceeded:
+                continue
+            if action == "loan":
+                balance, loans = balance - amount, loans + amount
+            else:
+                guarantees += amount
+        elif action == "repay":
+            paid = min(amount, loans)
+            balance, loans = balance + paid, loans - paid
+        elif action == "call":
+            called = min(amount, guarantees)
+            balance, guarantees = balance - called, guarantees - called
+        else:
+            balance += amount
+        assert exposure_headroom(balance, loans, guarantees, multiple) >= 0, (action, amount)
+        assert balance >= 0
 
 
 def test_exposure_refuses_float_inputs():
