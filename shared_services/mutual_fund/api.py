@@ -275,8 +275,20 @@ class StatementResource(MethodView):
     @coop_blp.response(200, description="The co-op's contribution statement as PDF")
     def get(self):
         """The co-op's contribution statement (PDF): every year, corrections and payments, balance owed."""
-        settings = service.get_settings(db.session, jurisdiction())
-        data = documents.contribution_statement_pdf(
-            db.session, g.tenant, today=local_today(), consortium_name=current_app.config["CONSORTIUM_NAME"],
-            legal_reserve_share=settings.legal_reserve_share, pay_to=documents.pay_to_text(settings))
-        return pdf_response(data, f"contribution-statement-{g.tenant.slug}.pdf")
+        return statement_response(g.tenant)
+
+
+def statement_response(tenant) -> Response:
+    """A co-op's contribution statement as a PDF download."""
+    data = documents.statement_for(db.session, tenant, today=local_today(), jurisdiction=jurisdiction(),
+                                   consortium_name=current_app.config["CONSORTIUM_NAME"])
+    return pdf_response(data, f"contribution-statement-{tenant.slug}.pdf")
+
+
+@fund_blp.route("/coops/<coop>/statement.pdf")
+class CoopStatementResource(MethodView):
+    @consortium_role_required(*STAFF)
+    @fund_blp.response(200, description="A co-op's contribution statement as PDF")
+    def get(self, coop):
+        """A co-op's contribution statement (consortium staff), the same the co-op downloads; 404 for no such co-op."""
+        return statement_response(service.coop_by_slug(db.session, coop))

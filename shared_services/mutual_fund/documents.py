@@ -4,10 +4,10 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
-from stdnum import iban as iban_compact
 
 from consortium.documents import Letterhead, build_pdf, data_table, heading, key_value_table, money, paragraph
 from consortium.models import Tenant
+from consortium.tenancy import tenant_scope
 from plugins.jurisdictions.base import get_jurisdiction
 from shared_services.mutual_fund import service
 from shared_services.mutual_fund.calculations import ZERO
@@ -64,12 +64,13 @@ def base_steps(contribution: Contribution, letterhead: Letterhead) -> list[list[
     return rows
 
 
-def pay_to_text(settings) -> str | None:
-    """'Pay to <holder>, IBAN <iban>' from the fund's settings, or None until an admin enters the account."""
-    if not settings.bank_iban:
-        return None
-    holder = f"{settings.bank_account_name}, " if settings.bank_account_name else ""
-    return f"{holder}IBAN {iban_compact.format(settings.bank_iban)}"
+def statement_for(session, tenant: Tenant, *, today: date, consortium_name: str, jurisdiction: str) -> bytes:
+    """The co-op's statement with the fund's current settings (for the co-op itself or for consortium staff)."""
+    settings = service.get_settings(session, jurisdiction)
+    reserve_share, pay_to = settings.legal_reserve_share, service.pay_to_text(settings)
+    with tenant_scope(session, tenant.id):
+        return contribution_statement_pdf(session, tenant, today=today, consortium_name=consortium_name,
+                                          legal_reserve_share=reserve_share, pay_to=pay_to)
 
 
 def contribution_statement_pdf(session, tenant: Tenant, *, today: date, consortium_name: str,

@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 import marshmallow as ma
 from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import selectinload
+from stdnum import iban as stdnum_iban
 
 from consortium.db import as_utc, utcnow
 from consortium.errors import Conflict, NotFound, ServiceError, field_error
@@ -110,6 +111,14 @@ def update_settings(session, changes: dict, *, jurisdiction: str = DEFAULT_JURIS
     session.add(settings)
     session.flush()
     return settings
+
+
+def pay_to_text(settings: FundSettings) -> str | None:
+    """'<holder>, IBAN <iban>' of the fund's bank account, or None until an admin enters it."""
+    if not settings.bank_iban:
+        return None
+    holder = f"{settings.bank_account_name}, " if settings.bank_account_name else ""
+    return f"{holder}IBAN {stdnum_iban.format(settings.bank_iban)}"
 
 
 # --------------------------------------------------------------------------- ledger
@@ -254,6 +263,14 @@ def _status(total_due: Decimal, paid: Decimal) -> str:
     if paid >= total_due:
         return "paid"
     return "part_paid" if paid > 0 else "due"
+
+
+def coop_by_slug(session, slug: str) -> Tenant:
+    """A member co-op named in a consortium URL; an unknown one is not found."""
+    tenant = session.scalar(select(Tenant).where(Tenant.slug == slug))
+    if tenant is None:
+        raise NotFound(_("No co-op %(slug)s.", slug=slug))
+    return tenant
 
 
 def contribution_for_year(session, tenant_id: int, year: int) -> Contribution | None:

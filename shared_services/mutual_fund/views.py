@@ -12,7 +12,7 @@ from consortium.forms import load_form, run_service
 from consortium.i18n import _, _l
 from consortium.models import Tenant
 from shared_services.mutual_fund import documents, schemas, service
-from shared_services.mutual_fund.api import COOP_READERS, STAFF, jurisdiction, pdf_response
+from shared_services.mutual_fund.api import COOP_READERS, STAFF, jurisdiction, pdf_response, statement_response
 from shared_services.mutual_fund.calculations import LOAN_METHODS
 from tenants.accounts import service as accounts
 from tenants.accounts.models import FIGURE_CODES
@@ -148,7 +148,7 @@ def contributions():
     """Every co-op's contributions (of one year, if chosen)."""
     year = request.args.get("year", type=int)
     rows = db.session.scalars(service.contributions_query(year=year).limit(LIST_LIMIT * 5)).all()
-    return render_template("mutual_fund/contributions.html", contributions=rows, year=year)
+    return render_template("mutual_fund/contributions.html", contributions=rows, year=year, today=local_today())
 
 
 @fund_blp.route("/payments", methods=["POST"])
@@ -336,8 +336,11 @@ def history():
 @tenant_role_required(*COOP_READERS)
 def statement_pdf():
     """The co-op's contribution statement (PDF)."""
-    settings = service.get_settings(db.session, jurisdiction())
-    data = documents.contribution_statement_pdf(
-        db.session, g.tenant, today=local_today(), consortium_name=current_app.config["CONSORTIUM_NAME"],
-        legal_reserve_share=settings.legal_reserve_share, pay_to=documents.pay_to_text(settings))
-    return pdf_response(data, f"contribution-statement-{g.tenant.slug}.pdf")
+    return statement_response(g.tenant)
+
+
+@fund_blp.route("/coops/<coop>/statement.pdf")
+@consortium_role_required(*STAFF)
+def coop_statement_pdf(coop):
+    """A co-op's contribution statement (PDF) for consortium staff."""
+    return statement_response(service.coop_by_slug(db.session, coop))

@@ -145,3 +145,38 @@ def test_a_bad_iban_for_the_fund_is_refused_naming_the_field(fund):
     response = fund.client.patch(f"{FUND}/settings", headers=fund.admin, json={"bank_iban": bad_check_digits})
 
     assert response.status_code == 422 and "bank_iban" in response.get_json()["errors"]
+
+
+def test_staff_download_a_co_ops_statement_and_an_unknown_co_op_is_not_found(fund, client):
+    # Issue 15: "Staff cannot download a co-op's contribution statement (404)".
+    from tests.conftest import login
+    from tests.mutual_fund.test_pages_and_documents import _pdf_text
+
+    fund.accepted(D("12345.67"))
+
+    api = fund.client.get(f"{FUND}/coops/coop-a/statement.pdf", headers=fund.staff)
+    unknown = fund.client.get(f"{FUND}/coops/no-such-coop/statement.pdf", headers=fund.staff)
+    treasurer = fund.client.get(f"{FUND}/coops/coop-a/statement.pdf", headers=fund.treasurer_a)
+    login(client, "staff@example.test")
+    page = client.get("/consortium/mutual-fund/coops/coop-a/statement.pdf")
+
+    assert api.status_code == 200 and api.mimetype == "application/pdf"
+    assert "Coop A Sociale" in _pdf_text(api.data) and "370.37" in _pdf_text(api.data)
+    assert page.status_code == 200 and page.mimetype == "application/pdf"
+    assert unknown.status_code == 404
+    assert treasurer.status_code == 403
+
+
+def test_the_staff_contributions_list_says_overdue_where_the_treasurer_does(fund, client):
+    # Issue 15: "The staff contributions list says 'due' where the treasurer sees 'overdue'".
+    from tests.conftest import login
+
+    fund.accepted(D("12345.67"))  # due 28 June of last year, never paid
+    login(client, "staff@example.test")
+
+    page = client.get("/consortium/mutual-fund/contributions").get_data(as_text=True)
+
+    row = page[page.index(f"MF-{YEAR}-coop-a"):]
+    row = row[:row.index("</tr>")]
+    assert '<span class="badge fail">overdue</span>' in row
+    assert "/consortium/mutual-fund/coops/coop-a/statement.pdf" in row
