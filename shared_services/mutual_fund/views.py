@@ -269,8 +269,7 @@ def call_guarantee(guarantee_id):
     return redirect(url_for("mutual_fund.overview"))
 
 
-DUE_BASIS_LABELS = (("approval", _l("the members' assembly approving the accounts")),
-                    ("year_end", _l("the end of the financial year")))
+DUE_BASIS_LABELS = (("approval", _l("the assembly's approval")), ("year_end", _l("the end of the year")))
 
 
 def _settings_page(values, errors):
