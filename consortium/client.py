@@ -399,7 +399,8 @@ def accounts_upload_command(client: ConsortiumClient, args: argparse.Namespace) 
         print(f"warning: {where}{warning['message']}")
     if version.get("encoding_note"):
         print(f"note: the file was {version['encoding_note']}")
-    print(f"Check it, then submit: consortium-client post t/{args.tenant}/accounts/{version['id']}/submit")
+    print(f"Check it, then submit with the date the members' assembly approved it: consortium-client post "
+          f"t/{args.tenant}/accounts/{version['id']}/submit --json '{{\"assembly_approved_on\": \"YYYY-MM-DD\"}}'")
     return 0
 
 

@@ -138,13 +138,15 @@ class RegisterSummary:
     not (Law 381/1991 art. 4 measures disadvantaged people against all workers), and
     ``disadvantaged_workers`` those of them who are disadvantaged. ``total_members``
     defaults to the sum of the categories; members with no category recorded count only
-    there.
+    there. ``registered_societies`` counts the legal-entity members that are themselves
+    registered societies (UK: a society of two such members may be registered).
     """
 
     members_by_category: Mapping[str, int] = field(default_factory=dict)
     workers: int = 0
     disadvantaged_workers: int = 0
     total_members: int | None = None
+    registered_societies: int = 0
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.members_by_category) - set(MEMBER_CATEGORIES))
@@ -167,6 +169,12 @@ class RegisterSummary:
                     f"total_members: {self.total_members} is less than the {categorised} members "
                     "counted in members_by_category"
                 )
+        _require_count("registered_societies", self.registered_societies)
+        if self.registered_societies > self.members_by_category.get("legal_entity", 0):
+            raise ValueError(
+                f"registered_societies: {self.registered_societies} is more than the "
+                f"{self.members_by_category.get('legal_entity', 0)} legal-entity members"
+            )
         if self.disadvantaged_workers > self.workers:
             raise ValueError(
                 f"disadvantaged_workers: {self.disadvantaged_workers} is more than the {self.workers} workers"
@@ -448,6 +456,8 @@ class Jurisdiction:
     vat_number_validator: Callable[[str], str]
     tax_code_validator: Callable[[str], str]
     payroll_rules: None = None
+    # Tells from a member's registration number whether it is a registered society (None: never counted).
+    society_number_detector: Callable[[str], bool] | None = None
 
     def rate_tables(self) -> tuple[RateTable, ...]:
         """All VAT rate tables of this jurisdiction, oldest first."""
@@ -507,6 +517,10 @@ class Jurisdiction:
     def validate_tax_code(self, value: str) -> str:
         """The compact tax/registration code, or :class:`InvalidIdentifier`."""
         return self.tax_code_validator(value)
+
+    def is_registered_society_number(self, value: str | None) -> bool:
+        """Whether a member's registration number is that of a registered society in this jurisdiction."""
+        return bool(value) and self.society_number_detector is not None and self.society_number_detector(value)
 
     def validate_iban(self, value: str) -> str:
         """The compact IBAN, or :class:`InvalidIdentifier` (same for every jurisdiction)."""

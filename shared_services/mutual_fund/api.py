@@ -65,7 +65,8 @@ class AcceptResource(MethodView):
     def post(self, data, accounts_id):
         """Accept submitted accounts: the year's net profit is fixed and its contribution created."""
         return service.accept_accounts(db.session, accounts_id, accepted_by=current_user.id,
-                                       accepted_on=data["accepted_on"] or local_today(), jurisdiction=jurisdiction())
+                                       accepted_on=data["accepted_on"] or local_today(), jurisdiction=jurisdiction(),
+                                       member_from=data["member_from"], member_until=data["member_until"])
 
 
 @review_blp.route("/<int:accounts_id>/return")
@@ -274,7 +275,20 @@ class StatementResource(MethodView):
     @coop_blp.response(200, description="The co-op's contribution statement as PDF")
     def get(self):
         """The co-op's contribution statement (PDF): every year, corrections and payments, balance owed."""
-        data = documents.contribution_statement_pdf(
-            db.session, g.tenant, today=local_today(), consortium_name=current_app.config["CONSORTIUM_NAME"],
-            legal_reserve_share=service.get_settings(db.session, jurisdiction()).legal_reserve_share)
-        return pdf_response(data, f"contribution-statement-{g.tenant.slug}.pdf")
+        return statement_response(g.tenant)
+
+
+def statement_response(tenant) -> Response:
+    """A co-op's contribution statement as a PDF download."""
+    data = documents.statement_for(db.session, tenant, today=local_today(), jurisdiction=jurisdiction(),
+                                   consortium_name=current_app.config["CONSORTIUM_NAME"])
+    return pdf_response(data, f"contribution-statement-{tenant.slug}.pdf")
+
+
+@fund_blp.route("/coops/<coop>/statement.pdf")
+class CoopStatementResource(MethodView):
+    @consortium_role_required(*STAFF)
+    @fund_blp.response(200, description="A co-op's contribution statement as PDF")
+    def get(self, coop):
+        """A co-op's contribution statement (consortium staff), the same the co-op downloads; 404 for no such co-op."""
+        return statement_response(service.coop_by_slug(db.session, coop))

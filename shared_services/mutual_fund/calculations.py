@@ -114,6 +114,13 @@ class Contribution:
     due_date: date
     legal_reserve: Decimal
     explanation: str
+    # What the base was worked out from, and the pro-rata share: the statement shows each step.
+    net_profit: Decimal = ZERO
+    prior_losses_covered: Decimal = ZERO
+    ristorni: Decimal = ZERO
+    full_year_amount: Decimal = ZERO
+    days_member: int | None = None
+    days_in_year: int | None = None
 
 
 def split_equally(amount: Decimal, parts: int) -> list[Decimal]:
@@ -125,6 +132,64 @@ def split_equally(amount: Decimal, parts: int) -> list[Decimal]:
     return shares
 
 
+def contribution_base(net_profit: Decimal, prior_losses_covered: Decimal = ZERO, ristorni: Decimal = ZERO) -> Decimal:
+    """The profit the 3% is worked on: net profit less what covers prior years' losses, less ristorni from profit.
+
+    Law 59/1992 art. 11 c.4 ("una quota degli utili annuali pari al 3 per cento"), as the associations
+    apply it: Legacoop Liguria, "Coopfond e il 3% dell'utile" (infolega.coop, article 1839, July 2020):
+    "L'importo da versare e' pari al 3% dell'utile netto di esercizio [...] al netto della quota parte
+    dell'utile destinato al ripianamento delle perdite di esercizi precedenti e a ristorno ai soci";
+    Ministry of Labour circulars 12/1995 and 96/1998 (quoted by ratio.it, "Il versamento del 3% in
+    presenza di perdite pregresse"): not due on the part of profit covering prior years' losses, and
+    ristorni are left out of the base. Never below zero.
+    """
+    _require_decimal("net_profit", net_profit)
+    _require_non_negative("prior_losses_covered", prior_losses_covered)
+    _require_non_negative("ristorni", ristorni)
+    if net_profit <= 0:
+        return ZERO
+    return max(net_profit - prior_losses_covered - ristorni, ZERO)
+
+
+# When the contribution falls due (a fund setting):
+# - "approval": `due_days` after the members' assembly approved the accounts; for co-ops belonging to an
+#   association, 60 days (Law 59/1992 art. 11; Legacoop Liguria, "Coopfond e il 3% dell'utile": "entro 60
+#   giorni dall'approvazione del bilancio"; Confcooperative Veneto newsletter, "Versamento 3% degli utili
+#   delle cooperative": "Per le cooperative aderenti [...] 60 giorni dall'approvazione del bilancio").
+# - "year_end": `due_days` after the end of the financial year; for co-ops not belonging to an association,
+#   which pay the State by F24, 300 days (Confcooperative Veneto, same article: "le cooperative non aderenti
+#   devono completare il pagamento entro 300 giorni dalla chiusura dell'esercizio sociale"; also
+#   cooperativeonline.it, "Versamento del 3% degli utili delle cooperative").
+DUE_BASES: tuple[str, ...] = ("approval", "year_end")
+
+
+def contribution_due_date(basis: str, *, year: int, approval_date: date, due_days: int) -> date:
+    """The due date: `due_days` after the assembly's approval, or after 31 December of `year` (see DUE_BASES)."""
+    if basis not in DUE_BASES:
+        raise ValueError(f"due_basis must be one of {', '.join(DUE_BASES)}, got {basis!r}")
+    _require_int("due_days", due_days, 0)
+    start = approval_date if basis == "approval" else date(year, 12, 31)
+    return start + timedelta(days=due_days)
+
+
+def membership_days(year: int, member_from: date | None, member_until: date | None) -> tuple[int, int]:
+    """(days the co-op belonged to the association in `year`, days in `year`), both ends counted.
+
+    A co-op that joins or leaves the association in the year pays pro rata by days: Confcooperative
+    Veneto, "Versamento 3% degli utili delle cooperative" ("Se durante l'anno ci sono stati cambi di
+    adesione o revoche dall'associazione, il versamento deve essere ripartito tra i diversi enti in
+    proporzione ai giorni di competenza"); Legacoop Liguria, "Coopfond e il 3% dell'utile" (changes in
+    the year, "nuova adesione ad associazione"). No date means a member all year on that side.
+    """
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    start = max(member_from or first, first)
+    end = min(member_until or last, last)
+    days_in_year = (last - first).days + 1
+    if end < start:
+        return 0, days_in_year
+    return (end - start).days + 1, days_in_year
+
+
 def compute_contribution(
     net_profit: Decimal,
     *,
@@ -134,15 +199,27 @@ def compute_contribution(
     due_days: int,
     associations: int = 1,
     legal_reserve_share: Decimal = Decimal("30"),
+    prior_losses_covered: Decimal = ZERO,
+    ristorni: Decimal = ZERO,
+    days_member: int | None = None,
+    days_in_year: int | None = None,
+    due_date: date | None = None,
 ) -> Contribution:
     """Compute the mutual-fund contribution on a year's net profit.
 
-    `rate` and `legal_reserve_share` are percentages (Decimal("3") means 3%). The minimum applies
-    to the total amount due, before it is split between associations (Law 59/1992 art. 11 speaks
-    of "the amount due"): 3% of 344.00 = 10.32 < 10.33, so nothing is due; 3% of 400.00 = 12.00
-    is due and split 6.00 + 6.00 between two associations even though each half is below 10.33.
-    A loss (or a zero result) owes nothing and sets no reserve; `below_minimum` is then False,
-    since it was the loss, not the minimum, that cancelled the amount.
+    The steps: base = net profit - prior years' losses covered - ristorni from profit (`contribution_base`);
+    the year's amount = base x rate, rounded half-up to the cent; for a co-op that belonged to the
+    association only `days_member` of the year's `days_in_year` days, the amount due here is that
+    amount x days_member / days_in_year, rounded half-up (`membership_days`).
+
+    `rate` and `legal_reserve_share` are percentages (Decimal("3") means 3%). The minimum applies to the
+    year's amount, before it is split by days or between associations (Law 59/1992 art. 11 speaks of
+    "the amount due"): 3% of 344.00 = 10.32 < 10.33, so nothing is due; 3% of 400.00 = 12.00 is due and
+    split 6.00 + 6.00 between two associations even though each half is below 10.33. The legal reserve
+    stays 30% of the whole net profit (civil code art. 2545-quater). A loss (or a zero result) owes
+    nothing and sets no reserve; `below_minimum` is then False, since it was the loss, not the minimum,
+    that cancelled the amount. `due_date`, when given, overrides approval_date + due_days (a fund whose
+    rule counts from the year end, see `contribution_due_date`).
     """
     _require_decimal("net_profit", net_profit)
     _require_percent("rate", rate)
@@ -151,64 +228,77 @@ def compute_contribution(
     _require_int("due_days", due_days, 0)
     _require_int("associations", associations, 1)
     _require_percent("legal_reserve_share", legal_reserve_share)
-
-    due_date = approval_date + timedelta(days=due_days)
+    base = contribution_base(net_profit, prior_losses_covered, ristorni)
+    if (days_member is None) != (days_in_year is None):
+        raise ValueError("days_member and days_in_year go together")
+    if days_in_year is not None:
+        _require_int("days_in_year", days_in_year, 1)
+        _require_int("days_member", days_member, 0)
+        if days_member > days_in_year:
+            raise ValueError(f"days_member must be at most days_in_year ({days_in_year}), got {days_member}")
+        if days_member == days_in_year:
+            days_member = days_in_year = None
+    if due_date is None:
+        due_date = approval_date + timedelta(days=due_days)
+    else:
+        _require_date("due_date", due_date)
     rate_text = f"{_format_number(rate)}%"
+    steps = dict(net_profit=net_profit, prior_losses_covered=prior_losses_covered, ristorni=ristorni,
+                 days_member=days_member, days_in_year=days_in_year)
 
     if net_profit <= 0:
         return Contribution(
-            base=ZERO,
-            rate=rate,
-            amount=ZERO,
-            per_association=[ZERO] * associations,
-            below_minimum=False,
-            due_date=due_date,
-            legal_reserve=ZERO,
+            base=ZERO, rate=rate, amount=ZERO, per_association=[ZERO] * associations, below_minimum=False,
+            due_date=due_date, legal_reserve=ZERO, full_year_amount=ZERO, **steps,
             explanation=(
                 f"The year closed with a net result of {format_money(net_profit)}, not a profit, "
                 "so no contribution is due and nothing goes to the legal reserve."
             ),
         )
 
-    computed = round_cents(net_profit * rate / HUNDRED)
     legal_reserve = round_cents(net_profit * legal_reserve_share / HUNDRED)
+    full_year = round_cents(base * rate / HUNDRED)
     reserve_text = (
         f"; at least {format_money(legal_reserve)} ({_format_number(legal_reserve_share)}%) "
         "goes to the legal reserve"
     )
-    calculation_text = f"{rate_text} of net profit {format_money(net_profit)} is {format_money(computed)}"
+    deductions = ""
+    if prior_losses_covered or ristorni:
+        parts = [f"net profit {format_money(net_profit)}"]
+        if prior_losses_covered:
+            parts.append(f"less {format_money(prior_losses_covered)} covering prior years' losses")
+        if ristorni:
+            parts.append(f"less {format_money(ristorni)} of ristorni")
+        deductions = f"The base is {', '.join(parts)}: {format_money(base)}. "
+    calculation_text = f"{deductions}{rate_text} of {'the base' if deductions else 'net profit'} " \
+                       f"{format_money(base)} is {format_money(full_year)}"
 
-    if computed < minimum:
+    if full_year < minimum:
         return Contribution(
-            base=net_profit,
-            rate=rate,
-            amount=ZERO,
-            per_association=[ZERO] * associations,
-            below_minimum=True,
-            due_date=due_date,
-            legal_reserve=legal_reserve,
+            base=base, rate=rate, amount=ZERO, per_association=[ZERO] * associations, below_minimum=True,
+            due_date=due_date, legal_reserve=legal_reserve, full_year_amount=full_year, **steps,
             explanation=(
                 f"{calculation_text}, below the minimum of {format_money(minimum)}, "
                 f"so nothing is due{reserve_text}."
             ),
         )
 
-    per_association = split_equally(computed, associations)
+    amount = full_year
+    pro_rata_text = ""
+    if days_in_year is not None:
+        amount = round_cents(full_year * days_member / days_in_year)
+        pro_rata_text = (f"; the co-op belonged to the association {days_member} of the year's {days_in_year} "
+                         f"days, so {format_money(amount)} is due here")
+    per_association = split_equally(amount, associations)
     split_text = ""
     if associations > 1:
         shares = " + ".join(format_money(share) for share in per_association)
         split_text = f", split equally between {associations} associations as {shares}"
     return Contribution(
-        base=net_profit,
-        rate=rate,
-        amount=computed,
-        per_association=per_association,
-        below_minimum=False,
-        due_date=due_date,
-        legal_reserve=legal_reserve,
+        base=base, rate=rate, amount=amount, per_association=per_association, below_minimum=False,
+        due_date=due_date, legal_reserve=legal_reserve, full_year_amount=full_year, **steps,
         explanation=(
-            f"{calculation_text}, due by {due_date.isoformat()} ({due_days} days after the accounts "
-            f"were approved on {approval_date.isoformat()}){split_text}{reserve_text}."
+            f"{calculation_text}{pro_rata_text}, due by {due_date.isoformat()}{split_text}{reserve_text}."
         ),
     )
 
@@ -314,11 +404,12 @@ def arrears(
 ) -> Arrears:
     """Compare payments received by `as_of` with the instalments fallen due by then.
 
-    An instalment is due on its due date (so one due on `as_of` and unpaid counts, with 0 days
-    overdue). Payments dated after `as_of` are ignored; the others are applied to the oldest
-    instalment first, so a partly paid instalment stays overdue. `days_overdue` counts from the
-    due date of the oldest instalment not fully paid; a payment beyond what is due shows only as
-    `paid_to_date` greater than `due_to_date`.
+    An instalment falls due on its due date (`due_to_date` counts one due on `as_of`) but is overdue
+    only from the day after: the borrower has the whole due date to pay, so an instalment due today
+    and unpaid is not arrears. Payments dated after `as_of` are ignored; the others are applied to the
+    oldest instalment first, so a partly paid instalment stays overdue. `days_overdue` counts from the
+    due date of the oldest overdue instalment not fully paid; a payment beyond what is due shows only
+    as `paid_to_date` greater than `due_to_date`.
     """
     _require_date("as_of", as_of)
     paid = ZERO
@@ -335,10 +426,11 @@ def arrears(
 
     fallen_due = [instalment for instalment in schedule if instalment.due_date <= as_of]
     due_to_date = sum((instalment.payment for instalment in fallen_due), ZERO)
+    past_due = [instalment for instalment in fallen_due if instalment.due_date < as_of]
 
     unallocated = paid
     unpaid: list[Instalment] = []
-    for instalment in fallen_due:
+    for instalment in past_due:
         applied = min(unallocated, instalment.payment)
         unallocated -= applied
         if applied < instalment.payment:
@@ -348,7 +440,7 @@ def arrears(
     return Arrears(
         due_to_date=due_to_date,
         paid_to_date=paid,
-        arrears_amount=max(due_to_date - paid, ZERO),
+        arrears_amount=max(sum((instalment.payment for instalment in past_due), ZERO) - paid, ZERO),
         instalments_overdue=len(unpaid),
         oldest_overdue_due_date=oldest,
         days_overdue=(as_of - oldest).days if oldest else 0,
@@ -385,6 +477,40 @@ def exposure_headroom(
     return round_cents(fund_balance * multiple) - (outstanding_loans + live_guarantees)
 
 
+def exposure_after(
+    fund_balance: Decimal,
+    outstanding_loans: Decimal,
+    live_guarantees: Decimal,
+    multiple: Decimal,
+    new_amount: Decimal,
+    *,
+    kind: str = "loan",
+) -> tuple[Decimal, Decimal]:
+    """(headroom, stressed headroom) once a new loan or guarantee of `new_amount` is granted.
+
+    With B the fund's balance, L the loans outstanding, G the live guarantees, m the multiple, X the new amount:
+
+        headroom           H = round(B x m) - (L + G)
+        stressed headroom  S = round((B - G) x m) - L      (as if every live guarantee were called in full)
+        a loan of X:       B -> B - X and L -> L + X       (the payout leaves the fund's cash: H falls by X x (m + 1))
+        a guarantee of X:  G -> G + X                      (nothing is paid until the bank calls it)
+
+    A grant is allowed only when H and S are both at least 0 afterwards (`check_exposure`). Why that keeps the fund
+    within its limit whatever happens next: a call of c lowers B and G by c together, so S does not move, and
+    H = S + G x (m - 1) (to the cent) is at least S when m >= 1, while with m < 1 a call raises H; a repayment
+    or interest raises B (and lowers L), raising both; an expiring guarantee lowers G, raising both.
+    """
+    _require_decimal("new_amount", new_amount)
+    if new_amount <= 0:
+        raise ValueError(f"new_amount must be positive, got {new_amount}")
+    if kind == "loan":
+        balance, loans, guarantees = fund_balance - new_amount, outstanding_loans + new_amount, live_guarantees
+    else:
+        balance, loans, guarantees = fund_balance, outstanding_loans, live_guarantees + new_amount
+    return (exposure_headroom(balance, loans, guarantees, multiple),
+            exposure_headroom(balance - guarantees, loans, ZERO, multiple))
+
+
 def check_exposure(
     fund_balance: Decimal,
     outstanding_loans: Decimal,
@@ -394,20 +520,27 @@ def check_exposure(
     *,
     kind: str = "loan",
 ) -> None:
-    """Raise ExposureLimitExceeded if granting `new_amount` (a loan or guarantee) breaks the limit."""
-    _require_decimal("new_amount", new_amount)
-    if new_amount <= 0:
-        raise ValueError(f"new_amount must be positive, got {new_amount}")
-    headroom = exposure_headroom(fund_balance, outstanding_loans, live_guarantees, multiple)
-    if new_amount <= headroom:
+    """Raise ExposureLimitExceeded unless the fund stays within its limit after the grant (see `exposure_after`)."""
+    headroom, stressed = exposure_after(fund_balance, outstanding_loans, live_guarantees, multiple, new_amount,
+                                        kind=kind)
+    if headroom >= 0 and stressed >= 0:
         return
-    limit = round_cents(fund_balance * multiple)
-    committed = outstanding_loans + live_guarantees
-    excess = new_amount - headroom
+    balance = fund_balance - new_amount if kind == "loan" else fund_balance
+    loans = outstanding_loans + new_amount if kind == "loan" else outstanding_loans
+    guarantees = live_guarantees if kind == "loan" else live_guarantees + new_amount
+    times = _format_number(multiple)
+    if headroom <= stressed:
+        excess, limit, committed = -headroom, round_cents(balance * multiple), loans + guarantees
+        detail = (f"after it: limit {times} x balance {format_money(balance)} = {format_money(limit)}; "
+                  f"committed {format_money(committed)} in loans and live guarantees")
+    else:
+        excess, limit, committed = -stressed, round_cents((balance - guarantees) * multiple), loans
+        detail = (f"were every live guarantee called, the fund would hold {format_money(balance - guarantees)}: "
+                  f"limit {times} x {format_money(balance - guarantees)} = {format_money(limit)}; "
+                  f"loans {format_money(committed)}")
     raise ExposureLimitExceeded(
         f"this {kind} of {format_money(new_amount)} would exceed the fund's exposure limit by "
-        f"{format_money(excess)} (limit {_format_number(multiple)} x balance {format_money(fund_balance)} "
-        f"= {format_money(limit)}; already committed {format_money(committed)})",
+        f"{format_money(excess)} ({detail})",
         excess=excess,
         limit=limit,
         committed=committed,

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from consortium.documents import Letterhead, build_pdf, data_table, heading, key_value_table, money, paragraph
 from consortium.models import Tenant
+from consortium.tenancy import tenant_scope
 from plugins.jurisdictions.base import get_jurisdiction
 from shared_services.mutual_fund import service
 from shared_services.mutual_fund.calculations import ZERO
@@ -39,8 +40,41 @@ def _called_by(guarantee, day: date) -> Decimal:
     return sum((call.amount for call in guarantee.calls if call.called_on <= day), ZERO)
 
 
+def base_steps(contribution: Contribution, letterhead: Letterhead) -> list[list[str]]:
+    """How the year's amount was worked out, one row per step: profit, deductions, base, rate, days, amount."""
+    c = contribution
+    rows = [["Net profit of the year", money(c.net_profit, letterhead)]]
+    if c.net_profit <= 0:
+        return [*rows, ["Not a profit: nothing is due", money(ZERO, letterhead)]]
+    rows += [
+        ["less: used to cover losses of prior years", money(-c.prior_losses_covered, letterhead)],
+        ["less: ristorni allocated from the profit", money(-c.ristorni, letterhead)],
+        ["= base of the contribution", money(c.base, letterhead)],
+    ]
+    full_year = c.full_year_amount if c.full_year_amount is not None else c.amount
+    rows.append([f"x {_percent(c.rate)} = the year's contribution", money(full_year, letterhead)])
+    if full_year < c.minimum:
+        rows.append([f"below the minimum of {money(c.minimum, letterhead)}: nothing is due", money(ZERO, letterhead)])
+        return rows
+    if c.days_in_year:
+        rows.append([f"x {c.days_member} / {c.days_in_year} days a member of the association = amount due",
+                     money(c.amount, letterhead)])
+    else:
+        rows.append(["amount due", money(c.amount, letterhead)])
+    return rows
+
+
+def statement_for(session, tenant: Tenant, *, today: date, consortium_name: str, jurisdiction: str) -> bytes:
+    """The co-op's statement with the fund's current settings (for the co-op itself or for consortium staff)."""
+    settings = service.get_settings(session, jurisdiction)
+    reserve_share, pay_to = settings.legal_reserve_share, service.pay_to_text(settings)
+    with tenant_scope(session, tenant.id):
+        return contribution_statement_pdf(session, tenant, today=today, consortium_name=consortium_name,
+                                          legal_reserve_share=reserve_share, pay_to=pay_to)
+
+
 def contribution_statement_pdf(session, tenant: Tenant, *, today: date, consortium_name: str,
-                               legal_reserve_share: Decimal) -> bytes:
+                               legal_reserve_share: Decimal, pay_to: str | None = None) -> bytes:
     """The co-op's statement: each year's contribution, its corrections and payments, and what is owed.
 
     `legal_reserve_share` is the fund's setting, for the legal reserve of a year corrected after reopening.
@@ -82,8 +116,13 @@ def contribution_statement_pdf(session, tenant: Tenant, *, today: date, consorti
         content.append(heading("How each year's amount was worked out"))
         for c in contributions:
             terms = service.current_terms(c, legal_reserve_share)
-            content.append(paragraph(f"{c.year}: {terms.explanation} Legal reserve (for information): "
-                                     f"{money(terms.legal_reserve, letterhead)}."))
+            due_from = ("the end of the financial year" if c.due_basis == "year_end" else
+                        f"the members' assembly's approval on {(c.assembly_approved_on or c.approved_on).isoformat()}")
+            content.append(paragraph(f"{c.year} (due by {c.due_date.isoformat()}, counted from {due_from})"))
+            content.append(data_table(["Step", "Amount"], base_steps(c, letterhead), numeric_columns={1}))
+            if c.adjustments:
+                content.append(paragraph(terms.explanation))
+            content.append(paragraph(f"Legal reserve (for information): {money(terms.legal_reserve, letterhead)}."))
         corrections = [(c, a) for c in contributions for a in c.adjustments]
         if corrections:
             content.append(heading("Corrections after a year was reopened"))
@@ -108,7 +147,8 @@ def contribution_statement_pdf(session, tenant: Tenant, *, today: date, consorti
         owed = [c for c in contributions if c.outstanding > 0]
         if owed:
             content.append(paragraph(
-                "Please pay by bank transfer quoting the reference in the description: "
+                ("Please pay by bank transfer to " + pay_to + ", " if pay_to else "Please pay by bank transfer ")
+                + "quoting the reference in the description: "
                 + "; ".join(f"{c.reference} ({money(c.outstanding, letterhead)} by {c.due_date.isoformat()})"
                             for c in owed) + "."
             ))

@@ -48,8 +48,9 @@ def due_reminder(contribution: Contribution, today: date, days_before: list[int]
     return Reminder(contribution, when, days)
 
 
-def reminder_text(reminder: Reminder, today: date, explanation: str) -> tuple[str, str]:
-    """Subject and body of a reminder email sent on `today`; `explanation` is how the amount was worked out now."""
+def reminder_text(reminder: Reminder, today: date, explanation: str, pay_to: str | None = None) -> tuple[str, str]:
+    """Subject and body of a reminder email sent on `today`; `explanation` is how the amount was worked out now,
+    `pay_to` the fund's bank account (`service.pay_to_text`)."""
     c = reminder.contribution
     owed = f"{format_money(c.outstanding)} {c.currency}"
     if reminder.when == "before":
@@ -59,9 +60,10 @@ def reminder_text(reminder: Reminder, today: date, explanation: str) -> tuple[st
         subject = f"Overdue: mutual fund contribution {c.year}, {owed}"
         opening = (f"Your co-op's {c.year} contribution to the mutual fund was due on {c.due_date.isoformat()} "
                    f"and is now {(today - c.due_date).days} days overdue.")
-    body = (f"{opening}\n\nStill owed: {owed}.\nPlease pay by bank transfer quoting the reference {c.reference} "
-            f"in the description, so the payment is matched to the contribution.\n\nHow it was worked out: "
-            f"{explanation}\n")
+    account = f" to {pay_to}," if pay_to else ""
+    body = (f"{opening}\n\nStill owed: {owed}.\nPlease pay by bank transfer{account} quoting the reference "
+            f"{c.reference} in the description, so the payment is matched to the contribution.\n\n"
+            f"How it was worked out: {explanation}\n")
     return subject, body
 
 
@@ -78,7 +80,7 @@ def send_contribution_reminders(session, today: date, tenant) -> int:
     sent = 0
     for reminder in reminders:
         explanation = service.current_terms(reminder.contribution, settings.legal_reserve_share).explanation
-        subject, body = reminder_text(reminder, today, explanation)
+        subject, body = reminder_text(reminder, today, explanation, service.pay_to_text(settings))
         sent += len(notify_users(session, users=treasurers, kind=REMINDER_KIND, subject=subject, body=body,
                                  tenant_id=tenant.id, dedupe_key=reminder.dedupe_key))
     return sent

@@ -29,6 +29,7 @@ from consortium.models import JsonDoc, Tenant
 from shared_services.mutual_fund.calculations import (
     CONTRIBUTION_INCOME,
     CONTRIBUTIONS_RECEIVABLE,
+    DUE_BASES,
     FUND_CASH,
     GUARANTEE_CALLS_EXPENSE,
     INTEREST_INCOME,
@@ -66,6 +67,11 @@ class FundSettings(Base):
     associations: Mapped[int] = mapped_column(Integer, default=1)
     reminder_days_before: Mapped[list[int]] = mapped_column(JsonDoc)
     reminder_days_after: Mapped[list[int]] = mapped_column(JsonDoc)
+    # What due_days counts from: the assembly's approval, or the end of the financial year (calculations.DUE_BASES).
+    due_basis: Mapped[str] = mapped_column(String(10), default="approval", server_default="approval")
+    # The fund's bank account, printed on statements and reminders so co-ops know where to pay.
+    bank_account_name: Mapped[str | None] = mapped_column(String(140))
+    bank_iban: Mapped[str | None] = mapped_column(String(34))
     source: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
@@ -76,6 +82,7 @@ class FundSettings(Base):
         CheckConstraint("due_days >= 0", name="due_days_not_negative"),
         CheckConstraint("exposure_multiple >= 0", name="exposure_multiple_not_negative"),
         CheckConstraint("associations >= 1", name="associations_positive"),
+        CheckConstraint(f"due_basis IN {sql_list(DUE_BASES)}", name="due_basis"),
     )
 
 
@@ -88,14 +95,28 @@ class Contribution(TenantOwned, Base):
     year: Mapped[int] = mapped_column(Integer)
     accounts_version_id: Mapped[int] = mapped_column(BigId)
     net_profit: Mapped[Decimal] = mapped_column(Money)
+    # The base is net_profit less these two (calculations.contribution_base), as the accounts stated them.
+    prior_losses_covered: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"), server_default="0")
+    ristorni: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"), server_default="0")
     base: Mapped[Decimal] = mapped_column(Money)
     rate: Mapped[Decimal] = mapped_column(Rate)
     minimum: Mapped[Decimal] = mapped_column(Money)
     associations: Mapped[int] = mapped_column(Integer)
     amount: Mapped[Decimal] = mapped_column(Money)
     legal_reserve: Mapped[Decimal] = mapped_column(Money)
+    # The day the consortium accepted the accounts (the contribution's ledger date).
     approved_on: Mapped[date] = mapped_column(Date)
+    # The day the co-op's members' assembly approved them: the due date counts from it (or from the year end).
+    assembly_approved_on: Mapped[date | None] = mapped_column(Date)
+    due_basis: Mapped[str] = mapped_column(String(10), default="approval", server_default="approval")
     due_date: Mapped[date] = mapped_column(Date)
+    # Pro rata by days for a co-op that joined or left the association in the year (both null: all year).
+    member_from: Mapped[date | None] = mapped_column(Date)
+    member_until: Mapped[date | None] = mapped_column(Date)
+    days_member: Mapped[int | None] = mapped_column(Integer)
+    days_in_year: Mapped[int | None] = mapped_column(Integer)
+    # The year's amount before the pro-rata share (equal to amount when the co-op was a member all year).
+    full_year_amount: Mapped[Decimal | None] = mapped_column(Money)
     explanation: Mapped[str] = mapped_column(Text)
     currency: Mapped[str] = mapped_column(String(3))
     reference: Mapped[str] = mapped_column(String(80))
@@ -128,6 +149,10 @@ class Contribution(TenantOwned, Base):
         ForeignKeyConstraint(["tenant_id", "accounts_version_id"], ACCOUNTS_VERSION_KEY, ondelete="RESTRICT"),
         CheckConstraint(f"status IN {sql_list(CONTRIBUTION_STATUSES)}", name="status"),
         CheckConstraint("amount >= 0 AND paid_amount >= 0", name="amounts_not_negative"),
+        CheckConstraint("prior_losses_covered >= 0 AND ristorni >= 0", name="deductions_not_negative"),
+        CheckConstraint(f"due_basis IN {sql_list(DUE_BASES)}", name="due_basis"),
+        CheckConstraint("days_member IS NULL OR (days_member >= 0 AND days_member <= days_in_year)",
+                        name="days_member_within_year"),
         Index("ix_contributions_year_tenant", "year", "tenant_id"),
         # Bank statement lines are matched on the reference, case-insensitively.
         Index("ix_contributions_reference", "reference"),
@@ -158,6 +183,9 @@ class ContributionAdjustment(TenantOwned, Base):
     accounts_version_id: Mapped[int] = mapped_column(BigId)
     previous_net_profit: Mapped[Decimal] = mapped_column(Money)
     net_profit: Mapped[Decimal] = mapped_column(Money)
+    # The corrected version's deductions from the base (see Contribution).
+    prior_losses_covered: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"), server_default="0")
+    ristorni: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"), server_default="0")
     delta: Mapped[Decimal] = mapped_column(Money)
     reason: Mapped[str] = mapped_column(Text)
     adjusted_on: Mapped[date] = mapped_column(Date)

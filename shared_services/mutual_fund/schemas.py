@@ -9,7 +9,7 @@ from consortium.clock import local_today
 from consortium.extensions import db
 from consortium.fields import BoundedInt, DecimalString, Money, UtcDateTime
 from consortium.models import Tenant
-from shared_services.mutual_fund.calculations import LOAN_METHODS
+from shared_services.mutual_fund.calculations import DUE_BASES, LOAN_METHODS
 from shared_services.mutual_fund.service import CurrentTerms, current_terms, get_settings, loan_arrears
 
 
@@ -53,6 +53,14 @@ class SettingsSchema(Schema):
                                        validate=validate.Length(max=10))
     reminder_days_after = fields.List(BoundedInt(validate=validate.Range(min=1, max=365)), required=True,
                                       validate=validate.Length(max=10))
+    due_basis = fields.Str(validate=validate.OneOf(DUE_BASES), metadata={
+        "description": "what due_days counts from: 'approval' (the members' assembly approved the accounts; 60 "
+                       "days for co-ops in an association, Law 59/1992 art. 11) or 'year_end' (the end of the "
+                       "financial year; 300 days for co-ops in no association, which pay the State)"})
+    bank_account_name = fields.Str(allow_none=True, validate=validate.Length(max=140),
+                                   metadata={"description": "the holder of the fund's bank account"})
+    bank_iban = fields.Str(allow_none=True, validate=validate.Length(max=42),
+                           metadata={"description": "the fund's IBAN, printed on statements and reminders"})
     source = fields.Str(dump_only=True)
     updated_at = UtcDateTime(dump_only=True, allow_none=True)
 
@@ -65,9 +73,14 @@ class SettingsUpdateSchema(SettingsSchema):
 
 
 class AcceptSchema(Schema):
-    """Accepting accounts: the date they count as approved (today when left out)."""
+    """Accepting accounts: the day of acceptance (today when left out) and, for a co-op that joined or left the
+    association during the year, the days it belonged (the contribution is then pro rata by days)."""
 
     accepted_on = fields.Date(load_default=None)
+    member_from = fields.Date(load_default=None, allow_none=True, metadata={
+        "description": "the day the co-op joined the association, if during the accounts' year"})
+    member_until = fields.Date(load_default=None, allow_none=True, metadata={
+        "description": "the day the co-op left the association, if during the accounts' year"})
 
     @validates_schema
     def _not_future(self, data, **kwargs):
@@ -108,6 +121,7 @@ class SubmissionSchema(Schema):
     total_turnover = Money()
     figures = fields.Dict(keys=fields.Str(), values=Money())
     submitted_at = UtcDateTime()
+    assembly_approved_on = fields.Date()
     accepted_on = fields.Date()
     return_comment = fields.Str()
     reopen_reason = fields.Str()
@@ -130,8 +144,16 @@ class ContributionSchema(Schema):
     accounts_version_id = BoundedInt()
     reference = fields.Str()
     net_profit = Money()
-    base = Money()
+    prior_losses_covered = Money(metadata={"description": "of the net profit, the part covering prior years' losses"})
+    ristorni = Money(metadata={"description": "of the net profit, the ristorni allocated from it"})
+    base = Money(metadata={"description": "net profit - prior_losses_covered - ristorni (never below 0)"})
     rate = DecimalString(places=4)
+    full_year_amount = Money(allow_none=True, metadata={
+        "description": "base x rate, before the pro-rata share of a co-op that was a member only part of the year"})
+    days_member = fields.Int(allow_none=True)
+    days_in_year = fields.Int(allow_none=True)
+    member_from = fields.Date(allow_none=True)
+    member_until = fields.Date(allow_none=True)
     amount = Money()
     adjustments_total = Money()
     total_due = Money()
@@ -140,7 +162,10 @@ class ContributionSchema(Schema):
     legal_reserve = fields.Method("_legal_reserve", metadata={
         "description": "the legal-reserve allocation shown for information (decimal string); after a reopened "
                        "year was accepted again, that of the corrected net profit"})
-    approved_on = fields.Date()
+    approved_on = fields.Date(metadata={"description": "the day the consortium accepted the accounts"})
+    assembly_approved_on = fields.Date(allow_none=True, metadata={
+        "description": "the day the co-op's members' assembly approved the accounts"})
+    due_basis = fields.Str()
     due_date = fields.Date()
     currency = fields.Str()
     status = fields.Str(metadata={"description": "nothing_due, due, part_paid, paid or reopened; whether it is late "

@@ -18,12 +18,14 @@ from decimal import Decimal, InvalidOperation
 import marshmallow as ma
 from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import selectinload
+from stdnum import iban as stdnum_iban
 
 from consortium.db import as_utc, utcnow
 from consortium.errors import Conflict, NotFound, ServiceError, field_error
+from consortium.i18n import _
 from consortium.models import Tenant
 from consortium.tenancy import tenant_scope
-from plugins.jurisdictions.base import get_jurisdiction
+from plugins.jurisdictions.base import InvalidIdentifier, get_jurisdiction, validate_iban
 from shared_services.mutual_fund import calculations as calc
 from shared_services.mutual_fund.calculations import (
     CONTRIBUTION_INCOME,
@@ -56,7 +58,9 @@ DEFAULT_EXPOSURE_MULTIPLE = Decimal("3")
 DEFAULT_REMINDER_DAYS_BEFORE = [14, 3]
 DEFAULT_REMINDER_DAYS_AFTER = [7, 30]
 SETTINGS_FIELDS = ("rate", "minimum", "due_days", "legal_reserve_share", "exposure_multiple", "associations",
-                   "reminder_days_before", "reminder_days_after")
+                   "reminder_days_before", "reminder_days_after", "due_basis", "bank_account_name", "bank_iban")
+# Settings that may be cleared (the fund's bank account is unknown until an admin enters it).
+NULLABLE_SETTINGS = ("bank_account_name", "bank_iban")
 # Serialises loan and guarantee grants on PostgreSQL, so two at once cannot both pass the exposure check.
 FUND_LOCK_KEY = 5_006_001
 
@@ -76,6 +80,7 @@ def default_settings(jurisdiction: str = DEFAULT_JURISDICTION) -> FundSettings:
         associations=1,
         reminder_days_before=list(DEFAULT_REMINDER_DAYS_BEFORE),
         reminder_days_after=list(DEFAULT_REMINDER_DAYS_AFTER),
+        due_basis="approval",
         source=defaults.source,
     )
 
@@ -90,15 +95,30 @@ def update_settings(session, changes: dict, *, jurisdiction: str = DEFAULT_JURIS
     settings = get_settings(session, jurisdiction)
     for name in SETTINGS_FIELDS:
         if name in changes:
-            if changes[name] is None:
+            if changes[name] is None and name not in NULLABLE_SETTINGS:
                 raise field_error(name, "may not be null")
             setattr(settings, name, changes[name])
+    if settings.due_basis not in calc.DUE_BASES:
+        raise field_error("due_basis", _("must be one of %(choices)s", choices=", ".join(calc.DUE_BASES)))
+    if settings.bank_iban:
+        try:
+            settings.bank_iban = validate_iban(settings.bank_iban)
+        except InvalidIdentifier as error:
+            raise field_error("bank_iban", str(error)) from error
     for name in ("reminder_days_before", "reminder_days_after"):
         setattr(settings, name, sorted(set(getattr(settings, name)), reverse=True))
     settings.source = "Consortium settings, changed from the defaults: " + default_settings(jurisdiction).source
     session.add(settings)
     session.flush()
     return settings
+
+
+def pay_to_text(settings: FundSettings) -> str | None:
+    """'<holder>, IBAN <iban>' of the fund's bank account, or None until an admin enters it."""
+    if not settings.bank_iban:
+        return None
+    holder = f"{settings.bank_account_name}, " if settings.bank_account_name else ""
+    return f"{holder}IBAN {stdnum_iban.format(settings.bank_iban)}"
 
 
 # --------------------------------------------------------------------------- ledger
@@ -245,6 +265,14 @@ def _status(total_due: Decimal, paid: Decimal) -> str:
     return "part_paid" if paid > 0 else "due"
 
 
+def coop_by_slug(session, slug: str) -> Tenant:
+    """A member co-op named in a consortium URL; an unknown one is not found."""
+    tenant = session.scalar(select(Tenant).where(Tenant.slug == slug))
+    if tenant is None:
+        raise NotFound(_("No co-op %(slug)s.", slug=slug))
+    return tenant
+
+
 def contribution_for_year(session, tenant_id: int, year: int) -> Contribution | None:
     """The contribution of one co-op and year, if its accounts were ever accepted."""
     return session.scalar(
@@ -254,8 +282,12 @@ def contribution_for_year(session, tenant_id: int, year: int) -> Contribution | 
 
 
 def accept_accounts(session, version_id: int, *, accepted_by: int, accepted_on: date,
-                    jurisdiction: str = DEFAULT_JURISDICTION) -> Contribution:
+                    jurisdiction: str = DEFAULT_JURISDICTION, member_from: date | None = None,
+                    member_until: date | None = None) -> Contribution:
     """Accept a submitted accounts version and create the year's contribution (rate fixed now).
+
+    `member_from` / `member_until` are the days the co-op joined or left the association within the year,
+    when it did: the contribution is then pro rata by days (`calculations.membership_days`).
 
     Accepting the same version again returns the contribution unchanged. After a consortium admin
     reopened the year, accepting the corrected version recomputes the amount at the year's fixed rate
@@ -270,27 +302,63 @@ def accept_accounts(session, version_id: int, *, accepted_by: int, accepted_on: 
             f"The {version.year} accounts of this co-op are already accepted; a consortium admin must reopen "
             "the year before another version can be accepted.", {"year": [f"{version.year} is already accepted"]}
         )
+    _check_membership_dates(version.year, member_from, member_until)
     accounts.mark_accepted(session, version, accepted_by=accepted_by, accepted_on=accepted_on)
     tenant = session.get(Tenant, version.tenant_id)
     with tenant_scope(session, version.tenant_id):
         if existing is None:
             return _create_contribution(session, tenant, version, get_settings(session, jurisdiction),
-                                        accepted_by=accepted_by, accepted_on=accepted_on)
+                                        accepted_by=accepted_by, accepted_on=accepted_on,
+                                        member_from=member_from, member_until=member_until)
         return _correct_contribution(session, existing, version, accepted_by=accepted_by, accepted_on=accepted_on,
                                      legal_reserve_share=get_settings(session, jurisdiction).legal_reserve_share)
 
 
+def _check_membership_dates(year: int, member_from: date | None, member_until: date | None) -> None:
+    for name, day in (("member_from", member_from), ("member_until", member_until)):
+        if day is not None and day.year != year:
+            raise field_error(name, _("must fall in %(year)s, the year of the accounts (leave it empty when the "
+                                      "co-op belonged to the association all year)", year=year))
+    if member_from and member_until and member_until < member_from:
+        raise field_error("member_until", _("must not be before the day the co-op joined"))
+
+
+def _terms(contribution: Contribution, net_profit: Decimal, prior_losses_covered: Decimal, ristorni: Decimal,
+           legal_reserve_share: Decimal) -> calc.Contribution:
+    """The calculation on the contribution's fixed terms (rate, minimum, due date, days of membership)."""
+    return calc.compute_contribution(
+        net_profit, rate=contribution.rate, minimum=contribution.minimum,
+        approval_date=contribution.assembly_approved_on or contribution.approved_on, due_days=0,
+        due_date=contribution.due_date, associations=contribution.associations,
+        legal_reserve_share=legal_reserve_share, prior_losses_covered=prior_losses_covered, ristorni=ristorni,
+        days_member=contribution.days_member, days_in_year=contribution.days_in_year,
+    )
+
+
 def _create_contribution(session, tenant: Tenant, version, settings: FundSettings, *, accepted_by: int,
-                         accepted_on: date) -> Contribution:
+                         accepted_on: date, member_from: date | None = None,
+                         member_until: date | None = None) -> Contribution:
+    # Accounts submitted before the assembly date was asked for count from the consortium's acceptance.
+    assembly_on = version.assembly_approved_on or accepted_on
+    due_date = calc.contribution_due_date(settings.due_basis, year=version.year, approval_date=assembly_on,
+                                          due_days=settings.due_days)
+    days_member = days_in_year = None
+    if member_from is not None or member_until is not None:
+        days_member, days_in_year = calc.membership_days(version.year, member_from, member_until)
     result = calc.compute_contribution(
-        version.net_profit, rate=settings.rate, minimum=settings.minimum, approval_date=accepted_on,
-        due_days=settings.due_days, associations=settings.associations,
-        legal_reserve_share=settings.legal_reserve_share,
+        version.net_profit, rate=settings.rate, minimum=settings.minimum, approval_date=assembly_on,
+        due_days=settings.due_days, due_date=due_date, associations=settings.associations,
+        legal_reserve_share=settings.legal_reserve_share, prior_losses_covered=version.prior_losses_covered,
+        ristorni=version.ristorni_from_profit, days_member=days_member, days_in_year=days_in_year,
     )
     contribution = Contribution(
         tenant_id=tenant.id, year=version.year, accounts_version_id=version.id, net_profit=version.net_profit,
+        prior_losses_covered=version.prior_losses_covered, ristorni=version.ristorni_from_profit,
         base=result.base, rate=result.rate, minimum=settings.minimum, associations=settings.associations,
-        amount=result.amount, legal_reserve=result.legal_reserve, approved_on=accepted_on, due_date=result.due_date,
+        amount=result.amount, full_year_amount=result.full_year_amount, legal_reserve=result.legal_reserve,
+        approved_on=accepted_on, assembly_approved_on=version.assembly_approved_on, due_basis=settings.due_basis,
+        due_date=result.due_date, member_from=member_from, member_until=member_until,
+        days_member=result.days_member, days_in_year=result.days_in_year,
         explanation=result.explanation, currency=tenant.currency,
         reference=contribution_reference(version.year, tenant.slug), adjustments_total=ZERO, paid_amount=ZERO,
         accepted_by=accepted_by, status="nothing_due" if result.amount == 0 else "due",
@@ -304,24 +372,22 @@ def _create_contribution(session, tenant: Tenant, version, settings: FundSetting
     return contribution
 
 
-def _recompute(contribution: Contribution, net_profit: Decimal, legal_reserve_share: Decimal) -> calc.Contribution:
-    """The contribution on a corrected net profit, on the year's fixed terms (rate, minimum, due date)."""
-    return calc.compute_contribution(
-        net_profit, rate=contribution.rate, minimum=contribution.minimum,
-        approval_date=contribution.approved_on, due_days=(contribution.due_date - contribution.approved_on).days,
-        associations=contribution.associations, legal_reserve_share=legal_reserve_share,
-    )
+def _recompute(contribution: Contribution, version, legal_reserve_share: Decimal) -> calc.Contribution:
+    """The contribution on a corrected version's figures, on the year's fixed terms (rate, minimum, due date)."""
+    return _terms(contribution, version.net_profit, version.prior_losses_covered, version.ristorni_from_profit,
+                  legal_reserve_share)
 
 
 def _correct_contribution(session, contribution: Contribution, version, *, accepted_by: int,
                           accepted_on: date, legal_reserve_share: Decimal) -> Contribution:
-    result = _recompute(contribution, version.net_profit, legal_reserve_share)
+    result = _recompute(contribution, version, legal_reserve_share)
     earlier = contribution_adjustments(session, contribution)
     previous_profit = earlier[-1].net_profit if earlier else contribution.net_profit
     delta = result.amount - contribution.total_due
     adjustment = ContributionAdjustment(
         tenant_id=contribution.tenant_id, contribution_id=contribution.id, accounts_version_id=version.id,
         previous_net_profit=previous_profit, net_profit=version.net_profit, delta=delta,
+        prior_losses_covered=version.prior_losses_covered, ristorni=version.ristorni_from_profit,
         reason=contribution.reopen_reason or "", adjusted_on=accepted_on, created_by=accepted_by,
     )
     session.add(adjustment)
@@ -373,7 +439,7 @@ def current_terms(contribution: Contribution, legal_reserve_share: Decimal | Non
     if legal_reserve_share is None:
         raise ValueError(f"legal_reserve_share is needed for the corrected contribution {contribution.reference}")
     latest = contribution.adjustments[-1]
-    result = _recompute(contribution, latest.net_profit, legal_reserve_share)
+    result = _terms(contribution, latest.net_profit, latest.prior_losses_covered, latest.ristorni, legal_reserve_share)
     count = len(contribution.adjustments)
     history = (
         f"Corrected on {latest.adjusted_on.isoformat()} after the year was reopened"
@@ -793,11 +859,13 @@ def grant_loan(session, *, borrower_tenant_id: int | None = None, incubation_pro
         schedule = calc.loan_schedule(principal, annual_rate, months, method, first_due)
     except (TypeError, ValueError) as error:
         raise _value_error_as_field_error(error) from error
-    _check_exposure(session, principal, granted_on, "loan", "principal")
+    _lock_fund(session)
     cash = fund_balance(session)
     if principal > cash:
         raise field_error("principal", f"the fund holds only {calc.format_money(cash)}; it cannot pay out "
                                        f"{calc.format_money(principal)}")
+    # checked on the fund as it will be once the principal is paid out (calculations.exposure_after)
+    _check_exposure(session, principal, granted_on, "loan", "principal")
     loan = Loan(
         borrower_tenant_id=borrower_tenant_id, incubation_project_id=incubation_project_id,
         borrower_name=borrower_name.strip(), principal=principal, annual_rate=annual_rate, months=months,

@@ -10,9 +10,10 @@ from consortium.clock import local_today
 from consortium.extensions import db
 from consortium.fields import query_int
 from consortium.forms import load_form, run_service
+from consortium.i18n import _, _l
 from consortium.models import Tenant
 from shared_services.mutual_fund import documents, schemas, service
-from shared_services.mutual_fund.api import COOP_READERS, STAFF, jurisdiction, pdf_response
+from shared_services.mutual_fund.api import COOP_READERS, STAFF, jurisdiction, pdf_response, statement_response
 from shared_services.mutual_fund.calculations import LOAN_METHODS
 from tenants.accounts import service as accounts
 from tenants.accounts.models import FIGURE_CODES
@@ -70,12 +71,13 @@ def accept(accounts_id):
     if data is not None:
         contribution, errors = run_service(lambda: service.accept_accounts(
             db.session, accounts_id, accepted_by=current_user.id, accepted_on=data["accepted_on"] or local_today(),
-            jurisdiction=jurisdiction()))
+            jurisdiction=jurisdiction(), member_from=data["member_from"], member_until=data["member_until"]))
         if contribution is not None:
             flash(f"Accepted. Contribution {contribution.reference}: {contribution.total_due} {contribution.currency}, "
                   f"due by {contribution.due_date.isoformat()}.")
     else:
-        flash("Please correct the date.", "error")
+        flash(_("Please correct the dates: %(problems)s",
+                problems="; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items())), "error")
     return redirect(url_for("accounts_review.submission", accounts_id=accounts_id))
 
 
@@ -147,7 +149,7 @@ def contributions():
     """Every co-op's contributions (of one year, if chosen)."""
     year = query_int("year", minimum=1900, maximum=9999)
     rows = db.session.scalars(service.contributions_query(year=year).limit(LIST_LIMIT * 5)).all()
-    return render_template("mutual_fund/contributions.html", contributions=rows, year=year)
+    return render_template("mutual_fund/contributions.html", contributions=rows, year=year, today=local_today())
 
 
 @fund_blp.route("/payments", methods=["POST"])
@@ -268,8 +270,11 @@ def call_guarantee(guarantee_id):
     return redirect(url_for("mutual_fund.overview"))
 
 
+DUE_BASIS_LABELS = (("approval", _l("the assembly's approval")), ("year_end", _l("the end of the year")))
+
+
 def _settings_page(values, errors):
-    return render_template("mutual_fund/settings.html", values=values, errors=errors,
+    return render_template("mutual_fund/settings.html", values=values, errors=errors, due_bases=DUE_BASIS_LABELS,
                            can_edit=current_user.has_consortium_role("consortium_admin"))
 
 
@@ -290,6 +295,9 @@ def save_settings():
     form = {key: request.form[key].strip() for key in request.form if key != "csrf_token"}
     for key in ("reminder_days_before", "reminder_days_after"):
         form[key] = [part.strip() for part in form.get(key, "").split(",") if part.strip()]
+    for key in service.NULLABLE_SETTINGS:
+        if key in form and not form[key]:
+            form[key] = None
     try:
         data = schemas.SettingsUpdateSchema().load(form)
     except ma.ValidationError as error:
@@ -328,7 +336,11 @@ def history():
 @tenant_role_required(*COOP_READERS)
 def statement_pdf():
     """The co-op's contribution statement (PDF)."""
-    data = documents.contribution_statement_pdf(
-        db.session, g.tenant, today=local_today(), consortium_name=current_app.config["CONSORTIUM_NAME"],
-        legal_reserve_share=service.get_settings(db.session, jurisdiction()).legal_reserve_share)
-    return pdf_response(data, f"contribution-statement-{g.tenant.slug}.pdf")
+    return statement_response(g.tenant)
+
+
+@fund_blp.route("/coops/<coop>/statement.pdf")
+@consortium_role_required(*STAFF)
+def coop_statement_pdf(coop):
+    """A co-op's contribution statement (PDF) for consortium staff."""
+    return statement_response(service.coop_by_slug(db.session, coop))

@@ -129,9 +129,12 @@ class AccountsFileResource(MethodView):
 @blp.route("/<int:accounts_id>/submit")
 class AccountsSubmitResource(MethodView):
     @tenant_role_required("treasurer")
+    @blp.arguments(schemas.AccountsSubmitSchema)
     @blp.response(200, schemas.AccountsVersionSchema)
-    def post(self, accounts_id):
-        """Submit a draft version to the consortium (treasurer); 409 if another version of the year is
-        already submitted or accepted."""
+    def post(self, body, accounts_id):
+        """Submit a draft version to the consortium with the date the members' assembly approved it (treasurer);
+        422 naming `assembly_approved_on` when it is missing, before the year's end or in the future; 409 if
+        another version of the year is already submitted or accepted."""
         version = service.get_version(db.session, accounts_id)
-        return service.submit_version(db.session, version, submitted_by=current_user.id)
+        return service.submit_version(db.session, version, assembly_approved_on=body["assembly_approved_on"],
+                                      today=local_today(), submitted_by=current_user.id)

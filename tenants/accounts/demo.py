@@ -1,6 +1,7 @@
 """Demo annual accounts: last year's accounts filled into the template, uploaded and submitted for two co-ops."""
 
 import io
+from datetime import date, timedelta
 from decimal import Decimal
 
 from openpyxl import load_workbook
@@ -34,6 +35,8 @@ def demo_figures(turnover: int, rng) -> dict[str, Decimal]:
     before_tax = total - figures["staff_costs"] - figures["other_costs"]
     figures["tax"] = (before_tax * Decimal("0.24")).quantize(CENT)
     figures["net_profit"] = before_tax - figures["tax"]
+    figures["prior_losses_covered"] = Decimal("0.00")
+    figures["ristorni_from_profit"] = Decimal("0.00")
     figures["share_capital"] = share(nominal, 0.01, 0.03)
     figures["reserves_indivisible"] = share(nominal, 0.1, 0.2)
     figures["reserves_other"] = share(nominal, 0.0, 0.02)
@@ -64,4 +67,7 @@ def load_demo_accounts(session, tenants, users, rng) -> None:
                 session, tenant=tenant, year=year, filename=f"accounts-{slug}-{year}.xlsx", data=data,
                 uploaded_by=treasurer, today=today,
             )
-            service.submit_version(session, version, submitted_by=treasurer)
+            # The members' assembly approved the accounts a fortnight ago (or on 29 April, earlier in the year).
+            approved_on = max(min(today - timedelta(days=14), date(year + 1, 4, 29)), date(year + 1, 1, 1))
+            service.submit_version(session, version, assembly_approved_on=approved_on, today=today,
+                                   submitted_by=treasurer)

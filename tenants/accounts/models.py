@@ -41,6 +41,8 @@ FIGURE_CODES = (
     "other_costs",
     "tax",
     "net_profit",
+    "prior_losses_covered",
+    "ristorni_from_profit",
     "share_capital",
     "reserves_indivisible",
     "reserves_other",
@@ -71,6 +73,11 @@ class AccountsVersion(TenantOwned, Base):
     tax: Mapped[Decimal] = mapped_column(Money)
     # The stated net profit, which the upload checks equals turnover - staff costs - other costs - tax.
     net_profit: Mapped[Decimal] = mapped_column(Money)
+    # How the assembly allocated the profit; the mutual fund's base leaves both out.
+    prior_losses_covered: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"),
+                                                          server_default=text("0"))
+    ristorni_from_profit: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"),
+                                                          server_default=text("0"))
     share_capital: Mapped[Decimal] = mapped_column(Money)
     reserves_indivisible: Mapped[Decimal] = mapped_column(Money)
     reserves_other: Mapped[Decimal] = mapped_column(Money)
@@ -92,6 +99,8 @@ class AccountsVersion(TenantOwned, Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    # The day the members' assembly approved these accounts: the mutual fund's due date counts from it.
+    assembly_approved_on: Mapped[date | None] = mapped_column(Date)
     accepted_on: Mapped[date | None] = mapped_column(Date)
     accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     returned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -108,6 +117,7 @@ class AccountsVersion(TenantOwned, Base):
         CheckConstraint(f"status IN {sql_list(STATUSES)}", name="status"),
         CheckConstraint("version >= 1", name="version_positive"),
         CheckConstraint("share_capital >= 0", name="share_capital_not_negative"),
+        CheckConstraint("prior_losses_covered >= 0 AND ristorni_from_profit >= 0", name="allocations_not_negative"),
         CheckConstraint(f"file_format IN {sql_list(('xlsx', 'csv'))}", name="file_format"),
         CheckConstraint("status <> 'accepted' OR accepted_on IS NOT NULL", name="accepted_has_date"),
         CheckConstraint("status <> 'returned' OR return_comment IS NOT NULL", name="returned_has_comment"),

@@ -61,6 +61,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
+from consortium.i18n import _
+
 SUMMARY_SHEET = "Summary"
 TRIAL_BALANCE_SHEET = "TrialBalance"
 INSTRUCTIONS_SHEET = "Instructions"
@@ -94,7 +96,7 @@ class SummaryLine:
 
     code: str
     label: str
-    part: str  # "general", "profit_and_loss" or "balance_sheet"
+    part: str  # "general", "profit_and_loss", "allocation" (of the net profit) or "balance_sheet"
     normal_side: str | None  # "credit", "debit", or None when no account may map to it
 
 
@@ -110,6 +112,15 @@ SUMMARY_LINES: tuple[SummaryLine, ...] = (
     SummaryLine(
         "net_profit", "Net profit (turnover - staff costs - other costs - tax)", "profit_and_loss", None
     ),
+    # How the assembly allocated the profit: the mutual fund's 3% is worked on the profit less these two
+    # (Law 59/1992 art. 11 as Legacoop applies it; see shared_services.mutual_fund.calculations.contribution_base).
+    SummaryLine(
+        "prior_losses_covered", "Of the net profit: used to cover losses of prior years", "allocation", None
+    ),
+    SummaryLine(
+        "ristorni_from_profit", "Of the net profit: ristorni (refunds to members) allocated from it", "allocation",
+        None,
+    ),
     SummaryLine("share_capital", "Share capital", "balance_sheet", "credit"),
     SummaryLine("reserves_indivisible", "Reserves: indivisible", "balance_sheet", "credit"),
     SummaryLine("reserves_other", "Reserves: other", "balance_sheet", "credit"),
@@ -124,6 +135,9 @@ TURNOVER_CODES = (
     "turnover_other",
 )
 COST_CODES = ("staff_costs", "other_costs", "tax")
+ALLOCATION_CODES = ("prior_losses_covered", "ristorni_from_profit")
+# Lines added after the first template went out: a file without them reads them as 0, with a warning.
+OPTIONAL_CODES = ALLOCATION_CODES
 MAPPABLE_CODES = tuple(line.code for line in SUMMARY_LINES if line.normal_side)
 
 SUMMARY_COLUMNS = ("line_code", "label", "amount")
@@ -292,7 +306,10 @@ def _instruction_lines() -> list[str]:
         "3. Amounts are in the co-op's currency with up to 2 decimals; more are rounded half-up to the cent.",
         "4. Net profit must equal total turnover - staff costs - other costs - tax. The consortium "
         "works out the 3% mutual-fund contribution from it.",
-        "5. Share capital cannot be negative.",
+        "5. Share capital cannot be negative. If the members' assembly used part of the net profit to cover "
+        "losses of prior years, put that part in prior_losses_covered; if it allocated ristorni (refunds to "
+        "members) from the profit, put them in ristorni_from_profit (0 when none). The 3% is worked on the "
+        "net profit less these two, and together they cannot exceed the net profit.",
         "6. The TrialBalance sheet is optional. If you fill it, list every account of the year-end "
         "trial balance with its debit or credit balance; total debits must equal total credits. "
         "In maps_to put the Summary line the account adds up into, or leave it empty for accounts "
@@ -700,9 +717,16 @@ def _read_summary(
         result.figures[code] = amount
 
     for line in SUMMARY_LINES:
-        if line.code not in line_rows:
-            message = f"the line '{line.code}' ({line.label}) is missing"
-            result.add_error(sheet, None, table.column("line_code"), message)
+        if line.code in line_rows:
+            continue
+        if line.code in OPTIONAL_CODES:
+            result.figures[line.code] = ZERO
+            message = _("the line '%(code)s' (%(label)s) is missing; it is taken as 0", code=line.code,
+                        label=line.label)
+            result.add_warning(sheet, None, table.column("line_code"), message)
+            continue
+        message = f"the line '{line.code}' ({line.label}) is missing"
+        result.add_error(sheet, None, table.column("line_code"), message)
     if year_row is not None:
         try:
             result.year = _to_year(year_value)
@@ -903,6 +927,21 @@ def _cross_check(result: ParseResult) -> None:
         result.add_error(
             sheet, line_rows.get("share_capital"), "amount",
             f"share_capital: share capital cannot be negative ({format_amount(figures['share_capital'])})",
+        )
+
+    for code in ALLOCATION_CODES:
+        if figures.get(code, ZERO) < 0:
+            result.add_error(sheet, line_rows.get(code), "amount",
+                             _("%(code)s: cannot be negative (%(amount)s)", code=code,
+                               amount=format_amount(figures[code])))
+    allocated = sum((max(figures.get(code, ZERO), ZERO) for code in ALLOCATION_CODES), ZERO)
+    if "net_profit" in figures and allocated > max(figures["net_profit"], ZERO):
+        row = next((line_rows[code] for code in ALLOCATION_CODES if code in line_rows), None)
+        result.add_error(
+            sheet, row, "amount",
+            _("prior_losses_covered + ristorni_from_profit (%(allocated)s) is more than the net profit "
+              "(%(profit)s); only a profit can be allocated", allocated=format_amount(allocated),
+              profit=format_amount(max(figures["net_profit"], ZERO))),
         )
 
     if all(code in figures for code in (*TURNOVER_CODES, *COST_CODES)):

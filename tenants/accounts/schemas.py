@@ -34,6 +34,14 @@ class AccountsYearFormSchema(Schema):
     year = BoundedInt(required=True, strict=False, validate=YEAR_RANGE)
 
 
+class AccountsSubmitSchema(Schema):
+    """What a treasurer gives when submitting a version: the day the members' assembly approved the accounts."""
+
+    assembly_approved_on = fields.Date(
+        required=True, metadata={"description": "the date the members' assembly approved these accounts; the "
+                                                "mutual-fund contribution falls due a set number of days after it"})
+
+
 class AccountsListQuerySchema(Schema):
     """Filters for the versions list."""
 
@@ -82,6 +90,7 @@ class AccountsVersionSchema(Schema):
     uploaded_by = fields.Function(lambda version: version.uploaded_by.name if version.uploaded_by else None)
     created_at = UtcDateTime()
     submitted_at = UtcDateTime(allow_none=True)
+    assembly_approved_on = fields.Date(allow_none=True)
     accepted_on = fields.Date(allow_none=True)
     returned_at = UtcDateTime(allow_none=True)
     return_comment = fields.Str(allow_none=True)

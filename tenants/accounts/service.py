@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from consortium.db import Money, utcnow
 from consortium.errors import Conflict, NotFound, ServiceError, field_error
+from consortium.i18n import _
 from consortium.models import Tenant, User
 from consortium.tenancy import tenant_scope
 from tenants.accounts.models import FIGURE_CODES, LIVE_STATUSES, SENT_STATUSES, AccountsVersion
@@ -29,6 +30,7 @@ from tenants.accounts.parsing import DEFAULT_MAX_BYTES, SUMMARY_SHEET, Issue, Pa
 FILE_FIELD = "file"
 MAX_FILENAME_LENGTH = 255
 MAX_COMMENT_LENGTH = 5000
+ASSEMBLY_FIELD = "assembly_approved_on"
 
 
 class AccountsFileRejected(ServiceError):
@@ -172,8 +174,30 @@ def _flush_or_conflict(session, message: str) -> None:
         raise Conflict(message) from error
 
 
-def submit_version(session, version: AccountsVersion, *, submitted_by: User | int | None = None) -> AccountsVersion:
-    """Send a draft version to the consortium for review (only one per year may be under review or accepted)."""
+def check_assembly_date(year: int, approved_on: date | None, today: date) -> date:
+    """The assembly's approval date of `year`'s accounts, or a 422 naming `assembly_approved_on`.
+
+    Required when submitting: the mutual fund's contribution falls due a number of days after it (Law 59/1992
+    art. 11: "entro 60 giorni dall'approvazione del bilancio"). Accounts of a year are approved after it ends,
+    and not in the future.
+    """
+    if approved_on is None:
+        raise field_error(ASSEMBLY_FIELD, _("is required: the date the members' assembly approved these accounts"))
+    if approved_on <= date(year, 12, 31):
+        raise field_error(ASSEMBLY_FIELD, _("must be after the end of %(year)s: the assembly approves a year's "
+                                            "accounts once the year is over", year=year))
+    if approved_on > today:
+        raise field_error(ASSEMBLY_FIELD, _("%(date)s is in the future; enter the day the assembly approved the "
+                                            "accounts", date=approved_on.isoformat()))
+    return approved_on
+
+
+def submit_version(session, version: AccountsVersion, *, assembly_approved_on: date | None, today: date,
+                   submitted_by: User | int | None = None) -> AccountsVersion:
+    """Send a draft version to the consortium for review, with the date the members' assembly approved it.
+
+    Only one version per year may be under review or accepted.
+    """
     if version.status != "draft":
         raise Conflict(f"Version {version.version} of {version.year} is {version.status}; only a draft can be "
                        "submitted (upload a corrected version instead).", {"status": [version.status]})
@@ -183,6 +207,7 @@ def submit_version(session, version: AccountsVersion, *, submitted_by: User | in
     if live is not None:
         raise Conflict(f"Version {live.version} of {version.year} is already {live.status}; "
                        f"only one version of a year can be with the consortium.", {"status": [live.status]})
+    version.assembly_approved_on = check_assembly_date(version.year, assembly_approved_on, today)
     version.status = "submitted"
     version.submitted_at = utcnow()
     version.submitted_by_id = _user_id(submitted_by)

@@ -8,6 +8,7 @@ from consortium.clock import local_today
 from consortium.errors import ServiceError
 from consortium.extensions import db
 from consortium.forms import load_form, run_service
+from consortium.i18n import _
 from tenants.accounts import schemas, service
 from tenants.accounts.api import original_file_response, read_upload, template_response
 from tenants.accounts.parsing import LINES_BY_CODE
@@ -80,11 +81,15 @@ def template_csv():
 @tenant_role_required(*READERS)
 def version_detail(accounts_id):
     """One version: the parsed figures, net profit, warnings, status and the consortium's comment."""
-    version = service.get_version(db.session, accounts_id)
+    return _version_page(service.get_version(db.session, accounts_id))
+
+
+def _version_page(version, values: dict | None = None, errors: dict | None = None, status: int = 200):
     labels = {code: line.label for code, line in LINES_BY_CODE.items()}
-    return render_template("accounts/version.html", version=version, labels=labels,
+    return render_template("accounts/version.html", version=version, labels=labels, values=values or {},
+                           errors=errors or {}, today=local_today(),
                            can_submit="treasurer" in current_user.tenant_roles(g.tenant.id)
-                           and version.status == "draft")
+                           and version.status == "draft"), status
 
 
 @blp.route("/<int:accounts_id>/file")
@@ -99,7 +104,14 @@ def version_file(accounts_id):
 def submit(accounts_id):
     """Submit a draft version to the consortium."""
     version = service.get_version(db.session, accounts_id)
-    submitted, _ = run_service(lambda: service.submit_version(db.session, version, submitted_by=current_user.id))
-    if submitted is not None:
-        flash(f"Version {version.version} of {version.year} submitted to the consortium.")
+    data, errors = load_form(schemas.AccountsSubmitSchema(), request.form)
+    if data is None:
+        flash(_("Please correct the fields marked below."), "error")
+        return _version_page(version, request.form, errors, status=422)
+    submitted, errors = run_service(lambda: service.submit_version(
+        db.session, version, assembly_approved_on=data["assembly_approved_on"], today=local_today(),
+        submitted_by=current_user.id))
+    if submitted is None:
+        return _version_page(service.get_version(db.session, accounts_id), request.form, errors, status=422)
+    flash(f"Version {version.version} of {version.year} submitted to the consortium.")
     return redirect(url_for("accounts.version_detail", accounts_id=version.id))

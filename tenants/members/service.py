@@ -155,13 +155,17 @@ def register_overview(session, tenant: Tenant, on: date) -> RegisterOverview:
         for category in CATEGORIES
     ]
     workers = [m for m in members if m.category == "worker"]
+    rules = get_jurisdiction(tenant.country)
     summary = RegisterSummary(
         members_by_category=counts,
         workers=len(workers),
         disadvantaged_workers=sum(1 for m in workers if m.disadvantaged),
         total_members=len(members),
+        # a legal-entity member whose registration number is a registered society's (UK CCBS Act 2014 s.2)
+        registered_societies=sum(1 for m in members if m.category == "legal_entity"
+                                 and rules.is_registered_society_number(m.tax_code)),
     )
-    compliance = get_jurisdiction(tenant.country).check_compliance(tenant.legal_form, summary)
+    compliance = rules.check_compliance(tenant.legal_form, summary)
     return RegisterOverview(
         on=on,
         total_members=len(members),

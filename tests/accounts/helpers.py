@@ -1,6 +1,7 @@
 """Accounts test data: filled templates (XLSX, CSV) and versions uploaded through the service layer."""
 
 import io
+from datetime import date
 
 from openpyxl import load_workbook
 from sqlalchemy import select
@@ -13,7 +14,7 @@ from tenants.accounts import service
 from tenants.accounts.parsing import build_template_xlsx
 from tests.accounts.sample_accounts import FIGURES, TRIAL_BALANCE, accounts_csv
 
-__all__ = ["FIGURES", "LAST_YEAR", "TRIAL_BALANCE", "filled_csv", "filled_xlsx", "upload_version"]
+__all__ = ["FIGURES", "LAST_YEAR", "TRIAL_BALANCE", "assembly_date", "filled_csv", "filled_xlsx", "upload_version"]
 
 LAST_YEAR = local_today().year - 1
 
@@ -41,6 +42,11 @@ def filled_csv(year=LAST_YEAR, figures=FIGURES, **options):
     return accounts_csv(year, figures, **options)
 
 
+def assembly_date(year: int):
+    """A plausible day for the members' assembly to approve `year`'s accounts: 29 April next year, or today."""
+    return min(date(year + 1, 4, 29), local_today())
+
+
 def upload_version(factory, tenant, *, uploader_email=None, year=LAST_YEAR, submit=False, filename=None) -> int:
     """Upload (and optionally submit) a version for `tenant` through the service; returns its id."""
     email = uploader_email or f"uploader@{tenant.slug}.test"
@@ -54,6 +60,7 @@ def upload_version(factory, tenant, *, uploader_email=None, year=LAST_YEAR, subm
                 data=filled_xlsx(year), uploaded_by=user_id, today=local_today(),
             )
             if submit:
-                service.submit_version(db.session, version, submitted_by=user_id)
+                service.submit_version(db.session, version, assembly_approved_on=assembly_date(year),
+                                       today=local_today(), submitted_by=user_id)
             db.session.commit()
             return version.id

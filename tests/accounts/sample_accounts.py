@@ -18,6 +18,8 @@ FIGURES = {
     "other_costs": D("15000.00"),
     "tax": D("1500.00"),
     "net_profit": D("28500.50"),
+    "prior_losses_covered": D("0.00"),
+    "ristorni_from_profit": D("0.00"),
     "share_capital": D("5000.00"),
     "reserves_indivisible": D("12000.00"),
     "reserves_other": D("0.00"),

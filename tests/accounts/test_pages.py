@@ -12,7 +12,7 @@ from consortium.tenancy import tenant_scope
 from tenants.accounts import service
 from tenants.accounts.demo import load_demo_accounts
 from tests.accounts.conftest import SLUG, TREASURER, VIEWER, saved_versions
-from tests.accounts.helpers import LAST_YEAR, filled_xlsx
+from tests.accounts.helpers import LAST_YEAR, assembly_date, filled_xlsx
 from tests.conftest import login
 
 PAGE = f"/t/{SLUG}/accounts/"
@@ -47,7 +47,9 @@ def test_good_upload_leads_to_the_preview_and_submit(client, coop):
     assert "Turnover: public contracts" in preview and "£100,000.00" in preview
     assert "Submit to the consortium" in preview
     submit_url = re.search(r'action="([^"]+/submit)"', preview).group(1)
-    after = client.post(submit_url, follow_redirects=True).get_data(as_text=True)
+    assert 'name="assembly_approved_on"' in preview
+    after = client.post(submit_url, data={"assembly_approved_on": assembly_date(LAST_YEAR).isoformat()},
+                        follow_redirects=True).get_data(as_text=True)
     assert "submitted to the consortium" in after
     assert 'id="status">submitted' in after and "Submit to the consortium</button>" not in after
 
@@ -86,7 +88,7 @@ def test_history_shows_versions_by_year_with_the_consortiums_comment(client, coo
     upload_page(client, filled_xlsx(), "first.xlsx")
     second = upload_page(client, filled_xlsx(), "second.xlsx").headers["Location"]
     version_id = int(second.rstrip("/").rsplit("/", 1)[1])
-    client.post(f"{second}/submit")
+    client.post(f"{second}/submit", data={"assembly_approved_on": assembly_date(LAST_YEAR).isoformat()})
     review(version_id, "return", comment="Please attach the trial balance.")
 
     page = client.get(PAGE).get_data(as_text=True)

@@ -14,7 +14,7 @@ from tenants.accounts import service
 from tenants.accounts.models import FIGURE_CODES, AccountsVersion
 from tenants.accounts.parsing import SUMMARY_LINES
 from tests.accounts.conftest import URL, post_accounts, saved_versions
-from tests.accounts.helpers import FIGURES, LAST_YEAR, filled_xlsx, upload_version
+from tests.accounts.helpers import FIGURES, LAST_YEAR, assembly_date, filled_xlsx, upload_version
 
 
 def upload(client, headers, name="a.xlsx", **kwargs):
@@ -23,8 +23,9 @@ def upload(client, headers, name="a.xlsx", **kwargs):
     return response.get_json()["id"]
 
 
-def submit(client, headers, version_id):
-    return client.post(f"{URL}/{version_id}/submit", headers=headers)
+def submit(client, headers, version_id, assembly_approved_on=None):
+    day = assembly_approved_on or assembly_date(LAST_YEAR).isoformat()
+    return client.post(f"{URL}/{version_id}/submit", headers=headers, json={"assembly_approved_on": day})
 
 
 def test_stored_figure_columns_are_the_template_lines():

@@ -13,10 +13,10 @@ from werkzeug.test import encode_multipart
 
 from consortium.clock import local_today
 from tests.accounts.conftest import URL, post_accounts, saved_versions
-from tests.accounts.helpers import FIGURES, LAST_YEAR, TRIAL_BALANCE, filled_csv, filled_xlsx
+from tests.accounts.helpers import FIGURES, LAST_YEAR, TRIAL_BALANCE, assembly_date, filled_csv, filled_xlsx
 
 # Summary rows as the treasurer sees them: header is row 1, financial_year row 2, then the lines in order.
-ROW = {"financial_year": 2, "staff_costs": 7, "net_profit": 10, "share_capital": 11}
+ROW = {"financial_year": 2, "staff_costs": 7, "net_profit": 10, "share_capital": 13}
 
 
 def refused(response, status=422):
@@ -226,7 +226,8 @@ def test_file_for_another_year_than_the_one_uploaded_is_refused(app, client, tre
 
 def test_year_already_accepted_is_refused_with_409(app, client, treasurer, accept):
     first = post_accounts(client, treasurer, filled_xlsx(), "a.xlsx").get_json()
-    assert client.post(f"{URL}/{first['id']}/submit", headers=treasurer).status_code == 200
+    assert client.post(f"{URL}/{first['id']}/submit", headers=treasurer,
+                       json={"assembly_approved_on": assembly_date(LAST_YEAR).isoformat()}).status_code == 200
     accept(first["id"])
 
     response = post_accounts(client, treasurer, filled_xlsx(), "again.xlsx")

@@ -123,3 +123,23 @@ def test_coop_home_summarises_the_compliance_check_and_links_to_it(client, facto
     factory.member(tenant, name="Worker 5", category="worker", disadvantaged=True)  # 2 of 5 = 40%
     page = client.get("/t/lavoro/").get_data(as_text=True)
     assert "2 pass" in page and "0 fail" in page
+
+
+def test_uk_secondary_co_op_of_two_registered_societies_passes_the_member_count(client, factory):
+    # Co-operative and Community Benefit Societies Act 2014 s.2(2)(b): two members suffice when both are
+    # registered societies; the register tells them by their FCA mutuals-register numbers.
+    def rule(slug, members):
+        tenant = factory.tenant(slug, country="uk", legal_form="coop_society", currency="GBP")
+        factory.user(f"{slug}@example.test", {"role": "treasurer", "tenant": slug})
+        for name, number in members:
+            factory.member(tenant, name=name, category="legal_entity", tax_code=number)
+        summary = client.get(f"/api/v1/t/{slug}/members/summary",
+                             headers=token_for(client, f"{slug}@example.test")).get_json()
+        return {r["rule_code"]: r for r in summary["compliance"]}["uk.society_min_members"]
+
+    societies = rule("secondary", [("Riverside Care Co-operative Ltd", "RS007654"),
+                                   ("Hillside Workers Co-operative Ltd", "31234R")])
+    mixed = rule("mixed", [("Riverside Care Co-operative Ltd", "RS007654"), ("Care Homes Ltd", "01234567")])
+
+    assert societies["status"] == "pass" and "both registered societies" in societies["detail"]
+    assert mixed["status"] == "fail" and "1 of them a registered society" in mixed["detail"]

@@ -4,6 +4,7 @@ preview, submit; consortium staff accept it; the treasurer sees the contribution
 import re
 import shutil
 import subprocess
+from datetime import date
 
 import pytest
 from openpyxl import load_workbook
@@ -18,6 +19,8 @@ YEAR = local_today().year - 1
 FIGURES = {
     "turnover_public_contracts": 300000, "turnover_private_fees": 50000, "turnover_grants_donations": 10000,
     "turnover_other": 0, "staff_costs": 250000, "other_costs": 60000, "tax": 5000, "net_profit": 45000,
+    # the assembly used 15,000 of the profit to cover an earlier year's loss: the fund's base is 30,000
+    "prior_losses_covered": 15000, "ristorni_from_profit": 0,
     "share_capital": 12000, "reserves_indivisible": 80000, "reserves_other": 0, "loans": 10000, "cash": 30000,
 }
 
@@ -55,6 +58,7 @@ def test_treasurer_uploads_accounts_staff_accept_and_the_contribution_follows(
     assert f"Accounts {YEAR}, version 1" in preview and "draft" in preview
     # Net profit and turnover, written in the reader's language (this browser reads English), whatever the co-op.
     assert "€45,000.00" in preview and "€360,000.00" in preview
+    page.fill("input[name=assembly_approved_on]", min(date(YEAR + 1, 4, 29), local_today()).isoformat())
     page.click("button:has-text('Submit to the consortium')")
     assert "submitted to the consortium" in page.inner_text("main")
 
@@ -68,14 +72,15 @@ def test_treasurer_uploads_accounts_staff_accept_and_the_contribution_follows(
     page.click("button:has-text('Accept')")
     accepted = page.inner_text("main")
     assert f"Contribution MF-{YEAR}-{SLUG}" in accepted
-    assert "3% of net profit 45,000.00 is 1,350.00" in accepted
+    assert "less 15,000.00 covering prior years' losses: 30,000.00" in accepted
+    assert "3% of the base 30,000.00 is 900.00" in accepted
 
     page.context.clear_cookies()
     log_in(page, live_server, "treasurer@example.coop")
     page.goto(f"{live_server}/t/{SLUG}/")
     page.click("nav >> text=Contributions")
     history = page.inner_text("main")
-    assert f"MF-{YEAR}-{SLUG}" in history and "owed 1,350.00 EUR" in history
+    assert f"MF-{YEAR}-{SLUG}" in history and "owed 900.00 EUR" in history
 
     statement = page.request.get(f"{live_server}/t/{SLUG}/contributions/statement.pdf")
     assert statement.ok and statement.headers["content-type"] == "application/pdf"
@@ -84,4 +89,4 @@ def test_treasurer_uploads_accounts_staff_accept_and_the_contribution_follows(
                               check=True).stdout.decode()
         assert "Mutual fund contribution statement" in text
         assert f"MF-{YEAR}-" in text  # the reference (wrapped in its narrow column)
-        assert "1,350.00" in text
+        assert "900.00" in text and "less: used to cover losses of prior years" in text

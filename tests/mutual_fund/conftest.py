@@ -32,10 +32,16 @@ class Fund:
     treasurer_b: dict
     treasurer_a_id: int
 
-    def submit(self, tenant, net_profit: Decimal, year: int = YEAR) -> int:
-        """Upload and submit `tenant`'s accounts for `year` with this net profit; returns the version id."""
+    def submit(self, tenant, net_profit: Decimal, year: int = YEAR, *, assembly_approved_on=None,
+               prior_losses_covered: Decimal = D("0.00"), ristorni: Decimal = D("0.00")) -> int:
+        """Upload and submit `tenant`'s accounts for `year` with this net profit; returns the version id.
+
+        The members' assembly approved them on 29 April of the next year (or today, if sooner) unless told.
+        """
         with self.app.app_context():
-            version_id = submit_accounts(db.session, tenant, self.treasurer_a_id, year, net_profit, local_today()).id
+            version_id = submit_accounts(db.session, tenant, self.treasurer_a_id, year, net_profit, local_today(),
+                                         assembly_approved_on=assembly_approved_on,
+                                         prior_losses_covered=prior_losses_covered, ristorni=ristorni).id
             db.session.commit()
             return version_id
 

@@ -83,15 +83,18 @@ def test_repaying_more_than_is_left_or_before_the_grant_is_refused(fund):
 def test_a_loan_beyond_the_exposure_limit_is_refused_saying_by_how_much(fund):
     _fund_with_cash(fund, "10000.00")
     fund.client.patch(f"{FUND}/settings", headers=fund.admin, json={"exposure_multiple": "1"})
-    assert _loan(fund, "6000.00").status_code == 201  # limit 1 x 10,000
+    # checked after the payout: 1 x (10,000 - 5,000) = 5,000 against 5,000 lent; 5,000.01 would be too much
+    assert _loan(fund, "5000.01").status_code == 422
+    assert _loan(fund, "5000.00").status_code == 201
 
     refused = _loan(fund, "1000.00")
 
-    # balance now 4,000: limit 4,000; committed 6,000; headroom -2,000, so 1,000 is 3,000 too much
+    # after it: balance 4,000, limit 4,000; committed 6,000; 2,000 too much
     assert refused.status_code == 422
     problem = refused.get_json()
-    assert problem["detail"] == ("This loan of 1,000.00 would exceed the fund's exposure limit by 3,000.00 "
-                                 "(limit 1 x balance 4,000.00 = 4,000.00; already committed 6,000.00).")
+    assert problem["detail"] == ("This loan of 1,000.00 would exceed the fund's exposure limit by 2,000.00 "
+                                 "(after it: limit 1 x balance 4,000.00 = 4,000.00; committed 6,000.00 in loans and "
+                                 "live guarantees).")
     assert "principal" in problem["errors"]
     assert len(fund.client.get(f"{FUND}/loans", headers=fund.staff).get_json()) == 1
 
@@ -106,19 +109,19 @@ def test_the_fund_never_lends_more_cash_than_it_holds(fund):
 
 
 def test_exposure_counts_live_guarantees_and_refuses_the_one_too_many(fund):
-    _fund_with_cash(fund, "10000.00")  # limit 3 x 10,000 = 30,000
-    body = {"tenant": "coop-b", "bank_name": "Banca Etica", "amount": "25000.00", "issued_on": "2024-01-01",
+    _fund_with_cash(fund, "10000.00")  # limit 3 x 10,000 = 30,000; were every guarantee called, 3 x what is left
+    body = {"tenant": "coop-b", "bank_name": "Banca Etica", "amount": "8000.00", "issued_on": "2024-01-01",
             "expires_on": "2026-12-31"}
     assert fund.client.post(f"{FUND}/guarantees", headers=fund.staff, json=body).status_code == 201
 
-    refused = fund.client.post(f"{FUND}/guarantees", headers=fund.staff, json={**body, "amount": "5000.01"})
+    refused = fund.client.post(f"{FUND}/guarantees", headers=fund.staff, json={**body, "amount": "2000.01"})
 
     assert refused.status_code == 422
     assert refused.get_json()["errors"]["amount"] == [
-        "this guarantee of 5,000.01 would exceed the fund's exposure limit by 0.01 "
-        "(limit 3 x balance 10,000.00 = 30,000.00; already committed 25,000.00)"]
+        "this guarantee of 2,000.01 would exceed the fund's exposure limit by 0.03 "
+        "(were every live guarantee called, the fund would hold -0.01: limit 3 x -0.01 = -0.03; loans 0.00)"]
     # an expired guarantee no longer counts
-    later = {**body, "amount": "5000.01", "issued_on": "2027-01-02", "expires_on": "2028-01-01"}
+    later = {**body, "amount": "2000.01", "issued_on": "2027-01-02", "expires_on": "2028-01-01"}
     assert fund.client.post(f"{FUND}/guarantees", headers=fund.staff, json=later).status_code == 201
 
 

@@ -102,9 +102,9 @@ def test_treasurer_sees_contributions_and_downloads_the_statement(fund, client):
 
 def test_the_annual_report_shows_balance_movements_loans_guarantees_and_arrears(fund):
     fund.accepted(D("12345.67"))
-    fund.accepted(D("40000.00"), tenant=fund.b)
+    fund.accepted(D("200000.00"), tenant=fund.b)  # 3% = 6,000.00, paid in full
     fund.client.post(f"{FUND}/payments", headers=fund.staff,
-                     json={"reference": f"MF-{YEAR}-coop-b", "amount": "1200.00", "date": f"{YEAR + 1}-05-01"})
+                     json={"reference": f"MF-{YEAR}-coop-b", "amount": "6000.00", "date": f"{YEAR + 1}-05-01"})
     guarantee = fund.client.post(f"{FUND}/guarantees", headers=fund.staff, json={
         "tenant": "coop-b", "bank_name": "Banca Etica", "amount": "500.00", "issued_on": f"{YEAR + 1}-05-02",
         "expires_on": f"{YEAR + 4}-05-03"})
@@ -118,7 +118,7 @@ def test_the_annual_report_shows_balance_movements_loans_guarantees_and_arrears(
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = _pdf_text(response.data)
     assert f"Mutual fund annual report {YEAR + 1}" in text
-    assert "200.00" in text  # balance at year end: 1,200 received - 1,000 lent
+    assert "€5,000.00" in text  # balance at year end: 6,000 received - 1,000 lent
     assert "Coop A Sociale" in text and "Coop B Sociale" in text and "Banca Etica" in text
     assert "Contributions in arrears" in text and "370.37" in text  # coop A never paid
     bad_year = fund.client.get(f"{FUND}/report.pdf?year=abc", headers=fund.staff)
@@ -126,9 +126,9 @@ def test_the_annual_report_shows_balance_movements_loans_guarantees_and_arrears(
 
 
 def test_a_past_years_report_shows_loans_and_guarantees_as_they_stood_at_its_end(fund):
-    fund.accepted(D("40000.00"), tenant=fund.b)
+    fund.accepted(D("200000.00"), tenant=fund.b)  # 3% = 6,000.00, paid in full
     fund.client.post(f"{FUND}/payments", headers=fund.staff,
-                     json={"reference": f"MF-{YEAR}-coop-b", "amount": "1200.00", "date": f"{YEAR + 1}-05-01"})
+                     json={"reference": f"MF-{YEAR}-coop-b", "amount": "6000.00", "date": f"{YEAR + 1}-05-01"})
     guarantee = fund.client.post(f"{FUND}/guarantees", headers=fund.staff, json={
         "tenant": "coop-b", "bank_name": "Banca Etica", "amount": "500.00", "issued_on": f"{YEAR + 1}-05-02",
         "expires_on": f"{YEAR + 4}-05-03"}).get_json()
@@ -204,7 +204,9 @@ def test_the_coop_page_and_statement_read_payments_and_corrections_in_a_fixed_nu
 
 def test_an_overdue_contribution_is_flagged_on_the_page_and_in_the_api(fund, client):
     fund.accepted(D("12345.67"))  # accepted in April of last year, due 60 days later, never paid
-    fund.accept(fund.submit(fund.a, D("40000.00"), YEAR + 1), accepted_on=local_today().isoformat())  # due in 60 days
+    # the assembly approved last year's accounts today: due in 60 days
+    fund.accept(fund.submit(fund.a, D("40000.00"), YEAR + 1, assembly_approved_on=local_today()),
+                accepted_on=local_today().isoformat())
     login(client, "treasurer.a@example.test")
 
     listed = {c["year"]: c for c in fund.client.get("/api/v1/t/coop-a/contributions",

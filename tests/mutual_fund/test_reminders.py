@@ -93,3 +93,17 @@ def test_a_reminder_for_a_corrected_year_explains_the_correction(fund):
     assert "600.00" in reminder.subject  # 370.37 first fixed, corrected by 229.63
     assert "Corrected on" in reminder.body and "Staff costs double-counted" in reminder.body
     assert "6,000.00 (30%) goes to the legal reserve" in reminder.body
+
+
+def test_the_reminder_names_the_funds_bank_account_to_pay_to(fund):
+    # Issue 15: "the statement names no IBAN to pay to (the fund's bank account is a setting, printed on the
+    # statement and the reminder)".
+    fund.client.patch(f"{FUND}/settings", headers=fund.admin, json={
+        "bank_account_name": "Consorzio Fragola fondo mutualistico", "bank_iban": "IT60X0542811101000000123456"})
+    fund.accepted(D("12345.67"))
+
+    assert _run(fund, DUE - timedelta(days=14)) == 1
+
+    (reminder,) = _outbox(fund)
+    assert ("Please pay by bank transfer to Consorzio Fragola fondo mutualistico, IBAN IT60 X054 2811 1010 0000 "
+            "0123 456, quoting the reference") in reminder.body

@@ -152,7 +152,7 @@ def test_filled_csv_with_trial_balance_parses():
     assert result.file_format == "csv"
     assert result.figures == FIGURES
     assert result.encoding_note is None
-    assert [row.row for row in result.trial_balance][:2] == [16, 17]
+    assert [row.row for row in result.trial_balance][:2] == [18, 19]  # header + 16 summary lines first
     assert result.trial_balance[1].account_name == "Fees from families"
 
 
@@ -312,6 +312,48 @@ def test_deleted_line_is_an_error_naming_the_line():
     assert "'loans'" in error.message and "missing" in error.message
 
 
+def test_a_workbook_from_before_the_allocation_lines_reads_them_as_zero_with_a_warning():
+    # Templates sent out before prior_losses_covered and ristorni_from_profit existed still upload.
+    rows = [row for row in summary_rows() if row[0] not in ("prior_losses_covered", "ristorni_from_profit")]
+
+    result = parse_accounts(make_xlsx(rows), "a.xlsx", today=TODAY)
+
+    assert result.ok, messages(result)
+    assert result.figures["prior_losses_covered"] == result.figures["ristorni_from_profit"] == D("0.00")
+    assert [w.message.split(" (")[0] for w in result.warnings] == [
+        "the line 'prior_losses_covered'", "the line 'ristorni_from_profit'"]
+    assert all("taken as 0" in w.message for w in result.warnings)
+
+
+def test_allocations_of_profit_are_read_and_may_not_exceed_the_profit():
+    # net profit 28,500.50: 20,000 covering prior losses and 8,500.50 of ristorni allocate all of it
+    whole = {**FIGURES, "prior_losses_covered": D("20000.00"), "ristorni_from_profit": D("8500.50")}
+    too_much = {**whole, "ristorni_from_profit": D("8500.51")}
+
+    allocated = parse_accounts(make_xlsx(summary_rows(whole)), "a.xlsx", today=TODAY)
+    error = only_error(parse_accounts(make_xlsx(summary_rows(too_much)), "a.xlsx", today=TODAY))
+
+    assert allocated.ok, messages(allocated)
+    assert allocated.figures["prior_losses_covered"] == D("20000.00")
+    assert (error.sheet, error.row, error.column) == ("Summary", 11, "amount")
+    assert "28,500.51" in error.message and "more than the net profit (28,500.50)" in error.message
+
+
+def test_a_negative_allocation_is_refused_on_its_row():
+    error = only_error(parse_accounts(make_xlsx(with_amount("ristorni_from_profit", -10)), "a.xlsx", today=TODAY))
+
+    assert (error.row, error.column) == (12, "amount") and "ristorni_from_profit: cannot be negative" in error.message
+
+
+def test_a_loss_cannot_allocate_profit_to_prior_losses():
+    loss = {**FIGURES, "other_costs": D("50000.00"), "net_profit": D("-6499.50"),
+            "prior_losses_covered": D("100.00")}
+
+    error = only_error(parse_accounts(make_xlsx(summary_rows(loss)), "a.xlsx", today=TODAY))
+
+    assert "only a profit can be allocated" in error.message
+
+
 def test_unknown_line_code_is_an_error_on_its_row():
     rows = [*summary_rows(), ["depreciation", "Depreciation", 100]]
 
@@ -326,7 +368,7 @@ def test_line_given_twice_is_an_error_pointing_at_the_first():
 
     error = only_error(parse_accounts(make_xlsx(rows), "a.xlsx", today=TODAY))
 
-    assert error.row == len(rows) + 1 and "first on row 15" in error.message
+    assert error.row == len(rows) + 1 and "first on row 17" in error.message
 
 
 # --------------------------------------------------------------------------- cell values
@@ -363,7 +405,7 @@ def test_formula_in_the_trial_balance_is_refused():
 def test_empty_required_amount_is_an_error():
     error = only_error(parse_accounts(make_xlsx(with_amount("cash", None)), "a.xlsx", today=TODAY))
 
-    assert (error.row, error.column) == (15, "amount")
+    assert (error.row, error.column) == (17, "amount")
     assert "enter 0 if there is none" in error.message
 
 
@@ -397,7 +439,7 @@ def test_negative_share_capital_is_refused():
 
     error = only_error(parse_accounts(make_xlsx(summary_rows(figures)), "a.xlsx", today=TODAY))
 
-    assert (error.row, error.column) == (11, "amount")
+    assert (error.row, error.column) == (13, "amount")
     assert "share capital cannot be negative (-50.00)" in error.message
 
 
@@ -561,7 +603,7 @@ def test_csv_unknown_section_is_an_error_on_its_row():
 
     error = only_error(parse_accounts(upload, "a.csv", today=TODAY))
 
-    assert error.row == 16 and "section is 'notes'" in error.message
+    assert error.row == 18 and "section is 'notes'" in error.message
 
 
 def test_csv_without_section_column_is_refused():

@@ -14,8 +14,6 @@ PACKAGES = ["consortium", *FEATURES]
 NOT_YET_TRANSLATED = {
     "consortium.directory",
     "consortium.notifications",
-    "tenants.accounts",
-    "shared_services.mutual_fund",
     "shared_services.incubation",
 }
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sdifr]|\{(\w*)\}")

@@ -379,7 +379,8 @@ def test_uk_minimum_members(uk):
     for form in ("coop_society", "cbs", "cbs_asset_locked"):
         assert [r.status for r in uk.check_compliance(form, RegisterSummary({"worker": 3}))] == ["pass"]
         (two,) = uk.check_compliance(form, RegisterSummary({"worker": 2}))
-        assert (two.status, two.detail) == ("fail", "2 current members; at least 3 required")
+        assert (two.status, two.detail) == (
+            "fail", "2 current members; at least 3 required, or 2 that are both registered societies")
         assert "Co-operative and Community Benefit Societies Act 2014 s.2" in two.source
     for form in ("cic", "clg"):
         (one,) = uk.check_compliance(form, RegisterSummary({"legal_entity": 1}))
@@ -427,3 +428,31 @@ def test_mutual_fund_defaults(it, uk):
     assert "Law 59/1992 art. 11" in fund.source and "2545-quater" in fund.source
     assert uk.mutual_fund_defaults.rate == fund.rate
     assert uk.mutual_fund_defaults.source.startswith("Consortium rules (adopting the Italian model")
+
+
+def test_uk_society_of_two_members_that_are_both_registered_societies_passes(uk):
+    # Co-operative and Community Benefit Societies Act 2014 s.2(2)(b): at least three members, or two that are
+    # both registered societies (e.g. two co-operatives forming a secondary co-operative).
+    both = RegisterSummary({"legal_entity": 2}, registered_societies=2)
+    one = RegisterSummary({"legal_entity": 2}, registered_societies=1)
+    for form in ("coop_society", "cbs", "cbs_asset_locked"):
+        (passing,) = uk.check_compliance(form, both)
+        (failing,) = uk.check_compliance(form, one)
+        assert passing.status == "pass" and "both registered societies" in passing.detail
+        assert passing.source == "Co-operative and Community Benefit Societies Act 2014 s.2(2)(b)"
+        assert failing.status == "fail" and "1 of them a registered society" in failing.detail
+    (alone,) = uk.check_compliance("coop_society", RegisterSummary({"legal_entity": 1}, registered_societies=1))
+    assert alone.status == "fail"
+
+
+def test_uk_registered_society_numbers_are_told_apart_from_company_numbers(uk, it):
+    # FCA mutuals-register numbers: digits ending in R (older societies) or RS and 6 digits
+    assert uk.is_registered_society_number("12345R") and uk.is_registered_society_number("rs 007654")
+    assert not uk.is_registered_society_number("01234567") and not uk.is_registered_society_number("SC123456")
+    assert not uk.is_registered_society_number(None)
+    assert not it.is_registered_society_number("12345R")  # the Italian pack counts no registered societies
+
+
+def test_register_summary_refuses_more_societies_than_legal_entity_members():
+    with pytest.raises(ValueError, match="registered_societies"):
+        RegisterSummary({"worker": 2}, registered_societies=1)

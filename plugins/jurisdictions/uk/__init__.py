@@ -66,6 +66,33 @@ def validate_tax_code(value: str) -> str:
     )
 
 
+_REGISTERED_SOCIETY_NUMBER = re.compile(r"\d{1,6}R|RS\d{6}")
+
+
+def is_registered_society_number(value: str) -> bool:
+    """Whether a registration number is an FCA mutuals-register society number (digits ending in R, or RS + 6)."""
+    compact = "".join(ch for ch in (value or "").upper() if ch not in " .-/")
+    return bool(_REGISTERED_SOCIETY_NUMBER.fullmatch(compact))
+
+
+def _society_members(register: RegisterSummary) -> tuple[RuleStatus, str]:
+    # Co-operative and Community Benefit Societies Act 2014 s.2(2)(b): the society has at least three members,
+    # or two members that are both registered societies. The Act's text of s.2(1)-(2)(a) was read in the
+    # vlex.co.uk copy (vid/813301397), whose excerpt stops at (2)(b); the condition itself as accountancywales.com
+    # ("Registered Societies formally Industrial and Provident Societies") states it: "have at least 3 members
+    # (unless it has only two members who are both registered societies)". The official text is at
+    # legislation.gov.uk/ukpga/2014/14/section/2.
+    total, societies = register.total_members, register.registered_societies
+    if total >= 3:
+        return "pass", f"{count_of(total, 'current member')}; at least 3 required"
+    if total == 2 and societies == 2:
+        return "pass", "2 current members, both registered societies; two registered societies may form a society"
+    if total == 2:
+        which = f", {societies} of them a registered society" if societies else ""
+        return "fail", f"2 current members{which}; at least 3 required, or 2 that are both registered societies"
+    return "fail", f"{count_of(total, 'current member')}; at least 3 required"
+
+
 def _at_least_members(minimum: int) -> RuleCheck:
     def check(register: RegisterSummary) -> tuple[RuleStatus, str]:
         total = register.total_members
@@ -77,9 +104,9 @@ def _at_least_members(minimum: int) -> RuleCheck:
 
 _SOCIETY_MIN_MEMBERS = ComplianceRule(
     code="uk.society_min_members",
-    title="A registered society has at least 3 members",
-    source=f"{CCBS_ACT} s.2",
-    check=_at_least_members(3),
+    title="A registered society has at least 3 members, or 2 that are both registered societies",
+    source=f"{CCBS_ACT} s.2(2)(b)",
+    check=_society_members,
 )
 _COMPANY_MIN_MEMBERS = ComplianceRule(
     code="uk.company_min_members",
@@ -123,4 +150,5 @@ jurisdiction = Jurisdiction(
     ),
     vat_number_validator=validate_vat_number,
     tax_code_validator=validate_tax_code,
+    society_number_detector=is_registered_society_number,
 )
