@@ -1,7 +1,7 @@
 """session generation on users, job runs recorded at their start, the scheduler heartbeat
 
 Revision ID: 0010_sessions_and_runs
-Revises: 0008_languages
+Revises: 0009_consortium_reader
 
 - `users.session_generation`: raised to end a user's sessions on the server (logout, password
   change, a removed role); a session cookie carries the generation it was issued under.
@@ -16,7 +16,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0010_sessions_and_runs'
-down_revision = '0008_languages'
+down_revision = '0009_consortium_reader'
 branch_labels = None
 depends_on = None
 

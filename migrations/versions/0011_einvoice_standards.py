@@ -1,7 +1,7 @@
 """e-invoice standards: electronic addresses, split payment, stamp duty
 
 Revision ID: 0011_einvoice_standards
-Revises: 0008_languages
+Revises: 0010_sessions_and_runs
 The co-op's Peppol electronic address and stamp-duty choice on its invoicing settings; the
 customer's split-payment flag (DPR 633/1972 art. 17-ter); on each invoice the split-payment
 snapshot, what the customer pays (payable_total, the gross total unless split) and the stamp
@@ -11,7 +11,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0011_einvoice_standards'
-down_revision = '0008_languages'
+down_revision = '0010_sessions_and_runs'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """mutual fund rules: the base less prior losses and ristorni, the assembly's approval date, pro rata by days
 
 Revision ID: 0012_fund_rules
-Revises: 0008_languages
+Revises: 0011_einvoice_standards
 
 Adds to accounts versions the two allocations of profit the fund's base leaves out and the date the members'
 assembly approved the accounts; to contributions the same figures, the due-date rule and the days of
@@ -12,7 +12,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0012_fund_rules'
-down_revision = '0008_languages'
+down_revision = '0011_einvoice_standards'
 branch_labels = None
 depends_on = None
 
