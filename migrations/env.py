@@ -10,7 +10,8 @@ from sqlalchemy import create_engine
 from consortium.rls import grant_app_role
 
 config = context.config
-fileConfig(config.config_file_name)
+# Keep the app's own loggers working when migrations run inside a live process (tests, tools).
+fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 target_db = current_app.extensions["migrate"].db
 
