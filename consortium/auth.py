@@ -12,8 +12,11 @@ from flask_login import current_user, login_user
 from sqlalchemy import select, update
 
 from consortium.db import as_utc, utcnow
+from consortium.errors import ServiceError
 from consortium.extensions import db, login_manager
+from consortium.i18n import _
 from consortium.models import ApiToken, User
+from consortium.passwords import check_new_password
 from consortium.tenancy import set_consortium_scope
 
 # Argon2id: memory-hard, the OWASP-recommended password KDF.
@@ -102,6 +105,19 @@ def end_sessions(db_session, user: User, *, keep_current: bool = False) -> None:
     db_session.flush()
     if keep_current and current_user.is_authenticated and current_user.id == user.id:
         session[SESSION_GENERATION_KEY] = user.session_generation
+
+
+def change_own_password(db_session, user: User, current_password: str, new_password: str) -> User:
+    """The user's own password change: the current one must be right; their other sessions and tokens end."""
+    if not verify_password(user, current_password or ""):
+        problem = _("is not your current password")
+        raise ServiceError(_("%(field)s: %(problem)s", field=_("Current password"), problem=problem),
+                           {"current_password": [problem]})
+    user.password_hash = hash_password(check_new_password(new_password, user_inputs=(user.email, user.name),
+                                                          field="new_password"))
+    db_session.flush()
+    end_sessions(db_session, user, keep_current=True)
+    return user
 
 
 @login_manager.user_loader

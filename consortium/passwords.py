@@ -15,8 +15,8 @@ attacks"). Score 2 and above (at least 10^6 guesses) is accepted. The demo passw
 
 from zxcvbn import zxcvbn
 
-from consortium.errors import field_error
-from consortium.i18n import _
+from consortium.errors import ServiceError
+from consortium.i18n import _, _l
 
 MIN_LENGTH = 10
 MAX_LENGTH = 200
@@ -25,19 +25,28 @@ LOWEST_ACCEPTED_SCORE = 2
 CHECKED_PREFIX = 100
 
 
+# How each password field is named to people (the API names the field in `errors` by its key).
+FIELD_LABELS = {"password": _l("Password"), "new_password": _l("New password")}
+
+
+def _refused(field: str, problem: str) -> ServiceError:
+    label = FIELD_LABELS.get(field, field)
+    return ServiceError(_("%(field)s: %(problem)s", field=label, problem=problem), {field: [problem]})
+
+
 def check_new_password(password: str | None, *, user_inputs: tuple[str, ...] = (), field: str = "password") -> str:
     """`password` if it may be chosen, else a ServiceError naming `field` and why."""
     password = password or ""
     if len(password) < MIN_LENGTH:
-        raise field_error(field, _("must be at least %(count)s characters", count=MIN_LENGTH))
+        raise _refused(field, _("must be at least %(count)s characters", count=MIN_LENGTH))
     if len(password) > MAX_LENGTH:
-        raise field_error(field, _("must be at most %(count)s characters", count=MAX_LENGTH))
+        raise _refused(field, _("must be at most %(count)s characters", count=MAX_LENGTH))
     words = []
     for value in user_inputs:
         if value:
             words += [value, *value.replace("@", " ").replace(".", " ").split()]
     result = zxcvbn(password[:CHECKED_PREFIX], user_inputs=words)
     if result["score"] < LOWEST_ACCEPTED_SCORE:
-        raise field_error(field, _("is too common or too easy to guess (a well-known password, a simple pattern, "
+        raise _refused(field, _("is too common or too easy to guess (a well-known password, a simple pattern, "
                                    "or your own name or email): choose a longer phrase of unusual words"))
     return password

@@ -268,7 +268,7 @@ def jobs():
 @login_required
 def change_password():
     """The user changes their own password; their other browsers and API tokens are logged out."""
-    from consortium.directory import service as directory
+    from consortium.auth import change_own_password
     from consortium.forms import run_service
 
     errors = {}
@@ -277,7 +277,7 @@ def change_password():
             errors = {"new_password_again": [_("the two passwords differ")]}
             flash(_("The two new passwords differ."), "error")
         else:
-            changed, errors = run_service(lambda: directory.change_own_password(
+            changed, errors = run_service(lambda: change_own_password(
                 db.session, current_user, request.form.get("current_password", ""),
                 request.form.get("new_password", "")))
             if changed is not None:

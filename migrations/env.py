@@ -11,7 +11,8 @@ from sqlalchemy import create_engine
 from consortium.rls import apply_database_roles, consortium_reader_role, table_declarations
 
 config = context.config
-fileConfig(config.config_file_name)
+# Keep the app's own loggers working when migrations run inside a live process (tests, tools).
+fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 target_db = current_app.extensions["migrate"].db
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from consortium.auth import end_sessions, hash_password, sha256, verify_password
+from consortium.auth import end_sessions, hash_password, sha256
 from consortium.db import as_utc, utcnow
 from consortium.errors import Conflict, NotFound, field_error
 from consortium.models import CONSORTIUM_ROLES, PROJECT_ROLES, RoleAssignment, Tenant, User
@@ -198,16 +198,6 @@ def update_user(session, user: User, changes: dict) -> User:
         end_sessions(session, user)
     return user
 
-
-def change_own_password(session, user: User, current_password: str, new_password: str) -> User:
-    """The user's own password change: the current one must be right; their other sessions and tokens end."""
-    if not verify_password(user, current_password or ""):
-        raise field_error("current_password", "is not your current password")
-    user.password_hash = hash_password(check_new_password(new_password, user_inputs=(user.email, user.name),
-                                                          field="new_password"))
-    session.flush()
-    end_sessions(session, user, keep_current=True)
-    return user
 
 
 def find_invitation(session, secret: str) -> User:

@@ -48,7 +48,7 @@ def start_delivery_process(database) -> subprocess.Popen:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def wait_for(condition, timeout=30.0):
+def wait_for(condition, timeout=120.0):  # a new process boots the whole app: slow on a busy machine
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "timed out"
