@@ -419,7 +419,8 @@ PAY_FREQUENCIES: Mapping[str, int] = {"weekly": 52, "fortnightly": 26, "four_wee
 PENSION_ARRANGEMENTS = ("relief_at_source", "net_pay")
 
 #: Outcomes of the auto-enrolment assessment in :attr:`PayrollResult.auto_enrolment`.
-AUTO_ENROLMENT_STATUSES = ("eligible_jobholder", "non_eligible_jobholder", "entitled_worker")
+#: "outside_age_range" is a worker under 16 or 75 and over, to whom the duties do not apply.
+AUTO_ENROLMENT_STATUSES = ("eligible_jobholder", "non_eligible_jobholder", "entitled_worker", "outside_age_range")
 
 #: A new starter's statement on the HMRC starter checklist (no P45 handed in).
 STARTER_DECLARATIONS = ("A", "B", "C")
@@ -458,6 +459,12 @@ class PayrollEmployee:
     ``date_of_birth`` is used for the auto-enrolment age test. ``pension`` is the scheme the
     employee is (or would be) enrolled in, None when the co-op has none;
     ``pension_opted_out`` true once the employee has opted out (no contributions taken).
+    ``pension_member`` true once the employee is an active member (auto-enrolled in an
+    earlier period, or opted in / joined as a non-eligible jobholder or entitled worker):
+    contributions are taken when the employee is a member, or is an eligible jobholder
+    this period, and has not opted out. When a result's ``auto_enrolment`` is
+    "eligible_jobholder" for a non-member, contributions start in that period: the app
+    records the enrolment (``pension_member`` true from then on).
     Validate with :meth:`PayrollRules.check_employee` before calculating.
     """
 
@@ -469,6 +476,7 @@ class PayrollEmployee:
     date_of_birth: date
     pension: PensionScheme | None
     pension_opted_out: bool
+    pension_member: bool = False
 
 
 @dataclass(frozen=True)
@@ -664,6 +672,10 @@ class PayrollRules(Protocol):
 
     def validate_ni_number(self, value: str) -> str:
         """The NI number in its compact form ("QQ123456C") or :class:`InvalidIdentifier` (field "ni_number")."""
+        ...
+
+    def ni_categories(self) -> dict[str, str]:
+        """The year's NI category letters with their English labels (for a choice list: translate the label)."""
         ...
 
     def normalise_tax_code(self, value: str) -> tuple[str, bool]:
