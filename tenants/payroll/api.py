@@ -23,8 +23,10 @@ blp = Blueprint("payroll_api", __name__, url_prefix="/api/v1/t/<slug>",
 
 
 def _employee_out(employee):
+    """The employee with the linked member's Type B disadvantaged flag, read through the members service."""
     member = service.linked_member(db.session, employee)
-    return schemas.EmployeeOutSchema(context={"members": {employee.member_id: member}}).dump(employee)
+    employee.disadvantaged = bool(member and member.disadvantaged)
+    return employee
 
 
 @blp.route("/employees")
@@ -178,8 +180,8 @@ class PayslipResource(MethodView):
 @blp.route("/payslips/<int:payslip_id>/lines")
 class PayslipLinesResource(MethodView):
     @tenant_role_required(*WRITERS)
-    @blp.arguments(schemas.LineSchema)
-    @blp.response(201, schemas.LineSchema)
+    @blp.arguments(schemas.PayrollLineSchema)
+    @blp.response(201, schemas.PayrollLineSchema)
     def post(self, data, payslip_id):
         """Add a pay item or deduction; the run goes back to draft; a paid or approved run answers 409."""
         return service.add_line(db.session, service.get_payslip(db.session, payslip_id), data)
@@ -201,14 +203,14 @@ class PayslipPdfResource(MethodView):
 @blp.route("/payroll-settings")
 class SettingsResource(MethodView):
     @tenant_role_required(*READERS)
-    @blp.response(200, schemas.SettingsSchema)
+    @blp.response(200, schemas.PayrollSettingsSchema)
     def get(self):
         """Approval rule, net-pay shortfall rule, employment allowance claim and the pension scheme."""
         return service.get_settings(db.session)
 
     @tenant_role_required(*WRITERS)
-    @blp.arguments(schemas.SettingsSchema)
-    @blp.response(200, schemas.SettingsSchema)
+    @blp.arguments(schemas.PayrollSettingsSchema)
+    @blp.response(200, schemas.PayrollSettingsSchema)
     def patch(self, changes):
         """Change the payroll settings."""
         return service.update_settings(db.session, changes)

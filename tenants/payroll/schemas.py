@@ -100,12 +100,9 @@ class EmployeeUpdateSchema(EmployeeSchema):
 class EmployeeOutSchema(EmployeeSchema):
     """An employee as read, with the linked member's Type B disadvantaged flag and capital schedules."""
 
-    disadvantaged = fields.Method("_disadvantaged", dump_only=True)
+    disadvantaged = fields.Bool(dump_only=True, metadata={"description": "the linked member is a Type B "
+                                                                          "disadvantaged worker"})
     capital_schedules = fields.List(fields.Nested(lambda: CapitalScheduleSchema()), dump_only=True)
-
-    def _disadvantaged(self, employee):
-        member = self.context.get("members", {}).get(employee.member_id)
-        return bool(member and member.disadvantaged)
 
 
 class CapitalScheduleSchema(Schema):
@@ -122,7 +119,7 @@ class CapitalScheduleSchema(Schema):
     balance = _out()
 
 
-class SettingsSchema(Schema):
+class PayrollSettingsSchema(Schema):
     """The co-op's payroll settings and pension scheme."""
 
     allow_self_approval = fields.Bool(metadata={"description": "let the person who calculated a run approve it"})
@@ -142,7 +139,7 @@ class RunCreateSchema(Schema):
     pay_date = fields.Date(required=True)
 
 
-class LineSchema(Schema):
+class PayrollLineSchema(Schema):
     """A pay item or deduction on a payslip."""
 
     id = fields.Int(dump_only=True)
@@ -192,7 +189,7 @@ class PayslipSchema(Schema):
     employer_cost = _out()
     to_date = fields.Dict(keys=fields.Str(), values=fields.Str())
     notes = fields.List(fields.Str())
-    lines = fields.List(fields.Nested(LineSchema))
+    lines = fields.List(fields.Nested(PayrollLineSchema))
 
 
 class RunSchema(Schema):

@@ -260,7 +260,12 @@ def _validate_employee(session, tenant, employee: Employee, scheme: PensionSchem
         except InvalidIdentifier as error:
             raise field_error("ni_number", error.message) from error
     if starter:
-        _apply_starter_rules(employee, rules)
+        # HMRC's starter rules are those of the tax year the employee starts in, where the pack has it.
+        try:
+            starter_rules = rules_on(tenant, employee.start_date)
+        except ServiceError:
+            starter_rules = rules
+        _apply_starter_rules(employee, starter_rules)
     if not employee.tax_code:
         raise field_error("tax_code", _("give the tax code, or the starter declaration or P45 figures"))
     try:

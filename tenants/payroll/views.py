@@ -182,7 +182,7 @@ def payslip(payslip_id, errors=None, values=None):
 def add_line(payslip_id):
     """Add a pay item or deduction."""
     record = service.get_payslip(db.session, payslip_id)
-    data, errors = load_form(schemas.LineSchema(), request.form, booleans=("pensionable",))
+    data, errors = load_form(schemas.PayrollLineSchema(), request.form, booleans=("pensionable",))
     if data is not None:
         line, errors = run_service(lambda: service.add_line(db.session, record, data))
         if line is not None:
@@ -319,10 +319,10 @@ def add_capital_schedule(employee_id):
 @tenant_role_required(*WRITERS)
 def settings():
     """Approval rule, net-pay shortfall rule, employment allowance and the pension scheme."""
-    errors, values = {}, schemas.SettingsSchema().dump(service.get_settings(db.session))
+    errors, values = {}, schemas.PayrollSettingsSchema().dump(service.get_settings(db.session))
     if request.method == "POST":
         values = request.form
-        data, errors = load_form(schemas.SettingsSchema(), request.form,
+        data, errors = load_form(schemas.PayrollSettingsSchema(), request.form,
                                  booleans=("allow_self_approval", "claims_employment_allowance"))
         if data is not None:
             saved, errors = run_service(lambda: service.update_settings(db.session, data))
