@@ -313,20 +313,22 @@ def add_employee(session, tenant, data: dict, today: date) -> Employee:
 
 def update_employee(session, tenant, employee: Employee, changes: dict, today: date) -> Employee:
     """Change an employee's record (a new tax code from HMRC, a leaving date, an opt-out...)."""
-    for key in EMPLOYEE_FIELDS:
-        if key not in changes:
-            continue
-        value = changes[key]
-        if value is None and key not in EMPLOYEE_NULLABLE:
-            raise field_error(key, _("may not be empty"))
-        if key == "student_loan_plans":
-            value = ",".join(sorted(set(value or ())))
-        setattr(employee, key, value)
-    starter_changed = any(key in changes for key in ("starter_declaration", "p45_pay", "p45_tax", "p45_leaving_date",
-                                                     "p45_tax_code")) and not _has_payslips(session, employee)
-    _validate_employee(session, tenant, employee, pension_scheme(get_settings(session)), today,
-                       starter=starter_changed)
-    _duplicate_ni_number(session, employee)
+    with session.no_autoflush:  # nothing reaches the database before the whole change is checked
+        starter_changed = any(key in changes for key in ("starter_declaration", "p45_pay", "p45_tax",
+                                                         "p45_leaving_date", "p45_tax_code")) \
+            and not _has_payslips(session, employee)
+        for key in EMPLOYEE_FIELDS:
+            if key not in changes:
+                continue
+            value = changes[key]
+            if value is None and key not in EMPLOYEE_NULLABLE:
+                raise field_error(key, _("may not be empty"))
+            if key == "student_loan_plans":
+                value = ",".join(sorted(set(value or ())))
+            setattr(employee, key, value)
+        _validate_employee(session, tenant, employee, pension_scheme(get_settings(session)), today,
+                           starter=starter_changed)
+        _duplicate_ni_number(session, employee)
     session.flush()
     return employee
 
