@@ -909,7 +909,7 @@ def year_totals(session, tax_year: str) -> dict:
 
 
 def home_summary(session, today: date) -> dict:
-    """The next pay date (the run after each frequency's latest, or today's first) and the last paid run's cost."""
+    """The next pay date (an open run's, or the period after the last paid one) and the last paid run's cost."""
     last_paid = session.scalar(runs_query(state="paid").limit(1))
     upcoming = []
     for frequency in FREQUENCIES:
@@ -920,10 +920,8 @@ def home_summary(session, today: date) -> dict:
         if latest.state != "paid":
             upcoming.append((latest.pay_date, frequency))
             continue
-        next_date = latest.pay_date + FREQUENCY_STEP[frequency]
-        while next_date < today:
-            next_date += FREQUENCY_STEP[frequency]
-        upcoming.append((next_date, frequency))
+        # the period after the last one paid, even when it is already late: a missed run must show
+        upcoming.append((latest.pay_date + FREQUENCY_STEP[frequency], frequency))
     upcoming.sort()
     return {"next_pay_date": upcoming[0][0] if upcoming else None,
             "next_frequency": upcoming[0][1] if upcoming else None,
