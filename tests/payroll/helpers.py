@@ -51,8 +51,8 @@ def make_run(factory, tenant, *, pay_date: date = PAY_DAY, calculate: bool = Fal
 
 
 def make_payslip(factory, tenant) -> int:
-    """A payslip of `tenant`, in a draft run."""
-    run_id = make_run(factory, tenant)
+    """A payslip of `tenant`, in a draft run of December (month 9, so it sits beside `make_run`'s November)."""
+    run_id = make_run(factory, tenant, pay_date=date(2026, 12, 30))
     with factory.app.app_context():
         with tenant_scope(db.session, tenant.id):
             return service.get_run(db.session, run_id).payslips[0].id
