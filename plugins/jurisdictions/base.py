@@ -671,7 +671,7 @@ class PayrollRules(Protocol):
         ...
 
     def validate_ni_number(self, value: str) -> str:
-        """The NI number in its compact form ("QQ123456C") or :class:`InvalidIdentifier` (field "ni_number")."""
+        """The NI number in its compact form ("AB123456C") or :class:`InvalidIdentifier` (field "ni_number")."""
         ...
 
     def ni_categories(self) -> dict[str, str]:

@@ -88,6 +88,9 @@ class UkPayrollRules:
         self.fingerprint = data.fingerprint
         self.source_file = f"plugins/jurisdictions/uk/payroll/years/{data.file_name}"
         self._flat_codes = {name: region.flat_codes for name, region in data.regions.items()}
+        self._codes: dict[str, TaxCode] = {}
+        # Nobody reaches State Pension age younger than this, so younger people skip the timetable.
+        self._earliest_pension_age = min(rule.years for rule in data.pension_ages)
 
     def __repr__(self) -> str:
         return f"UkPayrollRules({self.tax_year!r})"
@@ -125,7 +128,12 @@ class UkPayrollRules:
 
     def parse_tax_code(self, value: str) -> TaxCode:
         """The parsed tax code, or :class:`InvalidIdentifier` (field "tax_code")."""
-        return parse_tax_code(value, self._flat_codes)
+        code = self._codes.get(value)
+        if code is None:
+            code = parse_tax_code(value, self._flat_codes)
+            if len(self._codes) < 10_000:  # a pay run repeats a handful of codes: keep the parsed ones
+                self._codes[value] = code
+        return code
 
     def normalise_tax_code(self, value: str) -> tuple[str, bool]:
         """``(code, week1_month1)`` from a code as typed, e.g. "s1257l m1" -> ("S1257L", True)."""
@@ -277,7 +285,7 @@ class UkPayrollRules:
             return "outside_age_range"
         if (
             age >= self.data.eligible_min_age
-            and on < self.state_pension_date(born)
+            and (age < self._earliest_pension_age or on < self.state_pension_date(born))
             and earnings > self.data.ae_trigger[frequency]
         ):
             return "eligible_jobholder"
