@@ -8,7 +8,6 @@ percentage NI method (SS(C)R 2001 reg. 12(1)). HMRC's own rows are cited by work
 """
 
 from datetime import date
-from decimal import Decimal
 
 import pytest
 
@@ -33,7 +32,8 @@ def test_1257l_monthly_hmrc_first_row():
         # 24,000 a year: taxable 2,000 - 1,048.26 = 951.74 -> 951 x 20% = 190.20;
         # NI (2,000 - 1,048) x 8% = 76.16; employer (2,000 - 417) x 15% = 237.45.
         ("2000.00", "190.20", "76.16", "237.45"),
-        # 36,000 a year: 3,000 - 1,048.26 -> 1,951 x 20% = 390.20; NI 1,952 x 8% = 156.16; employer 2,583 x 15% = 387.45.
+        # 36,000 a year: 3,000 - 1,048.26 -> 1,951 x 20% = 390.20; NI 1,952 x 8% = 156.16;
+        # employer 2,583 x 15% = 387.45.
         ("3000.00", "390.20", "156.16", "387.45"),
         # 60,000 a year, over the higher-rate threshold: taxable 3,951; basic band to date 37,700/12 = 3,141.6666
         # (3,142 rounded up for the band test) -> 628.3333 + (3,951 - 3,141.6666) x 40% = 952.0666 -> 952.06.
