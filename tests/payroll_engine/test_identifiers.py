@@ -81,8 +81,8 @@ def test_tax_codes_are_normalised(typed, code, week1):
         ("K0", "K codes run from K1 to K9999"),
         ("K10000", "K codes run from K1 to K9999"),
         ("0L", "has no allowance; the code for none is 0T"),
-        ("D2", "does not exist this tax year; England and Northern Ireland has BR, D0, D1"),
-        ("SD4", "Scotland has SBR, SD0, SD1, SD2, SD3"),
+        ("D2", "does not exist this tax year; the codes of its kind are BR, D0, D1"),
+        ("SD4", "the codes of its kind are SBR, SD0, SD1, SD2, SD3"),
         ("SNT", "NT has no S prefix"),
         ("1257L W2", "is not a UK tax code"),
         ("X1257L", "is not a UK tax code"),
@@ -144,10 +144,10 @@ def test_check_employee_names_every_bad_field():
         )
     )
     assert set(problems) == {"tax_code", "ni_category", "student_loan_plans", "pension"}
-    assert "NI category 'Q' is not one of A, B, C, H, J, M, V, X, Z" in problems["ni_category"][0]
+    assert "NI category Q is not one of A, B, C, H, J, M, V, X, Z in 2026-27" in problems["ni_category"][0]
     assert any("at least 3%" in message for message in problems["pension"])
     assert any("at least 8%" in message for message in problems["pension"])
-    assert any("'salary_sacrifice'" in message for message in problems["pension"])
+    assert any("salary_sacrifice is not one of" in message for message in problems["pension"])
 
 
 def test_ni_category_labels_for_choice_lists():

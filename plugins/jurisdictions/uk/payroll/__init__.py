@@ -28,11 +28,11 @@ from plugins.jurisdictions.base import (
     PreviousEmployment,
     StarterSetup,
     YearToDate,
-    require_text,
 )
 
 from .data import NiBand, YearData, load_years
 from .paye import HUNDRED, PENNY, POUND, TaxCode, parse_tax_code, tax_for_period
+from .texts import _t
 
 #: Weeks in one period of each weekly-based frequency; the spec works these on week numbers.
 _WEEKS = {"weekly": 1, "fortnightly": 2, "four_weekly": 4}
@@ -48,22 +48,30 @@ _NINO_ADMINISTRATIVE = {"CR", "FY", "MW", "NC"}
 
 
 def validate_ni_number(value: str) -> str:
-    """The NI number compacted ("QQ123456C") or :class:`InvalidIdentifier` for field "ni_number"."""
-    text = require_text(value, field="ni_number", label="NI number")
-    compact = "".join(text.upper().split())
+    """The NI number compacted ("AB123456C") or :class:`InvalidIdentifier` for field "ni_number"."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidIdentifier("ni_number", _t("NI number is empty"))
+    compact = "".join(value.upper().split())
     match = _NINO.fullmatch(compact)
     if match is None:
         raise InvalidIdentifier(
-            "ni_number", "NI number must be 2 letters, 6 digits and a final letter A, B, C or D (e.g. QQ 12 34 56 C)"
+            "ni_number",
+            _t("NI number must be 2 letters, 6 digits and a final letter A, B, C or D (e.g. AB 12 34 56 C)"),
         )
     prefix = match[1]
     if prefix[0] in _NINO_BAD_LETTERS or prefix[1] in _NINO_BAD_LETTERS | {"O"}:
         raise InvalidIdentifier(
             "ni_number",
-            f"NI number prefix {prefix} is never issued: D, F, I, Q, U and V are not used, nor O as the second letter",
+            _t(
+                "NI number prefix %(prefix)s is never issued: D, F, I, Q, U and V are not used, "
+                "nor O as the second letter",
+                prefix=prefix,
+            ),
         )
     if prefix in _NINO_NEVER_ISSUED or prefix in _NINO_ADMINISTRATIVE:
-        raise InvalidIdentifier("ni_number", f"NI number prefix {prefix} is never issued to a person")
+        raise InvalidIdentifier(
+            "ni_number", _t("NI number prefix %(prefix)s is never issued to a person", prefix=prefix)
+        )
     return compact
 
 
@@ -171,46 +179,68 @@ class UkPayrollRules:
         if employee.ni_category not in self.data.ni_categories:
             add(
                 "ni_category",
-                f"NI category {employee.ni_category!r} is not one of "
-                f"{', '.join(self.data.ni_categories)} in {self.tax_year}",
+                _t(
+                    "NI category %(category)s is not one of %(known)s in %(year)s",
+                    category=employee.ni_category,
+                    known=", ".join(self.data.ni_categories),
+                    year=self.tax_year,
+                ),
             )
         for plan in employee.student_loan_plans:
             if plan not in self.data.loan_plans:
                 add(
                     "student_loan_plans",
-                    f"Student loan plan {plan!r} is not one of {', '.join(self.data.loan_plans)} in {self.tax_year}",
+                    _t(
+                        "Student loan plan %(plan)s is not one of %(known)s in %(year)s",
+                        plan=plan,
+                        known=", ".join(self.data.loan_plans),
+                        year=self.tax_year,
+                    ),
                 )
         if len(set(employee.student_loan_plans)) != len(employee.student_loan_plans):
-            add("student_loan_plans", "A student loan plan is listed twice")
+            add("student_loan_plans", _t("A student loan plan is listed twice"))
         if not isinstance(employee.date_of_birth, date):
-            add("date_of_birth", "Date of birth is needed for the auto-enrolment and NI age rules")
+            add("date_of_birth", _t("Date of birth is needed for the auto-enrolment and NI age rules"))
         elif employee.date_of_birth >= self.ends:
             add(
                 "date_of_birth",
-                f"Date of birth {employee.date_of_birth.isoformat()} is not before the end of the tax year",
+                _t(
+                    "Date of birth %(date)s is not before the end of the tax year",
+                    date=employee.date_of_birth.isoformat(),
+                ),
             )
         scheme = employee.pension
         if scheme is not None:
             if scheme.arrangement not in PENSION_ARRANGEMENTS:
                 add(
                     "pension",
-                    f"Pension arrangement {scheme.arrangement!r} is not one of {', '.join(PENSION_ARRANGEMENTS)}",
+                    _t(
+                        "Pension arrangement %(arrangement)s is not one of %(known)s",
+                        arrangement=scheme.arrangement,
+                        known=", ".join(PENSION_ARRANGEMENTS),
+                    ),
                 )
-            for label, percent in (("employee", scheme.employee_percent), ("employer", scheme.employer_percent)):
+            for percent in (scheme.employee_percent, scheme.employer_percent):
                 if not isinstance(percent, Decimal) or not 0 <= percent <= 100:
-                    add("pension", f"The {label} percentage must be a Decimal from 0 to 100")
+                    add("pension", _t("Pension percentages must be from 0 to 100"))
             if isinstance(scheme.employer_percent, Decimal) and isinstance(scheme.employee_percent, Decimal):
                 if scheme.employer_percent < self.data.minimum_employer_percent:
                     add(
                         "pension",
-                        f"The employer must pay at least {self.data.minimum_employer_percent}% "
-                        "of qualifying earnings (auto-enrolment minimum)",
+                        _t(
+                            "The employer must pay at least %(percent)s%% of qualifying earnings "
+                            "(auto-enrolment minimum)",
+                            percent=str(self.data.minimum_employer_percent),
+                        ),
                     )
                 if scheme.employer_percent + scheme.employee_percent < self.data.minimum_total_percent:
                     add(
                         "pension",
-                        f"Employee and employer together must pay at least {self.data.minimum_total_percent}% "
-                        "of qualifying earnings (auto-enrolment minimum)",
+                        _t(
+                            "Employee and employer together must pay at least %(percent)s%% of qualifying earnings "
+                            "(auto-enrolment minimum)",
+                            percent=str(self.data.minimum_total_percent),
+                        ),
                     )
         return problems
 
@@ -234,9 +264,9 @@ class UkPayrollRules:
         emergency = self.data.emergency_code
         if previous is not None and self.starts <= previous.leaving_date <= self.ends:
             if previous.leaving_date > start_date:
-                raise InvalidIdentifier("previous", "The P45 leaving date is after the start date here")
+                raise InvalidIdentifier("previous", _t("The P45 leaving date is after the start date here"))
             if previous.pay_to_date < 0 or previous.tax_to_date < 0:
-                raise InvalidIdentifier("previous", "P45 pay and tax to date cannot be negative")
+                raise InvalidIdentifier("previous", _t("P45 pay and tax to date cannot be negative"))
             code, week1 = self.normalise_tax_code(previous.tax_code)
             week1 = week1 or previous.week1_month1
             if week1:
@@ -244,27 +274,42 @@ class UkPayrollRules:
                     code,
                     True,
                     YearToDate.zero(),
-                    "P45 from this tax year on a week 1 / month 1 basis: its code without its figures",
+                    _t("P45 from this tax year on a week 1 / month 1 basis: its code without its figures"),
                 )
             to_date = YearToDate(
                 gross_pay=previous.pay_to_date, taxable_pay=previous.pay_to_date, tax=previous.tax_to_date
             )
             return StarterSetup(
-                code, False, to_date, "P45 from this tax year: its code, pay and tax to date carried forward"
+                code, False, to_date, _t("P45 from this tax year: its code, pay and tax to date carried forward")
             )
         if declaration is None:
-            reason = "No starter checklist statement"
+            reason = _t("No starter checklist statement: 0T on a week 1 / month 1 basis")
             if previous is not None:
-                reason = "P45 from an earlier tax year and no starter checklist statement"
-            return StarterSetup("0T", True, YearToDate.zero(), f"{reason}: 0T on a week 1 / month 1 basis")
+                reason = _t(
+                    "P45 from an earlier tax year and no starter checklist statement: 0T on a week 1 / month 1 basis"
+                )
+            return StarterSetup("0T", True, YearToDate.zero(), reason)
         if declaration not in STARTER_DECLARATIONS:
-            raise InvalidIdentifier("declaration", f"Starter statement must be A, B or C, not {declaration!r}")
-        code, week1, what = {
-            "A": (emergency, False, "first job since 6 April: emergency code, cumulative"),
-            "B": (emergency, True, "another job or benefits earlier this tax year: emergency code, week 1 / month 1"),
-            "C": ("BR", False, "another job or a pension now: BR"),
+            raise InvalidIdentifier(
+                "declaration", _t("Starter statement must be A, B or C, not %(value)s", value=declaration)
+            )
+        code, week1, reason = {
+            "A": (
+                emergency,
+                False,
+                _t("Starter checklist statement A (first job since 6 April): emergency code, cumulative"),
+            ),
+            "B": (
+                emergency,
+                True,
+                _t(
+                    "Starter checklist statement B (another job or benefits earlier this tax "
+                    "year): emergency code, week 1 / month 1"
+                ),
+            ),
+            "C": ("BR", False, _t("Starter checklist statement C (another job or a pension now): BR")),
         }[declaration]
-        return StarterSetup(code, week1, YearToDate.zero(), f"Starter checklist statement {declaration}: {what}")
+        return StarterSetup(code, week1, YearToDate.zero(), reason)
 
     # --- the calculation -------------------------------------------------------------------
 
@@ -357,7 +402,7 @@ class UkPayrollRules:
             and (employee.pension_member or status == "eligible_jobholder")
         )
         if scheme is not None and status == "eligible_jobholder" and not employee.pension_member and contributing:
-            notes.append("Eligible jobholder not yet in the pension scheme: enrol from this period")
+            notes.append(_t("Eligible jobholder not yet in the pension scheme: enrol from this period"))
         employee_gross_contribution = employer_contribution = ZERO
         if contributing:
             qualifying = self.qualifying_earnings(pensionable_pay, frequency)
@@ -374,7 +419,7 @@ class UkPayrollRules:
         else:
             employee_deduction = employee_gross_contribution
         if pension_refund:
-            notes.append(f"Pension contributions refunded after opting out: {pension_refund}")
+            notes.append(_t("Pension contributions refunded after opting out: %(amount)s", amount=pension_refund))
         employee_deduction -= pension_refund
 
         # Income tax: under a net pay arrangement contributions come off pay before tax.
@@ -385,7 +430,7 @@ class UkPayrollRules:
         base_period = period.period * weeks
         non_cumulative = employee.week1_month1 or code.week1_month1 or base_period > base_periods
         if non_cumulative and base_period > base_periods and not (employee.week1_month1 or code.week1_month1):
-            notes.append(f"Week {base_period} pay is taxed on the week 1 basis")
+            notes.append(_t("Week %(week)s pay is taxed on the week 1 basis", week=base_period))
         region = data.regions[code.region]
         if non_cumulative:
             tax_period, pay_for_tax, tax_before = weeks, taxable_pay, ZERO
@@ -406,8 +451,11 @@ class UkPayrollRules:
         )
         if outcome.limited_by:
             notes.append(
-                f"Tax limited to {data.limit_percent.normalize():f}% of pay (regulatory limit): "
-                f"{outcome.limited_by} not deducted this period"
+                _t(
+                    "Tax limited to %(percent)s%% of pay (regulatory limit): %(amount)s not deducted this period",
+                    percent=str(data.limit_percent),
+                    amount=outcome.limited_by,
+                )
             )
         income_tax = outcome.tax
 
