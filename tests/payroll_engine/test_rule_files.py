@@ -17,8 +17,8 @@ YEARS = Path(resources.files("plugins.jurisdictions.uk.payroll")) / "years"
 #: under. Changing a file breaks this test on purpose; a correction to a year with paid runs goes
 #: in a new file for the next year, never into this one.
 FROZEN = {
-    "2025-26": "FINGERPRINT_2025",
-    "2026-27": "FINGERPRINT_2026",
+    "2025-26": "abe139e8316173b06f6b1d2ff1c31382c0db761bd5fa4ef0055048d6014d2fcd",
+    "2026-27": "67013e855753abb0b04d808977b8decde1ea50c0003f71781002eb84399c0f2a",
 }
 
 

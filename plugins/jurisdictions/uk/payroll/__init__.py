@@ -475,7 +475,9 @@ class UkPayrollRules:
             ni_earnings = {"at_lel": ZERO, "lel_to_pt": ZERO, "pt_to_uel": ZERO}
 
         # Student loans on the same earnings as NI, non-cumulatively. With more than one
-        # undergraduate plan, 9% is taken once above the lowest of their thresholds.
+        # undergraduate plan one deduction is taken (HMRC, as reported in Sage's knowledge base
+        # 'Set up a student loan deduction': deduct one student loan through payroll), here at 9%
+        # above the LOWEST of the plans' thresholds: that choice of threshold is unconfirmed.
         student_loan = ZERO
         if employee.student_loan_plans:
             plans = [data.loan_plans[name] for name in employee.student_loan_plans]
