@@ -34,6 +34,8 @@ from .data import NiBand, YearData, load_years
 from .paye import HUNDRED, PENNY, POUND, TaxCode, parse_tax_code, tax_for_period
 from .texts import _t
 
+THOUSANDTH = Decimal("0.001")
+
 #: Weeks in one period of each weekly-based frequency; the spec works these on week numbers.
 _WEEKS = {"weekly": 1, "fortnightly": 2, "four_weekly": 4}
 
@@ -77,8 +79,9 @@ def validate_ni_number(value: str) -> str:
 
 def _round_ni(amount: Decimal) -> Decimal:
     # NI is rounded to the nearest penny, disregarding amounts of 0.005 or less
-    # (SS(C)R 2001 reg. 12(1); HMRC NIM11002): i.e. exactly half a penny rounds down.
-    return amount.quantize(PENNY, rounding=ROUND_HALF_DOWN)
+    # (SS(C)R 2001 reg. 12(1); HMRC NIM11002). HMRC's own test data cuts the amount to three
+    # decimal places first (0.0056 -> 0.00, 0.0062 -> 0.01), then half a penny rounds down.
+    return amount.quantize(THOUSANDTH, rounding=ROUND_DOWN).quantize(PENNY, rounding=ROUND_HALF_DOWN)
 
 
 def _age_on(born: date, on: date) -> int:
@@ -344,16 +347,18 @@ class UkPayrollRules:
         return min(max(pensionable_pay, lower), upper) - lower
 
     def _ni(self, bands: tuple[NiBand, ...], earnings: Decimal, thresholds: dict[str, Decimal]) -> Decimal:
-        # Exact percentage method: each slice of the period's earnings times its rate,
-        # summed unrounded, then rounded once (employee and employer separately).
-        total = Decimal(0)
+        # Exact percentage method: each slice of the period's earnings times its rate, each
+        # slice rounded as below and the slices added (employee and employer separately).
+        # HMRC's 2025-26 test data rounds per slice: category B, fortnightly 1,934.05 gives
+        # 1,450 x 1.85% = 26.825 -> 26.82 plus 0.05 x 2% = 0.001 -> 0.00, so 26.82.
+        total = ZERO
         for band in bands:
             low = thresholds[band.start]
             high = thresholds[band.end] if band.end else earnings
             slice_ = min(earnings, high) - low
             if slice_ > 0:
-                total += slice_ * band.rate / HUNDRED
-        return _round_ni(total)
+                total += _round_ni(slice_ * band.rate / HUNDRED)
+        return total
 
     def _loan(self, threshold_annual: Decimal, rate: Decimal, earnings: Decimal, frequency: str) -> Decimal:
         # Period threshold = annual / periods cut to the penny; the deduction is rate x the
