@@ -235,6 +235,17 @@ def test_category_m_under_21_employer_pays_only_above_the_ust():
     assert result.employer_ni == D("121.65")  # (5,000 - 4,189) x 15%
 
 
+def test_a_category_letter_that_no_longer_fits_the_age_is_flagged():
+    # M is for under-21s: born 1 May 2005, 21 on 1 May 2026, so a June 2026 payslip on M gets a note.
+    late_m = calculate("2000.00", emp=employee(ni_category="M", date_of_birth=date(2005, 5, 1)), number=3)
+    assert "Category M is for employees under 21; this employee is 21" in late_m.notes
+    # Reached State Pension age (born 1 Jan 1959, age 66 before 2026) but still on A.
+    pensioner = calculate("2000.00", emp=employee(date_of_birth=date(1959, 1, 1)), number=3)
+    assert any("category C (no employee NI) applies" in note for note in pensioner.notes)
+    assert pensioner.auto_enrolment == "non_eligible_jobholder"
+    assert calculate("2000.00").notes == ()
+
+
 def test_category_b_and_j_reduced_employee_rates():
     assert calculate("2500.00", emp=employee(ni_category="B")).employee_ni == D("26.86")  # 1,452 x 1.85% = 26.862
     assert calculate("2500.00", emp=employee(ni_category="J")).employee_ni == D("29.04")  # 1,452 x 2%

@@ -20,6 +20,7 @@ from plugins.jurisdictions.base import (
     STARTER_DECLARATIONS,
     ZERO,
     InvalidIdentifier,
+    LocalText,
     NoPayrollRules,
     OptOutRefund,
     PayrollEmployee,
@@ -341,6 +342,28 @@ class UkPayrollRules:
             return "non_eligible_jobholder"
         return "entitled_worker"
 
+    def category_age_note(self, letter: str, born: date, on: date) -> LocalText | None:
+        """A note when the NI category letter no longer fits the employee's age on the pay date.
+
+        HMRC's category letters (gov.uk 'National Insurance category letters', as listed by
+        shapepayroll.co.uk and burton-sweet.co.uk): M and Z are for employees under 21, H for
+        apprentices under 25, C for employees over State Pension age, X for those who pay no NI
+        such as under-16s. The letter stays the clerk's choice; the note says when to change it.
+        """
+        age = _age_on(born, on)
+        over_pension_age = age >= self._earliest_pension_age and on >= self.state_pension_date(born)
+        if letter in ("M", "Z") and age >= 21:
+            return _t("Category %(letter)s is for employees under 21; this employee is %(age)s", letter=letter, age=age)
+        if letter == "H" and age >= 25:
+            return _t("Category H is for apprentices under 25; this employee is %(age)s", age=age)
+        if letter == "C" and not over_pension_age:
+            return _t("Category C is for employees over State Pension age, which this employee has not reached")
+        if letter not in ("C", "X") and over_pension_age:
+            return _t("This employee has reached State Pension age: category C (no employee NI) applies")
+        if letter == "X" and age >= 16:
+            return _t("Category X is for employees who pay no NI, such as under-16s; this employee is %(age)s", age=age)
+        return None
+
     def qualifying_earnings(self, pensionable_pay: Decimal, frequency: str) -> Decimal:
         """The period's pay between the lower and upper qualifying-earnings limits."""
         lower, upper = self.data.ae_lower[frequency], self.data.ae_upper[frequency]
@@ -396,6 +419,9 @@ class UkPayrollRules:
             raise ValueError("pensionable_pay: cannot be more than gross_pay")
         data = self.data
         notes: list[str] = []
+        category_note = self.category_age_note(employee.ni_category, employee.date_of_birth, period.pay_date)
+        if category_note:
+            notes.append(category_note)
 
         # Pension: contributions on qualifying earnings when the employee is in the scheme
         # (or becomes an eligible jobholder this period and has not opted out).
