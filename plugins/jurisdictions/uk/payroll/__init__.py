@@ -101,6 +101,7 @@ class UkPayrollRules:
         self.source_file = f"plugins/jurisdictions/uk/payroll/years/{data.file_name}"
         self._flat_codes = {name: region.flat_codes for name, region in data.regions.items()}
         self._codes: dict[str, TaxCode] = {}
+        self._valid: set[PayrollEmployee] = set()
         # Nobody reaches State Pension age younger than this, so younger people skip the timetable.
         self._earliest_pension_age = min(rule.years for rule in data.pension_ages)
 
@@ -401,10 +402,18 @@ class UkPayrollRules:
         pension_refund: Decimal = ZERO,
     ) -> PayrollResult:
         """Tax, NI, student loans and pension of one employee for one period."""
-        problems = self.check_employee(employee)
-        if problems:
-            field, messages = next(iter(problems.items()))
-            raise ValueError(f"{field}: {messages[0]}")
+        # A pay run checks the same employees each period: remember the ones already found valid.
+        try:
+            known = employee in self._valid
+        except TypeError:  # a field given as a list rather than a tuple: check it every time
+            known = None
+        if not known:
+            problems = self.check_employee(employee)
+            if problems:
+                field, messages = next(iter(problems.items()))
+                raise ValueError(f"{field}: {messages[0]}")
+            if known is False and len(self._valid) < 100_000:
+                self._valid.add(employee)
         if period.tax_year != self.tax_year:
             raise ValueError(f"period: tax year {period.tax_year!r} is not {self.tax_year!r}")
         frequency = self._frequency(period)
