@@ -298,7 +298,7 @@ def test_no_student_loan_below_the_threshold_and_plan_5_only_from_2026():
 
 
 def test_auto_enrolment_assessment_by_age_and_earnings():
-    # Pensions Act 2008 ss. 1 and 3, TPR thresholds 2026-27 monthly: trigger 833, lower limit 520.
+    # Pensions Act 2008 categories as TPR sets them out; TPR thresholds 2026-27 monthly: trigger 833, lower limit 520.
     r = rules()
     on = date(2026, 6, 25)
     assert r.auto_enrolment_status(date(1991, 3, 14), on, D("833.01"), "monthly") == "eligible_jobholder"

@@ -323,7 +323,7 @@ class UkPayrollRules:
         return self.data.employment_allowance
 
     def auto_enrolment_status(self, born: date, on: date, earnings: Decimal, frequency: str) -> str:
-        """The worker's category for this pay reference period (Pensions Act 2008 ss. 1, 3, 4 and 5).
+        """The worker's category for this pay reference period (Pensions Act 2008, as TPR guidance sets it out).
 
         Eligible jobholder: aged 22 to State Pension age and earning more than the trigger;
         non-eligible jobholder: aged 16 to 74 earning more than the lower qualifying limit;
