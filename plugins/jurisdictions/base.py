@@ -16,9 +16,12 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from importlib import metadata, resources
+from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal, Protocol
 
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from stdnum import iban as stdnum_iban
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 
@@ -75,6 +78,48 @@ class NoPayrollRules(JurisdictionError):
 
 class PayrollRulesError(ValueError):
     """A payroll data file is malformed or overlaps another; the message names the file and entry."""
+
+
+class LocalText(str):
+    """A message that reads in English as a plain ``str`` and can be given in another language.
+
+    ``msgid`` is the English template with named placeholders (``%(code)s``) and ``params``
+    its values; ``catalogue`` is the ``translations`` folder of the plugin that wrote it
+    (``<folder>/it/LC_MESSAGES/messages.po``). The app shows ``text.in_language("it")``
+    (Decimal values are written in that language's number format); anything that treats it
+    as a ``str`` gets the English.
+    """
+
+    msgid: str
+    params: Mapping[str, Any]
+    catalogue: Path | None
+
+    def __new__(cls, msgid: str, catalogue: Path | None = None, **params: Any) -> LocalText:
+        text = super().__new__(cls, msgid % params if params else msgid)
+        text.msgid, text.params, text.catalogue = msgid, params, catalogue
+        return text
+
+    def in_language(self, language: str) -> str:
+        """This message in ``language`` ("it", "en"); English when the catalogue lacks it."""
+        if language == "en" or self.catalogue is None:
+            return str(self)
+        template = _catalogue_strings(self.catalogue, language).get(self.msgid) or self.msgid
+        locale = {"it": "it_IT"}.get(language, language)
+        params = {
+            key: format_decimal(value, format="#,##0.00", locale=locale) if isinstance(value, Decimal) else value
+            for key, value in self.params.items()
+        }
+        return template % params if params else template
+
+
+@cache
+def _catalogue_strings(folder: Path, language: str) -> dict[str, str]:
+    po_path = folder / language / "LC_MESSAGES" / "messages.po"
+    if not po_path.exists():
+        return {}
+    with po_path.open("rb") as po_file:
+        catalogue = read_po(po_file, locale=language)
+    return {m.id: m.string for m in catalogue if m.id and m.string and not m.fuzzy and isinstance(m.id, str)}
 
 
 class InvalidIdentifier(ValueError):
@@ -671,7 +716,7 @@ class PayrollRules(Protocol):
         ...
 
     def validate_ni_number(self, value: str) -> str:
-        """The NI number in its compact form ("QQ123456C") or :class:`InvalidIdentifier` (field "ni_number")."""
+        """The NI number in its compact form ("AB123456C") or :class:`InvalidIdentifier` (field "ni_number")."""
         ...
 
     def ni_categories(self) -> dict[str, str]:

@@ -1,9 +1,10 @@
-"""Every row of HMRC's 2026-27 PAYE developer test data, through the rule pack, within one penny.
+"""Every row of HMRC's PAYE developer test data for 2026-27 and 2025-26, through the rule pack, within one penny.
 
-Source: HMRC, "Software developers: payroll test data 2026 to 2027", Tax-test-data-examples-2026-27-v1-1.zip
-(rest of UK v1.0, Scottish v1.1, Welsh v1.0 workbooks), Crown copyright, Open Government Licence v3.0;
-the rows are extracted unchanged into tests/data/hmrc/paye-2026-27.csv (see its README). HMRC accepts
-results that differ by no more than one penny.
+Sources: HMRC, "Software developers: payroll test data 2026 to 2027", Tax-test-data-examples-2026-27-v1-1.zip
+(rest of UK v1.0, Scottish v1.1, Welsh v1.0 workbooks), and the 2025 to 2026 PAYE test data (rest of UK,
+Scottish, Welsh v1.0); Crown copyright, Open Government Licence v3.0. The rows are in
+tests/data/hmrc/paye-2026-27.csv and paye-2025-26.csv (see the README there for where each copy came from).
+HMRC accepts results that differ by no more than one penny.
 """
 
 import csv
@@ -16,19 +17,21 @@ from plugins.jurisdictions.base import YearToDate
 
 from .helpers import calculate, employee
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "hmrc" / "paye-2026-27.csv"
+DATA = Path(__file__).resolve().parents[1] / "data" / "hmrc"
 PENNY = Decimal("0.01")
 
 
-def _sheets() -> dict[tuple[str, str], list[dict[str, str]]]:
+def _sheets(tax_year: str) -> dict[tuple[str, str], list[dict[str, str]]]:
     sheets: dict[tuple[str, str], list[dict[str, str]]] = {}
-    with DATA.open(newline="", encoding="utf-8") as handle:
+    with (DATA / f"paye-{tax_year}.csv").open(newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             sheets.setdefault((row["workbook"], row["sheet"]), []).append(row)
     return sheets
 
 
-SHEETS = _sheets()
+SHEETS = _sheets("2026-27")
+SHEETS_2025 = _sheets("2025-26")
+CASES = [("2026-27", *key) for key in SHEETS] + [("2025-26", *key) for key in SHEETS_2025]
 
 
 def test_the_data_file_holds_every_sheet_hmrc_publishes():
@@ -39,13 +42,14 @@ def test_the_data_file_holds_every_sheet_hmrc_publishes():
         books.setdefault(book.split(" tax")[0].split("27 ")[-1].strip(), set()).add(sheet)
     assert {name: len(sheets) for name, sheets in books.items()} == {"rest of UK": 12, "Scottish": 6, "Welsh": 4}
     assert sum(len(rows) for rows in SHEETS.values()) == 168
+    assert sum(len(rows) for rows in SHEETS_2025.values()) == 168
 
 
-@pytest.mark.parametrize(("book", "sheet"), list(SHEETS), ids=[f"{b.split(' tax')[0][-10:]}-{s}" for b, s in SHEETS])
-def test_every_row_matches_hmrc_within_a_penny(book, sheet):
+@pytest.mark.parametrize(("tax_year", "book", "sheet"), CASES, ids=[f"{b.split(' tax')[0]}-{s}" for _y, b, s in CASES])
+def test_every_row_matches_hmrc_within_a_penny(tax_year, book, sheet):
     tax_before = Decimal("0.00")
     misses = []
-    for row in SHEETS[(book, sheet)]:
+    for row in (SHEETS if tax_year == "2026-27" else SHEETS_2025)[(book, sheet)]:
         week1 = row["week1_month1"] == "yes"
         number = int(row["period"])
         pay = Decimal(row["gross_pay"])
@@ -60,6 +64,7 @@ def test_every_row_matches_hmrc_within_a_penny(book, sheet):
             number=number,
             frequency=row["frequency"],
             to_date=to_date,
+            tax_year=tax_year,
         )
         if abs(result.income_tax - Decimal(row["tax_due"])) > PENNY:
             misses.append((row["row"], row["tax_code"], str(pay), str(result.income_tax), row["tax_due"]))

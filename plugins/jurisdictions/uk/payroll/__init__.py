@@ -20,6 +20,7 @@ from plugins.jurisdictions.base import (
     STARTER_DECLARATIONS,
     ZERO,
     InvalidIdentifier,
+    LocalText,
     NoPayrollRules,
     OptOutRefund,
     PayrollEmployee,
@@ -28,11 +29,13 @@ from plugins.jurisdictions.base import (
     PreviousEmployment,
     StarterSetup,
     YearToDate,
-    require_text,
 )
 
 from .data import NiBand, YearData, load_years
 from .paye import HUNDRED, PENNY, POUND, TaxCode, parse_tax_code, tax_for_period
+from .texts import _t
+
+THOUSANDTH = Decimal("0.001")
 
 #: Weeks in one period of each weekly-based frequency; the spec works these on week numbers.
 _WEEKS = {"weekly": 1, "fortnightly": 2, "four_weekly": 4}
@@ -48,29 +51,38 @@ _NINO_ADMINISTRATIVE = {"CR", "FY", "MW", "NC"}
 
 
 def validate_ni_number(value: str) -> str:
-    """The NI number compacted ("QQ123456C") or :class:`InvalidIdentifier` for field "ni_number"."""
-    text = require_text(value, field="ni_number", label="NI number")
-    compact = "".join(text.upper().split())
+    """The NI number compacted ("AB123456C") or :class:`InvalidIdentifier` for field "ni_number"."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidIdentifier("ni_number", _t("NI number is empty"))
+    compact = "".join(value.upper().split())
     match = _NINO.fullmatch(compact)
     if match is None:
         raise InvalidIdentifier(
-            "ni_number", "NI number must be 2 letters, 6 digits and a final letter A, B, C or D (e.g. QQ 12 34 56 C)"
+            "ni_number",
+            _t("NI number must be 2 letters, 6 digits and a final letter A, B, C or D (e.g. AB 12 34 56 C)"),
         )
     prefix = match[1]
     if prefix[0] in _NINO_BAD_LETTERS or prefix[1] in _NINO_BAD_LETTERS | {"O"}:
         raise InvalidIdentifier(
             "ni_number",
-            f"NI number prefix {prefix} is never issued: D, F, I, Q, U and V are not used, nor O as the second letter",
+            _t(
+                "NI number prefix %(prefix)s is never issued: D, F, I, Q, U and V are not used, "
+                "nor O as the second letter",
+                prefix=prefix,
+            ),
         )
     if prefix in _NINO_NEVER_ISSUED or prefix in _NINO_ADMINISTRATIVE:
-        raise InvalidIdentifier("ni_number", f"NI number prefix {prefix} is never issued to a person")
+        raise InvalidIdentifier(
+            "ni_number", _t("NI number prefix %(prefix)s is never issued to a person", prefix=prefix)
+        )
     return compact
 
 
 def _round_ni(amount: Decimal) -> Decimal:
     # NI is rounded to the nearest penny, disregarding amounts of 0.005 or less
-    # (SS(C)R 2001 reg. 12(1); HMRC NIM11002): i.e. exactly half a penny rounds down.
-    return amount.quantize(PENNY, rounding=ROUND_HALF_DOWN)
+    # (SS(C)R 2001 reg. 12(1); HMRC NIM11002). HMRC's own test data cuts the amount to three
+    # decimal places first (0.0056 -> 0.00, 0.0062 -> 0.01), then half a penny rounds down.
+    return amount.quantize(THOUSANDTH, rounding=ROUND_DOWN).quantize(PENNY, rounding=ROUND_HALF_DOWN)
 
 
 def _age_on(born: date, on: date) -> int:
@@ -88,6 +100,10 @@ class UkPayrollRules:
         self.fingerprint = data.fingerprint
         self.source_file = f"plugins/jurisdictions/uk/payroll/years/{data.file_name}"
         self._flat_codes = {name: region.flat_codes for name, region in data.regions.items()}
+        self._codes: dict[str, TaxCode] = {}
+        self._valid: set[PayrollEmployee] = set()
+        # Nobody reaches State Pension age younger than this, so younger people skip the timetable.
+        self._earliest_pension_age = min(rule.years for rule in data.pension_ages)
 
     def __repr__(self) -> str:
         return f"UkPayrollRules({self.tax_year!r})"
@@ -125,7 +141,12 @@ class UkPayrollRules:
 
     def parse_tax_code(self, value: str) -> TaxCode:
         """The parsed tax code, or :class:`InvalidIdentifier` (field "tax_code")."""
-        return parse_tax_code(value, self._flat_codes)
+        code = self._codes.get(value)
+        if code is None:
+            code = parse_tax_code(value, self._flat_codes)
+            if len(self._codes) < 10_000:  # a pay run repeats a handful of codes: keep the parsed ones
+                self._codes[value] = code
+        return code
 
     def normalise_tax_code(self, value: str) -> tuple[str, bool]:
         """``(code, week1_month1)`` from a code as typed, e.g. "s1257l m1" -> ("S1257L", True)."""
@@ -163,46 +184,68 @@ class UkPayrollRules:
         if employee.ni_category not in self.data.ni_categories:
             add(
                 "ni_category",
-                f"NI category {employee.ni_category!r} is not one of "
-                f"{', '.join(self.data.ni_categories)} in {self.tax_year}",
+                _t(
+                    "NI category %(category)s is not one of %(known)s in %(year)s",
+                    category=employee.ni_category,
+                    known=", ".join(self.data.ni_categories),
+                    year=self.tax_year,
+                ),
             )
         for plan in employee.student_loan_plans:
             if plan not in self.data.loan_plans:
                 add(
                     "student_loan_plans",
-                    f"Student loan plan {plan!r} is not one of {', '.join(self.data.loan_plans)} in {self.tax_year}",
+                    _t(
+                        "Student loan plan %(plan)s is not one of %(known)s in %(year)s",
+                        plan=plan,
+                        known=", ".join(self.data.loan_plans),
+                        year=self.tax_year,
+                    ),
                 )
         if len(set(employee.student_loan_plans)) != len(employee.student_loan_plans):
-            add("student_loan_plans", "A student loan plan is listed twice")
+            add("student_loan_plans", _t("A student loan plan is listed twice"))
         if not isinstance(employee.date_of_birth, date):
-            add("date_of_birth", "Date of birth is needed for the auto-enrolment and NI age rules")
+            add("date_of_birth", _t("Date of birth is needed for the auto-enrolment and NI age rules"))
         elif employee.date_of_birth >= self.ends:
             add(
                 "date_of_birth",
-                f"Date of birth {employee.date_of_birth.isoformat()} is not before the end of the tax year",
+                _t(
+                    "Date of birth %(date)s is not before the end of the tax year",
+                    date=employee.date_of_birth.isoformat(),
+                ),
             )
         scheme = employee.pension
         if scheme is not None:
             if scheme.arrangement not in PENSION_ARRANGEMENTS:
                 add(
                     "pension",
-                    f"Pension arrangement {scheme.arrangement!r} is not one of {', '.join(PENSION_ARRANGEMENTS)}",
+                    _t(
+                        "Pension arrangement %(arrangement)s is not one of %(known)s",
+                        arrangement=scheme.arrangement,
+                        known=", ".join(PENSION_ARRANGEMENTS),
+                    ),
                 )
-            for label, percent in (("employee", scheme.employee_percent), ("employer", scheme.employer_percent)):
+            for percent in (scheme.employee_percent, scheme.employer_percent):
                 if not isinstance(percent, Decimal) or not 0 <= percent <= 100:
-                    add("pension", f"The {label} percentage must be a Decimal from 0 to 100")
+                    add("pension", _t("Pension percentages must be from 0 to 100"))
             if isinstance(scheme.employer_percent, Decimal) and isinstance(scheme.employee_percent, Decimal):
                 if scheme.employer_percent < self.data.minimum_employer_percent:
                     add(
                         "pension",
-                        f"The employer must pay at least {self.data.minimum_employer_percent}% "
-                        "of qualifying earnings (auto-enrolment minimum)",
+                        _t(
+                            "The employer must pay at least %(percent)s%% of qualifying earnings "
+                            "(auto-enrolment minimum)",
+                            percent=str(self.data.minimum_employer_percent),
+                        ),
                     )
                 if scheme.employer_percent + scheme.employee_percent < self.data.minimum_total_percent:
                     add(
                         "pension",
-                        f"Employee and employer together must pay at least {self.data.minimum_total_percent}% "
-                        "of qualifying earnings (auto-enrolment minimum)",
+                        _t(
+                            "Employee and employer together must pay at least %(percent)s%% of qualifying earnings "
+                            "(auto-enrolment minimum)",
+                            percent=str(self.data.minimum_total_percent),
+                        ),
                     )
         return problems
 
@@ -226,9 +269,9 @@ class UkPayrollRules:
         emergency = self.data.emergency_code
         if previous is not None and self.starts <= previous.leaving_date <= self.ends:
             if previous.leaving_date > start_date:
-                raise InvalidIdentifier("previous", "The P45 leaving date is after the start date here")
+                raise InvalidIdentifier("previous", _t("The P45 leaving date is after the start date here"))
             if previous.pay_to_date < 0 or previous.tax_to_date < 0:
-                raise InvalidIdentifier("previous", "P45 pay and tax to date cannot be negative")
+                raise InvalidIdentifier("previous", _t("P45 pay and tax to date cannot be negative"))
             code, week1 = self.normalise_tax_code(previous.tax_code)
             week1 = week1 or previous.week1_month1
             if week1:
@@ -236,27 +279,42 @@ class UkPayrollRules:
                     code,
                     True,
                     YearToDate.zero(),
-                    "P45 from this tax year on a week 1 / month 1 basis: its code without its figures",
+                    _t("P45 from this tax year on a week 1 / month 1 basis: its code without its figures"),
                 )
             to_date = YearToDate(
                 gross_pay=previous.pay_to_date, taxable_pay=previous.pay_to_date, tax=previous.tax_to_date
             )
             return StarterSetup(
-                code, False, to_date, "P45 from this tax year: its code, pay and tax to date carried forward"
+                code, False, to_date, _t("P45 from this tax year: its code, pay and tax to date carried forward")
             )
         if declaration is None:
-            reason = "No starter checklist statement"
+            reason = _t("No starter checklist statement: 0T on a week 1 / month 1 basis")
             if previous is not None:
-                reason = "P45 from an earlier tax year and no starter checklist statement"
-            return StarterSetup("0T", True, YearToDate.zero(), f"{reason}: 0T on a week 1 / month 1 basis")
+                reason = _t(
+                    "P45 from an earlier tax year and no starter checklist statement: 0T on a week 1 / month 1 basis"
+                )
+            return StarterSetup("0T", True, YearToDate.zero(), reason)
         if declaration not in STARTER_DECLARATIONS:
-            raise InvalidIdentifier("declaration", f"Starter statement must be A, B or C, not {declaration!r}")
-        code, week1, what = {
-            "A": (emergency, False, "first job since 6 April: emergency code, cumulative"),
-            "B": (emergency, True, "another job or benefits earlier this tax year: emergency code, week 1 / month 1"),
-            "C": ("BR", False, "another job or a pension now: BR"),
+            raise InvalidIdentifier(
+                "declaration", _t("Starter statement must be A, B or C, not %(value)s", value=declaration)
+            )
+        code, week1, reason = {
+            "A": (
+                emergency,
+                False,
+                _t("Starter checklist statement A (first job since 6 April): emergency code, cumulative"),
+            ),
+            "B": (
+                emergency,
+                True,
+                _t(
+                    "Starter checklist statement B (another job or benefits earlier this tax "
+                    "year): emergency code, week 1 / month 1"
+                ),
+            ),
+            "C": ("BR", False, _t("Starter checklist statement C (another job or a pension now): BR")),
         }[declaration]
-        return StarterSetup(code, week1, YearToDate.zero(), f"Starter checklist statement {declaration}: {what}")
+        return StarterSetup(code, week1, YearToDate.zero(), reason)
 
     # --- the calculation -------------------------------------------------------------------
 
@@ -265,7 +323,7 @@ class UkPayrollRules:
         return self.data.employment_allowance
 
     def auto_enrolment_status(self, born: date, on: date, earnings: Decimal, frequency: str) -> str:
-        """The worker's category for this pay reference period (Pensions Act 2008 ss. 1, 3, 4 and 5).
+        """The worker's category for this pay reference period (Pensions Act 2008, as TPR guidance sets it out).
 
         Eligible jobholder: aged 22 to State Pension age and earning more than the trigger;
         non-eligible jobholder: aged 16 to 74 earning more than the lower qualifying limit;
@@ -277,7 +335,7 @@ class UkPayrollRules:
             return "outside_age_range"
         if (
             age >= self.data.eligible_min_age
-            and on < self.state_pension_date(born)
+            and (age < self._earliest_pension_age or on < self.state_pension_date(born))
             and earnings > self.data.ae_trigger[frequency]
         ):
             return "eligible_jobholder"
@@ -285,22 +343,46 @@ class UkPayrollRules:
             return "non_eligible_jobholder"
         return "entitled_worker"
 
+    def category_age_note(self, letter: str, born: date, on: date) -> LocalText | None:
+        """A note when the NI category letter no longer fits the employee's age on the pay date.
+
+        HMRC's category letters (gov.uk 'National Insurance category letters', as listed by
+        shapepayroll.co.uk and burton-sweet.co.uk): M and Z are for employees under 21, H for
+        apprentices under 25, C for employees over State Pension age, X for those who pay no NI
+        such as under-16s. The letter stays the clerk's choice; the note says when to change it.
+        """
+        age = _age_on(born, on)
+        over_pension_age = age >= self._earliest_pension_age and on >= self.state_pension_date(born)
+        if letter in ("M", "Z") and age >= 21:
+            return _t("Category %(letter)s is for employees under 21; this employee is %(age)s", letter=letter, age=age)
+        if letter == "H" and age >= 25:
+            return _t("Category H is for apprentices under 25; this employee is %(age)s", age=age)
+        if letter == "C" and not over_pension_age:
+            return _t("Category C is for employees over State Pension age, which this employee has not reached")
+        if letter not in ("C", "X") and over_pension_age:
+            return _t("This employee has reached State Pension age: category C (no employee NI) applies")
+        if letter == "X" and age >= 16:
+            return _t("Category X is for employees who pay no NI, such as under-16s; this employee is %(age)s", age=age)
+        return None
+
     def qualifying_earnings(self, pensionable_pay: Decimal, frequency: str) -> Decimal:
         """The period's pay between the lower and upper qualifying-earnings limits."""
         lower, upper = self.data.ae_lower[frequency], self.data.ae_upper[frequency]
         return min(max(pensionable_pay, lower), upper) - lower
 
     def _ni(self, bands: tuple[NiBand, ...], earnings: Decimal, thresholds: dict[str, Decimal]) -> Decimal:
-        # Exact percentage method: each slice of the period's earnings times its rate,
-        # summed unrounded, then rounded once (employee and employer separately).
-        total = Decimal(0)
+        # Exact percentage method: each slice of the period's earnings times its rate, each
+        # slice rounded as below and the slices added (employee and employer separately).
+        # HMRC's 2025-26 test data rounds per slice: category B, fortnightly 1,934.05 gives
+        # 1,450 x 1.85% = 26.825 -> 26.82 plus 0.05 x 2% = 0.001 -> 0.00, so 26.82.
+        total = ZERO
         for band in bands:
             low = thresholds[band.start]
             high = thresholds[band.end] if band.end else earnings
             slice_ = min(earnings, high) - low
             if slice_ > 0:
-                total += slice_ * band.rate / HUNDRED
-        return _round_ni(total)
+                total += _round_ni(slice_ * band.rate / HUNDRED)
+        return total
 
     def _loan(self, threshold_annual: Decimal, rate: Decimal, earnings: Decimal, frequency: str) -> Decimal:
         # Period threshold = annual / periods cut to the penny; the deduction is rate x the
@@ -320,10 +402,18 @@ class UkPayrollRules:
         pension_refund: Decimal = ZERO,
     ) -> PayrollResult:
         """Tax, NI, student loans and pension of one employee for one period."""
-        problems = self.check_employee(employee)
-        if problems:
-            field, messages = next(iter(problems.items()))
-            raise ValueError(f"{field}: {messages[0]}")
+        # A pay run checks the same employees each period: remember the ones already found valid.
+        try:
+            known = employee in self._valid
+        except TypeError:  # a field given as a list rather than a tuple: check it every time
+            known = None
+        if not known:
+            problems = self.check_employee(employee)
+            if problems:
+                field, messages = next(iter(problems.items()))
+                raise ValueError(f"{field}: {messages[0]}")
+            if known is False and len(self._valid) < 100_000:
+                self._valid.add(employee)
         if period.tax_year != self.tax_year:
             raise ValueError(f"period: tax year {period.tax_year!r} is not {self.tax_year!r}")
         frequency = self._frequency(period)
@@ -338,6 +428,9 @@ class UkPayrollRules:
             raise ValueError("pensionable_pay: cannot be more than gross_pay")
         data = self.data
         notes: list[str] = []
+        category_note = self.category_age_note(employee.ni_category, employee.date_of_birth, period.pay_date)
+        if category_note:
+            notes.append(category_note)
 
         # Pension: contributions on qualifying earnings when the employee is in the scheme
         # (or becomes an eligible jobholder this period and has not opted out).
@@ -349,7 +442,7 @@ class UkPayrollRules:
             and (employee.pension_member or status == "eligible_jobholder")
         )
         if scheme is not None and status == "eligible_jobholder" and not employee.pension_member and contributing:
-            notes.append("Eligible jobholder not yet in the pension scheme: enrol from this period")
+            notes.append(_t("Eligible jobholder not yet in the pension scheme: enrol from this period"))
         employee_gross_contribution = employer_contribution = ZERO
         if contributing:
             qualifying = self.qualifying_earnings(pensionable_pay, frequency)
@@ -366,7 +459,7 @@ class UkPayrollRules:
         else:
             employee_deduction = employee_gross_contribution
         if pension_refund:
-            notes.append(f"Pension contributions refunded after opting out: {pension_refund}")
+            notes.append(_t("Pension contributions refunded after opting out: %(amount)s", amount=pension_refund))
         employee_deduction -= pension_refund
 
         # Income tax: under a net pay arrangement contributions come off pay before tax.
@@ -377,7 +470,7 @@ class UkPayrollRules:
         base_period = period.period * weeks
         non_cumulative = employee.week1_month1 or code.week1_month1 or base_period > base_periods
         if non_cumulative and base_period > base_periods and not (employee.week1_month1 or code.week1_month1):
-            notes.append(f"Week {base_period} pay is taxed on the week 1 basis")
+            notes.append(_t("Week %(week)s pay is taxed on the week 1 basis", week=base_period))
         region = data.regions[code.region]
         if non_cumulative:
             tax_period, pay_for_tax, tax_before = weeks, taxable_pay, ZERO
@@ -398,8 +491,11 @@ class UkPayrollRules:
         )
         if outcome.limited_by:
             notes.append(
-                f"Tax limited to {data.limit_percent.normalize():f}% of pay (regulatory limit): "
-                f"{outcome.limited_by} not deducted this period"
+                _t(
+                    "Tax limited to %(percent)s%% of pay (regulatory limit): %(amount)s not deducted this period",
+                    percent=str(data.limit_percent),
+                    amount=outcome.limited_by,
+                )
             )
         income_tax = outcome.tax
 
@@ -419,7 +515,9 @@ class UkPayrollRules:
             ni_earnings = {"at_lel": ZERO, "lel_to_pt": ZERO, "pt_to_uel": ZERO}
 
         # Student loans on the same earnings as NI, non-cumulatively. With more than one
-        # undergraduate plan, 9% is taken once above the lowest of their thresholds.
+        # undergraduate plan one deduction is taken (HMRC, as reported in Sage's knowledge base
+        # 'Set up a student loan deduction': deduct one student loan through payroll), here at 9%
+        # above the LOWEST of the plans' thresholds: that choice of threshold is unconfirmed.
         student_loan = ZERO
         if employee.student_loan_plans:
             plans = [data.loan_plans[name] for name in employee.student_loan_plans]

@@ -222,14 +222,6 @@ def _ni(reader: _Reader, ni: Mapping[str, Any]) -> tuple[dict[str, dict[str, Dec
         if not values["LEL"] <= values["PT"] <= values["UEL"] or not values["ST"] <= values["UEL"]:
             raise reader.fail(where, "thresholds must satisfy LEL <= PT <= UEL and ST <= UEL")
         thresholds[frequency] = values
-    for name in NI_THRESHOLDS:
-        weekly = thresholds["weekly"][name]
-        for frequency, weeks in (("fortnightly", 2), ("four_weekly", 4)):
-            if thresholds[frequency][name] != weekly * weeks:
-                raise reader.fail(
-                    f"national_insurance.thresholds.{frequency}.{name}",
-                    f"must be {weeks} x the weekly {name} ({weekly * weeks}), got {thresholds[frequency][name]}",
-                )
     if not str(reader.get(ni, "categories_source", "national_insurance")).strip():
         raise reader.fail("national_insurance.categories_source", "must cite the category rates' source")
     raw_categories = reader.get(ni, "categories", "national_insurance")

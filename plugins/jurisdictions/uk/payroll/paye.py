@@ -15,6 +15,8 @@ from functools import lru_cache
 
 from plugins.jurisdictions.base import InvalidIdentifier
 
+from .texts import _t
+
 PENNY = Decimal("0.01")
 POUND = Decimal("1")
 FOUR_PLACES = Decimal("0.0001")
@@ -58,14 +60,17 @@ def parse_tax_code(value: str, flat_codes_by_region: dict[str, dict[str, Decimal
     ``flat_codes_by_region`` lists the flat-rate codes (BR, D0...) each region has this year.
     """
     if not isinstance(value, str) or not value.strip():
-        raise InvalidIdentifier("tax_code", "Tax code is empty")
+        raise InvalidIdentifier("tax_code", _t("Tax code is empty"))
     compact = "".join(value.upper().split())
     match = _CODE.fullmatch(compact)
     if match is None:
         raise InvalidIdentifier(
             "tax_code",
-            f"Tax code {value.strip()!r} is not a UK tax code (e.g. 1257L, S1257L, C1257L, K475, BR, D0, NT, 0T; "
-            "add W1 or M1 for the non-cumulative basis)",
+            _t(
+                "Tax code %(code)s is not a UK tax code (e.g. 1257L, S1257L, C1257L, K475, BR, D0, NT, 0T; "
+                "add W1 or M1 for the non-cumulative basis)",
+                code=value.strip(),
+            ),
         )
     prefix = match["prefix"]
     region = PREFIX_REGIONS[prefix]
@@ -73,30 +78,34 @@ def parse_tax_code(value: str, flat_codes_by_region: dict[str, dict[str, Decimal
     if match["flat"] == "NT":
         # NT carries no country prefix: it means no tax at all, wherever the employee lives.
         if prefix:
-            raise InvalidIdentifier("tax_code", f"Tax code NT has no {prefix} prefix; use NT")
+            raise InvalidIdentifier("tax_code", _t("Tax code NT has no %(prefix)s prefix; use NT", prefix=prefix))
         return TaxCode("NT", region, "no_tax", week1_month1=basis)
     if match["flat"]:
         flat = match["flat"]
         if flat not in flat_codes_by_region[region]:
             known = ", ".join(prefix + code for code in flat_codes_by_region[region])
             raise InvalidIdentifier(
-                "tax_code", f"Tax code {prefix}{flat} does not exist this tax year; {region_label(region)} has {known}"
+                "tax_code",
+                _t(
+                    "Tax code %(code)s does not exist this tax year; the codes of its kind are %(known)s",
+                    code=prefix + flat,
+                    known=known,
+                ),
             )
         return TaxCode(prefix + flat, region, "flat", flat=flat, week1_month1=basis)
     if match["k"] is not None:
         number = int(match["k"])
         if not 1 <= number <= MAX_K_NUMBER:
-            raise InvalidIdentifier("tax_code", f"K codes run from K1 to K{MAX_K_NUMBER}, not K{match['k']}")
+            raise InvalidIdentifier(
+                "tax_code", _t("K codes run from K1 to K%(top)s, not K%(number)s", top=MAX_K_NUMBER, number=match["k"])
+            )
         return TaxCode(f"{prefix}K{number}", region, "k", number=number, week1_month1=basis)
     number = int(match["number"])
     if number == 0 and match["suffix"] != "T":
-        raise InvalidIdentifier("tax_code", f"Tax code {value.strip()} has no allowance; the code for none is 0T")
+        raise InvalidIdentifier(
+            "tax_code", _t("Tax code %(code)s has no allowance; the code for none is 0T", code=value.strip())
+        )
     return TaxCode(f"{prefix}{number}{match['suffix']}", region, "allowance", number=number, week1_month1=basis)
-
-
-def region_label(region: str) -> str:
-    """The region as a person names it."""
-    return {"rest_of_uk": "England and Northern Ireland", "wales": "Wales", "scotland": "Scotland"}[region]
 
 
 def _ceil_penny(value: Decimal) -> Decimal:
