@@ -116,6 +116,7 @@ def upgrade():
     sa.Column('brought_forward', sa.JSON(), nullable=True),
     sa.Column('starter_reason', sa.String(length=400), nullable=True),
     sa.Column('pension_enrolled_on', sa.Date(), nullable=True),
+    sa.Column('pension_member', sa.Boolean(), nullable=False),
     sa.Column('pension_opted_out', sa.Boolean(), nullable=False),
     sa.Column('pension_opted_out_on', sa.Date(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),

@@ -120,7 +120,7 @@ class ApproveResource(MethodView):
     @tenant_role_required(*WRITERS)
     @blp.response(200, schemas.RunSchema)
     def post(self, run_id):
-        """Approve a calculated run; 403 naming `approved_by` if the calculator approves and a second person is needed."""
+        """Approve a calculated run; 403 naming `approved_by` when its calculator approves and a second is needed."""
         return service.approve_run(db.session, service.get_run(db.session, run_id), current_user.id)
 
 
@@ -223,6 +223,6 @@ class YearEndResource(MethodView):
     @blp.response(200, schemas.YearEndSchema)
     def get(self, query):
         """A tax year's P60 figures per employee and the co-op's totals of tax, NI, loans and pension."""
-        tax_year = query["tax_year"]
+        tax_year = query.get("tax_year") or service.tax_year_of(g.tenant, local_today())
         return {"tax_year": tax_year, "employees": service.year_end_summaries(db.session, tax_year),
                 "totals": service.year_totals(db.session, tax_year)["totals"]}

@@ -40,8 +40,8 @@ def _employees(session, tenant, workers, rng) -> list:
             "email": f"{member.name.split()[0].lower()}.{index}@{slug}.example.coop" if index % 2 == 0 else None,
             "street": f"{10 + index} Canal Side", "city": tenant.city, "postcode": tenant.postcode,
         }
-        if index == 1:
-            data["student_loan_plans"] = ("2",)
+        if index == 7:
+            data["student_loan_plans"] = ("2",)  # on 38,500: above the 2026-27 Plan 2 threshold of 29,385
         if index == 2:
             data["tax_code"] = "S1257L"  # lives in Scotland, works over the border
         if index == 3:
@@ -90,8 +90,8 @@ def load_demo_payroll(session, tenants, users, rng) -> None:
     for tenant in uk:
         with tenant_scope(session, tenant.id):
             workers = session.scalars(members.members_query(category="worker", current_on=PAID_MONTHS[0])).all()
-            service.update_settings(session, {"pension_provider": "NEST", "paye_reference": f"120/{tenant.slug[:2].upper()}"
-                                              f"{tenant.id:05d}"})
+            reference = f"120/{tenant.slug[:2].upper()}{tenant.id:05d}"
+            service.update_settings(session, {"pension_provider": "NEST", "paye_reference": reference})
             people = _employees(session, tenant, list(workers), rng)
             _capital(session, people, tenant.slug)
             for pay_date in PAID_MONTHS:

@@ -23,6 +23,7 @@ from tenants.payroll.labels import (
     label,
 )
 from tenants.payroll.models import PayRun, Payslip
+from tenants.payroll.service import note_text
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ZERO = Decimal("0.00")
@@ -129,7 +130,7 @@ def payslip_story(tenant, payslip: Payslip, letterhead: Letterhead) -> list:
         story.append(key_value_table(capital))
     if payslip.notes:
         story.append(heading(_("Notes")))
-        story.extend(paragraph(note) for note in payslip.notes)
+        story.extend(paragraph(note_text(note)) for note in payslip.notes)
     if run.state != "paid":
         story.append(paragraph(_("Provisional: this pay run is not paid yet.")))
     return story

@@ -34,7 +34,8 @@ STARTER_LABELS = {
 }
 AUTO_ENROLMENT_LABELS = {"eligible_jobholder": _l("eligible jobholder"),
                          "non_eligible_jobholder": _l("non-eligible jobholder"),
-                         "entitled_worker": _l("entitled worker")}
+                         "entitled_worker": _l("entitled worker"),
+                         "outside_age_range": _l("outside the auto-enrolment age range")}
 ARRANGEMENT_LABELS = {"relief_at_source": _l("Relief at source"), "net_pay": _l("Net pay arrangement")}
 SHORTFALL_LABELS = {"refuse": _l("Refuse the calculation, naming the employee and amount"),
                     "cap": _l("Cap the deductions so net pay stays at zero")}

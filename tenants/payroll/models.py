@@ -106,6 +106,8 @@ class Employee(TenantOwned, Base):
     brought_forward: Mapped[dict | None] = mapped_column(JSON)
     starter_reason: Mapped[str | None] = mapped_column(String(400))
     pension_enrolled_on: Mapped[date | None] = mapped_column(Date)
+    # An active member of the pension scheme: set when a paid run first takes contributions.
+    pension_member: Mapped[bool] = mapped_column(Boolean, default=False)
     pension_opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
     pension_opted_out_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -277,7 +279,7 @@ class Payslip(TenantOwned, Base):
     net_pay: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
     to_date: Mapped[dict | None] = mapped_column(JSON)  # year-to-date figures after this period, as strings
     ni_earnings: Mapped[dict | None] = mapped_column(JSON)
-    notes: Mapped[list | None] = mapped_column(JSON)
+    notes: Mapped[list | None] = mapped_column(JSON)  # [{"en": ..., "it": ...}], shown in the reader's language
 
     lines: Mapped[list["PayslipLine"]] = relationship(
         primaryjoin=lambda: and_(PayslipLine.tenant_id == Payslip.tenant_id, PayslipLine.payslip_id == Payslip.id),

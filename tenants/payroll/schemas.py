@@ -16,6 +16,7 @@ from tenants.payroll.models import (
     STUDENT_LOAN_PLANS,
     TAX_BASES,
 )
+from tenants.payroll.service import note_text
 
 NOT_NEGATIVE = validate.Range(min=0, error="must not be negative")
 POSITIVE = validate.Range(min=0, min_inclusive=False, error="must be more than 0")
@@ -81,6 +82,8 @@ class EmployeeSchema(Schema):
     p45_tax_code = fields.Str(allow_none=True, validate=validate.Length(max=12))
     starter_reason = fields.Str(dump_only=True)
     pension_enrolled_on = fields.Date(allow_none=True)
+    pension_member = fields.Bool(metadata={"description": "an active member of the scheme (set when a paid run "
+                                                          "first takes contributions, or by hand for an opt-in)"})
     pension_opted_out = fields.Bool()
     pension_opted_out_on = fields.Date(allow_none=True)
 
@@ -188,7 +191,8 @@ class PayslipSchema(Schema):
     net_pay = _out()
     employer_cost = _out()
     to_date = fields.Dict(keys=fields.Str(), values=fields.Str())
-    notes = fields.List(fields.Str())
+    notes = fields.Function(lambda payslip: [note_text(note) for note in payslip.notes or []],
+                            metadata={"description": "the rule pack's and payroll's notes, in the caller's language"})
     lines = fields.List(fields.Nested(PayrollLineSchema))
 
 
@@ -243,8 +247,8 @@ class JournalQuerySchema(Schema):
 class YearEndQuerySchema(Schema):
     """Which tax year."""
 
-    tax_year = fields.Str(required=True, validate=validate.Regexp(r"^\d{4}-\d{2}$",
-                                                                 error="a tax year like 2026-27"))
+    tax_year = fields.Str(validate=validate.Regexp(r"^\d{4}-\d{2}$", error="a tax year like 2026-27"),
+                          metadata={"description": "defaults to the tax year of today"})
 
 
 class YearEndEmployeeSchema(Schema):

@@ -26,11 +26,12 @@ from sqlalchemy.orm import Session
 
 from consortium.db import utcnow
 from consortium.errors import Conflict, NotFound, ServiceError, field_error
-from consortium.i18n import _
+from consortium.i18n import LANGUAGES, _, _l, current_language, force_locale
 from consortium.notifications.service import enqueue_email
 from plugins.jurisdictions.base import (
     InvalidIdentifier,
     JurisdictionError,
+    LocalText,
     PayrollEmployee,
     PayrollPeriod,
     PayrollRules,
@@ -72,19 +73,23 @@ EMPLOYEE_FIELDS = (
     "member_id", "name", "email", "street", "city", "postcode", "ni_number", "date_of_birth", "start_date",
     "leave_date", "tax_code", "tax_basis", "ni_category", "student_loan_plans", "postgraduate_loan", "pay_frequency",
     "pay_basis", "annual_salary", "hourly_rate", "standard_hours", "starter_declaration", "p45_pay", "p45_tax",
-    "p45_leaving_date", "p45_tax_code", "pension_enrolled_on", "pension_opted_out", "pension_opted_out_on",
+    "p45_leaving_date", "p45_tax_code", "pension_enrolled_on", "pension_member", "pension_opted_out",
+    "pension_opted_out_on",
 )
 EMPLOYEE_NULLABLE = ("member_id", "email", "street", "city", "postcode", "ni_number", "leave_date", "annual_salary",
                      "hourly_rate", "standard_hours", "starter_declaration", "p45_pay", "p45_tax", "p45_leaving_date",
                      "p45_tax_code", "pension_enrolled_on", "pension_opted_out_on")
 EMPLOYEE_DEFAULTS = {"tax_basis": "cumulative", "ni_category": "A", "student_loan_plans": "",
                      "postgraduate_loan": False, "pay_frequency": "monthly", "pay_basis": "salary",
-                     "pension_opted_out": False}
+                     "pension_opted_out": False, "pension_member": False}
 # The rule pack names PayrollEmployee's attributes; the forms name the employee's own fields.
 RULE_FIELDS = {"week1_month1": "tax_basis", "pension": "pension_arrangement", "declaration": "starter_declaration",
                "previous": "p45_pay"}
 FREQUENCY_STEP = {"weekly": relativedelta(weeks=1), "fortnightly": relativedelta(weeks=2),
                   "four_weekly": relativedelta(weeks=4), "monthly": relativedelta(months=1)}
+
+
+NOTE_CAPPED = _l("Deductions capped so net pay is not below zero (co-op setting).")
 
 
 class Forbidden(ServiceError):
@@ -146,7 +151,7 @@ def rules_on(tenant, on: date) -> PayrollRules:
 
 
 def _identifier_error(error: InvalidIdentifier) -> ServiceError:
-    return field_error(RULE_FIELDS.get(error.field, error.field), error.message)
+    return field_error(RULE_FIELDS.get(error.field, error.field), readable(error.message))
 
 
 # --- employees ---------------------------------------------------------------------------------
@@ -182,7 +187,36 @@ def payroll_employee(employee: Employee, scheme: PensionScheme | None) -> Payrol
         tax_code=employee.tax_code, week1_month1=employee.tax_basis == "week1_month1",
         ni_category=employee.ni_category, student_loan_plans=employee.plans,
         postgraduate_loan=employee.postgraduate_loan, date_of_birth=employee.date_of_birth, pension=scheme,
-        pension_opted_out=employee.pension_opted_out)
+        pension_opted_out=employee.pension_opted_out, pension_member=employee.pension_member)
+
+
+def readable(text) -> str:
+    """A rule pack's message in the reader's language (its LocalText), or the text as it is."""
+    return text.in_language(current_language()) if isinstance(text, LocalText) else str(text)
+
+
+def in_every_language(text) -> dict[str, str]:
+    """A note as {"en": ..., "it": ...}, so a stored payslip reads in whichever language its reader uses."""
+    if isinstance(text, LocalText):
+        return {language: text.in_language(language) for language in LANGUAGES}
+    return dict.fromkeys(LANGUAGES, str(text))
+
+
+def note_text(note) -> str:
+    """A stored note in the reader's language."""
+    return note.get(current_language()) or note.get("en", "") if isinstance(note, dict) else str(note)
+
+
+def _own_note(message) -> dict[str, str]:
+    """One of payroll's own (lazy) messages in every language."""
+    texts = {}
+    for language in LANGUAGES:
+        try:
+            with force_locale(language):
+                texts[language] = str(message)
+        except RuntimeError:  # outside a request (demo data, jobs): the English text
+            texts[language] = str(message)
+    return texts
 
 
 def _check_member_link(session, employee: Employee) -> None:
@@ -218,7 +252,7 @@ def _apply_starter_rules(employee: Employee, rules: PayrollRules) -> None:
         try:
             p45_code, p45_week1 = rules.normalise_tax_code(employee.p45_tax_code)
         except InvalidIdentifier as error:
-            raise field_error("p45_tax_code", error.message) from error
+            raise field_error("p45_tax_code", readable(error.message)) from error
         previous = PreviousEmployment(leaving_date=employee.p45_leaving_date, tax_code=p45_code,
                                       week1_month1=p45_week1, pay_to_date=employee.p45_pay,
                                       tax_to_date=employee.p45_tax)
@@ -232,7 +266,7 @@ def _apply_starter_rules(employee: Employee, rules: PayrollRules) -> None:
     employee.tax_basis = "week1_month1" if setup.week1_month1 else "cumulative"
     employee.brought_forward = {"tax_year": rules.tax_year,
                                 **{key: str(getattr(setup.to_date, key)) for key in YTD_FIELDS}}
-    employee.starter_reason = setup.reason[:400]
+    employee.starter_reason = readable(setup.reason)[:400]
 
 
 def _rules_for_record(tenant, employee: Employee, today: date) -> PayrollRules:
@@ -258,7 +292,7 @@ def _validate_employee(session, tenant, employee: Employee, scheme: PensionSchem
         try:
             employee.ni_number = rules.validate_ni_number(employee.ni_number)
         except InvalidIdentifier as error:
-            raise field_error("ni_number", error.message) from error
+            raise field_error("ni_number", readable(error.message)) from error
     if starter:
         # HMRC's starter rules are those of the tax year the employee starts in, where the pack has it.
         try:
@@ -271,13 +305,13 @@ def _validate_employee(session, tenant, employee: Employee, scheme: PensionSchem
     try:
         code, week1 = rules.normalise_tax_code(employee.tax_code)
     except InvalidIdentifier as error:
-        raise field_error("tax_code", error.message) from error
+        raise field_error("tax_code", readable(error.message)) from error
     employee.tax_code = code
     if week1:
         employee.tax_basis = "week1_month1"
     problems = rules.check_employee(payroll_employee(employee, scheme))
     if problems:
-        errors = {RULE_FIELDS.get(key, key): messages for key, messages in problems.items()}
+        errors = {RULE_FIELDS.get(key, key): [readable(m) for m in messages] for key, messages in problems.items()}
         first = next(iter(errors))
         raise ServiceError(f"{first}: {'; '.join(errors[first])}", errors)
 
@@ -299,8 +333,6 @@ def add_employee(session, tenant, data: dict, today: date) -> Employee:
     values.setdefault("name", "")
     values.setdefault("tax_code", "")
     employee = Employee(**values)
-    if employee.pension_enrolled_on is None:
-        employee.pension_enrolled_on = employee.start_date
     scheme = pension_scheme(get_settings(session))
     _validate_employee(session, tenant, employee, scheme, today, starter=True)
     if not employee.name:
@@ -606,7 +638,8 @@ def _calculate_payslip(session, rules: PayrollRules, run: PayRun, payslip: Paysl
     person = payroll_employee(employee, scheme)
     problems = rules.check_employee(person)
     if problems:
-        detail = "; ".join(f"{RULE_FIELDS.get(k, k)}: {', '.join(v)}" for k, v in problems.items())
+        detail = "; ".join(f"{RULE_FIELDS.get(k, k)}: {', '.join(readable(m) for m in v)}"
+                           for k, v in problems.items())
         raise ServiceError(_("%(name)s cannot be paid: %(detail)s", name=employee.name, detail=detail),
                            {"employees": [f"{employee.name}: {detail}"]})
     _capital_lines(payslip, employee, run.pay_date)
@@ -621,12 +654,11 @@ def _calculate_payslip(session, rules: PayrollRules, run: PayRun, payslip: Paysl
     if net < 0 and cap:
         left = _cap_deductions(payslip, -net)
         net = ZERO - left
+        notes = [in_every_language(note) for note in result.notes]
         if left == 0:
-            result_notes = (*result.notes, _("Deductions capped so net pay is not below zero (co-op setting)."))
-        else:
-            result_notes = result.notes
+            notes.append(_own_note(NOTE_CAPPED))
     else:
-        result_notes = result.notes
+        notes = [in_every_language(note) for note in result.notes]
     if net < 0:
         return Shortfall(employee.name, -net)
     payslip.employee_name = employee.name
@@ -652,7 +684,7 @@ def _calculate_payslip(session, rules: PayrollRules, run: PayRun, payslip: Paysl
     payslip.net_pay = net
     payslip.to_date = {key: str(getattr(result.to_date, key)) for key in YTD_FIELDS}
     payslip.ni_earnings = {key: str(value) for key, value in result.ni_earnings.items()}
-    payslip.notes = list(result_notes)
+    payslip.notes = notes
     payslip.calculated = True
     return None
 
@@ -699,7 +731,7 @@ def calculate_run(session, tenant, run: PayRun, user_id: int | None) -> PayRun:
         if shortfall is not None:
             shortfalls.append(shortfall)
     if shortfalls:
-        problems = [_("%(name)s: deductions exceed net pay by %(amount)s", name=s.employee, amount=f"{s.amount:.2f}")
+        problems = [_("%(name)s: deductions exceed net pay by %(amount)s", name=s.employee, amount=str(s.amount))
                     for s in shortfalls]
         raise ServiceError(_("Net pay would be below zero for %(who)s.", who="; ".join(problems)),
                            {"net_pay": problems})
@@ -752,11 +784,17 @@ def pay_run(session, tenant, run: PayRun, user_id: int | None) -> PayRun:
             schedule = schedules[line.schedule_id]
             if line.amount > schedule.balance:
                 raise Conflict(_("%(name)s's %(what)s has only %(left)s left to pay.", name=payslip.employee_name,
-                                 what=_kind_label(schedule.kind), left=f"{schedule.balance:.2f}"),
+                                 what=_kind_label(schedule.kind), left=str(schedule.balance)),
                                {"payslips": [payslip.employee_name]})
             schedule.deducted += line.amount
             if schedule.kind == "share_subscription":
                 share_paid[payslip.employee.member_id] += line.amount
+    for payslip in run.payslips:
+        employee = payslip.employee
+        if not employee.pension_member and payslip.pension_employer > 0:
+            # the rule pack started contributions for an eligible jobholder: they are a member from now on
+            employee.pension_member = True
+            employee.pension_enrolled_on = employee.pension_enrolled_on or run.pay_date
     for member_id, amount in share_paid.items():
         member = members.get_member(session, member_id)
         members.update_member(session, member, {"shares_paid": member.shares_paid + amount})

@@ -33,7 +33,7 @@ READERS = (*WRITERS, "viewer")
 # The figures the review page sets against the previous period.
 REVIEW_FIGURES = ("gross_pay", "income_tax", "employee_ni", "student_loan", "pension_employee", "capital_share",
                   "capital_loan", "net_pay", "employer_ni")
-EMPLOYEE_BOOLEANS = ("postgraduate_loan", "pension_opted_out")
+EMPLOYEE_BOOLEANS = ("postgraduate_loan", "pension_member", "pension_opted_out")
 
 
 def _can_edit() -> bool:
@@ -49,7 +49,8 @@ def _payroll_labels():
     return {"payroll_label": label, "FREQUENCY_LABELS": FREQUENCY_LABELS, "RUN_STATE_LABELS": RUN_STATE_LABELS,
             "LINE_KIND_LABELS": LINE_KIND_LABELS, "NI_CATEGORY_LABELS": NI_CATEGORY_LABELS,
             "TAX_BASIS_LABELS": TAX_BASIS_LABELS, "AUTO_ENROLMENT_LABELS": AUTO_ENROLMENT_LABELS,
-            "CAPITAL_KIND_LABELS": CAPITAL_KIND_LABELS, "STUDENT_LOAN_LABELS": STUDENT_LOAN_LABELS}
+            "CAPITAL_KIND_LABELS": CAPITAL_KIND_LABELS, "STUDENT_LOAN_LABELS": STUDENT_LOAN_LABELS,
+            "payroll_note": service.note_text}
 
 
 def home_panel(tenant) -> dict:

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from consortium.extensions import db
 from consortium.tenancy import tenant_scope
 from tenants.payroll.models import Employee
-from tests.payroll.conftest import API, add_employee, as_json, open_run, payslips, act
+from tests.payroll.conftest import API, act, add_employee, as_json, open_run, payslips
 from tests.payroll.helpers import employee_data
 
 

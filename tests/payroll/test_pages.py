@@ -60,7 +60,8 @@ def test_pages_for_runs_payslips_employees_settings_year_end_and_downloads(clien
         response = client.get(url)
         assert response.status_code == 200, url
     home = client.get(f"/t/{SLUG}/").get_data(as_text=True)
-    assert "Next pay date" in home and "30 May 2026" in home and "£2,559.40" in home and "Cost of the last paid run" in home
+    assert "Next pay date" in home and "30 May 2026" in home
+    assert "Cost of the last paid run" in home and "£2,559.40" in home
     pdf = client.get(f"{PAGES}/payslips/{slip['id']}/pdf")
     assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
     assert client.get(f"{PAGES}/runs/{run['id']}/journal.xlsx").status_code == 200
