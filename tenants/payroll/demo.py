@@ -50,7 +50,7 @@ def _employees(session, tenant, workers, rng) -> list:
             data["ni_category"] = "C"
         people.append(service.add_employee(session, tenant, data, PAID_MONTHS[0]))
     people.append(service.add_employee(session, tenant, {
-        "name": "Dawn Ellis" if slug != "green-futures" else "Callum Reid", "date_of_birth": date(2004, 9, 14),
+        "name": "Dawn Ellis" if slug != "green-futures" else "Callum Reid", "date_of_birth": date(2006, 9, 14),
         "start_date": date(2025, 9, 1), "ni_number": _ni_number(slug, 20), "tax_code": "1257L", "ni_category": "M",
         "pay_frequency": "monthly", "pay_basis": "hourly", "hourly_rate": Decimal("12.71"),
         "standard_hours": Decimal("86.67"), "street": "4 Bridge Street", "city": tenant.city,
