@@ -23,7 +23,7 @@ from tenants.payroll.labels import (
     label,
 )
 from tenants.payroll.models import PayRun, Payslip
-from tenants.payroll.service import note_text
+from tenants.payroll.service import line_text, note_text
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ZERO = Decimal("0.00")
@@ -68,7 +68,7 @@ def deductions_of(payslip: Payslip) -> list[tuple[str, Decimal]]:
         rows.append((_("Pension (employee)"), payslip.pension_employee))
     for line in payslip.deduction_lines:
         if line.amount:
-            rows.append((line.description, line.amount))
+            rows.append((line_text(line), line.amount))
     return rows
 
 
@@ -91,7 +91,7 @@ def payslip_story(tenant, payslip: Payslip, letterhead: Letterhead) -> list:
         (_("Tax period"), f"{period_label(run)} ({label(FREQUENCY_LABELS, run.frequency)})"),
     ]
     story = [key_value_table(facts), heading(_("Payments"))]
-    pay_rows = [[line.description, "" if line.hours is None else f"{line.hours:f}",
+    pay_rows = [[line_text(line), "" if line.hours is None else f"{line.hours:f}",
                  "" if line.rate is None else money(line.rate, letterhead), amount(line.amount)]
                 for line in payslip.pay_lines]
     story.append(data_table([_("Description"), _("Hours"), _("Rate"), _("Amount")], pay_rows,

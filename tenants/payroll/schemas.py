@@ -16,7 +16,7 @@ from tenants.payroll.models import (
     STUDENT_LOAN_PLANS,
     TAX_BASES,
 )
-from tenants.payroll.service import note_text
+from tenants.payroll.service import line_text, note_text
 
 NOT_NEGATIVE = validate.Range(min=0, error="must not be negative")
 POSITIVE = validate.Range(min=0, min_inclusive=False, error="must be more than 0")
@@ -153,6 +153,8 @@ class PayrollLineSchema(Schema):
     rate = fields.Decimal(places=4, as_string=True, allow_none=True, validate=NOT_NEGATIVE)
     amount = _money(allow_none=True, validate=NOT_NEGATIVE)
     pensionable = fields.Bool()
+    text = fields.Function(lambda line: line_text(line), dump_only=True,
+                           metadata={"description": "what the line says on the payslip, in the caller's language"})
 
     @validates_schema
     def _entered(self, data, partial=None, **kwargs):

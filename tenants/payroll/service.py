@@ -22,7 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import event, func, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from consortium.db import utcnow
 from consortium.errors import Conflict, NotFound, ServiceError, field_error
@@ -450,10 +450,10 @@ def period_start(frequency: str, pay_date: date) -> date:
 def basic_line(employee: Employee, rules: PayrollRules, frequency: str) -> dict:
     """The basic-pay line of a period: salary / periods in the year, or standard hours x rate (half-up)."""
     if employee.pay_basis == "hourly":
-        return {"kind": "hourly", "description": _("Basic pay (standard hours)"), "hours": employee.standard_hours,
+        return {"kind": "hourly", "description": "", "hours": employee.standard_hours,
                 "rate": employee.hourly_rate, "amount": _cents(employee.standard_hours * employee.hourly_rate)}
     periods = rules.periods_in_year(frequency)
-    return {"kind": "basic", "description": _("Basic salary"), "hours": None, "rate": None,
+    return {"kind": "basic", "description": "", "hours": None, "rate": None,
             "amount": _cents(employee.annual_salary / periods)}
 
 
@@ -533,7 +533,7 @@ def add_line(session, payslip: Payslip, data: dict) -> PayslipLine:
     if amount < 0:
         raise field_error("amount", _("must not be negative"))
     position = max((line.position for line in payslip.lines), default=0) + 1
-    line = PayslipLine(position=position, kind=kind, description=data.get("description") or _kind_label(kind),
+    line = PayslipLine(position=position, kind=kind, description=(data.get("description") or "").strip(),
                        hours=hours if kind in HOURLY_KINDS else None, rate=rate if kind in HOURLY_KINDS else None,
                        amount=amount, pensionable=data.get("pensionable", kind in PAY_KINDS) and kind in PAY_KINDS)
     payslip.lines.append(line)
@@ -546,6 +546,17 @@ def _kind_label(kind: str) -> str:
     from tenants.payroll.labels import LINE_KIND_LABELS
 
     return str(LINE_KIND_LABELS[kind])
+
+
+def line_text(line: PayslipLine) -> str:
+    """What a line says on pages and payslips, in the reader's language (payroll's own lines store no words)."""
+    if line.kind == "loan_repayment":
+        return _("Capital loan repayment to %(lender)s", lender=line.description)
+    if line.description:
+        return line.description
+    if line.kind == "hourly" and line.position == 1:
+        return _("Basic pay (standard hours)")
+    return _kind_label(line.kind)
 
 
 def remove_line(session, payslip: Payslip, line_id: int) -> None:
@@ -568,28 +579,39 @@ def _ytd_from(values: dict | None) -> YearToDate:
     return YearToDate(**{key: Decimal(values[key]) for key in YTD_FIELDS}) if values else YearToDate.zero()
 
 
-def year_to_date_before(session, employee: Employee, run: PayRun) -> YearToDate:
-    """The employee's figures for the tax year before `run`: their last paid payslip's, or what the P45 brought."""
-    last = session.scalar(
-        select(Payslip).join(PayRun, (PayRun.tenant_id == Payslip.tenant_id) & (PayRun.id == Payslip.run_id))
-        .where(Payslip.employee_id == employee.id, PayRun.tax_year == run.tax_year, PayRun.state == "paid",
-               PayRun.pay_date <= run.pay_date, PayRun.id != run.id)
-        .order_by(PayRun.pay_date.desc(), PayRun.id.desc()).limit(1))
-    if last is not None:
-        return _ytd_from(last.to_date)
-    if employee.brought_forward and employee.brought_forward.get("tax_year") == run.tax_year:
-        return _ytd_from(employee.brought_forward)
-    return YearToDate.zero()
+def years_to_date(session, employees: list[Employee], run: PayRun) -> dict[int, YearToDate]:
+    """Each employee's figures for the tax year before `run`: their last paid payslip's, or what the P45 brought.
+
+    One query for the whole run: the latest paid payslip of the year per employee.
+    """
+    ids = [employee.id for employee in employees]
+    paid = (select(Payslip.employee_id, PayRun.pay_date, PayRun.id.label("run_id"), Payslip.to_date)
+            .join(PayRun, (PayRun.tenant_id == Payslip.tenant_id) & (PayRun.id == Payslip.run_id))
+            .where(Payslip.employee_id.in_(ids), PayRun.tax_year == run.tax_year, PayRun.state == "paid",
+                   PayRun.pay_date <= run.pay_date, PayRun.id != run.id))
+    latest = {}
+    for employee_id, _pay_date, _run_id, to_date in session.execute(paid.order_by(PayRun.pay_date, PayRun.id)):
+        latest[employee_id] = to_date
+    result = {}
+    for employee in employees:
+        if employee.id in latest:
+            result[employee.id] = _ytd_from(latest[employee.id])
+        elif employee.brought_forward and employee.brought_forward.get("tax_year") == run.tax_year:
+            result[employee.id] = _ytd_from(employee.brought_forward)
+        else:
+            result[employee.id] = YearToDate.zero()
+    return result
 
 
-def _refund_due(session, rules: PayrollRules, employee: Employee, to_date: YearToDate, run: PayRun) -> Decimal:
+def _refunded_employees(session, run: PayRun) -> set[int]:
+    """Employees whose opt-out refund was paid in another run already (it is paid once)."""
+    return set(session.scalars(select(Payslip.employee_id).where(Payslip.pension_refund > 0,
+                                                                 Payslip.run_id != run.id).distinct()))
+
+
+def _refund_due(rules: PayrollRules, employee: Employee, to_date: YearToDate, refunded: set[int]) -> Decimal:
     """An opt-out refund of the employee's contributions, paid once in the first run after opting out in time."""
-    if not employee.pension_opted_out or employee.pension_opted_out_on is None:
-        return ZERO
-    refunded = session.scalar(select(func.count(Payslip.id)).where(Payslip.employee_id == employee.id,
-                                                                  Payslip.pension_refund > 0,
-                                                                  Payslip.run_id != run.id))
-    if refunded:
+    if not employee.pension_opted_out or employee.pension_opted_out_on is None or employee.id in refunded:
         return ZERO
     refund = rules.opt_out_refund(employee.pension_enrolled_on or employee.start_date,
                                   employee.pension_opted_out_on, to_date)
@@ -612,9 +634,8 @@ def _capital_lines(payslip: Payslip, employee: Employee, pay_date: date) -> None
         if schedule.balance <= 0 or schedule.start_on > pay_date:
             continue
         position += 1
-        description = (_("Share capital instalment") if schedule.kind == "share_subscription"
-                       else _("Capital loan repayment to %(lender)s (%(ref)s)", lender=schedule.lender,
-                              ref=schedule.loan_reference))
+        # the lender and loan are data; the words around them are written in the reader's language
+        description = "" if schedule.kind == "share_subscription" else f"{schedule.lender} ({schedule.loan_reference})"
         payslip.lines.append(PayslipLine(position=position, kind=schedule.kind, description=description,
                                          amount=min(schedule.per_period, schedule.balance), pensionable=False,
                                          schedule_id=schedule.id))
@@ -632,9 +653,21 @@ def _cap_deductions(payslip: Payslip, shortfall: Decimal) -> Decimal:
     return shortfall
 
 
-def _calculate_payslip(session, rules: PayrollRules, run: PayRun, payslip: Payslip, scheme: PensionScheme,
-                       cap: bool) -> Shortfall | None:
-    employee = payslip.employee
+@dataclass(frozen=True)
+class RunContext:
+    """What every payslip of one calculation shares, read once for the whole run."""
+
+    rules: PayrollRules
+    scheme: PensionScheme
+    cap: bool
+    employees: dict[int, Employee]
+    to_date: dict[int, YearToDate]
+    refunded: set[int]
+
+
+def _calculate_payslip(context: RunContext, run: PayRun, payslip: Payslip) -> Shortfall | None:
+    rules, scheme, cap = context.rules, context.scheme, context.cap
+    employee = context.employees[payslip.employee_id]
     person = payroll_employee(employee, scheme)
     problems = rules.check_employee(person)
     if problems:
@@ -645,8 +678,8 @@ def _calculate_payslip(session, rules: PayrollRules, run: PayRun, payslip: Paysl
     _capital_lines(payslip, employee, run.pay_date)
     gross = sum((line.amount for line in payslip.pay_lines), ZERO)
     pensionable = sum((line.amount for line in payslip.pay_lines if line.pensionable), ZERO)
-    to_date = year_to_date_before(session, employee, run)
-    refund = _refund_due(session, rules, employee, to_date, run)
+    to_date = context.to_date[employee.id]
+    refund = _refund_due(rules, employee, to_date, context.refunded)
     period = PayrollPeriod(tax_year=run.tax_year, frequency=run.frequency, period=run.period, pay_date=run.pay_date)
     result = rules.calculate(person, period, gross, pensionable, to_date, refund)
     deductions = sum((line.amount for line in payslip.deduction_lines), ZERO)
@@ -724,10 +757,18 @@ def calculate_run(session, tenant, run: PayRun, user_id: int | None) -> PayRun:
     rules = rules_of_year(tenant, run.tax_year)
     _check_fingerprint(session, run, rules)
     settings = get_settings(session)
-    scheme = pension_scheme(settings)
+    # every payslip with its lines, every employee with their capital schedules: a handful of queries per run
+    slips = session.scalars(select(Payslip).where(Payslip.run_id == run.id)
+                            .options(selectinload(Payslip.lines))).all()
+    employees = {employee.id: employee for employee in session.scalars(
+        select(Employee).where(Employee.id.in_([slip.employee_id for slip in slips]))
+        .options(selectinload(Employee.capital_schedules)))}
+    context = RunContext(rules=rules, scheme=pension_scheme(settings), cap=settings.net_pay_shortfall == "cap",
+                         employees=employees, to_date=years_to_date(session, list(employees.values()), run),
+                         refunded=_refunded_employees(session, run))
     shortfalls = []
-    for payslip in run.payslips:
-        shortfall = _calculate_payslip(session, rules, run, payslip, scheme, settings.net_pay_shortfall == "cap")
+    for payslip in slips:
+        shortfall = _calculate_payslip(context, run, payslip)
         if shortfall is not None:
             shortfalls.append(shortfall)
     if shortfalls:
@@ -735,7 +776,7 @@ def calculate_run(session, tenant, run: PayRun, user_id: int | None) -> PayRun:
                     for s in shortfalls]
         raise ServiceError(_("Net pay would be below zero for %(who)s.", who="; ".join(problems)),
                            {"net_pay": problems})
-    _total(run)
+    _total(run, slips)
     allowance = apply_employment_allowance(_allowance_left(session, rules, run, settings), run.employer_ni)
     run.employment_allowance_used = allowance.used
     run.state = "calculated"
@@ -745,9 +786,9 @@ def calculate_run(session, tenant, run: PayRun, user_id: int | None) -> PayRun:
     return run
 
 
-def _total(run: PayRun) -> None:
+def _total(run: PayRun, slips: list[Payslip]) -> None:
     for key in FIGURES:
-        setattr(run, key, sum((getattr(p, key) for p in run.payslips), ZERO))
+        setattr(run, key, sum((getattr(p, key) for p in slips), ZERO))
 
 
 def approve_run(session, run: PayRun, user_id: int | None) -> PayRun:
@@ -818,29 +859,34 @@ def _email_payslips(session, tenant, run: PayRun) -> None:
                           dedupe_key=f"payslip-{payslip.id}")
 
 
-def _locked(session, obj) -> bool:
-    if isinstance(obj, PayRun):
-        history = inspect(obj).attrs.state.history
-        committed = history.deleted[0] if history.deleted else obj.state
-        return committed == "paid"
-    if isinstance(obj, PayslipLine):
-        payslip = session.get(Payslip, (obj.tenant_id, obj.payslip_id))
-        run_id = payslip.run_id if payslip is not None else None
-    else:
-        run_id = obj.run_id
-    state = session.scalar(select(PayRun.state).where(PayRun.tenant_id == obj.tenant_id, PayRun.id == run_id))
-    return state == "paid"
+def _committed_state(run: PayRun) -> str:
+    history = inspect(run).attrs.state.history
+    return history.deleted[0] if history.deleted else run.state
 
 
 @event.listens_for(Session, "before_flush")
 def _paid_runs_are_locked(session, flush_context, instances):
-    """A paid run, its payslips and their lines never change again (corrections go in the next run)."""
-    with session.no_autoflush:
-        for obj in (*session.dirty, *session.deleted):
-            if isinstance(obj, PayRun | Payslip | PayslipLine) and session.is_modified(obj) | (obj in session.deleted) \
-                    and _locked(session, obj):
-                raise Conflict(_("A paid run is locked; put corrections in the next run."),
-                               {"state": [_("the run is paid")]})
+    """A paid run, its payslips and their lines never change again (corrections go in the next run).
+
+    One query per flush, whatever the number of payslips in it.
+    """
+    touched = [obj for obj in (*session.new, *session.dirty, *session.deleted)
+               if isinstance(obj, PayRun | Payslip | PayslipLine)
+               and (obj in session.new or obj in session.deleted or session.is_modified(obj))]
+    if not touched:
+        return
+    refused = any(isinstance(obj, PayRun) and obj not in session.new and _committed_state(obj) == "paid"
+                  for obj in touched)
+    run_ids = {obj.run_id for obj in touched if isinstance(obj, Payslip) and obj.run_id is not None}
+    payslip_ids = {obj.payslip_id for obj in touched if isinstance(obj, PayslipLine) and obj.payslip_id is not None}
+    if not refused and (run_ids or payslip_ids):
+        with session.no_autoflush:
+            of_lines = select(Payslip.run_id).where(Payslip.id.in_(payslip_ids))
+            refused = session.scalar(select(func.count(PayRun.id)).where(
+                PayRun.state == "paid", PayRun.id.in_(run_ids) | PayRun.id.in_(of_lines))) > 0
+    if refused:
+        raise Conflict(_("A paid run is locked; put corrections in the next run."),
+                       {"state": [_("the run is paid")]})
 
 
 # --- reading runs ------------------------------------------------------------------------------

@@ -50,7 +50,7 @@ def _payroll_labels():
             "LINE_KIND_LABELS": LINE_KIND_LABELS, "NI_CATEGORY_LABELS": NI_CATEGORY_LABELS,
             "TAX_BASIS_LABELS": TAX_BASIS_LABELS, "AUTO_ENROLMENT_LABELS": AUTO_ENROLMENT_LABELS,
             "CAPITAL_KIND_LABELS": CAPITAL_KIND_LABELS, "STUDENT_LOAN_LABELS": STUDENT_LOAN_LABELS,
-            "payroll_note": service.note_text}
+            "payroll_note": service.note_text, "payroll_line": service.line_text}
 
 
 def home_panel(tenant) -> dict:
@@ -187,7 +187,7 @@ def add_line(payslip_id):
     if data is not None:
         line, errors = run_service(lambda: service.add_line(db.session, record, data))
         if line is not None:
-            flash(_("%(what)s added; calculate the run again.", what=line.description))
+            flash(_("%(what)s added; calculate the run again.", what=service.line_text(line)))
             return redirect(url_for("payroll.payslip", payslip_id=record.id))
     return payslip(payslip_id, errors=errors, values=request.form)
 
