@@ -21,12 +21,14 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import event, func, inspect, select
+from sqlalchemy import event, func, insert, inspect, select
 from sqlalchemy.orm import Session, selectinload
 
+from consortium.audit import ACTOR_KEY
 from consortium.db import utcnow
 from consortium.errors import Conflict, NotFound, ServiceError, field_error
 from consortium.i18n import LANGUAGES, _, _l, current_language, force_locale
+from consortium.models import AuditEntry
 from consortium.notifications.service import enqueue_email
 from plugins.jurisdictions.base import (
     InvalidIdentifier,
@@ -89,6 +91,12 @@ FREQUENCY_STEP = {"weekly": relativedelta(weeks=1), "fortnightly": relativedelta
                   "four_weekly": relativedelta(weeks=4), "monthly": relativedelta(months=1)}
 
 
+# The payslip fields its audit rows record (the session's generic audit skips payslips; see `_audit_payslips`).
+PAYSLIP_AUDITED = ("employee_id", "employee_name", "tax_code", "tax_basis", "ni_category", "calculated", "gross_pay",
+                   "pensionable_pay", "taxable_pay", "income_tax", "employee_ni", "employer_ni", "student_loan",
+                   "postgraduate_loan", "pension_employee", "pension_employer", "pension_refund", "auto_enrolment",
+                   "other_deductions", "capital_share", "capital_loan", "capital_share_balance",
+                   "capital_loan_balance", "net_pay")
 NOTE_CAPPED = _l("Deductions capped so net pay is not below zero (co-op setting).")
 
 
@@ -492,7 +500,33 @@ def create_run(session, tenant, data: dict, user_id: int | None) -> PayRun:
         session.add(payslip)
     session.flush()
     session.expire(run, ["payslips"])
+    _audit_payslips(session, run.payslips, None)
     return run
+
+
+def _payslip_figures(payslip: Payslip) -> dict:
+    return {key: getattr(payslip, key) for key in PAYSLIP_AUDITED}
+
+
+def _plain(value):
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def _audit_payslips(session, slips: list[Payslip], before: dict[int, dict] | None) -> None:
+    """One audit row per payslip created (`before` None) or whose figures changed, in one INSERT."""
+    now, actor = utcnow(), session.info.get(ACTOR_KEY)
+    rows = []
+    for payslip in slips:
+        after = _payslip_figures(payslip)
+        old = before.get(payslip.id, {}) if before is not None else {}
+        changes = {key: [_plain(old.get(key)), _plain(value)] for key, value in after.items()
+                   if before is None and value is not None or before is not None and old.get(key) != value}
+        if changes:
+            rows.append({"at": now, "actor_id": actor, "tenant_id": payslip.tenant_id,
+                         "action": "create" if before is None else "update", "object_type": "Payslip",
+                         "object_id": str(payslip.id), "changes": changes})
+    if rows:
+        session.execute(insert(AuditEntry), rows)
 
 
 def _require_editable(run: PayRun) -> None:
@@ -507,8 +541,10 @@ def _state_label(state: str) -> str:
     return str(RUN_STATE_LABELS[state])
 
 
-def _back_to_draft(run: PayRun, payslip: Payslip) -> None:
+def _back_to_draft(session, run: PayRun, payslip: Payslip) -> None:
+    before = {payslip.id: _payslip_figures(payslip)}
     payslip.calculated = False
+    _audit_payslips(session, [payslip], before)
     run.state = "draft"
     run.calculated_by_id = None
     run.calculated_at = None
@@ -537,7 +573,7 @@ def add_line(session, payslip: Payslip, data: dict) -> PayslipLine:
                        hours=hours if kind in HOURLY_KINDS else None, rate=rate if kind in HOURLY_KINDS else None,
                        amount=amount, pensionable=data.get("pensionable", kind in PAY_KINDS) and kind in PAY_KINDS)
     payslip.lines.append(line)
-    _back_to_draft(run, payslip)
+    _back_to_draft(session, run, payslip)
     session.flush()
     return line
 
@@ -568,7 +604,7 @@ def remove_line(session, payslip: Payslip, line_id: int) -> None:
     if line.kind not in ENTERED_KINDS:
         raise field_error("line_id", _("basic pay and capital instalments cannot be removed by hand"))
     payslip.lines.remove(line)
-    _back_to_draft(payslip.run, payslip)
+    _back_to_draft(session, payslip.run, payslip)
     session.flush()
 
 
@@ -766,6 +802,7 @@ def calculate_run(session, tenant, run: PayRun, user_id: int | None) -> PayRun:
     context = RunContext(rules=rules, scheme=pension_scheme(settings), cap=settings.net_pay_shortfall == "cap",
                          employees=employees, to_date=years_to_date(session, list(employees.values()), run),
                          refunded=_refunded_employees(session, run))
+    before = {payslip.id: _payslip_figures(payslip) for payslip in slips}
     shortfalls = []
     for payslip in slips:
         shortfall = _calculate_payslip(context, run, payslip)
@@ -783,6 +820,7 @@ def calculate_run(session, tenant, run: PayRun, user_id: int | None) -> PayRun:
     run.calculated_by_id = user_id
     run.calculated_at = utcnow()
     session.flush()
+    _audit_payslips(session, slips, before)
     return run
 
 
@@ -870,13 +908,14 @@ def _paid_runs_are_locked(session, flush_context, instances):
 
     One query per flush, whatever the number of payslips in it.
     """
+    # everything in the flush, without asking each object whether it really changed (cheap for big runs;
+    # an unchanged object in a paid run only costs the same refusal a change would get)
     touched = [obj for obj in (*session.new, *session.dirty, *session.deleted)
-               if isinstance(obj, PayRun | Payslip | PayslipLine)
-               and (obj in session.new or obj in session.deleted or session.is_modified(obj))]
+               if isinstance(obj, PayRun | Payslip | PayslipLine)]
     if not touched:
         return
     refused = any(isinstance(obj, PayRun) and obj not in session.new and _committed_state(obj) == "paid"
-                  for obj in touched)
+                  and session.is_modified(obj) for obj in touched)
     run_ids = {obj.run_id for obj in touched if isinstance(obj, Payslip) and obj.run_id is not None}
     payslip_ids = {obj.payslip_id for obj in touched if isinstance(obj, PayslipLine) and obj.payslip_id is not None}
     if not refused and (run_ids or payslip_ids):
