@@ -12,6 +12,13 @@ The 5,000 employees are inserted in bulk (one INSERT of many rows, in the co-op'
 security applies); the run is then opened through the service like a clerk's. PostgreSQL when a test
 server answers (unless BENCH_DATABASE=sqlite), else SQLite.
 
+Measured on 1 December 2026 on the shared 2-core build machine (about eight engineers' test runs at once;
+wall time there was 5 to 8 times the CPU time), PostgreSQL 15:
+  calculate 5,000: 22.2 s wall, 4.06 s CPU; bare arithmetic 1.71 s wall, 0.24 s CPU  -> target NOT met
+  1,000 payslip PDFs: 15.5 s CPU (78.8 s wall); 1,000 one-paragraph PDFs 7.5 s CPU  -> target NOT met
+The one-paragraph baseline alone took 7.5 ms of CPU a PDF there, several times what reportlab needs on
+an idle machine, so both figures need measuring again on a quiet one before drawing conclusions.
+
 Run: .venv/bin/python -m pytest tests/benchmarks/bench_payroll.py -q -s -p no:xdist -o addopts=''
   or: .venv/bin/python -m tests.benchmarks.bench_payroll
 """
