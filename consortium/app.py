@@ -34,6 +34,7 @@ FEATURES = [
     "tenants.members",
     "tenants.invoicing",
     "tenants.accounts",
+    "tenants.payroll",
     "shared_services.mutual_fund",
     "shared_services.incubation",
 ]

@@ -16,9 +16,12 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from importlib import metadata, resources
+from pathlib import Path
 from types import ModuleType
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from stdnum import iban as stdnum_iban
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 
@@ -67,6 +70,56 @@ class UnknownLegalForm(JurisdictionError):
 
 class RateTableError(ValueError):
     """A rate data file is malformed; the message names the file and the entry."""
+
+
+class NoPayrollRules(JurisdictionError):
+    """This jurisdiction has no payroll rule pack, or none for the requested tax year."""
+
+
+class PayrollRulesError(ValueError):
+    """A payroll data file is malformed or overlaps another; the message names the file and entry."""
+
+
+class LocalText(str):
+    """A message that reads in English as a plain ``str`` and can be given in another language.
+
+    ``msgid`` is the English template with named placeholders (``%(code)s``) and ``params``
+    its values; ``catalogue`` is the ``translations`` folder of the plugin that wrote it
+    (``<folder>/it/LC_MESSAGES/messages.po``). The app shows ``text.in_language("it")``
+    (Decimal values are written in that language's number format); anything that treats it
+    as a ``str`` gets the English.
+    """
+
+    msgid: str
+    params: Mapping[str, Any]
+    catalogue: Path | None
+
+    def __new__(cls, msgid: str, catalogue: Path | None = None, **params: Any) -> LocalText:
+        text = super().__new__(cls, msgid % params if params else msgid)
+        text.msgid, text.params, text.catalogue = msgid, params, catalogue
+        return text
+
+    def in_language(self, language: str) -> str:
+        """This message in ``language`` ("it", "en"); English when the catalogue lacks it."""
+        if language == "en" or self.catalogue is None:
+            return str(self)
+        template = _catalogue_strings(self.catalogue, language).get(self.msgid) or self.msgid
+        locale = {"it": "it_IT"}.get(language, language)
+        params = {
+            key: format_decimal(value, format="#,##0.00", locale=locale) if isinstance(value, Decimal) else value
+            for key, value in self.params.items()
+        }
+        return template % params if params else template
+
+
+@cache
+def _catalogue_strings(folder: Path, language: str) -> dict[str, str]:
+    po_path = folder / language / "LC_MESSAGES" / "messages.po"
+    if not po_path.exists():
+        return {}
+    with po_path.open("rb") as po_file:
+        catalogue = read_po(po_file, locale=language)
+    return {m.id: m.string for m in catalogue if m.id and m.string and not m.fuzzy and isinstance(m.id, str)}
 
 
 class InvalidIdentifier(ValueError):
@@ -439,11 +492,354 @@ def load_rate_tables(package: str, code: str) -> tuple[RateTable, ...]:
     return tuple(tables)
 
 
+# --- payroll --------------------------------------------------------------------------------
+# The payroll interface every jurisdiction's payroll pack implements. The app
+# (tenants/payroll) stores employees and pay runs and hands the rules plain values; the
+# rules return plain values. No database, no Flask, money is Decimal throughout.
+
+#: Pay frequencies a pay run may have, with the number of regular periods in a tax year.
+PAY_FREQUENCIES: Mapping[str, int] = {"weekly": 52, "fortnightly": 26, "four_weekly": 13, "monthly": 12}
+
+#: How an employee's pension contributions get tax relief.
+PENSION_ARRANGEMENTS = ("relief_at_source", "net_pay")
+
+#: Outcomes of the auto-enrolment assessment in :attr:`PayrollResult.auto_enrolment`.
+#: "outside_age_range" is a worker under 16 or 75 and over, to whom the duties do not apply.
+AUTO_ENROLMENT_STATUSES = ("eligible_jobholder", "non_eligible_jobholder", "entitled_worker", "outside_age_range")
+
+#: A new starter's statement on the HMRC starter checklist (no P45 handed in).
+STARTER_DECLARATIONS = ("A", "B", "C")
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class PensionScheme:
+    """The co-op's workplace pension scheme as it applies to one employee.
+
+    ``employee_percent`` and ``employer_percent`` are percentages of the pay the scheme
+    measures (``Decimal("5")`` means 5%); the UK pack applies them to qualifying earnings
+    for the period (the band between the lower and upper qualifying-earnings limits).
+    ``arrangement`` is one of :data:`PENSION_ARRANGEMENTS`: ``"net_pay"`` takes the
+    employee's contribution from pay before tax (taxable pay falls); ``"relief_at_source"``
+    takes it after tax, net of basic-rate relief (the deduction is 80% of the contribution
+    the scheme receives: the scheme claims the rest from HMRC).
+    """
+
+    employee_percent: Decimal
+    employer_percent: Decimal
+    arrangement: str
+
+
+@dataclass(frozen=True)
+class PayrollEmployee:
+    """What the rules need to know about an employee, as the app stores it.
+
+    ``tax_code`` as HMRC issued it, without the basis (e.g. "1257L", "S1257L", "K475",
+    "BR", "D0", "NT"); a trailing " W1", " M1" or " X" is accepted and means
+    ``week1_month1``. ``week1_month1`` is the non-cumulative basis. ``ni_category`` is the
+    NI category letter (UK: A, B, C, H, J, M, V, X, Z and the freeport/investment-zone
+    letters the year's file lists). ``student_loan_plans`` are the undergraduate plans
+    ("1", "2", "4", "5"); ``postgraduate_loan`` whether a postgraduate loan is repaid too.
+    ``date_of_birth`` is used for the auto-enrolment age test. ``pension`` is the scheme the
+    employee is (or would be) enrolled in, None when the co-op has none;
+    ``pension_opted_out`` true once the employee has opted out (no contributions taken).
+    ``pension_member`` true once the employee is an active member (auto-enrolled in an
+    earlier period, or opted in / joined as a non-eligible jobholder or entitled worker):
+    contributions are taken when the employee is a member, or is an eligible jobholder
+    this period, and has not opted out. When a result's ``auto_enrolment`` is
+    "eligible_jobholder" for a non-member, contributions start in that period: the app
+    records the enrolment (``pension_member`` true from then on).
+    Validate with :meth:`PayrollRules.check_employee` before calculating.
+    """
+
+    tax_code: str
+    week1_month1: bool
+    ni_category: str
+    student_loan_plans: tuple[str, ...]
+    postgraduate_loan: bool
+    date_of_birth: date
+    pension: PensionScheme | None
+    pension_opted_out: bool
+    pension_member: bool = False
+
+
+@dataclass(frozen=True)
+class PayrollPeriod:
+    """One tax period of one pay frequency.
+
+    ``tax_year`` as "2026-27"; ``frequency`` one of :data:`PAY_FREQUENCIES`; ``period`` the
+    tax period number counted from the start of the tax year (6 April in the UK: month 1
+    is 6 April to 5 May, week 1 is 6 to 12 April), as :meth:`PayrollRules.period_for`
+    gives it for ``pay_date``. Week 53 (54, 56) pay is taxed on the week 1 basis.
+    """
+
+    tax_year: str
+    frequency: str
+    period: int
+    pay_date: date
+
+
+@dataclass(frozen=True)
+class YearToDate:
+    """Cumulative figures of the tax year BEFORE a period (all Decimal, pounds and pence).
+
+    For a new starter with a P45 these include the previous employment's ``gross_pay``,
+    ``taxable_pay`` and ``tax`` (see :meth:`PayrollRules.starter`). ``taxable_pay`` is pay
+    after net-pay pension contributions (what tax is worked out on); ``gross_pay`` is all
+    pay. The app keeps one per employee and tax year: start from :meth:`zero`, and after
+    each period store :attr:`PayrollResult.to_date`.
+    """
+
+    gross_pay: Decimal = ZERO
+    taxable_pay: Decimal = ZERO
+    tax: Decimal = ZERO
+    employee_ni: Decimal = ZERO
+    employer_ni: Decimal = ZERO
+    student_loan: Decimal = ZERO
+    postgraduate_loan: Decimal = ZERO
+    pension_employee: Decimal = ZERO
+    pension_employer: Decimal = ZERO
+
+    @classmethod
+    def zero(cls) -> YearToDate:
+        """Nothing paid yet this tax year."""
+        return cls()
+
+
+@dataclass(frozen=True)
+class PayrollResult:
+    """One employee's statutory figures for one period, from :meth:`PayrollRules.calculate`.
+
+    ``gross_pay`` is the period's pay as given; ``taxable_pay`` the period's pay for tax
+    (gross less net-pay pension contributions). ``income_tax`` is this period's tax: it
+    may be NEGATIVE (a refund on the cumulative basis). ``employee_ni`` / ``employer_ni``
+    are Class 1 NI for the period. ``student_loan`` and ``postgraduate_loan`` are this
+    period's deductions. ``pension_employee`` is what is deducted from the employee's pay
+    (under relief at source: net of basic-rate relief; negative when a refund after
+    opting out is paid back) and ``pension_employer`` the employer's contribution.
+    ``auto_enrolment`` is one of :data:`AUTO_ENROLMENT_STATUSES` for this period's
+    earnings and age. ``net_pay`` is gross pay less tax, employee NI, loans and the
+    employee pension deduction: the app's own deductions (e.g. capital instalments) come
+    off this. ``employer_cost`` is gross pay plus employer NI and employer pension.
+    ``to_date`` is the year to date INCLUDING this period: store it for the next period.
+    ``notes`` are plain English sentences for the payslip review (e.g. "Tax limited to 50%
+    of pay (regulatory limit): 123.45 carried forward"); ``ni_earnings`` the period's pay
+    split at the NI thresholds as the P60 and FPS report it: ``{"at_lel": ..., "lel_to_pt":
+    ..., "pt_to_uel": ...}``; ``tax_code`` the code actually applied, with " W1"/" M1"
+    when non-cumulative.
+    """
+
+    gross_pay: Decimal
+    taxable_pay: Decimal
+    income_tax: Decimal
+    employee_ni: Decimal
+    employer_ni: Decimal
+    student_loan: Decimal
+    postgraduate_loan: Decimal
+    pension_employee: Decimal
+    pension_employer: Decimal
+    auto_enrolment: str
+    net_pay: Decimal
+    employer_cost: Decimal
+    to_date: YearToDate
+    notes: tuple[str, ...]
+    ni_earnings: Mapping[str, Decimal]
+    tax_code: str
+
+
+@dataclass(frozen=True)
+class PreviousEmployment:
+    """The figures on a new starter's P45 (parts 2 and 3).
+
+    ``leaving_date`` the date left the previous job; ``tax_code`` and ``week1_month1`` the
+    code and basis shown; ``pay_to_date`` and ``tax_to_date`` the total pay and tax to
+    date in the tax year of leaving (parts 1A/2 "Total pay to date" and "Total tax to date").
+    """
+
+    leaving_date: date
+    tax_code: str
+    week1_month1: bool
+    pay_to_date: Decimal
+    tax_to_date: Decimal
+
+
+@dataclass(frozen=True)
+class StarterSetup:
+    """How to start a new employee: code, basis and the year's figures brought forward.
+
+    ``to_date`` holds the P45's pay and tax when HMRC's rules say to carry them forward
+    (as ``gross_pay``, ``taxable_pay`` and ``tax``), else zeros. ``reason`` is one plain
+    sentence saying which rule chose the code, for the employee's record.
+    """
+
+    tax_code: str
+    week1_month1: bool
+    to_date: YearToDate
+    reason: str
+
+
+@dataclass(frozen=True)
+class EmploymentAllowanceUse:
+    """What the employment allowance covers of one pay run's employer NI.
+
+    ``used`` is taken off the employer NI due for the run, ``remaining`` is what is left
+    for later runs of the tax year, ``employer_ni_due`` what the employer still pays.
+    """
+
+    used: Decimal
+    remaining: Decimal
+    employer_ni_due: Decimal
+
+
+@dataclass(frozen=True)
+class OptOutRefund:
+    """The contributions to give back when an employee opts out of the pension.
+
+    ``within_window`` whether the opt-out came inside the opt-out period (only then is a
+    refund due); ``window_ends`` the last day of that period; ``employee_refund`` is what
+    goes back to the employee in their next pay (pass it to :meth:`PayrollRules.calculate`
+    as ``pension_refund``); ``employer_refund`` what the scheme returns to the employer.
+    """
+
+    within_window: bool
+    window_ends: date
+    employee_refund: Decimal
+    employer_refund: Decimal
+
+
+def apply_employment_allowance(remaining: Decimal, employer_ni: Decimal) -> EmploymentAllowanceUse:
+    """Offset a pay run's total employer NI against what is left of the year's allowance.
+
+    The app calls this for each pay run of the tax year in pay-date order, starting with
+    ``remaining = rules.employment_allowance()`` and storing ``used`` on the run. Employer
+    NI is never reduced below zero, and the allowance is never used past what is left.
+    """
+    if remaining < 0 or employer_ni < 0:
+        raise ValueError("remaining and employer_ni must not be negative")
+    used = min(remaining, employer_ni)
+    return EmploymentAllowanceUse(used=used, remaining=remaining - used, employer_ni_due=employer_ni - used)
+
+
+class PayrollRules(Protocol):
+    """One tax year of a jurisdiction's payroll rules (UK: ``plugins.jurisdictions.uk.payroll``).
+
+    Reached as ``get_jurisdiction(tenant.country).payroll_rules("2026-27")``; the tax year
+    of a payment is ``get_jurisdiction(...).payroll_tax_year(pay_date)``.
+    """
+
+    #: The tax year these rules are for, e.g. "2026-27".
+    tax_year: str
+    #: First and last day of the tax year (both inclusive).
+    starts: date
+    ends: date
+    #: SHA-256 (hex) of the year's data file. The app stores it on a paid run and refuses
+    #: to go on if it differs later: a paid year's figures never change.
+    fingerprint: str
+    #: Name of the data file the figures come from, for messages.
+    source_file: str
+
+    def period_for(self, pay_date: date, frequency: str) -> int:
+        """The tax period number of a payment on ``pay_date`` (ValueError outside the year)."""
+        ...
+
+    def periods_in_year(self, frequency: str) -> int:
+        """Regular periods of ``frequency`` in a tax year (52, 26, 13, 12)."""
+        ...
+
+    def check_employee(self, employee: PayrollEmployee) -> dict[str, list[str]]:
+        """Problems with ``employee`` as ``{field: [message, ...]}``; empty when it can be paid.
+
+        Fields are the :class:`PayrollEmployee` attribute names ("tax_code", "ni_category",
+        "student_loan_plans", "pension", ...), so the app can show them next to its form fields.
+        """
+        ...
+
+    def validate_ni_number(self, value: str) -> str:
+        """The NI number in its compact form ("AB123456C") or :class:`InvalidIdentifier` (field "ni_number")."""
+        ...
+
+    def ni_categories(self) -> dict[str, str]:
+        """The year's NI category letters with their English labels (for a choice list: translate the label)."""
+        ...
+
+    def normalise_tax_code(self, value: str) -> tuple[str, bool]:
+        """``(code, week1_month1)`` from a code as typed ("s1257l m1" -> ("S1257L", True)).
+
+        Raises :class:`InvalidIdentifier` (field "tax_code") for a code this year does not know.
+        """
+        ...
+
+    def starter(
+        self,
+        start_date: date,
+        declaration: str | None,
+        previous: PreviousEmployment | None = None,
+    ) -> StarterSetup:
+        """The starting code, basis and figures for a new employee, by HMRC's starter rules.
+
+        ``declaration`` is the starter checklist statement ("A", "B", "C"), needed when no
+        usable P45 is given; raises :class:`InvalidIdentifier` (field "declaration" or
+        "previous") when the input cannot decide.
+        """
+        ...
+
+    def calculate(
+        self,
+        employee: PayrollEmployee,
+        period: PayrollPeriod,
+        gross_pay: Decimal,
+        pensionable_pay: Decimal,
+        to_date: YearToDate,
+        pension_refund: Decimal = ZERO,
+    ) -> PayrollResult:
+        """Tax, NI, student loans and pension of one employee for one period.
+
+        ``gross_pay`` is all pay of the period (taxable and NI-able); ``pensionable_pay``
+        the part the scheme measures contributions on (usually the same). ``to_date`` the
+        year's figures before this period. ``pension_refund`` an opt-out refund of the
+        employee's contributions paid back this period (from :meth:`opt_out_refund`).
+        Raises ValueError naming the field for input :meth:`check_employee` would refuse.
+        """
+        ...
+
+    def employment_allowance(self) -> Decimal:
+        """The year's employment allowance per employer, offset against employer NI."""
+        ...
+
+    def opt_out_refund(
+        self, enrolled_on: date, opted_out_on: date, to_date: YearToDate
+    ) -> OptOutRefund:
+        """The refund due when an employee opts out on ``opted_out_on`` after enrolment on ``enrolled_on``.
+
+        ``to_date`` holds the contributions taken so far (``pension_employee``,
+        ``pension_employer``); outside the opt-out window nothing is refunded.
+        """
+        ...
+
+
+class PayrollPack(Protocol):
+    """A jurisdiction's payroll rules across tax years."""
+
+    def tax_years(self) -> tuple[str, ...]:
+        """The tax years that have data, oldest first."""
+        ...
+
+    def tax_year_for(self, pay_date: date) -> str:
+        """The tax year a payment on ``pay_date`` belongs to; :class:`NoPayrollRules` if none."""
+        ...
+
+    def rules(self, tax_year: str) -> PayrollRules:
+        """The rules of ``tax_year``; :class:`NoPayrollRules` if there is no data for it."""
+        ...
+
+
 @dataclass(frozen=True)
 class Jurisdiction:
     """A country's rule pack: VAT, identifiers, legal forms, compliance, fund defaults.
 
-    ``payroll_rules`` is not provided yet (None) and comes with the payroll feature.
+    ``payroll`` is the jurisdiction's :class:`PayrollPack` (None where payroll is not
+    provided yet); reach a tax year's rules with :meth:`payroll_rules`.
     """
 
     code: str
@@ -455,9 +851,22 @@ class Jurisdiction:
     mutual_fund_defaults: FundDefaults
     vat_number_validator: Callable[[str], str]
     tax_code_validator: Callable[[str], str]
-    payroll_rules: None = None
     # Tells from a member's registration number whether it is a registered society (None: never counted).
     society_number_detector: Callable[[str], bool] | None = None
+    payroll: PayrollPack | None = None
+
+    def payroll_rules(self, tax_year: str) -> PayrollRules:
+        """The payroll rules of ``tax_year`` (e.g. "2026-27"); :class:`NoPayrollRules` if none."""
+        return self._payroll_pack().rules(tax_year)
+
+    def payroll_tax_year(self, pay_date: date) -> str:
+        """The payroll tax year a payment made on ``pay_date`` belongs to (e.g. "2026-27")."""
+        return self._payroll_pack().tax_year_for(pay_date)
+
+    def _payroll_pack(self) -> PayrollPack:
+        if self.payroll is None:
+            raise NoPayrollRules(f"{self.name} has no payroll rule pack yet")
+        return self.payroll
 
     def rate_tables(self) -> tuple[RateTable, ...]:
         """All VAT rate tables of this jurisdiction, oldest first."""
@@ -549,8 +958,13 @@ def _load_jurisdiction(code: str) -> Jurisdiction:
     return loaded
 
 
+#: ISO 3166 country codes that name a jurisdiction registered under another code.
+COUNTRY_ALIASES = {"gb": "uk"}
+
+
 def get_jurisdiction(code: str) -> Jurisdiction:
-    """The jurisdiction registered under ``code`` ("uk", "it"); raises :class:`UnknownJurisdiction`."""
+    """The jurisdiction under ``code`` ("uk", "it"; ISO "GB" means "uk"); else :class:`UnknownJurisdiction`."""
     if not isinstance(code, str):
         raise UnknownJurisdiction(repr(code))
-    return _load_jurisdiction(code.strip().lower())
+    key = code.strip().lower()
+    return _load_jurisdiction(COUNTRY_ALIASES.get(key, key))

@@ -11,6 +11,7 @@ from babel import Locale
 from plugins.jurisdictions.base import (
     InvalidIdentifier,
     Jurisdiction,
+    NoPayrollRules,
     NoRateTable,
     RateTableError,
     RegisterSummary,
@@ -67,9 +68,14 @@ def test_currency_and_locale_are_usable_for_formatting(code, currency, locale, t
     assert Locale.parse(jurisdiction.locale).territory == territory
 
 
-def test_payroll_rules_are_not_provided_yet(uk, it):
-    assert uk.payroll_rules is None
-    assert it.payroll_rules is None
+def test_italy_has_no_payroll_rules_yet(it):
+    assert it.payroll is None
+    with pytest.raises(NoPayrollRules, match="Italy has no payroll rule pack"):
+        it.payroll_rules("2026-27")
+
+
+def test_iso_country_code_gb_names_the_uk_jurisdiction(uk):
+    assert get_jurisdiction("GB") is uk
 
 
 # --- VAT rates ----------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from plugins.jurisdictions.base import (
     require_text,
     strip_country_prefix,
 )
+from plugins.jurisdictions.uk.payroll import payroll_pack
 
 CCBS_ACT = "Co-operative and Community Benefit Societies Act 2014"
 
@@ -151,4 +152,5 @@ jurisdiction = Jurisdiction(
     vat_number_validator=validate_vat_number,
     tax_code_validator=validate_tax_code,
     society_number_detector=is_registered_society_number,
+    payroll=payroll_pack,
 )

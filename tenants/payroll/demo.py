@@ -1,0 +1,111 @@
+"""Demo payroll for the UK demo co-ops: employees (mostly worker members), capital instalments, paid runs
+from April 2026 and November's run calculated and waiting for a second person to approve it.
+
+A demo payroll clerk (payroll.uk@example.coop, the demo password) holds `payroll_clerk` in the three UK
+co-ops: the clerk calculates every run and the UK treasurer approves it, so the second-person rule shows.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from consortium.demo import DEMO_PASSWORD
+from consortium.directory import service as directory
+from consortium.tenancy import tenant_scope
+from tenants.members import service as members
+from tenants.payroll import service
+
+CLERK = {"email": "payroll.uk@example.coop", "name": "Priya Payroll"}
+# Pay day the 28th: April is month 1 of 2026-27 (6 April to 5 May), November month 8.
+PAID_MONTHS = [date(2026, month, 28) for month in range(4, 11)]
+AWAITING_APPROVAL = date(2026, 11, 28)
+# Salaries around the 2026-27 National Living Wage (12.71 an hour from 1 April 2026, GOV.UK) and above.
+SALARIES = ["23400", "24800", "26250", "27900", "29500", "31200", "34000", "38500", "52000"]
+NI_PREFIXES = {"riverside-care": "JT", "green-futures": "KP", "northfield-cic": "LR"}
+
+
+def _ni_number(slug: str, index: int) -> str:
+    return f"{NI_PREFIXES[slug]}{(index + 1) * 104729 % 1000000:06d}{'ABCD'[index % 4]}"
+
+
+def _employees(session, tenant, workers, rng) -> list:
+    """The co-op's employees: its worker members first, one non-member care worker, a mid-year starter."""
+    slug = tenant.slug
+    people = []
+    for index, member in enumerate(workers[:8]):
+        salary = Decimal(SALARIES[index % len(SALARIES)])
+        data = {
+            "member_id": member.id, "date_of_birth": date(1962 + (index * 7) % 40, 1 + index % 12, 3 + index),
+            "start_date": max(member.joined_on, date(2016, 4, 6)), "ni_number": _ni_number(slug, index),
+            "tax_code": "1257L", "pay_frequency": "monthly", "pay_basis": "salary", "annual_salary": salary,
+            "email": f"{member.name.split()[0].lower()}.{index}@{slug}.example.coop" if index % 2 == 0 else None,
+            "street": f"{10 + index} Canal Side", "city": tenant.city, "postcode": tenant.postcode,
+        }
+        if index == 7:
+            data["student_loan_plans"] = ("2",)  # on 38,500: above the 2026-27 Plan 2 threshold of 29,385
+        if index == 2:
+            data["tax_code"] = "S1257L"  # lives in Scotland, works over the border
+        if index == 3:
+            data["tax_code"] = "K120"  # owes HMRC from an earlier year: a K code
+        if index == 5 and data["date_of_birth"] < date(1960, 4, 6):
+            data["ni_category"] = "C"
+        people.append(service.add_employee(session, tenant, data, PAID_MONTHS[0]))
+    people.append(service.add_employee(session, tenant, {
+        "name": "Dawn Ellis" if slug != "green-futures" else "Callum Reid", "date_of_birth": date(2006, 9, 14),
+        "start_date": date(2025, 9, 1), "ni_number": _ni_number(slug, 20), "tax_code": "1257L", "ni_category": "M",
+        "pay_frequency": "monthly", "pay_basis": "hourly", "hourly_rate": Decimal("12.71"),
+        "standard_hours": Decimal("86.67"), "street": "4 Bridge Street", "city": tenant.city,
+        "postcode": tenant.postcode}, PAID_MONTHS[0]))
+    # a mid-year starter who brought a P45 from a job left in June
+    people.append(service.add_employee(session, tenant, {
+        "name": "Ravi Menon" if slug != "northfield-cic" else "Aisha Bello", "date_of_birth": date(1991, 3, 22),
+        "start_date": date(2026, 7, 6), "ni_number": _ni_number(slug, 21), "pay_frequency": "monthly",
+        "pay_basis": "salary", "annual_salary": Decimal("28600"), "p45_leaving_date": date(2026, 6, 26),
+        "p45_tax_code": "1257L", "p45_pay": Decimal("6650.00"), "p45_tax": Decimal("700.40"),
+        "street": "21 Chapel Row", "city": tenant.city, "postcode": tenant.postcode}, PAID_MONTHS[0]))
+    return people
+
+
+def _capital(session, people, slug) -> None:
+    """A new worker member subscribing shares in instalments; another repaying the bank's capital loan."""
+    subscriber, borrower = people[0], people[4] if len(people) > 5 else people[1]
+    member = members.get_member(session, subscriber.member_id)
+    service.add_capital_schedule(session, subscriber, {
+        "kind": "share_subscription", "total": Decimal("300.00"), "per_period": Decimal("25.00"),
+        "start_on": PAID_MONTHS[0]})
+    # the seed case: a co-op bank lends a new worker member about 3,000 to inject as capital, over 3 years
+    service.add_capital_schedule(session, borrower, {
+        "kind": "loan_repayment", "total": Decimal("3000.00"), "per_period": Decimal("83.33"),
+        "start_on": PAID_MONTHS[0], "lender": "Unity Trust Bank (co-operative capital loans)",
+        "loan_reference": f"CCL-{slug[:3].upper()}-2026-{member.id:03d}"})
+
+
+def load_demo_payroll(session, tenants, users, rng) -> None:
+    """Payroll for each UK demo co-op: employees, seven paid months and November awaiting approval."""
+    uk = [tenant for tenant in tenants.values() if tenant.country == "uk"]
+    if not uk:
+        return
+    clerk, _ = directory.create_user(session, {**CLERK, "password": DEMO_PASSWORD, "roles": [
+        {"role": "payroll_clerk", "tenant": tenant.slug} for tenant in uk]})
+    approver = users["uk_treasurer"]
+    for tenant in uk:
+        with tenant_scope(session, tenant.id):
+            workers = session.scalars(members.members_query(category="worker", current_on=PAID_MONTHS[0])).all()
+            reference = f"120/{tenant.slug[:2].upper()}{tenant.id:05d}"
+            service.update_settings(session, {"pension_provider": "NEST", "paye_reference": reference})
+            people = _employees(session, tenant, list(workers), rng)
+            _capital(session, people, tenant.slug)
+            for pay_date in PAID_MONTHS:
+                run = service.create_run(session, tenant, {"frequency": "monthly", "pay_date": pay_date}, clerk.id)
+                if pay_date.month == 8:
+                    overtime_for = run.payslips[len(run.payslips) // 2]
+                    service.add_line(session, overtime_for, {"kind": "overtime", "hours": Decimal("12"),
+                                                             "rate": Decimal("19.07"),
+                                                             "description": "Overtime: summer cover"})
+                service.calculate_run(session, tenant, run, clerk.id)
+                service.approve_run(session, run, approver.id)
+                service.pay_run(session, tenant, run, approver.id)
+            run = service.create_run(session, tenant, {"frequency": "monthly", "pay_date": AWAITING_APPROVAL},
+                                     clerk.id)
+            service.add_line(session, run.payslips[0], {"kind": "bonus", "amount": Decimal("250.00"),
+                                                        "description": "Winter bonus"})
+            service.calculate_run(session, tenant, run, clerk.id)

@@ -1,0 +1,223 @@
+"""Payroll documents: the payslip PDF (platform documents base), the payslip email and the run's journal (CSV, XLSX).
+
+The journal is for the co-op's accountant: one row per payslip with every figure, then the totals and
+the employment allowance, with text a spreadsheet could run as a formula made inert (OWASP CSV injection).
+"""
+
+import csv
+import io
+from decimal import Decimal
+
+from babel.dates import format_date
+from openpyxl import Workbook
+
+from consortium.db import as_utc
+from consortium.documents import Letterhead, build_pdf, data_table, heading, key_value_table, money, paragraph
+from consortium.i18n import _
+from plugins.jurisdictions.base import get_jurisdiction
+from tenants.invoicing.exports import neutralise
+from tenants.payroll.labels import (
+    AUTO_ENROLMENT_LABELS,
+    FREQUENCY_LABELS,
+    NI_CATEGORY_LABELS,
+    label,
+)
+from tenants.payroll.models import PayRun, Payslip
+from tenants.payroll.service import line_text, note_text
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ZERO = Decimal("0.00")
+
+
+def letterhead_of(tenant) -> Letterhead:
+    """The co-op as printed at the top of its payslips."""
+    jurisdiction = get_jurisdiction(tenant.country)
+    address = [line for line in (tenant.address, tenant.city, tenant.postcode) if line]
+    return Letterhead(name=tenant.name, address_lines=address, registration_number=tenant.registration_number,
+                      currency=tenant.currency, locale=jurisdiction.locale)
+
+
+def period_label(run: PayRun) -> str:
+    """'Month 8 of 2026-27', 'Week 35 of 2026-27'."""
+    if run.frequency == "monthly":
+        return _("Month %(period)s of %(year)s", period=run.period, year=run.tax_year)
+    return _("Week %(period)s of %(year)s", period=_week_number(run), year=run.tax_year)
+
+
+def _week_number(run: PayRun) -> int:
+    # HMRC numbers fortnightly and four-weekly periods by the last week they cover (RTI guidance, week numbers).
+    return run.period * {"weekly": 1, "fortnightly": 2, "four_weekly": 4}[run.frequency]
+
+
+def tax_code_text(payslip: Payslip) -> str:
+    """The code as a payslip shows it: '1257L', 'S1257L', '1257L M1' / 'W1' on the non-cumulative basis."""
+    if payslip.tax_basis != "week1_month1":
+        return payslip.tax_code
+    return f"{payslip.tax_code} {'M1' if payslip.run.frequency == 'monthly' else 'W1'}"
+
+
+def deductions_of(payslip: Payslip) -> list[tuple[str, Decimal]]:
+    """The payslip's deductions, statutory first, as (label, amount), leaving out what is nil."""
+    rows = [(_("Income tax"), payslip.income_tax), (_("National Insurance"), payslip.employee_ni)]
+    plans = payslip.employee.plans
+    if payslip.student_loan or plans:
+        rows.append((_("Student loan (plan %(plans)s)", plans=", ".join(plans) or "-"), payslip.student_loan))
+    if payslip.postgraduate_loan or payslip.employee.postgraduate_loan:
+        rows.append((_("Postgraduate loan"), payslip.postgraduate_loan))
+    if payslip.pension_employee or payslip.pension_refund:
+        rows.append((_("Pension (employee)"), payslip.pension_employee))
+    for line in payslip.deduction_lines:
+        if line.amount:
+            rows.append((line_text(line), line.amount))
+    return rows
+
+
+def payslip_story(tenant, payslip: Payslip, letterhead: Letterhead) -> list:
+    """The flowables of one payslip: what a UK employee expects to see."""
+    run = payslip.run
+    employee = payslip.employee
+    locale = letterhead.locale
+
+    def amount(value: Decimal | None) -> str:
+        return money(value if value is not None else ZERO, letterhead)
+
+    facts = [
+        (_("Employee"), payslip.employee_name),
+        (_("Employee number"), str(employee.id)),
+        (_("NI number"), employee.ni_number or _("not yet known")),
+        (_("Tax code"), tax_code_text(payslip)),
+        (_("NI category"), label(NI_CATEGORY_LABELS, payslip.ni_category)),
+        (_("Pay date"), format_date(run.pay_date, format="long", locale=locale)),
+        (_("Tax period"), f"{period_label(run)} ({label(FREQUENCY_LABELS, run.frequency)})"),
+    ]
+    story = [key_value_table(facts), heading(_("Payments"))]
+    pay_rows = [[line_text(line), "" if line.hours is None else f"{line.hours:f}",
+                 "" if line.rate is None else money(line.rate, letterhead), amount(line.amount)]
+                for line in payslip.pay_lines]
+    story.append(data_table([_("Description"), _("Hours"), _("Rate"), _("Amount")], pay_rows,
+                            numeric_columns={1, 2, 3}, wrap_columns={0},
+                            totals_row=[_("Gross pay"), "", "", amount(payslip.gross_pay)]))
+    deductions = deductions_of(payslip)
+    story.append(heading(_("Deductions")))
+    story.append(data_table([_("Description"), _("Amount")], [[text, amount(value)] for text, value in deductions],
+                            numeric_columns={1}, wrap_columns={0},
+                            totals_row=[_("Total deductions"), amount(sum((v for _t, v in deductions), ZERO))]))
+    story.append(key_value_table([(_("Net pay"), amount(payslip.net_pay))]))
+    to_date = {key: Decimal(value) for key, value in (payslip.to_date or {}).items()}
+    story.append(heading(_("This tax year to date")))
+    story.append(data_table(
+        [_("Gross pay"), _("Taxable pay"), _("Income tax"), _("National Insurance"), _("Student loans"),
+         _("Pension")],
+        [[amount(to_date.get("gross_pay")), amount(to_date.get("taxable_pay")), amount(to_date.get("tax")),
+          amount(to_date.get("employee_ni")),
+          amount(to_date.get("student_loan", ZERO) + to_date.get("postgraduate_loan", ZERO)),
+          amount(to_date.get("pension_employee"))]],
+        numeric_columns={0, 1, 2, 3, 4, 5}))
+    story.append(heading(_("Paid by your employer")))
+    employer = [(_("Employer National Insurance"), amount(payslip.employer_ni)),
+                (_("Employer pension contribution"), amount(payslip.pension_employer)),
+                (_("Total cost of your pay to the co-op"), amount(payslip.employer_cost))]
+    if payslip.auto_enrolment:
+        employer.append((_("Pension auto-enrolment"), label(AUTO_ENROLMENT_LABELS, payslip.auto_enrolment)))
+    story.append(key_value_table(employer))
+    capital = []
+    if payslip.capital_share_balance is not None:
+        capital.append((_("Share capital still to pay"), amount(payslip.capital_share_balance)))
+    if payslip.capital_loan_balance is not None:
+        capital.append((_("Capital loan balance left"), amount(payslip.capital_loan_balance)))
+    if capital:
+        story.append(heading(_("Your capital in the co-op")))
+        story.append(key_value_table(capital))
+    if payslip.notes:
+        story.append(heading(_("Notes")))
+        story.extend(paragraph(note_text(note)) for note in payslip.notes)
+    if run.state != "paid":
+        story.append(paragraph(_("Provisional: this pay run is not paid yet.")))
+    return story
+
+
+def payslip_pdf(session, tenant, payslip: Payslip) -> tuple[bytes, str]:
+    """(PDF bytes, file name) of one payslip; the same payslip always gives the same bytes."""
+    letterhead = letterhead_of(tenant)
+    run = payslip.run
+    created = as_utc(run.paid_at or run.calculated_at or run.created_at)
+    content = build_pdf(letterhead, _("Payslip"), payslip_story(tenant, payslip, letterhead), created_at=created,
+                        subject=f"{payslip.employee_name} - {period_label(run)}")
+    return content, f"payslip-{run.tax_year}-{run.frequency}-{run.period:02d}-{payslip.employee_id}.pdf"
+
+
+def payslip_email(tenant, payslip: Payslip) -> tuple[str, str]:
+    """(subject, body) of the notice an employee gets when their pay run is paid."""
+    letterhead = letterhead_of(tenant)
+    run = payslip.run
+    subject = _("Your payslip from %(coop)s for %(period)s", coop=tenant.name, period=period_label(run))
+    lines = [
+        _("Hello %(name)s,", name=payslip.employee_name), "",
+        _("Your pay for %(period)s is paid on %(day)s.", period=period_label(run),
+          day=format_date(run.pay_date, format="long", locale=letterhead.locale)), "",
+        _("Gross pay: %(amount)s", amount=money(payslip.gross_pay, letterhead)),
+        _("Income tax: %(amount)s", amount=money(payslip.income_tax, letterhead)),
+        _("National Insurance: %(amount)s", amount=money(payslip.employee_ni, letterhead)),
+        _("Net pay: %(amount)s", amount=money(payslip.net_pay, letterhead)), "",
+        _("Ask your co-op's payroll clerk for the full payslip (PDF) if you do not have it."),
+    ]
+    return subject, "\n".join(lines)
+
+
+# --- journal -----------------------------------------------------------------------------------
+
+JOURNAL_FIGURES = ("gross_pay", "taxable_pay", "income_tax", "employee_ni", "employer_ni", "student_loan",
+                   "postgraduate_loan", "pension_employee", "pension_employer", "other_deductions", "capital_share",
+                   "capital_loan", "net_pay")
+
+
+def _journal_header() -> list[str]:
+    return [_("Employee number"), _("Employee"), _("NI number"), _("Tax code"), _("NI category"), _("Gross pay"),
+            _("Taxable pay"), _("Income tax"), _("Employee NI"), _("Employer NI"), _("Student loan"),
+            _("Postgraduate loan"), _("Employee pension"), _("Employer pension"), _("Other deductions"),
+            _("Share capital instalment"), _("Capital loan repayment"), _("Net pay"), _("Employer cost")]
+
+
+def journal_rows(run: PayRun) -> list[list]:
+    """The journal's rows: one per payslip, a totals row, then the employment allowance and what is due to HMRC."""
+    rows = []
+    for payslip in run.payslips:
+        rows.append([payslip.employee_id, payslip.employee_name, payslip.employee.ni_number or "",
+                     tax_code_text(payslip), payslip.ni_category,
+                     *[getattr(payslip, key) for key in JOURNAL_FIGURES], payslip.employer_cost])
+    totals = [sum((getattr(p, key) for p in run.payslips), ZERO) for key in JOURNAL_FIGURES]
+    rows.append(["", _("Total"), "", "", "", *totals, sum((p.employer_cost for p in run.payslips), ZERO)])
+    blank = [""] * (len(_journal_header()) - 2)
+    rows.append(["", _("Employment allowance used"), *blank[:-1], run.employment_allowance_used])
+    rows.append(["", _("Due to HMRC for the period"), *blank[:-1], run.due_to_hmrc])
+    return rows
+
+
+def _csv_cell(value) -> str:
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    return neutralise(value) if isinstance(value, str) else str(value)
+
+
+def journal(run: PayRun, journal_format: str) -> tuple[bytes, str, str]:
+    """(content, media type, file name) of the run's journal as `csv` or `xlsx`."""
+    stem = f"payroll-journal-{run.tax_year}-{run.frequency}-{run.period:02d}"
+    if journal_format == "xlsx":
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.title = _("Journal")[:31]
+        sheet.append(_journal_header())
+        for row in journal_rows(run):
+            sheet.append([neutralise(value) for value in row])
+        for column in sheet.iter_cols(min_col=6, max_col=len(_journal_header()), min_row=2):
+            for cell in column:
+                cell.number_format = "#,##0.00"
+        output = io.BytesIO()
+        workbook.save(output)
+        return output.getvalue(), XLSX_MEDIA_TYPE, f"{stem}.xlsx"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(_journal_header())
+    for row in journal_rows(run):
+        writer.writerow([_csv_cell(value) for value in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8"), "text/csv", f"{stem}.csv"

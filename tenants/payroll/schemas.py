@@ -1,0 +1,280 @@
+"""Payroll input and output shapes (API and pages share them)."""
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from tenants.payroll.models import (
+    CAPITAL_KINDS,
+    ENTERED_KINDS,
+    FREQUENCIES,
+    LINE_KINDS,
+    NET_PAY_SHORTFALL,
+    NI_CATEGORIES,
+    PAY_BASES,
+    PENSION_ARRANGEMENTS,
+    RUN_STATES,
+    STARTER_DECLARATIONS,
+    STUDENT_LOAN_PLANS,
+    TAX_BASES,
+)
+from tenants.payroll.service import line_text, note_text
+
+NOT_NEGATIVE = validate.Range(min=0, error="must not be negative")
+POSITIVE = validate.Range(min=0, min_inclusive=False, error="must be more than 0")
+
+
+def _money(**kwargs):
+    return fields.Decimal(places=2, as_string=True, **kwargs)
+
+
+def _out():
+    return fields.Decimal(places=2, as_string=True, dump_only=True)
+
+
+class PlansField(fields.Field):
+    """Student loan plans: a list ["1", "2"] (API) or a comma-separated string "1,2" (forms and storage)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return [plan for plan in (value or "").split(",") if plan]
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list | tuple):
+            raise ValidationError("a list of plans, e.g. [\"2\"]")
+        plans = [str(item).strip() for item in items if str(item).strip()]
+        unknown = [plan for plan in plans if plan not in STUDENT_LOAN_PLANS]
+        if unknown:
+            raise ValidationError(f"unknown plan {', '.join(unknown)}; plans are 1, 2, 4 and 5")
+        return tuple(plans)
+
+
+class EmployeeSchema(Schema):
+    """An employee as read and written."""
+
+    id = fields.Int(dump_only=True)
+    member_id = fields.Int(allow_none=True, metadata={"description": "a worker member of the co-op's register"})
+    name = fields.Str(validate=validate.Length(min=1, max=200),
+                      metadata={"description": "defaults to the linked member's name"})
+    email = fields.Email(allow_none=True, metadata={"description": "payslip notices are emailed here"})
+    street = fields.Str(allow_none=True, validate=validate.Length(max=200))
+    city = fields.Str(allow_none=True, validate=validate.Length(max=100))
+    postcode = fields.Str(allow_none=True, validate=validate.Length(max=20))
+    ni_number = fields.Str(allow_none=True, validate=validate.Length(max=13))
+    date_of_birth = fields.Date(required=True)
+    start_date = fields.Date(required=True)
+    leave_date = fields.Date(allow_none=True)
+    tax_code = fields.Str(validate=validate.Length(min=1, max=12),
+                          metadata={"description": "as HMRC issued it, e.g. 1257L, S1257L, K475, BR, D0, NT; "
+                                                   "may be left out for a new starter with a declaration or P45"})
+    tax_basis = fields.Str(validate=validate.OneOf(TAX_BASES, error="must be one of: cumulative, week1_month1"))
+    ni_category = fields.Str(validate=validate.OneOf(NI_CATEGORIES, error="not an NI category letter"))
+    student_loan_plans = PlansField(metadata={"description": "undergraduate plans: 1, 2, 4, 5"})
+    postgraduate_loan = fields.Bool()
+    pay_frequency = fields.Str(validate=validate.OneOf(FREQUENCIES))
+    pay_basis = fields.Str(validate=validate.OneOf(PAY_BASES))
+    annual_salary = _money(allow_none=True, validate=NOT_NEGATIVE)
+    hourly_rate = fields.Decimal(places=4, as_string=True, allow_none=True, validate=NOT_NEGATIVE)
+    standard_hours = fields.Decimal(places=2, as_string=True, allow_none=True, validate=NOT_NEGATIVE,
+                                    metadata={"description": "hours in a normal pay period"})
+    starter_declaration = fields.Str(allow_none=True, validate=validate.OneOf(STARTER_DECLARATIONS))
+    p45_pay = _money(allow_none=True, validate=NOT_NEGATIVE, metadata={"description": "P45 total pay to date"})
+    p45_tax = _money(allow_none=True, metadata={"description": "P45 total tax to date"})
+    p45_leaving_date = fields.Date(allow_none=True)
+    p45_tax_code = fields.Str(allow_none=True, validate=validate.Length(max=12))
+    starter_reason = fields.Str(dump_only=True)
+    pension_enrolled_on = fields.Date(allow_none=True)
+    pension_member = fields.Bool(metadata={"description": "an active member of the scheme (set when a paid run "
+                                                          "first takes contributions, or by hand for an opt-in)"})
+    pension_opted_out = fields.Bool()
+    pension_opted_out_on = fields.Date(allow_none=True)
+
+    @validates_schema
+    def _dates(self, data, partial=None, **kwargs):
+        if data.get("leave_date") and data.get("start_date") and data["leave_date"] < data["start_date"]:
+            raise ValidationError("must not be before the start date", "leave_date")
+
+
+class EmployeeUpdateSchema(EmployeeSchema):
+    """Changes to an employee: every field optional."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, partial=True, **kwargs)
+
+
+class EmployeeOutSchema(EmployeeSchema):
+    """An employee as read, with the linked member's Type B disadvantaged flag and capital schedules."""
+
+    disadvantaged = fields.Bool(dump_only=True, metadata={"description": "the linked member is a Type B "
+                                                                          "disadvantaged worker"})
+    capital_schedules = fields.List(fields.Nested(lambda: CapitalScheduleSchema()), dump_only=True)
+
+
+class CapitalScheduleSchema(Schema):
+    """A share subscription paid in instalments, or a capital-loan repayment to a lender."""
+
+    id = fields.Int(dump_only=True)
+    kind = fields.Str(required=True, validate=validate.OneOf(CAPITAL_KINDS))
+    total = _money(required=True, validate=POSITIVE)
+    per_period = _money(required=True, validate=POSITIVE)
+    start_on = fields.Date(required=True, metadata={"description": "the first pay date it is deducted on"})
+    lender = fields.Str(allow_none=True, validate=validate.Length(max=200))
+    loan_reference = fields.Str(allow_none=True, validate=validate.Length(max=60))
+    deducted = _out()
+    balance = _out()
+
+
+class PayrollSettingsSchema(Schema):
+    """The co-op's payroll settings and pension scheme."""
+
+    allow_self_approval = fields.Bool(metadata={"description": "let the person who calculated a run approve it"})
+    net_pay_shortfall = fields.Str(validate=validate.OneOf(NET_PAY_SHORTFALL))
+    claims_employment_allowance = fields.Bool()
+    pension_provider = fields.Str(allow_none=True, validate=validate.Length(max=200))
+    pension_employee_percent = fields.Decimal(places=2, as_string=True, validate=validate.Range(min=0, max=100))
+    pension_employer_percent = fields.Decimal(places=2, as_string=True, validate=validate.Range(min=0, max=100))
+    pension_arrangement = fields.Str(validate=validate.OneOf(PENSION_ARRANGEMENTS))
+    paye_reference = fields.Str(allow_none=True, validate=validate.Length(max=20))
+
+
+class RunCreateSchema(Schema):
+    """A new pay run."""
+
+    frequency = fields.Str(required=True, validate=validate.OneOf(FREQUENCIES))
+    pay_date = fields.Date(required=True)
+
+
+class PayrollLineSchema(Schema):
+    """A pay item or deduction on a payslip."""
+
+    id = fields.Int(dump_only=True)
+    position = fields.Int(dump_only=True)
+    kind = fields.Str(required=True, validate=validate.OneOf(LINE_KINDS))
+    description = fields.Str(validate=validate.Length(max=200))
+    hours = fields.Decimal(places=2, as_string=True, allow_none=True, validate=NOT_NEGATIVE)
+    rate = fields.Decimal(places=4, as_string=True, allow_none=True, validate=NOT_NEGATIVE)
+    amount = _money(allow_none=True, validate=NOT_NEGATIVE)
+    pensionable = fields.Bool()
+    text = fields.Function(lambda line: line_text(line), dump_only=True,
+                           metadata={"description": "what the line says on the payslip, in the caller's language"})
+
+    @validates_schema
+    def _entered(self, data, partial=None, **kwargs):
+        if data.get("kind") not in ENTERED_KINDS:
+            raise ValidationError("basic pay and capital instalments are written by the payroll itself", "kind")
+
+
+class PayslipSchema(Schema):
+    """One employee's payslip in a run."""
+
+    id = fields.Int()
+    run_id = fields.Int()
+    employee_id = fields.Int()
+    employee_name = fields.Str()
+    tax_code = fields.Str()
+    tax_basis = fields.Str()
+    ni_category = fields.Str()
+    calculated = fields.Bool()
+    auto_enrolment = fields.Str()
+    gross_pay = _out()
+    pensionable_pay = _out()
+    taxable_pay = _out()
+    income_tax = _out()
+    employee_ni = _out()
+    employer_ni = _out()
+    student_loan = _out()
+    postgraduate_loan = _out()
+    pension_employee = _out()
+    pension_employer = _out()
+    pension_refund = _out()
+    other_deductions = _out()
+    capital_share = _out()
+    capital_loan = _out()
+    capital_share_balance = _out()
+    capital_loan_balance = _out()
+    net_pay = _out()
+    employer_cost = _out()
+    to_date = fields.Dict(keys=fields.Str(), values=fields.Str())
+    notes = fields.Function(lambda payslip: [note_text(note) for note in payslip.notes or []],
+                            metadata={"description": "the rule pack's and payroll's notes, in the caller's language"})
+    lines = fields.List(fields.Nested(PayrollLineSchema))
+
+
+class RunSchema(Schema):
+    """A pay run with its totals."""
+
+    id = fields.Int()
+    frequency = fields.Str()
+    tax_year = fields.Str()
+    period = fields.Int()
+    pay_date = fields.Date()
+    state = fields.Str(metadata={"enum": list(RUN_STATES)})
+    created_by_id = fields.Int()
+    calculated_by_id = fields.Int()
+    calculated_at = fields.DateTime()
+    approved_by_id = fields.Int()
+    approved_at = fields.DateTime()
+    paid_by_id = fields.Int()
+    paid_at = fields.DateTime()
+    rules_fingerprint = fields.Str()
+    gross_pay = _out()
+    income_tax = _out()
+    employee_ni = _out()
+    employer_ni = _out()
+    employment_allowance_used = _out()
+    student_loan = _out()
+    postgraduate_loan = _out()
+    pension_employee = _out()
+    pension_employer = _out()
+    capital_share = _out()
+    capital_loan = _out()
+    other_deductions = _out()
+    net_pay = _out()
+    employer_cost = _out()
+    due_to_hmrc = _out()
+    payslip_count = fields.Function(lambda run: len(run.payslips))
+
+
+class RunQuerySchema(Schema):
+    """Filters for the pay-run list."""
+
+    tax_year = fields.Str(validate=validate.Regexp(r"^\d{4}-\d{2}$", error="a tax year like 2026-27"))
+    state = fields.Str(validate=validate.OneOf(RUN_STATES))
+
+
+class JournalQuerySchema(Schema):
+    """The journal's file format."""
+
+    format = fields.Str(load_default="csv", validate=validate.OneOf(("csv", "xlsx")))
+
+
+class YearEndQuerySchema(Schema):
+    """Which tax year."""
+
+    tax_year = fields.Str(validate=validate.Regexp(r"^\d{4}-\d{2}$", error="a tax year like 2026-27"),
+                          metadata={"description": "defaults to the tax year of today"})
+
+
+class YearEndEmployeeSchema(Schema):
+    """One employee's P60-like figures."""
+
+    employee_id = fields.Int()
+    name = fields.Str()
+    ni_number = fields.Str()
+    final_tax_code = fields.Str()
+    pay_this_employment = _out()
+    tax_this_employment = _out()
+    pay_previous = _out()
+    tax_previous = _out()
+    employee_ni = _out()
+    employer_ni = _out()
+    student_loan = _out()
+    postgraduate_loan = _out()
+    pension_employee = _out()
+    pension_employer = _out()
+
+
+class YearEndSchema(Schema):
+    """The tax year per employee, and the co-op's totals."""
+
+    tax_year = fields.Str()
+    employees = fields.List(fields.Nested(YearEndEmployeeSchema))
+    totals = fields.Dict(keys=fields.Str(), values=fields.Decimal(places=2, as_string=True))

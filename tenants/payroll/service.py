@@ -1,0 +1,1053 @@
+"""Payroll rules of one co-op. Plain functions on a session already scoped to the co-op; dates come in as values.
+
+The statutory figures (tax, NI, student loans, pension, auto-enrolment, starter rules) come from the
+jurisdiction's payroll rule pack for the run's tax year (`get_jurisdiction(country).payroll_rules`);
+this module stores what goes in and what comes out, and adds what is the co-op's own: pay items,
+other deductions, the worker members' capital instalments, the employment allowance across the
+year, approval by a second person and the lock on paid runs.
+
+Rounding rule (the one place the app rounds): a salaried employee's basic pay for a period is the
+annual salary / periods in the year, and hours x rate lines are hours x rate, each rounded half-up
+to the penny. Everything statutory is rounded by the rule pack where HMRC's specifications say.
+
+A run goes draft -> calculated -> approved -> paid. Changing a line of a calculated run sends it
+back to draft. Runs of one frequency are calculated in period order: a period's year-to-date
+figures are those of the last paid period, so an earlier period must be paid first.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import event, func, insert, inspect, select
+from sqlalchemy.orm import Session, selectinload
+
+from consortium.audit import ACTOR_KEY
+from consortium.db import utcnow
+from consortium.errors import Conflict, NotFound, ServiceError, field_error
+from consortium.i18n import LANGUAGES, _, _l, current_language, force_locale
+from consortium.models import AuditEntry
+from consortium.notifications.service import enqueue_email
+from plugins.jurisdictions.base import (
+    InvalidIdentifier,
+    JurisdictionError,
+    LocalText,
+    PayrollEmployee,
+    PayrollPeriod,
+    PayrollRules,
+    PensionScheme,
+    PreviousEmployment,
+    YearToDate,
+    apply_employment_allowance,
+    get_jurisdiction,
+)
+from tenants.members import service as members
+from tenants.payroll.models import (
+    CAPITAL_KINDS,
+    ENTERED_KINDS,
+    FREQUENCIES,
+    HOURLY_KINDS,
+    PAY_KINDS,
+    TAX_BASES,
+    CapitalSchedule,
+    Employee,
+    PayrollSettings,
+    PayRun,
+    Payslip,
+    PayslipLine,
+)
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+PAYSLIP_KIND = "payroll.payslip"  # email to the employee when their pay run is paid
+YTD_FIELDS = ("gross_pay", "taxable_pay", "tax", "employee_ni", "employer_ni", "student_loan", "postgraduate_loan",
+              "pension_employee", "pension_employer")
+FIGURES = ("gross_pay", "income_tax", "employee_ni", "employer_ni", "student_loan", "postgraduate_loan",
+           "pension_employee", "pension_employer", "capital_share", "capital_loan", "other_deductions", "net_pay")
+DEFAULT_SETTINGS = {
+    "allow_self_approval": False, "net_pay_shortfall": "refuse", "claims_employment_allowance": True,
+    "pension_provider": None, "pension_employee_percent": Decimal("5.00"),
+    "pension_employer_percent": Decimal("3.00"), "pension_arrangement": "relief_at_source", "paye_reference": None,
+}
+EMPLOYEE_FIELDS = (
+    "member_id", "name", "email", "street", "city", "postcode", "ni_number", "date_of_birth", "start_date",
+    "leave_date", "tax_code", "tax_basis", "ni_category", "student_loan_plans", "postgraduate_loan", "pay_frequency",
+    "pay_basis", "annual_salary", "hourly_rate", "standard_hours", "starter_declaration", "p45_pay", "p45_tax",
+    "p45_leaving_date", "p45_tax_code", "pension_enrolled_on", "pension_member", "pension_opted_out",
+    "pension_opted_out_on",
+)
+EMPLOYEE_NULLABLE = ("member_id", "email", "street", "city", "postcode", "ni_number", "leave_date", "annual_salary",
+                     "hourly_rate", "standard_hours", "starter_declaration", "p45_pay", "p45_tax", "p45_leaving_date",
+                     "p45_tax_code", "pension_enrolled_on", "pension_opted_out_on")
+EMPLOYEE_DEFAULTS = {"tax_basis": "cumulative", "ni_category": "A", "student_loan_plans": "",
+                     "postgraduate_loan": False, "pay_frequency": "monthly", "pay_basis": "salary",
+                     "pension_opted_out": False, "pension_member": False}
+# The rule pack names PayrollEmployee's attributes; the forms name the employee's own fields.
+RULE_FIELDS = {"week1_month1": "tax_basis", "pension": "pension_arrangement", "declaration": "starter_declaration",
+               "previous": "p45_pay"}
+FREQUENCY_STEP = {"weekly": relativedelta(weeks=1), "fortnightly": relativedelta(weeks=2),
+                  "four_weekly": relativedelta(weeks=4), "monthly": relativedelta(months=1)}
+
+
+# The payslip fields its audit rows record (the session's generic audit skips payslips; see `_audit_payslips`).
+PAYSLIP_AUDITED = ("employee_id", "employee_name", "tax_code", "tax_basis", "ni_category", "calculated", "gross_pay",
+                   "pensionable_pay", "taxable_pay", "income_tax", "employee_ni", "employer_ni", "student_loan",
+                   "postgraduate_loan", "pension_employee", "pension_employer", "pension_refund", "auto_enrolment",
+                   "other_deductions", "capital_share", "capital_loan", "capital_share_balance",
+                   "capital_loan_balance", "net_pay")
+NOTE_CAPPED = _l("Deductions capped so net pay is not below zero (co-op setting).")
+
+
+class Forbidden(ServiceError):
+    """The user may not do this here (e.g. approve their own calculation)."""
+
+    status = 403
+
+
+def _cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, ROUND_HALF_UP)
+
+
+# --- settings and rules ------------------------------------------------------------------------
+
+
+def get_settings(session) -> PayrollSettings:
+    """The co-op's payroll settings and pension scheme (defaults, unsaved, until someone saves them)."""
+    settings = session.scalar(select(PayrollSettings))
+    return settings if settings is not None else PayrollSettings(**DEFAULT_SETTINGS)
+
+
+def update_settings(session, changes: dict) -> PayrollSettings:
+    """Change the co-op's payroll settings or its pension scheme."""
+    settings = get_settings(session)
+    for key, value in changes.items():
+        if key in DEFAULT_SETTINGS:
+            setattr(settings, key, value)
+    session.add(settings)
+    session.flush()
+    return settings
+
+
+def pension_scheme(settings: PayrollSettings) -> PensionScheme:
+    """The co-op's scheme in the rule pack's terms."""
+    return PensionScheme(employee_percent=settings.pension_employee_percent,
+                         employer_percent=settings.pension_employer_percent,
+                         arrangement=settings.pension_arrangement)
+
+
+def tax_year_of(tenant, on: date) -> str:
+    """The payroll tax year a payment on `on` belongs to ("2026-27"); 422 naming `pay_date` if no pack has it."""
+    try:
+        return get_jurisdiction(tenant.country).payroll_tax_year(on)
+    except JurisdictionError as error:
+        raise field_error("pay_date", str(error)) from error
+
+
+def rules_of_year(tenant, tax_year: str) -> PayrollRules:
+    """The rule pack of `tax_year` for the co-op's jurisdiction."""
+    try:
+        return get_jurisdiction(tenant.country).payroll_rules(tax_year)
+    except JurisdictionError as error:
+        raise field_error("tax_year", str(error)) from error
+
+
+def rules_on(tenant, on: date) -> PayrollRules:
+    """The rule pack in force on `on`."""
+    return rules_of_year(tenant, tax_year_of(tenant, on))
+
+
+def _identifier_error(error: InvalidIdentifier) -> ServiceError:
+    return field_error(RULE_FIELDS.get(error.field, error.field), readable(error.message))
+
+
+# --- employees ---------------------------------------------------------------------------------
+
+
+def employees_query(*, frequency: str | None = None, current_on: date | None = None):
+    """SELECT of the co-op's employees by name; optionally one pay frequency, or those employed on a date."""
+    query = select(Employee).order_by(Employee.name, Employee.id)
+    if frequency:
+        query = query.where(Employee.pay_frequency == frequency)
+    if current_on is not None:
+        query = query.where(Employee.start_date <= current_on,
+                            (Employee.leave_date.is_(None)) | (Employee.leave_date >= current_on))
+    return query
+
+
+def get_employee(session, employee_id: int) -> Employee:
+    """One employee of the current co-op; another co-op's employee is simply not found."""
+    employee = session.scalar(select(Employee).where(Employee.id == employee_id))
+    if employee is None:
+        raise NotFound(_("No employee %(id)s in this co-op.", id=employee_id))
+    return employee
+
+
+def linked_member(session, employee: Employee):
+    """The register entry of a worker-member employee (for their Type B disadvantaged flag), or None."""
+    return members.get_member(session, employee.member_id) if employee.member_id else None
+
+
+def payroll_employee(employee: Employee, scheme: PensionScheme | None) -> PayrollEmployee:
+    """The employee as the rule pack sees them."""
+    return PayrollEmployee(
+        tax_code=employee.tax_code, week1_month1=employee.tax_basis == "week1_month1",
+        ni_category=employee.ni_category, student_loan_plans=employee.plans,
+        postgraduate_loan=employee.postgraduate_loan, date_of_birth=employee.date_of_birth, pension=scheme,
+        pension_opted_out=employee.pension_opted_out, pension_member=employee.pension_member)
+
+
+def readable(text) -> str:
+    """A rule pack's message in the reader's language (its LocalText), or the text as it is."""
+    return text.in_language(current_language()) if isinstance(text, LocalText) else str(text)
+
+
+def in_every_language(text) -> dict[str, str]:
+    """A note as {"en": ..., "it": ...}, so a stored payslip reads in whichever language its reader uses."""
+    if isinstance(text, LocalText):
+        return {language: text.in_language(language) for language in LANGUAGES}
+    return dict.fromkeys(LANGUAGES, str(text))
+
+
+def note_text(note) -> str:
+    """A stored note in the reader's language."""
+    return note.get(current_language()) or note.get("en", "") if isinstance(note, dict) else str(note)
+
+
+def _own_note(message) -> dict[str, str]:
+    """One of payroll's own (lazy) messages in every language."""
+    texts = {}
+    for language in LANGUAGES:
+        try:
+            with force_locale(language):
+                texts[language] = str(message)
+        except RuntimeError:  # outside a request (demo data, jobs): the English text
+            texts[language] = str(message)
+    return texts
+
+
+def _check_member_link(session, employee: Employee) -> None:
+    if employee.member_id is None:
+        return
+    try:
+        member = members.get_member(session, employee.member_id)
+    except NotFound as error:
+        raise field_error("member_id", _("no member %(id)s in this co-op's register", id=employee.member_id)) from error
+    if member.category != "worker":
+        raise field_error("member_id", _("%(name)s is not a worker member", name=member.name))
+    if not employee.name:
+        employee.name = member.name
+
+
+def _check_pay_basis(employee: Employee) -> None:
+    if employee.pay_basis == "salary" and employee.annual_salary is None:
+        raise field_error("annual_salary", _("is needed for a salaried employee"))
+    if employee.pay_basis == "hourly":
+        if employee.hourly_rate is None:
+            raise field_error("hourly_rate", _("is needed for an hourly-paid employee"))
+        if employee.standard_hours is None:
+            raise field_error("standard_hours", _("is needed for an hourly-paid employee"))
+
+
+def _apply_starter_rules(employee: Employee, rules: PayrollRules) -> None:
+    """A new starter's code, basis and brought-forward figures, by the rule pack's starter rules (P45 or A/B/C)."""
+    previous = None
+    if employee.p45_pay is not None or employee.p45_tax is not None:
+        if employee.p45_pay is None or employee.p45_tax is None or employee.p45_leaving_date is None \
+                or not employee.p45_tax_code:
+            raise field_error("p45_pay", _("a P45 needs the leaving date, tax code, pay to date and tax to date"))
+        try:
+            p45_code, p45_week1 = rules.normalise_tax_code(employee.p45_tax_code)
+        except InvalidIdentifier as error:
+            raise field_error("p45_tax_code", readable(error.message)) from error
+        previous = PreviousEmployment(leaving_date=employee.p45_leaving_date, tax_code=p45_code,
+                                      week1_month1=p45_week1, pay_to_date=employee.p45_pay,
+                                      tax_to_date=employee.p45_tax)
+    if previous is None and employee.starter_declaration is None:
+        return
+    try:
+        setup = rules.starter(employee.start_date, employee.starter_declaration, previous)
+    except InvalidIdentifier as error:
+        raise _identifier_error(error) from error
+    employee.tax_code = setup.tax_code
+    employee.tax_basis = "week1_month1" if setup.week1_month1 else "cumulative"
+    employee.brought_forward = {"tax_year": rules.tax_year,
+                                **{key: str(getattr(setup.to_date, key)) for key in YTD_FIELDS}}
+    employee.starter_reason = readable(setup.reason)[:400]
+
+
+def _rules_for_record(tenant, employee: Employee, today: date) -> PayrollRules:
+    """The tax year an employee's record is checked against: the one of their start, or of today if later."""
+    try:
+        return rules_on(tenant, max(employee.start_date, today))
+    except ServiceError:
+        return rules_on(tenant, today)
+
+
+def _validate_employee(session, tenant, employee: Employee, scheme: PensionScheme, today: date, *,
+                       starter: bool) -> None:
+    if employee.leave_date is not None and employee.leave_date < employee.start_date:
+        raise field_error("leave_date", _("must not be before the start date"))
+    if employee.tax_basis not in TAX_BASES:
+        raise field_error("tax_basis", _("must be cumulative or week 1 / month 1"))
+    if employee.pension_opted_out and employee.pension_opted_out_on is None:
+        raise field_error("pension_opted_out_on", _("give the date the employee opted out"))
+    _check_member_link(session, employee)
+    _check_pay_basis(employee)
+    rules = _rules_for_record(tenant, employee, today)
+    if employee.ni_number:
+        try:
+            employee.ni_number = rules.validate_ni_number(employee.ni_number)
+        except InvalidIdentifier as error:
+            raise field_error("ni_number", readable(error.message)) from error
+    if starter:
+        # HMRC's starter rules are those of the tax year the employee starts in, where the pack has it.
+        try:
+            starter_rules = rules_on(tenant, employee.start_date)
+        except ServiceError:
+            starter_rules = rules
+        _apply_starter_rules(employee, starter_rules)
+    if not employee.tax_code:
+        raise field_error("tax_code", _("give the tax code, or the starter declaration or P45 figures"))
+    try:
+        code, week1 = rules.normalise_tax_code(employee.tax_code)
+    except InvalidIdentifier as error:
+        raise field_error("tax_code", readable(error.message)) from error
+    employee.tax_code = code
+    if week1:
+        employee.tax_basis = "week1_month1"
+    problems = rules.check_employee(payroll_employee(employee, scheme))
+    if problems:
+        errors = {RULE_FIELDS.get(key, key): [readable(m) for m in messages] for key, messages in problems.items()}
+        first = next(iter(errors))
+        raise ServiceError(f"{first}: {'; '.join(errors[first])}", errors)
+
+
+def _duplicate_ni_number(session, employee: Employee) -> None:
+    if not employee.ni_number:
+        return
+    other = session.scalar(select(Employee.id).where(Employee.ni_number == employee.ni_number,
+                                                     Employee.id != (employee.id or 0)))
+    if other is not None:
+        raise Conflict(_("Another employee already has NI number %(ni)s.", ni=employee.ni_number),
+                       {"ni_number": [_("already used by another employee")]})
+
+
+def add_employee(session, tenant, data: dict, today: date) -> Employee:
+    """Take on an employee; a starter declaration or P45 figures set the starting code as HMRC's rules say."""
+    values = EMPLOYEE_DEFAULTS | {key: data[key] for key in EMPLOYEE_FIELDS if data.get(key) is not None}
+    values["student_loan_plans"] = ",".join(sorted(set(data.get("student_loan_plans") or ())))
+    values.setdefault("name", "")
+    values.setdefault("tax_code", "")
+    employee = Employee(**values)
+    scheme = pension_scheme(get_settings(session))
+    _validate_employee(session, tenant, employee, scheme, today, starter=True)
+    if not employee.name:
+        raise field_error("name", _("give the employee's name or link a worker member"))
+    _duplicate_ni_number(session, employee)
+    session.add(employee)
+    session.flush()
+    return employee
+
+
+def update_employee(session, tenant, employee: Employee, changes: dict, today: date) -> Employee:
+    """Change an employee's record (a new tax code from HMRC, a leaving date, an opt-out...)."""
+    with session.no_autoflush:  # nothing reaches the database before the whole change is checked
+        starter_changed = any(key in changes for key in ("starter_declaration", "p45_pay", "p45_tax",
+                                                         "p45_leaving_date", "p45_tax_code")) \
+            and not _has_payslips(session, employee)
+        for key in EMPLOYEE_FIELDS:
+            if key not in changes:
+                continue
+            value = changes[key]
+            if value is None and key not in EMPLOYEE_NULLABLE:
+                raise field_error(key, _("may not be empty"))
+            if key == "student_loan_plans":
+                value = ",".join(sorted(set(value or ())))
+            setattr(employee, key, value)
+        _validate_employee(session, tenant, employee, pension_scheme(get_settings(session)), today,
+                           starter=starter_changed)
+        _duplicate_ni_number(session, employee)
+    session.flush()
+    return employee
+
+
+def employee_payslips(session, employee: Employee) -> list[Payslip]:
+    """The employee's payslips, newest first."""
+    return list(session.scalars(select(Payslip).join(PayRun, (PayRun.tenant_id == Payslip.tenant_id)
+                                                     & (PayRun.id == Payslip.run_id))
+                                .where(Payslip.employee_id == employee.id)
+                                .order_by(PayRun.pay_date.desc(), Payslip.id.desc())))
+
+
+def _has_payslips(session, employee: Employee) -> bool:
+    return session.scalar(select(func.count(Payslip.id)).where(Payslip.employee_id == employee.id)) > 0
+
+
+# --- capital schedules -------------------------------------------------------------------------
+
+
+def add_capital_schedule(session, employee: Employee, data: dict) -> CapitalSchedule:
+    """Start a share subscription in instalments or a capital-loan repayment for a worker member.
+
+    A share subscription adds its total to the member's shares subscribed in the register now; each paid
+    instalment adds to the shares paid, so the register and the payroll agree at every step.
+    """
+    kind = data["kind"]
+    if kind not in CAPITAL_KINDS:
+        raise field_error("kind", _("must be a share subscription or a loan repayment"))
+    if data["per_period"] > data["total"]:
+        raise field_error("per_period", _("must not be more than the total"))
+    if any(s.kind == kind and s.balance > 0 for s in employee.capital_schedules):
+        raise Conflict(_("%(name)s already has an unfinished schedule of this kind.", name=employee.name),
+                       {"kind": [_("an unfinished schedule of this kind exists")]})
+    if kind == "share_subscription":
+        member = linked_member(session, employee)
+        if member is None:
+            raise field_error("kind", _("a share subscription needs the employee linked to a worker member"))
+        members.update_member(session, member, {"shares_subscribed": member.shares_subscribed + data["total"]})
+    else:
+        for key in ("lender", "loan_reference"):
+            if not data.get(key):
+                raise field_error(key, _("is needed for a loan repayment"))
+    schedule = CapitalSchedule(employee_id=employee.id, kind=kind, total=data["total"], per_period=data["per_period"],
+                               start_on=data["start_on"], lender=data.get("lender") if kind == "loan_repayment"
+                               else None, loan_reference=data.get("loan_reference") if kind == "loan_repayment"
+                               else None)
+    session.add(schedule)
+    session.flush()
+    session.expire(employee, ["capital_schedules"])
+    return schedule
+
+
+# --- pay runs ----------------------------------------------------------------------------------
+
+
+def runs_query(*, tax_year: str | None = None, state: str | None = None):
+    """SELECT of the co-op's pay runs, newest pay date first."""
+    query = select(PayRun).order_by(PayRun.pay_date.desc(), PayRun.id.desc())
+    if tax_year:
+        query = query.where(PayRun.tax_year == tax_year)
+    if state:
+        query = query.where(PayRun.state == state)
+    return query
+
+
+def get_run(session, run_id: int) -> PayRun:
+    """One pay run of the current co-op."""
+    run = session.scalar(select(PayRun).where(PayRun.id == run_id))
+    if run is None:
+        raise NotFound(_("No pay run %(id)s in this co-op.", id=run_id))
+    return run
+
+
+def get_payslip(session, payslip_id: int) -> Payslip:
+    """One payslip of the current co-op."""
+    payslip = session.scalar(select(Payslip).where(Payslip.id == payslip_id))
+    if payslip is None:
+        raise NotFound(_("No payslip %(id)s in this co-op.", id=payslip_id))
+    return payslip
+
+
+def period_start(frequency: str, pay_date: date) -> date:
+    """The first day of the pay period ending on `pay_date` (a month, or 1, 2 or 4 weeks)."""
+    return pay_date - FREQUENCY_STEP[frequency] + timedelta(days=1)
+
+
+def basic_line(employee: Employee, rules: PayrollRules, frequency: str) -> dict:
+    """The basic-pay line of a period: salary / periods in the year, or standard hours x rate (half-up)."""
+    if employee.pay_basis == "hourly":
+        return {"kind": "hourly", "description": "", "hours": employee.standard_hours,
+                "rate": employee.hourly_rate, "amount": _cents(employee.standard_hours * employee.hourly_rate)}
+    periods = rules.periods_in_year(frequency)
+    return {"kind": "basic", "description": "", "hours": None, "rate": None,
+            "amount": _cents(employee.annual_salary / periods)}
+
+
+def create_run(session, tenant, data: dict, user_id: int | None) -> PayRun:
+    """Open a pay run for one frequency and pay date: a payslip with basic pay for everyone paid then."""
+    frequency, pay_date = data["frequency"], data["pay_date"]
+    if frequency not in FREQUENCIES:
+        raise field_error("frequency", _("must be weekly, fortnightly, four-weekly or monthly"))
+    rules = rules_on(tenant, pay_date)
+    try:
+        period = rules.period_for(pay_date, frequency)
+    except ValueError as error:
+        raise field_error("pay_date", str(error)) from error
+    existing = session.scalar(select(PayRun).where(PayRun.frequency == frequency, PayRun.tax_year == rules.tax_year,
+                                                   PayRun.period == period))
+    if existing is not None:
+        problem = (_("period %(period)s of %(year)s is already paid; put corrections in the next run",
+                     period=period, year=rules.tax_year) if existing.state == "paid"
+                   else _("a run for period %(period)s of %(year)s already exists", period=period,
+                          year=rules.tax_year))
+        raise Conflict(_("Pay date: %(problem)s.", problem=problem), {"pay_date": [problem]})
+    first_day = period_start(frequency, pay_date)
+    employees = [e for e in session.scalars(employees_query(frequency=frequency)) if e.employed_during(first_day,
+                                                                                                        pay_date)]
+    if not employees:
+        raise field_error("frequency", _("nobody is paid %(frequency)s in the period ending %(day)s",
+                                         frequency=frequency.replace("_", "-"), day=pay_date.isoformat()))
+    run = PayRun(frequency=frequency, tax_year=rules.tax_year, period=period, pay_date=pay_date, state="draft",
+                 created_by_id=user_id)
+    session.add(run)
+    session.flush()
+    for employee in employees:
+        payslip = Payslip(run_id=run.id, employee_id=employee.id, employee_name=employee.name,
+                          tax_code=employee.tax_code, tax_basis=employee.tax_basis, ni_category=employee.ni_category)
+        payslip.lines.append(PayslipLine(position=1, **basic_line(employee, rules, frequency)))
+        session.add(payslip)
+    session.flush()
+    session.expire(run, ["payslips"])
+    _audit_payslips(session, run.payslips, None)
+    return run
+
+
+def _payslip_figures(payslip: Payslip) -> dict:
+    return {key: getattr(payslip, key) for key in PAYSLIP_AUDITED}
+
+
+def _plain(value):
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def _audit_payslips(session, slips: list[Payslip], before: dict[int, dict] | None) -> None:
+    """One audit row per payslip created (`before` None) or whose figures changed, in one INSERT."""
+    now, actor = utcnow(), session.info.get(ACTOR_KEY)
+    rows = []
+    for payslip in slips:
+        after = _payslip_figures(payslip)
+        old = before.get(payslip.id, {}) if before is not None else {}
+        changes = {key: [_plain(old.get(key)), _plain(value)] for key, value in after.items()
+                   if before is None and value is not None or before is not None and old.get(key) != value}
+        if changes:
+            rows.append({"at": now, "actor_id": actor, "tenant_id": payslip.tenant_id,
+                         "action": "create" if before is None else "update", "object_type": "Payslip",
+                         "object_id": str(payslip.id), "changes": changes})
+    if rows:
+        session.execute(insert(AuditEntry), rows)
+
+
+def _require_editable(run: PayRun) -> None:
+    if run.state in ("approved", "paid"):
+        raise Conflict(_("This run is %(state)s: its payslips can no longer change.", state=_state_label(run.state)),
+                       {"state": [_("the run is %(state)s", state=_state_label(run.state))]})
+
+
+def _state_label(state: str) -> str:
+    from tenants.payroll.labels import RUN_STATE_LABELS
+
+    return str(RUN_STATE_LABELS[state])
+
+
+def _back_to_draft(session, run: PayRun, payslip: Payslip) -> None:
+    before = {payslip.id: _payslip_figures(payslip)}
+    payslip.calculated = False
+    _audit_payslips(session, [payslip], before)
+    run.state = "draft"
+    run.calculated_by_id = None
+    run.calculated_at = None
+
+
+def add_line(session, payslip: Payslip, data: dict) -> PayslipLine:
+    """Add a pay item (hours x rate, overtime, bonus, holiday or statutory pay) or a deduction to a payslip."""
+    run = payslip.run
+    _require_editable(run)
+    kind = data["kind"]
+    if kind not in ENTERED_KINDS:
+        raise field_error("kind", _("this kind of line is written by the payroll itself"))
+    hours, rate, amount = data.get("hours"), data.get("rate"), data.get("amount")
+    if hours is not None and hours < 0:
+        raise field_error("hours", _("must not be negative"))
+    if kind in HOURLY_KINDS:
+        if hours is None or rate is None:
+            raise field_error("hours" if hours is None else "rate", _("hours and rate are both needed"))
+        amount = _cents(hours * rate)
+    elif amount is None:
+        raise field_error("amount", _("is needed"))
+    if amount < 0:
+        raise field_error("amount", _("must not be negative"))
+    position = max((line.position for line in payslip.lines), default=0) + 1
+    line = PayslipLine(position=position, kind=kind, description=(data.get("description") or "").strip(),
+                       hours=hours if kind in HOURLY_KINDS else None, rate=rate if kind in HOURLY_KINDS else None,
+                       amount=amount, pensionable=data.get("pensionable", kind in PAY_KINDS) and kind in PAY_KINDS)
+    payslip.lines.append(line)
+    _back_to_draft(session, run, payslip)
+    session.flush()
+    return line
+
+
+def _kind_label(kind: str) -> str:
+    from tenants.payroll.labels import LINE_KIND_LABELS
+
+    return str(LINE_KIND_LABELS[kind])
+
+
+def line_text(line: PayslipLine) -> str:
+    """What a line says on pages and payslips, in the reader's language (payroll's own lines store no words)."""
+    if line.kind == "loan_repayment":
+        return _("Capital loan repayment to %(lender)s", lender=line.description)
+    if line.description:
+        return line.description
+    if line.kind == "hourly" and line.position == 1:
+        return _("Basic pay (standard hours)")
+    return _kind_label(line.kind)
+
+
+def remove_line(session, payslip: Payslip, line_id: int) -> None:
+    """Take an entered line off a payslip (basic pay and capital instalments are the payroll's own)."""
+    _require_editable(payslip.run)
+    line = next((line for line in payslip.lines if line.id == line_id), None)
+    if line is None:
+        raise NotFound(_("No line %(id)s on this payslip.", id=line_id))
+    if line.kind not in ENTERED_KINDS:
+        raise field_error("line_id", _("basic pay and capital instalments cannot be removed by hand"))
+    payslip.lines.remove(line)
+    _back_to_draft(session, payslip.run, payslip)
+    session.flush()
+
+
+# --- calculation -------------------------------------------------------------------------------
+
+
+def _ytd_from(values: dict | None) -> YearToDate:
+    return YearToDate(**{key: Decimal(values[key]) for key in YTD_FIELDS}) if values else YearToDate.zero()
+
+
+def years_to_date(session, employees: list[Employee], run: PayRun) -> dict[int, YearToDate]:
+    """Each employee's figures for the tax year before `run`: their last paid payslip's, or what the P45 brought.
+
+    One query for the whole run: the latest paid payslip of the year per employee.
+    """
+    ids = [employee.id for employee in employees]
+    paid = (select(Payslip.employee_id, PayRun.pay_date, PayRun.id.label("run_id"), Payslip.to_date)
+            .join(PayRun, (PayRun.tenant_id == Payslip.tenant_id) & (PayRun.id == Payslip.run_id))
+            .where(Payslip.employee_id.in_(ids), PayRun.tax_year == run.tax_year, PayRun.state == "paid",
+                   PayRun.pay_date <= run.pay_date, PayRun.id != run.id))
+    latest = {}
+    for employee_id, _pay_date, _run_id, to_date in session.execute(paid.order_by(PayRun.pay_date, PayRun.id)):
+        latest[employee_id] = to_date
+    result = {}
+    for employee in employees:
+        if employee.id in latest:
+            result[employee.id] = _ytd_from(latest[employee.id])
+        elif employee.brought_forward and employee.brought_forward.get("tax_year") == run.tax_year:
+            result[employee.id] = _ytd_from(employee.brought_forward)
+        else:
+            result[employee.id] = YearToDate.zero()
+    return result
+
+
+def _refunded_employees(session, run: PayRun) -> set[int]:
+    """Employees whose opt-out refund was paid in another run already (it is paid once)."""
+    return set(session.scalars(select(Payslip.employee_id).where(Payslip.pension_refund > 0,
+                                                                 Payslip.run_id != run.id).distinct()))
+
+
+def _refund_due(rules: PayrollRules, employee: Employee, to_date: YearToDate, refunded: set[int]) -> Decimal:
+    """An opt-out refund of the employee's contributions, paid once in the first run after opting out in time."""
+    if not employee.pension_opted_out or employee.pension_opted_out_on is None or employee.id in refunded:
+        return ZERO
+    refund = rules.opt_out_refund(employee.pension_enrolled_on or employee.start_date,
+                                  employee.pension_opted_out_on, to_date)
+    return refund.employee_refund if refund.within_window else ZERO
+
+
+@dataclass
+class Shortfall:
+    """A payslip whose deductions would take net pay below zero."""
+
+    employee: str
+    amount: Decimal
+
+
+def _capital_lines(payslip: Payslip, employee: Employee, pay_date: date) -> None:
+    for line in [line for line in payslip.lines if line.kind in CAPITAL_KINDS]:
+        payslip.lines.remove(line)
+    position = max((line.position for line in payslip.lines), default=0)
+    for schedule in employee.capital_schedules:
+        if schedule.balance <= 0 or schedule.start_on > pay_date:
+            continue
+        position += 1
+        # the lender and loan are data; the words around them are written in the reader's language
+        description = "" if schedule.kind == "share_subscription" else f"{schedule.lender} ({schedule.loan_reference})"
+        payslip.lines.append(PayslipLine(position=position, kind=schedule.kind, description=description,
+                                         amount=min(schedule.per_period, schedule.balance), pensionable=False,
+                                         schedule_id=schedule.id))
+
+
+def _cap_deductions(payslip: Payslip, shortfall: Decimal) -> Decimal:
+    """Reduce capital, then other deductions (last first) by up to `shortfall`; returns what is still short."""
+    order = {"loan_repayment": 0, "share_subscription": 1, "deduction": 2}
+    for line in sorted(payslip.deduction_lines, key=lambda line: (order[line.kind], -line.position)):
+        if shortfall <= 0:
+            break
+        cut = min(line.amount, shortfall)
+        line.amount -= cut
+        shortfall -= cut
+    return shortfall
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What every payslip of one calculation shares, read once for the whole run."""
+
+    rules: PayrollRules
+    scheme: PensionScheme
+    cap: bool
+    employees: dict[int, Employee]
+    to_date: dict[int, YearToDate]
+    refunded: set[int]
+
+
+def _calculate_payslip(context: RunContext, run: PayRun, payslip: Payslip) -> Shortfall | None:
+    rules, scheme, cap = context.rules, context.scheme, context.cap
+    employee = context.employees[payslip.employee_id]
+    person = payroll_employee(employee, scheme)
+    problems = rules.check_employee(person)
+    if problems:
+        detail = "; ".join(f"{RULE_FIELDS.get(k, k)}: {', '.join(readable(m) for m in v)}"
+                           for k, v in problems.items())
+        raise ServiceError(_("%(name)s cannot be paid: %(detail)s", name=employee.name, detail=detail),
+                           {"employees": [f"{employee.name}: {detail}"]})
+    _capital_lines(payslip, employee, run.pay_date)
+    gross = sum((line.amount for line in payslip.pay_lines), ZERO)
+    pensionable = sum((line.amount for line in payslip.pay_lines if line.pensionable), ZERO)
+    to_date = context.to_date[employee.id]
+    refund = _refund_due(rules, employee, to_date, context.refunded)
+    period = PayrollPeriod(tax_year=run.tax_year, frequency=run.frequency, period=run.period, pay_date=run.pay_date)
+    result = rules.calculate(person, period, gross, pensionable, to_date, refund)
+    deductions = sum((line.amount for line in payslip.deduction_lines), ZERO)
+    net = result.net_pay - deductions
+    if net < 0 and cap:
+        left = _cap_deductions(payslip, -net)
+        net = ZERO - left
+        notes = [in_every_language(note) for note in result.notes]
+        if left == 0:
+            notes.append(_own_note(NOTE_CAPPED))
+    else:
+        notes = [in_every_language(note) for note in result.notes]
+    if net < 0:
+        return Shortfall(employee.name, -net)
+    payslip.employee_name = employee.name
+    payslip.tax_code = result.tax_code.split(" ")[0]
+    payslip.tax_basis = employee.tax_basis
+    payslip.ni_category = employee.ni_category
+    for key in ("gross_pay", "taxable_pay", "income_tax", "employee_ni", "employer_ni", "student_loan",
+                "postgraduate_loan", "pension_employee", "pension_employer"):
+        setattr(payslip, key, getattr(result, key))
+    payslip.pensionable_pay = pensionable
+    payslip.auto_enrolment = result.auto_enrolment
+    payslip.pension_refund = refund
+    payslip.other_deductions = sum((line.amount for line in payslip.lines if line.kind == "deduction"), ZERO)
+    payslip.capital_share = sum((line.amount for line in payslip.lines if line.kind == "share_subscription"), ZERO)
+    payslip.capital_loan = sum((line.amount for line in payslip.lines if line.kind == "loan_repayment"), ZERO)
+    balances = {kind: None for kind in CAPITAL_KINDS}
+    for schedule in employee.capital_schedules:
+        if schedule.balance > 0 or any(line.schedule_id == schedule.id for line in payslip.lines):
+            taken = sum((line.amount for line in payslip.lines if line.schedule_id == schedule.id), ZERO)
+            balances[schedule.kind] = schedule.balance - taken
+    payslip.capital_share_balance = balances["share_subscription"]
+    payslip.capital_loan_balance = balances["loan_repayment"]
+    payslip.net_pay = net
+    payslip.to_date = {key: str(getattr(result.to_date, key)) for key in YTD_FIELDS}
+    payslip.ni_earnings = {key: str(value) for key, value in result.ni_earnings.items()}
+    payslip.notes = notes
+    payslip.calculated = True
+    return None
+
+
+def _check_fingerprint(session, run: PayRun, rules: PayrollRules) -> None:
+    """A tax year's figures never change once one of its runs is paid: refuse to go on if the data file did."""
+    paid = session.scalars(select(PayRun.rules_fingerprint).where(PayRun.tax_year == run.tax_year,
+                                                                  PayRun.state == "paid").distinct()).all()
+    if any(fingerprint != rules.fingerprint for fingerprint in paid):
+        problem = _("the %(year)s rule data (%(file)s) changed after a run of that year was paid; restore the "
+                    "file as it was", year=run.tax_year, file=rules.source_file)
+        raise Conflict(_("Tax year: %(problem)s.", problem=problem), {"tax_year": [problem]})
+
+
+def _allowance_left(session, rules: PayrollRules, run: PayRun, settings: PayrollSettings) -> Decimal:
+    if not settings.claims_employment_allowance:
+        return ZERO
+    used = session.scalar(select(func.coalesce(func.sum(PayRun.employment_allowance_used), 0)).where(
+        PayRun.tax_year == run.tax_year, PayRun.id != run.id, PayRun.state != "draft"))
+    return max(rules.employment_allowance() - Decimal(used), ZERO)
+
+
+def calculate_run(session, tenant, run: PayRun, user_id: int | None) -> PayRun:
+    """Work out every payslip of a draft (or recalculate a calculated) run from the year's rule pack.
+
+    A deduction that would take someone's net pay below zero is refused, naming each employee and the
+    amount, unless the co-op's setting caps the deductions instead; either way nothing is half-saved.
+    """
+    _require_editable(run)
+    earlier = session.scalar(select(PayRun).where(PayRun.frequency == run.frequency, PayRun.tax_year == run.tax_year,
+                                                  PayRun.period < run.period, PayRun.state != "paid")
+                             .order_by(PayRun.period).limit(1))
+    if earlier is not None:
+        problem = _("period %(period)s (paid on %(day)s) must be paid first: its figures are this one's year to date",
+                    period=earlier.period, day=earlier.pay_date.isoformat())
+        raise Conflict(_("Period: %(problem)s.", problem=problem), {"period": [problem]})
+    rules = rules_of_year(tenant, run.tax_year)
+    _check_fingerprint(session, run, rules)
+    settings = get_settings(session)
+    # every payslip with its lines, every employee with their capital schedules: a handful of queries per run
+    slips = session.scalars(select(Payslip).where(Payslip.run_id == run.id)
+                            .options(selectinload(Payslip.lines))).all()
+    employees = {employee.id: employee for employee in session.scalars(
+        select(Employee).where(Employee.id.in_([slip.employee_id for slip in slips]))
+        .options(selectinload(Employee.capital_schedules)))}
+    context = RunContext(rules=rules, scheme=pension_scheme(settings), cap=settings.net_pay_shortfall == "cap",
+                         employees=employees, to_date=years_to_date(session, list(employees.values()), run),
+                         refunded=_refunded_employees(session, run))
+    before = {payslip.id: _payslip_figures(payslip) for payslip in slips}
+    shortfalls = []
+    for payslip in slips:
+        shortfall = _calculate_payslip(context, run, payslip)
+        if shortfall is not None:
+            shortfalls.append(shortfall)
+    if shortfalls:
+        problems = [_("%(name)s: deductions exceed net pay by %(amount)s", name=s.employee, amount=str(s.amount))
+                    for s in shortfalls]
+        raise ServiceError(_("Net pay would be below zero for %(who)s.", who="; ".join(problems)),
+                           {"net_pay": problems})
+    _total(run, slips)
+    allowance = apply_employment_allowance(_allowance_left(session, rules, run, settings), run.employer_ni)
+    run.employment_allowance_used = allowance.used
+    run.state = "calculated"
+    run.calculated_by_id = user_id
+    run.calculated_at = utcnow()
+    session.flush()
+    _audit_payslips(session, slips, before)
+    return run
+
+
+def _total(run: PayRun, slips: list[Payslip]) -> None:
+    for key in FIGURES:
+        setattr(run, key, sum((getattr(p, key) for p in slips), ZERO))
+
+
+def approve_run(session, run: PayRun, user_id: int | None) -> PayRun:
+    """Approve a calculated run; a second person must do it unless the co-op's settings allow one."""
+    if run.state != "calculated":
+        raise Conflict(_("Only a calculated run can be approved; this one is %(state)s.",
+                         state=_state_label(run.state)), {"state": [_("must be calculated")]})
+    if run.calculated_by_id == user_id and not get_settings(session).allow_self_approval:
+        problem = _("a different person from the one who calculated the run must approve it")
+        raise Forbidden(_("Approval: %(problem)s.", problem=problem), {"approved_by": [problem]})
+    run.state = "approved"
+    run.approved_by_id = user_id
+    run.approved_at = utcnow()
+    session.flush()
+    return run
+
+
+def pay_run(session, tenant, run: PayRun, user_id: int | None) -> PayRun:
+    """Mark an approved run paid: lock it, post share instalments to the register, move loan balances, email slips."""
+    if run.state != "approved":
+        raise Conflict(_("Only an approved run can be paid; this one is %(state)s.", state=_state_label(run.state)),
+                       {"state": [_("must be approved")]})
+    rules = rules_of_year(tenant, run.tax_year)
+    _check_fingerprint(session, run, rules)
+    schedules = {}
+    for payslip in run.payslips:
+        for schedule in payslip.employee.capital_schedules:
+            schedules[schedule.id] = schedule
+    share_paid = defaultdict(lambda: ZERO)
+    for payslip in run.payslips:
+        for line in payslip.lines:
+            if line.schedule_id is None or line.amount == 0:
+                continue
+            schedule = schedules[line.schedule_id]
+            if line.amount > schedule.balance:
+                raise Conflict(_("%(name)s's %(what)s has only %(left)s left to pay.", name=payslip.employee_name,
+                                 what=_kind_label(schedule.kind), left=str(schedule.balance)),
+                               {"payslips": [payslip.employee_name]})
+            schedule.deducted += line.amount
+            if schedule.kind == "share_subscription":
+                share_paid[payslip.employee.member_id] += line.amount
+    for payslip in run.payslips:
+        employee = payslip.employee
+        if not employee.pension_member and payslip.pension_employer > 0:
+            # the rule pack started contributions for an eligible jobholder: they are a member from now on
+            employee.pension_member = True
+            employee.pension_enrolled_on = employee.pension_enrolled_on or run.pay_date
+    for member_id, amount in share_paid.items():
+        member = members.get_member(session, member_id)
+        members.update_member(session, member, {"shares_paid": member.shares_paid + amount})
+    run.state = "paid"
+    run.paid_by_id = user_id
+    run.paid_at = utcnow()
+    run.rules_fingerprint = rules.fingerprint
+    session.flush()
+    _email_payslips(session, tenant, run)
+    return run
+
+
+def _email_payslips(session, tenant, run: PayRun) -> None:
+    from tenants.payroll.documents import payslip_email
+
+    for payslip in run.payslips:
+        address = payslip.employee.email
+        if address:
+            subject, body = payslip_email(tenant, payslip)
+            enqueue_email(session, to=address, subject=subject, body=body, kind=PAYSLIP_KIND, tenant_id=tenant.id,
+                          dedupe_key=f"payslip-{payslip.id}")
+
+
+def _committed_state(run: PayRun) -> str:
+    history = inspect(run).attrs.state.history
+    return history.deleted[0] if history.deleted else run.state
+
+
+@event.listens_for(Session, "before_flush")
+def _paid_runs_are_locked(session, flush_context, instances):
+    """A paid run, its payslips and their lines never change again (corrections go in the next run).
+
+    One query per flush, whatever the number of payslips in it.
+    """
+    # everything in the flush, without asking each object whether it really changed (cheap for big runs;
+    # an unchanged object in a paid run only costs the same refusal a change would get)
+    touched = [obj for obj in (*session.new, *session.dirty, *session.deleted)
+               if isinstance(obj, PayRun | Payslip | PayslipLine)]
+    if not touched:
+        return
+    refused = any(isinstance(obj, PayRun) and obj not in session.new and _committed_state(obj) == "paid"
+                  and session.is_modified(obj) for obj in touched)
+    run_ids = {obj.run_id for obj in touched if isinstance(obj, Payslip) and obj.run_id is not None}
+    payslip_ids = {obj.payslip_id for obj in touched if isinstance(obj, PayslipLine) and obj.payslip_id is not None}
+    if not refused and (run_ids or payslip_ids):
+        with session.no_autoflush:
+            of_lines = select(Payslip.run_id).where(Payslip.id.in_(payslip_ids))
+            refused = session.scalar(select(func.count(PayRun.id)).where(
+                PayRun.state == "paid", PayRun.id.in_(run_ids) | PayRun.id.in_(of_lines))) > 0
+    if refused:
+        raise Conflict(_("A paid run is locked; put corrections in the next run."),
+                       {"state": [_("the run is paid")]})
+
+
+# --- reading runs ------------------------------------------------------------------------------
+
+
+def previous_payslips(session, run: PayRun) -> dict[int, Payslip]:
+    """Each employee's payslip in the run before this one (same frequency), for the review page."""
+    previous = session.scalar(select(PayRun).where(PayRun.frequency == run.frequency, PayRun.pay_date < run.pay_date)
+                              .order_by(PayRun.pay_date.desc(), PayRun.id.desc()).limit(1))
+    if previous is None:
+        return {}
+    return {payslip.employee_id: payslip for payslip in previous.payslips}
+
+
+def remittances(run: PayRun) -> list[dict]:
+    """The capital-loan repayments to make to each lender for a run: lender, reference, employee, amount, balance."""
+    rows = []
+    for payslip in run.payslips:
+        for line in payslip.lines:
+            if line.kind == "loan_repayment" and line.amount > 0:
+                schedule = next(s for s in payslip.employee.capital_schedules if s.id == line.schedule_id)
+                rows.append({"lender": schedule.lender, "loan_reference": schedule.loan_reference,
+                             "employee": payslip.employee_name, "amount": line.amount,
+                             "balance_after": payslip.capital_loan_balance})
+    return sorted(rows, key=lambda row: (row["lender"], row["loan_reference"]))
+
+
+def user_names(session, user_ids) -> dict[int, str]:
+    """Names of the users who created, calculated, approved and paid runs."""
+    from consortium.models import User
+
+    ids = {uid for uid in user_ids if uid}
+    return dict(session.execute(select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
+
+
+# --- year end and the co-op's home -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class YearEndSummary:
+    """One employee's tax year, the figures a P60 shows."""
+
+    employee_id: int
+    name: str
+    ni_number: str | None
+    final_tax_code: str
+    pay_this_employment: Decimal
+    tax_this_employment: Decimal
+    pay_previous: Decimal
+    tax_previous: Decimal
+    employee_ni: Decimal
+    employer_ni: Decimal
+    student_loan: Decimal
+    postgraduate_loan: Decimal
+    pension_employee: Decimal
+    pension_employer: Decimal
+
+
+def tax_years(session) -> list[str]:
+    """Tax years with pay runs, newest first."""
+    return list(session.scalars(select(PayRun.tax_year).distinct().order_by(PayRun.tax_year.desc())))
+
+
+def _paid_payslips(session, tax_year: str):
+    return session.scalars(
+        select(Payslip).join(PayRun, (PayRun.tenant_id == Payslip.tenant_id) & (PayRun.id == Payslip.run_id))
+        .where(PayRun.tax_year == tax_year, PayRun.state == "paid").order_by(PayRun.pay_date, PayRun.id)).all()
+
+
+def year_end_summaries(session, tax_year: str) -> list[YearEndSummary]:
+    """Per employee paid in `tax_year`: pay and tax in this and previous employment, NI, loans, pension."""
+    by_employee: dict[int, list[Payslip]] = defaultdict(list)
+    for payslip in _paid_payslips(session, tax_year):
+        by_employee[payslip.employee_id].append(payslip)
+    summaries = []
+    for slips in by_employee.values():
+        employee = slips[-1].employee
+        brought = employee.brought_forward if (employee.brought_forward or {}).get("tax_year") == tax_year else None
+        previous = _ytd_from(brought)
+
+        def total(key, slips=slips):
+            return sum((getattr(s, key) for s in slips), ZERO)
+
+        summaries.append(YearEndSummary(
+            employee_id=employee.id, name=employee.name, ni_number=employee.ni_number,
+            final_tax_code=slips[-1].tax_code + (" W1/M1" if slips[-1].tax_basis == "week1_month1" else ""),
+            pay_this_employment=total("gross_pay"), tax_this_employment=total("income_tax"),
+            pay_previous=previous.gross_pay, tax_previous=previous.tax, employee_ni=total("employee_ni"),
+            employer_ni=total("employer_ni"), student_loan=total("student_loan"),
+            postgraduate_loan=total("postgraduate_loan"), pension_employee=total("pension_employee"),
+            pension_employer=total("pension_employer")))
+    return sorted(summaries, key=lambda s: (s.name, s.employee_id))
+
+
+def year_totals(session, tax_year: str) -> dict:
+    """The co-op's paid runs of `tax_year` (what is due to HMRC per period) and the year's totals."""
+    runs = session.scalars(select(PayRun).where(PayRun.tax_year == tax_year, PayRun.state == "paid")
+                           .order_by(PayRun.pay_date, PayRun.id)).all()
+    keys = (*FIGURES, "employment_allowance_used")
+    totals = {key: sum((getattr(run, key) for run in runs), ZERO) for key in keys}
+    totals["due_to_hmrc"] = sum((run.due_to_hmrc for run in runs), ZERO)
+    totals["employer_cost"] = sum((run.employer_cost for run in runs), ZERO)
+    return {"tax_year": tax_year, "runs": runs, "totals": totals}
+
+
+def home_summary(session, today: date) -> dict:
+    """The next pay date (an open run's, or the period after the last paid one) and the last paid run's cost."""
+    last_paid = session.scalar(runs_query(state="paid").limit(1))
+    upcoming = []
+    for frequency in FREQUENCIES:
+        latest = session.scalar(select(PayRun).where(PayRun.frequency == frequency)
+                                .order_by(PayRun.pay_date.desc()).limit(1))
+        if latest is None:
+            continue
+        if latest.state != "paid":
+            upcoming.append((latest.pay_date, frequency))
+            continue
+        # the period after the last one paid, even when it is already late: a missed run must show
+        upcoming.append((latest.pay_date + FREQUENCY_STEP[frequency], frequency))
+    upcoming.sort()
+    return {"next_pay_date": upcoming[0][0] if upcoming else None,
+            "next_frequency": upcoming[0][1] if upcoming else None,
+            "last_run": last_paid,
+            "employees": session.scalar(select(func.count(Employee.id)).where(
+                Employee.start_date <= today, (Employee.leave_date.is_(None)) | (Employee.leave_date >= today)))}

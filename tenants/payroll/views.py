@@ -1,0 +1,346 @@
+"""Payroll pages: pay runs (create, review against the previous period, calculate, approve, pay), payslips and
+their lines, employees with their capital schedules, settings and the pension scheme, the year end."""
+
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from consortium.auth import tenant_role_required
+from consortium.clock import local_today
+from consortium.extensions import db
+from consortium.forms import load_form, run_service
+from consortium.i18n import _
+from tenants.payroll import documents, schemas, service
+from tenants.payroll.labels import (
+    ARRANGEMENT_LABELS,
+    AUTO_ENROLMENT_LABELS,
+    CAPITAL_KIND_LABELS,
+    FREQUENCY_LABELS,
+    LINE_KIND_LABELS,
+    NI_CATEGORY_LABELS,
+    PAY_BASIS_LABELS,
+    RUN_STATE_LABELS,
+    SHORTFALL_LABELS,
+    STARTER_LABELS,
+    STUDENT_LOAN_LABELS,
+    TAX_BASIS_LABELS,
+    label,
+)
+from tenants.payroll.models import ENTERED_KINDS, FREQUENCIES, NI_CATEGORIES
+
+blp = Blueprint("payroll", __name__, url_prefix="/t/<slug>/payroll", template_folder="templates")
+WRITERS = ("payroll_clerk", "treasurer")
+READERS = (*WRITERS, "viewer")
+# The figures the review page sets against the previous period.
+REVIEW_FIGURES = ("gross_pay", "income_tax", "employee_ni", "student_loan", "pension_employee", "capital_share",
+                  "capital_loan", "net_pay", "employer_ni")
+EMPLOYEE_BOOLEANS = ("postgraduate_loan", "pension_member", "pension_opted_out")
+
+
+def _can_edit() -> bool:
+    return bool(current_user.tenant_roles(g.tenant.id) & set(WRITERS))
+
+
+def _options(table: dict) -> list[tuple[str, str]]:
+    return [(code, str(text)) for code, text in table.items()]
+
+
+@blp.app_context_processor
+def _payroll_labels():
+    return {"payroll_label": label, "FREQUENCY_LABELS": FREQUENCY_LABELS, "RUN_STATE_LABELS": RUN_STATE_LABELS,
+            "LINE_KIND_LABELS": LINE_KIND_LABELS, "NI_CATEGORY_LABELS": NI_CATEGORY_LABELS,
+            "TAX_BASIS_LABELS": TAX_BASIS_LABELS, "AUTO_ENROLMENT_LABELS": AUTO_ENROLMENT_LABELS,
+            "CAPITAL_KIND_LABELS": CAPITAL_KIND_LABELS, "STUDENT_LOAN_LABELS": STUDENT_LOAN_LABELS,
+            "payroll_note": service.note_text, "payroll_line": service.line_text}
+
+
+def home_panel(tenant) -> dict:
+    """The next pay date and the cost of the last paid run, for the co-op's home page."""
+    return service.home_summary(db.session, local_today())
+
+
+# --- pay runs ----------------------------------------------------------------------------------
+
+
+@blp.route("/")
+@tenant_role_required(*READERS)
+def runs():
+    """The pay runs, newest first, with the next pay date."""
+    rows = db.session.scalars(service.runs_query()).all()
+    return render_template("payroll/runs.html", runs=rows, summary=service.home_summary(db.session, local_today()),
+                           can_edit=_can_edit())
+
+
+@blp.route("/runs/new", methods=["GET", "POST"])
+@tenant_role_required(*WRITERS)
+def new_run():
+    """Open a pay run for a frequency and pay date."""
+    errors, values = {}, {"frequency": "monthly", "pay_date": local_today().isoformat()}
+    if request.method == "POST":
+        values = request.form
+        data, errors = load_form(schemas.RunCreateSchema(), request.form)
+        if data is not None:
+            run, errors = run_service(lambda: service.create_run(db.session, g.tenant, data, current_user.id))
+            if run is not None:
+                flash(_("Pay run for period %(period)s of %(year)s opened with %(count)s payslips.",
+                        period=run.period, year=run.tax_year, count=len(run.payslips)))
+                return redirect(url_for("payroll.run", run_id=run.id))
+    return render_template("payroll/run_form.html", errors=errors, values=values,
+                           frequencies=_options(FREQUENCY_LABELS))
+
+
+def _changes(payslip, previous) -> dict[str, bool]:
+    """Which review figures differ from the previous period's payslip (all of them for a first payslip)."""
+    if previous is None:
+        return dict.fromkeys(REVIEW_FIGURES, False)
+    return {key: getattr(payslip, key) != getattr(previous, key) for key in REVIEW_FIGURES}
+
+
+@blp.route("/runs/<int:run_id>")
+@tenant_role_required(*READERS)
+def run(run_id):
+    """The review page: each employee's figures against the previous period, changes highlighted."""
+    record = service.get_run(db.session, run_id)
+    previous = service.previous_payslips(db.session, record)
+    rows = [{"payslip": p, "previous": previous.get(p.employee_id),
+             "changed": _changes(p, previous.get(p.employee_id))} for p in record.payslips]
+    names = service.user_names(db.session, (record.created_by_id, record.calculated_by_id, record.approved_by_id,
+                                            record.paid_by_id))
+    settings = service.get_settings(db.session)
+    return render_template("payroll/run.html", run=record, rows=rows, names=names, can_edit=_can_edit(),
+                           remittances=service.remittances(record), figures=REVIEW_FIGURES,
+                           must_be_other=record.calculated_by_id == current_user.id
+                           and not settings.allow_self_approval)
+
+
+def _transition(run_id: int, action, done: str):
+    record = service.get_run(db.session, run_id)
+    result, _errors = run_service(lambda: action(record))
+    if result is not None:
+        flash(done)
+    return redirect(url_for("payroll.run", run_id=record.id))
+
+
+@blp.route("/runs/<int:run_id>/calculate", methods=["POST"])
+@tenant_role_required(*WRITERS)
+def calculate(run_id):
+    """Calculate (or recalculate) the run."""
+    return _transition(run_id, lambda r: service.calculate_run(db.session, g.tenant, r, current_user.id),
+                       _("Pay run calculated. Another person now reviews and approves it."))
+
+
+@blp.route("/runs/<int:run_id>/approve", methods=["POST"])
+@tenant_role_required(*WRITERS)
+def approve(run_id):
+    """Approve the calculated run."""
+    return _transition(run_id, lambda r: service.approve_run(db.session, r, current_user.id),
+                       _("Pay run approved."))
+
+
+@blp.route("/runs/<int:run_id>/pay", methods=["POST"])
+@tenant_role_required(*WRITERS)
+def pay(run_id):
+    """Mark the approved run paid: it is locked from now on."""
+    return _transition(run_id, lambda r: service.pay_run(db.session, g.tenant, r, current_user.id),
+                       _("Pay run paid and locked. Payslip notices are on their way to employees with an email."))
+
+
+def _journal(run_id: int, journal_format: str) -> Response:
+    content, media_type, filename = documents.journal(service.get_run(db.session, run_id), journal_format)
+    return Response(content, mimetype=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@blp.route("/runs/<int:run_id>/journal.csv")
+@tenant_role_required(*READERS)
+def journal_csv(run_id):
+    """The run's journal as CSV."""
+    return _journal(run_id, "csv")
+
+
+@blp.route("/runs/<int:run_id>/journal.xlsx")
+@tenant_role_required(*READERS)
+def journal_xlsx(run_id):
+    """The run's journal as XLSX."""
+    return _journal(run_id, "xlsx")
+
+
+# --- payslips ----------------------------------------------------------------------------------
+
+
+@blp.route("/payslips/<int:payslip_id>")
+@tenant_role_required(*READERS)
+def payslip(payslip_id, errors=None, values=None):
+    """One payslip: its lines (add or remove while the run is open), figures and year to date."""
+    record = service.get_payslip(db.session, payslip_id)
+    return render_template("payroll/payslip.html", payslip=record, run=record.run, can_edit=_can_edit(),
+                           deductions=documents.deductions_of(record), errors=errors or {},
+                           values=values or {"kind": "overtime"}, tax_code=documents.tax_code_text(record),
+                           kinds=[(kind, str(LINE_KIND_LABELS[kind])) for kind in ENTERED_KINDS],
+                           to_date=record.to_date or {})
+
+
+@blp.route("/payslips/<int:payslip_id>/lines", methods=["POST"])
+@tenant_role_required(*WRITERS)
+def add_line(payslip_id):
+    """Add a pay item or deduction."""
+    record = service.get_payslip(db.session, payslip_id)
+    data, errors = load_form(schemas.PayrollLineSchema(), request.form, booleans=("pensionable",))
+    if data is not None:
+        line, errors = run_service(lambda: service.add_line(db.session, record, data))
+        if line is not None:
+            flash(_("%(what)s added; calculate the run again.", what=service.line_text(line)))
+            return redirect(url_for("payroll.payslip", payslip_id=record.id))
+    return payslip(payslip_id, errors=errors, values=request.form)
+
+
+@blp.route("/payslips/<int:payslip_id>/lines/delete", methods=["POST"])
+@tenant_role_required(*WRITERS)
+def delete_line(payslip_id):
+    """Remove an entered line (its id comes in the form)."""
+    record = service.get_payslip(db.session, payslip_id)
+    line_id = request.form.get("line_id", type=int) or 0
+    _result, errors = run_service(lambda: service.remove_line(db.session, record, line_id) or True)
+    if not errors:
+        flash(_("Line removed; calculate the run again."))
+    return redirect(url_for("payroll.payslip", payslip_id=record.id))
+
+
+@blp.route("/payslips/<int:payslip_id>/pdf")
+@tenant_role_required(*READERS)
+def payslip_pdf(payslip_id):
+    """The payslip PDF."""
+    record = service.get_payslip(db.session, payslip_id)
+    content, filename = documents.payslip_pdf(db.session, g.tenant, record)
+    return Response(content, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+# --- employees ---------------------------------------------------------------------------------
+
+
+@blp.route("/employees/")
+@tenant_role_required(*READERS)
+def employees():
+    """Everyone on the payroll, current and past."""
+    rows = db.session.scalars(service.employees_query()).all()
+    return render_template("payroll/employees.html", employees=rows, can_edit=_can_edit(), today=local_today())
+
+
+def _member_options() -> list[tuple[str, str]]:
+    from tenants.members import service as members
+
+    workers = db.session.scalars(members.members_query(category="worker")).all()
+    return [("", _("Not a member"))] + [(str(m.id), m.name) for m in workers]
+
+
+def _employee_form(employee, values, errors):
+    return render_template(
+        "payroll/employee_form.html", employee=employee, values=values, errors=errors, members=_member_options(),
+        frequencies=_options(FREQUENCY_LABELS), tax_bases=_options(TAX_BASIS_LABELS),
+        pay_bases=_options(PAY_BASIS_LABELS), plans=_options(STUDENT_LOAN_LABELS),
+        categories=[(code, str(NI_CATEGORY_LABELS[code])) for code in NI_CATEGORIES],
+        declarations=[("", _("None (a P45 or an existing employee)"))] + _options(STARTER_LABELS))
+
+
+def _employee_data(schema):
+    form = request.form.to_dict()
+    form["student_loan_plans"] = ",".join(request.form.getlist("student_loan_plans"))
+    return load_form(schema, form, booleans=EMPLOYEE_BOOLEANS)
+
+
+@blp.route("/employees/new", methods=["GET", "POST"])
+@tenant_role_required(*WRITERS)
+def new_employee():
+    """Take on an employee."""
+    errors, values = {}, {"pay_frequency": "monthly", "tax_basis": "cumulative", "ni_category": "A",
+                          "pay_basis": "salary", "start_date": local_today().isoformat()}
+    if request.method == "POST":
+        values = request.form
+        data, errors = _employee_data(schemas.EmployeeSchema())
+        if data is not None:
+            employee, errors = run_service(lambda: service.add_employee(db.session, g.tenant, data, local_today()))
+            if employee is not None:
+                flash(_("%(name)s is on the payroll with tax code %(code)s.", name=employee.name,
+                        code=employee.tax_code))
+                return redirect(url_for("payroll.employee", employee_id=employee.id))
+    return _employee_form(None, values, errors)
+
+
+@blp.route("/employees/<int:employee_id>")
+@tenant_role_required(*READERS)
+def employee(employee_id, errors=None, values=None):
+    """One employee: their record, the linked member's Type B flag, capital schedules and payslips."""
+    record = service.get_employee(db.session, employee_id)
+    payslips = service.employee_payslips(db.session, record)
+    return render_template("payroll/employee.html", employee=record, member=service.linked_member(db.session, record),
+                           can_edit=_can_edit(), payslips=payslips, errors=errors or {},
+                           values=values or {"start_on": local_today().isoformat()},
+                           capital_kinds=_options(CAPITAL_KIND_LABELS))
+
+
+@blp.route("/employees/<int:employee_id>/edit", methods=["GET", "POST"])
+@tenant_role_required(*WRITERS)
+def edit_employee(employee_id):
+    """Change an employee's record."""
+    record = service.get_employee(db.session, employee_id)
+    errors, values = {}, schemas.EmployeeSchema().dump(record)
+    values["student_loan_plans"] = record.plans
+    if request.method == "POST":
+        values = request.form
+        data, errors = _employee_data(schemas.EmployeeUpdateSchema())
+        if data is not None:
+            for key in service.EMPLOYEE_NULLABLE:
+                data.setdefault(key, None)
+            data.setdefault("student_loan_plans", ())
+            updated, errors = run_service(lambda: service.update_employee(db.session, g.tenant, record, data,
+                                                                          local_today()))
+            if updated is not None:
+                flash(_("%(name)s updated.", name=record.name))
+                return redirect(url_for("payroll.employee", employee_id=record.id))
+    return _employee_form(record, values, errors)
+
+
+@blp.route("/employees/<int:employee_id>/capital", methods=["POST"])
+@tenant_role_required(*WRITERS)
+def add_capital_schedule(employee_id):
+    """Start a share subscription in instalments or a capital-loan repayment."""
+    record = service.get_employee(db.session, employee_id)
+    data, errors = load_form(schemas.CapitalScheduleSchema(), request.form)
+    if data is not None:
+        schedule, errors = run_service(lambda: service.add_capital_schedule(db.session, record, data))
+        if schedule is not None:
+            flash(_("%(what)s started.", what=label(CAPITAL_KIND_LABELS, schedule.kind)))
+            return redirect(url_for("payroll.employee", employee_id=record.id))
+    return employee(employee_id, errors=errors, values=request.form)
+
+
+# --- settings and year end ---------------------------------------------------------------------
+
+
+@blp.route("/settings", methods=["GET", "POST"])
+@tenant_role_required(*WRITERS)
+def settings():
+    """Approval rule, net-pay shortfall rule, employment allowance and the pension scheme."""
+    errors, values = {}, schemas.PayrollSettingsSchema().dump(service.get_settings(db.session))
+    if request.method == "POST":
+        values = request.form
+        data, errors = load_form(schemas.PayrollSettingsSchema(), request.form,
+                                 booleans=("allow_self_approval", "claims_employment_allowance"))
+        if data is not None:
+            saved, errors = run_service(lambda: service.update_settings(db.session, data))
+            if saved is not None:
+                flash(_("Payroll settings saved."))
+                return redirect(url_for("payroll.settings"))
+    return render_template("payroll/settings.html", errors=errors, values=values,
+                           arrangements=_options(ARRANGEMENT_LABELS), shortfalls=_options(SHORTFALL_LABELS))
+
+
+@blp.route("/year-end")
+@tenant_role_required(*READERS)
+def year_end():
+    """A tax year's figures per employee (P60-like) and the co-op's totals due to HMRC per period."""
+    years = service.tax_years(db.session)
+    tax_year = request.args.get("tax_year") if request.args.get("tax_year") in years else (years[0] if years else None)
+    summaries = service.year_end_summaries(db.session, tax_year) if tax_year else []
+    totals = service.year_totals(db.session, tax_year) if tax_year else None
+    return render_template("payroll/year_end.html", years=years, tax_year=tax_year, summaries=summaries,
+                           totals=totals, frequencies=FREQUENCIES)

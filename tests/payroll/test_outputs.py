@@ -1,0 +1,91 @@
+"""What payroll hands out: the payslip PDF, the employee's email, the journal, the year-end figures."""
+
+import csv
+import io
+import shutil
+import subprocess
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from consortium.extensions import db
+from consortium.notifications.models import OutboxMessage
+from consortium.tenancy import tenant_scope
+from tests.payroll.conftest import API, add_employee, pay_through, payslips
+
+needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+
+
+def _text(pdf: bytes) -> str:
+    result = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True)
+    return result.stdout.decode()
+
+
+@needs_poppler
+def test_the_payslip_pdf_shows_what_a_uk_employee_expects(factory, client, coop, clerk, second_clerk):
+    employee = add_employee(client, clerk, name="Eleni Papadopoulou", tax_code="S1257L",
+                            member_id=factory.member(coop, name="Eleni Papadopoulou"), student_loan_plans=["2"])
+    client.post(f"{API}/employees/{employee['id']}/capital-schedules", headers=clerk, json={
+        "kind": "loan_repayment", "total": "3000.00", "per_period": "83.33", "start_on": "2026-04-01",
+        "lender": "Unity Co-operative Bank", "loan_reference": "CAP-2026-021"})
+    run = pay_through(client, clerk, second_clerk)
+    slip = payslips(client, clerk, run["id"])[0]
+    pdf = client.get(f"{API}/payslips/{slip['id']}/pdf", headers=clerk)
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    text = _text(pdf.data)
+    for expected in ("Payslip", "Paga Workers Co-op", "Eleni Papadopoulou", "S1257L", "Month 1 of 2026-27",
+                     "A: most employees", "Basic salary", "£2,500.00", "Income tax", "National Insurance",
+                     "Student loan (plan 2)", "Capital loan repayment to Unity Co-operative Bank", "£83.33",
+                     "This tax year to date", "Employer National Insurance", "Capital loan balance left",
+                     "£2,916.67", "Net pay", "£" + f"{Decimal(slip['net_pay']):,.2f}"):
+        assert expected in text, expected
+    # deterministic: the same payslip gives the same bytes
+    assert client.get(f"{API}/payslips/{slip['id']}/pdf", headers=clerk).data == pdf.data
+
+
+def test_employees_with_an_email_get_a_notice_through_the_outbox_once(app, client, coop, clerk, second_clerk):
+    add_employee(client, clerk, name="Freya Evans", email="freya@example.test")
+    add_employee(client, clerk, name="Jacob Walker")
+    run = pay_through(client, clerk, second_clerk)
+    with app.app_context(), tenant_scope(db.session, coop.id):
+        messages = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "payroll.payslip")).all()
+        assert [m.recipient for m in messages] == ["freya@example.test"]
+        assert "Month 1 of 2026-27" in messages[0].subject and "Net pay: £" in messages[0].body
+    assert run["state"] == "paid"
+
+
+def test_the_journal_has_a_row_per_payslip_totals_and_what_is_due_to_hmrc(client, clerk, second_clerk):
+    add_employee(client, clerk, name="=HYPERLINK(\"http://evil\")")
+    add_employee(client, clerk, name="Noah Jones", annual_salary="45000.00")
+    run = pay_through(client, clerk, second_clerk)
+    body = client.get(f"{API}/pay-runs/{run['id']}/journal?format=csv", headers=clerk).get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    header = rows[0]
+    by_name = {row[1]: dict(zip(header, row, strict=True)) for row in rows[1:]}
+    assert "'=HYPERLINK(\"http://evil\")" in by_name  # formula injection neutralised
+    assert by_name["Total"]["Gross pay"] == "6250.00"
+    assert by_name["Due to HMRC for the period"]["Employer cost"] == run["due_to_hmrc"]
+    workbook = load_workbook(io.BytesIO(client.get(f"{API}/pay-runs/{run['id']}/journal?format=xlsx",
+                                                   headers=clerk).data))
+    sheet = workbook.active
+    names = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert "Noah Jones" in names and "Total" in names
+    assert client.get(f"{API}/pay-runs/{run['id']}/journal?format=pdf", headers=clerk).status_code == 422
+
+
+def test_year_end_gives_p60_figures_and_the_coops_totals(client, clerk, second_clerk):
+    add_employee(client, clerk, name="Amelia Davies", tax_code=None, start_date="2026-05-20",
+                 p45_leaving_date="2026-05-10", p45_tax_code="1257L", p45_pay="2500.00", p45_tax="290.20")
+    add_employee(client, clerk, name="Oliver Taylor")
+    client.patch(f"{API}/payroll-settings", json={"allow_self_approval": True}, headers=clerk)
+    runs = [pay_through(client, clerk, clerk, day) for day in ("2026-04-30", "2026-05-29")]
+    year = client.get(f"{API}/payroll/year-end?tax_year=2026-27", headers=clerk).get_json()
+    amelia = next(e for e in year["employees"] if e["name"] == "Amelia Davies")
+    oliver = next(e for e in year["employees"] if e["name"] == "Oliver Taylor")
+    assert (amelia["pay_previous"], amelia["tax_previous"]) == ("2500.00", "290.20")
+    assert (amelia["pay_this_employment"], amelia["tax_this_employment"]) == ("2500.00", "290.40")
+    assert (oliver["pay_this_employment"], oliver["tax_this_employment"]) == ("5000.00", "580.60")
+    assert year["totals"]["gross_pay"] == "7500.00"
+    assert year["totals"]["due_to_hmrc"] == str(sum(Decimal(r["due_to_hmrc"]) for r in runs))
