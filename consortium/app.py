@@ -32,8 +32,10 @@ FEATURES = [
     "tenants.members",
     "tenants.invoicing",
     "tenants.accounts",
+    "tenants.training",
     "shared_services.mutual_fund",
     "shared_services.incubation",
+    "shared_services.training",
 ]
 
 
