@@ -110,8 +110,8 @@ class TrainingSession(Base):
     recharged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    course: Mapped[TrainingCourse] = relationship(lazy="joined")
-    invoicing_tenant: Mapped[Tenant] = relationship(lazy="joined")
+    course: Mapped[TrainingCourse] = relationship(lazy="joined", innerjoin=True)
+    invoicing_tenant: Mapped[Tenant] = relationship(lazy="joined", innerjoin=True)
 
     __table_args__ = (
         CheckConstraint("seats > 0", name="seats_positive"),

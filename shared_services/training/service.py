@@ -132,7 +132,7 @@ def get_session(session, session_id: int, *, lock: bool = False) -> TrainingSess
     """One pooled session (locked until the transaction ends with `lock`)."""
     query = select(TrainingSession).where(TrainingSession.id == session_id)
     if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
+        query = query.with_for_update(of=TrainingSession).execution_options(populate_existing=True)
     found = session.scalar(query)
     if found is None:
         raise NotFound(_("No training session %(id)s.", id=session_id))
