@@ -86,6 +86,16 @@ def _pooled_sessions(session, tenants, codes, rng, today) -> None:
                             "result": "absent" if index == 2 else "failed" if index == 3 else "passed"})
     service.record_attendance(session, held, results, today=today)
     service.recharge(session, held, today=today)
+    # Held last week in Manchester: Riverside's carers attended, the results are still to be recorded.
+    pending = service.create_session(session, {
+        "course_id": codes["UK-BLS"].id, "held_on": today - timedelta(days=4),
+        "place": "Riverside Care, 14 Mill Lane, Manchester", "trainer": "Sam Patel, BLS instructor",
+        "seats": 8, "cost_basis": "per_session", "cost": Decimal("480.00"), "split_by": "attendees",
+        "invoicing_tenant": issuer.slug, "vat_category": "non_soggetta"}, today=today)
+    for slug, count in (("riverside-care", 3), ("northfield-cic", 2)):
+        with tenant_scope(session, tenants[slug].id):
+            workers = records.current_workers(session, today)[-count:]
+            service.enrol(session, tenants[slug], pending.id, [w.id for w in workers], today=pending.held_on)
     for code, days, place, trainer, seats, cost, basis in (
             ("IT-SIC-AGG", 21, "Online (Zoom del consorzio)", "Ing. Paolo Ferri, RSPP", 30, "35.00", "per_seat"),
             ("IT-AI-L2", 40, "Caserma VVF Bologna, via del Lazzaretto 20", "Vigili del Fuoco - formatori GSA", 12,
