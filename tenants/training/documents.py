@@ -72,7 +72,7 @@ def certificate_pdf(session, tenant, record) -> bytes:
     valid_until = (format_date(record.expires_on, "long", locale=locale) if record.expires_on
                    else words["no_expiry"])
     content = [
-        heading(words["title"]),
+        heading(record.course_title),
         paragraph(words["certifies"].format(name=name)),
         key_value_table([
             (words["name"], name),
