@@ -25,7 +25,7 @@ COOP_WRITERS = ("treasurer",)
 COUNTRIES = {"uk": "United Kingdom", "it": "Italia"}
 
 blp = Blueprint("training_pool", __name__, url_prefix="/consortium/training", template_folder="templates")
-coop_blp = Blueprint("training_enrol", __name__, url_prefix="/t/<slug>/training/sessions",
+coop_blp = Blueprint("training_enrol", __name__, url_prefix="/t/<slug>/pooled-training",
                      template_folder="templates")
 
 
@@ -200,7 +200,9 @@ def _coop_page(errors=None, status=200):
     today = local_today()
     return render_template(
         "training_pool/coop_sessions.html",
-        sessions=db.session.scalars(service.sessions_query(upcoming_from=today, state="open")).all(),
+        sessions=[s for s in db.session.scalars(service.sessions_query(upcoming_from=today, state="open"))
+                  if s.course.country in (None, g.tenant.country)],  # a UK co-op is not offered Italian law
+        today=today,
         enrolments=db.session.scalars(service.enrolments_query()).all(),
         workers=records.current_workers(db.session, today), errors=errors or {},
         can_write=bool(current_user.tenant_roles(g.tenant.id) & set(COOP_WRITERS)), **_labels()), status

@@ -86,7 +86,7 @@ def test_each_coop_sees_only_its_own_enrolments_and_staff_see_each_coops_part(ap
     assert client.get(f"{POOL}/sessions/{sid}", headers=token_for(client, "treasurer.a@example.test")
                       ).status_code == 403
     login(client, "treasurer.a@example.test")
-    page = client.get("/t/coop-a/training/sessions").get_data(as_text=True)
+    page = client.get("/t/coop-a/pooled-training").get_data(as_text=True)
     assert "Alice of A" in page and "Bob of B" not in page
 
 
