@@ -14,7 +14,6 @@ PACKAGES = ["consortium", *FEATURES]
 NOT_YET_TRANSLATED = {
     "consortium.directory",
     "consortium.notifications",
-    "tenants.members",
     "tenants.invoicing",
     "tenants.accounts",
     "shared_services.mutual_fund",
