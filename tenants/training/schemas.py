@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from tenants.training.models import CELL_STATES, SOURCES
+from tenants.training.models import SOURCES
 
 
 class RecordSchema(Schema):
@@ -48,46 +48,12 @@ class RequirementsSchema(Schema):
     roles = fields.List(fields.Nested(TrainingRoleSchema), required=True)
 
 
-class CellSchema(Schema):
-    """One worker x required course."""
-
-    course_id = fields.Int()
-    state = fields.Str(validate=validate.OneOf(CELL_STATES))
-    completed_on = fields.Date(allow_none=True)
-    expires_on = fields.Date(allow_none=True)
-
-
-class CountsSchema(Schema):
-    """Cells by state and the share compliant (valid or expiring)."""
-
-    required = fields.Int()
-    valid = fields.Int()
-    expiring = fields.Int()
-    expired = fields.Int()
-    missing = fields.Int()
-    percent_compliant = fields.Decimal(places=1, as_string=True, allow_none=True)
-
-
-class MatrixCourseSchema(CountsSchema):
-    """A column of the matrix with its counts."""
-
-    course_id = fields.Int()
-    title = fields.Str()
-
-
-class MatrixRowSchema(Schema):
-    """A current worker and their cells."""
-
-    member_id = fields.Int()
-    name = fields.Str()
-    roles = fields.List(fields.Str())
-    cells = fields.List(fields.Nested(CellSchema))
-
-
 class MatrixSchema(Schema):
-    """The compliance matrix on a date."""
+    """The compliance matrix on a date (already JSON-ready: the nested shapes above document it)."""
 
-    on = fields.Date()
-    courses = fields.List(fields.Nested(MatrixCourseSchema))
-    rows = fields.List(fields.Nested(MatrixRowSchema))
-    overall = fields.Nested(CountsSchema)
+    on = fields.Str(metadata={"description": "ISO date"})
+    courses = fields.List(fields.Raw(), metadata={"description": "MatrixCourse: course_id, title and counts"})
+    rows = fields.List(fields.Raw(), metadata={"description": "MatrixRow: member_id, name, roles, cells "
+                                                                 "(course_id, state, completed_on, expires_on)"})
+    overall = fields.Raw(metadata={"description": "Counts: required, valid, expiring, expired, missing, "
+                                                  "percent_compliant"})

@@ -514,18 +514,25 @@ def expiring_soon_count(session, today: date) -> int:
 
 
 def _counts(counts: CourseCounts) -> dict:
+    percent = counts.percent_compliant
     return {"required": counts.required, "valid": counts.valid, "expiring": counts.expiring,
-            "expired": counts.expired, "missing": counts.missing, "percent_compliant": counts.percent_compliant}
+            "expired": counts.expired, "missing": counts.missing,
+            "percent_compliant": None if percent is None else str(percent)}
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
 
 
 def matrix_as_dict(matrix: Matrix) -> dict:
-    """The matrix in the API's shape (also what the XLSX export writes)."""
+    """The matrix in the API's shape, JSON-ready (ISO dates, decimal strings): 900 cells of a 60 x 15 matrix
+    dumped through nested schemas cost more than computing them."""
     return {
-        "on": matrix.on,
+        "on": matrix.on.isoformat(),
         "courses": [{"course_id": c.id, "title": c.title, **_counts(matrix.per_course[c.id])} for c in matrix.courses],
         "rows": [{"member_id": row.member_id, "name": row.name, "roles": row.roles,
-                  "cells": [{"course_id": course_id, "state": cell.state, "completed_on": cell.completed_on,
-                             "expires_on": cell.expires_on} for course_id, cell in sorted(row.cells.items())]}
+                  "cells": [{"course_id": course_id, "state": cell.state, "completed_on": _iso(cell.completed_on),
+                             "expires_on": _iso(cell.expires_on)} for course_id, cell in sorted(row.cells.items())]}
                  for row in matrix.rows],
         "overall": _counts(matrix.overall),
     }
