@@ -52,6 +52,13 @@ class CourseInfo:
     title: str
     validity_months: int | None
     active: bool = True
+    country: str | None = None  # the jurisdiction whose rules the course follows; None: any
+
+
+def courses_for(session, country: str, keep=()) -> list[CourseInfo]:
+    """Catalogue courses a co-op of `country` may pick (its country's or any), plus those in `keep`, by title."""
+    return sorted((c for c in courses(session).values() if c.country in (None, country) or c.id in keep),
+                  key=lambda c: c.title.casefold())
 
 
 CatalogueLookup = Callable[..., dict[int, CourseInfo]]

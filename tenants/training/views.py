@@ -61,7 +61,7 @@ def _records_page(errors=None, values=None, status=200):
         "training/records.html", records=records,
         names=service.member_names(db.session, [r.member_id for r in records]),
         workers=service.current_workers(db.session, today),
-        courses=sorted(service.courses(db.session).values(), key=lambda c: c.title.casefold()),
+        courses=service.courses_for(db.session, g.tenant.country),
         sources=SOURCE_LABELS, today=today, errors=errors or {}, values=values or {}, max_bytes=max_certificate_bytes(),
         can_write=bool(current_user.tenant_roles(g.tenant.id) & set(WRITERS))), status
 
@@ -141,7 +141,7 @@ def _requirements_page(roles, errors=None, status=200):
     today = local_today()
     return render_template(
         "training/requirements.html", roles=roles + [service.RoleRequirement(None, "", False)] * EXTRA_ROLE_ROWS,
-        courses=sorted(service.courses(db.session).values(), key=lambda c: c.title.casefold()),
+        courses=service.courses_for(db.session, g.tenant.country, {c for r in roles for c in r.course_ids}),
         workers=service.current_workers(db.session, today), errors=errors or {},
         can_write=bool(current_user.tenant_roles(g.tenant.id) & set(WRITERS))), status
 
