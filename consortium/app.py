@@ -35,8 +35,10 @@ FEATURES = [
     "tenants.invoicing",
     "tenants.accounts",
     "tenants.payroll",
+    "tenants.training",
     "shared_services.mutual_fund",
     "shared_services.incubation",
+    "shared_services.training",
 ]
 
 

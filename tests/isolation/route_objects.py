@@ -12,6 +12,7 @@ from tests.accounts.helpers import upload_version
 from tests.invoicing.helpers import make_customer, make_invoice
 from tests.notifications.helpers import make_failed_email, make_webhook
 from tests.payroll.helpers import make_employee, make_payslip, make_run
+from tests.training.helpers import make_record
 
 OBJECT_MAKERS = {
     "member_id": lambda factory, tenant: factory.member(tenant, name=f"Member of {tenant.slug}"),
@@ -23,4 +24,5 @@ OBJECT_MAKERS = {
     "employee_id": make_employee,
     "run_id": make_run,
     "payslip_id": make_payslip,
+    "record_id": make_record,
 }

@@ -1,0 +1,211 @@
+"""Pooled sessions: enrolment up to the seats left, each co-op sees its own part, attendance once, a pass becomes
+a record in the attendee's co-op, the cost split and its recharge invoices, and the consortium's aggregates."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from consortium.clock import local_today
+from consortium.extensions import db
+from consortium.models import AuditEntry
+from consortium.tenancy import consortium_scope, tenant_scope
+from shared_services.training import service as pool
+from shared_services.training.models import TrainingEnrolment, TrainingSession
+from tenants.invoicing import service as invoicing
+from tenants.training import service as records
+from tests.conftest import login, token_for
+from tests.training.helpers import make_course, make_issuer, make_session, require
+
+POOL = "/api/v1/consortium/training"
+
+
+@pytest.fixture
+def pooled(factory, two_coops):
+    """Two co-ops with two workers each, an issuer, and a first-aid session with 3 seats held yesterday."""
+    issuer = make_issuer(factory)
+    course = make_course(factory, code="FA", title="First aid at work", validity_months=36, topic="first_aid")
+    second_a = factory.member(two_coops["a"], name="Anna of A")
+    second_b = factory.member(two_coops["b"], name="Beppe of B")
+    factory.user("staff@example.test", {"role": "consortium_staff"})
+    held = make_session(factory, course, issuer.slug, held_on=local_today() + timedelta(days=7), seats=3,
+                        cost="1000.00")
+    return {**two_coops, "issuer": issuer, "course": course, "session": held, "second_a": second_a,
+            "second_b": second_b}
+
+
+def _enrol(client, slug, email, session_id, member_ids):
+    return client.post(f"/api/v1/t/{slug}/training/enrolments", headers=token_for(client, email),
+                       json={"session_id": session_id, "member_ids": member_ids})
+
+
+def _enrolments(app) -> int:
+    with app.app_context(), consortium_scope(db.session):
+        return db.session.scalar(select(func.count()).select_from(TrainingEnrolment)
+                                 .execution_options(all_tenants=True))
+
+
+def _hold_yesterday(app, session_id):
+    """The session took place yesterday (dates are moved through the model: there is no rescheduling service)."""
+    with app.app_context(), consortium_scope(db.session):
+        db.session.get(TrainingSession, session_id).held_on = local_today() - timedelta(days=1)
+        db.session.commit()
+
+
+def test_enrolment_stops_at_the_seats_left_naming_the_session_and_saves_nothing(app, client, pooled):
+    sid = pooled["session"]
+    ok = _enrol(client, "coop-a", "treasurer.a@example.test", sid, [pooled["member_a"], pooled["second_a"]])
+    assert ok.status_code == 201 and {e["attendee_name"] for e in ok.get_json()} == {"Alice of A", "Anna of A"}
+    full = _enrol(client, "coop-b", "treasurer.b@example.test", sid, [pooled["member_b"], pooled["second_b"]])
+    assert full.status_code == 422
+    assert f"Session {sid}" in full.get_json()["detail"] and "has 1 seats left" in full.get_json()["detail"]
+    assert "member_ids" in full.get_json()["errors"]
+    assert _enrolments(app) == 2
+    foreign = _enrol(client, "coop-b", "treasurer.b@example.test", sid, [pooled["member_a"]])
+    assert foreign.status_code == 422 and "member_ids.0" in foreign.get_json()["errors"]
+    assert "Alice" not in foreign.get_data(as_text=True)
+    twice = _enrol(client, "coop-a", "treasurer.a@example.test", sid, [pooled["member_a"]])
+    assert twice.status_code == 422 and "already enrolled" in twice.get_json()["detail"]
+    assert _enrolments(app) == 2
+    assert _enrol(client, "coop-b", "treasurer.b@example.test", sid, [pooled["member_b"]]).status_code == 201
+    seats = client.get(f"{POOL}/sessions", headers=token_for(client, "treasurer.a@example.test")).get_json()
+    assert seats[0]["seats_left"] == 0
+
+
+def test_each_coop_sees_only_its_own_enrolments_and_staff_see_each_coops_part(app, client, pooled):
+    sid = pooled["session"]
+    _enrol(client, "coop-a", "treasurer.a@example.test", sid, [pooled["member_a"]])
+    _enrol(client, "coop-b", "treasurer.b@example.test", sid, [pooled["member_b"], pooled["second_b"]])
+    own = client.get("/api/v1/t/coop-a/training/enrolments", headers=token_for(client, "treasurer.a@example.test"))
+    assert [e["attendee_name"] for e in own.get_json()] == ["Alice of A"]
+    staff = token_for(client, "staff@example.test")
+    detail = client.get(f"{POOL}/sessions/{sid}", headers=staff).get_json()
+    assert [(p["tenant"], p["booked"], [e["attendee_name"] for e in p["enrolments"]]) for p in detail["parts"]] == [
+        ("coop-a", 1, ["Alice of A"]), ("coop-b", 2, ["Beppe of B", "Bob of B"])]
+    assert client.get(f"{POOL}/sessions/{sid}", headers=token_for(client, "treasurer.a@example.test")
+                      ).status_code == 403
+    login(client, "treasurer.a@example.test")
+    page = client.get("/t/coop-a/pooled-training").get_data(as_text=True)
+    assert "Alice of A" in page and "Bob of B" not in page
+
+
+def test_attendance_once_makes_records_in_each_attendees_coop_with_the_course_expiry(app, client, pooled):
+    sid = pooled["session"]
+    _enrol(client, "coop-a", "treasurer.a@example.test", sid, [pooled["member_a"], pooled["second_a"]])
+    _enrol(client, "coop-b", "treasurer.b@example.test", sid, [pooled["member_b"]])
+    staff = token_for(client, "staff@example.test")
+    detail = client.get(f"{POOL}/sessions/{sid}", headers=staff).get_json()
+    ids = {e["attendee_name"]: e["id"] for p in detail["parts"] for e in p["enrolments"]}
+    results = [{"enrolment_id": ids["Alice of A"], "result": "passed"},
+               {"enrolment_id": ids["Anna of A"], "result": "failed"},
+               {"enrolment_id": ids["Bob of B"], "result": "passed"}]
+    early = client.post(f"{POOL}/sessions/{sid}/attendance", headers=staff, json={"results": results})
+    assert early.status_code == 422 and "session_id" in early.get_json()["errors"]  # not held yet
+    _hold_yesterday(app, sid)
+    partial = client.post(f"{POOL}/sessions/{sid}/attendance", headers=staff, json={"results": results[:2]})
+    assert partial.status_code == 422 and "Bob of B" in partial.get_json()["detail"]
+    done = client.post(f"{POOL}/sessions/{sid}/attendance", headers=staff, json={"results": results})
+    assert done.status_code == 200 and done.get_json()["state"] == "attended"
+    again = client.post(f"{POOL}/sessions/{sid}/attendance", headers=staff, json={"results": results})
+    assert again.status_code == 409 and "already recorded" in again.get_json()["detail"]
+
+    held_on = local_today() - timedelta(days=1)
+    for tenant, name in ((pooled["a"], "Alice of A"), (pooled["b"], "Bob of B")):
+        with app.app_context(), tenant_scope(db.session, tenant.id):
+            made = db.session.scalars(records.records_query()).all()
+            assert [(r.course_title, r.completed_on, r.expires_on, r.source) for r in made] == [
+                ("First aid at work", held_on, records.expiry_for(held_on, 36), "pooled_session")]
+            names = records.member_names(db.session, [made[0].member_id])
+            assert names[made[0].member_id] == name
+            audited = {e.object_type for e in db.session.scalars(select(AuditEntry).where(
+                AuditEntry.tenant_id == tenant.id))}
+            assert {"TrainingRecord", "TrainingEnrolment"} <= audited
+
+
+def _attend(app, client, pooled, outcome: dict):
+    sid = pooled["session"]
+    _enrol(client, "coop-a", "treasurer.a@example.test", sid, [pooled["member_a"], pooled["second_a"]])
+    _enrol(client, "coop-b", "treasurer.b@example.test", sid, [pooled["member_b"]])
+    _hold_yesterday(app, sid)
+    staff = token_for(client, "staff@example.test")
+    detail = client.get(f"{POOL}/sessions/{sid}", headers=staff).get_json()
+    results = [{"enrolment_id": e["id"], "result": outcome[e["attendee_name"]]}
+               for p in detail["parts"] for e in p["enrolments"]]
+    assert client.post(f"{POOL}/sessions/{sid}/attendance", headers=staff,
+                       json={"results": results}).status_code == 200
+    return staff
+
+
+def test_recharge_splits_by_attendees_and_raises_one_numbered_invoice_per_coop(app, client, pooled):
+    sid = pooled["session"]
+    staff = token_for(client, "staff@example.test")
+    early = client.post(f"{POOL}/sessions/{sid}/recharge", headers=staff)
+    assert early.status_code == 422 and "record attendance" in early.get_json()["detail"]
+    staff = _attend(app, client, pooled, {"Alice of A": "passed", "Anna of A": "failed", "Bob of B": "passed"})
+    made = client.post(f"{POOL}/sessions/{sid}/recharge", headers=staff)
+    assert made.status_code == 201, made.get_json()
+    # 1000.00 over 3 attendees: 666.67 for A's two (rounded half-up, the spare cent to the larger share), 333.33 B.
+    shares = {r["billed_tenant_id"]: (r["units"], Decimal(r["amount"])) for r in made.get_json()}
+    assert shares == {pooled["a"].id: (2, Decimal("666.67")), pooled["b"].id: (1, Decimal("333.33"))}
+    numbers = sorted(r["invoice_number"] for r in made.get_json())
+    year = local_today().year
+    assert numbers == [f"INV-{year}-0001", f"INV-{year}-0002"]
+    with app.app_context(), tenant_scope(db.session, pooled["issuer"].id):
+        issued = db.session.scalars(invoicing.invoices_query()).all()
+        assert sorted(i.gross_total for i in issued) == [Decimal("333.33"), Decimal("666.67")]
+        assert {i.customer.name for i in issued} == {"Coop A Co-op", "Coop B Co-op"}
+        assert all(i.state == "issued" and i.buyer_reference == f"TRAINING-{sid}" for i in issued)
+    twice = client.post(f"{POOL}/sessions/{sid}/recharge", headers=staff)
+    assert twice.status_code == 409
+
+
+def test_nobody_attending_leaves_no_cost_to_recharge(app, client, pooled):
+    staff = _attend(app, client, pooled, {"Alice of A": "absent", "Anna of A": "absent", "Bob of B": "absent"})
+    refused = client.post(f"{POOL}/sessions/{pooled['session']}/recharge", headers=staff)
+    assert refused.status_code == 422 and "nobody attended" in refused.get_json()["detail"]
+
+
+def test_per_seat_cost_by_seats_booked(app, factory, pooled):
+    seat = make_session(factory, pooled["course"], pooled["issuer"].slug, seats=5, cost="45.00",
+                        cost_basis="per_seat", split_by="seats")
+    with app.app_context():
+        with tenant_scope(db.session, pooled["a"].id):
+            pool.enrol(db.session, pooled["a"], seat, [pooled["member_a"], pooled["second_a"]], today=local_today())
+        with tenant_scope(db.session, pooled["b"].id):
+            pool.enrol(db.session, pooled["b"], seat, [pooled["member_b"]], today=local_today())
+        with consortium_scope(db.session):
+            total, shares = pool.cost_split(db.session, pool.get_session(db.session, seat))
+    assert total == Decimal("135.00")
+    assert {s.tenant_id: (s.units, s.amount) for s in shares} == {
+        pooled["a"].id: (2, Decimal("90.00")), pooled["b"].id: (1, Decimal("45.00"))}
+
+
+def test_the_consortium_overview_shows_counts_and_percentages_never_a_name(app, client, factory, pooled):
+    require(factory, pooled["a"], [{"name": "Care worker", "all_workers": True, "course_ids": [pooled["course"]]}])
+    _enrol(client, "coop-a", "treasurer.a@example.test", pooled["session"], [pooled["member_a"]])
+    staff = token_for(client, "staff@example.test")
+    overview = client.get(f"{POOL}/overview", headers=staff)
+    body = overview.get_data(as_text=True)
+    assert overview.status_code == 200
+    coop_a = next(c for c in overview.get_json()["coops"] if c["tenant"] == "coop-a")
+    assert (coop_a["workers"], coop_a["required"], coop_a["missing"], coop_a["booked_seats"]) == (2, 2, 2, 1)
+    assert coop_a["percent_compliant"] == "0.0"
+    assert "Alice" not in body and "Anna" not in body
+    login(client, "staff@example.test")
+    page = client.get("/consortium/training/").get_data(as_text=True)
+    assert "Coop A Co-op" in page and "Alice" not in page
+    assert client.get(f"{POOL}/overview", headers=token_for(client, "treasurer.a@example.test")).status_code == 403
+
+
+def test_a_session_needs_an_active_course_a_place_and_a_known_vat_category(client, pooled):
+    staff = token_for(client, "staff@example.test")
+    base = {"course_id": pooled["course"], "held_on": (local_today() + timedelta(days=3)).isoformat(),
+            "place": "Sala", "trainer": "Laura", "seats": 5, "cost": "100.00",
+            "invoicing_tenant": pooled["issuer"].slug, "vat_category": "esente_art10"}
+    for changes, field in (({"seats": 0}, "seats"), ({"place": None}, "place"), ({"vat_category": "standard"},
+                                                                                  "vat_category"),
+                           ({"invoicing_tenant": "nowhere"}, "invoicing_tenant"), ({"cost": "-1"}, "cost")):
+        refused = client.post(f"{POOL}/sessions", headers=staff, json={**base, **changes})
+        assert refused.status_code == 422 and field in refused.get_json()["errors"], (field, refused.get_json())
+    assert client.post(f"{POOL}/sessions", headers=staff, json=base).status_code == 201
