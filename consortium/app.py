@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from consortium import audit, tenancy
+from consortium import audit, i18n, tenancy
 from consortium.api import (
     Api,
     handle_service_error,
@@ -59,6 +59,7 @@ def register_extensions(app: Flask) -> Api:
     login_manager.login_view = "shell.login"
     csrf.init_app(app)
     limiter.init_app(app)
+    i18n.init_app(app, FEATURES)
     api = Api(app)
     app.extensions["consortium_api"] = api
     return api

@@ -16,6 +16,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_data_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(scheduler_command)
+    app.cli.add_command(translations_command)
 
 
 @click.command("demo-data")
@@ -60,3 +61,15 @@ def create_user_command(email, name, password, roles, tenant_slug) -> None:
         raise click.ClickException(error.message) from error
     db.session.commit()
     click.echo(f"Created {user.email} with roles: {', '.join(roles) or 'none'}")
+
+
+@click.command("translations")
+@click.argument("packages", nargs=-1)
+def translations_command(packages) -> None:
+    """Bring each package's Italian catalogue up to date with its marked strings (all packages by default)."""
+    from consortium.app import FEATURES
+    from consortium.i18n import update_catalogue
+
+    for package in packages or ["consortium", *FEATURES]:
+        missing = update_catalogue(package, FEATURES)
+        click.echo(f"{package}: {len(missing)} untranslated" + "".join(f"\n  {m!r}" for m in missing))

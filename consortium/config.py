@@ -34,6 +34,8 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     CONSORTIUM_NAME = os.environ.get("CONSORTIUM_NAME", "Consorzio Fragola")
     CONSORTIUM_TIMEZONE = os.environ.get("CONSORTIUM_TIMEZONE", "Europe/Rome")
+    # The interface language when neither the user nor the browser chooses one: `it` or `en`.
+    CONSORTIUM_LANGUAGE = os.environ.get("CONSORTIUM_LANGUAGE", "it")
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")

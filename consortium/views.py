@@ -5,13 +5,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired
 
+from consortium import i18n
 from consortium.audit import audit_entries_query
 from consortium.auth import authenticate, consortium_role_required, login_rate_limit, tenant_role_required
 from consortium.db import as_utc
@@ -105,13 +106,12 @@ def _shell_helpers():
 
 @blp.app_template_filter("money")
 def money_filter(amount, currency: str | None = None) -> str:
-    """An amount in the current co-op's currency and locale (`{{ x|money }}`, or `{{ x|money('EUR') }}`)."""
+    """An amount with its currency in the reader's language (`{{ x|money }}`: the co-op's currency)."""
     if amount is None:
         return ""
     tenant = g.get("tenant")
     currency = currency or (tenant.currency if tenant else "EUR")
-    locale = get_jurisdiction(tenant.country).locale if tenant else "en_GB"
-    return format_money(Decimal(amount), currency, locale)
+    return format_money(Decimal(amount), currency, i18n.format_locale())
 
 
 @blp.app_template_filter("local_time")
@@ -149,6 +149,18 @@ def login():
             return redirect(_safe_next(request.args.get("next")) or url_for("shell.home"))
         flash("Wrong email or password.", "error")
     return render_template("shell/login.html", form=form)
+
+
+@blp.route("/language", methods=["POST"])
+def choose_language():
+    """Switch the interface language: kept on the user when logged in, in the session before."""
+    language = request.form.get("language")
+    if language not in i18n.LANGUAGES:
+        abort(400)
+    session[i18n.SESSION_KEY] = language
+    if current_user.is_authenticated:
+        current_user.language = language
+    return redirect(_safe_next(request.form.get("next")) or url_for("shell.home"))
 
 
 @blp.route("/logout", methods=["POST"])

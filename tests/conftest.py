@@ -110,6 +110,8 @@ TEST_SETTINGS = {
     "LOGIN_RATE_LIMIT": "10000 per minute",
     # Never the shared counter file under instance/: a second run within the minute would start over the limit.
     "RATELIMIT_STORAGE_URI": "memory://",
+    # Tests read English unless they ask for Italian (Accept-Language, or the user's choice).
+    "CONSORTIUM_LANGUAGE": "en",
 }
 
 

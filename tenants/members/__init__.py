@@ -4,6 +4,7 @@
 def register(app, api):
     """Attach the members register's API and pages."""
     from consortium.demo import add_demo_loader
+    from consortium.i18n import _l
     from consortium.views import add_nav_link, add_tenant_home_panel
     from tenants.members import api as members_api
     from tenants.members import views
@@ -11,6 +12,6 @@ def register(app, api):
 
     api.register_blueprint(members_api.blp)
     app.register_blueprint(views.blp)
-    add_nav_link("Members register", "members.register", "tenant", ("treasurer", "payroll_clerk", "viewer"))
+    add_nav_link(_l("Members register"), "members.register", "tenant", ("treasurer", "payroll_clerk", "viewer"))
     add_tenant_home_panel("members/_compliance_summary.html", views.compliance_summary, views.READERS)
     add_demo_loader(load_demo_members)

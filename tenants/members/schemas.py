@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from consortium.i18n import _
 from tenants.members.models import CATEGORIES
 
 
@@ -23,12 +24,12 @@ class MemberSchema(Schema):
     @validates_schema
     def _consistent(self, data, partial=None, **kwargs):
         if data.get("left_on") and data.get("joined_on") and data["left_on"] < data["joined_on"]:
-            raise ValidationError("must not be before joined_on", "left_on")
+            raise ValidationError(_("must not be before joined_on"), "left_on")
         subscribed, paid = data.get("shares_subscribed"), data.get("shares_paid")
         if subscribed is not None and paid is not None and paid > subscribed:
-            raise ValidationError("must not exceed shares_subscribed", "shares_paid")
+            raise ValidationError(_("must not exceed shares_subscribed"), "shares_paid")
         if data.get("disadvantaged") and data.get("category") not in (None, "worker"):
-            raise ValidationError("only workers can be flagged disadvantaged", "disadvantaged")
+            raise ValidationError(_("only workers can be flagged disadvantaged"), "disadvantaged")
 
 
 class MemberUpdateSchema(MemberSchema):

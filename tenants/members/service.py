@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import func, literal, select, union_all
 
 from consortium.errors import NotFound, field_error
+from consortium.i18n import _
 from consortium.models import Tenant
 from plugins.jurisdictions.base import RegisterSummary, RuleResult, get_jurisdiction
 from tenants.members.models import CATEGORIES, Member
@@ -65,17 +66,17 @@ def get_member(session, member_id: int) -> Member:
     """One member of the current co-op; another co-op's member is simply not found."""
     member = session.scalar(select(Member).where(Member.id == member_id))
     if member is None:
-        raise NotFound(f"No member {member_id} in this co-op.")
+        raise NotFound(_("No member %(id)s in this co-op.", id=member_id))
     return member
 
 
 def _check(member: Member) -> None:
     if member.left_on is not None and member.left_on < member.joined_on:
-        raise field_error("left_on", "must not be before joined_on")
+        raise field_error("left_on", _("must not be before joined_on"))
     if member.shares_paid > member.shares_subscribed:
-        raise field_error("shares_paid", "must not exceed shares_subscribed")
+        raise field_error("shares_paid", _("must not exceed shares_subscribed"))
     if member.disadvantaged and member.category != "worker":
-        raise field_error("disadvantaged", "only workers can be flagged disadvantaged")
+        raise field_error("disadvantaged", _("only workers can be flagged disadvantaged"))
 
 
 def add_member(session, data: dict) -> Member:
@@ -93,7 +94,7 @@ def update_member(session, member: Member, changes: dict) -> Member:
     for field in FIELDS:
         if field in changes:
             if changes[field] is None and field not in NULLABLE:
-                raise field_error(field, "may not be null")
+                raise field_error(field, _("may not be null"))
             setattr(member, field, changes[field])
     _check(member)
     session.flush()

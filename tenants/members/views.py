@@ -9,8 +9,9 @@ from consortium.auth import tenant_role_required
 from consortium.clock import local_today
 from consortium.extensions import db
 from consortium.forms import load_form, run_service
+from consortium.i18n import _
 from tenants.members import schemas, service
-from tenants.members.models import CATEGORIES
+from tenants.members.models import CATEGORY_LABELS
 
 blp = Blueprint("members", __name__, url_prefix="/t/<slug>/members", template_folder="templates")
 READERS = ("treasurer", "payroll_clerk", "viewer")
@@ -25,7 +26,8 @@ def register():
     members = db.session.scalars(service.members_query(current_on=None if show_all else today)).all()
     overview = service.register_overview(db.session, g.tenant, today)
     return render_template("members/register.html", members=members, overview=overview, show_all=show_all,
-                           can_edit="treasurer" in current_user.tenant_roles(g.tenant.id))
+                           can_edit="treasurer" in current_user.tenant_roles(g.tenant.id),
+                           category_labels=CATEGORY_LABELS)
 
 
 def compliance_summary(tenant) -> dict:
@@ -36,7 +38,7 @@ def compliance_summary(tenant) -> dict:
 
 
 def _category_options():
-    return [(c, c.replace("_", " ")) for c in CATEGORIES]
+    return list(CATEGORY_LABELS.items())
 
 
 @blp.route("/new", methods=["GET", "POST"])
@@ -49,7 +51,7 @@ def new_member():
         if data is not None:
             member, errors = run_service(lambda: service.add_member(db.session, data))
             if member is not None:
-                flash(f"{member.name} entered in the register.")
+                flash(_("%(name)s entered in the register.", name=member.name))
                 return redirect(url_for("members.register"))
     return render_template("members/member_form.html", values=request.form, errors=errors, member=None,
                            categories=_category_options())
@@ -69,7 +71,7 @@ def edit_member(member_id):
                 data.setdefault(nullable, None)
             updated, errors = run_service(lambda: service.update_member(db.session, member, data))
             if updated is not None:
-                flash(f"{member.name} updated.")
+                flash(_("%(name)s updated.", name=member.name))
                 return redirect(url_for("members.register"))
     return render_template("members/member_form.html", values=values, errors=errors, member=member,
                            categories=_category_options())
@@ -81,5 +83,5 @@ def delete_member(member_id):
     """Remove an entry made by mistake."""
     member = service.get_member(db.session, member_id)
     service.remove_member(db.session, member)
-    flash(f"{member.name} removed from the register.")
+    flash(_("%(name)s removed from the register.", name=member.name))
     return redirect(url_for("members.register"))

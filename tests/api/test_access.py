@@ -16,6 +16,7 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 PUBLIC_ENDPOINTS = {
     "shell.login",  # the login form
     "shell.logout",  # logging out when not logged in just shows the login page
+    "shell.choose_language",  # the login page itself offers the choice of language
     "static",
     "api-docs.openapi_json",  # the API's description holds no data
     "shell.api_docs",

@@ -1,0 +1,184 @@
+"""Languages: Italian and English everywhere a person reads, through Flask-Babel.
+
+Each feature package keeps its own catalogue (`<package>/translations/it/LC_MESSAGES/messages.po`,
+English msgids); the app merges every catalogue it finds and compiles a `.po` to its `.mo` when the
+`.mo` is missing or older, so no compiled file lives in git. The language is the user's choice
+(`User.language`, or the session before login), else the browser's `Accept-Language`, else the
+consortium's default (`CONSORTIUM_LANGUAGE`). The API follows the same choice for its messages;
+its data stays locale-free (ISO dates, decimal strings).
+"""
+
+import importlib
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal as babel_format_decimal
+from flask import Flask, current_app, has_app_context, has_request_context, request, session
+from flask_babel import Babel, force_locale, get_locale, lazy_gettext, ngettext
+from flask_babel import format_date as babel_format_date
+from flask_babel import gettext as _
+
+LANGUAGES = {"it": "Italiano", "en": "English"}
+# The locale numbers, money and dates are written in for each language of the interface.
+FORMAT_LOCALES = {"it": "it_IT", "en": "en_GB"}
+SESSION_KEY = "language"
+
+babel = Babel()
+_l = lazy_gettext
+
+__all__ = ["LANGUAGES", "_", "_l", "ngettext", "force_locale", "current_language", "format_locale",
+           "init_app", "format_date", "format_number", "catalogue_directories"]
+
+
+def catalogue_directories(package_names: list[str]) -> list[Path]:
+    """The `translations` folder of each named package that has one (the shell's first)."""
+    folders = []
+    for name in ["consortium", *package_names]:
+        module = importlib.import_module(name)
+        folder = Path(module.__file__).resolve().parent / "translations"
+        if folder.is_dir() and folder not in folders:
+            folders.append(folder)
+    return folders
+
+
+def compile_catalogues(folders: list[Path]) -> None:
+    """Write each `.mo` next to its `.po` when it is missing or older than the `.po`."""
+    for po_path in (po for folder in folders for po in folder.glob("*/LC_MESSAGES/*.po")):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalogue = read_po(po_file, locale=po_path.parent.parent.name)
+        with mo_path.open("wb") as mo_file:
+            write_mo(mo_file, catalogue)
+
+
+def _select_language() -> str:
+    from flask_login import current_user
+
+    default = current_app.config["CONSORTIUM_LANGUAGE"]
+    if not has_request_context():
+        return default
+    chosen = getattr(current_user, "language", None) if current_user and current_user.is_authenticated else None
+    chosen = chosen or session.get(SESSION_KEY)
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(list(LANGUAGES), default=default) or default
+
+
+def _select_timezone() -> str:
+    return current_app.config["CONSORTIUM_TIMEZONE"]
+
+
+def init_app(app: Flask, package_names: list[str]) -> None:
+    """Attach Flask-Babel with every feature's catalogue and the template helpers."""
+    folders = catalogue_directories(package_names)
+    compile_catalogues(folders)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(str(folder) for folder in folders)
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["CONSORTIUM_LANGUAGE"])
+    babel.init_app(app, locale_selector=_select_language, timezone_selector=_select_timezone)
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.add_template_filter(format_date, "date")
+    app.add_template_filter(format_number, "number")
+    app.add_template_global(current_language)
+    app.add_template_global(LANGUAGES, "languages")
+
+
+def current_language() -> str:
+    """The language being written (`it` or `en`): the request's, or the one `force_locale` set."""
+    if not has_app_context():
+        return "en"
+    locale = get_locale()
+    return locale.language if locale is not None else "en"
+
+
+def format_locale() -> str:
+    """The babel locale that numbers, money and dates are written in for this request."""
+    return FORMAT_LOCALES.get(current_language(), "en_GB")
+
+
+# One date format per language on pages: 01/12/2026 in Italian, 1 Dec 2026 in English.
+DATE_FORMATS = {"it": "dd/MM/yyyy", "en": "d MMM yyyy"}
+
+
+def format_date(value: date | datetime | None) -> str:
+    """A date in the reader's language (`{{ d|date }}`); an empty string for none."""
+    if value is None:
+        return ""
+    return babel_format_date(value, DATE_FORMATS.get(current_language(), "d MMM yyyy"))
+
+
+def format_number(value: Decimal | int | float | None, digits: int | None = None) -> str:
+    """A number in the reader's language (`{{ x|number }}`, or `{{ x|number(2) }}` for fixed decimals)."""
+    if value is None:
+        return ""
+    pattern = None if digits is None else "#,##0." + "0" * digits if digits else "#,##0"
+    return babel_format_decimal(Decimal(value), format=pattern, locale=format_locale(), decimal_quantization=True)
+
+
+# What the catalogue test and `flask --app wsgi translations` extract: Python and Jinja templates.
+EXTRACT_METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2"), ("**/templates/**.txt", "jinja2")]
+EXTRACT_KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
+                    "N_": None, "lazy_ngettext": (1, 2)}
+
+
+def package_folder(package_name: str) -> Path:
+    """Where a package's files live."""
+    return Path(importlib.import_module(package_name).__file__).resolve().parent
+
+
+def extract_messages(package_name: str, nested_features: list[str]) -> dict[str, list[str]]:
+    """Every msgid marked in a package's Python and templates, with where it is used.
+
+    Folders of other feature packages inside this one (`consortium.directory` inside
+    `consortium`) are left to their own catalogues.
+    """
+    from babel.messages.extract import extract_from_dir
+
+    root = package_folder(package_name)
+    skipped = [package_folder(name) for name in nested_features if name.startswith(package_name + ".")]
+    found: dict[str, list[str]] = {}
+    for filename, line, message, _comments, _context in extract_from_dir(
+        str(root), EXTRACT_METHODS, keywords=EXTRACT_KEYWORDS, comment_tags=(),
+        callback=None, strip_comment_tags=True,
+    ):
+        path = root / filename
+        if any(folder in path.parents for folder in skipped):
+            continue
+        for msgid in message if isinstance(message, tuple) else (message,):
+            if msgid:
+                found.setdefault(msgid, []).append(f"{filename}:{line}")
+    return found
+
+
+def catalogue_path(package_name: str, language: str = "it") -> Path:
+    """The `.po` file of a package's catalogue for `language`."""
+    return package_folder(package_name) / "translations" / language / "LC_MESSAGES" / "messages.po"
+
+
+def update_catalogue(package_name: str, nested_features: list[str], language: str = "it") -> list[str]:
+    """Add the package's new msgids to its catalogue (untranslated) and drop unused ones; returns the untranslated."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import write_po
+
+    path = catalogue_path(package_name, language)
+    if path.exists():
+        with path.open("rb") as po_file:
+            catalogue = read_po(po_file, locale=language)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        catalogue = Catalog(locale=language, project="consortium-backoffice", charset="utf-8",
+                            header_comment=f"# {language} catalogue of {package_name}; msgids are the English text.")
+    catalogue.fuzzy = False
+    used = extract_messages(package_name, nested_features)
+    for msgid in [m.id for m in catalogue if m.id and (m.id if isinstance(m.id, str) else m.id[0]) not in used]:
+        del catalogue[msgid]
+    for msgid, places in used.items():
+        if msgid not in catalogue:
+            catalogue.add(msgid, "", locations=[(p.rsplit(":", 1)[0], int(p.rsplit(":", 1)[1])) for p in places])
+    with path.open("wb") as po_file:
+        write_po(po_file, catalogue, width=120, omit_header=False, sort_output=True, include_lineno=False)
+    return [m.id for m in catalogue if m.id and not m.string]
