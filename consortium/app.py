@@ -34,6 +34,7 @@ FEATURES = [
     "tenants.accounts",
     "shared_services.mutual_fund",
     "shared_services.incubation",
+    "shared_services.tendering",
 ]
 
 

@@ -2,7 +2,8 @@
 and answers (tenant-owned, RLS), bids, allocations, requirements, contracts and their shares
 
 Revision ID: 0015_tendering
-Revises: 0007_incubation
+Revises: 0008_languages
+"""
 
 from alembic import op
 import sqlalchemy as sa
@@ -13,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = '0015_tendering'
-down_revision = '0007_incubation'
+down_revision = '0008_languages'
 branch_labels = None
 depends_on = None
 

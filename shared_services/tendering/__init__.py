@@ -10,7 +10,7 @@ def register(app, api):
     from shared_services.tendering import api as tendering_api
     from shared_services.tendering import jobs, notify, views  # noqa: F401 - jobs declare themselves on import
     from shared_services.tendering.demo import load_demo_tendering
-    from shared_services.tendering.i18n import _l
+    from consortium.i18n import _l
 
     api.register_blueprint(tendering_api.blp)
     api.register_blueprint(tendering_api.coop_blp)

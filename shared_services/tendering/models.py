@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consortium.db import Base, BigId, Money, TenantOwned, sql_list, utcnow
-from shared_services.tendering.i18n import _l
+from consortium.i18n import _l
 from consortium.models import JsonDoc, Tenant
 
 Percent = Numeric(5, 2)
@@ -55,6 +55,16 @@ UNIT_LABELS = {"hour": _l("hours"), "place": _l("places"), "visit": _l("visits")
 TENDER_STATUS_LABELS = {
     "planning": _l("Planning"), "planned": _l("Planned"), "active": _l("Active"), "cancelled": _l("Cancelled"),
     "unsuccessful": _l("Unsuccessful"), "complete": _l("Complete"), "withdrawn": _l("Withdrawn"),
+}
+# OCDS 1.1.5 releaseTag codelist, labelled for people.
+RELEASE_TAG_LABELS = {
+    "planning": _l("Planning"), "planningUpdate": _l("Planning update"), "tender": _l("Tender"),
+    "tenderAmendment": _l("Tender amendment"), "tenderUpdate": _l("Tender update"),
+    "tenderCancellation": _l("Tender cancelled"), "award": _l("Award"), "awardUpdate": _l("Award update"),
+    "awardCancellation": _l("Award cancelled"), "contract": _l("Contract"), "contractUpdate": _l("Contract update"),
+    "contractAmendment": _l("Contract amendment"), "implementation": _l("Implementation"),
+    "implementationUpdate": _l("Implementation update"), "contractTermination": _l("Contract terminated"),
+    "compiled": _l("Compiled release"),
 }
 REQUIREMENT_KINDS = ("insurance", "accreditation", "durc", "regional_register", "other")
 REQUIREMENT_LABELS = {

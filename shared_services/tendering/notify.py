@@ -7,7 +7,7 @@ from flask import current_app, has_app_context
 
 from consortium.models import Tenant
 from consortium.notifications.service import notify_users, users_with_consortium_role, users_with_tenant_role
-from shared_services.tendering.i18n import _
+from consortium.i18n import _
 
 INVITATION_KIND = "tendering.notice_opened"
 ANSWERS_DUE_KIND = "tendering.answers_due"

@@ -22,7 +22,7 @@ from consortium.errors import Conflict, NotFound, ServiceError, field_error
 from consortium.models import Tenant
 from consortium.tenancy import consortium_scope
 from shared_services.tendering import ocds
-from shared_services.tendering.i18n import _
+from consortium.i18n import _
 from shared_services.tendering.models import (
     UNITS,
     BidAllocation,
@@ -571,11 +571,11 @@ def own_answers(session, tenant_id: int, notice_id: int) -> dict[int, TenderInte
         TenderInterest.tenant_id == tenant_id, TenderInterest.notice_id == notice_id))}
 
 
-def answers_closed(session, notice: TenderNotice, today: date) -> str | None:
+def answers_closed(session, notice: TenderNotice, today: date, now: datetime | None = None) -> str | None:
     """Why answers are no longer taken, or None while they are."""
     if notice.answers_due and today > notice.answers_due:
         return _("Answers closed on %(day)s.", day=notice.answers_due.isoformat())
-    if notice.submission_deadline and utcnow() > as_utc(notice.submission_deadline):
+    if notice.submission_deadline and (now or utcnow()) > as_utc(notice.submission_deadline):
         return _("The submission deadline has passed.")
     bid = current_bid(session, notice.id)
     if bid is not None and bid.status != "draft":
@@ -584,10 +584,10 @@ def answers_closed(session, notice: TenderNotice, today: date) -> str | None:
 
 
 def save_answers(session, tenant_id: int, notice_id: int, answers: list[dict], *, user_id: int | None,
-                 today: date) -> dict[int, TenderInterest]:
+                 today: date, now: datetime | None = None) -> dict[int, TenderInterest]:
     """Record the co-op's answers per lot (each replaces its earlier answer); all or nothing."""
     notice = notice_for_tenant(session, notice_id, tenant_id)
-    closed = answers_closed(session, notice, today)
+    closed = answers_closed(session, notice, today, now)
     if closed:
         raise Conflict(closed, {"answers": [closed]})
     if not answers:
@@ -665,7 +665,7 @@ def bid_versions(session, notice_id: int) -> list[TenderBid]:
                                 .order_by(TenderBid.version.desc())))
 
 
-def _deadline_passed(notice: TenderNotice, now: datetime) -> bool:
+def deadline_passed(notice: TenderNotice, now: datetime) -> bool:
     return notice.submission_deadline is not None and now > as_utc(notice.submission_deadline)
 
 
@@ -687,7 +687,7 @@ def draft_bid(session, notice_id: int, *, now: datetime) -> TenderBid:
     if bid is not None and bid.status != "submitted":
         raise Conflict(_("The bid is %(status)s: it can no longer change.", status=bid.status),
                        {"status": [bid.status]})
-    if _deadline_passed(notice, now):
+    if deadline_passed(notice, now):
         raise Conflict(_("The submission deadline has passed: the bid can no longer change."),
                        {"submission_deadline": [_("passed")]})
     new = TenderBid(notice_id=notice.id, version=(bid.version + 1) if bid else 1, status="draft",
@@ -953,7 +953,7 @@ def bid_problems(session, bid: TenderBid) -> list[tuple[str, str]]:
     members = bid_members(bid)
     if members and bid.lead_tenant_id not in members:
         problems.append(("lead", _("the lead must be one of the members with a share")))
-    names = dict(session.execute(select(Tenant.id, Tenant.name).where(Tenant.id.in_(members or [0]))).tuples())
+    names = dict(session.execute(select(Tenant.id, Tenant.name).where(Tenant.id.in_(members or [0]))).all())
     deadline = _day(as_utc(notice.submission_deadline)) if notice.submission_deadline else None
     for requirement in bid.requirements:
         evidence = {e.tenant_id: e for e in requirement.evidence}
@@ -972,7 +972,7 @@ def bid_problems(session, bid: TenderBid) -> list[tuple[str, str]]:
 def submit_bid(session, bid: TenderBid, *, user_id: int | None, now: datetime) -> TenderBid:
     """Freeze the draft as submitted; refused after the deadline or while anything is missing."""
     _editable(bid)
-    if _deadline_passed(bid.notice, now):
+    if deadline_passed(bid.notice, now):
         raise Conflict(_("The submission deadline has passed."), {"submission_deadline": [_("passed")]})
     problems = bid_problems(session, bid)
     if problems:
