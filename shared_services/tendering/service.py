@@ -194,7 +194,7 @@ def apply_releases(session, releases: list[dict], *, import_row: TenderImport | 
     for chunk_start in range(0, len(ocids), 500):
         chunk = ocids[chunk_start:chunk_start + 500]
         known.update(session.execute(select(TenderRelease.ocid, TenderRelease.release_id)
-                                     .where(TenderRelease.ocid.in_(chunk))).tuples())
+                                     .where(TenderRelease.ocid.in_(chunk))).all())
         for notice in session.scalars(select(TenderNotice).where(TenderNotice.ocid.in_(chunk))
                                       .options(selectinload(TenderNotice.lots))):
             notices[notice.ocid] = notice

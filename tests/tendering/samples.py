@@ -5,13 +5,17 @@ tender id). The notices are invented; their shape follows OCDS 1.1.5 with the lo
 
 import copy
 import json
+from datetime import UTC, date, datetime, timedelta
 
+# Deadlines a few weeks from today, so the notices stay open whenever the tests run.
+DEADLINE = (datetime.now(UTC) + timedelta(days=45)).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+ANSWERS_DUE = (date.today() + timedelta(days=30)).isoformat()
 FTS_PUBLISHER = {"name": "Cabinet Office", "scheme": "GB-GOR", "uid": "D2"}
 OGL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 
 
 def fts_release(number: int = 1, *, release_suffix: str = "tender", date: str = "2026-11-20T09:00:00Z",
-                deadline: str = "2027-01-15T12:00:00Z", title: str | None = None, awards: list | None = None,
+                deadline: str = DEADLINE, title: str | None = None, awards: list | None = None,
                 tag: list | None = None) -> dict:
     """A UK4 tender notice for home care in two lots, as Find a Tender publishes it (invented buyer data)."""
     ocid = f"ocds-h6vhtk-{number:06x}"
@@ -43,7 +47,7 @@ def fts_release(number: int = 1, *, release_suffix: str = "tender", date: str = 
             "awardCriteriaDetails": "Quality 60%, social value 10%, price 30%",
             "submissionMethod": ["electronicSubmission"],
             "tenderPeriod": {"endDate": deadline},
-            "enquiryPeriod": {"endDate": "2027-01-05T17:00:00Z"},
+            "enquiryPeriod": {"endDate": DEADLINE},
             "lots": [
                 {"id": "1", "title": "Manchester North", "description": "Domiciliary care, north Manchester",
                  "status": "active", "value": {"amount": 1100000, "currency": "GBP"},
@@ -54,11 +58,11 @@ def fts_release(number: int = 1, *, release_suffix: str = "tender", date: str = 
             ],
             "items": [
                 {"id": "1", "relatedLot": "1", "classification": {"scheme": "CPV", "id": "85312000",
-                                                                   "description": "Social work services without accommodation"},
+                                                                   "description": "Social work services"},
                  "quantity": 10400, "unit": {"name": "hour"},
                  "deliveryAddresses": [{"region": "UKD33", "locality": "Manchester"}]},
                 {"id": "2", "relatedLot": "2", "classification": {"scheme": "CPV", "id": "85311200",
-                                                                   "description": "Welfare services for the handicapped"},
+                                                                   "description": "Welfare services"},
                  "quantity": 6000, "unit": {"name": "hour"},
                  "deliveryAddresses": [{"region": "UKD34", "locality": "Salford"}]},
             ],
