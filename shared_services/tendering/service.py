@@ -1228,6 +1228,9 @@ def export_package(session, *, consortium_name: str, base_url: str, published: d
             release["awards"] = awards
             release["contracts"] = contract_rows
         releases.append(release)
+    if not releases:
+        # OCDS requires at least one release in a package (release-package-schema: releases minItems 1).
+        raise Conflict(_("Nothing to export yet: no bid has been submitted."), {"releases": [_("none yet")]})
     return {
         "uri": f"{base_url.rstrip('/')}/api/v1/consortium/ocds",
         "version": "1.1",

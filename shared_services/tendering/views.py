@@ -407,8 +407,11 @@ def contracts():
 @consortium_role_required(*STAFF)
 def export():
     """The consortium's pipeline as an OCDS release package (download)."""
-    package = service.export_package(db.session, consortium_name=current_app.config["CONSORTIUM_NAME"],
-                                     base_url=current_app.config["PUBLIC_BASE_URL"], published=service.now_utc())
+    package, errors = run_service(lambda: service.export_package(
+        db.session, consortium_name=current_app.config["CONSORTIUM_NAME"],
+        base_url=current_app.config["PUBLIC_BASE_URL"], published=service.now_utc()))
+    if package is None:
+        return redirect(url_for("tendering.notices"))
     return Response(json.dumps(package, indent=2), mimetype="application/json",
                     headers={"Content-Disposition": 'attachment; filename="consortium-pipeline-ocds.json"'})
 

@@ -11,6 +11,7 @@ A maker is `maker(factory, tenant) -> id` and must give the object a name contai
 from tests.accounts.helpers import upload_version
 from tests.invoicing.helpers import make_customer, make_invoice
 from tests.notifications.helpers import make_failed_email, make_webhook
+from tests.tendering.helpers import make_opened_notice
 
 OBJECT_MAKERS = {
     "member_id": lambda factory, tenant: factory.member(tenant, name=f"Member of {tenant.slug}"),
@@ -19,4 +20,5 @@ OBJECT_MAKERS = {
     "message_id": make_failed_email,
     "customer_id": make_customer,
     "invoice_id": make_invoice,
+    "notice_id": make_opened_notice,
 }

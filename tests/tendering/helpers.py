@@ -70,3 +70,24 @@ READY_BID = {
         {"tenant": "coop-a", "reference": "PL-1", "expires_on": "2027-12-31"},
         {"tenant": "coop-b", "reference": "PL-2", "expires_on": "2027-12-31"}]}],
 }
+
+
+def make_opened_notice(factory, tenant) -> int:
+    """A notice named after the co-op and opened to it (by its matching profile); returns the notice id."""
+    from datetime import UTC, date, datetime, timedelta
+
+    from consortium.tenancy import consortium_scope, tenant_scope
+    from shared_services.tendering import service
+
+    with factory.app.app_context():
+        with tenant_scope(db.session, tenant.id):
+            service.save_profile(db.session, tenant.id, {"cpv_codes": ["85312000"], "areas": []})
+        with consortium_scope(db.session):
+            notice = service.create_manual_notice(db.session, {
+                "reference": f"REF-{tenant.slug}", "title": f"Home care notice for {tenant.slug}",
+                "buyer_name": "Example Council", "currency": "GBP", "cpv_codes": ["85312000"],
+                "submission_deadline": datetime.now(UTC) + timedelta(days=40)})
+            service.open_notice(db.session, notice, to="matching", answers_due=date.today() + timedelta(days=20),
+                                today=date.today())
+        db.session.commit()
+        return notice.id
