@@ -821,7 +821,7 @@ def allocate_lot(session, bid: TenderBid, lot_key: str, allocations: list[dict],
     if not allocations:
         errors["allocations"] = [_("allocate the lot to at least one co-op")]
     elif total != HUNDRED:
-        errors["allocations"] = [_("shares sum to %(total)s%%, not 100%%", total=total)]
+        errors["allocations"] = [_("shares sum to %(total)s%%, not 100%%", total=total.quantize(CENT))]
     seen = set()
     for index, a in enumerate(allocations):
         where = f"allocations[{index}]"

@@ -206,7 +206,7 @@ def set_reserved(notice_id):
 # --------------------------------------------------------------------------- staff: the bid
 
 
-def _bid_page(notice_id, status=200):
+def _bid_page(notice_id, status=200, typed=None):
     item = service.get_notice(db.session, notice_id)
     bid = service.current_bid(db.session, notice_id)
     offers, suggestions = {}, {}
@@ -220,7 +220,8 @@ def _bid_page(notice_id, status=200):
                            tenants=tenants, versions=service.bid_versions(db.session, notice_id),
                            kinds=[(k, str(REQUIREMENT_LABELS[k])) for k in REQUIREMENT_KINDS], units=_unit_options(),
                            members=service.bid_members(bid) if bid else [], today=local_today(),
-                           deadline_passed=service.deadline_passed(item, service.now_utc())), status
+                           deadline_passed=service.deadline_passed(item, service.now_utc()),
+                           typed=typed or {}), status
 
 
 @blp.route("/<int:notice_id>/bid")
@@ -290,12 +291,18 @@ def allocate(notice_id, lot_key):
     quantity = _decimal(request.form, "quantity", errors)
     price = _decimal(request.form, "price", errors)
     unit = request.form.get("unit") or None
-    if errors:
+    if not errors:
+        result, errors = run_service(lambda: service.allocate_lot(
+            db.session, service.draft_bid(db.session, notice_id, now=service.now_utc()), lot_key, allocations,
+            quantity=quantity, unit=unit, price=price))
+        if result is not None:
+            flash(_("Allocation saved."))
+            return redirect(url_for("tendering.bid", notice_id=notice_id) + f"#lot-{lot_key}")
+    else:
         flash(_("Allocation not saved: %(problems)s", problems="; ".join(
             f"{k}: {' '.join(v)}" for k, v in errors.items())), "error")
-        return redirect(url_for("tendering.bid", notice_id=notice_id))
-    return _bid_action(notice_id, lambda b: service.allocate_lot(
-        db.session, b, lot_key, allocations, quantity=quantity, unit=unit, price=price), _("Allocation saved."))
+    # Refused: the page again with what was typed, so nothing has to be typed twice.
+    return _bid_page(notice_id, 422, typed={"lot": lot_key, "form": request.form})
 
 
 @blp.route("/<int:notice_id>/bid/requirements", methods=["POST"])
