@@ -142,10 +142,11 @@ class TenderNotice(Base):
     submission_deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     enquiry_deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     cpv_codes: Mapped[list] = mapped_column(JsonDoc, default=list)
-    # The CPV codes' first 2 digits (divisions), space-separated with spaces at both ends, so matching is
-    # one indexed LIKE per profile code on any database.
-    cpv_divisions: Mapped[str] = mapped_column(String(400), default=" ")
+    # The CPV codes and the areas, lower-cased and space-separated with spaces at both ends: matching a
+    # profile is one prefix LIKE per profile code and area, in SQL, on any database.
+    cpv_index: Mapped[str] = mapped_column(Text, default=" ")
     areas: Mapped[list] = mapped_column(JsonDoc, default=list)
+    area_index: Mapped[str] = mapped_column(Text, default=" ")
     documents: Mapped[list] = mapped_column(JsonDoc, default=list)
     language: Mapped[str | None] = mapped_column(String(10))
     # Reserved for supported employment providers / social co-ops (PA 2023 s.32; D.Lgs. 36/2023 art. 61).
@@ -242,8 +243,6 @@ class TenderProfile(TenantOwned, Base):
     __tablename__ = "tender_profiles"
 
     cpv_codes: Mapped[list] = mapped_column(JsonDoc, default=list)
-    # 2-digit CPV divisions of `cpv_codes`, for the indexed match (see TenderNotice.cpv_divisions).
-    cpv_divisions: Mapped[list] = mapped_column(JsonDoc, default=list)
     areas: Mapped[list] = mapped_column(JsonDoc, default=list)
     hours_per_week: Mapped[Decimal | None] = mapped_column(Quantity)
     places: Mapped[int | None] = mapped_column(Integer)

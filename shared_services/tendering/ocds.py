@@ -259,6 +259,7 @@ class ReleaseData:
     lots: list[LotData] = field(default_factory=list)
     awards: list[AwardData] = field(default_factory=list)
     language: str | None = None
+    payload: dict | None = None  # the release as published
 
 
 def _period(period) -> tuple[datetime | None, datetime | None]:

@@ -9,12 +9,13 @@ reads go through the tenant filter.
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass, field
+from types import SimpleNamespace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import requests
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import selectinload
 
 from consortium.db import as_utc, utcnow
@@ -90,10 +91,10 @@ def check_cpv_codes(codes, field_name: str) -> list[str]:
     return cleaned
 
 
-def divisions_text(codes) -> str:
-    """' 85 90 ': the notice's CPV divisions, space-delimited for an indexed LIKE."""
-    divisions = sorted({str(code)[:2] for code in codes if len(str(code)) >= 2})
-    return " " + " ".join(divisions) + " " if divisions else " "
+def index_text(values) -> str:
+    """' 85311000 90910000 ': values lower-cased and space-delimited, so '% 853%' finds a code under 853."""
+    words = sorted({str(v).strip().lower().replace(" ", "_") for v in values or [] if str(v).strip()})
+    return " " + " ".join(words) + " " if words else " "
 
 
 def cpv_matches(profile_codes, notice_codes) -> bool:
@@ -125,7 +126,6 @@ class ImportCounts:
     releases_known: int = 0
     notices_new: int = 0
     notices_updated: int = 0
-    notice_ids: list[int] = field(default_factory=list)
 
 
 def _unit_code(name: str | None) -> str:
@@ -134,7 +134,8 @@ def _unit_code(name: str | None) -> str:
             "meal": "meal", "pasto": "meal"}.get(word, "hour" if not word else "unit")
 
 
-def _apply_release_to_notice(notice: TenderNotice, data: ocds.ReleaseData) -> None:
+def _apply_release_to_notice(notice, data: ocds.ReleaseData, new_lot=TenderLot) -> None:
+    """Bring a notice (an ORM row, or a plain namespace being built for a bulk insert) up to `data`."""
     for name in ("buyer_name", "buyer_id", "description", "status", "value", "currency", "procurement_method",
                  "main_category", "award_criteria", "award_criteria_details", "submission_deadline",
                  "enquiry_deadline", "language"):
@@ -147,9 +148,10 @@ def _apply_release_to_notice(notice: TenderNotice, data: ocds.ReleaseData) -> No
         notice.title = data.ocid
     if data.cpv_codes:
         notice.cpv_codes = data.cpv_codes
-        notice.cpv_divisions = divisions_text(data.cpv_codes)
+        notice.cpv_index = index_text(data.cpv_codes)
     if data.areas:
         notice.areas = data.areas
+        notice.area_index = index_text(data.areas)
     if data.documents:
         known = {d["id"]: d for d in notice.documents or []}
         for document in data.documents:
@@ -159,8 +161,9 @@ def _apply_release_to_notice(notice: TenderNotice, data: ocds.ReleaseData) -> No
     for position, lot_data in enumerate(data.lots):
         lot = lots.get(lot_data.lot_id)
         if lot is None:
-            lot = TenderLot(lot_id=lot_data.lot_id, position=position, title=lot_data.title or lot_data.lot_id,
-                            cpv_codes=[], unit="hour")
+            lot = new_lot(lot_id=lot_data.lot_id, position=position, title=lot_data.title or lot_data.lot_id,
+                          cpv_codes=[], unit="hour", description=None, status=None, value=None, currency=None,
+                          quantity=None, contract_start=None, contract_end=None)
             notice.lots.append(lot)
             lots[lot.lot_id] = lot
         for name in ("description", "status", "value", "currency", "quantity"):
@@ -176,8 +179,10 @@ def _apply_release_to_notice(notice: TenderNotice, data: ocds.ReleaseData) -> No
         lot.contract_end = _day(lot_data.contract_end) or lot.contract_end
     if not notice.lots:
         # A notice without lots is bid as one lot, as OCDS reads it (the lots extension: no lot = the whole tender).
-        notice.lots.append(TenderLot(lot_id="1", position=0, title=notice.title, value=notice.value,
-                                     currency=notice.currency, cpv_codes=notice.cpv_codes or [], unit="hour"))
+        notice.lots.append(new_lot(lot_id="1", position=0, title=notice.title, value=notice.value,
+                                   currency=notice.currency, cpv_codes=notice.cpv_codes or [], unit="hour",
+                                   description=None, status=None, quantity=None, contract_start=None,
+                                   contract_end=None))
 
 
 def apply_releases(session, releases: list[dict], *, import_row: TenderImport | None, source_id: int | None = None,
@@ -198,7 +203,8 @@ def apply_releases(session, releases: list[dict], *, import_row: TenderImport | 
         for notice in session.scalars(select(TenderNotice).where(TenderNotice.ocid.in_(chunk))
                                       .options(selectinload(TenderNotice.lots))):
             notices[notice.ocid] = notice
-    created: set[str] = set()
+    fresh: dict[str, list[ocds.ReleaseData]] = {}
+    import_id = import_row.id if import_row else None
     for release in sorted(releases, key=lambda r: (str(r.get("date") or ""), str(r["id"]))):
         key = (release["ocid"], str(release["id"]))
         if key in known:
@@ -206,30 +212,71 @@ def apply_releases(session, releases: list[dict], *, import_row: TenderImport | 
             continue
         known.add(key)
         data = ocds.read_release(release)
+        data.payload = release
         notice = notices.get(data.ocid)
         if notice is None:
-            notice = TenderNotice(ocid=data.ocid, origin="ocds", source_id=source_id, title=data.title or data.ocid,
-                                  cpv_codes=[], cpv_divisions=" ", areas=[], documents=[])
-            session.add(notice)
-            notices[data.ocid] = notice
-            created.add(data.ocid)
-            counts.notices_new += 1
+            fresh.setdefault(data.ocid, []).append(data)  # a notice new to us: inserted in bulk below
+            continue
         newest = notice.latest_release_date is None or (data.date and data.date >= as_utc(notice.latest_release_date))
         if newest:
             _apply_release_to_notice(notice, data)
             notice.latest_release_id = data.release_id
             notice.latest_release_date = data.date
-            if data.ocid not in created:
-                counts.notices_updated += 1
+            counts.notices_updated += 1
         session.add(TenderRelease(notice=notice, ocid=data.ocid, release_id=data.release_id, date=data.date,
-                                  tags=data.tags, payload=release, import_id=import_row.id if import_row else None))
+                                  tags=data.tags, payload=release, import_id=import_id))
         counts.releases_new += 1
         if data.awards and our_names:
             session.flush()
             _apply_ocds_awards(session, notice, data, our_names)
     session.flush()
-    counts.notice_ids = sorted(n.id for n in notices.values() if n.id is not None)
+    if fresh:
+        _insert_new_notices(session, fresh, import_id=import_id, source_id=source_id, counts=counts)
     return counts
+
+
+_NOTICE_COLUMNS = [c.key for c in TenderNotice.__table__.columns if c.key not in ("id",)]
+_LOT_COLUMNS = [c.key for c in TenderLot.__table__.columns if c.key not in ("id", "notice_id")]
+
+
+def _insert_new_notices(session, fresh: dict[str, list], *, import_id, source_id, counts: ImportCounts) -> None:
+    """Notices seen for the first time, with their lots and releases, as three multi-row INSERTs.
+
+    A large first import (10,000 releases) would spend most of its time in the ORM's unit of work and
+    one audit row per notice and lot; these rows are public data copied from the publisher, and the
+    import log (`tender_imports`, with the release ids in `tender_releases`) is their record.
+    """
+    now = utcnow()
+    built = []
+    for ocid, releases in fresh.items():
+        notice = SimpleNamespace(
+            ocid=ocid, origin="ocds", source_id=source_id, title=None, cpv_codes=[], cpv_index=" ", area_index=" ", areas=[],
+            documents=[], lots=[], reserved=False, opened_at=None, opened_to=None, answers_due=None,
+            created_at=now, updated_at=now, **{name: None for name in (
+                "buyer_name", "buyer_id", "description", "status", "value", "currency", "procurement_method",
+                "main_category", "award_criteria", "award_criteria_details", "submission_deadline",
+                "enquiry_deadline", "language")})
+        for data in releases:  # oldest first: each newer release overrides what it states
+            _apply_release_to_notice(notice, data, new_lot=SimpleNamespace)
+            notice.latest_release_id, notice.latest_release_date = data.release_id, data.date
+        built.append((notice, releases))
+    rows = [{name: getattr(notice, name) for name in _NOTICE_COLUMNS} for notice, _ in built]
+    ids = {}
+    for start in range(0, len(rows), 1000):
+        result = session.execute(insert(TenderNotice.__table__).returning(TenderNotice.__table__.c.id,
+                                                                          TenderNotice.__table__.c.ocid),
+                                 rows[start:start + 1000])
+        ids.update({ocid: notice_id for notice_id, ocid in result})
+    lots = [{"notice_id": ids[notice.ocid], **{name: getattr(lot, name, None) for name in _LOT_COLUMNS}}
+            for notice, _ in built for lot in notice.lots]
+    releases = [{"notice_id": ids[data.ocid], "ocid": data.ocid, "release_id": data.release_id, "date": data.date,
+                 "tags": data.tags, "payload": data.payload, "import_id": import_id, "created_at": now}
+                for _, datas in built for data in datas]
+    for table, batch in ((TenderLot.__table__, lots), (TenderRelease.__table__, releases)):
+        for start in range(0, len(batch), 1000):
+            session.execute(insert(table), batch[start:start + 1000])
+    counts.notices_new += len(built)
+    counts.releases_new += len(releases)
 
 
 def import_package(session, raw: bytes, *, origin: str, filename: str | None = None,
@@ -403,8 +450,9 @@ def create_manual_notice(session, data: dict) -> TenderNotice:
         ocid=ocid, origin="manual", title=data["title"].strip(), buyer_name=data["buyer_name"].strip(),
         description=data.get("description"), value=data.get("value"), currency=data["currency"], status="active",
         submission_deadline=data["submission_deadline"], enquiry_deadline=data.get("enquiry_deadline"),
-        award_criteria_details=data.get("award_criteria_details"), cpv_codes=codes,
-        cpv_divisions=divisions_text(codes), areas=[a.strip() for a in data.get("areas") or [] if a.strip()],
+        award_criteria_details=data.get("award_criteria_details"), cpv_codes=codes, cpv_index=index_text(codes),
+        areas=[a.strip() for a in data.get("areas") or [] if a.strip()],
+        area_index=index_text(data.get("areas")),
         documents=[{"id": str(i + 1), "title": d.get("title") or d["url"], "url": d["url"], "type": None}
                    for i, d in enumerate(data.get("documents") or [])],
         reserved=data.get("reserved", False), latest_release_date=utcnow(),
@@ -451,7 +499,6 @@ def save_profile(session, tenant_id: int, data: dict) -> TenderProfile:
     codes = check_cpv_codes(data.get("cpv_codes"), "cpv_codes")
     profile = get_profile(session, tenant_id) or TenderProfile(tenant_id=tenant_id)
     profile.cpv_codes = codes
-    profile.cpv_divisions = sorted({code[:2] for code in codes})
     profile.areas = [a.strip() for a in data.get("areas") or [] if a and a.strip()]
     for name in ("hours_per_week", "places", "qualified_staff", "disadvantaged_percent", "notes"):
         setattr(profile, name, data.get(name))
@@ -465,22 +512,23 @@ def _open_notices_clause(now: datetime):
 
 
 def matching_notices(session, profile: TenderProfile | None, *, now: datetime, limit: int = 100) -> list:
-    """Notices still open whose CPV codes fall under the profile's and whose areas overlap, soonest first."""
+    """Notices still open whose CPV codes fall under the profile's and whose areas overlap, soonest first.
+
+    One SELECT: each profile code is a prefix LIKE on the notice's code index; each area a prefix LIKE on
+    its area index (a notice naming no area matches every profile, as `areas_match` says).
+    """
     if profile is None or not profile.cpv_codes:
         return []
-    divisions = profile.cpv_divisions or sorted({c[:2] for c in profile.cpv_codes})
-    query = (select(TenderNotice)
-             .where(_open_notices_clause(now),
-                    or_(*[TenderNotice.cpv_divisions.like(f"% {d} %") for d in divisions]),
-                    or_(TenderNotice.status.is_(None), TenderNotice.status.in_(("active", "planned", "planning"))))
-             .order_by(TenderNotice.submission_deadline.nulls_last(), TenderNotice.id))
-    found = []
-    for notice in session.scalars(query):
-        if cpv_matches(profile.cpv_codes, notice.cpv_codes) and areas_match(profile.areas, notice.areas):
-            found.append(notice)
-            if len(found) >= limit:
-                break
-    return found
+    codes = or_(*[TenderNotice.cpv_index.like(f"% {cpv_prefix(code)}%") for code in profile.cpv_codes])
+    query = select(TenderNotice).where(
+        _open_notices_clause(now), codes,
+        or_(TenderNotice.status.is_(None), TenderNotice.status.in_(("active", "planned", "planning"))))
+    areas = [a.strip().lower().replace(" ", "_") for a in profile.areas or [] if a.strip()]
+    if areas:
+        query = query.where(or_(TenderNotice.area_index == " ",
+                                *[TenderNotice.area_index.like(f"% {area}%") for area in areas]))
+    query = query.order_by(TenderNotice.submission_deadline.nulls_last(), TenderNotice.id).limit(limit)
+    return list(session.scalars(query))
 
 
 def _all_profiles(session) -> list[TenderProfile]:
