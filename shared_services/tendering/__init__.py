@@ -5,12 +5,12 @@ its allocation, the bid pack, award to contract, and the consortium's pipeline e
 def register(app, api):
     """Attach tendering's API, pages, navigation, emails, jobs and demo data."""
     from consortium.demo import add_demo_loader
+    from consortium.i18n import _l
     from consortium.notifications.service import register_email_kind
     from consortium.views import add_nav_link
     from shared_services.tendering import api as tendering_api
     from shared_services.tendering import jobs, notify, views  # noqa: F401 - jobs declare themselves on import
     from shared_services.tendering.demo import load_demo_tendering
-    from consortium.i18n import _l
 
     api.register_blueprint(tendering_api.blp)
     api.register_blueprint(tendering_api.coop_blp)

@@ -42,7 +42,8 @@ def notice_detail(notice):
     slugs = {t.id: t.slug for t in service.invited_tenants(db.session, notice.id)}
     notice.answers = [{"tenant": slugs.get(a.tenant_id), "lot": lots[a.lot_id], "interested": a.interested,
                        "capacity": None if a.capacity is None else str(a.capacity), "staff": a.staff,
-                       "disadvantaged_percent": None if a.disadvantaged_percent is None else str(a.disadvantaged_percent),
+                       "disadvantaged_percent": (None if a.disadvantaged_percent is None
+                                                 else str(a.disadvantaged_percent)),
                        "unit_cost": None if a.unit_cost is None else str(a.unit_cost), "notes": a.notes}
                       for a in service.all_answers(db.session, notice.id)]
     return notice

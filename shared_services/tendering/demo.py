@@ -74,7 +74,8 @@ def load_demo_tendering(session, tenants, users, rng) -> None:
         leeds.reserved = True
         service.open_notice(session, leeds, to="matching", answers_due=date(2026, 5, 15), today=date(2026, 4, 22))
     lot = leeds.lots[0]
-    _answer(session, tenants["green-futures"], leeds, [{"lot": lot.lot_id, "interested": True, "capacity": Decimal("7000"),
+    _answer(session, tenants["green-futures"], leeds, [{"lot": lot.lot_id, "interested": True,
+                                                       "capacity": Decimal("7000"),
                                                        "staff": 14, "disadvantaged_percent": Decimal("48"),
                                                        "unit_cost": Decimal("41.50"), "notes": "Two sites in Leeds."}])
     _answer(session, tenants["northfield-cic"], leeds, [{"lot": lot.lot_id, "interested": True,
@@ -104,7 +105,8 @@ def load_demo_tendering(session, tenants, users, rng) -> None:
     first, second = bologna.lots[0], bologna.lots[1]
     _answer(session, tenants["fragola-lavoro"], bologna, [
         {"lot": first.lot_id, "interested": True, "capacity": Decimal("20000"), "staff": 24,
-         "disadvantaged_percent": Decimal("41"), "unit_cost": Decimal("19.80"), "notes": "Squadre già attive in Navile."},
+         "disadvantaged_percent": Decimal("41"), "unit_cost": Decimal("19.80"),
+         "notes": "Squadre già attive in Navile."},
         {"lot": second.lot_id, "interested": True, "capacity": Decimal("14000"), "staff": 12,
          "disadvantaged_percent": Decimal("50"), "unit_cost": Decimal("22.40"), "notes": None}], users["treasurer"].id)
     with consortium_scope(session):
@@ -132,6 +134,7 @@ def load_demo_tendering(session, tenants, users, rng) -> None:
         manchester = _notice(session, "ocds-h6vhtk-04b3e9")
         service.open_notice(session, manchester, to="matching", answers_due=date(2027, 1, 11), today=date(2026, 11, 26))
     _answer(session, tenants["riverside-care"], manchester, [
-        {"lot": "1", "interested": True, "capacity": Decimal("18000"), "staff": 22, "disadvantaged_percent": Decimal("12"),
+        {"lot": "1", "interested": True, "capacity": Decimal("18000"), "staff": 22,
+         "disadvantaged_percent": Decimal("12"),
          "unit_cost": Decimal("23.10"), "notes": "Existing rounds in Crumpsall."},
         {"lot": "2", "interested": False, "notes": None}], users["uk_treasurer"].id)

@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from consortium.db import as_utc
 from consortium.documents import Letterhead, build_pdf, data_table, heading, key_value_table, money, paragraph
+from consortium.i18n import _
 from consortium.models import Tenant
 from shared_services.tendering import service
-from consortium.i18n import _
 from shared_services.tendering.models import BID_STATUS_LABELS, DECISION_LABELS, ROLE_LABELS, UNIT_LABELS
 
 

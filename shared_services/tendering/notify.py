@@ -5,9 +5,9 @@ Each carries a dedupe key, so a repeated call (a job run twice, a notice opened 
 
 from flask import current_app, has_app_context
 
+from consortium.i18n import _
 from consortium.models import Tenant
 from consortium.notifications.service import notify_users, users_with_consortium_role, users_with_tenant_role
-from consortium.i18n import _
 
 INVITATION_KIND = "tendering.notice_opened"
 ANSWERS_DUE_KIND = "tendering.answers_due"

@@ -9,10 +9,10 @@ reads go through the tenant filter.
 
 import logging
 from collections import defaultdict
-from types import SimpleNamespace
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
 
 import requests
 from sqlalchemy import func, insert, or_, select
@@ -20,10 +20,10 @@ from sqlalchemy.orm import selectinload
 
 from consortium.db import as_utc, utcnow
 from consortium.errors import Conflict, NotFound, ServiceError, field_error
+from consortium.i18n import _
 from consortium.models import Tenant
 from consortium.tenancy import consortium_scope
 from shared_services.tendering import ocds
-from consortium.i18n import _
 from shared_services.tendering.models import (
     UNITS,
     BidAllocation,
@@ -195,12 +195,14 @@ def apply_releases(session, releases: list[dict], *, import_row: TenderImport | 
     counts = ImportCounts()
     ocids = sorted({release["ocid"] for release in releases})
     known: set[tuple[str, str]] = set()
-    notices: dict[str, TenderNotice] = {}
-    for chunk_start in range(0, len(ocids), 500):
-        chunk = ocids[chunk_start:chunk_start + 500]
+    for start in range(0, len(ocids), 500):
         known.update(session.execute(select(TenderRelease.ocid, TenderRelease.release_id)
-                                     .where(TenderRelease.ocid.in_(chunk))).all())
-        for notice in session.scalars(select(TenderNotice).where(TenderNotice.ocid.in_(chunk))
+                                     .where(TenderRelease.ocid.in_(ocids[start:start + 500]))).all())
+    # Only notices with a release not seen before are loaded: a re-import reads no notice at all.
+    changed = sorted({r["ocid"] for r in releases if (r["ocid"], str(r["id"])) not in known})
+    notices: dict[str, TenderNotice] = {}
+    for start in range(0, len(changed), 500):
+        for notice in session.scalars(select(TenderNotice).where(TenderNotice.ocid.in_(changed[start:start + 500]))
                                       .options(selectinload(TenderNotice.lots))):
             notices[notice.ocid] = notice
     fresh: dict[str, list[ocds.ReleaseData]] = {}
@@ -250,7 +252,8 @@ def _insert_new_notices(session, fresh: dict[str, list], *, import_id, source_id
     built = []
     for ocid, releases in fresh.items():
         notice = SimpleNamespace(
-            ocid=ocid, origin="ocds", source_id=source_id, title=None, cpv_codes=[], cpv_index=" ", area_index=" ", areas=[],
+            ocid=ocid, origin="ocds", source_id=source_id, title=None, cpv_codes=[], cpv_index=" ", area_index=" ",
+            areas=[],
             documents=[], lots=[], reserved=False, opened_at=None, opened_to=None, answers_due=None,
             created_at=now, updated_at=now, **{name: None for name in (
                 "buyer_name", "buyer_id", "description", "status", "value", "currency", "procurement_method",
@@ -527,7 +530,8 @@ def matching_notices(session, profile: TenderProfile | None, *, now: datetime, l
     if areas:
         query = query.where(or_(TenderNotice.area_index == " ",
                                 *[TenderNotice.area_index.like(f"% {area}%") for area in areas]))
-    query = query.order_by(TenderNotice.submission_deadline.nulls_last(), TenderNotice.id).limit(limit)
+    # Plain ORDER BY so the deadline index serves it (where notices without a deadline sort differs by database).
+    query = query.order_by(TenderNotice.submission_deadline, TenderNotice.id).limit(limit)
     return list(session.scalars(query))
 
 
@@ -601,7 +605,8 @@ def is_invited(session, notice_id: int, tenant_id: int) -> bool:
 
 def invited_notices(session, tenant_id: int) -> list[TenderNotice]:
     """The notices opened to the co-op, latest deadline first."""
-    return list(session.scalars(select(TenderNotice).join(TenderInvitation, TenderInvitation.notice_id == TenderNotice.id)
+    return list(session.scalars(select(TenderNotice)
+                                .join(TenderInvitation, TenderInvitation.notice_id == TenderNotice.id)
                                 .where(TenderInvitation.tenant_id == tenant_id)
                                 .order_by(TenderNotice.submission_deadline.desc().nulls_last(), TenderNotice.id)))
 
@@ -1008,8 +1013,8 @@ def bid_problems(session, bid: TenderBid) -> list[tuple[str, str]]:
         for tenant_id in members:
             row = evidence.get(tenant_id)
             if row is None:
-                problems.append((f"requirements.{requirement.id}", _("%(member)s: %(document)s is missing",
-                                                                    member=names[tenant_id], document=requirement.label)))
+                problems.append((f"requirements.{requirement.id}", _(
+                    "%(member)s: %(document)s is missing", member=names[tenant_id], document=requirement.label)))
             elif deadline and row.expires_on and row.expires_on < deadline:
                 problems.append((f"requirements.{requirement.id}", _(
                     "%(member)s: %(document)s expires on %(day)s, before the deadline", member=names[tenant_id],
@@ -1088,7 +1093,8 @@ def award_bid(session, bid: TenderBid, *, won: list[dict], lost: list[str], awar
             notice_id=notice.id, bid_lot_id=bl.id, award_id=item.get("award_id"),
             title=f"{notice.title} — {bl.lot.title}"[:500], value=money(item["value"]),
             currency=bl.lot.currency or notice.currency or "EUR",
-            starts_on=item.get("starts_on") or bl.lot.contract_start, ends_on=item.get("ends_on") or bl.lot.contract_end,
+            starts_on=item.get("starts_on") or bl.lot.contract_start,
+            ends_on=item.get("ends_on") or bl.lot.contract_end,
             awarded_on=awarded_on)
         for tenant_id, value in _split_value(item["value"], bl.allocations, bid.lead_tenant_id).items():
             allocation = next(a for a in bl.allocations if a.tenant_id == tenant_id)

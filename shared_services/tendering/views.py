@@ -426,9 +426,9 @@ def export():
 # --------------------------------------------------------------------------- a co-op's pages
 
 
-@coop_blp.route("/")
+@coop_blp.route("/", endpoint="notices")
 @tenant_role_required(*COOP_READERS)
-def notices():
+def coop_notices():
     """Notices opened to the co-op, open notices matching its profile, and its contract parts."""
     invited = service.invited_notices(db.session, g.tenant.id)
     known = {n.id for n in invited}
@@ -524,9 +524,9 @@ def interest(notice_id):
                            closed=service.answers_closed(db.session, item, local_today())), status
 
 
-@coop_blp.route("/contracts")
+@coop_blp.route("/contracts", endpoint="contracts")
 @tenant_role_required(*COOP_READERS)
-def contracts():
+def coop_contracts():
     """The co-op's parts of contracts the consortium won."""
     return render_template("tendering/coop_contracts.html",
                            shares=service.tenant_contract_shares(db.session, g.tenant.id))

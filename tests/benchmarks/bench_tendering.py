@@ -30,7 +30,6 @@ if str(REPO_ROOT) not in sys.path:  # when run as a plain script
     sys.path.insert(0, str(REPO_ROOT))
 
 from consortium.app import create_app  # noqa: E402
-from consortium.extensions import db  # noqa: E402
 from shared_services.tendering import ocds  # noqa: E402
 from shared_services.tendering.models import TenderNotice  # noqa: E402
 from tests.benchmarks.common import benchmark_database, median_ms  # noqa: E402
@@ -108,7 +107,8 @@ def run_benchmark() -> dict:
         matched = client.get("/api/v1/t/bench-coop/tenders", headers=treasurer).get_json()
         match_ms = median_ms(lambda: client.get("/api/v1/t/bench-coop/tenders", headers=treasurer), RUNS)
         baseline_ms = median_ms(lambda: client.get("/api/v1/t/bench-coop/tender-profile", headers=treasurer), RUNS)
-        figures = {"database": kind, "releases": RELEASES, "package_mb": round(len(body) / 1e6, 1), "import_s": round(import_s, 2),
+        figures = {"database": kind, "releases": RELEASES, "package_mb": round(len(body) / 1e6, 1),
+                   "import_s": round(import_s, 2),
                    "baseline_json_loads_s": round(parse_s, 2), "baseline_validation_s": round(validate_s, 2),
                    "reimport_s": round(reimport_s, 2), "reimport_new": again.get_json()["releases_new"],
                    "notices": NOTICES + RELEASES, "matching_found": len(matched), "match_median_ms": round(match_ms, 1),

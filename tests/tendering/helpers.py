@@ -74,7 +74,7 @@ READY_BID = {
 
 def make_opened_notice(factory, tenant) -> int:
     """A notice named after the co-op and opened to it (by its matching profile); returns the notice id."""
-    from datetime import UTC, date, datetime, timedelta
+    from datetime import UTC, datetime, timedelta
 
     from consortium.tenancy import consortium_scope, tenant_scope
     from shared_services.tendering import service
@@ -87,7 +87,8 @@ def make_opened_notice(factory, tenant) -> int:
                 "reference": f"REF-{tenant.slug}", "title": f"Home care notice for {tenant.slug}",
                 "buyer_name": "Example Council", "currency": "GBP", "cpv_codes": ["85312000"],
                 "submission_deadline": datetime.now(UTC) + timedelta(days=40)})
-            service.open_notice(db.session, notice, to="matching", answers_due=date.today() + timedelta(days=20),
-                                today=date.today())
+            service.open_notice(db.session, notice, to="matching",
+                                answers_due=datetime.now(UTC).date() + timedelta(days=20),
+                                today=datetime.now(UTC).date())
         db.session.commit()
         return notice.id

@@ -5,11 +5,11 @@ tender id). The notices are invented; their shape follows OCDS 1.1.5 with the lo
 
 import copy
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 # Deadlines a few weeks from today, so the notices stay open whenever the tests run.
 DEADLINE = (datetime.now(UTC) + timedelta(days=45)).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-ANSWERS_DUE = (date.today() + timedelta(days=30)).isoformat()
+ANSWERS_DUE = (datetime.now(UTC).date() + timedelta(days=30)).isoformat()
 FTS_PUBLISHER = {"name": "Cabinet Office", "scheme": "GB-GOR", "uid": "D2"}
 OGL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 

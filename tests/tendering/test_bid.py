@@ -9,8 +9,8 @@ B 45% = 4,680 h = £107,640.00; members' cost £230,620.00; with a 5% margin the
 
 from datetime import UTC, datetime, timedelta
 
-from consortium.models import AuditEntry
 from consortium.extensions import db
+from consortium.models import AuditEntry
 from shared_services.tendering.models import BidAllocation, TenderBid, TenderContract, TenderNotice
 from tests.tendering.helpers import READY_BID, answered_notice, count, post_bid
 

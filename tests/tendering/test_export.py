@@ -3,7 +3,7 @@
 lists every member as a tenderer, and the award points back to the bid."""
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 
 from jsonschema import Draft4Validator
 from referencing import Registry, Resource
@@ -28,7 +28,7 @@ def test_the_export_validates_and_names_every_member_of_the_joint_bid(app, clien
     client.post(f"/api/v1/consortium/tenders/{notice}/bid/submit", headers=staff)
     client.post(f"/api/v1/consortium/tenders/{notice}/bid/award", headers=staff,
                 json={"won": [{"lot": "1", "value": "240000", "starts_on": "2027-04-01", "ends_on": "2030-03-31"}],
-                      "awarded_on": (date.today() + timedelta(days=60)).isoformat()})
+                      "awarded_on": (datetime.now(UTC).date() + timedelta(days=60)).isoformat()})
     package = client.get("/api/v1/consortium/ocds", headers=staff).get_json()
     assert [e.message for e in _validator().iter_errors(package)] == []
     assert ocds.schema_errors(package, "release_package") == {}

@@ -1,7 +1,7 @@
 """Profiles, matching, opening a notice and co-ops' answers per lot: each co-op sees its own answer only,
 staff see all; a bad lot, a negative price or a late answer is refused naming the problem, nothing saved."""
 
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 
 from consortium.extensions import db
 from consortium.notifications.models import OutboxMessage
@@ -32,7 +32,7 @@ def test_a_bad_cpv_code_in_a_profile_names_the_item(client, treasurers):
 def test_opening_to_matching_coops_invites_only_them_and_emails_their_treasurers(app, client, staff, treasurers,
                                                                                    notice):
     client.put("/api/v1/t/coop-a/tender-profile", headers=treasurers["a"], json={"cpv_codes": ["85312000"]})
-    due = (date.today() + timedelta(days=20)).isoformat()
+    due = (datetime.now(UTC).date() + timedelta(days=20)).isoformat()
     response = client.post(f"/api/v1/consortium/tenders/{notice}/open", headers=staff,
                            json={"to": "matching", "answers_due": due})
     assert response.status_code == 200 and response.get_json()["answers_due"] == due
@@ -48,7 +48,8 @@ def test_opening_to_matching_coops_invites_only_them_and_emails_their_treasurers
 
 def test_answers_due_after_the_submission_deadline_are_refused(client, staff, notice):
     response = client.post(f"/api/v1/consortium/tenders/{notice}/open", headers=staff,
-                           json={"to": "all", "answers_due": (date.today() + timedelta(days=400)).isoformat()})
+                           json={"to": "all",
+                                 "answers_due": (datetime.now(UTC).date() + timedelta(days=400)).isoformat()})
     assert response.status_code == 422 and "answers_due" in response.get_json()["errors"]
 
 
@@ -97,7 +98,7 @@ def test_a_price_below_zero_or_a_missing_capacity_is_refused(app, client, staff,
 def test_an_answer_after_the_notice_closed_is_refused(app, client, staff, treasurers, notice):
     open_to_all(client, staff, notice)
     with app.app_context():
-        db.session.get(TenderNotice, notice).answers_due = date.today() - timedelta(days=1)
+        db.session.get(TenderNotice, notice).answers_due = datetime.now(UTC).date() - timedelta(days=1)
         db.session.commit()
     response = answer(client, treasurers["a"], "coop-a", notice, [offer("1", "6000", "21.50")], expect=409)
     assert "closed" in response.get_json()["detail"]
