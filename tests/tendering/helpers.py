@@ -17,8 +17,10 @@ def import_package(client, headers, package: dict, expect: int = 201) -> dict:
 
 
 def count(app, model) -> int:
-    """Rows of a model across every co-op."""
-    with app.app_context():
+    """Rows of a model across every co-op (in the consortium scope, so row-level security shows them all)."""
+    from consortium.tenancy import consortium_scope
+
+    with app.app_context(), consortium_scope(db.session):
         return db.session.scalar(select(func.count()).select_from(model).execution_options(all_tenants=True))
 
 

@@ -10,6 +10,7 @@ B 45% = 4,680 h = £107,640.00; members' cost £230,620.00; with a 5% margin the
 from datetime import UTC, datetime, timedelta
 
 from consortium.extensions import db
+from consortium.tenancy import consortium_scope
 from consortium.models import AuditEntry
 from shared_services.tendering.models import BidAllocation, TenderBid, TenderContract, TenderNotice
 from tests.tendering.helpers import READY_BID, answered_notice, count, post_bid
@@ -103,7 +104,7 @@ def test_a_submitted_bid_is_frozen_and_a_correction_is_a_new_version(app, client
     with app.app_context():
         first = db.session.query(TenderBid).filter_by(version=1).one()
         assert first.status == "superseded" and first.margin_percent == 5  # the submitted version is unchanged
-    with app.app_context():
+    with app.app_context(), consortium_scope(db.session):
         entries = db.session.query(AuditEntry).filter(AuditEntry.object_type == "TenderBid").all()
         assert any(e.changes.get("status") == ["draft", "submitted"] for e in entries if e.action == "update")
 
