@@ -39,6 +39,7 @@ FEATURES = [
     "shared_services.mutual_fund",
     "shared_services.incubation",
     "shared_services.training",
+    "shared_services.tendering",
 ]
 
 

@@ -13,6 +13,7 @@ from tests.invoicing.helpers import make_customer, make_invoice
 from tests.notifications.helpers import make_failed_email, make_webhook
 from tests.payroll.helpers import make_employee, make_payslip, make_run
 from tests.training.helpers import make_record
+from tests.tendering.helpers import make_opened_notice
 
 OBJECT_MAKERS = {
     "member_id": lambda factory, tenant: factory.member(tenant, name=f"Member of {tenant.slug}"),
@@ -25,4 +26,5 @@ OBJECT_MAKERS = {
     "run_id": make_run,
     "payslip_id": make_payslip,
     "record_id": make_record,
+    "notice_id": make_opened_notice,
 }
