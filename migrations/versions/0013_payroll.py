@@ -1,7 +1,7 @@
 """payroll: employees, capital schedules, pay runs, payslips, lines, settings
 
 Revision ID: 0013_payroll
-Revises: 0008_languages
+Revises: 0012_fund_rules
 
 Every table is tenant-owned and gets row-level security here (PostgreSQL). None is ever granted to
 the consortium's reader role: a co-op's payroll is private to it, line by line and in total.
@@ -14,7 +14,7 @@ from consortium.rls import enable_tenant_rls
 
 # revision identifiers, used by Alembic.
 revision = '0013_payroll'
-down_revision = '0008_languages'
+down_revision = '0012_fund_rules'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """training records, requirements, compliance reports, catalogue, pooled sessions, enrolments, recharges
 
 Revision ID: 0014_training
-Revises: 0008_languages
+Revises: 0013_payroll
 Create Date: 2026-12-01 10:02:09.679175
 
 """
@@ -13,7 +13,7 @@ from consortium.rls import enable_tenant_rls
 
 # revision identifiers, used by Alembic.
 revision = '0014_training'
-down_revision = '0008_languages'
+down_revision = '0013_payroll'
 branch_labels = None
 depends_on = None
 

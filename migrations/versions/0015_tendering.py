@@ -2,7 +2,7 @@
 and answers (tenant-owned, RLS), bids, allocations, requirements, contracts and their shares
 
 Revision ID: 0015_tendering
-Revises: 0008_languages
+Revises: 0014_training
 """
 
 from alembic import op
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = '0015_tendering'
-down_revision = '0008_languages'
+down_revision = '0014_training'
 branch_labels = None
 depends_on = None
 
