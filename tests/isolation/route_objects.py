@@ -12,8 +12,8 @@ from tests.accounts.helpers import upload_version
 from tests.invoicing.helpers import make_customer, make_invoice
 from tests.notifications.helpers import make_failed_email, make_webhook
 from tests.payroll.helpers import make_employee, make_payslip, make_run
-from tests.training.helpers import make_record
 from tests.tendering.helpers import make_opened_notice
+from tests.training.helpers import make_record
 
 OBJECT_MAKERS = {
     "member_id": lambda factory, tenant: factory.member(tenant, name=f"Member of {tenant.slug}"),
