@@ -68,6 +68,10 @@ def database_unavailable(error: BaseException) -> Response:
         from consortium.api import problem
 
         return problem(503, "Service Unavailable", detail, headers=headers)
+    # Both languages: choosing one would read the user's preference from the database that is down.
     page = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Unavailable</title></head>"
-            f"<body><h1>Temporarily unavailable</h1><p>{detail}</p></body></html>")
+            f"<body><h1>Temporarily unavailable</h1><p>{detail}</p>"
+            "<h1 lang=\"it\">Servizio momentaneamente non disponibile</h1>"
+            "<p lang=\"it\">Il database non è raggiungibile in questo momento; non è stato salvato nulla. "
+            "Riprova tra qualche secondo.</p></body></html>")
     return Response(page, status=503, mimetype="text/html", headers=headers)
