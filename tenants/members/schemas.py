@@ -23,13 +23,16 @@ class MemberSchema(Schema):
 
     @validates_schema
     def _consistent(self, data, partial=None, **kwargs):
+        problems = {}
         if data.get("left_on") and data.get("joined_on") and data["left_on"] < data["joined_on"]:
-            raise ValidationError(_("must not be before joined_on"), "left_on")
+            problems["left_on"] = [_("must not be before the date the member joined")]
         subscribed, paid = data.get("shares_subscribed"), data.get("shares_paid")
         if subscribed is not None and paid is not None and paid > subscribed:
-            raise ValidationError(_("must not exceed shares_subscribed"), "shares_paid")
+            problems["shares_paid"] = [_("must not exceed the share capital subscribed")]
         if data.get("disadvantaged") and data.get("category") not in (None, "worker"):
-            raise ValidationError(_("only workers can be flagged disadvantaged"), "disadvantaged")
+            problems["disadvantaged"] = [_("only workers can be flagged disadvantaged")]
+        if problems:
+            raise ValidationError(problems)  # every problem at once, each on its field
 
 
 class MemberUpdateSchema(MemberSchema):

@@ -6,7 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import func, literal, select, union_all
 
-from consortium.errors import NotFound, field_error
+from consortium.errors import NotFound, ServiceError, field_error
 from consortium.i18n import _
 from consortium.models import Tenant
 from plugins.jurisdictions.base import RegisterSummary, RuleResult, get_jurisdiction
@@ -71,12 +71,15 @@ def get_member(session, member_id: int) -> Member:
 
 
 def _check(member: Member) -> None:
+    problems = {}
     if member.left_on is not None and member.left_on < member.joined_on:
-        raise field_error("left_on", _("must not be before joined_on"))
+        problems["left_on"] = [_("must not be before the date the member joined")]
     if member.shares_paid > member.shares_subscribed:
-        raise field_error("shares_paid", _("must not exceed shares_subscribed"))
+        problems["shares_paid"] = [_("must not exceed the share capital subscribed")]
     if member.disadvantaged and member.category != "worker":
-        raise field_error("disadvantaged", _("only workers can be flagged disadvantaged"))
+        problems["disadvantaged"] = [_("only workers can be flagged disadvantaged")]
+    if problems:
+        raise ServiceError("; ".join(f"{field}: {m[0]}" for field, m in problems.items()), problems)
 
 
 def add_member(session, data: dict) -> Member:

@@ -75,7 +75,9 @@ def test_upload_without_a_file_or_for_this_year_names_the_field(app, client, coo
 
     assert no_file.status_code == 422 and "choose the filled template" in no_file.get_data(as_text=True)
     assert this_year.status_code == 422
-    assert re.search(r'name="year"[^>]*>\s*<span class="errors">[^<]*is not over yet', this_year.get_data(as_text=True))
+    # The message follows the year field and is tied to it for screen readers.
+    assert re.search(r'name="year"[^>]*aria-invalid="true" aria-describedby="f-year-error">\s*'
+                     r'<span class="errors" id="f-year-error">[^<]*is not over yet', this_year.get_data(as_text=True))
     assert saved_versions(app) == 0
 
 

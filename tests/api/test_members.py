@@ -97,7 +97,7 @@ def test_register_page_shows_summary_and_compliance(client, factory, type_b):
     response = client.post("/t/lavoro/members/new", data={"name": "Marco", "category": "worker",
                                                           "joined_on": "2021-01-01", "shares_subscribed": "50",
                                                           "shares_paid": "80"})
-    assert "must not exceed shares_subscribed" in response.get_data(as_text=True)
+    assert "must not exceed the share capital subscribed" in response.get_data(as_text=True)
     response = client.post("/t/lavoro/members/new", data={"name": "Marco", "category": "worker",
                                                           "joined_on": "2021-01-01", "shares_subscribed": "50",
                                                           "shares_paid": "50"})

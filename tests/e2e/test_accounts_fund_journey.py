@@ -53,7 +53,8 @@ def test_treasurer_uploads_accounts_staff_accept_and_the_contribution_follows(
     page.wait_for_url(re.compile(rf".*/t/{SLUG}/accounts/\d+$"))
     preview = page.inner_text("main")
     assert f"Accounts {YEAR}, version 1" in preview and "draft" in preview
-    assert "45.000,00" in preview and "360.000,00" in preview  # net profit and turnover, Italian format
+    # Net profit and turnover, written in the reader's language (this browser reads English), whatever the co-op.
+    assert "€45,000.00" in preview and "€360,000.00" in preview
     page.click("button:has-text('Submit to the consortium')")
     assert "submitted to the consortium" in page.inner_text("main")
 

@@ -154,5 +154,5 @@ def test_obligations_page_and_rule_form(client, family):
     assert "within <strong>7 years</strong>" in client.get("/incubation/obligations").get_data(as_text=True)
     response = client.post("/incubation/obligations/rule", data={"years_from_founding": "-1"})
     page = response.get_data(as_text=True)
-    assert response.status_code == 422 and "<strong>years_from_founding</strong>" in page
+    assert response.status_code == 422 and '<a href="#f-years_from_founding">Years from founding</a>' in page
     assert "within <strong>7 years</strong>" in client.get("/incubation/obligations").get_data(as_text=True)
