@@ -498,8 +498,9 @@ class PayrollEmployee:
     ``tax_code`` as HMRC issued it, without the basis (e.g. "1257L", "S1257L", "K475",
     "BR", "D0", "NT"); a trailing " W1", " M1" or " X" is accepted and means
     ``week1_month1``. ``week1_month1`` is the non-cumulative basis. ``ni_category`` is the
-    NI category letter (UK: A, B, C, H, J, M, V, X, Z and the freeport/investment-zone
-    letters the year's file lists). ``student_loan_plans`` are the undergraduate plans
+    NI category letter (UK: A, B, C, H, J, M, V, X, Z and the freeport and investment
+    zone letters F, I, L, S, N, E, D, K; ``ni_categories()`` lists them with labels).
+    ``student_loan_plans`` are the undergraduate plans
     ("1", "2", "4", "5"); ``postgraduate_loan`` whether a postgraduate loan is repaid too.
     ``date_of_birth`` is used for the auto-enrolment age test. ``pension`` is the scheme the
     employee is (or would be) enrolled in, None when the co-op has none;
@@ -712,6 +713,9 @@ class PayrollRules(Protocol):
 
         Fields are the :class:`PayrollEmployee` attribute names ("tax_code", "ni_category",
         "student_loan_plans", "pension", ...), so the app can show them next to its form fields.
+        Messages (here, in :class:`InvalidIdentifier`, ``StarterSetup.reason`` and
+        ``PayrollResult.notes``) are :class:`LocalText`: English as a ``str``, Italian with
+        ``message.in_language("it")``.
         """
         ...
 

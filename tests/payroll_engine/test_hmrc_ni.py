@@ -8,8 +8,8 @@ any stored copy, so this year's NI is checked with 2025-26's data (the two years
 125 -> 129 a week, which test_named_cases covers for 2026-27).
 
 Each row is one period's earnings (NI is worked per earnings period, never cumulatively): employee and
-employer NI and the earnings split at LEL, LEL to PT and PT to UEL must match exactly. The freeport and
-investment zone letters (D, E, F, I, K, L, N, S) are not in the rule pack and their rows are skipped.
+employer NI and the earnings split at LEL, LEL to PT and PT to UEL must match exactly, for every category
+letter HMRC tests: the main ones and the freeport and investment zone letters (D, E, F, I, K, L, N, S).
 """
 
 import csv
@@ -24,7 +24,7 @@ from plugins.jurisdictions.base import PayrollPeriod, YearToDate
 from .helpers import employee, rules
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "hmrc" / "ni-2025-26.csv"
-SUPPORTED = {"A", "B", "C", "H", "J", "M", "V", "Z"}
+SUPPORTED = {"A", "B", "C", "H", "J", "M", "V", "Z", "F", "I", "L", "S", "N", "E", "D", "K"}
 PAY_DATE = {
     "weekly": date(2025, 4, 11),
     "fortnightly": date(2025, 4, 18),
@@ -38,7 +38,7 @@ with DATA.open(newline="", encoding="utf-8") as handle:
 
 def test_the_data_file_holds_hmrc_s_rows():
     assert len(ROWS) == 896
-    assert {row["category"] for row in ROWS} >= SUPPORTED
+    assert {row["category"] for row in ROWS} == SUPPORTED
     assert {row["frequency"] for row in ROWS} == set(PAY_DATE)
 
 

@@ -144,7 +144,10 @@ def test_check_employee_names_every_bad_field():
         )
     )
     assert set(problems) == {"tax_code", "ni_category", "student_loan_plans", "pension"}
-    assert "NI category Q is not one of A, B, C, H, J, M, V, X, Z in 2026-27" in problems["ni_category"][0]
+    assert (
+        "NI category Q is not one of A, B, C, D, E, F, H, I, J, K, L, M, N, S, V, X, Z in 2026-27"
+        in problems["ni_category"][0]
+    )
     assert any("at least 3%" in message for message in problems["pension"])
     assert any("at least 8%" in message for message in problems["pension"])
     assert any("salary_sacrifice is not one of" in message for message in problems["pension"])

@@ -349,7 +349,8 @@ class UkPayrollRules:
         HMRC's category letters (gov.uk 'National Insurance category letters', as listed by
         shapepayroll.co.uk and burton-sweet.co.uk): M and Z are for employees under 21, H for
         apprentices under 25, C for employees over State Pension age, X for those who pay no NI
-        such as under-16s. The letter stays the clerk's choice; the note says when to change it.
+        such as under-16s (S and K are the freeport and investment zone letters for C). The
+        letter stays the clerk's choice; the note says when to change it.
         """
         age = _age_on(born, on)
         over_pension_age = age >= self._earliest_pension_age and on >= self.state_pension_date(born)
@@ -357,9 +358,12 @@ class UkPayrollRules:
             return _t("Category %(letter)s is for employees under 21; this employee is %(age)s", letter=letter, age=age)
         if letter == "H" and age >= 25:
             return _t("Category H is for apprentices under 25; this employee is %(age)s", age=age)
-        if letter == "C" and not over_pension_age:
-            return _t("Category C is for employees over State Pension age, which this employee has not reached")
-        if letter not in ("C", "X") and over_pension_age:
+        if letter in ("C", "S", "K") and not over_pension_age:
+            return _t(
+                "Category %(letter)s is for employees over State Pension age, which this employee has not reached",
+                letter=letter,
+            )
+        if letter not in ("C", "S", "K", "X") and over_pension_age:
             return _t("This employee has reached State Pension age: category C (no employee NI) applies")
         if letter == "X" and age >= 16:
             return _t("Category X is for employees who pay no NI, such as under-16s; this employee is %(age)s", age=age)

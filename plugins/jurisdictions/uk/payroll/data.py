@@ -24,7 +24,7 @@ from .paye import PREFIX_REGIONS, Band
 
 YEARS_PACKAGE = "plugins.jurisdictions.uk.payroll"
 _TAX_YEAR = re.compile(r"(\d{4})-(\d{2})")
-NI_THRESHOLDS = ("LEL", "PT", "ST", "UEL", "UST", "AUST", "VUST")
+NI_THRESHOLDS = ("LEL", "PT", "ST", "UEL", "UST", "AUST", "VUST", "FUST")
 STUDENT_LOAN_PLANS = ("1", "2", "4", "5")
 
 
