@@ -22,6 +22,8 @@ PUBLIC_ENDPOINTS = {
     "shell.api_docs",
     "directory.accept_invitation",  # the invitation link is its own secret
     "auth.TokenResource",  # POST: email and password in, token out; DELETE revokes the token it carries
+    "training_public.verify_form",  # anyone checks a training certificate's code: name, course, date, validity
+    "training_public.verify",
 }
 
 
