@@ -3,7 +3,9 @@ any signed-in user reads the catalogue and the session list), attendance and rec
 co-op's own enrolments under `/api/v1/t/<slug>/training/enrolments`.
 """
 
-from flask import g
+from functools import wraps
+
+from flask import abort, g
 from flask.views import MethodView
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
@@ -18,6 +20,21 @@ OFFICERS = ("consortium_admin", "consortium_staff")
 COOP_READERS = ("treasurer", "payroll_clerk", "viewer")
 COOP_WRITERS = ("treasurer",)
 
+def member_or_staff_required(view):
+    """Signed in and holding a consortium role or a role in some co-op: the catalogue and sessions are the
+    consortium's offer to its members, not public."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_required(view)(*args, **kwargs)
+        if not (current_user.has_consortium_role(*OFFICERS) or current_user.tenant_ids):
+            abort(403, "This needs a consortium role or a role in a member co-op.")
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
 blp = Blueprint("training_pool_api", __name__, url_prefix="/api/v1/consortium/training",
                 description="Pooled consortium training: course catalogue, sessions, attendance, recharges")
 coop_blp = Blueprint("training_enrolments_api", __name__, url_prefix="/api/v1/t/<slug>/training/enrolments",
@@ -26,12 +43,12 @@ coop_blp = Blueprint("training_enrolments_api", __name__, url_prefix="/api/v1/t/
 
 @blp.route("/courses")
 class CoursesResource(MethodView):
-    @login_required
+    @member_or_staff_required
     @blp.arguments(schemas.CourseQuerySchema, location="query")
     @blp.response(200, schemas.CourseSchema(many=True))
     @blp.paginate(SQLPage)
     def get(self, filters):
-        """The shared course catalogue, by title (every signed-in user)."""
+        """The shared course catalogue, by title (consortium staff and every co-op's users)."""
         return service.courses_query(**filters)
 
     @consortium_role_required(*OFFICERS)
@@ -44,7 +61,7 @@ class CoursesResource(MethodView):
 
 @blp.route("/courses/<int:course_id>")
 class CourseResource(MethodView):
-    @login_required
+    @member_or_staff_required
     @blp.response(200, schemas.CourseSchema)
     def get(self, course_id):
         """One course."""
@@ -60,12 +77,12 @@ class CourseResource(MethodView):
 
 @blp.route("/sessions")
 class SessionsResource(MethodView):
-    @login_required
+    @member_or_staff_required
     @blp.arguments(schemas.SessionQuerySchema, location="query")
     @blp.response(200, schemas.SessionSchema(many=True))
     @blp.paginate(SQLPage)
     def get(self, filters):
-        """Pooled sessions, soonest first, with seats left (every signed-in user)."""
+        """Pooled sessions, soonest first, with seats left (consortium staff and every co-op's users)."""
         return service.sessions_query(upcoming_from=local_today() if filters.get("upcoming") else None,
                                       state=filters.get("state"))
 

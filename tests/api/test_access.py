@@ -23,6 +23,8 @@ PUBLIC_ENDPOINTS = {
     "directory.accept_invitation",  # the invitation link is its own secret
     "auth.TokenResource",  # POST: email and password in, token out; DELETE revokes the token it carries
     "health.healthz",  # what a load balancer polls: up or not, no data
+    "training_public.verify_form",  # anyone checks a training certificate's code: name, course, date, validity
+    "training_public.verify",
 }
 
 
