@@ -10,8 +10,8 @@ B 45% = 4,680 h = £107,640.00; members' cost £230,620.00; with a 5% margin the
 from datetime import UTC, datetime, timedelta
 
 from consortium.extensions import db
-from consortium.tenancy import consortium_scope
 from consortium.models import AuditEntry
+from consortium.tenancy import consortium_scope
 from shared_services.tendering.models import BidAllocation, TenderBid, TenderContract, TenderNotice
 from tests.tendering.helpers import READY_BID, answered_notice, count, post_bid
 
