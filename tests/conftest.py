@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from hypothesis import settings
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
@@ -31,6 +32,10 @@ TEST_DATABASE = os.environ.get("TEST_DATABASE", "sqlite")
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 IN_CI = bool(os.environ.get("CI"))
 PASSWORD = "correct-horse-battery"
+
+# Properties are about values, not speed: a per-example time limit only fails on a busy machine.
+settings.register_profile("suite", deadline=None)
+settings.load_profile("suite")
 
 # Argon2id stays the algorithm; tests use its smallest cost so hundreds of logins stay fast.
 auth.password_hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
