@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 from sqlalchemy import Text
 
-from consortium.rls import enable_tenant_rls
+from consortium.rls import enable_consortium_rls, enable_tenant_rls
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
@@ -321,6 +321,10 @@ def upgrade():
     # them as what co-ops report to the consortium.
     for table in ('tender_profiles', 'tender_interests'):
         enable_tenant_rls(op, table)
+    # Consortium rows about one co-op: that co-op reaches its own, the consortium reader all (docs/tenancy.md).
+    for table in ('tender_invitations', 'tender_bid_allocations', 'tender_requirement_evidence',
+                  'tender_contract_shares'):
+        enable_consortium_rls(op, table)
 
 
 def downgrade():

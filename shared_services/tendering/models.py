@@ -226,6 +226,7 @@ class TenderInvitation(Base):
     """A co-op the consortium opened a notice to: it may answer, and sees the notice."""
 
     __tablename__ = "tender_invitations"
+    __tenancy__ = "consortium"  # a co-op reaches its own rows; the consortium every row
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     notice_id: Mapped[int] = mapped_column(ForeignKey("tender_notices.id", ondelete="CASCADE"))
@@ -241,6 +242,7 @@ class TenderProfile(TenantOwned, Base):
     """What a co-op does, for matching: CPV codes, areas served, capacity, qualified staff."""
 
     __tablename__ = "tender_profiles"
+    __consortium_read__ = "*"  # what the co-op tells the consortium it does, for matching notices
 
     cpv_codes: Mapped[list] = mapped_column(JsonDoc, default=list)
     areas: Mapped[list] = mapped_column(JsonDoc, default=list)
@@ -265,6 +267,7 @@ class TenderInterest(TenantOwned, Base):
     """A co-op's answer for one lot: interested or not, capacity offered, its cost per unit, notes."""
 
     __tablename__ = "tender_interests"
+    __consortium_read__ = "*"  # the co-op's answer to the consortium
 
     notice_id: Mapped[int] = mapped_column(ForeignKey("tender_notices.id", ondelete="CASCADE"))
     lot_id: Mapped[int] = mapped_column(ForeignKey("tender_lots.id", ondelete="CASCADE"))
@@ -355,6 +358,7 @@ class BidAllocation(Base):
     """One co-op's share of a lot in the bid: percentage of the work, its cost, its part and role."""
 
     __tablename__ = "tender_bid_allocations"
+    __tenancy__ = "consortium"  # a co-op reaches its own rows; the consortium every row
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     bid_lot_id: Mapped[int] = mapped_column(ForeignKey("tender_bid_lots.id", ondelete="CASCADE"))
@@ -397,6 +401,7 @@ class RequirementEvidence(Base):
     """One member's document for a requirement: its reference and until when it is valid."""
 
     __tablename__ = "tender_requirement_evidence"
+    __tenancy__ = "consortium"  # a co-op reaches its own rows; the consortium every row
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     requirement_id: Mapped[int] = mapped_column(ForeignKey("tender_bid_requirements.id", ondelete="CASCADE"))
@@ -440,6 +445,7 @@ class ContractShare(Base):
     """One member's part of a contract: its share and the value that share is worth."""
 
     __tablename__ = "tender_contract_shares"
+    __tenancy__ = "consortium"  # a co-op reaches its own rows; the consortium every row
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     contract_id: Mapped[int] = mapped_column(ForeignKey("tender_contracts.id", ondelete="CASCADE"))

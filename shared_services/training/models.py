@@ -129,6 +129,8 @@ class TrainingEnrolment(TenantOwned, Base):
     """One of a co-op's workers booked on a pooled session, and (after it) the attendance and result."""
 
     __tablename__ = "training_enrolments"
+    # A booking on a pooled session is what the co-op gives the consortium that runs the session.
+    __consortium_read__ = "*"
 
     session_id: Mapped[int] = mapped_column(ForeignKey("training_sessions.id", ondelete="RESTRICT"))
     member_id: Mapped[int] = mapped_column(BigId)

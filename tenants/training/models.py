@@ -118,6 +118,7 @@ class ComplianceReport(TenantOwned, Base):
     """
 
     __tablename__ = "training_compliance_reports"
+    __consortium_read__ = "*"  # counts the co-op reports to the consortium (docs/tenancy.md)
 
     computed_on: Mapped[date] = mapped_column(Date)
     workers: Mapped[int] = mapped_column(Integer, default=0)

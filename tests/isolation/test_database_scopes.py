@@ -35,6 +35,11 @@ PRIVATE_READS = {
     "webhook secrets": "SELECT secret FROM webhook_subscriptions",
     "invoice number counters": "SELECT count(*) FROM invoice_number_counters",
     "invoicing settings (IBAN)": "SELECT iban FROM invoicing_settings",
+    "payslips": "SELECT count(*) FROM payroll_payslips",
+    "payslip lines": "SELECT count(*) FROM payroll_payslip_lines",
+    "pay runs": "SELECT count(*) FROM payroll_runs",
+    "employees' pay details": "SELECT ni_number FROM payroll_employees",
+    "workers' training records": "SELECT count(*) FROM training_records",
 }
 
 

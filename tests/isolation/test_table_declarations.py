@@ -23,7 +23,13 @@ POLICIES = {
 }
 # Tables that must never be granted to the consortium reader, whatever a later change declares.
 NEVER_READ_BY_THE_CONSORTIUM = ("invoices", "invoice_lines", "invoice_payments", "customers",
-                                "invoicing_settings", "invoice_number_counters", "webhook_subscriptions")
+                                "invoicing_settings", "invoice_number_counters", "webhook_subscriptions",
+                                # payroll is the co-op's alone, line by line and person by person
+                                "payroll_settings", "payroll_employees", "payroll_capital_schedules",
+                                "payroll_runs", "payroll_payslips", "payroll_payslip_lines",
+                                # a worker's own training records; the consortium sees the co-op's counts
+                                "training_records", "training_roles", "training_requirements",
+                                "training_role_holders")
 
 
 def models():
@@ -42,7 +48,9 @@ def test_every_table_with_a_tenant_id_declares_what_it_is(app):
         if model.__tenancy__ == "platform":
             assert model.__platform_reason__, f"{name}: a platform table says why every request may see its rows"
         if model.__tenancy__ == "consortium" and name not in ("fund_entries", "fund_guarantees", "fund_bank_lines",
-                                                              "outbox_messages"):
+                                                              "outbox_messages", "tender_invitations",
+                                                              "tender_bid_allocations", "tender_requirement_evidence",
+                                                              "tender_contract_shares"):
             pytest.fail(f"{name}: a new consortium table with a co-op reference; add it here once its policy is "
                         f"chosen (consortium.rls.enable_consortium_rls)")
 
