@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from consortium.clock import local_today
 from consortium.extensions import db
-from consortium.models import AuditEntry
+from consortium.models import AuditEntry, Tenant
 from consortium.tenancy import consortium_scope, tenant_scope
 from shared_services.training import service as pool
 from shared_services.training.models import TrainingEnrolment, TrainingSession
@@ -29,10 +29,23 @@ def pooled(factory, two_coops):
     second_a = factory.member(two_coops["a"], name="Anna of A")
     second_b = factory.member(two_coops["b"], name="Beppe of B")
     factory.user("staff@example.test", {"role": "consortium_staff"})
+    _give_addresses(factory.app, two_coops)
     held = make_session(factory, course, issuer.slug, held_on=local_today() + timedelta(days=7), seats=3,
                         cost="1000.00")
     return {**two_coops, "issuer": issuer, "course": course, "session": held, "second_a": second_a,
             "second_b": second_b}
+
+
+def _give_addresses(app, coops):
+    """The billed co-ops' addresses and VAT numbers: an Italian recharge invoice (FatturaPA) names both."""
+    from consortium.directory import service as directory
+
+    with app.app_context(), consortium_scope(db.session):
+        for key, street, vat in (("a", "1 Mill Lane", "GB100000034"), ("b", "2 Mill Lane", "GB100000047")):
+            tenant = db.session.get(Tenant, coops[key].id)
+            directory.update_tenant(db.session, tenant, {"address": street, "city": "Leeds", "postcode": "LS1 4AP",
+                                                         "vat_number": vat})
+        db.session.commit()
 
 
 def _enrol(client, slug, email, session_id, member_ids):
@@ -153,7 +166,10 @@ def test_recharge_splits_by_attendees_and_raises_one_numbered_invoice_per_coop(a
     assert numbers == [f"INV-{year}-0001", f"INV-{year}-0002"]
     with app.app_context(), tenant_scope(db.session, pooled["issuer"].id):
         issued = db.session.scalars(invoicing.invoices_query()).all()
-        assert sorted(i.gross_total for i in issued) == [Decimal("333.33"), Decimal("666.67")]
+        # Training is VAT-exempt, so each invoice over 77.47 also bears the 2.00 stamp duty (DPR 642/1972, Tariffa
+        # art. 13), charged to the customer as the issuer's invoicing settings say by default.
+        assert sorted(i.gross_total - (i.stamp_duty or 0) for i in issued) == [Decimal("333.33"), Decimal("666.67")]
+        assert {i.stamp_duty for i in issued} == {Decimal("2.00")}
         assert {i.customer.name for i in issued} == {"Coop A Co-op", "Coop B Co-op"}
         assert all(i.state == "issued" and i.buyer_reference == f"TRAINING-{sid}" for i in issued)
     twice = client.post(f"{POOL}/sessions/{sid}/recharge", headers=staff)
