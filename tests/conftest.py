@@ -299,3 +299,14 @@ def pytest_terminal_summary(terminalreporter, config):
     if VALIDATOR_STATS in config.stash:
         compiled, counts = config.stash[VALIDATOR_STATS]
         terminalreporter.write_line(f"e-invoice validators: compiled in {compiled:.2f}s; documents validated: {counts}")
+
+
+def pytest_collection_modifyitems(config, items):
+    """In the PostgreSQL pass, leave out tests that never touch a database: the SQLite pass has run them,
+    and running pure arithmetic twice proves nothing more (`RUN_PURE_TESTS=1` keeps them)."""
+    if TEST_DATABASE != "postgresql" or os.environ.get("RUN_PURE_TESTS"):
+        return
+    pure = [item for item in items if "database" not in getattr(item, "fixturenames", ())]
+    if pure:
+        config.hook.pytest_deselected(items=pure)
+        items[:] = [item for item in items if item not in pure]
