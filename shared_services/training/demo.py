@@ -92,7 +92,8 @@ def _pooled_sessions(session, tenants, codes, rng, today) -> None:
         "place": "Riverside Care, 14 Mill Lane, Manchester", "trainer": "Sam Patel, BLS instructor",
         "seats": 8, "cost_basis": "per_session", "cost": Decimal("480.00"), "split_by": "attendees",
         "invoicing_tenant": issuer.slug, "vat_category": "non_soggetta"}, today=today)
-    for slug, count in (("riverside-care", 3), ("northfield-cic", 2)):
+    # Two VAT-registered co-ops: the recharge is an Italian e-invoice, which names each buyer's tax id (SdI 00417).
+    for slug, count in (("riverside-care", 3), ("green-futures", 2)):
         with tenant_scope(session, tenants[slug].id):
             workers = records.current_workers(session, today)[-count:]
             service.enrol(session, tenants[slug], pending.id, [w.id for w in workers], today=pending.held_on)

@@ -72,7 +72,7 @@ def test_treasurer_keeps_training_current_and_staff_close_a_pooled_session(app, 
     page.click("#attendance-form button")
     assert "Attendance recorded: 4 passed" in page.inner_text("main")
     split = page.inner_text("#split")
-    assert "Riverside Care Co-operative" in split and "Northfield Home Support CIC" in split
+    assert "Riverside Care Co-operative" in split and "Green Futures Community Benefit Society" in split
     page.click("#recharge-form button")
     assert "2 recharge invoices issued" in page.inner_text("main")
     assert re.search(r"INV-\d{4}-\d{4}", page.inner_text("#split"))
