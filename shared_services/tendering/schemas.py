@@ -8,12 +8,13 @@ from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import select
 
 from consortium.extensions import db
+from consortium.fields import DecimalString
 from consortium.models import Tenant
 from shared_services.tendering.models import DECISIONS, OPENED_TO, REQUIREMENT_KINDS, UNITS
 
 
 def _money(**kwargs) -> fields.Decimal:
-    return fields.Decimal(places=2, as_string=True, **kwargs)
+    return DecimalString(places=2, **kwargs)
 
 
 def _not_negative_money(**kwargs) -> fields.Decimal:
@@ -21,11 +22,11 @@ def _not_negative_money(**kwargs) -> fields.Decimal:
 
 
 def _percent(**kwargs) -> fields.Decimal:
-    return fields.Decimal(places=2, as_string=True, validate=validate.Range(min=0, max=100), **kwargs)
+    return DecimalString(places=2, validate=validate.Range(min=0, max=100), **kwargs)
 
 
 def _quantity(**kwargs) -> fields.Decimal:
-    return fields.Decimal(places=2, as_string=True, validate=validate.Range(min=0), **kwargs)
+    return DecimalString(places=2, validate=validate.Range(min=0), **kwargs)
 
 
 def tenant_id_for_slug(slug: str, field_name: str) -> int:
@@ -130,7 +131,7 @@ class ManualLotSchema(Schema):
     lot_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
     title = fields.String(validate=validate.Length(max=500))
     value = _not_negative_money(allow_none=True)
-    quantity = fields.Decimal(places=2, as_string=True, allow_none=True,
+    quantity = DecimalString(places=2, allow_none=True,
                               validate=validate.Range(min=0, min_inclusive=False))
     unit = fields.String(validate=validate.OneOf(UNITS))
 
@@ -218,14 +219,14 @@ class InterestOutSchema(Schema):
 
 class AllocationInSchema(Schema):
     tenant = fields.String(required=True)
-    share_percent = fields.Decimal(places=2, as_string=True, required=True)
+    share_percent = DecimalString(places=2, required=True)
     part = fields.String(allow_none=True, validate=validate.Length(max=2000))
 
 
 class BidLotInSchema(Schema):
     lot = fields.String(required=True)
     decision = fields.String(required=True, validate=validate.OneOf(DECISIONS))
-    quantity = fields.Decimal(places=2, as_string=True, allow_none=True,
+    quantity = DecimalString(places=2, allow_none=True,
                               validate=validate.Range(min=0, min_inclusive=False))
     unit = fields.String(validate=validate.OneOf(UNITS))
     price = _not_negative_money(allow_none=True)
@@ -247,7 +248,7 @@ class RequirementInSchema(Schema):
 class BidInSchema(Schema):
     """The whole draft: terms, each lot's decision, allocation and price, and the requirements."""
 
-    margin_percent = fields.Decimal(places=2, as_string=True,
+    margin_percent = DecimalString(places=2,
                                     validate=validate.Range(min=0, max=100, max_inclusive=False))
     lead = fields.String(allow_none=True)
     notes = fields.String(allow_none=True)
@@ -314,7 +315,7 @@ class SubmitSchema(Schema):
 
 class WonLotSchema(Schema):
     lot = fields.String(required=True)
-    value = fields.Decimal(places=2, as_string=True, required=True)
+    value = DecimalString(places=2, required=True)
     starts_on = fields.Date(allow_none=True)
     ends_on = fields.Date(allow_none=True)
     award_id = fields.String(allow_none=True, validate=validate.Length(max=200))

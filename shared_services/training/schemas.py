@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from consortium.fields import DecimalString
 from shared_services.training.models import COST_BASES, DELIVERIES, RESULTS, SPLITS, TOPICS
 
 
@@ -15,7 +16,7 @@ class CourseSchema(Schema):
     title = fields.Str(required=True, validate=validate.Length(min=2, max=200))
     topic = fields.Str(required=True, validate=validate.OneOf(list(TOPICS)))
     country = fields.Str(allow_none=True, validate=validate.OneOf(["uk", "it"]))
-    duration_hours = fields.Decimal(places=1, as_string=True, allow_none=True,
+    duration_hours = DecimalString(places=1, allow_none=True,
                                     validate=validate.Range(min=0, min_inclusive=False, max=2000))
     delivery = fields.Str(required=True, validate=validate.OneOf(list(DELIVERIES)))
     validity_months = fields.Int(allow_none=True, validate=validate.Range(
@@ -53,7 +54,7 @@ class SessionSchema(Schema):
     booked = fields.Int(dump_only=True)
     seats_left = fields.Function(lambda s: s.seats - s.booked, dump_only=True)
     cost_basis = fields.Str(load_default="per_session", validate=validate.OneOf(list(COST_BASES)))
-    cost = fields.Decimal(required=True, places=2, as_string=True, validate=validate.Range(min=0, max=10_000_000))
+    cost = DecimalString(required=True, places=2, validate=validate.Range(min=0, max=10_000_000))
     split_by = fields.Str(load_default="attendees", validate=validate.OneOf(list(SPLITS)))
     invoicing_tenant = fields.Str(required=True, load_only=True,
                                   metadata={"description": "slug of the consortium's co-op that raises recharges"})
@@ -133,7 +134,7 @@ class RechargeSchema(Schema):
 
     billed_tenant_id = fields.Int()
     units = fields.Int()
-    amount = fields.Decimal(places=2, as_string=True)
+    amount = DecimalString(places=2)
     currency = fields.Str()
     invoice_id = fields.Int()
     invoice_number = fields.Str()
@@ -150,7 +151,7 @@ class CoopComplianceSchema(Schema):
     expiring = fields.Int()
     expired = fields.Int()
     missing = fields.Int()
-    percent_compliant = fields.Decimal(places=1, as_string=True, allow_none=True)
+    percent_compliant = DecimalString(places=1, allow_none=True)
     booked_seats = fields.Int()
 
 

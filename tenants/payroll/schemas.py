@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from consortium.fields import DecimalString
 from tenants.payroll.models import (
     CAPITAL_KINDS,
     ENTERED_KINDS,
@@ -23,11 +24,11 @@ POSITIVE = validate.Range(min=0, min_inclusive=False, error="must be more than 0
 
 
 def _money(**kwargs):
-    return fields.Decimal(places=2, as_string=True, **kwargs)
+    return DecimalString(places=2, **kwargs)
 
 
 def _out():
-    return fields.Decimal(places=2, as_string=True, dump_only=True)
+    return DecimalString(places=2, dump_only=True)
 
 
 class PlansField(fields.Field):
@@ -72,8 +73,8 @@ class EmployeeSchema(Schema):
     pay_frequency = fields.Str(validate=validate.OneOf(FREQUENCIES))
     pay_basis = fields.Str(validate=validate.OneOf(PAY_BASES))
     annual_salary = _money(allow_none=True, validate=NOT_NEGATIVE)
-    hourly_rate = fields.Decimal(places=4, as_string=True, allow_none=True, validate=NOT_NEGATIVE)
-    standard_hours = fields.Decimal(places=2, as_string=True, allow_none=True, validate=NOT_NEGATIVE,
+    hourly_rate = DecimalString(places=4, allow_none=True, validate=NOT_NEGATIVE)
+    standard_hours = DecimalString(places=2, allow_none=True, validate=NOT_NEGATIVE,
                                     metadata={"description": "hours in a normal pay period"})
     starter_declaration = fields.Str(allow_none=True, validate=validate.OneOf(STARTER_DECLARATIONS))
     p45_pay = _money(allow_none=True, validate=NOT_NEGATIVE, metadata={"description": "P45 total pay to date"})
@@ -129,8 +130,8 @@ class PayrollSettingsSchema(Schema):
     net_pay_shortfall = fields.Str(validate=validate.OneOf(NET_PAY_SHORTFALL))
     claims_employment_allowance = fields.Bool()
     pension_provider = fields.Str(allow_none=True, validate=validate.Length(max=200))
-    pension_employee_percent = fields.Decimal(places=2, as_string=True, validate=validate.Range(min=0, max=100))
-    pension_employer_percent = fields.Decimal(places=2, as_string=True, validate=validate.Range(min=0, max=100))
+    pension_employee_percent = DecimalString(places=2, validate=validate.Range(min=0, max=100))
+    pension_employer_percent = DecimalString(places=2, validate=validate.Range(min=0, max=100))
     pension_arrangement = fields.Str(validate=validate.OneOf(PENSION_ARRANGEMENTS))
     paye_reference = fields.Str(allow_none=True, validate=validate.Length(max=20))
 
@@ -149,8 +150,8 @@ class PayrollLineSchema(Schema):
     position = fields.Int(dump_only=True)
     kind = fields.Str(required=True, validate=validate.OneOf(LINE_KINDS))
     description = fields.Str(validate=validate.Length(max=200))
-    hours = fields.Decimal(places=2, as_string=True, allow_none=True, validate=NOT_NEGATIVE)
-    rate = fields.Decimal(places=4, as_string=True, allow_none=True, validate=NOT_NEGATIVE)
+    hours = DecimalString(places=2, allow_none=True, validate=NOT_NEGATIVE)
+    rate = DecimalString(places=4, allow_none=True, validate=NOT_NEGATIVE)
     amount = _money(allow_none=True, validate=NOT_NEGATIVE)
     pensionable = fields.Bool()
     text = fields.Function(lambda line: line_text(line), dump_only=True,
@@ -277,4 +278,4 @@ class YearEndSchema(Schema):
 
     tax_year = fields.Str()
     employees = fields.List(fields.Nested(YearEndEmployeeSchema))
-    totals = fields.Dict(keys=fields.Str(), values=fields.Decimal(places=2, as_string=True))
+    totals = fields.Dict(keys=fields.Str(), values=DecimalString(places=2))
