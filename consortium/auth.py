@@ -120,7 +120,6 @@ def change_own_password(db_session, user: User, current_password: str, new_passw
     return user
 
 
-@login_manager.user_loader
 def _role_names(roles) -> str:
     """The roles a page needs, by name in the reader's language."""
     from consortium.views import role_label
@@ -128,6 +127,7 @@ def _role_names(roles) -> str:
     return ", ".join(role_label(r) for r in roles)
 
 
+@login_manager.user_loader
 def _load_session_user(user_id: str):
     # The API authenticates by bearer token only: a browser cookie must never authorise an
     # API call, since the API is exempt from CSRF protection.

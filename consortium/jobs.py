@@ -60,15 +60,16 @@ JOBS: dict[str, JobSpec] = {}
 
 def schedule_label(spec: JobSpec) -> str:
     """A job's schedule in words: "every day at 07:00", "every 15 minutes" (else the trigger's own text)."""
-    from consortium.i18n import _, ngettext
+    from consortium.i18n import _
 
     args = spec.trigger_args
     if spec.trigger == "interval" and set(args) <= {"minutes", "hours"} and len(args) == 1:
         if "minutes" in args:
-            return ngettext("every minute", "every %(num)d minutes", args["minutes"])
-        return ngettext("every hour", "every %(num)d hours", args["hours"])
+            return _("every minute") if args["minutes"] == 1 else _("every %(num)s minutes", num=args["minutes"])
+        return _("every hour") if args["hours"] == 1 else _("every %(num)s hours", num=args["hours"])
     if spec.trigger == "cron" and set(args) <= {"hour", "minute"} and isinstance(args.get("hour"), int):
-        return _("every day at %(time)s", time=f"{args['hour']:02d}:{int(args.get('minute', 0)):02d}")
+        time = f"{args['hour']:02d}:{int(args.get('minute', 0)):02d}"
+        return _("every day at %(time)s", time=time)
     return str(spec.build_trigger(UTC))
 
 

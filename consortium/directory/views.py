@@ -7,8 +7,8 @@ from consortium.auth import consortium_role_required, start_session
 from consortium.directory import schemas, service
 from consortium.extensions import db
 from consortium.forms import load_form, run_service
-from consortium.models import ALL_ROLES, Tenant
 from consortium.i18n import _, _l
+from consortium.models import ALL_ROLES, Tenant
 from consortium.views import ROLE_LABELS, add_nav_link
 from plugins.jurisdictions.base import available_jurisdictions, get_jurisdiction
 
@@ -33,13 +33,14 @@ TENANT_STATUS_LABELS = {"active": _l("active"), "incubating": _l("incubating"), 
 
 
 def _form_choices():
+    countries = {"uk": _("United Kingdom"), "it": _("Italy")}
     legal_forms = [
-        (form.code, f"{get_jurisdiction(code).name}: {form.label}")
+        (form.code, f"{countries.get(code, get_jurisdiction(code).name)}: {form.label}")
         for code in available_jurisdictions()
         for form in get_jurisdiction(code).legal_forms()
     ]
     tenants = [("", "—")] + [(t.slug, t.name) for t in db.session.scalars(select(Tenant).order_by(Tenant.name))]
-    return {"legal_forms": legal_forms, "sponsors": tenants, "countries": [("uk", _("United Kingdom")), ("it", _("Italy"))],
+    return {"legal_forms": legal_forms, "sponsors": tenants, "countries": list(countries.items()),
             "role_labels": ROLE_LABELS, "labels": {**TENANT_LABELS, **USER_LABELS},
             "status_labels": TENANT_STATUS_LABELS}
 
@@ -49,7 +50,7 @@ def _form_choices():
 def tenants():
     """Every member co-op."""
     rows = db.session.scalars(select(Tenant).order_by(Tenant.name)).all()
-    return render_template("directory/tenants.html", tenants=rows)
+    return render_template("directory/tenants.html", tenants=rows, status_labels=TENANT_STATUS_LABELS)
 
 
 @blp.route("/consortium/tenants/new", methods=["GET", "POST"])
