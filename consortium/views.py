@@ -54,6 +54,28 @@ def audit_action_label(action: str) -> str:
     return str(AUDIT_ACTION_LABELS.get(action, action))
 
 
+# Error pages in the reader's language: the title of each status, and a text for werkzeug's default descriptions.
+ERROR_TITLES = {400: _l("Bad request"), 401: _l("Please log in"), 403: _l("Not allowed"), 404: _l("Not found"),
+                405: _l("Not possible here"), 409: _l("Conflict"), 413: _l("Too large"), 422: _l("Not possible"),
+                429: _l("Too many attempts"), 500: _l("Something went wrong")}
+ERROR_TEXTS = {400: _l("The request could not be understood."), 401: _l("Log in to see this page."),
+               403: _l("Your roles do not allow this page."),
+               404: _l("There is no such page, or it is not yours to see."),
+               405: _l("This page cannot be used this way."), 413: _l("The file or form sent is too large."),
+               429: _l("Too many attempts: wait a minute and try again."),
+               500: _l("The error was recorded; please try again later.")}
+
+
+def error_texts(error) -> tuple[str, str]:
+    """An error page's title and text; a description the app wrote itself is kept as it is."""
+    code = getattr(error, "code", None) or getattr(error, "status", None)
+    title = str(ERROR_TITLES.get(code, _("Not possible")))
+    description = getattr(error, "description", None)
+    if description is None or description == getattr(type(error), "description", None):
+        description = str(ERROR_TEXTS.get(code, ""))
+    return title, description
+
+
 def role_label(role: str) -> str:
     """A role's name in the reader's language (the code itself for a role this list does not know)."""
     return str(ROLE_LABELS.get(role, role))
@@ -136,7 +158,8 @@ def legal_form_label(tenant: Tenant) -> str:
 @blp.app_context_processor
 def _shell_helpers():
     return {"nav_links": visible_nav_links, "user_tenants": user_tenants, "legal_form_label": legal_form_label,
-            "role_label": role_label, "audit_action_label": audit_action_label}
+            "role_label": role_label, "audit_action_label": audit_action_label,
+            "error_texts": error_texts}
 
 
 @blp.app_template_filter("money")

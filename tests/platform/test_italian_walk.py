@@ -14,6 +14,7 @@ from html.parser import HTMLParser
 
 import pytest
 from babel.messages.pofile import read_po
+from markupsafe import escape
 from sqlalchemy import select
 
 from consortium.app import FEATURES
@@ -21,19 +22,22 @@ from consortium.demo import DEMO_PASSWORD
 from consortium.extensions import db
 from consortium.i18n import catalogue_path
 from consortium.models import Tenant, User
+from consortium.notifications.models import OutboxMessage
 from tests.conftest import login
 
-TRANSLATED = ["consortium", "consortium.directory"]
+TRANSLATED = ["consortium", "consortium.directory", "consortium.notifications", "plugins"]
 
 # Pages of the translated packages, by demo user; `{slug}` is one of the user's co-ops.
 PAGES = {
     "admin@example.coop": ["/", "/consortium/tenants", "/consortium/tenants/new", "/consortium/tenants/girasole/edit",
                            "/consortium/users", "/consortium/users/new",
-                           "/account/password", "/no-such-page"],
+                           "/account/password", "/no-such-page", "/consortium/outbox", "/consortium/webhooks",
+                           "/account/notifications"],
     # Not yet: /consortium/jobs (each job's description is its feature's docstring, in English) and the
     # audit logs (/consortium/audit, /t/<slug>/audit: object types and field names are still codes).
     "staff@example.coop": ["/", "/consortium/tenants", "/account/password"],
-    "treasurer@example.coop": ["/", "/t/girasole/", "/account/password", "/consortium/users"],
+    "treasurer@example.coop": ["/", "/t/girasole/", "/account/password", "/consortium/users",
+                               "/t/girasole/webhooks"],
     "treasurer.uk@example.coop": ["/", "/t/riverside-care/"],
     "mentor@example.coop": ["/", "/account/password"],
 }
@@ -45,7 +49,6 @@ OWED_BY_OTHER_PACKAGES = {
     "tenants.invoicing": ["Invoices"],
     "shared_services.mutual_fund": ["Accounts review", "Mutual fund", "Contributions"],
     "shared_services.incubation": ["My projects", "Incubation", "Lineage", "Runner obligation"],
-    "consortium.notifications": ["Webhooks and outbox", "Outbox", "Webhooks"],
 }
 
 # Proper nouns and words shared by both languages that the catalogues' English side also uses.
@@ -53,6 +56,7 @@ ALLOWED = {
     "api", "email", "password", "slug", "cic", "iva", "eur", "gbp", "uk", "it", "en", "english", "italiano",
     "europe", "rome", "london", "utc", "pdf", "csv", "xlsx", "ok", "tutor", "consortium", "b", "a", "bologna",
     "social", "cooperativa", "consorzio",
+    "signature", "delivery",  # the header names X-Consortium-Signature and X-Consortium-Delivery
 }
 # Short English words the msgids may lack (a page that has them untranslated shows them).
 COMMON_ENGLISH = set("""the of and to in is are was no not yet with for your you this that these those there here
@@ -71,14 +75,14 @@ class _VisibleText(HTMLParser):
         self.parts, self._hidden = [], 0
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("script", "style"):
+        if tag in ("script", "style", "code"):  # <code>: literal identifiers (headers, commands, slugs)
             self._hidden += 1
         for name, value in attrs:
             if name in ("title", "aria-label", "placeholder") and value:
                 self.parts.append(value)
 
     def handle_endtag(self, tag):
-        if tag in ("script", "style") and self._hidden:
+        if tag in ("script", "style", "code") and self._hidden:
             self._hidden -= 1
 
     def handle_data(self, data):
@@ -114,10 +118,21 @@ def _catalogue_words():
 ENGLISH_WORDS, ITALIAN_WORDS = _catalogue_words()
 
 
+def _owed_labels() -> list[str]:
+    """OWED_BY_OTHER_PACKAGES, and the email kinds and webhook events other packages registered unmarked."""
+    from consortium.notifications.service import EMAIL_KINDS, EVENT_TYPES
+
+    unmarked = [label for label in [*EMAIL_KINDS.values(), *(e.label for e in EVENT_TYPES.values())]
+                if type(label) is str]
+    return sorted([*unmarked, *(label for labels in OWED_BY_OTHER_PACKAGES.values() for label in labels)],
+                  key=len, reverse=True)
+
+
 def english_words_in(html: str, data_words: set[str]) -> set[str]:
     """The words of a page that are English and neither Italian, data nor allowed."""
-    for label in (label for labels in OWED_BY_OTHER_PACKAGES.values() for label in labels):
-        html = html.replace(f">{label}<", "><")
+    for label in _owed_labels():
+        shown = str(escape(label))
+        html = html.replace(f">{shown}<", "><").replace(f">{shown} <", "><")
     return {w for w in (word.lower().strip("’'") for word in visible_words(html))
             if w in ENGLISH_WORDS and w not in ITALIAN_WORDS and w not in ALLOWED and w not in data_words}
 
@@ -132,6 +147,9 @@ def _data_words(app) -> set[str]:
             words.update(w.lower() for text in row for w in WORD.findall((text or "").replace("-", " ")))
         for name, email in connection.execute(select(User.name, User.email)):
             words.update(w.lower() for w in WORD.findall(f"{name} {email.replace('.', ' ')}"))
+        # Emails and webhooks are stored as they were sent, in their reader's language.
+        for subject, recipient in connection.execute(select(OutboxMessage.subject, OutboxMessage.recipient)):
+            words.update(w.lower() for w in WORD.findall(f"{subject or ''} {recipient.replace('.', ' ')}"))
     return words
 
 
