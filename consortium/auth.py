@@ -120,6 +120,13 @@ def change_own_password(db_session, user: User, current_password: str, new_passw
     return user
 
 
+def _role_names(roles) -> str:
+    """The roles a page needs, by name in the reader's language."""
+    from consortium.views import role_label
+
+    return ", ".join(role_label(r) for r in roles)
+
+
 @login_manager.user_loader
 def _load_session_user(user_id: str):
     # The API authenticates by bearer token only: a browser cookie must never authorise an
@@ -151,7 +158,7 @@ def _load_token_user(req):
 @login_manager.unauthorized_handler
 def _unauthorized():
     if is_api_request():
-        abort(401, "Send a valid bearer token: POST /api/v1/auth/token with email and password.")
+        abort(401, _("Send a valid bearer token: POST /api/v1/auth/token with email and password."))
     return redirect(url_for("shell.login", next=request.full_path.rstrip("?")))
 
 
@@ -176,7 +183,7 @@ def consortium_role_required(*roles: str):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if not current_user.has_consortium_role(*roles):
-                abort(403, "This needs one of the consortium roles: " + ", ".join(roles) + ".")
+                abort(403, _("This needs one of the consortium roles: %(roles)s.", roles=_role_names(roles)))
             set_consortium_scope(db.session, True)
             return view(*args, **kwargs)
 
@@ -195,7 +202,7 @@ def tenant_role_required(*roles: str):
             if tenant is None or not current_user.is_authenticated:
                 abort(404)
             if not current_user.tenant_roles(tenant.id) & set(roles):
-                abort(403, "This needs one of the co-op roles: " + ", ".join(roles) + ".")
+                abort(403, _("This needs one of the co-op roles: %(roles)s.", roles=_role_names(roles)))
             return view(*args, **kwargs)
 
         return wrapped

@@ -5,6 +5,7 @@ from flask import flash
 
 from consortium.errors import ServiceError
 from consortium.extensions import db
+from consortium.i18n import _
 
 
 def load_form(schema: ma.Schema, form, *, booleans: tuple[str, ...] = ()) -> tuple[dict | None, dict]:
@@ -46,5 +47,5 @@ def run_service(action):
     except ma.ValidationError as error:
         db.session.rollback()
         messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
-        flash("Please correct the fields marked below.", "error")
+        flash(_("Please correct the fields marked below."), "error")
         return None, messages

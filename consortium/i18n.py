@@ -34,9 +34,9 @@ __all__ = ["LANGUAGES", "_", "_l", "ngettext", "force_locale", "current_language
 
 
 def catalogue_directories(package_names: list[str]) -> list[Path]:
-    """The `translations` folder of each named package that has one (the shell's first)."""
+    """The `translations` folder of each named package that has one (the shell's first, the plugins' last)."""
     folders = []
-    for name in ["consortium", *package_names]:
+    for name in ["consortium", *package_names, "plugins"]:
         module = importlib.import_module(name)
         folder = Path(module.__file__).resolve().parent / "translations"
         if folder.is_dir() and folder not in folders:

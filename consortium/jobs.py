@@ -58,6 +58,21 @@ class JobSpec:
 JOBS: dict[str, JobSpec] = {}
 
 
+def schedule_label(spec: JobSpec) -> str:
+    """A job's schedule in words: "every day at 07:00", "every 15 minutes" (else the trigger's own text)."""
+    from consortium.i18n import _
+
+    args = spec.trigger_args
+    if spec.trigger == "interval" and set(args) <= {"minutes", "hours"} and len(args) == 1:
+        if "minutes" in args:
+            return _("every minute") if args["minutes"] == 1 else _("every %(num)s minutes", num=args["minutes"])
+        return _("every hour") if args["hours"] == 1 else _("every %(num)s hours", num=args["hours"])
+    if spec.trigger == "cron" and set(args) <= {"hour", "minute"} and isinstance(args.get("hour"), int):
+        time = f"{args['hour']:02d}:{int(args.get('minute', 0)):02d}"
+        return _("every day at %(time)s", time=time)
+    return str(spec.build_trigger(UTC))
+
+
 def scheduled_job(job_id: str, *, trigger: str, per_tenant: bool = False, **trigger_args):
     """Declare a job: `@scheduled_job("invoicing.reminders", trigger="cron", hour=6, per_tenant=True)`."""
     if trigger not in TRIGGERS:

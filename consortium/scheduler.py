@@ -35,7 +35,15 @@ from sqlalchemy.orm import Session
 from consortium.clock import local_today
 from consortium.db import as_utc, utcnow
 from consortium.extensions import db
-from consortium.jobs import JOBS, JobRun, JobSpec, SchedulerHeartbeat, apscheduler_jobs, bounded_error_text
+from consortium.jobs import (
+    JOBS,
+    JobRun,
+    JobSpec,
+    SchedulerHeartbeat,
+    apscheduler_jobs,
+    bounded_error_text,
+    schedule_label,
+)
 from consortium.models import Tenant
 from consortium.tenancy import consortium_scope, tenant_scope
 
@@ -306,6 +314,7 @@ class JobOverview:
 
     spec: JobSpec
     trigger: str
+    schedule: str
     next_run_at: datetime | None
     last_run: JobRun | None
     last_run_status: str | None
@@ -330,6 +339,7 @@ def job_overview(session: Session, timezone: ZoneInfo) -> list[JobOverview]:
         overview.append(JobOverview(
             spec=spec,
             trigger=str(spec.build_trigger(timezone)),
+            schedule=schedule_label(spec),
             next_run_at=next_run_at.astimezone(timezone) if next_run_at else None,
             last_run=last_run,
             last_run_status=run_status(last_run, heartbeat),

@@ -26,13 +26,59 @@ from consortium.db import as_utc
 from consortium.documents import money as format_money
 from consortium.extensions import db, limiter
 from consortium.fields import query_int
-from consortium.i18n import _
+from consortium.i18n import _, _l
 from consortium.models import Tenant, User
 from consortium.security import safe_next
 from plugins.jurisdictions.base import JurisdictionError, get_jurisdiction
 
 blp = Blueprint("shell", __name__)
 AUDIT_PAGE_SIZE = 50
+
+# Every role by its name in the reader's language (the codes are in `consortium.models`).
+ROLE_LABELS = {
+    "consortium_admin": _l("consortium administrator"),
+    "consortium_staff": _l("consortium staff"),
+    "treasurer": _l("treasurer"),
+    "payroll_clerk": _l("payroll clerk"),
+    "viewer": _l("viewer"),
+    "mentor": _l("mentor"),
+}
+
+
+# The audit log's actions in words (`consortium.audit` records create, update and delete).
+AUDIT_ACTION_LABELS = {"create": _l("created"), "update": _l("changed"), "delete": _l("deleted")}
+
+
+def audit_action_label(action: str) -> str:
+    """An audit entry's action in the reader's language."""
+    return str(AUDIT_ACTION_LABELS.get(action, action))
+
+
+# Error pages in the reader's language: the title of each status, and a text for werkzeug's default descriptions.
+ERROR_TITLES = {400: _l("Bad request"), 401: _l("Please log in"), 403: _l("Not allowed"), 404: _l("Not found"),
+                405: _l("Not possible here"), 409: _l("Conflict"), 413: _l("Too large"), 422: _l("Not possible"),
+                429: _l("Too many attempts"), 500: _l("Something went wrong")}
+ERROR_TEXTS = {400: _l("The request could not be understood."), 401: _l("Log in to see this page."),
+               403: _l("Your roles do not allow this page."),
+               404: _l("There is no such page, or it is not yours to see."),
+               405: _l("This page cannot be used this way."), 413: _l("The file or form sent is too large."),
+               429: _l("Too many attempts: wait a minute and try again."),
+               500: _l("The error was recorded; please try again later.")}
+
+
+def error_texts(error) -> tuple[str, str]:
+    """An error page's title and text; a description the app wrote itself is kept as it is."""
+    code = getattr(error, "code", None) or getattr(error, "status", None)
+    title = str(ERROR_TITLES.get(code, _("Not possible")))
+    description = getattr(error, "description", None)
+    if description is None or description == getattr(type(error), "description", None):
+        description = str(ERROR_TEXTS.get(code, ""))
+    return title, description
+
+
+def role_label(role: str) -> str:
+    """A role's name in the reader's language (the code itself for a role this list does not know)."""
+    return str(ROLE_LABELS.get(role, role))
 
 
 @dataclass(frozen=True)
@@ -111,7 +157,9 @@ def legal_form_label(tenant: Tenant) -> str:
 
 @blp.app_context_processor
 def _shell_helpers():
-    return {"nav_links": visible_nav_links, "user_tenants": user_tenants, "legal_form_label": legal_form_label}
+    return {"nav_links": visible_nav_links, "user_tenants": user_tenants, "legal_form_label": legal_form_label,
+            "role_label": role_label, "audit_action_label": audit_action_label,
+            "error_texts": error_texts}
 
 
 @blp.app_template_filter("money")
@@ -136,8 +184,8 @@ def local_time_filter(moment) -> str:
 class LoginForm(FlaskForm):
     """Email and password."""
 
-    email = EmailField("Email", validators=[DataRequired()])
-    password = PasswordField("Password", validators=[DataRequired()])
+    email = EmailField(_l("Email"), validators=[DataRequired()])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
 
 
 @blp.route("/login", methods=["GET", "POST"])
@@ -150,7 +198,7 @@ def login():
         if user is not None:
             start_session(user)
             return redirect(safe_next(request.args.get("next")) or url_for("shell.home"))
-        flash("Wrong email or password.", "error")
+        flash(_("Wrong email or password."), "error")
     return render_template("shell/login.html", form=form)
 
 
@@ -172,7 +220,7 @@ def logout():
     if current_user.is_authenticated:
         end_sessions(db.session, current_user)
     logout_user()
-    flash("You are logged out.")
+    flash(_("You are logged out."))
     return redirect(url_for("shell.login"))
 
 
@@ -187,10 +235,16 @@ def home():
             "users": db.session.scalar(select(func.count(User.id)).where(User.is_active.is_(True))),
         }
     tenants = user_tenants()
-    roles_by_tenant = {t.id: sorted(current_user.tenant_roles(t.id)) for t in tenants}
+    roles_by_tenant = {t.id: sorted(role_label(r) for r in current_user.tenant_roles(t.id)) for t in tenants}
     is_mentor = any(r.role == "mentor" for r in current_user.roles)
     return render_template("shell/home.html", counts=counts, tenants=tenants, roles_by_tenant=roles_by_tenant,
                            is_mentor=is_mentor)
+
+
+@blp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico on pages that name no icon (PDFs, JSON): send them the app's icon."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
 
 
 @blp.route("/switch")
@@ -207,7 +261,8 @@ def tenant_home():
     roles = current_user.tenant_roles(g.tenant.id)
     panels = [{"template": panel.template, **panel.context(g.tenant)}
               for panel in TENANT_HOME_PANELS if roles & set(panel.roles)]
-    return render_template("shell/tenant_home.html", tenant=g.tenant, roles=sorted(roles), panels=panels)
+    return render_template("shell/tenant_home.html", tenant=g.tenant,
+                           roles=sorted(role_label(r) for r in roles), panels=panels)
 
 
 def _audit_page(tenant_id: int | None):
@@ -255,7 +310,7 @@ def jobs():
     if request.method == "POST":
         job_id = request.form.get("job_id", "")
         if job_id not in JOBS:
-            abort(404, f"No scheduled job is declared with the id {job_id!r}.")
+            abort(404, _("No scheduled job is declared with the id %(job)s.", job=repr(job_id)))
         outcome = scheduler.run_job(current_app._get_current_object(), job_id)
         flash(outcome.summary(), "error" if outcome.failed else "message")
         return redirect(url_for("shell.jobs"))

@@ -3,6 +3,7 @@
 import secrets
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from consortium.auth import end_sessions, hash_password, sha256
@@ -168,6 +169,23 @@ def create_user(session, data: dict, *, invitation_days: int = 14) -> tuple[User
     session.add(user)
     session.flush()
     return user, invitation
+
+
+INVITATION_KIND = "directory.invitation"
+
+
+def send_invitation(session, user: User, url: str, *, days: int, language: str) -> None:
+    """Queue the invitation email with its one-time link, in the invitee's language (else `language`)."""
+    from consortium.i18n import _, force_locale
+    from consortium.notifications.service import enqueue_email
+
+    with force_locale(user.language or language):
+        subject = _("Your invitation to %(consortium)s", consortium=current_app.config["CONSORTIUM_NAME"])
+        body = _("Hello %(name)s,\n\nyou have been given an account on the back office of %(consortium)s. "
+                 "Choose your password here (the link works once, for %(days)s days):\n\n%(url)s\n",
+                 name=user.name, consortium=current_app.config["CONSORTIUM_NAME"], days=days, url=url)
+    enqueue_email(session, to=user.email, subject=subject, body=body, kind=INVITATION_KIND, tenant_id=None,
+                  dedupe_key=f"invitation-{user.id}-{url[-12:]}")
 
 
 def update_user(session, user: User, changes: dict) -> User:

@@ -7,26 +7,42 @@ from consortium.auth import consortium_role_required, start_session
 from consortium.directory import schemas, service
 from consortium.extensions import db
 from consortium.forms import load_form, run_service
+from consortium.i18n import _, _l
 from consortium.models import ALL_ROLES, Tenant
-from consortium.views import add_nav_link
+from consortium.views import ROLE_LABELS, add_nav_link
 from plugins.jurisdictions.base import available_jurisdictions, get_jurisdiction
 
 blp = Blueprint("directory", __name__)
-add_nav_link("Member co-ops", "directory.tenants", "consortium", ("consortium_admin", "consortium_staff"))
-add_nav_link("Users", "directory.users", "consortium", ("consortium_admin",), top_bar=False)
-add_nav_link("Consortium audit", "shell.consortium_audit", "consortium", ("consortium_admin",), top_bar=False)
-add_nav_link("Audit log", "shell.tenant_audit", "tenant", ("treasurer",), top_bar=False)
-add_nav_link("Jobs", "shell.jobs", "consortium", ("consortium_admin",), top_bar=False)
+add_nav_link(_l("Member co-ops"), "directory.tenants", "consortium", ("consortium_admin", "consortium_staff"))
+add_nav_link(_l("Users"), "directory.users", "consortium", ("consortium_admin",), top_bar=False)
+add_nav_link(_l("Consortium audit"), "shell.consortium_audit", "consortium", ("consortium_admin",), top_bar=False)
+add_nav_link(_l("Audit log"), "shell.tenant_audit", "tenant", ("treasurer",), top_bar=False)
+add_nav_link(_l("Scheduled jobs"), "shell.jobs", "consortium", ("consortium_admin",), top_bar=False)
+
+
+# The form fields by their label, for the error summary (`form_errors(errors, labels)`).
+TENANT_LABELS = {
+    "slug": _l("Slug"), "name": _l("Name"), "country": _l("Country"), "legal_form": _l("Legal form"),
+    "currency": _l("Currency"), "registration_number": _l("Registration number"), "vat_number": _l("VAT number"),
+    "founding_date": _l("Founding date"), "sponsor": _l("Sponsor co-op"), "address": _l("Address"),
+    "postcode": _l("Postcode"), "city": _l("City"), "status": _l("Status"),
+}
+USER_LABELS = {"email": _l("Email"), "name": _l("Name"), "password": _l("Password"), "is_active": _l("May log in"),
+               "roles": _l("Roles"), "role": _l("Roles"), "password_again": _l("Password again")}
+TENANT_STATUS_LABELS = {"active": _l("active"), "incubating": _l("incubating"), "left": _l("left")}
 
 
 def _form_choices():
+    countries = {"uk": _("United Kingdom"), "it": _("Italy")}
     legal_forms = [
-        (form.code, f"{get_jurisdiction(code).name}: {form.label}")
+        (form.code, f"{countries.get(code, get_jurisdiction(code).name)}: {form.label}")
         for code in available_jurisdictions()
         for form in get_jurisdiction(code).legal_forms()
     ]
     tenants = [("", "—")] + [(t.slug, t.name) for t in db.session.scalars(select(Tenant).order_by(Tenant.name))]
-    return {"legal_forms": legal_forms, "sponsors": tenants, "countries": [("uk", "United Kingdom"), ("it", "Italy")]}
+    return {"legal_forms": legal_forms, "sponsors": tenants, "countries": list(countries.items()),
+            "role_labels": ROLE_LABELS, "labels": {**TENANT_LABELS, **USER_LABELS},
+            "status_labels": TENANT_STATUS_LABELS}
 
 
 @blp.route("/consortium/tenants")
@@ -34,7 +50,7 @@ def _form_choices():
 def tenants():
     """Every member co-op."""
     rows = db.session.scalars(select(Tenant).order_by(Tenant.name)).all()
-    return render_template("directory/tenants.html", tenants=rows)
+    return render_template("directory/tenants.html", tenants=rows, status_labels=TENANT_STATUS_LABELS)
 
 
 @blp.route("/consortium/tenants/new", methods=["GET", "POST"])
@@ -47,7 +63,7 @@ def new_tenant():
         if data is not None:
             tenant, errors = run_service(lambda: service.create_tenant(db.session, data))
             if tenant is not None:
-                flash(f"{tenant.name} is now a member co-op.")
+                flash(_("%(name)s is now a member co-op.", name=tenant.name))
                 return redirect(url_for("directory.tenants"))
     return render_template("directory/tenant_form.html", values=values, errors=errors, creating=True,
                            **_form_choices())
@@ -68,7 +84,7 @@ def edit_tenant(tenant_slug):
             data.setdefault("sponsor", None)
             updated, errors = run_service(lambda: service.update_tenant(db.session, tenant, data))
             if updated is not None:
-                flash(f"{tenant.name} updated.")
+                flash(_("%(name)s updated.", name=tenant.name))
                 return redirect(url_for("directory.tenants"))
     return render_template("directory/tenant_form.html", values=values, errors=errors, creating=False,
                            tenant=tenant, **_form_choices())
@@ -89,27 +105,42 @@ def _roles_from_form(form) -> list[dict]:
     return roles
 
 
+def _role_rows(roles: list[dict]) -> list[dict]:
+    """The role rows the form shows again: what was chosen, as the `directory/_roles.html` selects take it."""
+    return [{"role": r["role"], "slug": r.get("tenant") or ""} for r in roles]
+
+
 @blp.route("/consortium/users/new", methods=["GET", "POST"])
 @consortium_role_required("consortium_admin")
 def new_user():
     """Invite a user (or set their first password) and give them roles."""
-    errors, invitation_url = {}, None
+    errors, invitation_url, chosen = {}, None, []
     if request.method == "POST":
         form = {k: v for k, v in request.form.items() if k not in ("role", "role_tenant")}
+        chosen = _roles_from_form(request.form)
         data, errors = load_form(schemas.UserSchema(), form, booleans=())
+        if not chosen:
+            # A user made here always gets a role: one without any could log in to an empty page.
+            errors = {**(errors or {}), "roles": [_("choose at least one role")]}
+            data = None
         if data is not None:
-            data["roles"] = _roles_from_form(request.form)
+            data["roles"] = chosen
             result, errors = run_service(lambda: service.create_user(
                 db.session, data, invitation_days=current_app.config["INVITATION_DAYS"]))
             if result is not None:
                 user, secret = result
-                flash(f"{user.email} can now log in." if secret is None else
-                      f"{user.email} was created: send them the invitation link below.")
+                flash(_("%(email)s can now log in.", email=user.email) if secret is None else
+                      _("%(email)s was created: an invitation email with the link below is on its way.",
+                        email=user.email))
                 if secret is None:
                     return redirect(url_for("directory.users"))
                 invitation_url = url_for("directory.accept_invitation", secret=secret, _external=True)
-    return render_template("directory/user_form.html", values=request.form, errors=errors, roles=ALL_ROLES,
-                           invitation_url=invitation_url, **_form_choices())
+                service.send_invitation(db.session, user, invitation_url, days=current_app.config["INVITATION_DAYS"],
+                                        language=current_app.config["CONSORTIUM_LANGUAGE"])
+                chosen = []
+    values = request.form if invitation_url is None else {}
+    return render_template("directory/user_form.html", values=values, errors=errors, roles=ALL_ROLES,
+                           invitation_url=invitation_url, rows=_role_rows(chosen), **_form_choices())
 
 
 @blp.route("/consortium/users/<int:user_id>/edit", methods=["GET", "POST"])
@@ -118,8 +149,10 @@ def edit_user(user_id):
     """Change a user's name, whether they may log in, and their roles."""
     user = service.get_user(db.session, user_id)
     errors = {}
+    rows = [{"role": r.role, "slug": r.tenant.slug if r.tenant else ""} for r in user.roles if r.role != "mentor"]
     if request.method == "POST":
         form = {k: v for k, v in request.form.items() if k not in ("role", "role_tenant")}
+        rows = _role_rows(_roles_from_form(request.form))
         data, errors = load_form(schemas.UserUpdateSchema(), form, booleans=("is_active",))
         if data is not None:
             # Mentoring is granted on incubation projects, not on this page: keep it as it is.
@@ -128,9 +161,10 @@ def edit_user(user_id):
             ]
             updated, errors = run_service(lambda: service.update_user(db.session, user, data))
             if updated is not None:
-                flash(f"{user.email} updated.")
+                flash(_("%(email)s updated.", email=user.email))
                 return redirect(url_for("directory.users"))
-    return render_template("directory/user_edit.html", user=user, errors=errors, roles=ALL_ROLES, **_form_choices())
+    return render_template("directory/user_edit.html", user=user, errors=errors, roles=ALL_ROLES, rows=rows,
+                           **_form_choices())
 
 
 @blp.route("/invitation/<secret>", methods=["GET", "POST"])
@@ -144,6 +178,6 @@ def accept_invitation(secret):
             accepted, errors = run_service(lambda: service.accept_invitation(db.session, secret, data["password"]))
             if accepted is not None:
                 start_session(accepted)
-                flash("Welcome! Your password is set.")
+                flash(_("Welcome! Your password is set."))
                 return redirect(url_for("shell.home"))
     return render_template("directory/invitation.html", user=user, errors=errors)

@@ -23,6 +23,7 @@ from sqlalchemy.orm import aliased
 
 from consortium.db import utcnow
 from consortium.errors import Conflict, NotFound, field_error
+from consortium.i18n import _, _l, force_locale
 from consortium.models import RoleAssignment, Tenant, User
 from consortium.notifications.models import (
     CHANNELS,
@@ -91,8 +92,8 @@ def _require_registered(name: str, registry: dict, what: str, registrar: str) ->
 # on the order features are registered in.
 WEBHOOK_FAILED_KIND = "webhooks.delivery_failed"
 TENANT_CREATED_EVENT = "tenant.created"
-register_email_kind(WEBHOOK_FAILED_KIND, "A webhook delivery failed for good")
-register_event_type(TENANT_CREATED_EVENT, "A member co-op joined the consortium", scope="consortium")
+register_email_kind(WEBHOOK_FAILED_KIND, _l("A webhook delivery failed for good"))
+register_event_type(TENANT_CREATED_EVENT, _l("A member co-op joined the consortium"), scope="consortium")
 
 
 # --- recipients and preferences ---------------------------------------------------------------
@@ -505,12 +506,20 @@ def _tell_about_failed_webhook(session, message: OutboxMessage, config: Mapping)
     else:
         users = users_with_tenant_role(session, message.tenant_id, "treasurer")
         tenant = session.get(Tenant, message.tenant_id)
-        where = f"{base_url}/t/{tenant.slug}/webhooks (retry it there once the receiver is fixed)"
-    body = (f"The webhook delivery {message.delivery_id} of event '{message.kind}' to {message.recipient}\n"
-            f"failed {message.attempts} times and was given up.\n\nLast error: {message.last_error}\n\n"
-            f"See {where}\n")
-    notify_users(session, users=users, kind=WEBHOOK_FAILED_KIND, subject=f"Webhook delivery failed: {message.kind}",
-                 body=body, tenant_id=message.tenant_id, dedupe_key=f"webhook-failed:{message.delivery_id}")
+        where = f"{base_url}/t/{tenant.slug}/webhooks"
+    # Each recipient reads it in their own language, else the consortium's.
+    by_language: dict[str, list[User]] = {}
+    for user in users:
+        by_language.setdefault(user.language or config.get("CONSORTIUM_LANGUAGE", "en"), []).append(user)
+    for language, readers in by_language.items():
+        with force_locale(language):
+            subject = _("Webhook delivery failed: %(event)s", event=message.kind)
+            body = _("The webhook delivery %(delivery)s of event '%(event)s' to %(url)s failed %(attempts)s times "
+                     "and was given up.\n\nLast error: %(error)s\n\nRetry it once the receiver is fixed: %(where)s\n",
+                     delivery=message.delivery_id, event=message.kind, url=message.recipient,
+                     attempts=message.attempts, error=message.last_error, where=where)
+        notify_users(session, users=readers, kind=WEBHOOK_FAILED_KIND, subject=subject, body=body,
+                     tenant_id=message.tenant_id, dedupe_key=f"webhook-failed:{message.delivery_id}")
 
 
 def _record_failure(session, message: OutboxMessage, error: Exception, *, now: datetime, config: Mapping,
@@ -543,7 +552,7 @@ def deliver_due_messages(session, *, now: datetime, config: Mapping, batch_size:
     """
     now = now.astimezone(UTC)
     run = DeliveryRun()
-    for _ in range(batch_size):
+    for _attempt in range(batch_size):
         claimed = claim_due_messages(session, now=now, limit=1)
         if not claimed:
             break

@@ -8,10 +8,21 @@ from consortium.db import utcnow
 from consortium.extensions import db
 from consortium.fields import query_int
 from consortium.forms import run_service
+from consortium.i18n import _, _l
 from consortium.notifications import service
 from consortium.notifications.models import CHANNELS, STATUSES
 
 blp = Blueprint("notifications", __name__, template_folder="templates")
+
+# The outbox's codes in words.
+STATUS_LABELS = {"pending": _l("pending"), "delivered": _l("delivered"), "failed": _l("failed")}
+CHANNEL_LABELS = {"email": _l("email"), "webhook": _l("webhook")}
+
+
+@blp.app_context_processor
+def _outbox_labels():
+    return {"outbox_status_labels": STATUS_LABELS, "outbox_channel_labels": CHANNEL_LABELS,
+            "outbox_kind_labels": {**{k: v.label for k, v in service.EVENT_TYPES.items()}, **service.EMAIL_KINDS}}
 PAGE_SIZE = 50
 
 
@@ -35,7 +46,7 @@ def _webhooks_page(tenant_id: int | None, template_args: dict):
         data = {"url": request.form.get("url", ""), "event_types": request.form.getlist("event_types")}
         created, errors = run_service(lambda: service.create_webhook(db.session, data, tenant_id=tenant_id))
         if created is not None:
-            flash("Webhook added. Copy its secret now: it is not shown again.")
+            flash(_("Webhook added. Copy its secret now: it is not shown again."))
     webhooks = db.session.scalars(service.webhooks_query(tenant_id)).all()
     scope = "consortium" if tenant_id is None else "tenant"
     return render_template("notifications/webhooks.html", webhooks=webhooks, created=created, errors=errors,
@@ -58,7 +69,7 @@ def delete_tenant_webhook(webhook_id):
     """Remove one of the co-op's webhooks."""
     subscription = service.get_webhook(db.session, webhook_id, tenant_id=g.tenant.id)
     service.delete_webhook(db.session, subscription)
-    flash(f"Webhook to {subscription.url} removed.")
+    flash(_("Webhook to %(url)s removed.", url=subscription.url))
     return redirect(url_for("notifications.tenant_webhooks"))
 
 
@@ -71,9 +82,10 @@ def retry_tenant_outbox_message(message_id):
 
 
 def _retry(message, page_endpoint: str):
-    retried, _ = run_service(lambda: service.retry_message(db.session, message, now=utcnow()))
+    retried, _errors = run_service(lambda: service.retry_message(db.session, message, now=utcnow()))
     if retried is not None:
-        flash(f"Message {message.id} to {message.recipient} is queued again; it goes out within a minute.")
+        flash(_("Message %(num)s to %(to)s is queued again; it goes out within a minute.",
+                num=message.id, to=message.recipient))
     return redirect(url_for(page_endpoint, status=request.args.get("status") or None))
 
 
@@ -81,7 +93,7 @@ def _retry(message, page_endpoint: str):
 @consortium_role_required("consortium_admin")
 def consortium_webhooks():
     """The consortium's webhooks (consortium events such as a co-op joining)."""
-    return _webhooks_page(None, {"scope_name": "the consortium", "outbox": None,
+    return _webhooks_page(None, {"scope_name": _("the consortium"), "outbox": None,
                                  "delete_endpoint": "notifications.delete_consortium_webhook",
                                  "page_endpoint": "notifications.consortium_webhooks"})
 
@@ -92,7 +104,7 @@ def delete_consortium_webhook(webhook_id):
     """Remove one of the consortium's webhooks."""
     subscription = service.get_webhook(db.session, webhook_id, tenant_id=None)
     service.delete_webhook(db.session, subscription)
-    flash(f"Webhook to {subscription.url} removed.")
+    flash(_("Webhook to %(url)s removed.", url=subscription.url))
     return redirect(url_for("notifications.consortium_webhooks"))
 
 
@@ -120,7 +132,7 @@ def email_preferences():
         enabled = request.form.getlist("kinds")
         saved, errors = run_service(lambda: service.set_email_preferences(db.session, current_user, enabled))
         if saved is not None:
-            flash("Your email preferences are saved.")
+            flash(_("Your email preferences are saved."))
             return redirect(url_for("notifications.email_preferences"))
     return render_template("notifications/preferences.html", errors=errors,
                            preferences=service.email_preferences(db.session, current_user))

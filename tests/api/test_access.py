@@ -18,6 +18,7 @@ PUBLIC_ENDPOINTS = {
     "shell.logout",  # logging out when not logged in just shows the login page
     "shell.choose_language",  # the login page itself offers the choice of language
     "static",
+    "shell.favicon",  # the app's icon, asked for by browsers before anyone logs in
     "api-docs.openapi_json",  # the API's description holds no data
     "shell.api_docs",
     "directory.accept_invitation",  # the invitation link is its own secret

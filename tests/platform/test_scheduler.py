@@ -340,10 +340,10 @@ def test_jobs_page_shows_schedule_runs_and_errors_to_consortium_admins(app, clie
 
     page = client.get("/consortium/jobs").get_data(as_text=True)
     assert "test.exchange_rates" in page and "Fetch the day&#39;s exchange rates." in page
-    assert "cron[hour=&#39;5&#39;, minute=&#39;30&#39;]" in page
+    assert "<td>every day at 05:30</td>" in page  # the schedule in words
     assert " 05:30</td>" in page  # the next run, read from the job store
-    assert "interval[0:15:00]" in page and "per co-op" in page
-    assert ">Jobs</a>" in client.get("/").get_data(as_text=True)  # linked from the admin's home page
+    assert "<td>every 15 minutes</td>" in page and "per co-op" in page
+    assert ">Scheduled jobs</a>" in client.get("/").get_data(as_text=True)  # linked from the admin's home page
 
     response = client.post("/consortium/jobs", data={"job_id": "test.exchange_rates"})
     assert response.status_code == 302
@@ -367,7 +367,7 @@ def test_jobs_page_refuses_a_treasurer(app, client, factory, declare_job):
     assert client.get("/consortium/jobs").status_code == 403
     assert client.post("/consortium/jobs", data={"job_id": "test.refused"}).status_code == 403
     assert job_runs(app, "test.refused") == []
-    assert ">Jobs</a>" not in client.get("/").get_data(as_text=True)
+    assert ">Scheduled jobs</a>" not in client.get("/").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])

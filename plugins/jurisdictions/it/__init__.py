@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from stdnum.it import codicefiscale, iva
 
 from plugins.jurisdictions.base import (
@@ -99,21 +100,21 @@ def _social_coops_at_least_70_percent(register: RegisterSummary) -> tuple[RuleSt
 
 VOLUNTEERS_RULE = ComplianceRule(
     code="it.volunteers_at_most_half",
-    title="Volunteer members are at most half of all members",
+    title=_l("Volunteer members are at most half of all members"),
     source=f"{LAW_381} art. 2 c.2",
     check=_volunteers_at_most_half,
 )
 DISADVANTAGED_RULE = ComplianceRule(
     code="it.type_b_disadvantaged_at_least_30_percent",
-    title="Disadvantaged people are at least 30% of the workers",
+    title=_l("Disadvantaged people are at least 30% of the workers"),
     source=f"{LAW_381} art. 4 c.2",
     check=_disadvantaged_at_least_30_percent,
     only_for=frozenset({"social_coop_b"}),
-    only_for_label="Type B social co-operatives (work integration)",
+    only_for_label=_l("Type B social co-operatives (work integration)"),
 )
 CONSORTIUM_RULE = ComplianceRule(
     code="it.consortium_social_coops_at_least_70_percent",
-    title="Social co-operatives are at least 70% of the consortium's members",
+    title=_l("Social co-operatives are at least 70% of the consortium's members"),
     source=f"{LAW_381} art. 8",
     check=_social_coops_at_least_70_percent,
 )
@@ -121,19 +122,19 @@ CONSORTIUM_RULE = ComplianceRule(
 LEGAL_FORMS = (
     LegalForm(
         "social_coop_a",
-        "Cooperativa sociale di tipo A (servizi socio-sanitari ed educativi)",
+        _l("Type A social co-operative (social, health and educational services)"),
         (VOLUNTEERS_RULE, DISADVANTAGED_RULE),
         f"{LAW_381} art. 1 c.1 lett. a",
     ),
     LegalForm(
         "social_coop_b",
-        "Cooperativa sociale di tipo B (inserimento lavorativo di persone svantaggiate)",
+        _l("Type B social co-operative (work integration of disadvantaged people)"),
         (VOLUNTEERS_RULE, DISADVANTAGED_RULE),
         f"{LAW_381} art. 1 c.1 lett. b and art. 4",
     ),
     LegalForm(
         "social_coop_consortium",
-        "Consorzio di cooperative sociali",
+        _l("Consortium of social co-operatives"),
         (CONSORTIUM_RULE,),
         f"{LAW_381} art. 8",
     ),

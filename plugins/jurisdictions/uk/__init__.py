@@ -7,6 +7,7 @@ Italian figures and say so in their source.
 import re
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from stdnum.gb import vat as gb_vat
 
 from plugins.jurisdictions.base import (
@@ -105,33 +106,33 @@ def _at_least_members(minimum: int) -> RuleCheck:
 
 _SOCIETY_MIN_MEMBERS = ComplianceRule(
     code="uk.society_min_members",
-    title="A registered society has at least 3 members, or 2 that are both registered societies",
+    title=_l("A registered society has at least 3 members, or 2 that are both registered societies"),
     source=f"{CCBS_ACT} s.2(2)(b)",
     check=_society_members,
 )
 _COMPANY_MIN_MEMBERS = ComplianceRule(
     code="uk.company_min_members",
-    title="A company has at least 1 member",
+    title=_l("A company has at least 1 member"),
     source="Companies Act 2006 s.7(1)",
     check=_at_least_members(1),
 )
 
 LEGAL_FORMS = (
-    LegalForm("coop_society", "Co-operative society", (_SOCIETY_MIN_MEMBERS,), f"{CCBS_ACT} s.2"),
-    LegalForm("cbs", "Community benefit society", (_SOCIETY_MIN_MEMBERS,), f"{CCBS_ACT} s.2"),
+    LegalForm("coop_society", _l("Co-operative society"), (_SOCIETY_MIN_MEMBERS,), f"{CCBS_ACT} s.2"),
+    LegalForm("cbs", _l("Community benefit society"), (_SOCIETY_MIN_MEMBERS,), f"{CCBS_ACT} s.2"),
     LegalForm(
         "cbs_asset_locked",
-        "Community benefit society with statutory asset lock",
+        _l("Community benefit society with statutory asset lock"),
         (_SOCIETY_MIN_MEMBERS,),
         f"{CCBS_ACT} s.2; Community Benefit Societies (Restriction on Use of Assets) Regulations 2006",
     ),
     LegalForm(
         "cic",
-        "Community interest company",
+        _l("Community interest company"),
         (_COMPANY_MIN_MEMBERS,),
         "Companies (Audit, Investigations and Community Enterprise) Act 2004 Part 2; Companies Act 2006",
     ),
-    LegalForm("clg", "Company limited by guarantee", (_COMPANY_MIN_MEMBERS,), "Companies Act 2006 s.3(3)"),
+    LegalForm("clg", _l("Company limited by guarantee"), (_COMPANY_MIN_MEMBERS,), "Companies Act 2006 s.3(3)"),
 )
 
 jurisdiction = Jurisdiction(
