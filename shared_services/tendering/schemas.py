@@ -8,7 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import select
 
 from consortium.extensions import db
-from consortium.fields import DecimalString
+from consortium.fields import BoundedInt, DecimalString
 from consortium.models import Tenant
 from shared_services.tendering.models import DECISIONS, OPENED_TO, REQUIREMENT_KINDS, UNITS
 
@@ -68,7 +68,7 @@ class LotSchema(Schema):
 
 
 class NoticeSchema(Schema):
-    id = fields.Integer()
+    id = BoundedInt()
     ocid = fields.String()
     origin = fields.String()
     buyer_name = fields.String(allow_none=True)
@@ -108,17 +108,17 @@ class NoticeDetailSchema(NoticeSchema):
 
 
 class ImportSchema(Schema):
-    id = fields.Integer()
-    source_id = fields.Integer(allow_none=True)
+    id = BoundedInt()
+    source_id = BoundedInt(allow_none=True)
     origin = fields.String()
     filename = fields.String(allow_none=True)
     started_at = fields.DateTime()
     finished_at = fields.DateTime(allow_none=True)
-    pages = fields.Integer()
-    releases_new = fields.Integer()
-    releases_known = fields.Integer()
-    notices_new = fields.Integer()
-    notices_updated = fields.Integer()
+    pages = BoundedInt()
+    releases_new = BoundedInt()
+    releases_known = BoundedInt()
+    notices_new = BoundedInt()
+    notices_updated = BoundedInt()
     ok = fields.Boolean()
     error = fields.String(allow_none=True)
 
@@ -170,14 +170,14 @@ class ReservedSchema(Schema):
 
 
 class SourceSchema(Schema):
-    id = fields.Integer(dump_only=True)
+    id = BoundedInt(dump_only=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     url = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     active = fields.Boolean(load_default=True)
-    interval_minutes = fields.Integer(load_default=360, validate=validate.Range(min=5, max=10080))
-    max_pages = fields.Integer(load_default=20, validate=validate.Range(min=1, max=500))
+    interval_minutes = BoundedInt(load_default=360, validate=validate.Range(min=5, max=10080))
+    max_pages = BoundedInt(load_default=20, validate=validate.Range(min=1, max=500))
     next_fetch_at = fields.DateTime(dump_only=True, allow_none=True)
-    failures = fields.Integer(dump_only=True)
+    failures = BoundedInt(dump_only=True)
     last_error = fields.String(dump_only=True, allow_none=True)
 
 
@@ -188,8 +188,8 @@ class ProfileSchema(Schema):
     cpv_codes = fields.List(fields.String(), load_default=list)
     areas = fields.List(fields.String(validate=validate.Length(max=100)), load_default=list)
     hours_per_week = _quantity(allow_none=True)
-    places = fields.Integer(allow_none=True, validate=validate.Range(min=0))
-    qualified_staff = fields.Integer(allow_none=True, validate=validate.Range(min=0))
+    places = BoundedInt(allow_none=True, validate=validate.Range(min=0))
+    qualified_staff = BoundedInt(allow_none=True, validate=validate.Range(min=0))
     disadvantaged_percent = _percent(allow_none=True)
     notes = fields.String(allow_none=True)
 
@@ -198,7 +198,7 @@ class AnswerSchema(Schema):
     lot = fields.String(required=True)
     interested = fields.Boolean(required=True)
     capacity = _quantity(allow_none=True)
-    staff = fields.Integer(allow_none=True, validate=validate.Range(min=0))
+    staff = BoundedInt(allow_none=True, validate=validate.Range(min=0))
     disadvantaged_percent = _percent(allow_none=True)
     unit_cost = _not_negative_money(allow_none=True)
     notes = fields.String(allow_none=True, validate=validate.Length(max=4000))
@@ -262,7 +262,7 @@ class AllocationOutSchema(Schema):
     quantity = _quantity(allow_none=True)
     unit_cost = _money(allow_none=True)
     cost = _money(allow_none=True)
-    staff = fields.Integer(allow_none=True)
+    staff = BoundedInt(allow_none=True)
     disadvantaged_percent = _percent(allow_none=True)
     part = fields.String(allow_none=True)
 
@@ -289,16 +289,16 @@ class EvidenceOutSchema(Schema):
 
 
 class RequirementOutSchema(Schema):
-    id = fields.Integer()
+    id = BoundedInt()
     kind = fields.String()
     label = fields.String()
     evidence = fields.List(fields.Nested(EvidenceOutSchema))
 
 
 class BidOutSchema(Schema):
-    id = fields.Integer()
-    notice_id = fields.Integer()
-    version = fields.Integer()
+    id = BoundedInt()
+    notice_id = BoundedInt()
+    version = BoundedInt()
     status = fields.String()
     margin_percent = _percent()
     lead = fields.Function(lambda b: _slug_of(b.lead_tenant_id))
@@ -335,8 +335,8 @@ class ShareOutSchema(Schema):
 
 
 class ContractSchema(Schema):
-    id = fields.Integer()
-    notice_id = fields.Integer()
+    id = BoundedInt()
+    notice_id = BoundedInt()
     award_id = fields.String(allow_none=True)
     title = fields.String()
     value = _money()
@@ -350,7 +350,7 @@ class ContractSchema(Schema):
 class OwnShareSchema(Schema):
     """A co-op's own part of a contract: never the other members' parts."""
 
-    contract_id = fields.Integer()
+    contract_id = BoundedInt()
     title = fields.Function(lambda s: s.contract.title)
     contract_value = fields.Function(lambda s: str(s.contract.value))
     currency = fields.Function(lambda s: s.contract.currency)

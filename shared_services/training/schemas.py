@@ -2,14 +2,14 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from consortium.fields import DecimalString
+from consortium.fields import BoundedInt, DecimalString
 from shared_services.training.models import COST_BASES, DELIVERIES, RESULTS, SPLITS, TOPICS
 
 
 class CourseSchema(Schema):
     """A catalogue course."""
 
-    id = fields.Int(dump_only=True)
+    id = BoundedInt(dump_only=True)
     code = fields.Str(required=True, validate=[validate.Length(min=2, max=30),
                                                validate.Regexp(r"^[A-Za-z0-9._-]+$",
                                                                error="letters, digits, dot, dash, underscore")])
@@ -19,7 +19,7 @@ class CourseSchema(Schema):
     duration_hours = DecimalString(places=1, allow_none=True,
                                     validate=validate.Range(min=0, min_inclusive=False, max=2000))
     delivery = fields.Str(required=True, validate=validate.OneOf(list(DELIVERIES)))
-    validity_months = fields.Int(allow_none=True, validate=validate.Range(
+    validity_months = BoundedInt(allow_none=True, validate=validate.Range(
         min=1, max=600, error="must be a positive number of months (1 to 600), or empty for no expiry"))
     standard = fields.Str(allow_none=True, validate=validate.Length(max=300))
     source = fields.Str(allow_none=True, validate=validate.Length(max=4000))
@@ -43,15 +43,15 @@ class CourseQuerySchema(Schema):
 class SessionSchema(Schema):
     """A pooled session."""
 
-    id = fields.Int(dump_only=True)
-    course_id = fields.Int(required=True)
+    id = BoundedInt(dump_only=True)
+    course_id = BoundedInt(required=True)
     course_title = fields.Function(lambda s: s.course.title, dump_only=True)
     held_on = fields.Date(required=True)
     place = fields.Str(allow_none=True, validate=validate.Length(max=300))
     link = fields.Url(allow_none=True, schemes={"https", "http"})
     trainer = fields.Str(required=True, validate=validate.Length(min=2, max=200))
-    seats = fields.Int(required=True, validate=validate.Range(min=1, max=1000))
-    booked = fields.Int(dump_only=True)
+    seats = BoundedInt(required=True, validate=validate.Range(min=1, max=1000))
+    booked = BoundedInt(dump_only=True)
     seats_left = fields.Function(lambda s: s.seats - s.booked, dump_only=True)
     cost_basis = fields.Str(load_default="per_session", validate=validate.OneOf(list(COST_BASES)))
     cost = DecimalString(required=True, places=2, validate=validate.Range(min=0, max=10_000_000))
@@ -72,7 +72,7 @@ class SessionQuerySchema(Schema):
 class ResultSchema(Schema):
     """One enrolled worker's result."""
 
-    enrolment_id = fields.Int(required=True)
+    enrolment_id = BoundedInt(required=True)
     result = fields.Str(required=True, validate=validate.OneOf(list(RESULTS)))
 
 
@@ -85,20 +85,20 @@ class AttendanceSchema(Schema):
 class EnrolmentSchema(Schema):
     """A co-op's worker booked on a session."""
 
-    id = fields.Int(dump_only=True)
-    session_id = fields.Int(required=True)
-    member_id = fields.Int(dump_only=True)
+    id = BoundedInt(dump_only=True)
+    session_id = BoundedInt(required=True)
+    member_id = BoundedInt(dump_only=True)
     attendee_name = fields.Str(dump_only=True)
     result = fields.Str(dump_only=True, allow_none=True)
-    record_id = fields.Int(dump_only=True, allow_none=True)
+    record_id = BoundedInt(dump_only=True, allow_none=True)
     enrolled_at = fields.DateTime(dump_only=True)
 
 
 class EnrolSchema(Schema):
     """Book one or more of the co-op's workers on a session."""
 
-    session_id = fields.Int(required=True)
-    member_ids = fields.List(fields.Int(), required=True)
+    session_id = BoundedInt(required=True)
+    member_ids = fields.List(BoundedInt(), required=True)
 
     @validates_schema
     def _some(self, data, **kwargs):
@@ -109,7 +109,7 @@ class EnrolSchema(Schema):
 class EnrolmentQuerySchema(Schema):
     """Filters for the co-op's enrolments."""
 
-    session_id = fields.Int()
+    session_id = BoundedInt()
 
 
 class PartSchema(Schema):
@@ -117,9 +117,9 @@ class PartSchema(Schema):
 
     tenant = fields.Str(attribute="slug")
     name = fields.Str()
-    booked = fields.Int()
-    attended = fields.Int()
-    passed = fields.Int()
+    booked = BoundedInt()
+    attended = BoundedInt()
+    passed = BoundedInt()
     enrolments = fields.List(fields.Nested(EnrolmentSchema))
 
 
@@ -132,11 +132,11 @@ class SessionDetailSchema(SessionSchema):
 class RechargeSchema(Schema):
     """One co-op's recharge invoice."""
 
-    billed_tenant_id = fields.Int()
-    units = fields.Int()
+    billed_tenant_id = BoundedInt()
+    units = BoundedInt()
     amount = DecimalString(places=2)
     currency = fields.Str()
-    invoice_id = fields.Int()
+    invoice_id = BoundedInt()
     invoice_number = fields.Str()
 
 
@@ -146,13 +146,13 @@ class CoopComplianceSchema(Schema):
     tenant = fields.Str(attribute="slug")
     name = fields.Str()
     computed_on = fields.Date(allow_none=True)
-    workers = fields.Int()
-    required = fields.Int()
-    expiring = fields.Int()
-    expired = fields.Int()
-    missing = fields.Int()
+    workers = BoundedInt()
+    required = BoundedInt()
+    expiring = BoundedInt()
+    expired = BoundedInt()
+    missing = BoundedInt()
     percent_compliant = DecimalString(places=1, allow_none=True)
-    booked_seats = fields.Int()
+    booked_seats = BoundedInt()
 
 
 class OverviewSchema(Schema):

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from consortium.fields import DecimalString
+from consortium.fields import BoundedInt, DecimalString
 from tenants.payroll.models import (
     CAPITAL_KINDS,
     ENTERED_KINDS,
@@ -51,8 +51,8 @@ class PlansField(fields.Field):
 class EmployeeSchema(Schema):
     """An employee as read and written."""
 
-    id = fields.Int(dump_only=True)
-    member_id = fields.Int(allow_none=True, metadata={"description": "a worker member of the co-op's register"})
+    id = BoundedInt(dump_only=True)
+    member_id = BoundedInt(allow_none=True, metadata={"description": "a worker member of the co-op's register"})
     name = fields.Str(validate=validate.Length(min=1, max=200),
                       metadata={"description": "defaults to the linked member's name"})
     email = fields.Email(allow_none=True, metadata={"description": "payslip notices are emailed here"})
@@ -112,7 +112,7 @@ class EmployeeOutSchema(EmployeeSchema):
 class CapitalScheduleSchema(Schema):
     """A share subscription paid in instalments, or a capital-loan repayment to a lender."""
 
-    id = fields.Int(dump_only=True)
+    id = BoundedInt(dump_only=True)
     kind = fields.Str(required=True, validate=validate.OneOf(CAPITAL_KINDS))
     total = _money(required=True, validate=POSITIVE)
     per_period = _money(required=True, validate=POSITIVE)
@@ -146,8 +146,8 @@ class RunCreateSchema(Schema):
 class PayrollLineSchema(Schema):
     """A pay item or deduction on a payslip."""
 
-    id = fields.Int(dump_only=True)
-    position = fields.Int(dump_only=True)
+    id = BoundedInt(dump_only=True)
+    position = BoundedInt(dump_only=True)
     kind = fields.Str(required=True, validate=validate.OneOf(LINE_KINDS))
     description = fields.Str(validate=validate.Length(max=200))
     hours = DecimalString(places=2, allow_none=True, validate=NOT_NEGATIVE)
@@ -166,9 +166,9 @@ class PayrollLineSchema(Schema):
 class PayslipSchema(Schema):
     """One employee's payslip in a run."""
 
-    id = fields.Int()
-    run_id = fields.Int()
-    employee_id = fields.Int()
+    id = BoundedInt()
+    run_id = BoundedInt()
+    employee_id = BoundedInt()
     employee_name = fields.Str()
     tax_code = fields.Str()
     tax_basis = fields.Str()
@@ -202,18 +202,18 @@ class PayslipSchema(Schema):
 class RunSchema(Schema):
     """A pay run with its totals."""
 
-    id = fields.Int()
+    id = BoundedInt()
     frequency = fields.Str()
     tax_year = fields.Str()
-    period = fields.Int()
+    period = BoundedInt()
     pay_date = fields.Date()
     state = fields.Str(metadata={"enum": list(RUN_STATES)})
-    created_by_id = fields.Int()
-    calculated_by_id = fields.Int()
+    created_by_id = BoundedInt()
+    calculated_by_id = BoundedInt()
     calculated_at = fields.DateTime()
-    approved_by_id = fields.Int()
+    approved_by_id = BoundedInt()
     approved_at = fields.DateTime()
-    paid_by_id = fields.Int()
+    paid_by_id = BoundedInt()
     paid_at = fields.DateTime()
     rules_fingerprint = fields.Str()
     gross_pay = _out()
@@ -257,7 +257,7 @@ class YearEndQuerySchema(Schema):
 class YearEndEmployeeSchema(Schema):
     """One employee's P60-like figures."""
 
-    employee_id = fields.Int()
+    employee_id = BoundedInt()
     name = fields.Str()
     ni_number = fields.Str()
     final_tax_code = fields.Str()
