@@ -42,7 +42,9 @@ def delivery_ids(calls) -> list[str]:
 
 
 def start_delivery_process(database) -> subprocess.Popen:
-    environment = {**os.environ, "DATABASE_URL": database["SQLALCHEMY_DATABASE_URI"],
+    # The process is configured as production is: the app's URL and role (whose consortium reader it enters).
+    roles = {key: database[key] for key in ("APP_DB_ROLE", "CONSORTIUM_DB_ROLE") if database.get(key)}
+    environment = {**os.environ, **roles, "DATABASE_URL": database["SQLALCHEMY_DATABASE_URI"],
                    "WEBHOOK_ALLOW_PRIVATE_NETWORKS": "1", "WEBHOOK_READ_TIMEOUT": "5", "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen([sys.executable, "-c", DELIVERY_PROCESS], cwd=ROOT, env=environment,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
