@@ -8,17 +8,13 @@ from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import select
 
 from consortium.extensions import db
-from consortium.fields import BoundedInt, DecimalString
+from consortium.fields import BoundedInt, DecimalString, Money
 from consortium.models import Tenant
 from shared_services.tendering.models import DECISIONS, OPENED_TO, REQUIREMENT_KINDS, UNITS
 
 
-def _money(**kwargs) -> fields.Decimal:
-    return DecimalString(places=2, **kwargs)
-
-
 def _not_negative_money(**kwargs) -> fields.Decimal:
-    return _money(validate=validate.Range(min=0, error="must not be below zero"), **kwargs)
+    return Money(validate=validate.Range(min=0, error="must not be below zero"), **kwargs)
 
 
 def _percent(**kwargs) -> fields.Decimal:
@@ -58,7 +54,7 @@ class LotSchema(Schema):
     title = fields.String()
     description = fields.String(allow_none=True)
     status = fields.String(allow_none=True)
-    value = _money(allow_none=True)
+    value = Money(allow_none=True)
     currency = fields.String(allow_none=True)
     cpv_codes = fields.List(fields.String())
     quantity = _quantity(allow_none=True)
@@ -75,7 +71,7 @@ class NoticeSchema(Schema):
     title = fields.String()
     description = fields.String(allow_none=True)
     status = fields.String(allow_none=True)
-    value = _money(allow_none=True)
+    value = Money(allow_none=True)
     currency = fields.String(allow_none=True)
     procurement_method = fields.String(allow_none=True)
     main_category = fields.String(allow_none=True)
@@ -260,8 +256,8 @@ class AllocationOutSchema(Schema):
     tenant = fields.Function(lambda a: _slug_of(a.tenant_id))
     share_percent = _percent()
     quantity = _quantity(allow_none=True)
-    unit_cost = _money(allow_none=True)
-    cost = _money(allow_none=True)
+    unit_cost = Money(allow_none=True)
+    cost = Money(allow_none=True)
     staff = BoundedInt(allow_none=True)
     disadvantaged_percent = _percent(allow_none=True)
     part = fields.String(allow_none=True)
@@ -275,7 +271,7 @@ class BidLotOutSchema(Schema):
     unit = fields.String()
     cost = fields.Function(lambda bl: str(bl.cost_total))
     suggested_price = fields.Function(lambda bl: str(bl.suggested))
-    price = _money(allow_none=True)
+    price = Money(allow_none=True)
     result = fields.String()
     combined_disadvantaged_percent = fields.Function(
         lambda bl: None if bl.combined is None else str(bl.combined))
@@ -330,7 +326,7 @@ class AwardSchema(Schema):
 class ShareOutSchema(Schema):
     tenant = fields.Function(lambda s: _slug_of(s.tenant_id))
     share_percent = _percent()
-    value = _money()
+    value = Money()
     part = fields.String(allow_none=True)
 
 
@@ -339,7 +335,7 @@ class ContractSchema(Schema):
     notice_id = BoundedInt()
     award_id = fields.String(allow_none=True)
     title = fields.String()
-    value = _money()
+    value = Money()
     currency = fields.String()
     starts_on = fields.Date(allow_none=True)
     ends_on = fields.Date(allow_none=True)
@@ -358,5 +354,5 @@ class OwnShareSchema(Schema):
     ends_on = fields.Function(lambda s: s.contract.ends_on.isoformat() if s.contract.ends_on else None)
     awarded_on = fields.Function(lambda s: s.contract.awarded_on.isoformat())
     share_percent = _percent()
-    value = _money()
+    value = Money()
     part = fields.String(allow_none=True)

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from consortium.fields import BoundedInt, DecimalString
+from consortium.fields import BoundedInt, DecimalString, Money
 from tenants.payroll.models import (
     CAPITAL_KINDS,
     ENTERED_KINDS,
@@ -23,12 +23,6 @@ NOT_NEGATIVE = validate.Range(min=0, error="must not be negative")
 POSITIVE = validate.Range(min=0, min_inclusive=False, error="must be more than 0")
 
 
-def _money(**kwargs):
-    return DecimalString(places=2, **kwargs)
-
-
-def _out():
-    return DecimalString(places=2, dump_only=True)
 
 
 class PlansField(fields.Field):
@@ -72,13 +66,13 @@ class EmployeeSchema(Schema):
     postgraduate_loan = fields.Bool()
     pay_frequency = fields.Str(validate=validate.OneOf(FREQUENCIES))
     pay_basis = fields.Str(validate=validate.OneOf(PAY_BASES))
-    annual_salary = _money(allow_none=True, validate=NOT_NEGATIVE)
+    annual_salary = Money(allow_none=True, validate=NOT_NEGATIVE)
     hourly_rate = DecimalString(places=4, allow_none=True, validate=NOT_NEGATIVE)
     standard_hours = DecimalString(places=2, allow_none=True, validate=NOT_NEGATIVE,
                                     metadata={"description": "hours in a normal pay period"})
     starter_declaration = fields.Str(allow_none=True, validate=validate.OneOf(STARTER_DECLARATIONS))
-    p45_pay = _money(allow_none=True, validate=NOT_NEGATIVE, metadata={"description": "P45 total pay to date"})
-    p45_tax = _money(allow_none=True, metadata={"description": "P45 total tax to date"})
+    p45_pay = Money(allow_none=True, validate=NOT_NEGATIVE, metadata={"description": "P45 total pay to date"})
+    p45_tax = Money(allow_none=True, metadata={"description": "P45 total tax to date"})
     p45_leaving_date = fields.Date(allow_none=True)
     p45_tax_code = fields.Str(allow_none=True, validate=validate.Length(max=12))
     starter_reason = fields.Str(dump_only=True)
@@ -114,13 +108,13 @@ class CapitalScheduleSchema(Schema):
 
     id = BoundedInt(dump_only=True)
     kind = fields.Str(required=True, validate=validate.OneOf(CAPITAL_KINDS))
-    total = _money(required=True, validate=POSITIVE)
-    per_period = _money(required=True, validate=POSITIVE)
+    total = Money(required=True, validate=POSITIVE)
+    per_period = Money(required=True, validate=POSITIVE)
     start_on = fields.Date(required=True, metadata={"description": "the first pay date it is deducted on"})
     lender = fields.Str(allow_none=True, validate=validate.Length(max=200))
     loan_reference = fields.Str(allow_none=True, validate=validate.Length(max=60))
-    deducted = _out()
-    balance = _out()
+    deducted = Money(dump_only=True)
+    balance = Money(dump_only=True)
 
 
 class PayrollSettingsSchema(Schema):
@@ -152,7 +146,7 @@ class PayrollLineSchema(Schema):
     description = fields.Str(validate=validate.Length(max=200))
     hours = DecimalString(places=2, allow_none=True, validate=NOT_NEGATIVE)
     rate = DecimalString(places=4, allow_none=True, validate=NOT_NEGATIVE)
-    amount = _money(allow_none=True, validate=NOT_NEGATIVE)
+    amount = Money(allow_none=True, validate=NOT_NEGATIVE)
     pensionable = fields.Bool()
     text = fields.Function(lambda line: line_text(line), dump_only=True,
                            metadata={"description": "what the line says on the payslip, in the caller's language"})
@@ -175,24 +169,24 @@ class PayslipSchema(Schema):
     ni_category = fields.Str()
     calculated = fields.Bool()
     auto_enrolment = fields.Str()
-    gross_pay = _out()
-    pensionable_pay = _out()
-    taxable_pay = _out()
-    income_tax = _out()
-    employee_ni = _out()
-    employer_ni = _out()
-    student_loan = _out()
-    postgraduate_loan = _out()
-    pension_employee = _out()
-    pension_employer = _out()
-    pension_refund = _out()
-    other_deductions = _out()
-    capital_share = _out()
-    capital_loan = _out()
-    capital_share_balance = _out()
-    capital_loan_balance = _out()
-    net_pay = _out()
-    employer_cost = _out()
+    gross_pay = Money(dump_only=True)
+    pensionable_pay = Money(dump_only=True)
+    taxable_pay = Money(dump_only=True)
+    income_tax = Money(dump_only=True)
+    employee_ni = Money(dump_only=True)
+    employer_ni = Money(dump_only=True)
+    student_loan = Money(dump_only=True)
+    postgraduate_loan = Money(dump_only=True)
+    pension_employee = Money(dump_only=True)
+    pension_employer = Money(dump_only=True)
+    pension_refund = Money(dump_only=True)
+    other_deductions = Money(dump_only=True)
+    capital_share = Money(dump_only=True)
+    capital_loan = Money(dump_only=True)
+    capital_share_balance = Money(dump_only=True)
+    capital_loan_balance = Money(dump_only=True)
+    net_pay = Money(dump_only=True)
+    employer_cost = Money(dump_only=True)
     to_date = fields.Dict(keys=fields.Str(), values=fields.Str())
     notes = fields.Function(lambda payslip: [note_text(note) for note in payslip.notes or []],
                             metadata={"description": "the rule pack's and payroll's notes, in the caller's language"})
@@ -216,21 +210,21 @@ class RunSchema(Schema):
     paid_by_id = BoundedInt()
     paid_at = fields.DateTime()
     rules_fingerprint = fields.Str()
-    gross_pay = _out()
-    income_tax = _out()
-    employee_ni = _out()
-    employer_ni = _out()
-    employment_allowance_used = _out()
-    student_loan = _out()
-    postgraduate_loan = _out()
-    pension_employee = _out()
-    pension_employer = _out()
-    capital_share = _out()
-    capital_loan = _out()
-    other_deductions = _out()
-    net_pay = _out()
-    employer_cost = _out()
-    due_to_hmrc = _out()
+    gross_pay = Money(dump_only=True)
+    income_tax = Money(dump_only=True)
+    employee_ni = Money(dump_only=True)
+    employer_ni = Money(dump_only=True)
+    employment_allowance_used = Money(dump_only=True)
+    student_loan = Money(dump_only=True)
+    postgraduate_loan = Money(dump_only=True)
+    pension_employee = Money(dump_only=True)
+    pension_employer = Money(dump_only=True)
+    capital_share = Money(dump_only=True)
+    capital_loan = Money(dump_only=True)
+    other_deductions = Money(dump_only=True)
+    net_pay = Money(dump_only=True)
+    employer_cost = Money(dump_only=True)
+    due_to_hmrc = Money(dump_only=True)
     payslip_count = fields.Function(lambda run: len(run.payslips))
 
 
@@ -261,16 +255,16 @@ class YearEndEmployeeSchema(Schema):
     name = fields.Str()
     ni_number = fields.Str()
     final_tax_code = fields.Str()
-    pay_this_employment = _out()
-    tax_this_employment = _out()
-    pay_previous = _out()
-    tax_previous = _out()
-    employee_ni = _out()
-    employer_ni = _out()
-    student_loan = _out()
-    postgraduate_loan = _out()
-    pension_employee = _out()
-    pension_employer = _out()
+    pay_this_employment = Money(dump_only=True)
+    tax_this_employment = Money(dump_only=True)
+    pay_previous = Money(dump_only=True)
+    tax_previous = Money(dump_only=True)
+    employee_ni = Money(dump_only=True)
+    employer_ni = Money(dump_only=True)
+    student_loan = Money(dump_only=True)
+    postgraduate_loan = Money(dump_only=True)
+    pension_employee = Money(dump_only=True)
+    pension_employer = Money(dump_only=True)
 
 
 class YearEndSchema(Schema):
