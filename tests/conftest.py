@@ -306,7 +306,9 @@ def pytest_collection_modifyitems(config, items):
     and running pure arithmetic twice proves nothing more (`RUN_PURE_TESTS=1` keeps them)."""
     if TEST_DATABASE != "postgresql" or os.environ.get("RUN_PURE_TESTS"):
         return
-    pure = [item for item in items if "database" not in getattr(item, "fixturenames", ())]
+    kept, pure = [], []
+    for item in items:
+        (kept if "database" in getattr(item, "fixturenames", ()) else pure).append(item)
     if pure:
         config.hook.pytest_deselected(items=pure)
-        items[:] = [item for item in items if item not in pure]
+        items[:] = kept
