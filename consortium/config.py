@@ -91,6 +91,9 @@ class Config:
     # Outbox delivery: retries back off exponentially from the base, then the message is marked failed.
     OUTBOX_MAX_ATTEMPTS = _env_int("OUTBOX_MAX_ATTEMPTS", 8)
     OUTBOX_BACKOFF_SECONDS = _env_int("OUTBOX_BACKOFF_SECONDS", 60)
+    # A job's run lock (consortium.scheduler): a holder that died on another host frees it after this long
+    # (one on the same host at once: its process id is gone). Renewed as each co-op's run starts.
+    JOB_LOCK_SECONDS = _env_int("JOB_LOCK_SECONDS", 30 * 60)
     WEBHOOK_CONNECT_TIMEOUT = float(os.environ.get("WEBHOOK_CONNECT_TIMEOUT", 3))
     WEBHOOK_READ_TIMEOUT = float(os.environ.get("WEBHOOK_READ_TIMEOUT", 10))
     # Co-ops choose webhook URLs: by default the server refuses to call loopback and private networks.

@@ -45,6 +45,9 @@ class Base(DeclarativeBase):
     __consortium_read__: tuple[str, ...] | str = ()
     # Platform tables with a `tenant_id` only: why every request may see every row.
     __platform_reason__: str | None = None
+    # Consortium tables with a `tenant_id` only: an SQL condition limiting the rows the consortium reader
+    # reaches (None: every row). The outbox says "tenant_id IS NULL": co-ops' messages stay in their scope.
+    __consortium_rows__: str | None = None
 
 
 class TenantOwned:

@@ -146,6 +146,25 @@ class SchedulerHeartbeat(Base):
     beat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class JobLock(Base):
+    """Who is running a job right now: one row per job, taken with a conditional UPDATE (platform table).
+
+    A manual "Run now" and the scheduler (or two clicks) never run the same job at once: the second is
+    told it is already running. The holder clears it when the run ends; a holder that died leaves it,
+    and it is free again once its process is gone (same host) or `expires_at` has passed.
+    """
+
+    __tablename__ = "job_locks"
+    __audited__ = False
+
+    job_id: Mapped[str] = mapped_column(String(191), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(36))  # a random id per run; NULL: free
+    host: Mapped[str | None] = mapped_column(String(255))
+    pid: Mapped[int | None] = mapped_column(Integer)
+    locked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 def bounded_error_text(text: str) -> str:
     """`text` cut to ERROR_TEXT_LIMIT characters, keeping its end (the exception's own line)."""
     if len(text) <= ERROR_TEXT_LIMIT:

@@ -14,7 +14,8 @@ role may do is declared on each model and applied here after every `db upgrade` 
   consortium in `__consortium_read__` ("*" or column names): then SELECT on those columns of every
   co-op's rows, never INSERT, UPDATE or DELETE (the consortium writes a co-op's row only inside
   `tenant_scope`, i.e. as the app role under that co-op's policy);
-- consortium tables (`__tenancy__ = "consortium"`): everything, on every row;
+- consortium tables (`__tenancy__ = "consortium"`): everything, on every row, or on the rows the model's
+  `__consortium_rows__` condition names (the outbox: only the consortium's own messages, tenant_id IS NULL);
 - platform tables: everything (they hold no co-op's private data; `__platform_reason__` says why);
 - the audit log: append anything, read only the consortium's own entries (tenant_id IS NULL).
 
@@ -175,6 +176,7 @@ def _reader_statements(table: str, model, reader: str) -> list[str]:
                 f"CREATE POLICY {READER_POLICY} ON {table} FOR SELECT TO {reader} USING (true)"]
     statements = [f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {reader}"]
     if "tenant_id" in model.__table__.c:
-        statements.append(f"CREATE POLICY {READER_POLICY} ON {table} TO {reader} USING (true) WITH CHECK (true)")
+        rows = model.__consortium_rows__ or "true"
+        statements.append(f"CREATE POLICY {READER_POLICY} ON {table} TO {reader} USING ({rows}) WITH CHECK ({rows})")
     return statements
 

@@ -29,7 +29,8 @@ from apscheduler.schedulers.base import STATE_STOPPED, BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.util import utc_timestamp_to_datetime
 from flask import Flask, current_app
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from consortium.clock import local_today
@@ -37,6 +38,7 @@ from consortium.db import as_utc, utcnow
 from consortium.extensions import db
 from consortium.jobs import (
     JOBS,
+    JobLock,
     JobRun,
     JobSpec,
     SchedulerHeartbeat,
@@ -95,26 +97,105 @@ def run_job(app: Flask, job_id: str) -> RunOutcome:
     if spec is None:
         raise LookupError(f"no scheduled job is declared with the id {job_id!r}")
     with app.app_context():
-        today = local_today()
-        batch_id, finished = _resume_or_start_batch(db.session, spec.id)
-        if not spec.per_tenant:
-            ok = _run_once(app, spec, today, None, batch_id)
-            return RunOutcome(job_id, (None,) if ok else (), () if ok else (None,))
-        tenant_ids = db.session.scalars(
-            select(Tenant.id).where(Tenant.status.in_(RUNNING_TENANT_STATUSES)).order_by(Tenant.id)
-        ).all()
-        db.session.rollback()  # each tenant's run starts its own transaction, scoped before it begins
-        results = {tenant_id: _run_once(app, spec, today, tenant_id, batch_id)
-                   for tenant_id in tenant_ids if tenant_id not in finished}
-        return RunOutcome(job_id, tuple(t for t, ok in results.items() if ok),
-                          tuple(t for t, ok in results.items() if not ok))
+        lock = take_job_lock(db.session, spec.id, seconds=int(app.config["JOB_LOCK_SECONDS"]))
+        try:
+            return _run_locked(app, spec, lock)
+        finally:
+            release_job_lock(db.session, spec.id, lock)
+
+
+def _run_locked(app: Flask, spec: JobSpec, lock: str) -> RunOutcome:
+    today = local_today()
+    batch_id, finished = _resume_or_start_batch(db.session, spec.id)
+    if not spec.per_tenant:
+        ok = _run_once(app, spec, today, None, batch_id, lock)
+        return RunOutcome(spec.id, (None,) if ok else (), () if ok else (None,))
+    tenant_ids = db.session.scalars(
+        select(Tenant.id).where(Tenant.status.in_(RUNNING_TENANT_STATUSES)).order_by(Tenant.id)
+    ).all()
+    db.session.rollback()  # each tenant's run starts its own transaction, scoped before it begins
+    results = {tenant_id: _run_once(app, spec, today, tenant_id, batch_id, lock)
+               for tenant_id in tenant_ids if tenant_id not in finished}
+    return RunOutcome(spec.id, tuple(t for t, ok in results.items() if ok),
+                      tuple(t for t, ok in results.items() if not ok))
+
+
+class JobAlreadyRunning(RuntimeError):
+    """Another run of the same job holds its lock (the scheduler, another "Run now", another worker)."""
+
+    def __init__(self, job_id: str, since: datetime | None):
+        super().__init__(f"job {job_id} is already running (since {since:%Y-%m-%d %H:%M:%S} UTC)" if since
+                         else f"job {job_id} is already running")
+        self.job_id = job_id
+        self.since = since
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, run by another user
+    return True
+
+
+def take_job_lock(session: Session, job_id: str, *, seconds: int) -> str:
+    """Take the job's lock for this run and return its holder id, or raise JobAlreadyRunning.
+
+    One conditional UPDATE, the same on SQLite and PostgreSQL: it takes the row only if nobody holds it,
+    or its hold expired, or (same host) its process is gone. Two runs racing for the row: PostgreSQL
+    re-checks the condition on the row the first one wrote and the second updates nothing; SQLite writes
+    one at a time. The row is made on the job's first run (a second maker hits the primary key).
+    """
+    holder, now, host, pid = str(uuid.uuid4()), utcnow(), socket.gethostname(), os.getpid()
+    held = session.scalar(select(JobLock).where(JobLock.job_id == job_id))
+    if held is None:
+        try:
+            session.add(JobLock(job_id=job_id, holder=holder, host=host, pid=pid, locked_at=now,
+                                expires_at=now + timedelta(seconds=seconds)))
+            session.commit()
+            return holder
+        except IntegrityError:
+            session.rollback()  # made by a run starting at the same moment: take it below, if it is free
+            held = session.scalar(select(JobLock).where(JobLock.job_id == job_id))
+    free = or_(JobLock.holder.is_(None), JobLock.expires_at < now)
+    if held.holder is not None and held.host == host and held.pid is not None and held.pid != pid \
+            and not _process_alive(held.pid):
+        free = or_(free, JobLock.holder == held.holder)  # its process died here: free, unless retaken meanwhile
+    taken = session.execute(
+        update(JobLock).where(JobLock.job_id == job_id, free)
+        .values(holder=holder, host=host, pid=pid, locked_at=now, expires_at=now + timedelta(seconds=seconds))
+        .execution_options(synchronize_session=False)).rowcount
+    since = held.locked_at
+    session.commit()
+    if taken != 1:
+        raise JobAlreadyRunning(job_id, as_utc(since) if since else None)
+    return holder
+
+
+def renew_job_lock(session: Session, job_id: str, holder: str, *, seconds: int) -> None:
+    """Push the lock's expiry on (each co-op's run of a long per-co-op job starts with it)."""
+    session.execute(update(JobLock).where(JobLock.job_id == job_id, JobLock.holder == holder)
+                    .values(expires_at=utcnow() + timedelta(seconds=seconds))
+                    .execution_options(synchronize_session=False))
+    session.commit()
+
+
+def release_job_lock(session: Session, job_id: str, holder: str) -> None:
+    """Free the lock if this run still holds it."""
+    session.rollback()
+    session.execute(update(JobLock).where(JobLock.job_id == job_id, JobLock.holder == holder)
+                    .values(holder=None, host=None, pid=None, expires_at=None)
+                    .execution_options(synchronize_session=False))
+    session.commit()
 
 
 def _resume_or_start_batch(session: Session, job_id: str) -> tuple[str, set[int | None]]:
     """The batch this run belongs to and the co-ops (None: the consortium) already finished in it.
 
-    Rows still 'running' belong to a run whose process died (one scheduler, `max_instances=1`):
-    they are marked 'interrupted' and their batch is resumed.
+    Rows still 'running' belong to a run whose process died (the caller holds the job's lock, so no
+    other run of this job is alive): they are marked 'interrupted' and their batch is resumed.
     """
     stale = session.scalars(select(JobRun).where(JobRun.job_id == job_id, JobRun.status == "running")
                             .order_by(JobRun.started_at.desc(), JobRun.id.desc())).all()
@@ -134,8 +215,9 @@ def _resume_or_start_batch(session: Session, job_id: str) -> tuple[str, set[int 
     return batch_id, finished
 
 
-def _run_once(app: Flask, spec: JobSpec, today: date, tenant_id: int | None, batch_id: str) -> bool:
+def _run_once(app: Flask, spec: JobSpec, today: date, tenant_id: int | None, batch_id: str, lock: str) -> bool:
     session = db.session
+    renew_job_lock(session, spec.id, lock, seconds=int(app.config["JOB_LOCK_SECONDS"]))
     # Recorded before the job starts, in a transaction of its own, so a killed process leaves a trace.
     run = JobRun(job_id=spec.id, tenant_id=tenant_id, batch_id=batch_id, started_at=utcnow(), status="running")
     session.add(run)
@@ -172,7 +254,10 @@ def run_scheduled_job(job_id: str) -> None:
         from consortium.app import create_app
 
         _app = create_app()
-    run_job(_app, job_id)
+    try:
+        run_job(_app, job_id)
+    except JobAlreadyRunning as running:  # someone pressed "Run now" just before: this slot is skipped
+        log.info("%s; the scheduled run is skipped", running)
 
 
 def consortium_timezone(app: Flask) -> ZoneInfo:

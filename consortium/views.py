@@ -311,7 +311,12 @@ def jobs():
         job_id = request.form.get("job_id", "")
         if job_id not in JOBS:
             abort(404, _("No scheduled job is declared with the id %(job)s.", job=repr(job_id)))
-        outcome = scheduler.run_job(current_app._get_current_object(), job_id)
+        try:
+            outcome = scheduler.run_job(current_app._get_current_object(), job_id)
+        except scheduler.JobAlreadyRunning as running:
+            flash(_("%(job)s is already running (since %(time)s): it was not started again.", job=job_id,
+                    time=local_time_filter(running.since) if running.since else "?"), "error")
+            return redirect(url_for("shell.jobs"))
         flash(outcome.summary(), "error" if outcome.failed else "message")
         return redirect(url_for("shell.jobs"))
     timezone = scheduler.consortium_timezone(current_app)

@@ -23,14 +23,17 @@ def new_delivery_id() -> str:
 class OutboxMessage(Base):
     """One email or webhook delivery, written in the business transaction and sent later by a job.
 
-    Consortium-level on purpose: the outbox is plumbing, not a co-op record. The delivery job
-    reads every row in the consortium scope; a co-op's page filters explicitly by `tenant_id`
-    (and row-level security limits a co-op's scope to its own rows).
+    Consortium-level on purpose: the outbox is plumbing, not a co-op record (the ORM filter does not
+    apply; pages filter explicitly by `tenant_id`). But a co-op's messages carry its private data
+    (an invoice webhook's lines), so they are read and written only in that co-op's scope: row-level
+    security gives a co-op's scope its own rows, and the consortium reader only the consortium's own
+    messages (`tenant_id IS NULL`). The delivery job delivers each co-op's messages in its scope.
     """
 
     __tablename__ = "outbox_messages"
-    # A co-op's rows are reached in its scope; the delivery job and the admins' outbox page read every row.
     __tenancy__ = "consortium"
+    # What the consortium reader reaches: the consortium's own messages, never a co-op's bodies.
+    __consortium_rows__ = "tenant_id IS NULL"
     __audited__ = False  # technical: the business change that queued it is audited already
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -58,6 +61,8 @@ class OutboxMessage(Base):
         CheckConstraint(f"status IN {sql_list(STATUSES)}", name="status"),
         CheckConstraint("attempts >= 0", name="attempts_not_negative"),
         Index("ix_outbox_messages_due", "status", "next_attempt_at"),
+        # The delivery job claims one scope's due messages at a time (a co-op's, or the consortium's: NULL).
+        Index("ix_outbox_messages_scope_due", "tenant_id", "status", "next_attempt_at"),
         # "Does an earlier message of this subscription still wait?" (deliveries keep their order).
         Index("ix_outbox_messages_subscription_queue", "subscription_id", "status", "id"),
     )

@@ -11,6 +11,7 @@ import json
 import logging
 import secrets
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -18,7 +19,7 @@ from functools import cache
 from importlib.metadata import entry_points
 from urllib.parse import urlsplit
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from consortium.db import utcnow
@@ -36,7 +37,7 @@ from consortium.notifications.models import (
     WebhookSubscription,
     new_delivery_id,
 )
-from consortium.tenancy import tenant_scope
+from consortium.tenancy import CONSORTIUM_KEY, consortium_scope, current_tenant_id, set_tenant, tenant_scope
 
 logger = logging.getLogger(__name__)
 
@@ -181,18 +182,50 @@ def _one_line_subject(subject: str) -> str:
     return subject if len(subject) <= SUBJECT_MAX_LENGTH else subject[:SUBJECT_MAX_LENGTH - 1] + "…"
 
 
+@contextmanager
+def message_scope(session, tenant_id: int | None):
+    """Run a block in the scope an outbox row of `tenant_id` is read and written in.
+
+    A co-op's messages (tenant_id set) in that co-op's scope, the consortium's (None) in the consortium
+    scope: row-level security lets the consortium reader reach only `tenant_id IS NULL` rows. Whatever
+    the session holds is flushed first, in the scope it was made in.
+    """
+    current = current_tenant_id(session)
+    in_consortium = bool(session.info.get(CONSORTIUM_KEY))
+    if current == tenant_id and (tenant_id is not None or in_consortium):
+        yield
+        return
+    session.flush()
+    if tenant_id is not None:
+        with tenant_scope(session, tenant_id):
+            yield
+            session.flush()
+        return
+    set_tenant(session, None)
+    try:
+        with consortium_scope(session):
+            yield
+            session.flush()
+    finally:
+        set_tenant(session, current)
+
+
 def _queue(session, *, channel: str, kind: str, tenant_id: int | None, recipient: str, dedupe_identity: str,
            body: str, dedupe_key: str | None, subject: str | None = None, subscription_id: int | None = None,
            delivery_id: str | None = None) -> OutboxMessage | None:
     digest = _dedupe_hash(tenant_id, channel, kind, dedupe_key, dedupe_identity)
-    if digest is not None and session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_hash == digest)):
-        return None  # queued before: reminder jobs run again without sending twice
-    message = OutboxMessage(
-        delivery_id=delivery_id or new_delivery_id(), channel=channel, kind=kind, tenant_id=tenant_id,
-        recipient=recipient, subscription_id=subscription_id, subject=subject, body=body, dedupe_key=dedupe_key,
-        dedupe_hash=digest, status="pending", attempts=0, next_attempt_at=utcnow(),
-    )
-    session.add(message)
+    # Written (and the repeat looked for) in the message's own scope: a consortium job queueing a co-op's
+    # reminder writes it as that co-op, since the consortium reader may not see the co-op's messages.
+    with message_scope(session, tenant_id):
+        if digest is not None and session.scalar(
+                select(OutboxMessage.id).where(OutboxMessage.dedupe_hash == digest)):
+            return None  # queued before: reminder jobs run again without sending twice
+        message = OutboxMessage(
+            delivery_id=delivery_id or new_delivery_id(), channel=channel, kind=kind, tenant_id=tenant_id,
+            recipient=recipient, subscription_id=subscription_id, subject=subject, body=body,
+            dedupe_key=dedupe_key, dedupe_hash=digest, status="pending", attempts=0, next_attempt_at=utcnow(),
+        )
+        session.add(message)
     return message
 
 
@@ -381,8 +414,44 @@ def _filtered(query, status: str | None, channel: str | None):
 
 
 def outbox_query(*, status: str | None = None, channel: str | None = None):
-    """SELECT of every outbox row, newest first (consortium admins)."""
-    return _filtered(select(OutboxMessage).order_by(OutboxMessage.id.desc()), status, channel)
+    """SELECT of the consortium's own outbox rows (tenant_id IS NULL), newest first (consortium admins).
+
+    A co-op's messages are its own (an invoice webhook carries its lines): the consortium reader cannot
+    read them (row-level security), and this says so on SQLite too. Staff see them as counts per co-op
+    (`tenant_outbox_counts`); the co-op's treasurer sees and retries them on the co-op's webhooks page.
+    """
+    query = select(OutboxMessage).where(OutboxMessage.tenant_id.is_(None)).order_by(OutboxMessage.id.desc())
+    return _filtered(query, status, channel)
+
+
+@dataclass(frozen=True)
+class TenantOutboxCounts:
+    """How many of one co-op's messages wait or were given up (counts only: no recipient, no body)."""
+
+    tenant_id: int
+    slug: str
+    name: str
+    pending: int
+    failed: int
+
+
+def tenant_outbox_counts(session) -> list[TenantOutboxCounts]:
+    """Per co-op, how many messages are pending and how many failed for good (co-ops with any, by name).
+
+    Counted in each co-op's own scope (the consortium reader may not read a co-op's rows), and only
+    the counts leave this function.
+    """
+    counts = []
+    for tenant in session.scalars(select(Tenant).order_by(Tenant.name, Tenant.id)).all():
+        with message_scope(session, tenant.id):
+            by_status = dict(session.execute(
+                select(OutboxMessage.status, func.count()).where(
+                    OutboxMessage.tenant_id == tenant.id, OutboxMessage.status.in_(("pending", "failed")))
+                .group_by(OutboxMessage.status)).all())
+        if by_status:
+            counts.append(TenantOutboxCounts(tenant.id, tenant.slug, tenant.name, by_status.get("pending", 0),
+                                             by_status.get("failed", 0)))
+    return counts
 
 
 def tenant_outbox_query(tenant_id: int, *, status: str | None = None, channel: str | None = None):
@@ -396,8 +465,9 @@ def tenant_outbox_query(tenant_id: int, *, status: str | None = None, channel: s
 
 
 def get_outbox_message(session, message_id: int) -> OutboxMessage:
-    """One outbox row (consortium scope)."""
-    message = session.get(OutboxMessage, message_id)
+    """One of the consortium's own outbox rows (consortium scope); a co-op's is not found."""
+    message = session.scalar(select(OutboxMessage).where(OutboxMessage.id == message_id,
+                                                         OutboxMessage.tenant_id.is_(None)))
     if message is None:
         raise NotFound(f"No outbox message {message_id}.")
     return message
@@ -451,8 +521,9 @@ def backoff_delay(attempts: int, base_seconds: float) -> timedelta:
     return min(timedelta(seconds=base_seconds * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
-def _due(now: datetime):
-    """Pending messages whose time has come and that wait behind no earlier message of their subscription.
+def _due(now: datetime, tenant_id: int | None):
+    """One scope's pending messages whose time has come and that wait behind no earlier message of their
+    subscription (`tenant_id` None: the consortium's own messages).
 
     Webhooks of one subscription go out in the order they were queued: while an earlier one is still
     pending (backing off after a failure, or being sent), the later ones wait. Messages given up
@@ -466,15 +537,29 @@ def _due(now: datetime):
         earlier.tenant_id.is_not_distinct_from(OutboxMessage.tenant_id),
         earlier.id < OutboxMessage.id,
     )
+    in_scope = OutboxMessage.tenant_id.is_(None) if tenant_id is None else OutboxMessage.tenant_id == tenant_id
     return (select(OutboxMessage)
-            .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now,
+            .where(in_scope, OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now,
                    or_(OutboxMessage.channel != "webhook", ~waits_behind))
             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id))
 
 
-def claim_due_messages(session, *, now: datetime, limit: int = DEFAULT_BATCH_SIZE) -> list[OutboxMessage]:
-    """Lock and return due pending messages; rows another delivery run holds are skipped (PostgreSQL)."""
-    return list(session.scalars(_due(now).limit(limit).with_for_update(skip_locked=True)))
+def claim_due_messages(session, *, now: datetime, tenant_id: int | None,
+                       limit: int = DEFAULT_BATCH_SIZE) -> list[OutboxMessage]:
+    """Lock and return one scope's due pending messages; rows another delivery run holds are skipped (PostgreSQL).
+
+    Call it in that scope (`message_scope`): the database shows a co-op's messages only to its own scope.
+    """
+    return list(session.scalars(_due(now, tenant_id).limit(limit).with_for_update(skip_locked=True)))
+
+
+def delivery_scopes(session) -> list[int | None]:
+    """Where messages may wait: the consortium (None), then every co-op of the directory by id.
+
+    The job learns which co-ops to look at from the tenants table (which the consortium reads), not from
+    the outbox (which it may not read): a co-op with nothing due costs one indexed query per run.
+    """
+    return [None, *session.scalars(select(Tenant.id).order_by(Tenant.id))]
 
 
 def _subscription_for(session, message: OutboxMessage):
@@ -541,34 +626,49 @@ def _record_failure(session, message: OutboxMessage, error: Exception, *, now: d
         run.retrying += 1
 
 
+def _deliver_one(session, message: OutboxMessage, *, now: datetime, config: Mapping, run: DeliveryRun) -> None:
+    try:
+        _send(session, message, config)
+    except Exception as error:  # any failure of one message is recorded on it; the others still go
+        _record_failure(session, message, error, now=now, config=config, run=run)
+    else:
+        message.attempts += 1
+        message.status = "delivered"
+        message.delivered_at = now
+        message.next_attempt_at = None
+        message.last_error = None
+        run.delivered += 1
+    session.flush()
+
+
 def deliver_due_messages(session, *, now: datetime, config: Mapping, batch_size: int = DEFAULT_BATCH_SIZE,
                          after_each: Callable[[], None] | None = None) -> DeliveryRun:
     """Send due messages one at a time: delivered, or retried later with backoff, or failed after the last attempt.
 
-    Runs in the consortium scope (it reads every co-op's subscriptions for their secrets). Each
-    message is claimed alone (locked with SKIP LOCKED, so two runs at once never send the same one)
-    and its outcome is flushed as soon as it is known; the delivery job passes `after_each=commit`,
-    so a crash re-sends at most the one message in flight, with the same delivery id (at-least-once).
+    Each co-op's messages are claimed, sent and recorded in that co-op's own scope, the consortium's in
+    the consortium scope (`message_scope`): the consortium reader never reads a co-op's message. The
+    scopes take turns, one message each, so one co-op's backlog does not hold back the others; at most
+    `batch_size` messages go out per run. Each message is claimed alone (locked with SKIP LOCKED, so two
+    runs at once never send the same one) and its outcome is flushed as soon as it is known; the delivery
+    job passes `after_each=commit`, so a crash re-sends at most the one message in flight, with the same
+    delivery id (at-least-once).
     """
     now = now.astimezone(UTC)
     run = DeliveryRun()
-    for _attempt in range(batch_size):
-        claimed = claim_due_messages(session, now=now, limit=1)
-        if not claimed:
-            break
-        message = claimed[0]
-        try:
-            _send(session, message, config)
-        except Exception as error:  # any failure of one message is recorded on it; the others still go
-            _record_failure(session, message, error, now=now, config=config, run=run)
-        else:
-            message.attempts += 1
-            message.status = "delivered"
-            message.delivered_at = now
-            message.next_attempt_at = None
-            message.last_error = None
-            run.delivered += 1
-        session.flush()
-        if after_each is not None:
-            after_each()
+    waiting = delivery_scopes(session)
+    sent = 0
+    while waiting and sent < batch_size:
+        for tenant_id in list(waiting):
+            if sent >= batch_size:
+                break
+            with message_scope(session, tenant_id):
+                claimed = claim_due_messages(session, now=now, tenant_id=tenant_id, limit=1)
+                if claimed:
+                    _deliver_one(session, claimed[0], now=now, config=config, run=run)
+                    if after_each is not None:
+                        after_each()
+            if claimed:
+                sent += 1
+            else:
+                waiting.remove(tenant_id)
     return run

@@ -111,9 +111,11 @@ def delete_consortium_webhook(webhook_id):
 @blp.route("/consortium/outbox")
 @consortium_role_required("consortium_admin")
 def consortium_outbox():
-    """Every email and webhook delivery of every co-op and of the consortium; failed ones can be retried."""
+    """The consortium's own emails and webhook deliveries (failed ones can be retried), and per co-op only
+    how many of its messages wait or failed: a co-op's messages are its own (the treasurer retries them)."""
     outbox = _outbox_page(service.outbox_query(**_filters()))
-    return render_template("notifications/outbox.html", outbox=outbox)
+    return render_template("notifications/outbox.html", outbox=outbox,
+                           tenant_counts=service.tenant_outbox_counts(db.session))
 
 
 @blp.route("/consortium/outbox/<int:message_id>/retry", methods=["POST"])

@@ -134,3 +134,28 @@ def test_the_consortium_scope_counts_members_without_reading_who_they_are(raw, t
     with consortium_scope(raw):
         counts = raw.execute(text("SELECT tenant_id, count(*) FROM members GROUP BY tenant_id ORDER BY 1")).all()
     assert [tuple(row) for row in counts] == [(two_coops["a"].id, 1), (two_coops["b"].id, 1)]
+
+
+def test_in_the_consortium_scope_a_co_ops_outbox_bodies_are_invisible(raw, two_coops):
+    from consortium.notifications import service as notifications
+    from tests.notifications.helpers import register_test_kind
+
+    kind = register_test_kind()
+    a = two_coops["a"].id
+    with tenant_scope(raw, a):
+        notifications.enqueue_email(raw, to="t@example.test", subject="Invoice 7", body="private lines of A",
+                                    kind=kind, tenant_id=a)
+    with consortium_scope(raw):
+        # queued from the consortium scope for co-op B: written as B (the reader may not write it)
+        notifications.enqueue_email(raw, to="b@example.test", subject="Reminder", body="B's reminder", kind=kind,
+                                    tenant_id=two_coops["b"].id)
+        notifications.enqueue_email(raw, to="staff@example.test", subject="Ours", body="the consortium's",
+                                    kind=kind, tenant_id=None)
+        assert raw.execute(text("SELECT body FROM outbox_messages")).scalars().all() == ["the consortium's"]
+        assert _scalar(raw, "SELECT count(*) FROM outbox_messages WHERE tenant_id IS NOT NULL") == 0
+        # nor can it change or take over a co-op's message
+        assert raw.execute(text("UPDATE outbox_messages SET status = 'failed' WHERE tenant_id IS NOT NULL")
+                           ).rowcount == 0
+        with pytest.raises(ProgrammingError, match="row-level security"):
+            raw.execute(text(f"UPDATE outbox_messages SET tenant_id = {a} WHERE tenant_id IS NULL"))
+    raw.rollback()

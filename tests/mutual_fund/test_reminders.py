@@ -6,8 +6,9 @@ from sqlalchemy import select
 
 from consortium.extensions import db
 from consortium.notifications.models import OutboxMessage
-from consortium.tenancy import consortium_scope, tenant_scope
+from consortium.tenancy import tenant_scope
 from shared_services.mutual_fund.jobs import REMINDER_KIND, send_contribution_reminders
+from tests.conftest import unrestricted
 from tests.mutual_fund.conftest import FUND, YEAR, D
 
 DUE = date(YEAR + 1, 6, 28)  # accepted 29 April, 60 days
@@ -20,9 +21,10 @@ def _run(fund, today: date) -> int:
         return sent
 
 
-def _outbox(fund) -> list[OutboxMessage]:
-    with fund.app.app_context(), consortium_scope(db.session):
-        return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == REMINDER_KIND)
+def _outbox(fund) -> list:
+    # A co-op's messages are read in its scope only (the consortium reader may not): read them unrestricted.
+    with unrestricted(fund.app) as connection:
+        return list(connection.execute(select(OutboxMessage.__table__).where(OutboxMessage.kind == REMINDER_KIND)
                                        .order_by(OutboxMessage.id)))
 
 

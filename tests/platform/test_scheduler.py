@@ -267,9 +267,9 @@ DELIVERY_JOB = "notifications.deliver_outbox"
 def _pending_outbox(app) -> int:
     from consortium.notifications.models import OutboxMessage
 
-    with app.app_context(), consortium_scope(db.session):
-        return db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
-            OutboxMessage.status == "pending").execution_options(all_tenants=True))
+    with unrestricted(app) as connection:  # every co-op's messages and the consortium's
+        return connection.scalar(select(func.count()).select_from(OutboxMessage.__table__).where(
+            OutboxMessage.status == "pending"))
 
 
 def run_each_job(app, job_ids, round_name):
