@@ -12,10 +12,12 @@ until a request succeeds again ("database reachable again").
 import logging
 import threading
 
-from flask import Response, request
+from flask import Response, current_app, request, session
+from markupsafe import escape
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, PendingRollbackError
 
 from consortium.extensions import db
+from consortium.i18n import LANGUAGES, SESSION_KEY, _, current_language, force_locale
 
 logger = logging.getLogger("consortium.database")
 RETRY_AFTER_SECONDS = 5
@@ -63,15 +65,25 @@ def database_unavailable(error: BaseException) -> Response:
         db.session.remove()
     note_database_down(error)
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
-    detail = "The database cannot be reached just now; nothing was saved. Retry in a few seconds."
-    if request.path.startswith("/api/"):
-        from consortium.api import problem
+    with force_locale(language_without_database()):
+        detail = _("The database cannot be reached just now; nothing was saved. Retry in a few seconds.")
+        if request.path.startswith("/api/"):
+            from consortium.api import problem
 
-        return problem(503, "Service Unavailable", detail, headers=headers)
-    # Both languages: choosing one would read the user's preference from the database that is down.
-    page = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Unavailable</title></head>"
-            f"<body><h1>Temporarily unavailable</h1><p>{detail}</p>"
-            "<h1 lang=\"it\">Servizio momentaneamente non disponibile</h1>"
-            "<p lang=\"it\">Il database non è raggiungibile in questo momento; non è stato salvato nulla. "
-            "Riprova tra qualche secondo.</p></body></html>")
+            return problem(503, "Service Unavailable", detail, headers=headers)  # titles: the HTTP phrase
+        title, heading = _("Unavailable"), _("Temporarily unavailable")
+        page = (f"<!doctype html><html lang=\"{current_language()}\"><head><meta charset=\"utf-8\">"
+                f"<title>{escape(title)}</title></head>"
+                f"<body><h1>{escape(heading)}</h1><p>{escape(detail)}</p></body></html>")
     return Response(page, status=503, mimetype="text/html", headers=headers)
+
+
+def language_without_database() -> str:
+    """The request's language, chosen without the database (which is down): the language kept in the session
+    cookie, else the browser's Accept-Language, else the consortium's. A signed-in user's own choice is
+    in the database and is not read here; their browser's language usually matches it."""
+    default = current_app.config["CONSORTIUM_LANGUAGE"]
+    chosen = session.get(SESSION_KEY)
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(list(LANGUAGES), default=default) or default

@@ -7,6 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 
 from consortium.clock import local_today
 from consortium.fields import BoundedInt, UtcDateTime
+from consortium.i18n import _
 from consortium.models import ALL_ROLES
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -14,7 +15,7 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 def _not_in_future(value: date) -> None:
     if value > local_today():
-        raise ValidationError("must not be in the future")
+        raise ValidationError(_("must not be in the future"))
 
 
 class TenantSchema(Schema):
@@ -74,7 +75,7 @@ class UserSchema(Schema):
     @validates("email")
     def _lower_case(self, value, **kwargs):
         if value != value.strip():
-            raise ValidationError("must not have surrounding spaces")
+            raise ValidationError(_("must not have surrounding spaces"))
 
 
 class UserUpdateSchema(UserSchema):
@@ -112,7 +113,7 @@ class InvitationAcceptSchema(Schema):
     @validates_schema
     def _same(self, data, **kwargs):
         if data.get("password") != data.get("password_again"):
-            raise ValidationError("the two passwords differ", "password_again")
+            raise ValidationError(_("the two passwords differ"), "password_again")
 
 
 class AuditEntrySchema(Schema):

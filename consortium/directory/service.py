@@ -9,6 +9,7 @@ from sqlalchemy import select
 from consortium.auth import end_sessions, hash_password, sha256
 from consortium.db import as_utc, utcnow
 from consortium.errors import Conflict, NotFound, field_error
+from consortium.i18n import _
 from consortium.models import CONSORTIUM_ROLES, PROJECT_ROLES, RoleAssignment, Tenant, User
 from consortium.notifications.service import TENANT_CREATED_EVENT, emit_event
 from consortium.passwords import check_new_password
@@ -35,14 +36,14 @@ def get_tenant_for(session, user: User, slug: str) -> Tenant:
         user.has_consortium_role("consortium_admin", "consortium_staff") or tenant.id in user.tenant_ids
     )
     if not visible:
-        raise NotFound(f"No co-op '{slug}'.")
+        raise NotFound(_("No co-op '%(slug)s'.", slug=slug))
     return tenant
 
 
 def _tenant_by_slug(session, slug: str, field: str) -> Tenant:
     tenant = session.scalar(select(Tenant).where(Tenant.slug == slug))
     if tenant is None:
-        raise field_error(field, f"no co-op with slug '{slug}'")
+        raise field_error(field, _("no co-op with slug '%(slug)s'", slug=slug))
     return tenant
 
 
@@ -51,11 +52,12 @@ def _check_sponsor(session, tenant: Tenant, sponsor_slug: str | None) -> Tenant 
         return None
     sponsor = _tenant_by_slug(session, sponsor_slug, "sponsor")
     if sponsor.status != "active":
-        raise field_error("sponsor", f"'{sponsor_slug}' is not an active member co-op")
+        raise field_error("sponsor", _("'%(slug)s' is not an active member co-op", slug=sponsor_slug))
     ancestor = sponsor
     while ancestor is not None:  # a co-op cannot be its own ancestor
         if tenant.id is not None and ancestor.id == tenant.id:
-            raise field_error("sponsor", f"'{sponsor_slug}' descends from this co-op: that would make a cycle")
+            raise field_error("sponsor", _("'%(slug)s' descends from this co-op: that would make a cycle",
+                                             slug=sponsor_slug))
         ancestor = ancestor.sponsor
     return sponsor
 
@@ -69,8 +71,9 @@ def _apply_tenant_fields(session, tenant: Tenant, data: dict) -> None:
         tenant.currency = jurisdiction.default_currency
     known_forms = {form.code for form in jurisdiction.legal_forms()}
     if tenant.legal_form not in known_forms:
-        raise field_error("legal_form", f"'{tenant.legal_form}' is not a legal form in {tenant.country}; "
-                                        f"choose one of {', '.join(sorted(known_forms))}")
+        raise field_error("legal_form", _("'%(form)s' is not a legal form in %(country)s; choose one of %(forms)s",
+                                          form=tenant.legal_form, country=tenant.country,
+                                          forms=", ".join(sorted(known_forms))))
     if tenant.vat_number:
         try:
             tenant.vat_number = jurisdiction.validate_vat_number(tenant.vat_number)
@@ -84,7 +87,7 @@ def _apply_tenant_fields(session, tenant: Tenant, data: dict) -> None:
 def create_tenant(session, data: dict) -> Tenant:
     """Register a new member co-op."""
     if session.scalar(select(Tenant.id).where(Tenant.slug == data["slug"])) is not None:
-        raise Conflict(f"slug: '{data['slug']}' is already taken", {"slug": ["already taken"]})
+        raise Conflict(_("slug: '%(slug)s' is already taken", slug=data["slug"]), {"slug": [_("already taken")]})
     tenant = Tenant(slug=data["slug"], status="active")
     _apply_tenant_fields(session, tenant, data)
     session.add(tenant)
@@ -119,7 +122,7 @@ def get_user(session, user_id: int) -> User:
     """One user by id."""
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound(f"No user {user_id}.")
+        raise NotFound(_("No user %(id)s.", id=user_id))
     return user
 
 
@@ -130,15 +133,16 @@ def _role_assignments(session, roles: list[dict]) -> list[RoleAssignment]:
         where = f"roles[{index}]"
         if name in CONSORTIUM_ROLES:
             if slug or project:
-                raise field_error(where, f"'{name}' is a consortium role: give no tenant")
+                raise field_error(where, _("'%(role)s' is a consortium role: give no tenant", role=name))
             tenant = None
         elif name in PROJECT_ROLES:
             if slug:
-                raise field_error(where, f"'{name}' is held on an incubation project: give a project, no tenant")
+                raise field_error(where, _("'%(role)s' is held on an incubation project: give a project, no tenant",
+                                            role=name))
             tenant = None
         else:
             if not slug:
-                raise field_error(where, f"'{name}' is held in a co-op: give its slug as 'tenant'")
+                raise field_error(where, _("'%(role)s' is held in a co-op: give its slug as 'tenant'", role=name))
             tenant = _tenant_by_slug(session, slug, where)
         key = (name, tenant.id if tenant else None, project)
         if key not in seen:
@@ -158,7 +162,8 @@ def create_user(session, data: dict, *, invitation_days: int = 14) -> tuple[User
     """Create a user with roles; without a password, returns an invitation secret to send them."""
     email = data["email"].strip().lower()
     if session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise Conflict(f"email: '{email}' already has an account", {"email": ["already has an account"]})
+        raise Conflict(_("email: '%(email)s' already has an account", email=email),
+                       {"email": [_("already has an account")]})
     user = User(email=email, name=data["name"], is_active=data.get("is_active", True))
     user.roles = _role_assignments(session, data.get("roles", []))
     invitation = None
@@ -176,7 +181,7 @@ INVITATION_KIND = "directory.invitation"
 
 def send_invitation(session, user: User, url: str, *, days: int, language: str) -> None:
     """Queue the invitation email with its one-time link, in the invitee's language (else `language`)."""
-    from consortium.i18n import _, force_locale
+    from consortium.i18n import force_locale
     from consortium.notifications.service import enqueue_email
 
     with force_locale(user.language or language):
@@ -222,7 +227,7 @@ def find_invitation(session, secret: str) -> User:
     """The user an unexpired invitation secret belongs to."""
     user = session.scalar(select(User).where(User.invitation_token_hash == sha256(secret)))
     if user is None or as_utc(user.invitation_expires_at) < utcnow():
-        raise NotFound("This invitation link is unknown or has expired; ask the consortium for a new one.")
+        raise NotFound(_("This invitation link is unknown or has expired; ask the consortium for a new one."))
     return user
 
 
