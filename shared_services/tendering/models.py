@@ -139,6 +139,9 @@ class TenderNotice(Base):
     main_category: Mapped[str | None] = mapped_column(String(20))
     award_criteria: Mapped[str | None] = mapped_column(String(50))
     award_criteria_details: Mapped[str | None] = mapped_column(Text)
+    # OCDS lots extension, tender.lotDetails: how many lots one supplier may bid on, and be awarded.
+    max_lots_bid: Mapped[int | None] = mapped_column(Integer)
+    max_lots_awarded: Mapped[int | None] = mapped_column(Integer)
     submission_deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     enquiry_deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     cpv_codes: Mapped[list] = mapped_column(JsonDoc, default=list)

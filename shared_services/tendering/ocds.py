@@ -251,6 +251,8 @@ class ReleaseData:
     main_category: str | None = None
     award_criteria: str | None = None
     award_criteria_details: str | None = None
+    max_lots_bid: int | None = None  # tender.lotDetails.maximumLotsBidPerSupplier
+    max_lots_awarded: int | None = None  # tender.lotDetails.maximumLotsAwardedPerSupplier
     submission_deadline: datetime | None = None
     enquiry_deadline: datetime | None = None
     cpv_codes: list[str] = field(default_factory=list)
@@ -283,6 +285,8 @@ def read_release(release: dict) -> ReleaseData:
         main_category=tender.get("mainProcurementCategory"), award_criteria=tender.get("awardCriteria"),
         award_criteria_details=tender.get("awardCriteriaDetails")
         or (tender.get("lotDetails") or {}).get("awardCriteriaDetails"),
+        max_lots_bid=(tender.get("lotDetails") or {}).get("maximumLotsBidPerSupplier"),
+        max_lots_awarded=(tender.get("lotDetails") or {}).get("maximumLotsAwardedPerSupplier"),
         submission_deadline=_period(tender.get("tenderPeriod"))[1],
         enquiry_deadline=_period(tender.get("enquiryPeriod"))[1],
         cpv_codes=_cpv_codes(items), areas=_areas(items, parties), language=release.get("language"),

@@ -77,6 +77,10 @@ class NoticeSchema(Schema):
     main_category = fields.String(allow_none=True)
     award_criteria = fields.String(allow_none=True)
     award_criteria_details = fields.String(allow_none=True)
+    max_lots_bid = fields.Integer(allow_none=True, metadata={
+        "description": "OCDS tender.lotDetails.maximumLotsBidPerSupplier: the joint bid's 'go' lots may not exceed it"})
+    max_lots_awarded = fields.Integer(allow_none=True, metadata={
+        "description": "OCDS tender.lotDetails.maximumLotsAwardedPerSupplier"})
     submission_deadline = fields.DateTime(allow_none=True)
     enquiry_deadline = fields.DateTime(allow_none=True)
     cpv_codes = fields.List(fields.String())

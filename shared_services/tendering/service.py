@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from consortium.db import as_utc, utcnow
 from consortium.errors import Conflict, NotFound, ServiceError, field_error
-from consortium.i18n import _
+from consortium.i18n import _, ngettext
 from consortium.models import Tenant
 from consortium.tenancy import consortium_scope
 from shared_services.tendering import ocds
@@ -138,7 +138,7 @@ def _apply_release_to_notice(notice, data: ocds.ReleaseData, new_lot=TenderLot) 
     """Bring a notice (an ORM row, or a plain namespace being built for a bulk insert) up to `data`."""
     for name in ("buyer_name", "buyer_id", "description", "status", "value", "currency", "procurement_method",
                  "main_category", "award_criteria", "award_criteria_details", "submission_deadline",
-                 "enquiry_deadline", "language"):
+                 "enquiry_deadline", "language", "max_lots_bid", "max_lots_awarded"):
         value = getattr(data, name)
         if value is not None:
             setattr(notice, name, value)
@@ -258,7 +258,7 @@ def _insert_new_notices(session, fresh: dict[str, list], *, import_id, source_id
             created_at=now, updated_at=now, **{name: None for name in (
                 "buyer_name", "buyer_id", "description", "status", "value", "currency", "procurement_method",
                 "main_category", "award_criteria", "award_criteria_details", "submission_deadline",
-                "enquiry_deadline", "language")})
+                "enquiry_deadline", "language", "max_lots_bid", "max_lots_awarded")})
         for data in releases:  # oldest first: each newer release overrides what it states
             _apply_release_to_notice(notice, data, new_lot=SimpleNamespace)
             notice.latest_release_id, notice.latest_release_date = data.release_id, data.date
@@ -800,10 +800,26 @@ def set_bid_terms(session, bid: TenderBid, *, margin_percent: Decimal | None = N
     return bid
 
 
-def decide_lot(session, bid: TenderBid, lot_key: str, decision: str) -> BidLot:
-    """Go or no-go on one lot; no-go drops its allocation and price."""
+def _too_many_go_lots(notice: TenderNotice, go: int) -> str | None:
+    """The message when `go` lots exceed what the notice lets one supplier bid on (the consortium is one)."""
+    limit = notice.max_lots_bid
+    if limit is None or go <= limit:
+        return None
+    return ngettext("the notice lets one supplier bid on at most %(num)s lot (maximumLotsBidPerSupplier); "
+                    "%(go)s are 'go'",
+                    "the notice lets one supplier bid on at most %(num)s lots (maximumLotsBidPerSupplier); "
+                    "%(go)s are 'go'", limit, go=go)
+
+
+def decide_lot(session, bid: TenderBid, lot_key: str, decision: str, field_name: str = "decision") -> BidLot:
+    """Go or no-go on one lot; no-go drops its allocation and price. A 'go' beyond the notice's
+    maximumLotsBidPerSupplier (OCDS lots extension) is refused: the consortium bids as one supplier."""
     _editable(bid)
     bl = bid_lot(bid, lot_key)
+    if decision == "go" and bl.decision != "go":
+        too_many = _too_many_go_lots(bid.notice, 1 + sum(1 for other in bid.lots if other.decision == "go"))
+        if too_many:
+            raise field_error(field_name, too_many)
     bl.decision = decision
     if decision == "no_go":
         bl.allocations.clear()
@@ -988,6 +1004,9 @@ def bid_problems(session, bid: TenderBid) -> list[tuple[str, str]]:
     go = [bl for bl in bid.lots if bl.decision == "go"]
     if not go:
         problems.append(("lots", _("the bid has no 'go' lot")))
+    too_many = _too_many_go_lots(notice, len(go))  # a newer release may have lowered the limit
+    if too_many:
+        problems.append(("lots", too_many))
     for bl in go:
         where = f"lots.{bl.lot.lot_id}"
         total = sum((a.share_percent for a in bl.allocations), ZERO)
@@ -1081,6 +1100,12 @@ def award_bid(session, bid: TenderBid, *, won: list[dict], lost: list[str], awar
         if item["value"] < 0:
             raise field_error(f"won[{index}].value", _("must not be below zero"))
         resolved.append((bl, item))
+    limit = bid.notice.max_lots_awarded
+    already_won = sum(1 for bl in bid.lots if bl.result == "won")
+    if limit is not None and resolved and already_won + len(resolved) > limit:
+        raise field_error("won", ngettext(
+            "the notice awards at most %(num)s lot to one supplier (maximumLotsAwardedPerSupplier)",
+            "the notice awards at most %(num)s lots to one supplier (maximumLotsAwardedPerSupplier)", limit))
     lost_lots = []
     for index, key in enumerate(lost):
         bl = bid_lot(bid, key, f"lost[{index}]")
@@ -1336,7 +1361,7 @@ def write_bid(session, notice_id: int, data: dict, *, now: datetime) -> TenderBi
             raise field_error(f"lots[{index}].lot", _("lot %(lot)s is listed twice", lot=item["lot"]))
         seen.add(item["lot"])
         bid_lot(bid, item["lot"], f"lots[{index}].lot")
-        decide_lot(session, bid, item["lot"], item["decision"])
+        decide_lot(session, bid, item["lot"], item["decision"], f"lots[{index}].decision")
         if item["decision"] == "go" and item.get("allocations"):
             try:
                 allocate_lot(session, bid, item["lot"], item["allocations"], quantity=item.get("quantity"),

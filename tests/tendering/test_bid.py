@@ -171,3 +171,42 @@ def test_the_bid_pack_pdf_names_every_member_share_and_the_mandate(client, staff
     for expected in ("Coop A Co-op", "Coop B Co-op", "55%", "45%", "North rounds", "242,151.00", "mandatario",
                      "art. 68", "PL-2"):
         assert expected in text, expected
+
+
+def test_a_notice_s_maximum_lots_per_supplier_limits_the_go_lots_and_the_award(app, client, staff, treasurers):
+    """OCDS lots extension, tender.lotDetails (shared_services/tendering/ocds_schema/extensions/
+    lots-release-schema.json): the consortium bids as one supplier, so its 'go' lots may not exceed
+    maximumLotsBidPerSupplier; a later release lowering it stops the submission."""
+    from tests.tendering.helpers import import_package
+    from tests.tendering.samples import fts_release, release_package
+
+    release = fts_release(5)
+    release["tender"]["lotDetails"] = {"maximumLotsBidPerSupplier": 1, "maximumLotsAwardedPerSupplier": 1}
+    import_package(client, staff, release_package([release]))
+    notice = next(n["id"] for n in client.get("/api/v1/consortium/tenders", headers=staff).get_json()
+                  if n["ocid"] == release["ocid"])
+    detail = client.get(f"/api/v1/consortium/tenders/{notice}", headers=staff).get_json()
+    assert (detail["max_lots_bid"], detail["max_lots_awarded"]) == (1, 1)
+    body = {"lots": [{"lot": "1", "decision": "go"}, {"lot": "2", "decision": "go"}]}
+    errors = post_bid(client, staff, notice, body, expect=422).get_json()["errors"]
+    assert "at most 1 lot (maximumLotsBidPerSupplier); 2 are 'go'" in errors["lots[1].decision"][0]
+    assert count(app, TenderBid) == 0  # nothing half-saved
+    post_bid(client, staff, notice, {"lots": [{"lot": "1", "decision": "go"}, {"lot": "2", "decision": "no_go"}]})
+    # Swapping: lot 1 no-go first, then lot 2 go, is within the limit.
+    post_bid(client, staff, notice, {"lots": [{"lot": "1", "decision": "no_go"}, {"lot": "2", "decision": "go"}]})
+
+
+def test_a_lowered_limit_in_a_newer_release_is_a_problem_that_stops_submission(app, client, staff, treasurers,
+                                                                              notice):
+    from tests.tendering.helpers import import_package
+    from tests.tendering.samples import fts_release, release_package
+
+    answered_notice(client, staff, treasurers, notice)
+    post_bid(client, staff, notice, {**READY_BID, "lots": [READY_BID["lots"][0], {"lot": "2", "decision": "go"}]})
+    newer = fts_release(1, release_suffix="amendment", date="2026-11-25T09:00:00Z", tag=["tenderAmendment"])
+    newer["tender"]["lotDetails"] = {"maximumLotsBidPerSupplier": 1}
+    import_package(client, staff, release_package([newer]))
+    problems = client.get(f"/api/v1/consortium/tenders/{notice}/bid", headers=staff).get_json()["problems"]
+    assert any("maximumLotsBidPerSupplier" in p["message"] for p in problems), problems
+    submit = client.post(f"/api/v1/consortium/tenders/{notice}/bid/submit", headers=staff)
+    assert submit.status_code == 422 and "maximumLotsBidPerSupplier" in str(submit.get_json()["errors"]["lots"])

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from consortium.extensions import db
 from consortium.notifications.models import OutboxMessage
 from shared_services.tendering.models import TenderInterest, TenderNotice
-from tests.conftest import unrestricted
+from tests.conftest import count_rows, unrestricted
 from tests.tendering.helpers import answer, count, offer, open_to_all
 
 
@@ -44,7 +44,7 @@ def test_opening_to_matching_coops_invites_only_them_and_emails_their_treasurers
         assert list(connection.execute(select(OutboxMessage.recipient)).scalars()) == ["treasurer.a@example.test"]
     # opening again queues nothing new
     client.post(f"/api/v1/consortium/tenders/{notice}/open", headers=staff, json={"to": "matching", "answers_due": due})
-    assert count(app, OutboxMessage) == 1
+    assert count_rows(app, OutboxMessage) == 1
 
 
 def test_answers_due_after_the_submission_deadline_are_refused(client, staff, notice):
