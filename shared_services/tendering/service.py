@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from consortium.db import as_utc, utcnow
 from consortium.errors import Conflict, NotFound, ServiceError, field_error
-from consortium.i18n import _, ngettext
+from consortium.i18n import _
 from consortium.models import Tenant
 from consortium.tenancy import consortium_scope
 from shared_services.tendering import ocds
@@ -531,7 +531,9 @@ def matching_notices(session, profile: TenderProfile | None, *, now: datetime, l
         query = query.where(or_(TenderNotice.area_index == " ",
                                 *[TenderNotice.area_index.like(f"% {area}%") for area in areas]))
     # Plain ORDER BY so the deadline index serves it (where notices without a deadline sort differs by database).
-    query = query.order_by(TenderNotice.submission_deadline, TenderNotice.id).limit(limit)
+    # The lots in one more SELECT, not one per notice (the API and the page list each notice's lots).
+    query = query.order_by(TenderNotice.submission_deadline, TenderNotice.id).limit(limit).options(
+        selectinload(TenderNotice.lots))
     return list(session.scalars(query))
 
 
@@ -608,7 +610,8 @@ def invited_notices(session, tenant_id: int) -> list[TenderNotice]:
     return list(session.scalars(select(TenderNotice)
                                 .join(TenderInvitation, TenderInvitation.notice_id == TenderNotice.id)
                                 .where(TenderInvitation.tenant_id == tenant_id)
-                                .order_by(TenderNotice.submission_deadline.desc().nulls_last(), TenderNotice.id)))
+                                .order_by(TenderNotice.submission_deadline.desc().nulls_last(), TenderNotice.id)
+                                .options(selectinload(TenderNotice.lots))))
 
 
 def notice_for_tenant(session, notice_id: int, tenant_id: int) -> TenderNotice:
@@ -805,10 +808,8 @@ def _too_many_go_lots(notice: TenderNotice, go: int) -> str | None:
     limit = notice.max_lots_bid
     if limit is None or go <= limit:
         return None
-    return ngettext("the notice lets one supplier bid on at most %(num)s lot (maximumLotsBidPerSupplier); "
-                    "%(go)s are 'go'",
-                    "the notice lets one supplier bid on at most %(num)s lots (maximumLotsBidPerSupplier); "
-                    "%(go)s are 'go'", limit, go=go)
+    return _("maximumLotsBidPerSupplier: one supplier may bid on at most %(num)s of the notice's lots; "
+             "%(go)s are 'go'", num=limit, go=go)
 
 
 def decide_lot(session, bid: TenderBid, lot_key: str, decision: str, field_name: str = "decision") -> BidLot:
@@ -1103,9 +1104,8 @@ def award_bid(session, bid: TenderBid, *, won: list[dict], lost: list[str], awar
     limit = bid.notice.max_lots_awarded
     already_won = sum(1 for bl in bid.lots if bl.result == "won")
     if limit is not None and resolved and already_won + len(resolved) > limit:
-        raise field_error("won", ngettext(
-            "the notice awards at most %(num)s lot to one supplier (maximumLotsAwardedPerSupplier)",
-            "the notice awards at most %(num)s lots to one supplier (maximumLotsAwardedPerSupplier)", limit))
+        raise field_error("won", _("maximumLotsAwardedPerSupplier: one supplier may win at most %(num)s of the "
+                                   "notice's lots", num=limit))
     lost_lots = []
     for index, key in enumerate(lost):
         bl = bid_lot(bid, key, f"lost[{index}]")

@@ -189,7 +189,8 @@ def test_a_notice_s_maximum_lots_per_supplier_limits_the_go_lots_and_the_award(a
     assert (detail["max_lots_bid"], detail["max_lots_awarded"]) == (1, 1)
     body = {"lots": [{"lot": "1", "decision": "go"}, {"lot": "2", "decision": "go"}]}
     errors = post_bid(client, staff, notice, body, expect=422).get_json()["errors"]
-    assert "at most 1 lot (maximumLotsBidPerSupplier); 2 are 'go'" in errors["lots[1].decision"][0]
+    assert ("maximumLotsBidPerSupplier: one supplier may bid on at most 1 of the notice's lots; 2 are 'go'"
+            in errors["lots[1].decision"][0])
     assert count(app, TenderBid) == 0  # nothing half-saved
     post_bid(client, staff, notice, {"lots": [{"lot": "1", "decision": "go"}, {"lot": "2", "decision": "no_go"}]})
     # Swapping: lot 1 no-go first, then lot 2 go, is within the limit.
