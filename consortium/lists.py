@@ -13,7 +13,7 @@ SQL) or a list already read through a feature's service (done in Python):
 
 The query string: `q` (search, at most 100 characters), `sort` (a key of `sorts`, else the default), `dir`
 (`asc`/`desc`, else the column's default), `page` and `per` (whole numbers: 400 naming the argument when not,
-see `consortium.fields.query_int`), one argument per filter (a value not offered is ignored) and `from`/`to`
+see `consortium.fields.query_int`), one argument per filter (a value not offered: 400 naming it and the values offered) and `from`/`to`
 (an ISO date, 400 naming it when not). Templates draw it with `list_toolbar`, `sort_th` and `pager` from
 `macros.html`.
 """
@@ -24,8 +24,9 @@ import datetime as dt
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
-from flask import abort, request, url_for
+from flask import abort, current_app, request, url_for
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -61,6 +62,7 @@ class Listing:
     search: Iterable | Callable | None = None
     filters: dict[str, dict[str, tuple]] = field(default_factory=dict)
     date: object | None = None
+    date_is_timestamp: bool = False  # `date` is a UTC timestamp: the range is whole days in the consortium's zone
     descending: Iterable[str] = ()  # sort keys whose first click sorts newest / largest first
     default_desc: bool = False
     page_size: int = DEFAULT_PAGE_SIZE
@@ -80,6 +82,8 @@ class Listing:
             value = args.get(name, "")
             if value in options:
                 chosen[name] = value
+            elif value:
+                abort(400, _("%(name)s: must be one of %(values)s.", name=name, values=", ".join(options)))
         date_from, date_to = (_query_date("from"), _query_date("to")) if self.date is not None else (None, None)
         return {"q": args.get("q", "").strip()[:MAX_SEARCH], "sort": sort, "desc": desc, "filters": chosen,
                 "date_from": date_from, "date_to": date_to,
@@ -101,9 +105,12 @@ class Listing:
         for name, value in state["filters"].items():
             query = query.where(self.filters[name][value][1])
         if state["date_from"] is not None:
-            query = query.where(self.date >= state["date_from"])
+            query = query.where(self.date >= self._bound(state["date_from"]))
         if state["date_to"] is not None:
-            query = query.where(self.date <= state["date_to"])
+            if self.date_is_timestamp:
+                query = query.where(self.date < self._bound(state["date_to"] + dt.timedelta(days=1)))
+            else:
+                query = query.where(self.date <= state["date_to"])
         total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
         column = self.sorts[state["sort"]]
         order = column.desc() if state["desc"] else column.asc()
@@ -112,6 +119,12 @@ class Listing:
         page, pages = _clamp(state["page"], total, state["per"])
         rows = session.scalars(query.limit(state["per"]).offset((page - 1) * state["per"])).all()
         return Page(self, state, list(rows), total, page, pages)
+
+    def _bound(self, day: dt.date):
+        if not self.date_is_timestamp:
+            return day
+        zone = ZoneInfo(current_app.config["CONSORTIUM_TIMEZONE"])
+        return dt.datetime.combine(day, dt.time(), zone).astimezone(dt.UTC)
 
     def _apply_rows(self, rows: list, state: dict) -> Page:
         if state["q"] and self.search:

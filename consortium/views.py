@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired
 
-from consortium import i18n
+from consortium import i18n, lists
 from consortium.audit import audit_entries_query
 from consortium.auth import (
     authenticate,
@@ -25,7 +25,6 @@ from consortium.auth import (
 from consortium.db import as_utc
 from consortium.documents import money as format_money
 from consortium.extensions import db, limiter
-from consortium.fields import query_int
 from consortium.i18n import _, _l
 from consortium.models import Tenant, User
 from consortium.security import safe_next
@@ -266,19 +265,37 @@ def tenant_home():
 
 
 def _audit_page(tenant_id: int | None):
-    page = query_int("page", 1)
-    query = audit_entries_query(tenant_id).limit(AUDIT_PAGE_SIZE + 1).offset((page - 1) * AUDIT_PAGE_SIZE)
-    entries = list(db.session.scalars(query))
-    actors = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({e.actor_id for e in entries})))}
-    return entries[:AUDIT_PAGE_SIZE], actors, page, len(entries) > AUDIT_PAGE_SIZE
+    """One page of an audit log: by who acted (`actor`), what kind of record (`object`), which record or change
+    (search), and the days it happened (`from`/`to`)."""
+    from consortium.models import AuditEntry
+
+    base = audit_entries_query(tenant_id)
+    actor_ids = set(db.session.scalars(base.with_only_columns(AuditEntry.actor_id).distinct().order_by(None)))
+    people = list(db.session.scalars(select(User).where(User.id.in_(actor_ids - {None})).order_by(User.email)))
+    object_types = sorted(set(db.session.scalars(
+        base.with_only_columns(AuditEntry.object_type).distinct().order_by(None))))
+    actor_filter = {str(u.id): (u.email, AuditEntry.actor_id == u.id) for u in people}
+    if None in actor_ids:
+        actor_filter["system"] = (_("system"), AuditEntry.actor_id.is_(None))
+    listing = lists.Listing(
+        search=[AuditEntry.object_type, AuditEntry.object_id],
+        sorts={"at": AuditEntry.at, "object": AuditEntry.object_type, "action": AuditEntry.action},
+        default_sort="at", default_desc=True, descending=("at",),
+        filters={"actor": actor_filter,
+                 "object": {name: (name.replace("_", " "), AuditEntry.object_type == name) for name in object_types},
+                 "action": {code: (label, AuditEntry.action == code) for code, label in AUDIT_ACTION_LABELS.items()}},
+        date=AuditEntry.at, date_is_timestamp=True, page_size=AUDIT_PAGE_SIZE)
+    entries = listing.apply(db.session, base)
+    actors = {u.id: u for u in people}
+    return entries, actors
 
 
 @blp.route("/t/<slug>/audit")
 @tenant_role_required("treasurer")
 def tenant_audit():
     """The co-op's audit log (treasurer)."""
-    entries, actors, page, more = _audit_page(g.tenant.id)
-    return render_template("shell/audit.html", entries=entries, actors=actors, page=page, more=more,
+    entries, actors = _audit_page(g.tenant.id)
+    return render_template("shell/audit.html", entries=entries, actors=actors,
                            scope_name=g.tenant.name)
 
 
@@ -286,8 +303,8 @@ def tenant_audit():
 @consortium_role_required("consortium_admin")
 def consortium_audit():
     """The consortium's own audit log: co-ops, users, roles (consortium admin)."""
-    entries, actors, page, more = _audit_page(None)
-    return render_template("shell/audit.html", entries=entries, actors=actors, page=page, more=more,
+    entries, actors = _audit_page(None)
+    return render_template("shell/audit.html", entries=entries, actors=actors,
                            scope_name=current_app.config["CONSORTIUM_NAME"])
 
 
