@@ -13,8 +13,9 @@ SQL) or a list already read through a feature's service (done in Python):
 
 The query string: `q` (search, at most 100 characters), `sort` (a key of `sorts`, else the default), `dir`
 (`asc`/`desc`, else the column's default), `page` and `per` (whole numbers: 400 naming the argument when not,
-see `consortium.fields.query_int`), one argument per filter (a value not offered: 400 naming it and the values offered) and `from`/`to`
-(an ISO date, 400 naming it when not). Templates draw it with `list_toolbar`, `sort_th` and `pager` from
+see `consortium.fields.query_int`), one argument per filter (a value not offered: 400 naming it and the
+values offered) and `from`/`to` (an ISO date, 400 naming it when not).
+Templates draw it with `list_toolbar`, `sort_th` and `pager` from
 `macros.html`.
 """
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired
 
-from consortium import i18n, lists
+from consortium import i18n, lists, tenancy
 from consortium.audit import audit_entries_query
 from consortium.auth import (
     authenticate,
@@ -122,6 +122,63 @@ def add_tenant_home_panel(template: str, context: Callable[[Tenant], dict], role
     """Features call this from `register` to summarise their records on a co-op's home (for holders of `roles`)."""
     if not any(panel.template == template for panel in TENANT_HOME_PANELS):
         TENANT_HOME_PANELS.append(TenantHomePanel(template, context, roles))
+
+
+@dataclass(frozen=True)
+class HomeTasks:
+    """What a feature asks a role to do next, shown on the homes: `tasks(tenant)` returns dicts with `label`,
+    `count` and `url` (tenant scope: the co-op's; consortium and mentor scope: `tenant` is None). Features read
+    the counts through their own services."""
+
+    scope: str
+    roles: tuple[str, ...]
+    tasks: Callable[[Tenant | None], list[dict]]
+
+
+HOME_TASKS: list[HomeTasks] = []
+
+
+def add_home_tasks(scope: str, roles: tuple[str, ...], tasks: Callable[[Tenant | None], list[dict]]) -> None:
+    """Features call this from `register`: `scope` is 'tenant', 'consortium' or 'mentor' as for nav links."""
+    if not any(entry.tasks is tasks for entry in HOME_TASKS):
+        HOME_TASKS.append(HomeTasks(scope, roles, tasks))
+
+
+def tenant_tasks(tenant: Tenant) -> list[dict]:
+    """The to-do list of the current user in one co-op (read in that co-op's scope), the waiting ones first."""
+    roles = current_user.tenant_roles(tenant.id)
+    found = []
+    with tenancy.tenant_scope(db.session, tenant.id):
+        for entry in HOME_TASKS:
+            if entry.scope == "tenant" and roles & set(entry.roles):
+                found.extend(entry.tasks(tenant))
+    return sorted(found, key=lambda task: task["count"] == 0)
+
+
+def _consortium_tasks() -> list[dict]:
+    found = []
+    if current_user.has_consortium_role("consortium_admin", "consortium_staff"):
+        with tenancy.consortium_scope(db.session):
+            for entry in HOME_TASKS:
+                if entry.scope == "consortium" and current_user.has_consortium_role(*entry.roles):
+                    found.extend(entry.tasks(None))
+    if any(r.role == "mentor" for r in current_user.roles):
+        for entry in HOME_TASKS:
+            if entry.scope == "mentor":
+                found.extend(entry.tasks(None))
+    return sorted(found, key=lambda task: task["count"] == 0)
+
+
+def _failed_job_tasks(_tenant=None) -> list[dict]:
+    """The consortium admin's to-do: scheduled jobs whose last run failed."""
+    from consortium import scheduler
+
+    overview = scheduler.job_overview(db.session, scheduler.consortium_timezone(current_app))
+    failed = sum(1 for job in overview if job.last_run is not None and job.last_run.status in ("failed", "interrupted"))
+    return [{"label": _("Scheduled jobs whose last run failed"), "count": failed, "url": url_for("shell.jobs")}]
+
+
+add_home_tasks("consortium", ("consortium_admin",), _failed_job_tasks)
 
 
 def visible_nav_links() -> list[dict]:
@@ -236,8 +293,9 @@ def home():
     tenants = user_tenants()
     roles_by_tenant = {t.id: sorted(role_label(r) for r in current_user.tenant_roles(t.id)) for t in tenants}
     is_mentor = any(r.role == "mentor" for r in current_user.roles)
+    tasks_by_tenant = {t.id: tenant_tasks(t) for t in tenants}
     return render_template("shell/home.html", counts=counts, tenants=tenants, roles_by_tenant=roles_by_tenant,
-                           is_mentor=is_mentor)
+                           is_mentor=is_mentor, tasks=_consortium_tasks(), tasks_by_tenant=tasks_by_tenant)
 
 
 @blp.route("/favicon.ico")
@@ -260,7 +318,7 @@ def tenant_home():
     roles = current_user.tenant_roles(g.tenant.id)
     panels = [{"template": panel.template, **panel.context(g.tenant)}
               for panel in TENANT_HOME_PANELS if roles & set(panel.roles)]
-    return render_template("shell/tenant_home.html", tenant=g.tenant,
+    return render_template("shell/tenant_home.html", tenant=g.tenant, tasks=tenant_tasks(g.tenant),
                            roles=sorted(role_label(r) for r in roles), panels=panels)
 
 

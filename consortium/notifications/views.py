@@ -2,6 +2,7 @@
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import func, select
 
 from consortium import lists
 from consortium.auth import consortium_role_required, tenant_role_required
@@ -136,3 +137,11 @@ def email_preferences():
             return redirect(url_for("notifications.email_preferences"))
     return render_template("notifications/preferences.html", errors=errors,
                            preferences=service.email_preferences(db.session, current_user))
+
+
+def admin_home_tasks(_tenant=None) -> list[dict]:
+    """The consortium admin's to-do: deliveries that failed for good and wait for a retry."""
+    failed = db.session.scalar(select(func.count()).select_from(
+        service.outbox_query(status="failed").order_by(None).subquery()))
+    return [{"label": _("Failed deliveries to look at"), "count": failed,
+             "url": url_for("notifications.consortium_outbox", status="failed")}]

@@ -5,7 +5,7 @@ from decimal import Decimal
 import marshmallow as ma
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from consortium import lists
 from consortium.auth import tenant_role_required
@@ -477,3 +477,17 @@ def settings():
     return render_template("invoicing/settings.html", errors=_address_errors(errors), values=values,
                            schemes=_scheme_options(), stamp_duty_modes=list(STAMP_DUTY_LABELS.items()),
                            italian=g.tenant.country == "it")
+
+
+def home_tasks(tenant) -> list[dict]:
+    """The treasurer's invoicing to-dos: drafts waiting to be issued, overdue invoices to chase."""
+    today = local_today()
+
+    def count(status: str) -> int:
+        query = service.invoices_query(status=status, today=today).order_by(None)
+        return db.session.scalar(select(func.count()).select_from(query.subquery()))
+
+    return [{"label": _("Draft invoices to issue"), "count": count("draft"),
+             "url": url_for("invoicing.invoices", slug=tenant.slug, status="draft")},
+            {"label": _("Overdue invoices to chase"), "count": count("overdue"),
+             "url": url_for("invoicing.invoices", slug=tenant.slug, status="overdue", sort="due", dir="asc")}]
