@@ -193,6 +193,28 @@ def _failed_job_tasks(_tenant=None) -> list[dict]:
 add_home_tasks("consortium", ("consortium_admin",), _failed_job_tasks)
 
 
+@dataclass(frozen=True)
+class CoopSection:
+    """One part of the staff page of a co-op: `template` reads what `context(tenant)` returned as `section.<key>`.
+
+    `context` runs in the consortium scope and must read only what the co-op reports to the consortium
+    (tables declaring `__consortium_read__`, docs/tenancy.md), through its feature's services.
+    """
+
+    template: str
+    context: Callable[[Tenant], dict]
+    order: int
+
+
+COOP_SECTIONS: list[CoopSection] = []
+
+
+def add_coop_section(template: str, context: Callable[[Tenant], dict], order: int = 50) -> None:
+    """Features call this from `register` to show their part of one co-op on the staff page of it."""
+    if not any(section.template == template for section in COOP_SECTIONS):
+        COOP_SECTIONS.append(CoopSection(template, context, order))
+
+
 def visible_nav_links() -> list[dict]:
     """The top-bar links the current user may follow on this page."""
     links = []

@@ -78,6 +78,23 @@ def new_tenant():
                            **_form_choices())
 
 
+@blp.route("/consortium/tenants/<tenant_slug>")
+@consortium_role_required("consortium_admin", "consortium_staff")
+def coop(tenant_slug):
+    """One co-op as the consortium sees it: its registration, and what it reports to the consortium (each
+    feature's section: members by category, accounts, contributions, loans and guarantees, training, tenders)."""
+    from flask_login import current_user
+
+    from consortium.views import COOP_SECTIONS
+
+    tenant = service.get_tenant_for(db.session, current_user, tenant_slug)
+    spin_outs = db.session.scalars(select(Tenant).where(Tenant.sponsor_id == tenant.id).order_by(Tenant.name)).all()
+    sections = [{"template": section.template, **section.context(tenant)}
+                for section in sorted(COOP_SECTIONS, key=lambda section: section.order)]
+    return render_template("directory/coop.html", tenant=tenant, spin_outs=spin_outs, sections=sections,
+                           status_labels=TENANT_STATUS_LABELS)
+
+
 @blp.route("/consortium/tenants/<tenant_slug>/edit", methods=["GET", "POST"])
 @consortium_role_required("consortium_admin")
 def edit_tenant(tenant_slug):

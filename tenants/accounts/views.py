@@ -129,3 +129,8 @@ def home_tasks(tenant) -> list[dict]:
     url = url_for("accounts.index", slug=tenant.slug)
     return [{"label": _("Accounts for %(year)s to submit", year=last_year), "count": 0 if sent else 1, "url": url},
             {"label": _("Accounts returned or reopened, to correct"), "count": returned, "url": url}]
+
+
+def coop_section(tenant) -> dict:
+    """The staff page of a co-op: the accounts it sent to the consortium (consortium scope)."""
+    return {"submissions": db.session.scalars(service.submissions_query(tenant_id=tenant.id)).all()}

@@ -97,3 +97,10 @@ def delete_member(member_id):
     service.remove_member(db.session, member)
     flash(_("%(name)s removed from the register.", name=member.name))
     return redirect(url_for("members.register"))
+
+
+def coop_section(tenant) -> dict:
+    """The staff page of a co-op: its members by category today (counts the consortium may read)."""
+    counts = service.current_members_by_category(db.session, tenant.id, local_today())
+    return {"members": [(CATEGORY_LABELS.get(code, code), count) for code, count in sorted(counts.items())],
+            "total": sum(counts.values())}

@@ -226,3 +226,9 @@ def home_tasks(tenant) -> list[dict]:
     return [{"label": _("Required training expired or missing"), "count": overall.expired + overall.missing,
              "url": url},
             {"label": _("Required training expiring within 90 days"), "count": overall.expiring, "url": url}]
+
+
+def coop_section(tenant) -> dict:
+    """The staff page of a co-op: the training compliance it reports to the consortium (counts, no names)."""
+    reports = [r for r in service.compliance_reports(db.session) if r.tenant_id == tenant.id]
+    return {"training": reports[0] if reports else None}
