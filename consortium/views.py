@@ -5,14 +5,26 @@ from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired
 
-from consortium import i18n
+from consortium import i18n, lists, tenancy
 from consortium.audit import audit_entries_query
 from consortium.auth import (
     authenticate,
@@ -25,7 +37,6 @@ from consortium.auth import (
 from consortium.db import as_utc
 from consortium.documents import money as format_money
 from consortium.extensions import db, limiter
-from consortium.fields import query_int
 from consortium.i18n import _, _l
 from consortium.models import Tenant, User
 from consortium.security import safe_next
@@ -123,6 +134,85 @@ def add_tenant_home_panel(template: str, context: Callable[[Tenant], dict], role
     """Features call this from `register` to summarise their records on a co-op's home (for holders of `roles`)."""
     if not any(panel.template == template for panel in TENANT_HOME_PANELS):
         TENANT_HOME_PANELS.append(TenantHomePanel(template, context, roles))
+
+
+@dataclass(frozen=True)
+class HomeTasks:
+    """What a feature asks a role to do next, shown on the homes: `tasks(tenant)` returns dicts with `label`,
+    `count` and `url` (tenant scope: the co-op's; consortium and mentor scope: `tenant` is None). Features read
+    the counts through their own services."""
+
+    scope: str
+    roles: tuple[str, ...]
+    tasks: Callable[[Tenant | None], list[dict]]
+
+
+HOME_TASKS: list[HomeTasks] = []
+
+
+def add_home_tasks(scope: str, roles: tuple[str, ...], tasks: Callable[[Tenant | None], list[dict]]) -> None:
+    """Features call this from `register`: `scope` is 'tenant', 'consortium' or 'mentor' as for nav links."""
+    if not any(entry.tasks is tasks for entry in HOME_TASKS):
+        HOME_TASKS.append(HomeTasks(scope, roles, tasks))
+
+
+def tenant_tasks(tenant: Tenant) -> list[dict]:
+    """The to-do list of the current user in one co-op (read in that co-op's scope), the waiting ones first."""
+    roles = current_user.tenant_roles(tenant.id)
+    found = []
+    with tenancy.tenant_scope(db.session, tenant.id):
+        for entry in HOME_TASKS:
+            if entry.scope == "tenant" and roles & set(entry.roles):
+                found.extend(entry.tasks(tenant))
+    return sorted(found, key=lambda task: task["count"] == 0)
+
+
+def _consortium_tasks() -> list[dict]:
+    found = []
+    if current_user.has_consortium_role("consortium_admin", "consortium_staff"):
+        with tenancy.consortium_scope(db.session):
+            for entry in HOME_TASKS:
+                if entry.scope == "consortium" and current_user.has_consortium_role(*entry.roles):
+                    found.extend(entry.tasks(None))
+    if any(r.role == "mentor" for r in current_user.roles):
+        for entry in HOME_TASKS:
+            if entry.scope == "mentor":
+                found.extend(entry.tasks(None))
+    return sorted(found, key=lambda task: task["count"] == 0)
+
+
+def _failed_job_tasks(_tenant=None) -> list[dict]:
+    """The consortium admin's to-do: scheduled jobs whose last run failed."""
+    from consortium import scheduler
+
+    overview = scheduler.job_overview(db.session, scheduler.consortium_timezone(current_app))
+    failed = sum(1 for job in overview if job.last_run is not None and job.last_run.status in ("failed", "interrupted"))
+    return [{"label": _("Scheduled jobs whose last run failed"), "count": failed, "url": url_for("shell.jobs")}]
+
+
+add_home_tasks("consortium", ("consortium_admin",), _failed_job_tasks)
+
+
+@dataclass(frozen=True)
+class CoopSection:
+    """One part of the staff page of a co-op: `template` reads what `context(tenant)` returned as `section.<key>`.
+
+    `context` runs in the consortium scope and must read only what the co-op reports to the consortium
+    (tables declaring `__consortium_read__`, docs/tenancy.md), through its feature's services.
+    """
+
+    template: str
+    context: Callable[[Tenant], dict]
+    order: int
+
+
+COOP_SECTIONS: list[CoopSection] = []
+
+
+def add_coop_section(template: str, context: Callable[[Tenant], dict], order: int = 50) -> None:
+    """Features call this from `register` to show their part of one co-op on the staff page of it."""
+    if not any(section.template == template for section in COOP_SECTIONS):
+        COOP_SECTIONS.append(CoopSection(template, context, order))
 
 
 def visible_nav_links() -> list[dict]:
@@ -237,8 +327,9 @@ def home():
     tenants = user_tenants()
     roles_by_tenant = {t.id: sorted(role_label(r) for r in current_user.tenant_roles(t.id)) for t in tenants}
     is_mentor = any(r.role == "mentor" for r in current_user.roles)
+    tasks_by_tenant = {t.id: tenant_tasks(t) for t in tenants}
     return render_template("shell/home.html", counts=counts, tenants=tenants, roles_by_tenant=roles_by_tenant,
-                           is_mentor=is_mentor)
+                           is_mentor=is_mentor, tasks=_consortium_tasks(), tasks_by_tenant=tasks_by_tenant)
 
 
 @blp.route("/favicon.ico")
@@ -261,24 +352,42 @@ def tenant_home():
     roles = current_user.tenant_roles(g.tenant.id)
     panels = [{"template": panel.template, **panel.context(g.tenant)}
               for panel in TENANT_HOME_PANELS if roles & set(panel.roles)]
-    return render_template("shell/tenant_home.html", tenant=g.tenant,
+    return render_template("shell/tenant_home.html", tenant=g.tenant, tasks=tenant_tasks(g.tenant),
                            roles=sorted(role_label(r) for r in roles), panels=panels)
 
 
 def _audit_page(tenant_id: int | None):
-    page = query_int("page", 1)
-    query = audit_entries_query(tenant_id).limit(AUDIT_PAGE_SIZE + 1).offset((page - 1) * AUDIT_PAGE_SIZE)
-    entries = list(db.session.scalars(query))
-    actors = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({e.actor_id for e in entries})))}
-    return entries[:AUDIT_PAGE_SIZE], actors, page, len(entries) > AUDIT_PAGE_SIZE
+    """One page of an audit log: by who acted (`actor`), what kind of record (`object`), which record or change
+    (search), and the days it happened (`from`/`to`)."""
+    from consortium.models import AuditEntry
+
+    base = audit_entries_query(tenant_id)
+    actor_ids = set(db.session.scalars(base.with_only_columns(AuditEntry.actor_id).distinct().order_by(None)))
+    people = list(db.session.scalars(select(User).where(User.id.in_(actor_ids - {None})).order_by(User.email)))
+    object_types = sorted(set(db.session.scalars(
+        base.with_only_columns(AuditEntry.object_type).distinct().order_by(None))))
+    actor_filter = {str(u.id): (u.email, AuditEntry.actor_id == u.id) for u in people}
+    if None in actor_ids:
+        actor_filter["system"] = (_("system"), AuditEntry.actor_id.is_(None))
+    listing = lists.Listing(
+        search=[AuditEntry.object_type, AuditEntry.object_id],
+        sorts={"at": AuditEntry.at, "object": AuditEntry.object_type, "action": AuditEntry.action},
+        default_sort="at", default_desc=True, descending=("at",),
+        filters={"actor": actor_filter,
+                 "object": {name: (name.replace("_", " "), AuditEntry.object_type == name) for name in object_types},
+                 "action": {code: (label, AuditEntry.action == code) for code, label in AUDIT_ACTION_LABELS.items()}},
+        date=AuditEntry.at, date_is_timestamp=True, page_size=AUDIT_PAGE_SIZE)
+    entries = listing.apply(db.session, base)
+    actors = {u.id: u for u in people}
+    return entries, actors
 
 
 @blp.route("/t/<slug>/audit")
 @tenant_role_required("treasurer")
 def tenant_audit():
     """The co-op's audit log (treasurer)."""
-    entries, actors, page, more = _audit_page(g.tenant.id)
-    return render_template("shell/audit.html", entries=entries, actors=actors, page=page, more=more,
+    entries, actors = _audit_page(g.tenant.id)
+    return render_template("shell/audit.html", entries=entries, actors=actors,
                            scope_name=g.tenant.name)
 
 
@@ -286,18 +395,34 @@ def tenant_audit():
 @consortium_role_required("consortium_admin")
 def consortium_audit():
     """The consortium's own audit log: co-ops, users, roles (consortium admin)."""
-    entries, actors, page, more = _audit_page(None)
-    return render_template("shell/audit.html", entries=entries, actors=actors, page=page, more=more,
+    entries, actors = _audit_page(None)
+    return render_template("shell/audit.html", entries=entries, actors=actors,
                            scope_name=current_app.config["CONSORTIUM_NAME"])
 
 
 @blp.route("/api/v1/docs")
 def api_docs():
-    """A readable page of the OpenAPI description (no CDN needed)."""
+    """The OpenAPI description in Swagger UI (parameters, request and response schemas, examples, try it out),
+    its scripts and styles served by the app itself from the `swagger-ui-bundle` package (no CDN; the CSP's
+    `script-src 'self'` holds: the page starts it from static/api-docs.js, no inline script)."""
     spec = current_app.extensions["consortium_api"].spec.to_dict()
     if not spec:
         abort(404)
     return render_template("shell/api_docs.html", spec=spec)
+
+
+# The Swagger UI files the docs page loads; nothing else of the package is served.
+SWAGGER_UI_FILES = {"swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"}
+
+
+@blp.route("/api/v1/docs/assets/<name>")
+def api_docs_asset(name):
+    """One file of Swagger UI, from the installed package."""
+    from swagger_ui_bundle import swagger_ui_path
+
+    if name not in SWAGGER_UI_FILES:
+        abort(404)
+    return send_from_directory(str(swagger_ui_path), name, max_age=86400)
 
 
 @blp.route("/consortium/jobs", methods=["GET", "POST"])

@@ -3,12 +3,13 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from consortium import lists
 from consortium.auth import consortium_role_required, start_session
 from consortium.directory import schemas, service
 from consortium.extensions import db
 from consortium.forms import load_form, run_service
 from consortium.i18n import _, _l
-from consortium.models import ALL_ROLES, Tenant
+from consortium.models import ALL_ROLES, RoleAssignment, Tenant, User
 from consortium.views import ROLE_LABELS, add_nav_link
 from plugins.jurisdictions.base import available_jurisdictions, get_jurisdiction
 
@@ -48,8 +49,16 @@ def _form_choices():
 @blp.route("/consortium/tenants")
 @consortium_role_required("consortium_admin", "consortium_staff")
 def tenants():
-    """Every member co-op."""
-    rows = db.session.scalars(select(Tenant).order_by(Tenant.name)).all()
+    """Every member co-op: searched by name, slug, registration or VAT number, city; sorted; by status, country."""
+    listing = lists.Listing(
+        search=[Tenant.name, Tenant.slug, Tenant.registration_number, Tenant.vat_number, Tenant.city],
+        sorts={"name": Tenant.name, "country": Tenant.country, "founded": Tenant.founding_date,
+               "status": Tenant.status, "form": Tenant.legal_form},
+        default_sort="name", descending=("founded",),
+        filters={"status": {code: (label, Tenant.status == code) for code, label in TENANT_STATUS_LABELS.items()},
+                 "country": {"it": (_("Italy"), Tenant.country == "it"),
+                             "uk": (_("United Kingdom"), Tenant.country == "uk")}})
+    rows = listing.apply(db.session, select(Tenant).order_by(Tenant.name, Tenant.id))
     return render_template("directory/tenants.html", tenants=rows, status_labels=TENANT_STATUS_LABELS)
 
 
@@ -67,6 +76,23 @@ def new_tenant():
                 return redirect(url_for("directory.tenants"))
     return render_template("directory/tenant_form.html", values=values, errors=errors, creating=True,
                            **_form_choices())
+
+
+@blp.route("/consortium/tenants/<tenant_slug>")
+@consortium_role_required("consortium_admin", "consortium_staff")
+def coop(tenant_slug):
+    """One co-op as the consortium sees it: its registration, and what it reports to the consortium (each
+    feature's section: members by category, accounts, contributions, loans and guarantees, training, tenders)."""
+    from flask_login import current_user
+
+    from consortium.views import COOP_SECTIONS
+
+    tenant = service.get_tenant_for(db.session, current_user, tenant_slug)
+    spin_outs = db.session.scalars(select(Tenant).where(Tenant.sponsor_id == tenant.id).order_by(Tenant.name)).all()
+    sections = [{"template": section.template, **section.context(tenant)}
+                for section in sorted(COOP_SECTIONS, key=lambda section: section.order)]
+    return render_template("directory/coop.html", tenant=tenant, spin_outs=spin_outs, sections=sections,
+                           status_labels=TENANT_STATUS_LABELS)
 
 
 @blp.route("/consortium/tenants/<tenant_slug>/edit", methods=["GET", "POST"])
@@ -93,8 +119,16 @@ def edit_tenant(tenant_slug):
 @blp.route("/consortium/users")
 @consortium_role_required("consortium_admin")
 def users():
-    """Every user and their roles."""
-    return render_template("directory/users.html", users=db.session.scalars(service.users_query()).all())
+    """Every user and their roles: searched by name or email, sorted, filtered by role and by active or not."""
+    listing = lists.Listing(
+        search=[User.name, User.email],
+        sorts={"name": User.name, "email": User.email, "status": User.is_active},
+        default_sort="name",
+        filters={"role": {code: (ROLE_LABELS.get(code, code), User.roles.any(RoleAssignment.role == code))
+                          for code in ALL_ROLES},
+                 "active": {"1": (_("active"), User.is_active.is_(True)),
+                            "0": (_("disabled"), User.is_active.is_(False))}})
+    return render_template("directory/users.html", users=listing.apply(db.session, service.users_query()))
 
 
 def _roles_from_form(form) -> list[dict]:

@@ -2,15 +2,16 @@
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import func, select
 
+from consortium import lists
 from consortium.auth import consortium_role_required, tenant_role_required
 from consortium.db import utcnow
 from consortium.extensions import db
-from consortium.fields import query_int
 from consortium.forms import run_service
 from consortium.i18n import _, _l
 from consortium.notifications import service
-from consortium.notifications.models import CHANNELS, STATUSES
+from consortium.notifications.models import CHANNELS, STATUSES, OutboxMessage
 
 blp = Blueprint("notifications", __name__, template_folder="templates")
 
@@ -27,16 +28,16 @@ PAGE_SIZE = 50
 
 
 def _outbox_page(query):
-    """One page of an outbox SELECT, with the filters of the request."""
-    page = query_int("page", 1)
-    rows = list(db.session.scalars(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)))
-    return {"messages": rows[:PAGE_SIZE], "page": page, "more": len(rows) > PAGE_SIZE,
-            "status": request.args.get("status") or "", "channel": request.args.get("channel") or "",
-            "statuses": STATUSES, "channels": CHANNELS}
-
-
-def _filters() -> dict:
-    return {"status": request.args.get("status") or None, "channel": request.args.get("channel") or None}
+    """One page of an outbox SELECT: searched (recipient, subject, delivery id), sorted, filtered, in pages."""
+    listing = lists.Listing(
+        search=[OutboxMessage.recipient, OutboxMessage.subject, OutboxMessage.delivery_id, OutboxMessage.kind],
+        sorts={"queued": OutboxMessage.created_at, "channel": OutboxMessage.channel, "status": OutboxMessage.status,
+               "attempts": OutboxMessage.attempts, "to": OutboxMessage.recipient},
+        default_sort="queued", default_desc=True, descending=("queued", "attempts"),
+        filters={"status": {code: (STATUS_LABELS[code], OutboxMessage.status == code) for code in STATUSES},
+                 "channel": {code: (CHANNEL_LABELS[code], OutboxMessage.channel == code) for code in CHANNELS}},
+        date=OutboxMessage.created_at, date_is_timestamp=True, page_size=PAGE_SIZE)
+    return listing.apply(db.session, query)
 
 
 def _webhooks_page(tenant_id: int | None, template_args: dict):
@@ -57,7 +58,7 @@ def _webhooks_page(tenant_id: int | None, template_args: dict):
 @tenant_role_required("treasurer")
 def tenant_webhooks():
     """The co-op's webhooks (add, remove) and the co-op's outbox: what was sent, what is waiting, what failed."""
-    outbox = _outbox_page(service.tenant_outbox_query(g.tenant.id, **_filters()))
+    outbox = _outbox_page(service.tenant_outbox_query(g.tenant.id))
     return _webhooks_page(g.tenant.id, {"scope_name": g.tenant.name, "outbox": outbox,
                                         "delete_endpoint": "notifications.delete_tenant_webhook",
                                         "page_endpoint": "notifications.tenant_webhooks"})
@@ -113,7 +114,7 @@ def delete_consortium_webhook(webhook_id):
 def consortium_outbox():
     """The consortium's own emails and webhook deliveries (failed ones can be retried), and per co-op only
     how many of its messages wait or failed: a co-op's messages are its own (the treasurer retries them)."""
-    outbox = _outbox_page(service.outbox_query(**_filters()))
+    outbox = _outbox_page(service.outbox_query())
     return render_template("notifications/outbox.html", outbox=outbox,
                            tenant_counts=service.tenant_outbox_counts(db.session))
 
@@ -138,3 +139,11 @@ def email_preferences():
             return redirect(url_for("notifications.email_preferences"))
     return render_template("notifications/preferences.html", errors=errors,
                            preferences=service.email_preferences(db.session, current_user))
+
+
+def admin_home_tasks(_tenant=None) -> list[dict]:
+    """The consortium admin's to-do: deliveries that failed for good and wait for a retry."""
+    failed = db.session.scalar(select(func.count()).select_from(
+        service.outbox_query(status="failed").order_by(None).subquery()))
+    return [{"label": _("Failed deliveries to look at"), "count": failed,
+             "url": url_for("notifications.consortium_outbox", status="failed")}]

@@ -6,7 +6,7 @@ def register(app, api):
     """Attach incubation's API, pages, navigation, demo data and scheduled jobs."""
     from consortium.demo import add_demo_loader
     from consortium.notifications.service import register_email_kind
-    from consortium.views import add_nav_link
+    from consortium.views import add_home_tasks, add_nav_link
     from shared_services.incubation import api as incubation_api
     from shared_services.incubation import jobs, views
     from shared_services.incubation.demo import load_demo_incubation
@@ -17,5 +17,7 @@ def register(app, api):
     add_nav_link("Incubation", "incubation.projects", "consortium", ("consortium_admin", "consortium_staff"))
     add_nav_link("Lineage", "incubation.lineage_page", "consortium", ("consortium_admin", "consortium_staff"))
     add_nav_link("Runner obligation", "incubation.obligations", "consortium", ("consortium_admin", "consortium_staff"))
+    add_home_tasks("consortium", ("consortium_admin", "consortium_staff"), views.staff_home_tasks)
+    add_home_tasks("mentor", ("mentor",), views.mentor_home_tasks)
     add_demo_loader(load_demo_incubation)
     register_email_kind(jobs.REMINDER_KIND, "An incubation milestone you mentor is overdue")

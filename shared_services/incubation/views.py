@@ -3,6 +3,8 @@ notes, documents, stage move), and for consortium staff the pipeline, new projec
 conversion, the checklist template, the lineage tree and the runner-obligation dashboard.
 """
 
+from datetime import timedelta
+
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -13,6 +15,7 @@ from consortium.errors import ServiceError
 from consortium.extensions import db
 from consortium.fields import query_int
 from consortium.forms import load_form, run_service
+from consortium.i18n import _l
 from consortium.models import Tenant, User
 from consortium.tenancy import set_consortium_scope
 from plugins.jurisdictions.base import available_jurisdictions, get_jurisdiction
@@ -382,3 +385,23 @@ def obligation_rule():
     overview = service.obligations(db.session, local_today())
     return render_template("incubation/obligations.html", overview=overview, labels=STAGE_LABELS, path=PATH,
                            stages=STAGES, errors=errors, is_admin=True), 422
+
+
+def staff_home_tasks(_tenant=None) -> list[dict]:
+    """Staff to-dos: projects with milestones past their due date."""
+    late = service.overdue_milestones(db.session, local_today())
+    return [{"label": _l("Incubation projects with overdue milestones"), "count": len({p.id for _m, p in late}),
+             "url": url_for("incubation.projects")}]
+
+
+def mentor_home_tasks(_tenant=None) -> list[dict]:
+    """The mentor's to-dos: overdue milestones of their projects, and milestones due in the next seven days."""
+    today = local_today()
+    mine = service.mentored_project_ids(db.session, current_user.id)
+    late = [m for m, p in service.overdue_milestones(db.session, today) if p.id in mine]
+    soon = [m for project in db.session.scalars(service.projects_query(db.session, current_user))
+            for m in db.session.scalars(service.milestones_query(project))
+            if m.done_on is None and today <= m.due_on <= today + timedelta(days=7)]
+    url = url_for("incubation.my_projects")
+    return [{"label": _l("Milestones overdue in your projects"), "count": len(late), "url": url},
+            {"label": _l("Milestones due this week"), "count": len(soon), "url": url}]

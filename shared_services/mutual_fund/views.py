@@ -3,7 +3,7 @@
 import marshmallow as ma
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from consortium.auth import consortium_role_required, tenant_role_required
 from consortium.clock import local_today
@@ -344,3 +344,36 @@ def statement_pdf():
 def coop_statement_pdf(coop):
     """A co-op's contribution statement (PDF) for consortium staff."""
     return statement_response(service.coop_by_slug(db.session, coop))
+
+
+def coop_home_tasks(tenant) -> list[dict]:
+    """The treasurer's fund to-dos: contributions still owed, and those of them past their due date."""
+    today = local_today()
+    owed = [c for c in db.session.scalars(service.own_contributions_query()) if c.outstanding > 0]
+    url = url_for("contributions.history", slug=tenant.slug)
+    return [{"label": _("Contributions overdue"), "count": sum(1 for c in owed if c.is_overdue(today)), "url": url},
+            {"label": _("Contributions owed to the mutual fund"), "count": len(owed), "url": url}]
+
+
+def staff_home_tasks(_tenant=None) -> list[dict]:
+    """Staff to-dos: accounts waiting for review, contributions overdue, loans in arrears."""
+    today = local_today()
+    waiting = db.session.scalar(select(func.count()).select_from(
+        accounts.submissions_query(status="submitted").order_by(None).subquery()))
+    overdue = sum(1 for c in db.session.scalars(service.contributions_query()) if c.is_overdue(today))
+    arrears = sum(1 for loan in db.session.scalars(service.loans_query())
+                  if service.loan_arrears(loan, today).arrears_amount > 0)
+    return [{"label": _("Accounts submissions to review"), "count": waiting,
+             "url": url_for("accounts_review.submissions", status="submitted")},
+            {"label": _("Contributions overdue"), "count": overdue, "url": url_for("mutual_fund.contributions")},
+            {"label": _("Loans in arrears"), "count": arrears, "url": url_for("mutual_fund.overview")}]
+
+
+def coop_section(tenant) -> dict:
+    """The staff page of a co-op: its contributions, loans and guarantees (consortium scope)."""
+    today = local_today()
+    loans = [loan for loan in db.session.scalars(service.loans_query()) if loan.borrower_tenant_id == tenant.id]
+    return {"contributions": db.session.scalars(service.contributions_query(tenant_id=tenant.id)).all(),
+            "loans": [(loan, service.loan_arrears(loan, today)) for loan in loans],
+            "guarantees": [g for g in db.session.scalars(service.guarantees_query()) if g.tenant_id == tenant.id],
+            "today": today}

@@ -1380,3 +1380,18 @@ def write_bid(session, notice_id: int, data: dict, *, now: datetime) -> TenderBi
                                 reference=evidence["reference"], expires_on=evidence.get("expires_on"))
     session.flush()
     return bid
+
+
+def answers_of_tenant(session, tenant_id: int) -> list[tuple[TenderNotice, list[TenderInterest]]]:
+    """One co-op's answers to the consortium's notices, newest notice first (the consortium reads what co-ops
+    reported to it)."""
+    with consortium_scope(session):
+        answers = list(session.scalars(select(TenderInterest).where(TenderInterest.tenant_id == tenant_id)
+                                       .order_by(TenderInterest.notice_id.desc(), TenderInterest.lot_id)
+                                       .execution_options(all_tenants=True)))
+        notices = {n.id: n for n in session.scalars(
+            select(TenderNotice).where(TenderNotice.id.in_({a.notice_id for a in answers} or {-1})))}
+    by_notice: dict[int, list[TenderInterest]] = {}
+    for answer in answers:
+        by_notice.setdefault(answer.notice_id, []).append(answer)
+    return [(notices[notice_id], rows) for notice_id, rows in by_notice.items() if notice_id in notices]

@@ -530,3 +530,8 @@ def coop_contracts():
     """The co-op's parts of contracts the consortium won."""
     return render_template("tendering/coop_contracts.html",
                            shares=service.tenant_contract_shares(db.session, g.tenant.id))
+
+
+def coop_section(tenant) -> dict:
+    """The staff page of a co-op: its answers to the consortium's tender notices."""
+    return {"answers": service.answers_of_tenant(db.session, tenant.id)}

@@ -115,3 +115,22 @@ def submit(accounts_id):
         return _version_page(service.get_version(db.session, accounts_id), request.form, errors, status=422)
     flash(f"Version {version.version} of {version.year} submitted to the consortium.")
     return redirect(url_for("accounts.version_detail", accounts_id=version.id))
+
+
+def home_tasks(tenant) -> list[dict]:
+    """The treasurer's accounts to-dos: last year's accounts not yet sent, versions returned for correction."""
+    versions = service.list_versions(db.session)
+    last_year = local_today().year - 1
+    sent = any(v.year == last_year and v.status in ("submitted", "accepted") for v in versions)
+    latest = {}
+    for version in versions:  # newest version first within each year
+        latest.setdefault(version.year, version)
+    returned = sum(1 for version in latest.values() if version.status in ("returned", "reopened"))
+    url = url_for("accounts.index", slug=tenant.slug)
+    return [{"label": _("Accounts for %(year)s to submit", year=last_year), "count": 0 if sent else 1, "url": url},
+            {"label": _("Accounts returned or reopened, to correct"), "count": returned, "url": url}]
+
+
+def coop_section(tenant) -> dict:
+    """The staff page of a co-op: the accounts it sent to the consortium (consortium scope)."""
+    return {"submissions": db.session.scalars(service.submissions_query(tenant_id=tenant.id)).all()}

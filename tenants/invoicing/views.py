@@ -5,17 +5,19 @@ from decimal import Decimal
 import marshmallow as ma
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import func, select
 
+from consortium import lists
 from consortium.auth import tenant_role_required
 from consortium.clock import local_today
 from consortium.extensions import db
 from consortium.fields import query_int
 from consortium.forms import load_form, run_service
-from consortium.i18n import _l
+from consortium.i18n import _, _l
 from plugins.exporters.eas import SCHEMES, split_endpoint
 from plugins.jurisdictions.base import get_jurisdiction
 from tenants.invoicing import documents, exports, schemas, service
-from tenants.invoicing.models import CUSTOMER_TYPES, PAYMENT_METHODS, STATUSES, UNITS
+from tenants.invoicing.models import CUSTOMER_TYPES, PAYMENT_METHODS, STATUSES, UNITS, Customer, Invoice
 
 blp = Blueprint("invoicing", __name__, url_prefix="/t/<slug>/invoices", template_folder="templates")
 READERS = ("treasurer", "viewer")
@@ -36,18 +38,34 @@ def plain_number(value: Decimal, min_places: int = 0) -> str:
     return f"{value:.{places}f}"
 
 
+STATUS_LABELS = {"draft": _l("draft"), "issued": _l("issued"), "part-paid": _l("part-paid"), "paid": _l("paid"),
+                 "overdue": _l("overdue"), "credited": _l("credited")}
+
+
+def _invoice_list(today) -> lists.Listing:
+    customer_name = select(Customer.name).where(Customer.id == Invoice.customer_id).scalar_subquery()
+    status = service.status_expression(today)
+    return lists.Listing(
+        search=[Invoice.number, customer_name, Invoice.buyer_reference],
+        sorts={"number": Invoice.number, "customer": customer_name, "issued": Invoice.issue_date,
+               "due": Invoice.due_date, "status": status, "total": Invoice.gross_total},
+        default_sort="issued", default_desc=True, descending=("issued", "due", "total"),
+        filters={"status": {code: (STATUS_LABELS[code], status == code) for code in STATUSES},
+                 "kind": {"invoice": (_("invoices"), Invoice.kind == "invoice"),
+                          "credit_note": (_("credit notes"), Invoice.kind == "credit_note")}},
+        date=Invoice.issue_date, page_size=PAGE_SIZE)
+
+
 @blp.route("/")
 @tenant_role_required(*READERS)
 def invoices():
-    """The list, newest first, 50 a page, filtered by status; one query reads the page."""
+    """The list, newest first by default: searched, sorted, filtered by status and issue date, in pages."""
     today = local_today()
-    status = request.args.get("status") if request.args.get("status") in STATUSES else None
-    page = query_int("page", 1)
-    query = service.invoices_query(status=status, today=today).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
-    rows = db.session.scalars(query).all()
-    return render_template("invoicing/invoices.html", invoices=rows[:PAGE_SIZE], more=len(rows) > PAGE_SIZE,
-                           page=page, status=status, statuses=STATUSES, today=today, can_edit=_can_edit(),
-                           status_of=service.invoice_status, outstanding=service.outstanding)
+    rows = _invoice_list(today).apply(db.session, service.invoices_query())
+    status = rows.filter_value("status") or None
+    return render_template("invoicing/invoices.html", invoices=rows, status=status, today=today,
+                           can_edit=_can_edit(), status_of=service.invoice_status, outstanding=service.outstanding,
+                           status_labels=STATUS_LABELS)
 
 
 # --- draft editor ----------------------------------------------------------------------------
@@ -379,8 +397,14 @@ def _type_options():
 @blp.route("/customers/")
 @tenant_role_required(*READERS)
 def customers():
-    """The co-op's customers."""
-    rows = db.session.scalars(service.customers_query()).all()
+    """The co-op's customers: searched by name, VAT number, tax code or email; sorted; by type; in pages."""
+    listing = lists.Listing(
+        search=[Customer.name, Customer.vat_number, Customer.tax_code, Customer.email, Customer.city],
+        sorts={"name": Customer.name, "type": Customer.customer_type, "country": Customer.country_code,
+               "terms": Customer.payment_terms_days},
+        default_sort="name",
+        filters={"type": {code: (label, Customer.customer_type == code) for code, label in _type_options()}})
+    rows = listing.apply(db.session, service.customers_query())
     return render_template("invoicing/customers.html", customers=rows, can_edit=_can_edit())
 
 
@@ -453,3 +477,17 @@ def settings():
     return render_template("invoicing/settings.html", errors=_address_errors(errors), values=values,
                            schemes=_scheme_options(), stamp_duty_modes=list(STAMP_DUTY_LABELS.items()),
                            italian=g.tenant.country == "it")
+
+
+def home_tasks(tenant) -> list[dict]:
+    """The treasurer's invoicing to-dos: drafts waiting to be issued, overdue invoices to chase."""
+    today = local_today()
+
+    def count(status: str) -> int:
+        query = service.invoices_query(status=status, today=today).order_by(None)
+        return db.session.scalar(select(func.count()).select_from(query.subquery()))
+
+    return [{"label": _("Draft invoices to issue"), "count": count("draft"),
+             "url": url_for("invoicing.invoices", slug=tenant.slug, status="draft")},
+            {"label": _("Overdue invoices to chase"), "count": count("overdue"),
+             "url": url_for("invoicing.invoices", slug=tenant.slug, status="overdue", sort="due", dir="asc")}]

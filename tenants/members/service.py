@@ -177,3 +177,13 @@ def register_overview(session, tenant: Tenant, on: date) -> RegisterOverview:
         categories=categories,
         compliance=compliance,
     )
+
+
+def current_members_by_category(session, tenant_id: int, on: date) -> dict[str, int]:
+    """One co-op's members on `on` per category, for the consortium (call in the consortium scope): it reads
+    only the columns the co-op reports to the consortium (`Member.__consortium_read__`), never a name."""
+    query = (select(Member.category, func.count())
+             .where(Member.tenant_id == tenant_id, Member.joined_on <= on,
+                    (Member.left_on.is_(None)) | (Member.left_on > on))
+             .group_by(Member.category).execution_options(all_tenants=True))
+    return dict(session.execute(query).all())

@@ -5,13 +5,14 @@ from collections import Counter
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from consortium import lists
 from consortium.auth import tenant_role_required
 from consortium.clock import local_today
 from consortium.extensions import db
 from consortium.forms import load_form, run_service
 from consortium.i18n import _
 from tenants.members import schemas, service
-from tenants.members.models import CATEGORY_LABELS
+from tenants.members.models import CATEGORY_LABELS, Member
 
 blp = Blueprint("members", __name__, url_prefix="/t/<slug>/members", template_folder="templates")
 READERS = ("treasurer", "payroll_clerk", "viewer")
@@ -23,11 +24,22 @@ def register():
     """The register: current members (or everyone, with `all=1`), counts and voting shares, compliance."""
     show_all = request.args.get("all") == "1"
     today = local_today()
-    members = db.session.scalars(service.members_query(current_on=None if show_all else today)).all()
+    members = _member_list().apply(db.session, service.members_query(current_on=None if show_all else today))
     overview = service.register_overview(db.session, g.tenant, today)
     return render_template("members/register.html", members=members, overview=overview, show_all=show_all,
                            can_edit="treasurer" in current_user.tenant_roles(g.tenant.id),
                            category_labels=CATEGORY_LABELS)
+
+
+def _member_list() -> lists.Listing:
+    return lists.Listing(
+        search=[Member.name, Member.email, Member.tax_code],
+        sorts={"name": Member.name, "category": Member.category, "joined": Member.joined_on, "left": Member.left_on,
+               "subscribed": Member.shares_subscribed, "paid": Member.shares_paid, "votes": Member.voting_rights},
+        default_sort="name", descending=("joined", "left", "subscribed", "paid", "votes"),
+        filters={"category": {code: (label, Member.category == code) for code, label in CATEGORY_LABELS.items()},
+                 "disadvantaged": {"1": (_("disadvantaged only"), Member.disadvantaged.is_(True))}},
+        date=Member.joined_on)
 
 
 def compliance_summary(tenant) -> dict:
@@ -85,3 +97,10 @@ def delete_member(member_id):
     service.remove_member(db.session, member)
     flash(_("%(name)s removed from the register.", name=member.name))
     return redirect(url_for("members.register"))
+
+
+def coop_section(tenant) -> dict:
+    """The staff page of a co-op: its members by category today (counts the consortium may read)."""
+    counts = service.current_members_by_category(db.session, tenant.id, local_today())
+    return {"members": [(CATEGORY_LABELS.get(code, code), count) for code, count in sorted(counts.items())],
+            "total": sum(counts.values())}

@@ -6,7 +6,7 @@ def register(app, api):
     from consortium.demo import add_demo_loader
     from consortium.i18n import _l
     from consortium.notifications.service import register_email_kind
-    from consortium.views import add_nav_link, add_tenant_home_panel
+    from consortium.views import add_home_tasks, add_nav_link, add_tenant_home_panel
     from tenants.payroll import api as payroll_api
     from tenants.payroll import service, views
     from tenants.payroll.demo import load_demo_payroll
@@ -15,5 +15,6 @@ def register(app, api):
     app.register_blueprint(views.blp)
     add_nav_link(_l("Payroll"), "payroll.runs", "tenant", views.READERS)
     add_tenant_home_panel("payroll/_home_panel.html", views.home_panel, views.READERS)
+    add_home_tasks("tenant", ("payroll_clerk",), views.home_tasks)
     add_demo_loader(load_demo_payroll)
     register_email_kind(service.PAYSLIP_KIND, "My payslip, when my co-op's pay run is paid (sent to the employee)")

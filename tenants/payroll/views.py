@@ -1,6 +1,8 @@
 """Payroll pages: pay runs (create, review against the previous period, calculate, approve, pay), payslips and
 their lines, employees with their capital schedules, settings and the pension scheme, the year end."""
 
+from datetime import timedelta
+
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -8,7 +10,7 @@ from consortium.auth import tenant_role_required
 from consortium.clock import local_today
 from consortium.extensions import db
 from consortium.forms import load_form, run_service
-from consortium.i18n import _
+from consortium.i18n import _, format_date
 from tenants.payroll import documents, schemas, service
 from tenants.payroll.labels import (
     ARRANGEMENT_LABELS,
@@ -344,3 +346,17 @@ def year_end():
     totals = service.year_totals(db.session, tax_year) if tax_year else None
     return render_template("payroll/year_end.html", years=years, tax_year=tax_year, summaries=summaries,
                            totals=totals, frequencies=FREQUENCIES)
+
+
+def home_tasks(tenant) -> list[dict]:
+    """The payroll clerk's to-dos: pay runs not yet paid, and the next pay date when it is within a week."""
+    today = local_today()
+    open_runs = [run for run in db.session.scalars(service.runs_query()) if run.state != "paid"]
+    summary = service.home_summary(db.session, today)
+    next_date = summary["next_pay_date"]
+    url = url_for("payroll.runs", slug=tenant.slug)
+    tasks = [{"label": _("Pay runs to finish"), "count": len(open_runs), "url": url}]
+    if next_date is not None and not open_runs and next_date <= today + timedelta(days=7):
+        tasks.append({"label": _("A pay run to prepare for %(date)s", date=format_date(next_date)), "count": 1,
+                      "url": url})
+    return tasks

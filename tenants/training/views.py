@@ -217,3 +217,18 @@ def verify(code):
     code = code.strip().upper()[:40]
     found = _record_for_code(code)
     return render_template("training/verify.html", code=code, found=found, asked=True), 200 if found else 404
+
+
+def home_tasks(tenant) -> list[dict]:
+    """Training to-dos: required courses expired or missing, and those expiring within 90 days."""
+    overall = service.compliance_matrix(db.session, local_today()).overall
+    url = url_for("training.matrix", slug=tenant.slug)
+    return [{"label": _("Required training expired or missing"), "count": overall.expired + overall.missing,
+             "url": url},
+            {"label": _("Required training expiring within 90 days"), "count": overall.expiring, "url": url}]
+
+
+def coop_section(tenant) -> dict:
+    """The staff page of a co-op: the training compliance it reports to the consortium (counts, no names)."""
+    reports = [r for r in service.compliance_reports(db.session) if r.tenant_id == tenant.id]
+    return {"training": reports[0] if reports else None}

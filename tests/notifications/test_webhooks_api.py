@@ -176,4 +176,4 @@ def test_an_unknown_outbox_filter_is_refused_naming_it(client, factory):
     assert response.status_code == 422 and "status" in response.get_json()["errors"]
     login(client, "admin@example.test")
     page = client.get("/consortium/outbox?channel=fax")
-    assert page.status_code == 422 and "channel: must be one of email, webhook" in page.get_data(as_text=True)
+    assert page.status_code == 400 and "channel: must be one of email, webhook" in page.get_data(as_text=True)

@@ -30,12 +30,15 @@ TRANSLATED = ["consortium", "consortium.directory", "consortium.notifications", 
 # Pages of the translated packages, by demo user; `{slug}` is one of the user's co-ops.
 PAGES = {
     "admin@example.coop": ["/", "/consortium/tenants", "/consortium/tenants/new", "/consortium/tenants/girasole/edit",
-                           "/consortium/users", "/consortium/users/new",
+                           "/consortium/users", "/consortium/users/new", "/consortium/users?role=treasurer&sort=email&dir=desc",
+                           "/consortium/tenants?q=coop&status=active&per=10", "/consortium/tenants/girasole",
+                           "/consortium/outbox?status=delivered&sort=attempts",
                            "/account/password", "/no-such-page", "/consortium/outbox", "/consortium/webhooks",
                            "/account/notifications"],
     # Not yet: /consortium/jobs (each job's description is its feature's docstring, in English) and the
     # audit logs (/consortium/audit, /t/<slug>/audit: object types and field names are still codes).
-    "staff@example.coop": ["/", "/consortium/tenants", "/account/password"],
+    "staff@example.coop": ["/", "/consortium/tenants", "/account/password", "/consortium/tenants/girasole",
+                           "/consortium/tenants/riverside-care"],
     "treasurer@example.coop": ["/", "/t/girasole/", "/account/password", "/consortium/users",
                                "/t/girasole/webhooks"],
     "treasurer.uk@example.coop": ["/", "/t/riverside-care/"],
