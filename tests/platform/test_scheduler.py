@@ -340,9 +340,9 @@ def test_jobs_page_shows_schedule_runs_and_errors_to_consortium_admins(app, clie
 
     page = client.get("/consortium/jobs").get_data(as_text=True)
     assert "test.exchange_rates" in page and "Fetch the day&#39;s exchange rates." in page
-    assert "<td>every day at 05:30</td>" in page  # the schedule in words
+    assert '<td data-label="Schedule">every day at 05:30</td>' in page  # the schedule in words
     assert " 05:30</td>" in page  # the next run, read from the job store
-    assert "<td>every 15 minutes</td>" in page and "per co-op" in page
+    assert '<td data-label="Schedule">every 15 minutes</td>' in page and "per co-op" in page
     assert ">Scheduled jobs</a>" in client.get("/").get_data(as_text=True)  # linked from the admin's home page
 
     response = client.post("/consortium/jobs", data={"job_id": "test.exchange_rates"})
