@@ -37,8 +37,8 @@ PAGES = {
                            "/account/notifications"],
     # Not yet: /consortium/jobs (each job's description is its feature's docstring, in English) and the
     # audit logs (/consortium/audit, /t/<slug>/audit: object types and field names are still codes).
-    "staff@example.coop": ["/", "/consortium/tenants", "/account/password", "/consortium/tenants/girasole",
-                           "/consortium/tenants/riverside-care"],
+    # Not /consortium/tenants/riverside-care: its tender answers name English notices (buyers' titles, data).
+    "staff@example.coop": ["/", "/consortium/tenants", "/account/password", "/consortium/tenants/girasole"],
     "treasurer@example.coop": ["/", "/t/girasole/", "/account/password", "/consortium/users",
                                "/t/girasole/webhooks"],
     "treasurer.uk@example.coop": ["/", "/t/riverside-care/"],
@@ -51,7 +51,10 @@ OWED_BY_OTHER_PACKAGES = {
     "tenants.accounts": ["Annual accounts"],
     "tenants.invoicing": ["Invoices"],
     "shared_services.mutual_fund": ["Accounts review", "Mutual fund", "Contributions"],
-    "shared_services.incubation": ["My projects", "Incubation", "Lineage", "Runner obligation"],
+    "shared_services.incubation": ["My projects", "Incubation", "Lineage", "Runner obligation",
+                                   # its to-dos on the homes (shared_services/incubation/views.py)
+                                   "Incubation projects with overdue milestones", "Milestones overdue in your projects",
+                                   "Milestones due this week"],
 }
 
 # Proper nouns and words shared by both languages that the catalogues' English side also uses.
