@@ -30,7 +30,8 @@ TRANSLATED = ["consortium", "consortium.directory", "consortium.notifications", 
 # Pages of the translated packages, by demo user; `{slug}` is one of the user's co-ops.
 PAGES = {
     "admin@example.coop": ["/", "/consortium/tenants", "/consortium/tenants/new", "/consortium/tenants/girasole/edit",
-                           "/consortium/users", "/consortium/users/new", "/consortium/users?role=treasurer&sort=email&dir=desc",
+                           "/consortium/users", "/consortium/users/new",
+                           "/consortium/users?role=treasurer&sort=email&dir=desc",
                            "/consortium/tenants?q=coop&status=active&per=10", "/consortium/tenants/girasole",
                            "/consortium/outbox?status=delivered&sort=attempts",
                            "/account/password", "/no-such-page", "/consortium/outbox", "/consortium/webhooks",
