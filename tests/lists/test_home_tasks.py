@@ -4,12 +4,10 @@ import re
 from datetime import timedelta
 
 from consortium.clock import local_today
-from consortium.extensions import db
-from consortium.notifications import service as notifications
-from consortium.tenancy import consortium_scope
 from tests.conftest import login
 from tests.incubation.conftest import MENTOR_ONE, STAFF, incubation  # noqa: F401 - the fixture
 from tests.invoicing.helpers import make_customer, make_invoice
+from tests.notifications.helpers import make_failed_email
 
 
 def task_count(html: str, label: str) -> int:
@@ -47,17 +45,11 @@ def test_treasurer_is_asked_for_last_years_accounts(client, factory):
     assert task_count(client.get("/t/coop-a/").get_data(as_text=True), f"Accounts for {year} to submit") == 1
 
 
-def test_admin_home_counts_failed_deliveries(app, client, factory):
+def test_admin_home_counts_failed_deliveries(client, factory):
     factory.user("admin@example.test", {"role": "consortium_admin"})
     login(client, "admin@example.test")
     assert task_count(client.get("/").get_data(as_text=True), "Failed deliveries to look at") == 0
-    with app.app_context():
-        with consortium_scope(db.session):
-            messages = notifications.enqueue_email(db.session, to="x@example.test", subject="s", body="b",
-                                                   kind="directory.invitation", tenant_id=None)
-            for message in messages:
-                message.status = "failed"
-        db.session.commit()
+    make_failed_email(factory, factory.tenant("coop-a"))
     assert task_count(client.get("/").get_data(as_text=True), "Failed deliveries to look at") == 1
 
 

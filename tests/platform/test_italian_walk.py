@@ -30,15 +30,16 @@ TRANSLATED = ["consortium", "consortium.directory", "consortium.notifications", 
 # Pages of the translated packages, by demo user; `{slug}` is one of the user's co-ops.
 PAGES = {
     "admin@example.coop": ["/", "/consortium/tenants", "/consortium/tenants/new", "/consortium/tenants/girasole/edit",
-                           "/consortium/users", "/consortium/users/new", "/consortium/users?role=treasurer&sort=email&dir=desc",
+                           "/consortium/users", "/consortium/users/new",
+                           "/consortium/users?role=treasurer&sort=email&dir=desc",
                            "/consortium/tenants?q=coop&status=active&per=10", "/consortium/tenants/girasole",
                            "/consortium/outbox?status=delivered&sort=attempts",
                            "/account/password", "/no-such-page", "/consortium/outbox", "/consortium/webhooks",
                            "/account/notifications"],
     # Not yet: /consortium/jobs (each job's description is its feature's docstring, in English) and the
     # audit logs (/consortium/audit, /t/<slug>/audit: object types and field names are still codes).
-    "staff@example.coop": ["/", "/consortium/tenants", "/account/password", "/consortium/tenants/girasole",
-                           "/consortium/tenants/riverside-care"],
+    # Not /consortium/tenants/riverside-care: its tender answers name English notices (buyers' titles, data).
+    "staff@example.coop": ["/", "/consortium/tenants", "/account/password", "/consortium/tenants/girasole"],
     "treasurer@example.coop": ["/", "/t/girasole/", "/account/password", "/consortium/users",
                                "/t/girasole/webhooks"],
     "treasurer.uk@example.coop": ["/", "/t/riverside-care/"],
@@ -51,7 +52,10 @@ OWED_BY_OTHER_PACKAGES = {
     "tenants.accounts": ["Annual accounts"],
     "tenants.invoicing": ["Invoices"],
     "shared_services.mutual_fund": ["Accounts review", "Mutual fund", "Contributions"],
-    "shared_services.incubation": ["My projects", "Incubation", "Lineage", "Runner obligation"],
+    "shared_services.incubation": ["My projects", "Incubation", "Lineage", "Runner obligation",
+                                   # its to-dos on the homes (shared_services/incubation/views.py)
+                                   "Incubation projects with overdue milestones", "Milestones overdue in your projects",
+                                   "Milestones due this week"],
 }
 
 # Proper nouns and words shared by both languages that the catalogues' English side also uses.
