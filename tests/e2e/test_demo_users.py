@@ -56,9 +56,9 @@ def _same_site_pages(page, base_url: str) -> list[str]:
 
 @pytest.mark.parametrize("email", ["admin@example.coop", "treasurer@example.coop"])
 def test_on_a_phone_no_page_from_the_home_scrolls_sideways_and_the_top_bar_stays_one_line(
-        app, demo, live_server, browser, email):
+        app, demo, live_server, browser, checked, email):
     context = browser.new_context(viewport={"width": 390, "height": 800})
-    page = context.new_page()
+    page = checked(context.new_page())
     try:
         log_in(page, live_server, email)
         to_visit = _same_site_pages(page, live_server)
