@@ -129,7 +129,8 @@ def _editor(invoice, rows, errors, row_errors, values):
     rows = list(rows) + [dict.fromkeys(LINE_FIELDS, "") for _ in range(BLANK_ROWS)]
     on = invoice.issue_date if invoice is not None else local_today()
     return render_template("invoicing/invoice_form.html", invoice=invoice, rows=rows, errors=errors,
-                           row_errors=row_errors, line_labels=line_error_labels(errors), values=values, customers=_customer_options(),
+                           row_errors=row_errors, line_labels=line_error_labels(errors), values=values,
+                           customers=_customer_options(),
                            vat_options=_vat_options(on), units=list(UNITS.items()))
 
 
@@ -287,7 +288,8 @@ def new_credit_note(invoice_id):
             errors, row_errors = _split_line_errors(errors, filled)
     rows = list(rows) + [dict.fromkeys(LINE_FIELDS, "") for _ in range(BLANK_ROWS)]
     return render_template("invoicing/credit_note_form.html", invoice=document, rows=rows, errors=errors,
-                           row_errors=row_errors, line_labels=line_error_labels(errors), values=values, units=list(UNITS.items()),
+                           row_errors=row_errors, line_labels=line_error_labels(errors), values=values,
+                           units=list(UNITS.items()),
                            vat_options=_vat_options(document.issue_date),
                            left_to_credit=service.left_to_credit(document))
 

@@ -35,7 +35,8 @@ def axe_violations(page) -> list[dict]:
     if not page.evaluate("() => typeof window.axe === 'object'"):
         # evaluated through the DevTools protocol, so the app's Content-Security-Policy does not block it
         page.evaluate(f"() => {{ {AXE_JS}\n }}")
-        page.evaluate("() => { if (typeof axe !== 'object' && typeof module === 'object') window.axe = module.exports; }")
+        page.evaluate("() => { if (typeof axe !== 'object' && typeof module === 'object') "
+                      "window.axe = module.exports; }")
     return page.evaluate(_RUN, WCAG_TAGS)
 
 

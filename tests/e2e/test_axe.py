@@ -11,7 +11,8 @@ PLANTED = """<!doctype html><html lang="en"><head><title>Planted</title></head><
 <h1>Planted</h1><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">
 <form><input type="text" name="amount"><button></button></form>
 <p style="color:#bbb;background:#fff">faint text</p>
-<p><button style="width:12px;height:12px;padding:0;border:0" aria-label="one"></button><button style="width:12px;height:12px;padding:0;border:0" aria-label="two"></button></p>
+<p><button style="width:12px;height:12px;padding:0;border:0" aria-label="one"></button>\
+<button style="width:12px;height:12px;padding:0;border:0" aria-label="two"></button></p>
 </main></body></html>"""
 
 CLEAN = """<!doctype html><html lang="en"><head><title>Clean</title></head><body><main>
