@@ -12,6 +12,7 @@ axe-core is vendored in `tests/data/axe/` (MPL-2.0, its licence beside it).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,13 @@ AXE_JS = (Path(__file__).resolve().parents[1] / "data" / "axe" / "axe.min.js").r
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 LANGUAGES = ("en", "it")
 WIDTHS = {1280: 900, 390: 800}
+# The other-language and other-width views of a kind of page are checked once per test session: the path
+# with its numbers folded (/invoices/583 and /invoices/584 are one kind), the query and fragment dropped.
+VARIANTS_SEEN: set = set()
+
+
+def page_kind(url: str) -> str:
+    return re.sub(r"/\d+(?=/|$)", "/N", url.split("#")[0].split("?")[0].split("//", 1)[-1].split("/", 1)[-1])
 
 _RUN = """async (tags) => {
   const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
@@ -56,7 +64,7 @@ class AxeReport:
 
     checked: list[str] = field(default_factory=list)
     findings: list[str] = field(default_factory=list)
-    seen: set = field(default_factory=set)
+    seen: set = field(default_factory=lambda: VARIANTS_SEEN)
 
     def check(self, page, where: str) -> None:
         violations = axe_violations(page)
@@ -107,7 +115,7 @@ class CheckedPage:
     def _check_variants(self, url: str, width: int) -> None:
         for language in LANGUAGES:
             for other_width, height in WIDTHS.items():
-                key = (url, language, other_width)
+                key = (page_kind(url), language, other_width)
                 if (language, other_width) == (self._language, width) or key in self._report.seen:
                     continue
                 self._report.seen.add(key)

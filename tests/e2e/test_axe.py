@@ -51,7 +51,7 @@ def test_a_checked_page_reports_a_planted_page_in_both_languages_and_widths(raw_
         route.fulfill(status=200, content_type="text/html", body=PLANTED)
 
     raw_page.context.route("**/planted", planted)
-    report = AxeReport()
+    report = AxeReport(seen=set())
     page = CheckedPage(raw_page, report)
     page.goto(f"{live_server}/planted")
     page.title()  # the next use of the page checks the document that loaded
