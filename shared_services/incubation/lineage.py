@@ -169,7 +169,7 @@ def lineage_svg(tree: dict, *, project_url=None) -> str:
     width = LEFT + (columns - 1) * COLUMN + NODE_WIDTH + 60
     height = TOP + max(row, 1) * ROW + 10
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="lineage" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" role="img" aria-label="Lineage of the consortium\'s co-ops" '
+           f'viewBox="0 0 {width} {height}" role="group" aria-label="Lineage of the consortium\'s co-ops" '
            f'font-family="DejaVu Sans, Verdana, sans-serif">']
     for generation in range(1, columns + 1):
         x = LEFT + (generation - 1) * COLUMN

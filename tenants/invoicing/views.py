@@ -23,6 +23,9 @@ blp = Blueprint("invoicing", __name__, url_prefix="/t/<slug>/invoices", template
 READERS = ("treasurer", "viewer")
 PAGE_SIZE = 50
 LINE_FIELDS = ("description", "quantity", "unit", "unit_price", "discount_amount", "vat_category")
+LINE_LABELS = {"description": _l("description"), "quantity": _l("quantity"), "unit": _l("unit"),
+               "unit_price": _l("unit price"), "discount_amount": _l("discount"), "vat_category": _l("VAT")}
+# as the fields' aria-label says (invoicing/_line_rows.html)
 BLANK_ROWS = 3
 # The editor posts its row count: the schema's most lines plus the blank rows offered, never more.
 MAX_EDITOR_ROWS = schemas.LINES_LENGTH.max + BLANK_ROWS
@@ -119,16 +122,34 @@ def _split_line_errors(messages: dict, row_numbers: list[int]) -> tuple[dict, di
     if isinstance(line_errors, dict):
         for index, problems in line_errors.items():
             row = row_numbers[int(index)] if int(index) < len(row_numbers) else int(index)
+            if not isinstance(problems, dict):
+                problems = {"_schema": problems}
             row_errors[row] = problems
-        errors["lines"] = ["see the rows marked below"]
+            # the summary links each problem to its field (ids and names of _line_rows.html)
+            for key, messages in problems.items():
+                field = key if key in LINE_FIELDS else "description"
+                errors.setdefault(f"lines-{row}-{field}", []).extend(
+                    messages if isinstance(messages, list) else [messages])
+        del errors["lines"]
     return errors, row_errors
+
+
+def line_error_labels(errors: dict) -> dict:
+    """Labels for the summary's links to line fields: 'Line 2 quantity', as the fields are named."""
+    labels = {}
+    for key in errors:
+        if key.startswith("lines-"):
+            _, row, field = key.split("-", 2)
+            labels[key] = f"{_('Line %(num)s', num=int(row) + 1)} {LINE_LABELS[field]}"
+    return labels
 
 
 def _editor(invoice, rows, errors, row_errors, values):
     rows = list(rows) + [dict.fromkeys(LINE_FIELDS, "") for _ in range(BLANK_ROWS)]
     on = invoice.issue_date if invoice is not None else local_today()
     return render_template("invoicing/invoice_form.html", invoice=invoice, rows=rows, errors=errors,
-                           row_errors=row_errors, values=values, customers=_customer_options(),
+                           row_errors=row_errors, line_labels=line_error_labels(errors), values=values,
+                           customers=_customer_options(),
                            vat_options=_vat_options(on), units=list(UNITS.items()))
 
 
@@ -286,7 +307,8 @@ def new_credit_note(invoice_id):
             errors, row_errors = _split_line_errors(errors, filled)
     rows = list(rows) + [dict.fromkeys(LINE_FIELDS, "") for _ in range(BLANK_ROWS)]
     return render_template("invoicing/credit_note_form.html", invoice=document, rows=rows, errors=errors,
-                           row_errors=row_errors, values=values, units=list(UNITS.items()),
+                           row_errors=row_errors, line_labels=line_error_labels(errors), values=values,
+                           units=list(UNITS.items()),
                            vat_options=_vat_options(document.issue_date),
                            left_to_credit=service.left_to_credit(document))
 

@@ -13,6 +13,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from consortium.extensions import db
+from tests.e2e.axe import AxeReport, CheckedPage
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -56,13 +57,47 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
-    """A fresh browser context (no cookies) and page per test."""
+def axe_report(request):
+    """What axe found on the pages of this test; reported as a failure when the test ends."""
+    report = AxeReport()
+    request.node.axe_pages = []
+    request.node.axe_report = report
+    return report
+
+
+@pytest.fixture
+def checked(request, axe_report):
+    """Wrap a page (say, of a context a test made itself) so axe checks every page it loads."""
+    def wrap(page, language: str = "en", variants: bool = True) -> CheckedPage:
+        wrapped = CheckedPage(page, axe_report, language=language, variants=variants)
+        request.node.axe_pages.append(wrapped)
+        return wrapped
+    return wrap
+
+
+@pytest.fixture
+def page(browser, checked):
+    """A fresh browser context (no cookies) and page per test; axe checks every page it loads
+    (`tests/e2e/axe.py`, `docs/accessibility.md`)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15000)
-    yield page
+    yield checked(page)
     context.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """After a browser test passes, check its last page and fail it on any axe finding of the test."""
+    result = yield
+    report = getattr(item, "axe_report", None)
+    if report is not None:
+        for wrapped in item.axe_pages:
+            wrapped.check_now()
+        if report.findings:
+            raise AssertionError(f"axe-core: WCAG A/AA violations on {len(report.findings)} of "
+                                 f"{len(report.checked)} page views\n" + "\n".join(report.findings))
+    return result
 
 
 def log_in(page, base_url: str, email: str, password: str = "demo-password") -> None:
