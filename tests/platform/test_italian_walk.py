@@ -48,7 +48,6 @@ OWED_BY_OTHER_PACKAGES = {
     "tenants.accounts": ["Annual accounts"],
     "tenants.invoicing": ["Invoices"],
     "shared_services.mutual_fund": ["Accounts review", "Mutual fund", "Contributions"],
-    "shared_services.incubation": ["My projects", "Incubation", "Lineage", "Runner obligation"],
 }
 
 # Proper nouns and words shared by both languages that the catalogues' English side also uses.
