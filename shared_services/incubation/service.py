@@ -19,7 +19,7 @@ from sqlalchemy import case, func, select
 from consortium.db import as_utc, utcnow
 from consortium.directory.service import create_tenant, create_user, send_invitation
 from consortium.errors import Conflict, NotFound, ServiceError, field_error
-from consortium.i18n import _, format_date, format_number
+from consortium.i18n import _, _l, force_locale, format_date, format_number
 from consortium.models import RoleAssignment, Tenant, User
 from consortium.tenancy import tenant_scope
 from plugins.jurisdictions.base import UnknownJurisdiction, get_jurisdiction
@@ -48,15 +48,16 @@ DEFAULT_YEARS_FROM_FOUNDING = 5
 PROJECT_FIELDS = ("working_name", "need", "locality", "country", "intended_legal_form", "intended_type", "started_on")
 
 # What the consortium starts from; it edits the template afterwards (items are retired, never deleted).
+# The labels are stored in the consortium's language when the template is first seeded.
 DEFAULT_CHECKLIST = {
-    "idea": [("Need described with the sponsor co-op", True), ("First meeting with the mentor held", True)],
-    "founding_group_formed": [("At least three founders committed", True), ("Roles agreed in the group", True),
-                              ("Founders met the sponsor's board", False)],
-    "business_plan": [("Business plan written", True), ("Cash-flow forecast for 3 years", True),
-                      ("Premises identified", False)],
-    "registered": [("Rules adopted", True), ("Registration number obtained", True), ("Bank account opened", True),
-                   ("First board elected", True)],
-    "trading": [("First contract signed", True), ("First year's accounts approved", True)],
+    "idea": [(_l("Need described with the sponsor co-op"), True), (_l("First meeting with the mentor held"), True)],
+    "founding_group_formed": [(_l("At least three founders committed"), True), (_l("Roles agreed in the group"), True),
+                              (_l("Founders met the sponsor's board"), False)],
+    "business_plan": [(_l("Business plan written"), True), (_l("Cash-flow forecast for 3 years"), True),
+                      (_l("Premises identified"), False)],
+    "registered": [(_l("Rules adopted"), True), (_l("Registration number obtained"), True),
+                   (_l("Bank account opened"), True), (_l("First board elected"), True)],
+    "trading": [(_l("First contract signed"), True), (_l("First year's accounts approved"), True)],
     "independent": [],
 }
 
@@ -257,11 +258,15 @@ def remove_mentor(session, project: IncubationProject, user_id: int) -> None:
 
 def ensure_default_template(session) -> None:
     """Seed the checklist template once (the consortium edits it afterwards; retired items keep it non-empty)."""
+    from flask import current_app
+
     if session.scalar(select(func.count(ChecklistTemplateItem.id))):
         return
-    for stage, items in DEFAULT_CHECKLIST.items():
-        for position, (label, required) in enumerate(items):
-            session.add(ChecklistTemplateItem(stage=stage, label=label, required=required, position=position))
+    with force_locale(current_app.config["CONSORTIUM_LANGUAGE"]):
+        for stage, items in DEFAULT_CHECKLIST.items():
+            for position, (label, required) in enumerate(items):
+                session.add(ChecklistTemplateItem(stage=stage, label=str(label), required=required,
+                                                  position=position))
     session.flush()
 
 

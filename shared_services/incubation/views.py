@@ -37,7 +37,8 @@ def _project(project_id: int, *, write: bool = False):
 
 
 def _legal_forms():
-    return [(form.code, f"{get_jurisdiction(code).name}: {form.label}")
+    countries = {"it": _("Italy"), "uk": _("United Kingdom")}
+    return [(form.code, f"{countries.get(code, get_jurisdiction(code).name)}: {form.label}")
             for code in available_jurisdictions() for form in get_jurisdiction(code).legal_forms()]
 
 

@@ -9,7 +9,7 @@ from consortium.tenancy import tenant_scope
 from shared_services.incubation.models import IncubationProject
 from tenants.members.models import Member
 from tests.conftest import count_rows, token_for, unrestricted
-from tests.incubation.conftest import MENTOR_TWO, FIRST_TREASURER, convert_body, ready_to_convert, walk_to
+from tests.incubation.conftest import FIRST_TREASURER, MENTOR_TWO, convert_body, ready_to_convert, walk_to
 
 API = "/api/v1/incubation/projects"
 
