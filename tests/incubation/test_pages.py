@@ -2,13 +2,14 @@
 
 import io
 from datetime import timedelta
+from decimal import Decimal
 
 from sqlalchemy import func, select
 
 from consortium.clock import local_today
 from consortium.extensions import db
-from shared_services.incubation.models import ChecklistTemplateItem, Milestone, ProjectDocument
-from tests.conftest import login
+from shared_services.incubation.models import ChecklistTemplateItem, LoanRequest, Milestone, ProjectDocument
+from tests.conftest import login, unrestricted
 from tests.incubation.conftest import MENTOR_ONE, STAFF, project_body
 
 PAGES = "/incubation/projects"
@@ -189,3 +190,17 @@ def test_a_failed_stage_move_brings_the_browser_back_to_the_project_page(app, cl
     page = client.get(url).get_data(as_text=True)
     assert "say why the project is paused" in page
     assert "say why the project is paused" not in client.get(url).get_data(as_text=True)  # shown once
+
+
+def test_an_italian_mentor_asks_for_a_loan_of_1234_euro_56(app, client, incubation):
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "it"
+    login(client, MENTOR_ONE)
+    response = client.post(f"/incubation/projects/{incubation['one']}/loan-requests",
+                           data={"amount": "1.234,56", "months": "36", "purpose": "Furgone"})
+    assert response.status_code == 302
+    with unrestricted(app) as connection:
+        assert connection.execute(select(LoanRequest.amount)).scalar_one() == Decimal("1234.56")
+    # The API does not read commas.
+    api = client.post(f"/api/v1/incubation/projects/{incubation['two']}/loan-requests",
+                      headers=incubation["mentor_two"], json={"amount": "1.234,56", "months": 36, "purpose": "x"})
+    assert api.status_code == 422
