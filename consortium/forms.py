@@ -1,11 +1,46 @@
 """Web forms validated by the same marshmallow schemas as the API (one set of rules)."""
 
+import re
+
 import marshmallow as ma
+from babel.numbers import NumberFormatError, parse_decimal
 from flask import flash
 
 from consortium.errors import ServiceError
 from consortium.extensions import db
-from consortium.i18n import _
+from consortium.i18n import _, current_language, format_locale
+
+# "1.234" or "1.234.567" on a page in a decimal-comma language: a thousands point or a decimal point?
+_ONLY_GROUPED_POINTS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+$")
+
+
+class AmbiguousNumber(ValueError):
+    """A number typed so that it could mean two different amounts."""
+
+
+def page_decimal(text: str) -> str:
+    """A number typed on a page, in the reader's language, as the locale-free text the schemas read.
+
+    In a decimal-comma language (Italian) `1.234,56` and `12,5` are read with babel; a point without a comma
+    is a decimal point (browsers' number inputs send `12.5` whatever the language), except when it can only
+    be a thousands separator (`1.234`), which is refused as ambiguous. Pages only: the API stays locale-free.
+    """
+    locale = format_locale()
+    if current_language() != "it" or not text:
+        return text
+    if "," not in text:
+        if _ONLY_GROUPED_POINTS.match(text):
+            raise AmbiguousNumber(_("“%(text)s” is ambiguous: write %(plain)s or %(decimal)s", text=text,
+                                    plain=text.replace(".", ""), decimal=text.replace(".", ",", 1)))
+        return text
+    try:
+        return str(parse_decimal(text, locale=locale, strict=True))
+    except NumberFormatError as error:
+        raise AmbiguousNumber(_("“%(text)s” is not a number written as 1.234,56", text=text)) from error
+
+
+def _is_decimal_field(field) -> bool:
+    return isinstance(field, ma.fields.Decimal | ma.fields.Float)
 
 
 def load_form(schema: ma.Schema, form, *, booleans: tuple[str, ...] = ()) -> tuple[dict | None, dict]:
@@ -13,7 +48,7 @@ def load_form(schema: ma.Schema, form, *, booleans: tuple[str, ...] = ()) -> tup
 
     Empty inputs count as absent (or null, for nullable fields); unchecked boxes as False.
     """
-    raw = {}
+    raw, number_errors = {}, {}
     for key in form:
         if key == "csrf_token":
             continue
@@ -23,13 +58,23 @@ def load_form(schema: ma.Schema, form, *, booleans: tuple[str, ...] = ()) -> tup
             if field is not None and field.allow_none:
                 raw[key] = None
             continue
+        field = schema.fields.get(key)
+        if field is not None and _is_decimal_field(field):
+            try:
+                value = page_decimal(value)
+            except AmbiguousNumber as error:
+                number_errors[key] = [str(error)]
         raw[key] = value
     for key in booleans:
         raw[key] = form.get(key) == "y"
     try:
-        return schema.load(raw), {}
+        data = schema.load(raw)
     except ma.ValidationError as error:
-        return None, error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+        messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+        return None, {**messages, **number_errors}
+    if number_errors:
+        return None, number_errors
+    return data, {}
 
 
 def run_service(action):

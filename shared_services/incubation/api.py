@@ -9,7 +9,7 @@ and only then checks whether the action needs a consortium officer (403).
 import io
 from functools import wraps
 
-from flask import current_app, send_file
+from flask import current_app, send_file, url_for
 from flask.views import MethodView
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
@@ -155,7 +155,7 @@ class MilestoneResource(MethodView):
     @blp.response(200, schemas.MilestoneSchema)
     def patch(self, data, project, milestone_id):
         """Record that a milestone was reached (or open it again with `done_on: null`)."""
-        return service.complete_milestone(db.session, project, milestone_id, data["done_on"])
+        return service.complete_milestone(db.session, project, milestone_id, data["done_on"], today=local_today())
 
 
 @blp.route("/projects/<int:project_id>/notes")
@@ -267,14 +267,25 @@ class MentorResource(MethodView):
         service.remove_mentor(db.session, project, user_id)
 
 
+def invitation_link(secret: str) -> str:
+    """The one-time link an invited first treasurer chooses their password at."""
+    return url_for("directory.accept_invitation", secret=secret, _external=True)
+
+
 @blp.route("/projects/<int:project_id>/convert")
 class ConvertResource(MethodView):
     @project_access(officer="turn a project into a member co-op")
     @blp.arguments(schemas.ConvertSchema)
     @blp.response(201, schemas.TenantRefSchema)
     def post(self, data, project):
-        """Turn the registered project into a member co-op: tenant, sponsor as parent, founders as members."""
-        return service.convert_project(db.session, project, data, user=current_user, today=local_today())
+        """Turn the registered project into a member co-op: tenant, sponsor as parent, founders as members.
+
+        Refused while required items of the `registered` checklist are open unless `override_reason` says why;
+        `treasurer_email` (and `treasurer_name` for someone without an account) names its first treasurer, who
+        gets the role, or an invitation email with a one-time link when new.
+        """
+        return service.convert_project(db.session, project, data, user=current_user, today=local_today(),
+                                       invitation_url=invitation_link)
 
 
 @blp.route("/projects/<int:project_id>/loan-requests")

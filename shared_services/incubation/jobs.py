@@ -2,6 +2,9 @@
 
 from collections import defaultdict
 
+from flask import current_app
+
+from consortium.i18n import _, force_locale, format_date, ngettext
 from consortium.jobs import scheduled_job
 from consortium.notifications.service import notify_users
 from shared_services.incubation import service
@@ -18,7 +21,7 @@ def send_milestone_reminders(session, today):
     for milestone, project in service.overdue_milestones(session, today):
         by_project[project.id].append(milestone)
         projects[project.id] = project
-    year, week, _ = today.isocalendar()
+    year, week, _weekday = today.isocalendar()
     sent = 0
     for project_id, milestones in by_project.items():
         mentors = service.project_mentors(session, project_id)
@@ -27,15 +30,22 @@ def send_milestone_reminders(session, today):
         project = projects[project_id]
         for milestone in milestones:
             late = (today - milestone.due_on).days
-            notify_users(
-                session, users=mentors, kind=REMINDER_KIND, tenant_id=None,
-                subject=f"Overdue milestone: {milestone.title} ({project.working_name})",
-                body=(f"The milestone “{milestone.title}” of {project.working_name} "
-                      f"({STAGE_LABELS[project.stage].lower()}, sponsored by {project.sponsor.name}) was due on "
-                      f"{milestone.due_on}, {late} day{'s' if late != 1 else ''} ago"
-                      f"{', owner ' + milestone.owner if milestone.owner else ''}.\n"
-                      "Mark it reached or agree a new date at your next meeting."),
-                dedupe_key=f"incubation.milestone.{milestone.id}.{year}-W{week:02d}",
-            )
+            for mentor in mentors:  # each mentor reads it in their own language, else the consortium's
+                with force_locale(mentor.language or current_app.config["CONSORTIUM_LANGUAGE"]):
+                    owner = _(", owner %(owner)s", owner=milestone.owner) if milestone.owner else ""
+                    notify_users(
+                        session, users=[mentor], kind=REMINDER_KIND, tenant_id=None,
+                        subject=_("Overdue milestone: %(title)s (%(project)s)", title=milestone.title,
+                                  project=project.working_name),
+                        body=ngettext(
+                            "The milestone “%(title)s” of %(project)s (%(stage)s, sponsored by %(sponsor)s) was due "
+                            "on %(date)s, %(num)d day ago%(owner)s.",
+                            "The milestone “%(title)s” of %(project)s (%(stage)s, sponsored by %(sponsor)s) was due "
+                            "on %(date)s, %(num)d days ago%(owner)s.", late, title=milestone.title,
+                            project=project.working_name, stage=str(STAGE_LABELS[project.stage]).lower(),
+                            sponsor=project.sponsor.name, date=format_date(milestone.due_on), owner=owner)
+                        + "\n" + _("Mark it reached or agree a new date at your next meeting."),
+                        dedupe_key=f"incubation.milestone.{milestone.id}.{year}-W{week:02d}",
+                    )
             sent += 1
     return sent

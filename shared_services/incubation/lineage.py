@@ -5,14 +5,16 @@ Everything is read in two queries (all co-ops, all projects) and assembled in me
 """
 
 from collections import defaultdict
+from datetime import date
 from html import escape
 
 from sqlalchemy import select
 
+from consortium.i18n import _, _l, format_date
 from consortium.models import Tenant
 from shared_services.incubation.models import STAGE_LABELS, IncubationProject
 
-STATUS_LABELS = {"active": "Member", "incubating": "Incubating", "left": "Left"}
+STATUS_LABELS = {"active": _l("Member"), "incubating": _l("Incubating"), "left": _l("Left")}
 
 
 def lineage_tree(session) -> dict:
@@ -85,9 +87,14 @@ def walk(roots: list[dict]):
 def node_label(node: dict) -> str:
     """What a node's second line says: the project's stage, or the co-op's status (and its incubation stage)."""
     if node["kind"] == "project":
-        return "Project · " + STAGE_LABELS[node["stage"]]
-    label = STATUS_LABELS.get(node["status"], node["status"])
+        return _("Project · %(stage)s", stage=STAGE_LABELS[node["stage"]])
+    label = str(STATUS_LABELS.get(node["status"], node["status"]))
     return f"{label} · {STAGE_LABELS[node['stage']]}" if node["stage"] else label
+
+
+def node_founded(node: dict) -> date | None:
+    """A node's founding date (co-ops only), as a date for the page's date filter."""
+    return date.fromisoformat(node["founding_date"]) if node.get("founding_date") else None
 
 
 def filter_tree(tree: dict, *, query: str | None = None, max_generation: int | None = None) -> dict:
@@ -168,14 +175,15 @@ def lineage_svg(tree: dict, *, project_url=None) -> str:
     columns = max((node["generation"] for node, _ in ordered), default=1)
     width = LEFT + (columns - 1) * COLUMN + NODE_WIDTH + 60
     height = TOP + max(row, 1) * ROW + 10
+    picture_label = escape(_("Lineage of the consortium’s co-ops"))
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="lineage" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" role="group" aria-label="Lineage of the consortium\'s co-ops" '
+           f'viewBox="0 0 {width} {height}" role="group" aria-label="{picture_label}" '
            f'font-family="DejaVu Sans, Verdana, sans-serif">']
     for generation in range(1, columns + 1):
         x = LEFT + (generation - 1) * COLUMN
         if generation % 2 == 0:
             out.append(f'<rect x="{x - 12}" y="0" width="{COLUMN}" height="{height}" fill="#f4f6f8"/>')
-        title = "Generation 1 · founders" if generation == 1 else f"Generation {generation}"
+        title = _("Generation 1 · founders") if generation == 1 else _("Generation %(n)s", n=generation)
         out.append(f'<text x="{x}" y="22" font-size="13" font-weight="bold" fill="#52606d">{title}</text>')
 
     def place(node):
@@ -198,8 +206,9 @@ def lineage_svg(tree: dict, *, project_url=None) -> str:
         stroke, stroke_width = (("#c0392b", 3) if node.get("match") else (STROKES.get(look, "#8795a1"), 1.2))
         dash = ' stroke-dasharray="5 3"' if node["kind"] == "project" else ""
         label = node_label(node)
-        title = escape(f"{node['name']} — {label}" + (f" — founded {node['founding_date']}"
-                                                      if node.get("founding_date") else ""))
+        founded = (" — " + _("founded %(date)s", date=format_date(date.fromisoformat(node["founding_date"])))
+                   if node.get("founding_date") else "")
+        title = escape(f"{node['name']} — {label}{founded}")
         link = project_url(node["project_id"]) if project_url and node["project_id"] else None
         out.append(f'<a href="{escape(link)}">' if link else "<g>")
         out.append(f'<title>{title}</title>'

@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consortium.db import Base, sql_list, utcnow
+from consortium.i18n import _l
 from consortium.models import Tenant
 
 # The path a spin-out walks, in order; `paused` and `closed` sit beside it.
@@ -31,13 +32,19 @@ PATH = ("idea", "founding_group_formed", "business_plan", "registered", "trading
 ASIDE = ("paused", "closed")
 STAGES = PATH + ASIDE
 STAGE_LABELS = {
-    "idea": "Idea", "founding_group_formed": "Founding group formed", "business_plan": "Business plan",
-    "registered": "Registered", "trading": "Trading", "independent": "Independent", "paused": "Paused",
-    "closed": "Closed",
+    "idea": _l("Idea"), "founding_group_formed": _l("Founding group formed"), "business_plan": _l("Business plan"),
+    "registered": _l("Registered"), "trading": _l("Trading"), "independent": _l("Independent"),
+    "paused": _l("Paused"), "closed": _l("Closed"),
 }
 # Founding-group roles are the members register's stakeholder categories, so conversion maps them one to one.
 FOUNDER_ROLES = ("worker", "service_user", "volunteer", "family_member", "financing_member", "legal_entity")
+FOUNDER_ROLE_LABELS = {
+    "worker": _l("worker"), "service_user": _l("service user"), "volunteer": _l("volunteer"),
+    "family_member": _l("family member"), "financing_member": _l("financing member"),
+    "legal_entity": _l("legal entity"),
+}
 LOAN_REQUEST_STATUSES = ("requested", "granted", "refused")
+LOAN_REQUEST_STATUS_LABELS = {"requested": _l("requested"), "granted": _l("granted"), "refused": _l("refused")}
 
 
 class IncubationProject(Base):
@@ -62,6 +69,9 @@ class IncubationProject(Base):
     started_on: Mapped[date] = mapped_column(Date)
     tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id", ondelete="RESTRICT"), unique=True)
     converted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Converted although required `registered` items were open: the officer's reason and those items.
+    conversion_override_reason: Mapped[str | None] = mapped_column(Text)
+    conversion_overridden_items: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     sponsor: Mapped[Tenant] = relationship(foreign_keys=[sponsor_id], lazy="joined")

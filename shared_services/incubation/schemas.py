@@ -7,6 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from consortium.directory.schemas import SLUG_PATTERN
 from consortium.fields import BoundedInt, DecimalString, UtcDateTime
+from consortium.i18n import _, _l
 from shared_services.incubation.models import FOUNDER_ROLES, LOAN_REQUEST_STATUSES, PATH, STAGES
 
 LOAN_METHODS = ("annuity", "straight_line")
@@ -173,7 +174,7 @@ class MentorAssignSchema(Schema):
     @validates_schema
     def _one(self, data, **kwargs):
         if not data.get("user_id") and not data.get("email"):
-            raise ValidationError("give the mentor's user_id or email", "user_id")
+            raise ValidationError(_("choose the mentor (a user or an email)"), "user_id")
 
 
 class LoanRequestSchema(Schema):
@@ -211,9 +212,15 @@ class ConvertSchema(Schema):
 
     slug = fields.Str(required=True, validate=[
         validate.Length(min=2, max=63),
-        validate.Regexp(SLUG_PATTERN, error="use lower-case letters, digits and single hyphens (URL-safe)"),
+        validate.Regexp(SLUG_PATTERN, error=_l("use lower-case letters, digits and single hyphens (URL-safe)")),
     ])
     name = fields.Str(validate=validate.Length(min=2, max=200))
+    treasurer_email = fields.Email(required=True, metadata={
+        "description": "The new co-op's first treasurer: an existing user gets the role, anyone else an invitation"})
+    treasurer_name = fields.Str(allow_none=True, validate=validate.Length(max=200),
+                                metadata={"description": "Needed when the treasurer has no account yet"})
+    override_reason = fields.Str(allow_none=True, validate=validate.Length(max=2000), metadata={
+        "description": "Why the project converts although required items of the registered checklist are open"})
     legal_form = fields.Str()
     country = fields.Str(validate=validate.OneOf(["uk", "it"]))
     currency = fields.Str(validate=validate.OneOf(["GBP", "EUR"]))

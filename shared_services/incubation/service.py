@@ -17,12 +17,14 @@ from pathlib import PurePath
 from sqlalchemy import case, func, select
 
 from consortium.db import as_utc, utcnow
-from consortium.directory.service import create_tenant
+from consortium.directory.service import create_tenant, create_user, send_invitation
 from consortium.errors import Conflict, NotFound, ServiceError, field_error
+from consortium.i18n import _, _l, force_locale, format_date, format_number
 from consortium.models import RoleAssignment, Tenant, User
 from consortium.tenancy import tenant_scope
 from plugins.jurisdictions.base import UnknownJurisdiction, get_jurisdiction
 from shared_services.incubation.models import (
+    LOAN_REQUEST_STATUS_LABELS,
     PATH,
     STAGE_LABELS,
     STAGES,
@@ -46,15 +48,16 @@ DEFAULT_YEARS_FROM_FOUNDING = 5
 PROJECT_FIELDS = ("working_name", "need", "locality", "country", "intended_legal_form", "intended_type", "started_on")
 
 # What the consortium starts from; it edits the template afterwards (items are retired, never deleted).
+# The labels are stored in the consortium's language when the template is first seeded.
 DEFAULT_CHECKLIST = {
-    "idea": [("Need described with the sponsor co-op", True), ("First meeting with the mentor held", True)],
-    "founding_group_formed": [("At least three founders committed", True), ("Roles agreed in the group", True),
-                              ("Founders met the sponsor's board", False)],
-    "business_plan": [("Business plan written", True), ("Cash-flow forecast for 3 years", True),
-                      ("Premises identified", False)],
-    "registered": [("Rules adopted", True), ("Registration number obtained", True), ("Bank account opened", True),
-                   ("First board elected", True)],
-    "trading": [("First contract signed", True), ("First year's accounts approved", True)],
+    "idea": [(_l("Need described with the sponsor co-op"), True), (_l("First meeting with the mentor held"), True)],
+    "founding_group_formed": [(_l("At least three founders committed"), True), (_l("Roles agreed in the group"), True),
+                              (_l("Founders met the sponsor's board"), False)],
+    "business_plan": [(_l("Business plan written"), True), (_l("Cash-flow forecast for 3 years"), True),
+                      (_l("Premises identified"), False)],
+    "registered": [(_l("Rules adopted"), True), (_l("Registration number obtained"), True),
+                   (_l("Bank account opened"), True), (_l("First board elected"), True)],
+    "trading": [(_l("First contract signed"), True), (_l("First year's accounts approved"), True)],
     "independent": [],
 }
 
@@ -87,13 +90,13 @@ def project_for(session, user: User, project_id: int, *, write: bool = False) ->
     """
     project = session.get(IncubationProject, project_id)
     if project is None:
-        raise NotFound(f"No incubation project {project_id}.")
+        raise NotFound(_("No incubation project %(id)s.", id=project_id))
     if is_officer(user):
         return project
     if project_id not in mentored_project_ids(session, user.id):
-        raise NotFound(f"No incubation project {project_id}.")
+        raise NotFound(_("No incubation project %(id)s.", id=project_id))
     if write and project.tenant_id is not None:
-        raise Forbidden("This project has become a member co-op: its incubation history is read-only for mentors.")
+        raise Forbidden(_("This project has become a member co-op: its incubation history is read-only for mentors."))
     return project
 
 
@@ -108,9 +111,9 @@ def projects_query(session, user: User, *, stage: str | None = None):
 
 
 def require_officer(user: User, action: str) -> None:
-    """Refuse `action` unless the user is consortium staff."""
+    """Refuse `action` (a phrase naming it, for readers of the code) unless the user is consortium staff."""
     if not is_officer(user):
-        raise Forbidden(f"Only consortium staff can {action}.")
+        raise Forbidden(_("Only consortium staff can do this."))
 
 
 # --- projects -------------------------------------------------------------------------------
@@ -119,9 +122,9 @@ def require_officer(user: User, action: str) -> None:
 def _active_sponsor(session, slug: str) -> Tenant:
     sponsor = session.scalar(select(Tenant).where(Tenant.slug == slug))
     if sponsor is None:
-        raise field_error("sponsor", f"no co-op with slug '{slug}'")
+        raise field_error("sponsor", _("no co-op with slug '%(slug)s'", slug=slug))
     if sponsor.status != "active":
-        raise field_error("sponsor", f"'{slug}' is not an active member co-op (status {sponsor.status})")
+        raise field_error("sponsor", _("'%(slug)s' is not an active member co-op", slug=slug))
     return sponsor
 
 
@@ -129,11 +132,12 @@ def _check_legal_form(project: IncubationProject) -> None:
     try:
         jurisdiction = get_jurisdiction(project.country)
     except UnknownJurisdiction as error:
-        raise field_error("country", f"unknown jurisdiction '{project.country}'") from error
+        raise field_error("country", _("unknown jurisdiction '%(code)s'", code=project.country)) from error
     known = {form.code for form in jurisdiction.legal_forms()}
     if project.intended_legal_form not in known:
-        raise field_error("intended_legal_form", f"'{project.intended_legal_form}' is not a legal form in "
-                                                 f"{project.country}; choose one of {', '.join(sorted(known))}")
+        raise field_error("intended_legal_form", _("'%(form)s' is not a legal form in %(country)s; choose one of "
+                                                   "%(known)s", form=project.intended_legal_form,
+                                                   country=project.country, known=", ".join(sorted(known))))
 
 
 def create_project(session, data: dict, *, user: User, today: date, now: datetime | None = None) -> IncubationProject:
@@ -163,30 +167,31 @@ def update_project(session, project: IncubationProject, changes: dict, *, user: 
     if "sponsor" in changes:
         require_officer(user, "change a project's sponsor")
         if project.tenant_id is not None:
-            raise field_error("sponsor", "the project is already a member co-op; change the co-op's record instead")
+            raise field_error("sponsor", _("the project is already a member co-op; change the co-op's record instead"))
         project.sponsor = _active_sponsor(session, changes["sponsor"])
     for name in PROJECT_FIELDS:
         if name in changes:
             if changes[name] is None and name in ("working_name", "country", "intended_legal_form", "started_on"):
-                raise field_error(name, "may not be null")
+                raise field_error(name, _("may not be empty"))
             setattr(project, name, changes[name])
     _check_legal_form(project)
     first_due = session.scalar(select(func.min(Milestone.due_on)).where(Milestone.project_id == project.id))
     if first_due is not None and first_due < project.started_on:
-        raise field_error("started_on", f"a milestone is already due on {first_due}, before this date")
+        raise field_error("started_on", _("a milestone is already due on %(date)s, before this date",
+                                          date=format_date(first_due)))
     session.flush()
     return project
 
 
 def _check_founder(person: dict, where: str) -> None:
     if not (person.get("name") or "").strip():
-        raise field_error(where, "give the person's name")
+        raise field_error(where, _("give the person's name"))
 
 
 def add_founder(session, project: IncubationProject, data: dict) -> FoundingPerson:
     """Add someone to the founding group (before conversion; afterwards they join the co-op's register)."""
     if project.tenant_id is not None:
-        raise field_error("project", "the project is already a member co-op: add people to its members register")
+        raise field_error("project", _("the project is already a member co-op: add people to its members register"))
     _check_founder(data, "name")
     person = FoundingPerson(project=project, **data)
     session.add(person)
@@ -199,9 +204,9 @@ def remove_founder(session, project: IncubationProject, founder_id: int) -> None
     person = session.scalar(select(FoundingPerson).where(FoundingPerson.project_id == project.id,
                                                          FoundingPerson.id == founder_id))
     if person is None:
-        raise NotFound(f"No founder {founder_id} in this project.")
+        raise NotFound(_("No founder %(id)s in this project.", id=founder_id))
     if project.tenant_id is not None:
-        raise field_error("project", "the project is already a member co-op: its founding group is history")
+        raise field_error("project", _("the project is already a member co-op: its founding group is history"))
     session.delete(person)
     session.flush()
 
@@ -226,11 +231,13 @@ def assign_mentor(session, project: IncubationProject, *, user_id: int | None = 
         mentor = session.scalar(select(User).where(User.email == email.strip().lower()))
         where = "email"
     else:
-        raise field_error("user_id", "give the mentor's user_id or email")
+        raise field_error("user_id", _("choose the mentor (a user or an email)"))
     if mentor is None or not mentor.is_active:
-        raise field_error(where, "no active user with this " + ("id" if where == "user_id" else "email"))
+        raise field_error(where, _("no active user with this id") if where == "user_id"
+                          else _("no active user with this email"))
     if project.id in mentored_project_ids(session, mentor.id):
-        raise Conflict(f"{where}: {mentor.email} already mentors this project", {where: ["already a mentor here"]})
+        raise Conflict(_("%(email)s already mentors this project", email=mentor.email),
+                       {where: [_("already a mentor here")]})
     session.add(RoleAssignment(user_id=mentor.id, role="mentor", project_id=project.id))
     session.flush()
     return mentor
@@ -241,7 +248,7 @@ def remove_mentor(session, project: IncubationProject, user_id: int) -> None:
     grant = session.scalar(select(RoleAssignment).where(
         RoleAssignment.user_id == user_id, RoleAssignment.role == "mentor", RoleAssignment.project_id == project.id))
     if grant is None:
-        raise NotFound(f"User {user_id} does not mentor this project.")
+        raise NotFound(_("User %(id)s does not mentor this project.", id=user_id))
     session.delete(grant)
     session.flush()
 
@@ -251,11 +258,15 @@ def remove_mentor(session, project: IncubationProject, user_id: int) -> None:
 
 def ensure_default_template(session) -> None:
     """Seed the checklist template once (the consortium edits it afterwards; retired items keep it non-empty)."""
+    from flask import current_app
+
     if session.scalar(select(func.count(ChecklistTemplateItem.id))):
         return
-    for stage, items in DEFAULT_CHECKLIST.items():
-        for position, (label, required) in enumerate(items):
-            session.add(ChecklistTemplateItem(stage=stage, label=label, required=required, position=position))
+    with force_locale(current_app.config["CONSORTIUM_LANGUAGE"]):
+        for stage, items in DEFAULT_CHECKLIST.items():
+            for position, (label, required) in enumerate(items):
+                session.add(ChecklistTemplateItem(stage=stage, label=str(label), required=required,
+                                                  position=position))
     session.flush()
 
 
@@ -288,7 +299,7 @@ def retire_template_item(session, item_id: int) -> ChecklistTemplateItem:
     """Take an item off the template (projects that already have it keep their copy)."""
     item = session.get(ChecklistTemplateItem, item_id)
     if item is None or not item.active:
-        raise NotFound(f"No checklist template item {item_id}.")
+        raise NotFound(_("No checklist template item %(id)s.", id=item_id))
     item.active = False
     session.flush()
     return item
@@ -318,7 +329,7 @@ def tick_item(session, project: IncubationProject, item_id: int, done: bool, *, 
     item = session.scalar(select(ChecklistItem).where(ChecklistItem.project_id == project.id,
                                                       ChecklistItem.id == item_id))
     if item is None:
-        raise NotFound(f"No checklist item {item_id} in this project.")
+        raise NotFound(_("No checklist item %(id)s in this project.", id=item_id))
     if done and item.done_at is None:
         item.done_at, item.done_by_user_id = now or utcnow(), user.id
     elif not done:
@@ -328,8 +339,9 @@ def tick_item(session, project: IncubationProject, item_id: int, done: bool, *, 
 
 
 def allowed_moves(project: IncubationProject) -> list[str]:
-    """The stages the project may move to from where it is."""
-    if project.stage == "closed":
+    """The stages the project may move to from where it is: none once closed or turned into a member co-op
+    (the co-op's own records carry its story on from there)."""
+    if project.stage == "closed" or project.tenant_id is not None:
         return []
     if project.stage == "paused":
         return [project.paused_from or "idea", "closed"]
@@ -348,31 +360,38 @@ def move_stage(session, project: IncubationProject, to: str, *, user: User, reas
     is left only once the project has become a member co-op.
     """
     if to not in STAGES:
-        raise field_error("to", f"unknown stage '{to}'; stages are {', '.join(STAGES)}")
+        raise field_error("to", _("unknown stage '%(stage)s'; stages are %(stages)s", stage=to,
+                                  stages=", ".join(STAGES)))
     override_reason = (override_reason or "").strip() or None
     reason = (reason or "").strip() or None
     if override_reason and not is_officer(user):
-        raise Forbidden("Only a consortium officer can override the checklist.")
+        raise Forbidden(_("Only a consortium officer can override the checklist."))
     if project.stage == "closed":
-        raise field_error("to", f"the project is closed ({project.closed_reason}); a closed project cannot move")
+        raise field_error("to", _("the project is closed (%(reason)s); a closed project cannot move",
+                                  reason=project.closed_reason))
+    if project.tenant_id is not None:
+        raise field_error("to", _("the project is the member co-op %(name)s now; its stages are over",
+                                  name=project.tenant.name))
     allowed = allowed_moves(project)
     if to not in allowed:
         here = STAGE_LABELS[project.stage]
-        raise field_error("to", f"cannot move from {here} to {STAGE_LABELS[to]}: stages cannot be skipped or "
-                                f"walked back; from {here} the project can go to "
-                                f"{', '.join(STAGE_LABELS[stage] for stage in allowed)}")
+        raise field_error("to", _("cannot move from %(here)s to %(to)s: stages cannot be skipped or walked back; "
+                                  "from %(here)s the project can go to %(allowed)s", here=here,
+                                  to=STAGE_LABELS[to], allowed=", ".join(str(STAGE_LABELS[s]) for s in allowed)))
     if to in ("paused", "closed") and not reason:
-        raise field_error("reason", f"say why the project is {to}")
+        raise field_error("reason", _("say why the project is paused") if to == "paused"
+                          else _("say why the project is closed"))
     overridden = None
     forward = to in PATH and project.stage in PATH
     if forward:
         if project.stage == "registered" and project.tenant_id is None:
-            raise field_error("to", "turn the project into a member co-op (convert) before it moves on to trading")
+            raise field_error("to", _("convert the project into a member co-op before it moves on to trading"))
         open_items = [item.label for item in checklist(session, project, project.stage)
                       if item.required and item.done_at is None]
         if open_items and not override_reason:
-            raise field_error("to", f"{STAGE_LABELS[project.stage]} still has required checklist items open: "
-                                    f"{'; '.join(open_items)} (a consortium officer may override with a reason)")
+            raise field_error("to", _("%(stage)s still has required checklist items open: %(items)s (a consortium "
+                                      "officer may override with a reason)", stage=STAGE_LABELS[project.stage],
+                                      items="; ".join(open_items)))
         overridden = "; ".join(open_items) or None
     change = StageChange(project_id=project.id, from_stage=project.stage, to_stage=to, at=now or utcnow(),
                          by_user_id=user.id, reason=reason, override_reason=override_reason,
@@ -409,21 +428,26 @@ def milestones_query(project: IncubationProject):
 def add_milestone(session, project: IncubationProject, data: dict) -> Milestone:
     """Add a milestone; it cannot fall due before the project started."""
     if data["due_on"] < project.started_on:
-        raise field_error("due_on", f"must not be before the project started ({project.started_on})")
+        raise field_error("due_on", _("must not be before the project started (%(date)s)",
+                                      date=format_date(project.started_on)))
     milestone = Milestone(project_id=project.id, title=data["title"], due_on=data["due_on"], owner=data.get("owner"))
     session.add(milestone)
     session.flush()
     return milestone
 
 
-def complete_milestone(session, project: IncubationProject, milestone_id: int, done_on: date | None) -> Milestone:
-    """Record the date a milestone was reached (None: open it again)."""
+def complete_milestone(session, project: IncubationProject, milestone_id: int, done_on: date | None, *,
+                       today: date | None = None) -> Milestone:
+    """Record the date a milestone was reached (None: open it again); not before the project, not after `today`."""
     milestone = session.scalar(select(Milestone).where(Milestone.project_id == project.id,
                                                        Milestone.id == milestone_id))
     if milestone is None:
-        raise NotFound(f"No milestone {milestone_id} in this project.")
+        raise NotFound(_("No milestone %(id)s in this project.", id=milestone_id))
     if done_on is not None and done_on < project.started_on:
-        raise field_error("done_on", f"must not be before the project started ({project.started_on})")
+        raise field_error("done_on", _("must not be before the project started (%(date)s)",
+                                       date=format_date(project.started_on)))
+    if done_on is not None and today is not None and done_on > today:
+        raise field_error("done_on", _("must not be in the future"))
     milestone.done_on = done_on
     session.flush()
     return milestone
@@ -438,7 +462,8 @@ def notes_query(project: IncubationProject):
 def add_note(session, project: IncubationProject, data: dict, *, user: User) -> MeetingNote:
     """Write up a meeting."""
     if data["met_on"] < project.started_on:
-        raise field_error("met_on", f"must not be before the project started ({project.started_on})")
+        raise field_error("met_on", _("must not be before the project started (%(date)s)",
+                                      date=format_date(project.started_on)))
     note = MeetingNote(project_id=project.id, author_id=user.id, **data)
     session.add(note)
     session.flush()
@@ -457,7 +482,9 @@ DOCUMENT_TYPES = {
     "odt": ("application/vnd.oasis.opendocument.text", (".odt",)),
     "text": ("text/plain; charset=utf-8", (".txt", ".md", ".csv")),
 }
-ALLOWED_DESCRIPTION = "PDF, PNG, JPEG, DOCX, XLSX, ODT or plain text"
+def allowed_description() -> str:
+    """The kinds of file a project keeps, for messages and the upload form."""
+    return _("PDF, PNG, JPEG, DOCX, XLSX, ODT or plain text")
 
 
 def _zip_kind(content: bytes) -> str | None:
@@ -500,17 +527,19 @@ def add_document(session, project: IncubationProject, filename: str, content: by
     """Keep a file with the project: at most `max_bytes`, and only the types we can open safely."""
     filename = PurePath((filename or "").replace("\\", "/")).name.strip()
     if not filename:
-        raise field_error("file", "the file has no name")
+        raise field_error("file", _("the file has no name"))
     if len(content) == 0:
-        raise field_error("file", "the file is empty")
+        raise field_error("file", _("the file is empty"))
     if len(content) > max_bytes:
-        raise field_error("file", f"{filename} is {len(content):,} bytes; the limit is {max_bytes:,} bytes")
+        raise field_error("file", _("%(file)s is %(size)s bytes; the limit is %(limit)s bytes", file=filename,
+                                      size=format_number(len(content)), limit=format_number(max_bytes)))
     kind = detect_document_type(content)
     if kind is None:
-        raise field_error("file", f"{filename} is not a {ALLOWED_DESCRIPTION} file")
+        raise field_error("file", _("%(file)s is not a %(types)s file", file=filename, types=allowed_description()))
     mimetype, endings = DOCUMENT_TYPES[kind]
     if not filename.lower().endswith(endings):
-        raise field_error("file", f"{filename} contains {kind.upper()} data; name it with {' or '.join(endings)}")
+        raise field_error("file", _("%(file)s contains %(kind)s data; name it with %(endings)s", file=filename,
+                                      kind=kind.upper(), endings=" / ".join(endings)))
     document = ProjectDocument(project_id=project.id, filename=filename, content_type=mimetype, size=len(content),
                                content=content, uploaded_by_user_id=user.id)
     session.add(document)
@@ -529,7 +558,7 @@ def get_document(session, project: IncubationProject, document_id: int) -> Proje
     document = session.scalar(select(ProjectDocument).where(ProjectDocument.project_id == project.id,
                                                             ProjectDocument.id == document_id))
     if document is None:
-        raise NotFound(f"No document {document_id} in this project.")
+        raise NotFound(_("No document %(id)s in this project.", id=document_id))
     return document
 
 
@@ -539,11 +568,12 @@ def get_document(session, project: IncubationProject, document_id: int) -> Proje
 def request_loan(session, project: IncubationProject, data: dict, *, user: User) -> LoanRequest:
     """Ask the mutual fund for a start-up loan; consortium staff decide."""
     if project.stage == "closed":
-        raise field_error("project", "the project is closed")
+        raise field_error("project", _("the project is closed"))
     pending = session.scalar(select(LoanRequest.id).where(LoanRequest.project_id == project.id,
                                                           LoanRequest.status == "requested"))
     if pending is not None:
-        raise Conflict(f"Loan request {pending} is still waiting for a decision.", {"amount": ["a request is pending"]})
+        raise Conflict(_("Loan request %(id)s is still waiting for a decision.", id=pending),
+                       {"amount": [_("a request is pending")]})
     loan_request = LoanRequest(project_id=project.id, amount=data["amount"], months=data["months"],
                                purpose=data["purpose"], status="requested", requested_by_user_id=user.id)
     session.add(loan_request)
@@ -566,14 +596,15 @@ def get_loan_request(session, project: IncubationProject, request_id: int) -> Lo
     loan_request = session.scalar(select(LoanRequest).where(LoanRequest.project_id == project.id,
                                                             LoanRequest.id == request_id))
     if loan_request is None:
-        raise NotFound(f"No loan request {request_id} in this project.")
+        raise NotFound(_("No loan request %(id)s in this project.", id=request_id))
     return loan_request
 
 
 def _undecided(loan_request: LoanRequest) -> None:
     if loan_request.status != "requested":
-        raise Conflict(f"Loan request {loan_request.id} was already {loan_request.status}.",
-                       {"status": [f"already {loan_request.status}"]})
+        status = LOAN_REQUEST_STATUS_LABELS[loan_request.status]
+        raise Conflict(_("Loan request %(id)s was already %(status)s.", id=loan_request.id, status=status),
+                       {"status": [_("already %(status)s", status=status)]})
 
 
 def grant_loan_request(session, project: IncubationProject, loan_request: LoanRequest, terms: dict, *,
@@ -600,7 +631,7 @@ def refuse_loan_request(session, loan_request: LoanRequest, note: str, *, user: 
     require_officer(user, "refuse a loan request")
     _undecided(loan_request)
     if not (note or "").strip():
-        raise field_error("note", "say why the request is refused")
+        raise field_error("note", _("say why the request is refused"))
     loan_request.status, loan_request.decision_note = "refused", note.strip()
     loan_request.decided_by_user_id, loan_request.decided_at = user.id, utcnow()
     session.flush()
@@ -610,19 +641,45 @@ def refuse_loan_request(session, loan_request: LoanRequest, note: str, *, user: 
 # --- conversion -----------------------------------------------------------------------------
 
 
-def convert_project(session, project: IncubationProject, data: dict, *, user: User, today: date) -> Tenant:
+def conversion_blockers(session, project: IncubationProject) -> list[str]:
+    """The required items of the `registered` checklist still open: a project converts once they are done."""
+    return [item.label for item in checklist(session, project, "registered") if item.required and item.done_at is None]
+
+
+def convert_project(session, project: IncubationProject, data: dict, *, user: User, today: date,
+                    invitation_url=None) -> Tenant:
     """Turn a registered project into a member co-op, in one transaction.
 
-    The new tenant is created through the directory (slug, legal form, VAT, sponsor and cycle checks), with
-    the project's sponsor as its parent; the founding group becomes its first members register entries; the
-    project keeps its history and points at the co-op.
+    Allowed only at the `registered` stage with its required checklist items done, or with a consortium
+    officer's override reason (kept on the project with the items it skipped). The new tenant is created
+    through the directory (slug, legal form, VAT, sponsor and cycle checks), with the project's sponsor as its
+    parent; the founding group becomes its first members register entries; the person named as first treasurer
+    gets the treasurer role in it (an existing user by email, else a new user invited by email through the
+    outbox: `invitation_url(secret)` makes the one-time link). The project keeps its history, points at the
+    co-op and moves no further.
     """
     require_officer(user, "turn a project into a member co-op")
     if project.tenant_id is not None:
-        raise Conflict(f"Project {project.id} is already the member co-op '{project.tenant.slug}'.",
-                       {"project": ["already converted"]})
+        raise Conflict(_("Project %(id)s is already the member co-op '%(slug)s'.", id=project.id,
+                         slug=project.tenant.slug), {"project": [_("already converted")]})
     if project.stage != "registered":
-        raise field_error("stage", f"a project is converted at the registered stage; this one is at {project.stage}")
+        raise field_error("stage", _("a project is converted at the registered stage; this one is at %(stage)s",
+                                     stage=STAGE_LABELS[project.stage]))
+    override_reason = (data.get("override_reason") or "").strip() or None
+    open_items = conversion_blockers(session, project)
+    if open_items and not override_reason:
+        raise field_error("override_reason", _(
+            "the registered checklist still has required items open: %(items)s; tick them, or give the reason "
+            "to convert anyway", items="; ".join(open_items)))
+    treasurer_email = (data.get("treasurer_email") or "").strip().lower()
+    if not treasurer_email:
+        raise field_error("treasurer_email", _("name the new co-op's first treasurer"))
+    treasurer = session.scalar(select(User).where(User.email == treasurer_email))
+    if treasurer is None and not (data.get("treasurer_name") or "").strip():
+        raise field_error("treasurer_name", _("%(email)s has no account yet: give their name to invite them",
+                                              email=treasurer_email))
+    if treasurer is not None and not treasurer.is_active:
+        raise field_error("treasurer_email", _("%(email)s may not log in (account disabled)", email=treasurer_email))
     founding_date = data.get("founding_date") or today
     tenant = create_tenant(session, {
         "slug": data["slug"], "name": data.get("name") or project.working_name,
@@ -633,12 +690,40 @@ def convert_project(session, project: IncubationProject, data: dict, *, user: Us
         "founding_date": founding_date, "sponsor": project.sponsor.slug,
     })
     project.tenant_id, project.converted_at = tenant.id, utcnow()
+    if open_items:
+        project.conversion_override_reason = override_reason
+        project.conversion_overridden_items = "; ".join(open_items)
     session.flush()
+    _appoint_first_treasurer(session, tenant, treasurer, treasurer_email, data.get("treasurer_name"),
+                             invitation_url)
     with tenant_scope(session, tenant.id):
         for person in project.founders:
             add_member(session, {"name": person.name, "category": person.role, "email": person.email,
                                  "joined_on": founding_date})
     return tenant
+
+
+def _appoint_first_treasurer(session, tenant: Tenant, treasurer: User | None, email: str, name: str | None,
+                             invitation_url) -> None:
+    from flask import current_app
+
+    if treasurer is not None:
+        session.add(RoleAssignment(user_id=treasurer.id, role="treasurer", tenant_id=tenant.id))
+        session.flush()
+        return
+    days = current_app.config["INVITATION_DAYS"]
+    new_user, secret = create_user(session, {"email": email, "name": name.strip(),
+                                             "roles": [{"role": "treasurer", "tenant": tenant.slug}]},
+                                   invitation_days=days)
+    if invitation_url is not None:
+        send_invitation(session, new_user, invitation_url(secret), days=days,
+                        language=current_app.config["CONSORTIUM_LANGUAGE"])
+
+
+def first_treasurers(session, tenant_id: int) -> list[User]:
+    """The users holding the treasurer role in a co-op (after conversion: its first treasurer)."""
+    return list(session.scalars(select(User).join(RoleAssignment, RoleAssignment.user_id == User.id).where(
+        RoleAssignment.role == "treasurer", RoleAssignment.tenant_id == tenant_id).order_by(User.name)))
 
 
 # --- overviews ------------------------------------------------------------------------------
@@ -714,21 +799,21 @@ RULE_FIELDS = ("years_from_founding", "member_threshold", "turnover_threshold", 
 def update_rule(session, changes: dict, *, user: User) -> ObligationRule:
     """Change the runner rule (consortium admin); a turnover threshold needs the currency it is in."""
     if not user.has_consortium_role("consortium_admin"):
-        raise Forbidden("Only a consortium admin can change the runner rule.")
+        raise Forbidden(_("Only a consortium admin can change the runner rule."))
     rule = get_rule(session)
     session.add(rule)  # the first save stores the defaults with the changes
     for name in RULE_FIELDS:
         if name in changes:
             setattr(rule, name, changes[name])
     if not rule.years_from_founding or rule.years_from_founding < 1:
-        raise field_error("years_from_founding", "must be at least 1")
+        raise field_error("years_from_founding", _("must be at least 1"))
     if rule.member_threshold is not None and rule.member_threshold < 1:
-        raise field_error("member_threshold", "must be at least 1, or empty for no threshold")
+        raise field_error("member_threshold", _("must be at least 1, or empty for no threshold"))
     if rule.turnover_threshold is not None:
         if rule.turnover_threshold <= 0:
-            raise field_error("turnover_threshold", "must be more than 0, or empty for no threshold")
+            raise field_error("turnover_threshold", _("must be more than 0, or empty for no threshold"))
         if not rule.turnover_currency:
-            raise field_error("turnover_currency", "say which currency the turnover threshold is in")
+            raise field_error("turnover_currency", _("say which currency the turnover threshold is in"))
     session.flush()
     return rule
 
@@ -813,7 +898,7 @@ def obligations(session, today: date) -> ObligationsOverview:
     for sponsor_id, working_name, stage in session.execute(
             select(IncubationProject.sponsor_id, IncubationProject.working_name, IncubationProject.stage)
             .where(IncubationProject.tenant_id.is_(None), IncubationProject.stage != "closed")):
-        open_projects[sponsor_id].append(f"{working_name} ({STAGE_LABELS[stage].lower()})")
+        open_projects[sponsor_id].append(f"{working_name} ({str(STAGE_LABELS[stage]).lower()})")
     rows, not_obliged = [], []
     for tenant in tenants:
         if tenant.status != "active":
@@ -840,9 +925,11 @@ def obligations(session, today: date) -> ObligationsOverview:
                     and row.currency == rule.turnover_currency and row.turnover >= rule.turnover_threshold
                     and (row.deadline is None or row.deadline > accepted_on)):
                 row.deadline, row.triggered_by = accepted_on, "turnover"
-            if row.deadline is not None:
+            if row.deadline is not None and row.status == "due":
+                # Only a co-op still owing a runner counts days; one with a project under way shows the
+                # deadline it is working to, never "days late" beside "in progress".
                 row.days_left = (row.deadline - today).days
-                if row.status == "due" and row.days_left < 0:
+                if row.days_left < 0:
                     row.status = "overdue"
         rows.append(row)
     rank = {"overdue": 0, "due": 1, "in_progress": 2, "met": 3}

@@ -5,7 +5,7 @@ conversion, the checklist template, the lineage tree and the runner-obligation d
 
 from datetime import timedelta
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -15,13 +15,20 @@ from consortium.errors import ServiceError
 from consortium.extensions import db
 from consortium.fields import query_int
 from consortium.forms import load_form, run_service
-from consortium.i18n import _l
+from consortium.i18n import _, _l
 from consortium.models import Tenant, User
 from consortium.tenancy import set_consortium_scope
 from plugins.jurisdictions.base import available_jurisdictions, get_jurisdiction
 from shared_services.incubation import lineage, schemas, service
-from shared_services.incubation.api import download, max_document_bytes
-from shared_services.incubation.models import FOUNDER_ROLES, PATH, STAGE_LABELS, STAGES
+from shared_services.incubation.api import download, invitation_link, max_document_bytes
+from shared_services.incubation.models import (
+    FOUNDER_ROLE_LABELS,
+    FOUNDER_ROLES,
+    LOAN_REQUEST_STATUS_LABELS,
+    PATH,
+    STAGE_LABELS,
+    STAGES,
+)
 
 blp = Blueprint("incubation", __name__, url_prefix="/incubation", template_folder="templates")
 OFFICERS = service.OFFICER_ROLES
@@ -32,7 +39,8 @@ def _project(project_id: int, *, write: bool = False):
 
 
 def _legal_forms():
-    return [(form.code, f"{get_jurisdiction(code).name}: {form.label}")
+    countries = {"it": _("Italy"), "uk": _("United Kingdom")}
+    return [(form.code, f"{countries.get(code, get_jurisdiction(code).name)}: {form.label}")
             for code in available_jurisdictions() for form in get_jurisdiction(code).legal_forms()]
 
 
@@ -66,7 +74,7 @@ def new_project():
             project, errors = run_service(lambda: service.create_project(db.session, data, user=current_user,
                                                                          today=local_today()))
             if project is not None:
-                flash(f"Project {project.working_name} opened. Add its founding group and mentors.")
+                flash(_("Project %(name)s opened. Add its founding group and mentors.", name=project.working_name))
                 return redirect(url_for("incubation.project", project_id=project.id))
     return render_template("incubation/project_form.html", values=request.form, errors=errors, project=None,
                            sponsors=_sponsors(), legal_forms=_legal_forms()), 422 if errors else 200
@@ -87,7 +95,7 @@ def edit_project(project_id):
         if data is not None:
             updated, errors = run_service(lambda: service.update_project(db.session, project, data, user=current_user))
             if updated is not None:
-                flash("Project updated.")
+                flash(_("Project updated."))
                 return redirect(url_for("incubation.project", project_id=project.id))
     return render_template("incubation/project_form.html", values=values, errors=errors, project=project,
                            sponsors=_sponsors(), legal_forms=_legal_forms()), 422 if errors else 200
@@ -95,6 +103,9 @@ def edit_project(project_id):
 
 def _project_page(project, *, errors=None, form=None, values=None, status=200):
     today = local_today()
+    refused = session.pop(REFUSED_KEY, None)
+    if refused and refused.get("project_id") == project.id and form is None:
+        errors, form, values = refused["errors"], refused["form"], refused["values"]
     officer = service.is_officer(current_user)
     can_write = officer or project.tenant_id is None
     items = service.checklist(db.session, project)
@@ -114,6 +125,10 @@ def _project_page(project, *, errors=None, form=None, values=None, status=200):
         mentors=service.project_mentors(db.session, project.id), users=users,
         loan_requests=db.session.scalars(service.loan_requests_query(project)).all(),
         history=service.stage_history(db.session, project), founder_roles=FOUNDER_ROLES,
+        founder_role_labels=FOUNDER_ROLE_LABELS, loan_status_labels=LOAN_REQUEST_STATUS_LABELS,
+        conversion_blockers=service.conversion_blockers(db.session, project),
+        treasurers=service.first_treasurers(db.session, project.tenant_id) if project.tenant_id else [],
+        allowed_types=service.allowed_description(),
         legal_forms=_legal_forms(), max_bytes=max_document_bytes(),
         errors=errors or {}, form=form, values=values or {},
     ), status
@@ -126,18 +141,31 @@ def project(project_id):
     return _project_page(_project(project_id))
 
 
-def _act(project, form_name: str, schema, action, done: str, *, booleans=()):
-    """Validate a project-page form and run `action(data)`; on refusal show the page again (422), saving nothing."""
-    data, errors = (load_form(schema, request.form, booleans=booleans) if schema is not None else ({}, {}))
+REFUSED_KEY = "incubation_refused_form"
+
+
+def _act(project, form_name: str, schema, action, done, *, booleans=(), form=None):
+    """Validate a project-page form and run `action(data)`, then go back to the project page (303).
+
+    On refusal nothing is saved, and the page opened after the redirect shows the errors beside the fields
+    with what was typed, so the browser never stays on the POST address (reloading it would post again).
+    """
+    form = request.form if form is None else form
+    data, errors = (load_form(schema, form, booleans=booleans) if schema is not None else ({}, {}))
+    target = url_for("incubation.project", project_id=project.id) + f"#{form_name}"
     if data is not None:
         result, errors = run_service(lambda: action(data))
         if not errors:
             flash(done if isinstance(done, str) else done(result))
-            return redirect(url_for("incubation.project", project_id=project.id) + f"#{form_name}")
+            return redirect(target)
     else:
-        flash("Please correct the fields marked below.", "error")
+        flash(_("Please correct the fields marked below."), "error")
     db.session.rollback()
-    return _project_page(project, errors=errors, form=form_name, values=request.form, status=422)
+    session[REFUSED_KEY] = {"project_id": project.id, "form": form_name, "values": {
+        key: value for key, value in form.items() if key != "csrf_token"},
+        "errors": {key: [str(m) for m in (messages if isinstance(messages, list) else [messages])]
+                   for key, messages in errors.items()}}
+    return redirect(target)
 
 
 @blp.route("/projects/<int:project_id>/stage", methods=["POST"])
@@ -148,7 +176,7 @@ def move_stage(project_id):
     return _act(project, "stage", schemas.StageMoveSchema(), lambda data: service.move_stage(
         db.session, project, data["to"], user=current_user, reason=data.get("reason"),
         override_reason=data.get("override_reason")),
-        lambda change: f"Project moved to {STAGE_LABELS[change.to_stage].lower()}.")
+        lambda change: _("Project moved to %(stage)s.", stage=str(STAGE_LABELS[change.to_stage]).lower()))
 
 
 @blp.route("/projects/<int:project_id>/checklist/<int:item_id>", methods=["POST"])
@@ -157,7 +185,7 @@ def tick_item(project_id, item_id):
     """Tick or untick a checklist item."""
     project = _project(project_id, write=True)
     return _act(project, "checklist", schemas.ChecklistTickSchema(), lambda data: service.tick_item(
-        db.session, project, item_id, data["done"], user=current_user), "Checklist updated.", booleans=("done",))
+        db.session, project, item_id, data["done"], user=current_user), _("Checklist updated."), booleans=("done",))
 
 
 @blp.route("/projects/<int:project_id>/milestones", methods=["POST"])
@@ -166,17 +194,22 @@ def add_milestone(project_id):
     """Add a milestone."""
     project = _project(project_id, write=True)
     return _act(project, "milestones", schemas.MilestoneSchema(),
-                lambda data: service.add_milestone(db.session, project, data), "Milestone added.")
+                lambda data: service.add_milestone(db.session, project, data), _("Milestone added."))
 
 
 @blp.route("/projects/<int:project_id>/milestones/<int:milestone_id>/done", methods=["POST"])
 @login_required
 def complete_milestone(project_id, milestone_id):
-    """Mark a milestone reached today (or open it again)."""
+    """Mark a milestone reached on the date the user gives (today if none), or open it again."""
     project = _project(project_id, write=True)
-    done_on = None if request.form.get("reopen") == "y" else local_today()
-    return _act(project, "milestones", None, lambda data: service.complete_milestone(
-        db.session, project, milestone_id, done_on), "Milestone updated.")
+    if request.form.get("reopen") == "y":
+        return _act(project, "milestones", None, lambda data: service.complete_milestone(
+            db.session, project, milestone_id, None), _("Milestone opened again."))
+    form = request.form.copy()
+    form["done_on"] = form.get("done_on") or local_today().isoformat()
+    return _act(project, f"milestone-{milestone_id}", schemas.MilestoneDoneSchema(), lambda data: (
+        service.complete_milestone(db.session, project, milestone_id, data["done_on"], today=local_today())),
+        _("Milestone marked reached."), form=form)
 
 
 @blp.route("/projects/<int:project_id>/notes", methods=["POST"])
@@ -185,7 +218,7 @@ def add_note(project_id):
     """Write up a meeting."""
     project = _project(project_id, write=True)
     return _act(project, "notes", schemas.NoteSchema(),
-                lambda data: service.add_note(db.session, project, data, user=current_user), "Meeting note saved.")
+                lambda data: service.add_note(db.session, project, data, user=current_user), _("Meeting note saved."))
 
 
 @blp.route("/projects/<int:project_id>/documents", methods=["POST"])
@@ -197,11 +230,11 @@ def upload_document(project_id):
 
     def store(_data):
         if upload is None or not upload.filename:
-            raise ServiceError("file: choose a file to upload", {"file": ["choose a file to upload"]})
+            raise ServiceError(_("Choose a file to upload."), {"file": [_("choose a file to upload")]})
         return service.add_document(db.session, project, upload.filename, upload.read(max_document_bytes() + 1),
                                     user=current_user, max_bytes=max_document_bytes())
 
-    return _act(project, "documents", None, store, lambda document: f"{document.filename} uploaded.")
+    return _act(project, "documents", None, store, lambda document: _("%(file)s uploaded.", file=document.filename))
 
 
 @blp.route("/projects/<int:project_id>/documents/<int:document_id>")
@@ -217,7 +250,7 @@ def add_founder(project_id):
     """Add someone to the founding group."""
     project = _project(project_id, write=True)
     return _act(project, "founders", schemas.FounderSchema(),
-                lambda data: service.add_founder(db.session, project, data), "Founder added.")
+                lambda data: service.add_founder(db.session, project, data), _("Founder added."))
 
 
 @blp.route("/projects/<int:project_id>/founders/<int:founder_id>/delete", methods=["POST"])
@@ -226,7 +259,7 @@ def remove_founder(project_id, founder_id):
     """Take someone out of the founding group."""
     project = _project(project_id, write=True)
     return _act(project, "founders", None, lambda data: service.remove_founder(db.session, project, founder_id),
-                "Founder removed.")
+                _("Founder removed."))
 
 
 @blp.route("/projects/<int:project_id>/mentors", methods=["POST"])
@@ -237,7 +270,7 @@ def assign_mentor(project_id):
     return _act(project, "mentors", schemas.MentorAssignSchema(), lambda data: (
         service.require_officer(current_user, "assign mentors"),
         service.assign_mentor(db.session, project, user_id=data.get("user_id"), email=data.get("email")))[1],
-        lambda mentor: f"{mentor.name} now mentors this project.")
+        lambda mentor: _("%(name)s now mentors this project.", name=mentor.name))
 
 
 @blp.route("/projects/<int:project_id>/mentors/<int:user_id>/delete", methods=["POST"])
@@ -247,7 +280,7 @@ def remove_mentor(project_id, user_id):
     project = _project(project_id)
     return _act(project, "mentors", None, lambda data: (
         service.require_officer(current_user, "remove mentors"),
-        service.remove_mentor(db.session, project, user_id)), "Mentor removed.")
+        service.remove_mentor(db.session, project, user_id)), _("Mentor removed."))
 
 
 @blp.route("/projects/<int:project_id>/loan-requests", methods=["POST"])
@@ -257,7 +290,7 @@ def request_loan(project_id):
     project = _project(project_id, write=True)
     return _act(project, "loans", schemas.LoanRequestSchema(),
                 lambda data: service.request_loan(db.session, project, data, user=current_user),
-                "Loan request sent to the consortium.")
+                _("Loan request sent to the consortium."))
 
 
 @blp.route("/projects/<int:project_id>/loan-requests/<int:request_id>/grant", methods=["POST"])
@@ -274,7 +307,7 @@ def grant_loan(project_id, request_id):
                                           today=local_today())
 
     return _act(project, "loans", schemas.LoanGrantSchema(), grant,
-                lambda loan_request: f"Loan granted (fund loan {loan_request.loan_id}).")
+                lambda loan_request: _("Loan granted (fund loan %(id)s).", id=loan_request.loan_id))
 
 
 @blp.route("/projects/<int:project_id>/loan-requests/<int:request_id>/refuse", methods=["POST"])
@@ -284,7 +317,7 @@ def refuse_loan(project_id, request_id):
     project = _project(project_id)
     return _act(project, "loans", schemas.LoanRefuseSchema(), lambda data: service.refuse_loan_request(
         db.session, service.get_loan_request(db.session, project, request_id), data["note"], user=current_user),
-        "Loan request refused.")
+        _("Loan request refused."))
 
 
 @blp.route("/projects/<int:project_id>/convert", methods=["POST"])
@@ -296,10 +329,13 @@ def convert(project_id):
     def run(data):
         service.require_officer(current_user, "turn a project into a member co-op")
         set_consortium_scope(db.session, True)
-        return service.convert_project(db.session, project, data, user=current_user, today=local_today())
+        return service.convert_project(db.session, project, data, user=current_user, today=local_today(),
+                                       invitation_url=invitation_link)
 
-    return _act(project, "convert", schemas.ConvertSchema(), run,
-                lambda tenant: f"{tenant.name} is now a member co-op; its founders are in its members register.")
+    return _act(project, "convert", schemas.ConvertSchema(), run, lambda tenant: _(
+        "%(name)s is now a member co-op; its founders are in its members register and its first treasurer "
+        "has the role (an invitation email is on its way to anyone new).", name=tenant.name))
+
 
 
 # --- consortium pages -------------------------------------------------------------------------
@@ -316,7 +352,7 @@ def checklist_template():
         if data is not None:
             item, errors = run_service(lambda: service.add_template_item(db.session, data))
             if item is not None:
-                flash(f"“{item.label}” added to {STAGE_LABELS[item.stage].lower()}.")
+                flash(_("“%(item)s” added to %(stage)s.", item=item.label, stage=str(STAGE_LABELS[item.stage]).lower()))
                 return redirect(url_for("incubation.checklist_template"))
         status = 422
     items = db.session.scalars(service.template_query()).all()
@@ -329,7 +365,7 @@ def checklist_template():
 def retire_template_item(template_item_id):
     """Retire a checklist template item."""
     item = service.retire_template_item(db.session, template_item_id)
-    flash(f"“{item.label}” retired; projects that have it keep their copy.")
+    flash(_("“%(item)s” retired; projects that have it keep their copy.", item=item.label))
     return redirect(url_for("incubation.checklist_template"))
 
 
@@ -349,7 +385,7 @@ def lineage_page():
     tree, shown, svg, query, depth = _lineage_view()
     return render_template("incubation/lineage.html", tree=tree, shown=shown, svg=svg, query=query,
                            depth=depth, generations=lineage.by_generation(shown["roots"]),
-                           node_label=lineage.node_label)
+                           node_label=lineage.node_label, node_founded=lineage.node_founded)
 
 
 @blp.route("/lineage.svg")
@@ -379,7 +415,7 @@ def obligation_rule():
         data.setdefault("turnover_threshold", None)
         rule, errors = run_service(lambda: service.update_rule(db.session, data, user=current_user))
         if rule is not None:
-            flash("Runner rule saved.")
+            flash(_("Runner rule saved."))
             return redirect(url_for("incubation.obligations"))
     db.session.rollback()
     overview = service.obligations(db.session, local_today())

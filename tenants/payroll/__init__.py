@@ -17,4 +17,4 @@ def register(app, api):
     add_tenant_home_panel("payroll/_home_panel.html", views.home_panel, views.READERS)
     add_home_tasks("tenant", ("payroll_clerk",), views.home_tasks)
     add_demo_loader(load_demo_payroll)
-    register_email_kind(service.PAYSLIP_KIND, "My payslip, when my co-op's pay run is paid (sent to the employee)")
+    register_email_kind(service.PAYSLIP_KIND, _l("My payslip, when my co-op's pay run is paid (sent to the employee)"))

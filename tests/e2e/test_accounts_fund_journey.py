@@ -28,6 +28,7 @@ FIGURES = {
 def test_treasurer_uploads_accounts_staff_accept_and_the_contribution_follows(
     app, demo, live_server, page, tmp_path
 ):
+    page.on("dialog", lambda dialog: dialog.accept())  # "Submit these accounts?" / "Accept these accounts?"
     log_in(page, live_server, "treasurer@example.coop")
     page.goto(f"{live_server}/t/{SLUG}/accounts/")
 

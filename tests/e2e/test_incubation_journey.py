@@ -7,10 +7,16 @@ import pytest
 from consortium.clock import local_today
 from tests.e2e.conftest import log_in
 
+
+def _page_date(day) -> str:
+    """A date as the English pages write it (1 Dec 2026)."""
+    return f"{day.day} {day.strftime('%b')} {day.year}"
+
 pytestmark = pytest.mark.browser
 
 
 def test_mentor_checks_in_ticks_plans_writes_up_and_moves_the_stage(app, demo, live_server, page):
+    page.on("dialog", lambda dialog: dialog.accept())  # "Move the project to the chosen stage?"
     log_in(page, live_server, "mentor@example.coop")
     page.click("header nav >> text=My projects")
     page.wait_for_url("**/incubation/")
@@ -36,7 +42,7 @@ def test_mentor_checks_in_ticks_plans_writes_up_and_moves_the_stage(app, demo, l
     page.wait_for_load_state("networkidle")
     assert "Milestone added." in page.inner_text("main")
     row = page.locator("#milestone-list tr", has_text="Rules drafted with the notary").inner_text()
-    assert due.isoformat() in row and "Chiara Greco" in row
+    assert _page_date(due) in row and "Chiara Greco" in row
 
     note = page.locator("form[action*='/notes#']")
     note.locator("input[name=attendees]").fill("Chiara Greco, Davide Conti, mentor")
@@ -46,7 +52,7 @@ def test_mentor_checks_in_ticks_plans_writes_up_and_moves_the_stage(app, demo, l
     page.wait_for_load_state("networkidle")
     assert "Meeting note saved." in page.inner_text("main")
     latest = page.locator("#note-list .note").first.inner_text()
-    assert local_today().isoformat() in latest and "Business plan approved by the founders." in latest
+    assert _page_date(local_today()) in latest and "Business plan approved by the founders." in latest
 
     move = page.locator("form[action*='/stage']")
     move.locator("select[name=to]").select_option("registered")
@@ -74,16 +80,25 @@ def test_a_late_milestone_is_refused_on_the_page_and_the_form_keeps_what_was_typ
 
 
 def test_staff_convert_a_registered_project_and_find_it_in_the_lineage_tree(app, demo, live_server, page):
+    page.on("dialog", lambda dialog: dialog.accept())  # "Make Fragola Bici a member co-op? ... cannot be undone."
     log_in(page, live_server, "staff@example.coop")
     page.goto(f"{live_server}/incubation/projects?stage=registered")
     page.click("#projects >> text=Fragola Bici")
+    assert "Required items of the registered checklist are still open" in page.inner_text("#convert ~ form")
+    while page.locator("#checklist button", has_text="Mark done").count():
+        page.locator("#checklist button", has_text="Mark done").first.click()
+        page.wait_for_load_state("networkidle")
     convert = page.locator("form[action*='/convert']")
+    assert page.locator("#conversion-blockers").count() == 0
+    convert.locator("input[name=treasurer_email]").fill("elena.gallo@example.coop")
+    convert.locator("input[name=treasurer_name]").fill("Elena Gallo")
     convert.locator("input[name=slug]").fill("fragola-bici")
     convert.locator("input[name=registration_number]").fill("MO-2025-0042")
     convert.locator("button").click()
     page.wait_for_load_state("networkidle")
     main = page.inner_text("main")
     assert "Fragola Bici is now a member co-op" in main and "fragola-bici" in main
+    assert "First treasurer: Elena Gallo." in main and page.locator("form[action*='/stage']").count() == 0
 
     page.goto(f"{live_server}/incubation/lineage")
     page.fill("input[name=q]", "Fragola Bici")

@@ -84,3 +84,17 @@ def statements_during(app, action) -> tuple[list[str], object]:
         finally:
             event.remove(db.engine, "before_cursor_execute", record)
     return statements, result
+
+
+FIRST_TREASURER = "first.treasurer@example.test"
+
+
+def convert_body(**fields) -> dict:
+    """A conversion body naming a new first treasurer (invited by email)."""
+    return {"treasurer_email": FIRST_TREASURER, "treasurer_name": "Nadia Ferri", **fields}
+
+
+def ready_to_convert(client, headers, project_id):
+    """Walk the project to `registered` and tick that stage's checklist, as conversion requires."""
+    walk_to(client, headers, project_id, "registered")
+    tick_all(client, headers, project_id)

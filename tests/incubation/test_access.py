@@ -149,11 +149,14 @@ def test_treasurers_see_no_projects(client, incubation):
 
 
 def test_after_conversion_the_mentor_reads_the_history_but_cannot_change_it(app, client, incubation):
+    from tests.incubation.conftest import convert_body, tick_all
+
     walk_to(client, incubation["mentor_one"], incubation["one"], "registered")
+    tick_all(client, incubation["mentor_one"], incubation["one"])
     client.post(f"{API}/{incubation['one']}/notes", headers=incubation["mentor_one"],
                 json={"met_on": "2025-02-01", "attendees": "Grace"})
     response = client.post(f"{API}/{incubation['one']}/convert", headers=incubation["staff"],
-                           json={"slug": "orto-nuovo"})
+                           json=convert_body(slug="orto-nuovo"))
     assert response.status_code == 201, response.get_json()
     mentor = incubation["mentor_one"]
     assert client.get(f"{API}/{incubation['one']}", headers=mentor).status_code == 200

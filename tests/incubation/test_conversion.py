@@ -3,11 +3,13 @@
 from sqlalchemy import func, select
 
 from consortium.extensions import db
-from consortium.models import Tenant
+from consortium.models import RoleAssignment, Tenant, User
+from consortium.notifications.models import OutboxMessage
 from consortium.tenancy import tenant_scope
+from shared_services.incubation.models import IncubationProject
 from tenants.members.models import Member
 from tests.conftest import count_rows, token_for, unrestricted
-from tests.incubation.conftest import walk_to
+from tests.incubation.conftest import FIRST_TREASURER, MENTOR_TWO, convert_body, ready_to_convert, walk_to
 
 API = "/api/v1/incubation/projects"
 
@@ -18,10 +20,10 @@ def _tenants(app):
 
 
 def test_conversion_creates_the_coop_with_sponsor_and_first_members(app, client, incubation):
-    walk_to(client, incubation["staff"], incubation["one"], "registered")
+    ready_to_convert(client, incubation["staff"], incubation["one"])
     response = client.post(f"{API}/{incubation['one']}/convert", headers=incubation["staff"],
-                           json={"slug": "orto-solidale", "founding_date": "2025-09-01",
-                                 "registration_number": "32999R"})
+                           json=convert_body(slug="orto-solidale", founding_date="2025-09-01",
+                                             registration_number="32999R"))
     assert response.status_code == 201, response.get_json()
     tenant = response.get_json()
     assert tenant["sponsor"] == "sponsor-coop" and tenant["name"] == "Project One"
@@ -34,31 +36,34 @@ def test_conversion_creates_the_coop_with_sponsor_and_first_members(app, client,
             ("Grace Okafor", "worker", "2025-09-01"), ("Harry Walker", "service_user", "2025-09-01"),
             ("Isla Hughes", "volunteer", "2025-09-01")]
         assert members[1].email == "harry@example.test"
-    # Now the project can move on to trading.
+    # Its stages are over: the co-op's own records carry it on.
     response = client.post(f"{API}/{incubation['one']}/stage", headers=incubation["staff"],
                            json={"to": "trading", "override_reason": "Registered co-op, checklist checked offline"})
-    assert response.status_code == 200, response.get_json()
+    assert response.status_code == 422 and "to" in response.get_json()["errors"]
 
 
 def test_conversion_is_refused_twice_before_registered_and_for_mentors(app, client, incubation):
     url = f"{API}/{incubation['one']}/convert"
-    response = client.post(url, headers=incubation["staff"], json={"slug": "too-early"})
+    response = client.post(url, headers=incubation["staff"], json=convert_body(slug="too-early"))
     assert response.status_code == 422 and "stage" in response.get_json()["errors"]
-    walk_to(client, incubation["staff"], incubation["one"], "registered")
-    assert client.post(url, headers=incubation["mentor_one"], json={"slug": "by-mentor"}).status_code == 403
+    ready_to_convert(client, incubation["staff"], incubation["one"])
+    assert client.post(url, headers=incubation["mentor_one"], json=convert_body(slug="by-mentor")).status_code == 403
     before = _tenants(app)
-    assert client.post(url, headers=incubation["staff"], json={"slug": "first-time"}).status_code == 201
-    response = client.post(url, headers=incubation["staff"], json={"slug": "second-time"})
+    assert client.post(url, headers=incubation["staff"], json=convert_body(slug="first-time")).status_code == 201
+    response = client.post(url, headers=incubation["staff"], json=convert_body(slug="second-time"))
     assert response.status_code == 409
     assert _tenants(app) == before + 1
 
 
 def test_a_failed_conversion_saves_nothing(app, client, incubation):
-    walk_to(client, incubation["staff"], incubation["one"], "registered")
+    ready_to_convert(client, incubation["staff"], incubation["one"])
     before = _tenants(app)
     for body, field in (({"slug": "sponsor-coop"}, "slug"), ({"slug": "new-coop", "vat_number": "GB123"}, "vat_number"),
-                        ({"slug": "Bad Slug!"}, "slug")):
-        response = client.post(f"{API}/{incubation['one']}/convert", headers=incubation["staff"], json=body)
+                        ({"slug": "Bad Slug!"}, "slug"), ({"slug": "no-treasurer", "treasurer_email": None},
+                                                          "treasurer_email"),
+                        ({"slug": "nameless", "treasurer_name": None}, "treasurer_name")):
+        response = client.post(f"{API}/{incubation['one']}/convert", headers=incubation["staff"],
+                               json={k: v for k, v in convert_body(**body).items() if v is not None})
         assert response.status_code in (409, 422), response.get_json()
         assert field in response.get_json()["errors"]
     assert _tenants(app) == before
@@ -67,11 +72,12 @@ def test_a_failed_conversion_saves_nothing(app, client, incubation):
 
 
 def test_a_sponsor_that_left_cannot_parent_the_new_coop(app, client, incubation):
-    walk_to(client, incubation["staff"], incubation["one"], "registered")
+    ready_to_convert(client, incubation["staff"], incubation["one"])
     admin = token_for(client, "admin@example.test")
     assert client.patch("/api/v1/tenants/sponsor-coop", headers=admin, json={"status": "left"}).status_code == 200
     before = _tenants(app)
-    response = client.post(f"{API}/{incubation['one']}/convert", headers=incubation["staff"], json={"slug": "orphan"})
+    response = client.post(f"{API}/{incubation['one']}/convert", headers=incubation["staff"],
+                           json=convert_body(slug="orphan"))
     assert response.status_code == 422 and "sponsor" in response.get_json()["errors"]
     assert _tenants(app) == before
 
@@ -84,9 +90,9 @@ def test_conversion_and_stage_moves_are_audited_with_who_did_them(app, client, i
     moved = client.post(f"{API}/{incubation['one']}/stage", headers=incubation["mentor_one"],
                         json={"to": "founding_group_formed"})
     assert moved.status_code == 200, moved.get_json()
-    walk_to(client, incubation["staff"], incubation["one"], "registered")
+    ready_to_convert(client, incubation["staff"], incubation["one"])
     response = client.post(f"{API}/{incubation['one']}/convert", headers=incubation["staff"],
-                           json={"slug": "audited-coop"})
+                           json=convert_body(slug="audited-coop"))
     assert response.status_code == 201, response.get_json()
     tenant_id = response.get_json()["id"]
     with unrestricted(app) as connection:  # the co-op's own entries too, which the consortium scope may not read
@@ -101,3 +107,72 @@ def test_conversion_and_stage_moves_are_audited_with_who_did_them(app, client, i
         created = [e for e in entries if e.object_type == "Tenant" and e.action == "create"
                    and e.object_id == str(tenant_id)]
         assert len(created) == 1 and created[0].actor_id == ids[STAFF]
+
+
+def test_conversion_waits_for_the_registered_checklist_unless_an_officer_gives_a_reason(app, client, incubation):
+    walk_to(client, incubation["staff"], incubation["one"], "registered")  # registered's own items still open
+    url = f"{API}/{incubation['one']}/convert"
+    before = _tenants(app)
+    refused = client.post(url, headers=incubation["staff"], json=convert_body(slug="too-soon"))
+    assert refused.status_code == 422, refused.get_json()
+    assert "Bank account opened" in refused.get_json()["errors"]["override_reason"][0]
+    assert _tenants(app) == before
+    with unrestricted(app) as connection:
+        assert connection.execute(select(func.count()).select_from(User.__table__)
+                                  .where(User.email == FIRST_TREASURER)).scalar() == 0
+    allowed = client.post(url, headers=incubation["staff"],
+                          json=convert_body(slug="with-reason", override_reason="Bank account opens next week"))
+    assert allowed.status_code == 201, allowed.get_json()
+    with app.app_context():
+        project = db.session.get(IncubationProject, incubation["one"])
+        assert project.conversion_override_reason == "Bank account opens next week"
+        assert "Bank account opened" in project.conversion_overridden_items
+
+
+def test_the_first_treasurer_is_invited_or_given_the_role(app, client, incubation):
+    ready_to_convert(client, incubation["staff"], incubation["one"])
+    response = client.post(f"{API}/{incubation['one']}/convert", headers=incubation["staff"],
+                           json=convert_body(slug="new-treasurer"))
+    assert response.status_code == 201, response.get_json()
+    tenant_id = response.get_json()["id"]
+    with unrestricted(app) as connection:
+        user_id = connection.execute(select(User.id).where(User.email == FIRST_TREASURER)).scalar_one()
+        roles = connection.execute(select(RoleAssignment.role, RoleAssignment.tenant_id)
+                                   .where(RoleAssignment.user_id == user_id)).all()
+        assert roles == [("treasurer", tenant_id)]
+        invitations = connection.execute(select(OutboxMessage.body).where(
+            OutboxMessage.recipient == FIRST_TREASURER, OutboxMessage.kind == "directory.invitation")).all()
+        assert len(invitations) == 1 and "/invitation/" in invitations[0].body
+    # Someone who already has an account gets the role and no invitation.
+    ready_to_convert(client, incubation["staff"], incubation["two"])
+    response = client.post(f"{API}/{incubation['two']}/convert", headers=incubation["staff"],
+                           json=convert_body(slug="known-treasurer", treasurer_email=MENTOR_TWO, treasurer_name=None))
+    assert response.status_code == 201, response.get_json()
+    with unrestricted(app) as connection:
+        mentor_id = connection.execute(select(User.id).where(User.email == MENTOR_TWO)).scalar_one()
+        assert connection.execute(select(RoleAssignment.id).where(
+            RoleAssignment.user_id == mentor_id, RoleAssignment.role == "treasurer",
+            RoleAssignment.tenant_id == response.get_json()["id"])).first() is not None
+        assert connection.execute(select(OutboxMessage.id).where(OutboxMessage.recipient == MENTOR_TWO,
+                                                                 OutboxMessage.kind == "directory.invitation")
+                                  ).first() is None
+
+
+def test_the_conversion_page_asks_for_confirmation_and_offers_no_stage_move_afterwards(app, client, incubation):
+    from tests.conftest import login
+    from tests.incubation.conftest import STAFF
+
+    ready_to_convert(client, incubation["staff"], incubation["one"])
+    page_client = app.test_client()
+    login(page_client, STAFF)
+    page = page_client.get(f"/incubation/projects/{incubation['one']}").get_data(as_text=True)
+    form = page[page.index("form class=\"stack card\" method=\"post\" action=\"/incubation/projects/"
+                           f"{incubation['one']}/convert"):]
+    assert "data-confirm=" in form[:form.index(">")] and 'name="treasurer_email"' in form
+    assert f"/incubation/projects/{incubation['one']}/stage" in page
+    done = page_client.post(f"/incubation/projects/{incubation['one']}/convert",
+                            data=convert_body(slug="page-coop"))
+    assert done.status_code == 302, done.get_data(as_text=True)
+    after = page_client.get(f"/incubation/projects/{incubation['one']}").get_data(as_text=True)
+    assert f"/incubation/projects/{incubation['one']}/stage" not in after
+    assert "/convert" not in after and "Nadia Ferri" in after

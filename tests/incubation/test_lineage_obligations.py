@@ -56,11 +56,11 @@ def test_a_coop_cannot_become_its_own_ancestor(client, family):
 
 
 def test_converted_project_shows_as_a_coop_with_its_stage(app, client, family):
-    from tests.incubation.conftest import walk_to
+    from tests.incubation.conftest import convert_body, ready_to_convert
 
-    walk_to(client, family["staff"], family["one"], "registered")
+    ready_to_convert(client, family["staff"], family["one"])
     assert client.post(f"{API}/projects/{family['one']}/convert", headers=family["staff"],
-                       json={"slug": "project-one"}).status_code == 201
+                       json=convert_body(slug="project-one")).status_code == 201
     tree = client.get(f"{API}/lineage", headers=family["staff"]).get_json()
     node, parent = _find(tree["roots"], "Project One")
     assert node["kind"] == "coop" and node["slug"] == "project-one" and node["stage"] == "registered"
@@ -157,3 +157,15 @@ def test_obligations_page_and_rule_form(client, family):
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and '<a href="#f-years_from_founding">Years from founding</a>' in page
     assert "within <strong>7 years</strong>" in client.get("/incubation/obligations").get_data(as_text=True)
+
+
+def test_a_coop_with_a_project_under_way_is_in_progress_not_days_late(client, family):
+    # Sponsor Co-op was founded in 2015: its 5 years ran out in 2020, but it sponsors live projects.
+    rows = {o["slug"]: o for o in client.get(f"{API}/obligations", headers=family["staff"]).get_json()["obligations"]}
+    assert rows["sponsor-coop"]["status"] == "in_progress" and rows["sponsor-coop"]["deadline"] == "2020-04-01"
+    assert rows["sponsor-coop"]["days_left"] is None
+    login(client, STAFF)
+    page = client.get("/incubation/obligations").get_data(as_text=True)
+    row = page[page.index("<td>Sponsor Co-op</td>"):]
+    row = row[:row.index("</tr>")]
+    assert "in progress" in row and "late" not in row

@@ -2,13 +2,14 @@
 
 import io
 from datetime import timedelta
+from decimal import Decimal
 
 from sqlalchemy import func, select
 
 from consortium.clock import local_today
 from consortium.extensions import db
-from shared_services.incubation.models import ChecklistTemplateItem, Milestone, ProjectDocument
-from tests.conftest import login
+from shared_services.incubation.models import ChecklistTemplateItem, LoanRequest, Milestone, ProjectDocument
+from tests.conftest import login, unrestricted
 from tests.incubation.conftest import MENTOR_ONE, STAFF, project_body
 
 PAGES = "/incubation/projects"
@@ -39,7 +40,9 @@ def test_mentor_checks_in_ticks_adds_and_moves(app, client, incubation):
     page = client.get(url).get_data(as_text=True)
     assert "Need described with the sponsor co-op" in page and "Override reason" not in page
     refused = client.post(f"{url}/stage", data={"to": "founding_group_formed"})
-    assert refused.status_code == 422 and "required checklist items open" in refused.get_data(as_text=True)
+    assert refused.status_code == 302 and refused.headers["Location"] == f"{url}#stage"
+    shown = client.get(url).get_data(as_text=True)
+    assert "required checklist items open" in shown
     items = client.get(f"/api/v1/incubation/projects/{incubation['one']}/checklist",
                        headers=incubation["mentor_one"]).get_json()
     for item in items:
@@ -55,24 +58,25 @@ def test_mentor_checks_in_ticks_adds_and_moves(app, client, incubation):
 def test_bad_milestone_on_the_page_is_shown_and_not_saved(app, client, incubation):
     login(client, MENTOR_ONE)
     response = client.post(f"{PAGES}/{incubation['one']}/milestones",
-                           data={"title": "Too early", "due_on": "2020-01-01"})
-    assert response.status_code == 422
-    assert "must not be before the project started" in response.get_data(as_text=True)
+                           data={"title": "Too early", "due_on": "2020-01-01"}, follow_redirects=True)
+    assert response.request.path == f"{PAGES}/{incubation['one']}"
+    shown = response.get_data(as_text=True)
+    assert "must not be before the project started" in shown and 'value="Too early"' in shown
     assert _count(app, Milestone) == 0
     ok = client.post(f"{PAGES}/{incubation['one']}/milestones", data={"title": "Fine", "due_on": "2025-05-05"})
     assert ok.status_code == 302
     milestone_id = client.get(f"/api/v1/incubation/projects/{incubation['one']}/milestones",
                               headers=incubation["mentor_one"]).get_json()[0]["id"]
     done = client.post(f"{PAGES}/{incubation['one']}/milestones/{milestone_id}/done", follow_redirects=True)
-    assert "reached " + str(local_today()) in done.get_data(as_text=True)
+    assert "reached on " + format_date_en(local_today()) in done.get_data(as_text=True)
 
 
 def test_documents_through_the_page(app, client, incubation):
     login(client, MENTOR_ONE)
     url = f"{PAGES}/{incubation['one']}/documents"
     bad = client.post(url, data={"file": (io.BytesIO(b"\x00\x01binary"), "blob.bin")},
-                      content_type="multipart/form-data")
-    assert bad.status_code == 422 and "is not a PDF, PNG" in bad.get_data(as_text=True)
+                      content_type="multipart/form-data", follow_redirects=True)
+    assert "is not a PDF, PNG" in bad.get_data(as_text=True)
     assert _count(app, ProjectDocument) == 0
     good = client.post(url, data={"file": (io.BytesIO(b"%PDF-1.4 plan"), "business plan.pdf")},
                        content_type="multipart/form-data", follow_redirects=True)
@@ -106,10 +110,12 @@ def test_staff_open_a_project_assign_a_mentor_and_override(app, client, incubati
 def test_mentor_cannot_use_staff_actions_on_their_own_project(app, client, incubation):
     login(client, MENTOR_ONE)
     url = f"{PAGES}/{incubation['one']}"
-    response = client.post(f"{url}/stage", data={"to": "founding_group_formed", "override_reason": "please"})
-    assert response.status_code == 422 and "Only a consortium officer" in response.get_data(as_text=True)
-    response = client.post(f"{url}/mentors", data={"user_id": str(incubation["mentor_two_id"])})
-    assert response.status_code == 422 and "Only consortium staff" in response.get_data(as_text=True)
+    response = client.post(f"{url}/stage", data={"to": "founding_group_formed", "override_reason": "please"},
+                           follow_redirects=True)
+    assert "Only a consortium officer" in response.get_data(as_text=True)
+    response = client.post(f"{url}/mentors", data={"user_id": str(incubation["mentor_two_id"])},
+                           follow_redirects=True)
+    assert "Only consortium staff" in response.get_data(as_text=True)
     assert client.get("/incubation/checklist-template").status_code == 403
     assert client.get("/incubation/projects/new").status_code == 403
 
@@ -147,3 +153,54 @@ def test_a_mentor_removed_while_logged_in_loses_the_pages_at_once(app, client, i
     assert "Project One" not in mentor.get("/incubation/").get_data(as_text=True)
     response = mentor.post(f"{url}/notes", data={"met_on": str(local_today()), "attendees": "Grace"})
     assert response.status_code == 404 and _count(app, MeetingNote) == notes_before
+
+
+def format_date_en(day) -> str:
+    """A date as English pages write it (1 Dec 2026)."""
+    return f"{day.day} {day.strftime('%b')} {day.year}"
+
+
+def test_a_milestone_is_reached_on_the_date_the_mentor_gives(app, client, incubation):
+    login(client, MENTOR_ONE)
+    url = f"{PAGES}/{incubation['one']}"
+    client.post(f"{url}/milestones", data={"title": "Rules drafted", "due_on": "2025-05-05"})
+    with app.app_context():
+        milestone_id = db.session.scalar(select(Milestone.id))
+    page = client.get(url).get_data(as_text=True)
+    assert f'action="{url}/milestones/{milestone_id}/done"' in page and 'name="done_on"' in page
+    done = client.post(f"{url}/milestones/{milestone_id}/done", data={"done_on": "2025-04-28"})
+    assert done.status_code == 302
+    with app.app_context():
+        assert str(db.session.get(Milestone, milestone_id).done_on) == "2025-04-28"
+    # Tomorrow is refused, beside the milestone, and nothing changes.
+    client.post(f"{url}/milestones/{milestone_id}/done", data={"reopen": "y"})
+    tomorrow = local_today() + timedelta(days=1)
+    refused = client.post(f"{url}/milestones/{milestone_id}/done", data={"done_on": str(tomorrow)},
+                          follow_redirects=True)
+    assert "must not be in the future" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Milestone, milestone_id).done_on is None
+
+
+def test_a_failed_stage_move_brings_the_browser_back_to_the_project_page(app, client, incubation):
+    login(client, MENTOR_ONE)
+    url = f"{PAGES}/{incubation['one']}"
+    refused = client.post(f"{url}/stage", data={"to": "paused", "reason": ""})
+    assert refused.status_code == 302 and refused.headers["Location"] == f"{url}#stage"
+    page = client.get(url).get_data(as_text=True)
+    assert "say why the project is paused" in page
+    assert "say why the project is paused" not in client.get(url).get_data(as_text=True)  # shown once
+
+
+def test_an_italian_mentor_asks_for_a_loan_of_1234_euro_56(app, client, incubation):
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "it"
+    login(client, MENTOR_ONE)
+    response = client.post(f"/incubation/projects/{incubation['one']}/loan-requests",
+                           data={"amount": "1.234,56", "months": "36", "purpose": "Furgone"})
+    assert response.status_code == 302
+    with unrestricted(app) as connection:
+        assert connection.execute(select(LoanRequest.amount)).scalar_one() == Decimal("1234.56")
+    # The API does not read commas.
+    api = client.post(f"/api/v1/incubation/projects/{incubation['two']}/loan-requests",
+                      headers=incubation["mentor_two"], json={"amount": "1.234,56", "months": 36, "purpose": "x"})
+    assert api.status_code == 422

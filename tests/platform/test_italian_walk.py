@@ -25,7 +25,11 @@ from consortium.models import Tenant, User
 from consortium.notifications.models import OutboxMessage
 from tests.conftest import login
 
-TRANSLATED = ["consortium", "consortium.directory", "consortium.notifications", "plugins"]
+TRANSLATED = ["consortium", "consortium.directory", "consortium.notifications", "plugins", "shared_services.incubation"]
+# Incubation pages (the demo's projects 1 and 2 are mentored by the demo mentor; 2 is at the registered stage).
+INCUBATION_STAFF = ["/incubation/projects", "/incubation/projects/new", "/incubation/projects/1",
+                    "/incubation/projects/2", "/incubation/projects/1/edit", "/incubation/checklist-template",
+                    "/incubation/lineage", "/incubation/obligations"]
 
 # Pages of the translated packages, by demo user; `{slug}` is one of the user's co-ops.
 PAGES = {
@@ -35,28 +39,22 @@ PAGES = {
                            "/consortium/tenants?q=coop&status=active&per=10", "/consortium/tenants/girasole",
                            "/consortium/outbox?status=delivered&sort=attempts",
                            "/account/password", "/no-such-page", "/consortium/outbox", "/consortium/webhooks",
-                           "/account/notifications"],
+                           "/account/notifications", *INCUBATION_STAFF],
     # Not yet: /consortium/jobs (each job's description is its feature's docstring, in English) and the
     # audit logs (/consortium/audit, /t/<slug>/audit: object types and field names are still codes).
     # Not /consortium/tenants/riverside-care: its tender answers name English notices (buyers' titles, data).
-    "staff@example.coop": ["/", "/consortium/tenants", "/account/password", "/consortium/tenants/girasole"],
+    "staff@example.coop": ["/", "/consortium/tenants", "/account/password", "/consortium/tenants/girasole",
+                           *INCUBATION_STAFF],
     "treasurer@example.coop": ["/", "/t/girasole/", "/account/password", "/consortium/users",
                                "/t/girasole/webhooks"],
     "treasurer.uk@example.coop": ["/", "/t/riverside-care/"],
-    "mentor@example.coop": ["/", "/account/password"],
+    "mentor@example.coop": ["/", "/account/password", "/incubation/", "/incubation/projects/1",
+                            "/incubation/projects/2"],
 }
 
 # Labels that packages not translated yet put on these pages (nav links, home panels): each owner's
 # catalogue will translate them; delete a line when its package leaves NOT_YET_TRANSLATED.
-OWED_BY_OTHER_PACKAGES = {
-    "tenants.accounts": ["Annual accounts"],
-    "tenants.invoicing": ["Invoices"],
-    "shared_services.mutual_fund": ["Accounts review", "Mutual fund", "Contributions"],
-    "shared_services.incubation": ["My projects", "Incubation", "Lineage", "Runner obligation",
-                                   # its to-dos on the homes (shared_services/incubation/views.py)
-                                   "Incubation projects with overdue milestones", "Milestones overdue in your projects",
-                                   "Milestones due this week"],
-}
+OWED_BY_OTHER_PACKAGES: dict[str, list[str]] = {}
 
 # Proper nouns and words shared by both languages that the catalogues' English side also uses.
 ALLOWED = {
@@ -154,6 +152,20 @@ def _data_words(app) -> set[str]:
             words.update(w.lower() for text in row for w in WORD.findall((text or "").replace("-", " ")))
         for name, email in connection.execute(select(User.name, User.email)):
             words.update(w.lower() for w in WORD.findall(f"{name} {email.replace('.', ' ')}"))
+        # What people typed into incubation records (project names and needs, checklist items, milestones).
+        from shared_services.incubation.models import (
+            ChecklistItem,
+            ChecklistTemplateItem,
+            IncubationProject,
+            Milestone,
+        )
+
+        for row in connection.execute(select(IncubationProject.working_name, IncubationProject.need,
+                                             IncubationProject.intended_type)):
+            words.update(w.lower() for text in row for w in WORD.findall(text or ""))
+        for (text,) in [*connection.execute(select(ChecklistItem.label)), *connection.execute(select(Milestone.title)),
+                        *connection.execute(select(ChecklistTemplateItem.label))]:
+            words.update(w.lower() for w in WORD.findall(text or ""))
         # Emails and webhooks are stored as they were sent, in their reader's language.
         for subject, recipient in connection.execute(select(OutboxMessage.subject, OutboxMessage.recipient)):
             words.update(w.lower() for w in WORD.findall(f"{subject or ''} {recipient.replace('.', ' ')}"))
