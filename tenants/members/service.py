@@ -177,3 +177,26 @@ def register_overview(session, tenant: Tenant, on: date) -> RegisterOverview:
         categories=categories,
         compliance=compliance,
     )
+
+
+def category_counts_by_tenant(session, on: date) -> dict[int, dict[str, int]]:
+    """Members on `on` per co-op and stakeholder category, across co-ops, in one grouped query.
+
+    Reads only the columns co-ops report to the consortium (docs/tenancy.md); call in the consortium scope.
+    """
+    query = (select(Member.tenant_id, Member.category, func.count())
+             .where(Member.joined_on <= on, (Member.left_on.is_(None)) | (Member.left_on > on))
+             .group_by(Member.tenant_id, Member.category).execution_options(all_tenants=True))
+    counts: dict[int, dict[str, int]] = {}
+    for tenant_id, category, count in session.execute(query):
+        counts.setdefault(tenant_id, {})[category] = count
+    return counts
+
+
+def worker_counts(session, on: date) -> tuple[int, int]:
+    """(worker members, of whom disadvantaged) of this co-op on `on` (call in the co-op's scope)."""
+    rows = session.execute(select(Member.disadvantaged, func.count()).where(
+        Member.category == "worker", Member.joined_on <= on,
+        (Member.left_on.is_(None)) | (Member.left_on > on)).group_by(Member.disadvantaged)).all()
+    counts = {bool(flag): count for flag, count in rows}
+    return counts.get(False, 0) + counts.get(True, 0), counts.get(True, 0)
