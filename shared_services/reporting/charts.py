@@ -65,7 +65,7 @@ def bar_chart(title: str, categories: list[str], series: dict[str, list], *, wid
         chart.categoryAxis.labels.angle = 20 if len(categories) > 4 else 0
         chart.categoryAxis.labels.boxAnchor = "ne" if len(categories) > 4 else "n"
     chart.valueAxis.valueMin = 0
-    chart.barLabelFormat = label_format or (lambda v: f"{v:,.0f}")
+    chart.barLabelFormat = label_format or (lambda v: "" if v is None else f"{v:,.0f}")
     chart.barLabels.fontName, chart.barLabels.fontSize = FONT_REGULAR, 6
     chart.barLabels.nudge = 6
     for i in range(len(chart.data)):
@@ -103,7 +103,7 @@ def line_chart(title: str, categories: list[str], series: dict[str, list], *, wi
     for axis in (chart.categoryAxis, chart.valueAxis):
         axis.labels.fontName, axis.labels.fontSize = FONT_REGULAR, 7
     chart.valueAxis.valueMin = 0
-    chart.lineLabelFormat = lambda v: f"{v:,.0f}"
+    chart.lineLabelFormat = lambda v: "" if v is None else money_label(v)
     chart.lineLabels.fontName, chart.lineLabels.fontSize = FONT_REGULAR, 6
     for i in range(len(chart.data)):
         chart.lines[i].strokeColor = SHADES[i % len(SHADES)]

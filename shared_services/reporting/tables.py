@@ -211,6 +211,9 @@ def to_xlsx(tables: list[Table], title: str) -> bytes:
             cell.font = Font(bold=True)
         for row in table.rows:
             sheet.append([_plain(c) for c in row])
+            for cell, value in zip(sheet[sheet.max_row], row, strict=False):
+                if isinstance(value, Money):
+                    cell.number_format = "#,##0.00"
         if table.note:
             sheet.append([])
             sheet.append([table.note])

@@ -43,3 +43,16 @@ def accept(factory, tenant, user_id: int, staff_id: int, year: int, summary: dic
                                        accepted_by=staff_id, accepted_on=date(year + 1, 5, 2))
         db.session.commit()
         return version.id
+
+
+def make_social_report(factory, tenant) -> int:
+    """A draft social report of `tenant` whose methodology names the co-op (for the cross-tenant suite)."""
+    from consortium.models import Tenant
+    from shared_services.reporting import service
+
+    with factory.app.app_context():
+        with tenant_scope(db.session, tenant.id):
+            report = service.create_report(db.session, db.session.get(Tenant, tenant.id), {
+                "year": YEAR, "sections": {"methodology": {"text": f"Method of {tenant.slug}"}}})
+            db.session.commit()
+            return report.id
