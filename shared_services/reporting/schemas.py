@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from consortium.clock import local_today
 from consortium.fields import BoundedInt, UtcDateTime
 from shared_services.reporting.models import STATES
 from shared_services.reporting.service import SECTION_KEYS
@@ -10,7 +11,8 @@ YEAR = {"validate": validate.Range(min=2000, max=2100)}
 
 
 class YearQuerySchema(Schema):
-    year = BoundedInt(required=True, metadata={"description": "The financial year (2000-2100)."}, **YEAR)
+    year = BoundedInt(load_default=lambda: local_today().year - 1,
+                      metadata={"description": "The financial year (2000-2100); last year if not given."}, **YEAR)
 
 
 class ExportQuerySchema(YearQuerySchema):
