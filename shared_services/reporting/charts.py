@@ -9,6 +9,7 @@ distinct fill pattern order, so no information is carried by colour alone; every
 
 from __future__ import annotations
 
+import itertools
 import re
 from decimal import Decimal
 
@@ -25,6 +26,7 @@ from consortium.documents import FONT_REGULAR
 # Dark to light greys with strong contrast between neighbours: readable printed in black and white.
 SHADES = (colors.HexColor("#1f3a5f"), colors.HexColor("#9fb3c8"), colors.HexColor("#4a6f8a"),
           colors.HexColor("#d9e2ec"), colors.HexColor("#6b7c93"))
+_ids = itertools.count(1)
 MARKERS = ("FilledSquare", "FilledCircle", "FilledTriangle", "FilledDiamond", "Cross")
 
 
@@ -34,7 +36,7 @@ def _number(value) -> float:
 
 def _legend(drawing: Drawing, names, x: float, y: float) -> None:
     legend = Legend()
-    legend.x, legend.y = x, y
+    legend.x, legend.y = max(drawing.width - 95 * len(names), 150), y
     legend.fontName, legend.fontSize = FONT_REGULAR, 7
     legend.alignment = "right"
     legend.columnMaximum = 1
@@ -118,8 +120,14 @@ def svg(drawing: Drawing, label: str) -> str:
     """The drawing as inline SVG (no XML prolog), with an accessible name; the table beside it holds the data."""
     text = renderSVG.drawToString(drawing)
     text = text[text.index("<svg"):]
-    text = re.sub(r"<svg ", f'<svg role="img" aria-label="{_attr(label)}" class="chart" ', text, count=1)
-    return text
+    text = re.sub(r'<svg width="[\d.]+" height="[\d.]+"',
+                  f'<svg role="img" aria-label="{_attr(label)}" class="chart" width="100%"', text, count=1)
+    text = text.replace("<title>...</title>", f"<title>{_attr(label)}</title>").replace("<desc>...</desc>", "")
+    # one page holds several charts: their clip paths and groups need ids of their own
+    suffix = f"-{next(_ids)}"
+    text = re.sub(r'id="([a-z]+)"', lambda m: f'id="{m.group(1)}{suffix}"', text)
+    text = re.sub(r'url\(#([a-z]+)\)', lambda m: f"url(#{m.group(1)}{suffix})", text)
+    return text.replace("font-family: DejaVuSans;", "font-family: 'DejaVu Sans', Verdana, sans-serif;")
 
 
 def _attr(text: str) -> str:

@@ -28,6 +28,7 @@ Sources of the rules:
 from __future__ import annotations
 
 import importlib
+from contextlib import contextmanager
 import statistics
 from collections import defaultdict
 from datetime import date
@@ -39,7 +40,7 @@ from consortium.db import utcnow
 from consortium.errors import Conflict, NotFound, ServiceError
 from consortium.i18n import _, _l
 from consortium.models import Tenant
-from consortium.tenancy import consortium_scope, tenant_scope
+from consortium.tenancy import consortium_scope, current_tenant_id, set_tenant, tenant_scope
 from shared_services.incubation import service as incubation
 from shared_services.mutual_fund import service as fund
 from shared_services.reporting.models import SocialReport
@@ -278,9 +279,23 @@ def coop_figures(session, tenant: Tenant, year: int) -> dict:
     }
 
 
+@contextmanager
+def _consortium_reads(session):
+    """The consortium scope with no co-op (the reader role), left again for the co-op's own scope afterwards.
+
+    A co-op's page sees medians computed over what co-ops report to the consortium; only the medians leave."""
+    previous = current_tenant_id(session)
+    set_tenant(session, None)
+    try:
+        with consortium_scope(session):
+            yield
+    finally:
+        set_tenant(session, previous)
+
+
 def consortium_medians(session, tenant: Tenant, year: int) -> dict:
     """The consortium's medians beside which a co-op sees itself: co-ops of the same currency, no names."""
-    with consortium_scope(session):
+    with _consortium_reads(session):
         tenants = {t.id: t for t in session.scalars(select(Tenant).where(Tenant.status == "active",
                                                                          Tenant.currency == tenant.currency))}
         figures = [f for (tid, _y), f in accounts.accepted_figures(session, (year,)).items() if tid in tenants]

@@ -35,10 +35,11 @@ PAGES = {
                            "/account/notifications"],
     # Not yet: /consortium/jobs (each job's description is its feature's docstring, in English) and the
     # audit logs (/consortium/audit, /t/<slug>/audit: object types and field names are still codes).
-    "staff@example.coop": ["/", "/consortium/tenants", "/account/password"],
+    "staff@example.coop": ["/", "/consortium/tenants", "/account/password", "/consortium/reports/"],
     "treasurer@example.coop": ["/", "/t/girasole/", "/account/password", "/consortium/users",
-                               "/t/girasole/webhooks"],
-    "treasurer.uk@example.coop": ["/", "/t/riverside-care/"],
+                               "/t/girasole/webhooks", "/t/girasole/reports/", "/t/girasole/social-reports/",
+                               "/t/girasole/social-reports/1", "/t/girasole/social-reports/2"],
+    "treasurer.uk@example.coop": ["/", "/t/riverside-care/", "/t/riverside-care/reports/"],
     "mentor@example.coop": ["/", "/account/password"],
 }
 

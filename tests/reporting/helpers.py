@@ -35,14 +35,15 @@ def accept(factory, tenant, user_id: int, staff_id: int, year: int, summary: dic
                                                uploaded_by=user_id, today=local_today())
             accounts.submit_version(db.session, version, assembly_approved_on=date(year + 1, 4, 29),
                                     today=local_today(), submitted_by=user_id)
+            version_id = version.id
         with consortium_scope(db.session):
             if through_fund:
-                fund.accept_accounts(db.session, version.id, accepted_by=staff_id, accepted_on=date(year + 1, 5, 2))
+                fund.accept_accounts(db.session, version_id, accepted_by=staff_id, accepted_on=date(year + 1, 5, 2))
             else:
-                accounts.mark_accepted(db.session, accounts.get_submission(db.session, version.id),
+                accounts.mark_accepted(db.session, accounts.get_submission(db.session, version_id),
                                        accepted_by=staff_id, accepted_on=date(year + 1, 5, 2))
         db.session.commit()
-        return version.id
+        return version_id
 
 
 def make_social_report(factory, tenant) -> int:
