@@ -17,10 +17,18 @@ COOP_READERS = ("treasurer", "viewer")
 COOP_WRITERS = ("treasurer",)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-blp = Blueprint("reporting_api", __name__, url_prefix="/api/v1/consortium",
-                description="Consortium reporting: dashboard, exports, annual report, consolidated social report")
-coop_blp = Blueprint("coop_reporting_api", __name__, url_prefix="/api/v1/t/<slug>",
-                     description="A co-op's dashboard and its social reports (bilancio sociale)")
+blp = Blueprint(
+    "reporting_api",
+    __name__,
+    url_prefix="/api/v1/consortium",
+    description="Consortium reporting: dashboard, exports, annual report, consolidated social report",
+)
+coop_blp = Blueprint(
+    "coop_reporting_api",
+    __name__,
+    url_prefix="/api/v1/t/<slug>",
+    description="A co-op's dashboard and its social reports (bilancio sociale)",
+)
 
 
 def download(data: bytes | str, mimetype: str, filename: str) -> Response:
@@ -35,16 +43,26 @@ def export_response(dashboard: dict, args: dict, stem: str) -> Response:
         return download(tables.to_xlsx(all_tables, stem), XLSX, f"{stem}.xlsx")
     chosen = next((t for t in all_tables if t.key == args.get("table")), None)
     if chosen is None:
-        raise ServiceError("Name the table to export as CSV.",
-                           {"table": [f"one of: {', '.join(t.key for t in all_tables)}"]})
-    return download(tables.to_csv(chosen, decimal_comma=current_language() == "it"), "text/csv",
-                    f"{stem}-{chosen.key}.csv")
+        raise ServiceError(
+            "Name the table to export as CSV.", {"table": [f"one of: {', '.join(t.key for t in all_tables)}"]}
+        )
+    return download(
+        tables.to_csv(chosen, decimal_comma=current_language() == "it"), "text/csv", f"{stem}-{chosen.key}.csv"
+    )
 
 
 def report_out(report) -> dict:
-    return {"id": report.id, "year": report.year, "state": report.state, "approved_on": report.approved_on,
-            "filed_on": report.filed_on, "due_on": service.social_report_due(report.year), "sections": report.sections,
-            "figures": service.report_figures(db.session, g.tenant, report), "updated_at": report.updated_at}
+    return {
+        "id": report.id,
+        "year": report.year,
+        "state": report.state,
+        "approved_on": report.approved_on,
+        "filed_on": report.filed_on,
+        "due_on": service.social_report_due(report.year),
+        "sections": report.sections,
+        "figures": service.report_figures(db.session, g.tenant, report),
+        "updated_at": report.updated_at,
+    }
 
 
 # --------------------------------------------------------------------------- consortium
@@ -81,8 +99,11 @@ class AnnualReportResource(MethodView):
     def get(self, args):
         """The consortium's annual report PDF: the dashboard's charts and tables."""
         d = service.consortium_dashboard(db.session, args["year"], today=local_today())
-        return download(documents.annual_report_pdf(d, consortium_name=current_app.config["CONSORTIUM_NAME"]),
-                        "application/pdf", f"annual-report-{args['year']}.pdf")
+        return download(
+            documents.annual_report_pdf(d, consortium_name=current_app.config["CONSORTIUM_NAME"]),
+            "application/pdf",
+            f"annual-report-{args['year']}.pdf",
+        )
 
 
 @blp.route("/social-reports/consolidated")
@@ -104,8 +125,11 @@ class ConsolidatedPdfResource(MethodView):
     def get(self, args):
         """The consolidated social report as a PDF, in the eight sections of D.M. 4 July 2019."""
         c = service.consolidated_figures(db.session, args["year"], today=local_today())
-        return download(documents.consolidated_pdf(c, consortium_name=current_app.config["CONSORTIUM_NAME"]),
-                        "application/pdf", f"consolidated-social-report-{args['year']}.pdf")
+        return download(
+            documents.consolidated_pdf(c, consortium_name=current_app.config["CONSORTIUM_NAME"]),
+            "application/pdf",
+            f"consolidated-social-report-{args['year']}.pdf",
+        )
 
 
 # --------------------------------------------------------------------------- a co-op
@@ -163,8 +187,9 @@ class ApproveResource(MethodView):
     def post(self, data, report_id):
         """Record the assembly's approval: checks every section and the date, then freezes the figures."""
         report = service.get_report(db.session, report_id)
-        return report_out(service.approve_report(db.session, g.tenant, report, data["approved_on"],
-                                                 today=local_today()))
+        return report_out(
+            service.approve_report(db.session, g.tenant, report, data["approved_on"], today=local_today())
+        )
 
 
 @coop_blp.route("/social-reports/<int:report_id>/file")
@@ -186,5 +211,8 @@ class SocialReportPdfResource(MethodView):
         """The social report as a PDF in the reader's language (Italian or English)."""
         report = service.get_report(db.session, report_id)
         figures = service.report_figures(db.session, g.tenant, report)
-        return download(documents.social_report_pdf(report, figures, tenant=g.tenant), "application/pdf",
-                        f"social-report-{g.tenant.slug}-{report.year}.pdf")
+        return download(
+            documents.social_report_pdf(report, figures, tenant=g.tenant),
+            "application/pdf",
+            f"social-report-{g.tenant.slug}-{report.year}.pdf",
+        )

@@ -24,8 +24,13 @@ from reportlab.lib import colors
 from consortium.documents import FONT_REGULAR
 
 # Dark to light greys with strong contrast between neighbours: readable printed in black and white.
-SHADES = (colors.HexColor("#1f3a5f"), colors.HexColor("#9fb3c8"), colors.HexColor("#4a6f8a"),
-          colors.HexColor("#d9e2ec"), colors.HexColor("#6b7c93"))
+SHADES = (
+    colors.HexColor("#1f3a5f"),
+    colors.HexColor("#9fb3c8"),
+    colors.HexColor("#4a6f8a"),
+    colors.HexColor("#d9e2ec"),
+    colors.HexColor("#6b7c93"),
+)
 _ids = itertools.count(1)
 MARKERS = ("FilledSquare", "FilledCircle", "FilledTriangle", "FilledDiamond", "Cross")
 
@@ -50,8 +55,16 @@ def _title(drawing: Drawing, title: str) -> None:
     drawing.add(String(0, drawing.height - 10, str(title), fontName=FONT_REGULAR, fontSize=9))
 
 
-def bar_chart(title: str, categories: list[str], series: dict[str, list], *, width: float = 460,
-              height: float = 200, horizontal: bool = False, label_format=None) -> Drawing:
+def bar_chart(
+    title: str,
+    categories: list[str],
+    series: dict[str, list],
+    *,
+    width: float = 460,
+    height: float = 200,
+    horizontal: bool = False,
+    label_format=None,
+) -> Drawing:
     """Grouped bars: one group per category, one bar per series (e.g. this year and the year before)."""
     drawing = Drawing(width, height)
     _title(drawing, title)
@@ -93,8 +106,9 @@ def stacked_bar(title: str, categories: list[str], parts: dict[str, list], **kwa
     return drawing
 
 
-def line_chart(title: str, categories: list[str], series: dict[str, list], *, width: float = 460,
-               height: float = 180) -> Drawing:
+def line_chart(
+    title: str, categories: list[str], series: dict[str, list], *, width: float = 460, height: float = 180
+) -> Drawing:
     """Lines over the years, each with its own marker shape as well as its shade."""
     drawing = Drawing(width, height)
     _title(drawing, title)
@@ -119,14 +133,18 @@ def line_chart(title: str, categories: list[str], series: dict[str, list], *, wi
 def svg(drawing: Drawing, label: str) -> str:
     """The drawing as inline SVG (no XML prolog), with an accessible name; the table beside it holds the data."""
     text = renderSVG.drawToString(drawing)
-    text = text[text.index("<svg"):]
-    text = re.sub(r'<svg width="[\d.]+" height="[\d.]+"',
-                  f'<svg role="img" aria-label="{_attr(label)}" class="chart" width="100%"', text, count=1)
+    text = text[text.index("<svg") :]
+    text = re.sub(
+        r'<svg width="[\d.]+" height="[\d.]+"',
+        f'<svg role="img" aria-label="{_attr(label)}" class="chart" width="100%"',
+        text,
+        count=1,
+    )
     text = text.replace("<title>...</title>", f"<title>{_attr(label)}</title>").replace("<desc>...</desc>", "")
     # one page holds several charts: their clip paths and groups need ids of their own
     suffix = f"-{next(_ids)}"
     text = re.sub(r'id="([a-z]+)"', lambda m: f'id="{m.group(1)}{suffix}"', text)
-    text = re.sub(r'url\(#([a-z]+)\)', lambda m: f"url(#{m.group(1)}{suffix})", text)
+    text = re.sub(r"url\(#([a-z]+)\)", lambda m: f"url(#{m.group(1)}{suffix})", text)
     return text.replace("font-family: DejaVuSans;", "font-family: 'DejaVu Sans', Verdana, sans-serif;")
 
 

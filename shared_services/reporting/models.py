@@ -36,7 +36,9 @@ class SocialReport(TenantOwned, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "year", name="uq_social_reports_tenant_year"),
         CheckConstraint(f"state IN {sql_list(STATES)}", name="state"),
-        CheckConstraint("state = 'draft' OR (approved_on IS NOT NULL AND snapshot IS NOT NULL)",
-                        name="approved_has_date_and_snapshot"),
+        CheckConstraint(
+            "state = 'draft' OR (approved_on IS NOT NULL AND snapshot IS NOT NULL)",
+            name="approved_has_date_and_snapshot",
+        ),
         CheckConstraint("state <> 'filed' OR filed_on IS NOT NULL", name="filed_has_date"),
     )

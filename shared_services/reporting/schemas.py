@@ -11,8 +11,11 @@ YEAR = {"validate": validate.Range(min=2000, max=2100)}
 
 
 class YearQuerySchema(Schema):
-    year = BoundedInt(load_default=lambda: local_today().year - 1,
-                      metadata={"description": "The financial year (2000-2100); last year if not given."}, **YEAR)
+    year = BoundedInt(
+        load_default=lambda: local_today().year - 1,
+        metadata={"description": "The financial year (2000-2100); last year if not given."},
+        **YEAR,
+    )
 
 
 class ExportQuerySchema(YearQuerySchema):
@@ -26,8 +29,9 @@ class SectionSchema(Schema):
 
 
 def _sections_field(**kwargs):
-    return fields.Dict(keys=fields.String(validate=validate.OneOf(SECTION_KEYS)), values=fields.Nested(SectionSchema),
-                       **kwargs)
+    return fields.Dict(
+        keys=fields.String(validate=validate.OneOf(SECTION_KEYS)), values=fields.Nested(SectionSchema), **kwargs
+    )
 
 
 class SocialReportCreateSchema(Schema):

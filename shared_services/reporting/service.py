@@ -28,9 +28,9 @@ Sources of the rules:
 from __future__ import annotations
 
 import importlib
-from contextlib import contextmanager
 import statistics
 from collections import defaultdict
+from contextlib import contextmanager
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -71,12 +71,12 @@ SECTION_LABELS = dict(SECTIONS)
 # Sections the platform fills from its own data; the others hold only what the co-op writes.
 DATA_SECTIONS = ("general", "governance", "people", "economics")
 
-PAY_RATIO_LIMIT = Decimal("8")             # art. 13 co. 1, D.Lgs. 112/2017
-PAY_RATIO_LIMIT_SKILLS = Decimal("12")     # the same, with proven need for specific skills (D.L. 48/2023 art. 29)
+PAY_RATIO_LIMIT = Decimal("8")  # art. 13 co. 1, D.Lgs. 112/2017
+PAY_RATIO_LIMIT_SKILLS = Decimal("12")  # the same, with proven need for specific skills (D.L. 48/2023 art. 29)
 UK_AUDIT_TURNOVER_LIMIT = Decimal("10200000")  # CCBS Act 2014 s.84 as amended from 6 April 2018
 UK_AUDIT_ASSETS_LIMIT = Decimal("5100000")
 AR30_MONTHS_AFTER_YEAR_END = 7
-SOCIAL_REPORT_DUE = (6, 30)                # 30 June of the year after (research notes § 5.1, not the decree)
+SOCIAL_REPORT_DUE = (6, 30)  # 30 June of the year after (research notes § 5.1, not the decree)
 
 TYPE_B_FORM = "social_coop_b"
 # Turnover bands of the distribution (in the co-op's own currency).
@@ -134,8 +134,12 @@ def purchasing_summary(session, year: int, tenant_id: int | None = None) -> dict
 
 
 def _turnover(figures: dict) -> Decimal:
-    return (figures["turnover_public_contracts"] + figures["turnover_private_fees"]
-            + figures["turnover_grants_donations"] + figures["turnover_other"])
+    return (
+        figures["turnover_public_contracts"]
+        + figures["turnover_private_fees"]
+        + figures["turnover_grants_donations"]
+        + figures["turnover_other"]
+    )
 
 
 REVENUE_LINES = ("turnover_public_contracts", "turnover_private_fees", "turnover_grants_donations", "turnover_other")
@@ -156,9 +160,13 @@ def _accounts_block(rows: list[tuple[Tenant, dict]]) -> dict:
         revenue = {line: sum((f[line] for f in items), ZERO) for line in REVENUE_LINES}
         total = sum(turnovers, ZERO)
         result[currency] = {
-            "coops": len(items), "turnover_total": total, "turnover_median": median(turnovers),
-            "net_profit_total": sum(profits, ZERO), "net_profit_median": median(profits),
-            "distribution": bands, "revenue": revenue,
+            "coops": len(items),
+            "turnover_total": total,
+            "turnover_median": median(turnovers),
+            "net_profit_total": sum(profits, ZERO),
+            "net_profit_median": median(profits),
+            "distribution": bands,
+            "revenue": revenue,
             "public_percent": percent(revenue["turnover_public_contracts"], total),
         }
     return result
@@ -201,7 +209,7 @@ def consortium_dashboard(session, year: int, *, today: date | None = None) -> di
     for y in (year, previous):
         rows = [(tenants[tid], f) for (tid, fy), f in figures.items() if fy == y and tid in tenants]
         accounts_by_year[y] = _accounts_block(rows) if rows else None
-    trend = defaultdict(dict)   # currency -> {year: turnover total}
+    trend = defaultdict(dict)  # currency -> {year: turnover total}
     for (tid, fy), f in figures.items():
         if tid in tenants:
             trend[tenants[tid].currency][fy] = trend[tenants[tid].currency].get(fy, ZERO) + _turnover(f)
@@ -219,33 +227,56 @@ def consortium_dashboard(session, year: int, *, today: date | None = None) -> di
 
     tender_year = next((r for r in tendering.results_by_year(session) if r.year == year), None)
     reports = {r.tenant_id: r for r in training.compliance_reports(session) if r.tenant_id in tenants}
-    training_rows = [(tenants[tid].name, r.workers, r.required, r.valid, r.percent_compliant)
-                     for tid, r in sorted(reports.items(), key=lambda item: tenants[item[0]].name)]
+    training_rows = [
+        (tenants[tid].name, r.workers, r.required, r.valid, r.percent_compliant)
+        for tid, r in sorted(reports.items(), key=lambda item: tenants[item[0]].name)
+    ]
     pipeline = incubation.pipeline(session)
     spin_outs = [t for t in tenants.values() if t.sponsor_id is not None]
     return {
-        "year": year, "previous_year": previous,
-        "coops": {"total": len(tenants), "by_legal_form": dict(sorted(by_form.items())),
-                  "by_country": dict(sorted(by_country.items()))},
-        "members": {"by_category": {c: [categories[year].get(c, 0), categories[previous].get(c, 0)]
-                                    for c in members.CATEGORIES},
-                    "total": [sum(categories[year].values()), sum(categories[previous].values())]},
-        "type_b": {"coops": len(type_b), "workers": workers, "disadvantaged": disadvantaged,
-                   "percent": percent(disadvantaged, workers)},
-        "accounts": accounts_by_year[year], "accounts_previous": accounts_by_year[previous],
+        "year": year,
+        "previous_year": previous,
+        "coops": {
+            "total": len(tenants),
+            "by_legal_form": dict(sorted(by_form.items())),
+            "by_country": dict(sorted(by_country.items())),
+        },
+        "members": {
+            "by_category": {
+                c: [categories[year].get(c, 0), categories[previous].get(c, 0)] for c in members.CATEGORIES
+            },
+            "total": [sum(categories[year].values()), sum(categories[previous].values())],
+        },
+        "type_b": {
+            "coops": len(type_b),
+            "workers": workers,
+            "disadvantaged": disadvantaged,
+            "percent": percent(disadvantaged, workers),
+        },
+        "accounts": accounts_by_year[year],
+        "accounts_previous": accounts_by_year[previous],
         "turnover_trend": {c: {y: trend[c].get(y) for y in range(year - 4, year + 1)} for c in sorted(trend)},
         "contributions": dict(sorted(contributions.items())),
-        "fund": {"outstanding_loans": fund.outstanding_loans_total(session),
-                 "live_guarantees": fund.live_guarantees_total(session, min(today, date(year, 12, 31))),
-                 "currency": fund.fund_currency()},
-        "tenders": None if tender_year is None else {
-            "decided": tender_year.decided, "won": tender_year.won, "win_rate": tender_year.win_rate,
-            "value_won": tender_year.value_won},
+        "fund": {
+            "outstanding_loans": fund.outstanding_loans_total(session),
+            "live_guarantees": fund.live_guarantees_total(session, min(today, date(year, 12, 31))),
+            "currency": fund.fund_currency(),
+        },
+        "tenders": None
+        if tender_year is None
+        else {
+            "decided": tender_year.decided,
+            "won": tender_year.won,
+            "win_rate": tender_year.win_rate,
+            "value_won": tender_year.value_won,
+        },
         "purchasing": purchasing_summary(session, year),
-        "training": {"coops": training_rows,
-                     "median_percent": median(r[4] for r in training_rows if r[4] is not None)},
-        "incubation": {"pipeline": pipeline, "spin_outs": len(spin_outs),
-                       "spin_outs_in_year": sum(1 for t in spin_outs if t.founding_date and t.founding_date.year == year)},
+        "training": {"coops": training_rows, "median_percent": median(r[4] for r in training_rows if r[4] is not None)},
+        "incubation": {
+            "pipeline": pipeline,
+            "spin_outs": len(spin_outs),
+            "spin_outs_in_year": sum(1 for t in spin_outs if t.founding_date and t.founding_date.year == year),
+        },
     }
 
 
@@ -262,20 +293,35 @@ def coop_figures(session, tenant: Tenant, year: int) -> dict:
     contribution = fund.contribution_for_year(session, tenant.id, year)
     report = training.compliance_report(session)
     return {
-        "members": {"total": overview.total_members, "by_category": {c.category: c.members for c in overview.categories},
-                    "voting_rights": {c.category: c.voting_rights for c in overview.categories},
-                    "workers": workers, "disadvantaged": disadvantaged,
-                    "disadvantaged_percent": percent(disadvantaged, workers)},
-        "accounts": None if accepted is None else {
-            **{line: accepted[line] for line in REVENUE_LINES}, "turnover": _turnover(accepted),
-            "net_profit": accepted["net_profit"], "staff_costs": accepted["staff_costs"],
-            "public_percent": percent(accepted["turnover_public_contracts"], _turnover(accepted))},
+        "members": {
+            "total": overview.total_members,
+            "by_category": {c.category: c.members for c in overview.categories},
+            "voting_rights": {c.category: c.voting_rights for c in overview.categories},
+            "workers": workers,
+            "disadvantaged": disadvantaged,
+            "disadvantaged_percent": percent(disadvantaged, workers),
+        },
+        "accounts": None
+        if accepted is None
+        else {
+            **{line: accepted[line] for line in REVENUE_LINES},
+            "turnover": _turnover(accepted),
+            "net_profit": accepted["net_profit"],
+            "staff_costs": accepted["staff_costs"],
+            "public_percent": percent(accepted["turnover_public_contracts"], _turnover(accepted)),
+        },
         "invoicing": invoiced if invoiced["by_type"] else None,
-        "contribution": None if contribution is None else {
-            "due": contribution.total_due, "paid": contribution.paid_amount, "outstanding": contribution.outstanding},
-        "training": None if report is None else {
-            "workers": report.workers, "required": report.required, "valid": report.valid,
-            "percent_compliant": report.percent_compliant},
+        "contribution": None
+        if contribution is None
+        else {"due": contribution.total_due, "paid": contribution.paid_amount, "outstanding": contribution.outstanding},
+        "training": None
+        if report is None
+        else {
+            "workers": report.workers,
+            "required": report.required,
+            "valid": report.valid,
+            "percent_compliant": report.percent_compliant,
+        },
     }
 
 
@@ -296,27 +342,43 @@ def _consortium_reads(session):
 def consortium_medians(session, tenant: Tenant, year: int) -> dict:
     """The consortium's medians beside which a co-op sees itself: co-ops of the same currency, no names."""
     with _consortium_reads(session):
-        tenants = {t.id: t for t in session.scalars(select(Tenant).where(Tenant.status == "active",
-                                                                         Tenant.currency == tenant.currency))}
+        tenants = {
+            t.id: t
+            for t in session.scalars(
+                select(Tenant).where(Tenant.status == "active", Tenant.currency == tenant.currency)
+            )
+        }
         figures = [f for (tid, _y), f in accounts.accepted_figures(session, (year,)).items() if tid in tenants]
         counts = members.category_counts_by_tenant(session, date(year, 12, 31))
-        compliance = [r.percent_compliant for r in training.compliance_reports(session)
-                      if r.tenant_id in tenants and r.percent_compliant is not None]
-    return {"coops": len(figures), "currency": tenant.currency,
-            "turnover": median(_turnover(f) for f in figures),
-            "net_profit": median(f["net_profit"] for f in figures),
-            "members": median(Decimal(sum(counts.get(tid, {}).values())) for tid in tenants) if tenants else None,
-            "training_percent": median(compliance)}
+        compliance = [
+            r.percent_compliant
+            for r in training.compliance_reports(session)
+            if r.tenant_id in tenants and r.percent_compliant is not None
+        ]
+    return {
+        "coops": len(figures),
+        "currency": tenant.currency,
+        "turnover": median(_turnover(f) for f in figures),
+        "net_profit": median(f["net_profit"] for f in figures),
+        "members": median(Decimal(sum(counts.get(tid, {}).values())) for tid in tenants) if tenants else None,
+        "training_percent": median(compliance),
+    }
 
 
 def coop_dashboard(session, tenant: Tenant, year: int) -> dict:
     """The co-op's own dashboard for `year`, the year before, and the consortium's medians."""
-    return {"year": year, "previous_year": year - 1, "currency": tenant.currency,
-            "current": coop_figures(session, tenant, year), "previous": coop_figures(session, tenant, year - 1),
-            "medians": consortium_medians(session, tenant, year),
-            "purchasing": purchasing_summary(session, year, tenant_id=tenant.id),
-            "uk": uk_calendar(tenant, year, coop_figures_turnover(session, tenant, year - 1))
-            if tenant.country == "uk" else None}
+    return {
+        "year": year,
+        "previous_year": year - 1,
+        "currency": tenant.currency,
+        "current": coop_figures(session, tenant, year),
+        "previous": coop_figures(session, tenant, year - 1),
+        "medians": consortium_medians(session, tenant, year),
+        "purchasing": purchasing_summary(session, year, tenant_id=tenant.id),
+        "uk": uk_calendar(tenant, year, coop_figures_turnover(session, tenant, year - 1))
+        if tenant.country == "uk"
+        else None,
+    }
 
 
 def coop_figures_turnover(session, tenant: Tenant, year: int) -> Decimal | None:
@@ -362,8 +424,15 @@ def audit_exemption(turnover: Decimal | None, assets: Decimal | None) -> dict:
     eligible = None if turnover_ok is None or assets_ok is None else (turnover_ok and assets_ok)
     if turnover_ok is False or assets_ok is False:
         eligible = False
-    return {"turnover": turnover, "turnover_limit": UK_AUDIT_TURNOVER_LIMIT, "turnover_ok": turnover_ok,
-            "assets": assets, "assets_limit": UK_AUDIT_ASSETS_LIMIT, "assets_ok": assets_ok, "eligible": eligible}
+    return {
+        "turnover": turnover,
+        "turnover_limit": UK_AUDIT_TURNOVER_LIMIT,
+        "turnover_ok": turnover_ok,
+        "assets": assets,
+        "assets_limit": UK_AUDIT_ASSETS_LIMIT,
+        "assets_ok": assets_ok,
+        "eligible": eligible,
+    }
 
 
 def uk_calendar(tenant: Tenant, year: int, previous_turnover: Decimal | None, assets: Decimal | None = None) -> dict:
@@ -391,24 +460,44 @@ def social_report_figures(session, tenant: Tenant, year: int) -> dict:
     ratio = workforce["ratio"]
     volunteers = own["members"]["by_category"].get("volunteer", 0)
     return {
-        "general": {"name": tenant.name, "legal_form": tenant.legal_form, "country": tenant.country,
-                    "registration_number": tenant.registration_number, "vat_number": tenant.vat_number,
-                    "founding_date": tenant.founding_date, "city": tenant.city, "address": tenant.address},
-        "governance": {"members": own["members"]["total"], "by_category": own["members"]["by_category"],
-                       "voting_rights": own["members"]["voting_rights"]},
-        "people": {"workers": own["members"]["workers"], "disadvantaged": own["members"]["disadvantaged"],
-                   "disadvantaged_percent": own["members"]["disadvantaged_percent"],
-                   "volunteers": volunteers,
-                   "volunteers_within_limit": volunteers <= own["members"]["workers"],
-                   "employees": workforce["employees"], "by_pay_basis": workforce["by_pay_basis"],
-                   "paid_in_year": workforce["paid_in_year"], "tax_year": _tax_year(year),
-                   "highest_gross": workforce["highest_gross"], "lowest_gross": workforce["lowest_gross"],
-                   "pay_ratio": ratio,
-                   "pay_ratio_within_8": None if ratio is None else ratio <= PAY_RATIO_LIMIT,
-                   "pay_ratio_within_12": None if ratio is None else ratio <= PAY_RATIO_LIMIT_SKILLS,
-                   "training": own["training"]},
-        "economics": {"currency": tenant.currency, "accounts": own["accounts"], "invoicing": own["invoicing"],
-                      "contribution": own["contribution"]},
+        "general": {
+            "name": tenant.name,
+            "legal_form": tenant.legal_form,
+            "country": tenant.country,
+            "registration_number": tenant.registration_number,
+            "vat_number": tenant.vat_number,
+            "founding_date": tenant.founding_date,
+            "city": tenant.city,
+            "address": tenant.address,
+        },
+        "governance": {
+            "members": own["members"]["total"],
+            "by_category": own["members"]["by_category"],
+            "voting_rights": own["members"]["voting_rights"],
+        },
+        "people": {
+            "workers": own["members"]["workers"],
+            "disadvantaged": own["members"]["disadvantaged"],
+            "disadvantaged_percent": own["members"]["disadvantaged_percent"],
+            "volunteers": volunteers,
+            "volunteers_within_limit": volunteers <= own["members"]["workers"],
+            "employees": workforce["employees"],
+            "by_pay_basis": workforce["by_pay_basis"],
+            "paid_in_year": workforce["paid_in_year"],
+            "tax_year": _tax_year(year),
+            "highest_gross": workforce["highest_gross"],
+            "lowest_gross": workforce["lowest_gross"],
+            "pay_ratio": ratio,
+            "pay_ratio_within_8": None if ratio is None else ratio <= PAY_RATIO_LIMIT,
+            "pay_ratio_within_12": None if ratio is None else ratio <= PAY_RATIO_LIMIT_SKILLS,
+            "training": own["training"],
+        },
+        "economics": {
+            "currency": tenant.currency,
+            "accounts": own["accounts"],
+            "invoicing": own["invoicing"],
+            "contribution": own["contribution"],
+        },
     }
 
 
@@ -421,8 +510,10 @@ def _clean_sections(sections: dict | None) -> dict:
     cleaned = {}
     for key in SECTION_KEYS:
         entry = sections.get(key) or {}
-        cleaned[key] = {"text": (entry.get("text") or "").strip(),
-                        "omission_reason": (entry.get("omission_reason") or "").strip()}
+        cleaned[key] = {
+            "text": (entry.get("text") or "").strip(),
+            "omission_reason": (entry.get("omission_reason") or "").strip(),
+        }
     return cleaned
 
 
@@ -443,10 +534,11 @@ def create_report(session, tenant: Tenant, data: dict) -> SocialReport:
     """A draft social report for a year that has none yet."""
     year = data["year"]
     if session.scalar(select(SocialReport.id).where(SocialReport.year == year)) is not None:
-        raise Conflict(_("There is already a social report for %(year)s.", year=year),
-                       {"year": [_("a report for this year exists")]})
-    report = SocialReport(tenant_id=tenant.id, year=year, state="draft",
-                          sections=_clean_sections(data.get("sections")))
+        raise Conflict(
+            _("There is already a social report for %(year)s.", year=year),
+            {"year": [_("a report for this year exists")]},
+        )
+    report = SocialReport(tenant_id=tenant.id, year=year, state="draft", sections=_clean_sections(data.get("sections")))
     session.add(report)
     session.flush()
     return report
@@ -454,8 +546,10 @@ def create_report(session, tenant: Tenant, data: dict) -> SocialReport:
 
 def _require_draft(report: SocialReport) -> None:
     if report.state != "draft":
-        raise Conflict(_("An approved social report cannot be changed: it is frozen as the assembly approved it."),
-                       {"state": [_("the report is %(state)s, not a draft", state=report.state)]})
+        raise Conflict(
+            _("An approved social report cannot be changed: it is frozen as the assembly approved it."),
+            {"state": [_("the report is %(state)s, not a draft", state=report.state)]},
+        )
 
 
 def update_report(session, report: SocialReport, changes: dict) -> SocialReport:
@@ -486,7 +580,8 @@ def approve_report(session, tenant: Tenant, report: SocialReport, approved_on: d
     for key in SECTION_KEYS:
         if section_is_empty(key, sections[key], figures) and not sections[key]["omission_reason"]:
             errors[f"sections.{key}.omission_reason"] = [
-                _("“%(section)s” is empty: write it or give the reason it is omitted", section=SECTION_LABELS[key])]
+                _("“%(section)s” is empty: write it or give the reason it is omitted", section=SECTION_LABELS[key])
+            ]
     if errors:
         raise ServiceError(_("The social report cannot be approved yet."), errors)
     report.sections = sections
@@ -502,8 +597,17 @@ def file_report(session, report: SocialReport, filed_on: date, *, today: date) -
     if report.state != "approved":
         raise Conflict(_("Only an approved social report can be filed."), {"state": [_("not approved")]})
     if filed_on < report.approved_on or filed_on > today:
-        raise ServiceError(_("Check the filing date."), {"filed_on": [
-            _("must be on or after the approval (%(date)s) and not in the future", date=report.approved_on.isoformat())]})
+        raise ServiceError(
+            _("Check the filing date."),
+            {
+                "filed_on": [
+                    _(
+                        "must be on or after the approval (%(date)s) and not in the future",
+                        date=report.approved_on.isoformat(),
+                    )
+                ]
+            },
+        )
     report.filed_on = filed_on
     report.state = "filed"
     session.flush()
@@ -525,8 +629,7 @@ def social_report_due(year: int) -> date:
 def consolidated_figures(session, year: int, *, today: date | None = None) -> dict:
     """The consortium's consolidated social report figures: the dashboard's aggregates, no co-op's details."""
     dashboard = consortium_dashboard(session, year, today=today)
-    return {"year": year, "dashboard": dashboard,
-            "reports": social_report_states(session, year)}
+    return {"year": year, "dashboard": dashboard, "reports": social_report_states(session, year)}
 
 
 def social_report_states(session, year: int) -> dict[str, int]:

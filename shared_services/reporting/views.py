@@ -23,9 +23,15 @@ coop_blp = Blueprint("coop_reporting", __name__, url_prefix="/t/<slug>", templat
 @blp.context_processor
 @coop_blp.context_processor
 def _labels():
-    return {"state_labels": STATE_LABELS, "section_labels": service.SECTION_LABELS, "sections": service.SECTIONS,
-            "category_labels": CATEGORY_LABELS, "revenue_labels": tables.REVENUE_LABELS,
-            "Money": tables.Money, "Percent": tables.Percent}
+    return {
+        "state_labels": STATE_LABELS,
+        "section_labels": service.SECTION_LABELS,
+        "sections": service.SECTIONS,
+        "category_labels": CATEGORY_LABELS,
+        "revenue_labels": tables.REVENUE_LABELS,
+        "Money": tables.Money,
+        "Percent": tables.Percent,
+    }
 
 
 def _year() -> int:
@@ -48,8 +54,14 @@ def dashboard():
     d = service.consortium_dashboard(db.session, year, today=local_today())
     shown = tables.dashboard_tables(d)
     svgs = {t.key: _svg(t.chart, t.title) for t in shown if t.chart is not None}
-    return render_template("reporting/dashboard.html", d=d, tables=shown, svgs=svgs, year=year,
-                           states=service.social_report_states(db.session, year))
+    return render_template(
+        "reporting/dashboard.html",
+        d=d,
+        tables=shown,
+        svgs=svgs,
+        year=year,
+        states=service.social_report_states(db.session, year),
+    )
 
 
 @blp.route("/export")
@@ -72,8 +84,11 @@ def annual_pdf():
     """The annual report PDF."""
     year = _year()
     d = service.consortium_dashboard(db.session, year, today=local_today())
-    return download(documents.annual_report_pdf(d, consortium_name=current_app.config["CONSORTIUM_NAME"]),
-                    "application/pdf", f"annual-report-{year}.pdf")
+    return download(
+        documents.annual_report_pdf(d, consortium_name=current_app.config["CONSORTIUM_NAME"]),
+        "application/pdf",
+        f"annual-report-{year}.pdf",
+    )
 
 
 @blp.route("/consolidated.pdf")
@@ -82,8 +97,11 @@ def consolidated_pdf():
     """The consolidated social report PDF."""
     year = _year()
     c = service.consolidated_figures(db.session, year, today=local_today())
-    return download(documents.consolidated_pdf(c, consortium_name=current_app.config["CONSORTIUM_NAME"]),
-                    "application/pdf", f"consolidated-social-report-{year}.pdf")
+    return download(
+        documents.consolidated_pdf(c, consortium_name=current_app.config["CONSORTIUM_NAME"]),
+        "application/pdf",
+        f"consolidated-social-report-{year}.pdf",
+    )
 
 
 # --------------------------------------------------------------------------- a co-op
@@ -97,19 +115,36 @@ def dashboard_coop():
     d = service.coop_dashboard(db.session, g.tenant, year)
     cur, prev = d["current"], d["previous"]
     cats = [c for c in CATEGORY_LABELS if cur["members"]["by_category"].get(c) or prev["members"]["by_category"].get(c)]
-    chart = charts.bar_chart(_("Members by stakeholder category (31 December)"), [str(CATEGORY_LABELS[c]) for c in cats],
-                             {str(year): [cur["members"]["by_category"].get(c, 0) for c in cats],
-                              str(year - 1): [prev["members"]["by_category"].get(c, 0) for c in cats]})
+    chart = charts.bar_chart(
+        _("Members by stakeholder category (31 December)"),
+        [str(CATEGORY_LABELS[c]) for c in cats],
+        {
+            str(year): [cur["members"]["by_category"].get(c, 0) for c in cats],
+            str(year - 1): [prev["members"]["by_category"].get(c, 0) for c in cats],
+        },
+    )
     revenue_svg = None
     if cur["accounts"]:
         lines = list(tables.REVENUE_LABELS)
-        revenue_svg = _svg(charts.bar_chart(_("Revenue by source"), [str(tables.REVENUE_LABELS[x]) for x in lines],
-                                            {str(year): [cur["accounts"][x] for x in lines],
-                                             **({str(year - 1): [prev["accounts"][x] for x in lines]}
-                                                if prev["accounts"] else {})},
-                                            label_format=charts.money_label), _("Revenue by source"))
-    return render_template("reporting/coop_dashboard.html", d=d, year=year,
-                           members_svg=_svg(chart, _("Members by stakeholder category")), revenue_svg=revenue_svg)
+        revenue_svg = _svg(
+            charts.bar_chart(
+                _("Revenue by source"),
+                [str(tables.REVENUE_LABELS[x]) for x in lines],
+                {
+                    str(year): [cur["accounts"][x] for x in lines],
+                    **({str(year - 1): [prev["accounts"][x] for x in lines]} if prev["accounts"] else {}),
+                },
+                label_format=charts.money_label,
+            ),
+            _("Revenue by source"),
+        )
+    return render_template(
+        "reporting/coop_dashboard.html",
+        d=d,
+        year=year,
+        members_svg=_svg(chart, _("Members by stakeholder category")),
+        revenue_svg=revenue_svg,
+    )
 
 
 @coop_blp.route("/social-reports/", methods=["GET", "POST"])
@@ -129,13 +164,21 @@ def social_reports():
                 flash(_("Social report %(year)s started.", year=report.year))
                 return redirect(url_for("coop_reporting.social_report", report_id=report.id))
     reports = db.session.scalars(service.reports_query()).all()
-    return render_template("reporting/social_reports.html", reports=reports, errors=errors, values=values,
-                           can_edit=can_edit, due=service.social_report_due), 422 if errors else 200
+    return render_template(
+        "reporting/social_reports.html",
+        reports=reports,
+        errors=errors,
+        values=values,
+        can_edit=can_edit,
+        due=service.social_report_due,
+    ), 422 if errors else 200
 
 
 def _sections_from_form(form) -> dict:
-    return {key: {"text": form.get(f"{key}_text", ""), "omission_reason": form.get(f"{key}_omission", "")}
-            for key in service.SECTION_KEYS}
+    return {
+        key: {"text": form.get(f"{key}_text", ""), "omission_reason": form.get(f"{key}_omission", "")}
+        for key in service.SECTION_KEYS
+    }
 
 
 def _form_errors(errors: dict) -> dict:
@@ -168,24 +211,41 @@ def social_report(report_id):
         if action == "approve" and not errors:
             data, errors = load_form(schemas.ApproveSchema(), {"approved_on": request.form.get("approved_on", "")})
             if data is not None:
-                result, errors = run_service(lambda: service.approve_report(
-                    db.session, g.tenant, report, data["approved_on"], today=local_today()))
+                result, errors = run_service(
+                    lambda: service.approve_report(
+                        db.session, g.tenant, report, data["approved_on"], today=local_today()
+                    )
+                )
         if action == "file":
             data, errors = load_form(schemas.FileSchema(), {"filed_on": request.form.get("filed_on", "")})
             if data is not None:
-                result, errors = run_service(lambda: service.file_report(db.session, report, data["filed_on"],
-                                                                         today=local_today()))
+                result, errors = run_service(
+                    lambda: service.file_report(db.session, report, data["filed_on"], today=local_today())
+                )
         if result is not None and not errors:
-            flash({"save": _("Saved."), "approve": _("Approved: the figures are frozen as they stand today."),
-                   "file": _("Filing recorded.")}[action])
+            flash(
+                {
+                    "save": _("Saved."),
+                    "approve": _("Approved: the figures are frozen as they stand today."),
+                    "file": _("Filing recorded."),
+                }[action]
+            )
             return redirect(url_for("coop_reporting.social_report", report_id=report.id))
         errors = _form_errors(errors)
         report = service.get_report(db.session, report_id)
     figures = service.report_figures(db.session, g.tenant, report)
-    return render_template("reporting/social_report.html", report=report, figures=figures, errors=errors,
-                           values=request.form if request.method == "POST" else {}, sections_text=sections,
-                           can_edit=can_edit, due=service.social_report_due(report.year),
-                           today=local_today(), labels_by_field=_field_labels()), 422 if errors else 200
+    return render_template(
+        "reporting/social_report.html",
+        report=report,
+        figures=figures,
+        errors=errors,
+        values=request.form if request.method == "POST" else {},
+        sections_text=sections,
+        can_edit=can_edit,
+        due=service.social_report_due(report.year),
+        today=local_today(),
+        labels_by_field=_field_labels(),
+    ), 422 if errors else 200
 
 
 def _field_labels() -> dict:
@@ -202,6 +262,8 @@ def social_report_pdf(report_id):
     """The social report as a PDF in the reader's language."""
     report = service.get_report(db.session, report_id)
     figures = service.report_figures(db.session, g.tenant, report)
-    return download(documents.social_report_pdf(report, figures, tenant=g.tenant), "application/pdf",
-                    f"social-report-{g.tenant.slug}-{report.year}.pdf")
-
+    return download(
+        documents.social_report_pdf(report, figures, tenant=g.tenant),
+        "application/pdf",
+        f"social-report-{g.tenant.slug}-{report.year}.pdf",
+    )

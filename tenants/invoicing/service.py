@@ -769,7 +769,8 @@ def net_invoiced_by_customer_type(session, year: int) -> dict:
     rows = session.execute(
         select(Customer.customer_type, func.sum(signed))
         .join(Customer, (Customer.tenant_id == Invoice.tenant_id) & (Customer.id == Invoice.customer_id))
-        .where(Invoice.state == "issued", Invoice.issue_date >= date(year, 1, 1), Invoice.issue_date <= date(year, 12, 31))
+        .where(Invoice.state == "issued", Invoice.issue_date >= date(year, 1, 1),
+               Invoice.issue_date <= date(year, 12, 31))
         .group_by(Customer.customer_type))
     by_type = {kind: round_money(Decimal(str(total or 0))) for kind, total in rows}
     public = sum((v for k, v in by_type.items() if k in PUBLIC_BODY_TYPES), Decimal("0.00"))

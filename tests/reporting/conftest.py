@@ -30,11 +30,20 @@ class Network:
 def network(app, client, factory) -> Network:
     a = factory.tenant("coop-a", name="Coop A Sociale", country="it", legal_form="social_coop_a", currency="EUR")
     b = factory.tenant("coop-b", name="Coop B Lavoro", country="it", legal_form="social_coop_b", currency="EUR")
-    c = factory.tenant("coop-c", name="Coop C Spin-out", country="it", legal_form="social_coop_a", currency="EUR",
-                       sponsor="coop-a", founding_date=date(YEAR, 2, 1))
+    c = factory.tenant(
+        "coop-c",
+        name="Coop C Spin-out",
+        country="it",
+        legal_form="social_coop_a",
+        currency="EUR",
+        sponsor="coop-a",
+        founding_date=date(YEAR, 2, 1),
+    )
     u = factory.tenant("coop-u", name="Riverside Society", country="uk", legal_form="coop_society", currency="GBP")
-    ids = {slug: factory.user(f"treasurer.{slug[-1]}@example.test", {"role": "treasurer", "tenant": slug})
-           for slug in ("coop-a", "coop-b", "coop-c", "coop-u")}
+    ids = {
+        slug: factory.user(f"treasurer.{slug[-1]}@example.test", {"role": "treasurer", "tenant": slug})
+        for slug in ("coop-a", "coop-b", "coop-c", "coop-u")
+    }
     staff_id = factory.user(STAFF, {"role": "consortium_staff"})
     joined = date(YEAR - 1, 6, 1)
     factory.member(a, name="Worker One", category="worker", joined_on=joined, disadvantaged=True)
@@ -48,15 +57,22 @@ def network(app, client, factory) -> Network:
     accept(factory, a, ids["coop-a"], staff_id, YEAR, figures(100000, 20000, 5000, 0, 80000, 15000, 1500))
     accept(factory, b, ids["coop-b"], staff_id, YEAR, figures(300000, 100000, 0, 25000, 350000, 60000, 5000))
     accept(factory, c, ids["coop-c"], staff_id, YEAR, figures(0, 50000, 10000, 0, 55000, 10000, 0))
-    accept(factory, u, ids["coop-u"], staff_id, YEAR, figures(200000, 0, 0, 0, 150000, 40000, 2000),
-           through_fund=False)
+    accept(factory, u, ids["coop-u"], staff_id, YEAR, figures(200000, 0, 0, 0, 150000, 40000, 2000), through_fund=False)
     # YEAR - 1: A only, 100,000 (net 10,000)
     accept(factory, a, ids["coop-a"], staff_id, YEAR - 1, figures(90000, 10000, 0, 0, 70000, 20000, 0))
     with factory.app.app_context():
         with consortium_scope(db.session):
             contribution = fund.contribution_for_year(db.session, a.id, YEAR)
-            fund.record_payment(db.session, contribution, amount=D("500.00"), paid_on=date(YEAR + 1, 6, 1),
-                                recorded_by=staff_id)
+            fund.record_payment(
+                db.session, contribution, amount=D("500.00"), paid_on=date(YEAR + 1, 6, 1), recorded_by=staff_id
+            )
         db.session.commit()
-    return Network(a, b, c, u, token_for(client, STAFF), token_for(client, "treasurer.a@example.test"),
-                   token_for(client, "treasurer.b@example.test"))
+    return Network(
+        a,
+        b,
+        c,
+        u,
+        token_for(client, STAFF),
+        token_for(client, "treasurer.a@example.test"),
+        token_for(client, "treasurer.b@example.test"),
+    )

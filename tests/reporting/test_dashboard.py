@@ -14,8 +14,11 @@ def _dash(client, network, year=YEAR):
 
 def test_coops_by_legal_form_and_country(client, network):
     d = _dash(client, network)
-    assert d["coops"] == {"total": 4, "by_legal_form": {"coop_society": 1, "social_coop_a": 2, "social_coop_b": 1},
-                          "by_country": {"it": 3, "uk": 1}}
+    assert d["coops"] == {
+        "total": 4,
+        "by_legal_form": {"coop_society": 1, "social_coop_a": 2, "social_coop_b": 1},
+        "by_country": {"it": 3, "uk": 1},
+    }
 
 
 def test_members_by_category_this_year_and_the_year_before(client, network):
@@ -42,7 +45,7 @@ def test_turnover_and_profit_totals_medians_and_distribution_per_currency(client
     assert eur["turnover_median"] == "125000.00"
     assert eur["net_profit_total"] == "33500.00"
     assert eur["net_profit_median"] == "10000.00"
-    assert eur["distribution"] == [1, 2, 0, 0, 0]   # 60,000 under 100k; 125,000 and 425,000 in 100k-500k
+    assert eur["distribution"] == [1, 2, 0, 0, 0]  # 60,000 under 100k; 125,000 and 425,000 in 100k-500k
     gbp = d["accounts"]["GBP"]
     assert (gbp["coops"], gbp["turnover_total"], gbp["net_profit_median"]) == (1, "200000.00", "8000.00")
     prev = d["accounts_previous"]
@@ -51,9 +54,13 @@ def test_turnover_and_profit_totals_medians_and_distribution_per_currency(client
 
 def test_public_and_private_revenue_shown_apart(client, network):
     revenue = _dash(client, network)["accounts"]["EUR"]
-    assert revenue["revenue"] == {"turnover_public_contracts": "400000.00", "turnover_private_fees": "170000.00",
-                                  "turnover_grants_donations": "15000.00", "turnover_other": "25000.00"}
-    assert revenue["public_percent"] == "65.6"   # 400,000 / 610,000 = 65.57%
+    assert revenue["revenue"] == {
+        "turnover_public_contracts": "400000.00",
+        "turnover_private_fees": "170000.00",
+        "turnover_grants_donations": "15000.00",
+        "turnover_other": "25000.00",
+    }
+    assert revenue["public_percent"] == "65.6"  # 400,000 / 610,000 = 65.57%
 
 
 def test_turnover_trend_over_five_years(client, network):
@@ -71,8 +78,8 @@ def test_contributions_due_paid_and_owed(client, network):
 
 def test_sources_not_built_or_empty_say_so(client, network):
     d = _dash(client, network)
-    assert d["purchasing"] is None           # shared_services.purchasing is not in FEATURES
-    assert d["tenders"] is None              # no bid decided in the year
+    assert d["purchasing"] is None  # shared_services.purchasing is not in FEATURES
+    assert d["tenders"] is None  # no bid decided in the year
     assert d["training"] == {"coops": [], "median_percent": None}
     assert d["incubation"]["spin_outs"] == 1 and d["incubation"]["spin_outs_in_year"] == 1
 
@@ -81,7 +88,7 @@ def test_a_year_without_accepted_accounts_says_so_not_zero(client, network):
     d = _dash(client, network, YEAR - 3)
     assert d["accounts"] is None and d["accounts_previous"] is None
     page = client.get(f"/consortium/reports/?year={YEAR - 3}")
-    assert page.status_code in (302, 401)   # pages need a login session, the API token is not one
+    assert page.status_code in (302, 401)  # pages need a login session, the API token is not one
 
 
 def test_purchasing_is_called_once_the_feature_exists(monkeypatch, app):
@@ -91,8 +98,13 @@ def test_purchasing_is_called_once_the_feature_exists(monkeypatch, app):
     import consortium.app
 
     module = types.ModuleType("shared_services.purchasing.service")
-    module.purchasing_summary = lambda session, year, tenant_id=None: {"spend": "1", "savings": "0", "rounds": 1,
-                                                                       "by_coop": [], "by_supplier": []}
+    module.purchasing_summary = lambda session, year, tenant_id=None: {
+        "spend": "1",
+        "savings": "0",
+        "rounds": 1,
+        "by_coop": [],
+        "by_supplier": [],
+    }
     monkeypatch.setitem(sys.modules, "shared_services.purchasing.service", module)
     monkeypatch.setattr(consortium.app, "FEATURES", [*consortium.app.FEATURES, "shared_services.purchasing"])
     assert service.purchasing_summary(None, 2025)["rounds"] == 1
@@ -100,5 +112,6 @@ def test_purchasing_is_called_once_the_feature_exists(monkeypatch, app):
 
 def test_median_of_an_even_count_is_the_mean_of_the_middle_two():
     from decimal import Decimal as D
+
     assert service.median([D("1"), D("4"), D("2"), D("10")]) == D("3.00")
     assert service.median([]) is None

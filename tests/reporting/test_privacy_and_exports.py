@@ -20,9 +20,20 @@ CUSTOMER = "Comune di Qwertyville"
 def planted(factory, network):
     factory.member(network.a, name=WORKER, category="worker", disadvantaged=True)
     customer = make_customer(factory, network.u, name=CUSTOMER)
-    make_invoice(factory, network.u, customer_id=customer,
-                 lines=[{"description": LINE, "quantity": Decimal("2"), "unit": "C62", "unit_price": Decimal("10.00"),
-                         "vat_category": "standard"}])
+    make_invoice(
+        factory,
+        network.u,
+        customer_id=customer,
+        lines=[
+            {
+                "description": LINE,
+                "quantity": Decimal("2"),
+                "unit": "C62",
+                "unit_price": Decimal("10.00"),
+                "vat_category": "standard",
+            }
+        ],
+    )
     return network
 
 
@@ -51,12 +62,14 @@ def test_no_planted_name_or_line_in_the_consortium_pdfs_and_xlsx(client, planted
         assert text.strip(), "the document has no text to search"
         for secret in (WORKER, "Quarterfield", LINE, "Ottoline", CUSTOMER, "Qwertyville"):
             assert secret not in text
-    assert "Members by stakeholder category" in texts[0]   # the document does report the membership
+    assert "Members by stakeholder category" in texts[0]  # the document does report the membership
 
 
 def test_csv_export_uses_semicolons_and_decimal_commas_for_italian(client, network):
-    response = client.get(f"/api/v1/consortium/reports/dashboard/export?year={YEAR}&format=csv&table=revenue",
-                          headers={**network.staff, "Accept-Language": "it"})
+    response = client.get(
+        f"/api/v1/consortium/reports/dashboard/export?year={YEAR}&format=csv&table=revenue",
+        headers={**network.staff, "Accept-Language": "it"},
+    )
     assert response.status_code == 200 and response.mimetype == "text/csv"
     lines = response.get_data(as_text=True).splitlines()
     assert lines[0].count(";") == 3
@@ -70,7 +83,10 @@ def test_csv_without_a_table_names_the_argument(client, network):
 
 def test_xlsx_has_a_sheet_per_table_with_the_hand_worked_totals(client, network):
     from openpyxl import load_workbook
-    data = client.get(f"/api/v1/consortium/reports/dashboard/export?year={YEAR}&format=xlsx", headers=network.staff).data
+
+    data = client.get(
+        f"/api/v1/consortium/reports/dashboard/export?year={YEAR}&format=xlsx", headers=network.staff
+    ).data
     book = load_workbook(io.BytesIO(data))
     assert {"members", "accounts", "revenue", "contributions", "purchasing"} <= set(book.sheetnames)
     rows = list(book["contributions"].iter_rows(min_row=3, values_only=True))
@@ -80,8 +96,11 @@ def test_xlsx_has_a_sheet_per_table_with_the_hand_worked_totals(client, network)
 
 
 def test_a_treasurer_cannot_reach_consortium_reports(client, network):
-    for url in ("/api/v1/consortium/reports/dashboard", "/api/v1/consortium/reports/annual",
-                "/api/v1/consortium/social-reports/consolidated"):
+    for url in (
+        "/api/v1/consortium/reports/dashboard",
+        "/api/v1/consortium/reports/annual",
+        "/api/v1/consortium/social-reports/consolidated",
+    ):
         assert client.get(f"{url}?year={YEAR}", headers=network.treasurer_a).status_code == 403
 
 
@@ -92,14 +111,21 @@ def test_coop_dashboard_shows_itself_beside_medians_never_another_coop(client, n
     assert d["current"]["accounts"]["turnover"] == "125000.00"
     assert d["previous"]["accounts"]["turnover"] == "100000.00"
     # EUR co-ops with accepted accounts: 125,000 / 425,000 / 60,000 -> median 125,000; profits median 10,000
-    assert d["medians"] == {"coops": 3, "currency": "EUR", "turnover": "125000.00", "net_profit": "10000.00",
-                            "members": "3.00", "training_percent": None}   # members: A 3, B 3, C 0
+    assert d["medians"] == {
+        "coops": 3,
+        "currency": "EUR",
+        "turnover": "125000.00",
+        "net_profit": "10000.00",
+        "members": "3.00",
+        "training_percent": None,
+    }  # members: A 3, B 3, C 0
     text = response.get_data(as_text=True)
     assert "Coop B" not in text and "coop-b" not in text
 
 
 def test_uk_society_sees_its_ar30_date_and_audit_test(client, factory, network):
     from tests.conftest import token_for
+
     headers = token_for(client, "treasurer.u@example.test")
     d = client.get(f"/api/v1/t/coop-u/reports/dashboard?year={YEAR + 1}", headers=headers).get_json()["figures"]
     assert d["uk"]["ar30_due"] == f"{YEAR + 2}-07-31"
