@@ -1049,3 +1049,8 @@ def fund_overview(session, on: date, *, jurisdiction: str = DEFAULT_JURISDICTION
         currency=get_jurisdiction(jurisdiction).default_currency,
     )
 
+
+
+def fund_currency(jurisdiction: str = DEFAULT_JURISDICTION) -> str:
+    """The currency the fund keeps its books in (its jurisdiction's)."""
+    return get_jurisdiction(jurisdiction).default_currency

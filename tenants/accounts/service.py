@@ -309,3 +309,16 @@ def latest_accepted_turnovers(session) -> dict[int, tuple[int, date, Decimal]]:
              .order_by(None).order_by(AccountsVersion.tenant_id, AccountsVersion.year))
     # ascending by year, so each co-op's latest year is the one left in the dict
     return {tenant_id: (year, accepted_on, total) for tenant_id, year, accepted_on, total in session.execute(query)}
+
+
+def accepted_figures(session, years) -> dict[tuple[int, int], dict[str, Decimal]]:
+    """The accepted accounts' Summary figures of `years`, keyed by (tenant_id, year), in one query.
+
+    For reports: in the consortium scope every co-op's (accounts are what co-ops report), in a co-op's scope its own.
+    Only the figures are read, never the stored files.
+    """
+    columns = [getattr(AccountsVersion, code) for code in FIGURE_CODES]
+    query = (select(AccountsVersion.tenant_id, AccountsVersion.year, *columns)
+             .where(AccountsVersion.status == "accepted", AccountsVersion.year.in_(list(years)))
+             .execution_options(all_tenants=True))
+    return {(row[0], row[1]): dict(zip(FIGURE_CODES, row[2:], strict=True)) for row in session.execute(query)}

@@ -46,6 +46,7 @@ from plugins.jurisdictions.base import (
     validate_iban,
 )
 from tenants.invoicing.models import (
+    PUBLIC_BODY_TYPES,
     Customer,
     Invoice,
     InvoiceLine,
@@ -756,3 +757,21 @@ def send_overdue_reminders(session, tenant: Tenant, today: date) -> int:
                       f"{invoice.due_date}; {owed} {invoice.currency} is still unpaid. If you have already paid, "
                       f"please ignore this message.\n\n{tenant.name}")))
     return queued
+
+
+def net_invoiced_by_customer_type(session, year: int) -> dict:
+    """The co-op's issued invoices less credit notes of `year` (by issue date), net of VAT, per customer type.
+
+    An aggregate for reports (call in the co-op's scope): no customer, number or line is returned. Returns
+    {"by_type": {customer type: net}, "public": net to public bodies, "private": the rest}.
+    """
+    signed = case((Invoice.kind == "credit_note", -Invoice.net_total), else_=Invoice.net_total)
+    rows = session.execute(
+        select(Customer.customer_type, func.sum(signed))
+        .join(Customer, (Customer.tenant_id == Invoice.tenant_id) & (Customer.id == Invoice.customer_id))
+        .where(Invoice.state == "issued", Invoice.issue_date >= date(year, 1, 1),
+               Invoice.issue_date <= date(year, 12, 31))
+        .group_by(Customer.customer_type))
+    by_type = {kind: round_money(Decimal(str(total or 0))) for kind, total in rows}
+    public = sum((v for k, v in by_type.items() if k in PUBLIC_BODY_TYPES), Decimal("0.00"))
+    return {"by_type": by_type, "public": public, "private": sum(by_type.values(), Decimal("0.00")) - public}

@@ -180,10 +180,31 @@ def register_overview(session, tenant: Tenant, on: date) -> RegisterOverview:
 
 
 def current_members_by_category(session, tenant_id: int, on: date) -> dict[str, int]:
-    """One co-op's members on `on` per category, for the consortium (call in the consortium scope): it reads
-    only the columns the co-op reports to the consortium (`Member.__consortium_read__`), never a name."""
-    query = (select(Member.category, func.count())
-             .where(Member.tenant_id == tenant_id, Member.joined_on <= on,
-                    (Member.left_on.is_(None)) | (Member.left_on > on))
-             .group_by(Member.category).execution_options(all_tenants=True))
-    return dict(session.execute(query).all())
+    """One co-op's members on `on` per category, for the consortium (call in the consortium scope): only the
+    columns the co-op reports to the consortium (`Member.__consortium_read__`), never a name."""
+    return category_counts_by_tenant(session, on, tenant_id=tenant_id).get(tenant_id, {})
+
+
+def category_counts_by_tenant(session, on: date, tenant_id: int | None = None) -> dict[int, dict[str, int]]:
+    """Members on `on` per co-op (or of one co-op) and stakeholder category, in one grouped query.
+
+    Reads only the columns co-ops report to the consortium (docs/tenancy.md); call in the consortium scope.
+    """
+    query = (select(Member.tenant_id, Member.category, func.count())
+             .where(Member.joined_on <= on, (Member.left_on.is_(None)) | (Member.left_on > on))
+             .group_by(Member.tenant_id, Member.category).execution_options(all_tenants=True))
+    if tenant_id is not None:
+        query = query.where(Member.tenant_id == tenant_id)
+    counts: dict[int, dict[str, int]] = {}
+    for coop, category, count in session.execute(query):
+        counts.setdefault(coop, {})[category] = count
+    return counts
+
+
+def worker_counts(session, on: date) -> tuple[int, int]:
+    """(worker members, of whom disadvantaged) of this co-op on `on` (call in the co-op's scope)."""
+    rows = session.execute(select(Member.disadvantaged, func.count()).where(
+        Member.category == "worker", Member.joined_on <= on,
+        (Member.left_on.is_(None)) | (Member.left_on > on)).group_by(Member.disadvantaged)).all()
+    counts = {bool(flag): count for flag, count in rows}
+    return counts.get(False, 0) + counts.get(True, 0), counts.get(True, 0)

@@ -1051,3 +1051,22 @@ def home_summary(session, today: date) -> dict:
             "last_run": last_paid,
             "employees": session.scalar(select(func.count(Employee.id)).where(
                 Employee.start_date <= today, (Employee.leave_date.is_(None)) | (Employee.leave_date >= today)))}
+
+
+def workforce_summary(session, tax_year: str, on: date) -> dict:
+    """The co-op's workforce for a report (call in its scope): aggregates only, never a name.
+
+    Employees on `on` by pay basis and frequency, and from the paid runs of `tax_year` the highest and lowest
+    gross pay of an employee paid in that year and their ratio (D.Lgs. 112/2017 art. 13 co. 1 is measured on
+    gross annual pay; part-year employees are not annualised here, which the report says).
+    """
+    current = session.scalars(select(Employee).where(
+        Employee.start_date <= on, (Employee.leave_date.is_(None)) | (Employee.leave_date >= on))).all()
+    by_basis = defaultdict(int)
+    for employee in current:
+        by_basis[employee.pay_basis] += 1
+    pay = [s.pay_this_employment for s in year_end_summaries(session, tax_year) if s.pay_this_employment > 0]
+    highest, lowest = (max(pay), min(pay)) if pay else (None, None)
+    ratio = (highest / lowest).quantize(Decimal("0.01")) if pay else None
+    return {"employees": len(current), "by_pay_basis": dict(sorted(by_basis.items())), "paid_in_year": len(pay),
+            "highest_gross": highest, "lowest_gross": lowest, "ratio": ratio}

@@ -44,10 +44,11 @@ PAGES = {
     # audit logs (/consortium/audit, /t/<slug>/audit: object types and field names are still codes).
     # Not /consortium/tenants/riverside-care: its tender answers name English notices (buyers' titles, data).
     "staff@example.coop": ["/", "/consortium/tenants", "/account/password", "/consortium/tenants/girasole",
-                           *INCUBATION_STAFF],
+                           "/consortium/reports/", *INCUBATION_STAFF],
     "treasurer@example.coop": ["/", "/t/girasole/", "/account/password", "/consortium/users",
-                               "/t/girasole/webhooks"],
-    "treasurer.uk@example.coop": ["/", "/t/riverside-care/"],
+                               "/t/girasole/webhooks", "/t/girasole/reports/", "/t/girasole/social-reports/",
+                               "/t/girasole/social-reports/1", "/t/girasole/social-reports/2"],
+    "treasurer.uk@example.coop": ["/", "/t/riverside-care/", "/t/riverside-care/reports/"],
     "mentor@example.coop": ["/", "/account/password", "/incubation/", "/incubation/projects/1",
                             "/incubation/projects/2"],
 }

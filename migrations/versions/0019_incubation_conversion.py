@@ -1,6 +1,6 @@
 """incubation: the reason a consortium officer gave for converting a project with required items open
 
-Revision ID: 0016_incubation_conversion
+Revision ID: 0019_incubation_conversion
 Revises: 0015_tendering
 """
 
@@ -8,8 +8,8 @@ from alembic import op
 import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
-revision = '0016_incubation_conversion'
-down_revision = '0015_tendering'
+revision = '0019_incubation_conversion'
+down_revision = '0018_tender_lot_limits'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,23 @@
+"""Consortium reporting: the membership at a glance with charts, each co-op's dashboard beside the consortium's
+medians, the social report (bilancio sociale) per co-op and consolidated, the UK annual-return calendar, exports."""
+
+
+def register(app, api):
+    """Attach reporting's API, pages, navigation, emails, jobs and demo data."""
+    from consortium.demo import add_demo_loader
+    from consortium.i18n import _l
+    from consortium.notifications.service import register_email_kind
+    from consortium.views import add_nav_link
+    from shared_services.reporting import api as reporting_api
+    from shared_services.reporting import jobs, notify, views  # noqa: F401 - jobs declare themselves on import
+    from shared_services.reporting.demo import load_demo_reporting
+
+    api.register_blueprint(reporting_api.blp)
+    api.register_blueprint(reporting_api.coop_blp)
+    app.register_blueprint(views.blp)
+    app.register_blueprint(views.coop_blp)
+    add_nav_link(_l("Reports"), "reporting.dashboard", "consortium", ("consortium_admin", "consortium_staff"))
+    add_nav_link(_l("Reports"), "coop_reporting.dashboard", "tenant", ("treasurer", "viewer"))
+    register_email_kind(notify.SOCIAL_REPORT_KIND, _l("Your co-op's social report is due"))
+    register_email_kind(notify.AR30_KIND, _l("Your society's annual return (AR30) is due"))
+    add_demo_loader(load_demo_reporting)

@@ -1,0 +1,41 @@
+"""Reporting's scheduled job: remind each co-op's treasurers before the social report (30 June) and, for UK
+societies, the AR30 annual return (7 months after the year end) fall due.
+
+Idempotent: each reminder carries a dedupe key (co-op, year, deadline, threshold), so a second run queues nothing.
+"""
+
+from datetime import date
+
+from consortium.clock import local_today
+from consortium.jobs import scheduled_job
+from shared_services.reporting import notify, service
+
+# Days before a deadline the reminders go out.
+REMINDER_DAYS = (30, 7)
+
+
+def _threshold(today, due) -> int | None:
+    """The reminder threshold `today` falls in (30 then 7 days before), or None outside both windows."""
+    days = (due - today).days
+    if days < 0:
+        return None
+    return next((t for t in sorted(REMINDER_DAYS) if days <= t), None)
+
+
+@scheduled_job("reporting.deadline_reminders", trigger="cron", per_tenant=True, hour=7, minute=15)
+def send_deadline_reminders(session, today, tenant):
+    """Remind the co-op of its social report (Italy) or AR30 return (UK) as the deadline nears."""
+    today = today or local_today()
+    year = today.year - 1
+    sent = 0
+    if tenant.country == "it":
+        due = service.social_report_due(year)
+        threshold = _threshold(today, due)
+        if threshold is not None and service.report_state_in_scope(session, year) != "filed":
+            sent += notify.remind_social_report(session, tenant, year, due, threshold)
+    elif tenant.country == "uk":
+        due = service.ar30_due(date(year, 12, 31))
+        threshold = _threshold(today, due)
+        if threshold is not None:
+            sent += notify.remind_ar30(session, tenant, year, due, threshold)
+    return sent

@@ -1,0 +1,44 @@
+"""The social report (bilancio sociale) a co-op writes for one year: its free-text sections, its state and,
+once approved by the assembly, the frozen snapshot of the figures it was approved with."""
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, DateTime, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from consortium.db import Base, TenantOwned, sql_list, utcnow
+from consortium.i18n import _l
+from consortium.models import JsonDoc
+
+# draft: being written, figures read live; approved: approved by the members' assembly on `approved_on`,
+# figures frozen in `snapshot`; filed: deposited at the Registro delle imprese on `filed_on`
+# (D.Lgs. 112/2017 art. 9 co. 2).
+STATES = ("draft", "approved", "filed")
+STATE_LABELS = {"draft": _l("Draft"), "approved": _l("Approved by the assembly"), "filed": _l("Filed")}
+
+
+class SocialReport(TenantOwned, Base):
+    """One co-op's social report for one financial year (private to the co-op)."""
+
+    __tablename__ = "social_reports"
+
+    year: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(10), default="draft")
+    # {section key: {"text": str, "omission_reason": str}} for the eight sections of D.M. 4 July 2019 § 6
+    sections: Mapped[dict] = mapped_column(JsonDoc, default=dict)
+    # The figures as they stood at approval (JSON: decimals as strings); None while a draft.
+    snapshot: Mapped[dict | None] = mapped_column(JsonDoc)
+    approved_on: Mapped[date | None] = mapped_column(Date)
+    filed_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "year", name="uq_social_reports_tenant_year"),
+        CheckConstraint(f"state IN {sql_list(STATES)}", name="state"),
+        CheckConstraint(
+            "state = 'draft' OR (approved_on IS NOT NULL AND snapshot IS NOT NULL)",
+            name="approved_has_date_and_snapshot",
+        ),
+        CheckConstraint("state <> 'filed' OR filed_on IS NOT NULL", name="filed_has_date"),
+    )

@@ -1,0 +1,61 @@
+"""The emails reporting sends through the outbox: the social report and the AR30 return falling due."""
+
+from flask import current_app, has_app_context
+
+from consortium.i18n import _
+from consortium.notifications.service import notify_users, users_with_tenant_role
+
+SOCIAL_REPORT_KIND = "reporting.social_report_due"
+AR30_KIND = "reporting.ar30_due"
+
+
+def _base_url() -> str:
+    return str(current_app.config.get("PUBLIC_BASE_URL", "")).rstrip("/") if has_app_context() else ""
+
+
+def remind_social_report(session, tenant, year: int, due, threshold: int) -> int:
+    """Tell the co-op's treasurers its social report for `year` is due; once per year and threshold."""
+    return len(
+        notify_users(
+            session,
+            users=users_with_tenant_role(session, tenant.id, "treasurer"),
+            kind=SOCIAL_REPORT_KIND,
+            tenant_id=tenant.id,
+            dedupe_key=f"reporting.social_report.{tenant.id}.{year}.{threshold}",
+            subject=_("Social report %(year)s due by %(due)s", year=year, due=due.isoformat()),
+            body=_(
+                "The social report (bilancio sociale) of %(coop)s for %(year)s must be approved by the assembly, "
+                "filed at the Registro delle imprese and published on the co-op's website by %(due)s "
+                "(D.Lgs. 112/2017 art. 9).\n\n%(url)s/t/%(slug)s/social-reports\n",
+                coop=tenant.name,
+                year=year,
+                due=due.isoformat(),
+                url=_base_url(),
+                slug=tenant.slug,
+            ),
+        )
+    )
+
+
+def remind_ar30(session, tenant, year: int, due, threshold: int) -> int:
+    """Tell a UK society's treasurers its AR30 annual return is due; once per year and threshold."""
+    return len(
+        notify_users(
+            session,
+            users=users_with_tenant_role(session, tenant.id, "treasurer"),
+            kind=AR30_KIND,
+            tenant_id=tenant.id,
+            dedupe_key=f"reporting.ar30.{tenant.id}.{year}.{threshold}",
+            subject=_("Annual return (AR30) for %(year)s due by %(due)s", year=year, due=due.isoformat()),
+            body=_(
+                "%(coop)s must send the FCA its annual return (AR30) with the accounts for the year ended "
+                "31 December %(year)s by %(due)s, through the Mutuals Society Portal. The FCA sends no reminder "
+                "and grants no extension.\n\n%(url)s/t/%(slug)s/reports\n",
+                coop=tenant.name,
+                year=year,
+                due=due.isoformat(),
+                url=_base_url(),
+                slug=tenant.slug,
+            ),
+        )
+    )

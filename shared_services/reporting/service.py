@@ -1,0 +1,647 @@
+"""Consortium reporting: the dashboard (consortium-wide and per co-op), the social report (bilancio sociale)
+per co-op and consolidated, the UK annual-return calendar and audit-exemption test.
+
+Every figure comes from another feature's *service* functions. Consortium-wide figures are read in the
+consortium scope over what co-ops report to it (accepted accounts, contributions, member counts by
+category, training compliance counts); a figure the reader may not read (disadvantaged workers) is
+computed per co-op in that co-op's own scope (`tenant_scope` nested in the consortium scope) and only the
+count leaves it. Money is grouped by currency: a GBP and a EUR co-op are never added together.
+
+Sources of the rules:
+- Social report sections: D.M. Lavoro 4 July 2019 (G.U. n. 186 of 9 Aug 2019), annex § 6, the eight sections;
+  an omitted item must be explained (fiscoetasse.com summary of the guidelines; full text at studiocerbone.com
+  and italianonprofit.it). Imprese sociali, social co-ops and their consortia included, file it whatever their
+  size; groups file it consolidated (welforum.it, 11 Aug 2019). Deposit at the Registro delle imprese and
+  publication online: D.Lgs. 112/2017 art. 9 co. 2 (italianonprofit.it, premises of the D.M.). The 30 June
+  date is from research notes (coopera; rplt.it; wave2-facts.md § 5.1), not from the decree text.
+- Pay ratio: D.Lgs. 112/2017 art. 13 co. 1: the gap between employees' gross annual pay may not exceed 1:8,
+  or 1:12 where specific skills are proven to be needed (added by D.L. 48/2023 art. 29 co. 3 lett. b,
+  converted by L. 85/2023; gazzettaufficiale.it). Art. 13 co. 2: volunteers may not outnumber workers
+  (e-glossa.it, art. 13 text).
+- UK: the AR30 annual return is due 7 months after the year end (fca.org.uk "Annual returns and accounts:
+  mutual societies", via wave2-facts.md § 5.2). Audit may be disapplied by resolution if the previous year's
+  turnover is at most £10.2m and assets at most £5.1m (CCBS Act 2014 s.84 as amended by the CCBS Act 2014
+  (Amendments to Audit Requirements) Order 2018, from 6 April 2018; gov.uk consultation outcome of
+  1 Dec 2017 and uk.coop "Audit requirement changes").
+"""
+
+from __future__ import annotations
+
+import importlib
+import statistics
+from collections import defaultdict
+from contextlib import contextmanager
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import select
+
+from consortium.db import utcnow
+from consortium.errors import Conflict, NotFound, ServiceError
+from consortium.i18n import _, _l
+from consortium.models import Tenant
+from consortium.tenancy import consortium_scope, current_tenant_id, set_tenant, tenant_scope
+from shared_services.incubation import service as incubation
+from shared_services.mutual_fund import service as fund
+from shared_services.reporting.models import SocialReport
+from shared_services.tendering import service as tendering
+from tenants.accounts import service as accounts
+from tenants.invoicing import service as invoicing
+from tenants.members import service as members
+from tenants.payroll import service as payroll
+from tenants.training import service as training
+
+ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+TENTH = Decimal("0.1")
+
+# D.M. 4 July 2019 annex § 6: the eight sections, in order.
+SECTIONS = (
+    ("methodology", _l("Methodology adopted")),
+    ("general", _l("General information on the entity")),
+    ("governance", _l("Structure, governance and administration")),
+    ("people", _l("People who work for the entity")),
+    ("activities", _l("Objectives and activities")),
+    ("economics", _l("Economic and financial situation")),
+    ("other", _l("Other information")),
+    ("monitoring", _l("Monitoring by the control body")),
+)
+SECTION_KEYS = tuple(key for key, _label in SECTIONS)
+SECTION_LABELS = dict(SECTIONS)
+# Sections the platform fills from its own data; the others hold only what the co-op writes.
+DATA_SECTIONS = ("general", "governance", "people", "economics")
+
+PAY_RATIO_LIMIT = Decimal("8")  # art. 13 co. 1, D.Lgs. 112/2017
+PAY_RATIO_LIMIT_SKILLS = Decimal("12")  # the same, with proven need for specific skills (D.L. 48/2023 art. 29)
+UK_AUDIT_TURNOVER_LIMIT = Decimal("10200000")  # CCBS Act 2014 s.84 as amended from 6 April 2018
+UK_AUDIT_ASSETS_LIMIT = Decimal("5100000")
+AR30_MONTHS_AFTER_YEAR_END = 7
+SOCIAL_REPORT_DUE = (6, 30)  # 30 June of the year after (research notes § 5.1, not the decree)
+
+TYPE_B_FORM = "social_coop_b"
+# Turnover bands of the distribution (in the co-op's own currency).
+TURNOVER_BANDS = (Decimal("100000"), Decimal("500000"), Decimal("1000000"), Decimal("5000000"))
+PURCHASING_FEATURE = "shared_services.purchasing"
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+def _q(value: Decimal | None, step: Decimal = CENT) -> Decimal | None:
+    return None if value is None else Decimal(value).quantize(step, ROUND_HALF_UP)
+
+
+def median(values) -> Decimal | None:
+    """The median of Decimals (the mean of the middle two for an even count), to the cent; None if empty."""
+    values = list(values)
+    return _q(statistics.median(values)) if values else None
+
+
+def percent(part, whole, step: Decimal = TENTH) -> Decimal | None:
+    """`part` of `whole` as a percentage to one decimal; None when `whole` is zero."""
+    return _q(Decimal(part) * 100 / Decimal(whole), step) if whole else None
+
+
+def band_of(turnover: Decimal) -> int:
+    """The index of the turnover band: 0 below 100,000 ... 4 at 5,000,000 and over."""
+    return sum(1 for limit in TURNOVER_BANDS if turnover >= limit)
+
+
+def jsonable(value):
+    """A figures tree with Decimals as strings and dates as ISO text (the API and the frozen snapshot)."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def purchasing_summary(session, year: int, tenant_id: int | None = None) -> dict | None:
+    """The purchasing feature's summary, or None while that feature is not part of this platform."""
+    from consortium.app import FEATURES  # the one list of features (imported late: the app imports features)
+
+    if PURCHASING_FEATURE not in FEATURES:
+        return None
+    try:
+        module = importlib.import_module(f"{PURCHASING_FEATURE}.service")
+    except ImportError:
+        return None
+    return module.purchasing_summary(session, year, tenant_id=tenant_id)
+
+
+def _turnover(figures: dict) -> Decimal:
+    return (
+        figures["turnover_public_contracts"]
+        + figures["turnover_private_fees"]
+        + figures["turnover_grants_donations"]
+        + figures["turnover_other"]
+    )
+
+
+REVENUE_LINES = ("turnover_public_contracts", "turnover_private_fees", "turnover_grants_donations", "turnover_other")
+
+
+def _accounts_block(rows: list[tuple[Tenant, dict]]) -> dict:
+    """Totals, medians and distribution of accepted accounts, per currency."""
+    by_currency: dict[str, list[dict]] = defaultdict(list)
+    for tenant, figures in rows:
+        by_currency[tenant.currency].append(figures)
+    result = {}
+    for currency, items in sorted(by_currency.items()):
+        turnovers = [_turnover(f) for f in items]
+        profits = [f["net_profit"] for f in items]
+        bands = [0] * (len(TURNOVER_BANDS) + 1)
+        for t in turnovers:
+            bands[band_of(t)] += 1
+        revenue = {line: sum((f[line] for f in items), ZERO) for line in REVENUE_LINES}
+        total = sum(turnovers, ZERO)
+        result[currency] = {
+            "coops": len(items),
+            "turnover_total": total,
+            "turnover_median": median(turnovers),
+            "net_profit_total": sum(profits, ZERO),
+            "net_profit_median": median(profits),
+            "distribution": bands,
+            "revenue": revenue,
+            "public_percent": percent(revenue["turnover_public_contracts"], total),
+        }
+    return result
+
+
+# --------------------------------------------------------------------------- the consortium dashboard
+
+
+def consortium_dashboard(session, year: int, *, today: date | None = None) -> dict:
+    """Every consortium-wide figure for `year` beside the year before (call in the consortium scope)."""
+    today = today or utcnow().date()
+    previous = year - 1
+    tenants = {t.id: t for t in session.scalars(select(Tenant).where(Tenant.status == "active").order_by(Tenant.name))}
+    by_form, by_country = defaultdict(int), defaultdict(int)
+    for tenant in tenants.values():
+        by_form[tenant.legal_form] += 1
+        by_country[tenant.country] += 1
+
+    # members by stakeholder category at each year's end (the columns co-ops report to the consortium)
+    categories = {}
+    for y in (year, previous):
+        totals = defaultdict(int)
+        for tenant_id, counts in members.category_counts_by_tenant(session, date(y, 12, 31)).items():
+            if tenant_id in tenants:
+                for category, count in counts.items():
+                    totals[category] += count
+        categories[y] = totals
+
+    # disadvantaged workers in Type B co-ops: not readable by the consortium; counted in each co-op's scope
+    workers = disadvantaged = 0
+    type_b = [t for t in tenants.values() if t.legal_form == TYPE_B_FORM]
+    for tenant in type_b:
+        with tenant_scope(session, tenant.id):
+            w, d = members.worker_counts(session, date(year, 12, 31))
+        workers += w
+        disadvantaged += d
+
+    figures = accounts.accepted_figures(session, range(year - 4, year + 1))
+    accounts_by_year = {}
+    for y in (year, previous):
+        rows = [(tenants[tid], f) for (tid, fy), f in figures.items() if fy == y and tid in tenants]
+        accounts_by_year[y] = _accounts_block(rows) if rows else None
+    trend = defaultdict(dict)  # currency -> {year: turnover total}
+    for (tid, fy), f in figures.items():
+        if tid in tenants:
+            trend[tenants[tid].currency][fy] = trend[tenants[tid].currency].get(fy, ZERO) + _turnover(f)
+
+    contributions = defaultdict(lambda: {"count": 0, "due": ZERO, "paid": ZERO, "outstanding": ZERO})
+    for contribution in session.scalars(fund.contributions_query(year=year)):
+        tenant = tenants.get(contribution.tenant_id)
+        if tenant is None:
+            continue
+        row = contributions[tenant.currency]
+        row["count"] += 1
+        row["due"] += contribution.total_due
+        row["paid"] += contribution.paid_amount
+        row["outstanding"] += contribution.outstanding
+
+    tender_year = next((r for r in tendering.results_by_year(session) if r.year == year), None)
+    reports = {r.tenant_id: r for r in training.compliance_reports(session) if r.tenant_id in tenants}
+    training_rows = [
+        (tenants[tid].name, r.workers, r.required, r.valid, r.percent_compliant)
+        for tid, r in sorted(reports.items(), key=lambda item: tenants[item[0]].name)
+    ]
+    pipeline = incubation.pipeline(session)
+    spin_outs = [t for t in tenants.values() if t.sponsor_id is not None]
+    return {
+        "year": year,
+        "previous_year": previous,
+        "coops": {
+            "total": len(tenants),
+            "by_legal_form": dict(sorted(by_form.items())),
+            "by_country": dict(sorted(by_country.items())),
+        },
+        "members": {
+            "by_category": {
+                c: [categories[year].get(c, 0), categories[previous].get(c, 0)] for c in members.CATEGORIES
+            },
+            "total": [sum(categories[year].values()), sum(categories[previous].values())],
+        },
+        "type_b": {
+            "coops": len(type_b),
+            "workers": workers,
+            "disadvantaged": disadvantaged,
+            "percent": percent(disadvantaged, workers),
+        },
+        "accounts": accounts_by_year[year],
+        "accounts_previous": accounts_by_year[previous],
+        "turnover_trend": {c: {y: trend[c].get(y) for y in range(year - 4, year + 1)} for c in sorted(trend)},
+        "contributions": dict(sorted(contributions.items())),
+        "fund": {
+            "outstanding_loans": fund.outstanding_loans_total(session),
+            "live_guarantees": fund.live_guarantees_total(session, min(today, date(year, 12, 31))),
+            "currency": fund.fund_currency(),
+        },
+        "tenders": None
+        if tender_year is None
+        else {
+            "decided": tender_year.decided,
+            "won": tender_year.won,
+            "win_rate": tender_year.win_rate,
+            "value_won": tender_year.value_won,
+        },
+        "purchasing": purchasing_summary(session, year),
+        "training": {"coops": training_rows, "median_percent": median(r[4] for r in training_rows if r[4] is not None)},
+        "incubation": {
+            "pipeline": pipeline,
+            "spin_outs": len(spin_outs),
+            "spin_outs_in_year": sum(1 for t in spin_outs if t.founding_date and t.founding_date.year == year),
+        },
+    }
+
+
+# --------------------------------------------------------------------------- a co-op's own dashboard
+
+
+def coop_figures(session, tenant: Tenant, year: int) -> dict:
+    """One co-op's own figures for `year` (call in its scope): members, workforce, accounts, invoicing, fund."""
+    end = date(year, 12, 31)
+    overview = members.register_overview(session, tenant, end)
+    workers, disadvantaged = members.worker_counts(session, end)
+    accepted = accounts.accepted_figures(session, (year,)).get((tenant.id, year))
+    invoiced = invoicing.net_invoiced_by_customer_type(session, year)
+    contribution = fund.contribution_for_year(session, tenant.id, year)
+    report = training.compliance_report(session)
+    return {
+        "members": {
+            "total": overview.total_members,
+            "by_category": {c.category: c.members for c in overview.categories},
+            "voting_rights": {c.category: c.voting_rights for c in overview.categories},
+            "workers": workers,
+            "disadvantaged": disadvantaged,
+            "disadvantaged_percent": percent(disadvantaged, workers),
+        },
+        "accounts": None
+        if accepted is None
+        else {
+            **{line: accepted[line] for line in REVENUE_LINES},
+            "turnover": _turnover(accepted),
+            "net_profit": accepted["net_profit"],
+            "staff_costs": accepted["staff_costs"],
+            "public_percent": percent(accepted["turnover_public_contracts"], _turnover(accepted)),
+        },
+        "invoicing": invoiced if invoiced["by_type"] else None,
+        "contribution": None
+        if contribution is None
+        else {"due": contribution.total_due, "paid": contribution.paid_amount, "outstanding": contribution.outstanding},
+        "training": None
+        if report is None
+        else {
+            "workers": report.workers,
+            "required": report.required,
+            "valid": report.valid,
+            "percent_compliant": report.percent_compliant,
+        },
+    }
+
+
+@contextmanager
+def _consortium_reads(session):
+    """The consortium scope with no co-op (the reader role), left again for the co-op's own scope afterwards.
+
+    A co-op's page sees medians computed over what co-ops report to the consortium; only the medians leave."""
+    previous = current_tenant_id(session)
+    set_tenant(session, None)
+    try:
+        with consortium_scope(session):
+            yield
+    finally:
+        set_tenant(session, previous)
+
+
+def consortium_medians(session, tenant: Tenant, year: int) -> dict:
+    """The consortium's medians beside which a co-op sees itself: co-ops of the same currency, no names."""
+    with _consortium_reads(session):
+        tenants = {
+            t.id: t
+            for t in session.scalars(
+                select(Tenant).where(Tenant.status == "active", Tenant.currency == tenant.currency)
+            )
+        }
+        figures = [f for (tid, _y), f in accounts.accepted_figures(session, (year,)).items() if tid in tenants]
+        counts = members.category_counts_by_tenant(session, date(year, 12, 31))
+        compliance = [
+            r.percent_compliant
+            for r in training.compliance_reports(session)
+            if r.tenant_id in tenants and r.percent_compliant is not None
+        ]
+    return {
+        "coops": len(figures),
+        "currency": tenant.currency,
+        "turnover": median(_turnover(f) for f in figures),
+        "net_profit": median(f["net_profit"] for f in figures),
+        "members": median(Decimal(sum(counts.get(tid, {}).values())) for tid in tenants) if tenants else None,
+        "training_percent": median(compliance),
+    }
+
+
+def coop_dashboard(session, tenant: Tenant, year: int) -> dict:
+    """The co-op's own dashboard for `year`, the year before, and the consortium's medians."""
+    return {
+        "year": year,
+        "previous_year": year - 1,
+        "currency": tenant.currency,
+        "current": coop_figures(session, tenant, year),
+        "previous": coop_figures(session, tenant, year - 1),
+        "medians": consortium_medians(session, tenant, year),
+        "purchasing": purchasing_summary(session, year, tenant_id=tenant.id),
+        "uk": uk_calendar(tenant, year, coop_figures_turnover(session, tenant, year - 1))
+        if tenant.country == "uk"
+        else None,
+    }
+
+
+def coop_figures_turnover(session, tenant: Tenant, year: int) -> Decimal | None:
+    accepted = accounts.accepted_figures(session, (year,)).get((tenant.id, year))
+    return None if accepted is None else _turnover(accepted)
+
+
+# --------------------------------------------------------------------------- UK: AR30 and audit exemption
+
+
+def add_months(day: date, months: int) -> date:
+    """`day` moved on by `months`, clamped to the month's last day (31 Jan + 1 month = 28/29 Feb)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for candidate in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def ar30_due(year_end: date) -> date:
+    """The AR30 with accounts is due 7 months after the year end (FCA; no extension): a month-end year end
+    gives a month-end due date (31 March -> 31 October, the FCA's own example)."""
+    if _is_month_end(year_end):
+        return _month_end(add_months(date(year_end.year, year_end.month, 1), AR30_MONTHS_AFTER_YEAR_END))
+    return add_months(year_end, AR30_MONTHS_AFTER_YEAR_END)
+
+
+def _is_month_end(day: date) -> bool:
+    return add_months(date(day.year, day.month, 1), 1).toordinal() - 1 == day.toordinal()
+
+
+def _month_end(first: date) -> date:
+    return date.fromordinal(add_months(first, 1).toordinal() - 1)
+
+
+def audit_exemption(turnover: Decimal | None, assets: Decimal | None) -> dict:
+    """Whether a society may disapply audit on the previous year's figures (a resolution is still needed)."""
+    turnover_ok = None if turnover is None else turnover <= UK_AUDIT_TURNOVER_LIMIT
+    assets_ok = None if assets is None else assets <= UK_AUDIT_ASSETS_LIMIT
+    eligible = None if turnover_ok is None or assets_ok is None else (turnover_ok and assets_ok)
+    if turnover_ok is False or assets_ok is False:
+        eligible = False
+    return {
+        "turnover": turnover,
+        "turnover_limit": UK_AUDIT_TURNOVER_LIMIT,
+        "turnover_ok": turnover_ok,
+        "assets": assets,
+        "assets_limit": UK_AUDIT_ASSETS_LIMIT,
+        "assets_ok": assets_ok,
+        "eligible": eligible,
+    }
+
+
+def uk_calendar(tenant: Tenant, year: int, previous_turnover: Decimal | None, assets: Decimal | None = None) -> dict:
+    """The society's AR30 due date for the year ending 31 December `year` and its audit-exemption test.
+
+    The platform keeps financial years as calendar years (accounts are uploaded per `year`), so the year end
+    is 31 December; total assets are not a line of the accounts summary, so that half of the test is open.
+    """
+    year_end = date(year, 12, 31)
+    return {"year_end": year_end, "ar30_due": ar30_due(year_end), "audit": audit_exemption(previous_turnover, assets)}
+
+
+# --------------------------------------------------------------------------- social reports
+
+
+def _tax_year(year: int) -> str:
+    """The UK tax year starting in April of `year` ("2025-26")."""
+    return f"{year}-{str(year + 1)[2:]}"
+
+
+def social_report_figures(session, tenant: Tenant, year: int) -> dict:
+    """The figures the platform fills the social report with, live (call in the co-op's scope)."""
+    own = coop_figures(session, tenant, year)
+    workforce = payroll.workforce_summary(session, _tax_year(year), date(year, 12, 31))
+    ratio = workforce["ratio"]
+    volunteers = own["members"]["by_category"].get("volunteer", 0)
+    return {
+        "general": {
+            "name": tenant.name,
+            "legal_form": tenant.legal_form,
+            "country": tenant.country,
+            "registration_number": tenant.registration_number,
+            "vat_number": tenant.vat_number,
+            "founding_date": tenant.founding_date,
+            "city": tenant.city,
+            "address": tenant.address,
+        },
+        "governance": {
+            "members": own["members"]["total"],
+            "by_category": own["members"]["by_category"],
+            "voting_rights": own["members"]["voting_rights"],
+        },
+        "people": {
+            "workers": own["members"]["workers"],
+            "disadvantaged": own["members"]["disadvantaged"],
+            "disadvantaged_percent": own["members"]["disadvantaged_percent"],
+            "volunteers": volunteers,
+            "volunteers_within_limit": volunteers <= own["members"]["workers"],
+            "employees": workforce["employees"],
+            "by_pay_basis": workforce["by_pay_basis"],
+            "paid_in_year": workforce["paid_in_year"],
+            "tax_year": _tax_year(year),
+            "highest_gross": workforce["highest_gross"],
+            "lowest_gross": workforce["lowest_gross"],
+            "pay_ratio": ratio,
+            "pay_ratio_within_8": None if ratio is None else ratio <= PAY_RATIO_LIMIT,
+            "pay_ratio_within_12": None if ratio is None else ratio <= PAY_RATIO_LIMIT_SKILLS,
+            "training": own["training"],
+        },
+        "economics": {
+            "currency": tenant.currency,
+            "accounts": own["accounts"],
+            "invoicing": own["invoicing"],
+            "contribution": own["contribution"],
+        },
+    }
+
+
+def _clean_sections(sections: dict | None) -> dict:
+    """Only the eight known sections, each {"text", "omission_reason"} stripped; unknown keys refused."""
+    sections = sections or {}
+    unknown = sorted(set(sections) - set(SECTION_KEYS))
+    if unknown:
+        raise ServiceError(_("Unknown section."), {f"sections.{key}": [_("no such section")] for key in unknown})
+    cleaned = {}
+    for key in SECTION_KEYS:
+        entry = sections.get(key) or {}
+        cleaned[key] = {
+            "text": (entry.get("text") or "").strip(),
+            "omission_reason": (entry.get("omission_reason") or "").strip(),
+        }
+    return cleaned
+
+
+def reports_query():
+    """The co-op's social reports, newest year first."""
+    return select(SocialReport).order_by(SocialReport.year.desc())
+
+
+def get_report(session, report_id: int) -> SocialReport:
+    """One of the co-op's social reports (another co-op's answers 404 like a missing one)."""
+    report = session.scalar(select(SocialReport).where(SocialReport.id == report_id))
+    if report is None:
+        raise NotFound(_("No social report %(id)s in this co-op.", id=report_id))
+    return report
+
+
+def create_report(session, tenant: Tenant, data: dict) -> SocialReport:
+    """A draft social report for a year that has none yet."""
+    year = data["year"]
+    if session.scalar(select(SocialReport.id).where(SocialReport.year == year)) is not None:
+        raise Conflict(
+            _("There is already a social report for %(year)s.", year=year),
+            {"year": [_("a report for this year exists")]},
+        )
+    report = SocialReport(tenant_id=tenant.id, year=year, state="draft", sections=_clean_sections(data.get("sections")))
+    session.add(report)
+    session.flush()
+    return report
+
+
+def _require_draft(report: SocialReport) -> None:
+    if report.state != "draft":
+        raise Conflict(
+            _("An approved social report cannot be changed: it is frozen as the assembly approved it."),
+            {"state": [_("the report is %(state)s, not a draft", state=report.state)]},
+        )
+
+
+def update_report(session, report: SocialReport, changes: dict) -> SocialReport:
+    """Change a draft's free-text sections (only the sections sent are replaced)."""
+    _require_draft(report)
+    merged = {**(report.sections or {}), **(changes.get("sections") or {})}
+    report.sections = _clean_sections(merged)
+    session.flush()
+    return report
+
+
+def section_is_empty(key: str, entry: dict, figures: dict) -> bool:
+    """A section is empty when the co-op wrote nothing and the platform holds no data for it."""
+    return not entry.get("text") and key not in DATA_SECTIONS
+
+
+def approve_report(session, tenant: Tenant, report: SocialReport, approved_on: date, *, today: date) -> SocialReport:
+    """The assembly approved the report on `approved_on`: every empty section must give its reason for
+    omission, the date must fall after the year's end and not in the future; the figures are frozen."""
+    _require_draft(report)
+    errors = {}
+    if approved_on <= date(report.year, 12, 31):
+        errors["approved_on"] = [_("must be after the end of %(year)s (31 December)", year=report.year)]
+    elif approved_on > today:
+        errors["approved_on"] = [_("cannot be in the future")]
+    figures = social_report_figures(session, tenant, report.year)
+    sections = _clean_sections(report.sections)
+    for key in SECTION_KEYS:
+        if section_is_empty(key, sections[key], figures) and not sections[key]["omission_reason"]:
+            errors[f"sections.{key}.omission_reason"] = [
+                _("“%(section)s” is empty: write it or give the reason it is omitted", section=SECTION_LABELS[key])
+            ]
+    if errors:
+        raise ServiceError(_("The social report cannot be approved yet."), errors)
+    report.sections = sections
+    report.snapshot = jsonable(figures)
+    report.approved_on = approved_on
+    report.state = "approved"
+    session.flush()
+    return report
+
+
+def file_report(session, report: SocialReport, filed_on: date, *, today: date) -> SocialReport:
+    """The approved report was deposited at the Registro delle imprese on `filed_on`."""
+    if report.state != "approved":
+        raise Conflict(_("Only an approved social report can be filed."), {"state": [_("not approved")]})
+    if filed_on < report.approved_on or filed_on > today:
+        raise ServiceError(
+            _("Check the filing date."),
+            {
+                "filed_on": [
+                    _(
+                        "must be on or after the approval (%(date)s) and not in the future",
+                        date=report.approved_on.isoformat(),
+                    )
+                ]
+            },
+        )
+    report.filed_on = filed_on
+    report.state = "filed"
+    session.flush()
+    return report
+
+
+def report_figures(session, tenant: Tenant, report: SocialReport) -> dict:
+    """The figures a report shows: the frozen snapshot once approved, else read live (as JSON text)."""
+    if report.snapshot is not None:
+        return report.snapshot
+    return jsonable(social_report_figures(session, tenant, report.year))
+
+
+def social_report_due(year: int) -> date:
+    """The day the social report of `year` is due: 30 June of the next year."""
+    return date(year + 1, *SOCIAL_REPORT_DUE)
+
+
+def consolidated_figures(session, year: int, *, today: date | None = None) -> dict:
+    """The consortium's consolidated social report figures: the dashboard's aggregates, no co-op's details."""
+    dashboard = consortium_dashboard(session, year, today=today)
+    return {"year": year, "dashboard": dashboard, "reports": social_report_states(session, year)}
+
+
+def social_report_states(session, year: int) -> dict[str, int]:
+    """How many co-ops' reports for `year` are draft, approved, filed or missing: each read in its own scope."""
+    counts = {"draft": 0, "approved": 0, "filed": 0, "missing": 0}
+    for tenant_id in session.scalars(select(Tenant.id).where(Tenant.status == "active")):
+        with tenant_scope(session, tenant_id):
+            state = session.scalar(select(SocialReport.state).where(SocialReport.year == year))
+        counts[state or "missing"] += 1
+    return counts
+
+
+def report_state_in_scope(session, year: int) -> str | None:
+    """The state of this co-op's report for `year`, or None (call in the co-op's scope)."""
+    return session.scalar(select(SocialReport.state).where(SocialReport.year == year))

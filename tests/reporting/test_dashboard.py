@@ -1,0 +1,117 @@
+"""Every consortium dashboard figure against the hand-made network of conftest.py, worked out by hand."""
+
+from shared_services.reporting import service
+from tests.reporting.helpers import YEAR
+
+DASH = "/api/v1/consortium/reports/dashboard"
+
+
+def _dash(client, network, year=YEAR):
+    response = client.get(f"{DASH}?year={year}", headers=network.staff)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["figures"]
+
+
+def test_coops_by_legal_form_and_country(client, network):
+    d = _dash(client, network)
+    assert d["coops"] == {
+        "total": 4,
+        "by_legal_form": {"coop_society": 1, "social_coop_a": 2, "social_coop_b": 1},
+        "by_country": {"it": 3, "uk": 1},
+    }
+
+
+def test_members_by_category_this_year_and_the_year_before(client, network):
+    d = _dash(client, network)
+    # YEAR: A 2 workers + B 3 (the fourth left on 30 June) = 5; A's volunteer joined in March of YEAR.
+    # YEAR - 1: A 2 + B 4 = 6 workers, no volunteer yet.
+    assert d["members"]["by_category"]["worker"] == [5, 6]
+    assert d["members"]["by_category"]["volunteer"] == [1, 0]
+    assert d["members"]["by_category"]["service_user"] == [0, 0]
+    assert d["members"]["total"] == [6, 6]
+
+
+def test_disadvantaged_share_in_type_b_coops(client, network):
+    # only B is Type B: 3 worker members at the end of YEAR, 2 disadvantaged -> 66.7%
+    assert _dash(client, network)["type_b"] == {"coops": 1, "workers": 3, "disadvantaged": 2, "percent": "66.7"}
+
+
+def test_turnover_and_profit_totals_medians_and_distribution_per_currency(client, network):
+    d = _dash(client, network)
+    eur = d["accounts"]["EUR"]
+    # 125,000 + 425,000 + 60,000; median of three is the middle one; profits 28,500 + 10,000 - 5,000
+    assert eur["coops"] == 3
+    assert eur["turnover_total"] == "610000.00"
+    assert eur["turnover_median"] == "125000.00"
+    assert eur["net_profit_total"] == "33500.00"
+    assert eur["net_profit_median"] == "10000.00"
+    assert eur["distribution"] == [1, 2, 0, 0, 0]  # 60,000 under 100k; 125,000 and 425,000 in 100k-500k
+    gbp = d["accounts"]["GBP"]
+    assert (gbp["coops"], gbp["turnover_total"], gbp["net_profit_median"]) == (1, "200000.00", "8000.00")
+    prev = d["accounts_previous"]
+    assert list(prev) == ["EUR"] and prev["EUR"]["turnover_total"] == "100000.00"
+
+
+def test_public_and_private_revenue_shown_apart(client, network):
+    revenue = _dash(client, network)["accounts"]["EUR"]
+    assert revenue["revenue"] == {
+        "turnover_public_contracts": "400000.00",
+        "turnover_private_fees": "170000.00",
+        "turnover_grants_donations": "15000.00",
+        "turnover_other": "25000.00",
+    }
+    assert revenue["public_percent"] == "65.6"  # 400,000 / 610,000 = 65.57%
+
+
+def test_turnover_trend_over_five_years(client, network):
+    trend = _dash(client, network)["turnover_trend"]
+    assert trend["EUR"][str(YEAR)] == "610000.00" and trend["EUR"][str(YEAR - 1)] == "100000.00"
+    assert trend["EUR"][str(YEAR - 2)] is None
+
+
+def test_contributions_due_paid_and_owed(client, network):
+    c = _dash(client, network)["contributions"]["EUR"]
+    # 3% of the year's profit (the fund's rate): A 28,500 -> 855.00, B 10,000 -> 300.00, C a loss -> nothing;
+    # A paid 500.00
+    assert (c["due"], c["paid"], c["outstanding"]) == ("1155.00", "500.00", "655.00")
+
+
+def test_sources_not_built_or_empty_say_so(client, network):
+    d = _dash(client, network)
+    assert d["purchasing"] is None  # shared_services.purchasing is not in FEATURES
+    assert d["tenders"] is None  # no bid decided in the year
+    assert d["training"] == {"coops": [], "median_percent": None}
+    assert d["incubation"]["spin_outs"] == 1 and d["incubation"]["spin_outs_in_year"] == 1
+
+
+def test_a_year_without_accepted_accounts_says_so_not_zero(client, network):
+    d = _dash(client, network, YEAR - 3)
+    assert d["accounts"] is None and d["accounts_previous"] is None
+    page = client.get(f"/consortium/reports/?year={YEAR - 3}")
+    assert page.status_code in (302, 401)  # pages need a login session, the API token is not one
+
+
+def test_purchasing_is_called_once_the_feature_exists(monkeypatch, app):
+    import sys
+    import types
+
+    import consortium.app
+
+    module = types.ModuleType("shared_services.purchasing.service")
+    module.purchasing_summary = lambda session, year, tenant_id=None: {
+        "spend": "1",
+        "savings": "0",
+        "rounds": 1,
+        "by_coop": [],
+        "by_supplier": [],
+    }
+    monkeypatch.setitem(sys.modules, "shared_services.purchasing.service", module)
+    monkeypatch.setattr(consortium.app, "FEATURES", [*consortium.app.FEATURES, "shared_services.purchasing"])
+    assert service.purchasing_summary(None, 2025)["rounds"] == 1
+
+
+def test_median_of_an_even_count_is_the_mean_of_the_middle_two():
+    from decimal import Decimal as D
+
+    assert service.median([D("1"), D("4"), D("2"), D("10")]) == D("3.00")
+    assert service.median([]) is None
