@@ -7,7 +7,7 @@ from consortium.clock import local_today
 from tests.conftest import login
 from tests.incubation.conftest import MENTOR_ONE, STAFF, incubation  # noqa: F401 - the fixture
 from tests.invoicing.helpers import make_customer, make_invoice
-from tests.notifications.helpers import make_failed_email
+from tests.notifications.helpers import make_failed_consortium_email, make_failed_email
 
 
 def task_count(html: str, label: str) -> int:
@@ -45,11 +45,13 @@ def test_treasurer_is_asked_for_last_years_accounts(client, factory):
     assert task_count(client.get("/t/coop-a/").get_data(as_text=True), f"Accounts for {year} to submit") == 1
 
 
-def test_admin_home_counts_failed_deliveries(client, factory):
+def test_admin_home_counts_the_consortiums_failed_deliveries_not_a_coops(client, factory):
     factory.user("admin@example.test", {"role": "consortium_admin"})
     login(client, "admin@example.test")
     assert task_count(client.get("/").get_data(as_text=True), "Failed deliveries to look at") == 0
-    make_failed_email(factory, factory.tenant("coop-a"))
+    make_failed_email(factory, factory.tenant("coop-a"))  # the co-op's own: its treasurer retries it
+    assert task_count(client.get("/").get_data(as_text=True), "Failed deliveries to look at") == 0
+    make_failed_consortium_email(factory)
     assert task_count(client.get("/").get_data(as_text=True), "Failed deliveries to look at") == 1
 
 

@@ -2,7 +2,7 @@
 
 from consortium.extensions import db
 from consortium.notifications import service
-from consortium.tenancy import tenant_scope
+from consortium.tenancy import consortium_scope, tenant_scope
 
 # No co-op event is emitted by the platform itself; features register theirs. Tests use this one.
 TEST_EVENT = "test.something_happened"
@@ -42,6 +42,19 @@ def make_failed_email(factory, tenant) -> int:
         [message] = service.enqueue_email(
             db.session, to=f"treasurer@{tenant.slug}.example.test", subject=f"Notice for {tenant.slug}",
             body="Hello.", kind=TEST_KIND, tenant_id=tenant.id)
+        message.status, message.attempts, message.next_attempt_at = "failed", 4, None
+        message.last_error = "SMTPServerDisconnected: Connection unexpectedly closed"
+        db.session.commit()
+        return message.id
+
+
+def make_failed_consortium_email(factory) -> int:
+    """A failed email of the consortium's own (no co-op), as the delivery job leaves one after its last attempt."""
+    register_test_kind()
+    with factory.app.app_context(), consortium_scope(db.session):
+        [message] = service.enqueue_email(
+            db.session, to="office@consortium.example.test", subject="Notice for the consortium",
+            body="Hello.", kind=TEST_KIND, tenant_id=None)
         message.status, message.attempts, message.next_attempt_at = "failed", 4, None
         message.last_error = "SMTPServerDisconnected: Connection unexpectedly closed"
         db.session.commit()
