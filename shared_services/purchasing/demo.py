@@ -1,0 +1,2 @@
+def load_demo_purchasing(session, tenants, users, rng):
+    pass
