@@ -725,11 +725,13 @@ def recharge_round(session, round_id: int, *, today: date) -> list[Recharge]:
                 "customer_id": customer.id, "lines": lines, "order_reference": f"PO-{purchase_round.id}",
                 "notes": _("Recharge of the purchasing round %(title)s", title=purchase_round.title)}, today)
             invoicing.issue_invoice(session, office, invoice, today)
-            recharge = Recharge(round_id=round_id, tenant_id=tenant_id, office_tenant_id=office.id,
-                                invoice_id=invoice.id, invoice_number=invoice.number, net_goods=goods,
-                                handling_fee=fee, gross_total=invoice.gross_total)
-            session.add(recharge)
-            session.flush()
+            number, gross = invoice.number, invoice.gross_total
+            invoice_id = invoice.id
+        # The record of it is the consortium's, written back in the consortium scope.
+        recharge = Recharge(round_id=round_id, tenant_id=tenant_id, office_tenant_id=office.id, invoice_id=invoice_id,
+                            invoice_number=number, net_goods=goods, handling_fee=fee, gross_total=gross)
+        session.add(recharge)
+        session.flush()
         made.append(recharge)
         notify_users(session, users=users_with_tenant_role(session, tenant_id, "treasurer"), kind=RECHARGE_KIND,
                      tenant_id=tenant_id, dedupe_key=f"purchasing.recharged.{round_id}",
