@@ -160,7 +160,7 @@ class OrderResource(MethodView):
     @coop_blp.response(200, schemas.OrderOutSchema)
     def get(self, round_id):
         """The co-op's order, the consortium's total so far and the tier it reaches, per item."""
-        purchase_round = service.visible_round(db.session, round_id)
+        purchase_round = service.visible_round(db.session, round_id, g.tenant.id)
         return service.order_view(db.session, g.tenant.id, purchase_round, service.now_utc())
 
     @tenant_role_required(*COOP_WRITERS)
@@ -168,7 +168,7 @@ class OrderResource(MethodView):
     @coop_blp.response(200, schemas.OrderOutSchema)
     def put(self, data, round_id):
         """Place, change or (with no quantity above zero) withdraw the co-op's order while the round is open."""
-        purchase_round = service.visible_round(db.session, round_id)
+        purchase_round = service.visible_round(db.session, round_id, g.tenant.id)
         service.save_order(db.session, g.tenant.id, purchase_round, data, user_id=current_user.id,
                            now=service.now_utc())
         return service.order_view(db.session, g.tenant.id, purchase_round, service.now_utc())

@@ -324,6 +324,8 @@ def price_view(purchase_round: PurchaseRound, own: dict[int, Decimal], totals: d
         else:
             reached, price, single = None, round_item.unit_price, round_item.single_price
         quantity = own.get(round_item.id, ZERO)
+        if round_item.dropped:
+            price = single = ZERO  # not bought: nothing to pay
         rows.append({
             "round_item": round_item, "item": round_item.item, "tiers": tiers, "reached": reached,
             "total_so_far": total, "quantity": quantity, "unit_price": price, "single_price": single,
@@ -343,9 +345,23 @@ def get_order(session, tenant_id: int, round_id: int) -> PurchaseOrder | None:
                           .options(selectinload(PurchaseOrder.lines)))
 
 
-def visible_round(session, round_id: int) -> PurchaseRound:
-    """A round as a co-op sees it (every round is offered to every member co-op)."""
-    return get_round(session, round_id)
+def visible_round(session, round_id: int, tenant_id: int) -> PurchaseRound:
+    """A round as a co-op may see it: an open round is offered to every member co-op; once closed, only the
+    co-ops that ordered in it see it (404 to the others, as for a round that does not exist)."""
+    found = get_round(session, round_id)
+    if found.status != "open" and session.scalar(select(PurchaseOrder.id).where(
+            PurchaseOrder.tenant_id == tenant_id, PurchaseOrder.round_id == round_id)) is None:
+        raise NotFound(_("No purchasing round %(id)s.", id=round_id))
+    return found
+
+
+def coop_rounds(session, tenant_id: int, now: datetime) -> tuple[list[PurchaseRound], list[PurchaseRound]]:
+    """(rounds open for orders now, closed rounds the co-op ordered in) for a co-op's page."""
+    open_now = list(session.scalars(open_rounds_query(now)))
+    past = list(session.scalars(select(PurchaseRound).join(PurchaseOrder, PurchaseOrder.round_id == PurchaseRound.id)
+                                .where(PurchaseOrder.tenant_id == tenant_id, PurchaseRound.status != "open")
+                                .order_by(PurchaseRound.closes_at.desc())))
+    return open_now, past
 
 
 def save_order(session, tenant_id: int, purchase_round: PurchaseRound, data: dict, *, user_id: int | None,
@@ -745,6 +761,16 @@ def recharge_round(session, round_id: int, *, today: date) -> list[Recharge]:
     purchase_round.recharged_at = utcnow()
     session.flush()
     return made
+
+
+def all_allocations(session, round_id: int) -> list:
+    """Every co-op's allocations of a round with the catalogue item id, by co-op and item (the consortium scope)."""
+    rows = session.execute(select(Allocation, RoundItem.item_id).join(RoundItem, RoundItem.id == Allocation.round_item_id)
+                           .where(Allocation.round_id == round_id, Allocation.dropped.is_(False))
+                           .order_by(Allocation.tenant_id, RoundItem.id).execution_options(all_tenants=True)).all()
+    for allocation, item_id in rows:
+        allocation.item_id = item_id
+    return [allocation for allocation, _item_id in rows]
 
 
 def recharges_of(session, round_id: int) -> list[Recharge]:

@@ -80,3 +80,41 @@ def make_due(app, round_id):
         db.session.execute(update(PurchaseRound).where(PurchaseRound.id == round_id)
                            .values(closes_at=datetime.now(UTC) - timedelta(minutes=1)))
         db.session.commit()
+
+
+def make_round_with_order(factory, tenant) -> int:
+    """A closed round named after the co-op, in which the co-op ordered (so only it sees the round)."""
+    from datetime import date
+    from decimal import Decimal
+
+    from sqlalchemy import select
+
+    from consortium.tenancy import tenant_scope
+    from shared_services.purchasing import service
+    from shared_services.purchasing.models import Supplier
+
+    with factory.app.app_context():
+        with consortium_scope(db.session):
+            supplier = db.session.scalar(select(Supplier).where(Supplier.vat_number == "04455660581"))
+            if supplier is None:
+                supplier = service.add_supplier(db.session, {"name": "Route supplier", "country": "it",
+                                                             "vat_number": "04455660581"})
+            item = service.add_item(db.session, supplier, {
+                "code": f"R-{tenant.slug}", "name": f"Item for {tenant.slug}", "vat_category": "ordinaria_22",
+                "tiers": [{"min_quantity": Decimal("1"), "unit_price": Decimal("2.50"), "valid_from": date(2024, 1, 1)}]})
+            purchase_round = service.open_round(db.session, {
+                "title": f"Round of {tenant.slug}", "supplier_id": supplier.id,
+                "closes_at": datetime.now(UTC) + timedelta(hours=1),
+                "delivery_date": date.today() + timedelta(days=5), "items": [{"item_id": item.id}]},
+                now=datetime.now(UTC))
+            round_id = purchase_round.id
+        db.session.commit()
+        with tenant_scope(db.session, tenant.id):
+            service.save_order(db.session, tenant.id, service.get_round(db.session, round_id), {
+                "delivery_address": f"Store of {tenant.slug}", "lines": [{"item_id": item.id, "quantity": 3}]},
+                user_id=None, now=datetime.now(UTC))
+            db.session.commit()
+        with consortium_scope(db.session):
+            service.close_round(db.session, round_id, now=datetime.now(UTC))
+            db.session.commit()
+        return round_id
