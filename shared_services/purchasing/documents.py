@@ -5,7 +5,6 @@ below the supplier's minimum, and where each co-op's goods are delivered."""
 from decimal import Decimal
 
 from babel.dates import format_date
-
 from flask import current_app, has_app_context
 
 from consortium.documents import Letterhead, build_pdf, data_table, heading, key_value_table, money, paragraph

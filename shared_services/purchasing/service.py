@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask import current_app, has_app_context
-from sqlalchemy import BigInteger, Numeric, case, cast, delete, func, insert, literal, select, update
+from sqlalchemy import BigInteger, Numeric, case, cast, func, insert, literal, select, update
 from sqlalchemy.orm import selectinload
 
 from consortium.clock import local_today
@@ -324,13 +324,12 @@ def price_view(purchase_round: PurchaseRound, own: dict[int, Decimal], totals: d
         else:
             reached, price, single = None, round_item.unit_price, round_item.single_price
         quantity = own.get(round_item.id, ZERO)
-        if round_item.dropped:
-            price = single = ZERO  # not bought: nothing to pay
+        paid = ZERO if round_item.dropped else quantity  # a dropped item is not bought: nothing to pay
         rows.append({
             "round_item": round_item, "item": round_item.item, "tiers": tiers, "reached": reached,
             "total_so_far": total, "quantity": quantity, "unit_price": price, "single_price": single,
-            "cost": line_amount(quantity, price) if price is not None else None,
-            "cost_alone": line_amount(quantity, single) if single is not None else None,
+            "cost": line_amount(paid, price) if price is not None else None,
+            "cost_alone": line_amount(paid, single) if single is not None else None,
             "next_tier": next((t for t in tiers if t.min_quantity > total), None),
         })
     return rows
@@ -765,7 +764,8 @@ def recharge_round(session, round_id: int, *, today: date) -> list[Recharge]:
 
 def all_allocations(session, round_id: int) -> list:
     """Every co-op's allocations of a round with the catalogue item id, by co-op and item (the consortium scope)."""
-    rows = session.execute(select(Allocation, RoundItem.item_id).join(RoundItem, RoundItem.id == Allocation.round_item_id)
+    rows = session.execute(select(Allocation, RoundItem.item_id)
+                           .join(RoundItem, RoundItem.id == Allocation.round_item_id)
                            .where(Allocation.round_id == round_id, Allocation.dropped.is_(False))
                            .order_by(Allocation.tenant_id, RoundItem.id).execution_options(all_tenants=True)).all()
     for allocation, item_id in rows:
@@ -808,7 +808,8 @@ def purchasing_summary(session, year: int, tenant_id: int | None = None) -> dict
     spend = func.coalesce(func.sum(Allocation.amount), 0)
     saving = func.coalesce(func.sum(Allocation.saving), 0)
     total_spend, total_saving, rounds = session.execute(
-        base.add_columns(spend, saving, func.count(func.distinct(Allocation.round_id))).execution_options(**options)).one()
+        base.add_columns(spend, saving, func.count(func.distinct(Allocation.round_id)))
+        .execution_options(**options)).one()
     by_coop = session.execute(base.add_columns(Allocation.tenant_id, spend, saving).group_by(Allocation.tenant_id)
                               .order_by(Allocation.tenant_id).execution_options(**options)).all()
     by_supplier = session.execute(

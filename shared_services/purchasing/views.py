@@ -1,7 +1,7 @@
 """Bulk-purchasing pages: suppliers, catalogues, rounds, close, deliveries and recharge for consortium staff;
 each co-op's open rounds, its order form (with the consortium's total so far and the tier) and its savings."""
 
-from datetime import datetime, time
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
@@ -97,8 +97,8 @@ def new_round():
     if request.method == "POST":
         form = {k: v for k, v in request.form.items() if k not in ("closes_on", "closes_time", "csrf_token")}
         try:
-            day = datetime.strptime(request.form.get("closes_on", ""), "%Y-%m-%d").date()
-            moment = datetime.strptime(request.form.get("closes_time") or "12:00", "%H:%M").time()
+            day = date.fromisoformat(request.form.get("closes_on", ""))
+            moment = time.fromisoformat(request.form.get("closes_time") or "12:00")
             zone = ZoneInfo(current_app.config["CONSORTIUM_TIMEZONE"])
             form["closes_at"] = datetime.combine(day, moment, zone).isoformat()
         except ValueError:
@@ -293,7 +293,8 @@ def coop_order(round_id):
                 return redirect(url_for("coop_purchasing.order", round_id=round_id))
     view = service.order_view(db.session, g.tenant.id, purchase_round, service.now_utc())
     if not values:
-        values = {f"qty_{row['item_id']}": row["quantity"] if row["quantity"] else "" for row in view["items"]}
+        values = {f"qty_{row['item_id']}": f"{row['quantity'].normalize():f}" if row["quantity"] else ""
+                  for row in view["items"]}
         values["delivery_address"] = view["delivery_address"] or ", ".join(
             part for part in (g.tenant.address, g.tenant.postcode, g.tenant.city) if part)
     return render_template("purchasing/order.html", round=purchase_round, view=view, errors=errors, values=values,

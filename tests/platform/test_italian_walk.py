@@ -35,9 +35,13 @@ PAGES = {
                            "/account/notifications"],
     # Not yet: /consortium/jobs (each job's description is its feature's docstring, in English) and the
     # audit logs (/consortium/audit, /t/<slug>/audit: object types and field names are still codes).
-    "staff@example.coop": ["/", "/consortium/tenants", "/account/password"],
+    "staff@example.coop": ["/", "/consortium/tenants", "/account/password",
+                           "/consortium/purchasing/", "/consortium/purchasing/rounds/1",
+                           "/consortium/purchasing/rounds/2", "/consortium/purchasing/rounds/new",
+                           "/consortium/purchasing/suppliers", "/consortium/purchasing/suppliers/1"],
     "treasurer@example.coop": ["/", "/t/girasole/", "/account/password", "/consortium/users",
-                               "/t/girasole/webhooks"],
+                               "/t/girasole/webhooks", "/t/girasole/purchasing/", "/t/girasole/purchasing/1",
+                               "/t/girasole/purchasing/2"],
     "treasurer.uk@example.coop": ["/", "/t/riverside-care/"],
     "mentor@example.coop": ["/", "/account/password"],
 }

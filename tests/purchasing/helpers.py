@@ -101,11 +101,12 @@ def make_round_with_order(factory, tenant) -> int:
                                                              "vat_number": "04455660581"})
             item = service.add_item(db.session, supplier, {
                 "code": f"R-{tenant.slug}", "name": f"Item for {tenant.slug}", "vat_category": "ordinaria_22",
-                "tiers": [{"min_quantity": Decimal("1"), "unit_price": Decimal("2.50"), "valid_from": date(2024, 1, 1)}]})
+                "tiers": [{"min_quantity": Decimal("1"), "unit_price": Decimal("2.50"),
+                           "valid_from": date(2024, 1, 1)}]})
             purchase_round = service.open_round(db.session, {
                 "title": f"Round of {tenant.slug}", "supplier_id": supplier.id,
                 "closes_at": datetime.now(UTC) + timedelta(hours=1),
-                "delivery_date": date.today() + timedelta(days=5), "items": [{"item_id": item.id}]},
+                "delivery_date": datetime.now(UTC).date() + timedelta(days=5), "items": [{"item_id": item.id}]},
                 now=datetime.now(UTC))
             round_id = purchase_round.id
         db.session.commit()
