@@ -1,7 +1,7 @@
 """Bulk-purchasing pages: suppliers, catalogues, rounds, close, deliveries and recharge for consortium staff;
 each co-op's open rounds, its order form (with the consortium's total so far and the tier) and its savings."""
 
-from datetime import datetime
+from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
