@@ -9,7 +9,6 @@ from flask_smorest import Blueprint
 from consortium.api import SQLPage
 from consortium.auth import consortium_role_required, tenant_role_required
 from consortium.clock import local_today
-from consortium.errors import NotFound
 from consortium.extensions import db
 from shared_services.purchasing import documents, schemas, service
 
@@ -95,8 +94,7 @@ class CloseResource(MethodView):
     @blp.response(200, schemas.PurchaseRoundSchema)
     def post(self, round_id):
         """Close the round now: aggregate, fix the reached prices, allocate, send the purchase order (409 if closed)."""
-        return service.close_round(db.session, round_id, now=service.now_utc(), user_id=current_user.id,
-                                   render_purchase_order=documents.purchase_order_pdf)
+        return service.close_round(db.session, round_id, now=service.now_utc(), user_id=current_user.id)
 
 
 @blp.route("/rounds/<int:round_id>/purchase-order")
@@ -105,10 +103,8 @@ class PurchaseOrderResource(MethodView):
     @blp.response(200, content_type="application/pdf")
     def get(self, round_id):
         """The purchase order PDF, as produced at close."""
-        purchase_round = service.get_round(db.session, round_id)
-        if purchase_round.purchase_order_pdf is None:
-            raise NotFound("This round has no purchase order yet: it is still open.")
-        return pdf_response(purchase_round.purchase_order_pdf, f"PO-{round_id}.pdf")
+        pdf = service.purchase_order_document(db.session, round_id, documents.purchase_order_pdf)
+        return pdf_response(pdf, f"PO-{round_id}.pdf")
 
 
 @blp.route("/rounds/<int:round_id>/deliveries")

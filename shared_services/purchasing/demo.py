@@ -89,8 +89,8 @@ def load_demo_purchasing(session, tenants, users, rng) -> None:
     with consortium_scope(session):
         past.closes_at = now - timedelta(days=20)
         session.flush()
-        service.close_round(session, past.id, now=now - timedelta(days=20),
-                            render_purchase_order=documents.purchase_order_pdf)
+        service.close_round(session, past.id, now=now - timedelta(days=20))
+        service.purchase_order_document(session, past.id, documents.purchase_order_pdf)
         # Two boxes of masks for Fragola Lavoro arrived crushed: a shortage it is not charged for.
         service.record_deliveries(session, past.id, [
             {"tenant_id": tenants["fragola-lavoro"].id, "item_id": codes["FFP2-20"], "received": D("58")}],

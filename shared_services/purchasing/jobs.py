@@ -6,10 +6,10 @@ recorded as failed on the jobs page (consortium.scheduler.run_job).
 """
 
 from consortium.jobs import scheduled_job
-from shared_services.purchasing import documents, service
+from shared_services.purchasing import service
 
 
 @scheduled_job("purchasing.close_rounds", trigger="interval", minutes=5)
 def close_due_rounds(session, today):
     """Close the purchasing rounds whose closing time has passed and send their purchase orders."""
-    return service.close_due_rounds(session, service.now_utc(), render_purchase_order=documents.purchase_order_pdf)
+    return service.close_due_rounds(session, service.now_utc())

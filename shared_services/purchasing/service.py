@@ -21,6 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask import current_app, has_app_context
 from sqlalchemy import BigInteger, Numeric, case, cast, func, insert, literal, select, update
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from consortium.clock import local_today
 from consortium.db import as_utc, utcnow
@@ -519,16 +520,21 @@ def close_round(session, round_id: int, *, now: datetime, user_id: int | None = 
     totals = dict(session.execute(select(OrderLine.round_item_id, func.sum(OrderLine.quantity))
                                   .where(OrderLine.round_id == round_id).group_by(OrderLine.round_item_id)
                                   .execution_options(all_tenants=True)).all())
+    fixed = []
     for index, round_item in enumerate(purchase_round.items):
         tiers = tiers_on(round_item.item, on)
         if not tiers:
             raise field_error(f"items[{index}]", _("%(item)s has no price valid on the closing date",
                                                     item=round_item.item.name))
         total = Decimal(totals.get(round_item.id) or 0)
-        round_item.total_quantity = total
-        round_item.unit_price = tier_for(tiers, total).unit_price
-        round_item.single_price = tiers[0].unit_price
-        round_item.dropped = bool(round_item.min_total_quantity and total < round_item.min_total_quantity)
+        fixed.append({"id": round_item.id, "total_quantity": total, "unit_price": tier_for(tiers, total).unit_price,
+                      "single_price": tiers[0].unit_price,
+                      "dropped": bool(round_item.min_total_quantity and total < round_item.min_total_quantity)})
+    # One UPDATE by primary key for every item (an executemany); the close itself is audited on the round.
+    session.execute(update(RoundItem), fixed)
+    for round_item, values in zip(purchase_round.items, fixed, strict=True):
+        for key, value in values.items():
+            set_committed_value(round_item, key, value)  # what the UPDATE wrote, without a reload
     purchase_round.status = "closed"
     purchase_round.closed_at = now
     purchase_round.closed_by = user_id
@@ -545,6 +551,18 @@ def close_round(session, round_id: int, *, now: datetime, user_id: int | None = 
     _tell_about_dropped_items(session, purchase_round)
     session.flush()
     return purchase_round
+
+
+def purchase_order_document(session, round_id: int, render) -> bytes:
+    """The purchase order PDF of a closed round: rendered from the figures the close fixed on first request,
+    then kept as it is (a closed round's prices, quantities and addresses never change)."""
+    purchase_round = get_round(session, round_id)
+    if purchase_round.status == "open":
+        raise NotFound(_("This round has no purchase order yet: it is still open."))
+    if purchase_round.purchase_order_pdf is None:
+        purchase_round.purchase_order_pdf = render(session, purchase_round)
+        session.flush()
+    return purchase_round.purchase_order_pdf
 
 
 def purchase_order_lines(purchase_round: PurchaseRound) -> list[dict]:

@@ -12,7 +12,6 @@ from flask_login import current_user
 from consortium import i18n
 from consortium.auth import consortium_role_required, tenant_role_required
 from consortium.clock import local_today
-from consortium.errors import NotFound
 from consortium.extensions import db
 from consortium.fields import query_int
 from consortium.forms import load_form, run_service
@@ -139,8 +138,7 @@ def round_detail(round_id):
 def close(round_id):
     """Close the round now (staff button)."""
     closed, errors = run_service(lambda: service.close_round(
-        db.session, round_id, now=service.now_utc(), user_id=current_user.id,
-        render_purchase_order=documents.purchase_order_pdf))
+        db.session, round_id, now=service.now_utc(), user_id=current_user.id))
     if closed is not None:
         flash(_("Round closed: prices fixed, allocations recorded, purchase order sent."))
     return redirect(url_for("purchasing.round_detail", round_id=round_id))
@@ -149,10 +147,8 @@ def close(round_id):
 @blp.route("/rounds/<int:round_id>/purchase-order.pdf")
 @consortium_role_required(*STAFF)
 def purchase_order(round_id):
-    purchase_round = service.get_round(db.session, round_id)
-    if purchase_round.purchase_order_pdf is None:
-        raise NotFound(_("This round has no purchase order yet: it is still open."))
-    return pdf_response(purchase_round.purchase_order_pdf, f"PO-{round_id}.pdf")
+    pdf = service.purchase_order_document(db.session, round_id, documents.purchase_order_pdf)
+    return pdf_response(pdf, f"PO-{round_id}.pdf")
 
 
 @blp.route("/rounds/<int:round_id>/deliveries", methods=["GET", "POST"])

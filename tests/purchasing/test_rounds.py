@@ -137,10 +137,9 @@ def test_the_job_closes_due_rounds_once_and_a_failure_leaves_the_round_open(app,
     make_due(app, purchase_round["id"])
 
     def broken(session, purchase_round):
-        raise RuntimeError("the PDF renderer is down")
+        raise RuntimeError("the outbox table is locked")
 
-    from shared_services.purchasing import documents
-    monkeypatch.setattr(documents, "purchase_order_pdf", broken)
+    monkeypatch.setattr(service, "_send_purchase_order", broken)
     assert run_job(app, "purchasing.close_rounds").failed
     assert client.get(f"{BASE}/rounds/{purchase_round['id']}", headers=staff).get_json()["status"] == "open"
     assert count_rows(app, Allocation) == 0
