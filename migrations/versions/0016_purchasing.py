@@ -191,7 +191,7 @@ def upgrade():
     sa.UniqueConstraint('tenant_id', 'order_id', 'round_item_id', name='uq_purchase_order_lines_item')
     )
     with op.batch_alter_table('purchase_order_lines', schema=None) as batch_op:
-        batch_op.create_index('ix_purchase_order_lines_round', ['round_id', 'round_item_id'], unique=False)
+        batch_op.create_index('ix_purchase_order_lines_round', ['round_id', 'tenant_id'], unique=False)
 
     # A co-op's order, its lines and its allocations are its own rows (row-level security); the consortium
     # scope reads them as what co-ops report to the consortium.

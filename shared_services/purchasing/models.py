@@ -225,7 +225,7 @@ class OrderLine(TenantOwned, Base):
         ForeignKeyConstraint(["tenant_id", "order_id"], ["purchase_orders.tenant_id", "purchase_orders.id"],
                              ondelete="CASCADE"),
         UniqueConstraint("tenant_id", "order_id", "round_item_id", name="uq_purchase_order_lines_item"),
-        Index("ix_purchase_order_lines_round", "round_id", "round_item_id"),
+        Index("ix_purchase_order_lines_round", "round_id", "tenant_id"),  # the close reads one co-op at a time
         CheckConstraint("quantity > 0", name="quantity_positive"),
     )
 
