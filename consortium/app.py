@@ -40,6 +40,7 @@ FEATURES = [
     "shared_services.incubation",
     "shared_services.training",
     "shared_services.tendering",
+    "shared_services.purchasing",
     "shared_services.reporting",
 ]
 

@@ -39,6 +39,9 @@ class Config:
     # before a firewall or proxy drops them silently.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "pool_recycle": 1800}
     CONSORTIUM_NAME = os.environ.get("CONSORTIUM_NAME", "Consorzio Fragola")
+    # The consortium's own office as a tenant of the directory: its invoicing raises the recharge invoices of
+    # bulk purchasing (shared_services/purchasing); the demo creates it.
+    CONSORTIUM_OFFICE_SLUG = os.environ.get("CONSORTIUM_OFFICE_SLUG", "consorzio-fragola-ufficio")
     CONSORTIUM_TIMEZONE = os.environ.get("CONSORTIUM_TIMEZONE", "Europe/Rome")
     # The interface language when neither the user nor the browser chooses one: `it` or `en`.
     CONSORTIUM_LANGUAGE = os.environ.get("CONSORTIUM_LANGUAGE", "it")

@@ -241,6 +241,21 @@ def add_customer(session, tenant: Tenant, data: dict) -> Customer:
     return customer
 
 
+def customer_for_tenant(session, tenant: Tenant, member: Tenant) -> Customer:
+    """The co-op's customer record for another co-op of the directory (found by VAT number, else added from
+    the directory's data): how the consortium's office invoices a member co-op (bulk-purchasing recharges)."""
+    country_code = COUNTRY_CODES.get(member.country, member.country.upper())
+    if member.vat_number:
+        found = session.scalar(select(Customer).where(Customer.country_code == country_code,
+                                                      Customer.vat_number == member.vat_number)
+                               .order_by(Customer.id))
+        if found is not None:
+            return found
+    return add_customer(session, tenant, {
+        "name": member.name, "customer_type": "company", "street": member.address, "city": member.city,
+        "postcode": member.postcode, "country_code": country_code, "vat_number": member.vat_number})
+
+
 def update_customer(session, customer: Customer, changes: dict) -> Customer:
     """Change a customer (a refused change leaves it as it was); issued invoices keep the details they had."""
     for key in CUSTOMER_FIELDS:

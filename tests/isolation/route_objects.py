@@ -12,6 +12,7 @@ from tests.accounts.helpers import upload_version
 from tests.invoicing.helpers import make_customer, make_invoice
 from tests.notifications.helpers import make_failed_email, make_webhook
 from tests.payroll.helpers import make_employee, make_payslip, make_run
+from tests.purchasing.helpers import make_round_with_order
 from tests.reporting.helpers import make_social_report
 from tests.tendering.helpers import make_opened_notice
 from tests.training.helpers import make_record
@@ -28,5 +29,6 @@ OBJECT_MAKERS = {
     "payslip_id": make_payslip,
     "record_id": make_record,
     "notice_id": make_opened_notice,
+    "round_id": make_round_with_order,
     "report_id": make_social_report,
 }

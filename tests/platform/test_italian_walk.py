@@ -44,10 +44,14 @@ PAGES = {
     # audit logs (/consortium/audit, /t/<slug>/audit: object types and field names are still codes).
     # Not /consortium/tenants/riverside-care: its tender answers name English notices (buyers' titles, data).
     "staff@example.coop": ["/", "/consortium/tenants", "/account/password", "/consortium/tenants/girasole",
-                           "/consortium/reports/", *INCUBATION_STAFF],
+                           "/consortium/reports/", *INCUBATION_STAFF,
+                           "/consortium/purchasing/", "/consortium/purchasing/rounds/1",
+                           "/consortium/purchasing/rounds/2", "/consortium/purchasing/rounds/new",
+                           "/consortium/purchasing/suppliers", "/consortium/purchasing/suppliers/1"],
     "treasurer@example.coop": ["/", "/t/girasole/", "/account/password", "/consortium/users",
                                "/t/girasole/webhooks", "/t/girasole/reports/", "/t/girasole/social-reports/",
-                               "/t/girasole/social-reports/1", "/t/girasole/social-reports/2"],
+                               "/t/girasole/social-reports/1", "/t/girasole/social-reports/2",
+                               "/t/girasole/purchasing/", "/t/girasole/purchasing/1", "/t/girasole/purchasing/2"],
     "treasurer.uk@example.coop": ["/", "/t/riverside-care/", "/t/riverside-care/reports/"],
     "mentor@example.coop": ["/", "/account/password", "/incubation/", "/incubation/projects/1",
                             "/incubation/projects/2"],

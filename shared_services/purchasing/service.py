@@ -1,0 +1,870 @@
+"""Bulk purchasing: suppliers and catalogues with volume tiers, purchasing rounds, co-ops' orders, the close
+(aggregate, tier, allocations, purchase order, outbox), deliveries, recharge invoices and the yearly summary.
+
+Plain functions taking a session; they flush, never commit. Money is Decimal. The price of a line is
+quantity x the reached tier's unit price, rounded half-up to the cent per line (`line_amount`, and the same
+rule in SQL in `_allocation_insert`); a saving is measured against the first tier's price (what one co-op
+buying alone would pay).
+
+Scopes: suppliers, items, tiers and rounds are consortium tables. A co-op writes its own order in its own
+scope; it sees the round's total so far only through `totals_so_far`, which sums in the consortium scope and
+returns per-item totals, never another co-op's rows. The close runs in the consortium scope and writes each
+co-op's allocations inside a nested `tenant_scope` (docs/tenancy.md). Recharge invoices are raised in the
+consortium office's own scope (`CONSORTIUM_OFFICE_SLUG`) through the invoicing feature's service.
+"""
+
+from collections import defaultdict
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask import current_app, has_app_context
+from sqlalchemy import BigInteger, Numeric, case, cast, func, insert, literal, select, update
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from consortium.clock import local_today
+from consortium.db import as_utc, utcnow
+from consortium.errors import Conflict, NotFound, ServiceError, field_error
+from consortium.i18n import _
+from consortium.models import Tenant
+from consortium.notifications.service import enqueue_email, notify_users, users_with_tenant_role
+from consortium.tenancy import consortium_scope, current_tenant_id, set_tenant, tenant_scope
+from plugins.jurisdictions.base import InvalidIdentifier, JurisdictionError, get_jurisdiction
+from shared_services.purchasing.models import (
+    Allocation,
+    CatalogueItem,
+    OrderLine,
+    PriceTier,
+    PurchaseOrder,
+    PurchaseRound,
+    Recharge,
+    RoundItem,
+    Supplier,
+)
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0")
+HUNDRED = Decimal("100")
+# Bounds that keep the close's integer arithmetic (thousandths x ten-thousandths) inside 64 bits.
+MAX_QUANTITY = Decimal("1000000")
+MAX_UNIT_PRICE = Decimal("100000")
+PURCHASE_ORDER_KIND = "purchasing.purchase_order"
+ITEM_DROPPED_KIND = "purchasing.item_dropped"
+RECHARGE_KIND = "purchasing.recharged"
+# UN/ECE Recommendation 20 codes the invoicing feature accepts, for each catalogue unit.
+INVOICE_UNITS = {"piece": "C62", "pack": "C62", "box": "C62", "pair": "C62", "kg": "KGM", "litre": "LTR"}
+DEFAULT_FEE_VAT_CATEGORY = {"it": "ordinaria_22", "uk": "standard"}
+
+
+def money(value: Decimal) -> Decimal:
+    """Rounded half-up to the cent."""
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def line_amount(quantity: Decimal, unit_price: Decimal) -> Decimal:
+    """A line's price: quantity x unit price, rounded half-up to the cent per line (the issue's rule)."""
+    return money(Decimal(quantity) * Decimal(unit_price))
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+# --------------------------------------------------------------------------- suppliers
+
+
+SUPPLIER_FIELDS = ("name", "country", "vat_number", "category", "contact_name", "email", "phone", "payment_terms_days")
+
+
+def _validated_vat(country: str, value: str, field_name: str = "vat_number") -> str:
+    """The VAT number in its compact form, checked by the country's rules (python-stdnum via the jurisdiction)."""
+    try:
+        return get_jurisdiction(country).validate_vat_number(value)
+    except InvalidIdentifier as error:
+        raise field_error(field_name, error.message) from error
+    except JurisdictionError as error:
+        raise field_error("country", str(error)) from error
+
+
+def suppliers_query():
+    return select(Supplier).order_by(Supplier.name, Supplier.id)
+
+
+def get_supplier(session, supplier_id: int, *, field_name: str | None = None) -> Supplier:
+    supplier = session.get(Supplier, supplier_id)
+    if supplier is None:
+        if field_name:
+            raise field_error(field_name, _("no supplier %(id)s", id=supplier_id))
+        raise NotFound(_("No supplier %(id)s.", id=supplier_id))
+    return supplier
+
+
+def add_supplier(session, data: dict) -> Supplier:
+    """A new supplier; its VAT number is validated and must not be on file already."""
+    values = {key: data[key] for key in SUPPLIER_FIELDS if data.get(key) is not None}
+    values["vat_number"] = _validated_vat(values.get("country", "it"), values["vat_number"])
+    if session.scalar(select(Supplier.id).where(Supplier.country == values.get("country", "it"),
+                                                Supplier.vat_number == values["vat_number"])):
+        raise Conflict(_("A supplier with this VAT number is already on file."),
+                       {"vat_number": [_("already on file")]})
+    supplier = Supplier(**values)
+    session.add(supplier)
+    session.flush()
+    return supplier
+
+
+# --------------------------------------------------------------------------- catalogue and tiers
+
+
+def _overlaps(a: dict, b: dict) -> bool:
+    """Two tiers overlap if their validity periods and their quantity ranges both overlap."""
+    a_to, b_to = a.get("valid_to") or date.max, b.get("valid_to") or date.max
+    if a["valid_from"] > b_to or b["valid_from"] > a_to:
+        return False
+    a_max = a.get("max_quantity") if a.get("max_quantity") is not None else MAX_QUANTITY * 1000
+    b_max = b.get("max_quantity") if b.get("max_quantity") is not None else MAX_QUANTITY * 1000
+    return a["min_quantity"] <= b_max and b["min_quantity"] <= a_max
+
+
+def check_tiers(tiers: list[dict], field_name: str = "tiers") -> None:
+    """Refuse a price list with no tier, a tier without price, an inverted range, or overlapping tiers."""
+    if not tiers:
+        raise field_error(field_name, _("an item needs at least one price tier"))
+    for index, tier in enumerate(tiers):
+        where = f"{field_name}[{index}]"
+        if tier.get("unit_price") is None:
+            raise field_error(f"{where}.unit_price", _("every tier needs a unit price"))
+        if tier["unit_price"] < 0 or tier["unit_price"] > MAX_UNIT_PRICE:
+            raise field_error(f"{where}.unit_price", _("must be between 0 and %(max)s", max=MAX_UNIT_PRICE))
+        if tier.get("min_quantity") is None or tier["min_quantity"] < 0:
+            raise field_error(f"{where}.min_quantity", _("a tier starts at a quantity of 0 or more"))
+        if tier.get("max_quantity") is not None and tier["max_quantity"] < tier["min_quantity"]:
+            raise field_error(f"{where}.max_quantity", _("is below the tier's minimum quantity"))
+        if tier.get("valid_from") is None:
+            raise field_error(f"{where}.valid_from", _("a tier needs the date it is valid from"))
+        if tier.get("valid_to") is not None and tier["valid_to"] < tier["valid_from"]:
+            raise field_error(f"{where}.valid_to", _("is before the date the tier is valid from"))
+        for other_index in range(index):
+            if _overlaps(tiers[other_index], tier):
+                raise field_error(f"{where}.min_quantity", _(
+                    "overlaps tier %(other)s: quantities and validity dates of two tiers may not overlap",
+                    other=other_index + 1))
+
+
+def _check_quantity_for_item(item: CatalogueItem, quantity: Decimal | None, field_name: str) -> None:
+    if quantity is None:
+        return
+    if quantity < 0:
+        raise field_error(field_name, _("must not be negative"))
+    if quantity > MAX_QUANTITY:
+        raise field_error(field_name, _("must not be above %(max)s", max=MAX_QUANTITY))
+    if item.sold_by_pack and quantity != quantity.to_integral_value():
+        raise field_error(field_name, _("%(item)s is sold by the pack: whole numbers only", item=item.name))
+
+
+def items_query(supplier_id: int):
+    return (select(CatalogueItem).where(CatalogueItem.supplier_id == supplier_id)
+            .options(selectinload(CatalogueItem.tiers)).order_by(CatalogueItem.code, CatalogueItem.id))
+
+
+def add_item(session, supplier: Supplier, data: dict) -> CatalogueItem:
+    """A catalogue item with its price list; tiers are checked before anything is saved."""
+    tiers = data.get("tiers") or []
+    check_tiers(tiers)
+    country = current_app.config.get("CONSORTIUM_JURISDICTION", "it") if has_app_context() else "it"
+    try:
+        get_jurisdiction(country).vat_rate(data["vat_category"], local_today())
+    except JurisdictionError as error:
+        raise field_error("vat_category", str(error)) from error
+    if session.scalar(select(CatalogueItem.id).where(CatalogueItem.supplier_id == supplier.id,
+                                                     CatalogueItem.code == data["code"])):
+        raise Conflict(_("This supplier already has an item %(code)s.", code=data["code"]),
+                       {"code": [_("already in the catalogue")]})
+    item = CatalogueItem(supplier_id=supplier.id, code=data["code"], name=data["name"], unit=data.get("unit", "pack"),
+                         pack_size=data.get("pack_size"), sold_by_pack=data.get("sold_by_pack", True),
+                         vat_category=data["vat_category"], min_total_quantity=data.get("min_total_quantity"))
+    _check_quantity_for_item(item, item.min_total_quantity, "min_total_quantity")
+    item.tiers = [PriceTier(min_quantity=t["min_quantity"], max_quantity=t.get("max_quantity"),
+                            unit_price=t["unit_price"], valid_from=t["valid_from"], valid_to=t.get("valid_to"))
+                  for t in tiers]
+    session.add(item)
+    session.flush()
+    return item
+
+
+def tiers_on(item: CatalogueItem, on: date) -> list[PriceTier]:
+    """The item's tiers valid on a day, lowest quantity first."""
+    return sorted((t for t in item.tiers if t.valid_from <= on and (t.valid_to is None or t.valid_to >= on)),
+                  key=lambda t: t.min_quantity)
+
+
+def tier_for(tiers: list[PriceTier], quantity: Decimal) -> PriceTier | None:
+    """The tier a total quantity reaches: the highest tier whose minimum it meets (the first below every minimum)."""
+    if not tiers:
+        return None
+    reached = tiers[0]
+    for tier in tiers:
+        if quantity >= tier.min_quantity:
+            reached = tier
+    return reached
+
+
+# --------------------------------------------------------------------------- rounds
+
+
+def rounds_query(status: str | None = None):
+    query = select(PurchaseRound).order_by(PurchaseRound.closes_at.desc(), PurchaseRound.id.desc())
+    return query.where(PurchaseRound.status == status) if status else query
+
+
+def get_round(session, round_id: int) -> PurchaseRound:
+    found = session.scalar(select(PurchaseRound).where(PurchaseRound.id == round_id)
+                           .options(selectinload(PurchaseRound.items).selectinload(RoundItem.item)
+                                    .selectinload(CatalogueItem.tiers)))
+    if found is None:
+        raise NotFound(_("No purchasing round %(id)s.", id=round_id))
+    return found
+
+
+def open_round(session, data: dict, *, now: datetime) -> PurchaseRound:
+    """Open a round for a supplier (or a category across suppliers) with its items, close time and delivery date.
+
+    `items` lists `{item_id, min_total_quantity}`; left out, every active item of the supplier (or category).
+    """
+    supplier = get_supplier(session, data["supplier_id"], field_name="supplier_id") if data.get("supplier_id") else None
+    category = data.get("category")
+    if supplier is None and not category:
+        raise field_error("supplier_id", _("a round is for a supplier or a category"))
+    closes_at = as_utc(data["closes_at"])
+    if closes_at <= now:
+        raise field_error("closes_at", _("the closing time must be in the future"))
+    if data["delivery_date"] < closes_at.date():
+        raise field_error("delivery_date", _("the delivery date comes after the round closes"))
+    query = select(CatalogueItem).join(Supplier).options(selectinload(CatalogueItem.tiers))
+    query = query.where(CatalogueItem.supplier_id == supplier.id) if supplier else query.where(
+        Supplier.category == category)
+    available = {item.id: item for item in session.scalars(query)}
+    wanted = data.get("items") or [{"item_id": item_id} for item_id, item in available.items() if item.active]
+    if not wanted:
+        raise field_error("items", _("no items to offer"))
+    round_items, seen = [], set()
+    for index, row in enumerate(wanted):
+        item = available.get(row["item_id"])
+        if item is None:
+            raise field_error(f"items[{index}].item_id", _("not an item of this supplier or category"))
+        if item.id in seen:
+            raise field_error(f"items[{index}].item_id", _("listed twice"))
+        seen.add(item.id)
+        if not tiers_on(item, closes_at.date()):
+            raise field_error(f"items[{index}].item_id", _("%(item)s has no price valid on the closing date",
+                                                            item=item.name))
+        minimum = row.get("min_total_quantity", item.min_total_quantity)
+        _check_quantity_for_item(item, minimum, f"items[{index}].min_total_quantity")
+        round_items.append(RoundItem(item_id=item.id, min_total_quantity=minimum or None))
+    fee = data.get("handling_fee_percent") or ZERO
+    if fee < 0 or fee > HUNDRED:
+        raise field_error("handling_fee_percent", _("must be between 0 and 100"))
+    purchase_round = PurchaseRound(title=data["title"], supplier_id=supplier.id if supplier else None,
+                                   category=category if supplier is None else None, closes_at=closes_at,
+                                   delivery_date=data["delivery_date"], handling_fee_percent=fee, status="open")
+    purchase_round.items = round_items
+    session.add(purchase_round)
+    session.flush()
+    return purchase_round
+
+
+def is_open(purchase_round: PurchaseRound, now: datetime) -> bool:
+    return purchase_round.status == "open" and as_utc(purchase_round.closes_at) > now
+
+
+def open_rounds_query(now: datetime):
+    return (select(PurchaseRound).where(PurchaseRound.status == "open", PurchaseRound.closes_at > now)
+            .order_by(PurchaseRound.closes_at, PurchaseRound.id))
+
+
+@contextmanager
+def _consortium_reading(session):
+    """The consortium scope with no co-op, for a sum across co-ops; the caller's scope comes back after."""
+    previous = current_tenant_id(session)
+    set_tenant(session, None)
+    try:
+        with consortium_scope(session):
+            yield
+    finally:
+        set_tenant(session, previous)
+
+
+def totals_so_far(session, round_id: int) -> dict[int, Decimal]:
+    """The consortium's total ordered so far per round item (every co-op together): sums only, no co-op's rows.
+
+    A co-op's page calls this: the sum runs in the consortium scope (what co-ops report to the consortium),
+    so the co-op never reads another co-op's lines; it only learns the total and thus the tier.
+    """
+    with _consortium_reading(session):
+        rows = session.execute(select(OrderLine.round_item_id, func.sum(OrderLine.quantity))
+                               .where(OrderLine.round_id == round_id).group_by(OrderLine.round_item_id)
+                               .execution_options(all_tenants=True)).all()
+    return {item_id: Decimal(total) for item_id, total in rows}
+
+
+def price_view(purchase_round: PurchaseRound, own: dict[int, Decimal], totals: dict[int, Decimal]) -> list[dict]:
+    """Per round item: the total so far, the tier it reaches, the co-op's cost at that tier and alone.
+
+    A closed round shows the prices fixed at close.
+    """
+    on = as_utc(purchase_round.closes_at).date()
+    rows = []
+    for round_item in purchase_round.items:
+        tiers = tiers_on(round_item.item, on)
+        total = totals.get(round_item.id, ZERO)
+        if purchase_round.status == "open":
+            reached = tier_for(tiers, total)
+            price = reached.unit_price if reached else None
+            single = tiers[0].unit_price if tiers else None
+        else:
+            reached, price, single = None, round_item.unit_price, round_item.single_price
+        quantity = own.get(round_item.id, ZERO)
+        paid = ZERO if round_item.dropped else quantity  # a dropped item is not bought: nothing to pay
+        rows.append({
+            "round_item": round_item, "item": round_item.item, "tiers": tiers, "reached": reached,
+            "total_so_far": total, "quantity": quantity, "unit_price": price, "single_price": single,
+            "cost": line_amount(paid, price) if price is not None else None,
+            "cost_alone": line_amount(paid, single) if single is not None else None,
+            "next_tier": next((t for t in tiers if t.min_quantity > total), None),
+        })
+    return rows
+
+
+# --------------------------------------------------------------------------- orders (a co-op's scope)
+
+
+def get_order(session, tenant_id: int, round_id: int) -> PurchaseOrder | None:
+    return session.scalar(select(PurchaseOrder).where(PurchaseOrder.tenant_id == tenant_id,
+                                                      PurchaseOrder.round_id == round_id)
+                          .options(selectinload(PurchaseOrder.lines)))
+
+
+def visible_round(session, round_id: int, tenant_id: int) -> PurchaseRound:
+    """A round as a co-op may see it: an open round is offered to every member co-op; once closed, only the
+    co-ops that ordered in it see it (404 to the others, as for a round that does not exist)."""
+    found = get_round(session, round_id)
+    if found.status != "open" and session.scalar(select(PurchaseOrder.id).where(
+            PurchaseOrder.tenant_id == tenant_id, PurchaseOrder.round_id == round_id)) is None:
+        raise NotFound(_("No purchasing round %(id)s.", id=round_id))
+    return found
+
+
+def coop_rounds(session, tenant_id: int, now: datetime) -> tuple[list[PurchaseRound], list[PurchaseRound]]:
+    """(rounds open for orders now, closed rounds the co-op ordered in) for a co-op's page."""
+    open_now = list(session.scalars(open_rounds_query(now)))
+    past = list(session.scalars(select(PurchaseRound).join(PurchaseOrder, PurchaseOrder.round_id == PurchaseRound.id)
+                                .where(PurchaseOrder.tenant_id == tenant_id, PurchaseRound.status != "open")
+                                .order_by(PurchaseRound.closes_at.desc())))
+    return open_now, past
+
+
+def save_order(session, tenant_id: int, purchase_round: PurchaseRound, data: dict, *, user_id: int | None,
+               now: datetime) -> PurchaseOrder | None:
+    """Place or replace the co-op's order; no line with a quantity above zero withdraws it (returns None)."""
+    if not is_open(purchase_round, now):
+        raise Conflict(_("This round is closed: orders can no longer change."), {"round": [_("closed")]})
+    items = {ri.id: ri for ri in purchase_round.items}
+    by_item_id = {ri.item_id: ri for ri in purchase_round.items}
+    wanted: dict[int, Decimal] = {}
+    for index, line in enumerate(data.get("lines") or []):
+        where = f"lines[{index}]"
+        round_item = items.get(line.get("round_item_id")) if line.get("round_item_id") else by_item_id.get(
+            line.get("item_id"))
+        if round_item is None:
+            raise field_error(f"{where}.item_id", _("not an item of this round"))
+        if round_item.id in wanted:
+            raise field_error(f"{where}.item_id", _("listed twice"))
+        quantity = Decimal(line["quantity"])
+        _check_quantity_for_item(round_item.item, quantity, f"{where}.quantity")
+        if quantity > 0:
+            wanted[round_item.id] = quantity
+    order = get_order(session, tenant_id, purchase_round.id)
+    if not wanted:
+        if order is not None:
+            session.delete(order)
+            session.flush()
+        return None
+    address = (data.get("delivery_address") or "").strip()
+    if not address:
+        if order is None:
+            tenant = session.get(Tenant, tenant_id)
+            address = ", ".join(part for part in (tenant.address, tenant.postcode, tenant.city) if part)
+        else:
+            address = order.delivery_address
+    if not address:
+        raise field_error("delivery_address", _("where should the goods be delivered?"))
+    if order is None:
+        order = PurchaseOrder(tenant_id=tenant_id, round_id=purchase_round.id, delivery_address=address,
+                              placed_by=user_id)
+        session.add(order)
+        session.flush()
+    order.delivery_address = address[:500]
+    order.placed_by = user_id
+    current = {line.round_item_id: line for line in order.lines}
+    for round_item_id, line in current.items():
+        if round_item_id not in wanted:
+            order.lines.remove(line)
+        elif line.quantity != wanted[round_item_id]:
+            line.quantity = wanted[round_item_id]
+    for round_item_id, quantity in wanted.items():
+        if round_item_id not in current:
+            order.lines.append(OrderLine(tenant_id=tenant_id, order_id=order.id, round_id=purchase_round.id,
+                                         round_item_id=round_item_id, quantity=quantity))
+    order.updated_at = utcnow()
+    session.flush()
+    return order
+
+
+def withdraw_order(session, tenant_id: int, purchase_round: PurchaseRound, *, now: datetime) -> None:
+    if not is_open(purchase_round, now):
+        raise Conflict(_("This round is closed: orders can no longer change."), {"round": [_("closed")]})
+    order = get_order(session, tenant_id, purchase_round.id)
+    if order is not None:
+        session.delete(order)
+        session.flush()
+
+
+def own_allocations(session, tenant_id: int, round_id: int) -> dict[int, Allocation]:
+    rows = session.scalars(select(Allocation).where(Allocation.tenant_id == tenant_id,
+                                                    Allocation.round_id == round_id))
+    return {row.round_item_id: row for row in rows}
+
+
+def own_recharge(session, tenant_id: int, round_id: int) -> Recharge | None:
+    return session.scalar(select(Recharge).where(Recharge.tenant_id == tenant_id, Recharge.round_id == round_id))
+
+
+# --------------------------------------------------------------------------- the close
+
+
+def _cents_expression(quantity, unit_price):
+    """quantity x unit price rounded half-up to the cent, exactly, in SQL on PostgreSQL and SQLite alike.
+
+    Both factors are scaled to integers (thousandths of a unit, ten-thousandths of a euro), multiplied as
+    64-bit integers, and 0.5 cent (50,000 in those units) is added before the integer division: half-up on
+    positive amounts, with no float rounding on SQLite. MAX_QUANTITY and MAX_UNIT_PRICE keep it in 64 bits.
+    """
+    milli = cast(func.round(quantity * 1000), BigInteger)
+    ten_thousandths = cast(func.round(unit_price * 10000), BigInteger)
+    return (milli * ten_thousandths + 50000) // 100000
+
+
+def _money_from_cents(cents):
+    return cast(cents, Numeric(16, 0)) / literal(Decimal("100"), Numeric(5, 0))
+
+
+def _allocation_insert(round_id: int, tenant_id: int):
+    """INSERT ... SELECT of one co-op's allocations from its order lines and the round's fixed prices.
+
+    One allocation per order line (its id is the line's: one line, one allocation, both the co-op's rows).
+    """
+    charged = case((RoundItem.dropped, literal(Decimal("0"), Numeric(12, 3))), else_=OrderLine.quantity)
+    amount = _cents_expression(charged, RoundItem.unit_price)
+    alone = _cents_expression(charged, RoundItem.single_price)
+    source = (select(OrderLine.tenant_id, OrderLine.id, OrderLine.round_id, OrderLine.round_item_id,
+                     OrderLine.quantity, charged, RoundItem.unit_price, RoundItem.single_price,
+                     _money_from_cents(amount), _money_from_cents(alone - amount), RoundItem.dropped)
+              .join(RoundItem, RoundItem.id == OrderLine.round_item_id)
+              .where(OrderLine.round_id == round_id, OrderLine.tenant_id == tenant_id))
+    table = Allocation.__table__
+    columns = [table.c.tenant_id, table.c.id, table.c.round_id, table.c.round_item_id, table.c.ordered_quantity,
+               table.c.quantity, table.c.unit_price, table.c.single_price, table.c.amount, table.c.saving,
+               table.c.dropped]
+    return insert(table).from_select(columns, source)
+
+
+def due_rounds(session, now: datetime) -> list[PurchaseRound]:
+    """Open rounds whose closing time has passed."""
+    return list(session.scalars(select(PurchaseRound).where(PurchaseRound.status == "open",
+                                                            PurchaseRound.closes_at <= now)
+                                .order_by(PurchaseRound.closes_at, PurchaseRound.id)))
+
+
+def _lock_round(session, round_id: int) -> PurchaseRound:
+    locked = session.scalar(select(PurchaseRound).where(PurchaseRound.id == round_id).with_for_update()
+                            .execution_options(populate_existing=True))
+    if locked is None:
+        raise NotFound(_("No purchasing round %(id)s.", id=round_id))
+    return locked
+
+
+def round_totals(session, round_id: int) -> tuple[Decimal, Decimal]:
+    """(spend, savings) of a round over every co-op's allocations (the consortium scope)."""
+    spend, savings = session.execute(select(func.coalesce(func.sum(Allocation.amount), 0),
+                                            func.coalesce(func.sum(Allocation.saving), 0))
+                                     .where(Allocation.round_id == round_id)
+                                     .execution_options(all_tenants=True)).one()
+    return money(Decimal(spend)), money(Decimal(savings))
+
+
+def close_round(session, round_id: int, *, now: datetime, user_id: int | None = None,
+                render_purchase_order=None) -> PurchaseRound:
+    """Close a round: aggregate, fix the reached prices, write allocations, produce and send the purchase order.
+
+    Runs in the consortium scope, all in the caller's transaction: any failure raises and the caller rolls
+    everything back (the round stays open). A round already closed is refused (409): never closed twice.
+    """
+    if current_tenant_id(session) is not None:
+        raise RuntimeError("close_round runs in the consortium scope")
+    purchase_round = _lock_round(session, round_id)
+    if purchase_round.status != "open":
+        raise Conflict(_("This round is already closed."), {"status": [_("already closed")]})
+    purchase_round = get_round(session, round_id)
+    on = as_utc(purchase_round.closes_at).date()
+    totals = dict(session.execute(select(OrderLine.round_item_id, func.sum(OrderLine.quantity))
+                                  .where(OrderLine.round_id == round_id).group_by(OrderLine.round_item_id)
+                                  .execution_options(all_tenants=True)).all())
+    fixed = []
+    for index, round_item in enumerate(purchase_round.items):
+        tiers = tiers_on(round_item.item, on)
+        if not tiers:
+            raise field_error(f"items[{index}]", _("%(item)s has no price valid on the closing date",
+                                                    item=round_item.item.name))
+        total = Decimal(totals.get(round_item.id) or 0)
+        fixed.append({"id": round_item.id, "total_quantity": total, "unit_price": tier_for(tiers, total).unit_price,
+                      "single_price": tiers[0].unit_price,
+                      "dropped": bool(round_item.min_total_quantity and total < round_item.min_total_quantity)})
+    # One UPDATE by primary key for every item (an executemany); the close itself is audited on the round.
+    session.execute(update(RoundItem), fixed)
+    for round_item, values in zip(purchase_round.items, fixed, strict=True):
+        for key, value in values.items():
+            set_committed_value(round_item, key, value)  # what the UPDATE wrote, without a reload
+    purchase_round.status = "closed"
+    purchase_round.closed_at = now
+    purchase_round.closed_by = user_id
+    session.flush()
+    tenant_ids = session.scalars(select(OrderLine.tenant_id).where(OrderLine.round_id == round_id).distinct()
+                                 .order_by(OrderLine.tenant_id).execution_options(all_tenants=True)).all()
+    for tenant_id in tenant_ids:
+        with tenant_scope(session, tenant_id):
+            session.execute(_allocation_insert(round_id, tenant_id))
+    purchase_round.spend, purchase_round.savings = round_totals(session, round_id)
+    if render_purchase_order is not None:
+        purchase_round.purchase_order_pdf = render_purchase_order(session, purchase_round)
+    _send_purchase_order(session, purchase_round)
+    _tell_about_dropped_items(session, purchase_round)
+    session.flush()
+    return purchase_round
+
+
+def purchase_order_document(session, round_id: int, render) -> bytes:
+    """The purchase order PDF of a closed round: rendered from the figures the close fixed on first request,
+    then kept as it is (a closed round's prices, quantities and addresses never change)."""
+    purchase_round = get_round(session, round_id)
+    if purchase_round.status == "open":
+        raise NotFound(_("This round has no purchase order yet: it is still open."))
+    if purchase_round.purchase_order_pdf is None:
+        purchase_round.purchase_order_pdf = render(session, purchase_round)
+        session.flush()
+    return purchase_round.purchase_order_pdf
+
+
+def purchase_order_lines(purchase_round: PurchaseRound) -> list[dict]:
+    """What the consortium orders from the supplier: each item kept, its total, price and line amount."""
+    return [{"item": ri.item, "quantity": ri.total_quantity, "unit_price": ri.unit_price,
+             "amount": line_amount(ri.total_quantity, ri.unit_price)}
+            for ri in purchase_round.items if not ri.dropped and ri.total_quantity]
+
+
+def deliveries_by_coop(session, round_id: int) -> list[dict]:
+    """Per co-op: its delivery address and how many items it receives (the consortium scope)."""
+    rows = session.execute(select(PurchaseOrder.tenant_id, PurchaseOrder.delivery_address, Tenant.name,
+                                  Tenant.slug)
+                           .join(Tenant, Tenant.id == PurchaseOrder.tenant_id)
+                           .where(PurchaseOrder.round_id == round_id).order_by(Tenant.name)
+                           .execution_options(all_tenants=True)).all()
+    counts = dict(session.execute(select(Allocation.tenant_id, func.count()).where(
+        Allocation.round_id == round_id, Allocation.dropped.is_(False)).group_by(Allocation.tenant_id)
+        .execution_options(all_tenants=True)).all())
+    return [{"tenant_id": r.tenant_id, "name": r.name, "slug": r.slug, "delivery_address": r.delivery_address,
+             "items": counts.get(r.tenant_id, 0)} for r in rows]
+
+
+def _base_url() -> str:
+    return str(current_app.config.get("PUBLIC_BASE_URL", "")).rstrip("/") if has_app_context() else ""
+
+
+def _send_purchase_order(session, purchase_round: PurchaseRound) -> None:
+    """Email the purchase order to each supplier of the round, through the outbox (one per supplier)."""
+    lines = purchase_order_lines(purchase_round)
+    by_supplier = defaultdict(list)
+    for line in lines:
+        by_supplier[line["item"].supplier_id].append(line)
+    for supplier_id, rows in by_supplier.items():
+        supplier = session.get(Supplier, supplier_id)
+        if not supplier.email:
+            continue
+        text = "\n".join(f"{r['item'].code}  {r['item'].name}: {r['quantity'].normalize():f} x {r['unit_price']} "
+                         f"= {r['amount']}" for r in rows)
+        total = sum((r["amount"] for r in rows), ZERO)
+        enqueue_email(
+            session, to=supplier.email, kind=PURCHASE_ORDER_KIND, tenant_id=None,
+            dedupe_key=f"purchasing.po.{purchase_round.id}.{supplier_id}",
+            subject=_("Purchase order %(ref)s: %(title)s", ref=f"PO-{purchase_round.id}", title=purchase_round.title),
+            body=_("Purchase order PO-%(id)s (%(title)s), delivery on %(delivery)s.\n\n%(lines)s\n\nTotal before "
+                   "VAT: %(total)s\n\nThe purchase order with the delivery address of each co-op: "
+                   "%(url)s/consortium/purchasing/rounds/%(id)s/purchase-order.pdf\n",
+                   id=purchase_round.id, title=purchase_round.title,
+                   delivery=purchase_round.delivery_date.isoformat(), lines=text, total=total, url=_base_url()))
+
+
+def _tell_about_dropped_items(session, purchase_round: PurchaseRound) -> None:
+    """Tell the treasurers of each co-op that ordered a dropped item (below the supplier's minimum)."""
+    dropped = {ri.id: ri for ri in purchase_round.items if ri.dropped}
+    if not dropped:
+        return
+    rows = session.execute(select(OrderLine.tenant_id, OrderLine.round_item_id)
+                           .where(OrderLine.round_id == purchase_round.id, OrderLine.round_item_id.in_(dropped))
+                           .execution_options(all_tenants=True)).all()
+    per_tenant = defaultdict(list)
+    for tenant_id, round_item_id in rows:
+        per_tenant[tenant_id].append(dropped[round_item_id].item.name)
+    for tenant_id, names in per_tenant.items():
+        tenant = session.get(Tenant, tenant_id)
+        notify_users(
+            session, users=users_with_tenant_role(session, tenant_id, "treasurer"), kind=ITEM_DROPPED_KIND,
+            tenant_id=tenant_id, dedupe_key=f"purchasing.dropped.{purchase_round.id}",
+            subject=_("Not bought in %(title)s: below the supplier's minimum", title=purchase_round.title),
+            body=_("The consortium's total for these items stayed below the supplier's minimum, so they are not "
+                   "ordered and %(coop)s is not charged for them:\n%(items)s\n\n%(url)s/t/%(slug)s/purchasing/%(id)s\n",
+                   coop=tenant.name, items="\n".join(f"- {name}" for name in sorted(names)), url=_base_url(),
+                   slug=tenant.slug, id=purchase_round.id))
+
+
+def close_due_rounds(session, now: datetime, render_purchase_order=None) -> int:
+    """Close every open round whose closing time has passed (the scheduler's job); returns how many."""
+    closed = 0
+    for purchase_round in due_rounds(session, now):
+        close_round(session, purchase_round.id, now=now, render_purchase_order=render_purchase_order)
+        closed += 1
+    return closed
+
+
+# --------------------------------------------------------------------------- deliveries
+
+
+def record_deliveries(session, round_id: int, rows: list[dict], *, complete: bool, now: datetime) -> PurchaseRound:
+    """Record what each co-op received per item; a shortage lowers what it is charged.
+
+    `rows`: `{tenant_id, item_id, received}`. With `complete`, every allocation not listed is taken as
+    received in full and the round is delivered. Runs in the consortium scope; each co-op's allocation is
+    changed inside its own scope.
+    """
+    purchase_round = _lock_round(session, round_id)
+    if purchase_round.status != "closed":
+        raise Conflict(_("Deliveries are recorded for a closed round that is not yet delivered."),
+                       {"status": [_("not awaiting delivery")]})
+    purchase_round = get_round(session, round_id)
+    by_item = {ri.item_id: ri for ri in purchase_round.items}
+    seen = set()
+    for index, row in enumerate(rows):
+        where = f"deliveries[{index}]"
+        round_item = by_item.get(row["item_id"])
+        if round_item is None:
+            raise field_error(f"{where}.item_id", _("not an item of this round"))
+        key = (row["tenant_id"], round_item.id)
+        if key in seen:
+            raise field_error(f"{where}.item_id", _("listed twice for this co-op"))
+        seen.add(key)
+        received = Decimal(row["received"])
+        _check_quantity_for_item(round_item.item, received, f"{where}.received")
+        with tenant_scope(session, row["tenant_id"]):
+            allocation = session.scalar(select(Allocation).where(Allocation.round_id == round_id,
+                                                                 Allocation.round_item_id == round_item.id))
+            if allocation is None or allocation.dropped:
+                raise field_error(f"{where}.item_id", _("this co-op has no allocation of this item"))
+            if received > allocation.ordered_quantity:
+                raise field_error(f"{where}.received", _(
+                    "%(received)s is more than the allocation of %(allocated)s",
+                    received=received.normalize(), allocated=allocation.ordered_quantity.normalize()))
+            allocation.received_quantity = received
+            allocation.quantity = received
+            allocation.amount = line_amount(received, allocation.unit_price)
+            allocation.saving = line_amount(received, allocation.single_price) - allocation.amount
+            session.flush()
+    if complete:
+        tenant_ids = session.scalars(select(Allocation.tenant_id).where(
+            Allocation.round_id == round_id, Allocation.received_quantity.is_(None)).distinct()
+            .execution_options(all_tenants=True)).all()
+        for tenant_id in tenant_ids:
+            with tenant_scope(session, tenant_id):
+                session.execute(update(Allocation).where(Allocation.round_id == round_id,
+                                                         Allocation.tenant_id == tenant_id,
+                                                         Allocation.received_quantity.is_(None))
+                                .values(received_quantity=Allocation.quantity))
+        purchase_round.status = "delivered"
+        purchase_round.delivered_at = now
+    purchase_round.spend, purchase_round.savings = round_totals(session, round_id)
+    session.flush()
+    return purchase_round
+
+
+# --------------------------------------------------------------------------- recharge
+
+
+def office_tenant(session) -> Tenant:
+    """The consortium office, the tenant whose invoicing raises recharge invoices (CONSORTIUM_OFFICE_SLUG)."""
+    slug = current_app.config.get("CONSORTIUM_OFFICE_SLUG") if has_app_context() else None
+    tenant = session.scalar(select(Tenant).where(Tenant.slug == slug)) if slug else None
+    if tenant is None:
+        raise ServiceError(_("The consortium office is not in the directory: set CONSORTIUM_OFFICE_SLUG to its "
+                             "co-op record."), {"office": [_("not configured")]})
+    return tenant
+
+
+def recharge_round(session, round_id: int, *, today: date) -> list[Recharge]:
+    """Raise one recharge invoice per co-op for its delivered allocation (plus the round's handling fee).
+
+    Each invoice is created and issued in the office's scope by the invoicing service: numbered in the
+    office's series, with its PDF and e-invoice. All or nothing, in the caller's transaction.
+    """
+    from tenants.invoicing import service as invoicing
+
+    purchase_round = _lock_round(session, round_id)
+    if purchase_round.status != "delivered":
+        raise Conflict(_("Only a delivered round can be recharged."), {"status": [_("not delivered")]})
+    purchase_round = get_round(session, round_id)
+    office = office_tenant(session)
+    items = {ri.id: ri.item for ri in purchase_round.items}
+    allocations = session.scalars(select(Allocation).where(Allocation.round_id == round_id,
+                                                           Allocation.quantity > 0)
+                                  .order_by(Allocation.tenant_id, Allocation.round_item_id)
+                                  .execution_options(all_tenants=True)).all()
+    per_tenant = defaultdict(list)
+    for allocation in allocations:
+        per_tenant[allocation.tenant_id].append(allocation)
+    fee_category = DEFAULT_FEE_VAT_CATEGORY.get(office.country, "ordinaria_22")
+    made = []
+    for tenant_id, rows in per_tenant.items():
+        coop = session.get(Tenant, tenant_id)
+        lines = [{"description": f"{items[a.round_item_id].code} {items[a.round_item_id].name}",
+                  "quantity": a.quantity, "unit": INVOICE_UNITS[items[a.round_item_id].unit],
+                  "unit_price": a.unit_price, "vat_category": items[a.round_item_id].vat_category} for a in rows]
+        goods = sum((line_amount(a.quantity, a.unit_price) for a in rows), ZERO)
+        fee = money(goods * purchase_round.handling_fee_percent / HUNDRED)
+        if fee > 0:
+            lines.append({"description": _("Consortium handling fee %(percent)s%% on %(goods)s",
+                                           percent=purchase_round.handling_fee_percent.normalize(), goods=goods),
+                          "quantity": Decimal("1"), "unit": "C62", "unit_price": fee, "vat_category": fee_category})
+        with tenant_scope(session, office.id):
+            customer = invoicing.customer_for_tenant(session, office, coop)
+            invoice = invoicing.create_draft(session, office, {
+                "customer_id": customer.id, "lines": lines, "order_reference": f"PO-{purchase_round.id}",
+                "notes": _("Recharge of the purchasing round %(title)s", title=purchase_round.title)}, today)
+            invoicing.issue_invoice(session, office, invoice, today)
+            number, gross = invoice.number, invoice.gross_total
+            invoice_id = invoice.id
+        # The record of it is the consortium's, written back in the consortium scope.
+        recharge = Recharge(round_id=round_id, tenant_id=tenant_id, office_tenant_id=office.id, invoice_id=invoice_id,
+                            invoice_number=number, net_goods=goods, handling_fee=fee, gross_total=gross)
+        session.add(recharge)
+        session.flush()
+        made.append(recharge)
+        notify_users(session, users=users_with_tenant_role(session, tenant_id, "treasurer"), kind=RECHARGE_KIND,
+                     tenant_id=tenant_id, dedupe_key=f"purchasing.recharged.{round_id}",
+                     subject=_("Recharge invoice %(number)s for %(title)s", number=recharge.invoice_number,
+                               title=purchase_round.title),
+                     body=_("The consortium invoiced %(coop)s %(total)s for the goods delivered in %(title)s "
+                            "(invoice %(number)s).\n\n%(url)s/t/%(slug)s/purchasing/%(id)s\n", coop=coop.name,
+                            total=recharge.gross_total, title=purchase_round.title, number=recharge.invoice_number,
+                            url=_base_url(), slug=coop.slug, id=round_id))
+    purchase_round.status = "recharged"
+    purchase_round.recharged_at = utcnow()
+    session.flush()
+    return made
+
+
+def all_allocations(session, round_id: int) -> list:
+    """Every co-op's allocations of a round with the catalogue item id, by co-op and item (the consortium scope)."""
+    rows = session.execute(select(Allocation, RoundItem.item_id)
+                           .join(RoundItem, RoundItem.id == Allocation.round_item_id)
+                           .where(Allocation.round_id == round_id, Allocation.dropped.is_(False))
+                           .order_by(Allocation.tenant_id, RoundItem.id).execution_options(all_tenants=True)).all()
+    for allocation, item_id in rows:
+        allocation.item_id = item_id
+    return [allocation for allocation, _item_id in rows]
+
+
+def recharges_of(session, round_id: int) -> list[Recharge]:
+    return list(session.scalars(select(Recharge).where(Recharge.round_id == round_id).order_by(Recharge.tenant_id)))
+
+
+# --------------------------------------------------------------------------- reports
+
+
+def coop_figures(session, round_id: int) -> list[dict]:
+    """Per co-op of a round: spend and saving (the consortium scope)."""
+    rows = session.execute(select(Allocation.tenant_id, Tenant.name, func.sum(Allocation.amount),
+                                  func.sum(Allocation.saving))
+                           .join(Tenant, Tenant.id == Allocation.tenant_id)
+                           .where(Allocation.round_id == round_id)
+                           .group_by(Allocation.tenant_id, Tenant.name).order_by(Tenant.name)
+                           .execution_options(all_tenants=True)).all()
+    return [{"tenant_id": r[0], "name": r[1], "spend": money(Decimal(r[2])), "savings": money(Decimal(r[3]))}
+            for r in rows]
+
+
+def purchasing_summary(session, year: int, tenant_id: int | None = None) -> dict:
+    """Spend and savings of the rounds delivered in `year` (by delivery date), in total, by co-op and by supplier.
+
+    The interface consortium reporting calls. Without `tenant_id`: every co-op (call it in the consortium
+    scope). With it: that co-op only (works in the consortium scope or in that co-op's own scope).
+    """
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    options = {"all_tenants": True} if current_tenant_id(session) is None else {}
+    where = [PurchaseRound.status.in_(("delivered", "recharged")), PurchaseRound.delivery_date >= start,
+             PurchaseRound.delivery_date <= end]
+    if tenant_id is not None:
+        where.append(Allocation.tenant_id == tenant_id)
+    base = select().select_from(Allocation).join(PurchaseRound, PurchaseRound.id == Allocation.round_id).where(*where)
+    spend = func.coalesce(func.sum(Allocation.amount), 0)
+    saving = func.coalesce(func.sum(Allocation.saving), 0)
+    total_spend, total_saving, rounds = session.execute(
+        base.add_columns(spend, saving, func.count(func.distinct(Allocation.round_id)))
+        .execution_options(**options)).one()
+    by_coop = session.execute(base.add_columns(Allocation.tenant_id, spend, saving).group_by(Allocation.tenant_id)
+                              .order_by(Allocation.tenant_id).execution_options(**options)).all()
+    by_supplier = session.execute(
+        base.add_columns(Supplier.name, spend, saving)
+        .join(RoundItem, RoundItem.id == Allocation.round_item_id)
+        .join(CatalogueItem, CatalogueItem.id == RoundItem.item_id)
+        .join(Supplier, Supplier.id == CatalogueItem.supplier_id)
+        .group_by(Supplier.name).order_by(Supplier.name).execution_options(**options)).all()
+    return {"spend": money(Decimal(total_spend)), "savings": money(Decimal(total_saving)), "rounds": int(rounds),
+            "by_coop": [{"tenant_id": t, "spend": money(Decimal(s)), "savings": money(Decimal(v))}
+                        for t, s, v in by_coop],
+            "by_supplier": [{"supplier": n, "spend": money(Decimal(s)), "savings": money(Decimal(v))}
+                            for n, s, v in by_supplier]}
+
+
+def order_view(session, tenant_id: int, purchase_round: PurchaseRound, now: datetime) -> dict:
+    """What a co-op sees of a round: its own order, the total so far and tier per item, its allocation."""
+    order = get_order(session, tenant_id, purchase_round.id)
+    own = {line.round_item_id: line.quantity for line in order.lines} if order else {}
+    open_now = is_open(purchase_round, now)
+    if purchase_round.status == "open":
+        totals = totals_so_far(session, purchase_round.id)
+    else:
+        totals = {ri.id: ri.total_quantity or ZERO for ri in purchase_round.items}
+    allocations = own_allocations(session, tenant_id, purchase_round.id)
+    rows = price_view(purchase_round, own, totals)
+    for row in rows:
+        allocation = allocations.get(row["round_item"].id)
+        row.update({"item_id": row["item"].id, "code": row["item"].code, "name": row["item"].name,
+                    "allocated": allocation.quantity if allocation else None,
+                    "received": allocation.received_quantity if allocation else None,
+                    "amount": allocation.amount if allocation else None,
+                    "saving": allocation.saving if allocation else None,
+                    "dropped": row["round_item"].dropped})
+    recharge = own_recharge(session, tenant_id, purchase_round.id)
+    return {"round": purchase_round, "open": open_now, "order": order,
+            "delivery_address": order.delivery_address if order else None, "items": rows,
+            "total": sum((r["cost"] for r in rows if r["cost"] is not None), ZERO),
+            "total_alone": sum((r["cost_alone"] for r in rows if r["cost_alone"] is not None), ZERO),
+            "recharge": recharge, "recharge_invoice": recharge.invoice_number if recharge else None}

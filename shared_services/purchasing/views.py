@@ -1,0 +1,297 @@
+"""Bulk-purchasing pages: suppliers, catalogues, rounds, close, deliveries and recharge for consortium staff;
+each co-op's open rounds, its order form (with the consortium's total so far and the tier) and its savings."""
+
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from babel.numbers import format_currency
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from consortium import i18n
+from consortium.auth import consortium_role_required, tenant_role_required
+from consortium.clock import local_today
+from consortium.extensions import db
+from consortium.fields import query_int
+from consortium.forms import load_form, run_service
+from consortium.i18n import _
+from consortium.models import Tenant
+from shared_services.purchasing import documents, schemas, service
+from shared_services.purchasing.api import COOP_READERS, COOP_WRITERS, STAFF, pdf_response
+from shared_services.purchasing.models import (
+    CATEGORIES,
+    CATEGORY_LABELS,
+    ROUND_STATUS_LABELS,
+    UNIT_LABELS,
+    UNITS,
+)
+
+blp = Blueprint("purchasing", __name__, url_prefix="/consortium/purchasing", template_folder="templates")
+coop_blp = Blueprint("coop_purchasing", __name__, url_prefix="/t/<slug>/purchasing", template_folder="templates")
+
+LIST_LIMIT = 200
+TIER_ROWS = 4
+LABELS = {"status": ROUND_STATUS_LABELS, "unit": UNIT_LABELS, "category": CATEGORY_LABELS}
+
+
+@blp.context_processor
+@coop_blp.context_processor
+def _labels():
+    return {"labels": LABELS}
+
+
+@blp.app_template_filter("unit_price")
+def unit_price_filter(value, currency: str = "EUR") -> str:
+    """A unit price with two to four decimals (0,085 € a glove), in the reader's language."""
+    if value is None:
+        return "—"
+    return format_currency(Decimal(value), currency, format="#,##0.00## ¤" if i18n.current_language() == "it"
+                           else "¤#,##0.00##", locale=i18n.format_locale(), currency_digits=False)
+
+
+@blp.app_template_filter("quantity")
+def quantity_filter(value) -> str:
+    """A quantity without trailing zeros (12,5 kg; 300 boxes)."""
+    if value is None:
+        return "—"
+    value = Decimal(value)
+    return i18n.format_number(value, 0 if value == value.to_integral_value() else None)
+
+
+def _decimal(raw: str | None, name: str, errors: dict) -> Decimal | None:
+    text = (raw or "").strip().replace(",", ".")
+    if not text:
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        errors[name] = [_("not a number")]
+        return None
+
+
+# --------------------------------------------------------------------------- staff: rounds
+
+
+@blp.route("/")
+@consortium_role_required(*STAFF)
+def rounds():
+    """Every round, latest closing first, with this year's spend and savings."""
+    year = query_int("year", local_today().year, minimum=2000, maximum=2100)
+    rows = db.session.scalars(service.rounds_query().limit(LIST_LIMIT)).all()
+    return render_template("purchasing/rounds.html", rounds=rows, year=year,
+                           summary=service.purchasing_summary(db.session, year),
+                           tenants={t.id: t for t in db.session.scalars(db.select(Tenant))})
+
+
+def _suppliers_options():
+    return [(s.id, s.name) for s in db.session.scalars(service.suppliers_query())]
+
+
+@blp.route("/rounds/new", methods=["GET", "POST"])
+@consortium_role_required(*STAFF)
+def new_round():
+    """Open a round for a supplier: title, closing date and time, delivery date, handling fee."""
+    errors, values = {}, dict(request.form)
+    if request.method == "POST":
+        form = {k: v for k, v in request.form.items() if k not in ("closes_on", "closes_time", "csrf_token")}
+        try:
+            day = date.fromisoformat(request.form.get("closes_on", ""))
+            moment = time.fromisoformat(request.form.get("closes_time") or "12:00")
+            zone = ZoneInfo(current_app.config["CONSORTIUM_TIMEZONE"])
+            form["closes_at"] = datetime.combine(day, moment, zone).isoformat()
+        except ValueError:
+            errors["closes_on"] = [_("a date and a time, e.g. 2026-12-15 and 12:00")]
+        form["handling_fee_percent"] = (form.get("handling_fee_percent") or "0").replace(",", ".")
+        if not errors:
+            data, errors = load_form(schemas.RoundInSchema(), form)
+            if "closes_at" in errors:
+                errors["closes_on"] = errors.pop("closes_at")
+            if data is not None:
+                made, errors = run_service(lambda: service.open_round(db.session, data, now=service.now_utc()))
+                if "closes_at" in errors:
+                    errors["closes_on"] = errors.pop("closes_at")
+                if made is not None:
+                    flash(_("Round opened: member co-ops can order until it closes."))
+                    return redirect(url_for("purchasing.round_detail", round_id=made.id))
+    return render_template("purchasing/round_form.html", errors=errors, values=values,
+                           suppliers=_suppliers_options())
+
+
+@blp.route("/rounds/<int:round_id>")
+@consortium_role_required(*STAFF)
+def round_detail(round_id):
+    """A round: items with totals (live while open, fixed once closed), co-ops' figures, deliveries, recharges."""
+    purchase_round = service.get_round(db.session, round_id)
+    totals = service.totals_so_far(db.session, round_id) if purchase_round.status == "open" else {}
+    rows = service.price_view(purchase_round, {}, totals or {ri.id: ri.total_quantity or 0
+                                                           for ri in purchase_round.items})
+    return render_template("purchasing/round.html", round=purchase_round, rows=rows,
+                           coops=service.coop_figures(db.session, round_id),
+                           deliveries=service.deliveries_by_coop(db.session, round_id),
+                           recharges=service.recharges_of(db.session, round_id),
+                           tenants={t.id: t for t in db.session.scalars(db.select(Tenant))})
+
+
+@blp.route("/rounds/<int:round_id>/close", methods=["POST"])
+@consortium_role_required(*STAFF)
+def close(round_id):
+    """Close the round now (staff button)."""
+    closed, errors = run_service(lambda: service.close_round(
+        db.session, round_id, now=service.now_utc(), user_id=current_user.id))
+    if closed is not None:
+        flash(_("Round closed: prices fixed, allocations recorded, purchase order sent."))
+    return redirect(url_for("purchasing.round_detail", round_id=round_id))
+
+
+@blp.route("/rounds/<int:round_id>/purchase-order.pdf")
+@consortium_role_required(*STAFF)
+def purchase_order(round_id):
+    pdf = service.purchase_order_document(db.session, round_id, documents.purchase_order_pdf)
+    return pdf_response(pdf, f"PO-{round_id}.pdf")
+
+
+@blp.route("/rounds/<int:round_id>/deliveries", methods=["GET", "POST"])
+@consortium_role_required(*STAFF)
+def deliveries(round_id):
+    """What each co-op received per item: a row per co-op and item, prefilled with the allocation."""
+    purchase_round = service.get_round(db.session, round_id)
+    allocations = service.all_allocations(db.session, round_id)
+    errors, values = {}, {}
+    if request.method == "POST":
+        rows = []
+        for allocation in allocations:
+            name = f"received_{allocation.tenant_id}_{allocation.round_item_id}"
+            values[name] = request.form.get(name, "")
+            received = _decimal(request.form.get(name), name, errors)
+            if received is not None and received != allocation.received_quantity:
+                rows.append((name, {"tenant_id": allocation.tenant_id, "item_id": allocation.item_id,
+                                    "received": received}))
+        if not errors:
+            done, errors = run_service(lambda: service.record_deliveries(
+                db.session, round_id, [row for _name, row in rows],
+                complete=request.form.get("complete") == "y", now=service.now_utc()))
+            errors = {rows[int(key.split("[")[1].split("]")[0])][0] if key.startswith("deliveries[") else key: m
+                      for key, m in errors.items()}
+            if done is not None:
+                flash(_("Deliveries recorded."))
+                return redirect(url_for("purchasing.round_detail", round_id=round_id))
+    return render_template("purchasing/deliveries.html", round=purchase_round, allocations=allocations,
+                           errors=errors, values=values,
+                           tenants={t.id: t for t in db.session.scalars(db.select(Tenant))})
+
+
+@blp.route("/rounds/<int:round_id>/recharge", methods=["POST"])
+@consortium_role_required(*STAFF)
+def recharge(round_id):
+    made, _errors = run_service(lambda: service.recharge_round(db.session, round_id, today=local_today()))
+    if made is not None:
+        flash(_("%(count)s recharge invoices issued.", count=len(made)))
+    return redirect(url_for("purchasing.round_detail", round_id=round_id))
+
+
+# --------------------------------------------------------------------------- staff: suppliers and catalogue
+
+
+@blp.route("/suppliers", methods=["GET", "POST"])
+@consortium_role_required(*STAFF)
+def suppliers():
+    """Suppliers, and the form to add one (its VAT number is validated)."""
+    errors, values = {}, dict(request.form)
+    if request.method == "POST":
+        data, errors = load_form(schemas.SupplierSchema(), request.form)
+        if data is not None:
+            made, errors = run_service(lambda: service.add_supplier(db.session, data))
+            if made is not None:
+                flash(_("Supplier added."))
+                return redirect(url_for("purchasing.supplier", supplier_id=made.id))
+    return render_template("purchasing/suppliers.html", suppliers=db.session.scalars(service.suppliers_query()).all(),
+                           errors=errors, values=values, categories=[(c, CATEGORY_LABELS[c]) for c in CATEGORIES])
+
+
+@blp.route("/suppliers/<int:supplier_id>", methods=["GET", "POST"])
+@consortium_role_required(*STAFF)
+def supplier(supplier_id):
+    """A supplier's catalogue with price tiers, and the form to add an item with up to four tiers."""
+    found = service.get_supplier(db.session, supplier_id)
+    errors, values = {}, dict(request.form)
+    if request.method == "POST":
+        form = {k: v for k, v in request.form.items() if not k.startswith("tier_")}
+        data, errors = load_form(schemas.ItemSchema(partial=("tiers",)), form, booleans=("sold_by_pack",))
+        tiers = []
+        for index in range(TIER_ROWS):
+            row = {key: request.form.get(f"tier_{key}_{index}", "").strip().replace(",", ".")
+                   for key in ("min_quantity", "max_quantity", "unit_price", "valid_from", "valid_to")}
+            if not any(row.values()):
+                continue
+            tier, tier_errors = load_form(schemas.TierSchema(), row)
+            for key, messages in tier_errors.items():
+                errors[f"tier_{key}_{index}"] = messages
+            if tier is not None:
+                tiers.append((index, tier))
+        if data is not None and not errors:
+            data["tiers"] = [tier for _index, tier in tiers]
+            made, errors = run_service(lambda: service.add_item(db.session, found, data))
+            for key in list(errors):
+                if key.startswith("tiers["):
+                    position, field_name = key[6:].split("].")
+                    errors[f"tier_{field_name}_{tiers[int(position)][0]}"] = errors.pop(key)
+                elif key == "tiers":
+                    errors["tier_unit_price_0"] = errors.pop(key)
+            if made is not None:
+                flash(_("Item added to the catalogue."))
+                return redirect(url_for("purchasing.supplier", supplier_id=supplier_id))
+    return render_template("purchasing/supplier.html", supplier=found,
+                           items=db.session.scalars(service.items_query(supplier_id)).all(), errors=errors,
+                           values=values, units=[(u, UNIT_LABELS[u]) for u in UNITS], tier_rows=range(TIER_ROWS),
+                           today=local_today())
+
+
+# --------------------------------------------------------------------------- a co-op's pages
+
+
+@coop_blp.route("/", endpoint="rounds")
+@tenant_role_required(*COOP_READERS)
+def coop_rounds():
+    """Rounds open for orders, the co-op's past rounds, and its savings this year."""
+    open_now, past = service.coop_rounds(db.session, g.tenant.id, service.now_utc())
+    own = {r.id: service.get_order(db.session, g.tenant.id, r.id) for r in open_now}
+    year = local_today().year
+    return render_template("purchasing/coop_rounds.html", open_rounds=open_now, past=past, own=own, year=year,
+                           savings=service.purchasing_summary(db.session, year, tenant_id=g.tenant.id))
+
+
+@coop_blp.route("/<int:round_id>", methods=["GET", "POST"], endpoint="order")
+@tenant_role_required(*COOP_READERS)
+def coop_order(round_id):
+    """The co-op's order in a round: quantity per item, the consortium's total so far, the tier, the cost."""
+    purchase_round = service.visible_round(db.session, round_id, g.tenant.id)
+    can_edit = bool(current_user.tenant_roles(g.tenant.id) & set(COOP_WRITERS))
+    errors, values = {}, dict(request.form)
+    if request.method == "POST":
+        if not can_edit:
+            return render_template("error.html", message=_("Only the co-op's treasurer can order.")), 403
+        withdraw = request.form.get("action") == "withdraw"
+        lines = []
+        for round_item in purchase_round.items:
+            name = f"qty_{round_item.item_id}"
+            quantity = None if withdraw else _decimal(request.form.get(name), name, errors)
+            lines.append({"item_id": round_item.item_id, "quantity": quantity or Decimal("0")})
+        if not errors:
+            data = {"lines": lines, "delivery_address": request.form.get("delivery_address")}
+            saved, errors = run_service(lambda: service.save_order(
+                db.session, g.tenant.id, purchase_round, data, user_id=current_user.id, now=service.now_utc()) or True)
+            errors = {f"qty_{lines[int(k.split('[')[1].split(']')[0])]['item_id']}" if k.startswith("lines[") else k: m
+                      for k, m in errors.items()}
+            if saved is not None:
+                flash(_("Order withdrawn.") if withdraw or not any(line["quantity"] for line in lines)
+                      else _("Order saved. The consortium sees it; other co-ops see only the total."))
+                return redirect(url_for("coop_purchasing.order", round_id=round_id))
+    view = service.order_view(db.session, g.tenant.id, purchase_round, service.now_utc())
+    if not values:
+        values = {f"qty_{row['item_id']}": f"{row['quantity'].normalize():f}" if row["quantity"] else ""
+                  for row in view["items"]}
+        values["delivery_address"] = view["delivery_address"] or ", ".join(
+            part for part in (g.tenant.address, g.tenant.postcode, g.tenant.city) if part)
+    return render_template("purchasing/order.html", round=purchase_round, view=view, errors=errors, values=values,
+                           can_edit=can_edit and view["open"])

@@ -1,0 +1,169 @@
+"""Benchmark: closing a purchasing round in which 200 co-ops each ordered 500 items (100,000 order lines).
+
+Target (issue 13): the close under 1 s (median): the aggregate per item, the tier reached and its price fixed
+on 500 round items, 100,000 allocations written co-op by co-op inside each co-op's scope (row-level security
+on), the round's totals, the purchase order PDF (500 lines, 200 delivery addresses), the supplier's email in
+the outbox, and the commit. Baseline measured in the same run: the bare aggregate query (sum per item over
+every co-op's lines in the consortium scope), the least any close must do.
+
+Data: 500 catalogue items with three volume tiers; 200 co-ops; every co-op orders every item (1 to 40 units).
+The orders are bulk-inserted past row-level security (as a DBA's load would); after each timed close the
+round is reopened the same way. PostgreSQL when a test server answers (the app role, RLS on), otherwise (or
+with BENCH_DATABASE=sqlite) SQLite.
+
+Run: `.venv/bin/python -m pytest tests/benchmarks/bench_purchasing.py -q -s -p no:xdist -o addopts=''`
+or `.venv/bin/python tests/benchmarks/bench_purchasing.py`.
+"""
+
+import json
+import random
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import create_engine, delete, func, insert, select, update
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+if str(REPO_ROOT) not in sys.path:  # when run as a plain script
+    sys.path.insert(0, str(REPO_ROOT))
+
+from consortium.app import create_app  # noqa: E402
+from consortium.extensions import db  # noqa: E402
+from consortium.models import Tenant  # noqa: E402
+from consortium.notifications.models import OutboxMessage  # noqa: E402
+from consortium.tenancy import consortium_scope  # noqa: E402
+from shared_services.purchasing import documents, service  # noqa: E402
+from shared_services.purchasing.models import (  # noqa: E402
+    Allocation,
+    CatalogueItem,
+    OrderLine,
+    PriceTier,
+    PurchaseOrder,
+    PurchaseRound,
+    RoundItem,
+    Supplier,
+)
+from tests.benchmarks.common import benchmark_database, median_ms  # noqa: E402
+from tests.conftest import TEST_SETTINGS  # noqa: E402
+
+COOPS = 200
+ITEMS = 500
+RUNS = 5
+TARGET_CLOSE_S = 1.0
+ROUND_ID = 1
+
+
+def _load(url: str) -> None:
+    rng = random.Random(381)
+    now = datetime.now(UTC)
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(insert(Tenant.__table__), [
+            {"id": n + 1, "slug": f"bench-coop-{n:03d}", "name": f"Bench Co-op {n:03d}", "legal_form": "social_coop_a",
+             "country": "it", "currency": "EUR", "status": "active", "address": f"Via Bench {n}", "city": "Bologna",
+             "postcode": "40121", "created_at": now} for n in range(COOPS)])
+        connection.execute(insert(Supplier.__table__), [{"id": 1, "name": "Bench supplier", "country": "it",
+                                                         "vat_number": "04455660581", "category": "care_consumables",
+                                                         "email": "po@bench.example", "payment_terms_days": 30,
+                                                         "created_at": now}])
+        connection.execute(insert(CatalogueItem.__table__), [
+            {"id": i + 1, "supplier_id": 1, "code": f"B-{i:04d}", "name": f"Bench item {i}", "unit": "box",
+             "sold_by_pack": True, "vat_category": "ordinaria_22", "active": True, "created_at": now}
+            for i in range(ITEMS)])
+        tiers = []
+        for i in range(ITEMS):
+            base = Decimal(rng.randint(100, 5000)) / 100
+            for step, (low, factor) in enumerate(((1, "1"), (1000, "0.92"), (4000, "0.85"))):
+                tiers.append({"id": i * 3 + step + 1, "item_id": i + 1, "min_quantity": low,
+                              "max_quantity": (999, 3999, None)[step],
+                              "unit_price": (base * Decimal(factor)).quantize(Decimal("0.0001")),
+                              "valid_from": date(2024, 1, 1)})
+        connection.execute(insert(PriceTier.__table__), tiers)
+        connection.execute(insert(PurchaseRound.__table__), [{
+            "id": ROUND_ID, "title": "Bench round", "supplier_id": 1, "closes_at": now - timedelta(minutes=1),
+            "delivery_date": now.date() + timedelta(days=7), "handling_fee_percent": 0, "status": "open",
+            "created_at": now}])
+        connection.execute(insert(RoundItem.__table__), [
+            {"id": i + 1, "round_id": ROUND_ID, "item_id": i + 1, "dropped": False} for i in range(ITEMS)])
+        connection.execute(insert(PurchaseOrder.__table__), [
+            {"tenant_id": n + 1, "id": n + 1, "round_id": ROUND_ID, "delivery_address": f"Via Bench {n}, Bologna",
+             "updated_at": now} for n in range(COOPS)])
+        lines = [{"tenant_id": n + 1, "id": n * ITEMS + i + 1, "order_id": n + 1, "round_id": ROUND_ID,
+                  "round_item_id": i + 1, "quantity": rng.randint(1, 40)} for n in range(COOPS) for i in range(ITEMS)]
+        for start in range(0, len(lines), 10_000):
+            connection.execute(insert(OrderLine.__table__), lines[start:start + 10_000])
+    engine.dispose()
+
+
+def _reopen(engine) -> None:
+    with engine.begin() as connection:
+        connection.execute(delete(Allocation.__table__))
+        connection.execute(delete(OutboxMessage.__table__))
+        connection.execute(update(PurchaseRound.__table__).values(status="open", closed_at=None, spend=None,
+                                                                 savings=None, purchase_order_pdf=None))
+
+
+def run_benchmark() -> dict:
+    """Build the data, time the close and the baseline; returns the figures."""
+    from flask_migrate import upgrade
+
+    with benchmark_database() as (kind, config, bulk_url):
+        app = create_app({**TEST_SETTINGS, **config})
+        with app.app_context():
+            upgrade()
+        _load(bulk_url)
+        bulk = create_engine(bulk_url)
+        timings = []
+
+        def close_once() -> None:
+            with app.app_context(), consortium_scope(db.session):
+                started = time.perf_counter()
+                service.close_round(db.session, ROUND_ID, now=datetime.now(UTC))
+                db.session.commit()
+                timings.append(time.perf_counter() - started)
+            _reopen(bulk)
+
+        close_once()  # warm-up
+        timings.clear()
+        for _ in range(RUNS):
+            close_once()
+        timings.sort()
+
+        def aggregate() -> None:
+            with app.app_context(), consortium_scope(db.session):
+                db.session.execute(select(OrderLine.round_item_id, func.sum(OrderLine.quantity))
+                                   .where(OrderLine.round_id == ROUND_ID).group_by(OrderLine.round_item_id)
+                                   .execution_options(all_tenants=True)).all()
+                db.session.rollback()
+
+        baseline_ms = median_ms(aggregate, RUNS)
+        # One last close kept, to count what it wrote.
+        with app.app_context(), consortium_scope(db.session):
+            service.close_round(db.session, ROUND_ID, now=datetime.now(UTC))
+            db.session.commit()
+            started = time.perf_counter()
+            service.purchase_order_document(db.session, ROUND_ID, documents.purchase_order_pdf)
+            db.session.commit()
+            pdf_s = time.perf_counter() - started
+        with bulk.connect() as connection:
+            allocations = connection.scalar(select(func.count()).select_from(Allocation.__table__))
+        bulk.dispose()
+        figures = {"database": kind, "coops": COOPS, "items": ITEMS, "order_lines": COOPS * ITEMS,
+                   "allocations_written": allocations, "close_median_s": round(timings[len(timings) // 2], 3),
+                   "close_min_s": round(timings[0], 3), "close_max_s": round(timings[-1], 3),
+                   "baseline_aggregate_median_ms": round(baseline_ms, 1),
+                   "purchase_order_pdf_first_render_s": round(pdf_s, 3)}
+        print(json.dumps(figures))
+        return figures
+
+
+def test_closing_a_round_of_200_coops_by_500_items_takes_under_a_second():
+    figures = run_benchmark()
+    assert figures["allocations_written"] == COOPS * ITEMS
+    assert figures["close_median_s"] < TARGET_CLOSE_S
+
+
+if __name__ == "__main__":
+    run_benchmark()
