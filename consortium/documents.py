@@ -120,7 +120,7 @@ class _SubsetCachingFont(TTFont):
             self._subset_objects[key] = cached
         return cached
 
-    def addObjects(self, doc) -> None:  # noqa: N802 - reportlab's name
+    def addObjects(self, doc) -> None:  # reportlab's name
         """reportlab's ``TTFont.addObjects`` with the subset objects from `_objects_of` (always compressed)."""
         from reportlab.pdfbase import pdfdoc
         from reportlab.pdfbase.ttfonts import FF_NONSYMBOLIC, FF_SYMBOLIC, SUBSETN

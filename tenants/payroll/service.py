@@ -889,8 +889,10 @@ def _write_payslips_postgresql(session, table, keys: list[str], written: list[tu
     assignments = ", ".join(f"{key} = v.{key}{'::json' if is_json else ''}" for key, _type, is_json in casts)
     sources = ", ".join(f"CAST(:a_{key} AS {sql_type}[])" for key, sql_type, _json in casts)
     names = ", ".join(key for key, _type, _json in casts)
-    statement = text(f"UPDATE {table.name} AS p SET {assignments} FROM unnest(CAST(:a_id AS bigint[]), {sources}) "
-                     f"AS v(id, {names}) WHERE p.tenant_id = :tenant_id AND p.id = v.id")
+    # names and types are the table's own columns (never input); every value is a bound parameter
+    statement = text(f"UPDATE {table.name} AS p SET {assignments} "  # noqa: S608
+                     f"FROM unnest(CAST(:a_id AS bigint[]), {sources}) AS v(id, {names}) "
+                     "WHERE p.tenant_id = :tenant_id AND p.id = v.id")
     session.execute(statement, {**arrays, "tenant_id": written[0][0].tenant_id})
 
 
@@ -957,14 +959,21 @@ def pay_run(session, tenant, run: PayRun, user_id: int | None) -> PayRun:
 
 
 def _email_payslips(session, tenant, run: PayRun) -> None:
-    from tenants.payroll.documents import payslip_email
+    """Queue each employee who has an address their payslip: a short text and the payslip PDF attached.
+
+    Written in the co-op's jurisdiction's language (`documents.employee_language`), in the paying
+    transaction: the email is sent only if the run really is paid.
+    """
+    from tenants.payroll.documents import PDF_MEDIA_TYPE, employee_language, payslip_email, payslip_pdf
 
     for payslip in run.payslips:
         address = payslip.employee.email
         if address:
-            subject, body = payslip_email(tenant, payslip)
+            with force_locale(employee_language(tenant)):
+                subject, body = payslip_email(tenant, payslip)
+                content, filename = payslip_pdf(session, tenant, payslip)
             enqueue_email(session, to=address, subject=subject, body=body, kind=PAYSLIP_KIND, tenant_id=tenant.id,
-                          dedupe_key=f"payslip-{payslip.id}")
+                          dedupe_key=f"payslip-{payslip.id}", attachments=[(filename, PDF_MEDIA_TYPE, content)])
 
 
 def _committed_state(run: PayRun) -> str:
