@@ -27,8 +27,8 @@ from consortium.errors import Conflict, NotFound, field_error
 from consortium.i18n import _, _l, force_locale
 from consortium.models import RoleAssignment, Tenant, User
 from consortium.notifications.models import (
-    CHANNELS,
     ATTACHMENT_NAME_MAX_LENGTH,
+    CHANNELS,
     ERROR_MAX_LENGTH,
     STATUSES,
     URL_MAX_LENGTH,
