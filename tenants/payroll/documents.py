@@ -20,11 +20,10 @@ from tenants.invoicing.exports import neutralise
 from tenants.payroll.labels import (
     AUTO_ENROLMENT_LABELS,
     FREQUENCY_LABELS,
-    NI_CATEGORY_LABELS,
     label,
 )
 from tenants.payroll.models import PayRun, Payslip
-from tenants.payroll.service import line_text, note_text
+from tenants.payroll.service import line_text, ni_category_labels, note_text
 
 PDF_MEDIA_TYPE = "application/pdf"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -95,7 +94,7 @@ def payslip_story(tenant, payslip: Payslip, letterhead: Letterhead) -> list:
         (_("Employee number"), str(employee.id)),
         (_("NI number"), employee.ni_number or _("not yet known")),
         (_("Tax code"), tax_code_text(payslip)),
-        (_("NI category"), label(NI_CATEGORY_LABELS, payslip.ni_category)),
+        (_("NI category"), ni_category_labels(tenant, run.tax_year).get(payslip.ni_category, payslip.ni_category)),
         (_("Pay date"), format_date(run.pay_date, format="long", locale=locale)),
         (_("Tax period"), f"{period_label(run)} ({label(FREQUENCY_LABELS, run.frequency)})"),
     ]

@@ -139,6 +139,31 @@ def pension_scheme(settings: PayrollSettings) -> PensionScheme:
                          arrangement=settings.pension_arrangement)
 
 
+def has_payroll(tenant) -> bool:
+    """Whether the co-op's jurisdiction plugin provides a payroll rule pack (the UK does; Italy not yet).
+
+    The Payroll link, home panel, pages and API are offered only where this is true; a plugin that gains a
+    pack (`Jurisdiction.payroll`) turns them on for its co-ops with no change here.
+    """
+    try:
+        return get_jurisdiction(tenant.country).payroll is not None
+    except JurisdictionError:
+        return False
+
+
+def no_payroll_reason(tenant) -> str:
+    """Why payroll is not offered to this co-op, in the reader's language."""
+    from babel import Locale
+
+    from consortium.i18n import format_locale
+
+    territory = {"uk": "GB"}.get(tenant.country, tenant.country.upper())
+    country = Locale.parse(format_locale()).territories.get(territory, tenant.country)
+    return _("Payroll is not available for %(coop)s yet: the back office has no payroll rules (tax, social "
+             "contributions, payslips) for %(country)s, where the co-op is registered. It will appear here when "
+             "they are added.", coop=tenant.name, country=country)
+
+
 def tax_year_of(tenant, on: date) -> str:
     """The payroll tax year a payment on `on` belongs to ("2026-27"); 422 naming `pay_date` if no pack has it."""
     try:
@@ -158,6 +183,24 @@ def rules_of_year(tenant, tax_year: str) -> PayrollRules:
 def rules_on(tenant, on: date) -> PayrollRules:
     """The rule pack in force on `on`."""
     return rules_of_year(tenant, tax_year_of(tenant, on))
+
+
+def ni_category_labels(tenant, tax_year: str) -> dict[str, str]:
+    """The NI category letters of the co-op's rule pack for `tax_year`, each as "A: Standard rate" in the
+    reader's language; empty when the jurisdiction has no pack for that year."""
+    try:
+        categories = get_jurisdiction(tenant.country).payroll_rules(tax_year).ni_categories()
+    except JurisdictionError:
+        return {}
+    return {letter: f"{letter}: {readable(text)}" for letter, text in categories.items()}
+
+
+def ni_category_labels_on(tenant, on: date) -> dict[str, str]:
+    """`ni_category_labels` of the tax year in force on `on` (the employee form's choices)."""
+    try:
+        return ni_category_labels(tenant, get_jurisdiction(tenant.country).payroll_tax_year(on))
+    except JurisdictionError:
+        return {}
 
 
 def _identifier_error(error: InvalidIdentifier) -> ServiceError:

@@ -40,7 +40,7 @@ def test_the_payslip_pdf_shows_what_a_uk_employee_expects(factory, client, coop,
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     text = _text(pdf.data)
     for expected in ("Payslip", "Paga Workers Co-op", "Eleni Papadopoulou", "S1257L", "Month 1 of 2026-27",
-                     "A: most employees", "Basic salary", "£2,500.00", "Income tax", "National Insurance",
+                     "A: Standard rate", "Basic salary", "£2,500.00", "Income tax", "National Insurance",
                      "Student loan (plan 2)", "Capital loan repayment to Unity Co-operative Bank", "£83.33",
                      "This tax year to date", "Employer National Insurance", "Capital loan balance left",
                      "£2,916.67", "Net pay", "£" + f"{Decimal(slip['net_pay']):,.2f}"):
