@@ -37,7 +37,12 @@ PAGES = {
     # audit logs (/consortium/audit, /t/<slug>/audit: object types and field names are still codes).
     "staff@example.coop": ["/", "/consortium/tenants", "/account/password"],
     "treasurer@example.coop": ["/", "/t/girasole/", "/account/password", "/consortium/users",
-                               "/t/girasole/webhooks"],
+                               "/t/girasole/webhooks", "/t/girasole/payroll/"],  # why an Italian co-op has none
+    # payroll of a UK co-op read in Italian (the rule pack's terms, e.g. "National Insurance", stay HMRC's)
+    "payroll.uk@example.coop": ["/", "/t/riverside-care/", "/t/riverside-care/payroll/",
+                                "/t/riverside-care/payroll/employees/", "/t/riverside-care/payroll/employees/new",
+                                "/t/riverside-care/payroll/runs/new", "/t/riverside-care/payroll/settings",
+                                "/t/riverside-care/payroll/year-end"],
     "treasurer.uk@example.coop": ["/", "/t/riverside-care/"],
     "mentor@example.coop": ["/", "/account/password"],
 }
