@@ -12,17 +12,26 @@ from __future__ import annotations
 
 import hashlib
 import io
+import zlib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from types import SimpleNamespace
 from xml.sax.saxutils import escape
 
 from babel import Locale, UnknownLocaleError
-from babel.numbers import format_currency, format_decimal, get_currency_precision, is_currency
+from babel.numbers import (
+    format_currency,
+    format_decimal,
+    get_currency_precision,
+    get_currency_symbol,
+    get_decimal_symbol,
+    get_group_symbol,
+    is_currency,
+)
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -73,12 +82,90 @@ _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _JPEG_MAGIC = b"\xff\xd8\xff"
 
 
+# The characters every document's font subsets start with, in this order (printable ASCII, then the
+# letters and signs of Italian, Polish, Greek... text the documents commonly print). With the same
+# starting glyphs, documents that use no other character embed byte-identical subsets, which
+# `_SubsetCachingFont` then makes and compresses once per process instead of once per PDF.
+PRESET_GLYPHS = "".join(map(chr, range(32, 127))) + "àèéìíòóùúÀÈÉÌÒÙçÇäöüÄÖÜß€£°–—…‘’“”•·×«»"
+_SUBSET_CACHE_SIZE = 256
+
+
+class _SubsetCachingFont(TTFont):
+    """reportlab's TTFont, except that each font subset's embedded objects are made once and reused.
+
+    reportlab (``TTFont.addObjects``, 4.x/5.x) subsets the TrueType file, compresses it and writes
+    a ToUnicode map for every subset of every document: most of the cost of a short PDF. The
+    bytes depend only on the subset's characters, so they are kept by (font, subset), bounded.
+    """
+
+    def __init__(self, name: str, filename: str) -> None:
+        super().__init__(name, filename)
+        self._subset_objects: dict[tuple, tuple[int, bytes, bytes, bytes]] = {}
+
+    def _objects_of(self, base_name: str, subset: list[int]) -> tuple[int, bytes, bytes, bytes]:
+        """(font file length, compressed font file, compressed ToUnicode map, the widths array as PDF) of a subset."""
+        key = (base_name, *subset)
+        cached = self._subset_objects.get(key)
+        if cached is None:
+            from reportlab.pdfbase.ttfonts import makeToUnicodeCMap
+
+            font_file = self.face.makeSubset(subset)
+            cmap = makeToUnicodeCMap(base_name, subset)
+            from reportlab.pdfbase.pdfdoc import PDFArray
+
+            widths = PDFArray(list(map(self.face.getCharWidth, subset))).format(None)  # numbers only: no document
+            cached = (len(font_file), zlib.compress(font_file), zlib.compress(cmap.encode("latin-1")), widths)
+            if len(self._subset_objects) >= _SUBSET_CACHE_SIZE:
+                self._subset_objects.clear()
+            self._subset_objects[key] = cached
+        return cached
+
+    def addObjects(self, doc) -> None:  # reportlab's name
+        """reportlab's ``TTFont.addObjects`` with the subset objects from `_objects_of` (always compressed)."""
+        from reportlab.pdfbase import pdfdoc
+        from reportlab.pdfbase.ttfonts import FF_NONSYMBOLIC, FF_SYMBOLIC, SUBSETN
+
+        state = self.state.get(doc) or self.State(self._asciiReadable)
+        state.frozen = 1
+        flate = pdfdoc.PDFArray([pdfdoc.PDFName("FlateDecode")])
+        face = self.face
+        for number, subset in enumerate(state.subsets):
+            internal_name = self.getSubsetInternalName(number, doc)[1:]
+            base_name = b"".join((SUBSETN(number), b"+", face.name, face.subfontNameX)).decode("pdfdoc")
+            length, font_bytes, cmap_bytes, widths = self._objects_of(base_name, subset)
+            font_file = pdfdoc.PDFStream(content=font_bytes)
+            font_file.dictionary["Length1"] = length
+            font_file.dictionary["Filter"] = flate
+            cmap = pdfdoc.PDFStream(content=cmap_bytes)
+            cmap.dictionary["Filter"] = flate
+            descriptor = pdfdoc.PDFDictionary({
+                "Type": "/FontDescriptor", "Ascent": face.ascent, "CapHeight": face.capHeight,
+                "Descent": face.descent, "Flags": (face.flags & ~FF_NONSYMBOLIC) | FF_SYMBOLIC,
+                "FontBBox": pdfdoc.PDFArray(face.bbox), "FontName": pdfdoc.PDFName(base_name),
+                "ItalicAngle": face.italicAngle, "StemV": face.stemV,
+                "FontFile2": doc.Reference(font_file, f"fontFile:{face.filename}({base_name})"),
+                "MissingWidth": face.defaultWidth,
+            })
+            pdf_font = pdfdoc.PDFTrueTypeFont()
+            pdf_font.__Comment__ = f"Font {self.fontName} subset {number}"
+            pdf_font.Name = internal_name
+            pdf_font.BaseFont = base_name
+            pdf_font.FirstChar = 0
+            pdf_font.LastChar = len(subset) - 1
+            pdf_font.Widths = widths  # bytes are written as they are
+            pdf_font.ToUnicode = doc.Reference(cmap, "toUnicodeCMap:" + base_name)
+            pdf_font.FontDescriptor = doc.Reference(descriptor, "fontDescriptor:" + base_name)
+            doc.Reference(pdf_font, internal_name)
+            doc.idToObject["BasicFonts"].dict[internal_name] = pdf_font
+        self.state.pop(doc, None)
+
+
 def _register_fonts() -> None:
     """Register DejaVu Sans (regular and bold) once, as a family so ``<b>`` picks the bold face."""
     if FONT_REGULAR in pdfmetrics.getRegisteredFontNames():
         return
-    pdfmetrics.registerFont(TTFont(FONT_REGULAR, str(FONT_DIR / "DejaVuSans.ttf")))
-    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(FONT_DIR / "DejaVuSans-Bold.ttf")))
+    pdfmetrics.registerFont(_SubsetCachingFont(FONT_REGULAR, str(FONT_DIR / "DejaVuSans.ttf")))
+    pdfmetrics.registerFont(_SubsetCachingFont(FONT_BOLD, str(FONT_DIR / "DejaVuSans-Bold.ttf")))
     pdfmetrics.registerFontFamily(
         FONT_REGULAR, normal=FONT_REGULAR, bold=FONT_BOLD, italic=FONT_REGULAR, boldItalic=FONT_BOLD
     )
@@ -172,17 +259,63 @@ def money(amount: Decimal, currency: str | Letterhead, locale: str | None = None
     if isinstance(currency, Letterhead):
         locale = locale or currency.locale
         currency = currency.currency
-    else:
-        _check_currency(currency, "money currency")
+    else:  # the currency is checked once per (currency, locale), by _money_writer
         if locale is None:
             raise ValueError("money locale: required when a currency code is given instead of a Letterhead")
-    _parse_locale(locale, "money locale")
+    writer = _money_writer(currency, locale)
     # babel rounds half-even; the law and our house rule round half-up, so quantize first.
-    exponent = Decimal(1).scaleb(-get_currency_precision(currency))
-    rounded = amount.quantize(exponent, rounding=ROUND_HALF_UP)
+    rounded = amount.quantize(writer.exponent, rounding=ROUND_HALF_UP)
     if rounded.is_zero():
         rounded = abs(rounded)  # never print "-0.00"
-    return format_currency(rounded, currency, locale=locale)
+    return writer.write(rounded)
+
+
+@dataclass(frozen=True)
+class _MoneyWriter:
+    """Writes amounts of one currency in one locale as babel's format_currency does, without re-reading
+    the locale's pattern for every amount (a payslip prints dozens; babel took ~0.2 ms each).
+
+    Only for the common pattern (groups of three, the currency's own number of decimals); any other
+    locale goes through babel itself. tests/unit/test_documents.py checks both agree.
+    """
+
+    currency: str
+    locale: Locale
+    exponent: Decimal
+    digits: int
+    fast: bool
+    prefixes: tuple[str, str]
+    suffixes: tuple[str, str]
+    group: str
+    decimal: str
+
+    def write(self, rounded: Decimal) -> str:
+        if not self.fast:
+            return format_currency(rounded, self.currency, locale=self.locale)
+        negative = rounded < 0
+        digits = f"{abs(rounded):,.{self.digits}f}".translate({ord(","): "\0", ord("."): "\1"})
+        digits = digits.replace("\0", self.group).replace("\1", self.decimal)
+        return f"{self.prefixes[negative]}{digits}{self.suffixes[negative]}"
+
+
+@cache
+def _money_writer(currency: str, locale: str) -> _MoneyWriter:
+    _check_currency(currency, "money currency")
+    parsed = _parse_locale(locale, "money locale")
+    digits = get_currency_precision(currency)
+    pattern = parsed.currency_formats["standard"]
+    symbol = get_currency_symbol(currency, locale=parsed)
+    writer = _MoneyWriter(
+        currency=currency, locale=parsed, exponent=Decimal(1).scaleb(-digits), digits=digits,
+        fast=pattern.grouping == (3, 3) and "¤¤" not in "".join(pattern.prefix + pattern.suffix),
+        prefixes=tuple(text.replace("¤", symbol) for text in pattern.prefix),
+        suffixes=tuple(text.replace("¤", symbol) for text in pattern.suffix),
+        group=get_group_symbol(parsed), decimal=get_decimal_symbol(parsed))
+    # the short way only where it writes what babel writes (some locales group or sign money differently)
+    probes = [Decimal(value).scaleb(-digits) for value in (0, 5, -5, 123456789, -123456789, 1000, -100000)]
+    if writer.fast and any(writer.write(p) != format_currency(p, currency, locale=parsed) for p in probes):
+        writer = replace(writer, fast=False)
+    return writer
 
 
 def _markup_safe(text: str, where: str) -> str:
@@ -485,6 +618,9 @@ class _NumberedCanvas(Canvas):
         # reportlab seeds the document /ID with SOURCE_DATE_EPOCH when that variable is set; reseed it
         # so the same data give the same bytes whatever the environment (it still adds title/author).
         self._doc.signature = hashlib.md5(b"consortium document", usedforsecurity=False)
+        # every document's subsets start with the same glyphs, so their embedded fonts are reused
+        for name in (FONT_REGULAR, FONT_BOLD):
+            pdfmetrics.getFont(name).splitString(PRESET_GLYPHS, self._doc)
 
     def showPage(self) -> None:
         self._held_pages.append(dict(self.__dict__))

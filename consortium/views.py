@@ -104,15 +104,21 @@ class NavLink:
     scope: str
     roles: tuple[str, ...]
     top_bar: bool = True
+    # 'tenant' links: shown only for co-ops where this says yes (e.g. payroll where the jurisdiction has rules)
+    offered_to: Callable[[Tenant], bool] | None = None
 
 
 NAV_LINKS: list[NavLink] = []
 
 
-def add_nav_link(label: str, endpoint: str, scope: str, roles: tuple[str, ...], *, top_bar: bool = True) -> None:
-    """Features call this from `register` to link their pages from the top bar and home pages."""
+def add_nav_link(label: str, endpoint: str, scope: str, roles: tuple[str, ...], *, top_bar: bool = True,
+                 offered_to: Callable[[Tenant], bool] | None = None) -> None:
+    """Features call this from `register` to link their pages from the top bar and home pages.
+
+    `offered_to(tenant)`, for a co-op's link, hides it from co-ops the feature does not serve.
+    """
     if not any(link.endpoint == endpoint for link in NAV_LINKS):
-        NAV_LINKS.append(NavLink(label, endpoint, scope, roles, top_bar))
+        NAV_LINKS.append(NavLink(label, endpoint, scope, roles, top_bar, offered_to))
 
 
 @dataclass(frozen=True)
@@ -125,15 +131,17 @@ class TenantHomePanel:
     template: str
     context: Callable[[Tenant], dict]
     roles: tuple[str, ...]
+    offered_to: Callable[[Tenant], bool] | None = None  # as NavLink.offered_to
 
 
 TENANT_HOME_PANELS: list[TenantHomePanel] = []
 
 
-def add_tenant_home_panel(template: str, context: Callable[[Tenant], dict], roles: tuple[str, ...]) -> None:
+def add_tenant_home_panel(template: str, context: Callable[[Tenant], dict], roles: tuple[str, ...], *,
+                          offered_to: Callable[[Tenant], bool] | None = None) -> None:
     """Features call this from `register` to summarise their records on a co-op's home (for holders of `roles`)."""
     if not any(panel.template == template for panel in TENANT_HOME_PANELS):
-        TENANT_HOME_PANELS.append(TenantHomePanel(template, context, roles))
+        TENANT_HOME_PANELS.append(TenantHomePanel(template, context, roles, offered_to))
 
 
 @dataclass(frozen=True)
@@ -223,7 +231,8 @@ def visible_nav_links() -> list[dict]:
         entry = {"label": link.label, "scope": link.scope, "top_bar": link.top_bar}
         if link.scope == "consortium" and current_user.has_consortium_role(*link.roles):
             links.append({**entry, "url": url_for(link.endpoint)})
-        elif link.scope == "tenant" and tenant is not None and current_user.tenant_roles(tenant.id) & set(link.roles):
+        elif link.scope == "tenant" and tenant is not None and current_user.tenant_roles(tenant.id) & set(link.roles) \
+                and (link.offered_to is None or link.offered_to(tenant)):
             links.append({**entry, "url": url_for(link.endpoint, slug=tenant.slug)})
         elif link.scope == "mentor" and any(r.role in link.roles for r in current_user.roles):
             links.append({**entry, "url": url_for(link.endpoint)})
@@ -351,7 +360,8 @@ def tenant_home():
     """One co-op's home: its record, the pages its user may open and the features' summaries."""
     roles = current_user.tenant_roles(g.tenant.id)
     panels = [{"template": panel.template, **panel.context(g.tenant)}
-              for panel in TENANT_HOME_PANELS if roles & set(panel.roles)]
+              for panel in TENANT_HOME_PANELS
+              if roles & set(panel.roles) and (panel.offered_to is None or panel.offered_to(g.tenant))]
     return render_template("shell/tenant_home.html", tenant=g.tenant, tasks=tenant_tasks(g.tenant),
                            roles=sorted(role_label(r) for r in roles), panels=panels)
 

@@ -3,8 +3,18 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consortium.db import Base, BigId, TenantOwned, sql_list, utcnow
 from consortium.models import JsonDoc
@@ -13,6 +23,7 @@ CHANNELS = ("email", "webhook")
 STATUSES = ("pending", "delivered", "failed")
 URL_MAX_LENGTH = 2000
 ERROR_MAX_LENGTH = 1000
+ATTACHMENT_NAME_MAX_LENGTH = 200
 
 
 def new_delivery_id() -> str:
@@ -66,6 +77,34 @@ class OutboxMessage(Base):
         # "Does an earlier message of this subscription still wait?" (deliveries keep their order).
         Index("ix_outbox_messages_subscription_queue", "subscription_id", "status", "id"),
     )
+
+
+    # the files an email carries, in the order given; loaded when the message is sent
+    attachments: Mapped[list["OutboxAttachment"]] = relationship(
+        cascade="all, delete-orphan", order_by=lambda: OutboxAttachment.position, lazy="select")
+
+
+class OutboxAttachment(Base):
+    """One file an outbox email carries (a payslip PDF...), stored with the message and sent as a MIME part.
+
+    Same kind as its message: a consortium table with the message's `tenant_id`; a co-op's scope reaches
+    its own messages' files, the consortium reader only the consortium's own (a payslip is private).
+    """
+
+    __tablename__ = "outbox_attachments"
+    __tenancy__ = "consortium"
+    __consortium_rows__ = "tenant_id IS NULL"
+    __audited__ = False  # technical, like its message
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    message_id: Mapped[int] = mapped_column(BigId, ForeignKey("outbox_messages.id", ondelete="CASCADE"), index=True)
+    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    filename: Mapped[str] = mapped_column(String(ATTACHMENT_NAME_MAX_LENGTH))
+    content_type: Mapped[str] = mapped_column(String(100))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+    __table_args__ = (CheckConstraint("position >= 1", name="position_positive"),)
 
 
 class WebhookFields:

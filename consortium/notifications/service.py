@@ -9,6 +9,7 @@ change that did not happen, never lost for one that did.
 import hashlib
 import json
 import logging
+import re
 import secrets
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import contextmanager
@@ -27,12 +28,14 @@ from consortium.errors import Conflict, NotFound, field_error
 from consortium.i18n import _, _l, force_locale
 from consortium.models import RoleAssignment, Tenant, User
 from consortium.notifications.models import (
+    ATTACHMENT_NAME_MAX_LENGTH,
     CHANNELS,
     ERROR_MAX_LENGTH,
     STATUSES,
     URL_MAX_LENGTH,
     ConsortiumWebhookSubscription,
     EmailOptOut,
+    OutboxAttachment,
     OutboxMessage,
     WebhookSubscription,
     new_delivery_id,
@@ -47,6 +50,8 @@ DEFAULT_BATCH_SIZE = 50
 DEDUPE_KEY_MAX_LENGTH = 200
 SUBJECT_MAX_LENGTH = 300
 EMAIL_MAX_LENGTH = 254
+ATTACHMENTS_MAX_BYTES = 10 * 1024 * 1024  # what common mail servers accept in one message, before encoding
+ATTACHMENT_TYPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*")
 # Sent to a new subscription straight away (whatever it subscribed to) so its receiver can check the signature.
 PING_EVENT = "ping"
 
@@ -212,7 +217,7 @@ def message_scope(session, tenant_id: int | None):
 
 def _queue(session, *, channel: str, kind: str, tenant_id: int | None, recipient: str, dedupe_identity: str,
            body: str, dedupe_key: str | None, subject: str | None = None, subscription_id: int | None = None,
-           delivery_id: str | None = None) -> OutboxMessage | None:
+           delivery_id: str | None = None, files: list[tuple[str, str, bytes]] = ()) -> OutboxMessage | None:
     digest = _dedupe_hash(tenant_id, channel, kind, dedupe_key, dedupe_identity)
     # Written (and the repeat looked for) in the message's own scope: a consortium job queueing a co-op's
     # reminder writes it as that co-op, since the consortium reader may not see the co-op's messages.
@@ -225,25 +230,57 @@ def _queue(session, *, channel: str, kind: str, tenant_id: int | None, recipient
             recipient=recipient, subscription_id=subscription_id, subject=subject, body=body,
             dedupe_key=dedupe_key, dedupe_hash=digest, status="pending", attempts=0, next_attempt_at=utcnow(),
         )
+        message.attachments = [OutboxAttachment(tenant_id=tenant_id, position=position, filename=filename,
+                                                content_type=content_type, content=content)
+                               for position, (filename, content_type, content) in enumerate(files, start=1)]
         session.add(message)
     return message
 
 
+def _check_attachments(attachments) -> list[tuple[str, str, bytes]]:
+    """(filename, content type, bytes) triples, each checked; a bad one is refused naming its position."""
+    checked, total = [], 0
+    for number, attachment in enumerate(attachments or (), start=1):
+        where = f"attachments[{number}]"
+        try:
+            filename, content_type, content = attachment
+        except (TypeError, ValueError) as error:
+            raise field_error("attachments", f"{where}: give (filename, content type, bytes)") from error
+        if not isinstance(filename, str) or not filename.strip() or len(filename) > ATTACHMENT_NAME_MAX_LENGTH \
+                or any(c in filename for c in '/\\"') or any(ord(c) < 32 for c in filename):
+            raise field_error("attachments", f"{where}: {filename!r} is not a file name (no paths, quotes or "
+                                             f"control characters, at most {ATTACHMENT_NAME_MAX_LENGTH} characters)")
+        if not isinstance(content_type, str) or not ATTACHMENT_TYPE.fullmatch(content_type):
+            raise field_error("attachments", f"{where}: {content_type!r} is not a content type like application/pdf")
+        if not isinstance(content, bytes | bytearray) or not content:
+            raise field_error("attachments", f"{where}: the content must be non-empty bytes")
+        total += len(content)
+        checked.append((filename.strip(), content_type.lower(), bytes(content)))
+    if total > ATTACHMENTS_MAX_BYTES:
+        raise field_error("attachments", f"together {total} bytes, more than the {ATTACHMENTS_MAX_BYTES} an email "
+                                         "may carry")
+    return checked
+
+
 def enqueue_email(session, *, to: str | Iterable[str], subject: str, body: str, kind: str, tenant_id: int | None,
-                  dedupe_key: str | None = None) -> list[OutboxMessage]:
+                  dedupe_key: str | None = None,
+                  attachments: Iterable[tuple[str, str, bytes]] | None = None) -> list[OutboxMessage]:
     """Queue an email (one row per recipient) in the caller's transaction; returns the new rows.
 
     A recipient who already has a message with the same `dedupe_key` (for this co-op and kind)
-    gets nothing new, so a job that runs twice sends once.
+    gets nothing new, so a job that runs twice sends once. `attachments` are (filename, content
+    type, bytes), stored with each recipient's message and sent as MIME parts after the text.
     """
     _require_registered(kind, EMAIL_KINDS, "email kind", "register_email_kind")
     _check_dedupe_key(dedupe_key)
     subject = _one_line_subject(subject)
+    files = _check_attachments(attachments)
     addresses = [to] if isinstance(to, str) else list(to)
     rows = []
     for address in dict.fromkeys(_check_address(a) for a in addresses):
         row = _queue(session, channel="email", kind=kind, tenant_id=tenant_id, recipient=address,
-                     dedupe_identity=address.lower(), subject=subject, body=body, dedupe_key=dedupe_key)
+                     dedupe_identity=address.lower(), subject=subject, body=body, dedupe_key=dedupe_key,
+                     files=files)
         if row is not None:
             rows.append(row)
     session.flush()
@@ -573,8 +610,9 @@ def _subscription_for(session, message: OutboxMessage):
 def _send(session, message: OutboxMessage, config: Mapping) -> None:
     notifier = load_notifiers()[message.channel]
     if message.channel == "email":
+        attachments = [(a.filename, a.content_type, a.content) for a in message.attachments]
         notifier.send(to=message.recipient, subject=message.subject or "", body=message.body,
-                      delivery_id=message.delivery_id, config=config)
+                      delivery_id=message.delivery_id, config=config, attachments=attachments)
         return
     subscription = _subscription_for(session, message)
     if subscription is None or not subscription.active:

@@ -764,7 +764,12 @@ class PayrollRules(Protocol):
         ...
 
     def ni_categories(self) -> dict[str, str]:
-        """The year's NI category letters with their English labels (for a choice list: translate the label)."""
+        """The year's NI category letters with their labels, for choice lists and payslips.
+
+        Each label reads in English as a ``str``; a :class:`LocalText` label also gives the reader's
+        language (``in_language``). The app takes its labels only from here, so a jurisdiction with other
+        categories (or none) needs no change in the app.
+        """
         ...
 
     def normalise_tax_code(self, value: str) -> tuple[str, bool]:

@@ -8,7 +8,7 @@ Knows nothing of Flask or the database: it gets the message and a config mapping
 import logging
 import smtplib
 import ssl
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
@@ -23,8 +23,9 @@ def message_id_for(delivery_id: str, mail_from: str) -> str:
     return f"<{delivery_id}@{domain}>"
 
 
-def build_message(*, to: str, subject: str, body: str, delivery_id: str, mail_from: str) -> EmailMessage:
-    """The plain-text email for one outbox row."""
+def build_message(*, to: str, subject: str, body: str, delivery_id: str, mail_from: str,
+                  attachments: Sequence[tuple[str, str, bytes]] = ()) -> EmailMessage:
+    """The email for one outbox row: its text, then each (filename, content type, bytes) as an attachment."""
     message = EmailMessage()
     message["From"] = mail_from
     message["To"] = to
@@ -32,6 +33,9 @@ def build_message(*, to: str, subject: str, body: str, delivery_id: str, mail_fr
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = message_id_for(delivery_id, mail_from)
     message.set_content(body)
+    for filename, content_type, content in attachments:
+        maintype, _slash, subtype = content_type.partition("/")
+        message.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
     return message
 
 
@@ -41,8 +45,10 @@ def write_to_sink(message: EmailMessage, delivery_id: str, folder: str) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     target = path / f"{delivery_id}.eml"
     target.write_bytes(bytes(message))
-    logger.info("email (no SMTP_HOST, kept in %s) to %s: %s\n%s", target, message["To"], message["Subject"],
-                message.get_content())
+    files = [part.get_filename() for part in message.iter_attachments()]
+    logger.info("email (no SMTP_HOST, kept in %s) to %s: %s\n%s%s", target, message["To"], message["Subject"],
+                (message.get_body(preferencelist=("plain",)) or message).get_content(),
+                f"\n(attached: {', '.join(files)})" if files else "")
     return target
 
 
@@ -52,10 +58,11 @@ class EmailNotifier:
 
     channel: str = "email"
 
-    def send(self, *, to: str, subject: str, body: str, delivery_id: str, config: Mapping) -> None:
+    def send(self, *, to: str, subject: str, body: str, delivery_id: str, config: Mapping,
+             attachments: Sequence[tuple[str, str, bytes]] = ()) -> None:
         """Send the email by SMTP, or to the debugging sink when no SMTP host is configured."""
         message = build_message(to=to, subject=subject, body=body, delivery_id=delivery_id,
-                                mail_from=config["MAIL_FROM"])
+                                mail_from=config["MAIL_FROM"], attachments=attachments)
         if not config.get("SMTP_HOST"):
             write_to_sink(message, delivery_id, config["MAIL_DEBUG_DIR"])
             return

@@ -13,8 +13,9 @@ def register(app, api):
 
     api.register_blueprint(payroll_api.blp)
     app.register_blueprint(views.blp)
-    add_nav_link(_l("Payroll"), "payroll.runs", "tenant", views.READERS)
-    add_tenant_home_panel("payroll/_home_panel.html", views.home_panel, views.READERS)
+    add_nav_link(_l("Payroll"), "payroll.runs", "tenant", views.READERS, offered_to=service.has_payroll)
+    add_tenant_home_panel("payroll/_home_panel.html", views.home_panel, views.READERS,
+                          offered_to=service.has_payroll)
     add_home_tasks("tenant", ("payroll_clerk",), views.home_tasks)
     add_demo_loader(load_demo_payroll)
     register_email_kind(service.PAYSLIP_KIND, _l("My payslip, when my co-op's pay run is paid (sent to the employee)"))

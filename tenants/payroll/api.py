@@ -12,6 +12,7 @@ from flask_smorest import Blueprint
 from consortium.api import SQLPage
 from consortium.auth import tenant_role_required
 from consortium.clock import local_today
+from consortium.errors import Conflict
 from consortium.extensions import db
 from tenants.payroll import documents, schemas, service
 
@@ -20,6 +21,17 @@ READERS = (*WRITERS, "viewer")
 
 blp = Blueprint("payroll_api", __name__, url_prefix="/api/v1/t/<slug>",
                 description="Payroll: employees, pay runs, payslips, journals and year-end figures")
+
+
+@blp.before_request
+def _only_where_payroll_rules_exist():
+    """409 with the reason for a co-op whose jurisdiction has no payroll rule pack (after the role check
+    would pass: others get the usual 403/404)."""
+    tenant = g.get("tenant")
+    if tenant is not None and current_user.is_authenticated and current_user.tenant_roles(tenant.id) & set(READERS) \
+            and not service.has_payroll(tenant):
+        reason = service.no_payroll_reason(tenant)
+        raise Conflict(reason, {"country": [reason]})
 
 
 def _employee_out(employee):

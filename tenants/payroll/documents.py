@@ -9,32 +9,40 @@ import io
 from decimal import Decimal
 
 from babel.dates import format_date
+from babel.numbers import format_decimal
 from openpyxl import Workbook
 
 from consortium.db import as_utc
 from consortium.documents import Letterhead, build_pdf, data_table, heading, key_value_table, money, paragraph
-from consortium.i18n import _
+from consortium.i18n import LANGUAGES, _, format_locale
 from plugins.jurisdictions.base import get_jurisdiction
 from tenants.invoicing.exports import neutralise
 from tenants.payroll.labels import (
     AUTO_ENROLMENT_LABELS,
     FREQUENCY_LABELS,
-    NI_CATEGORY_LABELS,
     label,
 )
 from tenants.payroll.models import PayRun, Payslip
-from tenants.payroll.service import line_text, note_text
+from tenants.payroll.service import line_text, ni_category_labels, note_text
 
+PDF_MEDIA_TYPE = "application/pdf"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ZERO = Decimal("0.00")
 
 
 def letterhead_of(tenant) -> Letterhead:
-    """The co-op as printed at the top of its payslips."""
-    jurisdiction = get_jurisdiction(tenant.country)
+    """The co-op as printed at the top of its payslips, with numbers, money and dates in the reader's locale
+    (en_GB or it_IT, as on the pages: `consortium.i18n.format_locale`), like the words around them."""
     address = [line for line in (tenant.address, tenant.city, tenant.postcode) if line]
     return Letterhead(name=tenant.name, address_lines=address, registration_number=tenant.registration_number,
-                      currency=tenant.currency, locale=jurisdiction.locale)
+                      currency=tenant.currency, locale=format_locale())
+
+
+def employee_language(tenant) -> str:
+    """The language an employee's payslip email and PDF are written in: the co-op's jurisdiction's
+    (employees have no language of their own yet; a UK co-op's staff read English)."""
+    language = get_jurisdiction(tenant.country).locale.split("_")[0]
+    return language if language in LANGUAGES else "en"
 
 
 def period_label(run: PayRun) -> str:
@@ -86,12 +94,12 @@ def payslip_story(tenant, payslip: Payslip, letterhead: Letterhead) -> list:
         (_("Employee number"), str(employee.id)),
         (_("NI number"), employee.ni_number or _("not yet known")),
         (_("Tax code"), tax_code_text(payslip)),
-        (_("NI category"), label(NI_CATEGORY_LABELS, payslip.ni_category)),
+        (_("NI category"), ni_category_labels(tenant, run.tax_year).get(payslip.ni_category, payslip.ni_category)),
         (_("Pay date"), format_date(run.pay_date, format="long", locale=locale)),
         (_("Tax period"), f"{period_label(run)} ({label(FREQUENCY_LABELS, run.frequency)})"),
     ]
     story = [key_value_table(facts), heading(_("Payments"))]
-    pay_rows = [[line_text(line), "" if line.hours is None else f"{line.hours:f}",
+    pay_rows = [[line_text(line), "" if line.hours is None else format_decimal(line.hours, locale=locale),
                  "" if line.rate is None else money(line.rate, letterhead), amount(line.amount)]
                 for line in payslip.pay_lines]
     story.append(data_table([_("Description"), _("Hours"), _("Rate"), _("Amount")], pay_rows,
@@ -147,7 +155,7 @@ def payslip_pdf(session, tenant, payslip: Payslip) -> tuple[bytes, str]:
 
 
 def payslip_email(tenant, payslip: Payslip) -> tuple[str, str]:
-    """(subject, body) of the notice an employee gets when their pay run is paid."""
+    """(subject, body) of the email an employee gets when their pay run is paid (the PDF goes with it)."""
     letterhead = letterhead_of(tenant)
     run = payslip.run
     subject = _("Your payslip from %(coop)s for %(period)s", coop=tenant.name, period=period_label(run))
@@ -159,7 +167,7 @@ def payslip_email(tenant, payslip: Payslip) -> tuple[str, str]:
         _("Income tax: %(amount)s", amount=money(payslip.income_tax, letterhead)),
         _("National Insurance: %(amount)s", amount=money(payslip.employee_ni, letterhead)),
         _("Net pay: %(amount)s", amount=money(payslip.net_pay, letterhead)), "",
-        _("Ask your co-op's payroll clerk for the full payslip (PDF) if you do not have it."),
+        _("Your full payslip is attached (PDF)."),
     ]
     return subject, "\n".join(lines)
 

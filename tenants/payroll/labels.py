@@ -16,17 +16,7 @@ LINE_KIND_LABELS = {
 }
 CAPITAL_KIND_LABELS = {"share_subscription": _l("Share capital subscription in instalments"),
                        "loan_repayment": _l("Capital-injection loan repayment")}
-# HMRC's National Insurance category letters (gov.uk/national-insurance-rates-letters/category-letters).
-NI_CATEGORY_LABELS = {
-    "A": _l("A: most employees"), "B": _l("B: married women and widows with reduced-rate election"),
-    "C": _l("C: over State Pension age"), "D": _l("D: investment zone, contracted out (deferred)"),
-    "E": _l("E: investment zone, reduced rate"), "F": _l("F: freeport"), "H": _l("H: apprentice under 25"),
-    "I": _l("I: investment zone"), "J": _l("J: deferred National Insurance"),
-    "K": _l("K: investment zone, deferred"), "L": _l("L: freeport, deferred"), "M": _l("M: under 21"),
-    "N": _l("N: investment zone, under 21"), "S": _l("S: freeport, over State Pension age"),
-    "V": _l("V: veteran in first civilian job"), "X": _l("X: no National Insurance to pay"),
-    "Z": _l("Z: under 21, deferred"),
-}
+# NI category labels come from the jurisdiction's rule pack: service.ni_category_labels().
 STARTER_LABELS = {
     "A": _l("A: first job since 6 April, no benefits or pensions"),
     "B": _l("B: now my only job, but had another job or benefits since 6 April"),

@@ -15,14 +15,16 @@ back to draft. Runs of one frequency are calculated in period order: a period's 
 figures are those of the last paid period, so an earlier period must be paid first.
 """
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import event, func, insert, inspect, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import JSON, bindparam, event, func, insert, inspect, select, text, update
+from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from consortium.audit import ACTOR_KEY
 from consortium.db import utcnow
@@ -137,6 +139,31 @@ def pension_scheme(settings: PayrollSettings) -> PensionScheme:
                          arrangement=settings.pension_arrangement)
 
 
+def has_payroll(tenant) -> bool:
+    """Whether the co-op's jurisdiction plugin provides a payroll rule pack (the UK does; Italy not yet).
+
+    The Payroll link, home panel, pages and API are offered only where this is true; a plugin that gains a
+    pack (`Jurisdiction.payroll`) turns them on for its co-ops with no change here.
+    """
+    try:
+        return get_jurisdiction(tenant.country).payroll is not None
+    except JurisdictionError:
+        return False
+
+
+def no_payroll_reason(tenant) -> str:
+    """Why payroll is not offered to this co-op, in the reader's language."""
+    from babel import Locale
+
+    from consortium.i18n import format_locale
+
+    territory = {"uk": "GB"}.get(tenant.country, tenant.country.upper())
+    country = Locale.parse(format_locale()).territories.get(territory, tenant.country)
+    return _("Payroll is not available for %(coop)s yet: the back office has no payroll rules (tax, social "
+             "contributions, payslips) for %(country)s, where the co-op is registered. It will appear here when "
+             "they are added.", coop=tenant.name, country=country)
+
+
 def tax_year_of(tenant, on: date) -> str:
     """The payroll tax year a payment on `on` belongs to ("2026-27"); 422 naming `pay_date` if no pack has it."""
     try:
@@ -156,6 +183,24 @@ def rules_of_year(tenant, tax_year: str) -> PayrollRules:
 def rules_on(tenant, on: date) -> PayrollRules:
     """The rule pack in force on `on`."""
     return rules_of_year(tenant, tax_year_of(tenant, on))
+
+
+def ni_category_labels(tenant, tax_year: str) -> dict[str, str]:
+    """The NI category letters of the co-op's rule pack for `tax_year`, each as "A: Standard rate" in the
+    reader's language; empty when the jurisdiction has no pack for that year."""
+    try:
+        categories = get_jurisdiction(tenant.country).payroll_rules(tax_year).ni_categories()
+    except JurisdictionError:
+        return {}
+    return {letter: f"{letter}: {readable(text)}" for letter, text in categories.items()}
+
+
+def ni_category_labels_on(tenant, on: date) -> dict[str, str]:
+    """`ni_category_labels` of the tax year in force on `on` (the employee form's choices)."""
+    try:
+        return ni_category_labels(tenant, get_jurisdiction(tenant.country).payroll_tax_year(on))
+    except JurisdictionError:
+        return {}
 
 
 def _identifier_error(error: InvalidIdentifier) -> ServiceError:
@@ -620,7 +665,9 @@ def years_to_date(session, employees: list[Employee], run: PayRun) -> dict[int, 
 
     One query for the whole run: the latest paid payslip of the year per employee.
     """
-    ids = [employee.id for employee in employees]
+    # the run's employees as a subquery, not thousands of bound ids (which the driver parses again each time)
+    in_run = aliased(Payslip)
+    ids = select(in_run.employee_id).where(in_run.run_id == run.id)
     paid = (select(Payslip.employee_id, PayRun.pay_date, PayRun.id.label("run_id"), Payslip.to_date)
             .join(PayRun, (PayRun.tenant_id == Payslip.tenant_id) & (PayRun.id == Payslip.run_id))
             .where(Payslip.employee_id.in_(ids), PayRun.tax_year == run.tax_year, PayRun.state == "paid",
@@ -701,7 +748,8 @@ class RunContext:
     refunded: set[int]
 
 
-def _calculate_payslip(context: RunContext, run: PayRun, payslip: Payslip) -> Shortfall | None:
+def _calculate_payslip(context: RunContext, run: PayRun, payslip: Payslip) -> Shortfall | dict:
+    """The payslip's new figures by column, or its shortfall; the payslip itself is written by `_write_payslips`."""
     rules, scheme, cap = context.rules, context.scheme, context.cap
     employee = context.employees[payslip.employee_id]
     person = payroll_employee(employee, scheme)
@@ -730,32 +778,31 @@ def _calculate_payslip(context: RunContext, run: PayRun, payslip: Payslip) -> Sh
         notes = [in_every_language(note) for note in result.notes]
     if net < 0:
         return Shortfall(employee.name, -net)
-    payslip.employee_name = employee.name
-    payslip.tax_code = result.tax_code.split(" ")[0]
-    payslip.tax_basis = employee.tax_basis
-    payslip.ni_category = employee.ni_category
+    figures = {"employee_name": employee.name, "tax_code": result.tax_code.split(" ")[0],
+               "tax_basis": employee.tax_basis, "ni_category": employee.ni_category}
     for key in ("gross_pay", "taxable_pay", "income_tax", "employee_ni", "employer_ni", "student_loan",
                 "postgraduate_loan", "pension_employee", "pension_employer"):
-        setattr(payslip, key, getattr(result, key))
-    payslip.pensionable_pay = pensionable
-    payslip.auto_enrolment = result.auto_enrolment
-    payslip.pension_refund = refund
-    payslip.other_deductions = sum((line.amount for line in payslip.lines if line.kind == "deduction"), ZERO)
-    payslip.capital_share = sum((line.amount for line in payslip.lines if line.kind == "share_subscription"), ZERO)
-    payslip.capital_loan = sum((line.amount for line in payslip.lines if line.kind == "loan_repayment"), ZERO)
+        figures[key] = getattr(result, key)
+    figures["pensionable_pay"] = pensionable
+    figures["auto_enrolment"] = result.auto_enrolment
+    figures["pension_refund"] = refund
+    figures["other_deductions"] = sum((line.amount for line in payslip.lines if line.kind == "deduction"), ZERO)
+    figures["capital_share"] = sum((line.amount for line in payslip.lines if line.kind == "share_subscription"),
+                                   ZERO)
+    figures["capital_loan"] = sum((line.amount for line in payslip.lines if line.kind == "loan_repayment"), ZERO)
     balances = {kind: None for kind in CAPITAL_KINDS}
     for schedule in employee.capital_schedules:
         if schedule.balance > 0 or any(line.schedule_id == schedule.id for line in payslip.lines):
             taken = sum((line.amount for line in payslip.lines if line.schedule_id == schedule.id), ZERO)
             balances[schedule.kind] = schedule.balance - taken
-    payslip.capital_share_balance = balances["share_subscription"]
-    payslip.capital_loan_balance = balances["loan_repayment"]
-    payslip.net_pay = net
-    payslip.to_date = {key: str(getattr(result.to_date, key)) for key in YTD_FIELDS}
-    payslip.ni_earnings = {key: str(value) for key, value in result.ni_earnings.items()}
-    payslip.notes = notes
-    payslip.calculated = True
-    return None
+    figures["capital_share_balance"] = balances["share_subscription"]
+    figures["capital_loan_balance"] = balances["loan_repayment"]
+    figures["net_pay"] = net
+    figures["to_date"] = {key: str(getattr(result.to_date, key)) for key in YTD_FIELDS}
+    figures["ni_earnings"] = {key: str(value) for key, value in result.ni_earnings.items()}
+    figures["notes"] = notes
+    figures["calculated"] = True
+    return figures
 
 
 def _check_fingerprint(session, run: PayRun, rules: PayrollRules) -> None:
@@ -776,6 +823,20 @@ def _allowance_left(session, rules: PayrollRules, run: PayRun, settings: Payroll
     return max(rules.employment_allowance() - Decimal(used), ZERO)
 
 
+def _slips_with_lines(session, run: PayRun) -> list[Payslip]:
+    """The run's payslips with their lines loaded: two queries, whatever the number of payslips."""
+    slips = session.scalars(select(Payslip).where(Payslip.run_id == run.id).order_by(Payslip.id)).all()
+    lines = defaultdict(list)
+    for line in session.scalars(select(PayslipLine).join(
+            Payslip, (Payslip.tenant_id == PayslipLine.tenant_id) & (Payslip.id == PayslipLine.payslip_id))
+            .where(Payslip.run_id == run.id).order_by(PayslipLine.payslip_id, PayslipLine.position)):
+        lines[line.payslip_id].append(line)
+    for slip in slips:
+        if "lines" not in inspect(slip).dict:  # lines already in the session keep their unsaved changes
+            set_committed_value(slip, "lines", lines[slip.id])
+    return slips
+
+
 def calculate_run(session, tenant, run: PayRun, user_id: int | None) -> PayRun:
     """Work out every payslip of a draft (or recalculate a calculated) run from the year's rule pack.
 
@@ -794,25 +855,28 @@ def calculate_run(session, tenant, run: PayRun, user_id: int | None) -> PayRun:
     _check_fingerprint(session, run, rules)
     settings = get_settings(session)
     # every payslip with its lines, every employee with their capital schedules: a handful of queries per run
-    slips = session.scalars(select(Payslip).where(Payslip.run_id == run.id)
-                            .options(selectinload(Payslip.lines))).all()
+    slips = _slips_with_lines(session, run)
     employees = {employee.id: employee for employee in session.scalars(
-        select(Employee).where(Employee.id.in_([slip.employee_id for slip in slips]))
+        select(Employee).join(Payslip, (Payslip.tenant_id == Employee.tenant_id) & (Payslip.employee_id == Employee.id))
+        .where(Payslip.run_id == run.id)
         .options(selectinload(Employee.capital_schedules)))}
     context = RunContext(rules=rules, scheme=pension_scheme(settings), cap=settings.net_pay_shortfall == "cap",
                          employees=employees, to_date=years_to_date(session, list(employees.values()), run),
                          refunded=_refunded_employees(session, run))
     before = {payslip.id: _payslip_figures(payslip) for payslip in slips}
-    shortfalls = []
+    shortfalls, written = [], []
     for payslip in slips:
-        shortfall = _calculate_payslip(context, run, payslip)
-        if shortfall is not None:
-            shortfalls.append(shortfall)
+        outcome = _calculate_payslip(context, run, payslip)
+        if isinstance(outcome, Shortfall):
+            shortfalls.append(outcome)
+        else:
+            written.append((payslip, outcome))
     if shortfalls:
         problems = [_("%(name)s: deductions exceed net pay by %(amount)s", name=s.employee, amount=str(s.amount))
                     for s in shortfalls]
         raise ServiceError(_("Net pay would be below zero for %(who)s.", who="; ".join(problems)),
                            {"net_pay": problems})
+    _write_payslips(session, written)
     _total(run, slips)
     allowance = apply_employment_allowance(_allowance_left(session, rules, run, settings), run.employer_ni)
     run.employment_allowance_used = allowance.used
@@ -822,6 +886,57 @@ def calculate_run(session, tenant, run: PayRun, user_id: int | None) -> PayRun:
     session.flush()
     _audit_payslips(session, slips, before)
     return run
+
+
+def _write_payslips(session, written: list[tuple[Payslip, dict]]) -> None:
+    """Store the calculated figures of every payslip in one executemany UPDATE, past the unit of work.
+
+    The ORM would compare every attribute of every payslip at flush time; for a 5,000-payslip run that
+    bookkeeping was most of the calculation. The objects in the session get the same values as committed
+    state, so what the caller reads afterwards (totals, audit, pages) is what was written.
+    """
+    if not written:
+        return
+    session.flush()  # the payslips' lines (capital instalments, capped deductions) first
+    table = Payslip.__table__
+    keys = list(written[0][1])
+    if session.get_bind().dialect.name == "postgresql":
+        _write_payslips_postgresql(session, table, keys, written)
+    else:  # SQLite runs in the process: an executemany is as quick as one statement there
+        statement = (update(table).where(table.c.tenant_id == bindparam("w_tenant_id"),
+                                         table.c.id == bindparam("w_id"))
+                     .values({key: bindparam(f"w_{key}") for key in keys}))
+        session.execute(statement, [{"w_tenant_id": payslip.tenant_id, "w_id": payslip.id,
+                                     **{f"w_{key}": value for key, value in values.items()}}
+                                    for payslip, values in written])
+    for payslip, values in written:
+        for key, value in values.items():
+            set_committed_value(payslip, key, value)
+
+
+def _write_payslips_postgresql(session, table, keys: list[str], written: list[tuple[Payslip, dict]]) -> None:
+    """One UPDATE ... FROM unnest(arrays) for the whole run: one array parameter per column, however many rows.
+
+    (5,000 single-row UPDATEs cost the server a statement each; a VALUES list would need 130,000 parameters.)
+    The co-op's row-level security policy applies to it as to any other statement of its scope.
+    """
+    arrays, casts = {}, []
+    for key in keys:
+        column = table.c[key]
+        is_json = isinstance(column.type, JSON)
+        sql_type = "text" if is_json else column.type.compile(dialect=session.get_bind().dialect)
+        arrays[f"a_{key}"] = [json.dumps(values[key]) if is_json and values[key] is not None else values[key]
+                              for _payslip, values in written]
+        casts.append((key, sql_type, is_json))
+    arrays["a_id"] = [payslip.id for payslip, _values in written]
+    assignments = ", ".join(f"{key} = v.{key}{'::json' if is_json else ''}" for key, _type, is_json in casts)
+    sources = ", ".join(f"CAST(:a_{key} AS {sql_type}[])" for key, sql_type, _json in casts)
+    names = ", ".join(key for key, _type, _json in casts)
+    # names and types are the table's own columns (never input); every value is a bound parameter
+    statement = text(f"UPDATE {table.name} AS p SET {assignments} "  # noqa: S608
+                     f"FROM unnest(CAST(:a_id AS bigint[]), {sources}) AS v(id, {names}) "
+                     "WHERE p.tenant_id = :tenant_id AND p.id = v.id")
+    session.execute(statement, {**arrays, "tenant_id": written[0][0].tenant_id})
 
 
 def _total(run: PayRun, slips: list[Payslip]) -> None:
@@ -887,14 +1002,21 @@ def pay_run(session, tenant, run: PayRun, user_id: int | None) -> PayRun:
 
 
 def _email_payslips(session, tenant, run: PayRun) -> None:
-    from tenants.payroll.documents import payslip_email
+    """Queue each employee who has an address their payslip: a short text and the payslip PDF attached.
+
+    Written in the co-op's jurisdiction's language (`documents.employee_language`), in the paying
+    transaction: the email is sent only if the run really is paid.
+    """
+    from tenants.payroll.documents import PDF_MEDIA_TYPE, employee_language, payslip_email, payslip_pdf
 
     for payslip in run.payslips:
         address = payslip.employee.email
         if address:
-            subject, body = payslip_email(tenant, payslip)
+            with force_locale(employee_language(tenant)):
+                subject, body = payslip_email(tenant, payslip)
+                content, filename = payslip_pdf(session, tenant, payslip)
             enqueue_email(session, to=address, subject=subject, body=body, kind=PAYSLIP_KIND, tenant_id=tenant.id,
-                          dedupe_key=f"payslip-{payslip.id}")
+                          dedupe_key=f"payslip-{payslip.id}", attachments=[(filename, PDF_MEDIA_TYPE, content)])
 
 
 def _committed_state(run: PayRun) -> str:

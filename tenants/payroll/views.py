@@ -18,7 +18,6 @@ from tenants.payroll.labels import (
     CAPITAL_KIND_LABELS,
     FREQUENCY_LABELS,
     LINE_KIND_LABELS,
-    NI_CATEGORY_LABELS,
     PAY_BASIS_LABELS,
     RUN_STATE_LABELS,
     SHORTFALL_LABELS,
@@ -27,7 +26,7 @@ from tenants.payroll.labels import (
     TAX_BASIS_LABELS,
     label,
 )
-from tenants.payroll.models import ENTERED_KINDS, FREQUENCIES, NI_CATEGORIES
+from tenants.payroll.models import ENTERED_KINDS, FREQUENCIES
 
 blp = Blueprint("payroll", __name__, url_prefix="/t/<slug>/payroll", template_folder="templates")
 WRITERS = ("payroll_clerk", "treasurer")
@@ -36,6 +35,16 @@ READERS = (*WRITERS, "viewer")
 REVIEW_FIGURES = ("gross_pay", "income_tax", "employee_ni", "student_loan", "pension_employee", "capital_share",
                   "capital_loan", "net_pay", "employer_ni")
 EMPLOYEE_BOOLEANS = ("postgraduate_loan", "pension_member", "pension_opted_out")
+
+
+@blp.before_request
+def _only_where_payroll_rules_exist():
+    """A co-op whose jurisdiction has no payroll rule pack gets a page saying so, not a form that fails."""
+    tenant = g.get("tenant")
+    if tenant is not None and current_user.is_authenticated and current_user.tenant_roles(tenant.id) & set(READERS) \
+            and not service.has_payroll(tenant):
+        return render_template("payroll/unavailable.html", reason=service.no_payroll_reason(tenant))
+    return None
 
 
 def _can_edit() -> bool:
@@ -49,10 +58,17 @@ def _options(table: dict) -> list[tuple[str, str]]:
 @blp.app_context_processor
 def _payroll_labels():
     return {"payroll_label": label, "FREQUENCY_LABELS": FREQUENCY_LABELS, "RUN_STATE_LABELS": RUN_STATE_LABELS,
-            "LINE_KIND_LABELS": LINE_KIND_LABELS, "NI_CATEGORY_LABELS": NI_CATEGORY_LABELS,
+            "LINE_KIND_LABELS": LINE_KIND_LABELS, "payroll_ni_label": _ni_label,
             "TAX_BASIS_LABELS": TAX_BASIS_LABELS, "AUTO_ENROLMENT_LABELS": AUTO_ENROLMENT_LABELS,
             "CAPITAL_KIND_LABELS": CAPITAL_KIND_LABELS, "STUDENT_LOAN_LABELS": STUDENT_LOAN_LABELS,
             "payroll_note": service.note_text, "payroll_line": service.line_text}
+
+
+def _ni_label(letter: str, tax_year: str | None = None) -> str:
+    """An NI category letter with its label from the co-op's rule pack (of `tax_year`, else of today)."""
+    labels = (service.ni_category_labels(g.tenant, tax_year) if tax_year
+              else service.ni_category_labels_on(g.tenant, local_today()))
+    return labels.get(letter, letter)
 
 
 def home_panel(tenant) -> dict:
@@ -239,7 +255,7 @@ def _employee_form(employee, values, errors):
         "payroll/employee_form.html", employee=employee, values=values, errors=errors, members=_member_options(),
         frequencies=_options(FREQUENCY_LABELS), tax_bases=_options(TAX_BASIS_LABELS),
         pay_bases=_options(PAY_BASIS_LABELS), plans=_options(STUDENT_LOAN_LABELS),
-        categories=[(code, str(NI_CATEGORY_LABELS[code])) for code in NI_CATEGORIES],
+        categories=list(service.ni_category_labels_on(g.tenant, local_today()).items()),
         declarations=[("", _("None (a P45 or an existing employee)"))] + _options(STARTER_LABELS))
 
 

@@ -19,6 +19,16 @@ wall time there was 5 to 8 times the CPU time), PostgreSQL 15:
 The one-paragraph baseline alone took 7.5 ms of CPU a PDF there, several times what reportlab needs on
 an idle machine, so both figures need measuring again on a quiet one before drawing conclusions.
 
+After the h9 changes (payslips written in one UPDATE, joins instead of id lists, the PDF base's font-subset
+cache and money writer), 1 December 2026 13:57-14:12, load average 19-24 (about ten suites at once):
+  calculate 5,000: 75.9 s wall, 5.89 s CPU; bare arithmetic 2.15 s wall, 0.28 s CPU  -> target NOT met here
+  1,000 payslip PDFs: 18.4 s CPU (132.7 s wall); 1,000 one-paragraph PDFs 6.7 s CPU
+main measured straight after in the same session (load falling): calculate 6.54 s wall, 5.17 s CPU beside
+0.20 s arithmetic; PDFs 15.8 s CPU beside 8.98 s.
+At load 1.6 midway (first calculation fix, font cache): calculate 4.78 s CPU; PDFs 14.6 s CPU beside 5.1 s.
+The one-paragraph baseline went from about 10 ms to 4 ms a PDF (200 PDFs, load 1.6). Measure on a quiet
+machine before concluding.
+
 Run: .venv/bin/python -m pytest tests/benchmarks/bench_payroll.py -q -s -p no:xdist -o addopts=''
   or: .venv/bin/python -m tests.benchmarks.bench_payroll
 """

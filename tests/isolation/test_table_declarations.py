@@ -48,7 +48,8 @@ def test_every_table_with_a_tenant_id_declares_what_it_is(app):
         if model.__tenancy__ == "platform":
             assert model.__platform_reason__, f"{name}: a platform table says why every request may see its rows"
         if model.__tenancy__ == "consortium" and name not in ("fund_entries", "fund_guarantees", "fund_bank_lines",
-                                                              "outbox_messages", "tender_invitations",
+                                                              "outbox_messages", "outbox_attachments",
+                                                              "tender_invitations",
                                                               "tender_bid_allocations", "tender_requirement_evidence",
                                                               "tender_contract_shares", "purchase_recharges"):
             pytest.fail(f"{name}: a new consortium table with a co-op reference; add it here once its policy is "

@@ -4,15 +4,19 @@ import csv
 import io
 import shutil
 import subprocess
+from datetime import timedelta
 from decimal import Decimal
+from email import message_from_bytes, policy
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from consortium.db import utcnow
 from consortium.extensions import db
+from consortium.notifications import service as notifications
 from consortium.notifications.models import OutboxMessage
-from consortium.tenancy import tenant_scope
+from consortium.tenancy import consortium_scope, tenant_scope
 from tests.payroll.conftest import API, add_employee, pay_through, payslips
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
@@ -36,7 +40,7 @@ def test_the_payslip_pdf_shows_what_a_uk_employee_expects(factory, client, coop,
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     text = _text(pdf.data)
     for expected in ("Payslip", "Paga Workers Co-op", "Eleni Papadopoulou", "S1257L", "Month 1 of 2026-27",
-                     "A: most employees", "Basic salary", "£2,500.00", "Income tax", "National Insurance",
+                     "A: Standard rate", "Basic salary", "£2,500.00", "Income tax", "National Insurance",
                      "Student loan (plan 2)", "Capital loan repayment to Unity Co-operative Bank", "£83.33",
                      "This tax year to date", "Employer National Insurance", "Capital loan balance left",
                      "£2,916.67", "Net pay", "£" + f"{Decimal(slip['net_pay']):,.2f}"):
@@ -54,6 +58,49 @@ def test_employees_with_an_email_get_a_notice_through_the_outbox_once(app, clien
         assert [m.recipient for m in messages] == ["freya@example.test"]
         assert "Month 1 of 2026-27" in messages[0].subject and "Net pay: £" in messages[0].body
     assert run["state"] == "paid"
+
+
+@needs_poppler
+def test_the_email_that_leaves_carries_the_payslip_pdf(app, client, coop, clerk, second_clerk, tmp_path):
+    # issue 9: "payslip PDFs ... sent to the employee by email through the outbox if they have an address"
+    add_employee(client, clerk, name="Freya Evans", email="freya@example.test")
+    run = pay_through(client, clerk, second_clerk)
+    [slip] = payslips(client, clerk, run["id"])
+    config = {**app.config, "SMTP_HOST": None, "MAIL_DEBUG_DIR": str(tmp_path), "OUTBOX_MAX_ATTEMPTS": 3,
+              "OUTBOX_BACKOFF_SECONDS": 60}
+    with app.app_context():
+        with consortium_scope(db.session):
+            sent = notifications.deliver_due_messages(db.session, now=utcnow() + timedelta(seconds=1), config=config)
+        db.session.commit()
+    assert sent.delivered == 1
+    [eml] = tmp_path.glob("*.eml")
+    message = message_from_bytes(eml.read_bytes(), policy=policy.default)
+    assert message["To"] == "freya@example.test"
+    assert "Your full payslip is attached (PDF)." in message.get_body(preferencelist=("plain",)).get_content()
+    [part] = message.iter_attachments()
+    assert part.get_content_type() == "application/pdf"
+    assert part.get_filename() == f"payslip-2026-27-monthly-01-{slip['employee_id']}.pdf"
+    pdf = part.get_payload(decode=True)
+    assert pdf.startswith(b"%PDF")
+    text = _text(pdf)
+    assert "Freya Evans" in text and "Month 1 of 2026-27" in text
+    assert "£" + f"{Decimal(slip['net_pay']):,.2f}" in text
+
+
+@needs_poppler
+def test_the_payslip_pdf_reads_in_the_readers_language_and_number_format(client, coop, clerk, second_clerk):
+    add_employee(client, clerk, name="Giulia Rossi", annual_salary="31000.00")
+    run = pay_through(client, clerk, second_clerk)
+    [slip] = payslips(client, clerk, run["id"])
+    italian = _text(client.get(f"{API}/payslips/{slip['id']}/pdf",
+                               headers={**clerk, "Accept-Language": "it"}).data)
+    english = _text(client.get(f"{API}/payslips/{slip['id']}/pdf", headers={**clerk, "Accept-Language": "en"}).data)
+    gross = Decimal(slip["gross_pay"])
+    assert f"£{gross:,.2f}" in english and "30 April 2026" in english and "Net pay" in english
+    italian_gross = f"{gross:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
+    assert f"{italian_gross} £" in italian and "30 aprile 2026" in italian
+    assert "Busta paga" in italian and "Netto" in italian and "Pagina 1 di 1" in italian
+    assert "Net pay" not in italian
 
 
 def test_the_journal_has_a_row_per_payslip_totals_and_what_is_due_to_hmrc(client, clerk, second_clerk):

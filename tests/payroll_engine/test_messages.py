@@ -8,7 +8,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from plugins.jurisdictions.base import InvalidIdentifier, LocalText
+from plugins.jurisdictions.base import InvalidIdentifier, LocalText, get_jurisdiction
 from plugins.jurisdictions.uk.payroll.texts import CATALOGUE
 
 from .helpers import calculate, employee, rules
@@ -18,12 +18,16 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
 def _used() -> set[str]:
-    return {
+    in_code = {
         message
         for _f, _l, message, *_ in extract_from_dir(
             str(PACKAGE), method_map=[("**.py", "python")], keywords={"_t": None}
         )
     }
+    # the NI category labels are in the data files and read through the same catalogue
+    labels = {label.msgid for year in get_jurisdiction("uk").payroll.tax_years()
+              for label in get_jurisdiction("uk").payroll_rules(year).ni_categories().values()}
+    return in_code | labels
 
 
 def _catalogue():
@@ -72,3 +76,10 @@ def test_employee_check_messages_are_translatable():
         .in_language("it")
         .endswith("1.234,50")
     )
+
+
+def test_ni_category_labels_come_from_the_data_file_in_both_languages():
+    labels = rules().ni_categories()
+    assert labels["H"] == "Apprentice under 25"
+    assert labels["H"].in_language("it") == "Apprendista sotto i 25 anni"
+    assert labels["C"].in_language("it") == "Oltre l'età della pensione statale"

@@ -51,7 +51,13 @@ PAGES = {
     "treasurer@example.coop": ["/", "/t/girasole/", "/account/password", "/consortium/users",
                                "/t/girasole/webhooks", "/t/girasole/reports/", "/t/girasole/social-reports/",
                                "/t/girasole/social-reports/1", "/t/girasole/social-reports/2",
-                               "/t/girasole/purchasing/", "/t/girasole/purchasing/1", "/t/girasole/purchasing/2"],
+                               "/t/girasole/purchasing/", "/t/girasole/purchasing/1", "/t/girasole/purchasing/2",
+                               "/t/girasole/payroll/"],  # why an Italian co-op has no payroll
+    # payroll of a UK co-op read in Italian (the rule pack's terms, e.g. "National Insurance", stay HMRC's)
+    "payroll.uk@example.coop": ["/", "/t/riverside-care/", "/t/riverside-care/payroll/",
+                                "/t/riverside-care/payroll/employees/", "/t/riverside-care/payroll/employees/new",
+                                "/t/riverside-care/payroll/runs/new", "/t/riverside-care/payroll/settings",
+                                "/t/riverside-care/payroll/year-end"],
     "treasurer.uk@example.coop": ["/", "/t/riverside-care/", "/t/riverside-care/reports/"],
     "mentor@example.coop": ["/", "/account/password", "/incubation/", "/incubation/projects/1",
                             "/incubation/projects/2"],

@@ -255,3 +255,24 @@ def test_text_cells_and_wrapped_cells_print_on_their_rows(tmp_path):
     assert any(line[:3] == ["Day", "centre", "places"] and line[-1] == "£1,192.00" for line in lines)
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, check=True, text=True).stdout
     assert "DejaVuSans-Bold" in fonts  # header and totals in the bold face
+
+
+def test_money_writes_what_babel_writes_in_every_locale_shape():
+    """money()'s short way (a cached pattern per currency and locale) agrees with babel's format_currency,
+    half-up rounding first; locales whose money pattern differs (de_CH, hi_IN) go through babel itself."""
+    import random
+
+    from babel.numbers import format_currency, get_currency_precision
+
+    from consortium.documents import money
+
+    generator = random.Random(9)
+    for locale in ("en_GB", "it_IT", "en_US", "de_DE", "fr_FR", "pl_PL", "el_GR", "de_CH", "hi_IN"):
+        for currency in ("GBP", "EUR", "JPY", "PLN"):
+            exponent = Decimal(1).scaleb(-get_currency_precision(currency))
+            amounts = [Decimal("0"), Decimal("-0.001"), Decimal("999.995"), Decimal("-12.5")]
+            amounts += [Decimal(generator.randint(-10**12, 10**12)) / 100 for _ in range(40)]
+            for amount in amounts:
+                rounded = abs(r) if (r := amount.quantize(exponent, rounding="ROUND_HALF_UP")).is_zero() else r
+                assert money(amount, currency, locale) == format_currency(rounded, currency, locale=locale), \
+                    (locale, currency, amount)

@@ -158,8 +158,9 @@ class UkPayrollRules:
         return self.data.ni_categories[letter].label
 
     def ni_categories(self) -> dict[str, str]:
-        """Every NI category letter of this year with its English label."""
-        return {letter: category.label for letter, category in self.data.ni_categories.items()}
+        """Every NI category letter of this year with its label: English as a ``str``, Italian through
+        ``LocalText.in_language("it")`` (the labels are in the data file; their Italian in ``translations/``)."""
+        return {letter: _t(category.label) for letter, category in self.data.ni_categories.items()}
 
     def state_pension_date(self, born: date) -> date:
         """The day someone born on ``born`` reaches State Pension age (Pensions Act 2014 timetable)."""
