@@ -27,7 +27,6 @@ Sources of the rules:
 
 from __future__ import annotations
 
-import importlib
 import statistics
 from collections import defaultdict
 from contextlib import contextmanager
@@ -81,7 +80,6 @@ SOCIAL_REPORT_DUE = (6, 30)  # 30 June of the year after (research notes § 5.1,
 TYPE_B_FORM = "social_coop_b"
 # Turnover bands of the distribution (in the co-op's own currency).
 TURNOVER_BANDS = (Decimal("100000"), Decimal("500000"), Decimal("1000000"), Decimal("5000000"))
-PURCHASING_FEATURE = "shared_services.purchasing"
 
 
 # --------------------------------------------------------------------------- small helpers
@@ -120,17 +118,11 @@ def jsonable(value):
     return value
 
 
-def purchasing_summary(session, year: int, tenant_id: int | None = None) -> dict | None:
-    """The purchasing feature's summary, or None while that feature is not part of this platform."""
-    from consortium.app import FEATURES  # the one list of features (imported late: the app imports features)
+def purchasing_summary(session, year: int, tenant_id: int | None = None) -> dict:
+    """Spend and savings of the purchasing rounds delivered in `year` (the consortium's, or one co-op's)."""
+    from shared_services.purchasing import service as purchasing
 
-    if PURCHASING_FEATURE not in FEATURES:
-        return None
-    try:
-        module = importlib.import_module(f"{PURCHASING_FEATURE}.service")
-    except ImportError:
-        return None
-    return module.purchasing_summary(session, year, tenant_id=tenant_id)
+    return purchasing.purchasing_summary(session, year, tenant_id=tenant_id)
 
 
 def _turnover(figures: dict) -> Decimal:

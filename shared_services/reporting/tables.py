@@ -245,8 +245,8 @@ def dashboard_tables(d: dict) -> list[Table]:
     tables.append(tenders)
     p = d["purchasing"]
     purchasing = Table("purchasing", _("Joint purchasing"), [_("Spend"), _("Savings"), _("Rounds")])
-    if p is None:
-        purchasing.note = _("Not available yet: joint purchasing is not part of this platform yet.")
+    if not p["rounds"]:
+        purchasing.note = _("No purchasing round was delivered in this year.")
     else:
         purchasing.rows.append([p["spend"], p["savings"], p["rounds"]])
     tables.append(purchasing)

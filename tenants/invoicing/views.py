@@ -139,7 +139,7 @@ def line_error_labels(errors: dict) -> dict:
     labels = {}
     for key in errors:
         if key.startswith("lines-"):
-            _, row, field = key.split("-", 2)
+            row, field = key.split("-", 2)[1:]
             labels[key] = f"{_('Line %(num)s', num=int(row) + 1)} {LINE_LABELS[field]}"
     return labels
 

@@ -20,7 +20,8 @@ PUBLIC_ENDPOINTS = {
     "static",
     "shell.favicon",  # the app's icon, asked for by browsers before anyone logs in
     "api-docs.openapi_json",  # the API's description holds no data
-    "shell.api_docs",
+    "shell.api_docs",  # the API reference page and its Swagger UI files (no data)
+    "shell.api_docs_asset",
     "directory.accept_invitation",  # the invitation link is its own secret
     "auth.TokenResource",  # POST: email and password in, token out; DELETE revokes the token it carries
     "health.healthz",  # what a load balancer polls: up or not, no data

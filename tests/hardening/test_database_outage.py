@@ -44,7 +44,7 @@ def test_an_unreachable_database_answers_503_problems_with_retry_after_and_is_lo
     assert len(errors) == 1 and not errors[0].exc_info  # one line for the outage, no traceback per request
     # The language comes from the browser (the user's own choice is in the database that is down).
     italian = {"Accept-Language": "it-IT,it;q=0.9,en;q=0.5"}
-    page = client.get("/login", headers=italian)
+    page = client.post("/login", data={"email": "a@example.test", "password": "x" * 12}, headers=italian)
     assert page.status_code == 503 and 'lang="it"' in page.get_data(as_text=True)
     assert "Servizio momentaneamente non disponibile" in page.get_data(as_text=True)
     problem = client.get("/api/v1/tenants", headers={**italian, "Authorization": "Bearer whatever"}).get_json()

@@ -78,7 +78,7 @@ def test_contributions_due_paid_and_owed(client, network):
 
 def test_sources_not_built_or_empty_say_so(client, network):
     d = _dash(client, network)
-    assert d["purchasing"] is None  # shared_services.purchasing is not in FEATURES
+    assert d["purchasing"]["rounds"] == 0 and d["purchasing"]["spend"] == "0.00"  # no round in the data set
     assert d["tenders"] is None  # no bid decided in the year
     assert d["training"] == {"coops": [], "median_percent": None}
     assert d["incubation"]["spin_outs"] == 1 and d["incubation"]["spin_outs_in_year"] == 1
@@ -89,25 +89,6 @@ def test_a_year_without_accepted_accounts_says_so_not_zero(client, network):
     assert d["accounts"] is None and d["accounts_previous"] is None
     page = client.get(f"/consortium/reports/?year={YEAR - 3}")
     assert page.status_code in (302, 401)  # pages need a login session, the API token is not one
-
-
-def test_purchasing_is_called_once_the_feature_exists(monkeypatch, app):
-    import sys
-    import types
-
-    import consortium.app
-
-    module = types.ModuleType("shared_services.purchasing.service")
-    module.purchasing_summary = lambda session, year, tenant_id=None: {
-        "spend": "1",
-        "savings": "0",
-        "rounds": 1,
-        "by_coop": [],
-        "by_supplier": [],
-    }
-    monkeypatch.setitem(sys.modules, "shared_services.purchasing.service", module)
-    monkeypatch.setattr(consortium.app, "FEATURES", [*consortium.app.FEATURES, "shared_services.purchasing"])
-    assert service.purchasing_summary(None, 2025)["rounds"] == 1
 
 
 def test_median_of_an_even_count_is_the_mean_of_the_middle_two():
