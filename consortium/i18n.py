@@ -130,8 +130,9 @@ def package_folder(package_name: str) -> Path:
     return Path(importlib.import_module(package_name).__file__).resolve().parent
 
 
-def extract_messages(package_name: str, nested_features: list[str]) -> dict[str, list[str]]:
-    """Every msgid marked in a package's Python and templates, with where it is used.
+def extract_messages(package_name: str, nested_features: list[str]) -> dict[str | tuple[str, str], list[str]]:
+    """Every msgid marked in a package's Python and templates, with where it is used; a plural is a
+    (singular, plural) pair.
 
     Folders of other feature packages inside this one (`consortium.directory` inside
     `consortium`) are left to their own catalogues.
@@ -148,9 +149,11 @@ def extract_messages(package_name: str, nested_features: list[str]) -> dict[str,
         path = root / filename
         if any(folder in path.parents for folder in skipped):
             continue
-        for msgid in message if isinstance(message, tuple) else (message,):
-            if msgid:
-                found.setdefault(msgid, []).append(f"{filename}:{line}")
+        # ngettext gives (singular, plural): kept together, so the catalogue gets a plural entry
+        # (msgid_plural) that ngettext finds at run time, not two unrelated singular ones.
+        msgid = tuple(message[:2]) if isinstance(message, tuple) else message
+        if msgid and all(msgid):
+            found.setdefault(msgid, []).append(f"{filename}:{line}")
     return found
 
 
@@ -174,11 +177,21 @@ def update_catalogue(package_name: str, nested_features: list[str], language: st
                             header_comment=f"# {language} catalogue of {package_name}; msgids are the English text.")
     catalogue.fuzzy = False
     used = extract_messages(package_name, nested_features)
-    for msgid in [m.id for m in catalogue if m.id and (m.id if isinstance(m.id, str) else m.id[0]) not in used]:
-        del catalogue[msgid]
+    wanted = {(msgid if isinstance(msgid, str) else msgid[0]): msgid for msgid in used}
+    for message in list(catalogue):
+        key = message.id if isinstance(message.id, str) else message.id[0] if message.id else None
+        if key and (key not in wanted or isinstance(wanted[key], tuple) != message.pluralizable):
+            del catalogue[message.id]  # unused, or now singular / plural: added again below
     for msgid, places in used.items():
         if msgid not in catalogue:
-            catalogue.add(msgid, "", locations=[(p.rsplit(":", 1)[0], int(p.rsplit(":", 1)[1])) for p in places])
+            catalogue.add(msgid, ("", "") if isinstance(msgid, tuple) else "",
+                          locations=[(p.rsplit(":", 1)[0], int(p.rsplit(":", 1)[1])) for p in places])
     with path.open("wb") as po_file:
         write_po(po_file, catalogue, width=120, omit_header=False, sort_output=True, include_lineno=False)
-    return [m.id for m in catalogue if m.id and not m.string]
+    return [m.id for m in catalogue if m.id and not is_translated(m)]
+
+
+def is_translated(message) -> bool:
+    """A catalogue entry with its translation: every plural form of a plural one, and not fuzzy."""
+    strings = message.string if isinstance(message.string, tuple) else (message.string,)
+    return bool(message.string) and all(strings) and not message.fuzzy
