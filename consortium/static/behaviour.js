@@ -7,7 +7,7 @@
 // A table that scrolls sideways (phones) and holds no link or control is made focusable, so it can be
 // scrolled with the arrow keys (WCAG 2.1.1).
 function focusableScrollers() {
-  document.querySelectorAll("main table").forEach(function (table) {
+  document.querySelectorAll("main table, main .scroll").forEach(function (table) {
     var scrolls = table.scrollWidth > table.clientWidth + 1;
     if (scrolls && !table.querySelector("a, button, input, select, textarea")) {
       table.setAttribute("tabindex", "0");

@@ -187,6 +187,7 @@ def test_treasurer_uploads_accounts_with_the_keyboard_alone(app, demo, live_serv
     page.keyboard.type(date_digits(approved))
     assert page.evaluate("document.activeElement.value") == approved.isoformat()
     tab_to(page, lambda f: f["text"] == "Submit to the consortium")
+    page.once("dialog", lambda dialog: dialog.accept())  # the confirmation before sending (data-confirm)
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert "submitted to the consortium" in page.inner_text("main")
