@@ -13,14 +13,17 @@ def _base_url() -> str:
     return str(current_app.config.get("PUBLIC_BASE_URL", "")).rstrip("/") if has_app_context() else ""
 
 
+def _remind_treasurers(session, tenant, *, kind: str, dedupe_key: str, subject: str, body: str) -> int:
+    """Email the co-op's treasurers through the outbox; `dedupe_key` makes a second run send nothing."""
+    return len(notify_users(session, users=users_with_tenant_role(session, tenant.id, "treasurer"), kind=kind,
+                            tenant_id=tenant.id, dedupe_key=dedupe_key, subject=subject, body=body))
+
+
 def remind_social_report(session, tenant, year: int, due, threshold: int) -> int:
     """Tell the co-op's treasurers its social report for `year` is due; once per year and threshold."""
-    return len(
-        notify_users(
-            session,
-            users=users_with_tenant_role(session, tenant.id, "treasurer"),
+    return _remind_treasurers(
+            session, tenant,
             kind=SOCIAL_REPORT_KIND,
-            tenant_id=tenant.id,
             dedupe_key=f"reporting.social_report.{tenant.id}.{year}.{threshold}",
             subject=_("Social report %(year)s due by %(due)s", year=year, due=due.isoformat()),
             body=_(
@@ -33,18 +36,14 @@ def remind_social_report(session, tenant, year: int, due, threshold: int) -> int
                 url=_base_url(),
                 slug=tenant.slug,
             ),
-        )
     )
 
 
 def remind_ar30(session, tenant, year: int, due, threshold: int) -> int:
     """Tell a UK society's treasurers its AR30 annual return is due; once per year and threshold."""
-    return len(
-        notify_users(
-            session,
-            users=users_with_tenant_role(session, tenant.id, "treasurer"),
+    return _remind_treasurers(
+            session, tenant,
             kind=AR30_KIND,
-            tenant_id=tenant.id,
             dedupe_key=f"reporting.ar30.{tenant.id}.{year}.{threshold}",
             subject=_("Annual return (AR30) for %(year)s due by %(due)s", year=year, due=due.isoformat()),
             body=_(
@@ -57,5 +56,4 @@ def remind_ar30(session, tenant, year: int, due, threshold: int) -> int:
                 url=_base_url(),
                 slug=tenant.slug,
             ),
-        )
     )
