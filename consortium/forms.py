@@ -94,3 +94,11 @@ def run_service(action):
         messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
         flash(_("Please correct the fields marked below."), "error")
         return None, messages
+
+
+def flat_messages(messages) -> list[str]:
+    """Every message of one field's errors, however marshmallow nested them (lists of rows, dicts by index)."""
+    if isinstance(messages, str):
+        return [messages]
+    values = messages.values() if isinstance(messages, dict) else messages
+    return [text for value in values for text in flat_messages(value)]

@@ -138,7 +138,7 @@ def email_preferences():
             flash(_("Your email preferences are saved."))
             return redirect(url_for("notifications.email_preferences"))
     return render_template("notifications/preferences.html", errors=errors,
-                           preferences=service.email_preferences(db.session, current_user))
+                           preferences=service.email_preferences(db.session, current_user)), 422 if errors else 200
 
 
 def admin_home_tasks(_tenant=None) -> list[dict]:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from consortium.auth import consortium_role_required, tenant_role_required
 from consortium.clock import local_today
 from consortium.extensions import db
-from consortium.forms import load_form, run_service
+from consortium.forms import flat_messages, load_form, run_service
 from consortium.i18n import _
 from consortium.models import Tenant
 from plugins.jurisdictions.base import available_jurisdictions, get_jurisdiction
@@ -105,10 +105,11 @@ def _vat_options() -> list[tuple[str, str]]:
 
 
 def _sessions_page(errors=None, values=None, status=200):
+    courses = db.session.scalars(service.courses_query(active=True)).all()
     return render_template(
         "training_pool/sessions.html", sessions=db.session.scalars(service.sessions_query()).all(),
-        courses=db.session.scalars(service.courses_query(active=True)).all(),
-        issuers=_issuers(), vat_options=_vat_options(),
+        course_options=[(c.id, c.title) for c in courses],
+        issuer_options=[(t.slug, f"{t.name} ({t.currency})") for t in _issuers()], vat_options=_vat_options(),
         today=local_today(), errors=errors or {}, values=values or {}, **_labels()), status
 
 
@@ -136,13 +137,17 @@ def add_session():
 
 def _session_page(training, errors=None, status=200):
     parts = service.session_parts(db.session, training)
+    # A refused attendance form: what is wrong with the results is tied to them, the rest is about the session.
+    shown = {}
+    for key, messages in (errors or {}).items():
+        shown.setdefault("results" if key.split(".")[0] == "results" else "_schema", []).extend(flat_messages(messages))
     total, shares = service.cost_split(db.session, training) if training.state != "open" else (None, [])
     return render_template(
         "training_pool/session.html", training=training, parts=parts, total=total, shares=shares,
         recharges=service.recharges_of(db.session, training), currency=service.invoicing_currency(db.session,
                                                                                                    training),
-        issuer=db.session.get(Tenant, training.invoicing_tenant_id), today=local_today(), errors=errors or {},
-        **_labels()), status
+        issuer=db.session.get(Tenant, training.invoicing_tenant_id), today=local_today(), errors=shown,
+        values=request.form, **_labels()), status
 
 
 @blp.route("/sessions/<int:session_id>")
@@ -198,13 +203,19 @@ def recharge(session_id):
 
 def _coop_page(errors=None, status=200):
     today = local_today()
+    # A refusal is about the workers ticked (`member_ids`, `member_ids.2`) or the session as a whole.
+    shown = {}
+    for key, messages in (errors or {}).items():
+        field = "member_ids" if key.split(".")[0] == "member_ids" else "_schema"
+        shown.setdefault(field, []).extend(flat_messages(messages))
     return render_template(
         "training_pool/coop_sessions.html",
         sessions=[s for s in db.session.scalars(service.sessions_query(upcoming_from=today, state="open"))
                   if s.course.country in (None, g.tenant.country)],  # a UK co-op is not offered Italian law
         today=today,
         enrolments=db.session.scalars(service.enrolments_query()).all(),
-        workers=records.current_workers(db.session, today), errors=errors or {},
+        workers=records.current_workers(db.session, today), errors=shown,
+        refused=request.form.get("session_id", type=int), chosen=request.form.getlist("member_ids"),
         can_write=bool(current_user.tenant_roles(g.tenant.id) & set(COOP_WRITERS)), **_labels()), status
 
 

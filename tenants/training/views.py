@@ -11,7 +11,7 @@ from flask_login import current_user
 from consortium.auth import tenant_role_required
 from consortium.clock import local_today
 from consortium.extensions import db
-from consortium.forms import load_form, run_service
+from consortium.forms import flat_messages, load_form, run_service
 from consortium.i18n import _, _l
 from consortium.models import Tenant
 from consortium.tenancy import tenant_scope
@@ -137,12 +137,39 @@ def _roles_from_form(form) -> list[dict]:
     return roles
 
 
+# The requirements form's inputs (`roles-0-name`, `-course`, `-member`) by the schema's field names.
+ROLE_INPUTS = {"name": "name", "all_workers": "all", "course_ids": "course", "member_ids": "member"}
+
+
+def _role_errors(errors: dict) -> dict[str, list[str]]:
+    """Errors of the role rows keyed by their inputs' names, from the schema's nested errors
+    ({"roles": {0: {"name": [...]}}}) or the service's ("roles.0.name"); anything else as it came."""
+    flat = {}
+    for key, messages in errors.items():
+        parts = key.split(".")
+        if key == "roles" and isinstance(messages, dict):
+            for index, row in messages.items():
+                for name, row_messages in (row.items() if isinstance(row, dict) else [("name", row)]):
+                    flat[f"roles-{index}-{ROLE_INPUTS.get(name, name)}"] = flat_messages(row_messages)
+        elif len(parts) == 3 and parts[0] == "roles" and parts[1].isdigit():
+            flat[f"roles-{parts[1]}-{ROLE_INPUTS.get(parts[2], parts[2])}"] = flat_messages(messages)
+        else:
+            flat[key] = flat_messages(messages)
+    return flat
+
+
 def _requirements_page(roles, errors=None, status=200):
     today = local_today()
+    rows = roles + [service.RoleRequirement(None, "", False)] * EXTRA_ROLE_ROWS
+    labels = {}
+    for index in range(len(rows)):
+        labels.update({f"roles-{index}-name": _("Name of role %(num)s", num=index + 1),
+                       f"roles-{index}-course": _("Courses role %(num)s requires", num=index + 1),
+                       f"roles-{index}-member": _("Workers in role %(num)s", num=index + 1)})
     return render_template(
-        "training/requirements.html", roles=roles + [service.RoleRequirement(None, "", False)] * EXTRA_ROLE_ROWS,
+        "training/requirements.html", roles=rows, labels=labels,
         courses=service.courses_for(db.session, g.tenant.country, {c for r in roles for c in r.course_ids}),
-        workers=service.current_workers(db.session, today), errors=errors or {},
+        workers=service.current_workers(db.session, today), errors=_role_errors(errors or {}),
         can_write=bool(current_user.tenant_roles(g.tenant.id) & set(WRITERS))), status
 
 

@@ -13,6 +13,7 @@ from consortium.models import AuditEntry
 from consortium.tenancy import consortium_scope, tenant_scope
 from tenants.training import service
 from tenants.training.models import TrainingRecord
+from tests.a11y import tied_errors
 from tests.conftest import login, token_for
 from tests.training.helpers import make_course, make_record, require
 
@@ -221,3 +222,28 @@ def test_the_consortium_never_reads_a_coops_records_line_by_line(app, factory, t
         reports = service.compliance_reports(db.session)
         assert [r.tenant_id for r in reports] == [two_coops["a"].id]
         assert not hasattr(reports[0], "member_id")
+
+
+def test_refused_requirements_and_record_forms_tie_each_error_to_its_field(app, client, factory, two_coops):
+    """A failed submit lists the errors in an alert summary and marks each field invalid, described by its
+    own message (tests/a11y.py): a role named twice, a worker who is not this co-op's, a record without a
+    course or a date."""
+    course = make_course(factory)
+    login(client, "treasurer.a@example.test")
+    refused = client.post("/t/coop-a/training/requirements", data={
+        "roles-0-name": "Kitchen", "roles-0-course": str(course),
+        "roles-1-name": "kitchen", "roles-2-name": ""})
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert tied_errors(page) == {"f-roles-1-name": "duplicate role name"}
+    assert '<a href="#f-roles-1-name">Name of role 2</a>' in page
+    stranger = client.post("/t/coop-a/training/requirements", data={
+        "roles-0-name": "Night", "roles-0-member": str(two_coops["member_b"])})
+    assert tied_errors(stranger.get_data(as_text=True)) == {
+        "f-roles-0-member": f"no worker {two_coops['member_b']} in this co-op"}
+
+    record = client.post("/t/coop-a/training/records", data={"member_id": str(two_coops["member_a"])})
+    assert record.status_code == 422
+    tied = tied_errors(record.get_data(as_text=True))
+    assert set(tied) == {"f-course_id", "f-completed_on"} and all(tied.values()), tied
+    assert _records(app, two_coops["a"]) == 0

@@ -1,6 +1,7 @@
 """Pooled sessions: enrolment up to the seats left, each co-op sees its own part, attendance once, a pass becomes
 a record in the attendee's co-op, the cost split and its recharge invoices, and the consortium's aggregates."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -15,6 +16,7 @@ from shared_services.training import service as pool
 from shared_services.training.models import TrainingEnrolment, TrainingSession
 from tenants.invoicing import service as invoicing
 from tenants.training import service as records
+from tests.a11y import tied_errors
 from tests.conftest import login, token_for
 from tests.training.helpers import make_course, make_issuer, make_session, require
 
@@ -88,7 +90,7 @@ def test_enrolment_stops_at_the_seats_left_naming_the_session_and_saves_nothing(
 
 def test_each_coop_sees_only_its_own_enrolments_and_staff_see_each_coops_part(app, client, pooled):
     sid = pooled["session"]
-    _enrol(client, "coop-a", "treasurer.a@example.test", sid, [pooled["member_a"]])
+    _enrol(client, "coop-a", "treasurer.a@example.test", sid, [pooled["member_a"], pooled["second_a"]])
     _enrol(client, "coop-b", "treasurer.b@example.test", sid, [pooled["member_b"], pooled["second_b"]])
     own = client.get("/api/v1/t/coop-a/training/enrolments", headers=token_for(client, "treasurer.a@example.test"))
     assert [e["attendee_name"] for e in own.get_json()] == ["Alice of A"]
@@ -225,3 +227,45 @@ def test_a_session_needs_an_active_course_a_place_and_a_known_vat_category(clien
         refused = client.post(f"{POOL}/sessions", headers=staff, json={**base, **changes})
         assert refused.status_code == 422 and field in refused.get_json()["errors"], (field, refused.get_json())
     assert client.post(f"{POOL}/sessions", headers=staff, json=base).status_code == 201
+
+
+def test_refused_pooled_training_forms_tie_each_error_to_its_field(app, client, pooled):
+    """Scheduling, enrolling and recording results: a failed submit lists the errors in an alert summary and
+    marks each field invalid, described by its own message (tests/a11y.py)."""
+    login(client, "staff@example.test")
+    refused = client.post("/consortium/training/sessions", data={
+        "course_id": str(pooled["course"]), "held_on": (local_today() + timedelta(days=3)).isoformat(),
+        "trainer": "R. Rossi", "seats": "4", "cost": "100", "cost_basis": "per_session", "split_by": "attendees",
+        "invoicing_tenant": pooled["issuer"].slug, "vat_category": "esente_art10"})
+    assert refused.status_code == 422
+    assert tied_errors(refused.get_data(as_text=True)) == {"f-place": "give a place or an online link"}
+
+    login(client, "treasurer.a@example.test")
+    sid = pooled["session"]
+    empty = client.post("/t/coop-a/pooled-training", data={"session_id": str(sid)})
+    assert empty.status_code == 422
+    assert tied_errors(empty.get_data(as_text=True)) == {f"f-{sid}-member_ids": "choose at least one worker"}
+    _enrol(client, "coop-a", "treasurer.a@example.test", sid, [pooled["member_a"], pooled["second_a"]])
+    twice = client.post("/t/coop-a/pooled-training", data={"session_id": str(sid),
+                                                           "member_ids": [str(pooled["member_a"])]})
+    page = twice.get_data(as_text=True)
+    assert tied_errors(page) == {f"f-{sid}-member_ids": "Alice of A is already enrolled on this session"}
+    assert f'value="{pooled["member_a"]}" checked' in page  # what was ticked stays ticked
+
+    _hold_yesterday(app, sid)
+    alice, anna = _enrolment_ids(app)
+    login(client, "staff@example.test")
+    partial = client.post(f"/consortium/training/sessions/{sid}/attendance", data={f"result-{anna}": "passed"})
+    page = partial.get_data(as_text=True)
+    assert partial.status_code == 422
+    assert tied_errors(page) == {"f-results": "give a result for every enrolled worker; missing: Alice of A"}
+    # the result not given is marked; the one given is kept, not marked
+    assert re.search(rf'id="f-result-{alice}"[^>]*aria-invalid="true" aria-describedby="f-results-error"', page)
+    given = re.search(rf'<select id="f-result-{anna}"[^>]*>.*?</select>', page, re.S).group(0)
+    assert "aria-invalid" not in given and '<option value="passed" selected>' in given
+
+
+def _enrolment_ids(app) -> list[int]:
+    with app.app_context(), consortium_scope(db.session):
+        return list(db.session.scalars(select(TrainingEnrolment.id).order_by(TrainingEnrolment.id)
+                                       .execution_options(all_tenants=True)))
