@@ -13,7 +13,7 @@ from consortium.auth import consortium_role_required, tenant_role_required
 from consortium.clock import local_today
 from consortium.errors import ServiceError
 from consortium.extensions import db
-from consortium.forms import load_form, run_service
+from consortium.forms import flat_messages, load_form, run_service
 from consortium.i18n import _
 from consortium.models import Tenant
 from shared_services.tendering import documents, schemas, service
@@ -90,6 +90,9 @@ def import_file():
         else:
             row, errors = run_service(lambda: service.import_package(
                 db.session, upload.read(), origin="upload", filename=upload.filename[:300], our_names=our_names()))
+            # the places in the file (JSON paths) are told under the file field, which the summary links to
+            errors = {"file": [m if where in ("file", "_schema") else f"{where}: {m}" for where, messages in errors.items()
+                               for m in flat_messages(messages)]} if errors else {}
             if row is not None:
                 flash(_("Imported %(file)s: %(new)s new releases (%(known)s already known), %(notices)s new notices, "
                         "%(updated)s updated.", file=row.filename, new=row.releases_new, known=row.releases_known,
@@ -511,8 +514,9 @@ def interest(notice_id):
                 lots = {lot.lot_id: lot.id for lot in item.lots}
                 for key, messages in (error.errors or {}).items():
                     match = re.match(r"answers\[(\d+)\]\.(\w+)", key)
-                    errors[f"{match.group(2)}_{lots.get(answers[int(match.group(1))]['lot'])}" if match else key] = \
-                        messages
+                    # "answers" (no lot answered) is about the whole form: the summary says it, unlinked
+                    errors[f"{match.group(2)}_{lots.get(answers[int(match.group(1))]['lot'])}" if match else
+                           "_schema" if key == "answers" else key] = messages
             else:
                 flash(_("Your answer is saved. The consortium sees it; other co-ops do not."))
                 return redirect(url_for("coop_tendering.interest", notice_id=notice_id))

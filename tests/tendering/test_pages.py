@@ -5,6 +5,7 @@ show labels, not codes."""
 import io
 
 from shared_services.tendering.models import TenderContract, TenderInterest, TenderNotice
+from tests.a11y import tied_errors
 from tests.conftest import login
 from tests.tendering.helpers import STAFF, count
 from tests.tendering.samples import as_bytes, fts_release, release_package
@@ -98,6 +99,11 @@ def test_a_negative_cost_in_the_answer_form_names_the_field_and_saves_nothing(ap
     response = client.post(f"/t/coop-a/tenders/{notice}", data={
         f"interested_{lot_pk}": "yes", f"capacity_{lot_pk}": "100", f"unit_cost_{lot_pk}": "-3"})
     assert response.status_code == 422 and "must not be below zero" in response.get_data(as_text=True)
+    # the error is under the cost field, tied to it, and the summary links to it (tests/a11y.py)
+    assert tied_errors(response.get_data(as_text=True)) == {f"f-unit_cost_{lot_pk}": "must not be below zero"}
+    missing = client.post(f"/t/coop-a/tenders/{notice}", data={f"interested_{lot_pk}": "yes",
+                                                               f"capacity_{lot_pk}": "100"})
+    assert tied_errors(missing.get_data(as_text=True)) == {f"f-unit_cost_{lot_pk}": "required when interested"}
     assert count(app, TenderInterest) == 0
 
 
@@ -107,6 +113,8 @@ def test_a_broken_upload_shows_the_json_path_and_imports_nothing(app, client, st
     bad["tender"]["status"] = "open"
     response = _upload(client, as_bytes(release_package([bad])))
     assert response.status_code == 422 and "$.releases[0].tender.status" in response.get_data(as_text=True)
+    # the places in the file are told under the file field, which the summary links to
+    assert "$.releases[0].tender.status" in tied_errors(response.get_data(as_text=True))["f-file"]
     assert count(app, TenderNotice) == 0
 
 
