@@ -98,7 +98,8 @@ def run_service(action):
 
 def flat_messages(messages) -> list[str]:
     """Every message of one field's errors, however marshmallow nested them (lists of rows, dicts by index)."""
-    if isinstance(messages, str):
-        return [messages]
-    values = messages.values() if isinstance(messages, dict) else messages
-    return [text for value in values for text in flat_messages(value)]
+    if isinstance(messages, dict):
+        messages = messages.values()
+    elif not isinstance(messages, list | tuple):
+        return [messages]  # one message (text or a lazy translation)
+    return [text for value in messages for text in flat_messages(value)]

@@ -14,7 +14,7 @@ from consortium.clock import local_today
 from consortium.errors import ServiceError
 from consortium.extensions import db
 from consortium.fields import query_int
-from consortium.forms import load_form, run_service
+from consortium.forms import flat_messages, load_form, run_service
 from consortium.i18n import _, _l
 from consortium.models import Tenant, User
 from consortium.tenancy import set_consortium_scope
@@ -142,6 +142,14 @@ def project(project_id):
 
 
 REFUSED_KEY = "incubation_refused_form"
+# The fields of each form of the project page (milestone-N and loan-N by their kind); an error about
+# anything else (the stage, the sponsor, the project) is shown in the form's summary without a link.
+FORM_FIELDS = {"stage": ("to", "reason", "override_reason"), "milestones": ("title", "due_on", "owner"),
+               "milestone": ("done_on",), "notes": ("met_on", "attendees", "decisions", "next_steps"),
+               "documents": ("file",), "founders": ("name", "role", "email"), "mentors": ("user_id",),
+               "loans": ("amount", "months", "purpose"), "loan": ("annual_rate", "method", "first_due", "note"),
+               "convert": ("slug", "name", "legal_form", "registration_number", "vat_number", "founding_date",
+                           "treasurer_email", "treasurer_name", "override_reason")}
 
 
 def _act(project, form_name: str, schema, action, done, *, booleans=(), form=None):
@@ -161,10 +169,12 @@ def _act(project, form_name: str, schema, action, done, *, booleans=(), form=Non
     else:
         flash(_("Please correct the fields marked below."), "error")
     db.session.rollback()
+    fields = FORM_FIELDS.get(form_name.split("-")[0], ())
+    shown = {}
+    for key, messages in errors.items():
+        shown.setdefault(key if key in fields else "_schema", []).extend(str(m) for m in flat_messages(messages))
     session[REFUSED_KEY] = {"project_id": project.id, "form": form_name, "values": {
-        key: value for key, value in form.items() if key != "csrf_token"},
-        "errors": {key: [str(m) for m in (messages if isinstance(messages, list) else [messages])]
-                   for key, messages in errors.items()}}
+        key: value for key, value in form.items() if key != "csrf_token"}, "errors": shown}
     return redirect(target)
 
 
@@ -306,7 +316,7 @@ def grant_loan(project_id, request_id):
         return service.grant_loan_request(db.session, project, loan_request, terms, user=current_user,
                                           today=local_today())
 
-    return _act(project, "loans", schemas.LoanGrantSchema(), grant,
+    return _act(project, f"loan-{request_id}", schemas.LoanGrantSchema(), grant,
                 lambda loan_request: _("Loan granted (fund loan %(id)s).", id=loan_request.loan_id))
 
 
@@ -315,7 +325,7 @@ def grant_loan(project_id, request_id):
 def refuse_loan(project_id, request_id):
     """Refuse a loan request (consortium staff)."""
     project = _project(project_id)
-    return _act(project, "loans", schemas.LoanRefuseSchema(), lambda data: service.refuse_loan_request(
+    return _act(project, f"loan-{request_id}", schemas.LoanRefuseSchema(), lambda data: service.refuse_loan_request(
         db.session, service.get_loan_request(db.session, project, request_id), data["note"], user=current_user),
         _("Loan request refused."))
 

@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from consortium.clock import local_today
 from consortium.extensions import db
 from shared_services.incubation.models import ChecklistTemplateItem, LoanRequest, Milestone, ProjectDocument
+from tests.a11y import tied_errors
 from tests.conftest import login, unrestricted
-from tests.incubation.conftest import MENTOR_ONE, STAFF, project_body
+from tests.incubation.conftest import MENTOR_ONE, STAFF, project_body, ready_to_convert
 
 PAGES = "/incubation/projects"
 
@@ -204,3 +205,34 @@ def test_an_italian_mentor_asks_for_a_loan_of_1234_euro_56(app, client, incubati
     api = client.post(f"/api/v1/incubation/projects/{incubation['two']}/loan-requests",
                       headers=incubation["mentor_two"], json={"amount": "1.234,56", "months": 36, "purpose": "x"})
     assert api.status_code == 422
+
+
+def test_each_refused_form_of_the_project_page_ties_its_errors_to_its_fields(app, client, incubation):
+    """Stage, founders, loan request, grant and conversion: after the redirect the refused form's summary
+    (an alert) links to its fields, each marked invalid and described by its own message (tests/a11y.py);
+    the other forms of the page keep ids of their own."""
+    login(client, STAFF)
+    url = f"{PAGES}/{incubation['one']}"
+
+    def refused(action, data):
+        response = client.post(f"{url}/{action}", data=data)
+        assert response.status_code == 302
+        return tied_errors(client.get(url).get_data(as_text=True))
+
+    assert refused("stage", {"to": "paused", "reason": ""}) == {"f-stage-reason": "say why the project is paused"}
+    founder = refused("founders", {"name": "Lia", "role": "worker", "email": "not-an-email"})
+    assert list(founder) == ["f-founders-email"] and founder["f-founders-email"]
+    loan = refused("loan-requests", {"amount": "-5", "months": "36", "purpose": "Van"})
+    assert list(loan) == ["f-loans-amount"] and loan["f-loans-amount"]
+
+    asked = client.post(f"{url}/loan-requests", data={"amount": "5000", "months": "36", "purpose": "Van"})
+    assert asked.status_code == 302
+    with app.app_context():
+        request_id = db.session.scalar(select(LoanRequest.id))
+    grant = refused(f"loan-requests/{request_id}/grant", {"annual_rate": "", "method": "annuity", "first_due": ""})
+    assert set(grant) == {f"f-loan-{request_id}-annual_rate", f"f-loan-{request_id}-first_due"}, grant
+
+    ready_to_convert(client, incubation["staff"], incubation["one"])
+    convert = refused("convert", {"slug": "Not A Slug!", "name": "Project One", "legal_form": "coop_society",
+                                  "treasurer_email": ""})
+    assert "f-convert-treasurer_email" in convert and convert["f-convert-treasurer_email"], convert
