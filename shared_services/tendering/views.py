@@ -91,8 +91,9 @@ def import_file():
             row, errors = run_service(lambda: service.import_package(
                 db.session, upload.read(), origin="upload", filename=upload.filename[:300], our_names=our_names()))
             # the places in the file (JSON paths) are told under the file field, which the summary links to
-            errors = {"file": [m if where in ("file", "_schema") else f"{where}: {m}"
-                               for where, messages in errors.items() for m in flat_messages(messages)]} if errors else {}
+            if errors:
+                errors = {"file": [m if where in ("file", "_schema") else f"{where}: {m}"
+                                   for where, messages in errors.items() for m in flat_messages(messages)]}
             if row is not None:
                 flash(_("Imported %(file)s: %(new)s new releases (%(known)s already known), %(notices)s new notices, "
                         "%(updated)s updated.", file=row.filename, new=row.releases_new, known=row.releases_known,
