@@ -4,6 +4,7 @@ import re
 
 from consortium.clock import local_today
 from tenants.invoicing.models import Invoice, Payment
+from tests.a11y import tied_errors
 from tests.conftest import login
 from tests.invoicing.conftest import count
 
@@ -86,6 +87,12 @@ def test_editor_shows_errors_on_the_row_and_saves_nothing(app, client, uk):
     empty = client.post(f"{BASE}/new", data={"customer_id": str(customer_id), "row_count": "1",
                                              **_row(0, "", "", "")}).get_data(as_text=True)
     assert "lines" in empty and count(app, Invoice) == 0
+    # each row's error is tied to its own field, the unit's too (tests/a11y.py)
+    assert list(tied_errors(body)) == ["f-lines-1-quantity"]
+    unit = client.post(f"{BASE}/new", data={"customer_id": str(customer_id), "row_count": "1",
+                                            **_row(0, "Care", "1", "10.00", unit="NOPE")}).get_data(as_text=True)
+    tied = tied_errors(unit)
+    assert list(tied) == ["f-lines-0-unit"] and tied["f-lines-0-unit"], tied
 
 
 def test_issued_invoices_cannot_be_edited_or_deleted_from_the_pages(app, client, uk):

@@ -1,5 +1,6 @@
 """The payroll clerk's pages: forms that save or name the field, the review page, payslip and journal downloads."""
 
+from tests.a11y import tied_errors
 from tests.conftest import login
 from tests.payroll.conftest import CLERK, SECOND_CLERK, SLUG, act, add_employee, open_run, pay_through
 
@@ -28,6 +29,11 @@ def test_a_bad_ni_number_in_the_form_is_shown_next_to_the_field_and_nothing_save
     page = client.post(f"{PAGES}/employees/new", data=_form(ni_number="QQ123456C")).get_data(as_text=True)
     assert "never issued" in page
     assert "Grace Hughes" not in client.get(f"{PAGES}/employees/").get_data(as_text=True)
+    # the message is tied to its field, and a refused plan to the group of plan ticks (tests/a11y.py)
+    assert list(tied_errors(page)) == ["f-ni_number"]
+    plan = client.post(f"{PAGES}/employees/new", data=_form(student_loan_plans="3")).get_data(as_text=True)
+    tied = tied_errors(plan)
+    assert list(tied) == ["f-student_loan_plans"] and tied["f-student_loan_plans"], tied
 
 
 def test_the_review_page_highlights_what_changed_since_the_previous_period(client, clerk, second_clerk):
