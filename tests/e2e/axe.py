@@ -12,6 +12,8 @@ axe-core is vendored in `tests/data/axe/` (MPL-2.0, its licence beside it).
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,13 +24,38 @@ AXE_JS = (Path(__file__).resolve().parents[1] / "data" / "axe" / "axe.min.js").r
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 LANGUAGES = ("en", "it")
 WIDTHS = {1280: 900, 390: 800}
-# The other-language and other-width views of a kind of page are checked once per test session: the path
-# with its numbers folded (/invoices/583 and /invoices/584 are one kind), the query and fragment dropped.
-VARIANTS_SEEN: set = set()
 
 
 def page_kind(url: str) -> str:
+    """A kind of page: the path with its numbers folded (/invoices/583 and /invoices/584 are one kind), the
+    query and fragment dropped."""
     return re.sub(r"/\d+(?=/|$)", "/N", url.split("#")[0].split("?")[0].split("//", 1)[-1].split("/", 1)[-1])
+
+
+class VariantClaims:
+    """The other-language and other-width views of a kind of page are checked once per test run.
+
+    Within a process a set remembers them; with `folder` (shared by the xdist workers of one run) the first
+    worker to create a view's file there checks it and the others skip it.
+    """
+
+    def __init__(self, folder: Path | None = None):
+        self.folder = folder
+        self.seen: set = set()
+
+    def claim(self, key: tuple) -> bool:
+        """True for the one caller of the run that is to check this view."""
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        if self.folder is None:
+            return True
+        try:
+            os.close(os.open(self.folder / hashlib.sha256(repr(key).encode()).hexdigest(),
+                             os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            return False
+        return True
 
 _RUN = """async (tags) => {
   const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
@@ -64,7 +91,7 @@ class AxeReport:
 
     checked: list[str] = field(default_factory=list)
     findings: list[str] = field(default_factory=list)
-    seen: set = field(default_factory=lambda: VARIANTS_SEEN)
+    claims: VariantClaims = field(default_factory=VariantClaims)
 
     def check(self, page, where: str) -> None:
         violations = axe_violations(page)
@@ -116,9 +143,8 @@ class CheckedPage:
         for language in LANGUAGES:
             for other_width, height in WIDTHS.items():
                 key = (page_kind(url), language, other_width)
-                if (language, other_width) == (self._language, width) or key in self._report.seen:
+                if (language, other_width) == (self._language, width) or not self._report.claims.claim(key):
                     continue
-                self._report.seen.add(key)
                 if self._side is None or self._side.is_closed():
                     self._side = self._page.context.new_page()
                 self._side.set_extra_http_headers({"Accept-Language": language})

@@ -18,7 +18,7 @@ from werkzeug.serving import make_server
 from consortium.clock import local_today
 from consortium.extensions import db
 from tests.conftest import unrestricted
-from tests.e2e.axe import AxeReport, CheckedPage
+from tests.e2e.axe import AxeReport, CheckedPage, VariantClaims
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -126,10 +126,21 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(scope="session")
+def variant_claims(tmp_path_factory):
+    """Which other-language and other-width views were checked this run, across xdist workers too (their
+    base temporary folders share a parent for the run)."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return VariantClaims()
+    folder = tmp_path_factory.getbasetemp().parent / "axe-variants"
+    folder.mkdir(exist_ok=True)
+    return VariantClaims(folder)
+
+
 @pytest.fixture
-def axe_report(request):
+def axe_report(request, variant_claims):
     """What axe found on the pages of this test; reported as a failure when the test ends."""
-    report = AxeReport()
+    report = AxeReport(claims=variant_claims)
     request.node.axe_pages = []
     request.node.axe_report = report
     return report

@@ -3,7 +3,7 @@ what a journey loads (in the other language and width too)."""
 
 import pytest
 
-from tests.e2e.axe import WCAG_TAGS, AxeReport, CheckedPage, axe_violations
+from tests.e2e.axe import WCAG_TAGS, AxeReport, CheckedPage, VariantClaims, axe_violations, page_kind
 
 pytestmark = pytest.mark.browser
 
@@ -51,7 +51,7 @@ def test_a_checked_page_reports_a_planted_page_in_both_languages_and_widths(raw_
         route.fulfill(status=200, content_type="text/html", body=PLANTED)
 
     raw_page.context.route("**/planted", planted)
-    report = AxeReport(seen=set())
+    report = AxeReport(claims=VariantClaims())
     page = CheckedPage(raw_page, report)
     page.goto(f"{live_server}/planted")
     page.title()  # the next use of the page checks the document that loaded
@@ -60,3 +60,15 @@ def test_a_checked_page_reports_a_planted_page_in_both_languages_and_widths(raw_
     assert any(language.startswith("it") for language in languages)
     page.title()
     assert len(report.checked) == 4  # a document is checked once
+
+
+def test_each_view_of_a_kind_of_page_is_claimed_once_per_run_across_workers(tmp_path):
+    # two xdist workers of one run share the folder: the first to claim a view checks it, the other skips it
+    first, second = VariantClaims(tmp_path), VariantClaims(tmp_path)
+    view = (page_kind("http://127.0.0.1:5001/t/riverside/invoices/583?page=2#lines"), "it", 390)
+    assert view == ("t/riverside/invoices/N", "it", 390)
+    assert first.claim(view) is True
+    assert second.claim(view) is False and first.claim(view) is False
+    assert second.claim(("t/riverside/invoices/N", "en", 390)) is True  # another view of the same kind
+    alone = VariantClaims()  # no xdist: the process's own memory
+    assert alone.claim(view) is True and alone.claim(view) is False
