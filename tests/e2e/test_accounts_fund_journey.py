@@ -25,6 +25,7 @@ FIGURES = {
 }
 
 
+@pytest.mark.both_databases  # the consortium reads the accounts a co-op submitted and books its contribution
 def test_treasurer_uploads_accounts_staff_accept_and_the_contribution_follows(
     app, demo, live_server, page, tmp_path
 ):

@@ -12,6 +12,7 @@ WINTER = "Consumabili assistenziali - inverno"
 GLOVES = "Guanti in nitrile"
 
 
+@pytest.mark.both_databases  # staff read the co-ops' orders and recharge each co-op
 def test_treasurer_orders_and_staff_close_deliver_and_recharge(app, demo, live_server, page, browser):
     log_in(page, live_server, "treasurer@example.coop")
     page.goto(f"{live_server}/t/girasole/purchasing/")

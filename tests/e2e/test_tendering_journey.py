@@ -39,6 +39,7 @@ def test_treasurer_answers_per_lot_and_a_bad_cost_is_refused_on_the_page(app, de
     assert "19.80" not in page.content() and "18.90" not in page.content()
 
 
+@pytest.mark.both_databases  # the officer reads each co-op's answers to allocate the lot
 def test_officer_allocates_the_lot_sees_cost_plus_margin_and_gets_the_bid_pack(app, demo, live_server, page):
     log_in(page, live_server, "staff@example.coop")
     page.click("header nav >> text=Tenders")

@@ -13,6 +13,7 @@ pytestmark = pytest.mark.browser
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
+@pytest.mark.both_databases  # staff record results that become records in each attendee's co-op and recharge each co-op
 def test_treasurer_keeps_training_current_and_staff_close_a_pooled_session(app, demo, live_server, page, tmp_path):
     log_in(page, live_server, "treasurer.uk@example.coop")
     page.goto(f"{live_server}/t/riverside-care/")
