@@ -20,11 +20,14 @@ from flask import Flask, current_app, has_app_context, has_request_context, requ
 from flask_babel import Babel, force_locale, get_locale, lazy_gettext, ngettext
 from flask_babel import format_date as babel_format_date
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 LANGUAGES = {"it": "Italiano", "en": "English"}
 # The locale numbers, money and dates are written in for each language of the interface.
 FORMAT_LOCALES = {"it": "it_IT", "en": "en_GB"}
 SESSION_KEY = "language"
+# The language a country's own texts are written in (its statutory course titles, its legal terms).
+COUNTRY_LANGUAGES = {"it": "it", "uk": "en"}
 
 babel = Babel()
 _l = lazy_gettext
@@ -85,6 +88,8 @@ def init_app(app: Flask, package_names: list[str]) -> None:
     app.add_template_filter(format_number, "number")
     app.add_template_global(current_language)
     app.add_template_global(LANGUAGES, "languages")
+    app.add_template_global(lang_attribute)
+    app.add_template_global(COUNTRY_LANGUAGES, "country_languages")
 
 
 def current_language() -> str:
@@ -93,6 +98,13 @@ def current_language() -> str:
         return "en"
     locale = get_locale()
     return locale.language if locale is not None else "en"
+
+
+def lang_attribute(language: str | None) -> Markup:
+    """` lang="it"` on a passage written in another language than the page's (WCAG 3.1.2), else nothing."""
+    if not language or language == current_language():
+        return Markup("")
+    return Markup(' lang="%s"') % language
 
 
 def format_locale() -> str:

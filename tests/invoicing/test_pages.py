@@ -221,3 +221,23 @@ def test_a_refused_issue_leaves_the_draft_as_it_was(client, uk, monkeypatch):
     kept = client.get(f"{uk['api']}/invoices/{invoice_id}", headers=uk["auth"]).get_json()
     assert (kept["status"], kept["lines"][0]["vat_rate"], kept["lines"][0]["vat_amount"]) == ("draft", "20.00", "20.00")
     assert kept["gross_total"] == "125.00"
+
+
+def test_passages_in_the_other_language_are_marked_with_their_language(client, italy):
+    """WCAG 3.1.2: an Italian term on an English page says it is Italian; a page not translated yet says
+    it is English to an Italian reader (its screen reader then reads it with English pronunciation)."""
+    from tests.invoicing.conftest import COMUNE, add_customer
+
+    customer = add_customer(client, italy, {**COMUNE, "pec": "protocollogenerale@pec.comune.bologna.it"})
+    login(client, "t.it@example.test")
+    url = f"/t/girasole/invoices/customers/{customer['id']}"
+    english = client.get(url, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<main id="main" tabindex="-1">' in english
+    assert '<th lang="it">Codice destinatario</th>' in english
+    assert '<abbr title="Posta elettronica certificata" lang="it">PEC</abbr>' in english
+    italian = client.get(url, headers={"Accept-Language": "it"}).get_data(as_text=True)
+    assert '<html lang="it">' in italian and '<main id="main" tabindex="-1" lang="en">' in italian
+    assert '<th>Codice destinatario</th>' in italian  # Italian already: nothing to mark
+    # a translated page of the same co-op needs no mark on its main content
+    translated = client.get("/t/girasole/invoices/", headers={"Accept-Language": "it"}).get_data(as_text=True)
+    assert '<main id="main" tabindex="-1">' in translated

@@ -53,3 +53,11 @@ def test_numbers_money_and_dates_follow_the_language(app):
         english = render_template_string(template, **values).replace("\xa0", " ")
     assert italian == "01/12/2026 | 1.472,80 € | 1.472,80 £ | 1.472,80"
     assert english == "1 Dec 2026 | €1,472.80 | £1,472.80 | 1,472.80"
+
+
+def test_the_language_buttons_say_which_language_they_are_written_in(client):
+    """WCAG 3.1.2: "Italiano" on an English page is Italian, "English" on an Italian page English."""
+    english = client.get("/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'value="it" lang="it">Italiano</button>' in english
+    italian = client.get("/login", headers={"Accept-Language": "it"}).get_data(as_text=True)
+    assert 'value="en" lang="en">English</button>' in italian

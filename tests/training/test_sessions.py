@@ -269,3 +269,19 @@ def _enrolment_ids(app) -> list[int]:
     with app.app_context(), consortium_scope(db.session):
         return list(db.session.scalars(select(TrainingEnrolment.id).order_by(TrainingEnrolment.id)
                                        .execution_options(all_tenants=True)))
+
+
+def test_course_titles_in_another_language_than_the_page_are_marked(client, pooled, factory):
+    """WCAG 3.1.2: the catalogue holds each country's statutory courses under their own titles; an Italian
+    title on an English page (and an English one on an Italian page) carries its language."""
+    make_course(factory, code="IT-81-G", title="Formazione lavoratori: parte generale", country="it",
+                topic="sicurezza_generale")
+    make_course(factory, code="UK-MH", title="Moving and positioning people", country="uk")
+    login(client, "staff@example.test")
+    english = client.get("/consortium/training/courses", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert re.search(r'<a href="[^"]+" lang="it">Formazione lavoratori: parte generale</a>', english)
+    assert re.search(r'<a href="[^"]+">First aid at work</a>', english)  # a course of any country: not marked
+    italian = client.get("/consortium/training/courses", headers={"Accept-Language": "it"}).get_data(as_text=True)
+    assert re.search(r'<a href="[^"]+">Formazione lavoratori: parte generale</a>', italian)
+    assert re.search(r'<a href="[^"]+" lang="en">Moving and positioning people</a>', italian)
+    assert re.search(r'<a href="[^"]+">Moving and positioning people</a>', english)
