@@ -27,3 +27,13 @@ def test_errors_read_in_italian_for_an_italian_reader(client, two_coops):
     assert "Correggi:" in page
     assert "non può essere precedente alla data di ingresso del socio" in page
     assert "non può superare il capitale sottoscritto" in page
+
+
+def test_a_wrong_password_is_announced_and_other_messages_are_polite(client, two_coops):
+    """Issue 20: a wrong password's message is an alert (read at once); a confirmation is a status."""
+    refused = client.post("/login", data={"email": "treasurer.a@example.test", "password": "not-it"},
+                          follow_redirects=True).get_data(as_text=True)
+    assert '<div class="flash error" role="alert">Wrong email or password.</div>' in refused
+    login(client, "treasurer.a@example.test")
+    saved = client.post("/account/notifications", data={}, follow_redirects=True).get_data(as_text=True)
+    assert '<div class="flash message" role="status">Your email preferences are saved.</div>' in saved
