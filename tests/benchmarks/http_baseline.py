@@ -89,8 +89,7 @@ def tenant_scope(slug: str, roles: set[str]) -> int:
 def consortium_scope() -> None:
     if not {role for role, tenant_id, _ in g.roles if tenant_id is None} & STAFF:
         abort(403)
-    g.conn.exec_driver_sql("SET LOCAL app.tenant_id = ''")
-    g.conn.exec_driver_sql(f'SET LOCAL ROLE "{READER}"')
+    g.conn.exec_driver_sql(f"SET LOCAL app.tenant_id = ''; SET LOCAL ROLE \"{READER}\"")
 
 
 def page_args() -> tuple[int, int]:
