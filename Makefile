@@ -24,8 +24,12 @@ test: $(STAMP)
 	TEST_DATABASE=sqlite $(BIN)/python -m pytest -n 2 -q
 	TEST_DATABASE=postgresql $(BIN)/python -m pytest -n 2 -q
 
-bench: $(STAMP)
+bench: $(STAMP) /usr/bin/wrk
 	$(BIN)/python -m pytest tests/benchmarks -q -s -p no:xdist -o addopts=''
+
+# The HTTP load benchmark's load tool (tests/benchmarks/bench_http.py), Debian's package.
+/usr/bin/wrk:
+	if [ "$$(id -u)" = 0 ]; then apt-get install -y wrk; else sudo apt-get install -y wrk; fi
 
 clean:
 	rm -rf $(VENV) instance/*.db

@@ -6,7 +6,6 @@ from pathlib import Path
 import marshmallow as ma
 from flask import Flask, abort, g
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from consortium import audit, i18n, outage, tenancy
@@ -120,8 +119,6 @@ def register_request_scope(app: Flask) -> None:
 
     @app.before_request
     def load_scope():
-        from consortium.models import Tenant
-
         if current_user.is_authenticated:
             db.session.info[audit.ACTOR_KEY] = current_user.id
         slug = g.get("tenant_slug")
@@ -130,9 +127,11 @@ def register_request_scope(app: Flask) -> None:
         refused = require_login()
         if refused is not None:
             return refused
-        tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
-        if tenant is None or tenant.id not in current_user.tenant_ids:
-            # Another co-op's slug looks exactly like one that does not exist.
+        # The co-op comes with the user's roles (loaded with the user): one they hold no role in, or one that
+        # does not exist, is not found alike.
+        tenant = next((role.tenant for role in current_user.roles
+                       if role.tenant is not None and role.tenant.slug == slug), None)
+        if tenant is None:
             abort(404)
         g.tenant = tenant
         tenancy.set_tenant(db.session, tenant.id)

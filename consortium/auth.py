@@ -10,6 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import abort, current_app, g, redirect, request, session, url_for
 from flask_login import current_user, login_user
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from consortium.db import as_utc, utcnow
 from consortium.errors import ServiceError
@@ -69,11 +70,19 @@ def _bearer_secret() -> str | None:
 
 
 def current_api_token() -> ApiToken | None:
-    """The live token the current API request carries, or None."""
+    """The live token the current API request carries, or None.
+
+    One query reads the token, its user, the user's roles and the co-ops they name (the request's tenant is
+    taken from those), so nothing is cached between requests: a revoked token or a removed role stops
+    working on the next request.
+    """
     secret = _bearer_secret()
     if secret is None:
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == sha256(secret)))
+    token = db.session.execute(
+        select(ApiToken).where(ApiToken.token_hash == sha256(secret))
+        .options(joinedload(ApiToken.user).joinedload(User.roles))
+    ).unique().scalar_one_or_none()
     if token is None or token.revoked_at is not None or as_utc(token.expires_at) <= utcnow():
         return None
     return token

@@ -101,8 +101,8 @@ def is_scope_statement(sql: str) -> bool:
 
 
 def _run_scope_statements(session: Session, connection) -> None:
-    for statement in _scope_statements(session, connection.dialect):
-        connection.exec_driver_sql(statement)
+    # One round trip for both: psycopg accepts several statements in one execute that has no parameters.
+    connection.exec_driver_sql("; ".join(_scope_statements(session, connection.dialect)))
 
 
 def _apply_database_scope(session: Session) -> None:

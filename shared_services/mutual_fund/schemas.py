@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from consortium.clock import local_today
 from consortium.extensions import db
-from consortium.fields import BoundedInt, DecimalString, Money, UtcDateTime
+from consortium.fields import BoundedInt, Computed, DecimalString, Money, UtcDateTime
 from consortium.models import Tenant
 from shared_services.mutual_fund.calculations import DUE_BASES, LOAN_METHODS
 from shared_services.mutual_fund.service import CurrentTerms, current_terms, get_settings, loan_arrears
@@ -139,7 +139,7 @@ class ContributionSchema(Schema):
 
     id = BoundedInt()
     tenant_id = BoundedInt()
-    tenant = fields.Function(lambda contribution: contribution.tenant.slug)
+    tenant = Computed(lambda contribution: contribution.tenant.slug)
     year = BoundedInt()
     accounts_version_id = BoundedInt()
     reference = fields.Str()
@@ -170,7 +170,7 @@ class ContributionSchema(Schema):
     currency = fields.Str()
     status = fields.Str(metadata={"description": "nothing_due, due, part_paid, paid or reopened; whether it is late "
                                                  "is `overdue`"})
-    overdue = fields.Function(lambda contribution: contribution.is_overdue(local_today()), metadata={
+    overdue = Computed(lambda contribution: contribution.is_overdue(local_today()), metadata={
         "description": "true when the due date has passed and money is still owed (status due or part_paid)"})
     explanation = fields.Method("_explanation", metadata={
         "description": "how the amount was worked out; after a correction it says so, the original amount and "

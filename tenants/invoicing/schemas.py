@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from consortium.clock import local_today
-from consortium.fields import BoundedInt, DecimalString, Money
+from consortium.fields import BoundedInt, Computed, DecimalString, Money
 from tenants.invoicing import service
 from tenants.invoicing.models import CUSTOMER_TYPES, PAYMENT_METHODS, STAMP_DUTY_MODES, STATUSES, UNITS
 
@@ -103,10 +103,10 @@ class InvoiceSummarySchema(Schema):
     id = BoundedInt()
     kind = fields.Str()
     number = fields.Str()
-    status = fields.Function(lambda invoice: service.invoice_status(invoice, local_today()),
+    status = Computed(lambda invoice: service.invoice_status(invoice, local_today()),
                              metadata={"enum": list(STATUSES)})
     customer_id = BoundedInt()
-    customer_name = fields.Function(lambda invoice: invoice.customer.name)
+    customer_name = Computed(lambda invoice: invoice.customer.name)
     credited_invoice_id = BoundedInt()
     issue_date = fields.Date()
     due_date = fields.Date()
@@ -119,7 +119,7 @@ class InvoiceSummarySchema(Schema):
     stamp_duty = Money(dump_only=True)
     amount_paid = Money(dump_only=True)
     amount_credited = Money(dump_only=True)
-    outstanding = fields.Function(lambda invoice: str(service.outstanding(invoice)))
+    outstanding = Computed(lambda invoice: str(service.outstanding(invoice)))
 
 
 class InvoiceSchema(InvoiceSummarySchema):
@@ -130,7 +130,7 @@ class InvoiceSchema(InvoiceSummarySchema):
     order_reference = fields.Str()
     notes = fields.Str()
     lines = fields.List(fields.Nested(LineSchema))
-    vat_breakdown = fields.Function(lambda invoice: VatGroupSchema(many=True).dump(service.vat_breakdown(invoice)))
+    vat_breakdown = Computed(lambda invoice: VatGroupSchema(many=True).dump(service.vat_breakdown(invoice)))
 
 
 class InvoiceQuerySchema(Schema):

@@ -73,7 +73,7 @@ def _customer_rows(ids):
                    "local_authority" if number < 3 else "company", "GB", 30, False, datetime(2020, 1, 1, tzinfo=UTC))
 
 
-def _invoice_and_line_rows(ids, rng):
+def _invoice_and_line_rows(ids, rng, per_coop=INVOICES_PER_COOP):
     seller = json.dumps({"name": "Bench Co-op", "street": "1 Mill Lane", "city": "Leeds", "postcode": "LS1 1AA",
                          "country_code": "GB", "vat_number": "100000034", "currency": "GBP", "locale": "en_GB",
                          "jurisdiction": "uk", "iban": None, "email": None, "regime_fiscale": "RF01",
@@ -82,9 +82,9 @@ def _invoice_and_line_rows(ids, rng):
     for tenant_id in ids:
         start = date(2023, 6, 1)  # every 3 days: the last falls in January 2025, before the issues timed here
         sequence = defaultdict(int)
-        for index in range(INVOICES_PER_COOP):
-            invoice_id = (tenant_id - 1) * INVOICES_PER_COOP + index + 1
-            issued = start + timedelta(days=index * 3)
+        for index in range(per_coop):
+            invoice_id = (tenant_id - 1) * INVOICES_PER_COOP + index + 1  # the key is (tenant_id, id)
+            issued = start + timedelta(days=index * 3 * INVOICES_PER_COOP // per_coop)
             sequence[issued.year] += 1
             customer_id = (tenant_id - 1) * CUSTOMERS_PER_COOP + rng.randint(1, CUSTOMERS_PER_COOP)
             quantity, price = D(rng.randint(1, 40)), D(rng.choice(["21.50", "48.00", "18.75", "33.333"]))
@@ -112,9 +112,10 @@ LINE_COLUMNS = ("tenant_id, id, invoice_id, position, description, quantity, uni
                 "vat_amount")
 
 
-def bulk_load(admin_engine, ids, rng) -> None:
-    """COPY co-ops, customers, invoices and lines for tenant `ids`, then move the id sequences past them."""
-    invoices, lines = _invoice_and_line_rows(ids, rng)
+def bulk_load(admin_engine, ids, rng, per_coop=INVOICES_PER_COOP, extra=()) -> None:
+    """COPY co-ops, customers, `per_coop` invoices each and their lines for tenant `ids`, and the `extra`
+    (table, columns, rows) after them; then move the id sequences past them."""
+    invoices, lines = _invoice_and_line_rows(ids, rng, per_coop)
     with admin_engine.begin() as connection:
         cursor = connection.connection.cursor()
         for table, columns, rows in (
@@ -124,11 +125,12 @@ def bulk_load(admin_engine, ids, rng) -> None:
                           "created_at", _customer_rows(ids)),
             ("invoices", INVOICE_COLUMNS, invoices),
             ("invoice_lines", LINE_COLUMNS, lines),
+            *extra,
         ):
             with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
-        for table in ("tenants", "customers", "invoices", "invoice_lines"):
+        for table in ("tenants", "customers", "invoices", "invoice_lines", *(table for table, _, _ in extra)):
             connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                     f"(SELECT max(id) FROM {table}))"))
     # A restored database settles before it serves: hint bits set, statistics fresh, the load's WAL flushed.
