@@ -62,11 +62,12 @@ def test_rates_and_multiples_show_as_plain_numbers(fund, client):
 
     overview = client.get("/consortium/mutual-fund/").get_data(as_text=True)
     loan_page = client.get(f"/consortium/mutual-fund/loans/{loan['id']}").get_data(as_text=True)
+    loans = client.get("/consortium/mutual-fund/loans").get_data(as_text=True)
 
     # Decimal("30.0000").normalize() prints as 3E+1: the pages must say 30%, 10%, 10 x
-    assert "legal reserve 30%" in overview and "(10 × balance)" in overview and ">10%<" in overview
+    assert "legal reserve 30%" in overview and "(10 × balance)" in overview and ">10%<" in loans
     assert "10% a year" in loan_page
-    assert "E+" not in overview + loan_page
+    assert "E+" not in overview + loan_page + loans
 
 
 def test_admin_changes_settings_on_the_page(fund, client):
