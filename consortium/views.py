@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired
 
-from consortium import i18n, lists, tenancy
+from consortium import exports, i18n, lists, tenancy
 from consortium.audit import audit_entries_query
 from consortium.auth import (
     authenticate,
@@ -258,7 +258,7 @@ def legal_form_label(tenant: Tenant) -> str:
 def _shell_helpers():
     return {"nav_links": visible_nav_links, "user_tenants": user_tenants, "legal_form_label": legal_form_label,
             "role_label": role_label, "audit_action_label": audit_action_label,
-            "error_texts": error_texts}
+            "error_texts": error_texts, "csv_note": exports.convention_note}
 
 
 @blp.app_template_filter("money")

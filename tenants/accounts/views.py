@@ -23,7 +23,8 @@ STATUS_LABELS = {"draft": _l("draft"), "submitted": _l("submitted"), "returned":
 
 
 def _page(values: dict, errors: dict | None = None, issues=None, status: int = 200):
-    years = db.session.scalars(select(AccountsVersion.year).distinct().order_by(AccountsVersion.year.desc())).all()
+    years = db.session.scalars(
+        select(AccountsVersion.year).distinct().order_by(AccountsVersion.year.desc())).all()
     listing = lists.Listing(
         search=[AccountsVersion.filename, AccountsVersion.return_comment, AccountsVersion.reopen_reason],
         sorts={"year": AccountsVersion.year, "uploaded": AccountsVersion.created_at,
@@ -34,7 +35,8 @@ def _page(values: dict, errors: dict | None = None, issues=None, status: int = 2
         date=AccountsVersion.created_at, date_is_timestamp=True)
     versions = listing.apply(db.session, service.versions_query())
     return render_template(
-        "accounts/index.html", versions=versions, status_labels=STATUS_LABELS, values=values, errors=errors or {}, issues=issues or [],
+        "accounts/index.html", versions=versions, status_labels=STATUS_LABELS, values=values, errors=errors or {},
+        issues=issues or [],
         default_year=local_today().year - 1, can_upload="treasurer" in current_user.tenant_roles(g.tenant.id),
         max_megabytes=current_app.config["ACCOUNTS_MAX_UPLOAD_BYTES"] / (1024 * 1024),
     ), status

@@ -84,12 +84,13 @@ def home_panel(tenant) -> dict:
 @tenant_role_required(*READERS)
 def runs():
     """The pay runs, newest first, with the next pay date."""
+    # PayRun.employer_cost, in SQL
+    employer_cost = PayRun.gross_pay + PayRun.employer_ni - PayRun.employment_allowance_used + PayRun.pension_employer
     listing = lists.Listing(
         search=[PayRun.tax_year],
         sorts={"pay_date": PayRun.pay_date, "frequency": PayRun.frequency, "period": PayRun.period,
                "state": PayRun.state, "gross": PayRun.gross_pay, "net": PayRun.net_pay,
-               # PayRun.employer_cost, in SQL
-               "cost": PayRun.gross_pay + PayRun.employer_ni - PayRun.employment_allowance_used + PayRun.pension_employer},
+               "cost": employer_cost},
         default_sort="pay_date", default_desc=True, descending=("pay_date", "gross", "net", "cost"),
         filters={"state": {code: (RUN_STATE_LABELS[code], PayRun.state == code) for code in RUN_STATES},
                  "frequency": {code: (FREQUENCY_LABELS[code], PayRun.frequency == code) for code in FREQUENCIES}},
