@@ -258,7 +258,11 @@ def legal_form_label(tenant: Tenant) -> str:
 def _shell_helpers():
     return {"nav_links": visible_nav_links, "user_tenants": user_tenants, "legal_form_label": legal_form_label,
             "role_label": role_label, "audit_action_label": audit_action_label,
-            "error_texts": error_texts, "csv_note": exports.convention_note}
+            "error_texts": error_texts}
+
+
+# A global, not a context variable, so imported macros (reporting's table block) see it too.
+blp.add_app_template_global(exports.convention_note, "csv_note")
 
 
 @blp.app_template_filter("money")
