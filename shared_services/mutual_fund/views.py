@@ -16,6 +16,7 @@ from consortium.models import Tenant
 from shared_services.mutual_fund import documents, schemas, service
 from shared_services.mutual_fund.api import COOP_READERS, STAFF, jurisdiction, pdf_response, statement_response
 from shared_services.mutual_fund.calculations import LOAN_METHODS
+from shared_services.mutual_fund.models import FundEntry
 from tenants.accounts import service as accounts
 from tenants.accounts.models import FIGURE_CODES
 from tenants.accounts.parsing import LINES_BY_CODE
@@ -24,7 +25,6 @@ review_blp = Blueprint("accounts_review", __name__, url_prefix="/consortium/acco
 fund_blp = Blueprint("mutual_fund", __name__, url_prefix="/consortium/mutual-fund", template_folder="templates")
 coop_blp = Blueprint("contributions", __name__, url_prefix="/t/<slug>/contributions", template_folder="templates")
 
-LIST_LIMIT = 200
 
 
 def _tenant_names() -> dict[int, str]:
@@ -153,13 +153,26 @@ def overview():
     )
 
 
+ENTRY_KIND_LABELS = {
+    "contribution_due": _l("contribution due"), "contribution_adjustment": _l("contribution corrected"),
+    "contribution_received": _l("contribution received"), "loan_out": _l("loan paid out"),
+    "repayment_principal": _l("repayment (principal)"), "repayment_interest": _l("repayment (interest)"),
+    "guarantee_call": _l("guarantee called")}
+
+
 @fund_blp.route("/ledger")
 @consortium_role_required(*STAFF)
 def ledger():
     """The fund's ledger: every movement with its balanced pair of postings."""
     year = query_int("year", minimum=1900, maximum=9999)
-    entries = db.session.scalars(service.ledger_query(year=year).limit(LIST_LIMIT * 5)).all()
-    return render_template("mutual_fund/ledger.html", entries=entries, year=year,
+    listing = lists.Listing(
+        search=[FundEntry.description],
+        sorts={"date": FundEntry.entry_date, "kind": FundEntry.kind},
+        default_sort="date", default_desc=True, descending=("date",),
+        filters={"kind": {code: (label, FundEntry.kind == code) for code, label in ENTRY_KIND_LABELS.items()}},
+        date=FundEntry.entry_date, page_size=50)
+    entries = listing.apply(db.session, service.ledger_query(year=year))
+    return render_template("mutual_fund/ledger.html", entries=entries, year=year, kinds=ENTRY_KIND_LABELS,
                            balanced=service.ledger_is_balanced(db.session))
 
 
@@ -405,10 +418,12 @@ def report_pdf():
 @tenant_role_required(*COOP_READERS)
 def history():
     """The co-op's contributions, corrections and payments."""
+    today = local_today()
     rows = db.session.scalars(service.own_contributions_query()).all()
     share = service.get_settings(db.session, jurisdiction()).legal_reserve_share
-    return render_template("mutual_fund/coop_contributions.html", contributions=rows, today=local_today(),
-                           terms={c.id: service.current_terms(c, share) for c in rows})
+    page = _contribution_list(rows, today).apply(db.session, rows)
+    return render_template("mutual_fund/coop_contributions.html", contributions=page, today=today,
+                           terms={c.id: service.current_terms(c, share) for c in page})
 
 
 @coop_blp.route("/statement.pdf")

@@ -297,3 +297,33 @@ def test_jobs_page_names_each_job_in_the_readers_language(client, factory):
     assert "<strong>Solleciti delle fatture scadute</strong>" in italian
     assert "Invia le email e le consegne webhook in scadenza" in italian
     assert "Remind treasurers" not in italian and "Send due emails" not in italian  # no docstring shows through
+
+
+def test_ledger_list_by_movement_description_and_date(client, fund):  # noqa: F811
+    _fund_with_loans_and_guarantees(fund)
+    login(client, "staff@example.test")
+    url = "/consortium/mutual-fund/ledger"
+    loans_out = client.get(f"{url}?kind=loan_out").get_data(as_text=True)
+    assert loans_out.count('data-label="Movement">loan paid out<') == 3
+    assert 'data-label="Movement">contribution received<' not in loans_out
+    dated = client.get(f"{url}?kind=loan_out&from=2024-02-01&to=2024-02-29").get_data(as_text=True)
+    assert dated.count('data-label="Movement">loan paid out<') == 1
+    oldest_first = client.get(f"{url}?sort=date&dir=asc&per=10").get_data(as_text=True)
+    assert 'aria-sort="ascending"' in oldest_first
+    # the contribution due, its payment and the three loans
+    assert "1–5 of 5" in client.get(f"{url}?per=10").get_data(as_text=True)
+    assert client.get(f"{url}?kind=theft").status_code == 400
+
+
+def test_a_coops_contributions_are_its_own_and_filtered(client, fund):  # noqa: F811
+    from tests.mutual_fund.conftest import YEAR
+
+    fund.accepted(Decimal("12345.67"))  # coop A's, due last year, never paid
+    login(client, "treasurer.b@example.test")
+    assert f"MF-{YEAR}-coop-a" not in client.get("/t/coop-b/contributions/").get_data(as_text=True)
+    assert client.get("/t/coop-a/contributions/").status_code == 404
+    client.post("/logout")
+    login(client, "treasurer.a@example.test")
+    assert f"MF-{YEAR}-coop-a" in client.get("/t/coop-a/contributions/?status=overdue").get_data(as_text=True)
+    assert f"MF-{YEAR}-coop-a" not in client.get("/t/coop-a/contributions/?status=paid").get_data(as_text=True)
+    assert client.get("/t/coop-a/contributions/?year=1066").status_code == 400
