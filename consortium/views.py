@@ -463,6 +463,34 @@ def jobs():
 
 
 
+JOB_RUN_STATUS_LABELS = {"running": _l("running"), "ok": _l("ok"), "failed": _l("failed"),
+                         "interrupted": _l("interrupted")}
+
+
+@blp.route("/consortium/jobs/runs")
+@consortium_role_required("consortium_admin")
+def job_runs():
+    """Every recorded run of every job, newest first: by job, status, co-op and day, in pages."""
+    from consortium import scheduler
+    from consortium.jobs import JOBS, JobRun
+
+    coop = select(Tenant.name).where(Tenant.id == JobRun.tenant_id).scalar_subquery()
+    listing = lists.Listing(
+        search=[JobRun.job_id, coop, JobRun.error],
+        sorts={"started": JobRun.started_at, "job": JobRun.job_id, "coop": coop, "status": JobRun.status},
+        default_sort="started", default_desc=True, descending=("started",),
+        filters={"job": {job_id: (spec.label, JobRun.job_id == job_id) for job_id, spec in sorted(JOBS.items())},
+                 "status": {code: (label, JobRun.status == code) for code, label in JOB_RUN_STATUS_LABELS.items()}},
+        date=JobRun.started_at, date_is_timestamp=True, page_size=50)
+    runs = listing.apply(db.session, select(JobRun).order_by(JobRun.id.desc()))
+    heartbeat = scheduler.scheduler_heartbeat(db.session)
+    names = dict(db.session.execute(select(Tenant.id, Tenant.name).where(
+        Tenant.id.in_({run.tenant_id for run in runs if run.tenant_id}))).all())
+    return render_template("shell/job_runs.html", runs=runs, jobs=JOBS, names=names, labels=JOB_RUN_STATUS_LABELS,
+                           status_of=lambda run: scheduler.run_status(run, heartbeat),
+                           timezone=scheduler.consortium_timezone(current_app))
+
+
 @blp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password():

@@ -16,7 +16,7 @@ LISTS = {
     "treasurer@example.coop": ["/t/girasole/accounts/", "/t/girasole/training/records", "/t/girasole/tenders/",
                                "/t/girasole/contributions/"],
     "payroll.uk@example.coop": ["/t/riverside-care/payroll/", "/t/riverside-care/payroll/employees/"],
-    "admin@example.coop": ["/consortium/jobs"],
+    "admin@example.coop": ["/consortium/jobs", "/consortium/jobs/runs"],
 }
 NOT_TABLES = {"/t/girasole/contributions/"}  # a card per year already
 

@@ -327,3 +327,44 @@ def test_a_coops_contributions_are_its_own_and_filtered(client, fund):  # noqa: 
     assert f"MF-{YEAR}-coop-a" in client.get("/t/coop-a/contributions/?status=overdue").get_data(as_text=True)
     assert f"MF-{YEAR}-coop-a" not in client.get("/t/coop-a/contributions/?status=paid").get_data(as_text=True)
     assert client.get("/t/coop-a/contributions/?year=1066").status_code == 400
+
+
+def test_job_runs_list_by_job_status_coop_and_day(app, client, factory):
+    from datetime import UTC, datetime
+
+    from consortium.extensions import db
+    from consortium.jobs import JobRun
+
+    coop = factory.tenant("coop-a", name="Alpha Co-op")
+    factory.tenant("coop-b", name="Beta Co-op")
+    with app.app_context():
+        for job, tenant, day, status, error in (
+                ("invoicing.overdue_reminders", coop.id, 1, "ok", None),
+                ("invoicing.overdue_reminders", coop.id, 2, "failed", "Traceback ...\nValueError: no SMTP host"),
+                ("notifications.deliver_outbox", None, 3, "ok", None)):
+            moment = datetime(2026, 3, day, 9, tzinfo=UTC)
+            db.session.add(JobRun(job_id=job, tenant_id=tenant, started_at=moment, finished_at=moment, status=status,
+                                  error=error))
+        db.session.commit()
+    factory.user("admin@example.test", {"role": "consortium_admin"})
+    login(client, "admin@example.test")
+    url = "/consortium/jobs/runs"
+    html = client.get(url).get_data(as_text=True)
+    assert first_cells(html, "job-runs") == ["2026-03-03 10:00", "2026-03-02 10:00", "2026-03-01 10:00"]  # Rome
+    assert "Deliver emails and webhooks" in html and "Alpha Co-op" in html and "Beta Co-op" not in html
+    failed = client.get(f"{url}?status=failed").get_data(as_text=True)
+    assert first_cells(failed, "job-runs") == ["2026-03-02 10:00"] and "ValueError: no SMTP host" in failed
+    assert len(first_cells(client.get(f"{url}?job=notifications.deliver_outbox").get_data(as_text=True),
+                           "job-runs")) == 1
+    assert first_cells(client.get(f"{url}?q=smtp").get_data(as_text=True), "job-runs") == ["2026-03-02 10:00"]
+    assert first_cells(client.get(f"{url}?from=2026-03-02&to=2026-03-02").get_data(as_text=True),
+                       "job-runs") == ["2026-03-02 10:00"]
+    assert first_cells(client.get(f"{url}?sort=started&dir=asc&per=1&page=2").get_data(as_text=True),
+                       "job-runs") == ["2026-03-02 10:00"]
+    assert client.get(f"{url}?job=no.such.job").status_code == 400
+    # the jobs page links each job's last run to its runs
+    assert f'{url}?job=invoicing.overdue_reminders' in client.get("/consortium/jobs").get_data(as_text=True)
+    client.post("/logout")
+    factory.user("staff@example.test", {"role": "consortium_staff"})
+    login(client, "staff@example.test")
+    assert client.get(url).status_code == 403

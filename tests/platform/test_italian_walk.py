@@ -39,7 +39,8 @@ PAGES = {
                            "/consortium/tenants?q=coop&status=active&per=10", "/consortium/tenants/girasole",
                            "/consortium/outbox?status=delivered&sort=attempts",
                            "/account/password", "/no-such-page", "/consortium/outbox", "/consortium/webhooks",
-                           "/account/notifications", "/consortium/jobs", *INCUBATION_STAFF],
+                           "/account/notifications", "/consortium/jobs", "/consortium/jobs/runs?status=failed",
+                           *INCUBATION_STAFF],
     # Not yet: the audit logs (/consortium/audit, /t/<slug>/audit: object types and field names are still codes).
     # Not /consortium/tenants/riverside-care: its tender answers name English notices (buyers' titles, data).
     "staff@example.coop": ["/", "/consortium/tenants", "/account/password", "/consortium/tenants/girasole",
