@@ -52,6 +52,7 @@ SUBMISSION_STATUS_LABELS = {"submitted": _l("waiting for review"), "returned": _
 def submissions():
     """Accounts submitted by co-ops, waiting for review first: searched by co-op, sorted, by status, in pages."""
     names = _tenant_names()
+    versions = db.session.scalars(accounts.submissions_query()).all()
     listing = lists.Listing(
         search=lambda v: names.get(v.tenant_id, ""),
         sorts={"coop": lambda v: names.get(v.tenant_id, ""), "year": lambda v: v.year,
@@ -60,9 +61,9 @@ def submissions():
         default_sort="status", descending=("year", "submitted", "profit"),
         filters={"status": {code: (label, lambda v, code=code: v.status == code)
                             for code, label in SUBMISSION_STATUS_LABELS.items()},
-                 "year": _year_filter(db.session.scalars(accounts.submissions_query()).all())},
+                 "year": _year_filter(versions)},
         date=lambda v: v.submitted_at.date() if v.submitted_at else None)
-    rows = listing.apply(db.session, db.session.scalars(accounts.submissions_query()).all())
+    rows = listing.apply(db.session, versions)
     currencies = dict(db.session.execute(select(Tenant.id, Tenant.currency)).all())
     return render_template("mutual_fund/submissions.html", submissions=rows, names=names, currencies=currencies,
                            status_labels=SUBMISSION_STATUS_LABELS)
