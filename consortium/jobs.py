@@ -48,7 +48,8 @@ class JobSpec:
     trigger: str
     trigger_args: dict = field(default_factory=dict)
     per_tenant: bool = False
-    description: str = ""
+    description: str = ""  # what the jobs page says it does: a lazy translatable text (else the docstring)
+    label: str = ""  # its name on the jobs page, translatable (else its id)
 
     def build_trigger(self, timezone: tzinfo) -> BaseTrigger:
         """The APScheduler trigger for this job; times without a zone are in `timezone`."""
@@ -73,13 +74,17 @@ def schedule_label(spec: JobSpec) -> str:
     return str(spec.build_trigger(UTC))
 
 
-def scheduled_job(job_id: str, *, trigger: str, per_tenant: bool = False, **trigger_args):
-    """Declare a job: `@scheduled_job("invoicing.reminders", trigger="cron", hour=6, per_tenant=True)`."""
+def scheduled_job(job_id: str, *, trigger: str, per_tenant: bool = False, label=None, description=None,
+                  **trigger_args):
+    """Declare a job: `@scheduled_job("invoicing.reminders", trigger="cron", hour=6, per_tenant=True,
+    label=_l("Overdue invoice reminders"), description=_l("Remind ..."))`; the page shows `label` and
+    `description` in the reader's language (mark them with `_l` in the feature's own package)."""
     if trigger not in TRIGGERS:
         raise ValueError(f"job {job_id}: trigger must be 'cron' or 'interval', not {trigger!r}")
 
     def decorator(func):
-        spec = JobSpec(job_id, func, trigger, trigger_args, per_tenant, (func.__doc__ or "").strip())
+        spec = JobSpec(job_id, func, trigger, trigger_args, per_tenant,
+                       description if description is not None else (func.__doc__ or "").strip(), label or job_id)
         try:
             spec.build_trigger(UTC)  # a misspelt field fails at import, not in the scheduler at 6 a.m.
         except (TypeError, ValueError) as error:

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired
 
-from consortium import i18n, lists, tenancy
+from consortium import exports, i18n, lists, tenancy
 from consortium.audit import audit_entries_query
 from consortium.auth import (
     authenticate,
@@ -261,6 +261,10 @@ def _shell_helpers():
             "error_texts": error_texts}
 
 
+# A global, not a context variable, so imported macros (reporting's table block) see it too.
+blp.add_app_template_global(exports.convention_note, "csv_note")
+
+
 @blp.app_template_filter("money")
 def money_filter(amount, currency: str | None = None) -> str:
     """An amount with its currency in the reader's language (`{{ x|money }}`: the co-op's currency)."""
@@ -457,6 +461,34 @@ def jobs():
     timezone = scheduler.consortium_timezone(current_app)
     return render_template("shell/jobs.html", jobs=scheduler.job_overview(db.session, timezone), timezone=timezone)
 
+
+
+JOB_RUN_STATUS_LABELS = {"running": _l("running"), "ok": _l("ok"), "failed": _l("failed"),
+                         "interrupted": _l("interrupted")}
+
+
+@blp.route("/consortium/jobs/runs")
+@consortium_role_required("consortium_admin")
+def job_runs():
+    """Every recorded run of every job, newest first: by job, status, co-op and day, in pages."""
+    from consortium import scheduler
+    from consortium.jobs import JOBS, JobRun
+
+    coop = select(Tenant.name).where(Tenant.id == JobRun.tenant_id).scalar_subquery()
+    listing = lists.Listing(
+        search=[JobRun.job_id, coop, JobRun.error],
+        sorts={"started": JobRun.started_at, "job": JobRun.job_id, "coop": coop, "status": JobRun.status},
+        default_sort="started", default_desc=True, descending=("started",),
+        filters={"job": {job_id: (spec.label, JobRun.job_id == job_id) for job_id, spec in sorted(JOBS.items())},
+                 "status": {code: (label, JobRun.status == code) for code, label in JOB_RUN_STATUS_LABELS.items()}},
+        date=JobRun.started_at, date_is_timestamp=True, page_size=50)
+    runs = listing.apply(db.session, select(JobRun).order_by(JobRun.id.desc()))
+    heartbeat = scheduler.scheduler_heartbeat(db.session)
+    names = dict(db.session.execute(select(Tenant.id, Tenant.name).where(
+        Tenant.id.in_({run.tenant_id for run in runs if run.tenant_id}))).all())
+    return render_template("shell/job_runs.html", runs=runs, jobs=JOBS, names=names, labels=JOB_RUN_STATUS_LABELS,
+                           status_of=lambda run: scheduler.run_status(run, heartbeat),
+                           timezone=scheduler.consortium_timezone(current_app))
 
 
 @blp.route("/account/password", methods=["GET", "POST"])

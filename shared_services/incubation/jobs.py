@@ -4,7 +4,7 @@ from collections import defaultdict
 
 from flask import current_app
 
-from consortium.i18n import _, force_locale, format_date, ngettext
+from consortium.i18n import _, _l, force_locale, format_date, ngettext
 from consortium.jobs import scheduled_job
 from consortium.notifications.service import notify_users
 from shared_services.incubation import service
@@ -13,7 +13,9 @@ from shared_services.incubation.models import STAGE_LABELS
 REMINDER_KIND = "incubation.milestone_overdue"
 
 
-@scheduled_job("incubation.milestone_reminders", trigger="cron", hour=7)
+@scheduled_job("incubation.milestone_reminders", trigger="cron", hour=7,
+               label=_l("Milestone reminders"),
+               description=_l("Emails each project's mentors the milestones past their due date, once a week."))
 def send_milestone_reminders(session, today):
     """Email each project's mentors the milestones that are past due (idempotent: one reminder per week)."""
     by_project = defaultdict(list)

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from consortium import lists
 from consortium.auth import consortium_role_required
 from consortium.clock import local_today
 from consortium.errors import ServiceError
@@ -54,13 +55,23 @@ def _sponsors():
 @login_required
 def projects():
     """The projects you follow (all of them for consortium staff): stage, next milestone, overdue, last meeting."""
-    stage = request.args.get("stage") if request.args.get("stage") in STAGES else None
-    rows = db.session.scalars(service.projects_query(db.session, current_user, stage=stage)).all()
+    rows = db.session.scalars(service.projects_query(db.session, current_user)).all()
     today = local_today()
-    summaries = service.project_summaries(db.session, rows, today)
-    summaries.sort(key=lambda s: (s.project.stage == "closed", -s.overdue, s.project.working_name))
-    return render_template("incubation/projects.html", summaries=summaries, today=today, stage=stage,
-                           stages=STAGES, labels=STAGE_LABELS, is_officer=service.is_officer(current_user))
+    listing = lists.Listing(
+        search=lambda s: f"{s.project.working_name} {s.project.sponsor.name} {s.project.locality or ''}",
+        # Needing attention first: open projects before closed ones, the most overdue milestones first.
+        sorts={"attention": lambda s: (s.project.stage == "closed", -s.overdue, s.project.working_name.casefold()),
+               "name": lambda s: s.project.working_name, "sponsor": lambda s: s.project.sponsor.name,
+               "stage": lambda s: STAGES.index(s.project.stage) if s.project.stage in STAGES else len(STAGES),
+               "next": lambda s: s.next_milestone.due_on if s.next_milestone else None,
+               "overdue": lambda s: s.overdue, "met": lambda s: s.last_met_on, "open": lambda s: s.open_required},
+        default_sort="attention", descending=("overdue", "met", "open"),
+        filters={"stage": {code: (STAGE_LABELS[code], lambda s, code=code: s.project.stage == code) for code in STAGES},
+                 "overdue": {"1": (_l("with overdue milestones"), lambda s: s.overdue > 0)}},
+        date=lambda s: s.project.started_on)
+    summaries = listing.apply(db.session, service.project_summaries(db.session, rows, today))
+    return render_template("incubation/projects.html", summaries=summaries, today=today,
+                           is_officer=service.is_officer(current_user), labels=STAGE_LABELS)
 
 
 @blp.route("/projects/new", methods=["GET", "POST"])

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from flask import current_app
 
+from consortium.i18n import _l
 from consortium.jobs import scheduled_job
 from consortium.notifications.service import notify_users, users_with_tenant_role
 from shared_services.mutual_fund import service
@@ -67,7 +68,10 @@ def reminder_text(reminder: Reminder, today: date, explanation: str, pay_to: str
     return subject, body
 
 
-@scheduled_job("mutual_fund.contribution_reminders", trigger="cron", per_tenant=True, hour=7)
+@scheduled_job("mutual_fund.contribution_reminders", trigger="cron", per_tenant=True, hour=7,
+               label=_l("Mutual fund contribution reminders"),
+               description=_l("Emails each co-op's treasurers before and after the due date of every contribution not "
+                              "yet paid."))
 def send_contribution_reminders(session, today: date, tenant) -> int:
     """Email the co-op's treasurers before and after each unpaid contribution's due date (once per reminder day)."""
     settings = service.get_settings(session, current_app.config["CONSORTIUM_JURISDICTION"])

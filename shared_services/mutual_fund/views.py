@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from consortium import lists
 from consortium.auth import consortium_role_required, tenant_role_required
 from consortium.clock import local_today
 from consortium.extensions import db
@@ -15,6 +16,7 @@ from consortium.models import Tenant
 from shared_services.mutual_fund import documents, schemas, service
 from shared_services.mutual_fund.api import COOP_READERS, STAFF, jurisdiction, pdf_response, statement_response
 from shared_services.mutual_fund.calculations import LOAN_METHODS
+from shared_services.mutual_fund.models import FundEntry
 from tenants.accounts import service as accounts
 from tenants.accounts.models import FIGURE_CODES
 from tenants.accounts.parsing import LINES_BY_CODE
@@ -23,7 +25,6 @@ review_blp = Blueprint("accounts_review", __name__, url_prefix="/consortium/acco
 fund_blp = Blueprint("mutual_fund", __name__, url_prefix="/consortium/mutual-fund", template_folder="templates")
 coop_blp = Blueprint("contributions", __name__, url_prefix="/t/<slug>/contributions", template_folder="templates")
 
-LIST_LIMIT = 200
 
 
 def _tenant_names() -> dict[int, str]:
@@ -42,13 +43,36 @@ def _flash_not_recorded(what: str, errors: dict) -> None:
 # --------------------------------------------------------------------------- accounts review
 
 
+SUBMISSION_STATUS_LABELS = {"submitted": _l("waiting for review"), "returned": _l("returned"),
+                            "accepted": _l("accepted"), "reopened": _l("reopened")}
+
+
 @review_blp.route("/")
 @consortium_role_required(*STAFF)
 def submissions():
-    """Accounts submitted by co-ops; waiting for review first."""
-    status = request.args.get("status") or None
-    rows = db.session.scalars(accounts.submissions_query(status=status).limit(LIST_LIMIT)).all()
-    return render_template("mutual_fund/submissions.html", submissions=rows, names=_tenant_names(), status=status)
+    """Accounts submitted by co-ops, waiting for review first: searched by co-op, sorted, by status, in pages."""
+    names = _tenant_names()
+    versions = db.session.scalars(accounts.submissions_query()).all()
+    listing = lists.Listing(
+        search=lambda v: names.get(v.tenant_id, ""),
+        sorts={"coop": lambda v: names.get(v.tenant_id, ""), "year": lambda v: v.year,
+               "submitted": lambda v: v.submitted_at, "profit": lambda v: v.net_profit,
+               "status": lambda v: v.status != "submitted"},
+        default_sort="status", descending=("year", "submitted", "profit"),
+        filters={"status": {code: (label, lambda v, code=code: v.status == code)
+                            for code, label in SUBMISSION_STATUS_LABELS.items()},
+                 "year": _year_filter(versions)},
+        date=lambda v: v.submitted_at.date() if v.submitted_at else None)
+    rows = listing.apply(db.session, versions)
+    currencies = dict(db.session.execute(select(Tenant.id, Tenant.currency)).all())
+    return render_template("mutual_fund/submissions.html", submissions=rows, names=names, currencies=currencies,
+                           status_labels=SUBMISSION_STATUS_LABELS)
+
+
+def _year_filter(rows) -> dict:
+    """A filter offering each financial year among `rows`, newest first."""
+    return {str(year): (str(year), lambda row, year=year: row.year == year)
+            for year in sorted({row.year for row in rows}, reverse=True)}
 
 
 @review_blp.route("/<int:accounts_id>")
@@ -120,17 +144,21 @@ def reopen(accounts_id):
 def overview():
     """The fund: balance, exposure, breakdowns by co-op and year, loans, guarantees, payment entry."""
     today = local_today()
-    loans = db.session.scalars(service.loans_query().limit(LIST_LIMIT)).all()
     return render_template(
         "mutual_fund/overview.html",
         overview=service.fund_overview(db.session, today, jurisdiction=jurisdiction()),
         by_coop=service.breakdown_by_coop(db.session),
         by_year=service.breakdown_by_year(db.session),
-        loans=[(loan, service.loan_arrears(loan, today)) for loan in loans],
-        guarantees=db.session.scalars(service.guarantees_query().limit(LIST_LIMIT)).all(),
         settings=service.get_settings(db.session, jurisdiction()),
         today=today, errors={}, values={},
     )
+
+
+ENTRY_KIND_LABELS = {
+    "contribution_due": _l("contribution due"), "contribution_adjustment": _l("contribution corrected"),
+    "contribution_received": _l("contribution received"), "loan_out": _l("loan paid out"),
+    "repayment_principal": _l("repayment (principal)"), "repayment_interest": _l("repayment (interest)"),
+    "guarantee_call": _l("guarantee called")}
 
 
 @fund_blp.route("/ledger")
@@ -138,18 +166,43 @@ def overview():
 def ledger():
     """The fund's ledger: every movement with its balanced pair of postings."""
     year = query_int("year", minimum=1900, maximum=9999)
-    entries = db.session.scalars(service.ledger_query(year=year).limit(LIST_LIMIT * 5)).all()
-    return render_template("mutual_fund/ledger.html", entries=entries, year=year,
+    listing = lists.Listing(
+        search=[FundEntry.description],
+        sorts={"date": FundEntry.entry_date, "kind": FundEntry.kind},
+        default_sort="date", default_desc=True, descending=("date",),
+        filters={"kind": {code: (label, FundEntry.kind == code) for code, label in ENTRY_KIND_LABELS.items()}},
+        date=FundEntry.entry_date, page_size=50)
+    entries = listing.apply(db.session, service.ledger_query(year=year))
+    return render_template("mutual_fund/ledger.html", entries=entries, year=year, kinds=ENTRY_KIND_LABELS,
                            balanced=service.ledger_is_balanced(db.session))
+
+
+CONTRIBUTION_STATUS_LABELS = {"nothing_due": _l("nothing due"), "due": _l("due"), "part_paid": _l("part paid"),
+                              "paid": _l("paid"), "reopened": _l("reopened")}
+
+
+def _contribution_list(rows, today) -> lists.Listing:
+    filters = {code: (label, lambda c, code=code: c.status == code and not c.is_overdue(today))
+               for code, label in CONTRIBUTION_STATUS_LABELS.items()}
+    filters["overdue"] = (_l("overdue"), lambda c: c.is_overdue(today))
+    return lists.Listing(
+        search=lambda c: f"{c.tenant.name} {c.reference}",
+        sorts={"coop": lambda c: c.tenant.name, "year": lambda c: c.year, "reference": lambda c: c.reference,
+               "due": lambda c: c.total_due, "paid": lambda c: c.paid_amount, "owed": lambda c: c.outstanding,
+               "due_by": lambda c: c.due_date},
+        default_sort="year", default_desc=True, descending=("due", "paid", "owed"),
+        filters={"status": filters, "year": _year_filter(rows)}, date=lambda c: c.due_date)
 
 
 @fund_blp.route("/contributions")
 @consortium_role_required(*STAFF)
 def contributions():
-    """Every co-op's contributions (of one year, if chosen)."""
-    year = query_int("year", minimum=1900, maximum=9999)
-    rows = db.session.scalars(service.contributions_query(year=year).limit(LIST_LIMIT * 5)).all()
-    return render_template("mutual_fund/contributions.html", contributions=rows, year=year, today=local_today())
+    """Every co-op's contributions: searched by co-op or reference, sorted, by status and year, in pages."""
+    today = local_today()
+    rows = db.session.scalars(service.contributions_query()).all()
+    page = _contribution_list(rows, today).apply(db.session, rows)
+    return render_template("mutual_fund/contributions.html", contributions=page, today=today,
+                           status_labels=CONTRIBUTION_STATUS_LABELS)
 
 
 @fund_blp.route("/payments", methods=["POST"])
@@ -182,6 +235,46 @@ def import_payments():
     if result is None:
         return render_template("mutual_fund/import_result.html", result=None, errors=errors), 422
     return render_template("mutual_fund/import_result.html", result=result, errors={})
+
+
+@fund_blp.route("/loans")
+@consortium_role_required(*STAFF)
+def loans():
+    """Every loan with where its borrower stands: searched by borrower, sorted, those in arrears, in pages."""
+    today = local_today()
+    rows = [(loan, service.loan_arrears(loan, today)) for loan in db.session.scalars(service.loans_query())]
+    listing = lists.Listing(
+        search=lambda row: row[0].borrower_name,
+        sorts={"borrower": lambda row: row[0].borrower_name, "granted": lambda row: row[0].granted_on,
+               "principal": lambda row: row[0].principal, "outstanding": lambda row: row[0].outstanding_principal,
+               "arrears": lambda row: row[1].arrears_amount, "overdue": lambda row: row[1].days_overdue},
+        default_sort="granted", default_desc=True,
+        descending=("granted", "principal", "outstanding", "arrears", "overdue"),
+        filters={"arrears": {"1": (_l("in arrears only"), lambda row: row[1].arrears_amount > 0)},
+                 "repaid": {"0": (_l("still owed"), lambda row: row[0].outstanding_principal > 0),
+                            "1": (_l("repaid"), lambda row: row[0].outstanding_principal <= 0)}},
+        date=lambda row: row[0].granted_on)
+    return render_template("mutual_fund/loans.html", loans=listing.apply(db.session, rows),
+                           currency=service.fund_currency(jurisdiction()))
+
+
+@fund_blp.route("/guarantees")
+@consortium_role_required(*STAFF)
+def guarantees():
+    """Every guarantee the fund gave: searched by co-op or bank, sorted, live or expired, in pages; calls."""
+    today = local_today()
+    listing = lists.Listing(
+        search=lambda g: f"{g.tenant.name} {g.bank_name}",
+        sorts={"coop": lambda g: g.tenant.name, "bank": lambda g: g.bank_name, "amount": lambda g: g.amount,
+               "called": lambda g: g.called_amount, "expires": lambda g: g.expires_on,
+               "live": lambda g: g.live_amount(today)},
+        default_sort="expires", descending=("amount", "called", "live"),
+        filters={"live": {"1": (_l("live"), lambda g: g.live_amount(today) > 0),
+                          "0": (_l("expired or fully called"), lambda g: g.live_amount(today) <= 0)}},
+        date=lambda g: g.expires_on)
+    rows = listing.apply(db.session, db.session.scalars(service.guarantees_query()).all())
+    return render_template("mutual_fund/guarantees.html", guarantees=rows, today=today,
+                           currency=service.fund_currency(jurisdiction()))
 
 
 @fund_blp.route("/loans/new", methods=["GET", "POST"])
@@ -267,7 +360,7 @@ def call_guarantee(guarantee_id):
             db.session, guarantee, amount=data["amount"], called_on=data["paid_on"], recorded_by=current_user.id))
         if call is not None:
             flash(f"Call of {call.amount} on the guarantee to {guarantee.bank_name} recorded.")
-    return redirect(url_for("mutual_fund.overview"))
+    return redirect(url_for("mutual_fund.guarantees"))
 
 
 DUE_BASIS_LABELS = (("approval", _l("the assembly's approval")), ("year_end", _l("the end of the year")))
@@ -326,10 +419,12 @@ def report_pdf():
 @tenant_role_required(*COOP_READERS)
 def history():
     """The co-op's contributions, corrections and payments."""
+    today = local_today()
     rows = db.session.scalars(service.own_contributions_query()).all()
     share = service.get_settings(db.session, jurisdiction()).legal_reserve_share
-    return render_template("mutual_fund/coop_contributions.html", contributions=rows, today=local_today(),
-                           terms={c.id: service.current_terms(c, share) for c in rows})
+    page = _contribution_list(rows, today).apply(db.session, rows)
+    return render_template("mutual_fund/coop_contributions.html", contributions=page, today=today,
+                           terms={c.id: service.current_terms(c, share) for c in page})
 
 
 @coop_blp.route("/statement.pdf")
@@ -365,8 +460,9 @@ def staff_home_tasks(_tenant=None) -> list[dict]:
                   if service.loan_arrears(loan, today).arrears_amount > 0)
     return [{"label": _("Accounts submissions to review"), "count": waiting,
              "url": url_for("accounts_review.submissions", status="submitted")},
-            {"label": _("Contributions overdue"), "count": overdue, "url": url_for("mutual_fund.contributions")},
-            {"label": _("Loans in arrears"), "count": arrears, "url": url_for("mutual_fund.overview")}]
+            {"label": _("Contributions overdue"), "count": overdue,
+             "url": url_for("mutual_fund.contributions", status="overdue")},
+            {"label": _("Loans in arrears"), "count": arrears, "url": url_for("mutual_fund.loans", arrears="1")}]
 
 
 def coop_section(tenant) -> dict:

@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 from babel.numbers import format_currency
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
-from consortium import i18n
+from consortium import i18n, lists
 from consortium.auth import consortium_role_required, tenant_role_required
 from consortium.clock import local_today
 from consortium.extensions import db
@@ -25,12 +26,13 @@ from shared_services.purchasing.models import (
     ROUND_STATUS_LABELS,
     UNIT_LABELS,
     UNITS,
+    PurchaseRound,
+    Supplier,
 )
 
 blp = Blueprint("purchasing", __name__, url_prefix="/consortium/purchasing", template_folder="templates")
 coop_blp = Blueprint("coop_purchasing", __name__, url_prefix="/t/<slug>/purchasing", template_folder="templates")
 
-LIST_LIMIT = 200
 TIER_ROWS = 4
 LABELS = {"status": ROUND_STATUS_LABELS, "unit": UNIT_LABELS, "category": CATEGORY_LABELS}
 
@@ -78,7 +80,17 @@ def _decimal(raw: str | None, name: str, errors: dict) -> Decimal | None:
 def rounds():
     """Every round, latest closing first, with this year's spend and savings."""
     year = query_int("year", local_today().year, minimum=2000, maximum=2100)
-    rows = db.session.scalars(service.rounds_query().limit(LIST_LIMIT)).all()
+    supplier_name = select(Supplier.name).where(Supplier.id == PurchaseRound.supplier_id).scalar_subquery()
+    listing = lists.Listing(
+        search=[PurchaseRound.title, supplier_name],
+        sorts={"title": PurchaseRound.title, "supplier": supplier_name, "closes": PurchaseRound.closes_at,
+               "delivery": PurchaseRound.delivery_date, "status": PurchaseRound.status,
+               "spend": PurchaseRound.spend, "savings": PurchaseRound.savings},
+        default_sort="closes", default_desc=True, descending=("closes", "delivery", "spend", "savings"),
+        filters={"status": {code: (label, PurchaseRound.status == code) for code, label in ROUND_STATUS_LABELS.items()},
+                 "category": {code: (CATEGORY_LABELS[code], PurchaseRound.category == code) for code in CATEGORIES}},
+        date=PurchaseRound.delivery_date)
+    rows = listing.apply(db.session, service.rounds_query())
     return render_template("purchasing/rounds.html", rounds=rows, year=year,
                            summary=service.purchasing_summary(db.session, year),
                            tenants={t.id: t for t in db.session.scalars(db.select(Tenant))})
@@ -205,7 +217,14 @@ def suppliers():
             if made is not None:
                 flash(_("Supplier added."))
                 return redirect(url_for("purchasing.supplier", supplier_id=made.id))
-    return render_template("purchasing/suppliers.html", suppliers=db.session.scalars(service.suppliers_query()).all(),
+    listing = lists.Listing(
+        search=[Supplier.name, Supplier.vat_number, Supplier.contact_name, Supplier.email],
+        sorts={"name": Supplier.name, "category": Supplier.category, "terms": Supplier.payment_terms_days},
+        default_sort="name",
+        filters={"category": {code: (CATEGORY_LABELS[code], Supplier.category == code) for code in CATEGORIES},
+                 "country": {"it": (_("Italy"), Supplier.country == "it"),
+                             "uk": (_("United Kingdom"), Supplier.country == "uk")}})
+    return render_template("purchasing/suppliers.html", suppliers=listing.apply(db.session, service.suppliers_query()),
                            errors=errors, values=values, categories=[(c, CATEGORY_LABELS[c]) for c in CATEGORIES])
 
 

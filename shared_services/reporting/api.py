@@ -9,7 +9,6 @@ from consortium.auth import consortium_role_required, tenant_role_required
 from consortium.clock import local_today
 from consortium.errors import ServiceError
 from consortium.extensions import db
-from consortium.i18n import current_language
 from shared_services.reporting import documents, schemas, service, tables
 
 STAFF = ("consortium_admin", "consortium_staff")
@@ -47,7 +46,7 @@ def export_response(dashboard: dict, args: dict, stem: str) -> Response:
             "Name the table to export as CSV.", {"table": [f"one of: {', '.join(t.key for t in all_tables)}"]}
         )
     return download(
-        tables.to_csv(chosen, decimal_comma=current_language() == "it"), "text/csv", f"{stem}-{chosen.key}.csv"
+        tables.to_csv(chosen), "text/csv", f"{stem}-{chosen.key}.csv"
     )
 
 

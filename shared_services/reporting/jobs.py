@@ -7,6 +7,7 @@ Idempotent: each reminder carries a dedupe key (co-op, year, deadline, threshold
 from datetime import date
 
 from consortium.clock import local_today
+from consortium.i18n import _l
 from consortium.jobs import scheduled_job
 from shared_services.reporting import notify, service
 
@@ -22,7 +23,10 @@ def _threshold(today, due) -> int | None:
     return next((t for t in sorted(REMINDER_DAYS) if days <= t), None)
 
 
-@scheduled_job("reporting.deadline_reminders", trigger="cron", per_tenant=True, hour=7, minute=15)
+@scheduled_job("reporting.deadline_reminders", trigger="cron", per_tenant=True, hour=7, minute=15,
+               label=_l("Social report and annual return reminders"),
+               description=_l("Reminds each co-op of its social report (Italy) or its AR30 annual return (UK) as the "
+                              "deadline nears."))
 def send_deadline_reminders(session, today, tenant):
     """Remind the co-op of its social report (Italy) or AR30 return (UK) as the deadline nears."""
     today = today or local_today()

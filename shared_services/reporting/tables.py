@@ -3,7 +3,6 @@ so every chart has its table and every export matches what the page shows."""
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -12,6 +11,7 @@ from typing import NamedTuple
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from consortium import exports
 from consortium.i18n import _, _l
 from plugins.jurisdictions.base import JurisdictionError, get_jurisdiction
 from shared_services.reporting import charts
@@ -285,18 +285,14 @@ def _percent_text(value) -> str:
 # --------------------------------------------------------------------------- exports
 
 
-def _plain(cell, *, decimal_comma: bool = False):
+def _plain(cell):
     if isinstance(cell, Money):
         value = cell.amount
     elif isinstance(cell, Percent):
         value = cell.value
     else:
         value = cell
-    if value is None:
-        return ""
-    if isinstance(value, Decimal) and decimal_comma:
-        return str(value).replace(".", ",")
-    return value
+    return "" if value is None else value
 
 
 def to_xlsx(tables: list[Table], title: str) -> bytes:
@@ -324,12 +320,6 @@ def to_xlsx(tables: list[Table], title: str) -> bytes:
     return out.getvalue()
 
 
-def to_csv(table: Table, *, decimal_comma: bool) -> str:
-    """One table as CSV with `;` between fields (what Italian spreadsheets expect), decimals with a comma
-    for Italian readers."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(table.header)
-    for row in table.rows:
-        writer.writerow([_plain(c, decimal_comma=decimal_comma) for c in row])
-    return out.getvalue()
+def to_csv(table: Table) -> bytes:
+    """One table as CSV in the reader's convention (`;` and decimal commas in Italian, see consortium.exports)."""
+    return exports.to_csv(table.header, [[_plain(c) for c in row] for row in table.rows])

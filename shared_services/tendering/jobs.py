@@ -8,6 +8,7 @@ from flask import current_app
 
 from consortium.clock import local_today
 from consortium.db import as_utc
+from consortium.i18n import _l
 from consortium.jobs import scheduled_job
 from shared_services.tendering import notify, service
 
@@ -15,7 +16,10 @@ ANSWER_REMINDER_DAYS = 3
 DEADLINE_REMINDER_DAYS = 7
 
 
-@scheduled_job("tendering.fetch_notices", trigger="interval", minutes=15)
+@scheduled_job("tendering.fetch_notices", trigger="interval", minutes=15,
+               label=_l("Fetch tender notices"),
+               description=_l("Fetches the new notices of every tender source that is due; a source that fails is "
+                              "tried again later."))
 def fetch_notices(session, today):
     """Fetch every OCDS notice source that is due; failures are recorded and retried with backoff."""
     runs = service.fetch_due_sources(session, now=service.now_utc(),
@@ -23,7 +27,10 @@ def fetch_notices(session, today):
     return len(runs)
 
 
-@scheduled_job("tendering.deadline_reminders", trigger="cron", hour=7, minute=30)
+@scheduled_job("tendering.deadline_reminders", trigger="cron", hour=7, minute=30,
+               label=_l("Tender deadline reminders"),
+               description=_l("Reminds co-ops that have not answered a notice as answers close, and staff of draft "
+                              "bids near their deadline."))
 def send_deadline_reminders(session, today):
     """Remind co-ops that have not answered as answers close, and staff of draft bids near the deadline."""
     today = today or local_today()

@@ -9,12 +9,13 @@ from flask import Blueprint, Response, current_app, flash, g, redirect, render_t
 from flask_login import current_user
 from sqlalchemy import select
 
+from consortium import lists
 from consortium.auth import consortium_role_required, tenant_role_required
 from consortium.clock import local_today
 from consortium.errors import ServiceError
 from consortium.extensions import db
 from consortium.forms import flat_messages, load_form, run_service
-from consortium.i18n import _
+from consortium.i18n import _, _l
 from consortium.models import Tenant
 from shared_services.tendering import documents, schemas, service
 from shared_services.tendering.api import COOP_READERS, COOP_WRITERS, STAFF, notice_detail, our_names, pdf_response
@@ -30,6 +31,7 @@ from shared_services.tendering.models import (
     TENDER_STATUS_LABELS,
     UNIT_LABELS,
     UNITS,
+    TenderNotice,
 )
 from shared_services.tendering.notify import invitation_mailer
 
@@ -71,10 +73,19 @@ def _decimal(form, name: str, errors: dict) -> Decimal | None:
 @consortium_role_required(*STAFF)
 def notices():
     """Every notice, latest deadline first, with search; links to import, sources, a notice by hand."""
-    search = request.args.get("q") or None
-    rows = db.session.scalars(service.notices_query(search=search).limit(LIST_LIMIT)).all()
+    listing = lists.Listing(
+        search=[TenderNotice.title, TenderNotice.buyer_name, TenderNotice.ocid],
+        sorts={"title": TenderNotice.title, "buyer": TenderNotice.buyer_name, "value": TenderNotice.value,
+               "deadline": TenderNotice.submission_deadline},
+        default_sort="deadline", default_desc=True, descending=("value", "deadline"),
+        filters={"status": {code: (label, TenderNotice.status == code) for code, label in TENDER_STATUS_LABELS.items()},
+                 "opened": {"1": (_l("opened to co-ops"), TenderNotice.opened_at.is_not(None)),
+                            "0": (_l("not opened yet"), TenderNotice.opened_at.is_(None))},
+                 "reserved": {"1": (_l("reserved only"), TenderNotice.reserved.is_(True))}},
+        date=TenderNotice.submission_deadline, date_is_timestamp=True)
+    rows = listing.apply(db.session, service.notices_query())
     bids = {n.id: service.current_bid(db.session, n.id) for n in rows}
-    return render_template("tendering/notices.html", notices=rows, bids=bids, search=search or "",
+    return render_template("tendering/notices.html", notices=rows, bids=bids,
                            imports=db.session.scalars(service.imports_query().limit(5)).all())
 
 
@@ -439,9 +450,18 @@ def coop_notices():
     profile = service.get_profile(db.session, g.tenant.id)
     matching = [n for n in service.matching_notices(db.session, profile, now=service.now_utc()) if n.id not in known]
     answered = {n.id: bool(service.own_answers(db.session, g.tenant.id, n.id)) for n in invited}
+    today = local_today()
+    listing = lists.Listing(
+        search=lambda n: f"{n.title} {n.buyer_name or ''} {n.ocid}",
+        sorts={"title": lambda n: n.title, "buyer": lambda n: n.buyer_name, "answers_due": lambda n: n.answers_due},
+        default_sort="answers_due", default_desc=True, descending=("answers_due",),
+        filters={"answer": {"todo": (_l("to answer"), lambda n: not answered[n.id]),
+                            "done": (_l("answered"), lambda n: answered[n.id])}},
+        date=lambda n: n.answers_due)
+    invited = listing.apply(db.session, invited)
     return render_template("tendering/coop_notices.html", invited=invited, matching=matching, answered=answered,
                            profile=profile, shares=service.tenant_contract_shares(db.session, g.tenant.id),
-                           today=local_today())
+                           today=today)
 
 
 @coop_blp.route("/profile", methods=["GET", "POST"])

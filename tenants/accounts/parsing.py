@@ -61,6 +61,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
+from consortium.exports import to_csv
 from consortium.i18n import _
 
 SUMMARY_SHEET = "Summary"
@@ -322,14 +323,12 @@ def _instruction_lines() -> list[str]:
 
 
 def build_template_csv(year: int | None = None) -> bytes:
-    """Build the blank annual-accounts CSV (UTF-8, header row, one summary row per line) as bytes."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for line in SUMMARY_LINES:
-        amount = str(year) if line.code == "financial_year" and year is not None else ""
-        writer.writerow([CSV_SECTION_SUMMARY, line.code, line.label, amount, "", "", ""])
-    return buffer.getvalue().encode("utf-8")
+    """Build the blank annual-accounts CSV (UTF-8, header row, one summary row per line) as bytes, in the
+    reader's convention (`;` for an Italian reader, which `_parse_csv` reads back with decimal commas)."""
+    rows = [[CSV_SECTION_SUMMARY, line.code, line.label,
+             year if line.code == "financial_year" and year is not None else "", "", "", ""]
+            for line in SUMMARY_LINES]
+    return to_csv(CSV_COLUMNS, rows)
 
 
 # --------------------------------------------------------------------------- entry point

@@ -2,28 +2,41 @@
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
+from consortium import lists
 from consortium.auth import tenant_role_required
 from consortium.clock import local_today
 from consortium.errors import ServiceError
 from consortium.extensions import db
 from consortium.forms import load_form, run_service
-from consortium.i18n import _
+from consortium.i18n import _, _l
 from tenants.accounts import schemas, service
 from tenants.accounts.api import original_file_response, read_upload, template_response
+from tenants.accounts.models import STATUSES, AccountsVersion
 from tenants.accounts.parsing import LINES_BY_CODE
 
 blp = Blueprint("accounts", __name__, url_prefix="/t/<slug>/accounts", template_folder="templates")
 READERS = ("treasurer", "viewer")
+STATUS_LABELS = {"draft": _l("draft"), "submitted": _l("submitted"), "returned": _l("returned"),
+                 "accepted": _l("accepted"), "reopened": _l("reopened")}
 
 
 def _page(values: dict, errors: dict | None = None, issues=None, status: int = 200):
-    versions = service.list_versions(db.session)
-    years: dict[int, list] = {}
-    for version in versions:
-        years.setdefault(version.year, []).append(version)
+    years = db.session.scalars(
+        select(AccountsVersion.year).distinct().order_by(AccountsVersion.year.desc())).all()
+    listing = lists.Listing(
+        search=[AccountsVersion.filename, AccountsVersion.return_comment, AccountsVersion.reopen_reason],
+        sorts={"year": AccountsVersion.year, "uploaded": AccountsVersion.created_at,
+               "profit": AccountsVersion.net_profit, "status": AccountsVersion.status},
+        default_sort="year", default_desc=True, descending=("uploaded", "profit"),
+        filters={"status": {code: (STATUS_LABELS[code], AccountsVersion.status == code) for code in STATUSES},
+                 "year": {str(year): (str(year), AccountsVersion.year == year) for year in years}},
+        date=AccountsVersion.created_at, date_is_timestamp=True)
+    versions = listing.apply(db.session, service.versions_query())
     return render_template(
-        "accounts/index.html", years=years, values=values, errors=errors or {}, issues=issues or [],
+        "accounts/index.html", versions=versions, status_labels=STATUS_LABELS, values=values, errors=errors or {},
+        issues=issues or [],
         default_year=local_today().year - 1, can_upload="treasurer" in current_user.tenant_roles(g.tenant.id),
         max_megabytes=current_app.config["ACCOUNTS_MAX_UPLOAD_BYTES"] / (1024 * 1024),
     ), status

@@ -3,29 +3,21 @@
 Text that a spreadsheet would run as a formula (starting with =, +, -, @, or a tab or carriage
 return that hides one) is prefixed with an apostrophe, the OWASP advice for CSV injection.
 Amounts are written as numbers (Decimal in XLSX, plain text in CSV), never as text to escape.
+The CSV is written by `consortium.exports` in the reader's convention (`;` and decimal commas in Italian).
 """
 
-import csv
 import io
 from datetime import date
-from decimal import Decimal
 
 from openpyxl import Workbook
 
+from consortium.exports import neutralise, to_csv
 from tenants.invoicing.models import Invoice
 from tenants.invoicing.service import invoice_status, outstanding
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS = ("Number", "Kind", "Status", "Issue date", "Due date", "Customer", "Currency", "Net", "VAT", "Total",
            "Paid", "Credited", "Outstanding", "Customer reference")
-
-
-def neutralise(value):
-    """Text a spreadsheet could run as a formula, made inert with a leading apostrophe; other values as they are."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def invoice_rows(invoices, today: date) -> list[list]:
@@ -37,22 +29,9 @@ def invoice_rows(invoices, today: date) -> list[list]:
             for invoice in invoices]
 
 
-def _csv_cell(value) -> str:
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return f"{value:f}"
-    return neutralise(value)
-
-
 def invoices_csv(invoices: list[Invoice], today: date) -> bytes:
-    """CSV (UTF-8 with BOM, so spreadsheets read accents right)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    for row in invoice_rows(invoices, today):
-        writer.writerow([_csv_cell(value) for value in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    """CSV in the reader's convention (UTF-8 with BOM, so spreadsheets read accents right)."""
+    return to_csv(COLUMNS, invoice_rows(invoices, today))
 
 
 def invoices_xlsx(invoices: list[Invoice], today: date) -> bytes:

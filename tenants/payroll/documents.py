@@ -4,7 +4,6 @@ The journal is for the co-op's accountant: one row per payslip with every figure
 the employment allowance, with text a spreadsheet could run as a formula made inert (OWASP CSV injection).
 """
 
-import csv
 import io
 from decimal import Decimal
 
@@ -14,9 +13,9 @@ from openpyxl import Workbook
 
 from consortium.db import as_utc
 from consortium.documents import Letterhead, build_pdf, data_table, heading, key_value_table, money, paragraph
+from consortium.exports import neutralise, to_csv
 from consortium.i18n import LANGUAGES, _, format_locale
 from plugins.jurisdictions.base import get_jurisdiction
-from tenants.invoicing.exports import neutralise
 from tenants.payroll.labels import (
     AUTO_ENROLMENT_LABELS,
     FREQUENCY_LABELS,
@@ -201,12 +200,6 @@ def journal_rows(run: PayRun) -> list[list]:
     return rows
 
 
-def _csv_cell(value) -> str:
-    if isinstance(value, Decimal):
-        return f"{value:f}"
-    return neutralise(value) if isinstance(value, str) else str(value)
-
-
 def journal(run: PayRun, journal_format: str) -> tuple[bytes, str, str]:
     """(content, media type, file name) of the run's journal as `csv` or `xlsx`."""
     stem = f"payroll-journal-{run.tax_year}-{run.frequency}-{run.period:02d}"
@@ -223,9 +216,4 @@ def journal(run: PayRun, journal_format: str) -> tuple[bytes, str, str]:
         output = io.BytesIO()
         workbook.save(output)
         return output.getvalue(), XLSX_MEDIA_TYPE, f"{stem}.xlsx"
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(_journal_header())
-    for row in journal_rows(run):
-        writer.writerow([_csv_cell(value) for value in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8"), "text/csv", f"{stem}.csv"
+    return to_csv(_journal_header(), journal_rows(run)), "text/csv", f"{stem}.csv"

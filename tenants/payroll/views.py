@@ -6,6 +6,7 @@ from datetime import timedelta
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from consortium import lists
 from consortium.auth import tenant_role_required
 from consortium.clock import local_today
 from consortium.extensions import db
@@ -26,7 +27,7 @@ from tenants.payroll.labels import (
     TAX_BASIS_LABELS,
     label,
 )
-from tenants.payroll.models import ENTERED_KINDS, FREQUENCIES
+from tenants.payroll.models import ENTERED_KINDS, FREQUENCIES, RUN_STATES, Employee, PayRun
 
 blp = Blueprint("payroll", __name__, url_prefix="/t/<slug>/payroll", template_folder="templates")
 WRITERS = ("payroll_clerk", "treasurer")
@@ -83,7 +84,18 @@ def home_panel(tenant) -> dict:
 @tenant_role_required(*READERS)
 def runs():
     """The pay runs, newest first, with the next pay date."""
-    rows = db.session.scalars(service.runs_query()).all()
+    # PayRun.employer_cost, in SQL
+    employer_cost = PayRun.gross_pay + PayRun.employer_ni - PayRun.employment_allowance_used + PayRun.pension_employer
+    listing = lists.Listing(
+        search=[PayRun.tax_year],
+        sorts={"pay_date": PayRun.pay_date, "frequency": PayRun.frequency, "period": PayRun.period,
+               "state": PayRun.state, "gross": PayRun.gross_pay, "net": PayRun.net_pay,
+               "cost": employer_cost},
+        default_sort="pay_date", default_desc=True, descending=("pay_date", "gross", "net", "cost"),
+        filters={"state": {code: (RUN_STATE_LABELS[code], PayRun.state == code) for code in RUN_STATES},
+                 "frequency": {code: (FREQUENCY_LABELS[code], PayRun.frequency == code) for code in FREQUENCIES}},
+        date=PayRun.pay_date)
+    rows = listing.apply(db.session, service.runs_query())
     return render_template("payroll/runs.html", runs=rows, summary=service.home_summary(db.session, local_today()),
                            can_edit=_can_edit())
 
@@ -239,7 +251,20 @@ def payslip_pdf(payslip_id):
 @tenant_role_required(*READERS)
 def employees():
     """Everyone on the payroll, current and past."""
-    rows = db.session.scalars(service.employees_query()).all()
+    today = local_today()
+    current = (Employee.start_date <= today) & (Employee.leave_date.is_(None) | (Employee.leave_date >= today))
+    listing = lists.Listing(
+        search=[Employee.name, Employee.email, Employee.tax_code, Employee.ni_number],
+        sorts={"name": Employee.name, "frequency": Employee.pay_frequency, "tax_code": Employee.tax_code,
+               "ni": Employee.ni_category, "started": Employee.start_date, "left": Employee.leave_date},
+        default_sort="name", descending=("started", "left"),
+        filters={"employed": {"1": (_("employed today"), current), "0": (_("left"), ~current)},
+                 "frequency": {code: (FREQUENCY_LABELS[code], Employee.pay_frequency == code)
+                               for code in FREQUENCIES},
+                 "member": {"1": (_("worker members"), Employee.member_id.is_not(None)),
+                            "0": (_("non-members"), Employee.member_id.is_(None))}},
+        date=Employee.start_date)
+    rows = listing.apply(db.session, service.employees_query())
     return render_template("payroll/employees.html", employees=rows, can_edit=_can_edit(), today=local_today())
 
 

@@ -4,7 +4,7 @@ Idempotent: each reminder carries a dedupe key per record and threshold, so a re
 unchanged report is not rewritten.
 """
 
-from consortium.i18n import _, force_locale
+from consortium.i18n import _, _l, force_locale
 from consortium.jobs import scheduled_job
 from consortium.notifications.service import enqueue_email, notify_users, users_with_tenant_role
 from tenants.training import service
@@ -34,7 +34,10 @@ def reminder_text(due: service.DueReminder, tenant_name: str) -> tuple[str, str]
     return subject, body
 
 
-@scheduled_job("training.expiry_reminders", trigger="cron", per_tenant=True, hour=6, minute=30)
+@scheduled_job("training.expiry_reminders", trigger="cron", per_tenant=True, hour=6, minute=30,
+               label=_l("Certificate expiry reminders"),
+               description=_l("Reminds the co-op's training lead (and the worker, if they have an email) 90, 30 and 7 "
+                              "days before a certificate expires and on the day."))
 def send_expiry_reminders(session, today, tenant):
     """Remind the co-op's training lead (and the worker, if they have an email) at 90, 30, 7 days and on expiry."""
     leads = users_with_tenant_role(session, tenant.id, *LEAD_ROLES)

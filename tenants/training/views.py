@@ -8,6 +8,7 @@ import marshmallow as ma
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
+from consortium import lists
 from consortium.auth import tenant_role_required
 from consortium.clock import local_today
 from consortium.extensions import db
@@ -56,10 +57,21 @@ def matrix_xlsx():
 
 def _records_page(errors=None, values=None, status=200):
     today = local_today()
-    records = db.session.scalars(service.records_query().limit(500)).all()
+    rows = db.session.scalars(service.records_query()).all()
+    names = service.member_names(db.session, [r.member_id for r in rows])
+    listing = lists.Listing(
+        search=lambda r: f"{names.get(r.member_id, '')} {r.course_title} {r.provider or ''}",
+        sorts={"worker": lambda r: names.get(r.member_id, ""), "course": lambda r: r.course_title,
+               "completed": lambda r: r.completed_on, "expires": lambda r: r.expires_on},
+        default_sort="completed", default_desc=True, descending=("completed",),
+        filters={"validity": {"expired": (_l("expired"), lambda r: r.expires_on is not None and r.expires_on <= today),
+                              "valid": (_l("valid"), lambda r: r.expires_on is None or r.expires_on > today)},
+                 "source": {code: (label, lambda r, code=code: r.source == code)
+                            for code, label in SOURCE_LABELS.items()}},
+        date=lambda r: r.completed_on)
+    records = listing.apply(db.session, rows)
     return render_template(
-        "training/records.html", records=records,
-        names=service.member_names(db.session, [r.member_id for r in records]),
+        "training/records.html", records=records, names=names,
         workers=service.current_workers(db.session, today),
         courses=service.courses_for(db.session, g.tenant.country),
         sources=SOURCE_LABELS, today=today, errors=errors or {}, values=values or {}, max_bytes=max_certificate_bytes(),

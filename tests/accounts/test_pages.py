@@ -93,7 +93,7 @@ def test_history_shows_versions_by_year_with_the_consortiums_comment(client, coo
 
     page = client.get(PAGE).get_data(as_text=True)
 
-    history = page[page.index(f'id="versions-{LAST_YEAR}"'):]
+    history = page[page.index('id="versions"'):]
     assert history.index("second.xlsx") < history.index("first.xlsx")
     assert "returned" in history and "Please attach the trial balance." in history
     detail = client.get(second).get_data(as_text=True)
@@ -147,7 +147,9 @@ def test_lists_of_versions_leave_the_stored_files_unread_and_the_download_return
             event.remove(db.engine, "before_cursor_execute", listener)
 
     assert "accounts.xlsx" in page and len(api_list) == 1
-    # the rows fetched, not the page count (whose subquery names every column but returns none)
-    reads = [sql for sql in statements if "accounts_versions" in sql and "count(*)" not in sql]
+    # the rows fetched, not the page count (whose subquery names every column but returns none) nor the years
+    # the list's filter offers
+    reads = [sql for sql in statements if "accounts_versions" in sql and "count(*)" not in sql
+             and "DISTINCT" not in sql]
     assert len(reads) == 2 and not any("file_data" in sql for sql in reads), reads
     assert client.get(f"{detail}/file").data == uploaded

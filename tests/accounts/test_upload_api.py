@@ -320,7 +320,11 @@ def test_template_downloads_are_the_blank_template(client, viewer):
     assert xlsx.status_code == 200 and xlsx.data.startswith(b"PK")
     assert "annual-accounts-2023.xlsx" in xlsx.headers["Content-Disposition"]
     assert csv_file.status_code == 200
-    assert csv_file.data.decode().splitlines()[0] == "section,line_code,label,amount,account_code,debit,credit"
+    header = csv_file.data.decode("utf-8-sig").splitlines()[0]
+    assert header == "section,line_code,label,amount,account_code,debit,credit"
+    # An Italian reader's spreadsheet splits fields on ";" (consortium.exports), and the upload reads it back.
+    italian = client.get(f"{URL}/template.csv", headers={**viewer, "Accept-Language": "it"})
+    assert italian.data.decode("utf-8-sig").splitlines()[0] == header.replace(",", ";")
 
 
 def test_date_where_an_amount_belongs_is_refused(app, client, treasurer):

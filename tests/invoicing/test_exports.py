@@ -6,7 +6,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from tenants.invoicing.exports import neutralise
+from consortium.exports import neutralise
 from tests.invoicing.conftest import COUNCIL, add_customer, draft, issue
 
 HOSTILE = ["=HYPERLINK(\"http://evil.example\",\"x\")", "+1+1", "-2+3", "@SUM(A1:A2)", "\t=1+1", "\r=1+1"]
@@ -53,3 +53,33 @@ def test_xlsx_export_stores_no_formula_and_keeps_numbers(client, uk):
         assert float(row[9]) == 120.0
     for row in sheet.iter_rows(min_row=2):
         assert all(cell.data_type != "f" for cell in row)
+
+
+def test_csv_follows_the_readers_spreadsheet_convention(client, uk):
+    """consortium.exports: `;` and a decimal comma for an Italian reader (Italian Excel and LibreOffice split on
+    `;`, the comma being their decimal sign), `,` and a point for an English one; the page link says which."""
+    _hostile_invoices(client, uk)
+    english = client.get(f"{uk['api']}/invoices/export?format=csv", headers=uk["auth"]).data.decode("utf-8-sig")
+    italian = client.get(f"{uk['api']}/invoices/export?format=csv",
+                         headers={**uk["auth"], "Accept-Language": "it"}).data.decode("utf-8-sig")
+    english_rows = list(csv.reader(io.StringIO(english)))
+    italian_rows = list(csv.reader(io.StringIO(italian), delimiter=";"))
+    assert english_rows[1][9] == "120.00" and italian_rows[1][9] == "120,00"
+    assert english.splitlines()[0].count(",") == 13 and ";" not in english.splitlines()[0]
+    assert italian.splitlines()[0].count(";") == 13
+    assert italian_rows[1][5].startswith("'")  # text still neutralised
+    assert italian_rows[1][3].count("-") == 2  # dates stay ISO, which both read as dates
+
+
+def test_csv_cells_are_plain_numbers_iso_dates_and_inert_text():
+    from datetime import date
+    from decimal import Decimal
+
+    from consortium.exports import cell, to_csv
+
+    assert cell(Decimal("-1472.80"), ",") == "-1472,80"  # a negative amount stays a number, not neutralised text
+    assert cell(Decimal("1E+1")) == "10"
+    assert cell(date(2026, 12, 1)) == "2026-12-01" and cell(None) == "" and cell(7) == "7"
+    assert cell("-2+3") == "'-2+3"
+    assert to_csv(["a", "b"], [[Decimal("1.5"), "x;y"]], language="it") == "\ufeffa;b\r\n1,5;\"x;y\"\r\n".encode()
+    assert to_csv(["a", "b"], [[Decimal("1.5"), "x,y"]], language="en") == "\ufeffa,b\r\n1.5,\"x,y\"\r\n".encode()

@@ -3,10 +3,12 @@ arguments are refused with 400 or ignored, never a 500."""
 
 import re
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
-from tests.conftest import login
+from tests.conftest import login, token_for
+from tests.mutual_fund.conftest import fund  # noqa: F401 - the fixture
 
 
 def names_in(html: str, table_id: str) -> list[str]:
@@ -76,3 +78,293 @@ def test_bad_list_arguments_are_refused_by_name(client, register, query):
 def test_unknown_sorts_and_filter_values_are_ignored(client, register, query):
     response = client.get(f"/t/coop-a/members/?{query}")
     assert response.status_code == 200
+
+
+# --- the remaining lists (issue 15): every list of the demo searched, sorted and paged the same way ----------------
+
+DEMO_LISTS = {
+    # (demo user, URL, table id, the sort key of the first column, a filter argument): the demo has 2+ rows of each;
+    # the search looks for the last row's first cell, or for SEARCHES[name]
+    "accounts review": ("staff@example.coop", "/consortium/accounts/", "submissions", "coop", "status"),
+    "contributions": ("staff@example.coop", "/consortium/mutual-fund/contributions", "contributions", "coop",
+                      "status"),
+    "tender notices": ("staff@example.coop", "/consortium/tenders/", "notices", "title", "opened"),
+    "incubation projects": ("staff@example.coop", "/incubation/projects", "projects", "name", "stage"),
+    "mentor's projects": ("mentor@example.coop", "/incubation/", "projects", "name", "overdue"),
+    "purchasing rounds": ("staff@example.coop", "/consortium/purchasing/", "rounds", "title", "status"),
+    "accounts versions": ("treasurer@example.coop", "/t/girasole/accounts/", "versions", "year", "status"),
+    "training records": ("treasurer@example.coop", "/t/girasole/training/records", "records", "worker", "validity"),
+    "payroll employees": ("payroll.uk@example.coop", "/t/riverside-care/payroll/employees/", "employees", "name",
+                          "employed"),
+    "pay runs": ("payroll.uk@example.coop", "/t/riverside-care/payroll/", "runs", "pay_date", "state"),
+}
+SEARCHES = {"pay runs": "2026-27"}  # runs are found by tax year (their first cell is the pay date)
+
+
+def first_cells(html: str, table_id: str) -> list[str]:
+    """The first cell of each row of the table `table_id`: its link's text, else its text before any tag."""
+    body = html.split(f'id="{table_id}"', 1)[1].split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    cells = re.findall(r"<tr>\s*<td>(.*?)</td>", body, re.S)
+    link = re.compile(r"<a [^>]*>(.*?)</a>", re.S)
+    return [(link.search(cell).group(1) if link.search(cell) else cell.split("<", 1)[0]).strip() for cell in cells]
+
+
+@pytest.fixture
+def demo(app):
+    from consortium.demo import load_demo
+    from consortium.extensions import db
+
+    with app.app_context():
+        load_demo(db.session)
+        db.session.commit()
+
+
+@pytest.mark.parametrize("name", sorted(DEMO_LISTS))
+def test_every_list_searches_sorts_and_pages(client, demo, name):
+    from consortium.demo import DEMO_PASSWORD
+
+    email, url, table, first_sort, filter_name = DEMO_LISTS[name]
+    login(client, email, DEMO_PASSWORD)
+    page = client.get(f"{url}?per=100")
+    assert page.status_code == 200
+    rows = first_cells(page.get_data(as_text=True), table)
+    assert len(rows) >= 2, f"{name}: the demo should show at least two rows"
+
+    up_html = client.get(f"{url}?sort={first_sort}&dir=asc&per=100").get_data(as_text=True)
+    down_html = client.get(f"{url}?sort={first_sort}&dir=desc&per=100").get_data(as_text=True)
+    up, down = first_cells(up_html, table), first_cells(down_html, table)
+    assert sorted(up) == sorted(rows) and up != down
+    assert list(reversed(down)) == up or len(set(up)) < len(up)  # rows with equal values may keep their order
+    assert 'aria-sort="ascending"><a class="sort"' in up_html  # the sorted column says so
+    assert 'aria-sort="descending"><a class="sort"' in down_html
+
+    wanted = SEARCHES.get(name, rows[-1])
+    found = first_cells(client.get(url, query_string={"q": wanted, "per": 100}).get_data(as_text=True), table)
+    assert found and (wanted in found or name in SEARCHES) and len(found) <= len(rows)
+    nothing = client.get(url, query_string={"q": "zz-no-such-thing-zz"}).get_data(as_text=True)
+    assert first_cells(nothing, table) == [] and "matches." in nothing
+
+    assert f"of {len(rows)}" in client.get(f"{url}?per=10").get_data(as_text=True)
+    second = client.get(f"{url}?sort={first_sort}&dir=asc&per=1&page=2").get_data(as_text=True)
+    assert first_cells(second, table) == [up[1]] and 'rel="prev"' in second
+    assert f"2–2 of {len(rows)}" in second
+
+    for bad in ("page=x", f"{filter_name}=no-such-value", "from=31/12/2025"):
+        refused = client.get(f"{url}?{bad}")
+        assert refused.status_code == 400, bad
+        assert bad.split("=")[0] in refused.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("email", "theirs", "ours", "table", "their_row"), [
+    # a co-op's list is its own: another co-op's page answers 404, and searching for one of its rows finds nothing
+    ("treasurer.uk@example.coop", "/t/girasole/training/records", "/t/riverside-care/training/records", "records",
+     "Beatrice Giordano"),
+    ("treasurer.uk@example.coop", "/t/girasole/accounts/", "/t/riverside-care/accounts/", "versions", None),
+    ("treasurer.uk@example.coop", "/t/girasole/tenders/", "/t/riverside-care/tenders/", "invited", None),
+    ("payroll.uk@example.coop", "/t/girasole/payroll/employees/", "/t/green-futures/payroll/employees/",
+     "employees", "Grace Okafor"),
+    ("payroll.uk@example.coop", "/t/girasole/payroll/", "/t/green-futures/payroll/", "runs", None),
+])
+def test_a_coops_list_shows_none_of_another_coops_rows(client, demo, email, theirs, ours, table, their_row):
+    from consortium.demo import DEMO_PASSWORD
+
+    login(client, email, DEMO_PASSWORD)
+    assert client.get(theirs).status_code == 404
+    assert client.get(f"{theirs}?q=a&sort=name&per=10").status_code == 404
+    own = client.get(ours)
+    assert own.status_code == 200
+    if their_row:
+        searched = client.get(ours, query_string={"q": their_row}).get_data(as_text=True)
+        assert their_row not in " ".join(first_cells(searched, table))
+
+
+def test_training_records_of_another_uk_coop_stay_out_of_riversides_list(client, demo):
+    """Riverside's worker's records are listed at Riverside only, not in the other UK co-op of the same treasurer."""
+    from consortium.demo import DEMO_PASSWORD
+
+    login(client, "treasurer.uk@example.coop", DEMO_PASSWORD)
+    riverside = first_cells(client.get("/t/riverside-care/training/records?per=100").get_data(as_text=True),
+                            "records")
+    assert "Grace Okafor" in riverside
+    other = client.get("/t/green-futures/training/records", query_string={"q": "Grace Okafor"})
+    assert other.status_code == 200 and "Grace Okafor" not in " ".join(first_cells(other.get_data(as_text=True),
+                                                                                      "records"))
+
+
+# --- lists the demo holds one row of: made here ---------------------------------------------------------------------
+
+def _fund_with_loans_and_guarantees(fund):  # noqa: F811
+    from tests.mutual_fund.conftest import FUND, YEAR
+
+    fund.accepted(Decimal("3000000.00"))  # a contribution of 90,000, paid: cash to lend
+    paid = fund.client.post(f"{FUND}/payments", headers=fund.staff,
+                            json={"reference": f"MF-{YEAR}-coop-a", "amount": "90000.00", "date": f"{YEAR + 1}-05-20"})
+    assert paid.status_code == 201, paid.get_json()
+    for tenant, principal, granted in (("coop-b", "1000.00", "2024-01-02"), ("coop-a", "3000.00", "2024-03-01"),
+                                       ("coop-b", "2000.00", "2024-02-01")):
+        loan = fund.client.post(f"{FUND}/loans", headers=fund.staff, json={
+            "borrower_tenant": tenant, "principal": principal, "annual_rate": "6", "months": 12, "method": "annuity",
+            "granted_on": granted, "first_due": granted[:8] + "28"})
+        assert loan.status_code == 201, loan.get_json()
+    for tenant, bank, expires in (("coop-a", "Banca Etica", "2030-12-31"), ("coop-b", "BPER Banca", "2031-06-30"),
+                                  ("coop-b", "Emil Banca", "2024-12-31")):
+        guarantee = fund.client.post(f"{FUND}/guarantees", headers=fund.staff, json={
+            "tenant": tenant, "bank_name": bank, "amount": "5000.00", "issued_on": "2024-01-01", "expires_on": expires})
+        assert guarantee.status_code == 201, guarantee.get_json()
+
+
+def test_loans_list_searches_sorts_filters_and_pages(client, fund):  # noqa: F811
+    _fund_with_loans_and_guarantees(fund)
+    login(client, "staff@example.test")
+    html = client.get("/consortium/mutual-fund/loans").get_data(as_text=True)
+    assert first_cells(html, "loans") == ["Coop A Sociale", "Coop B Sociale", "Coop B Sociale"]  # newest first
+    html = client.get("/consortium/mutual-fund/loans?sort=principal").get_data(as_text=True)
+    assert re.findall(r'data-label="Principal">([^<]+)<', html) == ["€3,000.00", "€2,000.00", "€1,000.00"]
+    assert len(first_cells(client.get("/consortium/mutual-fund/loans?q=coop+a").get_data(as_text=True),
+                           "loans")) == 1
+    assert first_cells(client.get("/consortium/mutual-fund/loans?from=2024-01-15&to=2024-02-15")
+                       .get_data(as_text=True), "loans") == ["Coop B Sociale"]
+    assert first_cells(client.get("/consortium/mutual-fund/loans?repaid=1").get_data(as_text=True), "loans") == []
+    paged = client.get("/consortium/mutual-fund/loans?per=2&page=2").get_data(as_text=True)
+    assert "3–3 of 3" in paged and len(first_cells(paged, "loans")) == 1
+    assert client.get("/consortium/mutual-fund/loans?arrears=maybe").status_code == 400
+
+
+def test_guarantees_list_searches_sorts_filters_and_pages(client, fund):  # noqa: F811
+    _fund_with_loans_and_guarantees(fund)
+    login(client, "staff@example.test")
+    url = "/consortium/mutual-fund/guarantees"
+    html = client.get(url).get_data(as_text=True)
+    banks = re.findall(r'data-label="Bank">([^<]+)<', html)
+    assert banks == ["Emil Banca", "Banca Etica", "BPER Banca"]  # soonest expiry first
+    assert re.findall(r'data-label="Bank">([^<]+)<', client.get(f"{url}?sort=bank&dir=desc")
+                      .get_data(as_text=True)) == ["Emil Banca", "BPER Banca", "Banca Etica"]
+    live = client.get(f"{url}?live=1").get_data(as_text=True)
+    assert "Emil Banca" not in live and "BPER Banca" in live  # the one expired in 2024 is not live
+    assert re.findall(r'data-label="Bank">([^<]+)<', client.get(f"{url}?q=bper").get_data(as_text=True)) == [
+        "BPER Banca"]
+    assert "1–1 of 3" in client.get(f"{url}?per=1").get_data(as_text=True)
+    assert client.get(f"{url}?to=soon").status_code == 400
+
+
+def test_loans_and_guarantees_are_staff_lists(client, fund):  # noqa: F811
+    login(client, "treasurer.a@example.test")
+    assert client.get("/consortium/mutual-fund/loans").status_code == 403
+    assert client.get("/consortium/mutual-fund/guarantees").status_code == 403
+
+
+def test_contributions_overdue_filter_matches_the_badge(client, fund):  # noqa: F811
+    fund.accepted(Decimal("12345.67"))  # due last year, never paid
+    login(client, "staff@example.test")
+    overdue = client.get("/consortium/mutual-fund/contributions?status=overdue").get_data(as_text=True)
+    assert first_cells(overdue, "contributions") == ["Coop A Sociale"] and "badge fail" in overdue
+    assert first_cells(client.get("/consortium/mutual-fund/contributions?status=paid").get_data(as_text=True),
+                       "contributions") == []
+
+
+def test_suppliers_list_searches_sorts_filters_and_pages(client, factory):
+    from tests.purchasing.helpers import STAFF, make_world, post
+
+    make_world(factory)
+    staff = token_for(client, STAFF)
+    for name, vat, category, terms in (("Sanitaria Emiliana srl", "IT04455660581", "care_consumables", 60),
+                                       ("Pulito Bologna spa", "IT01122330010", "cleaning", 30),
+                                       ("Alimenti Solidali srl", "IT02233440151", "food", 90)):
+        post(client, staff, "/api/v1/consortium/purchasing/suppliers",
+             {"name": name, "country": "it", "vat_number": vat, "category": category, "payment_terms_days": terms},
+             201)
+    login(client, STAFF)
+    url = "/consortium/purchasing/suppliers"
+    assert first_cells(client.get(url).get_data(as_text=True), "suppliers") == [
+        "Alimenti Solidali srl", "Pulito Bologna spa", "Sanitaria Emiliana srl"]
+    assert first_cells(client.get(f"{url}?sort=terms&dir=desc").get_data(as_text=True), "suppliers") == [
+        "Alimenti Solidali srl", "Sanitaria Emiliana srl", "Pulito Bologna spa"]
+    assert first_cells(client.get(f"{url}?category=cleaning").get_data(as_text=True), "suppliers") == [
+        "Pulito Bologna spa"]
+    assert first_cells(client.get(f"{url}?q=04455660581").get_data(as_text=True), "suppliers") == [
+        "Sanitaria Emiliana srl"]
+    assert "2–2 of 3" in client.get(f"{url}?per=1&page=2").get_data(as_text=True)
+    assert client.get(f"{url}?category=weapons").status_code == 400
+
+
+def test_jobs_page_names_each_job_in_the_readers_language(client, factory):
+    factory.user("admin@example.test", {"role": "consortium_admin"})
+    login(client, "admin@example.test")
+    english = client.get("/consortium/jobs").get_data(as_text=True)
+    assert "<strong>Overdue invoice reminders</strong> <code>invoicing.overdue_reminders</code>" in english
+    assert "Sends the emails and webhook deliveries that are due" in english
+    italian = client.get("/consortium/jobs", headers={"Accept-Language": "it"}).get_data(as_text=True)
+    assert "<strong>Solleciti delle fatture scadute</strong>" in italian
+    assert "Invia le email e le consegne webhook in scadenza" in italian
+    assert "Remind treasurers" not in italian and "Send due emails" not in italian  # no docstring shows through
+
+
+def test_ledger_list_by_movement_description_and_date(client, fund):  # noqa: F811
+    _fund_with_loans_and_guarantees(fund)
+    login(client, "staff@example.test")
+    url = "/consortium/mutual-fund/ledger"
+    loans_out = client.get(f"{url}?kind=loan_out").get_data(as_text=True)
+    assert loans_out.count('data-label="Movement">loan paid out<') == 3
+    assert 'data-label="Movement">contribution received<' not in loans_out
+    dated = client.get(f"{url}?kind=loan_out&from=2024-02-01&to=2024-02-29").get_data(as_text=True)
+    assert dated.count('data-label="Movement">loan paid out<') == 1
+    oldest_first = client.get(f"{url}?sort=date&dir=asc&per=10").get_data(as_text=True)
+    assert 'aria-sort="ascending"' in oldest_first
+    # the contribution due, its payment and the three loans
+    assert "1–5 of 5" in client.get(f"{url}?per=10").get_data(as_text=True)
+    assert client.get(f"{url}?kind=theft").status_code == 400
+
+
+def test_a_coops_contributions_are_its_own_and_filtered(client, fund):  # noqa: F811
+    from tests.mutual_fund.conftest import YEAR
+
+    fund.accepted(Decimal("12345.67"))  # coop A's, due last year, never paid
+    login(client, "treasurer.b@example.test")
+    assert f"MF-{YEAR}-coop-a" not in client.get("/t/coop-b/contributions/").get_data(as_text=True)
+    assert client.get("/t/coop-a/contributions/").status_code == 404
+    client.post("/logout")
+    login(client, "treasurer.a@example.test")
+    assert f"MF-{YEAR}-coop-a" in client.get("/t/coop-a/contributions/?status=overdue").get_data(as_text=True)
+    assert f"MF-{YEAR}-coop-a" not in client.get("/t/coop-a/contributions/?status=paid").get_data(as_text=True)
+    assert client.get("/t/coop-a/contributions/?year=1066").status_code == 400
+
+
+def test_job_runs_list_by_job_status_coop_and_day(app, client, factory):
+    from datetime import UTC, datetime
+
+    from consortium.extensions import db
+    from consortium.jobs import JobRun
+
+    coop = factory.tenant("coop-a", name="Alpha Co-op")
+    factory.tenant("coop-b", name="Beta Co-op")
+    with app.app_context():
+        for job, tenant, day, status, error in (
+                ("invoicing.overdue_reminders", coop.id, 1, "ok", None),
+                ("invoicing.overdue_reminders", coop.id, 2, "failed", "Traceback ...\nValueError: no SMTP host"),
+                ("notifications.deliver_outbox", None, 3, "ok", None)):
+            moment = datetime(2026, 3, day, 9, tzinfo=UTC)
+            db.session.add(JobRun(job_id=job, tenant_id=tenant, started_at=moment, finished_at=moment, status=status,
+                                  error=error))
+        db.session.commit()
+    factory.user("admin@example.test", {"role": "consortium_admin"})
+    login(client, "admin@example.test")
+    url = "/consortium/jobs/runs"
+    html = client.get(url).get_data(as_text=True)
+    assert first_cells(html, "job-runs") == ["2026-03-03 10:00", "2026-03-02 10:00", "2026-03-01 10:00"]  # Rome
+    assert "Deliver emails and webhooks" in html and "Alpha Co-op" in html and "Beta Co-op" not in html
+    failed = client.get(f"{url}?status=failed").get_data(as_text=True)
+    assert first_cells(failed, "job-runs") == ["2026-03-02 10:00"] and "ValueError: no SMTP host" in failed
+    assert len(first_cells(client.get(f"{url}?job=notifications.deliver_outbox").get_data(as_text=True),
+                           "job-runs")) == 1
+    assert first_cells(client.get(f"{url}?q=smtp").get_data(as_text=True), "job-runs") == ["2026-03-02 10:00"]
+    assert first_cells(client.get(f"{url}?from=2026-03-02&to=2026-03-02").get_data(as_text=True),
+                       "job-runs") == ["2026-03-02 10:00"]
+    assert first_cells(client.get(f"{url}?sort=started&dir=asc&per=1&page=2").get_data(as_text=True),
+                       "job-runs") == ["2026-03-02 10:00"]
+    assert client.get(f"{url}?job=no.such.job").status_code == 400
+    # the jobs page links each job's last run to its runs
+    assert f'{url}?job=invoicing.overdue_reminders' in client.get("/consortium/jobs").get_data(as_text=True)
+    client.post("/logout")
+    factory.user("staff@example.test", {"role": "consortium_staff"})
+    login(client, "staff@example.test")
+    assert client.get(url).status_code == 403

@@ -62,11 +62,12 @@ def test_rates_and_multiples_show_as_plain_numbers(fund, client):
 
     overview = client.get("/consortium/mutual-fund/").get_data(as_text=True)
     loan_page = client.get(f"/consortium/mutual-fund/loans/{loan['id']}").get_data(as_text=True)
+    loans = client.get("/consortium/mutual-fund/loans").get_data(as_text=True)
 
     # Decimal("30.0000").normalize() prints as 3E+1: the pages must say 30%, 10%, 10 x
-    assert "legal reserve 30%" in overview and "(10 × balance)" in overview and ">10%<" in overview
+    assert "legal reserve 30%" in overview and "(10 × balance)" in overview and ">10%<" in loans
     assert "10% a year" in loan_page
-    assert "E+" not in overview + loan_page
+    assert "E+" not in overview + loan_page + loans
 
 
 def test_admin_changes_settings_on_the_page(fund, client):
@@ -221,7 +222,7 @@ def test_an_overdue_contribution_is_flagged_on_the_page_and_in_the_api(fund, cli
                      json={"reference": REF_A, "amount": "370.37", "date": local_today().isoformat()})
     paid = fund.client.get("/api/v1/t/coop-a/contributions", headers=fund.treasurer_a).get_json()
     assert [(c["year"], c["status"], c["overdue"]) for c in paid] == [(YEAR + 1, "due", False), (YEAR, "paid", False)]
-    assert "overdue" not in client.get("/t/coop-a/contributions/").get_data(as_text=True)
+    assert 'class="badge fail">overdue' not in client.get("/t/coop-a/contributions/").get_data(as_text=True)
 
 
 def test_a_past_years_report_shows_contributions_as_they_stood_at_its_end(fund):

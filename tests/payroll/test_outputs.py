@@ -114,6 +114,13 @@ def test_the_journal_has_a_row_per_payslip_totals_and_what_is_due_to_hmrc(client
     assert "'=HYPERLINK(\"http://evil\")" in by_name  # formula injection neutralised
     assert by_name["Total"]["Gross pay"] == "6250.00"
     assert by_name["Due to HMRC for the period"]["Employer cost"] == run["due_to_hmrc"]
+    # For an Italian reader: ";" between fields and a decimal comma (consortium.exports)
+    italian = client.get(f"{API}/pay-runs/{run['id']}/journal?format=csv",
+                         headers={**clerk, "Accept-Language": "it"}).get_data(as_text=True)
+    italian_rows = list(csv.reader(io.StringIO(italian.lstrip("\ufeff")), delimiter=";"))
+    total_at = [row[1] for row in rows].index("Total")
+    assert italian_rows[total_at][header.index("Gross pay")] == "6250,00"
+    assert len(italian_rows[0]) == len(header)
     workbook = load_workbook(io.BytesIO(client.get(f"{API}/pay-runs/{run['id']}/journal?format=xlsx",
                                                    headers=clerk).data))
     sheet = workbook.active

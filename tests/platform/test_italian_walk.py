@@ -39,25 +39,33 @@ PAGES = {
                            "/consortium/tenants?q=coop&status=active&per=10", "/consortium/tenants/girasole",
                            "/consortium/outbox?status=delivered&sort=attempts",
                            "/account/password", "/no-such-page", "/consortium/outbox", "/consortium/webhooks",
-                           "/account/notifications", *INCUBATION_STAFF],
-    # Not yet: /consortium/jobs (each job's description is its feature's docstring, in English) and the
-    # audit logs (/consortium/audit, /t/<slug>/audit: object types and field names are still codes).
+                           "/account/notifications", "/consortium/jobs", "/consortium/jobs/runs?status=failed",
+                           *INCUBATION_STAFF],
+    # Not yet: the audit logs (/consortium/audit, /t/<slug>/audit: object types and field names are still codes).
     # Not /consortium/tenants/riverside-care: its tender answers name English notices (buyers' titles, data).
     "staff@example.coop": ["/", "/consortium/tenants", "/account/password", "/consortium/tenants/girasole",
                            "/consortium/reports/", *INCUBATION_STAFF,
                            "/consortium/purchasing/", "/consortium/purchasing/rounds/1",
                            "/consortium/purchasing/rounds/2", "/consortium/purchasing/rounds/new",
-                           "/consortium/purchasing/suppliers", "/consortium/purchasing/suppliers/1"],
+                           "/consortium/purchasing/suppliers", "/consortium/purchasing/suppliers/1",
+                           "/consortium/purchasing/?status=recharged&sort=spend",
+                           "/consortium/purchasing/suppliers?category=care_consumables&q=a",
+                           "/incubation/projects?overdue=1&sort=stage"],
+    # Not the tender and UK training lists: their rows are English data (buyers' notice titles, UK course titles).
     "treasurer@example.coop": ["/", "/t/girasole/", "/account/password", "/consortium/users",
                                "/t/girasole/webhooks", "/t/girasole/reports/", "/t/girasole/social-reports/",
                                "/t/girasole/social-reports/1", "/t/girasole/social-reports/2",
                                "/t/girasole/purchasing/", "/t/girasole/purchasing/1", "/t/girasole/purchasing/2",
+                               "/t/girasole/training/records", "/t/girasole/training/records?validity=expired",
+                               "/t/girasole/tenders/",
                                "/t/girasole/payroll/"],  # why an Italian co-op has no payroll
     # payroll of a UK co-op read in Italian (the rule pack's terms, e.g. "National Insurance", stay HMRC's)
     "payroll.uk@example.coop": ["/", "/t/riverside-care/", "/t/riverside-care/payroll/",
                                 "/t/riverside-care/payroll/employees/", "/t/riverside-care/payroll/employees/new",
                                 "/t/riverside-care/payroll/runs/new", "/t/riverside-care/payroll/settings",
-                                "/t/riverside-care/payroll/year-end"],
+                                "/t/riverside-care/payroll/year-end",
+                                "/t/riverside-care/payroll/?state=paid&sort=gross&dir=desc",
+                                "/t/riverside-care/payroll/employees/?employed=1&member=1&sort=started"],
     "treasurer.uk@example.coop": ["/", "/t/riverside-care/", "/t/riverside-care/reports/"],
     "mentor@example.coop": ["/", "/account/password", "/incubation/", "/incubation/projects/1",
                             "/incubation/projects/2"],

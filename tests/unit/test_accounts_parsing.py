@@ -128,7 +128,7 @@ def test_filled_xlsx_template_parses_to_the_figures_and_computed_net_profit():
 
 
 def test_csv_template_has_the_documented_header_and_one_row_per_line():
-    rows = list(csv.reader(io.StringIO(build_template_csv(2023).decode("utf-8"))))
+    rows = list(csv.reader(io.StringIO(build_template_csv(2023).decode("utf-8-sig"))))
 
     assert rows[0] == list(CSV_COLUMNS)
     assert [row[1] for row in rows[1:]] == [line.code for line in SUMMARY_LINES]
