@@ -1,4 +1,4 @@
-"""Reporting's scheduled job: remind each co-op's treasurers before the social report (30 June) and, for UK
+"""Reporting's scheduled jobs: each co-op reports its yearly aggregates to the consortium; remind each co-op's treasurers before the social report (30 June) and, for UK
 societies, the AR30 annual return (7 months after the year end) fall due.
 
 Idempotent: each reminder carries a dedupe key (co-op, year, deadline, threshold), so a second run queues nothing.
@@ -39,3 +39,10 @@ def send_deadline_reminders(session, today, tenant):
         if threshold is not None:
             sent += notify.remind_ar30(session, tenant, year, due, threshold)
     return sent
+
+
+@scheduled_job("reporting.report_figures", trigger="cron", per_tenant=True, hour=6, minute=40)
+def report_figures(session, today, tenant):
+    """Count the co-op's worker members and its invoicing by customer type, in its own scope, for the consortium."""
+    today = today or local_today()
+    return service.refresh_reported_figures(session, tenant, service.years_to_report(session, today))

@@ -21,6 +21,8 @@ class SocialReport(TenantOwned, Base):
     """One co-op's social report for one financial year (private to the co-op)."""
 
     __tablename__ = "social_reports"
+    # the consortium counts reports by state (set-based, one query); sections and figures stay the co-op's
+    __consortium_read__ = ("tenant_id", "id", "year", "state")
 
     year: Mapped[int] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(10), default="draft")
@@ -41,4 +43,26 @@ class SocialReport(TenantOwned, Base):
             name="approved_has_date_and_snapshot",
         ),
         CheckConstraint("state <> 'filed' OR filed_on IS NOT NULL", name="filed_has_date"),
+    )
+
+
+class ReportedFigures(TenantOwned, Base):
+    """What a co-op reports to the consortium for one year, as aggregates only: its worker members at the year's
+    end and how many are disadvantaged, and its net invoicing by customer type. Written in the co-op's own scope
+    by the job `reporting.report_figures` (from the members and invoicing services); the consortium reads every
+    co-op's row in one query, never the members or invoices behind it."""
+
+    __tablename__ = "reported_figures"
+    __consortium_read__ = "*"  # aggregates the co-op reports; no name, customer or invoice line
+
+    year: Mapped[int] = mapped_column(Integer)
+    workers: Mapped[int] = mapped_column(Integer, default=0)
+    disadvantaged: Mapped[int] = mapped_column(Integer, default=0)
+    # {customer type: net invoiced, as a decimal string}; {} when the co-op issued no invoice that year
+    invoiced_by_type: Mapped[dict] = mapped_column(JsonDoc, default=dict)
+    refreshed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "year", name="uq_reported_figures_tenant_year"),
+        CheckConstraint("workers >= 0 AND disadvantaged >= 0 AND disadvantaged <= workers", name="counts"),
     )

@@ -33,7 +33,7 @@ from contextlib import contextmanager
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from consortium.db import utcnow
 from consortium.errors import Conflict, NotFound, ServiceError
@@ -42,7 +42,7 @@ from consortium.models import Tenant
 from consortium.tenancy import consortium_scope, current_tenant_id, set_tenant, tenant_scope
 from shared_services.incubation import service as incubation
 from shared_services.mutual_fund import service as fund
-from shared_services.reporting.models import SocialReport
+from shared_services.reporting.models import ReportedFigures, SocialReport
 from shared_services.tendering import service as tendering
 from tenants.accounts import service as accounts
 from tenants.invoicing import service as invoicing
@@ -164,6 +164,26 @@ def _accounts_block(rows: list[tuple[Tenant, dict]]) -> dict:
     return result
 
 
+def _invoicing_block(rows: list[tuple[Tenant, ReportedFigures]]) -> dict | None:
+    """Net invoicing by customer type summed per currency over the co-ops that invoiced here; None if none did."""
+    by_currency: dict[str, dict] = {}
+    for tenant, row in rows:
+        if not row.invoiced_by_type:
+            continue
+        block = by_currency.setdefault(tenant.currency, {"coops": 0, "by_type": defaultdict(lambda: ZERO)})
+        block["coops"] += 1
+        for kind, net in row.invoiced_by_type.items():
+            block["by_type"][kind] += Decimal(net)
+    result = {}
+    for currency, block in sorted(by_currency.items()):
+        by_type = {kind: block["by_type"][kind] for kind in sorted(block["by_type"])}
+        public = sum((v for k, v in by_type.items() if k in invoicing.PUBLIC_BODY_TYPES), ZERO)
+        total = sum(by_type.values(), ZERO)
+        result[currency] = {"coops": block["coops"], "by_type": by_type, "public": public, "private": total - public,
+                            "total": total, "public_percent": percent(public, total)}
+    return result or None
+
+
 # --------------------------------------------------------------------------- the consortium dashboard
 
 
@@ -187,14 +207,14 @@ def consortium_dashboard(session, year: int, *, today: date | None = None) -> di
                     totals[category] += count
         categories[y] = totals
 
-    # disadvantaged workers in Type B co-ops: not readable by the consortium; counted in each co-op's scope
-    workers = disadvantaged = 0
+    # disadvantaged workers in Type B co-ops and invoicing by customer type: what each co-op reports (the job
+    # `reporting.report_figures` counts them in the co-op's own scope); read here for every co-op in one query
+    reported = reported_figures(session, year)
     type_b = [t for t in tenants.values() if t.legal_form == TYPE_B_FORM]
-    for tenant in type_b:
-        with tenant_scope(session, tenant.id):
-            w, d = members.worker_counts(session, date(year, 12, 31))
-        workers += w
-        disadvantaged += d
+    type_b_rows = [reported[t.id] for t in type_b if t.id in reported]
+    workers = sum(r.workers for r in type_b_rows)
+    disadvantaged = sum(r.disadvantaged for r in type_b_rows)
+    invoicing_block = _invoicing_block([(tenants[tid], r) for tid, r in reported.items() if tid in tenants])
 
     figures = accounts.accepted_figures(session, range(year - 4, year + 1))
     accounts_by_year = {}
@@ -241,6 +261,7 @@ def consortium_dashboard(session, year: int, *, today: date | None = None) -> di
         },
         "type_b": {
             "coops": len(type_b),
+            "reported": len(type_b_rows),
             "workers": workers,
             "disadvantaged": disadvantaged,
             "percent": percent(disadvantaged, workers),
@@ -248,6 +269,7 @@ def consortium_dashboard(session, year: int, *, today: date | None = None) -> di
         "accounts": accounts_by_year[year],
         "accounts_previous": accounts_by_year[previous],
         "turnover_trend": {c: {y: trend[c].get(y) for y in range(year - 4, year + 1)} for c in sorted(trend)},
+        "invoicing": invoicing_block,
         "contributions": dict(sorted(contributions.items())),
         "fund": {
             "outstanding_loans": fund.outstanding_loans_total(session),
@@ -625,15 +647,55 @@ def consolidated_figures(session, year: int, *, today: date | None = None) -> di
 
 
 def social_report_states(session, year: int) -> dict[str, int]:
-    """How many co-ops' reports for `year` are draft, approved, filed or missing: each read in its own scope."""
-    counts = {"draft": 0, "approved": 0, "filed": 0, "missing": 0}
-    for tenant_id in session.scalars(select(Tenant.id).where(Tenant.status == "active")):
-        with tenant_scope(session, tenant_id):
-            state = session.scalar(select(SocialReport.state).where(SocialReport.year == year))
-        counts[state or "missing"] += 1
+    """How many active co-ops' reports for `year` are draft, approved, filed or missing (one grouped query over
+    the state column co-ops report to the consortium; call in the consortium scope)."""
+    active = select(Tenant.id).where(Tenant.status == "active")
+    rows = session.execute(
+        select(SocialReport.state, func.count())
+        .where(SocialReport.year == year, SocialReport.tenant_id.in_(active))
+        .group_by(SocialReport.state)
+        .execution_options(all_tenants=True)
+    ).all()
+    counts = {"draft": 0, "approved": 0, "filed": 0}
+    counts.update({state: count for state, count in rows})
+    counts["missing"] = session.scalar(select(func.count()).select_from(active.subquery())) - sum(counts.values())
     return counts
 
 
 def report_state_in_scope(session, year: int) -> str | None:
     """The state of this co-op's report for `year`, or None (call in the co-op's scope)."""
     return session.scalar(select(SocialReport.state).where(SocialReport.year == year))
+
+
+# --------------------------------------------------------------------------- what co-ops report
+
+
+def reported_figures(session, year: int) -> dict[int, ReportedFigures]:
+    """Every co-op's reported figures for `year`, by tenant id (call in the consortium scope): one query."""
+    query = select(ReportedFigures).where(ReportedFigures.year == year).execution_options(all_tenants=True)
+    return {row.tenant_id: row for row in session.scalars(query)}
+
+
+def refresh_reported_figures(session, tenant: Tenant, years) -> int:
+    """Count this co-op's worker members (and disadvantaged) at each year's end and its net invoicing by customer
+    type, and store them as what it reports to the consortium (call in the co-op's own scope). Returns the rows
+    written; running it again with nothing changed writes the same values."""
+    existing = {r.year: r for r in session.scalars(select(ReportedFigures).where(ReportedFigures.year.in_(list(years))))}
+    now = utcnow()
+    for year in years:
+        workers, disadvantaged = members.worker_counts(session, date(year, 12, 31))
+        invoiced = {kind: str(net) for kind, net in invoicing.net_invoiced_by_customer_type(session, year)["by_type"].items()}
+        row = existing.get(year)
+        if row is None:
+            row = ReportedFigures(tenant_id=tenant.id, year=year)
+            session.add(row)
+        row.workers, row.disadvantaged, row.invoiced_by_type, row.refreshed_at = workers, disadvantaged, invoiced, now
+    session.flush()
+    return len(list(years))
+
+
+def years_to_report(session, today: date) -> list[int]:
+    """The years the job refreshes for this co-op: this year and the one before; ten years on its first run."""
+    known = session.scalar(select(ReportedFigures.id).limit(1)) is not None
+    first = today.year - (1 if known else 9)
+    return list(range(first, today.year + 1))

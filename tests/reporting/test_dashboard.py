@@ -33,7 +33,8 @@ def test_members_by_category_this_year_and_the_year_before(client, network):
 
 def test_disadvantaged_share_in_type_b_coops(client, network):
     # only B is Type B: 3 worker members at the end of YEAR, 2 disadvantaged -> 66.7%
-    assert _dash(client, network)["type_b"] == {"coops": 1, "workers": 3, "disadvantaged": 2, "percent": "66.7"}
+    assert _dash(client, network)["type_b"] == {
+        "coops": 1, "reported": 1, "workers": 3, "disadvantaged": 2, "percent": "66.7"}
 
 
 def test_turnover_and_profit_totals_medians_and_distribution_per_currency(client, network):
