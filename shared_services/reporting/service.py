@@ -198,14 +198,7 @@ def consortium_dashboard(session, year: int, *, today: date | None = None) -> di
         by_country[tenant.country] += 1
 
     # members by stakeholder category at each year's end (the columns co-ops report to the consortium)
-    categories = {}
-    for y in (year, previous):
-        totals = defaultdict(int)
-        for tenant_id, counts in members.category_counts_by_tenant(session, date(y, 12, 31)).items():
-            if tenant_id in tenants:
-                for category, count in counts.items():
-                    totals[category] += count
-        categories[y] = totals
+    categories = {y: members.category_totals(session, date(y, 12, 31)) for y in (year, previous)}
 
     # disadvantaged workers in Type B co-ops and invoicing by customer type: what each co-op reports (the job
     # `reporting.report_figures` counts them in the co-op's own scope); read here for every co-op in one query
@@ -216,26 +209,25 @@ def consortium_dashboard(session, year: int, *, today: date | None = None) -> di
     disadvantaged = sum(r.disadvantaged for r in type_b_rows)
     invoicing_block = _invoicing_block([(tenants[tid], r) for tid, r in reported.items() if tid in tenants])
 
-    figures = accounts.accepted_figures(session, range(year - 4, year + 1))
+    figures = accounts.accepted_figures(session, (year, previous), codes=(*REVENUE_LINES, "net_profit"))
     accounts_by_year = {}
     for y in (year, previous):
         rows = [(tenants[tid], f) for (tid, fy), f in figures.items() if fy == y and tid in tenants]
         accounts_by_year[y] = _accounts_block(rows) if rows else None
     trend = defaultdict(dict)  # currency -> {year: turnover total}
-    for (tid, fy), f in figures.items():
+    for (tid, fy), turnover in accounts.accepted_turnovers(session, range(year - 4, year + 1)).items():
         if tid in tenants:
-            trend[tenants[tid].currency][fy] = trend[tenants[tid].currency].get(fy, ZERO) + _turnover(f)
+            currency = tenants[tid].currency
+            trend[currency][fy] = trend[currency].get(fy, ZERO) + turnover
 
     contributions = defaultdict(lambda: {"count": 0, "due": ZERO, "paid": ZERO, "outstanding": ZERO})
-    for contribution in session.scalars(fund.contributions_query(year=year)):
-        tenant = tenants.get(contribution.tenant_id)
+    for tenant_id, totals in fund.contribution_totals_by_tenant(session, year).items():
+        tenant = tenants.get(tenant_id)
         if tenant is None:
             continue
         row = contributions[tenant.currency]
-        row["count"] += 1
-        row["due"] += contribution.total_due
-        row["paid"] += contribution.paid_amount
-        row["outstanding"] += contribution.outstanding
+        for key in row:
+            row[key] += totals[key]
 
     tender_year = next((r for r in tendering.results_by_year(session) if r.year == year), None)
     reports = {r.tenant_id: r for r in training.compliance_reports(session) if r.tenant_id in tenants}
@@ -671,9 +663,12 @@ def report_state_in_scope(session, year: int) -> str | None:
 
 
 def reported_figures(session, year: int) -> dict[int, ReportedFigures]:
-    """Every co-op's reported figures for `year`, by tenant id (call in the consortium scope): one query."""
-    query = select(ReportedFigures).where(ReportedFigures.year == year).execution_options(all_tenants=True)
-    return {row.tenant_id: row for row in session.scalars(query)}
+    """Every co-op's reported figures for `year`, by tenant id (call in the consortium scope): one query, read
+    as plain rows (workers, disadvantaged, invoiced_by_type), not as ORM objects."""
+    query = (select(ReportedFigures.tenant_id, ReportedFigures.workers, ReportedFigures.disadvantaged,
+                    ReportedFigures.invoiced_by_type)
+             .where(ReportedFigures.year == year).execution_options(all_tenants=True))
+    return {row.tenant_id: row for row in session.execute(query)}
 
 
 def refresh_reported_figures(session, tenant: Tenant, years) -> int:

@@ -311,14 +311,26 @@ def latest_accepted_turnovers(session) -> dict[int, tuple[int, date, Decimal]]:
     return {tenant_id: (year, accepted_on, total) for tenant_id, year, accepted_on, total in session.execute(query)}
 
 
-def accepted_figures(session, years) -> dict[tuple[int, int], dict[str, Decimal]]:
-    """The accepted accounts' Summary figures of `years`, keyed by (tenant_id, year), in one query.
+def accepted_turnovers(session, years) -> dict[tuple[int, int], Decimal]:
+    """The accepted accounts' total turnover (every source) of `years`, keyed by (tenant_id, year), in one query:
+    the one figure of a trend over several years, summed by the database (scopes as `accepted_figures`)."""
+    turnover = (AccountsVersion.turnover_public_contracts + AccountsVersion.turnover_private_fees
+                + AccountsVersion.turnover_grants_donations + AccountsVersion.turnover_other)
+    query = (select(AccountsVersion.tenant_id, AccountsVersion.year, turnover)
+             .where(AccountsVersion.status == "accepted", AccountsVersion.year.in_(list(years)))
+             .execution_options(all_tenants=True))
+    return {(tenant_id, year): value for tenant_id, year, value in session.execute(query)}
+
+
+def accepted_figures(session, years, codes=FIGURE_CODES) -> dict[tuple[int, int], dict[str, Decimal]]:
+    """The accepted accounts' Summary figures of `years` (all of them, or only `codes`), keyed by (tenant_id, year),
+    in one query.
 
     For reports: in the consortium scope every co-op's (accounts are what co-ops report), in a co-op's scope its own.
     Only the figures are read, never the stored files.
     """
-    columns = [getattr(AccountsVersion, code) for code in FIGURE_CODES]
+    columns = [getattr(AccountsVersion, code) for code in codes]
     query = (select(AccountsVersion.tenant_id, AccountsVersion.year, *columns)
              .where(AccountsVersion.status == "accepted", AccountsVersion.year.in_(list(years)))
              .execution_options(all_tenants=True))
-    return {(row[0], row[1]): dict(zip(FIGURE_CODES, row[2:], strict=True)) for row in session.execute(query)}
+    return {(row[0], row[1]): dict(zip(codes, row[2:], strict=True)) for row in session.execute(query)}
