@@ -51,6 +51,21 @@ def export_response(dashboard: dict, args: dict, stem: str) -> Response:
     )
 
 
+def figures_out(figures: dict, year: int) -> dict:
+    """A dashboard or consolidated figures tree as the API gives it (Decimals as strings, ISO dates)."""
+    return {"year": year, "previous_year": year - 1, "figures": service.jsonable(figures)}
+
+
+def consortium_dashboard(args: dict) -> dict:
+    """The consortium dashboard of the `year` asked."""
+    return service.consortium_dashboard(db.session, args["year"], today=local_today())
+
+
+def consortium_pdf(render, figures: dict, filename: str) -> Response:
+    """A consortium PDF (`render(figures, consortium_name=...)`) as an inline download."""
+    return download(render(figures, consortium_name=current_app.config["CONSORTIUM_NAME"]), "application/pdf", filename)
+
+
 def report_out(report) -> dict:
     return {
         "id": report.id,
@@ -75,8 +90,7 @@ class DashboardResource(MethodView):
     @blp.response(200, schemas.DashboardSchema)
     def get(self, args):
         """The membership at a glance for `year` beside the year before; money grouped by currency."""
-        d = service.consortium_dashboard(db.session, args["year"], today=local_today())
-        return {"year": d["year"], "previous_year": d["previous_year"], "figures": service.jsonable(d)}
+        return figures_out(consortium_dashboard(args), args["year"])
 
 
 @blp.route("/reports/dashboard/export")
@@ -87,8 +101,7 @@ class DashboardExportResource(MethodView):
     @blp.alt_response(200, content_type="text/csv", success=True, description="One table as CSV")
     def get(self, args):
         """Every dashboard table as XLSX (a sheet each), or one table as CSV (`;`-separated)."""
-        d = service.consortium_dashboard(db.session, args["year"], today=local_today())
-        return export_response(d, args, f"dashboard-{args['year']}")
+        return export_response(consortium_dashboard(args), args, f"dashboard-{args['year']}")
 
 
 @blp.route("/reports/annual")
@@ -98,12 +111,8 @@ class AnnualReportResource(MethodView):
     @blp.response(200, content_type="application/pdf")
     def get(self, args):
         """The consortium's annual report PDF: the dashboard's charts and tables."""
-        d = service.consortium_dashboard(db.session, args["year"], today=local_today())
-        return download(
-            documents.annual_report_pdf(d, consortium_name=current_app.config["CONSORTIUM_NAME"]),
-            "application/pdf",
-            f"annual-report-{args['year']}.pdf",
-        )
+        year = args["year"]
+        return consortium_pdf(documents.annual_report_pdf, consortium_dashboard(args), f"annual-report-{year}.pdf")
 
 
 @blp.route("/social-reports/consolidated")
@@ -113,8 +122,7 @@ class ConsolidatedResource(MethodView):
     @blp.response(200, schemas.DashboardSchema)
     def get(self, args):
         """The consolidated social report's figures: the group's aggregates and how many co-ops filed."""
-        c = service.consolidated_figures(db.session, args["year"], today=local_today())
-        return {"year": c["year"], "previous_year": c["year"] - 1, "figures": service.jsonable(c)}
+        return figures_out(service.consolidated_figures(db.session, args["year"], today=local_today()), args["year"])
 
 
 @blp.route("/social-reports/consolidated/pdf")
@@ -124,12 +132,9 @@ class ConsolidatedPdfResource(MethodView):
     @blp.response(200, content_type="application/pdf")
     def get(self, args):
         """The consolidated social report as a PDF, in the eight sections of D.M. 4 July 2019."""
-        c = service.consolidated_figures(db.session, args["year"], today=local_today())
-        return download(
-            documents.consolidated_pdf(c, consortium_name=current_app.config["CONSORTIUM_NAME"]),
-            "application/pdf",
-            f"consolidated-social-report-{args['year']}.pdf",
-        )
+        return consortium_pdf(documents.consolidated_pdf,
+                              service.consolidated_figures(db.session, args["year"], today=local_today()),
+                              f"consolidated-social-report-{args['year']}.pdf")
 
 
 # --------------------------------------------------------------------------- a co-op
@@ -142,8 +147,7 @@ class CoopDashboardResource(MethodView):
     @coop_blp.response(200, schemas.DashboardSchema)
     def get(self, args):
         """The co-op's own figures for `year` and the year before, beside the consortium's medians (no names)."""
-        d = service.coop_dashboard(db.session, g.tenant, args["year"])
-        return {"year": d["year"], "previous_year": d["previous_year"], "figures": service.jsonable(d)}
+        return figures_out(service.coop_dashboard(db.session, g.tenant, args["year"]), args["year"])
 
 
 @coop_blp.route("/social-reports")
@@ -211,8 +215,5 @@ class SocialReportPdfResource(MethodView):
         """The social report as a PDF in the reader's language (Italian or English)."""
         report = service.get_report(db.session, report_id)
         figures = service.report_figures(db.session, g.tenant, report)
-        return download(
-            documents.social_report_pdf(report, figures, tenant=g.tenant),
-            "application/pdf",
-            f"social-report-{g.tenant.slug}-{report.year}.pdf",
-        )
+        return download(documents.social_report_pdf(report, figures, tenant=g.tenant), "application/pdf",
+                        f"social-report-{g.tenant.slug}-{report.year}.pdf")

@@ -1,4 +1,5 @@
-"""Reporting's scheduled jobs: each co-op reports its yearly aggregates to the consortium; remind each co-op's treasurers before the social report (30 June) and, for UK
+"""Reporting's scheduled jobs: each co-op reports its yearly aggregates to the consortium;
+remind each co-op's treasurers before the social report (30 June) and, for UK
 societies, the AR30 annual return (7 months after the year end) fall due.
 
 Idempotent: each reminder carries a dedupe key (co-op, year, deadline, threshold), so a second run queues nothing.

@@ -39,7 +39,7 @@ from consortium.db import utcnow
 from consortium.errors import Conflict, NotFound, ServiceError
 from consortium.i18n import _, _l
 from consortium.models import Tenant
-from consortium.tenancy import consortium_scope, current_tenant_id, set_tenant, tenant_scope
+from consortium.tenancy import consortium_scope, current_tenant_id, set_tenant
 from shared_services.incubation import service as incubation
 from shared_services.mutual_fund import service as fund
 from shared_services.reporting.models import ReportedFigures, SocialReport
@@ -675,11 +675,13 @@ def refresh_reported_figures(session, tenant: Tenant, years) -> int:
     """Count this co-op's worker members (and disadvantaged) at each year's end and its net invoicing by customer
     type, and store them as what it reports to the consortium (call in the co-op's own scope). Returns the rows
     written; running it again with nothing changed writes the same values."""
-    existing = {r.year: r for r in session.scalars(select(ReportedFigures).where(ReportedFigures.year.in_(list(years))))}
+    query = select(ReportedFigures).where(ReportedFigures.year.in_(list(years)))
+    existing = {r.year: r for r in session.scalars(query)}
     now = utcnow()
     for year in years:
         workers, disadvantaged = members.worker_counts(session, date(year, 12, 31))
-        invoiced = {kind: str(net) for kind, net in invoicing.net_invoiced_by_customer_type(session, year)["by_type"].items()}
+        by_type = invoicing.net_invoiced_by_customer_type(session, year)["by_type"]
+        invoiced = {kind: str(net) for kind, net in by_type.items()}
         row = existing.get(year)
         if row is None:
             row = ReportedFigures(tenant_id=tenant.id, year=year)
