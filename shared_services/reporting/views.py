@@ -1,7 +1,7 @@
 """Reporting pages: the consortium dashboard with its charts, exports and PDFs for staff; each co-op's dashboard
 beside the consortium's medians and its social reports."""
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -12,7 +12,14 @@ from consortium.fields import query_int
 from consortium.forms import load_form, run_service
 from consortium.i18n import _
 from shared_services.reporting import charts, documents, schemas, service, tables
-from shared_services.reporting.api import COOP_READERS, COOP_WRITERS, STAFF, download, export_response
+from shared_services.reporting.api import (
+    COOP_READERS,
+    COOP_WRITERS,
+    STAFF,
+    consortium_pdf,
+    download,
+    export_response,
+)
 from shared_services.reporting.models import STATE_LABELS
 from tenants.members.models import CATEGORY_LABELS
 
@@ -84,11 +91,7 @@ def annual_pdf():
     """The annual report PDF."""
     year = _year()
     d = service.consortium_dashboard(db.session, year, today=local_today())
-    return download(
-        documents.annual_report_pdf(d, consortium_name=current_app.config["CONSORTIUM_NAME"]),
-        "application/pdf",
-        f"annual-report-{year}.pdf",
-    )
+    return consortium_pdf(documents.annual_report_pdf, d, f"annual-report-{year}.pdf")
 
 
 @blp.route("/consolidated.pdf")
@@ -97,11 +100,7 @@ def consolidated_pdf():
     """The consolidated social report PDF."""
     year = _year()
     c = service.consolidated_figures(db.session, year, today=local_today())
-    return download(
-        documents.consolidated_pdf(c, consortium_name=current_app.config["CONSORTIUM_NAME"]),
-        "application/pdf",
-        f"consolidated-social-report-{year}.pdf",
-    )
+    return consortium_pdf(documents.consolidated_pdf, c, f"consolidated-social-report-{year}.pdf")
 
 
 # --------------------------------------------------------------------------- a co-op
