@@ -1,5 +1,6 @@
 """reported figures and lot groups: each co-op's yearly aggregates reported to the consortium (worker members,
-disadvantaged, net invoicing by customer type; tenant-owned, RLS, readable by the consortium reader), and the
+disadvantaged, net invoicing by customer type, the year end and total assets the treasurer states; tenant-owned,
+RLS, readable by the consortium reader), and the
 OCDS lots extension's lot groups kept on tender notices
 
 Revision ID: 0023_tendrep
@@ -30,8 +31,11 @@ def upgrade():
     sa.Column('disadvantaged', sa.Integer(), nullable=False),
     sa.Column('invoiced_by_type', JSONB, nullable=False),
     sa.Column('refreshed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('year_end', sa.Date(), nullable=True),
+    sa.Column('total_assets', sa.Numeric(precision=14, scale=2), nullable=True),
     sa.CheckConstraint('workers >= 0 AND disadvantaged >= 0 AND disadvantaged <= workers',
                        name=op.f('ck_reported_figures_counts')),
+    sa.CheckConstraint('total_assets IS NULL OR total_assets >= 0', name=op.f('ck_reported_figures_assets_not_negative')),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_reported_figures_tenant_id_tenants'),
                             ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_reported_figures')),

@@ -150,6 +150,33 @@ class CoopDashboardResource(MethodView):
         return figures_out(service.coop_dashboard(db.session, g.tenant, args["year"]), args["year"])
 
 
+def year_facts_out(year: int) -> dict:
+    facts = service.year_facts(db.session, year)
+    year_end = service.year_end_of(db.session, year)
+    return {"year": year, "year_end": year_end, "total_assets": facts.total_assets if facts else None,
+            "ar30_due": service.ar30_due(year_end)}
+
+
+@coop_blp.route("/reports/year-facts")
+class YearFactsResource(MethodView):
+    @tenant_role_required(*COOP_READERS)
+    @coop_blp.arguments(schemas.YearQuerySchema, location="query")
+    @coop_blp.response(200, schemas.YearFactsSchema)
+    def get(self, args):
+        """The financial year's end (31 December unless stated) and total assets, with the AR30 due date."""
+        return year_facts_out(args["year"])
+
+    @tenant_role_required(*COOP_WRITERS)
+    @coop_blp.arguments(schemas.YearQuerySchema, location="query")
+    @coop_blp.arguments(schemas.YearFactsSchema)
+    @coop_blp.response(200, schemas.YearFactsSchema)
+    def put(self, args, data):
+        """State the financial year's end (a day within `year`) and the total assets on it."""
+        service.set_year_facts(db.session, g.tenant, args["year"], year_end=data["year_end"],
+                               total_assets=data["total_assets"])
+        return year_facts_out(args["year"])
+
+
 @coop_blp.route("/social-reports")
 class SocialReportsResource(MethodView):
     @tenant_role_required(*COOP_READERS)

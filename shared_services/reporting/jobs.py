@@ -5,8 +5,6 @@ societies, the AR30 annual return (7 months after the year end) fall due.
 Idempotent: each reminder carries a dedupe key (co-op, year, deadline, threshold), so a second run queues nothing.
 """
 
-from datetime import date
-
 from consortium.clock import local_today
 from consortium.jobs import scheduled_job
 from shared_services.reporting import notify, service
@@ -35,10 +33,13 @@ def send_deadline_reminders(session, today, tenant):
         if threshold is not None and service.report_state_in_scope(session, year) != "filed":
             sent += notify.remind_social_report(session, tenant, year, due, threshold)
     elif tenant.country == "uk":
-        due = service.ar30_due(date(year, 12, 31))
-        threshold = _threshold(today, due)
-        if threshold is not None:
-            sent += notify.remind_ar30(session, tenant, year, due, threshold)
+        # a year end stated before 31 December (31 March, say) makes this year's return fall due this year too
+        for financial_year in (year, today.year):
+            year_end = service.year_end_of(session, financial_year)
+            due = service.ar30_due(year_end)
+            threshold = _threshold(today, due) if year_end < today else None
+            if threshold is not None:
+                sent += notify.remind_ar30(session, tenant, financial_year, due, threshold, year_end)
     return sent
 
 

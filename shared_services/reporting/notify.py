@@ -51,7 +51,7 @@ def remind_social_report(session, tenant, year: int, due, threshold: int) -> int
     )
 
 
-def remind_ar30(session, tenant, year: int, due, threshold: int) -> int:
+def remind_ar30(session, tenant, year: int, due, threshold: int, year_end) -> int:
     """Tell a UK society's treasurers its AR30 annual return is due; once per year and threshold."""
     return _remind_treasurers(
         session, tenant,
@@ -61,9 +61,9 @@ def remind_ar30(session, tenant, year: int, due, threshold: int) -> int:
             _("Annual return (AR30) for %(year)s due by %(due)s", year=year, due=format_date(due)),
             _(
                 "%(coop)s must send the FCA its annual return (AR30) with the accounts for the year ended "
-                "31 December %(year)s by %(due)s, through the Mutuals Society Portal. The FCA sends no reminder "
+                "%(end)s by %(due)s, through the Mutuals Society Portal. The FCA sends no reminder "
                 "and grants no extension.\n\n%(url)s/t/%(slug)s/reports\n",
-                coop=tenant.name, year=year, due=format_date(due), url=_base_url(), slug=tenant.slug,
+                coop=tenant.name, end=format_date(year_end), due=format_date(due), url=_base_url(), slug=tenant.slug,
             ),
         ),
     )

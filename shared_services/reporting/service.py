@@ -381,9 +381,7 @@ def coop_dashboard(session, tenant: Tenant, year: int) -> dict:
         "previous": coop_figures(session, tenant, year - 1),
         "medians": consortium_medians(session, tenant, year),
         "purchasing": purchasing_summary(session, year, tenant_id=tenant.id),
-        "uk": uk_calendar(tenant, year, coop_figures_turnover(session, tenant, year - 1))
-        if tenant.country == "uk"
-        else None,
+        "uk": uk_calendar_of(session, tenant, year) if tenant.country == "uk" else None,
     }
 
 
@@ -441,14 +439,21 @@ def audit_exemption(turnover: Decimal | None, assets: Decimal | None) -> dict:
     }
 
 
-def uk_calendar(tenant: Tenant, year: int, previous_turnover: Decimal | None, assets: Decimal | None = None) -> dict:
-    """The society's AR30 due date for the year ending 31 December `year` and its audit-exemption test.
+def uk_calendar(year_end: date, previous_turnover: Decimal | None, previous_assets: Decimal | None = None) -> dict:
+    """The society's AR30 due date for the financial year ending on `year_end` and its audit-exemption test on
+    the previous year's turnover (accepted accounts) and total assets (as the treasurer stated them)."""
+    return {"year_end": year_end, "ar30_due": ar30_due(year_end),
+            "audit": audit_exemption(previous_turnover, previous_assets)}
 
-    The platform keeps financial years as calendar years (accounts are uploaded per `year`), so the year end
-    is 31 December; total assets are not a line of the accounts summary, so that half of the test is open.
-    """
-    year_end = date(year, 12, 31)
-    return {"year_end": year_end, "ar30_due": ar30_due(year_end), "audit": audit_exemption(previous_turnover, assets)}
+
+def uk_calendar_of(session, tenant: Tenant, year: int) -> dict:
+    """`uk_calendar` from what the co-op holds (call in its scope): its stated year end (else 31 December) and
+    the previous year's turnover and total assets."""
+    previous = year_facts(session, year - 1)
+    facts = year_facts(session, year)
+    return {**uk_calendar(year_end_of(session, year), coop_figures_turnover(session, tenant, year - 1),
+                          previous.total_assets if previous else None),
+            "total_assets": facts.total_assets if facts else None, "year_end_stated": bool(facts and facts.year_end)}
 
 
 # --------------------------------------------------------------------------- social reports
@@ -679,16 +684,48 @@ def refresh_reported_figures(session, tenant: Tenant, years) -> int:
     existing = {r.year: r for r in session.scalars(query)}
     now = utcnow()
     for year in years:
-        workers, disadvantaged = members.worker_counts(session, date(year, 12, 31))
+        row = existing.get(year)
+        workers, disadvantaged = members.worker_counts(session, (row and row.year_end) or date(year, 12, 31))
         by_type = invoicing.net_invoiced_by_customer_type(session, year)["by_type"]
         invoiced = {kind: str(net) for kind, net in by_type.items()}
-        row = existing.get(year)
         if row is None:
             row = ReportedFigures(tenant_id=tenant.id, year=year)
             session.add(row)
-        row.workers, row.disadvantaged, row.invoiced_by_type, row.refreshed_at = workers, disadvantaged, invoiced, now
+        # only what changed is written (and audited): a daily run over the same data changes nothing
+        if (row.workers, row.disadvantaged, row.invoiced_by_type) != (workers, disadvantaged, invoiced):
+            row.workers, row.disadvantaged, row.invoiced_by_type, row.refreshed_at = (
+                workers, disadvantaged, invoiced, now)
     session.flush()
     return len(list(years))
+
+
+def year_facts(session, year: int) -> ReportedFigures | None:
+    """This co-op's reported row for `year` (its stated year end and total assets), or None (co-op's scope)."""
+    return session.scalar(select(ReportedFigures).where(ReportedFigures.year == year))
+
+
+def year_end_of(session, year: int) -> date:
+    """The day this co-op's financial year `year` ends: as its treasurer stated, else 31 December."""
+    facts = year_facts(session, year)
+    return (facts and facts.year_end) or date(year, 12, 31)
+
+
+def set_year_facts(session, tenant: Tenant, year: int, *, year_end: date | None, total_assets) -> ReportedFigures:
+    """The treasurer states the financial year's end (a day in `year`) and the total assets on it; the year's
+    counts are taken again at that end (call in the co-op's scope)."""
+    if year_end is not None and year_end.year != year:
+        raise ServiceError(_("Check the year end."), {
+            "year_end": [_("the financial year %(year)s must end in %(year)s", year=year)]})
+    if total_assets is not None and total_assets < 0:
+        raise ServiceError(_("Check the total assets."), {"total_assets": [_("must not be below zero")]})
+    row = year_facts(session, year)
+    if row is None:
+        row = ReportedFigures(tenant_id=tenant.id, year=year, workers=0, disadvantaged=0, invoiced_by_type={})
+        session.add(row)
+    row.year_end, row.total_assets = year_end, None if total_assets is None else _q(total_assets)
+    session.flush()
+    refresh_reported_figures(session, tenant, [year])
+    return row
 
 
 def years_to_report(session, today: date) -> list[int]:

@@ -106,15 +106,28 @@ def consolidated_pdf():
 # --------------------------------------------------------------------------- a co-op
 
 
-@coop_blp.route("/reports/", endpoint="dashboard")
+@coop_blp.route("/reports/", endpoint="dashboard", methods=["GET", "POST"])
 @tenant_role_required(*COOP_READERS)
 def dashboard_coop():
-    """The co-op's own dashboard beside the consortium's medians."""
+    """The co-op's own dashboard beside the consortium's medians; a UK society's treasurer states its year end
+    and total assets here (the AR30 date and the audit test follow)."""
     year = _year()
+    errors, values = {}, {}
+    if request.method == "POST":
+        if not current_user.tenant_roles(g.tenant.id) & set(COOP_WRITERS):
+            abort(403)
+        values = request.form
+        data, errors = load_form(schemas.YearFactsSchema(), request.form)
+        if data is not None:
+            saved, errors = run_service(lambda: service.set_year_facts(
+                db.session, g.tenant, year, year_end=data["year_end"], total_assets=data["total_assets"]))
+            if saved is not None:
+                flash(_("Saved."))
+                return redirect(url_for("coop_reporting.dashboard", year=year))
     d = service.coop_dashboard(db.session, g.tenant, year)
     cur, prev = d["current"], d["previous"]
     cats = [c for c in CATEGORY_LABELS if cur["members"]["by_category"].get(c) or prev["members"]["by_category"].get(c)]
-    chart = charts.bar_chart(
+    chart = cats and charts.bar_chart(  # a register with no members has nothing to draw
         _("Members by stakeholder category (31 December)"),
         [str(CATEGORY_LABELS[c]) for c in cats],
         {
@@ -141,9 +154,12 @@ def dashboard_coop():
         "reporting/coop_dashboard.html",
         d=d,
         year=year,
-        members_svg=_svg(chart, _("Members by stakeholder category")),
+        members_svg=_svg(chart, _("Members by stakeholder category")) if chart else None,
         revenue_svg=revenue_svg,
-    )
+        errors=errors,
+        values=values,
+        can_edit=bool(current_user.tenant_roles(g.tenant.id) & set(COOP_WRITERS)),
+    ), 422 if errors else 200
 
 
 @coop_blp.route("/social-reports/", methods=["GET", "POST"])

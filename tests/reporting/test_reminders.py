@@ -90,3 +90,17 @@ def test_the_ar30_reminder_goes_to_a_uk_society_in_english_once(app, network):
     # an Italian co-op has no AR30, a UK society no social report
     assert _outbox(app, SOCIAL_REPORT_KIND) == []
     assert _run(app, network.a, date(2027, 7, 24)) == 0
+
+
+def test_the_ar30_reminder_follows_a_stated_year_end(app, client, network):
+    from tests.conftest import token_for
+
+    u = token_for(client, "treasurer.u@example.test")
+    response = client.put("/api/v1/t/coop-u/reports/year-facts?year=2027", headers=u,
+                          json={"year_end": "2027-03-31", "total_assets": "90000.00"})
+    assert response.status_code == 200 and response.get_json()["ar30_due"] == "2027-10-31"
+    assert _run(app, network.u, date(2027, 7, 24)) == 1  # 2026's return, year end 31 December 2026
+    assert _run(app, network.u, date(2027, 10, 1)) == 1  # 2027's: the year ended 31 March, due 31 October
+    assert _run(app, network.u, date(2027, 10, 1)) == 0
+    latest = [m for m in _outbox(app, AR30_KIND) if "31 Oct 2027" in m.subject]
+    assert len(latest) == 1 and "for the year ended 31 Mar 2027" in latest[0].body
