@@ -83,3 +83,33 @@ def test_treasurer_approves_the_social_report_once_every_empty_section_gives_its
     assert page.locator("button[value=approve]").count() == 0  # frozen: nothing to edit any more
     page.set_viewport_size({"width": 390, "height": 844})
     _shot(page, "social-report-approved-phone")
+
+
+def test_a_uk_treasurer_states_the_year_end_and_assets_and_sees_the_ar30_date_move(app, demo, live_server, page):
+    last = local_today().year - 1
+    log_in(page, live_server, "treasurer.uk@example.coop")
+    page.goto(f"{live_server}/t/riverside-care/reports/?year={last}")
+    assert f"Year ended 31 Dec {last}" in page.inner_text("main")
+    page.fill("input[name=year_end]", f"{last - 1}-03-31")  # a day of the year before: refused
+    page.fill("input[name=total_assets]", "820000.00")
+    page.click("main form.stack >> text=Save")
+    page.wait_for_load_state("networkidle")
+    assert f"the financial year {last} must end in {last}" in page.inner_text("main")
+    assert page.input_value("input[name=total_assets]") == "820000.00"
+    page.fill("input[name=year_end]", f"{last}-03-31")
+    page.click("main form.stack >> text=Save")
+    page.wait_for_load_state("networkidle")
+    # 31 March: the AR30 is due on 31 October (FCA); the next year's audit test now has its assets
+    assert f"due by 31 Oct {last}" in page.inner_text("main")
+    page.goto(f"{live_server}/t/riverside-care/reports/?year={last + 1}")
+    assert "£820,000.00" in page.inner_text("main")
+
+
+def test_staff_see_a_notice_s_lot_group_with_the_co_ops_matching_both_lots(app, demo, live_server, page):
+    log_in(page, live_server, "staff@example.coop")
+    page.click("header nav >> text=Tenders")
+    page.click("text=Home care and reablement in north Manchester and Salford")
+    page.wait_for_load_state("networkidle")
+    groups = page.locator("table", has_text="Co-ops matching every lot")
+    assert "1, 2" in groups.inner_text() and "£2,200,000.00" in groups.inner_text()
+    _shot(page, "tender-lot-groups-desktop")
