@@ -311,15 +311,19 @@ def latest_accepted_turnovers(session) -> dict[int, tuple[int, date, Decimal]]:
     return {tenant_id: (year, accepted_on, total) for tenant_id, year, accepted_on, total in session.execute(query)}
 
 
-def accepted_turnovers(session, years) -> dict[tuple[int, int], Decimal]:
-    """The accepted accounts' total turnover (every source) of `years`, keyed by (tenant_id, year), in one query:
-    the one figure of a trend over several years, summed by the database (scopes as `accepted_figures`)."""
+def accepted_turnover_totals(session, years) -> dict[tuple[str, int], Decimal]:
+    """Total turnover (every source) of the active co-ops' accepted accounts of `years`, summed by the database per
+    (currency, year): the figures of a trend line, one row per currency and year (consortium scope)."""
     turnover = (AccountsVersion.turnover_public_contracts + AccountsVersion.turnover_private_fees
                 + AccountsVersion.turnover_grants_donations + AccountsVersion.turnover_other)
-    query = (select(AccountsVersion.tenant_id, AccountsVersion.year, turnover)
-             .where(AccountsVersion.status == "accepted", AccountsVersion.year.in_(list(years)))
+    query = (select(Tenant.currency, AccountsVersion.year, func.sum(turnover))
+             .join(Tenant, Tenant.id == AccountsVersion.tenant_id)
+             .where(Tenant.status == "active", AccountsVersion.status == "accepted",
+                    AccountsVersion.year.in_(list(years)))
+             .group_by(Tenant.currency, AccountsVersion.year)
              .execution_options(all_tenants=True))
-    return {(tenant_id, year): value for tenant_id, year, value in session.execute(query)}
+    return {(currency, year): Decimal(str(total)).quantize(Decimal("0.01"))
+            for currency, year, total in session.execute(query)}
 
 
 def accepted_figures(session, years, codes=FIGURE_CODES) -> dict[tuple[int, int], dict[str, Decimal]]:
