@@ -492,6 +492,24 @@ def contributions_query(*, year: int | None = None, tenant_id: int | None = None
     return query
 
 
+def contribution_totals_by_tenant(session, year: int) -> dict[int, dict[str, Decimal]]:
+    """Per co-op, its contributions of `year`: how many, due (with corrections), paid and outstanding (as
+    `Contribution.outstanding`: never below zero), read as columns in one query (consortium scope; for reports)."""
+    rows = session.execute(
+        select(Contribution.tenant_id, Contribution.amount + Contribution.adjustments_total, Contribution.paid_amount)
+        .where(Contribution.year == year)
+        .execution_options(all_tenants=True))
+    totals: dict[int, dict] = {}
+    for tenant_id, due, paid in rows:
+        row = totals.setdefault(tenant_id, {"count": 0, "due": Decimal("0.00"), "paid": Decimal("0.00"),
+                                            "outstanding": Decimal("0.00")})
+        row["count"] += 1
+        row["due"] += due
+        row["paid"] += paid
+        row["outstanding"] += max(due - paid, Decimal("0.00"))
+    return totals
+
+
 def own_contributions_query():
     """SELECT of the current co-op's contributions, newest year first (the tenant filter applies)."""
     return with_history(select(Contribution).order_by(Contribution.year.desc()))

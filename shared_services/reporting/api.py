@@ -50,6 +50,21 @@ def export_response(dashboard: dict, args: dict, stem: str) -> Response:
     )
 
 
+def figures_out(figures: dict, year: int) -> dict:
+    """A dashboard or consolidated figures tree as the API gives it (Decimals as strings, ISO dates)."""
+    return {"year": year, "previous_year": year - 1, "figures": service.jsonable(figures)}
+
+
+def consortium_dashboard(args: dict) -> dict:
+    """The consortium dashboard of the `year` asked."""
+    return service.consortium_dashboard(db.session, args["year"], today=local_today())
+
+
+def consortium_pdf(render, figures: dict, filename: str) -> Response:
+    """A consortium PDF (`render(figures, consortium_name=...)`) as an inline download."""
+    return download(render(figures, consortium_name=current_app.config["CONSORTIUM_NAME"]), "application/pdf", filename)
+
+
 def report_out(report) -> dict:
     return {
         "id": report.id,
@@ -74,8 +89,7 @@ class DashboardResource(MethodView):
     @blp.response(200, schemas.DashboardSchema)
     def get(self, args):
         """The membership at a glance for `year` beside the year before; money grouped by currency."""
-        d = service.consortium_dashboard(db.session, args["year"], today=local_today())
-        return {"year": d["year"], "previous_year": d["previous_year"], "figures": service.jsonable(d)}
+        return figures_out(consortium_dashboard(args), args["year"])
 
 
 @blp.route("/reports/dashboard/export")
@@ -86,8 +100,7 @@ class DashboardExportResource(MethodView):
     @blp.alt_response(200, content_type="text/csv", success=True, description="One table as CSV")
     def get(self, args):
         """Every dashboard table as XLSX (a sheet each), or one table as CSV (`;`-separated)."""
-        d = service.consortium_dashboard(db.session, args["year"], today=local_today())
-        return export_response(d, args, f"dashboard-{args['year']}")
+        return export_response(consortium_dashboard(args), args, f"dashboard-{args['year']}")
 
 
 @blp.route("/reports/annual")
@@ -97,12 +110,8 @@ class AnnualReportResource(MethodView):
     @blp.response(200, content_type="application/pdf")
     def get(self, args):
         """The consortium's annual report PDF: the dashboard's charts and tables."""
-        d = service.consortium_dashboard(db.session, args["year"], today=local_today())
-        return download(
-            documents.annual_report_pdf(d, consortium_name=current_app.config["CONSORTIUM_NAME"]),
-            "application/pdf",
-            f"annual-report-{args['year']}.pdf",
-        )
+        year = args["year"]
+        return consortium_pdf(documents.annual_report_pdf, consortium_dashboard(args), f"annual-report-{year}.pdf")
 
 
 @blp.route("/social-reports/consolidated")
@@ -112,8 +121,7 @@ class ConsolidatedResource(MethodView):
     @blp.response(200, schemas.DashboardSchema)
     def get(self, args):
         """The consolidated social report's figures: the group's aggregates and how many co-ops filed."""
-        c = service.consolidated_figures(db.session, args["year"], today=local_today())
-        return {"year": c["year"], "previous_year": c["year"] - 1, "figures": service.jsonable(c)}
+        return figures_out(service.consolidated_figures(db.session, args["year"], today=local_today()), args["year"])
 
 
 @blp.route("/social-reports/consolidated/pdf")
@@ -123,12 +131,9 @@ class ConsolidatedPdfResource(MethodView):
     @blp.response(200, content_type="application/pdf")
     def get(self, args):
         """The consolidated social report as a PDF, in the eight sections of D.M. 4 July 2019."""
-        c = service.consolidated_figures(db.session, args["year"], today=local_today())
-        return download(
-            documents.consolidated_pdf(c, consortium_name=current_app.config["CONSORTIUM_NAME"]),
-            "application/pdf",
-            f"consolidated-social-report-{args['year']}.pdf",
-        )
+        return consortium_pdf(documents.consolidated_pdf,
+                              service.consolidated_figures(db.session, args["year"], today=local_today()),
+                              f"consolidated-social-report-{args['year']}.pdf")
 
 
 # --------------------------------------------------------------------------- a co-op
@@ -141,8 +146,34 @@ class CoopDashboardResource(MethodView):
     @coop_blp.response(200, schemas.DashboardSchema)
     def get(self, args):
         """The co-op's own figures for `year` and the year before, beside the consortium's medians (no names)."""
-        d = service.coop_dashboard(db.session, g.tenant, args["year"])
-        return {"year": d["year"], "previous_year": d["previous_year"], "figures": service.jsonable(d)}
+        return figures_out(service.coop_dashboard(db.session, g.tenant, args["year"]), args["year"])
+
+
+def year_facts_out(year: int) -> dict:
+    facts = service.year_facts(db.session, year)
+    year_end = service.year_end_of(db.session, year)
+    return {"year": year, "year_end": year_end, "total_assets": facts.total_assets if facts else None,
+            "ar30_due": service.ar30_due(year_end)}
+
+
+@coop_blp.route("/reports/year-facts")
+class YearFactsResource(MethodView):
+    @tenant_role_required(*COOP_READERS)
+    @coop_blp.arguments(schemas.YearQuerySchema, location="query")
+    @coop_blp.response(200, schemas.YearFactsSchema)
+    def get(self, args):
+        """The financial year's end (31 December unless stated) and total assets, with the AR30 due date."""
+        return year_facts_out(args["year"])
+
+    @tenant_role_required(*COOP_WRITERS)
+    @coop_blp.arguments(schemas.YearQuerySchema, location="query")
+    @coop_blp.arguments(schemas.YearFactsSchema)
+    @coop_blp.response(200, schemas.YearFactsSchema)
+    def put(self, args, data):
+        """State the financial year's end (a day within `year`) and the total assets on it."""
+        service.set_year_facts(db.session, g.tenant, args["year"], year_end=data["year_end"],
+                               total_assets=data["total_assets"])
+        return year_facts_out(args["year"])
 
 
 @coop_blp.route("/social-reports")
@@ -210,8 +241,5 @@ class SocialReportPdfResource(MethodView):
         """The social report as a PDF in the reader's language (Italian or English)."""
         report = service.get_report(db.session, report_id)
         figures = service.report_figures(db.session, g.tenant, report)
-        return download(
-            documents.social_report_pdf(report, figures, tenant=g.tenant),
-            "application/pdf",
-            f"social-report-{g.tenant.slug}-{report.year}.pdf",
-        )
+        return download(documents.social_report_pdf(report, figures, tenant=g.tenant), "application/pdf",
+                        f"social-report-{g.tenant.slug}-{report.year}.pdf")

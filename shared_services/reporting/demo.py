@@ -1,5 +1,5 @@
 """Demo reporting: Il Girasole's social report for the year before last, approved by its assembly and filed,
-and its draft for last year; Fragola Lavoro's draft with one section still to write."""
+and its draft for last year; Fragola Lavoro's draft with one section still to write; what each co-op reports."""
 
 from datetime import date
 
@@ -20,8 +20,12 @@ GIRASOLE_TEXT = {
 
 
 def load_demo_reporting(session, tenants, users, rng) -> None:
-    """An approved and filed report, and drafts for last year."""
+    """An approved and filed report, and drafts for last year; every co-op's reported figures (as the daily job
+    `reporting.report_figures` would have written them), so the dashboard shows Type B workers and invoicing."""
     today = local_today()
+    for tenant in tenants.values():
+        with tenant_scope(session, tenant.id):
+            service.refresh_reported_figures(session, tenant, service.years_to_report(session, today))
     earlier, last = today.year - 2, today.year - 1
     girasole = tenants["girasole"]
     with tenant_scope(session, girasole.id):

@@ -337,7 +337,7 @@ def consolidated_pdf(consolidated: dict, *, consortium_name: str) -> bytes:
             )
         )
     content += _tables_flowables(
-        [tables[k] for k in ("accounts", "revenue", "contributions", "fund") if k in tables], locale
+        [tables[k] for k in ("accounts", "revenue", "invoicing", "contributions", "fund") if k in tables], locale
     )
     section(7, "other")
     content.append(paragraph(_("Omitted: the consortium writes no other information on this platform yet.")))

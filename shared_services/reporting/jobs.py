@@ -1,10 +1,9 @@
-"""Reporting's scheduled job: remind each co-op's treasurers before the social report (30 June) and, for UK
+"""Reporting's scheduled jobs: each co-op reports its yearly aggregates to the consortium;
+remind each co-op's treasurers before the social report (30 June) and, for UK
 societies, the AR30 annual return (7 months after the year end) fall due.
 
 Idempotent: each reminder carries a dedupe key (co-op, year, deadline, threshold), so a second run queues nothing.
 """
-
-from datetime import date
 
 from consortium.clock import local_today
 from consortium.i18n import _l
@@ -38,8 +37,18 @@ def send_deadline_reminders(session, today, tenant):
         if threshold is not None and service.report_state_in_scope(session, year) != "filed":
             sent += notify.remind_social_report(session, tenant, year, due, threshold)
     elif tenant.country == "uk":
-        due = service.ar30_due(date(year, 12, 31))
-        threshold = _threshold(today, due)
-        if threshold is not None:
-            sent += notify.remind_ar30(session, tenant, year, due, threshold)
+        # a year end stated before 31 December (31 March, say) makes this year's return fall due this year too
+        for financial_year in (year, today.year):
+            year_end = service.year_end_of(session, financial_year)
+            due = service.ar30_due(year_end)
+            threshold = _threshold(today, due) if year_end < today else None
+            if threshold is not None:
+                sent += notify.remind_ar30(session, tenant, financial_year, due, threshold, year_end)
     return sent
+
+
+@scheduled_job("reporting.report_figures", trigger="cron", per_tenant=True, hour=6, minute=40)
+def report_figures(session, today, tenant):
+    """Count the co-op's worker members and its invoicing by customer type, in its own scope, for the consortium."""
+    today = today or local_today()
+    return service.refresh_reported_figures(session, tenant, service.years_to_report(session, today))

@@ -2,11 +2,12 @@
 once approved by the assembly, the frozen snapshot of the figures it was approved with."""
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, Date, DateTime, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from consortium.db import Base, TenantOwned, sql_list, utcnow
+from consortium.db import Base, Money, TenantOwned, sql_list, utcnow
 from consortium.i18n import _l
 from consortium.models import JsonDoc
 
@@ -21,6 +22,8 @@ class SocialReport(TenantOwned, Base):
     """One co-op's social report for one financial year (private to the co-op)."""
 
     __tablename__ = "social_reports"
+    # the consortium counts reports by state (set-based, one query); sections and figures stay the co-op's
+    __consortium_read__ = ("tenant_id", "id", "year", "state")
 
     year: Mapped[int] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(10), default="draft")
@@ -41,4 +44,32 @@ class SocialReport(TenantOwned, Base):
             name="approved_has_date_and_snapshot",
         ),
         CheckConstraint("state <> 'filed' OR filed_on IS NOT NULL", name="filed_has_date"),
+    )
+
+
+class ReportedFigures(TenantOwned, Base):
+    """What a co-op reports to the consortium for one year, as aggregates only: its worker members at the year's
+    end and how many are disadvantaged, and its net invoicing by customer type, counted in the co-op's own scope
+    by the job `reporting.report_figures` (from the members and invoicing services); and what its treasurer
+    states: the financial year's end and the total assets at it (for a UK society's AR30 date and audit test).
+    The consortium reads every co-op's row in one query, never the members or invoices behind it."""
+
+    __tablename__ = "reported_figures"
+    __consortium_read__ = "*"  # aggregates the co-op reports; no name, customer or invoice line
+
+    year: Mapped[int] = mapped_column(Integer)
+    workers: Mapped[int] = mapped_column(Integer, default=0)
+    disadvantaged: Mapped[int] = mapped_column(Integer, default=0)
+    # {customer type: net invoiced, as a decimal string}; {} when the co-op issued no invoice that year
+    invoiced_by_type: Mapped[dict] = mapped_column(JsonDoc, default=dict)
+    refreshed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)  # counts last changed
+    # stated by the treasurer: the day the financial year `year` ends (in `year`; None: 31 December) and the
+    # total assets on that day (None: not stated)
+    year_end: Mapped[date | None] = mapped_column(Date)
+    total_assets: Mapped[Decimal | None] = mapped_column(Money)
+
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "year", name="uq_reported_figures_tenant_year"),
+        CheckConstraint("workers >= 0 AND disadvantaged >= 0 AND disadvantaged <= workers", name="counts"),
+        CheckConstraint("total_assets IS NULL OR total_assets >= 0", name="assets_not_negative"),
     )

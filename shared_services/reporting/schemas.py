@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from consortium.clock import local_today
-from consortium.fields import BoundedInt, UtcDateTime
+from consortium.fields import BoundedInt, DecimalString, UtcDateTime
 from shared_services.reporting.models import STATES
 from shared_services.reporting.service import SECTION_KEYS
 
@@ -67,3 +67,14 @@ class DashboardSchema(Schema):
     year = BoundedInt(dump_only=True)
     previous_year = BoundedInt(dump_only=True)
     figures = fields.Dict(dump_only=True, metadata={"description": "Decimals as strings, grouped by currency."})
+
+
+class YearFactsSchema(Schema):
+    """What the treasurer states for a financial year: its end and the total assets on that day."""
+
+    year = BoundedInt(dump_only=True)
+    year_end = fields.Date(allow_none=True, load_default=None, metadata={
+        "description": "The day the financial year ends, within the year; none: 31 December."})
+    total_assets = DecimalString(places=2, allow_none=True, load_default=None, validate=validate.Range(min=0),
+                                 metadata={"description": "Total assets on the year end (the UK audit test)."})
+    ar30_due = fields.Date(dump_only=True, metadata={"description": "UK societies: AR30 due 7 months after."})

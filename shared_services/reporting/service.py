@@ -33,16 +33,16 @@ from contextlib import contextmanager
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from consortium.db import utcnow
 from consortium.errors import Conflict, NotFound, ServiceError
 from consortium.i18n import _, _l
 from consortium.models import Tenant
-from consortium.tenancy import consortium_scope, current_tenant_id, set_tenant, tenant_scope
+from consortium.tenancy import consortium_scope, current_tenant_id, set_tenant
 from shared_services.incubation import service as incubation
 from shared_services.mutual_fund import service as fund
-from shared_services.reporting.models import SocialReport
+from shared_services.reporting.models import ReportedFigures, SocialReport
 from shared_services.tendering import service as tendering
 from tenants.accounts import service as accounts
 from tenants.invoicing import service as invoicing
@@ -164,6 +164,26 @@ def _accounts_block(rows: list[tuple[Tenant, dict]]) -> dict:
     return result
 
 
+def _invoicing_block(rows: list[tuple[Tenant, ReportedFigures]]) -> dict | None:
+    """Net invoicing by customer type summed per currency over the co-ops that invoiced here; None if none did."""
+    by_currency: dict[str, dict] = {}
+    for tenant, row in rows:
+        if not row.invoiced_by_type:
+            continue
+        block = by_currency.setdefault(tenant.currency, {"coops": 0, "by_type": defaultdict(lambda: ZERO)})
+        block["coops"] += 1
+        for kind, net in row.invoiced_by_type.items():
+            block["by_type"][kind] += Decimal(net)
+    result = {}
+    for currency, block in sorted(by_currency.items()):
+        by_type = {kind: block["by_type"][kind] for kind in sorted(block["by_type"])}
+        public = sum((v for k, v in by_type.items() if k in invoicing.PUBLIC_BODY_TYPES), ZERO)
+        total = sum(by_type.values(), ZERO)
+        result[currency] = {"coops": block["coops"], "by_type": by_type, "public": public, "private": total - public,
+                            "total": total, "public_percent": percent(public, total)}
+    return result or None
+
+
 # --------------------------------------------------------------------------- the consortium dashboard
 
 
@@ -171,51 +191,44 @@ def consortium_dashboard(session, year: int, *, today: date | None = None) -> di
     """Every consortium-wide figure for `year` beside the year before (call in the consortium scope)."""
     today = today or utcnow().date()
     previous = year - 1
-    tenants = {t.id: t for t in session.scalars(select(Tenant).where(Tenant.status == "active").order_by(Tenant.name))}
+    # the directory's columns the dashboard uses, as plain rows (no ORM objects for a thousand co-ops)
+    tenants = {t.id: t for t in session.execute(
+        select(Tenant.id, Tenant.name, Tenant.legal_form, Tenant.country, Tenant.currency, Tenant.sponsor_id,
+               Tenant.founding_date).where(Tenant.status == "active").order_by(Tenant.name))}
     by_form, by_country = defaultdict(int), defaultdict(int)
     for tenant in tenants.values():
         by_form[tenant.legal_form] += 1
         by_country[tenant.country] += 1
 
     # members by stakeholder category at each year's end (the columns co-ops report to the consortium)
-    categories = {}
-    for y in (year, previous):
-        totals = defaultdict(int)
-        for tenant_id, counts in members.category_counts_by_tenant(session, date(y, 12, 31)).items():
-            if tenant_id in tenants:
-                for category, count in counts.items():
-                    totals[category] += count
-        categories[y] = totals
+    categories = {y: members.category_totals(session, date(y, 12, 31)) for y in (year, previous)}
 
-    # disadvantaged workers in Type B co-ops: not readable by the consortium; counted in each co-op's scope
-    workers = disadvantaged = 0
+    # disadvantaged workers in Type B co-ops and invoicing by customer type: what each co-op reports (the job
+    # `reporting.report_figures` counts them in the co-op's own scope); read here for every co-op in one query
+    reported = reported_figures(session, year)
     type_b = [t for t in tenants.values() if t.legal_form == TYPE_B_FORM]
-    for tenant in type_b:
-        with tenant_scope(session, tenant.id):
-            w, d = members.worker_counts(session, date(year, 12, 31))
-        workers += w
-        disadvantaged += d
+    type_b_rows = [reported[t.id] for t in type_b if t.id in reported]
+    workers = sum(r.workers for r in type_b_rows)
+    disadvantaged = sum(r.disadvantaged for r in type_b_rows)
+    invoicing_block = _invoicing_block([(tenants[tid], r) for tid, r in reported.items() if tid in tenants])
 
-    figures = accounts.accepted_figures(session, range(year - 4, year + 1))
+    figures = accounts.accepted_figures(session, (year, previous), codes=(*REVENUE_LINES, "net_profit"))
     accounts_by_year = {}
     for y in (year, previous):
         rows = [(tenants[tid], f) for (tid, fy), f in figures.items() if fy == y and tid in tenants]
         accounts_by_year[y] = _accounts_block(rows) if rows else None
     trend = defaultdict(dict)  # currency -> {year: turnover total}
-    for (tid, fy), f in figures.items():
-        if tid in tenants:
-            trend[tenants[tid].currency][fy] = trend[tenants[tid].currency].get(fy, ZERO) + _turnover(f)
+    for (currency, fy), total in accounts.accepted_turnover_totals(session, range(year - 4, year + 1)).items():
+        trend[currency][fy] = total
 
     contributions = defaultdict(lambda: {"count": 0, "due": ZERO, "paid": ZERO, "outstanding": ZERO})
-    for contribution in session.scalars(fund.contributions_query(year=year)):
-        tenant = tenants.get(contribution.tenant_id)
+    for tenant_id, totals in fund.contribution_totals_by_tenant(session, year).items():
+        tenant = tenants.get(tenant_id)
         if tenant is None:
             continue
         row = contributions[tenant.currency]
-        row["count"] += 1
-        row["due"] += contribution.total_due
-        row["paid"] += contribution.paid_amount
-        row["outstanding"] += contribution.outstanding
+        for key in row:
+            row[key] += totals[key]
 
     tender_year = next((r for r in tendering.results_by_year(session) if r.year == year), None)
     reports = {r.tenant_id: r for r in training.compliance_reports(session) if r.tenant_id in tenants}
@@ -241,6 +254,7 @@ def consortium_dashboard(session, year: int, *, today: date | None = None) -> di
         },
         "type_b": {
             "coops": len(type_b),
+            "reported": len(type_b_rows),
             "workers": workers,
             "disadvantaged": disadvantaged,
             "percent": percent(disadvantaged, workers),
@@ -248,6 +262,7 @@ def consortium_dashboard(session, year: int, *, today: date | None = None) -> di
         "accounts": accounts_by_year[year],
         "accounts_previous": accounts_by_year[previous],
         "turnover_trend": {c: {y: trend[c].get(y) for y in range(year - 4, year + 1)} for c in sorted(trend)},
+        "invoicing": invoicing_block,
         "contributions": dict(sorted(contributions.items())),
         "fund": {
             "outstanding_loans": fund.outstanding_loans_total(session),
@@ -367,9 +382,7 @@ def coop_dashboard(session, tenant: Tenant, year: int) -> dict:
         "previous": coop_figures(session, tenant, year - 1),
         "medians": consortium_medians(session, tenant, year),
         "purchasing": purchasing_summary(session, year, tenant_id=tenant.id),
-        "uk": uk_calendar(tenant, year, coop_figures_turnover(session, tenant, year - 1))
-        if tenant.country == "uk"
-        else None,
+        "uk": uk_calendar_of(session, tenant, year) if tenant.country == "uk" else None,
     }
 
 
@@ -427,14 +440,21 @@ def audit_exemption(turnover: Decimal | None, assets: Decimal | None) -> dict:
     }
 
 
-def uk_calendar(tenant: Tenant, year: int, previous_turnover: Decimal | None, assets: Decimal | None = None) -> dict:
-    """The society's AR30 due date for the year ending 31 December `year` and its audit-exemption test.
+def uk_calendar(year_end: date, previous_turnover: Decimal | None, previous_assets: Decimal | None = None) -> dict:
+    """The society's AR30 due date for the financial year ending on `year_end` and its audit-exemption test on
+    the previous year's turnover (accepted accounts) and total assets (as the treasurer stated them)."""
+    return {"year_end": year_end, "ar30_due": ar30_due(year_end),
+            "audit": audit_exemption(previous_turnover, previous_assets)}
 
-    The platform keeps financial years as calendar years (accounts are uploaded per `year`), so the year end
-    is 31 December; total assets are not a line of the accounts summary, so that half of the test is open.
-    """
-    year_end = date(year, 12, 31)
-    return {"year_end": year_end, "ar30_due": ar30_due(year_end), "audit": audit_exemption(previous_turnover, assets)}
+
+def uk_calendar_of(session, tenant: Tenant, year: int) -> dict:
+    """`uk_calendar` from what the co-op holds (call in its scope): its stated year end (else 31 December) and
+    the previous year's turnover and total assets."""
+    previous = year_facts(session, year - 1)
+    facts = year_facts(session, year)
+    return {**uk_calendar(year_end_of(session, year), coop_figures_turnover(session, tenant, year - 1),
+                          previous.total_assets if previous else None),
+            "total_assets": facts.total_assets if facts else None, "year_end_stated": bool(facts and facts.year_end)}
 
 
 # --------------------------------------------------------------------------- social reports
@@ -625,15 +645,92 @@ def consolidated_figures(session, year: int, *, today: date | None = None) -> di
 
 
 def social_report_states(session, year: int) -> dict[str, int]:
-    """How many co-ops' reports for `year` are draft, approved, filed or missing: each read in its own scope."""
-    counts = {"draft": 0, "approved": 0, "filed": 0, "missing": 0}
-    for tenant_id in session.scalars(select(Tenant.id).where(Tenant.status == "active")):
-        with tenant_scope(session, tenant_id):
-            state = session.scalar(select(SocialReport.state).where(SocialReport.year == year))
-        counts[state or "missing"] += 1
+    """How many active co-ops' reports for `year` are draft, approved, filed or missing (one grouped query over
+    the state column co-ops report to the consortium; call in the consortium scope)."""
+    active = select(Tenant.id).where(Tenant.status == "active")
+    rows = session.execute(
+        select(SocialReport.state, func.count())
+        .where(SocialReport.year == year, SocialReport.tenant_id.in_(active))
+        .group_by(SocialReport.state)
+        .execution_options(all_tenants=True)
+    ).all()
+    counts = {"draft": 0, "approved": 0, "filed": 0}
+    counts.update({state: count for state, count in rows})
+    counts["missing"] = session.scalar(select(func.count()).select_from(active.subquery())) - sum(counts.values())
     return counts
 
 
 def report_state_in_scope(session, year: int) -> str | None:
     """The state of this co-op's report for `year`, or None (call in the co-op's scope)."""
     return session.scalar(select(SocialReport.state).where(SocialReport.year == year))
+
+
+# --------------------------------------------------------------------------- what co-ops report
+
+
+def reported_figures(session, year: int) -> dict[int, ReportedFigures]:
+    """Every co-op's reported figures for `year`, by tenant id (call in the consortium scope): one query, read
+    as plain rows (workers, disadvantaged, invoiced_by_type), not as ORM objects."""
+    query = (select(ReportedFigures.tenant_id, ReportedFigures.workers, ReportedFigures.disadvantaged,
+                    ReportedFigures.invoiced_by_type)
+             .where(ReportedFigures.year == year).execution_options(all_tenants=True))
+    return {row.tenant_id: row for row in session.execute(query)}
+
+
+def refresh_reported_figures(session, tenant: Tenant, years) -> int:
+    """Count this co-op's worker members (and disadvantaged) at each year's end and its net invoicing by customer
+    type, and store them as what it reports to the consortium (call in the co-op's own scope). Returns the rows
+    written; running it again with nothing changed writes the same values."""
+    query = select(ReportedFigures).where(ReportedFigures.year.in_(list(years)))
+    existing = {r.year: r for r in session.scalars(query)}
+    now = utcnow()
+    for year in years:
+        row = existing.get(year)
+        workers, disadvantaged = members.worker_counts(session, (row and row.year_end) or date(year, 12, 31))
+        by_type = invoicing.net_invoiced_by_customer_type(session, year)["by_type"]
+        invoiced = {kind: str(net) for kind, net in by_type.items()}
+        if row is None:
+            row = ReportedFigures(tenant_id=tenant.id, year=year)
+            session.add(row)
+        # only what changed is written (and audited): a daily run over the same data changes nothing
+        if (row.workers, row.disadvantaged, row.invoiced_by_type) != (workers, disadvantaged, invoiced):
+            row.workers, row.disadvantaged, row.invoiced_by_type, row.refreshed_at = (
+                workers, disadvantaged, invoiced, now)
+    session.flush()
+    return len(list(years))
+
+
+def year_facts(session, year: int) -> ReportedFigures | None:
+    """This co-op's reported row for `year` (its stated year end and total assets), or None (co-op's scope)."""
+    return session.scalar(select(ReportedFigures).where(ReportedFigures.year == year))
+
+
+def year_end_of(session, year: int) -> date:
+    """The day this co-op's financial year `year` ends: as its treasurer stated, else 31 December."""
+    facts = year_facts(session, year)
+    return (facts and facts.year_end) or date(year, 12, 31)
+
+
+def set_year_facts(session, tenant: Tenant, year: int, *, year_end: date | None, total_assets) -> ReportedFigures:
+    """The treasurer states the financial year's end (a day in `year`) and the total assets on it; the year's
+    counts are taken again at that end (call in the co-op's scope)."""
+    if year_end is not None and year_end.year != year:
+        raise ServiceError(_("Check the year end."), {
+            "year_end": [_("the financial year %(year)s must end in %(year)s", year=year)]})
+    if total_assets is not None and total_assets < 0:
+        raise ServiceError(_("Check the total assets."), {"total_assets": [_("must not be below zero")]})
+    row = year_facts(session, year)
+    if row is None:
+        row = ReportedFigures(tenant_id=tenant.id, year=year, workers=0, disadvantaged=0, invoiced_by_type={})
+        session.add(row)
+    row.year_end, row.total_assets = year_end, None if total_assets is None else _q(total_assets)
+    session.flush()
+    refresh_reported_figures(session, tenant, [year])
+    return row
+
+
+def years_to_report(session, today: date) -> list[int]:
+    """The years the job refreshes for this co-op: this year and the one before; ten years on its first run."""
+    known = session.scalar(select(ReportedFigures.id).limit(1)) is not None
+    first = today.year - (1 if known else 9)
+    return list(range(first, today.year + 1))

@@ -29,6 +29,14 @@ STAGE_LABELS = {
     "paused": _l("Paused"),
     "closed": _l("Closed"),
 }
+# Invoicing's customer types (tenants/invoicing/models.py CUSTOMER_TYPES), labelled for people.
+CUSTOMER_TYPE_LABELS = {
+    "local_authority": _l("Local authorities"),
+    "nhs_body": _l("NHS bodies"),
+    "public_body_it": _l("Italian public bodies"),
+    "company": _l("Companies"),
+    "household": _l("Households"),
+}
 REVENUE_LABELS = {
     "turnover_public_contracts": _l("Public contracts"),
     "turnover_private_fees": _l("Private fees"),
@@ -114,7 +122,12 @@ def dashboard_tables(d: dict) -> list[Table]:
             _("Disadvantaged workers in Type B co-ops"),
             [_("Type B co-ops"), _("Worker members"), _("Disadvantaged"), _("Share")],
             [[tb["coops"], tb["workers"], tb["disadvantaged"], Percent(tb["percent"])]],
-            note=_("Counted in each co-op's own records; only the counts reach the consortium."),
+            note=_(
+                "Counted in each co-op's own records; only the counts reach the consortium (%(reported)s of "
+                "%(coops)s co-ops have reported).",
+                reported=tb["reported"],
+                coops=tb["coops"],
+            ),
         )
     )
     current, previous = d["accounts"] or {}, d["accounts_previous"] or {}
@@ -203,6 +216,7 @@ def dashboard_tables(d: dict) -> list[Table]:
             {c: [d["turnover_trend"][c].get(y) for y in years] for c in d["turnover_trend"]},
         )
         tables.append(trend)
+    tables.append(invoicing_table(d))
     contributions = Table(
         "contributions",
         _("Mutual-fund contributions for %(year)s", year=year),
@@ -276,6 +290,36 @@ def dashboard_tables(d: dict) -> list[Table]:
     )
     tables.append(pipeline)
     return tables
+
+
+def invoicing_table(d: dict) -> Table:
+    """Net invoicing by customer type of the co-ops that invoice on the platform, per currency (aggregates each
+    co-op reports; no customer or invoice), public bodies apart, with a stacked composition chart."""
+    invoicing = d["invoicing"] or {}
+    table = Table(
+        "invoicing",
+        _("Invoiced on the platform in %(year)s, net of VAT, by customer type", year=d["year"]),
+        [_("Customer type"), _("Currency"), _("Invoiced")],
+        note=_("Only co-ops that invoice on the platform; each reports its totals, never a customer or an invoice."),
+    )
+    if not invoicing:
+        table.note = _("No co-op reported invoices issued on the platform in this year.")
+        return table
+    for currency, block in invoicing.items():
+        table.rows.append([_("Co-ops invoicing here"), currency, block["coops"]])
+        for kind, net in block["by_type"].items():
+            table.rows.append([str(CUSTOMER_TYPE_LABELS.get(kind, kind)), currency, Money(net, currency)])
+        table.rows.append([_("To public bodies"), currency, Money(block["public"], currency)])
+        table.rows.append([_("To private customers"), currency, Money(block["private"], currency)])
+        table.rows.append([_("Public bodies, share"), currency, Percent(block["public_percent"])])
+    first = next(iter(invoicing))
+    table.chart = charts.stacked_bar(
+        _("Invoicing by customer type, %(year)s (%(currency)s)", year=d["year"], currency=first),
+        [str(d["year"])],
+        {str(CUSTOMER_TYPE_LABELS.get(k, k)): [v] for k, v in invoicing[first]["by_type"].items()},
+        height=150,
+    )
+    return table
 
 
 def _percent_text(value) -> str:

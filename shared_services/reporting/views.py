@@ -1,7 +1,7 @@
 """Reporting pages: the consortium dashboard with its charts, exports and PDFs for staff; each co-op's dashboard
 beside the consortium's medians and its social reports."""
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -12,7 +12,14 @@ from consortium.fields import query_int
 from consortium.forms import load_form, run_service
 from consortium.i18n import _
 from shared_services.reporting import charts, documents, schemas, service, tables
-from shared_services.reporting.api import COOP_READERS, COOP_WRITERS, STAFF, download, export_response
+from shared_services.reporting.api import (
+    COOP_READERS,
+    COOP_WRITERS,
+    STAFF,
+    consortium_pdf,
+    download,
+    export_response,
+)
 from shared_services.reporting.models import STATE_LABELS
 from tenants.members.models import CATEGORY_LABELS
 
@@ -84,11 +91,7 @@ def annual_pdf():
     """The annual report PDF."""
     year = _year()
     d = service.consortium_dashboard(db.session, year, today=local_today())
-    return download(
-        documents.annual_report_pdf(d, consortium_name=current_app.config["CONSORTIUM_NAME"]),
-        "application/pdf",
-        f"annual-report-{year}.pdf",
-    )
+    return consortium_pdf(documents.annual_report_pdf, d, f"annual-report-{year}.pdf")
 
 
 @blp.route("/consolidated.pdf")
@@ -97,25 +100,34 @@ def consolidated_pdf():
     """The consolidated social report PDF."""
     year = _year()
     c = service.consolidated_figures(db.session, year, today=local_today())
-    return download(
-        documents.consolidated_pdf(c, consortium_name=current_app.config["CONSORTIUM_NAME"]),
-        "application/pdf",
-        f"consolidated-social-report-{year}.pdf",
-    )
+    return consortium_pdf(documents.consolidated_pdf, c, f"consolidated-social-report-{year}.pdf")
 
 
 # --------------------------------------------------------------------------- a co-op
 
 
-@coop_blp.route("/reports/", endpoint="dashboard")
+@coop_blp.route("/reports/", endpoint="dashboard", methods=["GET", "POST"])
 @tenant_role_required(*COOP_READERS)
 def dashboard_coop():
-    """The co-op's own dashboard beside the consortium's medians."""
+    """The co-op's own dashboard beside the consortium's medians; a UK society's treasurer states its year end
+    and total assets here (the AR30 date and the audit test follow)."""
     year = _year()
+    errors, values = {}, {}
+    if request.method == "POST":
+        if not current_user.tenant_roles(g.tenant.id) & set(COOP_WRITERS):
+            abort(403)
+        values = request.form
+        data, errors = load_form(schemas.YearFactsSchema(), request.form)
+        if data is not None:
+            saved, errors = run_service(lambda: service.set_year_facts(
+                db.session, g.tenant, year, year_end=data["year_end"], total_assets=data["total_assets"]))
+            if saved is not None:
+                flash(_("Saved."))
+                return redirect(url_for("coop_reporting.dashboard", year=year))
     d = service.coop_dashboard(db.session, g.tenant, year)
     cur, prev = d["current"], d["previous"]
     cats = [c for c in CATEGORY_LABELS if cur["members"]["by_category"].get(c) or prev["members"]["by_category"].get(c)]
-    chart = charts.bar_chart(
+    chart = cats and charts.bar_chart(  # a register with no members has nothing to draw
         _("Members by stakeholder category (31 December)"),
         [str(CATEGORY_LABELS[c]) for c in cats],
         {
@@ -142,9 +154,12 @@ def dashboard_coop():
         "reporting/coop_dashboard.html",
         d=d,
         year=year,
-        members_svg=_svg(chart, _("Members by stakeholder category")),
+        members_svg=_svg(chart, _("Members by stakeholder category")) if chart else None,
         revenue_svg=revenue_svg,
-    )
+        errors=errors,
+        values=values,
+        can_edit=bool(current_user.tenant_roles(g.tenant.id) & set(COOP_WRITERS)),
+    ), 422 if errors else 200
 
 
 @coop_blp.route("/social-reports/", methods=["GET", "POST"])

@@ -38,6 +38,8 @@ def notice_detail(notice):
     matching = service.matching_tenants_by_lot(db.session, notice)
     notice.releases = service.notice_releases(db.session, notice.id)
     notice.matching = {lot.lot_id: [t.slug for t in matching[lot.id]] for lot in notice.lots}
+    notice.matching_groups = {key: [t.slug for t in tenants]
+                              for key, tenants in service.matching_tenants_by_group(notice, matching).items()}
     lots = {lot.id: lot.lot_id for lot in notice.lots}
     slugs = {t.id: t.slug for t in service.invited_tenants(db.session, notice.id)}
     notice.answers = [{"tenant": slugs.get(a.tenant_id), "lot": lots[a.lot_id], "interested": a.interested,

@@ -60,6 +60,17 @@ def bid_pack_pdf(session, bid, *, consortium_name: str, locale: str | None = Non
         totals_row=[_("Total"), "", "", money(sum((bl.cost_total for bl in go), Decimal("0")), letterhead), "",
                     money(sum((bl.price or Decimal("0") for bl in go), Decimal("0")), letterhead)],
         locale=letterhead.locale))
+    if notice.lot_groups:
+        prices = {bl.lot.lot_id: bl.price for bl in go if bl.price is not None}
+        content.append(heading(_("Lot groups")))
+        content.append(data_table(
+            [_("Group"), _("Lots"), _("May be combined on award"), _("Maximum value"), _("Our prices")],
+            [[g["id"], ", ".join(g["related_lots"]),
+              _("yes") if g.get("option_to_combine") else _("no") if g.get("option_to_combine") is False else "—",
+              money(Decimal(g["maximum_value"]), letterhead) if g.get("maximum_value") is not None else "—",
+              money(sum((prices[k] for k in g["related_lots"] if k in prices), Decimal("0")), letterhead)]
+             for g in notice.lot_groups],
+            numeric_columns={3, 4}, locale=letterhead.locale))
     for bl in go:
         content.append(heading(_("Lot %(lot)s: members and their parts", lot=bl.lot.lot_id)))
         content.append(data_table(

@@ -142,6 +142,10 @@ class TenderNotice(Base):
     # OCDS lots extension, tender.lotDetails: how many lots one supplier may bid on, and be awarded.
     max_lots_bid: Mapped[int | None] = mapped_column(Integer)
     max_lots_awarded: Mapped[int | None] = mapped_column(Integer)
+    # OCDS lots extension, tender.lotGroups[]: lots the buyer may combine, or whose total value is capped:
+    # [{"id", "related_lots": [lot ids], "option_to_combine": bool | None, "maximum_value": "decimal" | None,
+    #   "currency"}]
+    lot_groups: Mapped[list] = mapped_column(JsonDoc, default=list)
     submission_deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     enquiry_deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     cpv_codes: Mapped[list] = mapped_column(JsonDoc, default=list)

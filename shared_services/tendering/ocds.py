@@ -218,6 +218,23 @@ class LotData:
 
 
 @dataclass
+class LotGroupData:
+    """One lot group (OCDS lots extension `tender.lotGroups[]`): lots the buyer may combine when awarding, or
+    whose total estimated value is capped by `maximum_value` (which can be below the sum of the lots' values)."""
+
+    group_id: str
+    related_lots: list[str]
+    option_to_combine: bool | None = None
+    maximum_value: Decimal | None = None
+    currency: str | None = None
+
+    def as_json(self) -> dict:
+        return {"id": self.group_id, "related_lots": self.related_lots, "option_to_combine": self.option_to_combine,
+                "maximum_value": None if self.maximum_value is None else str(self.maximum_value),
+                "currency": self.currency}
+
+
+@dataclass
 class AwardData:
     """One award as a release states it."""
 
@@ -259,6 +276,7 @@ class ReleaseData:
     areas: list[str] = field(default_factory=list)
     documents: list[dict] = field(default_factory=list)
     lots: list[LotData] = field(default_factory=list)
+    lot_groups: list[LotGroupData] | None = None  # None: the release states no lot groups
     awards: list[AwardData] = field(default_factory=list)
     language: str | None = None
     payload: dict | None = None  # the release as published
@@ -304,6 +322,15 @@ def read_release(release: dict) -> ReleaseData:
             status=lot.get("status"), value=lot_value, currency=lot_currency or currency,
             cpv_codes=_cpv_codes(lot_items), quantity=sum(quantities) if quantities else None,
             unit=units[0] if units else None, contract_start=start, contract_end=end))
+    if tender.get("lotGroups") is not None:
+        data.lot_groups = []
+        for position, group in enumerate(tender["lotGroups"]):
+            group_value, group_currency = _amount(group.get("maximumValue"))
+            data.lot_groups.append(LotGroupData(
+                group_id=str(group.get("id") or position + 1), related_lots=[str(lot) for lot in
+                                                                          group.get("relatedLots") or []],
+                option_to_combine=group.get("optionToCombine"), maximum_value=group_value,
+                currency=group_currency or currency))
     for award in release.get("awards") or []:
         award_value, award_currency = _amount(award.get("value"))
         start, end = _period(award.get("contractPeriod"))

@@ -63,6 +63,14 @@ class LotSchema(Schema):
     contract_end = fields.Date(allow_none=True)
 
 
+class LotGroupSchema(Schema):
+    id = fields.String()
+    related_lots = fields.List(fields.String())
+    option_to_combine = fields.Boolean(allow_none=True)
+    maximum_value = fields.String(allow_none=True, metadata={"description": "decimal string"})
+    currency = fields.String(allow_none=True)
+
+
 class NoticeSchema(Schema):
     id = BoundedInt()
     ocid = fields.String()
@@ -81,6 +89,9 @@ class NoticeSchema(Schema):
         "description": "OCDS tender.lotDetails.maximumLotsBidPerSupplier: the joint bid's 'go' lots may not exceed it"})
     max_lots_awarded = fields.Integer(allow_none=True, metadata={
         "description": "OCDS tender.lotDetails.maximumLotsAwardedPerSupplier"})
+    lot_groups = fields.List(fields.Nested(LotGroupSchema), metadata={
+        "description": "OCDS tender.lotGroups: lots the buyer may combine on award, or whose total is capped; the "
+                       "joint bid's prices for a group's lots may not exceed its maximum value"})
     submission_deadline = fields.DateTime(allow_none=True)
     enquiry_deadline = fields.DateTime(allow_none=True)
     cpv_codes = fields.List(fields.String())
@@ -104,6 +115,8 @@ class ReleaseSchema(Schema):
 class NoticeDetailSchema(NoticeSchema):
     releases = fields.List(fields.Nested(ReleaseSchema))
     matching = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    matching_groups = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), metadata={
+        "description": "per lot group id, the co-ops (slugs) matching every lot of the group"})
     answers = fields.List(fields.Dict())
 
 

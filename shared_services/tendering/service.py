@@ -152,6 +152,8 @@ def _apply_release_to_notice(notice, data: ocds.ReleaseData, new_lot=TenderLot) 
     if data.areas:
         notice.areas = data.areas
         notice.area_index = index_text(data.areas)
+    if data.lot_groups is not None:  # a release stating lot groups states all of them
+        notice.lot_groups = [group.as_json() for group in data.lot_groups]
     if data.documents:
         known = {d["id"]: d for d in notice.documents or []}
         for document in data.documents:
@@ -253,7 +255,7 @@ def _insert_new_notices(session, fresh: dict[str, list], *, import_id, source_id
     for ocid, releases in fresh.items():
         notice = SimpleNamespace(
             ocid=ocid, origin="ocds", source_id=source_id, title=None, cpv_codes=[], cpv_index=" ", area_index=" ",
-            areas=[],
+            areas=[], lot_groups=[],
             documents=[], lots=[], reserved=False, opened_at=None, opened_to=None, answers_due=None,
             created_at=now, updated_at=now, **{name: None for name in (
                 "buyer_name", "buyer_id", "description", "status", "value", "currency", "procurement_method",
@@ -552,6 +554,18 @@ def matching_tenants_by_lot(session, notice: TenderNotice) -> dict[int, list[Ten
         result[lot.id] = sorted(
             (tenants[p.tenant_id] for p in profiles if p.tenant_id in tenants and cpv_matches(p.cpv_codes, codes)
              and areas_match(p.areas, notice.areas)), key=lambda t: t.name)
+    return result
+
+
+def matching_tenants_by_group(notice: TenderNotice, by_lot: dict[int, list[Tenant]]) -> dict[str, list[Tenant]]:
+    """For each lot group (by its OCDS id), the co-ops matching every lot of the group (from `by_lot`): those who
+    could take the lots together if the buyer combines them."""
+    lot_ids = {lot.lot_id: lot.id for lot in notice.lots}
+    result = {}
+    for group in notice.lot_groups or []:
+        sets = [{t.id: t for t in by_lot.get(lot_ids[key], [])} for key in group["related_lots"] if key in lot_ids]
+        common = set.intersection(*(set(s) for s in sets)) if sets else set()
+        result[group["id"]] = sorted((sets[0][tid] for tid in common), key=lambda t: t.name)
     return result
 
 
@@ -996,6 +1010,24 @@ def bid_members(bid: TenderBid) -> list[int]:
     return ids
 
 
+def lot_group_problems(bid: TenderBid) -> list[tuple[str, str]]:
+    """Lot groups (OCDS lots extension `tender.lotGroups[]`) whose maximum value the bid's prices for the group's
+    'go' lots exceed: the buyer states the most it expects to pay for those lots together."""
+    prices = {bl.lot.lot_id: bl.price for bl in bid.lots if bl.decision == "go" and bl.price is not None}
+    problems = []
+    for group in bid.notice.lot_groups or []:
+        if group.get("maximum_value") is None:
+            continue
+        in_group = [lot for lot in group["related_lots"] if lot in prices]
+        total = money(sum((prices[lot] for lot in in_group), ZERO))
+        maximum = Decimal(group["maximum_value"])
+        if in_group and total > maximum:
+            problems.append((f"lot_groups.{group['id']}", _(
+                "lot group %(group)s (lots %(lots)s): our prices add up to %(total)s, above the group's maximum "
+                "value %(maximum)s", group=group["id"], lots=", ".join(in_group), total=total, maximum=maximum)))
+    return problems
+
+
 def bid_problems(session, bid: TenderBid) -> list[tuple[str, str]]:
     """What stops the bid from being submitted, as (field, message); empty when it is ready."""
     problems = []
@@ -1023,6 +1055,7 @@ def bid_problems(session, bid: TenderBid) -> list[tuple[str, str]]:
                     "lot %(lot)s is reserved: the combined workforce must be at least %(minimum)s%% disabled or "
                     "disadvantaged (it is %(actual)s%%)", lot=bl.lot.lot_id,
                     minimum=RESERVED_MIN_DISADVANTAGED_PERCENT, actual=combined if combined is not None else "?")))
+    problems.extend(lot_group_problems(bid))
     members = bid_members(bid)
     if members and bid.lead_tenant_id not in members:
         problems.append(("lead", _("the lead must be one of the members with a share")))
@@ -1243,6 +1276,16 @@ def _party_id(tenant: Tenant) -> str:
     return f"member-{tenant.slug}"
 
 
+def _ocds_lot_group(group: dict) -> dict:
+    """A kept lot group back in the OCDS lots extension's shape."""
+    out = {"id": group["id"], "relatedLots": group["related_lots"]}
+    if group.get("option_to_combine") is not None:
+        out["optionToCombine"] = group["option_to_combine"]
+    if group.get("maximum_value") is not None:
+        out["maximumValue"] = {"amount": float(group["maximum_value"]), "currency": group.get("currency") or "EUR"}
+    return out
+
+
 def export_package(session, *, consortium_name: str, base_url: str, published: datetime) -> dict:
     """The consortium's pipeline (bids submitted or decided, their awards and contracts) as a release package."""
     bids = list(session.scalars(select(TenderBid).where(TenderBid.status.in_(("submitted", "won", "lost",
@@ -1275,7 +1318,8 @@ def export_package(session, *, consortium_name: str, base_url: str, published: d
             "language": "en",
             "parties": parties,
             "tender": {"id": notice.ocid, "title": notice.title,
-                       "lots": [{"id": bl.lot.lot_id, "title": bl.lot.title} for bl in bid.lots]},
+                       "lots": [{"id": bl.lot.lot_id, "title": bl.lot.title} for bl in bid.lots],
+                       **({"lotGroups": [_ocds_lot_group(g) for g in notice.lot_groups]} if notice.lot_groups else {})},
             "bids": {"details": [{
                 "id": bid_id,
                 "date": as_utc(bid.submitted_at or bid.created_at).isoformat().replace("+00:00", "Z"),

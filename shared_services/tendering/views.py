@@ -186,6 +186,7 @@ def notice(notice_id):
     answers = service.all_answers(db.session, notice_id)
     tenants = {t.id: t for t in db.session.scalars(select(Tenant))}
     return render_template("tendering/notice.html", notice=item, matching=matching, answers=answers,
+                           group_matching=service.matching_tenants_by_group(item, matching),
                            tenants=tenants, invited=service.invited_tenants(db.session, notice_id),
                            unanswered=service.unanswered_tenants(db.session, notice_id),
                            bid=service.current_bid(db.session, notice_id), today=local_today(), errors={})

@@ -311,14 +311,30 @@ def latest_accepted_turnovers(session) -> dict[int, tuple[int, date, Decimal]]:
     return {tenant_id: (year, accepted_on, total) for tenant_id, year, accepted_on, total in session.execute(query)}
 
 
-def accepted_figures(session, years) -> dict[tuple[int, int], dict[str, Decimal]]:
-    """The accepted accounts' Summary figures of `years`, keyed by (tenant_id, year), in one query.
+def accepted_turnover_totals(session, years) -> dict[tuple[str, int], Decimal]:
+    """Total turnover (every source) of the active co-ops' accepted accounts of `years`, summed by the database per
+    (currency, year): the figures of a trend line, one row per currency and year (consortium scope)."""
+    turnover = (AccountsVersion.turnover_public_contracts + AccountsVersion.turnover_private_fees
+                + AccountsVersion.turnover_grants_donations + AccountsVersion.turnover_other)
+    query = (select(Tenant.currency, AccountsVersion.year, func.sum(turnover))
+             .join(Tenant, Tenant.id == AccountsVersion.tenant_id)
+             .where(Tenant.status == "active", AccountsVersion.status == "accepted",
+                    AccountsVersion.year.in_(list(years)))
+             .group_by(Tenant.currency, AccountsVersion.year)
+             .execution_options(all_tenants=True))
+    return {(currency, year): Decimal(str(total)).quantize(Decimal("0.01"))
+            for currency, year, total in session.execute(query)}
+
+
+def accepted_figures(session, years, codes=FIGURE_CODES) -> dict[tuple[int, int], dict[str, Decimal]]:
+    """The accepted accounts' Summary figures of `years` (all of them, or only `codes`), keyed by (tenant_id, year),
+    in one query.
 
     For reports: in the consortium scope every co-op's (accounts are what co-ops report), in a co-op's scope its own.
     Only the figures are read, never the stored files.
     """
-    columns = [getattr(AccountsVersion, code) for code in FIGURE_CODES]
+    columns = [getattr(AccountsVersion, code) for code in codes]
     query = (select(AccountsVersion.tenant_id, AccountsVersion.year, *columns)
              .where(AccountsVersion.status == "accepted", AccountsVersion.year.in_(list(years)))
              .execution_options(all_tenants=True))
-    return {(row[0], row[1]): dict(zip(FIGURE_CODES, row[2:], strict=True)) for row in session.execute(query)}
+    return {(row[0], row[1]): dict(zip(codes, row[2:], strict=True)) for row in session.execute(query)}

@@ -201,6 +201,17 @@ def category_counts_by_tenant(session, on: date, tenant_id: int | None = None) -
     return counts
 
 
+def category_totals(session, on: date) -> dict[str, int]:
+    """Members on `on` of every active co-op per stakeholder category, summed by the database (the reported
+    columns only, as `category_counts_by_tenant`; call in the consortium scope)."""
+    query = (select(Member.category, func.count())
+             .join(Tenant, Tenant.id == Member.tenant_id)
+             .where(Tenant.status == "active", Member.joined_on <= on,
+                    (Member.left_on.is_(None)) | (Member.left_on > on))
+             .group_by(Member.category).execution_options(all_tenants=True))
+    return dict(session.execute(query).all())
+
+
 def worker_counts(session, on: date) -> tuple[int, int]:
     """(worker members, of whom disadvantaged) of this co-op on `on` (call in the co-op's scope)."""
     rows = session.execute(select(Member.disadvantaged, func.count()).where(

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from consortium.extensions import db
+from consortium.scheduler import run_job
 from consortium.tenancy import consortium_scope
 from shared_services.mutual_fund import service as fund
 from tests.conftest import token_for
@@ -67,6 +68,7 @@ def network(app, client, factory) -> Network:
                 db.session, contribution, amount=D("500.00"), paid_on=date(YEAR + 1, 6, 1), recorded_by=staff_id
             )
         db.session.commit()
+    run_job(factory.app, "reporting.report_figures")  # each co-op reports its counts, as the scheduler does daily
     return Network(
         a,
         b,

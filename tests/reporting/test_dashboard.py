@@ -1,7 +1,14 @@
 """Every consortium dashboard figure against the hand-made network of conftest.py, worked out by hand."""
 
+from sqlalchemy import select
+
+from consortium.clock import local_today
+from consortium.scheduler import run_job
 from shared_services.reporting import service
-from tests.reporting.helpers import YEAR
+from shared_services.reporting.models import ReportedFigures
+from tests.conftest import unrestricted
+from tests.invoicing.helpers import ISSUE_DAY, make_customer, make_invoice
+from tests.reporting.helpers import YEAR, D
 
 DASH = "/api/v1/consortium/reports/dashboard"
 
@@ -33,7 +40,8 @@ def test_members_by_category_this_year_and_the_year_before(client, network):
 
 def test_disadvantaged_share_in_type_b_coops(client, network):
     # only B is Type B: 3 worker members at the end of YEAR, 2 disadvantaged -> 66.7%
-    assert _dash(client, network)["type_b"] == {"coops": 1, "workers": 3, "disadvantaged": 2, "percent": "66.7"}
+    assert _dash(client, network)["type_b"] == {
+        "coops": 1, "reported": 1, "workers": 3, "disadvantaged": 2, "percent": "66.7"}
 
 
 def test_turnover_and_profit_totals_medians_and_distribution_per_currency(client, network):
@@ -96,3 +104,44 @@ def test_median_of_an_even_count_is_the_mean_of_the_middle_two():
 
     assert service.median([D("1"), D("4"), D("2"), D("10")]) == D("3.00")
     assert service.median([]) is None
+
+
+def test_invoicing_by_customer_type_is_what_co_ops_reported(app, client, factory, network):
+    """Net invoicing by customer type on the consortium dashboard: aggregates each co-op reports through the job
+    `reporting.report_figures` (run in its own scope), never read from the invoices by the consortium."""
+
+    line = {"quantity": D("2"), "unit": "C62", "unit_price": D("10.00"), "vat_category": "standard"}
+    council = make_customer(factory, network.u, name="Leeds City Council")
+    family = make_customer(factory, network.u, name="The Smiths", customer_type="household", peppol_id=None,
+                           vat_number=None)
+    make_invoice(factory, network.u, customer_id=council, lines=[{**line, "description": "Day care"}])
+    make_invoice(factory, network.u, customer_id=family,
+                 lines=[{**line, "description": "Respite", "quantity": D("1"), "unit_price": D("55.50")}])
+    year = ISSUE_DAY.year
+    # not reported yet: the dashboard says nothing rather than reading the invoices
+    assert _dash(client, network, year)["invoicing"] is None
+    run_job(app, "reporting.report_figures")
+    # U (GBP): 2 x 10.00 to a local authority, 55.50 to a household; 20.00 of 75.50 public = 26.49...% -> 26.5
+    assert _dash(client, network, year)["invoicing"] == {"GBP": {
+        "coops": 1, "by_type": {"household": "55.50", "local_authority": "20.00"}, "public": "20.00",
+        "private": "55.50", "total": "75.50", "public_percent": "26.5"}}
+    assert _dash(client, network, year - 1)["invoicing"] is None  # nothing invoiced the year before
+
+
+def test_the_reporting_job_writes_one_row_per_co_op_and_year_and_a_rerun_changes_nothing(app, factory, network):
+
+    def rows():
+        with unrestricted(app) as connection:
+            return sorted((r.tenant_id, r.year, r.workers, r.disadvantaged) for r in connection.execute(
+                select(ReportedFigures.__table__)))
+
+    today = local_today()
+    first = rows()  # the fixture ran the job once: ten years for each of the four co-ops
+    assert len(first) == 4 * 10 and {y for _t, y, _w, _d in first} == set(range(today.year - 9, today.year + 1))
+    assert (network.b.id, YEAR, 3, 2) in first and (network.b.id, YEAR - 1, 4, 2) in first
+    run_job(app, "reporting.report_figures")
+    assert rows() == first
+    # a new disadvantaged worker in B is counted on the next run (this year and the one before are refreshed)
+    factory.member(network.b, name="B Worker 5", category="worker", joined_on=today, disadvantaged=True)
+    run_job(app, "reporting.report_figures")
+    assert (network.b.id, today.year, 4, 3) in rows()

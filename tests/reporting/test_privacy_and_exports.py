@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from consortium.scheduler import run_job
 from tests.invoicing.helpers import ISSUE_DAY, make_customer, make_invoice
 from tests.reporting.helpers import YEAR
 
@@ -34,6 +35,7 @@ def planted(factory, network):
             }
         ],
     )
+    run_job(factory.app, "reporting.report_figures")  # the co-ops report their aggregates (invoicing included)
     return network
 
 
@@ -63,6 +65,8 @@ def test_no_planted_name_or_line_in_the_consortium_pdfs_and_xlsx(client, planted
         for secret in (WORKER, "Quarterfield", LINE, "Ottoline", CUSTOMER, "Qwertyville"):
             assert secret not in text
     assert "Members by stakeholder category" in texts[0]  # the document does report the membership
+    if year == ISSUE_DAY.year:  # and U's invoicing, as a total by customer type only
+        assert "Invoiced on the platform" in texts[0] and "Local authorities" in texts[0]
 
 
 def test_csv_export_uses_semicolons_and_decimal_commas_for_italian(client, network):
