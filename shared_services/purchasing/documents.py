@@ -29,10 +29,11 @@ def _quantity(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
-def purchase_order_pdf(session, purchase_round) -> bytes:
-    """The purchase order of a closed round (its prices are fixed at close, so this never changes)."""
+def purchase_order_pdf(session, purchase_round, supplier_id: int | None = None) -> bytes:
+    """The purchase order of a closed round (its prices are fixed at close, so this never changes); with
+    `supplier_id`, that supplier's lines only (a category round sends each supplier its own)."""
     letterhead = _letterhead(session)
-    lines = service.purchase_order_lines(purchase_round)
+    lines = service.purchase_order_lines(purchase_round, supplier_id)
     suppliers = sorted({line["item"].supplier.name for line in lines}) or (
         [purchase_round.supplier.name] if purchase_round.supplier else [])
     content = [key_value_table([
