@@ -116,6 +116,27 @@ def add_supplier(session, data: dict) -> Supplier:
     return supplier
 
 
+def update_supplier(session, supplier: Supplier, data: dict) -> Supplier:
+    """Change a supplier's details (only the fields given); the VAT number is checked again and stays unique.
+
+    `active` False retires it: it is offered in no new round; its past and running rounds keep it.
+    """
+    values = {key: data[key] for key in SUPPLIER_FIELDS if key in data}
+    country = values.get("country", supplier.country)
+    vat_number = _validated_vat(country, values.get("vat_number", supplier.vat_number))
+    if session.scalar(select(Supplier.id).where(Supplier.country == country, Supplier.vat_number == vat_number,
+                                                Supplier.id != supplier.id)):
+        raise Conflict(_("A supplier with this VAT number is already on file."),
+                       {"vat_number": [_("already on file")]})
+    values["vat_number"] = vat_number
+    if data.get("active") is not None:
+        values["active"] = data["active"]
+    for key, value in values.items():
+        setattr(supplier, key, value)
+    session.flush()
+    return supplier
+
+
 # --------------------------------------------------------------------------- catalogue and tiers
 
 
@@ -170,8 +191,11 @@ def items_query(supplier_id: int):
             .options(selectinload(CatalogueItem.tiers)).order_by(CatalogueItem.code, CatalogueItem.id))
 
 
-def add_item(session, supplier: Supplier, data: dict) -> CatalogueItem:
-    """A catalogue item with its price list; tiers are checked before anything is saved."""
+ITEM_FIELDS = ("code", "name", "unit", "pack_size", "sold_by_pack", "vat_category", "min_total_quantity")
+
+
+def _checked_item(session, supplier_id: int, data: dict, item_id: int | None = None) -> dict:
+    """The item's fields and price list, every check done before anything is written."""
     tiers = data.get("tiers") or []
     check_tiers(tiers)
     country = current_app.config.get("CONSORTIUM_JURISDICTION", "it") if has_app_context() else "it"
@@ -179,18 +203,65 @@ def add_item(session, supplier: Supplier, data: dict) -> CatalogueItem:
         get_jurisdiction(country).vat_rate(data["vat_category"], local_today())
     except JurisdictionError as error:
         raise field_error("vat_category", str(error)) from error
-    if session.scalar(select(CatalogueItem.id).where(CatalogueItem.supplier_id == supplier.id,
-                                                     CatalogueItem.code == data["code"])):
+    if session.scalar(select(CatalogueItem.id).where(CatalogueItem.supplier_id == supplier_id,
+                                                     CatalogueItem.code == data["code"],
+                                                     CatalogueItem.id != (item_id or 0))):
         raise Conflict(_("This supplier already has an item %(code)s.", code=data["code"]),
                        {"code": [_("already in the catalogue")]})
-    item = CatalogueItem(supplier_id=supplier.id, code=data["code"], name=data["name"], unit=data.get("unit", "pack"),
-                         pack_size=data.get("pack_size"), sold_by_pack=data.get("sold_by_pack", True),
-                         vat_category=data["vat_category"], min_total_quantity=data.get("min_total_quantity"))
-    _check_quantity_for_item(item, item.min_total_quantity, "min_total_quantity")
-    item.tiers = [PriceTier(min_quantity=t["min_quantity"], max_quantity=t.get("max_quantity"),
-                            unit_price=t["unit_price"], valid_from=t["valid_from"], valid_to=t.get("valid_to"))
-                  for t in tiers]
+    values = {"unit": "pack", "pack_size": None, "sold_by_pack": True, "min_total_quantity": None,
+              **{key: data[key] for key in ITEM_FIELDS if key in data}}
+    _check_quantity_for_item(CatalogueItem(name=values["name"], sold_by_pack=values["sold_by_pack"]),
+                             values["min_total_quantity"], "min_total_quantity")
+    values["tiers"] = [PriceTier(min_quantity=t["min_quantity"], max_quantity=t.get("max_quantity"),
+                                 unit_price=t["unit_price"], valid_from=t["valid_from"], valid_to=t.get("valid_to"))
+                       for t in tiers]
+    return values
+
+
+def add_item(session, supplier: Supplier, data: dict) -> CatalogueItem:
+    """A catalogue item with its price list; tiers are checked before anything is saved."""
+    item = CatalogueItem(supplier_id=supplier.id, **_checked_item(session, supplier.id, data))
     session.add(item)
+    session.flush()
+    return item
+
+
+def get_item(session, supplier_id: int, item_id: int) -> CatalogueItem:
+    item = session.get(CatalogueItem, item_id)
+    if item is None or item.supplier_id != supplier_id:
+        raise NotFound(_("No item %(id)s in this supplier's catalogue.", id=item_id))
+    return item
+
+
+def open_round_offering(session, item_id: int) -> PurchaseRound | None:
+    """An open round that offers the item, if any."""
+    return session.scalar(select(PurchaseRound).join(RoundItem, RoundItem.round_id == PurchaseRound.id)
+                          .where(RoundItem.item_id == item_id, PurchaseRound.status == "open")
+                          .order_by(PurchaseRound.id).limit(1))
+
+
+def update_item(session, item: CatalogueItem, data: dict) -> CatalogueItem:
+    """Change an item and replace its price list (checked as when added), or only retire or restore it.
+
+    Changes are refused while the item is offered in an open round: the co-ops order on the terms shown and
+    the close takes that round's price from this list. A closed round keeps the prices fixed at its close.
+    `active` alone (retire or bring back) is allowed at any time: it only decides what new rounds offer.
+    """
+    changes = {key: value for key, value in data.items() if key != "active"}
+    if changes:
+        running = open_round_offering(session, item.id)
+        if running is not None:
+            raise Conflict(_("%(item)s is offered in the open round “%(round)s”: change it after that round "
+                             "closes, or add a new item.", item=item.name, round=running.title),
+                           {"item": [_("offered in an open round")]})
+        current = {key: getattr(item, key) for key in ITEM_FIELDS}
+        current["tiers"] = [{"min_quantity": t.min_quantity, "max_quantity": t.max_quantity,
+                             "unit_price": t.unit_price, "valid_from": t.valid_from, "valid_to": t.valid_to}
+                            for t in item.tiers]
+        for key, value in _checked_item(session, item.supplier_id, {**current, **changes}, item.id).items():
+            setattr(item, key, value)
+    if data.get("active") is not None:
+        item.active = data["active"]
     session.flush()
     return item
 
@@ -238,6 +309,9 @@ def open_round(session, data: dict, *, now: datetime) -> PurchaseRound:
     category = data.get("category")
     if supplier is None and not category:
         raise field_error("supplier_id", _("a round is for a supplier or a category"))
+    if supplier is not None and not supplier.active:
+        raise field_error("supplier_id", _("%(supplier)s is retired: bring it back to open a round",
+                                           supplier=supplier.name))
     closes_at = as_utc(data["closes_at"])
     if closes_at <= now:
         raise field_error("closes_at", _("the closing time must be in the future"))
@@ -245,7 +319,7 @@ def open_round(session, data: dict, *, now: datetime) -> PurchaseRound:
         raise field_error("delivery_date", _("the delivery date comes after the round closes"))
     query = select(CatalogueItem).join(Supplier).options(selectinload(CatalogueItem.tiers))
     query = query.where(CatalogueItem.supplier_id == supplier.id) if supplier else query.where(
-        Supplier.category == category)
+        Supplier.category == category, Supplier.active.is_(True))
     available = {item.id: item for item in session.scalars(query)}
     wanted = data.get("items") or [{"item_id": item_id} for item_id, item in available.items() if item.active]
     if not wanted:
@@ -258,6 +332,8 @@ def open_round(session, data: dict, *, now: datetime) -> PurchaseRound:
         if item.id in seen:
             raise field_error(f"items[{index}].item_id", _("listed twice"))
         seen.add(item.id)
+        if not item.active:
+            raise field_error(f"items[{index}].item_id", _("%(item)s is retired", item=item.name))
         if not tiers_on(item, closes_at.date()):
             raise field_error(f"items[{index}].item_id", _("%(item)s has no price valid on the closing date",
                                                             item=item.name))
@@ -671,6 +747,54 @@ def close_due_rounds(session, now: datetime) -> int:
         close_round(session, purchase_round.id, now=now)
         closed += 1
     return closed
+
+
+def cancel_round(session, round_id: int, *, reason: str | None, user_id: int | None, now: datetime) -> PurchaseRound:
+    """Cancel a round open for orders or closed and awaiting delivery; nothing is bought or charged.
+
+    The co-ops that ordered keep their orders on record (shown as cancelled) and their treasurers are
+    emailed; a closed round's suppliers are told the purchase order is cancelled. A delivered, recharged
+    or cancelled round is refused (409). All in the caller's transaction.
+    """
+    purchase_round = _lock_round(session, round_id)
+    if purchase_round.status not in ("open", "closed"):
+        raise Conflict(_("Only a round open for orders or awaiting delivery can be cancelled."),
+                       {"status": [_("already delivered, recharged or cancelled")]})
+    reason = (reason or "").strip()
+    if not reason:
+        raise field_error("reason", _("say why: the co-ops (and the supplier, once ordered) are told"))
+    was_closed = purchase_round.status == "closed"
+    purchase_round = get_round(session, round_id)
+    purchase_round.status = "cancelled"
+    purchase_round.cancelled_at = now
+    purchase_round.cancelled_by = user_id
+    purchase_round.cancel_reason = reason[:500]
+    session.flush()
+    if was_closed:
+        for supplier_id in sorted({line["item"].supplier_id for line in purchase_order_lines(purchase_round)}):
+            supplier = session.get(Supplier, supplier_id)
+            if supplier.email:
+                enqueue_email(
+                    session, to=supplier.email, kind=PURCHASE_ORDER_KIND, tenant_id=None,
+                    dedupe_key=f"purchasing.po-cancelled.{purchase_round.id}.{supplier_id}",
+                    subject=_("Purchase order %(ref)s cancelled: %(title)s", ref=f"PO-{purchase_round.id}",
+                              title=purchase_round.title),
+                    body=_("The consortium cancels its purchase order PO-%(id)s (%(title)s): please do not deliver "
+                           "it.\n\nReason: %(reason)s\n", id=purchase_round.id, title=purchase_round.title,
+                           reason=reason))
+    tenant_ids = session.scalars(select(PurchaseOrder.tenant_id).where(PurchaseOrder.round_id == round_id)
+                                 .order_by(PurchaseOrder.tenant_id).execution_options(all_tenants=True)).all()
+    for tenant_id in tenant_ids:
+        tenant = session.get(Tenant, tenant_id)
+        notify_users(
+            session, users=users_with_tenant_role(session, tenant_id, "treasurer"), kind=ROUND_CANCELLED_KIND,
+            tenant_id=tenant_id, dedupe_key=f"purchasing.cancelled.{round_id}",
+            subject=_("Purchasing round cancelled: %(title)s", title=purchase_round.title),
+            body=_("The consortium cancelled the purchasing round %(title)s: nothing is bought and %(coop)s is not "
+                   "charged for its order.\n\nReason: %(reason)s\n\n%(url)s/t/%(slug)s/purchasing/%(id)s\n",
+                   title=purchase_round.title, coop=tenant.name, reason=reason, url=_base_url(), slug=tenant.slug,
+                   id=round_id))
+    return purchase_round
 
 
 # --------------------------------------------------------------------------- deliveries
