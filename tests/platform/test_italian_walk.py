@@ -47,11 +47,17 @@ PAGES = {
                            "/consortium/reports/", *INCUBATION_STAFF,
                            "/consortium/purchasing/", "/consortium/purchasing/rounds/1",
                            "/consortium/purchasing/rounds/2", "/consortium/purchasing/rounds/new",
-                           "/consortium/purchasing/suppliers", "/consortium/purchasing/suppliers/1"],
+                           "/consortium/purchasing/suppliers", "/consortium/purchasing/suppliers/1",
+                           # purchasing rounds 2 (awaiting delivery), 3 (cancelled), 4 (open); edit pages
+                           "/consortium/purchasing/rounds/3", "/consortium/purchasing/rounds/4",
+                           "/consortium/purchasing/rounds/2/deliveries", "/consortium/purchasing/rounds/4/cancel",
+                           "/consortium/purchasing/suppliers/1/edit", "/consortium/purchasing/suppliers/1/items/1/edit",
+                           "/consortium/purchasing/suppliers/2"],
     "treasurer@example.coop": ["/", "/t/girasole/", "/account/password", "/consortium/users",
                                "/t/girasole/webhooks", "/t/girasole/reports/", "/t/girasole/social-reports/",
                                "/t/girasole/social-reports/1", "/t/girasole/social-reports/2",
                                "/t/girasole/purchasing/", "/t/girasole/purchasing/1", "/t/girasole/purchasing/2",
+                               "/t/girasole/purchasing/4", "/t/girasole/purchasing/2/delivery",
                                "/t/girasole/payroll/"],  # why an Italian co-op has no payroll
     # payroll of a UK co-op read in Italian (the rule pack's terms, e.g. "National Insurance", stay HMRC's)
     "payroll.uk@example.coop": ["/", "/t/riverside-care/", "/t/riverside-care/payroll/",
