@@ -25,10 +25,6 @@ def _letterhead(session) -> Letterhead:
                       locale="it_IT" if office.country == "it" else "en_GB")
 
 
-def _quantity(value: Decimal) -> str:
-    return f"{value.normalize():f}"
-
-
 def purchase_order_pdf(session, purchase_round, supplier_id: int | None = None) -> bytes:
     """The purchase order of a closed round (its prices are fixed at close, so this never changes); with
     `supplier_id`, that supplier's lines only (a category round sends each supplier its own)."""
@@ -48,7 +44,7 @@ def purchase_order_pdf(session, purchase_round, supplier_id: int | None = None) 
     content.append(data_table(
         [_("Code"), _("Item"), _("Quantity"), _("Unit price"), _("Amount")],
         [[line["item"].code, line["item"].name,
-          f"{_quantity(line['quantity'])} {UNIT_LABELS[line['item'].unit]}",
+          f"{service.plain(line['quantity'])} {UNIT_LABELS[line['item'].unit]}",
           money(line["unit_price"], letterhead.currency, letterhead.locale) if line["unit_price"] is not None
           else "—", money(line["amount"], letterhead)] for line in lines] or [["—", "", "", "", ""]],
         numeric_columns={2, 3, 4}, wrap_columns={1}, locale=letterhead.locale,
@@ -61,7 +57,7 @@ def purchase_order_pdf(session, purchase_round, supplier_id: int | None = None) 
         content.append(heading(_("Not ordered: below the supplier's minimum")))
         content.append(data_table(
             [_("Code"), _("Item"), _("Total ordered"), _("Minimum")],
-            [[ri.item.code, ri.item.name, _quantity(ri.total_quantity), _quantity(ri.min_total_quantity)]
+            [[ri.item.code, ri.item.name, service.plain(ri.total_quantity), service.plain(ri.min_total_quantity)]
              for ri in dropped], numeric_columns={2, 3}, wrap_columns={1}, locale=letterhead.locale))
     content.append(heading(_("Deliveries")))
     content.append(data_table(

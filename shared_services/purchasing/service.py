@@ -64,6 +64,11 @@ def money(value: Decimal) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def plain(value: Decimal) -> str:
+    """A quantity or percentage without trailing zeros and never in exponent form (60, not 6E+1)."""
+    return f"{Decimal(value).normalize():f}"
+
+
 def line_amount(quantity: Decimal, unit_price: Decimal) -> Decimal:
     """A line's price: quantity x unit price, rounded half-up to the cent per line (the issue's rule)."""
     return money(Decimal(quantity) * Decimal(unit_price))
@@ -700,7 +705,7 @@ def _send_purchase_order(session, purchase_round: PurchaseRound, render) -> None
         supplier = session.get(Supplier, supplier_id)
         if not supplier.email:
             continue
-        text = "\n".join(f"{r['item'].code}  {r['item'].name}: {r['quantity'].normalize():f} x {r['unit_price']} "
+        text = "\n".join(f"{r['item'].code}  {r['item'].name}: {plain(r['quantity'])} x {r['unit_price']} "
                          f"= {r['amount']}" for r in rows)
         total = sum((r["amount"] for r in rows), ZERO)
         pdf = purchase_round.purchase_order_pdf if len(by_supplier) == 1 else render(
@@ -813,10 +818,10 @@ def _set_delivered(line: OrderLine | None, round_item: RoundItem, received, dama
     if received > line.quantity:
         raise field_error(f"{where}.received", _(
             "%(received)s is more than the allocation of %(allocated)s",
-            received=received.normalize(), allocated=line.quantity.normalize()))
+            received=plain(received), allocated=plain(line.quantity)))
     if damaged is not None and damaged > received:
         raise field_error(f"{where}.damaged", _("%(damaged)s damaged is more than the %(received)s received",
-                                                damaged=damaged.normalize(), received=received.normalize()))
+                                                damaged=plain(damaged), received=plain(received)))
     line.received_quantity = received
     line.damaged_quantity = damaged or None
 
@@ -951,7 +956,7 @@ def recharge_round(session, round_id: int, *, today: date) -> list[Recharge]:
         fee = money(goods * purchase_round.handling_fee_percent / HUNDRED)
         if fee > 0:
             lines.append({"description": _("Consortium handling fee %(percent)s%% on %(goods)s",
-                                           percent=purchase_round.handling_fee_percent.normalize(), goods=goods),
+                                           percent=plain(purchase_round.handling_fee_percent), goods=goods),
                           "quantity": Decimal("1"), "unit": "C62", "unit_price": fee, "vat_category": fee_category})
         with tenant_scope(session, office.id):
             customer = invoicing.customer_for_tenant(session, office, coop)
@@ -1045,7 +1050,7 @@ def order_view(session, tenant_id: int, purchase_round: PurchaseRound, now: date
     order = get_order(session, tenant_id, purchase_round.id)
     own = {line.round_item_id: line.quantity for line in order.lines} if order else {}
     open_now = is_open(purchase_round, now)
-    if purchase_round.status == "open":
+    if purchase_round.closed_at is None:  # open, or cancelled before it closed: the orders as they stand
         totals = totals_so_far(session, purchase_round.id)
     else:
         totals = {ri.id: ri.total_quantity or ZERO for ri in purchase_round.items}

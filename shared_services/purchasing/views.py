@@ -68,7 +68,7 @@ def quantity_filter(value) -> str:
 
 def _plain(value) -> str:
     """A quantity as a form field's value (no grouping, a dot for decimals, no trailing zeros)."""
-    return "" if value is None else f"{Decimal(value).normalize():f}"
+    return "" if value is None else service.plain(value)
 
 
 def _decimal(raw: str | None, name: str, errors: dict) -> Decimal | None:
@@ -135,7 +135,7 @@ def new_round():
 def round_detail(round_id):
     """A round: items with totals (live while open, fixed once closed), co-ops' figures, deliveries, recharges."""
     purchase_round = service.get_round(db.session, round_id)
-    totals = service.totals_so_far(db.session, round_id) if purchase_round.status == "open" else {}
+    totals = service.totals_so_far(db.session, round_id) if purchase_round.closed_at is None else {}
     rows = service.price_view(purchase_round, {}, totals or {ri.id: ri.total_quantity or 0
                                                            for ri in purchase_round.items})
     return render_template("purchasing/round.html", round=purchase_round, rows=rows,
