@@ -52,7 +52,8 @@ def purchase_order_pdf(session, purchase_round, supplier_id: int | None = None) 
                     money(sum((line["amount"] for line in lines), Decimal("0")), letterhead)]))
     content.append(paragraph(_("Each line is the quantity times the unit price of the volume tier the consortium's "
                                "total reached, rounded half-up to the cent per line.")))
-    dropped = [ri for ri in purchase_round.items if ri.dropped]
+    dropped = [ri for ri in purchase_round.items
+               if ri.dropped and (supplier_id is None or ri.item.supplier_id == supplier_id)]
     if dropped:
         content.append(heading(_("Not ordered: below the supplier's minimum")))
         content.append(data_table(

@@ -127,7 +127,7 @@ def new_round():
                     flash(_("Round opened: member co-ops can order until it closes."))
                     return redirect(url_for("purchasing.round_detail", round_id=made.id))
     return render_template("purchasing/round_form.html", errors=errors, values=values,
-                           suppliers=_suppliers_options())
+                           suppliers=_suppliers_options(), categories=[(c, CATEGORY_LABELS[c]) for c in CATEGORIES])
 
 
 @blp.route("/rounds/<int:round_id>")

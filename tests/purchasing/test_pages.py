@@ -2,6 +2,10 @@
 item, retiring, cancelling a round, a co-op recording what arrived; each refusal shown beside its field with
 nothing saved. Figures are our own (no public worked example): gloves at 8.50 once 550 boxes are ordered."""
 
+import shutil
+import subprocess
+
+import pytest
 from sqlalchemy import select
 
 from shared_services.purchasing.models import CatalogueItem, OrderLine, PurchaseRound, Supplier
@@ -10,6 +14,13 @@ from tests.purchasing.helpers import STAFF, order, post
 
 BASE = "/api/v1/consortium/purchasing"
 PAGES = "/consortium/purchasing"
+
+
+def _pdf_text(data: bytes) -> str:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler) is not installed")
+    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True,
+                          check=True).stdout.decode()
 
 
 def _page(response) -> str:
@@ -88,3 +99,39 @@ def test_a_treasurer_records_what_arrived_and_a_delivery_above_the_order_is_refu
     assert "4 boxes wet" in round_page
     deliveries = _page(client.get(f"{PAGES}/rounds/{round_id}/deliveries"))
     assert "checked by the co-op" in deliveries
+
+
+def test_a_round_for_a_category_across_suppliers_sends_each_supplier_only_its_own_lines(
+        app, client, staff, treasurers, catalogue):
+    other = post(client, staff, f"{BASE}/suppliers", {
+        "name": "Presidi Romagna srl", "country": "it", "vat_number": "IT07223340378",
+        "category": "care_consumables", "email": "ordini@presidi.example"}, 201)
+    aprons = post(client, staff, f"{BASE}/suppliers/{other['id']}/items", {
+        "code": "GRB-50", "name": "Disposable aprons, 50", "unit": "pack", "vat_category": "ordinaria_22",
+        "tiers": [{"min_quantity": "1", "unit_price": "7.20", "valid_from": "2024-01-01"}]}, 201)
+    login(client, STAFF)
+    neither = client.post(f"{PAGES}/rounds/new", data={
+        "title": "Care, all suppliers", "supplier_id": "", "category": "", "closes_on": "2099-01-10",
+        "closes_time": "12:00", "delivery_date": "2099-01-20", "handling_fee_percent": "0"})
+    assert neither.status_code == 200 and 'id="f-supplier_id-error"' in _page(neither)
+    made = client.post(f"{PAGES}/rounds/new", data={
+        "title": "Care, all suppliers", "supplier_id": "", "category": "care_consumables",
+        "closes_on": "2099-01-10", "closes_time": "12:00", "delivery_date": "2099-01-20",
+        "handling_fee_percent": "0"})
+    assert made.status_code == 302
+    round_id = int(made.headers["Location"].rstrip("/").split("/")[-1])
+    order(client, treasurers["a"], "coop-a", round_id, [(catalogue["gloves"], "120"), (aprons["id"], "10")])
+    post(client, staff, f"{BASE}/rounds/{round_id}/close", None, 200)
+    with unrestricted(app) as connection:
+        from consortium.notifications.models import OutboxAttachment, OutboxMessage
+
+        messages = {m.recipient: m for m in connection.execute(select(OutboxMessage)).all()}
+        files = {a.message_id: a.content for a in connection.execute(select(OutboxAttachment)).all()}
+    to_sanitaria, to_presidi = messages["ordini@sanitaria.example"], messages["ordini@presidi.example"]
+    # 120 boxes at 9.20 = 1,104.00 for one; 10 packs at 7.20 = 72.00 for the other.
+    assert "GL-100" in to_sanitaria.body and "GRB-50" not in to_sanitaria.body and "1104.00" in to_sanitaria.body
+    assert "GRB-50" in to_presidi.body and "GL-100" not in to_presidi.body and "72.00" in to_presidi.body
+    sanitaria_pdf, presidi_pdf = _pdf_text(files[to_sanitaria.id]), _pdf_text(files[to_presidi.id])
+    assert "GL-100" in sanitaria_pdf and "GRB-50" not in sanitaria_pdf and "Presidi Romagna" not in sanitaria_pdf
+    assert "GRB-50" in presidi_pdf and "72,00 €" in presidi_pdf  # the office is Italian: Italian figures
+    assert "GL-100" not in presidi_pdf and "GEL-1L" not in presidi_pdf  # not even the other's dropped gel
