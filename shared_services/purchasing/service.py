@@ -891,6 +891,7 @@ def confirm_delivery(session, tenant_id: int, purchase_round: PurchaseRound, dat
     if order is None:
         raise NotFound(_("No purchasing round %(id)s.", id=purchase_round.id))
     by_item = {ri.item_id: ri for ri in purchase_round.items}
+    round_items = {ri.id: ri for ri in purchase_round.items}
     lines = {line.round_item_id: line for line in order.lines}
     seen = set()
     for index, row in enumerate(data.get("lines") or []):
@@ -903,8 +904,7 @@ def confirm_delivery(session, tenant_id: int, purchase_round: PurchaseRound, dat
         seen.add(round_item.id)
         _set_delivered(lines.get(round_item.id), round_item, row.get("received"), row.get("damaged"), where)
     for round_item_id, line in lines.items():
-        round_item = next(ri for ri in purchase_round.items if ri.id == round_item_id)
-        if round_item_id not in seen and not round_item.dropped:
+        if round_item_id not in seen and not round_items[round_item_id].dropped:
             line.received_quantity, line.damaged_quantity = line.quantity, None
     order.delivery_note = (data.get("note") or "").strip()[:1000] or None
     order.delivery_confirmed_at = now
