@@ -8,6 +8,7 @@ beside each assertion from the tiers in tests/purchasing/helpers.py (gloves 1-99
 
 from sqlalchemy import select
 
+from consortium.models import AuditEntry
 from consortium.notifications.models import OutboxAttachment, OutboxMessage
 from shared_services.purchasing import service
 from shared_services.purchasing.models import CatalogueItem, OrderLine, PriceTier, PurchaseRound, Supplier
@@ -134,6 +135,10 @@ def test_cancelling_an_open_round_needs_a_reason_tells_the_coops_and_freezes_the
     assert [m.recipient for m in told] == ["treasurer.a@example.test"]  # B did not order: not told
     assert "The supplier withdrew" in told[0].body
     assert _messages(app, service.PURCHASE_ORDER_KIND) == []  # never ordered: nothing to tell the supplier
+    with unrestricted(app) as connection:  # the cancellation is in the audit log, with who and why
+        changes = connection.scalars(select(AuditEntry.changes).where(
+            AuditEntry.object_type == "PurchaseRound", AuditEntry.action == "update")).all()
+    assert any(c.get("status") == ["open", "cancelled"] and "cancel_reason" in c for c in changes), changes
     order(client, treasurers["a"], "coop-a", round_id, [(catalogue["gloves"], "50")], 409)
     post(client, staff, f"{BASE}/rounds/{round_id}/close", None, 409)
     post(client, staff, f"{BASE}/rounds/{round_id}/cancel", {"reason": "twice"}, 409)
@@ -197,6 +202,10 @@ def test_a_coop_records_what_arrived_and_is_charged_for_the_good_goods_only(
     assert row["received"] == "290.000" and row["damaged"] == "5.000" and row["allocated"] == "285.000"
     assert row["amount"] == "2422.50" and row["saving"] == "427.50"
     assert done["delivery_note"] == "10 boxes missing, 5 crushed" and done["delivery_confirmed_at"]
+    with unrestricted(app) as connection:  # the co-op's record is audited on its own line, in its name
+        audited = connection.execute(select(AuditEntry.tenant_id, AuditEntry.changes).where(
+            AuditEntry.object_type == "OrderLine", AuditEntry.action == "update")).all()
+    assert any("damaged_quantity" in changes for _tenant, changes in audited)
     # Staff complete the delivery: B's 250 arrived in full. 2,422.50 + 250 x 8.50 (2,125.00) = 4,547.50.
     delivered = post(client, staff, f"{BASE}/rounds/{round_id}/deliveries", {"complete": True}, 200)
     assert delivered["status"] == "delivered" and delivered["spend"] == "4547.50"
