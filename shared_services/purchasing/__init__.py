@@ -21,4 +21,5 @@ def register(app, api):
     register_email_kind(service.PURCHASE_ORDER_KIND, _l("A purchase order sent to a supplier"))
     register_email_kind(service.ITEM_DROPPED_KIND, _l("An item you ordered was not bought (below the minimum)"))
     register_email_kind(service.RECHARGE_KIND, _l("A recharge invoice for a purchasing round"))
+    register_email_kind(service.ROUND_CANCELLED_KIND, _l("A purchasing round you ordered in was cancelled"))
     add_demo_loader(load_demo_purchasing)

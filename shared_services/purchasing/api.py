@@ -43,6 +43,22 @@ class SuppliersResource(MethodView):
         return service.add_supplier(db.session, data)
 
 
+@blp.route("/suppliers/<int:supplier_id>")
+class SupplierResource(MethodView):
+    @consortium_role_required(*STAFF)
+    @blp.response(200, schemas.SupplierSchema)
+    def get(self, supplier_id):
+        """One supplier."""
+        return service.get_supplier(db.session, supplier_id)
+
+    @consortium_role_required(*STAFF)
+    @blp.arguments(schemas.SupplierChangeSchema(partial=True))
+    @blp.response(200, schemas.SupplierSchema)
+    def patch(self, data, supplier_id):
+        """Change a supplier's details (VAT number checked again); `active: false` retires it."""
+        return service.update_supplier(db.session, service.get_supplier(db.session, supplier_id), data)
+
+
 @blp.route("/suppliers/<int:supplier_id>/items")
 class ItemsResource(MethodView):
     @consortium_role_required(*STAFF)
@@ -59,6 +75,16 @@ class ItemsResource(MethodView):
     def post(self, data, supplier_id):
         """Add an item with its price list; overlapping tiers or a tier without a price are refused."""
         return service.add_item(db.session, service.get_supplier(db.session, supplier_id), data)
+
+
+@blp.route("/suppliers/<int:supplier_id>/items/<int:item_id>")
+class ItemResource(MethodView):
+    @consortium_role_required(*STAFF)
+    @blp.arguments(schemas.ItemChangeSchema(partial=True))
+    @blp.response(200, schemas.ItemSchema)
+    def patch(self, data, supplier_id, item_id):
+        """Change an item or its whole price list (409 while an open round offers it); `active` retires it."""
+        return service.update_item(db.session, service.get_item(db.session, supplier_id, item_id), data)
 
 
 @blp.route("/rounds")
@@ -95,6 +121,17 @@ class CloseResource(MethodView):
     def post(self, round_id):
         """Close the round now: aggregate, fix the reached prices, allocate, send the purchase order (409 if closed)."""
         return service.close_round(db.session, round_id, now=service.now_utc(), user_id=current_user.id)
+
+
+@blp.route("/rounds/<int:round_id>/cancel")
+class CancelResource(MethodView):
+    @consortium_role_required(*STAFF)
+    @blp.arguments(schemas.CancelInSchema)
+    @blp.response(200, schemas.PurchaseRoundSchema)
+    def post(self, data, round_id):
+        """Cancel a round open or awaiting delivery (409 otherwise); co-ops and, once ordered, suppliers are told."""
+        return service.cancel_round(db.session, round_id, reason=data["reason"], user_id=current_user.id,
+                                    now=service.now_utc())
 
 
 @blp.route("/rounds/<int:round_id>/purchase-order")
@@ -167,6 +204,20 @@ class OrderResource(MethodView):
         purchase_round = service.visible_round(db.session, round_id, g.tenant.id)
         service.save_order(db.session, g.tenant.id, purchase_round, data, user_id=current_user.id,
                            now=service.now_utc())
+        return service.order_view(db.session, g.tenant.id, purchase_round, service.now_utc())
+
+
+@coop_blp.route("/rounds/<int:round_id>/delivery")
+class OwnDeliveryResource(MethodView):
+    @tenant_role_required(*COOP_WRITERS)
+    @coop_blp.arguments(schemas.OwnDeliveryInSchema)
+    @coop_blp.response(200, schemas.OrderOutSchema)
+    def post(self, data, round_id):
+        """Record what arrived of the co-op's order (received, damaged; unlisted items in full) before staff
+        complete the round's delivery."""
+        purchase_round = service.visible_round(db.session, round_id, g.tenant.id)
+        service.confirm_delivery(db.session, g.tenant.id, purchase_round, data, user_id=current_user.id,
+                                 now=service.now_utc())
         return service.order_view(db.session, g.tenant.id, purchase_round, service.now_utc())
 
 

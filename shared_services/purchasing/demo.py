@@ -1,6 +1,8 @@
 """Demo bulk purchasing: the consortium's office in the directory (it issues the recharge invoices), a supplier
-of care consumables with a tiered catalogue, one round closed, delivered (with a shortage) and recharged, and
-one round open with orders from Il Girasole and Fragola Lavoro (the demo treasurer's two co-ops)."""
+of care consumables with a tiered catalogue (one item retired) and a cleaning supplier; one round closed,
+delivered (Fragola Lavoro recorded two crushed boxes itself) and recharged; one round open with orders from
+Il Girasole and Fragola Lavoro (the demo treasurer's two co-ops); one closed and awaiting delivery, whose
+purchase order went to the supplier as a PDF attachment; and one cancelled, with its reason."""
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -10,7 +12,7 @@ from flask import current_app, has_app_context
 from consortium.clock import local_today
 from consortium.directory import service as directory
 from consortium.tenancy import consortium_scope, tenant_scope
-from shared_services.purchasing import documents, service
+from shared_services.purchasing import service
 
 D = Decimal
 OFFICE = {"name": "Consorzio Fragola - Ufficio acquisti", "country": "it", "legal_form": "social_coop_consortium",
@@ -19,6 +21,9 @@ OFFICE = {"name": "Consorzio Fragola - Ufficio acquisti", "country": "it", "lega
 SUPPLIER = {"name": "Sanitaria Emiliana srl", "country": "it", "vat_number": "04455660581",
             "category": "care_consumables", "contact_name": "Laura Bassi", "email": "ordini@sanitaria-emiliana.example",
             "phone": "+39 051 555 0199", "payment_terms_days": 60}
+CLEANING_SUPPLIER = {"name": "Detergenza Padana srl", "country": "it", "vat_number": "07223340378",
+                     "category": "cleaning", "contact_name": "Marco Ferri", "email": "ordini@detergenza-padana.example",
+                     "payment_terms_days": 30}
 FROM = date(2026, 1, 1)
 
 
@@ -51,6 +56,20 @@ ORDERS_CLOSED = {
     "fragola-lavoro": {"GN-100-M": "180", "FFP2-20": "60", "TRAV-30": "25", "GEL-1L": "60", "SALV-80": "20"},
     "piccola-fragola": {"GN-100-M": "40", "FFP2-20": "30", "TRAV-30": "15", "GEL-1L": "24"},
 }
+RETIRED_ITEM = {"code": "CAM-TNT", "name": "Camici monouso in TNT (confezione da 10)", "unit": "pack",
+                "pack_size": 10, "vat_category": "ordinaria_22", "tiers": [
+                    {"min_quantity": D("1"), "max_quantity": None, "unit_price": D("6.40"), "valid_from": FROM}]}
+CLEANING_ITEMS = [
+    {"code": "DET-5L", "name": "Detergente sgrassatore professionale, tanica da 5 litri", "unit": "pack",
+     "pack_size": 1, "vat_category": "ordinaria_22", "tiers": _tiers(("1", "18.90"), ("60", "16.40"))},
+    {"code": "CART-12", "name": "Carta asciugamani in rotolo (12 rotoli)", "unit": "pack", "pack_size": 12,
+     "vat_category": "ordinaria_22", "tiers": _tiers(("1", "24.00"), ("50", "21.50"))},
+]
+ORDERS_AWAITING = {
+    "girasole": {"FFP2-20": "60", "GEL-1L": "40"},
+    "piccola-fragola": {"FFP2-20": "25", "GEL-1L": "15.5"},
+}
+ORDERS_CANCELLED = {"piccola-fragola": {"DET-5L": "12", "CART-12": "8"}}
 ORDERS_OPEN = {
     "girasole": {"GN-100-M": "150", "FFP2-20": "40", "TRAV-30": "30"},
     "fragola-lavoro": {"GN-100-M": "90", "GEL-1L": "45.5"},
@@ -90,16 +109,39 @@ def load_demo_purchasing(session, tenants, users, rng) -> None:
         past.closes_at = now - timedelta(days=20)
         session.flush()
         service.close_round(session, past.id, now=now - timedelta(days=20))
-        service.purchase_order_document(session, past.id, documents.purchase_order_pdf)
-        # Two boxes of masks for Fragola Lavoro arrived crushed: a shortage it is not charged for.
-        service.record_deliveries(session, past.id, [
-            {"tenant_id": tenants["fragola-lavoro"].id, "item_id": codes["FFP2-20"], "received": D("58")}],
-            complete=True, now=now - timedelta(days=6))
+    # Fragola Lavoro checked its delivery: all 60 boxes of masks came, two of them crushed (not charged).
+    fragola = tenants["fragola-lavoro"]
+    with tenant_scope(session, fragola.id):
+        service.confirm_delivery(session, fragola.id, service.get_round(session, past.id), {
+            "lines": [{"item_id": codes["FFP2-20"], "received": D("60"), "damaged": D("2")}],
+            "note": "Due scatole di mascherine arrivate schiacciate."}, user_id=None, now=now - timedelta(days=7))
+    with consortium_scope(session):
+        service.record_deliveries(session, past.id, [], complete=True, now=now - timedelta(days=6))
         service.recharge_round(session, past.id, today=today)
-        service.open_round(session, {
+        retired = service.add_item(session, supplier, dict(RETIRED_ITEM))
+        service.update_item(session, retired, {"active": False})
+        awaiting = service.open_round(session, {
+            "title": "Mascherine e gel - dicembre", "supplier_id": supplier.id,
+            "items": [{"item_id": codes["FFP2-20"]}, {"item_id": codes["GEL-1L"]}],
+            "closes_at": now + timedelta(minutes=5), "delivery_date": today + timedelta(days=3)}, now=now)
+        cleaning = service.add_supplier(session, CLEANING_SUPPLIER)
+        cleaning_codes = {data["code"]: service.add_item(session, cleaning, dict(data)).id for data in CLEANING_ITEMS}
+        spring = service.open_round(session, {
+            "title": "Prodotti per la pulizia - primavera", "supplier_id": cleaning.id,
+            "closes_at": now + timedelta(days=20), "delivery_date": today + timedelta(days=30)}, now=now)
+    for tenant_slug, quantities in ORDERS_AWAITING.items():
+        _order(session, tenants[tenant_slug], awaiting, codes, quantities, now)
+    for tenant_slug, quantities in ORDERS_CANCELLED.items():
+        _order(session, tenants[tenant_slug], spring, cleaning_codes, quantities, now)
+    with consortium_scope(session):
+        awaiting.closes_at = now - timedelta(days=2)
+        session.flush()
+        service.close_round(session, awaiting.id, now=now - timedelta(days=2))
+        service.cancel_round(session, spring.id, reason="Il fornitore ha sospeso il listino fino a marzo.",
+                             user_id=None, now=now - timedelta(days=1))
+        winter = service.open_round(session, {
             "title": "Consumabili assistenziali - inverno", "supplier_id": supplier.id,
             "closes_at": now + timedelta(days=6), "delivery_date": today + timedelta(days=14),
             "handling_fee_percent": D("2.50")}, now=now)
-    upcoming = session.scalars(service.open_rounds_query(now)).first()
     for tenant_slug, quantities in ORDERS_OPEN.items():
-        _order(session, tenants[tenant_slug], upcoming, codes, quantities, now)
+        _order(session, tenants[tenant_slug], winter, codes, quantities, now)

@@ -25,14 +25,11 @@ def _letterhead(session) -> Letterhead:
                       locale="it_IT" if office.country == "it" else "en_GB")
 
 
-def _quantity(value: Decimal) -> str:
-    return f"{value.normalize():f}"
-
-
-def purchase_order_pdf(session, purchase_round) -> bytes:
-    """The purchase order of a closed round (its prices are fixed at close, so this never changes)."""
+def purchase_order_pdf(session, purchase_round, supplier_id: int | None = None) -> bytes:
+    """The purchase order of a closed round (its prices are fixed at close, so this never changes); with
+    `supplier_id`, that supplier's lines only (a category round sends each supplier its own)."""
     letterhead = _letterhead(session)
-    lines = service.purchase_order_lines(purchase_round)
+    lines = service.purchase_order_lines(purchase_round, supplier_id)
     suppliers = sorted({line["item"].supplier.name for line in lines}) or (
         [purchase_round.supplier.name] if purchase_round.supplier else [])
     content = [key_value_table([
@@ -47,7 +44,7 @@ def purchase_order_pdf(session, purchase_round) -> bytes:
     content.append(data_table(
         [_("Code"), _("Item"), _("Quantity"), _("Unit price"), _("Amount")],
         [[line["item"].code, line["item"].name,
-          f"{_quantity(line['quantity'])} {UNIT_LABELS[line['item'].unit]}",
+          f"{service.plain(line['quantity'])} {UNIT_LABELS[line['item'].unit]}",
           money(line["unit_price"], letterhead.currency, letterhead.locale) if line["unit_price"] is not None
           else "—", money(line["amount"], letterhead)] for line in lines] or [["—", "", "", "", ""]],
         numeric_columns={2, 3, 4}, wrap_columns={1}, locale=letterhead.locale,
@@ -55,12 +52,13 @@ def purchase_order_pdf(session, purchase_round) -> bytes:
                     money(sum((line["amount"] for line in lines), Decimal("0")), letterhead)]))
     content.append(paragraph(_("Each line is the quantity times the unit price of the volume tier the consortium's "
                                "total reached, rounded half-up to the cent per line.")))
-    dropped = [ri for ri in purchase_round.items if ri.dropped]
+    dropped = [ri for ri in purchase_round.items
+               if ri.dropped and (supplier_id is None or ri.item.supplier_id == supplier_id)]
     if dropped:
         content.append(heading(_("Not ordered: below the supplier's minimum")))
         content.append(data_table(
             [_("Code"), _("Item"), _("Total ordered"), _("Minimum")],
-            [[ri.item.code, ri.item.name, _quantity(ri.total_quantity), _quantity(ri.min_total_quantity)]
+            [[ri.item.code, ri.item.name, service.plain(ri.total_quantity), service.plain(ri.min_total_quantity)]
              for ri in dropped], numeric_columns={2, 3}, wrap_columns={1}, locale=letterhead.locale))
     content.append(heading(_("Deliveries")))
     content.append(data_table(

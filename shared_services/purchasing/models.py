@@ -1,12 +1,12 @@
 """Bulk-purchasing tables: suppliers, their catalogue items with volume price tiers, purchasing rounds and
-the items each offers, co-ops' orders and order lines, the allocations written when a round closes, and the
-recharge invoices raised per co-op.
+the items each offers, co-ops' orders and order lines (each line, once its round closed, is the co-op's
+allocation at the round's fixed prices, with what arrived), and the recharge invoices raised per co-op.
 
 Consortium-owned (plain `Base`): suppliers, items, tiers, rounds, round items, and the recharge record
 (which names one co-op: `enable_consortium_rls`, so a co-op's scope reaches its own rows only).
-Tenant-owned (row-level security): each co-op's order, its lines and its allocations. They are what the co-op
-reports to the consortium (`__consortium_read__ = "*"`): the round close reads every co-op's lines in the
-consortium scope and writes each co-op's allocations inside a nested `tenant_scope`.
+Tenant-owned (row-level security): each co-op's order and its lines. They are what the co-op reports to the
+consortium (`__consortium_read__ = "*"`): the round close sums every co-op's lines in the consortium scope and
+writes only the consortium's round items; a delivery is written on the co-op's lines inside its `tenant_scope`.
 """
 
 from datetime import date, datetime
@@ -41,9 +41,9 @@ Percent = Numeric(5, 2)
 UNITS = ("piece", "pack", "box", "kg", "litre", "pair")
 UNIT_LABELS = {"piece": _l("pieces"), "pack": _l("packs"), "box": _l("boxes"), "kg": _l("kg"),
                "litre": _l("litres"), "pair": _l("pairs")}
-ROUND_STATUSES = ("open", "closed", "delivered", "recharged")
+ROUND_STATUSES = ("open", "closed", "delivered", "recharged", "cancelled")
 ROUND_STATUS_LABELS = {"open": _l("Open for orders"), "closed": _l("Closed, awaiting delivery"),
-                       "delivered": _l("Delivered"), "recharged": _l("Recharged")}
+                       "delivered": _l("Delivered"), "recharged": _l("Recharged"), "cancelled": _l("Cancelled")}
 CATEGORIES = ("care_consumables", "protective_equipment", "food", "cleaning", "energy", "vehicles", "other")
 CATEGORY_LABELS = {"care_consumables": _l("Care consumables"), "protective_equipment": _l("Protective equipment"),
                    "food": _l("Food"), "cleaning": _l("Cleaning products"), "energy": _l("Energy"),
@@ -65,6 +65,7 @@ class Supplier(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(40))
     payment_terms_days: Mapped[int] = mapped_column(Integer, default=30)
+    active: Mapped[bool] = mapped_column(default=True)  # retired: offered in no new round, kept for the old ones
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     items: Mapped[list["CatalogueItem"]] = relationship(back_populates="supplier", order_by="CatalogueItem.code")
@@ -150,6 +151,9 @@ class PurchaseRound(Base):
     closed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     recharged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancelled_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
     # Totals fixed at close (and after deliveries): what the consortium spends and saves in this round.
     spend: Mapped[Decimal | None] = mapped_column(Money)
     savings: Mapped[Decimal | None] = mapped_column(Money)
@@ -200,6 +204,10 @@ class PurchaseOrder(TenantOwned, Base):
     round_id: Mapped[int] = mapped_column(ForeignKey("purchase_rounds.id", ondelete="CASCADE"))
     delivery_address: Mapped[str] = mapped_column(String(500))
     placed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The co-op's own record of its delivery (what arrived is on the lines; this says it checked them).
+    delivery_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    delivery_confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    delivery_note: Mapped[str | None] = mapped_column(String(1000))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     lines: Mapped[list["OrderLine"]] = relationship(
@@ -211,7 +219,14 @@ class PurchaseOrder(TenantOwned, Base):
 
 
 class OrderLine(TenantOwned, Base):
-    """A quantity of one round item in a co-op's order (the round id is repeated for the close's aggregate)."""
+    """A quantity of one round item in a co-op's order (the round id is repeated for the close's aggregate).
+
+    Once the round closed, the line is also the co-op's allocation: fixed (no order changes after the close)
+    and priced by its round item's fixed `unit_price` and `single_price`. It is charged for what arrived in
+    good order (`received_quantity` less `damaged_quantity`; the ordered quantity until a delivery says
+    otherwise; nothing for a dropped item), quantity x price rounded half-up to the cent per line
+    (`service.line_amount`, and the same in SQL in `service.allocation_columns`).
+    """
 
     __tablename__ = "purchase_order_lines"
     __consortium_read__ = "*"
@@ -220,6 +235,8 @@ class OrderLine(TenantOwned, Base):
     round_id: Mapped[int] = mapped_column(ForeignKey("purchase_rounds.id", ondelete="CASCADE"))
     round_item_id: Mapped[int] = mapped_column(ForeignKey("purchase_round_items.id", ondelete="CASCADE"))
     quantity: Mapped[Decimal] = mapped_column(Quantity)
+    received_quantity: Mapped[Decimal | None] = mapped_column(Quantity)  # None until a delivery is recorded
+    damaged_quantity: Mapped[Decimal | None] = mapped_column(Quantity)  # of what arrived, not usable: not charged
 
     __table_args__ = (
         ForeignKeyConstraint(["tenant_id", "order_id"], ["purchase_orders.tenant_id", "purchase_orders.id"],
@@ -227,35 +244,10 @@ class OrderLine(TenantOwned, Base):
         UniqueConstraint("tenant_id", "order_id", "round_item_id", name="uq_purchase_order_lines_item"),
         Index("ix_purchase_order_lines_round", "round_id", "tenant_id"),  # the close reads one co-op at a time
         CheckConstraint("quantity > 0", name="quantity_positive"),
-    )
-
-
-class Allocation(TenantOwned, Base):
-    """What a co-op gets of one round item: its quantity at the reached price, and its saving.
-
-    Written by the close (bulk, inside the co-op's scope); a delivery sets what was received and a shortage
-    lowers the quantity charged. Amounts are quantity x unit price rounded half-up to the cent per line.
-    """
-
-    __tablename__ = "purchase_allocations"
-    __consortium_read__ = "*"
-
-    round_id: Mapped[int] = mapped_column(ForeignKey("purchase_rounds.id", ondelete="CASCADE"))
-    round_item_id: Mapped[int] = mapped_column(ForeignKey("purchase_round_items.id", ondelete="CASCADE"))
-    ordered_quantity: Mapped[Decimal] = mapped_column(Quantity)
-    quantity: Mapped[Decimal] = mapped_column(Quantity)  # charged: ordered, less any shortage
-    unit_price: Mapped[Decimal] = mapped_column(UnitPrice)
-    single_price: Mapped[Decimal] = mapped_column(UnitPrice)
-    amount: Mapped[Decimal] = mapped_column(Money)
-    saving: Mapped[Decimal] = mapped_column(Money)
-    dropped: Mapped[bool] = mapped_column(default=False)  # the item fell below the supplier's minimum
-    received_quantity: Mapped[Decimal | None] = mapped_column(Quantity)  # None until a delivery is recorded
-
-    __table_args__ = (
-        UniqueConstraint("tenant_id", "round_id", "round_item_id", name="uq_purchase_allocations_item"),
-        Index("ix_purchase_allocations_round", "round_id"),
-        CheckConstraint("quantity >= 0 AND quantity <= ordered_quantity", name="quantity_within_order"),
-        CheckConstraint("received_quantity IS NULL OR received_quantity >= 0", name="received_not_negative"),
+        CheckConstraint("received_quantity IS NULL OR (received_quantity >= 0 AND received_quantity <= quantity)",
+                        name="received_within_order"),
+        CheckConstraint("damaged_quantity IS NULL OR (damaged_quantity >= 0 AND received_quantity IS NOT NULL "
+                        "AND damaged_quantity <= received_quantity)", name="damaged_within_received"),
     )
 
 

@@ -36,6 +36,11 @@ class SupplierSchema(Schema):
     email = fields.Email(allow_none=True, validate=validate.Length(max=254))
     phone = fields.String(allow_none=True, validate=validate.Length(max=40))
     payment_terms_days = BoundedInt(load_default=30, validate=validate.Range(min=0, max=365))
+    active = fields.Boolean(metadata={"description": "false: retired, offered in no new round"})
+
+
+class SupplierChangeSchema(SupplierSchema):
+    """A change to a supplier: only the fields given (load it with `partial=True`)."""
 
 
 class TierSchema(Schema):
@@ -56,7 +61,13 @@ class ItemSchema(Schema):
     sold_by_pack = fields.Boolean(load_default=True)
     vat_category = fields.String(required=True, validate=validate.Length(min=1, max=40))
     min_total_quantity = _quantity(allow_none=True)
-    tiers = fields.List(fields.Nested(TierSchema), required=True)
+    active = fields.Boolean(metadata={"description": "false: retired, offered in no new round"})
+    tiers = fields.List(fields.Nested(TierSchema), required=True, metadata={
+        "description": "the whole price list (on a change it replaces the old one)"})
+
+
+class ItemChangeSchema(ItemSchema):
+    """A change to an item: only the fields given; `tiers`, if given, replaces the price list."""
 
 
 class RoundItemInSchema(Schema):
@@ -113,6 +124,8 @@ class PurchaseRoundSchema(Schema):
     status = fields.String(validate=validate.OneOf(ROUND_STATUSES))
     closed_at = UtcDateTime(allow_none=True)
     delivered_at = UtcDateTime(allow_none=True)
+    cancelled_at = UtcDateTime(allow_none=True)
+    cancel_reason = fields.String(allow_none=True)
     spend = Money(allow_none=True)
     savings = Money(allow_none=True)
     items = fields.List(fields.Nested(PurchaseRoundItemSchema))
@@ -146,8 +159,9 @@ class OrderItemSchema(Schema):
     single_price = _price(allow_none=True, metadata={"description": "the first tier: one co-op buying alone"})
     cost = Money(allow_none=True)
     cost_alone = Money(allow_none=True)
-    allocated = _quantity(allow_none=True)
+    allocated = _quantity(allow_none=True, metadata={"description": "charged: what arrived in good order"})
     received = _quantity(allow_none=True)
+    damaged = _quantity(allow_none=True)
     amount = Money(allow_none=True)
     saving = Money(allow_none=True)
     dropped = fields.Boolean()
@@ -161,12 +175,15 @@ class OrderOutSchema(Schema):
     total = Money()
     total_alone = Money()
     recharge_invoice = fields.String(allow_none=True)
+    delivery_confirmed_at = UtcDateTime(attribute="order.delivery_confirmed_at", allow_none=True)
+    delivery_note = fields.String(attribute="order.delivery_note", allow_none=True)
 
 
 class DeliveryInSchema(Schema):
     tenant = fields.String(required=True, validate=validate.Length(min=1, max=63), metadata={"description": "slug"})
     item_id = BoundedInt(required=True)
     received = _quantity(required=True)
+    damaged = _quantity(allow_none=True, metadata={"description": "of what arrived, not usable (not charged)"})
 
 
 class DeliveriesInSchema(Schema):
@@ -178,6 +195,22 @@ class DeliveriesInSchema(Schema):
     def _slugs(self, data, **kwargs):
         for index, row in enumerate(data.get("deliveries") or []):
             row["tenant_id"] = tenant_id_for_slug(row["tenant"], f"deliveries.{index}.tenant")
+
+
+class OwnDeliveryLineSchema(Schema):
+    item_id = BoundedInt(required=True)
+    received = _quantity(required=True)
+    damaged = _quantity(allow_none=True, metadata={"description": "of what arrived, not usable (not charged)"})
+
+
+class OwnDeliveryInSchema(Schema):
+    lines = fields.List(fields.Nested(OwnDeliveryLineSchema), load_default=list, metadata={
+        "description": "items not listed arrived in full"})
+    note = fields.String(allow_none=True, validate=validate.Length(max=1000))
+
+
+class CancelInSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
 class PurchaseRechargeSchema(Schema):

@@ -3,14 +3,16 @@
 
 Plain functions taking a session; they flush, never commit. Money is Decimal. The price of a line is
 quantity x the reached tier's unit price, rounded half-up to the cent per line (`line_amount`, and the same
-rule in SQL in `_allocation_insert`); a saving is measured against the first tier's price (what one co-op
+rule in SQL in `_cents_expression`); a saving is measured against the first tier's price (what one co-op
 buying alone would pay).
 
 Scopes: suppliers, items, tiers and rounds are consortium tables. A co-op writes its own order in its own
 scope; it sees the round's total so far only through `totals_so_far`, which sums in the consortium scope and
-returns per-item totals, never another co-op's rows. The close runs in the consortium scope and writes each
-co-op's allocations inside a nested `tenant_scope` (docs/tenancy.md). Recharge invoices are raised in the
-consortium office's own scope (`CONSORTIUM_OFFICE_SLUG`) through the invoicing feature's service.
+returns per-item totals, never another co-op's rows. The close runs in the consortium scope and writes only
+consortium rows: the round items' fixed prices. A co-op's allocation is its own order line (frozen at the
+close) at those prices; deliveries are written on the co-op's lines inside its `tenant_scope`
+(docs/tenancy.md). Recharge invoices are raised in the consortium office's own scope
+(`CONSORTIUM_OFFICE_SLUG`) through the invoicing feature's service.
 """
 
 from collections import defaultdict
@@ -19,7 +21,7 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask import current_app, has_app_context
-from sqlalchemy import BigInteger, Numeric, case, cast, func, insert, literal, select, update
+from sqlalchemy import BigInteger, Numeric, case, cast, func, literal, select, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -32,7 +34,6 @@ from consortium.notifications.service import enqueue_email, notify_users, users_
 from consortium.tenancy import consortium_scope, current_tenant_id, set_tenant, tenant_scope
 from plugins.jurisdictions.base import InvalidIdentifier, JurisdictionError, get_jurisdiction
 from shared_services.purchasing.models import (
-    Allocation,
     CatalogueItem,
     OrderLine,
     PriceTier,
@@ -52,6 +53,7 @@ MAX_UNIT_PRICE = Decimal("100000")
 PURCHASE_ORDER_KIND = "purchasing.purchase_order"
 ITEM_DROPPED_KIND = "purchasing.item_dropped"
 RECHARGE_KIND = "purchasing.recharged"
+ROUND_CANCELLED_KIND = "purchasing.round_cancelled"
 # UN/ECE Recommendation 20 codes the invoicing feature accepts, for each catalogue unit.
 INVOICE_UNITS = {"piece": "C62", "pack": "C62", "box": "C62", "pair": "C62", "kg": "KGM", "litre": "LTR"}
 DEFAULT_FEE_VAT_CATEGORY = {"it": "ordinaria_22", "uk": "standard"}
@@ -60,6 +62,11 @@ DEFAULT_FEE_VAT_CATEGORY = {"it": "ordinaria_22", "uk": "standard"}
 def money(value: Decimal) -> Decimal:
     """Rounded half-up to the cent."""
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def plain(value: Decimal) -> str:
+    """A quantity or percentage without trailing zeros and never in exponent form (60, not 6E+1)."""
+    return f"{Decimal(value).normalize():f}"
 
 
 def line_amount(quantity: Decimal, unit_price: Decimal) -> Decimal:
@@ -110,6 +117,27 @@ def add_supplier(session, data: dict) -> Supplier:
                        {"vat_number": [_("already on file")]})
     supplier = Supplier(**values)
     session.add(supplier)
+    session.flush()
+    return supplier
+
+
+def update_supplier(session, supplier: Supplier, data: dict) -> Supplier:
+    """Change a supplier's details (only the fields given); the VAT number is checked again and stays unique.
+
+    `active` False retires it: it is offered in no new round; its past and running rounds keep it.
+    """
+    values = {key: data[key] for key in SUPPLIER_FIELDS if key in data}
+    country = values.get("country", supplier.country)
+    vat_number = _validated_vat(country, values.get("vat_number", supplier.vat_number))
+    if session.scalar(select(Supplier.id).where(Supplier.country == country, Supplier.vat_number == vat_number,
+                                                Supplier.id != supplier.id)):
+        raise Conflict(_("A supplier with this VAT number is already on file."),
+                       {"vat_number": [_("already on file")]})
+    values["vat_number"] = vat_number
+    if data.get("active") is not None:
+        values["active"] = data["active"]
+    for key, value in values.items():
+        setattr(supplier, key, value)
     session.flush()
     return supplier
 
@@ -168,8 +196,11 @@ def items_query(supplier_id: int):
             .options(selectinload(CatalogueItem.tiers)).order_by(CatalogueItem.code, CatalogueItem.id))
 
 
-def add_item(session, supplier: Supplier, data: dict) -> CatalogueItem:
-    """A catalogue item with its price list; tiers are checked before anything is saved."""
+ITEM_FIELDS = ("code", "name", "unit", "pack_size", "sold_by_pack", "vat_category", "min_total_quantity")
+
+
+def _checked_item(session, supplier_id: int, data: dict, item_id: int | None = None) -> dict:
+    """The item's fields and price list, every check done before anything is written."""
     tiers = data.get("tiers") or []
     check_tiers(tiers)
     country = current_app.config.get("CONSORTIUM_JURISDICTION", "it") if has_app_context() else "it"
@@ -177,18 +208,65 @@ def add_item(session, supplier: Supplier, data: dict) -> CatalogueItem:
         get_jurisdiction(country).vat_rate(data["vat_category"], local_today())
     except JurisdictionError as error:
         raise field_error("vat_category", str(error)) from error
-    if session.scalar(select(CatalogueItem.id).where(CatalogueItem.supplier_id == supplier.id,
-                                                     CatalogueItem.code == data["code"])):
+    if session.scalar(select(CatalogueItem.id).where(CatalogueItem.supplier_id == supplier_id,
+                                                     CatalogueItem.code == data["code"],
+                                                     CatalogueItem.id != (item_id or 0))):
         raise Conflict(_("This supplier already has an item %(code)s.", code=data["code"]),
                        {"code": [_("already in the catalogue")]})
-    item = CatalogueItem(supplier_id=supplier.id, code=data["code"], name=data["name"], unit=data.get("unit", "pack"),
-                         pack_size=data.get("pack_size"), sold_by_pack=data.get("sold_by_pack", True),
-                         vat_category=data["vat_category"], min_total_quantity=data.get("min_total_quantity"))
-    _check_quantity_for_item(item, item.min_total_quantity, "min_total_quantity")
-    item.tiers = [PriceTier(min_quantity=t["min_quantity"], max_quantity=t.get("max_quantity"),
-                            unit_price=t["unit_price"], valid_from=t["valid_from"], valid_to=t.get("valid_to"))
-                  for t in tiers]
+    values = {"unit": "pack", "pack_size": None, "sold_by_pack": True, "min_total_quantity": None,
+              **{key: data[key] for key in ITEM_FIELDS if key in data}}
+    _check_quantity_for_item(CatalogueItem(name=values["name"], sold_by_pack=values["sold_by_pack"]),
+                             values["min_total_quantity"], "min_total_quantity")
+    values["tiers"] = [PriceTier(min_quantity=t["min_quantity"], max_quantity=t.get("max_quantity"),
+                                 unit_price=t["unit_price"], valid_from=t["valid_from"], valid_to=t.get("valid_to"))
+                       for t in tiers]
+    return values
+
+
+def add_item(session, supplier: Supplier, data: dict) -> CatalogueItem:
+    """A catalogue item with its price list; tiers are checked before anything is saved."""
+    item = CatalogueItem(supplier_id=supplier.id, **_checked_item(session, supplier.id, data))
     session.add(item)
+    session.flush()
+    return item
+
+
+def get_item(session, supplier_id: int, item_id: int) -> CatalogueItem:
+    item = session.get(CatalogueItem, item_id)
+    if item is None or item.supplier_id != supplier_id:
+        raise NotFound(_("No item %(id)s in this supplier's catalogue.", id=item_id))
+    return item
+
+
+def open_round_offering(session, item_id: int) -> PurchaseRound | None:
+    """An open round that offers the item, if any."""
+    return session.scalar(select(PurchaseRound).join(RoundItem, RoundItem.round_id == PurchaseRound.id)
+                          .where(RoundItem.item_id == item_id, PurchaseRound.status == "open")
+                          .order_by(PurchaseRound.id).limit(1))
+
+
+def update_item(session, item: CatalogueItem, data: dict) -> CatalogueItem:
+    """Change an item and replace its price list (checked as when added), or only retire or restore it.
+
+    Changes are refused while the item is offered in an open round: the co-ops order on the terms shown and
+    the close takes that round's price from this list. A closed round keeps the prices fixed at its close.
+    `active` alone (retire or bring back) is allowed at any time: it only decides what new rounds offer.
+    """
+    changes = {key: value for key, value in data.items() if key != "active"}
+    if changes:
+        running = open_round_offering(session, item.id)
+        if running is not None:
+            raise Conflict(_("%(item)s is offered in the open round “%(round)s”: change it after that round "
+                             "closes, or add a new item.", item=item.name, round=running.title),
+                           {"item": [_("offered in an open round")]})
+        current = {key: getattr(item, key) for key in ITEM_FIELDS}
+        current["tiers"] = [{"min_quantity": t.min_quantity, "max_quantity": t.max_quantity,
+                             "unit_price": t.unit_price, "valid_from": t.valid_from, "valid_to": t.valid_to}
+                            for t in item.tiers]
+        for key, value in _checked_item(session, item.supplier_id, {**current, **changes}, item.id).items():
+            setattr(item, key, value)
+    if data.get("active") is not None:
+        item.active = data["active"]
     session.flush()
     return item
 
@@ -236,6 +314,9 @@ def open_round(session, data: dict, *, now: datetime) -> PurchaseRound:
     category = data.get("category")
     if supplier is None and not category:
         raise field_error("supplier_id", _("a round is for a supplier or a category"))
+    if supplier is not None and not supplier.active:
+        raise field_error("supplier_id", _("%(supplier)s is retired: bring it back to open a round",
+                                           supplier=supplier.name))
     closes_at = as_utc(data["closes_at"])
     if closes_at <= now:
         raise field_error("closes_at", _("the closing time must be in the future"))
@@ -243,7 +324,7 @@ def open_round(session, data: dict, *, now: datetime) -> PurchaseRound:
         raise field_error("delivery_date", _("the delivery date comes after the round closes"))
     query = select(CatalogueItem).join(Supplier).options(selectinload(CatalogueItem.tiers))
     query = query.where(CatalogueItem.supplier_id == supplier.id) if supplier else query.where(
-        Supplier.category == category)
+        Supplier.category == category, Supplier.active.is_(True))
     available = {item.id: item for item in session.scalars(query)}
     wanted = data.get("items") or [{"item_id": item_id} for item_id, item in available.items() if item.active]
     if not wanted:
@@ -256,6 +337,8 @@ def open_round(session, data: dict, *, now: datetime) -> PurchaseRound:
         if item.id in seen:
             raise field_error(f"items[{index}].item_id", _("listed twice"))
         seen.add(item.id)
+        if not item.active:
+            raise field_error(f"items[{index}].item_id", _("%(item)s is retired", item=item.name))
         if not tiers_on(item, closes_at.date()):
             raise field_error(f"items[{index}].item_id", _("%(item)s has no price valid on the closing date",
                                                             item=item.name))
@@ -430,12 +513,6 @@ def withdraw_order(session, tenant_id: int, purchase_round: PurchaseRound, *, no
         session.flush()
 
 
-def own_allocations(session, tenant_id: int, round_id: int) -> dict[int, Allocation]:
-    rows = session.scalars(select(Allocation).where(Allocation.tenant_id == tenant_id,
-                                                    Allocation.round_id == round_id))
-    return {row.round_item_id: row for row in rows}
-
-
 def own_recharge(session, tenant_id: int, round_id: int) -> Recharge | None:
     return session.scalar(select(Recharge).where(Recharge.tenant_id == tenant_id, Recharge.round_id == round_id))
 
@@ -459,24 +536,51 @@ def _money_from_cents(cents):
     return cast(cents, Numeric(16, 0)) / literal(Decimal("100"), Numeric(5, 0))
 
 
-def _allocation_insert(round_id: int, tenant_id: int):
-    """INSERT ... SELECT of one co-op's allocations from its order lines and the round's fixed prices.
+def _charged_quantity_expression():
+    """What a line is charged for, in SQL (as `charged_quantity`): nothing for a dropped item, else what arrived
+    in good order (received less damaged), the ordered quantity until a delivery is recorded."""
+    arrived = func.coalesce(OrderLine.received_quantity, OrderLine.quantity)
+    good = arrived - func.coalesce(OrderLine.damaged_quantity, literal(ZERO, Numeric(12, 3)))
+    return case((RoundItem.dropped, literal(ZERO, Numeric(12, 3))), else_=good)
 
-    One allocation per order line (its id is the line's: one line, one allocation, both the co-op's rows).
-    """
-    charged = case((RoundItem.dropped, literal(Decimal("0"), Numeric(12, 3))), else_=OrderLine.quantity)
+
+def _spend_and_saving_cents():
+    """Sums, in cents, of the lines' amounts and savings (each line rounded half-up to the cent first)."""
+    charged = _charged_quantity_expression()
     amount = _cents_expression(charged, RoundItem.unit_price)
     alone = _cents_expression(charged, RoundItem.single_price)
-    source = (select(OrderLine.tenant_id, OrderLine.id, OrderLine.round_id, OrderLine.round_item_id,
-                     OrderLine.quantity, charged, RoundItem.unit_price, RoundItem.single_price,
-                     _money_from_cents(amount), _money_from_cents(alone - amount), RoundItem.dropped)
-              .join(RoundItem, RoundItem.id == OrderLine.round_item_id)
-              .where(OrderLine.round_id == round_id, OrderLine.tenant_id == tenant_id))
-    table = Allocation.__table__
-    columns = [table.c.tenant_id, table.c.id, table.c.round_id, table.c.round_item_id, table.c.ordered_quantity,
-               table.c.quantity, table.c.unit_price, table.c.single_price, table.c.amount, table.c.saving,
-               table.c.dropped]
-    return insert(table).from_select(columns, source)
+    return func.coalesce(func.sum(amount), 0), func.coalesce(func.sum(alone - amount), 0)
+
+
+def _from_cents(cents) -> Decimal:
+    return money(Decimal(cents or 0) / HUNDRED)
+
+
+def _allocated_lines():
+    """Order lines with their round items (whose prices the close fixed): the allocations, to filter and sum."""
+    return select().select_from(OrderLine).join(RoundItem, RoundItem.id == OrderLine.round_item_id)
+
+
+def charged_quantity(line: OrderLine, round_item: RoundItem) -> Decimal:
+    """What a line is charged for (the same rule as `_charged_quantity_expression`)."""
+    if round_item.dropped:
+        return ZERO
+    arrived = line.quantity if line.received_quantity is None else line.received_quantity
+    return arrived - (line.damaged_quantity or ZERO)
+
+
+def allocation_of(line: OrderLine, round_item: RoundItem) -> dict:
+    """A co-op's allocation of one item of a closed round: its order line at the round item's fixed prices."""
+    charged = charged_quantity(line, round_item)
+    amount = line_amount(charged, round_item.unit_price)
+    return {"tenant_id": line.tenant_id, "round_item_id": round_item.id, "item_id": round_item.item_id,
+            "ordered_quantity": line.quantity, "received_quantity": line.received_quantity,
+            "damaged_quantity": line.damaged_quantity, "quantity": charged, "unit_price": round_item.unit_price,
+            "single_price": round_item.single_price, "amount": amount,
+            "saving": line_amount(charged, round_item.single_price) - amount, "dropped": round_item.dropped}
+
+
+ALLOCATED_STATUSES = ("closed", "delivered", "recharged")
 
 
 def due_rounds(session, now: datetime) -> list[PurchaseRound]:
@@ -495,21 +599,23 @@ def _lock_round(session, round_id: int) -> PurchaseRound:
 
 
 def round_totals(session, round_id: int) -> tuple[Decimal, Decimal]:
-    """(spend, savings) of a round over every co-op's allocations (the consortium scope)."""
-    spend, savings = session.execute(select(func.coalesce(func.sum(Allocation.amount), 0),
-                                            func.coalesce(func.sum(Allocation.saving), 0))
-                                     .where(Allocation.round_id == round_id)
+    """(spend, savings) of a closed round over every co-op's allocations (the consortium scope)."""
+    spend, savings = session.execute(_allocated_lines().add_columns(*_spend_and_saving_cents())
+                                     .where(OrderLine.round_id == round_id)
                                      .execution_options(all_tenants=True)).one()
-    return money(Decimal(spend)), money(Decimal(savings))
+    return _from_cents(spend), _from_cents(savings)
 
 
-def close_round(session, round_id: int, *, now: datetime, user_id: int | None = None,
-                render_purchase_order=None) -> PurchaseRound:
-    """Close a round: aggregate, fix the reached prices, write allocations, produce and send the purchase order.
+def close_round(session, round_id: int, *, now: datetime, user_id: int | None = None) -> PurchaseRound:
+    """Close a round: aggregate, fix the reached prices, produce the purchase order PDF and send it.
 
     Runs in the consortium scope, all in the caller's transaction: any failure raises and the caller rolls
     everything back (the round stays open). A round already closed is refused (409): never closed twice.
+    The close writes no co-op row: each co-op's allocation is its order line, frozen from now on, at the
+    prices fixed here (set-based: one aggregate, one UPDATE of the round items, one sum for the totals).
     """
+    from shared_services.purchasing import documents  # documents reads this module's figures
+
     if current_tenant_id(session) is not None:
         raise RuntimeError("close_round runs in the consortium scope")
     purchase_round = _lock_round(session, round_id)
@@ -538,60 +644,59 @@ def close_round(session, round_id: int, *, now: datetime, user_id: int | None = 
     purchase_round.status = "closed"
     purchase_round.closed_at = now
     purchase_round.closed_by = user_id
-    session.flush()
-    tenant_ids = session.scalars(select(OrderLine.tenant_id).where(OrderLine.round_id == round_id).distinct()
-                                 .order_by(OrderLine.tenant_id).execution_options(all_tenants=True)).all()
-    for tenant_id in tenant_ids:
-        with tenant_scope(session, tenant_id):
-            session.execute(_allocation_insert(round_id, tenant_id))
     purchase_round.spend, purchase_round.savings = round_totals(session, round_id)
-    if render_purchase_order is not None:
-        purchase_round.purchase_order_pdf = render_purchase_order(session, purchase_round)
-    _send_purchase_order(session, purchase_round)
+    purchase_round.purchase_order_pdf = documents.purchase_order_pdf(session, purchase_round)
+    _send_purchase_order(session, purchase_round, documents.purchase_order_pdf)
     _tell_about_dropped_items(session, purchase_round)
     session.flush()
     return purchase_round
 
 
 def purchase_order_document(session, round_id: int, render) -> bytes:
-    """The purchase order PDF of a closed round: rendered from the figures the close fixed on first request,
-    then kept as it is (a closed round's prices, quantities and addresses never change)."""
+    """The purchase order PDF of a closed round, as the close produced and sent it (a round closed before the
+    close rendered it gets it rendered once from its fixed figures, then kept)."""
     purchase_round = get_round(session, round_id)
-    if purchase_round.status == "open":
-        raise NotFound(_("This round has no purchase order yet: it is still open."))
+    if purchase_round.closed_at is None:
+        raise NotFound(_("This round has no purchase order: it was never closed."))
     if purchase_round.purchase_order_pdf is None:
         purchase_round.purchase_order_pdf = render(session, purchase_round)
         session.flush()
     return purchase_round.purchase_order_pdf
 
 
-def purchase_order_lines(purchase_round: PurchaseRound) -> list[dict]:
-    """What the consortium orders from the supplier: each item kept, its total, price and line amount."""
+def purchase_order_lines(purchase_round: PurchaseRound, supplier_id: int | None = None) -> list[dict]:
+    """What the consortium orders (from one supplier, or all): each item kept, its total, price, line amount."""
     return [{"item": ri.item, "quantity": ri.total_quantity, "unit_price": ri.unit_price,
              "amount": line_amount(ri.total_quantity, ri.unit_price)}
-            for ri in purchase_round.items if not ri.dropped and ri.total_quantity]
+            for ri in purchase_round.items if not ri.dropped and ri.total_quantity
+            and (supplier_id is None or ri.item.supplier_id == supplier_id)]
 
 
 def deliveries_by_coop(session, round_id: int) -> list[dict]:
     """Per co-op: its delivery address and how many items it receives (the consortium scope)."""
     rows = session.execute(select(PurchaseOrder.tenant_id, PurchaseOrder.delivery_address, Tenant.name,
-                                  Tenant.slug)
+                                  Tenant.slug, PurchaseOrder.delivery_confirmed_at, PurchaseOrder.delivery_note)
                            .join(Tenant, Tenant.id == PurchaseOrder.tenant_id)
                            .where(PurchaseOrder.round_id == round_id).order_by(Tenant.name)
                            .execution_options(all_tenants=True)).all()
-    counts = dict(session.execute(select(Allocation.tenant_id, func.count()).where(
-        Allocation.round_id == round_id, Allocation.dropped.is_(False)).group_by(Allocation.tenant_id)
+    counts = dict(session.execute(_allocated_lines().add_columns(OrderLine.tenant_id, func.count()).where(
+        OrderLine.round_id == round_id, RoundItem.dropped.is_(False)).group_by(OrderLine.tenant_id)
         .execution_options(all_tenants=True)).all())
     return [{"tenant_id": r.tenant_id, "name": r.name, "slug": r.slug, "delivery_address": r.delivery_address,
-             "items": counts.get(r.tenant_id, 0)} for r in rows]
+             "items": counts.get(r.tenant_id, 0), "confirmed_at": r.delivery_confirmed_at,
+             "note": r.delivery_note} for r in rows]
 
 
 def _base_url() -> str:
     return str(current_app.config.get("PUBLIC_BASE_URL", "")).rstrip("/") if has_app_context() else ""
 
 
-def _send_purchase_order(session, purchase_round: PurchaseRound) -> None:
-    """Email the purchase order to each supplier of the round, through the outbox (one per supplier)."""
+def _send_purchase_order(session, purchase_round: PurchaseRound, render) -> None:
+    """Email the purchase order PDF to each supplier of the round, through the outbox (one per supplier).
+
+    A round of one supplier sends the PDF the close stored; a category round sends each supplier a PDF of
+    its own lines only (a supplier never sees another's prices).
+    """
     lines = purchase_order_lines(purchase_round)
     by_supplier = defaultdict(list)
     for line in lines:
@@ -600,18 +705,21 @@ def _send_purchase_order(session, purchase_round: PurchaseRound) -> None:
         supplier = session.get(Supplier, supplier_id)
         if not supplier.email:
             continue
-        text = "\n".join(f"{r['item'].code}  {r['item'].name}: {r['quantity'].normalize():f} x {r['unit_price']} "
+        text = "\n".join(f"{r['item'].code}  {r['item'].name}: {plain(r['quantity'])} x {r['unit_price']} "
                          f"= {r['amount']}" for r in rows)
         total = sum((r["amount"] for r in rows), ZERO)
+        pdf = purchase_round.purchase_order_pdf if len(by_supplier) == 1 else render(
+            session, purchase_round, supplier_id=supplier_id)
         enqueue_email(
             session, to=supplier.email, kind=PURCHASE_ORDER_KIND, tenant_id=None,
             dedupe_key=f"purchasing.po.{purchase_round.id}.{supplier_id}",
+            attachments=[(f"PO-{purchase_round.id}.pdf", "application/pdf", pdf)],
             subject=_("Purchase order %(ref)s: %(title)s", ref=f"PO-{purchase_round.id}", title=purchase_round.title),
             body=_("Purchase order PO-%(id)s (%(title)s), delivery on %(delivery)s.\n\n%(lines)s\n\nTotal before "
-                   "VAT: %(total)s\n\nThe purchase order with the delivery address of each co-op: "
-                   "%(url)s/consortium/purchasing/rounds/%(id)s/purchase-order.pdf\n",
+                   "VAT: %(total)s\n\nThe purchase order, with the delivery address of each co-op, is attached "
+                   "(PO-%(id)s.pdf).\n",
                    id=purchase_round.id, title=purchase_round.title,
-                   delivery=purchase_round.delivery_date.isoformat(), lines=text, total=total, url=_base_url()))
+                   delivery=purchase_round.delivery_date.isoformat(), lines=text, total=total))
 
 
 def _tell_about_dropped_items(session, purchase_round: PurchaseRound) -> None:
@@ -637,24 +745,100 @@ def _tell_about_dropped_items(session, purchase_round: PurchaseRound) -> None:
                    slug=tenant.slug, id=purchase_round.id))
 
 
-def close_due_rounds(session, now: datetime, render_purchase_order=None) -> int:
+def close_due_rounds(session, now: datetime) -> int:
     """Close every open round whose closing time has passed (the scheduler's job); returns how many."""
     closed = 0
     for purchase_round in due_rounds(session, now):
-        close_round(session, purchase_round.id, now=now, render_purchase_order=render_purchase_order)
+        close_round(session, purchase_round.id, now=now)
         closed += 1
     return closed
+
+
+def cancel_round(session, round_id: int, *, reason: str | None, user_id: int | None, now: datetime) -> PurchaseRound:
+    """Cancel a round open for orders or closed and awaiting delivery; nothing is bought or charged.
+
+    The co-ops that ordered keep their orders on record (shown as cancelled) and their treasurers are
+    emailed; a closed round's suppliers are told the purchase order is cancelled. A delivered, recharged
+    or cancelled round is refused (409). All in the caller's transaction.
+    """
+    purchase_round = _lock_round(session, round_id)
+    if purchase_round.status not in ("open", "closed"):
+        raise Conflict(_("Only a round open for orders or awaiting delivery can be cancelled."),
+                       {"status": [_("already delivered, recharged or cancelled")]})
+    reason = (reason or "").strip()
+    if not reason:
+        raise field_error("reason", _("say why: the co-ops (and the supplier, once ordered) are told"))
+    was_closed = purchase_round.status == "closed"
+    purchase_round = get_round(session, round_id)
+    purchase_round.status = "cancelled"
+    purchase_round.cancelled_at = now
+    purchase_round.cancelled_by = user_id
+    purchase_round.cancel_reason = reason[:500]
+    session.flush()
+    if was_closed:
+        for supplier_id in sorted({line["item"].supplier_id for line in purchase_order_lines(purchase_round)}):
+            supplier = session.get(Supplier, supplier_id)
+            if supplier.email:
+                enqueue_email(
+                    session, to=supplier.email, kind=PURCHASE_ORDER_KIND, tenant_id=None,
+                    dedupe_key=f"purchasing.po-cancelled.{purchase_round.id}.{supplier_id}",
+                    subject=_("Purchase order %(ref)s cancelled: %(title)s", ref=f"PO-{purchase_round.id}",
+                              title=purchase_round.title),
+                    body=_("The consortium cancels its purchase order PO-%(id)s (%(title)s): please do not deliver "
+                           "it.\n\nReason: %(reason)s\n", id=purchase_round.id, title=purchase_round.title,
+                           reason=reason))
+    tenant_ids = session.scalars(select(PurchaseOrder.tenant_id).where(PurchaseOrder.round_id == round_id)
+                                 .order_by(PurchaseOrder.tenant_id).execution_options(all_tenants=True)).all()
+    for tenant_id in tenant_ids:
+        tenant = session.get(Tenant, tenant_id)
+        notify_users(
+            session, users=users_with_tenant_role(session, tenant_id, "treasurer"), kind=ROUND_CANCELLED_KIND,
+            tenant_id=tenant_id, dedupe_key=f"purchasing.cancelled.{round_id}",
+            subject=_("Purchasing round cancelled: %(title)s", title=purchase_round.title),
+            body=_("The consortium cancelled the purchasing round %(title)s: nothing is bought and %(coop)s is not "
+                   "charged for its order.\n\nReason: %(reason)s\n\n%(url)s/t/%(slug)s/purchasing/%(id)s\n",
+                   title=purchase_round.title, coop=tenant.name, reason=reason, url=_base_url(), slug=tenant.slug,
+                   id=round_id))
+    return purchase_round
 
 
 # --------------------------------------------------------------------------- deliveries
 
 
-def record_deliveries(session, round_id: int, rows: list[dict], *, complete: bool, now: datetime) -> PurchaseRound:
-    """Record what each co-op received per item; a shortage lowers what it is charged.
+def _set_delivered(line: OrderLine | None, round_item: RoundItem, received, damaged, where: str) -> None:
+    """Write what arrived of one line (received, of which damaged); refused naming the field if impossible."""
+    if line is None or round_item.dropped:
+        raise field_error(f"{where}.item_id", _("this co-op has no allocation of this item"))
+    if received is None:
+        raise field_error(f"{where}.received", _("how many arrived?"))
+    received = Decimal(received)
+    damaged = Decimal(damaged) if damaged is not None else None
+    _check_quantity_for_item(round_item.item, received, f"{where}.received")
+    _check_quantity_for_item(round_item.item, damaged, f"{where}.damaged")
+    if received > line.quantity:
+        raise field_error(f"{where}.received", _(
+            "%(received)s is more than the allocation of %(allocated)s",
+            received=plain(received), allocated=plain(line.quantity)))
+    if damaged is not None and damaged > received:
+        raise field_error(f"{where}.damaged", _("%(damaged)s damaged is more than the %(received)s received",
+                                                damaged=plain(damaged), received=plain(received)))
+    line.received_quantity = received
+    line.damaged_quantity = damaged or None
 
-    `rows`: `{tenant_id, item_id, received}`. With `complete`, every allocation not listed is taken as
-    received in full and the round is delivered. Runs in the consortium scope; each co-op's allocation is
-    changed inside its own scope.
+
+def _received_in_full(session, round_id: int, round_item_ids: list[int]) -> None:
+    """Every line of the current co-op's scope not recorded yet arrived in full (one UPDATE)."""
+    session.execute(update(OrderLine).where(OrderLine.round_id == round_id, OrderLine.round_item_id.in_(round_item_ids),
+                                            OrderLine.received_quantity.is_(None))
+                    .values(received_quantity=OrderLine.quantity))
+
+
+def record_deliveries(session, round_id: int, rows: list[dict], *, complete: bool, now: datetime) -> PurchaseRound:
+    """Staff record what each co-op received per item; a shortage (or damage) lowers what it is charged.
+
+    `rows`: `{tenant_id, item_id, received, damaged}`. With `complete`, every line not recorded (by staff or
+    by the co-op itself) is taken as received in full and the round is delivered. Runs in the consortium
+    scope; each co-op's lines are changed inside its own scope.
     """
     purchase_round = _lock_round(session, round_id)
     if purchase_round.status != "closed":
@@ -672,37 +856,61 @@ def record_deliveries(session, round_id: int, rows: list[dict], *, complete: boo
         if key in seen:
             raise field_error(f"{where}.item_id", _("listed twice for this co-op"))
         seen.add(key)
-        received = Decimal(row["received"])
-        _check_quantity_for_item(round_item.item, received, f"{where}.received")
         with tenant_scope(session, row["tenant_id"]):
-            allocation = session.scalar(select(Allocation).where(Allocation.round_id == round_id,
-                                                                 Allocation.round_item_id == round_item.id))
-            if allocation is None or allocation.dropped:
-                raise field_error(f"{where}.item_id", _("this co-op has no allocation of this item"))
-            if received > allocation.ordered_quantity:
-                raise field_error(f"{where}.received", _(
-                    "%(received)s is more than the allocation of %(allocated)s",
-                    received=received.normalize(), allocated=allocation.ordered_quantity.normalize()))
-            allocation.received_quantity = received
-            allocation.quantity = received
-            allocation.amount = line_amount(received, allocation.unit_price)
-            allocation.saving = line_amount(received, allocation.single_price) - allocation.amount
+            line = session.scalar(select(OrderLine).where(OrderLine.round_id == round_id,
+                                                          OrderLine.round_item_id == round_item.id))
+            _set_delivered(line, round_item, row.get("received"), row.get("damaged"), where)
             session.flush()
     if complete:
-        tenant_ids = session.scalars(select(Allocation.tenant_id).where(
-            Allocation.round_id == round_id, Allocation.received_quantity.is_(None)).distinct()
+        kept = [ri.id for ri in purchase_round.items if not ri.dropped]
+        tenant_ids = session.scalars(select(OrderLine.tenant_id).where(
+            OrderLine.round_id == round_id, OrderLine.received_quantity.is_(None)).distinct()
             .execution_options(all_tenants=True)).all()
         for tenant_id in tenant_ids:
             with tenant_scope(session, tenant_id):
-                session.execute(update(Allocation).where(Allocation.round_id == round_id,
-                                                         Allocation.tenant_id == tenant_id,
-                                                         Allocation.received_quantity.is_(None))
-                                .values(received_quantity=Allocation.quantity))
+                _received_in_full(session, round_id, kept)
         purchase_round.status = "delivered"
         purchase_round.delivered_at = now
     purchase_round.spend, purchase_round.savings = round_totals(session, round_id)
     session.flush()
     return purchase_round
+
+
+def confirm_delivery(session, tenant_id: int, purchase_round: PurchaseRound, data: dict, *, user_id: int | None,
+                     now: datetime) -> PurchaseOrder:
+    """A co-op records what arrived of its own order: per item received and damaged, and a note.
+
+    Lines it does not list arrived in full. Allowed while the round awaits delivery (until staff mark the
+    delivery complete); runs in the co-op's own scope and writes only its own lines. The round's spend is
+    recomputed when staff complete the delivery.
+    """
+    if purchase_round.status != "closed":
+        raise Conflict(_("Deliveries are recorded for a closed round that is not yet delivered."),
+                       {"status": [_("not awaiting delivery")]})
+    order = get_order(session, tenant_id, purchase_round.id)
+    if order is None:
+        raise NotFound(_("No purchasing round %(id)s.", id=purchase_round.id))
+    by_item = {ri.item_id: ri for ri in purchase_round.items}
+    round_items = {ri.id: ri for ri in purchase_round.items}
+    lines = {line.round_item_id: line for line in order.lines}
+    seen = set()
+    for index, row in enumerate(data.get("lines") or []):
+        where = f"lines[{index}]"
+        round_item = by_item.get(row.get("item_id"))
+        if round_item is None:
+            raise field_error(f"{where}.item_id", _("not an item of this round"))
+        if round_item.id in seen:
+            raise field_error(f"{where}.item_id", _("listed twice"))
+        seen.add(round_item.id)
+        _set_delivered(lines.get(round_item.id), round_item, row.get("received"), row.get("damaged"), where)
+    for round_item_id, line in lines.items():
+        if round_item_id not in seen and not round_items[round_item_id].dropped:
+            line.received_quantity, line.damaged_quantity = line.quantity, None
+    order.delivery_note = (data.get("note") or "").strip()[:1000] or None
+    order.delivery_confirmed_at = now
+    order.delivery_confirmed_by = user_id
+    session.flush()
+    return order
 
 
 # --------------------------------------------------------------------------- recharge
@@ -732,25 +940,23 @@ def recharge_round(session, round_id: int, *, today: date) -> list[Recharge]:
     purchase_round = get_round(session, round_id)
     office = office_tenant(session)
     items = {ri.id: ri.item for ri in purchase_round.items}
-    allocations = session.scalars(select(Allocation).where(Allocation.round_id == round_id,
-                                                           Allocation.quantity > 0)
-                                  .order_by(Allocation.tenant_id, Allocation.round_item_id)
-                                  .execution_options(all_tenants=True)).all()
     per_tenant = defaultdict(list)
-    for allocation in allocations:
-        per_tenant[allocation.tenant_id].append(allocation)
+    for allocation in all_allocations(session, round_id, purchase_round):
+        if allocation["quantity"] > 0:
+            per_tenant[allocation["tenant_id"]].append(allocation)
     fee_category = DEFAULT_FEE_VAT_CATEGORY.get(office.country, "ordinaria_22")
     made = []
     for tenant_id, rows in per_tenant.items():
         coop = session.get(Tenant, tenant_id)
-        lines = [{"description": f"{items[a.round_item_id].code} {items[a.round_item_id].name}",
-                  "quantity": a.quantity, "unit": INVOICE_UNITS[items[a.round_item_id].unit],
-                  "unit_price": a.unit_price, "vat_category": items[a.round_item_id].vat_category} for a in rows]
-        goods = sum((line_amount(a.quantity, a.unit_price) for a in rows), ZERO)
+        lines = [{"description": f"{items[a['round_item_id']].code} {items[a['round_item_id']].name}",
+                  "quantity": a["quantity"], "unit": INVOICE_UNITS[items[a["round_item_id"]].unit],
+                  "unit_price": a["unit_price"], "vat_category": items[a["round_item_id"]].vat_category}
+                 for a in rows]
+        goods = sum((a["amount"] for a in rows), ZERO)
         fee = money(goods * purchase_round.handling_fee_percent / HUNDRED)
         if fee > 0:
             lines.append({"description": _("Consortium handling fee %(percent)s%% on %(goods)s",
-                                           percent=purchase_round.handling_fee_percent.normalize(), goods=goods),
+                                           percent=plain(purchase_round.handling_fee_percent), goods=goods),
                           "quantity": Decimal("1"), "unit": "C62", "unit_price": fee, "vat_category": fee_category})
         with tenant_scope(session, office.id):
             customer = invoicing.customer_for_tenant(session, office, coop)
@@ -780,15 +986,15 @@ def recharge_round(session, round_id: int, *, today: date) -> list[Recharge]:
     return made
 
 
-def all_allocations(session, round_id: int) -> list:
-    """Every co-op's allocations of a round with the catalogue item id, by co-op and item (the consortium scope)."""
-    rows = session.execute(select(Allocation, RoundItem.item_id)
-                           .join(RoundItem, RoundItem.id == Allocation.round_item_id)
-                           .where(Allocation.round_id == round_id, Allocation.dropped.is_(False))
-                           .order_by(Allocation.tenant_id, RoundItem.id).execution_options(all_tenants=True)).all()
-    for allocation, item_id in rows:
-        allocation.item_id = item_id
-    return [allocation for allocation, _item_id in rows]
+def all_allocations(session, round_id: int, purchase_round: PurchaseRound | None = None) -> list[dict]:
+    """Every co-op's allocations of a closed round (items kept), by co-op and item (the consortium scope)."""
+    purchase_round = purchase_round or get_round(session, round_id)
+    round_items = {ri.id: ri for ri in purchase_round.items}
+    lines = session.scalars(select(OrderLine).join(RoundItem, RoundItem.id == OrderLine.round_item_id)
+                            .where(OrderLine.round_id == round_id, RoundItem.dropped.is_(False))
+                            .order_by(OrderLine.tenant_id, OrderLine.round_item_id)
+                            .execution_options(all_tenants=True)).all()
+    return [allocation_of(line, round_items[line.round_item_id]) for line in lines]
 
 
 def recharges_of(session, round_id: int) -> list[Recharge]:
@@ -800,13 +1006,12 @@ def recharges_of(session, round_id: int) -> list[Recharge]:
 
 def coop_figures(session, round_id: int) -> list[dict]:
     """Per co-op of a round: spend and saving (the consortium scope)."""
-    rows = session.execute(select(Allocation.tenant_id, Tenant.name, func.sum(Allocation.amount),
-                                  func.sum(Allocation.saving))
-                           .join(Tenant, Tenant.id == Allocation.tenant_id)
-                           .where(Allocation.round_id == round_id)
-                           .group_by(Allocation.tenant_id, Tenant.name).order_by(Tenant.name)
+    rows = session.execute(_allocated_lines().add_columns(OrderLine.tenant_id, Tenant.name, *_spend_and_saving_cents())
+                           .join(Tenant, Tenant.id == OrderLine.tenant_id)
+                           .where(OrderLine.round_id == round_id, RoundItem.unit_price.is_not(None))
+                           .group_by(OrderLine.tenant_id, Tenant.name).order_by(Tenant.name)
                            .execution_options(all_tenants=True)).all()
-    return [{"tenant_id": r[0], "name": r[1], "spend": money(Decimal(r[2])), "savings": money(Decimal(r[3]))}
+    return [{"tenant_id": r[0], "name": r[1], "spend": _from_cents(r[2]), "savings": _from_cents(r[3])}
             for r in rows]
 
 
@@ -821,25 +1026,22 @@ def purchasing_summary(session, year: int, tenant_id: int | None = None) -> dict
     where = [PurchaseRound.status.in_(("delivered", "recharged")), PurchaseRound.delivery_date >= start,
              PurchaseRound.delivery_date <= end]
     if tenant_id is not None:
-        where.append(Allocation.tenant_id == tenant_id)
-    base = select().select_from(Allocation).join(PurchaseRound, PurchaseRound.id == Allocation.round_id).where(*where)
-    spend = func.coalesce(func.sum(Allocation.amount), 0)
-    saving = func.coalesce(func.sum(Allocation.saving), 0)
+        where.append(OrderLine.tenant_id == tenant_id)
+    base = _allocated_lines().join(PurchaseRound, PurchaseRound.id == OrderLine.round_id).where(*where)
+    spend, saving = _spend_and_saving_cents()
     total_spend, total_saving, rounds = session.execute(
-        base.add_columns(spend, saving, func.count(func.distinct(Allocation.round_id)))
+        base.add_columns(spend, saving, func.count(func.distinct(OrderLine.round_id)))
         .execution_options(**options)).one()
-    by_coop = session.execute(base.add_columns(Allocation.tenant_id, spend, saving).group_by(Allocation.tenant_id)
-                              .order_by(Allocation.tenant_id).execution_options(**options)).all()
+    by_coop = session.execute(base.add_columns(OrderLine.tenant_id, spend, saving).group_by(OrderLine.tenant_id)
+                              .order_by(OrderLine.tenant_id).execution_options(**options)).all()
     by_supplier = session.execute(
         base.add_columns(Supplier.name, spend, saving)
-        .join(RoundItem, RoundItem.id == Allocation.round_item_id)
         .join(CatalogueItem, CatalogueItem.id == RoundItem.item_id)
         .join(Supplier, Supplier.id == CatalogueItem.supplier_id)
         .group_by(Supplier.name).order_by(Supplier.name).execution_options(**options)).all()
-    return {"spend": money(Decimal(total_spend)), "savings": money(Decimal(total_saving)), "rounds": int(rounds),
-            "by_coop": [{"tenant_id": t, "spend": money(Decimal(s)), "savings": money(Decimal(v))}
-                        for t, s, v in by_coop],
-            "by_supplier": [{"supplier": n, "spend": money(Decimal(s)), "savings": money(Decimal(v))}
+    return {"spend": _from_cents(total_spend), "savings": _from_cents(total_saving), "rounds": int(rounds),
+            "by_coop": [{"tenant_id": t, "spend": _from_cents(s), "savings": _from_cents(v)} for t, s, v in by_coop],
+            "by_supplier": [{"supplier": n, "spend": _from_cents(s), "savings": _from_cents(v)}
                             for n, s, v in by_supplier]}
 
 
@@ -848,20 +1050,22 @@ def order_view(session, tenant_id: int, purchase_round: PurchaseRound, now: date
     order = get_order(session, tenant_id, purchase_round.id)
     own = {line.round_item_id: line.quantity for line in order.lines} if order else {}
     open_now = is_open(purchase_round, now)
-    if purchase_round.status == "open":
+    if purchase_round.closed_at is None:  # open, or cancelled before it closed: the orders as they stand
         totals = totals_so_far(session, purchase_round.id)
     else:
         totals = {ri.id: ri.total_quantity or ZERO for ri in purchase_round.items}
-    allocations = own_allocations(session, tenant_id, purchase_round.id)
+    allocations = {}
+    if order is not None and purchase_round.status in ALLOCATED_STATUSES:
+        round_items = {ri.id: ri for ri in purchase_round.items}
+        allocations = {line.round_item_id: allocation_of(line, round_items[line.round_item_id])
+                       for line in order.lines}
     rows = price_view(purchase_round, own, totals)
     for row in rows:
-        allocation = allocations.get(row["round_item"].id)
+        allocation = allocations.get(row["round_item"].id) or {}
         row.update({"item_id": row["item"].id, "code": row["item"].code, "name": row["item"].name,
-                    "allocated": allocation.quantity if allocation else None,
-                    "received": allocation.received_quantity if allocation else None,
-                    "amount": allocation.amount if allocation else None,
-                    "saving": allocation.saving if allocation else None,
-                    "dropped": row["round_item"].dropped})
+                    "allocated": allocation.get("quantity"), "received": allocation.get("received_quantity"),
+                    "damaged": allocation.get("damaged_quantity"), "amount": allocation.get("amount"),
+                    "saving": allocation.get("saving"), "dropped": row["round_item"].dropped})
     recharge = own_recharge(session, tenant_id, purchase_round.id)
     return {"round": purchase_round, "open": open_now, "order": order,
             "delivery_address": order.delivery_address if order else None, "items": rows,

@@ -16,7 +16,7 @@ from consortium.clock import local_today
 from consortium.extensions import db
 from consortium.fields import query_int
 from consortium.forms import load_form, run_service
-from consortium.i18n import _
+from consortium.i18n import _, _l
 from consortium.models import Tenant
 from shared_services.purchasing import documents, schemas, service
 from shared_services.purchasing.api import COOP_READERS, COOP_WRITERS, STAFF, pdf_response
@@ -35,12 +35,19 @@ coop_blp = Blueprint("coop_purchasing", __name__, url_prefix="/t/<slug>/purchasi
 
 TIER_ROWS = 4
 LABELS = {"status": ROUND_STATUS_LABELS, "unit": UNIT_LABELS, "category": CATEGORY_LABELS}
+SUPPLIER_LABELS = {"name": _l("Name"), "country": _l("Country"), "vat_number": _l("VAT number"),
+                   "category": _l("Category"), "contact_name": _l("Contact person"),
+                   "email": _l("Email for purchase orders"), "phone": _l("Phone"),
+                   "payment_terms_days": _l("Payment terms (days)")}
+ITEM_LABELS = {"code": _l("Supplier code"), "name": _l("Description"), "unit": _l("Unit"),
+               "pack_size": _l("Pieces a pack"), "vat_category": _l("VAT category"),
+               "min_total_quantity": _l("Supplier's minimum total quantity")}
 
 
 @blp.context_processor
 @coop_blp.context_processor
 def _labels():
-    return {"labels": LABELS}
+    return {"labels": LABELS, "supplier_labels": SUPPLIER_LABELS, "item_labels": ITEM_LABELS}
 
 
 @blp.app_template_filter("unit_price")
@@ -59,6 +66,11 @@ def quantity_filter(value) -> str:
         return "—"
     value = Decimal(value)
     return i18n.format_number(value, 0 if value == value.to_integral_value() else None)
+
+
+def _plain(value) -> str:
+    """A quantity as a form field's value (no grouping, a dot for decimals, no trailing zeros)."""
+    return "" if value is None else service.plain(value)
 
 
 def _decimal(raw: str | None, name: str, errors: dict) -> Decimal | None:
@@ -97,7 +109,7 @@ def rounds():
 
 
 def _suppliers_options():
-    return [(s.id, s.name) for s in db.session.scalars(service.suppliers_query())]
+    return [(s.id, s.name) for s in db.session.scalars(service.suppliers_query()) if s.active]
 
 
 @blp.route("/rounds/new", methods=["GET", "POST"])
@@ -127,7 +139,7 @@ def new_round():
                     flash(_("Round opened: member co-ops can order until it closes."))
                     return redirect(url_for("purchasing.round_detail", round_id=made.id))
     return render_template("purchasing/round_form.html", errors=errors, values=values,
-                           suppliers=_suppliers_options())
+                           suppliers=_suppliers_options(), categories=[(c, CATEGORY_LABELS[c]) for c in CATEGORIES])
 
 
 @blp.route("/rounds/<int:round_id>")
@@ -135,7 +147,7 @@ def new_round():
 def round_detail(round_id):
     """A round: items with totals (live while open, fixed once closed), co-ops' figures, deliveries, recharges."""
     purchase_round = service.get_round(db.session, round_id)
-    totals = service.totals_so_far(db.session, round_id) if purchase_round.status == "open" else {}
+    totals = service.totals_so_far(db.session, round_id) if purchase_round.closed_at is None else {}
     rows = service.price_view(purchase_round, {}, totals or {ri.id: ri.total_quantity or 0
                                                            for ri in purchase_round.items})
     return render_template("purchasing/round.html", round=purchase_round, rows=rows,
@@ -163,33 +175,50 @@ def purchase_order(round_id):
     return pdf_response(pdf, f"PO-{round_id}.pdf")
 
 
+def _delivery_field(key: str, rows: list) -> str:
+    """The form field of a service error `deliveries[i].received` (or `.damaged`, `.item_id`)."""
+    if not key.startswith("deliveries["):
+        return key
+    position, field_name = key[len("deliveries["):].split("].")
+    return f"{'damaged' if field_name == 'damaged' else 'received'}_{rows[int(position)][0]}"
+
+
 @blp.route("/rounds/<int:round_id>/deliveries", methods=["GET", "POST"])
 @consortium_role_required(*STAFF)
 def deliveries(round_id):
     """What each co-op received per item: a row per co-op and item, prefilled with the allocation."""
     purchase_round = service.get_round(db.session, round_id)
-    allocations = service.all_allocations(db.session, round_id)
+    allocations = service.all_allocations(db.session, round_id, purchase_round)
     errors, values = {}, {}
+    if request.method == "GET":
+        for allocation in allocations:
+            suffix = f"{allocation['tenant_id']}_{allocation['round_item_id']}"
+            received = allocation["received_quantity"]
+            values[f"received_{suffix}"] = _plain(allocation["ordered_quantity"] if received is None else received)
+            values[f"damaged_{suffix}"] = _plain(allocation["damaged_quantity"])
     if request.method == "POST":
         rows = []
         for allocation in allocations:
-            name = f"received_{allocation.tenant_id}_{allocation.round_item_id}"
-            values[name] = request.form.get(name, "")
-            received = _decimal(request.form.get(name), name, errors)
-            if received is not None and received != allocation.received_quantity:
-                rows.append((name, {"tenant_id": allocation.tenant_id, "item_id": allocation.item_id,
-                                    "received": received}))
+            suffix = f"{allocation['tenant_id']}_{allocation['round_item_id']}"
+            for kind in ("received", "damaged"):
+                values[f"{kind}_{suffix}"] = request.form.get(f"{kind}_{suffix}", "")
+            received = _decimal(request.form.get(f"received_{suffix}"), f"received_{suffix}", errors)
+            damaged = _decimal(request.form.get(f"damaged_{suffix}"), f"damaged_{suffix}", errors)
+            if received is not None and (received, damaged) != (allocation["received_quantity"],
+                                                                 allocation["damaged_quantity"]):
+                rows.append((suffix, {"tenant_id": allocation["tenant_id"], "item_id": allocation["item_id"],
+                                      "received": received, "damaged": damaged}))
         if not errors:
             done, errors = run_service(lambda: service.record_deliveries(
-                db.session, round_id, [row for _name, row in rows],
+                db.session, round_id, [row for _suffix, row in rows],
                 complete=request.form.get("complete") == "y", now=service.now_utc()))
-            errors = {rows[int(key.split("[")[1].split("]")[0])][0] if key.startswith("deliveries[") else key: m
-                      for key, m in errors.items()}
+            errors = {_delivery_field(key, rows): m for key, m in errors.items()}
             if done is not None:
                 flash(_("Deliveries recorded."))
                 return redirect(url_for("purchasing.round_detail", round_id=round_id))
     return render_template("purchasing/deliveries.html", round=purchase_round, allocations=allocations,
                            errors=errors, values=values,
+                           confirmed={d["tenant_id"]: d for d in service.deliveries_by_coop(db.session, round_id)},
                            tenants={t.id: t for t in db.session.scalars(db.select(Tenant))})
 
 
@@ -200,6 +229,21 @@ def recharge(round_id):
     if made is not None:
         flash(_("%(count)s recharge invoices issued.", count=len(made)))
     return redirect(url_for("purchasing.round_detail", round_id=round_id))
+
+
+@blp.route("/rounds/<int:round_id>/cancel", methods=["GET", "POST"])
+@consortium_role_required(*STAFF)
+def cancel(round_id):
+    """Cancel a round (open, or closed and awaiting delivery) with the reason the co-ops are told."""
+    purchase_round = service.get_round(db.session, round_id)
+    errors, values = {}, dict(request.form)
+    if request.method == "POST":
+        done, errors = run_service(lambda: service.cancel_round(
+            db.session, round_id, reason=request.form.get("reason"), user_id=current_user.id, now=service.now_utc()))
+        if done is not None:
+            flash(_("Round cancelled: the co-ops that ordered are told; nothing is bought or charged."))
+            return redirect(url_for("purchasing.round_detail", round_id=round_id))
+    return render_template("purchasing/cancel.html", round=purchase_round, errors=errors, values=values)
 
 
 # --------------------------------------------------------------------------- staff: suppliers and catalogue
@@ -228,6 +272,48 @@ def suppliers():
                            errors=errors, values=values, categories=[(c, CATEGORY_LABELS[c]) for c in CATEGORIES])
 
 
+def _item_from_form(action) -> tuple[object | None, dict]:
+    """Read the item form (fields and up to TIER_ROWS tier rows) and run `action(data)`; errors by form field."""
+    form = {k: v for k, v in request.form.items() if not k.startswith("tier_")}
+    data, errors = load_form(schemas.ItemSchema(partial=("tiers",)), form, booleans=("sold_by_pack",))
+    tiers = []
+    for index in range(TIER_ROWS):
+        row = {key: request.form.get(f"tier_{key}_{index}", "").strip().replace(",", ".")
+               for key in ("min_quantity", "max_quantity", "unit_price", "valid_from", "valid_to")}
+        if not any(row.values()):
+            continue
+        tier, tier_errors = load_form(schemas.TierSchema(), row)
+        for key, messages in tier_errors.items():
+            errors[f"tier_{key}_{index}"] = messages
+        if tier is not None:
+            tiers.append((index, tier))
+    if data is None or errors:
+        return None, errors
+    data["tiers"] = [tier for _index, tier in tiers]
+    made, errors = run_service(lambda: action(data))
+    for key in list(errors):
+        if key.startswith("tiers["):
+            position, field_name = key[6:].split("].")
+            errors[f"tier_{field_name}_{tiers[int(position)][0]}"] = errors.pop(key)
+        elif key == "tiers":
+            errors["tier_unit_price_0"] = errors.pop(key)
+    return made, errors
+
+
+def _item_values(item) -> dict:
+    """The edit form's values from an item and its tiers."""
+    values = {"code": item.code, "name": item.name, "unit": item.unit, "pack_size": item.pack_size or "",
+              "sold_by_pack": "y" if item.sold_by_pack else "", "vat_category": item.vat_category,
+              "min_total_quantity": _plain(item.min_total_quantity)}
+    for index, tier in enumerate(item.tiers[:TIER_ROWS]):
+        values.update({f"tier_min_quantity_{index}": _plain(tier.min_quantity),
+                       f"tier_max_quantity_{index}": _plain(tier.max_quantity),
+                       f"tier_unit_price_{index}": _plain(tier.unit_price),
+                       f"tier_valid_from_{index}": tier.valid_from.isoformat(),
+                       f"tier_valid_to_{index}": tier.valid_to.isoformat() if tier.valid_to else ""})
+    return values
+
+
 @blp.route("/suppliers/<int:supplier_id>", methods=["GET", "POST"])
 @consortium_role_required(*STAFF)
 def supplier(supplier_id):
@@ -235,35 +321,74 @@ def supplier(supplier_id):
     found = service.get_supplier(db.session, supplier_id)
     errors, values = {}, dict(request.form)
     if request.method == "POST":
-        form = {k: v for k, v in request.form.items() if not k.startswith("tier_")}
-        data, errors = load_form(schemas.ItemSchema(partial=("tiers",)), form, booleans=("sold_by_pack",))
-        tiers = []
-        for index in range(TIER_ROWS):
-            row = {key: request.form.get(f"tier_{key}_{index}", "").strip().replace(",", ".")
-                   for key in ("min_quantity", "max_quantity", "unit_price", "valid_from", "valid_to")}
-            if not any(row.values()):
-                continue
-            tier, tier_errors = load_form(schemas.TierSchema(), row)
-            for key, messages in tier_errors.items():
-                errors[f"tier_{key}_{index}"] = messages
-            if tier is not None:
-                tiers.append((index, tier))
-        if data is not None and not errors:
-            data["tiers"] = [tier for _index, tier in tiers]
-            made, errors = run_service(lambda: service.add_item(db.session, found, data))
-            for key in list(errors):
-                if key.startswith("tiers["):
-                    position, field_name = key[6:].split("].")
-                    errors[f"tier_{field_name}_{tiers[int(position)][0]}"] = errors.pop(key)
-                elif key == "tiers":
-                    errors["tier_unit_price_0"] = errors.pop(key)
-            if made is not None:
-                flash(_("Item added to the catalogue."))
-                return redirect(url_for("purchasing.supplier", supplier_id=supplier_id))
+        made, errors = _item_from_form(lambda data: service.add_item(db.session, found, data))
+        if made is not None:
+            flash(_("Item added to the catalogue."))
+            return redirect(url_for("purchasing.supplier", supplier_id=supplier_id))
     return render_template("purchasing/supplier.html", supplier=found,
                            items=db.session.scalars(service.items_query(supplier_id)).all(), errors=errors,
                            values=values, units=[(u, UNIT_LABELS[u]) for u in UNITS], tier_rows=range(TIER_ROWS),
                            today=local_today())
+
+
+@blp.route("/suppliers/<int:supplier_id>/edit", methods=["GET", "POST"])
+@consortium_role_required(*STAFF)
+def edit_supplier(supplier_id):
+    """Change a supplier's details (its VAT number is checked again)."""
+    found = service.get_supplier(db.session, supplier_id)
+    errors = {}
+    values = dict(request.form) if request.method == "POST" else {
+        key: getattr(found, key) if getattr(found, key) is not None else "" for key in service.SUPPLIER_FIELDS}
+    if request.method == "POST":
+        data, errors = load_form(schemas.SupplierChangeSchema(partial=True), request.form)
+        if data is not None:
+            done, errors = run_service(lambda: service.update_supplier(db.session, found, data))
+            if done is not None:
+                flash(_("Supplier changed."))
+                return redirect(url_for("purchasing.supplier", supplier_id=supplier_id))
+    return render_template("purchasing/supplier_edit.html", supplier=found, errors=errors, values=values,
+                           categories=[(c, CATEGORY_LABELS[c]) for c in CATEGORIES])
+
+
+@blp.route("/suppliers/<int:supplier_id>/active", methods=["POST"])
+@consortium_role_required(*STAFF)
+def supplier_active(supplier_id):
+    """Retire a supplier (no new round for it) or bring it back."""
+    found = service.get_supplier(db.session, supplier_id)
+    active = request.form.get("active") == "y"
+    service.update_supplier(db.session, found, {"active": active})
+    flash(_("Supplier brought back: rounds can be opened for it.") if active
+          else _("Supplier retired: no new round for it; its past rounds stay as they are."))
+    return redirect(url_for("purchasing.supplier", supplier_id=supplier_id))
+
+
+@blp.route("/suppliers/<int:supplier_id>/items/<int:item_id>/edit", methods=["GET", "POST"])
+@consortium_role_required(*STAFF)
+def edit_item(supplier_id, item_id):
+    """Change an item and its price list (not while an open round offers it)."""
+    found = service.get_supplier(db.session, supplier_id)
+    item = service.get_item(db.session, supplier_id, item_id)
+    errors, values = {}, dict(request.form) if request.method == "POST" else _item_values(item)
+    if request.method == "POST":
+        done, errors = _item_from_form(lambda data: service.update_item(db.session, item, data))
+        if done is not None:
+            flash(_("Item changed."))
+            return redirect(url_for("purchasing.supplier", supplier_id=supplier_id))
+    return render_template("purchasing/item_edit.html", supplier=found, item=item, errors=errors, values=values,
+                           units=[(u, UNIT_LABELS[u]) for u in UNITS], tier_rows=range(TIER_ROWS),
+                           today=local_today(), running=service.open_round_offering(db.session, item.id))
+
+
+@blp.route("/suppliers/<int:supplier_id>/items/<int:item_id>/active", methods=["POST"])
+@consortium_role_required(*STAFF)
+def item_active(supplier_id, item_id):
+    """Retire an item (offered in no new round) or bring it back."""
+    item = service.get_item(db.session, supplier_id, item_id)
+    active = request.form.get("active") == "y"
+    service.update_item(db.session, item, {"active": active})
+    flash(_("%(item)s brought back to the catalogue.", item=item.name) if active
+          else _("%(item)s retired: new rounds do not offer it.", item=item.name))
+    return redirect(url_for("purchasing.supplier", supplier_id=supplier_id))
 
 
 # --------------------------------------------------------------------------- a co-op's pages
@@ -308,9 +433,50 @@ def coop_order(round_id):
                 return redirect(url_for("coop_purchasing.order", round_id=round_id))
     view = service.order_view(db.session, g.tenant.id, purchase_round, service.now_utc())
     if not values:
-        values = {f"qty_{row['item_id']}": f"{row['quantity'].normalize():f}" if row["quantity"] else ""
+        values = {f"qty_{row['item_id']}": _plain(row["quantity"]) if row["quantity"] else ""
                   for row in view["items"]}
         values["delivery_address"] = view["delivery_address"] or ", ".join(
             part for part in (g.tenant.address, g.tenant.postcode, g.tenant.city) if part)
     return render_template("purchasing/order.html", round=purchase_round, view=view, errors=errors, values=values,
-                           can_edit=can_edit and view["open"])
+                           can_edit=can_edit and view["open"], can_record=can_edit)
+
+
+@coop_blp.route("/<int:round_id>/delivery", methods=["GET", "POST"], endpoint="delivery")
+@tenant_role_required(*COOP_WRITERS)
+def coop_delivery(round_id):
+    """The co-op records what arrived of its order: per item received and damaged, and a note."""
+    purchase_round = service.visible_round(db.session, round_id, g.tenant.id)
+    view = service.order_view(db.session, g.tenant.id, purchase_round, service.now_utc())
+    rows = [row for row in view["items"] if row["quantity"] and not row["dropped"]]
+    errors, values = {}, dict(request.form)
+    if request.method == "POST":
+        lines = []
+        for row in rows:
+            received = _decimal(request.form.get(f"received_{row['item_id']}"), f"received_{row['item_id']}", errors)
+            damaged = _decimal(request.form.get(f"damaged_{row['item_id']}"), f"damaged_{row['item_id']}", errors)
+            lines.append({"item_id": row["item_id"], "received": row["quantity"] if received is None else received,
+                          "damaged": damaged})
+        if not errors:
+            done, errors = run_service(lambda: service.confirm_delivery(
+                db.session, g.tenant.id, purchase_round, {"lines": lines, "note": request.form.get("note")},
+                user_id=current_user.id, now=service.now_utc()))
+            errors = {_own_delivery_field(key, lines): m for key, m in errors.items()}
+            if done is not None:
+                flash(_("Delivery recorded: you are charged for what arrived in good order."))
+                return redirect(url_for("coop_purchasing.order", round_id=round_id))
+    elif not values:
+        for row in rows:
+            values[f"received_{row['item_id']}"] = _plain(
+                row["received"] if row["received"] is not None else row["quantity"])
+            values[f"damaged_{row['item_id']}"] = _plain(row["damaged"])
+        values["note"] = view["order"].delivery_note or "" if view["order"] else ""
+    return render_template("purchasing/coop_delivery.html", round=purchase_round, rows=rows, errors=errors,
+                           values=values, can_record=purchase_round.status == "closed")
+
+
+def _own_delivery_field(key: str, lines: list) -> str:
+    """The form field of a service error `lines[i].received` (or `.damaged`, `.item_id`)."""
+    if not key.startswith("lines["):
+        return key
+    position, field_name = key[len("lines["):].split("].")
+    return f"{'damaged' if field_name == 'damaged' else 'received'}_{lines[int(position)]['item_id']}"

@@ -50,7 +50,12 @@ PAGES = {
                            "/consortium/purchasing/suppliers", "/consortium/purchasing/suppliers/1",
                            "/consortium/purchasing/?status=recharged&sort=spend",
                            "/consortium/purchasing/suppliers?category=care_consumables&q=a",
-                           "/incubation/projects?overdue=1&sort=stage"],
+                           "/incubation/projects?overdue=1&sort=stage",
+                           # purchasing rounds 2 (awaiting delivery), 3 (cancelled), 4 (open); edit pages
+                           "/consortium/purchasing/rounds/3", "/consortium/purchasing/rounds/4",
+                           "/consortium/purchasing/rounds/2/deliveries", "/consortium/purchasing/rounds/4/cancel",
+                           "/consortium/purchasing/suppliers/1/edit", "/consortium/purchasing/suppliers/1/items/1/edit",
+                           "/consortium/purchasing/suppliers/2"],
     # Not the tender and UK training lists: their rows are English data (buyers' notice titles, UK course titles).
     "treasurer@example.coop": ["/", "/t/girasole/", "/account/password", "/consortium/users",
                                "/t/girasole/webhooks", "/t/girasole/reports/", "/t/girasole/social-reports/",
@@ -58,6 +63,7 @@ PAGES = {
                                "/t/girasole/purchasing/", "/t/girasole/purchasing/1", "/t/girasole/purchasing/2",
                                "/t/girasole/training/records", "/t/girasole/training/records?validity=expired",
                                "/t/girasole/tenders/",
+                               "/t/girasole/purchasing/4", "/t/girasole/purchasing/2/delivery",
                                "/t/girasole/payroll/"],  # why an Italian co-op has no payroll
     # payroll of a UK co-op read in Italian (the rule pack's terms, e.g. "National Insurance", stay HMRC's)
     "payroll.uk@example.coop": ["/", "/t/riverside-care/", "/t/riverside-care/payroll/",

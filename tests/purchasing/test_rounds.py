@@ -12,7 +12,7 @@ from consortium.notifications.models import OutboxMessage
 from consortium.scheduler import run_job
 from consortium.tenancy import consortium_scope
 from shared_services.purchasing import service
-from shared_services.purchasing.models import Allocation, CatalogueItem, PriceTier, PurchaseOrder, PurchaseRound
+from shared_services.purchasing.models import CatalogueItem, PriceTier, PurchaseOrder, PurchaseRound, RoundItem
 from tests.conftest import count_rows, unrestricted
 from tests.purchasing.helpers import GLOVES, make_due, order, post
 
@@ -143,7 +143,11 @@ def test_the_job_closes_due_rounds_once_and_a_failure_leaves_the_round_open(app,
     monkeypatch.setattr(service, "_send_purchase_order", broken)
     assert run_job(app, "purchasing.close_rounds").failed
     assert client.get(f"{BASE}/rounds/{purchase_round['id']}", headers=staff).get_json()["status"] == "open"
-    assert count_rows(app, Allocation) == 0
+    # Nothing of the close stayed: no price fixed, no purchase order kept, no email queued.
+    with unrestricted(app) as connection:
+        assert connection.scalars(select(RoundItem.unit_price)).all() == [None, None]
+        assert connection.scalar(select(PurchaseRound.purchase_order_pdf)) is None
+        assert connection.scalars(select(OutboxMessage.kind)).all() == []
     with app.app_context():
         assert db.session.scalars(select(JobRun.status).where(JobRun.job_id == "purchasing.close_rounds")).all() == [
             "failed"]
@@ -151,7 +155,8 @@ def test_the_job_closes_due_rounds_once_and_a_failure_leaves_the_round_open(app,
     assert not run_job(app, "purchasing.close_rounds").failed
     assert not run_job(app, "purchasing.close_rounds").failed  # twice: nothing more
     assert client.get(f"{BASE}/rounds/{purchase_round['id']}", headers=staff).get_json()["status"] == "closed"
-    assert count_rows(app, Allocation) == 1
+    with unrestricted(app) as connection:
+        assert connection.scalars(select(OutboxMessage.kind)).all() == [service.PURCHASE_ORDER_KIND]
 
 
 # --------------------------------------------------------------------------- deliveries and recharge
