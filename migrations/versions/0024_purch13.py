@@ -8,8 +8,8 @@
 - `purchase_suppliers.active`: a retired supplier is offered in no new round.
 - `purchase_rounds`: status `cancelled`, with when, by whom and why.
 
-Revision ID: 0023_purch13
-Revises: 0022_outbox_attachments
+Revision ID: 0024_purch13
+Revises: 0023_tendrep
 """
 
 import sqlalchemy as sa
@@ -17,8 +17,8 @@ from alembic import op
 
 from consortium.rls import enable_tenant_rls
 
-revision = '0023_purch13'
-down_revision = '0022_outbox_attachments'
+revision = '0024_purch13'
+down_revision = '0023_tendrep'
 branch_labels = None
 depends_on = None
 
