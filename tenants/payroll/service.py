@@ -1222,6 +1222,151 @@ def year_end_summaries(session, tax_year: str) -> list[YearEndSummary]:
     return sorted(summaries, key=lambda s: (s.name, s.employee_id))
 
 
+def _week_or_month(run: PayRun) -> int:
+    # HMRC numbers fortnightly and four-weekly periods by the last week they cover (RTI guidance, week numbers).
+    return run.period * {"monthly": 1, "weekly": 1, "fortnightly": 2, "four_weekly": 4}[run.frequency]
+
+
+@dataclass(frozen=True)
+class LeaverStatement:
+    """The figures of a leaver's P45, as the Income Tax (PAYE) Regulations 2003 reg. 36(4) Table 2 lists them.
+
+    (legislation.gov.uk/uksi/2003/2682/regulation/36, confidence C for items 1 to 8; item 9's condition was
+    read truncated and follows HMRC's form, box 8: "If no entry here, the amounts are those shown at box 7", S.)
+    On the week 1 / month 1 basis items 7 and 8 are left blank ("Complete only if tax code is cumulative"),
+    so `last_period`, the totals and this employment's figures are None.
+    """
+
+    employee: Employee
+    tax_year: str
+    leave_date: date
+    paye_reference: str | None
+    tax_code: str
+    week1_month1: bool
+    frequency: str | None
+    last_period: int | None  # item 7: the tax week or month of the last payment
+    pay_to_date: Decimal | None  # item 8: with a previous employment's P45 figures (reg. 43(9))
+    tax_to_date: Decimal | None
+    pay_this_employment: Decimal | None  # item 9, Part 1A only, when it differs from item 8
+    tax_this_employment: Decimal | None
+    # "Y" when the employer deducts (or was told to deduct) student / postgraduate loan: HMRC's Collection of
+    # Student Loans Manual CSLM17020 (whatever was actually deducted; amounts are never shown on a P45), C.
+    student_loan_continues: bool
+    postgraduate_loan_continues: bool
+
+
+def _employee_year_payslips(session, employee: Employee, tax_year: str) -> list[Payslip]:
+    return list(session.scalars(
+        select(Payslip).join(PayRun, (PayRun.tenant_id == Payslip.tenant_id) & (PayRun.id == Payslip.run_id))
+        .where(Payslip.employee_id == employee.id, PayRun.tax_year == tax_year)
+        .order_by(PayRun.pay_date, PayRun.id)))
+
+
+def leaver_statement(session, tenant, employee: Employee) -> LeaverStatement:
+    """A leaver's P45 figures for the tax year of their leaving date; refused (409) before they have left or
+    while one of their pay runs of that year is not paid yet (the P45 gives the final figures)."""
+    if employee.leave_date is None:
+        problem = _("give the leaving date first: a P45 is for an employee who has left")
+        raise Conflict(_("P45: %(problem)s.", problem=problem), {"leave_date": [problem]})
+    tax_year = tax_year_of(tenant, employee.leave_date)
+    slips = _employee_year_payslips(session, employee, tax_year)
+    unpaid = [slip.run for slip in slips if slip.run.state != "paid"]
+    if unpaid:
+        problem = _("the pay run of %(day)s is not paid yet; the P45 shows the final pay and tax",
+                    day=unpaid[0].pay_date.isoformat())
+        raise Conflict(_("P45: %(problem)s.", problem=problem), {"payslips": [problem]})
+    last = slips[-1] if slips else None
+    week1 = (last.tax_basis if last else employee.tax_basis) == "week1_month1"
+    cumulative = not week1
+    to_date = _ytd_from(last.to_date) if last and last.to_date else YearToDate.zero()
+    brought = employee.brought_forward if (employee.brought_forward or {}).get("tax_year") == tax_year else None
+    this_pay = sum((slip.gross_pay for slip in slips), ZERO)
+    this_tax = sum((slip.income_tax for slip in slips), ZERO)
+    if last is None and brought:  # left before a first pay: the P45 passes on what the previous one said
+        to_date = _ytd_from(brought)
+    differs = (this_pay, this_tax) != (to_date.gross_pay, to_date.tax)
+    return LeaverStatement(
+        employee=employee, tax_year=tax_year, leave_date=employee.leave_date,
+        paye_reference=get_settings(session).paye_reference, tax_code=last.tax_code if last else employee.tax_code,
+        week1_month1=week1, frequency=last.run.frequency if last else None,
+        last_period=_week_or_month(last.run) if last and cumulative else None,
+        pay_to_date=to_date.gross_pay if cumulative else None, tax_to_date=to_date.tax if cumulative else None,
+        pay_this_employment=this_pay if cumulative and differs else None,
+        tax_this_employment=this_tax if cumulative and differs else None,
+        student_loan_continues=bool(employee.plans), postgraduate_loan_continues=employee.postgraduate_loan)
+
+
+@dataclass(frozen=True)
+class NiLine:
+    """One NI category letter's year on a P60: earnings at the LEL, LEL to PT, PT to UEL, employee NI."""
+
+    letter: str
+    at_lel: Decimal
+    lel_to_pt: Decimal
+    pt_to_uel: Decimal
+    employee_ni: Decimal
+
+
+@dataclass(frozen=True)
+class EndOfYearCertificate:
+    """A P60: the Income Tax (PAYE) Regulations 2003 reg. 67 (legislation.gov.uk/uksi/2003/2682/regulation/67):
+    tax year, PAYE reference, name, NI number, works number, pay and tax in this employment, the code, and
+    for someone taken on during the year the previous employment's pay and tax and the totals (reg. 67(3)); the
+    NI earnings by threshold per category letter (Social Security (Contributions) Regulations 2001 Sch. 4
+    para. 9, as reported by Croner-i, S) and the student and postgraduate loan deductions in whole pounds
+    (HMRC's P60 form, "whole £s only", C)."""
+
+    summary: "YearEndSummary"
+    tax_year: str
+    paye_reference: str | None
+    ni_lines: list[NiLine]
+
+
+def last_ended_tax_year(tenant, today: date) -> str:
+    """The last tax year that has ended by `today` (the P60s being given out from 6 April to 31 May)."""
+    return tax_year_of(tenant, rules_on(tenant, today).starts - timedelta(days=1))
+
+
+def p60_years(tenant, employee: Employee, payslips: list[Payslip], today: date) -> list[str]:
+    """The ended tax years the employee has a P60 for (paid in it, still employed on its last day), newest first."""
+    years = []
+    for tax_year in sorted({slip.run.tax_year for slip in payslips if slip.run.state == "paid"}, reverse=True):
+        ends = rules_of_year(tenant, tax_year).ends
+        if today > ends and (employee.leave_date is None or employee.leave_date >= ends):
+            years.append(tax_year)
+    return years
+
+
+def end_of_year_certificate(session, tenant, employee: Employee, tax_year: str, today: date) -> EndOfYearCertificate:
+    """An employee's P60 for `tax_year`: only once the year has ended, and only for someone still employed on its
+    last day and paid in it (reg. 67(1)); otherwise a 409 naming `tax_year` (a leaver has their P45)."""
+    rules = rules_of_year(tenant, tax_year)
+    if today <= rules.ends:
+        problem = _("the %(year)s tax year ends on %(day)s; P60s are given after it, by 31 May",
+                    year=tax_year, day=rules.ends.isoformat())
+        raise Conflict(_("P60: %(problem)s.", problem=problem), {"tax_year": [problem]})
+    if employee.leave_date is not None and employee.leave_date < rules.ends:
+        problem = _("%(name)s left on %(day)s, before the end of the tax year: a leaver gets a P45, not a P60",
+                    name=employee.name, day=employee.leave_date.isoformat())
+        raise Conflict(_("P60: %(problem)s.", problem=problem), {"tax_year": [problem]})
+    summary = next((s for s in year_end_summaries(session, tax_year) if s.employee_id == employee.id), None)
+    if summary is None:
+        problem = _("%(name)s was not paid in %(year)s", name=employee.name, year=tax_year)
+        raise Conflict(_("P60: %(problem)s.", problem=problem), {"tax_year": [problem]})
+    lines: dict[str, dict[str, Decimal]] = {}
+    for slip in _employee_year_payslips(session, employee, tax_year):
+        if slip.run.state != "paid":
+            continue
+        line = lines.setdefault(slip.ni_category, defaultdict(lambda: ZERO))
+        for key, value in (slip.ni_earnings or {}).items():
+            line[key] += Decimal(value)
+        line["employee_ni"] += slip.employee_ni
+    return EndOfYearCertificate(
+        summary=summary, tax_year=tax_year, paye_reference=get_settings(session).paye_reference,
+        ni_lines=[NiLine(letter, values["at_lel"], values["lel_to_pt"], values["pt_to_uel"], values["employee_ni"])
+                  for letter, values in lines.items()])
+
+
 def year_totals(session, tax_year: str) -> dict:
     """The co-op's paid runs of `tax_year` (what is due to HMRC per period) and the year's totals."""
     runs = session.scalars(select(PayRun).where(PayRun.tax_year == tax_year, PayRun.state == "paid")
