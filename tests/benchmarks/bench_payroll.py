@@ -55,6 +55,7 @@ EMPLOYEES = 5000
 PDFS = 1000
 TARGET = {"calculate_s": 2.0, "pdf_s": 10.0}
 PAY_DATE = date(2026, 4, 28)  # month 1 of 2026-27
+SECOND_PAY_DATE = date(2026, 5, 28)  # month 2
 CODES = ["1257L", "1257L", "1257L", "S1257L", "C1257L", "K475", "BR", "D0", "1257L", "1100L"]
 
 
@@ -84,9 +85,12 @@ def measure_calculation(app, tenant_id: int) -> dict:
         # ids given here: SQLite cannot autoincrement one column of a composite key (PostgreSQL would)
         db.session.execute(insert(Employee), [{"tenant_id": tenant_id, "id": number, **row}
                                               for number, row in enumerate(_employee_rows(EMPLOYEES), start=1)])
+        db.session.commit()
+        print(f"set-up: {EMPLOYEES} employees inserted in {time.perf_counter() - started:.1f} s")
+        start, start_cpu = time.perf_counter(), time.process_time()
         run = service.create_run(db.session, tenant, {"frequency": "monthly", "pay_date": PAY_DATE}, None)
         db.session.commit()
-        print(f"set-up: {EMPLOYEES} employees and the run opened in {time.perf_counter() - started:.1f} s")
+        opened, opened_cpu = time.perf_counter() - start, time.process_time() - start_cpu
         run_id = run.id
         db.session.expunge_all()
 
@@ -110,8 +114,34 @@ def measure_calculation(app, tenant_id: int) -> dict:
         calculated = service.get_run(db.session, run_id)
         assert calculated.state == "calculated" and calculated.income_tax > 0
         return {"calculate_s": elapsed, "calculate_cpu_s": cpu, "arithmetic_s": baseline,
-                "arithmetic_cpu_s": baseline_cpu, "gross_pay": str(calculated.gross_pay),
-                "run_id": run_id}
+                "arithmetic_cpu_s": baseline_cpu, "open_run_s": opened, "open_run_cpu_s": opened_cpu,
+                "gross_pay": str(calculated.gross_pay), "run_id": run_id}
+
+
+def measure_second_month(app, tenant_id: int, run_id: int) -> dict:
+    """Paying month 1 (locking 5,000 payslips, queueing no PDF), then calculating month 2 on its year to date."""
+    with app.app_context(), tenant_scope(db.session, tenant_id):
+        tenant = db.session.get(Tenant, tenant_id)
+        service.update_settings(db.session, {"allow_self_approval": True})
+        service.approve_run(db.session, service.get_run(db.session, run_id), None)
+        db.session.commit()
+        db.session.expunge_all()
+        tenant = db.session.get(Tenant, tenant_id)
+        start, start_cpu = time.perf_counter(), time.process_time()
+        service.pay_run(db.session, tenant, service.get_run(db.session, run_id), None)
+        db.session.commit()
+        paid, paid_cpu = time.perf_counter() - start, time.process_time() - start_cpu
+        second = service.create_run(db.session, tenant, {"frequency": "monthly", "pay_date": SECOND_PAY_DATE}, None)
+        db.session.commit()
+        second_id = second.id
+        db.session.expunge_all()
+        tenant = db.session.get(Tenant, tenant_id)
+        start, start_cpu = time.perf_counter(), time.process_time()
+        service.calculate_run(db.session, tenant, service.get_run(db.session, second_id), None)
+        db.session.commit()
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - start_cpu
+        assert service.get_run(db.session, second_id).state == "calculated"
+    return {"pay_s": paid, "pay_cpu_s": paid_cpu, "calculate_month2_s": elapsed, "calculate_month2_cpu_s": cpu}
 
 
 def measure_pdfs(app, tenant_id: int, run_id: int) -> dict:
@@ -152,7 +182,9 @@ def run_benchmark() -> dict:
             tenant_id = tenant.id
             db.engine.dispose()
         figures = {"database": kind, "employees": EMPLOYEES, **measure_calculation(app, tenant_id)}
-        figures.update(measure_pdfs(app, tenant_id, figures.pop("run_id")))
+        run_id = figures.pop("run_id")
+        figures.update(measure_pdfs(app, tenant_id, run_id))
+        figures.update(measure_second_month(app, tenant_id, run_id))
         with app.app_context():
             db.engine.dispose()
     return figures
@@ -162,6 +194,7 @@ def test_payroll_at_scale_meets_its_targets():
     figures = run_benchmark()
     print(json.dumps(figures, indent=2))
     assert figures["calculate_s"] < TARGET["calculate_s"]
+    assert figures["calculate_month2_s"] < TARGET["calculate_s"]
     assert figures["pdf_s"] < TARGET["pdf_s"]
 
 
