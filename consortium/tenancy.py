@@ -146,10 +146,11 @@ def _refuse_foreign_writes(session, flush_context, instances):
     if not session.info.get(ORM_FILTER_KEY, True):
         return
     tenant_id = current_tenant_id(session)
-    for obj in (*session.new, *session.dirty, *session.deleted):
+    new = session.new  # built once: `session.new` makes a fresh set on every read (10,000 new rows, 10,000 sets)
+    for obj in (*new, *session.dirty, *session.deleted):
         if not isinstance(obj, TenantOwned):
             continue
-        if obj.tenant_id is None and obj in session.new and tenant_id is not None:
+        if obj.tenant_id is None and obj in new and tenant_id is not None:
             obj.tenant_id = tenant_id
         if obj.tenant_id is None or obj.tenant_id != tenant_id:
             raise CrossTenantWrite(

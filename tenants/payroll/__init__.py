@@ -8,7 +8,7 @@ def register(app, api):
     from consortium.notifications.service import register_email_kind
     from consortium.views import add_home_tasks, add_nav_link, add_tenant_home_panel
     from tenants.payroll import api as payroll_api
-    from tenants.payroll import service, views
+    from tenants.payroll import jobs, service, views  # noqa: F401 - jobs declares the payslip email job
     from tenants.payroll.demo import load_demo_payroll
 
     api.register_blueprint(payroll_api.blp)

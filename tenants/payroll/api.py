@@ -207,9 +207,40 @@ class PayslipPdfResource(MethodView):
     def get(self, payslip_id):
         """The payslip as a PDF."""
         payslip = service.get_payslip(db.session, payslip_id)
-        content, filename = documents.payslip_pdf(db.session, g.tenant, payslip)
-        return Response(content, mimetype="application/pdf",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+        return _pdf(*documents.payslip_pdf(db.session, g.tenant, payslip))
+
+
+def _pdf(content: bytes, filename: str) -> Response:
+    return Response(content, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@blp.route("/employees/<int:employee_id>/p45")
+class P45Resource(MethodView):
+    @tenant_role_required(*READERS)
+    @blp.response(200)
+    @blp.doc(responses={"200": {"content": {"application/pdf": {}}}})
+    def get(self, employee_id):
+        """A leaver's P45 (Parts 1A, 2 and 3) as a PDF; 409 naming `leave_date` before they have left, or
+        `payslips` while a pay run of theirs in that tax year is not paid."""
+        employee = service.get_employee(db.session, employee_id)
+        return _pdf(*documents.p45_pdf(g.tenant, service.leaver_statement(db.session, g.tenant, employee)))
+
+
+@blp.route("/employees/<int:employee_id>/p60")
+class P60Resource(MethodView):
+    @tenant_role_required(*READERS)
+    @blp.arguments(schemas.YearEndQuerySchema, location="query")
+    @blp.response(200)
+    @blp.doc(responses={"200": {"content": {"application/pdf": {}}}})
+    def get(self, query, employee_id):
+        """The employee's P60 for a tax year that has ended (default: the last one) as a PDF; 409 naming
+        `tax_year` for a year not ended, a leaver (who has a P45) or someone not paid that year."""
+        employee = service.get_employee(db.session, employee_id)
+        today = local_today()
+        tax_year = query.get("tax_year") or service.last_ended_tax_year(g.tenant, today)
+        certificate = service.end_of_year_certificate(db.session, g.tenant, employee, tax_year, today)
+        return _pdf(*documents.p60_pdf(g.tenant, certificate))
 
 
 @blp.route("/payroll-settings")

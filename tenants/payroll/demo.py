@@ -61,7 +61,17 @@ def _employees(session, tenant, workers, rng) -> list:
         "pay_basis": "salary", "annual_salary": Decimal("28600"), "p45_leaving_date": date(2026, 6, 26),
         "p45_tax_code": "1257L", "p45_pay": Decimal("6650.00"), "p45_tax": Decimal("700.40"),
         "street": "21 Chapel Row", "city": tenant.city, "postcode": tenant.postcode}, PAID_MONTHS[0]))
+    # a care worker who leaves on September's pay day: paid to month 6, then given a P45
+    people.append(service.add_employee(session, tenant, {
+        "name": "Sam Fletcher" if slug != "riverside-care" else "Megan Lloyd", "date_of_birth": date(1984, 11, 2),
+        "start_date": date(2023, 2, 13), "ni_number": _ni_number(slug, 22), "tax_code": "1257L",
+        "pay_frequency": "monthly", "pay_basis": "salary", "annual_salary": Decimal("25400"),
+        "student_loan_plans": ("1",), "street": "7 Mill Yard", "city": tenant.city, "postcode": tenant.postcode},
+        PAID_MONTHS[0]))
     return people
+
+
+LEAVING_DAY = date(2026, 9, 28)
 
 
 def _capital(session, people, slug) -> None:
@@ -104,6 +114,7 @@ def load_demo_payroll(session, tenants, users, rng) -> None:
                 if pay_date == PAID_MONTHS[-1]:
                     # addresses arrive with October: the months before are history, their notices long sent
                     _give_emails(session, tenant, people)
+                    service.update_employee(session, tenant, people[-1], {"leave_date": LEAVING_DAY}, pay_date)
                 run = service.create_run(session, tenant, {"frequency": "monthly", "pay_date": pay_date}, clerk.id)
                 if pay_date.month == 8:
                     overtime_for = run.payslips[len(run.payslips) // 2]

@@ -5,7 +5,8 @@ the employment allowance, with text a spreadsheet could run as a formula made in
 """
 
 import io
-from decimal import Decimal
+from datetime import UTC, date, datetime, time
+from decimal import ROUND_DOWN, Decimal
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
@@ -169,6 +170,122 @@ def payslip_email(tenant, payslip: Payslip) -> tuple[str, str]:
         _("Your full payslip is attached (PDF)."),
     ]
     return subject, "\n".join(lines)
+
+
+# --- P45 and P60 ---------------------------------------------------------------------------------
+
+
+def _pounds(value: Decimal, letterhead: Letterhead) -> str:
+    """Whole pounds, rounded down, as HMRC's P60 shows loan deductions ("whole £s only")."""
+    return money(value.to_integral_value(rounding=ROUND_DOWN), letterhead)
+
+
+def _basis_text(week1_month1: bool) -> str:
+    return _("Week 1 / month 1 (X)") if week1_month1 else _("Cumulative")
+
+
+def _yes(flag: bool) -> str:
+    return "Y" if flag else ""
+
+
+def p45_pdf(tenant, statement) -> tuple[bytes, str]:
+    """(PDF bytes, file name) of a leaver's P45: Part 1A (the employee's copy, with pay and tax in this
+    employment) and Parts 2 and 3 (for a new employer or Jobcentre Plus), box by box as HMRC's form numbers
+    them (P45(Continuous)(E) Part 1A; PAYE Regulations 2003 reg. 36(4) Table 2). Since Real Time Information
+    the leaving date goes to HMRC on the FPS and Part 1 is not sent (HMRC manual CSLM10211)."""
+    letterhead = letterhead_of(tenant)
+    locale = letterhead.locale
+    employee = statement.employee
+
+    def amount(value):
+        return "" if value is None else money(value, letterhead)
+
+    period = ""
+    if statement.last_period is not None:
+        period = (_("Month %(number)s", number=statement.last_period) if statement.frequency == "monthly"
+                  else _("Week %(number)s", number=statement.last_period))
+    boxes = [
+        (_("1 Employer PAYE reference"), statement.paye_reference or _("not set (Payroll settings)")),
+        (_("2 Employee's National Insurance number"), employee.ni_number or _("not known")),
+        (_("3 Name"), employee.name),
+        (_("4 Leaving date"), format_date(statement.leave_date, format="long", locale=locale)),
+        (_("5 Student Loan deductions to continue"), _yes(statement.student_loan_continues)),
+        (_("5 Postgraduate Loan deductions to continue"), _yes(statement.postgraduate_loan_continues)),
+        (_("6 Tax code at leaving date"), f"{statement.tax_code} ({_basis_text(statement.week1_month1)})"),
+        (_("7 Last entries: week or month number"), period),
+        (_("7 Total pay to date"), amount(statement.pay_to_date)),
+        (_("7 Total tax to date"), amount(statement.tax_to_date)),
+    ]
+    employer = ", ".join(line for line in (tenant.name, *letterhead.address_lines) if line)
+    address = ", ".join(line for line in (employee.street, employee.city, employee.postcode) if line)
+    story = [heading(_("Part 1A: copy for the employee")),
+             paragraph(_("Tax year %(year)s. Keep this part safe: copies are not available.",
+                         year=statement.tax_year)),
+             key_value_table(boxes + [
+                 (_("8 Total pay in this employment"), amount(statement.pay_this_employment)),
+                 (_("8 Total tax in this employment"), amount(statement.tax_this_employment)),
+                 (_("9 Works or payroll number"), str(employee.id)),
+                 (_("11 Date of birth"), format_date(employee.date_of_birth, format="long", locale=locale)),
+                 (_("12 Employee's private address"), address),
+                 (_("Employer"), employer)])]
+    if statement.week1_month1:
+        story.append(paragraph(_("The tax code is used on the week 1 / month 1 basis, so boxes 7 and 8 have no "
+                                 "entries (HMRC's P45).")))
+    elif statement.pay_this_employment is None:
+        story.append(paragraph(_("No entry at box 8: the amounts in this employment are those at box 7.")))
+    story += [heading(_("Parts 2 and 3: for your new employer")),
+              paragraph(_("Give both parts to your new employer (or to Jobcentre Plus if you claim benefits), or "
+                          "they will use an emergency code and you may pay too much tax.")),
+              key_value_table(boxes + [(_("Employer"), employer)])]
+    created = datetime.combine(statement.leave_date, time(), UTC)
+    content = build_pdf(letterhead, _("P45: details of employee leaving work"), story, created_at=created,
+                        subject=f"P45 {employee.name} {statement.tax_year}")
+    return content, f"p45-{statement.tax_year}-{employee.id}.pdf"
+
+
+def p60_pdf(tenant, certificate) -> tuple[bytes, str]:
+    """(PDF bytes, file name) of an employee's P60 end of year certificate, in the blocks of HMRC's form."""
+    letterhead = letterhead_of(tenant)
+    summary = certificate.summary
+    employer = ", ".join(line for line in (tenant.name, *letterhead.address_lines) if line)
+    year_end = f"20{certificate.tax_year[5:7]}"  # "2026-27" ends on 5 April 2027
+    story = [
+        key_value_table([(_("Tax year to 5 April"), year_end),
+                         (_("Employee"), summary.name),
+                         (_("National Insurance number"), summary.ni_number or _("not known")),
+                         (_("Works or payroll number"), str(summary.employee_id))]),
+        heading(_("Pay and Income Tax details")),
+        data_table(["", _("Pay"), _("Tax deducted")], [
+            [_("In previous employment(s)"), money(summary.pay_previous, letterhead),
+             money(summary.tax_previous, letterhead)],
+            [_("In this employment"), money(summary.pay_this_employment, letterhead),
+             money(summary.tax_this_employment, letterhead)]],
+            numeric_columns={1, 2}, wrap_columns={0},
+            totals_row=[_("Total for year"), money(summary.pay_previous + summary.pay_this_employment, letterhead),
+                        money(summary.tax_previous + summary.tax_this_employment, letterhead)]),
+        key_value_table([(_("Final tax code"), summary.final_tax_code)]),
+        heading(_("National Insurance contributions in this employment")),
+        data_table([_("NIC letter"), _("Earnings at the LEL"), _("Earnings above the LEL, up to the PT"),
+                    _("Earnings above the PT, up to the UEL"), _("Employee's contributions above the PT")],
+                   [[line.letter, _pounds(line.at_lel, letterhead), _pounds(line.lel_to_pt, letterhead),
+                     _pounds(line.pt_to_uel, letterhead), money(line.employee_ni, letterhead)]
+                    for line in certificate.ni_lines],
+                   numeric_columns={1, 2, 3, 4}, wrap_columns={1, 2, 3, 4}),
+        heading(_("Other details")),
+        key_value_table([
+            (_("Student Loan deductions in this employment (whole £s only)"),
+             _pounds(summary.student_loan, letterhead)),
+            (_("Postgraduate Loan deductions in this employment (whole £s only)"),
+             _pounds(summary.postgraduate_loan, letterhead)),
+            (_("Employer PAYE reference"), certificate.paye_reference or _("not set (Payroll settings)")),
+            (_("Employer"), employer)]),
+        paragraph(_("This form shows your total pay for Income Tax purposes in this employment for the year. "
+                    "Keep it safe: you may need it for a tax return or as proof of income.")),
+    ]
+    created = datetime.combine(date.fromisoformat(f"{year_end}-04-05"), time(), UTC)
+    content = build_pdf(letterhead, _("P60 End of Year Certificate"), story, created_at=created,
+                        subject=f"P60 {summary.name} {certificate.tax_year}")
+    return content, f"p60-{certificate.tax_year}-{summary.employee_id}.pdf"
 
 
 # --- journal -----------------------------------------------------------------------------------

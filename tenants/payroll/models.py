@@ -362,3 +362,29 @@ class PayslipLine(TenantOwned, Base):
         CheckConstraint("(kind NOT IN ('share_subscription', 'loan_repayment')) = (schedule_id IS NULL)",
                         name="capital_line_has_schedule"),
     )
+
+
+class PayslipEmail(TenantOwned, Base):
+    """A paid payslip waiting to be emailed to its employee, and when the email went into the outbox.
+
+    Paying a run writes one row per payslip of an employee with an address (one INSERT); the
+    `payroll.payslip_emails` job renders each PDF and queues the email outside the paying request.
+    A delivery record, not a business figure: the outbox keeps the message itself.
+    """
+
+    __tablename__ = "payroll_payslip_emails"
+    __audited__ = False
+
+    run_id: Mapped[int] = mapped_column(BigId)
+    payslip_id: Mapped[int] = mapped_column(BigId)
+    queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "payslip_id"], ["payroll_payslips.tenant_id", "payroll_payslips.id"],
+                             ondelete="CASCADE"),
+        ForeignKeyConstraint(["tenant_id", "run_id"], ["payroll_runs.tenant_id", "payroll_runs.id"],
+                             ondelete="CASCADE"),
+        UniqueConstraint("tenant_id", "payslip_id", name="uq_payroll_payslip_emails_payslip"),
+        Index("ix_payroll_payslip_emails_tenant_sent", "tenant_id", "sent_at"),
+    )

@@ -239,7 +239,10 @@ def delete_line(payslip_id):
 def payslip_pdf(payslip_id):
     """The payslip PDF."""
     record = service.get_payslip(db.session, payslip_id)
-    content, filename = documents.payslip_pdf(db.session, g.tenant, record)
+    return _pdf(*documents.payslip_pdf(db.session, g.tenant, record))
+
+
+def _pdf(content: bytes, filename: str) -> Response:
     return Response(content, mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
@@ -314,10 +317,37 @@ def employee(employee_id, errors=None, values=None):
     """One employee: their record, the linked member's Type B flag, capital schedules and payslips."""
     record = service.get_employee(db.session, employee_id)
     payslips = service.employee_payslips(db.session, record)
+    today = local_today()
     return render_template("payroll/employee.html", employee=record, member=service.linked_member(db.session, record),
+                           p60_years=service.p60_years(g.tenant, record, payslips, today),
                            can_edit=_can_edit(), payslips=payslips, errors=errors or {},
                            values=values or {"start_on": local_today().isoformat()},
                            capital_kinds=_options(CAPITAL_KIND_LABELS))
+
+
+@blp.route("/employees/<int:employee_id>/p45.pdf")
+@tenant_role_required(*READERS)
+def p45_pdf(employee_id):
+    """A leaver's P45; back to the employee's page, saying why, when there is none to give yet."""
+    record = service.get_employee(db.session, employee_id)
+    statement, _errors = run_service(lambda: service.leaver_statement(db.session, g.tenant, record))
+    if statement is None:
+        return redirect(url_for("payroll.employee", employee_id=record.id))
+    return _pdf(*documents.p45_pdf(g.tenant, statement))
+
+
+@blp.route("/employees/<int:employee_id>/p60.pdf")
+@tenant_role_required(*READERS)
+def p60_pdf(employee_id):
+    """The employee's P60 for `?tax_year=` (default: the last tax year that has ended)."""
+    record = service.get_employee(db.session, employee_id)
+    today = local_today()
+    certificate, _errors = run_service(lambda: service.end_of_year_certificate(
+        db.session, g.tenant, record, request.args.get("tax_year") or service.last_ended_tax_year(g.tenant, today),
+        today))
+    if certificate is None:
+        return redirect(url_for("payroll.employee", employee_id=record.id))
+    return _pdf(*documents.p60_pdf(g.tenant, certificate))
 
 
 @blp.route("/employees/<int:employee_id>/edit", methods=["GET", "POST"])

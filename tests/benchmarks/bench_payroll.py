@@ -4,6 +4,8 @@ Figures, each beside a baseline measured in the same run:
 - calculate a monthly run of 5,000 employees (service: rule pack for every payslip, capital lines,
   totals, employment allowance, flush of 5,000 payslips, their audit rows and commit) < 2 s;
   baseline: the bare rule-pack arithmetic for the same 5,000 employees, no ORM, no database;
+- opening the run, paying it (no PDF is rendered: the email job does that) and calculating month 2 on month 1's
+  year to date are printed too;
 - 1,000 payslip PDFs < 10 s on one core; baseline: 1,000 one-paragraph PDFs of the same documents
   base (reportlab platypus). Rendering is single-threaded, so "on one core" is the process's CPU
   time; wall time is printed beside it (on a shared machine it also counts other processes' turns).
@@ -28,6 +30,16 @@ main measured straight after in the same session (load falling): calculate 6.54 
 At load 1.6 midway (first calculation fix, font cache): calculate 4.78 s CPU; PDFs 14.6 s CPU beside 5.1 s.
 The one-paragraph baseline went from about 10 ms to 4 ms a PDF (200 PDFs, load 1.6). Measure on a quiet
 machine before concluding.
+
+ukpay9 (employees, lines and year to date read by one array parameter instead of joins planned as nested
+loops on unanalysed tables; only the columns needed; the tenant write check no longer quadratic; paying
+renders no PDF), median of 3 runs, 1 December 2026 17:22-17:31, load average 28 -> 12 (eight engineers):
+  calculate 5,000: 9.66 s wall, 1.63 s CPU; bare arithmetic 0.36 s wall, 0.087 s CPU
+  (main in the same session at load 17: 14.70 s wall, 2.09 s CPU beside 0.085 s arithmetic)
+  open the run 37.0 s wall, 3.29 s CPU; pay it 8.44 s wall, 1.69 s CPU (32.4 s before the email queue fix);
+  calculate month 2 on month 1's year to date 9.50 s wall, 1.71 s CPU
+  1,000 payslip PDFs 4.79 s CPU (18.1 s wall) beside 1.62 s CPU for 1,000 one-paragraph PDFs
+Wall time there is 5 to 7 times CPU time even for the bare arithmetic: the CPU figures are the comparable ones.
 
 Run: .venv/bin/python -m pytest tests/benchmarks/bench_payroll.py -q -s -p no:xdist -o addopts=''
   or: .venv/bin/python -m tests.benchmarks.bench_payroll
@@ -55,6 +67,7 @@ EMPLOYEES = 5000
 PDFS = 1000
 TARGET = {"calculate_s": 2.0, "pdf_s": 10.0}
 PAY_DATE = date(2026, 4, 28)  # month 1 of 2026-27
+SECOND_PAY_DATE = date(2026, 5, 28)  # month 2
 CODES = ["1257L", "1257L", "1257L", "S1257L", "C1257L", "K475", "BR", "D0", "1257L", "1100L"]
 
 
@@ -84,9 +97,12 @@ def measure_calculation(app, tenant_id: int) -> dict:
         # ids given here: SQLite cannot autoincrement one column of a composite key (PostgreSQL would)
         db.session.execute(insert(Employee), [{"tenant_id": tenant_id, "id": number, **row}
                                               for number, row in enumerate(_employee_rows(EMPLOYEES), start=1)])
+        db.session.commit()
+        print(f"set-up: {EMPLOYEES} employees inserted in {time.perf_counter() - started:.1f} s")
+        start, start_cpu = time.perf_counter(), time.process_time()
         run = service.create_run(db.session, tenant, {"frequency": "monthly", "pay_date": PAY_DATE}, None)
         db.session.commit()
-        print(f"set-up: {EMPLOYEES} employees and the run opened in {time.perf_counter() - started:.1f} s")
+        opened, opened_cpu = time.perf_counter() - start, time.process_time() - start_cpu
         run_id = run.id
         db.session.expunge_all()
 
@@ -110,8 +126,34 @@ def measure_calculation(app, tenant_id: int) -> dict:
         calculated = service.get_run(db.session, run_id)
         assert calculated.state == "calculated" and calculated.income_tax > 0
         return {"calculate_s": elapsed, "calculate_cpu_s": cpu, "arithmetic_s": baseline,
-                "arithmetic_cpu_s": baseline_cpu, "gross_pay": str(calculated.gross_pay),
-                "run_id": run_id}
+                "arithmetic_cpu_s": baseline_cpu, "open_run_s": opened, "open_run_cpu_s": opened_cpu,
+                "gross_pay": str(calculated.gross_pay), "run_id": run_id}
+
+
+def measure_second_month(app, tenant_id: int, run_id: int) -> dict:
+    """Paying month 1 (locking 5,000 payslips, queueing no PDF), then calculating month 2 on its year to date."""
+    with app.app_context(), tenant_scope(db.session, tenant_id):
+        tenant = db.session.get(Tenant, tenant_id)
+        service.update_settings(db.session, {"allow_self_approval": True})
+        service.approve_run(db.session, service.get_run(db.session, run_id), None)
+        db.session.commit()
+        db.session.expunge_all()
+        tenant = db.session.get(Tenant, tenant_id)
+        start, start_cpu = time.perf_counter(), time.process_time()
+        service.pay_run(db.session, tenant, service.get_run(db.session, run_id), None)
+        db.session.commit()
+        paid, paid_cpu = time.perf_counter() - start, time.process_time() - start_cpu
+        second = service.create_run(db.session, tenant, {"frequency": "monthly", "pay_date": SECOND_PAY_DATE}, None)
+        db.session.commit()
+        second_id = second.id
+        db.session.expunge_all()
+        tenant = db.session.get(Tenant, tenant_id)
+        start, start_cpu = time.perf_counter(), time.process_time()
+        service.calculate_run(db.session, tenant, service.get_run(db.session, second_id), None)
+        db.session.commit()
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - start_cpu
+        assert service.get_run(db.session, second_id).state == "calculated"
+    return {"pay_s": paid, "pay_cpu_s": paid_cpu, "calculate_month2_s": elapsed, "calculate_month2_cpu_s": cpu}
 
 
 def measure_pdfs(app, tenant_id: int, run_id: int) -> dict:
@@ -152,7 +194,9 @@ def run_benchmark() -> dict:
             tenant_id = tenant.id
             db.engine.dispose()
         figures = {"database": kind, "employees": EMPLOYEES, **measure_calculation(app, tenant_id)}
-        figures.update(measure_pdfs(app, tenant_id, figures.pop("run_id")))
+        run_id = figures.pop("run_id")
+        figures.update(measure_pdfs(app, tenant_id, run_id))
+        figures.update(measure_second_month(app, tenant_id, run_id))
         with app.app_context():
             db.engine.dispose()
     return figures
@@ -162,6 +206,7 @@ def test_payroll_at_scale_meets_its_targets():
     figures = run_benchmark()
     print(json.dumps(figures, indent=2))
     assert figures["calculate_s"] < TARGET["calculate_s"]
+    assert figures["calculate_month2_s"] < TARGET["calculate_s"]
     assert figures["pdf_s"] < TARGET["pdf_s"]
 
 

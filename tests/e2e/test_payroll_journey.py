@@ -1,5 +1,6 @@
 """A payroll clerk in the browser: takes on an employee (a bad NI number first), opens and calculates a weekly
-run, cannot approve it herself; the treasurer approves and pays it; the clerk downloads the payslip."""
+run, cannot approve it herself; the treasurer approves and pays it; the clerk downloads the payslip, then the P45
+of the demo care worker who left in September."""
 
 import pytest
 
@@ -54,5 +55,14 @@ def test_clerk_runs_a_weekly_payroll_that_a_second_person_approves(app, demo, li
     with page.expect_download() as download:
         page.click("#payslip-pdf")
     assert download.value.suggested_filename.startswith("payslip-2026-27-weekly-")
+    with open(download.value.path(), "rb") as file:
+        assert file.read(5) == b"%PDF-"
+
+    page.goto(f"{live_server}{PAYROLL}/employees/")
+    page.click("main a:has-text('Megan Lloyd')")
+    assert "P45 for leaving on 28 Sep" in page.inner_text("#tax-documents")  # "Sep" or "Sept" by locale
+    with page.expect_download() as download:
+        page.click("#tax-documents a:has-text('P45')")
+    assert download.value.suggested_filename.startswith("p45-2026-27-")
     with open(download.value.path(), "rb") as file:
         assert file.read(5) == b"%PDF-"

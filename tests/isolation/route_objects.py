@@ -32,3 +32,10 @@ OBJECT_MAKERS = {
     "round_id": make_round_with_order,
     "report_id": make_social_report,
 }
+
+# Own-co-op GETs that reach their object but answer 409 for the state the makers leave it in, with the field
+# the refusal names (an employee who has not left has no P45; one not paid in the last ended year no P60).
+STATE_REFUSALS = {
+    "/api/v1/t/<slug>/employees/<int:employee_id>/p45": "leave_date",
+    "/api/v1/t/<slug>/employees/<int:employee_id>/p60": "tax_year",
+}

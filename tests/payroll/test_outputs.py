@@ -16,7 +16,10 @@ from consortium.db import utcnow
 from consortium.extensions import db
 from consortium.notifications import service as notifications
 from consortium.notifications.models import OutboxMessage
+from consortium.scheduler import run_job
 from consortium.tenancy import consortium_scope, tenant_scope
+from tenants.payroll import service
+from tenants.payroll.models import PayRun
 from tests.payroll.conftest import API, add_employee, pay_through, payslips
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
@@ -49,15 +52,44 @@ def test_the_payslip_pdf_shows_what_a_uk_employee_expects(factory, client, coop,
     assert client.get(f"{API}/payslips/{slip['id']}/pdf", headers=clerk).data == pdf.data
 
 
-def test_employees_with_an_email_get_a_notice_through_the_outbox_once(app, client, coop, clerk, second_clerk):
+def _payslip_messages(app, coop) -> list:
+    with app.app_context(), tenant_scope(db.session, coop.id):
+        messages = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "payroll.payslip")
+                                      .order_by(OutboxMessage.id)).all()
+        db.session.expunge_all()
+        return messages
+
+
+def test_employees_with_an_email_get_their_payslip_from_the_job_once(app, client, coop, clerk, second_clerk):
+    # issue 9: payslips "sent to the employee by email through the outbox if they have an address";
+    # the PDFs are rendered by the scheduled job, not inside the request that pays the run
     add_employee(client, clerk, name="Freya Evans", email="freya@example.test")
     add_employee(client, clerk, name="Jacob Walker")
     run = pay_through(client, clerk, second_clerk)
-    with app.app_context(), tenant_scope(db.session, coop.id):
-        messages = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "payroll.payslip")).all()
-        assert [m.recipient for m in messages] == ["freya@example.test"]
-        assert "Month 1 of 2026-27" in messages[0].subject and "Net pay: £" in messages[0].body
     assert run["state"] == "paid"
+    assert _payslip_messages(app, coop) == []  # paying queued the emails, rendered nothing
+    assert run_job(app, "payroll.payslip_emails").failed == ()
+    messages = _payslip_messages(app, coop)
+    assert [m.recipient for m in messages] == ["freya@example.test"]
+    assert "Month 1 of 2026-27" in messages[0].subject and "Net pay: £" in messages[0].body
+    run_job(app, "payroll.payslip_emails")  # idempotent: the second run sends nothing more
+    assert [m.id for m in _payslip_messages(app, coop)] == [messages[0].id]
+
+
+def test_the_payslip_email_job_works_through_a_big_run_in_batches(app, client, coop, clerk, second_clerk):
+    for name in ("Amara Okafor", "Ben Carter", "Chloe Davies"):
+        add_employee(client, clerk, name=name, email=f"{name.split()[0].lower()}@example.test")
+    run = pay_through(client, clerk, second_clerk)
+    with app.app_context(), tenant_scope(db.session, coop.id):
+        paid = db.session.get(PayRun, (coop.id, run["id"]))
+        assert service.payslip_emails_waiting(db.session, paid) == 3
+        assert service.send_payslip_emails(db.session, coop, limit=2) == 2
+        assert service.payslip_emails_waiting(db.session, paid) == 1
+        assert service.send_payslip_emails(db.session, coop, limit=2) == 1
+        assert service.send_payslip_emails(db.session, coop, limit=2) == 0
+        db.session.commit()
+    assert sorted(m.recipient for m in _payslip_messages(app, coop)) == [
+        "amara@example.test", "ben@example.test", "chloe@example.test"]
 
 
 @needs_poppler
@@ -66,6 +98,7 @@ def test_the_email_that_leaves_carries_the_payslip_pdf(app, client, coop, clerk,
     add_employee(client, clerk, name="Freya Evans", email="freya@example.test")
     run = pay_through(client, clerk, second_clerk)
     [slip] = payslips(client, clerk, run["id"])
+    run_job(app, "payroll.payslip_emails")
     config = {**app.config, "SMTP_HOST": None, "MAIL_DEBUG_DIR": str(tmp_path), "OUTBOX_MAX_ATTEMPTS": 3,
               "OUTBOX_BACKOFF_SECONDS": 60}
     with app.app_context():

@@ -9,7 +9,7 @@ from tests.conftest import TEST_DATABASE, login, token_for
 from tests.payroll.conftest import API, SLUG, VIEWER, add_employee, open_run, pay_through, payslips
 
 PAYROLL_TABLES = ("payroll_settings", "payroll_employees", "payroll_capital_schedules", "payroll_runs",
-                  "payroll_payslips", "payroll_payslip_lines")
+                  "payroll_payslips", "payroll_payslip_lines", "payroll_payslip_emails")
 
 
 @pytest.fixture

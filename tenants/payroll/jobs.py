@@ -1,0 +1,10 @@
+"""Payroll's scheduled job: the payslip emails of paid runs, rendered and queued outside the paying request."""
+
+from consortium.jobs import scheduled_job
+from tenants.payroll import service
+
+
+@scheduled_job("payroll.payslip_emails", trigger="interval", per_tenant=True, minutes=1)
+def send_payslip_emails(session, today, tenant):
+    """Email each employee of a paid pay run their payslip PDF (a batch per co-op and minute)."""
+    return service.send_payslip_emails(session, tenant)
