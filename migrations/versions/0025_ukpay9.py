@@ -4,16 +4,16 @@ Paying a run no longer renders every payslip PDF in the request: it writes one r
 of an employee with an email address, and the `payroll.payslip_emails` job renders and queues them.
 Tenant-owned with row-level security; like every payroll table, never granted to the consortium reader.
 
-Revision ID: 0023_ukpay9
-Revises: 0022_outbox_attachments
+Revision ID: 0025_ukpay9
+Revises: 0024_purch13
 """
 import sqlalchemy as sa
 from alembic import op
 
 from consortium.rls import enable_tenant_rls
 
-revision = '0023_ukpay9'
-down_revision = '0022_outbox_attachments'
+revision = '0025_ukpay9'
+down_revision = '0024_purch13'
 branch_labels = None
 depends_on = None
 
