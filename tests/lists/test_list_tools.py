@@ -368,3 +368,15 @@ def test_job_runs_list_by_job_status_coop_and_day(app, client, factory):
     factory.user("staff@example.test", {"role": "consortium_staff"})
     login(client, "staff@example.test")
     assert client.get(url).status_code == 403
+
+
+def test_a_coops_accounts_years_are_its_own(client, fund):  # noqa: F811
+    from tests.mutual_fund.conftest import YEAR
+
+    fund.submit(fund.a, Decimal("1000.00"), YEAR)
+    fund.submit(fund.b, Decimal("2000.00"), YEAR - 3)  # only coop B has accounts for this year
+    login(client, "treasurer.a@example.test")
+    page = client.get("/t/coop-a/accounts/").get_data(as_text=True)
+    assert f'<option value="{YEAR}"' in page and f'<option value="{YEAR - 3}"' not in page
+    assert first_cells(page, "versions") == [str(YEAR)]
+    assert client.get(f"/t/coop-a/accounts/?year={YEAR - 3}").status_code == 400  # not one of coop A's years
