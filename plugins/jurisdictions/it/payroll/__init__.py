@@ -154,7 +154,8 @@ class PayItems:
 @dataclass(frozen=True)
 class AddizionaliDue:
     """The addizionali to withhold this year: the previous year's regionale and comunale saldo
-    (from last December's conguaglio) and this year's comunale acconto (:meth:`ItalianPayrollRules.acconto_comunale`)."""
+    (from last December's conguaglio) and this year's comunale acconto
+    (:meth:`ItalianPayrollRules.acconto_comunale`)."""
 
     regionale: Decimal = ZERO
     comunale_saldo: Decimal = ZERO
@@ -460,7 +461,7 @@ class ItalianPayrollRules:
         return ZERO
 
     def detrazione_figli(self, reddito: Decimal, children: int, share: Decimal = HUNDRED) -> Decimal:
-        """Detrazione for ``children`` dependent children aged 21 to 29 for the whole year (TUIR art. 12 c. 1 lett. c)."""
+        """Detrazione for ``children`` dependent children aged 21 to 29, whole year (TUIR art. 12 c. 1 lett. c)."""
         if children <= 0:
             return ZERO
         c = self.data.raw["familiari"]["children"]
