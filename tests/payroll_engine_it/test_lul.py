@@ -26,7 +26,7 @@ def test_lul_csv_lists_each_voce_of_each_worker():
     assert ("BNCLRA90A41F257R", "INPS") not in by_voce
     assert by_voce[("BNCLRA90A41F257R", "AGEB")][11] == "143.38"      # 9.19% x 1,560.21 = 143.383
     assert by_voce[("RSSMRA85T10A562S", "RETR")][11] == "909.13"      # 60% of 1,515.21
-    assert by_voce[("RSSMRA85T10A562S", "INPS")][11] == "87.69"       # 9.19% x 954.13
+    assert by_voce[("RSSMRA85T10A562S", "INPS")][11] == "87.68"       # 9.19% x 954.13 = 87.684
     assert by_voce[("RSSMRA85T10A562S", "RETR")][6] == "60.00"
     assert by_voce[("RSSMRA85T10A562S", "NETT")][10] == "C"
     assert all(len(row) == len(HEADER) for row in rows)
