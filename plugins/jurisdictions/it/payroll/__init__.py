@@ -308,6 +308,7 @@ class ItalianPayrollRules:
         self._saldo_instalments = int(additions["saldo_instalments"])
         self._acconto_instalments = int(additions["acconto_instalments"])
         self._acconto_first = int(additions["acconto_first_month"])
+        self._valid: set[ItalianEmployee] = set()  # records check_employee passed (they are frozen)
 
     def __repr__(self) -> str:
         return f"ItalianPayrollRules({self.tax_year!r})"
@@ -567,10 +568,12 @@ class ItalianPayrollRules:
         and credits are recalculated on the whole year's pay and the difference settled in this
         month's ritenuta. Raises ValueError naming the field for input :meth:`check_employee` refuses.
         """
-        problems = self.check_employee(employee)
-        if problems:
-            name, messages = next(iter(problems.items()))
-            raise ValueError(f"{name}: {messages[0]}")
+        if employee not in self._valid:
+            problems = self.check_employee(employee)
+            if problems:
+                name, messages = next(iter(problems.items()))
+                raise ValueError(f"{name}: {messages[0]}")
+            self._valid.add(employee)
         if not 1 <= month <= 12:
             raise ValueError("month: must be 1 to 12")
         first, last = _month_bounds(self._year, month)
@@ -598,27 +601,10 @@ class ItalianPayrollRules:
         inail = cents(imponibile_prev * employer.inail_percent / HUNDRED)
         imponibile_fiscale = gross - inps_employee
 
-        # Monthly ritenuta: brackets brought to the month; detrazioni and credits on the year's
-        # projected income, the month's pay (brought to a whole month) times 13 mensilità.
-        projected = imponibile_fiscale * (Decimal(last.day) / days if 0 < days < last.day else 1) * 13
-        lorda = cents(_progressive(imponibile_fiscale, self.data.irpef, Decimal(1) / 12))
-        annual_lavoro = self.detrazione_lavoro(projected, self._days_in_year, employee.contract)
-        month_share = Decimal(days) / self._days_in_year
-        family_share = Decimal(1 if days else 0) / 12
-        detrazioni = {
-            "lavoro": cents(annual_lavoro * month_share),
-            "coniuge": cents(self.detrazione_coniuge(projected) * family_share) if employee.spouse_dependent
-            else ZERO,
-            "figli": cents(self.detrazione_figli(projected, employee.children_dependent, employee.children_share)
-                           * family_share),
-            "altri": cents(self.detrazione_altri(projected, employee.other_dependants) * family_share),
-            "cuneo": cents(self.ulteriore_detrazione(projected) * month_share),
-        }
-        irpef = lorda - min(lorda, sum(detrazioni.values(), ZERO))
-        annual_ti = self.trattamento_integrativo(projected, self.irpef(projected), annual_lavoro,
-                                                 annual_lavoro + self._family_year(employee, projected))
-        ti = cents(annual_ti * month_share)
-        somma = self.somma_cuneo(projected, projected, imponibile_fiscale)
+        if month == 12 or leaving:
+            lorda, detrazioni, irpef, ti, somma = ZERO, {}, ZERO, ZERO, ZERO  # settled by the conguaglio below
+        else:
+            lorda, detrazioni, irpef, ti, somma = self._month_tax(employee, imponibile_fiscale, days, last.day)
 
         conguaglio = None
         after = replace(
@@ -685,6 +671,31 @@ class ItalianPayrollRules:
             employer_cost=gross + inps_employer + inail + tfr_quota, to_date=after, conguaglio=conguaglio,
             notes=tuple(notes),
         )
+
+    def _month_tax(self, employee: ItalianEmployee, imponibile_fiscale: Decimal, days: int, month_days: int):
+        """A regular month's IRPEF: the brackets brought to the month; detrazioni and credits on the year's
+        projected income, the month's pay (brought to a whole month) times 13 mensilità."""
+        projected = imponibile_fiscale * (Decimal(month_days) / days if 0 < days < month_days else 1) * 13
+        lorda = cents(_progressive(imponibile_fiscale, self.data.irpef, Decimal(1) / 12))
+        annual_lavoro = self.detrazione_lavoro(projected, self._days_in_year, employee.contract)
+        month_share = Decimal(days) / self._days_in_year
+        family_share = Decimal(1 if days else 0) / 12
+        detrazioni = {
+            "lavoro": cents(annual_lavoro * month_share),
+            "coniuge": cents(self.detrazione_coniuge(projected) * family_share) if employee.spouse_dependent
+            else ZERO,
+            "figli": cents(self.detrazione_figli(projected, employee.children_dependent, employee.children_share)
+                           * family_share),
+            "altri": cents(self.detrazione_altri(projected, employee.other_dependants) * family_share),
+            "cuneo": cents(self.ulteriore_detrazione(projected) * month_share),
+        }
+        irpef = lorda - min(lorda, sum(detrazioni.values(), ZERO))
+        annual_ti = self.trattamento_integrativo(projected, self.irpef(projected), annual_lavoro,
+                                                 annual_lavoro + self._family_year(employee, projected))
+        ti = cents(annual_ti * month_share)
+        somma = self.somma_cuneo(projected, projected, imponibile_fiscale)
+
+        return lorda, detrazioni, irpef, ti, somma
 
     def _additional_due(self, imponibile: Decimal, to_date: ItalianYearToDate, month: int) -> Decimal:
         """The extra 1%: each month on the pay above the monthly ceiling; December settles the year."""
