@@ -178,3 +178,18 @@ def test_bad_input_is_refused_naming_the_field(changes, field):
 def test_tredicesima_is_refused_outside_december():
     with pytest.raises(ValueError, match="^tredicesima:"):
         rules().calculate(worker(), COOP_A, 5, PayItems(basic=D(1000), tredicesima=D(1000)), ItalianYearToDate())
+
+
+def test_a_worker_leaving_gets_the_conguaglio_and_the_years_addizionali_at_once():
+    # DPR 600/1973 art. 23 c. 3: the conguaglio is made at the end of the employment too; D.Lgs. 446/1997
+    # art. 50 c. 4: on leaving, the addizionali still due are withheld at once. No public worked example.
+    leaver = worker(leave_date=date(2025, 6, 30))
+    results = year(leaver, months=range(1, 7))
+    june = results[6]
+    c = june.conguaglio
+    assert c is not None and june.to_date.days == 181          # 31+28+31+30+31+30
+    assert c.reddito == D("1375.96") * 6
+    assert june.to_date.irpef_withheld == c.irpef_netta
+    # the year's addizionali on 8,255.76 (IRPEF is due): ER 1.33%; Bologna exempt up to 12,000
+    assert june.addizionali["regionale"] == D("109.80")
+    assert june.addizionali["comunale_saldo"] == D("0.00")
