@@ -54,7 +54,7 @@ def make_cases(seed: int = 10):
             spouse_dependent=rng.random() < 0.2, children_dependent=rng.choice([0, 0, 0, 1, 2]),
             disadvantaged=rng.random() < 0.33, disadvantage_category="addiction",
             seniority_pay=Decimal(rng.choice([0, 0, 55.77, 111.54])).quantize(Decimal("0.01")))
-        pay = PayItems(basic=rules.basic_pay(employee, 7), seniority=employee.seniority_pay,
+        pay = PayItems(basic=rules.basic_pay_of(employee, 7), seniority=employee.seniority_pay,
                        overtime=Decimal(rng.randrange(0, 30000)) / 100)
         to_date = ItalianYearToDate(gross=pay.gross * 6, imponibile_previdenziale=pay.gross * 6,
                                     imponibile_fiscale=pay.gross * 6 * Decimal("0.9081"), days=181,
@@ -69,14 +69,14 @@ def run_benchmark() -> dict:
 
     def july():
         for employee, pay, to_date in cases:
-            rules.calculate(employee, coop, 7, pay, to_date)
+            rules.calculate_month(employee, coop, 7, pay, to_date)
 
     december_cases = [(e, replace(p, tredicesima=rules.tredicesima(e, 12)), replace(t, days=334, months_employed=11))
                       for e, p, t in cases]
 
     def december():
         for employee, pay, to_date in december_cases:
-            rules.calculate(employee, coop, 12, pay, to_date)
+            rules.calculate_month(employee, coop, 12, pay, to_date)
 
     rate, cent = Decimal("0.0919"), Decimal("0.01")
 

@@ -38,11 +38,11 @@ def year(employee, employer=COOP_A, *, year="2025", extra=None, months=range(1, 
     to_date = to_date or ItalianYearToDate()
     results = {}
     for month in months:
-        pay = PayItems(basic=r.basic_pay(employee, month), seniority=employee.seniority_pay)
+        pay = PayItems(basic=r.basic_pay_of(employee, month), seniority=employee.seniority_pay)
         if month == 12:
             pay = replace(pay, tredicesima=r.tredicesima(employee, r.months_for_tredicesima(employee)))
         if extra and month in extra:
             pay = replace(pay, **extra[month])
-        results[month] = r.calculate(employee, employer, month, pay, to_date)
+        results[month] = r.calculate_month(employee, employer, month, pay, to_date)
         to_date = results[month].to_date
     return results

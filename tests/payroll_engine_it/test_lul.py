@@ -16,9 +16,9 @@ def test_lul_csv_lists_each_voce_of_each_worker():
     colleague = worker(comune="modena", part_time_percent=D(60))
     entries = []
     for name, person in (("Bianchi Laura", relieved), ("Rossi Mario", colleague)):
-        pay = PayItems(basic=r.basic_pay(person, 1), overtime=D("45.00"))
+        pay = PayItems(basic=r.basic_pay_of(person, 1), overtime=D("45.00"))
         entries.append(LulEntry(name, person, 2025, 1, 31, pay,
-                                r.calculate(person, COOP_B, 1, pay, ItalianYearToDate())))
+                                r.calculate_month(person, COOP_B, 1, pay, ItalianYearToDate())))
     rows = list(csv.reader(io.StringIO(lul_csv(entries)), delimiter=";"))
     assert tuple(rows[0]) == HEADER
     by_voce = {(row[0], row[8]): row for row in rows[1:]}

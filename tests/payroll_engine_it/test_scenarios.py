@@ -96,8 +96,8 @@ def test_type_b_disadvantaged_worker_pays_no_contributions_beside_a_colleague_wh
     colleague = worker(comune="modena")
     r = rules("2025")
     pay = PayItems(basic=D("1515.21"))
-    relieved = r.calculate(disadvantaged, COOP_B, 1, pay, ItalianYearToDate())
-    full = r.calculate(colleague, COOP_B, 1, pay, ItalianYearToDate())
+    relieved = r.calculate_month(disadvantaged, COOP_B, 1, pay, ItalianYearToDate())
+    full = r.calculate_month(colleague, COOP_B, 1, pay, ItalianYearToDate())
     assert (relieved.inps_employee, relieved.inps_employer, relieved.tfr_contribution) == (D(0), D(0), D(0))
     assert relieved.relief_employee == D("139.25")             # 9.19% x 1,515.21
     assert relieved.relief_employer == D("439.11")             # the co-op's 28.98% x 1,515.21
@@ -107,18 +107,18 @@ def test_type_b_disadvantaged_worker_pays_no_contributions_beside_a_colleague_wh
     assert relieved.net_pay > full.net_pay
     assert "Law 381/1991" in relieved.notes[0]
     # the relief is for Type B co-ops only, and not for detainees inside (art. 4 c. 3-bis)
-    assert r.calculate(disadvantaged, COOP_A, 1, pay, ItalianYearToDate()).inps_employee == D("139.25")
+    assert r.calculate_month(disadvantaged, COOP_A, 1, pay, ItalianYearToDate()).inps_employee == D("139.25")
     detainee = replace(disadvantaged, disadvantage_category="detainee")
-    assert r.calculate(detainee, COOP_B, 1, pay, ItalianYearToDate()).inps_employee == D("139.25")
+    assert r.calculate_month(detainee, COOP_B, 1, pay, ItalianYearToDate()).inps_employee == D("139.25")
     # a worker who stops being flagged pays full contributions the next month
-    february = r.calculate(replace(disadvantaged, disadvantaged=False), COOP_B, 2, pay, relieved.to_date)
+    february = r.calculate_month(replace(disadvantaged, disadvantaged=False), COOP_B, 2, pay, relieved.to_date)
     assert february.inps_employee == D("139.25") and february.relief_employee == D(0)
 
 
 def test_worker_starting_in_the_middle_of_a_month():
     starter = worker(start_date=date(2025, 3, 16))
     r = rules("2025")
-    assert r.basic_pay(starter, 2) == D("0.00")
+    assert r.basic_pay_of(starter, 2) == D("0.00")
     results = year(starter, months=range(3, 13))
     # 16 days of March's 31: 1,515.21 x 16 / 31 = 782.044 -> 782.04
     assert results[3].gross == D("782.04")
@@ -146,7 +146,7 @@ def test_addizionali_of_last_year_are_withheld_in_instalments():
     due = AddizionaliDue(regionale=D("255.23"), comunale_saldo=D("143.10"), comunale_acconto=D("42.93"))
     to_date, seen = ItalianYearToDate(), {}
     for month in range(1, 12):
-        result = r.calculate(worker(), COOP_A, month, PayItems(basic=D("1515.21")), to_date, due)
+        result = r.calculate_month(worker(), COOP_A, month, PayItems(basic=D("1515.21")), to_date, due)
         seen[month], to_date = result.addizionali, result.to_date
     # regionale and comunale saldo in 11 instalments January-November; acconto in 9 from March
     assert seen[1]["regionale"] == D("23.20") and seen[1]["comunale_acconto"] == D(0)
@@ -169,15 +169,15 @@ def test_addizionali_of_last_year_are_withheld_in_instalments():
 ])
 def test_bad_input_is_refused_naming_the_field(changes, field):
     r = rules("2025")
-    problems = r.check_employee(worker(**changes))
+    problems = r.check_worker(worker(**changes))
     assert field in problems
     with pytest.raises(ValueError, match=f"^{field}:"):
-        r.calculate(worker(**changes), COOP_A, 1, PayItems(basic=D(1000)), ItalianYearToDate())
+        r.calculate_month(worker(**changes), COOP_A, 1, PayItems(basic=D(1000)), ItalianYearToDate())
 
 
 def test_tredicesima_is_refused_outside_december():
     with pytest.raises(ValueError, match="^tredicesima:"):
-        rules().calculate(worker(), COOP_A, 5, PayItems(basic=D(1000), tredicesima=D(1000)), ItalianYearToDate())
+        rules().calculate_month(worker(), COOP_A, 5, PayItems(basic=D(1000), tredicesima=D(1000)), ItalianYearToDate())
 
 
 def test_a_worker_leaving_gets_the_conguaglio_and_the_years_addizionali_at_once():

@@ -25,9 +25,18 @@ from pathlib import Path
 from stdnum.it import codicefiscale
 
 from plugins.jurisdictions.base import (
+    EmployeeField,
     InvalidIdentifier,
     LocalText,
     NoPayrollRules,
+    OptOutRefund,
+    PayrollEmployee,
+    PayrollPeriod,
+    PayrollResult,
+    PayrollRulesDefaults,
+    PreviousEmployment,
+    StarterSetup,
+    YearToDate,
     check_stdnum,
     require_text,
 )
@@ -270,9 +279,15 @@ def _month_bounds(year: int, month: int) -> tuple[date, date]:
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
 
 
-class ItalianPayrollRules:
-    """One Italian tax year's payroll rules (the same shape as :class:`plugins.jurisdictions.base.PayrollRules`
-    where Italy has the same notions: tax year, periods, fingerprint, check_employee, calculate)."""
+class ItalianPayrollRules(PayrollRulesDefaults):
+    """One Italian tax year's payroll rules.
+
+    The engine works on Italian values (:meth:`check_worker`, :meth:`calculate_month`); the methods of
+    :class:`plugins.jurisdictions.base.PayrollRules` below (``check_employee``, ``calculate``,
+    ``employee_fields``...) translate the app's common employee record and year to date to them.
+    """
+
+    uses_tax_code = False
 
     def __init__(self, data: YearData) -> None:
         self.data = data
@@ -308,7 +323,7 @@ class ItalianPayrollRules:
         self._saldo_instalments = int(additions["saldo_instalments"])
         self._acconto_instalments = int(additions["acconto_instalments"])
         self._acconto_first = int(additions["acconto_first_month"])
-        self._valid: set[ItalianEmployee] = set()  # records check_employee passed (they are frozen)
+        self._valid: set[ItalianEmployee] = set()  # records check_worker passed (they are frozen)
 
     def __repr__(self) -> str:
         return f"ItalianPayrollRules({self.tax_year!r})"
@@ -352,7 +367,7 @@ class ItalianPayrollRules:
 
     # --- checks ---------------------------------------------------------------------------------
 
-    def check_employee(self, employee: ItalianEmployee) -> dict[str, list[LocalText]]:
+    def check_worker(self, employee: ItalianEmployee) -> dict[str, list[LocalText]]:
         """Problems that stop a calculation, as ``{field: [message]}`` (empty when it can be paid)."""
         problems: dict[str, list[LocalText]] = {}
 
@@ -393,7 +408,7 @@ class ItalianPayrollRules:
 
     # --- pay --------------------------------------------------------------------------------------
 
-    def basic_pay(self, employee: ItalianEmployee, month: int) -> Decimal:
+    def basic_pay_of(self, employee: ItalianEmployee, month: int) -> Decimal:
         """The month's basic pay: the CCNL minimum of the level x the part-time share, for the days employed.
 
         A month the worker starts or leaves in is paid for its calendar days employed out of the
@@ -560,16 +575,16 @@ class ItalianPayrollRules:
 
     # --- the month -----------------------------------------------------------------------------------
 
-    def calculate(self, employee: ItalianEmployee, employer: ItalianEmployer, month: int, pay: PayItems,
+    def calculate_month(self, employee: ItalianEmployee, employer: ItalianEmployer, month: int, pay: PayItems,
                   to_date: ItalianYearToDate, addizionali: AddizionaliDue = AddizionaliDue()) -> ItalianPayrollResult:
         """The month's cedolino for ``employee``: contributions, IRPEF, credits, addizionali, TFR.
 
         December (and the month the worker leaves) is the conguaglio: the year's IRPEF, detrazioni
         and credits are recalculated on the whole year's pay and the difference settled in this
-        month's ritenuta. Raises ValueError naming the field for input :meth:`check_employee` refuses.
+        month's ritenuta. Raises ValueError naming the field for input :meth:`check_worker` refuses.
         """
         if employee not in self._valid:
-            problems = self.check_employee(employee)
+            problems = self.check_worker(employee)
             if problems:
                 name, messages = next(iter(problems.items()))
                 raise ValueError(f"{name}: {messages[0]}")
@@ -745,6 +760,262 @@ class ItalianPayrollRules:
         if 0 < days < self._days_in_year:
             return reddito * self._days_in_year / days
         return reddito
+
+    # --- the app's common interface (plugins.jurisdictions.base.PayrollRules) ---------------------
+
+    def employee_fields(self) -> tuple[EmployeeField, ...]:
+        """The Italian fields of an employee record, stored by the app in its ``jurisdiction_fields``."""
+        levels = tuple((level, level) for level in self.ccnl_levels())
+        comuni = tuple((code, comune.label) for code, comune in self.data.comuni.items())
+        return (
+            EmployeeField("codice_fiscale", _t("Codice fiscale"), required=True),
+            EmployeeField("ccnl_level", _t("CCNL cooperative sociali level"), "choice", True, levels, "C1"),
+            EmployeeField("contract", _t("Contract"), "choice", True,
+                          (("indeterminato", _t("Permanent (tempo indeterminato)")),
+                           ("determinato", _t("Fixed term (tempo determinato)"))), "indeterminato"),
+            EmployeeField("part_time_percent", _t("Share of full time (percent; 100 for full time)"), "decimal",
+                          True, default="100"),
+            EmployeeField("region", _t("Region of fiscal domicile"), "choice", True,
+                          tuple(self.regions().items()), next(iter(self.data.regions), "")),
+            EmployeeField("comune", _t("Comune of fiscal domicile"), "choice", True, comuni),
+            EmployeeField("spouse_dependent", _t("Dependent spouse"), "boolean"),
+            EmployeeField("children_dependent", _t("Dependent children aged 21 to 29"), "integer", default="0"),
+            EmployeeField("children_share", _t("Share of the children's detrazione (percent)"), "choice", True,
+                          (("100", "100"), ("50", "50")), "100"),
+            EmployeeField("other_dependants", _t("Other dependent family members"), "integer", default="0"),
+            EmployeeField("disadvantage_category", _t("Disadvantage (Law 381/1991 art. 4), for a flagged worker"),
+                          "choice", False, tuple(self._categories.items())),
+            EmployeeField("seniority_pay", _t("Seniority steps (monthly amount)"), "decimal", default="0"),
+        )
+
+    def settings_fields(self) -> tuple[EmployeeField, ...]:
+        """The co-op's own contribution rates (its INPS classification and INAIL tariff)."""
+        return (
+            EmployeeField("employer_inps_percent", _t("Co-op's INPS contribution rate (percent)"), "decimal", True),
+            EmployeeField("inail_percent", _t("INAIL premium rate (percent)"), "decimal", True),
+        )
+
+    def figure_labels(self) -> dict[str, str]:
+        """How an Italian payslip names the common figures."""
+        return {"income_tax": _t("IRPEF and addizionali"), "employee_ni": _t("INPS contributions (worker)"),
+                "employer_ni": _t("INPS and INAIL (co-op)"), "taxable_pay": _t("Imponibile fiscale")}
+
+    def payslip_sections(self) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+        """The cedolino's own sections, by the keys of ``PayrollResult.details``."""
+        return (
+            (_t("Competenze"), (("tredicesima", _t("Tredicesima")),)),
+            (_t("Contributions"), (
+                ("imponibile_previdenziale", _t("Imponibile previdenziale")),
+                ("inps_employee", _t("INPS contributions (worker)")),
+                ("inps_additional", _t("of which the extra 1%")),
+                ("relief_employee", _t("Type B relief on the worker's contributions")),
+                ("relief_employer", _t("Type B relief on the co-op's contributions")))),
+            (_t("Tax"), (
+                ("imponibile_fiscale", _t("Imponibile fiscale")),
+                ("irpef_lorda", _t("IRPEF lorda")),
+                ("detrazione_lavoro", _t("Detrazione per lavoro dipendente")),
+                ("detrazione_coniuge", _t("Detrazione for the spouse")),
+                ("detrazione_figli", _t("Detrazione for children")),
+                ("detrazione_altri", _t("Detrazione for other family members")),
+                ("detrazione_cuneo", _t("Ulteriore detrazione (budget law)")),
+                ("irpef", _t("IRPEF withheld")),
+                ("addizionale_regionale", _t("Addizionale regionale")),
+                ("addizionale_comunale_saldo", _t("Addizionale comunale (saldo)")),
+                ("addizionale_comunale_acconto", _t("Addizionale comunale (acconto)")),
+                ("trattamento_integrativo", _t("Trattamento integrativo")),
+                ("somma_cuneo", _t("Tax-free sum (budget law)")))),
+            (_t("Paid by the co-op"), (
+                ("inps_employer", _t("INPS (co-op)")),
+                ("inail", _t("INAIL")))),
+            (_t("TFR"), (
+                ("tfr_quota", _t("TFR quota of the month")),
+                ("tfr_contribution", _t("0.5% contribution")),
+                ("tfr_accrual", _t("TFR accrued this month")),
+                ("tfr_fund", _t("TFR fund to date")))),
+            (_t("This year to date"), (
+                ("ytd_gross", _t("Gross pay")),
+                ("ytd_imponibile_fiscale", _t("Imponibile fiscale")),
+                ("ytd_irpef", _t("IRPEF withheld")),
+                ("ytd_inps_employee", _t("INPS contributions (worker)")),
+                ("ytd_relief", _t("Type B relief")))),
+            (_t("Conguaglio"), (
+                ("conguaglio_reddito", _t("Taxable income of the year")),
+                ("conguaglio_irpef_lorda", _t("IRPEF lorda of the year")),
+                ("conguaglio_irpef_netta", _t("IRPEF of the year")),
+                ("conguaglio_regionale", _t("Addizionale regionale of the year")),
+                ("conguaglio_comunale", _t("Addizionale comunale of the year (saldo)")))),
+        )
+
+    def worker(self, employee: PayrollEmployee) -> ItalianEmployee:
+        """The app's employee record as the engine's :class:`ItalianEmployee`; ValueError naming a bad field."""
+        def number(name: str, default: str = "0") -> Decimal:
+            try:
+                return Decimal(employee.field(name) or default)
+            except ArithmeticError:
+                raise ValueError(f"{name}: not a number") from None
+
+        def integer(name: str) -> int:
+            try:
+                return int(employee.field(name) or "0")
+            except ValueError:
+                raise ValueError(f"{name}: not a whole number") from None
+
+        leave = employee.field("leave_date")
+        return ItalianEmployee(
+            codice_fiscale=employee.field("codice_fiscale"), ccnl_level=employee.field("ccnl_level"),
+            contract=employee.field("contract") or "indeterminato",
+            part_time_percent=number("part_time_percent", "100"), region=employee.field("region"),
+            comune=employee.field("comune"),
+            start_date=date.fromisoformat(employee.field("start_date") or self.starts.isoformat()),
+            leave_date=date.fromisoformat(leave) if leave else None,
+            spouse_dependent=employee.field("spouse_dependent") in ("1", "true", "True", "y"),
+            children_dependent=integer("children_dependent"), children_share=number("children_share", "100"),
+            other_dependants=integer("other_dependants"),
+            disadvantaged=employee.field("disadvantaged") == "1",
+            disadvantage_category=employee.field("disadvantage_category") or None,
+            seniority_pay=number("seniority_pay"))
+
+    def employer(self, employee: PayrollEmployee) -> ItalianEmployer:
+        """The co-op as the engine sees it: Type B by its legal form, its own rates from its settings."""
+        try:
+            inps, inail = Decimal(employee.field("employer_inps_percent")), Decimal(employee.field("inail_percent"))
+        except ArithmeticError:
+            raise ValueError("employer_inps_percent: give the co-op's INPS and INAIL rates in the payroll "
+                             "settings") from None
+        return ItalianEmployer(type_b=employee.field("legal_form") == "social_coop_b", employer_inps_percent=inps,
+                               inail_percent=inail)
+
+    def check_employee(self, employee: PayrollEmployee) -> dict[str, list[LocalText]]:
+        """Problems with the app's employee record (its Italian fields), by field."""
+        try:
+            worker = self.worker(employee)
+        except ValueError as error:
+            name, message = str(error).split(": ", 1)
+            return {name: [_t("%(field)s: %(problem)s", field=name, problem=message)]}
+        problems = self.check_worker(worker)
+        for name in ("employer_inps_percent", "inail_percent"):
+            value = employee.field(name)
+            try:
+                valid = value != "" and 0 <= Decimal(value) <= 100
+            except ArithmeticError:
+                valid = False
+            if not valid:
+                problems.setdefault(name, []).append(_t("Give the co-op's rate in the payroll settings, "
+                                                        "from 0 to 100 percent"))
+        return problems
+
+    def basic_pay(self, employee: PayrollEmployee, period: PayrollPeriod) -> Decimal | None:
+        """The month's CCNL basic pay for the days employed, plus the seniority steps."""
+        worker = self.worker(employee)
+        pay = self.basic_pay_of(worker, period.period)
+        if pay == 0:
+            return pay
+        return pay + worker.seniority_pay
+
+    def annual_pay(self, employee: PayrollEmployee) -> Decimal | None:
+        """The contractual annual pay: 13 months of the CCNL minimum x the part-time share, plus seniority."""
+        worker = self.worker(employee)
+        minimum = self.ccnl_levels(self.ends).get(worker.ccnl_level)
+        if minimum is None:
+            return None
+        return cents((minimum * worker.part_time_percent / HUNDRED + worker.seniority_pay) * 13)
+
+    def opening_to_date(self, employee: PayrollEmployee, previous: YearToDate | None) -> YearToDate:
+        """January's year to date: last year's addizionali to withhold, this year's acconto, the TFR fund."""
+        extra = dict(previous.extra) if previous else {}
+        if not extra:
+            return YearToDate.zero()
+        worker = self.worker(employee)
+        reddito, netta = Decimal(extra.get("cong_reddito", "0")), Decimal(extra.get("cong_irpef_netta", "0"))
+        acconto = self.acconto_comunale(worker.comune, reddito, netta) if worker.comune in self.data.comuni else ZERO
+        return YearToDate(extra=tuple(sorted({
+            "tfr_fund": extra.get("tfr_fund", "0.00"),
+            "due_regionale": extra.get("cong_regionale", "0.00"),
+            "due_comunale_saldo": extra.get("cong_comunale", "0.00"),
+            "due_comunale_acconto": str(acconto),
+        }.items())))
+
+    def calculate(self, employee: PayrollEmployee, period: PayrollPeriod, gross_pay: Decimal,
+                  pensionable_pay: Decimal, to_date: YearToDate, pension_refund: Decimal = ZERO) -> PayrollResult:
+        """The month's cedolino from the app's record: ``pensionable_pay`` is the pay that counts for the TFR
+        (lines marked pensionable), the rest is occasional pay; the tredicesima is added in December or on
+        leaving."""
+        worker, employer = self.worker(employee), self.employer(employee)
+        month = period.period
+        first, last = _month_bounds(self._year, month)
+        leaving = worker.leave_date is not None and first <= worker.leave_date <= last
+        tredicesima = self.tredicesima(worker, self.months_for_tredicesima(worker)) if month == 12 or leaving \
+            else ZERO
+        extra = dict(to_date.extra)
+        before = ItalianYearToDate(**{f.name: (int(extra[f.name]) if f.type == "int" else Decimal(extra[f.name]))
+                                      for f in fields(ItalianYearToDate) if f.name in extra})
+        due = AddizionaliDue(*(Decimal(extra.get(key, "0")) for key in ("due_regionale", "due_comunale_saldo",
+                                                                           "due_comunale_acconto")))
+        pay = PayItems(basic=pensionable_pay, other=gross_pay - pensionable_pay, tredicesima=tredicesima)
+        result = self.calculate_month(worker, employer, month, pay, before, due)
+        after = result.to_date
+        addizionali = sum(result.addizionali.values(), ZERO)
+        kept = {f.name: str(getattr(after, f.name)) for f in fields(after)}
+        kept.update({key: extra[key] for key in ("due_regionale", "due_comunale_saldo", "due_comunale_acconto")
+                     if key in extra})
+        details = {
+            "tredicesima": tredicesima, "imponibile_previdenziale": result.imponibile_previdenziale,
+            "inps_employee": result.inps_employee, "inps_additional": result.inps_additional,
+            "relief_employee": result.relief_employee, "relief_employer": result.relief_employer,
+            "imponibile_fiscale": result.imponibile_fiscale, "irpef_lorda": result.irpef_lorda,
+            **{f"detrazione_{kind}": amount for kind, amount in result.detrazioni.items()},
+            "irpef": result.irpef, "addizionale_regionale": result.addizionali["regionale"],
+            "addizionale_comunale_saldo": result.addizionali["comunale_saldo"],
+            "addizionale_comunale_acconto": result.addizionali["comunale_acconto"],
+            "trattamento_integrativo": result.trattamento_integrativo, "somma_cuneo": result.somma_cuneo,
+            "inps_employer": result.inps_employer, "inail": result.inail, "tfr_quota": result.tfr_quota,
+            "tfr_contribution": result.tfr_contribution, "tfr_accrual": result.tfr_accrual,
+            "tfr_fund": result.tfr_fund, "ytd_gross": after.gross, "ytd_imponibile_fiscale": after.imponibile_fiscale,
+            "ytd_irpef": after.irpef_withheld, "ytd_inps_employee": after.inps_employee,
+            "ytd_relief": after.relief_employee + after.relief_employer,
+        }
+        if result.conguaglio is not None:
+            c = result.conguaglio
+            details.update(conguaglio_reddito=c.reddito, conguaglio_irpef_lorda=c.irpef_lorda,
+                           conguaglio_irpef_netta=c.irpef_netta, conguaglio_regionale=c.addizionale_regionale,
+                           conguaglio_comunale=c.addizionale_comunale)
+            if not leaving:  # carried into next year's opening figures; a leaver's are withheld at once
+                kept.update(cong_reddito=str(c.reddito), cong_irpef_netta=str(c.irpef_netta),
+                            cong_regionale=str(c.addizionale_regionale), cong_comunale=str(c.addizionale_comunale))
+        income_tax = result.irpef + addizionali
+        new_to_date = YearToDate(
+            gross_pay=after.gross, taxable_pay=after.imponibile_fiscale,
+            tax=to_date.tax + income_tax, employee_ni=after.inps_employee,
+            employer_ni=after.inps_employer + after.inail, extra=tuple(sorted(kept.items())))
+        return PayrollResult(
+            gross_pay=result.gross, taxable_pay=result.imponibile_fiscale, income_tax=income_tax,
+            employee_ni=result.inps_employee, employer_ni=result.inps_employer + result.inail, student_loan=ZERO,
+            postgraduate_loan=ZERO, pension_employee=ZERO, pension_employer=ZERO, auto_enrolment="",
+            net_pay=result.net_pay, employer_cost=result.employer_cost, to_date=new_to_date, notes=result.notes,
+            ni_earnings={}, tax_code="", details={key: str(value) for key, value in details.items()})
+
+    def ni_categories(self) -> dict[str, str]:
+        """Italy has no NI category letters."""
+        return {}
+
+    def validate_ni_number(self, value: str) -> str:
+        raise InvalidIdentifier("ni_number", _t("Italian workers have no National Insurance number; "
+                                                "give the codice fiscale"))
+
+    def normalise_tax_code(self, value: str) -> tuple[str, bool]:
+        raise InvalidIdentifier("tax_code", _t("Italian payroll uses no tax code"))
+
+    def starter(self, start_date: date, declaration: str | None,
+                previous: PreviousEmployment | None = None) -> StarterSetup:
+        raise InvalidIdentifier("starter_declaration", _t("The UK starter checklist and P45 do not apply in Italy"))
+
+    def employment_allowance(self) -> Decimal:
+        """Italy has no employment allowance."""
+        return ZERO
+
+    def opt_out_refund(self, enrolled_on: date, opted_out_on: date, to_date: YearToDate) -> OptOutRefund:
+        """No auto-enrolment pension in Italy: nothing to refund."""
+        return OptOutRefund(False, opted_out_on, ZERO, ZERO)
 
 
 def certificazione_unica(to_date: ItalianYearToDate, conguaglio: Conguaglio | None) -> dict[str, Decimal | int]:
