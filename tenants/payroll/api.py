@@ -225,7 +225,7 @@ class SettingsResource(MethodView):
     @blp.response(200, schemas.PayrollSettingsSchema)
     def patch(self, changes):
         """Change the payroll settings."""
-        return service.update_settings(db.session, changes)
+        return service.update_settings(db.session, changes, g.tenant, local_today())
 
 
 @blp.route("/payroll/year-end")

@@ -344,7 +344,7 @@ def settings():
         data, errors = load_form(schemas.PayrollSettingsSchema(), request.form,
                                  booleans=("allow_self_approval", "claims_employment_allowance"))
         if data is not None:
-            saved, errors = run_service(lambda: service.update_settings(db.session, data))
+            saved, errors = run_service(lambda: service.update_settings(db.session, data, g.tenant, local_today()))
             if saved is not None:
                 flash(_("Payroll settings saved."))
                 return redirect(url_for("payroll.settings"))
