@@ -893,8 +893,10 @@ class ItalianPayrollRules(PayrollRulesDefaults):
             name, message = str(error).split(": ", 1)
             return {name: [_t("%(field)s: %(problem)s", field=name, problem=message)]}
         problems = self.check_worker(worker)
-        for name in ("employer_inps_percent", "inail_percent"):
-            value = employee.field(name)
+        given = dict(employee.fields)
+        # the co-op's rates are checked when the app hands them (at calculation), not on the employee's record
+        for name in (f.name for f in self.settings_fields() if f.name in given):
+            value = given[name]
             try:
                 valid = value != "" and 0 <= Decimal(value) <= 100
             except ArithmeticError:
