@@ -777,6 +777,10 @@ class PayrollRules(Protocol):
 
     def payslip_sections(self) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]: ...
 
+    def run_exports(self) -> dict[str, str]: ...
+
+    def run_export(self, name: str, payslips: list[Mapping[str, Any]]) -> tuple[bytes, str, str]: ...
+
     #: The tax year these rules are for, e.g. "2026-27".
     tax_year: str
     #: First and last day of the tax year (both inclusive).
@@ -932,6 +936,16 @@ class PayrollRulesDefaults:
     def payslip_sections(self) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
         """The jurisdiction's own payslip sections: ``(title, ((detail key, label), ...))``; none here."""
         return ()
+
+    def run_exports(self) -> dict[str, str]:
+        """Files the jurisdiction's law wants from a pay run, by name, with their labels (none here)."""
+        return {}
+
+    def run_export(self, name: str, payslips: list[Mapping[str, Any]]) -> tuple[bytes, str, str]:
+        """(content, media type, file name) of export ``name`` of a run, from its payslips as plain values:
+        ``{"name", "fields" (the employee's pack fields), "lines" ([(kind, amount)]), "details", "gross_pay",
+        "net_pay", "tax_year", "period"}``. KeyError for a name :meth:`run_exports` does not list."""
+        raise KeyError(name)
 
 
 class PayrollPack(Protocol):

@@ -163,7 +163,21 @@ class JournalResource(MethodView):
     def get(self, query, run_id):
         """The payroll journal for the accountant, as CSV or XLSX (`format=csv|xlsx`)."""
         run = service.get_run(db.session, run_id)
-        content, media_type, filename = documents.journal(run, query["format"])
+        content, media_type, filename = documents.journal(run, query["format"], g.tenant)
+        return Response(content, mimetype=media_type,
+                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@blp.route("/pay-runs/<int:run_id>/exports/<name>")
+class RunExportResource(MethodView):
+    @tenant_role_required(*READERS)
+    @blp.response(200)
+    @blp.doc(responses={"200": {"content": {"text/csv": {}}}})
+    def get(self, run_id, name):
+        """One of the rule pack's exports of a calculated run: for Italy `lul`, the month's Libro Unico del Lavoro
+        entries (CSV, layout in docs/payroll.md); 404 for an export the co-op's pack does not have."""
+        content, media_type, filename = service.run_export(db.session, g.tenant, service.get_run(db.session, run_id),
+                                                           name)
         return Response(content, mimetype=media_type,
                         headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 

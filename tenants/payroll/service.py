@@ -991,6 +991,26 @@ def _pack_fields_of_run(session, tenant, rules: PayrollRules, settings: PayrollS
     return fields
 
 
+def run_detail_total(run: PayRun, keys: tuple[str, ...]) -> Decimal:
+    """The sum over the run's payslips of the pack's detail figures `keys` (e.g. the Type B relief it saved)."""
+    return sum((Decimal((payslip.details or {}).get(key, "0")) for payslip in run.payslips for key in keys), ZERO)
+
+
+def run_export(session, tenant, run: PayRun, name: str) -> tuple[bytes, str, str]:
+    """One of the rule pack's exports of a calculated run (the Italian LUL); 404 for one the pack lacks."""
+    rules = rules_of_year(tenant, run.tax_year)
+    if name not in rules.run_exports():
+        raise NotFound(_("This co-op's payroll has no export %(name)s.", name=name))
+    if run.state == "draft":
+        raise Conflict(_("Calculate the run first."), {"state": [_("must be calculated")]})
+    slips = [{"name": payslip.employee_name,
+              "fields": dict(pack_fields(rules, payslip.employee)),
+              "lines": [(line.kind, line.amount) for line in payslip.lines], "details": payslip.details or {},
+              "gross_pay": payslip.gross_pay, "net_pay": payslip.net_pay, "tax_year": run.tax_year,
+              "period": run.period} for payslip in run.payslips]
+    return rules.run_export(name, slips)
+
+
 def _write_payslips(session, written: list[tuple[Payslip, dict]]) -> None:
     """Store the calculated figures of every payslip in one executemany UPDATE, past the unit of work.
 

@@ -4,7 +4,7 @@ import csv
 import io
 
 from plugins.jurisdictions.it.payroll import ItalianYearToDate, PayItems
-from plugins.jurisdictions.it.payroll.lul import HEADER, LulEntry, lul_csv
+from plugins.jurisdictions.it.payroll.lul import HEADER, entry_of, lul_csv
 
 from .helpers import COOP_B, D, rules, worker
 
@@ -17,7 +17,7 @@ def test_lul_csv_lists_each_voce_of_each_worker():
     entries = []
     for name, person in (("Bianchi Laura", relieved), ("Rossi Mario", colleague)):
         pay = PayItems(basic=r.basic_pay_of(person, 1), overtime=D("45.00"))
-        entries.append(LulEntry(name, person, 2025, 1, 31, pay,
+        entries.append(entry_of(person, name, 2025, 1, 31, pay,
                                 r.calculate_month(person, COOP_B, 1, pay, ItalianYearToDate())))
     rows = list(csv.reader(io.StringIO(lul_csv(entries)), delimiter=";"))
     assert tuple(rows[0]) == HEADER

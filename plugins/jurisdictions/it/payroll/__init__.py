@@ -961,6 +961,7 @@ class ItalianPayrollRules(PayrollRulesDefaults):
         kept.update({key: extra[key] for key in ("due_regionale", "due_comunale_saldo", "due_comunale_acconto")
                      if key in extra})
         details = {
+            "days": after.days - before.days,
             "tredicesima": tredicesima, "imponibile_previdenziale": result.imponibile_previdenziale,
             "inps_employee": result.inps_employee, "inps_additional": result.inps_additional,
             "relief_employee": result.relief_employee, "relief_employer": result.relief_employer,
@@ -995,6 +996,20 @@ class ItalianPayrollRules(PayrollRulesDefaults):
             postgraduate_loan=ZERO, pension_employee=ZERO, pension_employer=ZERO, auto_enrolment="",
             net_pay=result.net_pay, employer_cost=result.employer_cost, to_date=new_to_date, notes=result.notes,
             ni_earnings={}, tax_code="", details={key: str(value) for key, value in details.items()})
+
+    def run_exports(self) -> dict[str, str]:
+        """The month's Libro Unico del Lavoro entries (DL 112/2008 art. 39), in the layout of ``lul.py``."""
+        return {"lul": _t("Libro Unico del Lavoro (CSV)")}
+
+    def run_export(self, name: str, payslips: list) -> tuple[bytes, str, str]:
+        """The LUL CSV of a run's payslips (see :meth:`run_exports`)."""
+        if name != "lul":
+            raise KeyError(name)
+        from .lul import entry_from_payslip, lul_csv
+
+        entries = [entry_from_payslip(slip) for slip in payslips]
+        period = f"{payslips[0]['tax_year']}-{int(payslips[0]['period']):02d}" if payslips else self.tax_year
+        return lul_csv(entries).encode("utf-8"), "text/csv", f"lul-{period}.csv"
 
     def ni_categories(self) -> dict[str, str]:
         """Italy has no NI category letters."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -57,19 +57,21 @@ VOCI = (
 
 @dataclass(frozen=True)
 class LulEntry:
-    """One worker's month for the LUL: who, the pay items and the calculated figures."""
+    """One worker's month for the LUL: who, how employed, and the amount of each voce (codes of :data:`VOCI`)."""
 
     name: str
-    employee: ItalianEmployee
+    codice_fiscale: str
+    ccnl_level: str
+    contract: str
+    part_time_percent: Decimal
     year: int
     month: int
     days_paid: int
-    pay: PayItems
-    result: ItalianPayrollResult
+    amounts: Mapping[str, Decimal]
 
 
-def _amounts(entry: LulEntry) -> dict[str, Decimal]:
-    result, pay = entry.result, entry.pay
+def amounts_of(pay: PayItems, result: ItalianPayrollResult) -> dict[str, Decimal]:
+    """The voci of a month the engine calculated."""
     return {
         "RETR": pay.basic, "SCAT": pay.seniority, "STRA": pay.overtime, "ALTR": pay.other,
         "ASSE": pay.absences, "TRED": pay.tredicesima, "IMPP": result.imponibile_previdenziale,
@@ -85,18 +87,50 @@ def _amounts(entry: LulEntry) -> dict[str, Decimal]:
     }
 
 
+def entry_of(employee: ItalianEmployee, name: str, year: int, month: int, days: int, pay: PayItems,
+             result: ItalianPayrollResult) -> LulEntry:
+    """The LUL entry of a month the engine calculated."""
+    return LulEntry(name, employee.codice_fiscale, employee.ccnl_level, employee.contract,
+                    employee.part_time_percent, year, month, days, amounts_of(pay, result))
+
+
+_DETAIL_VOCI = {"IMPP": "imponibile_previdenziale", "INPS": "inps_employee", "INP1": "inps_additional",
+                "AGEB": "relief_employee", "IMPF": "imponibile_fiscale", "IRPL": "irpef_lorda", "IRPF": "irpef",
+                "TINT": "trattamento_integrativo", "CUNE": "somma_cuneo", "ADRE": "addizionale_regionale",
+                "ADCS": "addizionale_comunale_saldo", "ADCA": "addizionale_comunale_acconto",
+                "INPD": "inps_employer", "AGED": "relief_employer", "INAI": "inail", "TFRQ": "tfr_quota",
+                "TFRC": "tfr_contribution", "TFRM": "tfr_accrual", "TFRF": "tfr_fund", "TRED": "tredicesima"}
+_LINE_VOCI = {"basic": "RETR", "overtime": "STRA", "hourly": "ALTR", "bonus": "ALTR", "holiday_pay": "ALTR",
+              "statutory_pay": "ALTR"}
+
+
+def entry_from_payslip(slip: Mapping) -> LulEntry:
+    """The LUL entry of a payslip the app stored (``PayrollRules.run_export``'s plain values)."""
+    details, fields = slip["details"], slip["fields"]
+    amounts = {voce: Decimal(details.get(key, "0")) for voce, key in _DETAIL_VOCI.items()}
+    amounts["DETR"] = sum((Decimal(value) for key, value in details.items() if key.startswith("detrazione_")),
+                          Decimal("0.00"))
+    for kind, amount in slip["lines"]:
+        if kind in _LINE_VOCI:
+            amounts[_LINE_VOCI[kind]] = amounts.get(_LINE_VOCI[kind], Decimal("0.00")) + amount
+    amounts["NETT"] = slip["net_pay"]
+    for voce, _description, _kind in VOCI:
+        amounts.setdefault(voce, Decimal("0.00"))
+    return LulEntry(slip["name"], fields.get("codice_fiscale", ""), fields.get("ccnl_level", ""),
+                    fields.get("contract", ""), Decimal(fields.get("part_time_percent") or "100"),
+                    int(slip["tax_year"]), int(slip["period"]), int(details.get("days", "0")), amounts)
+
+
 def lul_rows(entries: Iterable[LulEntry]) -> list[tuple]:
     """The export's rows (without the header): amounts of zero are left out, except the net pay."""
     rows = []
-    for entry in sorted(entries, key=lambda e: (e.employee.codice_fiscale, e.year, e.month)):
-        employee = entry.employee
-        amounts = _amounts(entry)
+    for entry in sorted(entries, key=lambda e: (e.codice_fiscale, e.year, e.month)):
         for voce, description, kind in VOCI:
-            amount = amounts[voce]
+            amount = entry.amounts[voce]
             if amount == 0 and voce != "NETT":
                 continue
-            rows.append((employee.codice_fiscale, entry.name, entry.year, f"{entry.month:02d}", employee.ccnl_level,
-                         employee.contract, f"{employee.part_time_percent:.2f}", entry.days_paid, voce,
+            rows.append((entry.codice_fiscale, entry.name, entry.year, f"{entry.month:02d}", entry.ccnl_level,
+                         entry.contract, f"{entry.part_time_percent:.2f}", entry.days_paid, voce,
                          description, kind, f"{amount:.2f}"))
     return rows
 
