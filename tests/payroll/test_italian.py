@@ -157,3 +157,73 @@ def test_another_coop_sees_nothing_of_this_payroll(client, factory, coop, clerk)
     assert client.get(f"/api/v1/t/altra-coop/employees/{employee['id']}", headers=other).status_code == 404
     assert client.get(f"{API}/employees/{employee['id']}", headers=other).status_code in (403, 404)
     assert client.get("/api/v1/t/altra-coop/employees", headers=other).get_json() == []
+
+
+def _pdf_text(pdf: bytes) -> str:
+    import subprocess
+    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+
+
+def test_the_cedolino_pdf_the_lul_and_the_journal_of_an_italian_run(client, coop, clerk):
+    import csv
+    import io
+    import shutil
+
+    approver = token_for(client, APPROVER)
+    add(client, clerk)
+    run_id, slips = run_month(client, clerk, approver, "2026-01-31")
+    slip = slips["Mario Rossi"]
+    lul = client.get(f"{API}/pay-runs/{run_id}/exports/lul", headers=clerk)
+    assert lul.status_code == 200 and lul.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(lul.get_data(as_text=True)), delimiter=";"))
+    voci = {row[8]: row for row in rows[1:]}
+    assert voci["RETR"][11] == "1515.21" and voci["INPS"][11] == "139.25" and voci["NETT"][11] == slip["net_pay"]
+    assert voci["RETR"][0] == CF_MARIO and voci["RETR"][7] == "31"
+    assert client.get(f"{API}/pay-runs/{run_id}/exports/p60", headers=clerk).status_code == 404
+    journal = client.get(f"{API}/pay-runs/{run_id}/journal?format=csv", headers=clerk).get_data(as_text=True)
+    assert "Codice fiscale" in journal and CF_MARIO in journal and "NI number" not in journal
+    if shutil.which("pdftotext"):
+        pdf = client.get(f"{API}/payslips/{slip['id']}/pdf", headers={**clerk, "Accept-Language": "it"})
+        text = _pdf_text(pdf.data)
+        for words in ("Codice fiscale", CF_MARIO, "Livello CCNL cooperative sociali", "C1", "Imponibile fiscale",
+                      "IRPEF lorda", "Detrazione per lavoro dipendente", "Quota TFR del mese", "Contributi INPS"):
+            assert words in text, words
+        assert "National Insurance" not in text and "Tax code" not in text
+
+
+def test_the_pages_of_an_italian_coops_payroll_read_in_italian(client, coop, clerk):
+    from tests.conftest import login
+
+    login(client, CLERK)
+    it = {"Accept-Language": "it"}
+    form = client.get(f"/t/{SLUG}/payroll/employees/new", headers=it).get_data(as_text=True)
+    assert "Codice fiscale" in form and "Livello CCNL cooperative sociali" in form and "Coniuge a carico" in form
+    assert "National Insurance" not in form and "P45" not in form
+    page = client.post(f"/t/{SLUG}/payroll/employees/new", headers=it, data={
+        "csrf_token": "", "name": "Anna Verdi", "date_of_birth": "1980-01-01", "start_date": "2025-01-01",
+        "pay_frequency": "monthly", "codice_fiscale": "VRDGNN80A01A944X", "ccnl_level": "D1",
+        "contract": "indeterminato", "part_time_percent": "75", "region": "emilia-romagna", "comune": "bologna",
+        "children_share": "100", "spouse_dependent": "y"}, follow_redirects=True)
+    text = page.get_data(as_text=True)
+    assert "Anna Verdi" in text and "VRDGNN80A01A944X" in text, text[:3000]
+    bad = client.post(f"/t/{SLUG}/payroll/employees/new", headers=it, data={
+        "csrf_token": "", "name": "Errata", "date_of_birth": "1980-01-01", "start_date": "2025-01-01",
+        "codice_fiscale": "ABC", "ccnl_level": "D1", "contract": "indeterminato", "part_time_percent": "75",
+        "region": "emilia-romagna", "comune": "bologna", "children_share": "100"}).get_data(as_text=True)
+    assert "Il codice fiscale ha 3 caratteri" in bad
+    run = client.post(f"/t/{SLUG}/payroll/runs/new", headers=it, data={"csrf_token": "", "frequency": "monthly",
+                                                                        "pay_date": "2026-01-31"},
+                      follow_redirects=True)
+    review = run.get_data(as_text=True)
+    assert "IRPEF e addizionali" in review and "Dovuto a HMRC" not in review
+    run_id = int(run.request.path.rsplit("/", 1)[-1])
+    client.post(f"/t/{SLUG}/payroll/runs/{run_id}/calculate", headers=it, data={"csrf_token": ""})
+    review = client.get(f"/t/{SLUG}/payroll/runs/{run_id}", headers=it).get_data(as_text=True)
+    assert "Libro Unico del Lavoro (CSV)" in review
+    slip_id = client.get(f"{API}/pay-runs/{run_id}/payslips", headers=clerk).get_json()[0]["id"]
+    payslip = client.get(f"/t/{SLUG}/payroll/payslips/{slip_id}", headers=it).get_data(as_text=True)
+    for words in ("Imponibile previdenziale", "Detrazione per coniuge a carico", "Fondo TFR maturato",
+                  "Progressivi dell&#39;anno"):
+        assert words in payslip, words
+    settings = client.get(f"/t/{SLUG}/payroll/settings", headers=it).get_data(as_text=True)
+    assert "Tasso del premio INAIL" in settings and "PAYE" not in settings
