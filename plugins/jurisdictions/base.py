@@ -779,6 +779,8 @@ class PayrollRules(Protocol):
 
     def run_exports(self) -> dict[str, str]: ...
 
+    def year_end_columns(self) -> tuple[tuple[str, str], ...]: ...
+
     def run_export(self, name: str, payslips: list[Mapping[str, Any]]) -> tuple[bytes, str, str]: ...
 
     #: The tax year these rules are for, e.g. "2026-27".
@@ -940,6 +942,11 @@ class PayrollRulesDefaults:
     def run_exports(self) -> dict[str, str]:
         """Files the jurisdiction's law wants from a pay run, by name, with their labels (none here)."""
         return {}
+
+    def year_end_columns(self) -> tuple[tuple[str, str], ...]:
+        """The year's figures per employee the jurisdiction's year-end return needs, as ``(year-to-date key,
+        label)`` (Italy: the Certificazione Unica's); none here (the UK's P60 figures are the app's own)."""
+        return ()
 
     def run_export(self, name: str, payslips: list[Mapping[str, Any]]) -> tuple[bytes, str, str]:
         """(content, media type, file name) of export ``name`` of a run, from its payslips as plain values:

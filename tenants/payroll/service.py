@@ -424,7 +424,9 @@ def _check_pack_fields(session, rules: PayrollRules, employee: Employee, scheme:
         raise field_error(unknown[0], _("is not a field of this co-op's payroll"))
     values = {name: str(given.get(name, f.default)) for name, f in declared.items()}
     employee.jurisdiction_fields = {name: value for name, value in values.items() if value != ""}
-    person = payroll_employee(employee, scheme, pack_fields(rules, employee))
+    member = linked_member(session, employee)
+    person = payroll_employee(employee, scheme, pack_fields(rules, employee,
+                                                            disadvantaged=bool(member and member.disadvantaged)))
     problems = rules.check_employee(person)
     if problems:
         errors = {key: [readable(m) for m in messages] for key, messages in problems.items()}
@@ -1263,6 +1265,18 @@ def year_end_summaries(session, tax_year: str) -> list[YearEndSummary]:
             postgraduate_loan=total("postgraduate_loan"), pension_employee=total("pension_employee"),
             pension_employer=total("pension_employer")))
     return sorted(summaries, key=lambda s: (s.name, s.employee_id))
+
+
+def year_end_pack_rows(session, tax_year: str, keys: tuple[str, ...]) -> list[dict]:
+    """Per employee paid in `tax_year`, the rule pack's year-end figures `keys` from their last paid payslip's year
+    to date (Italy: what the Certificazione Unica reports)."""
+    last: dict[int, Payslip] = {}
+    for payslip in _paid_payslips(session, tax_year):
+        last[payslip.employee_id] = payslip
+    rows = [{"name": payslip.employee_name, "employee_id": employee_id,
+             "values": {key: (payslip.to_date or {}).get(key, "0") for key in keys}}
+            for employee_id, payslip in last.items()]
+    return sorted(rows, key=lambda row: (row["name"], row["employee_id"]))
 
 
 def year_totals(session, tax_year: str) -> dict:

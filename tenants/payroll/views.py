@@ -443,8 +443,14 @@ def year_end():
     tax_year = request.args.get("tax_year") if request.args.get("tax_year") in years else (years[0] if years else None)
     summaries = service.year_end_summaries(db.session, tax_year) if tax_year else []
     totals = service.year_totals(db.session, tax_year) if tax_year else None
+    rules = service.rules_of_year(g.tenant, tax_year) if tax_year else service.rules_on(g.tenant, local_today())
+    pack = _pack(rules.ends)
+    columns = [(key, service.readable(text)) for key, text in rules.year_end_columns()]
+    pack_rows = service.year_end_pack_rows(db.session, tax_year, tuple(k for k, _t in columns)) if columns and \
+        tax_year else []
     return render_template("payroll/year_end.html", years=years, tax_year=tax_year, summaries=summaries,
-                           totals=totals, frequencies=FREQUENCIES)
+                           totals=totals, frequencies=FREQUENCIES, pack=pack, pack_columns=columns,
+                           pack_rows=pack_rows, labels=_figure_labels(pack))
 
 
 def home_tasks(tenant) -> list[dict]:

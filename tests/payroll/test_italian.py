@@ -227,3 +227,21 @@ def test_the_pages_of_an_italian_coops_payroll_read_in_italian(client, coop, cle
         assert words in payslip, words
     settings = client.get(f"/t/{SLUG}/payroll/settings", headers=it).get_data(as_text=True)
     assert "Tasso del premio INAIL" in settings and "PAYE" not in settings
+
+
+def test_the_year_end_shows_each_workers_certificazione_unica_figures(client, coop, clerk):
+    from tests.conftest import login
+
+    approver = token_for(client, APPROVER)
+    add(client, clerk)
+    run_month(client, clerk, approver, "2026-01-31")
+    _run, slips = run_month(client, clerk, approver, "2026-02-27")
+    login(client, CLERK)
+    page = client.get(f"/t/{SLUG}/payroll/year-end?tax_year=2026", headers={"Accept-Language": "it"})
+    text = page.get_data(as_text=True)
+    assert "Certificazione Unica" in text and "P60" not in text and "HMRC" not in text
+    # January's 31 and February's 28 days of detrazione; the imponibile fiscale of the two months
+    assert ">59<" in text
+    imponibile = Decimal(slips["Mario Rossi"]["to_date"]["imponibile_fiscale"])
+    assert imponibile == 2 * (Decimal("1515.21") - Decimal("139.25"))
+    assert "2.751,92" in text

@@ -997,6 +997,18 @@ class ItalianPayrollRules(PayrollRulesDefaults):
             net_pay=result.net_pay, employer_cost=result.employer_cost, to_date=new_to_date, notes=result.notes,
             ni_earnings={}, tax_code="", details={key: str(value) for key, value in details.items()})
 
+    def year_end_columns(self) -> tuple[tuple[str, str], ...]:
+        """The year's totals per worker that the Certificazione Unica reports (from the year to date)."""
+        return (("days", _t("Days of detrazione")), ("gross", _t("Gross pay")),
+                ("imponibile_fiscale", _t("Imponibile fiscale")), ("irpef_withheld", _t("IRPEF withheld")),
+                ("addizionale_regionale", _t("Addizionale regionale")),
+                ("addizionale_comunale_saldo", _t("Addizionale comunale (saldo)")),
+                ("addizionale_comunale_acconto", _t("Addizionale comunale (acconto)")),
+                ("trattamento_integrativo", _t("Trattamento integrativo")),
+                ("somma_cuneo", _t("Tax-free sum (budget law)")),
+                ("inps_employee", _t("INPS contributions (worker)")), ("tfr_year", _t("TFR accrued in the year")),
+                ("relief_employee", _t("Type B relief on the worker's contributions")))
+
     def run_exports(self) -> dict[str, str]:
         """The month's Libro Unico del Lavoro entries (DL 112/2008 art. 39), in the layout of ``lul.py``."""
         return {"lul": _t("Libro Unico del Lavoro (CSV)")}
