@@ -161,7 +161,9 @@ def test_another_coop_sees_nothing_of_this_payroll(client, factory, coop, clerk)
 
 def _pdf_text(pdf: bytes) -> str:
     import subprocess
-    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+
+    result = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True)
+    return result.stdout.decode()
 
 
 def test_the_cedolino_pdf_the_lul_and_the_journal_of_an_italian_run(client, coop, clerk):
