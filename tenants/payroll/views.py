@@ -90,6 +90,15 @@ def _pack(on=None) -> dict:
             "exports": {name: service.readable(text) for name, text in rules.run_exports().items()}}
 
 
+def _pack_defaults(pack: dict) -> dict:
+    """A new employee's pack fields: each field's default, or the option named after the co-op's town (its comune)."""
+    defaults = {}
+    for declared in pack["employee_fields"]:
+        by_town = [code for code, text in declared["options"] if text == g.tenant.city]
+        defaults[declared["name"]] = by_town[0] if by_town else declared["default"]
+    return defaults
+
+
 def _pack_form_data(pack: dict, form) -> dict | None:
     """The pack's own fields out of a submitted form (checkboxes as "1" or "")."""
     if not pack["employee_fields"]:
@@ -337,7 +346,7 @@ def new_employee():
     """Take on an employee."""
     errors, values = {}, {"pay_frequency": "monthly", "tax_basis": "cumulative", "ni_category": "A",
                           "pay_basis": "salary", "start_date": local_today().isoformat(),
-                          **{f["name"]: f["default"] for f in _pack()["employee_fields"]}}
+                          **_pack_defaults(_pack())}
     if request.method == "POST":
         values = request.form
         data, errors = _employee_data(schemas.EmployeeSchema())

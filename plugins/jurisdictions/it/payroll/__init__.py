@@ -803,7 +803,7 @@ class ItalianPayrollRules(PayrollRulesDefaults):
     def payslip_sections(self) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
         """The cedolino's own sections, by the keys of ``PayrollResult.details``."""
         return (
-            (_t("Competenze"), (("tredicesima", _t("Tredicesima")),)),
+            (_t("Additional month's pay"), (("tredicesima", _t("Tredicesima")),)),
             (_t("Contributions"), (
                 ("imponibile_previdenziale", _t("Imponibile previdenziale")),
                 ("inps_employee", _t("INPS contributions (worker)")),
