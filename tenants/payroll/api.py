@@ -161,23 +161,14 @@ class JournalResource(MethodView):
     @blp.response(200)
     @blp.doc(responses={"200": {"content": {"text/csv": {}, documents.XLSX_MEDIA_TYPE: {}}}})
     def get(self, query, run_id):
-        """The payroll journal for the accountant, as CSV or XLSX (`format=csv|xlsx`)."""
+        """The payroll journal for the accountant, as CSV or XLSX (`format=csv|xlsx`), or one of the co-op's rule
+        pack's exports of a calculated run: for Italy `format=lul`, the month's Libro Unico del Lavoro entries (CSV,
+        layout in docs/payroll.md); 422 naming `format` for an export the co-op's pack does not have."""
         run = service.get_run(db.session, run_id)
-        content, media_type, filename = documents.journal(run, query["format"], g.tenant)
-        return Response(content, mimetype=media_type,
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-
-
-@blp.route("/pay-runs/<int:run_id>/exports/<name>")
-class RunExportResource(MethodView):
-    @tenant_role_required(*READERS)
-    @blp.response(200)
-    @blp.doc(responses={"200": {"content": {"text/csv": {}}}})
-    def get(self, run_id, name):
-        """One of the rule pack's exports of a calculated run: for Italy `lul`, the month's Libro Unico del Lavoro
-        entries (CSV, layout in docs/payroll.md); 404 for an export the co-op's pack does not have."""
-        content, media_type, filename = service.run_export(db.session, g.tenant, service.get_run(db.session, run_id),
-                                                           name)
+        if query["format"] in ("csv", "xlsx"):
+            content, media_type, filename = documents.journal(run, query["format"], g.tenant)
+        else:
+            content, media_type, filename = service.run_export(db.session, g.tenant, run, query["format"])
         return Response(content, mimetype=media_type,
                         headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 

@@ -251,7 +251,8 @@ class RunQuerySchema(Schema):
 class JournalQuerySchema(Schema):
     """The journal's file format."""
 
-    format = fields.Str(load_default="csv", validate=validate.OneOf(("csv", "xlsx")))
+    format = fields.Str(load_default="csv", validate=validate.Regexp(r"^[a-z_]{2,20}$", error="csv, xlsx or an "
+                                                                     "export of the co-op's rules (Italy: lul)"))
 
 
 class YearEndQuerySchema(Schema):

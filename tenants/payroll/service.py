@@ -999,10 +999,11 @@ def run_detail_total(run: PayRun, keys: tuple[str, ...]) -> Decimal:
 
 
 def run_export(session, tenant, run: PayRun, name: str) -> tuple[bytes, str, str]:
-    """One of the rule pack's exports of a calculated run (the Italian LUL); 404 for one the pack lacks."""
+    """One of the rule pack's exports of a calculated run (the Italian LUL); 422 naming `format` for one it lacks."""
     rules = rules_of_year(tenant, run.tax_year)
     if name not in rules.run_exports():
-        raise NotFound(_("This co-op's payroll has no export %(name)s.", name=name))
+        raise field_error("format", _("must be csv or xlsx, or an export of this co-op's payroll: %(names)s",
+                                      names=", ".join(rules.run_exports()) or "-"))
     if run.state == "draft":
         raise Conflict(_("Calculate the run first."), {"state": [_("must be calculated")]})
     slips = [{"name": payslip.employee_name,

@@ -237,12 +237,12 @@ def journal_xlsx(run_id):
     return _journal(run_id, "xlsx")
 
 
-@blp.route("/runs/<int:run_id>/export/<name>")
+@blp.route("/runs/<int:run_id>/export/<export_name>")
 @tenant_role_required(*READERS)
-def run_export(run_id, name):
+def run_export(run_id, export_name):
     """One of the rule pack's exports of the run (Italy: the month's Libro Unico del Lavoro entries)."""
     content, media_type, filename = service.run_export(db.session, g.tenant, service.get_run(db.session, run_id),
-                                                       name)
+                                                       export_name)
     return Response(content, mimetype=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 

@@ -157,6 +157,10 @@ def test_another_coop_sees_nothing_of_this_payroll(client, factory, coop, clerk)
     assert client.get(f"/api/v1/t/altra-coop/employees/{employee['id']}", headers=other).status_code == 404
     assert client.get(f"{API}/employees/{employee['id']}", headers=other).status_code in (403, 404)
     assert client.get("/api/v1/t/altra-coop/employees", headers=other).get_json() == []
+    approver = token_for(client, APPROVER)
+    run_id, _slips = run_month(client, clerk, approver, "2026-01-31")
+    assert client.get(f"/api/v1/t/altra-coop/pay-runs/{run_id}/journal?format=lul", headers=other).status_code == 404
+    assert client.get(f"{API}/pay-runs/{run_id}/journal?format=lul", headers=other).status_code in (403, 404)
 
 
 def _pdf_text(pdf: bytes) -> str:
@@ -175,13 +179,14 @@ def test_the_cedolino_pdf_the_lul_and_the_journal_of_an_italian_run(client, coop
     add(client, clerk)
     run_id, slips = run_month(client, clerk, approver, "2026-01-31")
     slip = slips["Mario Rossi"]
-    lul = client.get(f"{API}/pay-runs/{run_id}/exports/lul", headers=clerk)
+    lul = client.get(f"{API}/pay-runs/{run_id}/journal?format=lul", headers=clerk)
     assert lul.status_code == 200 and lul.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(lul.get_data(as_text=True)), delimiter=";"))
     voci = {row[8]: row for row in rows[1:]}
     assert voci["RETR"][11] == "1515.21" and voci["INPS"][11] == "139.25" and voci["NETT"][11] == slip["net_pay"]
     assert voci["RETR"][0] == CF_MARIO and voci["RETR"][7] == "31"
-    assert client.get(f"{API}/pay-runs/{run_id}/exports/p60", headers=clerk).status_code == 404
+    unknown = client.get(f"{API}/pay-runs/{run_id}/journal?format=unilav", headers=clerk)
+    assert unknown.status_code == 422 and "format" in unknown.get_json()["errors"]
     journal = client.get(f"{API}/pay-runs/{run_id}/journal?format=csv", headers=clerk).get_data(as_text=True)
     assert "Codice fiscale" in journal and CF_MARIO in journal and "NI number" not in journal
     if shutil.which("pdftotext"):
