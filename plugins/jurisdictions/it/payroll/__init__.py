@@ -324,6 +324,9 @@ class ItalianPayrollRules(PayrollRulesDefaults):
         self._acconto_instalments = int(additions["acconto_instalments"])
         self._acconto_first = int(additions["acconto_first_month"])
         self._valid: set[ItalianEmployee] = set()  # records check_worker passed (they are frozen)
+        self._workers: dict[PayrollEmployee, ItalianEmployee] = {}  # the app's records, parsed
+        self._checked: dict[PayrollEmployee, dict] = {}
+        self._fields: tuple[EmployeeField, ...] | None = None
 
     def __repr__(self) -> str:
         return f"ItalianPayrollRules({self.tax_year!r})"
@@ -765,6 +768,11 @@ class ItalianPayrollRules(PayrollRulesDefaults):
 
     def employee_fields(self) -> tuple[EmployeeField, ...]:
         """The Italian fields of an employee record, stored by the app in its ``jurisdiction_fields``."""
+        if self._fields is None:
+            self._fields = self._employee_fields()
+        return self._fields
+
+    def _employee_fields(self) -> tuple[EmployeeField, ...]:
         levels = tuple((level, level) for level in self.ccnl_levels())
         comuni = tuple((code, comune.label) for code, comune in self.data.comuni.items())
         return (
@@ -848,6 +856,11 @@ class ItalianPayrollRules(PayrollRulesDefaults):
 
     def worker(self, employee: PayrollEmployee) -> ItalianEmployee:
         """The app's employee record as the engine's :class:`ItalianEmployee`; ValueError naming a bad field."""
+        if employee not in self._workers:
+            self._workers[employee] = self._parse_worker(employee)
+        return self._workers[employee]
+
+    def _parse_worker(self, employee: PayrollEmployee) -> ItalianEmployee:
         def number(name: str, default: str = "0") -> Decimal:
             try:
                 return Decimal(employee.field(name) or default)
@@ -887,6 +900,11 @@ class ItalianPayrollRules(PayrollRulesDefaults):
 
     def check_employee(self, employee: PayrollEmployee) -> dict[str, list[LocalText]]:
         """Problems with the app's employee record (its Italian fields), by field."""
+        if employee not in self._checked:
+            self._checked[employee] = self._check_employee(employee)
+        return self._checked[employee]
+
+    def _check_employee(self, employee: PayrollEmployee) -> dict[str, list[LocalText]]:
         try:
             worker = self.worker(employee)
         except ValueError as error:
