@@ -733,7 +733,8 @@ def remove_line(session, payslip: Payslip, line_id: int) -> None:
 
 
 def _ytd_from(values: dict | None) -> YearToDate:
-    return YearToDate.from_dict(values)
+    # a starter's brought-forward figures also name their tax year, which is no figure
+    return YearToDate.from_dict({key: value for key, value in (values or {}).items() if key != "tax_year"})
 
 
 def years_to_date(session, employees: list[Employee], run: PayRun) -> dict[int, YearToDate]:
