@@ -1025,7 +1025,8 @@ class ItalianPayrollRules(PayrollRulesDefaults):
                 ("trattamento_integrativo", _t("Trattamento integrativo")),
                 ("somma_cuneo", _t("Tax-free sum (budget law)")),
                 ("inps_employee", _t("INPS contributions (worker)")), ("tfr_year", _t("TFR accrued in the year")),
-                ("relief_employee", _t("Type B relief on the worker's contributions")))
+                ("relief_employee", _t("Type B relief on the worker's contributions")),
+                ("relief_employer", _t("Type B relief on the co-op's contributions")))
 
     def run_exports(self) -> dict[str, str]:
         """The month's Libro Unico del Lavoro entries (DL 112/2008 art. 39), in the layout of ``lul.py``."""
