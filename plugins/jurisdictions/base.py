@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
@@ -563,6 +563,15 @@ class PayrollEmployee:
     pension: PensionScheme | None
     pension_opted_out: bool
     pension_member: bool = False
+    #: The jurisdiction's own employee fields (``PayrollRules.employee_fields()``) as ``(name, value)``
+    #: text pairs, with what the app knows of the employment: "start_date", "leave_date" (ISO dates),
+    #: "disadvantaged" ("1" when the linked member is flagged in the register), "legal_form" (the
+    #: co-op's) and the co-op's jurisdiction settings (``PayrollRules.settings_fields()``). Empty for the UK.
+    fields: tuple[tuple[str, str], ...] = ()
+
+    def field(self, name: str, default: str = "") -> str:
+        """One of :attr:`fields` by name."""
+        return dict(self.fields).get(name, default)
 
 
 @dataclass(frozen=True)
@@ -602,10 +611,28 @@ class YearToDate:
     pension_employee: Decimal = ZERO
     pension_employer: Decimal = ZERO
 
+    #: Figures a jurisdiction keeps beyond these (Italy: detrazione days, TFR fund, addizionali due...),
+    #: as ``(name, decimal text)`` pairs; the app stores and hands them back untouched.
+    extra: tuple[tuple[str, str], ...] = ()
+
     @classmethod
     def zero(cls) -> YearToDate:
         """Nothing paid yet this tax year."""
         return cls()
+
+    def as_dict(self) -> dict[str, str]:
+        """Every figure as text, to store (the standard ones and :attr:`extra`)."""
+        values = {f.name: str(getattr(self, f.name)) for f in fields(self) if f.name != "extra"}
+        return values | dict(self.extra)
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, str] | None) -> YearToDate:
+        """Back from :meth:`as_dict` (missing standard figures are zero; other keys go to :attr:`extra`)."""
+        if not values:
+            return cls()
+        standard = {f.name for f in fields(cls) if f.name != "extra"}
+        return cls(**{key: Decimal(values[key]) for key in standard if key in values},
+                   extra=tuple(sorted((key, str(value)) for key, value in values.items() if key not in standard)))
 
 
 @dataclass(frozen=True)
@@ -647,6 +674,9 @@ class PayrollResult:
     notes: tuple[str, ...]
     ni_earnings: Mapping[str, Decimal]
     tax_code: str
+    #: A jurisdiction's further figures for the payslip (Italy: detrazioni, TFR, relief...), by the keys of
+    #: ``PayrollRules.payslip_sections()``, as decimal text; empty for the UK.
+    details: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -726,8 +756,32 @@ class PayrollRules(Protocol):
     """One tax year of a jurisdiction's payroll rules (UK: ``plugins.jurisdictions.uk.payroll``).
 
     Reached as ``get_jurisdiction(tenant.country).payroll_rules("2026-27")``; the tax year
-    of a payment is ``get_jurisdiction(...).payroll_tax_year(pay_date)``.
+    of a payment is ``get_jurisdiction(...).payroll_tax_year(pay_date)``. A pack also answers
+    the members of :class:`PayrollRulesDefaults` (its own employee and settings fields, basic pay,
+    the opening year to date, labels and payslip sections), inheriting the defaults where it needs nothing.
     """
+
+    uses_tax_code: bool
+
+    def employee_fields(self) -> tuple[EmployeeField, ...]: ...
+
+    def settings_fields(self) -> tuple[EmployeeField, ...]: ...
+
+    def basic_pay(self, employee: PayrollEmployee, period: PayrollPeriod) -> Decimal | None: ...
+
+    def annual_pay(self, employee: PayrollEmployee) -> Decimal | None: ...
+
+    def opening_to_date(self, employee: PayrollEmployee, previous: YearToDate | None) -> YearToDate: ...
+
+    def figure_labels(self) -> dict[str, str]: ...
+
+    def payslip_sections(self) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]: ...
+
+    def run_exports(self) -> dict[str, str]: ...
+
+    def year_end_columns(self) -> tuple[tuple[str, str], ...]: ...
+
+    def run_export(self, name: str, payslips: list[Mapping[str, Any]]) -> tuple[bytes, str, str]: ...
 
     #: The tax year these rules are for, e.g. "2026-27".
     tax_year: str
@@ -825,6 +879,80 @@ class PayrollRules(Protocol):
         ``pension_employer``); outside the opt-out window nothing is refunded.
         """
         ...
+
+
+@dataclass(frozen=True)
+class EmployeeField:
+    """A field a jurisdiction's payroll needs on each employee (or in the co-op's settings) beyond the common ones.
+
+    ``name`` is the key the app stores it under (in the employee's ``jurisdiction_fields``); ``label`` is
+    shown beside it (a :class:`LocalText`); ``kind`` is "text", "choice", "decimal", "integer" or "boolean";
+    ``choices`` are ``(code, label)`` pairs for a choice; ``default`` the value of a new record.
+    """
+
+    name: str
+    label: str
+    kind: str = "text"
+    required: bool = False
+    choices: tuple[tuple[str, str], ...] = ()
+    default: str = ""
+
+
+class PayrollRulesDefaults:
+    """What a jurisdiction whose payroll needs nothing beyond the common employee record answers (the UK).
+
+    A pack inherits it and overrides what it needs: its own employee and settings fields, the basic pay
+    of a period, the year to date a new tax year opens with, its labels for the common figures and the
+    sections of its payslip.
+    """
+
+    #: Whether employees carry a tax code, an NI number and the UK starter rules (the app's own fields).
+    uses_tax_code: bool = True
+
+    def employee_fields(self) -> tuple[EmployeeField, ...]:
+        """The jurisdiction's own fields on each employee (none here)."""
+        return ()
+
+    def settings_fields(self) -> tuple[EmployeeField, ...]:
+        """The jurisdiction's own fields in the co-op's payroll settings (none here)."""
+        return ()
+
+    def basic_pay(self, employee: PayrollEmployee, period: PayrollPeriod) -> Decimal | None:
+        """The basic pay of a period when the rules fix it (a collective agreement's minimum); None: the app's
+        own (annual salary / periods, or standard hours x rate)."""
+        return None
+
+    def annual_pay(self, employee: PayrollEmployee) -> Decimal | None:
+        """The employee's contractual annual pay when the rules fix it (stored as the annual salary); else None."""
+        return None
+
+    def opening_to_date(self, employee: PayrollEmployee, previous: YearToDate | None) -> YearToDate:
+        """The year to date a tax year opens with, given the previous tax year's last (None: none paid)."""
+        return YearToDate.zero()
+
+    def figure_labels(self) -> dict[str, str]:
+        """Labels for the common payslip figures where the jurisdiction names them otherwise
+        ("income_tax", "employee_ni", "employer_ni", "taxable_pay"); none here."""
+        return {}
+
+    def payslip_sections(self) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+        """The jurisdiction's own payslip sections: ``(title, ((detail key, label), ...))``; none here."""
+        return ()
+
+    def run_exports(self) -> dict[str, str]:
+        """Files the jurisdiction's law wants from a pay run, by name, with their labels (none here)."""
+        return {}
+
+    def year_end_columns(self) -> tuple[tuple[str, str], ...]:
+        """The year's figures per employee the jurisdiction's year-end return needs, as ``(year-to-date key,
+        label)`` (Italy: the Certificazione Unica's); none here (the UK's P60 figures are the app's own)."""
+        return ()
+
+    def run_export(self, name: str, payslips: list[Mapping[str, Any]]) -> tuple[bytes, str, str]:
+        """(content, media type, file name) of export ``name`` of a run, from its payslips as plain values:
+        ``{"name", "fields" (the employee's pack fields), "lines" ([(kind, amount)]), "details", "gross_pay",
+        "net_pay", "tax_year", "period"}``. KeyError for a name :meth:`run_exports` does not list."""
+        raise KeyError(name)
 
 
 class PayrollPack(Protocol):

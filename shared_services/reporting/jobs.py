@@ -49,8 +49,8 @@ def send_deadline_reminders(session, today, tenant):
 
 @scheduled_job("reporting.report_figures", trigger="cron", per_tenant=True, hour=6, minute=40,
                label=_l("Figures co-ops report to the consortium"),
-               description=_l("Counts each co-op's worker members and its invoicing by customer type, in its own scope, "
-                              "for the consortium's dashboard."))
+               description=_l("Counts each co-op's worker members and its invoicing by customer type, in its own "
+                              "scope, for the consortium's dashboard."))
 def report_figures(session, today, tenant):
     """Count the co-op's worker members and its invoicing by customer type, in its own scope, for the consortium."""
     today = today or local_today()

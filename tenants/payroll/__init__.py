@@ -9,7 +9,7 @@ def register(app, api):
     from consortium.views import add_home_tasks, add_nav_link, add_tenant_home_panel
     from tenants.payroll import api as payroll_api
     from tenants.payroll import jobs, service, views  # noqa: F401 - jobs declares the payslip email job
-    from tenants.payroll.demo import load_demo_payroll
+    from tenants.payroll.demo import load_demo_italian_payroll, load_demo_payroll
 
     api.register_blueprint(payroll_api.blp)
     app.register_blueprint(views.blp)
@@ -18,4 +18,5 @@ def register(app, api):
                           offered_to=service.has_payroll)
     add_home_tasks("tenant", ("payroll_clerk",), views.home_tasks)
     add_demo_loader(load_demo_payroll)
+    add_demo_loader(load_demo_italian_payroll)
     register_email_kind(service.PAYSLIP_KIND, _l("My payslip, when my co-op's pay run is paid (sent to the employee)"))

@@ -161,9 +161,14 @@ class JournalResource(MethodView):
     @blp.response(200)
     @blp.doc(responses={"200": {"content": {"text/csv": {}, documents.XLSX_MEDIA_TYPE: {}}}})
     def get(self, query, run_id):
-        """The payroll journal for the accountant, as CSV or XLSX (`format=csv|xlsx`)."""
+        """The payroll journal for the accountant, as CSV or XLSX (`format=csv|xlsx`), or one of the co-op's rule
+        pack's exports of a calculated run: for Italy `format=lul`, the month's Libro Unico del Lavoro entries (CSV,
+        layout in docs/payroll.md); 422 naming `format` for an export the co-op's pack does not have."""
         run = service.get_run(db.session, run_id)
-        content, media_type, filename = documents.journal(run, query["format"])
+        if query["format"] in ("csv", "xlsx"):
+            content, media_type, filename = documents.journal(run, query["format"], g.tenant)
+        else:
+            content, media_type, filename = service.run_export(db.session, g.tenant, run, query["format"])
         return Response(content, mimetype=media_type,
                         headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
@@ -256,7 +261,7 @@ class SettingsResource(MethodView):
     @blp.response(200, schemas.PayrollSettingsSchema)
     def patch(self, changes):
         """Change the payroll settings."""
-        return service.update_settings(db.session, changes)
+        return service.update_settings(db.session, changes, g.tenant, local_today())
 
 
 @blp.route("/payroll/year-end")

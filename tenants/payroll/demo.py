@@ -129,3 +129,71 @@ def load_demo_payroll(session, tenants, users, rng) -> None:
             service.add_line(session, run.payslips[0], {"kind": "bonus", "amount": Decimal("250.00"),
                                                         "description": "Winter bonus"})
             service.calculate_run(session, tenant, run, clerk.id)
+
+
+# --- the Italian demo co-ops -------------------------------------------------------------------------------
+
+IT_CLERK = {"email": "payroll.it@example.coop", "name": "Paola Paghe"}
+# Pay day the last day of the month: January to October 2026 paid, November calculated, waiting for approval.
+IT_PAID = [date(2026, month, 27) for month in range(1, 11)]
+IT_AWAITING = date(2026, 11, 27)
+# The co-op's own INPS and INAIL rates depend on its INPS classification and INAIL tariff: demo figures, not
+# statutory ones (the rule pack has no such rates; the co-op sets them in Payroll -> Settings).
+IT_RATES = {"employer_inps_percent": "28.98", "inail_percent": "1.10"}
+IT_COMUNI = {"fragola-lavoro": "modena", "girasole": "bologna"}
+# (CCNL level, share of full time, dependants) of each worker member in turn
+IT_CONTRACTS = [("B1", "100", {}), ("A2", "60", {}), ("C1", "100", {"spouse_dependent": "1"}),
+                ("C2", "75", {"children_dependent": "1"}), ("D1", "100", {}), ("A1", "50", {}),
+                ("C3", "100", {"spouse_dependent": "1", "children_dependent": "2"}), ("E1", "100", {})]
+DISADVANTAGES = ["physical_mental_sensory_disability", "addiction", "psychiatric_treatment", "alternative_measures"]
+
+
+def _codice_fiscale(index: int, born: date) -> str:
+    """A codice fiscale of the right shape with a valid check character (demo people, not real ones)."""
+    from stdnum.it import codicefiscale
+
+    months = "ABCDEHLMPRST"
+    surname, name = ("BNC", "RSS", "VRD", "FRR", "GLL", "CST", "MRN", "RCC")[index % 8], \
+        ("LRA", "MRC", "GLI", "PLA", "STF", "CHR", "DVD", "ANN")[index % 8]
+    body = f"{surname}{name}{born.year % 100:02d}{months[born.month - 1]}{born.day:02d}F257"
+    return body + codicefiscale.calc_check_digit(body)
+
+
+def load_demo_italian_payroll(session, tenants, users, rng) -> None:
+    """Payroll of Fragola Lavoro (Type B, Modena) and Il Girasole (Type A, Bologna): ten paid months of 2026 and
+    November calculated, waiting for the treasurer's approval; Fragola's disadvantaged members pay no INPS."""
+    italian = [tenants[slug] for slug in IT_COMUNI if slug in tenants]
+    if not italian:
+        return
+    clerk, _ = directory.create_user(session, {**IT_CLERK, "password": DEMO_PASSWORD, "roles": [
+        {"role": "payroll_clerk", "tenant": tenant.slug} for tenant in italian]})
+    approver = users["treasurer"]
+    for tenant in italian:
+        with tenant_scope(session, tenant.id):
+            service.update_settings(session, {"jurisdiction_settings": IT_RATES}, tenant, IT_PAID[0])
+            workers = session.scalars(members.members_query(category="worker", current_on=IT_PAID[0])).all()
+            for index, member in enumerate(workers[:8]):
+                level, share, family = IT_CONTRACTS[index % len(IT_CONTRACTS)]
+                born = date(1968 + (index * 5) % 30, 1 + (index * 3) % 12, 4 + index)
+                own = {"codice_fiscale": _codice_fiscale(index + 8 * (tenant.slug == "girasole"), born),
+                       "ccnl_level": level, "contract": "determinato" if index == 5 else "indeterminato",
+                       "part_time_percent": share, "region": "emilia-romagna", "comune": IT_COMUNI[tenant.slug],
+                       **family}
+                if member.disadvantaged:
+                    own["disadvantage_category"] = DISADVANTAGES[index % len(DISADVANTAGES)]
+                service.add_employee(session, tenant, {
+                    "member_id": member.id, "date_of_birth": born,
+                    "start_date": max(member.joined_on, date(2018, 1, 1)), "pay_frequency": "monthly",
+                    "street": f"Via Roma {10 + index}", "city": tenant.city, "postcode": tenant.postcode,
+                    "jurisdiction_fields": own}, IT_PAID[0])
+            for pay_date in IT_PAID:
+                run = service.create_run(session, tenant, {"frequency": "monthly", "pay_date": pay_date}, clerk.id)
+                if pay_date.month == 7:
+                    service.add_line(session, run.payslips[0], {
+                        "kind": "overtime", "hours": Decimal("10"), "rate": Decimal("11.20"), "pensionable": False,
+                        "description": "Straordinario: sostituzioni estive"})
+                service.calculate_run(session, tenant, run, clerk.id)
+                service.approve_run(session, run, approver.id)
+                service.pay_run(session, tenant, run, approver.id)
+            run = service.create_run(session, tenant, {"frequency": "monthly", "pay_date": IT_AWAITING}, clerk.id)
+            service.calculate_run(session, tenant, run, clerk.id)

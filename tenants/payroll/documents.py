@@ -23,7 +23,7 @@ from tenants.payroll.labels import (
     label,
 )
 from tenants.payroll.models import PayRun, Payslip
-from tenants.payroll.service import line_text, ni_category_labels, note_text
+from tenants.payroll.service import line_text, ni_category_labels, note_text, readable, rules_of_year
 
 PDF_MEDIA_TYPE = "application/pdf"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -64,9 +64,12 @@ def tax_code_text(payslip: Payslip) -> str:
     return f"{payslip.tax_code} {'M1' if payslip.run.frequency == 'monthly' else 'W1'}"
 
 
-def deductions_of(payslip: Payslip) -> list[tuple[str, Decimal]]:
-    """The payslip's deductions, statutory first, as (label, amount), leaving out what is nil."""
-    rows = [(_("Income tax"), payslip.income_tax), (_("National Insurance"), payslip.employee_ni)]
+def deductions_of(payslip: Payslip, labels: dict | None = None) -> list[tuple[str, Decimal]]:
+    """The payslip's deductions, statutory first, as (label, amount), leaving out what is nil; `labels` are the
+    rule pack's names for the common figures where it has its own (Italy: IRPEF, INPS)."""
+    labels = labels or {}
+    rows = [(labels.get("income_tax") or _("Income tax"), payslip.income_tax),
+            (labels.get("employee_ni") or _("National Insurance"), payslip.employee_ni)]
     plans = payslip.employee.plans
     if payslip.student_loan or plans:
         rows.append((_("Student loan (plan %(plans)s)", plans=", ".join(plans) or "-"), payslip.student_loan))
@@ -81,10 +84,14 @@ def deductions_of(payslip: Payslip) -> list[tuple[str, Decimal]]:
 
 
 def payslip_story(tenant, payslip: Payslip, letterhead: Letterhead) -> list:
-    """The flowables of one payslip: what a UK employee expects to see."""
+    """The flowables of one payslip: what a UK employee expects to see (or, for a pack with its own payslip
+    sections, the cedolino an Italian worker expects: `_pack_payslip_story`)."""
     run = payslip.run
     employee = payslip.employee
     locale = letterhead.locale
+    rules = rules_of_year(tenant, run.tax_year)
+    if rules.payslip_sections():
+        return _pack_payslip_story(rules, payslip, letterhead)
 
     def amount(value: Decimal | None) -> str:
         return money(value if value is not None else ZERO, letterhead)
@@ -144,6 +151,54 @@ def payslip_story(tenant, payslip: Payslip, letterhead: Letterhead) -> list:
     return story
 
 
+def _pack_payslip_story(rules, payslip: Payslip, letterhead: Letterhead) -> list:
+    """A payslip laid out by the rule pack's own fields and sections (Italy: the cedolino: period, CCNL level,
+    competenze, trattenute, imponibili, IRPEF lorda, detrazioni, netto, TFR, progressivi annui)."""
+    run, employee = payslip.run, payslip.employee
+    details = payslip.details or {}
+    labels = {key: readable(text) for key, text in rules.figure_labels().items()}
+
+    def amount(value) -> str:
+        return money(Decimal(value if value is not None else ZERO), letterhead)
+
+    own = employee.jurisdiction_fields or {}
+    facts = [(_("Employee"), payslip.employee_name), (_("Employee number"), str(employee.id))]
+    for declared in rules.employee_fields():
+        value = own.get(declared.name, "")
+        if declared.choices:
+            value = readable(dict(declared.choices).get(value, value))
+        if value and declared.kind != "boolean":
+            facts.append((readable(declared.label), value))
+    facts += [(_("Employed since"), format_date(employee.start_date, format="long", locale=letterhead.locale)),
+              (_("Pay date"), format_date(run.pay_date, format="long", locale=letterhead.locale)),
+              (_("Period"), _("Month %(period)s of %(year)s", period=run.period, year=run.tax_year))]
+    story = [key_value_table(facts), heading(_("Payments"))]
+    rows = [[line_text(line), amount(line.amount)] for line in payslip.pay_lines]
+    if Decimal(details.get("tredicesima", "0")):
+        rows.append([readable(dict(rules.payslip_sections()[0][1]).get("tredicesima", "")),
+                     amount(details["tredicesima"])])
+    story.append(data_table([_("Description"), _("Amount")], rows, numeric_columns={1}, wrap_columns={0},
+                            totals_row=[_("Gross pay"), amount(payslip.gross_pay)]))
+    deductions = deductions_of(payslip, labels)
+    story.append(heading(_("Deductions")))
+    story.append(data_table([_("Description"), _("Amount")], [[text, amount(value)] for text, value in deductions],
+                            numeric_columns={1}, wrap_columns={0},
+                            totals_row=[_("Total deductions"), amount(sum((v for _t, v in deductions), ZERO))]))
+    story.append(key_value_table([(_("Net pay"), amount(payslip.net_pay))]))
+    for title, section in rules.payslip_sections()[1:]:
+        shown = [(readable(text), amount(details[key])) for key, text in section
+                 if details.get(key) not in (None, "0.00")]
+        if shown:
+            story.append(heading(readable(title)))
+            story.append(key_value_table(shown))
+    if payslip.notes:
+        story.append(heading(_("Notes")))
+        story.extend(paragraph(note_text(note)) for note in payslip.notes)
+    if run.state != "paid":
+        story.append(paragraph(_("Provisional: this pay run is not paid yet.")))
+    return story
+
+
 def payslip_pdf(session, tenant, payslip: Payslip) -> tuple[bytes, str]:
     """(PDF bytes, file name) of one payslip; the same payslip always gives the same bytes."""
     letterhead = letterhead_of(tenant)
@@ -164,8 +219,7 @@ def payslip_email(tenant, payslip: Payslip) -> tuple[str, str]:
         _("Your pay for %(period)s is paid on %(day)s.", period=period_label(run),
           day=format_date(run.pay_date, format="long", locale=letterhead.locale)), "",
         _("Gross pay: %(amount)s", amount=money(payslip.gross_pay, letterhead)),
-        _("Income tax: %(amount)s", amount=money(payslip.income_tax, letterhead)),
-        _("National Insurance: %(amount)s", amount=money(payslip.employee_ni, letterhead)),
+        *_statutory_lines(tenant, payslip, letterhead),
         _("Net pay: %(amount)s", amount=money(payslip.net_pay, letterhead)), "",
         _("Your full payslip is attached (PDF)."),
     ]
@@ -288,6 +342,15 @@ def p60_pdf(tenant, certificate) -> tuple[bytes, str]:
     return content, f"p60-{certificate.tax_year}-{summary.employee_id}.pdf"
 
 
+def _statutory_lines(tenant, payslip: Payslip, letterhead: Letterhead) -> list[str]:
+    labels = {key: readable(text) for key, text in rules_of_year(tenant, payslip.run.tax_year).figure_labels().items()}
+    if labels:
+        return [f"{labels[key]}: {money(getattr(payslip, key), letterhead)}" for key in ("income_tax", "employee_ni")
+                if key in labels]
+    return [_("Income tax: %(amount)s", amount=money(payslip.income_tax, letterhead)),
+            _("National Insurance: %(amount)s", amount=money(payslip.employee_ni, letterhead))]
+
+
 # --- journal -----------------------------------------------------------------------------------
 
 JOURNAL_FIGURES = ("gross_pay", "taxable_pay", "income_tax", "employee_ni", "employer_ni", "student_loan",
@@ -317,20 +380,51 @@ def journal_rows(run: PayRun) -> list[list]:
     return rows
 
 
-def journal(run: PayRun, journal_format: str) -> tuple[bytes, str, str]:
-    """(content, media type, file name) of the run's journal as `csv` or `xlsx`."""
+PACK_JOURNAL_FIGURES = ("gross_pay", "taxable_pay", "income_tax", "employee_ni", "employer_ni", "other_deductions",
+                        "capital_share", "capital_loan", "net_pay")
+PACK_JOURNAL_DETAILS = ("tfr_accrual", "relief_employee", "relief_employer")
+
+
+def _pack_journal(rules, run: PayRun) -> tuple[list[str], list[list]]:
+    """The journal of a pack with its own fields: its identity fields and names for the figures, its details."""
+    labels = {key: readable(text) for key, text in rules.figure_labels().items()}
+    identity = [f for f in rules.employee_fields() if f.kind == "text" or f.name == "ccnl_level"]
+    titles = {key: readable(text) for _title, rows in rules.payslip_sections() for key, text in rows}
+    header = [_("Employee number"), _("Employee"), *[readable(f.label) for f in identity],
+              *[labels.get(key) or _journal_header()[5 + JOURNAL_FIGURES.index(key)] for key in PACK_JOURNAL_FIGURES],
+              *[titles.get(key, key) for key in PACK_JOURNAL_DETAILS], _("Employer cost")]
+    rows = []
+    for payslip in run.payslips:
+        own, details = payslip.employee.jurisdiction_fields or {}, payslip.details or {}
+        rows.append([payslip.employee_id, payslip.employee_name, *[own.get(f.name, "") for f in identity],
+                     *[getattr(payslip, key) for key in PACK_JOURNAL_FIGURES],
+                     *[Decimal(details.get(key, "0")) for key in PACK_JOURNAL_DETAILS], payslip.employer_cost])
+    width = len(PACK_JOURNAL_FIGURES) + len(PACK_JOURNAL_DETAILS) + 1
+    totals = [sum((row[-width + index] for row in rows), ZERO) for index in range(width)]
+    rows.append(["", _("Total"), *[""] * len(identity), *totals])
+    return header, rows
+
+
+def journal(run: PayRun, journal_format: str, tenant=None) -> tuple[bytes, str, str]:
+    """(content, media type, file name) of the run's journal as `csv` or `xlsx` (`tenant`: the co-op, whose rule
+    pack may lay the journal out with its own fields)."""
     stem = f"payroll-journal-{run.tax_year}-{run.frequency}-{run.period:02d}"
+    rules = rules_of_year(tenant, run.tax_year) if tenant is not None else None
+    if rules is not None and rules.payslip_sections():
+        (header, rows), first_amount = _pack_journal(rules, run), 3
+    else:
+        header, rows, first_amount = _journal_header(), journal_rows(run), 6
     if journal_format == "xlsx":
         workbook = Workbook()
         sheet = workbook.active
         sheet.title = _("Journal")[:31]
-        sheet.append(_journal_header())
-        for row in journal_rows(run):
+        sheet.append(header)
+        for row in rows:
             sheet.append([neutralise(value) for value in row])
-        for column in sheet.iter_cols(min_col=6, max_col=len(_journal_header()), min_row=2):
+        for column in sheet.iter_cols(min_col=first_amount, max_col=len(header), min_row=2):
             for cell in column:
                 cell.number_format = "#,##0.00"
         output = io.BytesIO()
         workbook.save(output)
         return output.getvalue(), XLSX_MEDIA_TYPE, f"{stem}.xlsx"
-    return to_csv(_journal_header(), journal_rows(run)), "text/csv", f"{stem}.csv"
+    return to_csv(header, rows), "text/csv", f"{stem}.csv"

@@ -60,6 +60,8 @@ class PayrollSettings(TenantOwned, Base):
     pension_employer_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("3.00"))
     pension_arrangement: Mapped[str] = mapped_column(String(20), default="relief_at_source")
     paye_reference: Mapped[str | None] = mapped_column(String(20))
+    # The jurisdiction pack's own settings (`PayrollRules.settings_fields()`: Italy's INPS and INAIL rates).
+    jurisdiction_settings: Mapped[dict | None] = mapped_column(JSON)
 
     __table_args__ = (
         UniqueConstraint("tenant_id", name="uq_payroll_settings_tenant"),
@@ -105,6 +107,8 @@ class Employee(TenantOwned, Base):
     # What HMRC's starter rules chose: the tax year and the figures brought forward into it, and why.
     brought_forward: Mapped[dict | None] = mapped_column(JSON)
     starter_reason: Mapped[str | None] = mapped_column(String(400))
+    # The jurisdiction pack's own fields (`PayrollRules.employee_fields()`: Italy's codice fiscale, CCNL level...).
+    jurisdiction_fields: Mapped[dict | None] = mapped_column(JSON)
     pension_enrolled_on: Mapped[date | None] = mapped_column(Date)
     # An active member of the pension scheme: set when a paid run first takes contributions.
     pension_member: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -285,6 +289,8 @@ class Payslip(TenantOwned, Base):
     to_date: Mapped[dict | None] = mapped_column(JSON)  # year-to-date figures after this period, as strings
     ni_earnings: Mapped[dict | None] = mapped_column(JSON)
     notes: Mapped[list | None] = mapped_column(JSON)  # [{"en": ..., "it": ...}], shown in the reader's language
+    # The pack's own figures (`PayrollResult.details`, by `PayrollRules.payslip_sections()`), as decimal text.
+    details: Mapped[dict | None] = mapped_column(JSON)
 
     lines: Mapped[list["PayslipLine"]] = relationship(
         primaryjoin=lambda: and_(PayslipLine.tenant_id == Payslip.tenant_id, PayslipLine.payslip_id == Payslip.id),

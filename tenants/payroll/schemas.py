@@ -21,6 +21,7 @@ from tenants.payroll.service import line_text, note_text
 
 NOT_NEGATIVE = validate.Range(min=0, error="must not be negative")
 POSITIVE = validate.Range(min=0, min_inclusive=False, error="must be more than 0")
+TAX_YEAR = validate.Regexp(r"^\d{4}(-\d{2})?$", error="a tax year like 2026-27 (UK) or 2026 (Italy)")
 
 
 
@@ -81,6 +82,12 @@ class EmployeeSchema(Schema):
                                                           "first takes contributions, or by hand for an opt-in)"})
     pension_opted_out = fields.Bool()
     pension_opted_out_on = fields.Date(allow_none=True)
+    jurisdiction_fields = fields.Dict(
+        keys=fields.Str(), values=fields.Raw(allow_none=True), allow_none=True,
+        metadata={"description": "the fields the co-op's jurisdiction adds (GET /payroll-fields): for Italy "
+                                 "codice_fiscale, ccnl_level, contract, part_time_percent, region, comune, "
+                                 "spouse_dependent, children_dependent, children_share, other_dependants, "
+                                 "disadvantage_category, seniority_pay"})
 
     @validates_schema
     def _dates(self, data, partial=None, **kwargs):
@@ -128,6 +135,10 @@ class PayrollSettingsSchema(Schema):
     pension_employer_percent = DecimalString(places=2, validate=validate.Range(min=0, max=100))
     pension_arrangement = fields.Str(validate=validate.OneOf(PENSION_ARRANGEMENTS))
     paye_reference = fields.Str(allow_none=True, validate=validate.Length(max=20))
+    jurisdiction_settings = fields.Dict(
+        keys=fields.Str(), values=fields.Raw(allow_none=True), allow_none=True,
+        metadata={"description": "the settings the co-op's jurisdiction adds: for Italy employer_inps_percent "
+                                 "and inail_percent, the co-op's own rates"})
 
 
 class RunCreateSchema(Schema):
@@ -188,6 +199,8 @@ class PayslipSchema(Schema):
     net_pay = Money(dump_only=True)
     employer_cost = Money(dump_only=True)
     to_date = fields.Dict(keys=fields.Str(), values=fields.Str())
+    details = fields.Dict(keys=fields.Str(), values=fields.Str(),
+                          metadata={"description": "the jurisdiction's own figures (Italy: detrazioni, TFR, relief)"})
     notes = fields.Function(lambda payslip: [note_text(note) for note in payslip.notes or []],
                             metadata={"description": "the rule pack's and payroll's notes, in the caller's language"})
     lines = fields.List(fields.Nested(PayrollLineSchema))
@@ -231,20 +244,21 @@ class RunSchema(Schema):
 class RunQuerySchema(Schema):
     """Filters for the pay-run list."""
 
-    tax_year = fields.Str(validate=validate.Regexp(r"^\d{4}-\d{2}$", error="a tax year like 2026-27"))
+    tax_year = fields.Str(validate=TAX_YEAR)
     state = fields.Str(validate=validate.OneOf(RUN_STATES))
 
 
 class JournalQuerySchema(Schema):
     """The journal's file format."""
 
-    format = fields.Str(load_default="csv", validate=validate.OneOf(("csv", "xlsx")))
+    format = fields.Str(load_default="csv", validate=validate.Regexp(r"^[a-z_]{2,20}$", error="csv, xlsx or an "
+                                                                     "export of the co-op's rules (Italy: lul)"))
 
 
 class YearEndQuerySchema(Schema):
     """Which tax year."""
 
-    tax_year = fields.Str(validate=validate.Regexp(r"^\d{4}-\d{2}$", error="a tax year like 2026-27"),
+    tax_year = fields.Str(validate=TAX_YEAR,
                           metadata={"description": "defaults to the tax year of today"})
 
 

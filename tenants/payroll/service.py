@@ -88,17 +88,18 @@ DEFAULT_SETTINGS = {
     "allow_self_approval": False, "net_pay_shortfall": "refuse", "claims_employment_allowance": True,
     "pension_provider": None, "pension_employee_percent": Decimal("5.00"),
     "pension_employer_percent": Decimal("3.00"), "pension_arrangement": "relief_at_source", "paye_reference": None,
+    "jurisdiction_settings": None,
 }
 EMPLOYEE_FIELDS = (
     "member_id", "name", "email", "street", "city", "postcode", "ni_number", "date_of_birth", "start_date",
     "leave_date", "tax_code", "tax_basis", "ni_category", "student_loan_plans", "postgraduate_loan", "pay_frequency",
     "pay_basis", "annual_salary", "hourly_rate", "standard_hours", "starter_declaration", "p45_pay", "p45_tax",
     "p45_leaving_date", "p45_tax_code", "pension_enrolled_on", "pension_member", "pension_opted_out",
-    "pension_opted_out_on",
+    "pension_opted_out_on", "jurisdiction_fields",
 )
 EMPLOYEE_NULLABLE = ("member_id", "email", "street", "city", "postcode", "ni_number", "leave_date", "annual_salary",
                      "hourly_rate", "standard_hours", "starter_declaration", "p45_pay", "p45_tax", "p45_leaving_date",
-                     "p45_tax_code", "pension_enrolled_on", "pension_opted_out_on")
+                     "p45_tax_code", "pension_enrolled_on", "pension_opted_out_on", "jurisdiction_fields")
 EMPLOYEE_DEFAULTS = {"tax_basis": "cumulative", "ni_category": "A", "student_loan_plans": "",
                      "postgraduate_loan": False, "pay_frequency": "monthly", "pay_basis": "salary",
                      "pension_opted_out": False, "pension_member": False}
@@ -137,15 +138,36 @@ def get_settings(session) -> PayrollSettings:
     return settings if settings is not None else PayrollSettings(**DEFAULT_SETTINGS)
 
 
-def update_settings(session, changes: dict) -> PayrollSettings:
-    """Change the co-op's payroll settings or its pension scheme."""
+def update_settings(session, changes: dict, tenant=None, today: date | None = None) -> PayrollSettings:
+    """Change the co-op's payroll settings or its pension scheme (and the pack's own settings, checked against
+    the fields the pack of `today`'s tax year declares)."""
     settings = get_settings(session)
+    if changes.get("jurisdiction_settings") is not None:
+        changes = {**changes, "jurisdiction_settings": _pack_settings(
+            rules_on(tenant, today) if tenant is not None and today is not None else None,
+            {**(settings.jurisdiction_settings or {}), **changes["jurisdiction_settings"]})}
     for key, value in changes.items():
         if key in DEFAULT_SETTINGS:
             setattr(settings, key, value)
     session.add(settings)
     session.flush()
     return settings
+
+
+def _pack_settings(rules: PayrollRules | None, values: dict) -> dict:
+    """The pack's own settings: only the fields it declares; decimal fields a number from 0 to 100 (rates)."""
+    declared = {f.name: f for f in rules.settings_fields()} if rules is not None else {}
+    for name, value in values.items():
+        if name not in declared:
+            raise field_error(name, _("is not a setting of this co-op's payroll"))
+        if declared[name].kind == "decimal":
+            try:
+                number = Decimal(str(value))
+            except ArithmeticError:
+                number = None
+            if number is None or not 0 <= number <= 100:
+                raise field_error(name, _("must be a percentage from 0 to 100"))
+    return {name: str(value) for name, value in values.items()}
 
 
 def pension_scheme(settings: PayrollSettings) -> PensionScheme:
@@ -250,13 +272,33 @@ def linked_member(session, employee: Employee):
     return members.get_member(session, employee.member_id) if employee.member_id else None
 
 
-def payroll_employee(employee: Employee, scheme: PensionScheme | None) -> PayrollEmployee:
-    """The employee as the rule pack sees them."""
+def payroll_employee(employee: Employee, scheme: PensionScheme | None,
+                     fields: tuple[tuple[str, str], ...] = ()) -> PayrollEmployee:
+    """The employee as the rule pack sees them (`fields`: `pack_fields`, for a pack that declares its own)."""
     return PayrollEmployee(
         tax_code=employee.tax_code, week1_month1=employee.tax_basis == "week1_month1",
         ni_category=employee.ni_category, student_loan_plans=employee.plans,
         postgraduate_loan=employee.postgraduate_loan, date_of_birth=employee.date_of_birth, pension=scheme,
-        pension_opted_out=employee.pension_opted_out, pension_member=employee.pension_member)
+        pension_opted_out=employee.pension_opted_out, pension_member=employee.pension_member, fields=fields)
+
+
+def pack_fields(rules: PayrollRules, employee: Employee, *, disadvantaged: bool = False, tenant=None,
+                settings: PayrollSettings | None = None) -> tuple[tuple[str, str], ...]:
+    """What a pack that declares its own employee fields is handed (none for one that declares none): the
+    employee's `jurisdiction_fields`, the employment dates, the member's Type B flag, and at calculation
+    the co-op's legal form and `jurisdiction_settings` (each settings field present, empty when unset)."""
+    if not rules.employee_fields():
+        return ()
+    values = {key: str(value) for key, value in (employee.jurisdiction_fields or {}).items() if value is not None}
+    values |= {"start_date": employee.start_date.isoformat(),
+               "leave_date": employee.leave_date.isoformat() if employee.leave_date else "",
+               "disadvantaged": "1" if disadvantaged else ""}
+    if settings is not None:
+        own = settings.jurisdiction_settings or {}
+        values |= {f.name: str(own.get(f.name) if own.get(f.name) is not None else "")
+                   for f in rules.settings_fields()}
+        values["legal_form"] = tenant.legal_form or "" if tenant is not None else ""
+    return tuple(sorted(values.items()))
 
 
 def readable(text) -> str:
@@ -355,8 +397,10 @@ def _validate_employee(session, tenant, employee: Employee, scheme: PensionSchem
     if employee.pension_opted_out and employee.pension_opted_out_on is None:
         raise field_error("pension_opted_out_on", _("give the date the employee opted out"))
     _check_member_link(session, employee)
-    _check_pay_basis(employee)
     rules = _rules_for_record(tenant, employee, today)
+    if rules.employee_fields():
+        _check_pack_fields(session, rules, employee, scheme)
+    _check_pay_basis(employee)
     if employee.ni_number:
         try:
             employee.ni_number = rules.validate_ni_number(employee.ni_number)
@@ -369,20 +413,44 @@ def _validate_employee(session, tenant, employee: Employee, scheme: PensionSchem
         except ServiceError:
             starter_rules = rules
         _apply_starter_rules(employee, starter_rules)
-    if not employee.tax_code:
-        raise field_error("tax_code", _("give the tax code, or the starter declaration or P45 figures"))
-    try:
-        code, week1 = rules.normalise_tax_code(employee.tax_code)
-    except InvalidIdentifier as error:
-        raise field_error("tax_code", readable(error.message)) from error
-    employee.tax_code = code
-    if week1:
-        employee.tax_basis = "week1_month1"
-    problems = rules.check_employee(payroll_employee(employee, scheme))
+    if rules.uses_tax_code:
+        if not employee.tax_code:
+            raise field_error("tax_code", _("give the tax code, or the starter declaration or P45 figures"))
+        try:
+            code, week1 = rules.normalise_tax_code(employee.tax_code)
+        except InvalidIdentifier as error:
+            raise field_error("tax_code", readable(error.message)) from error
+        employee.tax_code = code
+        if week1:
+            employee.tax_basis = "week1_month1"
+    problems = rules.check_employee(payroll_employee(employee, scheme, pack_fields(rules, employee)))
     if problems:
         errors = {RULE_FIELDS.get(key, key): [readable(m) for m in messages] for key, messages in problems.items()}
         first = next(iter(errors))
         raise ServiceError(f"{first}: {'; '.join(errors[first])}", errors)
+
+
+def _check_pack_fields(session, rules: PayrollRules, employee: Employee, scheme: PensionScheme) -> None:
+    """A pack's own employee fields: only those it declares, its own checks, and the annual pay it fixes."""
+    declared = {f.name: f for f in rules.employee_fields()}
+    given = {key: value for key, value in (employee.jurisdiction_fields or {}).items()
+             if value is not None and value != ""}
+    unknown = sorted(set(given) - set(declared))
+    if unknown:
+        raise field_error(unknown[0], _("is not a field of this co-op's payroll"))
+    values = {name: str(given.get(name, f.default)) for name, f in declared.items()}
+    employee.jurisdiction_fields = {name: value for name, value in values.items() if value != ""}
+    member = linked_member(session, employee)
+    person = payroll_employee(employee, scheme, pack_fields(rules, employee,
+                                                            disadvantaged=bool(member and member.disadvantaged)))
+    problems = rules.check_employee(person)
+    if problems:
+        errors = {key: [readable(m) for m in messages] for key, messages in problems.items()}
+        first = next(iter(errors))
+        raise ServiceError(f"{first}: {'; '.join(errors[first])}", errors)
+    annual = rules.annual_pay(person)
+    if annual is not None:
+        employee.pay_basis, employee.annual_salary = "salary", annual
 
 
 def _duplicate_ni_number(session, employee: Employee) -> None:
@@ -426,6 +494,8 @@ def update_employee(session, tenant, employee: Employee, changes: dict, today: d
                 raise field_error(key, _("may not be empty"))
             if key == "student_loan_plans":
                 value = ",".join(sorted(set(value or ())))
+            if key == "jurisdiction_fields":  # a change names only the fields it changes
+                value = {**(employee.jurisdiction_fields or {}), **(value or {})}
             setattr(employee, key, value)
         _validate_employee(session, tenant, employee, pension_scheme(get_settings(session)), today,
                            starter=starter_changed)
@@ -516,8 +586,13 @@ def period_start(frequency: str, pay_date: date) -> date:
     return pay_date - FREQUENCY_STEP[frequency] + timedelta(days=1)
 
 
-def basic_line(employee: Employee, rules: PayrollRules, frequency: str) -> dict:
-    """The basic-pay line of a period: salary / periods in the year, or standard hours x rate (half-up)."""
+def basic_line(employee: Employee, rules: PayrollRules, frequency: str, period: PayrollPeriod | None = None) -> dict:
+    """The basic-pay line of a period: the pack's where it fixes it (a collective agreement's minimum for the
+    days employed), else salary / periods in the year, or standard hours x rate (half-up)."""
+    if period is not None and rules.employee_fields():
+        amount = rules.basic_pay(payroll_employee(employee, None, pack_fields(rules, employee)), period)
+        if amount is not None:
+            return {"kind": "basic", "description": "", "hours": None, "rate": None, "amount": amount}
     if employee.pay_basis == "hourly":
         return {"kind": "hourly", "description": "", "hours": employee.standard_hours,
                 "rate": employee.hourly_rate, "amount": _cents(employee.standard_hours * employee.hourly_rate)}
@@ -557,7 +632,8 @@ def create_run(session, tenant, data: dict, user_id: int | None) -> PayRun:
     for employee in employees:
         payslip = Payslip(run_id=run.id, employee_id=employee.id, employee_name=employee.name,
                           tax_code=employee.tax_code, tax_basis=employee.tax_basis, ni_category=employee.ni_category)
-        payslip.lines.append(PayslipLine(position=1, **basic_line(employee, rules, frequency)))
+        payslip.lines.append(PayslipLine(position=1, **basic_line(
+            employee, rules, frequency, PayrollPeriod(rules.tax_year, frequency, period, pay_date))))
         session.add(payslip)
     session.flush()
     session.expire(run, ["payslips"])
@@ -677,7 +753,8 @@ def remove_line(session, payslip: Payslip, line_id: int) -> None:
 
 
 def _ytd_from(values: dict | None) -> YearToDate:
-    return YearToDate(**{key: Decimal(values[key]) for key in YTD_FIELDS}) if values else YearToDate.zero()
+    # a starter's brought-forward figures also name their tax year, which is no figure
+    return YearToDate.from_dict({key: value for key, value in (values or {}).items() if key != "tax_year"})
 
 
 def years_to_date(session, employees: list[Employee], run: PayRun) -> dict[int, YearToDate]:
@@ -769,13 +846,14 @@ class RunContext:
     employees: dict[int, Employee]
     to_date: dict[int, YearToDate]
     refunded: set[int]
+    fields: dict[int, tuple[tuple[str, str], ...]]  # `pack_fields` per employee (empty for a pack with none)
 
 
 def _calculate_payslip(context: RunContext, run: PayRun, payslip: Payslip) -> Shortfall | dict:
     """The payslip's new figures by column, or its shortfall; the payslip itself is written by `_write_payslips`."""
     rules, scheme, cap = context.rules, context.scheme, context.cap
     employee = context.employees[payslip.employee_id]
-    person = payroll_employee(employee, scheme)
+    person = payroll_employee(employee, scheme, context.fields.get(employee.id, ()))
     problems = rules.check_employee(person)
     if problems:
         detail = "; ".join(f"{RULE_FIELDS.get(k, k)}: {', '.join(readable(m) for m in v)}"
@@ -821,7 +899,8 @@ def _calculate_payslip(context: RunContext, run: PayRun, payslip: Payslip) -> Sh
     figures["capital_share_balance"] = balances["share_subscription"]
     figures["capital_loan_balance"] = balances["loan_repayment"]
     figures["net_pay"] = net
-    figures["to_date"] = {key: str(getattr(result.to_date, key)) for key in YTD_FIELDS}
+    figures["to_date"] = result.to_date.as_dict()
+    figures["details"] = dict(result.details) or None
     figures["ni_earnings"] = {key: str(value) for key, value in result.ni_earnings.items()}
     figures["notes"] = notes
     figures["calculated"] = True
@@ -870,7 +949,8 @@ def _slips_with_lines(session, run: PayRun) -> list[Payslip]:
 CALCULATION_COLUMNS = (Employee.name, Employee.tax_code, Employee.tax_basis, Employee.ni_category,
                        Employee.student_loan_plans, Employee.postgraduate_loan, Employee.date_of_birth,
                        Employee.start_date, Employee.brought_forward, Employee.pension_enrolled_on,
-                       Employee.pension_member, Employee.pension_opted_out, Employee.pension_opted_out_on)
+                       Employee.pension_member, Employee.pension_opted_out, Employee.pension_opted_out_on,
+                       Employee.member_id, Employee.leave_date, Employee.jurisdiction_fields)
 
 
 def _id_among(session, column, ids: set[int]):
@@ -906,9 +986,11 @@ def calculate_run(session, tenant, run: PayRun, user_id: int | None) -> PayRun:
     employees = {employee.id: employee for employee in session.scalars(
         select(Employee).where(_id_among(session, Employee.id, {slip.employee_id for slip in slips}))
         .options(load_only(*CALCULATION_COLUMNS), selectinload(Employee.capital_schedules)))}
+    to_date = years_to_date(session, list(employees.values()), run)
+    fields = _pack_fields_of_run(session, tenant, rules, settings, employees, to_date, run)
     context = RunContext(rules=rules, scheme=pension_scheme(settings), cap=settings.net_pay_shortfall == "cap",
-                         employees=employees, to_date=years_to_date(session, list(employees.values()), run),
-                         refunded=_refunded_employees(session, run))
+                         employees=employees, to_date=to_date, refunded=_refunded_employees(session, run),
+                         fields=fields)
     before = {payslip.id: _payslip_figures(payslip) for payslip in slips}
     shortfalls, written = [], []
     for payslip in slips:
@@ -935,6 +1017,52 @@ def calculate_run(session, tenant, run: PayRun, user_id: int | None) -> PayRun:
                                                          **{key: values[key] for key in PAYSLIP_AUDITED[1:]}}
                                              for payslip, values in written})
     return run
+
+
+def _pack_fields_of_run(session, tenant, rules: PayrollRules, settings: PayrollSettings,
+                        employees: dict[int, Employee], to_date: dict[int, YearToDate],
+                        run: PayRun) -> dict[int, tuple[tuple[str, str], ...]]:
+    """For a pack with its own fields: each employee's `pack_fields` (the register's Type B flags read once), and
+    the opening year to date of those with nothing paid yet this year, from their previous year's last payslip."""
+    if not rules.employee_fields():
+        return {}
+    flagged = {member.id for member in session.scalars(members.members_query(category="worker"))
+               if member.disadvantaged}
+    fields = {employee.id: pack_fields(rules, employee, disadvantaged=employee.member_id in flagged, tenant=tenant,
+                                       settings=settings) for employee in employees.values()}
+    opening = [employee for employee in employees.values() if to_date[employee.id] == YearToDate.zero()]
+    if opening:
+        previous = (select(Payslip.employee_id, Payslip.to_date)
+                    .join(PayRun, (PayRun.tenant_id == Payslip.tenant_id) & (PayRun.id == Payslip.run_id))
+                    .where(Payslip.employee_id.in_([e.id for e in opening]), PayRun.state == "paid",
+                           PayRun.pay_date < rules.starts).order_by(PayRun.pay_date, PayRun.id))
+        last = dict(session.execute(previous).all())
+        for employee in opening:
+            person = payroll_employee(employee, None, fields[employee.id])
+            to_date[employee.id] = rules.opening_to_date(
+                person, YearToDate.from_dict(last[employee.id]) if employee.id in last else None)
+    return fields
+
+
+def run_detail_total(run: PayRun, keys: tuple[str, ...]) -> Decimal:
+    """The sum over the run's payslips of the pack's detail figures `keys` (e.g. the Type B relief it saved)."""
+    return sum((Decimal((payslip.details or {}).get(key, "0")) for payslip in run.payslips for key in keys), ZERO)
+
+
+def run_export(session, tenant, run: PayRun, name: str) -> tuple[bytes, str, str]:
+    """One of the rule pack's exports of a calculated run (the Italian LUL); 422 naming `format` for one it lacks."""
+    rules = rules_of_year(tenant, run.tax_year)
+    if name not in rules.run_exports():
+        raise field_error("format", _("must be csv or xlsx, or an export of this co-op's payroll: %(names)s",
+                                      names=", ".join(rules.run_exports()) or "-"))
+    if run.state == "draft":
+        raise Conflict(_("Calculate the run first."), {"state": [_("must be calculated")]})
+    slips = [{"name": payslip.employee_name,
+              "fields": dict(pack_fields(rules, payslip.employee)),
+              "lines": [(line.kind, line.amount) for line in payslip.lines], "details": payslip.details or {},
+              "gross_pay": payslip.gross_pay, "net_pay": payslip.net_pay, "tax_year": run.tax_year,
+              "period": run.period} for payslip in run.payslips]
+    return rules.run_export(name, slips)
 
 
 def _write_payslips(session, written: list[tuple[Payslip, dict]]) -> None:
@@ -1368,6 +1496,18 @@ def end_of_year_certificate(session, tenant, employee: Employee, tax_year: str, 
         summary=summary, tax_year=tax_year, paye_reference=get_settings(session).paye_reference,
         ni_lines=[NiLine(letter, values["at_lel"], values["lel_to_pt"], values["pt_to_uel"], values["employee_ni"])
                   for letter, values in lines.items()])
+
+
+def year_end_pack_rows(session, tax_year: str, keys: tuple[str, ...]) -> list[dict]:
+    """Per employee paid in `tax_year`, the rule pack's year-end figures `keys` from their last paid payslip's year
+    to date (Italy: what the Certificazione Unica reports)."""
+    last: dict[int, Payslip] = {}
+    for payslip in _paid_payslips(session, tax_year):
+        last[payslip.employee_id] = payslip
+    rows = [{"name": payslip.employee_name, "employee_id": employee_id,
+             "values": {key: (payslip.to_date or {}).get(key, "0") for key in keys}}
+            for employee_id, payslip in last.items()]
+    return sorted(rows, key=lambda row: (row["name"], row["employee_id"]))
 
 
 def year_totals(session, tax_year: str) -> dict:

@@ -72,6 +72,42 @@ def _ni_label(letter: str, tax_year: str | None = None) -> str:
     return labels.get(letter, letter)
 
 
+def _pack(on=None) -> dict:
+    """What the pages need of the co-op's rule pack: whether employees carry a UK tax code, the pack's own
+    employee and settings fields (labels in the reader's language), its names for the common figures, its
+    payslip sections and its run exports."""
+    rules = service.rules_on(g.tenant, on or local_today())
+
+    def described(declared):
+        return [{"name": f.name, "label": service.readable(f.label), "kind": f.kind, "required": f.required,
+                 "options": [(code, service.readable(text)) for code, text in f.choices],
+                 "default": f.default} for f in declared]
+
+    labels = {key: service.readable(text) for key, text in rules.figure_labels().items()}
+    return {"uses_tax_code": rules.uses_tax_code, "employee_fields": described(rules.employee_fields()),
+            "settings_fields": described(rules.settings_fields()), "labels": labels,
+            "sections": [(service.readable(title), [(key, service.readable(text)) for key, text in rows])
+                         for title, rows in rules.payslip_sections()],
+            "exports": {name: service.readable(text) for name, text in rules.run_exports().items()}}
+
+
+def _pack_defaults(pack: dict) -> dict:
+    """A new employee's pack fields: each field's default, or the option named after the co-op's town (its comune)."""
+    defaults = {}
+    for declared in pack["employee_fields"]:
+        by_town = [code for code, text in declared["options"] if text == g.tenant.city]
+        defaults[declared["name"]] = by_town[0] if by_town else declared["default"]
+    return defaults
+
+
+def _pack_form_data(pack: dict, form) -> dict | None:
+    """The pack's own fields out of a submitted form (checkboxes as "1" or "")."""
+    if not pack["employee_fields"]:
+        return None
+    return {f["name"]: ("1" if form.get(f["name"]) == "y" else "") if f["kind"] == "boolean"
+            else form.get(f["name"], "").strip() for f in pack["employee_fields"]}
+
+
 def home_panel(tenant) -> dict:
     """The next pay date and the cost of the last paid run, for the co-op's home page."""
     return service.home_summary(db.session, local_today())
@@ -136,10 +172,30 @@ def run(run_id):
     names = service.user_names(db.session, (record.created_by_id, record.calculated_by_id, record.approved_by_id,
                                             record.paid_by_id))
     settings = service.get_settings(db.session)
+    pack = _pack(record.pay_date)
+    figures = REVIEW_FIGURES if pack["uses_tax_code"] else tuple(
+        key for key in REVIEW_FIGURES if key not in ("student_loan", "pension_employee"))
     return render_template("payroll/run.html", run=record, rows=rows, names=names, can_edit=_can_edit(),
-                           remittances=service.remittances(record), figures=REVIEW_FIGURES,
+                           remittances=service.remittances(record), figures=figures, pack=pack,
+                           columns=_figure_labels(pack), relief=service.run_detail_total(
+                               record, ("relief_employee", "relief_employer")),
                            must_be_other=record.calculated_by_id == current_user.id
                            and not settings.allow_self_approval)
+
+
+def _sections(pack: dict, details: dict) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The pack's payslip sections with the figures this payslip has (nil ones left out)."""
+    shown = [(title, [(text, details[key]) for key, text in rows if details.get(key) not in (None, "0.00")])
+             for title, rows in pack["sections"]]
+    return [(title, rows) for title, rows in shown if rows]
+
+
+def _figure_labels(pack: dict) -> dict:
+    """Column labels of the common figures, the pack's own where it names them otherwise."""
+    return {"gross_pay": _("Gross pay"), "income_tax": _("Income tax"), "employee_ni": _("Employee NI"),
+            "student_loan": _("Student loan"), "pension_employee": _("Pension"), "capital_share": _("Share capital"),
+            "capital_loan": _("Capital loan"), "net_pay": _("Net pay"), "employer_ni": _("Employer NI"),
+            "taxable_pay": _("Taxable pay"), **pack["labels"]}
 
 
 def _transition(run_id: int, action, done: str):
@@ -175,7 +231,7 @@ def pay(run_id):
 
 
 def _journal(run_id: int, journal_format: str) -> Response:
-    content, media_type, filename = documents.journal(service.get_run(db.session, run_id), journal_format)
+    content, media_type, filename = documents.journal(service.get_run(db.session, run_id), journal_format, g.tenant)
     return Response(content, mimetype=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
@@ -193,6 +249,15 @@ def journal_xlsx(run_id):
     return _journal(run_id, "xlsx")
 
 
+@blp.route("/runs/<int:run_id>/export/<export_name>")
+@tenant_role_required(*READERS)
+def run_export(run_id, export_name):
+    """One of the rule pack's exports of the run (Italy: the month's Libro Unico del Lavoro entries)."""
+    content, media_type, filename = service.run_export(db.session, g.tenant, service.get_run(db.session, run_id),
+                                                       export_name)
+    return Response(content, mimetype=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
 # --- payslips ----------------------------------------------------------------------------------
 
 
@@ -201,8 +266,10 @@ def journal_xlsx(run_id):
 def payslip(payslip_id, errors=None, values=None):
     """One payslip: its lines (add or remove while the run is open), figures and year to date."""
     record = service.get_payslip(db.session, payslip_id)
+    pack = _pack(record.run.pay_date)
     return render_template("payroll/payslip.html", payslip=record, run=record.run, can_edit=_can_edit(),
-                           deductions=documents.deductions_of(record), errors=errors or {},
+                           deductions=documents.deductions_of(record, pack["labels"]), errors=errors or {},
+                           pack=pack, labels=_figure_labels(pack), sections=_sections(pack, record.details or {}),
                            values=values or {"kind": "overtime"}, tax_code=documents.tax_code_text(record),
                            kinds=[(kind, str(LINE_KIND_LABELS[kind])) for kind in ENTERED_KINDS],
                            to_date=record.to_date or {})
@@ -281,6 +348,7 @@ def _member_options() -> list[tuple[str, str]]:
 def _employee_form(employee, values, errors):
     return render_template(
         "payroll/employee_form.html", employee=employee, values=values, errors=errors, members=_member_options(),
+        pack=_pack(),
         frequencies=_options(FREQUENCY_LABELS), tax_bases=_options(TAX_BASIS_LABELS),
         pay_bases=_options(PAY_BASIS_LABELS), plans=_options(STUDENT_LOAN_LABELS),
         categories=list(service.ni_category_labels_on(g.tenant, local_today()).items()),
@@ -290,7 +358,14 @@ def _employee_form(employee, values, errors):
 def _employee_data(schema):
     form = request.form.to_dict()
     form["student_loan_plans"] = ",".join(request.form.getlist("student_loan_plans"))
-    return load_form(schema, form, booleans=EMPLOYEE_BOOLEANS)
+    pack = _pack()
+    own = _pack_form_data(pack, request.form)
+    for declared in pack["employee_fields"]:
+        form.pop(declared["name"], None)
+    data, errors = load_form(schema, form, booleans=EMPLOYEE_BOOLEANS)
+    if data is not None and own is not None:
+        data["jurisdiction_fields"] = own
+    return data, errors
 
 
 @blp.route("/employees/new", methods=["GET", "POST"])
@@ -298,7 +373,8 @@ def _employee_data(schema):
 def new_employee():
     """Take on an employee."""
     errors, values = {}, {"pay_frequency": "monthly", "tax_basis": "cumulative", "ni_category": "A",
-                          "pay_basis": "salary", "start_date": local_today().isoformat()}
+                          "pay_basis": "salary", "start_date": local_today().isoformat(),
+                          **_pack_defaults(_pack())}
     if request.method == "POST":
         values = request.form
         data, errors = _employee_data(schemas.EmployeeSchema())
@@ -306,7 +382,8 @@ def new_employee():
             employee, errors = run_service(lambda: service.add_employee(db.session, g.tenant, data, local_today()))
             if employee is not None:
                 flash(_("%(name)s is on the payroll with tax code %(code)s.", name=employee.name,
-                        code=employee.tax_code))
+                        code=employee.tax_code) if employee.tax_code else
+                      _("%(name)s is on the payroll.", name=employee.name))
                 return redirect(url_for("payroll.employee", employee_id=employee.id))
     return _employee_form(None, values, errors)
 
@@ -318,7 +395,13 @@ def employee(employee_id, errors=None, values=None):
     record = service.get_employee(db.session, employee_id)
     payslips = service.employee_payslips(db.session, record)
     today = local_today()
+    pack = _pack()
+    own = record.jurisdiction_fields or {}
+    pack_rows = [(f["label"], dict(f["options"]).get(own.get(f["name"], ""), own.get(f["name"], "")) if f["options"]
+                  else (_("yes") if own.get(f["name"]) == "1" else _("no")) if f["kind"] == "boolean"
+                  else own.get(f["name"], "")) for f in pack["employee_fields"]]
     return render_template("payroll/employee.html", employee=record, member=service.linked_member(db.session, record),
+                           pack=pack, pack_rows=pack_rows,
                            p60_years=service.p60_years(g.tenant, record, payslips, today),
                            can_edit=_can_edit(), payslips=payslips, errors=errors or {},
                            values=values or {"start_on": local_today().isoformat()},
@@ -357,6 +440,7 @@ def edit_employee(employee_id):
     record = service.get_employee(db.session, employee_id)
     errors, values = {}, schemas.EmployeeSchema().dump(record)
     values["student_loan_plans"] = record.plans
+    values.update(record.jurisdiction_fields or {})
     if request.method == "POST":
         values = request.form
         data, errors = _employee_data(schemas.EmployeeUpdateSchema())
@@ -364,6 +448,8 @@ def edit_employee(employee_id):
             for key in service.EMPLOYEE_NULLABLE:
                 data.setdefault(key, None)
             data.setdefault("student_loan_plans", ())
+            if not _pack()["employee_fields"]:
+                data.pop("jurisdiction_fields", None)
             updated, errors = run_service(lambda: service.update_employee(db.session, g.tenant, record, data,
                                                                           local_today()))
             if updated is not None:
@@ -393,17 +479,23 @@ def add_capital_schedule(employee_id):
 @tenant_role_required(*WRITERS)
 def settings():
     """Approval rule, net-pay shortfall rule, employment allowance and the pension scheme."""
-    errors, values = {}, schemas.PayrollSettingsSchema().dump(service.get_settings(db.session))
+    pack = _pack()
+    current = service.get_settings(db.session)
+    errors, values = {}, {**schemas.PayrollSettingsSchema().dump(current), **(current.jurisdiction_settings or {})}
     if request.method == "POST":
         values = request.form
-        data, errors = load_form(schemas.PayrollSettingsSchema(), request.form,
+        form = request.form.to_dict()
+        own = {f["name"]: form.pop(f["name"], "").strip() for f in pack["settings_fields"]}
+        data, errors = load_form(schemas.PayrollSettingsSchema(), form,
                                  booleans=("allow_self_approval", "claims_employment_allowance"))
+        if data is not None and own:
+            data["jurisdiction_settings"] = own
         if data is not None:
-            saved, errors = run_service(lambda: service.update_settings(db.session, data))
+            saved, errors = run_service(lambda: service.update_settings(db.session, data, g.tenant, local_today()))
             if saved is not None:
                 flash(_("Payroll settings saved."))
                 return redirect(url_for("payroll.settings"))
-    return render_template("payroll/settings.html", errors=errors, values=values,
+    return render_template("payroll/settings.html", errors=errors, values=values, pack=pack,
                            arrangements=_options(ARRANGEMENT_LABELS), shortfalls=_options(SHORTFALL_LABELS))
 
 
@@ -415,8 +507,14 @@ def year_end():
     tax_year = request.args.get("tax_year") if request.args.get("tax_year") in years else (years[0] if years else None)
     summaries = service.year_end_summaries(db.session, tax_year) if tax_year else []
     totals = service.year_totals(db.session, tax_year) if tax_year else None
+    rules = service.rules_of_year(g.tenant, tax_year) if tax_year else service.rules_on(g.tenant, local_today())
+    pack = _pack(rules.ends)
+    columns = [(key, service.readable(text)) for key, text in rules.year_end_columns()]
+    pack_rows = service.year_end_pack_rows(db.session, tax_year, tuple(k for k, _t in columns)) if columns and \
+        tax_year else []
     return render_template("payroll/year_end.html", years=years, tax_year=tax_year, summaries=summaries,
-                           totals=totals, frequencies=FREQUENCIES)
+                           totals=totals, frequencies=FREQUENCIES, pack=pack, pack_columns=columns,
+                           pack_rows=pack_rows, labels=_figure_labels(pack))
 
 
 def home_tasks(tenant) -> list[dict]:

@@ -20,8 +20,16 @@ def italian(factory):
     return tenant
 
 
-def test_an_italian_coop_sees_no_payroll_link_and_the_page_says_why(client, italian):
-    # issue 9 follow-up: Italian co-ops saw the Payroll link and got 422 (no Italian rule pack yet)
+@pytest.fixture
+def without_pack(monkeypatch):
+    """Italy as it was before its rule pack: a jurisdiction with no payroll (every shipped one has one now)."""
+    bare = dataclasses.replace(get_jurisdiction("it"), payroll=None)
+    real = service.get_jurisdiction
+    monkeypatch.setattr(service, "get_jurisdiction", lambda code: bare if code == "it" else real(code))
+
+
+def test_a_coop_without_payroll_rules_sees_no_payroll_link_and_the_page_says_why(client, italian, without_pack):
+    # issue 9 follow-up: Italian co-ops saw the Payroll link and got 422 (no Italian rule pack then)
     login(client, IT_CLERK)
     home = client.get(f"/t/{IT_SLUG}/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert f"/t/{IT_SLUG}/payroll/" not in home and "payroll-summary" not in home
@@ -34,7 +42,7 @@ def test_an_italian_coop_sees_no_payroll_link_and_the_page_says_why(client, ital
     assert "Italia" in italian_page and "non sono ancora disponibili" in italian_page
 
 
-def test_the_api_answers_409_with_the_reason_and_saves_nothing(client, italian):
+def test_the_api_answers_409_with_the_reason_and_saves_nothing(client, italian, without_pack):
     headers = token_for(client, IT_CLERK)
     response = client.post(f"/api/v1/t/{IT_SLUG}/employees", headers=headers,
                            json={"name": "Giulia", "start_date": "2026-05-01", "date_of_birth": "1990-01-01"})
@@ -43,11 +51,7 @@ def test_the_api_answers_409_with_the_reason_and_saves_nothing(client, italian):
     assert client.get(f"/api/v1/t/{IT_SLUG}/pay-runs", headers=headers).status_code == 409
 
 
-def test_the_link_appears_when_the_it_plugin_provides_a_rule_pack(client, italian, monkeypatch):
-    italy = get_jurisdiction("it")
-    with_pack = dataclasses.replace(italy, payroll=get_jurisdiction("uk").payroll)  # stands in for a later pack
-    real = service.get_jurisdiction
-    monkeypatch.setattr(service, "get_jurisdiction", lambda code: with_pack if code == "it" else real(code))
+def test_an_italian_coop_has_payroll_now_that_the_it_plugin_has_its_rule_pack(client, italian):
     login(client, IT_CLERK)
     home = client.get(f"/t/{IT_SLUG}/").get_data(as_text=True)
     assert f"/t/{IT_SLUG}/payroll/" in home

@@ -64,7 +64,14 @@ PAGES = {
                                "/t/girasole/training/records", "/t/girasole/training/records?validity=expired",
                                "/t/girasole/tenders/",
                                "/t/girasole/purchasing/4", "/t/girasole/purchasing/2/delivery",
-                               "/t/girasole/payroll/"],  # why an Italian co-op has no payroll
+                               "/t/girasole/payroll/", "/t/fragola-lavoro/payroll/runs/35"],
+    # the Italian payroll of the Type B demo co-op (run 35: November, calculated; payslip 264 its first payslip)
+    "payroll.it@example.coop": ["/", "/t/fragola-lavoro/", "/t/fragola-lavoro/payroll/",
+                                "/t/fragola-lavoro/payroll/employees/", "/t/fragola-lavoro/payroll/employees/new",
+                                "/t/fragola-lavoro/payroll/employees/25", "/t/fragola-lavoro/payroll/employees/25/edit",
+                                "/t/fragola-lavoro/payroll/runs/new", "/t/fragola-lavoro/payroll/runs/35",
+                                "/t/fragola-lavoro/payroll/payslips/264", "/t/fragola-lavoro/payroll/settings",
+                                "/t/fragola-lavoro/payroll/year-end"],
     # payroll of a UK co-op read in Italian (the rule pack's terms, e.g. "National Insurance", stay HMRC's)
     "payroll.uk@example.coop": ["/", "/t/riverside-care/", "/t/riverside-care/payroll/",
                                 "/t/riverside-care/payroll/employees/", "/t/riverside-care/payroll/employees/new",

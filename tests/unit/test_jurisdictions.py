@@ -68,9 +68,10 @@ def test_currency_and_locale_are_usable_for_formatting(code, currency, locale, t
     assert Locale.parse(jurisdiction.locale).territory == territory
 
 
-def test_italy_has_no_payroll_rules_yet(it):
-    assert it.payroll is None
-    with pytest.raises(NoPayrollRules, match="Italy has no payroll rule pack"):
+def test_italy_has_its_payroll_rules_by_calendar_year(it):
+    assert it.payroll is not None and it.payroll.tax_years() == ("2025", "2026")
+    assert it.payroll_tax_year(date(2026, 12, 31)) == "2026"
+    with pytest.raises(NoPayrollRules, match="No Italian payroll rules for tax year '2026-27'"):
         it.payroll_rules("2026-27")
 
 

@@ -19,6 +19,7 @@ from plugins.jurisdictions.base import (
     require_text,
     strip_country_prefix,
 )
+from plugins.jurisdictions.it.payroll import payroll_pack
 
 LAW_381 = "Law 381/1991"
 
@@ -157,5 +158,6 @@ jurisdiction = Jurisdiction(
         "to the legal reserve)",
     ),
     vat_number_validator=validate_vat_number,
+    payroll=payroll_pack,
     tax_code_validator=validate_tax_code,
 )

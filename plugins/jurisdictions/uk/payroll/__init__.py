@@ -26,6 +26,7 @@ from plugins.jurisdictions.base import (
     PayrollEmployee,
     PayrollPeriod,
     PayrollResult,
+    PayrollRulesDefaults,
     PreviousEmployment,
     StarterSetup,
     YearToDate,
@@ -89,7 +90,7 @@ def _age_on(born: date, on: date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
-class UkPayrollRules:
+class UkPayrollRules(PayrollRulesDefaults):
     """One UK tax year's payroll rules (see :class:`plugins.jurisdictions.base.PayrollRules`)."""
 
     def __init__(self, data: YearData) -> None:
