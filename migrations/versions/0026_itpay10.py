@@ -6,15 +6,15 @@ the cedolino's own figures (detrazioni, TFR, relief...). Each is a JSON object w
 jurisdiction's pack declares (`PayrollRules.employee_fields()`, `settings_fields()`,
 `payslip_sections()`), so the tables name no country. The tables keep their row-level security.
 
-Revision ID: 0023_itpay10
-Revises: 0022_outbox_attachments
+Revision ID: 0026_itpay10
+Revises: 0025_ukpay9
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0023_itpay10'
-down_revision = '0022_outbox_attachments'
+revision = '0026_itpay10'
+down_revision = '0025_ukpay9'
 branch_labels = None
 depends_on = None
 
