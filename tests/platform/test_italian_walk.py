@@ -94,6 +94,7 @@ ALLOWED = {
     "europe", "rome", "london", "utc", "pdf", "csv", "xlsx", "ok", "tutor", "consortium", "b", "a", "bologna",
     "social", "cooperativa", "consorzio",
     "signature", "delivery",  # the header names X-Consortium-Signature and X-Consortium-Delivery
+    "comma",  # Italian for a paragraph of a law article ("art. 4, comma 1"), in the Italian pack's labels
 }
 # Short English words the msgids may lack (a page that has them untranslated shows them).
 COMMON_ENGLISH = set("""the of and to in is are was no not yet with for your you this that these those there here
