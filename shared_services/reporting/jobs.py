@@ -47,7 +47,10 @@ def send_deadline_reminders(session, today, tenant):
     return sent
 
 
-@scheduled_job("reporting.report_figures", trigger="cron", per_tenant=True, hour=6, minute=40)
+@scheduled_job("reporting.report_figures", trigger="cron", per_tenant=True, hour=6, minute=40,
+               label=_l("Reported figures"),
+               description=_l("Counts each co-op's worker members and its invoicing by customer type, in its own "
+                              "scope, for the consortium's reports."))
 def report_figures(session, today, tenant):
     """Count the co-op's worker members and its invoicing by customer type, in its own scope, for the consortium."""
     today = today or local_today()
