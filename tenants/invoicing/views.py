@@ -439,7 +439,8 @@ def customers():
         default_sort="name",
         filters={"type": {code: (label, Customer.customer_type == code) for code, label in _type_options()}})
     rows = listing.apply(db.session, service.customers_query())
-    return render_template("invoicing/customers.html", customers=rows, can_edit=_can_edit())
+    return render_template("invoicing/customers.html", customers=rows, can_edit=_can_edit(),
+                           type_labels=CUSTOMER_TYPE_LABELS)
 
 
 @blp.route("/customers/<int:customer_id>")
