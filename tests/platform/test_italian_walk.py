@@ -62,7 +62,7 @@ PAGES = {
                                "/t/girasole/training/records", "/t/girasole/training/records?validity=expired",
                                "/t/girasole/tenders/",
                                "/t/girasole/payroll/",  # why an Italian co-op has no payroll
-                               "/t/girasole/invoices/aged-debtors", "/t/girasole/accounts/"],
+                               "/t/girasole/invoices/", "/t/girasole/invoices/aged-debtors", "/t/girasole/accounts/"],
     # Not yet: /t/girasole/contributions/ (each contribution's explanation is stored in English when it is
     # accepted).
     # payroll of a UK co-op read in Italian (the rule pack's terms, e.g. "National Insurance", stay HMRC's)
