@@ -15,7 +15,6 @@ from consortium.i18n import _, _l
 from consortium.models import Tenant
 from shared_services.mutual_fund import documents, schemas, service
 from shared_services.mutual_fund.api import COOP_READERS, STAFF, jurisdiction, pdf_response, statement_response
-from shared_services.mutual_fund.calculations import LOAN_METHODS
 from shared_services.mutual_fund.models import FundEntry
 from tenants.accounts import service as accounts
 from tenants.accounts.models import FIGURE_CODES
@@ -36,8 +35,8 @@ def _tenant_options() -> list[tuple[str, str]]:
 
 
 def _flash_not_recorded(what: str, errors: dict) -> None:
-    """Flash why a one-line form (payment, repayment, call) was refused, field by field."""
-    flash(f"{what} not recorded: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()), "error")
+    """Flash why a one-line form (payment, repayment, call) was refused, field by field (`what`: "X not recorded")."""
+    flash(f"{what}: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()), "error")
 
 
 # --------------------------------------------------------------------------- accounts review
@@ -97,8 +96,9 @@ def accept(accounts_id):
             db.session, accounts_id, accepted_by=current_user.id, accepted_on=data["accepted_on"] or local_today(),
             jurisdiction=jurisdiction(), member_from=data["member_from"], member_until=data["member_until"]))
         if contribution is not None:
-            flash(f"Accepted. Contribution {contribution.reference}: {contribution.total_due} {contribution.currency}, "
-                  f"due by {contribution.due_date.isoformat()}.")
+            flash(_("Accepted. Contribution %(reference)s: %(amount)s %(currency)s, due by %(date)s.",
+                    reference=contribution.reference, amount=contribution.total_due, currency=contribution.currency,
+                    date=contribution.due_date.isoformat()))
     else:
         flash(_("Please correct the dates: %(problems)s",
                 problems="; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items())), "error")
@@ -111,12 +111,12 @@ def return_to_coop(accounts_id):
     """Return the accounts to the co-op with a comment."""
     data, errors = load_form(schemas.ReturnSchema(), request.form)
     if data is None:
-        flash("Write the comment the treasurer will read.", "error")
+        flash(_("Write the comment the treasurer will read."), "error")
     else:
-        version, _ = run_service(lambda: service.return_accounts(db.session, accounts_id, comment=data["comment"],
-                                                                 returned_by=current_user.id))
+        version, _errors = run_service(lambda: service.return_accounts(
+            db.session, accounts_id, comment=data["comment"], returned_by=current_user.id))
         if version is not None:
-            flash("Returned to the co-op with your comment.")
+            flash(_("Returned to the co-op with your comment."))
     return redirect(url_for("accounts_review.submission", accounts_id=accounts_id))
 
 
@@ -126,13 +126,13 @@ def reopen(accounts_id):
     """Reopen an accepted year (consortium admin), giving the reason."""
     data, errors = load_form(schemas.ReopenSchema(), request.form)
     if data is None:
-        flash("Give the reason for reopening the year.", "error")
+        flash(_("Give the reason for reopening the year."), "error")
     else:
-        _, errors = run_service(lambda: service.reopen_accounts(db.session, accounts_id, reason=data["reason"],
-                                                                by=current_user.id))
+        _reopened, errors = run_service(lambda: service.reopen_accounts(
+            db.session, accounts_id, reason=data["reason"], by=current_user.id))
         if not errors:
-            flash("The year is reopened: the co-op can submit corrected accounts; accepting them corrects the "
-                  "contribution.")
+            flash(_("The year is reopened: the co-op can submit corrected accounts; accepting them corrects the "
+                    "contribution."))
     return redirect(url_for("accounts_review.submission", accounts_id=accounts_id))
 
 
@@ -177,6 +177,7 @@ def ledger():
                            balanced=service.ledger_is_balanced(db.session))
 
 
+LOAN_METHOD_LABELS = {"annuity": _l("annuity"), "straight_line": _l("straight line")}
 CONTRIBUTION_STATUS_LABELS = {"nothing_due": _l("nothing due"), "due": _l("due"), "part_paid": _l("part paid"),
                               "paid": _l("paid"), "reopened": _l("reopened")}
 
@@ -211,14 +212,14 @@ def record_payment():
     """Record a payment against a contribution reference."""
     data, errors = load_form(schemas.PaymentSchema(), request.form)
     if data is None:
-        _flash_not_recorded("Payment", errors)
+        _flash_not_recorded(_("Payment not recorded"), errors)
     else:
-        payment, _ = run_service(lambda: service.record_payment(
+        payment, _errors = run_service(lambda: service.record_payment(
             db.session, service.get_contribution(db.session, reference=data.get("reference"),
                                                  contribution_id=data.get("contribution_id")),
             amount=data["amount"], paid_on=data["paid_on"], recorded_by=current_user.id))
         if payment is not None:
-            flash(f"Payment of {payment.amount} recorded.")
+            flash(_("Payment of %(amount)s recorded.", amount=payment.amount))
     return redirect(url_for("mutual_fund.overview"))
 
 
@@ -228,7 +229,7 @@ def import_payments():
     """Import a bank statement CSV; show what was recorded and the lines nobody matched."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        flash("Choose the bank statement CSV to import.", "error")
+        flash(_("Choose the bank statement CSV to import."), "error")
         return redirect(url_for("mutual_fund.overview"))
     result, errors = run_service(lambda: service.import_bank_statement(db.session, upload.read(),
                                                                        recorded_by=current_user.id))
@@ -287,10 +288,10 @@ def new_loan():
         if data is not None:
             loan, errors = run_service(lambda: _grant(data))
             if loan is not None:
-                flash(f"Loan {loan.id} granted to {loan.borrower_name}.")
+                flash(_("Loan %(number)s granted to %(borrower)s.", number=loan.id, borrower=loan.borrower_name))
                 return redirect(url_for("mutual_fund.loan", loan_id=loan.id))
     return render_template("mutual_fund/loan_form.html", values=values, errors=errors, tenants=_tenant_options(),
-                           methods=[(m, m.replace("_", " ")) for m in LOAN_METHODS], today=local_today())
+                           methods=list(LOAN_METHOD_LABELS.items()), today=local_today())
 
 
 def _grant(data):
@@ -309,7 +310,7 @@ def loan(loan_id):
     """A loan: its schedule, repayments, arrears, and the repayment form."""
     record = service.get_loan(db.session, loan_id)
     return render_template("mutual_fund/loan.html", loan=record, arrears=service.loan_arrears(record, local_today()),
-                           today=local_today())
+                           today=local_today(), method_labels=LOAN_METHOD_LABELS)
 
 
 @fund_blp.route("/loans/<int:loan_id>/repayments", methods=["POST"])
@@ -319,12 +320,13 @@ def record_repayment(loan_id):
     record = service.get_loan(db.session, loan_id)
     data, errors = load_form(schemas.MoneyOnDateSchema(), request.form)
     if data is None:
-        _flash_not_recorded("Repayment", errors)
+        _flash_not_recorded(_("Repayment not recorded"), errors)
     else:
-        repayment, _ = run_service(lambda: service.record_repayment(
+        repayment, _errors = run_service(lambda: service.record_repayment(
             db.session, record, amount=data["amount"], paid_on=data["paid_on"], recorded_by=current_user.id))
         if repayment is not None:
-            flash(f"Repayment recorded: {repayment.principal_part} principal, {repayment.interest_part} interest.")
+            flash(_("Repayment recorded: %(principal)s principal, %(interest)s interest.",
+                    principal=repayment.principal_part, interest=repayment.interest_part))
     return redirect(url_for("mutual_fund.loan", loan_id=loan_id))
 
 
@@ -341,7 +343,7 @@ def new_guarantee():
                 bank_name=data["bank_name"], amount=data["amount"], issued_on=data["issued_on"] or local_today(),
                 expires_on=data["expires_on"], description=data["description"], created_by=current_user.id))
             if guarantee is not None:
-                flash(f"Guarantee to {guarantee.bank_name} recorded.")
+                flash(_("Guarantee to %(bank)s recorded.", bank=guarantee.bank_name))
                 return redirect(url_for("mutual_fund.overview"))
     return render_template("mutual_fund/guarantee_form.html", values=values, errors=errors,
                            tenants=_tenant_options(), today=local_today())
@@ -354,12 +356,13 @@ def call_guarantee(guarantee_id):
     guarantee = service.get_guarantee(db.session, guarantee_id)
     data, errors = load_form(schemas.MoneyOnDateSchema(), request.form)
     if data is None:
-        _flash_not_recorded("Call", errors)
+        _flash_not_recorded(_("Call not recorded"), errors)
     else:
-        call, _ = run_service(lambda: service.call_guarantee(
+        call, _errors = run_service(lambda: service.call_guarantee(
             db.session, guarantee, amount=data["amount"], called_on=data["paid_on"], recorded_by=current_user.id))
         if call is not None:
-            flash(f"Call of {call.amount} on the guarantee to {guarantee.bank_name} recorded.")
+            flash(_("Call of %(amount)s on the guarantee to %(bank)s recorded.", amount=call.amount,
+                    bank=guarantee.bank_name))
     return redirect(url_for("mutual_fund.guarantees"))
 
 
@@ -398,7 +401,7 @@ def save_settings():
     updated, errors = run_service(lambda: service.update_settings(db.session, data, jurisdiction=jurisdiction()))
     if updated is None:
         return _settings_page(request.form, errors), 422
-    flash("Settings saved. Contributions already fixed keep their rate.")
+    flash(_("Settings saved. Contributions already fixed keep their rate."))
     return redirect(url_for("mutual_fund.settings"))
 
 
@@ -424,6 +427,7 @@ def history():
     share = service.get_settings(db.session, jurisdiction()).legal_reserve_share
     page = _contribution_list(rows, today).apply(db.session, rows)
     return render_template("mutual_fund/coop_contributions.html", contributions=page, today=today,
+                           status_labels=CONTRIBUTION_STATUS_LABELS,
                            terms={c.id: service.current_terms(c, share) for c in page})
 
 

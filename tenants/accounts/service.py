@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from consortium.db import Money, utcnow
 from consortium.errors import Conflict, NotFound, ServiceError, field_error
-from consortium.i18n import _
+from consortium.i18n import _, ngettext
 from consortium.models import Tenant, User
 from consortium.tenancy import tenant_scope
 from tenants.accounts.models import FIGURE_CODES, LIVE_STATUSES, SENT_STATUSES, AccountsVersion
@@ -41,7 +41,8 @@ class AccountsFileRejected(ServiceError):
         field_errors = field_errors or {}
         count = len(issues) + sum(len(messages) for messages in field_errors.values())
         first = str(issues[0]) if issues else "; ".join(f"{k}: {' '.join(v)}" for k, v in field_errors.items())
-        summary = f"The upload has {count} error{'s' if count != 1 else ''}; nothing was saved. {first}"
+        summary = ngettext("The upload has %(num)d error; nothing was saved.",
+                           "The upload has %(num)d errors; nothing was saved.", count) + f" {first}"
         super().__init__(summary, {**field_errors, **errors_by_location(issues)})
         self.result = result
         self.issues = issues

@@ -56,7 +56,7 @@ def upload():
     data, errors = load_form(schemas.AccountsYearFormSchema(), {"year": request.form.get("year", "")})
     storage = request.files.get("file")
     if storage is None or not storage.filename:
-        errors = {**errors, "file": ["choose the filled template (.xlsx or .csv)"]}
+        errors = {**errors, "file": [_("choose the filled template (.xlsx or .csv)")]}
     if errors:
         return _page(request.form, errors, status=422)
     max_bytes = current_app.config["ACCOUNTS_MAX_UPLOAD_BYTES"]
@@ -72,7 +72,8 @@ def upload():
     except ServiceError as refused:
         flash(refused.message, "error")
         return _page(request.form, refused.errors, status=refused.status)
-    flash(f"Version {version.version} of {version.year} uploaded. Check the figures, then submit it.")
+    flash(_("Version %(version)s of %(year)s uploaded. Check the figures, then submit it.", version=version.version,
+            year=version.year))
     return redirect(url_for("accounts.version_detail", accounts_id=version.id))
 
 
@@ -126,7 +127,8 @@ def submit(accounts_id):
         submitted_by=current_user.id))
     if submitted is None:
         return _version_page(service.get_version(db.session, accounts_id), request.form, errors, status=422)
-    flash(f"Version {version.version} of {version.year} submitted to the consortium.")
+    flash(_("Version %(version)s of %(year)s submitted to the consortium.", version=version.version,
+            year=version.year))
     return redirect(url_for("accounts.version_detail", accounts_id=version.id))
 
 

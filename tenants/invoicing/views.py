@@ -17,7 +17,7 @@ from consortium.i18n import _, _l
 from plugins.exporters.eas import SCHEMES, split_endpoint
 from plugins.jurisdictions.base import get_jurisdiction
 from tenants.invoicing import documents, exports, schemas, service
-from tenants.invoicing.models import CUSTOMER_TYPES, PAYMENT_METHODS, STATUSES, UNITS, Customer, Invoice
+from tenants.invoicing.models import CUSTOMER_TYPES, STATUSES, UNITS, Customer, Invoice
 
 blp = Blueprint("invoicing", __name__, url_prefix="/t/<slug>/invoices", template_folder="templates")
 READERS = ("treasurer", "viewer")
@@ -166,7 +166,7 @@ def _save_draft(invoice):
         else:
             saved, errors = run_service(lambda: service.create_draft(db.session, g.tenant, data, local_today()))
         if saved is not None:
-            flash("Draft saved.")
+            flash(_("Draft saved."))
             return redirect(url_for("invoicing.invoice", invoice_id=saved.id))
         errors, row_errors = _split_line_errors(errors, _filled(rows))
     elif "more_rows" in request.form:
@@ -190,7 +190,8 @@ def edit_invoice(invoice_id):
     """Change a draft (an issued invoice is never edited)."""
     invoice = service.get_invoice(db.session, invoice_id)
     if invoice.state != "draft":
-        flash(f"{invoice.number} is issued and cannot be changed; issue a credit note instead.", "error")
+        flash(_("%(number)s is issued and cannot be changed; issue a credit note instead.", number=invoice.number),
+              "error")
         return redirect(url_for("invoicing.invoice", invoice_id=invoice.id))
     if request.method == "POST":
         return _save_draft(invoice)
@@ -229,9 +230,9 @@ def invoice(invoice_id):
 def issue_invoice(invoice_id):
     """Issue a draft: it takes the next number and can no longer change."""
     document = service.get_invoice(db.session, invoice_id)
-    issued, _ = run_service(lambda: service.issue_invoice(db.session, g.tenant, document, local_today()))
+    issued, _errors = run_service(lambda: service.issue_invoice(db.session, g.tenant, document, local_today()))
     if issued is not None:
-        flash(f"Issued as {issued.number}.")
+        flash(_("Issued as %(number)s.", number=issued.number))
     return redirect(url_for("invoicing.invoice", invoice_id=document.id))
 
 
@@ -240,19 +241,21 @@ def issue_invoice(invoice_id):
 def delete_invoice(invoice_id):
     """Throw away a draft."""
     document = service.get_invoice(db.session, invoice_id)
-    _, errors = run_service(lambda: service.delete_draft(db.session, document))
+    _deleted, errors = run_service(lambda: service.delete_draft(db.session, document))
     if errors:
         return redirect(url_for("invoicing.invoice", invoice_id=document.id))
-    flash("Draft deleted.")
+    flash(_("Draft deleted."))
     return redirect(url_for("invoicing.invoices"))
 
 
 def _refuse_unless_issued_invoice(document, what: str):
-    """A redirect back to the document, with the reason, when payments or credit notes cannot go against it."""
+    """A redirect back to the document, with the reason, when payments or credit notes cannot go against it.
+
+    `what` is "Payments go against issued invoices" or its credit-note twin, already translated."""
     if document.kind == "invoice" and document.state == "issued":
         return None
-    reason = "this is a credit note" if document.kind == "credit_note" else "this is a draft: issue it first"
-    flash(f"{what} go against issued invoices; {reason}.", "error")
+    reason = _("this is a credit note") if document.kind == "credit_note" else _("this is a draft: issue it first")
+    flash(f"{what}; {reason}.", "error")
     return redirect(url_for("invoicing.invoice", invoice_id=document.id))
 
 
@@ -261,7 +264,7 @@ def _refuse_unless_issued_invoice(document, what: str):
 def new_payment(invoice_id):
     """Record a payment received against an issued invoice."""
     document = service.get_invoice(db.session, invoice_id)
-    if refused := _refuse_unless_issued_invoice(document, "Payments"):
+    if refused := _refuse_unless_issued_invoice(document, _("Payments go against issued invoices")):
         return refused
     errors, values = {}, {"paid_on": local_today().isoformat(), "amount": f"{service.outstanding(document):f}"}
     if request.method == "POST":
@@ -270,10 +273,11 @@ def new_payment(invoice_id):
         if data is not None:
             payment, errors = run_service(lambda: service.record_payment(db.session, document, data))
             if payment is not None:
-                flash(f"Payment of {payment.amount} {document.currency} recorded.")
+                flash(_("Payment of %(amount)s %(currency)s recorded.", amount=payment.amount,
+                        currency=document.currency))
                 return redirect(url_for("invoicing.invoice", invoice_id=document.id))
     return render_template("invoicing/payment_form.html", invoice=document, errors=errors, values=values,
-                           methods=[(m, m.replace("_", " ")) for m in PAYMENT_METHODS],
+                           methods=list(PAYMENT_METHOD_LABELS.items()),
                            outstanding=service.outstanding(document))
 
 
@@ -282,7 +286,7 @@ def new_payment(invoice_id):
 def new_credit_note(invoice_id):
     """Credit an invoice in full, or some lines of it."""
     document = service.get_invoice(db.session, invoice_id)
-    if refused := _refuse_unless_issued_invoice(document, "Credit notes"):
+    if refused := _refuse_unless_issued_invoice(document, _("Credit notes go against issued invoices")):
         return refused
     errors, row_errors, rows, values = {}, {}, [], {"full": "y"}
     if request.method == "POST":
@@ -302,7 +306,8 @@ def new_credit_note(invoice_id):
             credit_note, errors = run_service(lambda: service.create_credit_note(db.session, g.tenant, document, data,
                                                                                  local_today()))
             if credit_note is not None:
-                flash(f"Credit note {credit_note.number} issued against {document.number}.")
+                flash(_("Credit note %(number)s issued against %(invoice)s.", number=credit_note.number,
+                        invoice=document.number))
                 return redirect(url_for("invoicing.invoice", invoice_id=credit_note.id))
             errors, row_errors = _split_line_errors(errors, filled)
     rows = list(rows) + [dict.fromkeys(LINE_FIELDS, "") for _ in range(BLANK_ROWS)]
@@ -412,8 +417,15 @@ def _address_errors(errors: dict) -> dict:
 # --- customers -------------------------------------------------------------------------------
 
 
+CUSTOMER_TYPE_LABELS = {"local_authority": _l("local authority"), "nhs_body": _l("NHS body"),
+                        "public_body_it": _l("public body (Italy)"), "company": _l("company"),
+                        "household": _l("household")}
+PAYMENT_METHOD_LABELS = {"bank_transfer": _l("bank transfer"), "card": _l("card"), "cash": _l("cash"),
+                         "cheque": _l("cheque"), "direct_debit": _l("direct debit"), "other": _l("other")}
+
+
 def _type_options():
-    return [(t, t.replace("_", " ").replace("nhs", "NHS").replace(" it", " (Italy)")) for t in CUSTOMER_TYPES]
+    return [(t, CUSTOMER_TYPE_LABELS[t]) for t in CUSTOMER_TYPES]
 
 
 @blp.route("/customers/")
@@ -427,7 +439,8 @@ def customers():
         default_sort="name",
         filters={"type": {code: (label, Customer.customer_type == code) for code, label in _type_options()}})
     rows = listing.apply(db.session, service.customers_query())
-    return render_template("invoicing/customers.html", customers=rows, can_edit=_can_edit())
+    return render_template("invoicing/customers.html", customers=rows, can_edit=_can_edit(),
+                           type_labels=CUSTOMER_TYPE_LABELS)
 
 
 @blp.route("/customers/<int:customer_id>")
@@ -439,6 +452,7 @@ def customer(customer_id):
     rows = db.session.scalars(service.invoices_query(customer_id=record.id)).all()
     return render_template("invoicing/customer.html", customer=record, invoices=rows, today=today,
                            status_of=service.invoice_status, outstanding=service.outstanding, can_edit=_can_edit(),
+                           status_labels=STATUS_LABELS, type_labels=CUSTOMER_TYPE_LABELS,
                            owed=sum((service.outstanding(i) for i in rows), service.ZERO))
 
 
@@ -455,7 +469,7 @@ def new_customer():
         if data is not None:
             record, errors = run_service(lambda: service.add_customer(db.session, g.tenant, data))
             if record is not None:
-                flash(f"{record.name} added.")
+                flash(_("%(name)s added.", name=record.name))
                 return redirect(url_for("invoicing.customer", customer_id=record.id))
     return render_template("invoicing/customer_form.html", customer=None, errors=_address_errors(errors),
                            values=values, types=_type_options(), schemes=_scheme_options())
@@ -476,7 +490,7 @@ def edit_customer(customer_id):
                 data.setdefault(key, None)
             updated, errors = run_service(lambda: service.update_customer(db.session, record, data))
             if updated is not None:
-                flash(f"{record.name} updated.")
+                flash(_("%(name)s updated.", name=record.name))
                 return redirect(url_for("invoicing.customer", customer_id=record.id))
     return render_template("invoicing/customer_form.html", customer=record, errors=_address_errors(errors),
                            values=values, types=_type_options(), schemes=_scheme_options())
@@ -494,7 +508,7 @@ def settings():
         if data is not None:
             saved, errors = run_service(lambda: service.update_settings(db.session, data))
             if saved is not None:
-                flash("Invoicing settings saved.")
+                flash(_("Invoicing settings saved."))
                 return redirect(url_for("invoicing.settings"))
     return render_template("invoicing/settings.html", errors=_address_errors(errors), values=values,
                            schemes=_scheme_options(), stamp_duty_modes=list(STAMP_DUTY_LABELS.items()),
