@@ -15,13 +15,13 @@ from sqlalchemy.exc import ProgrammingError
 from consortium.extensions import db
 from consortium.rls import consortium_reader_role
 from consortium.tenancy import ORM_FILTER_KEY, consortium_scope, set_tenant, tenant_scope
-from tests.conftest import TEST_DATABASE
+from tests.conftest import ON_POSTGRESQL
 from tests.invoicing.helpers import make_invoice
 from tests.mutual_fund.conftest import fund  # noqa: F401 - the fixture
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif(TEST_DATABASE != "postgresql", reason="roles and row-level security are PostgreSQL's"),
+    pytest.mark.skipif(not ON_POSTGRESQL, reason="roles and row-level security are PostgreSQL's"),
 ]
 
 FORGED_SCOPE = ("SELECT set_config('app.all_tenants', 'on', true)", "SET LOCAL app.all_tenants = 'on'")

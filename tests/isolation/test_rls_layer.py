@@ -13,11 +13,11 @@ from sqlalchemy.exc import ProgrammingError
 from consortium.extensions import db
 from consortium.tenancy import ORM_FILTER_KEY, consortium_scope, set_tenant
 from tenants.members.models import Member
-from tests.conftest import TEST_DATABASE
+from tests.conftest import ON_POSTGRESQL
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif(TEST_DATABASE != "postgresql", reason="row-level security is PostgreSQL's"),
+    pytest.mark.skipif(not ON_POSTGRESQL, reason="row-level security is PostgreSQL's"),
 ]
 
 
