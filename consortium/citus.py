@@ -16,6 +16,9 @@ on plain PostgreSQL and SQLite. A table that is neither mapped nor listed here s
 
 import logging
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
 logger = logging.getLogger(__name__)
 
 # Unmapped plumbing, kept on the coordinator: Alembic's revision and the scheduler's job store (one process).
@@ -147,3 +150,27 @@ def execute_grant(connection, table: str, statement: str) -> None:
         (table, statement.replace(marker, " ON %s ", 1))).all()
     if failed:
         raise RuntimeError(f"{statement} failed on shards of {table}: {failed[:3]}")
+
+
+def _on_citus(connection) -> bool:
+    """is_citus, remembered on the pooled DBAPI connection (asked once per connection, not per commit)."""
+    info = connection.connection.info
+    if "citus" not in info:
+        info["citus"] = is_citus(connection)
+    return info["citus"]
+
+
+@event.listens_for(Session, "before_commit")
+def _commit_as_the_app_role(session):
+    """Commit as the role the transaction began with, never as the consortium reader.
+
+    A transaction that wrote as the app role (a co-op's scope) and ends in the consortium scope would commit
+    while the session is the reader; Citus then left the worker's half of its two-phase commit PREPARED. So the
+    pending writes are flushed in their own scope, and the role is reset before COMMIT.
+    """
+    if not session.in_transaction() or session.get_bind().dialect.name != "postgresql":
+        return
+    connection = session.connection()
+    if not connection.invalidated and _on_citus(connection):
+        session.flush()
+        connection.exec_driver_sql("SET LOCAL ROLE NONE")
