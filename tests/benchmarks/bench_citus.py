@@ -87,7 +87,7 @@ def measure_aggregate(kind: str) -> dict:
         def totals_by_year():
             with app.app_context(), consortium_scope(db.session):
                 rows = fund.breakdown_by_year(db.session)
-                assert sum(row.count for row in rows) == mutual_fund.COOPS * mutual_fund.YEARS
+                assert sum(row.contributions for row in rows) == mutual_fund.COOPS * mutual_fund.YEARS
                 db.session.rollback()
 
         return {"contributions_list_ms": median_ms(list_page, RUNS),
