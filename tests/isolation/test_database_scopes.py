@@ -15,7 +15,7 @@ from sqlalchemy.exc import ProgrammingError
 from consortium.extensions import db
 from consortium.rls import consortium_reader_role
 from consortium.tenancy import ORM_FILTER_KEY, consortium_scope, set_tenant, tenant_scope
-from tests.conftest import ON_POSTGRESQL
+from tests.conftest import ON_POSTGRESQL, TEST_DATABASE
 from tests.invoicing.helpers import make_invoice
 from tests.mutual_fund.conftest import fund  # noqa: F401 - the fixture
 
@@ -92,8 +92,9 @@ def test_the_consortium_scope_runs_as_the_reader_role_and_leaves_it(raw, two_coo
         assert _scalar(raw, "SELECT current_user") == consortium_reader_role(current_app.config)
     assert _scalar(raw, "SELECT current_user") == app_role
     assert _scalar(raw, "SELECT rolcanlogin FROM pg_roles WHERE rolname = current_user") is True
+    # On Citus the coordinator reaches the workers as the current role, so the reader logs in there (docs/scaling.md).
     assert _scalar(raw, f"SELECT rolcanlogin FROM pg_roles WHERE rolname = "
-                        f"'{consortium_reader_role(current_app.config)}'") is False
+                        f"'{consortium_reader_role(current_app.config)}'") is (TEST_DATABASE == "citus")
 
 
 @pytest.mark.parametrize("what", sorted(PRIVATE_READS))
