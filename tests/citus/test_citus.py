@@ -188,3 +188,26 @@ def test_closing_a_purchasing_round_in_one_transaction(factory):
     from tests.purchasing.helpers import make_round_with_order
 
     make_round_with_order(factory, factory.tenant("coop-round"))
+
+
+@citus_only
+def test_a_transaction_ending_in_the_consortium_scope_commits_on_the_worker_too(app, factory):
+    """The consortium writes a co-op's row in its scope and commits back in the consortium scope (as accepting
+    accounts does): the commit is made as the app role, so no half of the two-phase commit is left PREPARED."""
+    from consortium.tenancy import tenant_scope
+    from tenants.members import service as members
+
+    tenant = factory.tenant("coop-commit")
+    with app.app_context():
+        with consortium_scope(db.session):
+            with tenant_scope(db.session, tenant.id):
+                members.add_member(db.session, {"name": "Written for the co-op", "category": "worker",
+                                                "joined_on": date(2024, 1, 1)})
+            assert db.session.scalar(text("SELECT current_user")).endswith("_consortium_reader")
+            db.session.commit()
+    with unrestricted(app) as connection:
+        pending = connection.execute(text(
+            "SELECT result FROM run_command_on_workers("
+            "$$SELECT count(*) FROM pg_prepared_xacts WHERE database = current_database()$$)")).scalars().all()
+    assert pending == ["0"]
+    assert true_count(app, "members", tenant.id) == 1
