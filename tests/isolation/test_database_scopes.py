@@ -151,6 +151,7 @@ def test_in_the_consortium_scope_a_co_ops_outbox_bodies_are_invisible(raw, two_c
         # queued from the consortium scope for co-op B: written as B (the reader may not write it)
         notifications.enqueue_email(raw, to="b@example.test", subject="Reminder", body="B's reminder", kind=kind,
                                     tenant_id=two_coops["b"].id)
+        raw.commit()  # B's message as the app role, then the consortium's as the reader: two transactions
         notifications.enqueue_email(raw, to="staff@example.test", subject="Ours", body="the consortium's",
                                     kind=kind, tenant_id=None)
         assert raw.execute(text("SELECT body FROM outbox_messages")).scalars().all() == ["the consortium's"]
