@@ -662,9 +662,12 @@ def record_payment(session, contribution: Contribution, *, amount: Decimal, paid
             contribution.status = _status_from_amounts(contribution)
         session.flush()
         session.expire(contribution, ["payments"])  # the read-only list now has one more row
-    _post(session, "contribution_received", f"{contribution.year} contribution received, {contribution.tenant.name}",
-          FUND_CASH, CONTRIBUTIONS_RECEIVABLE, amount, paid_on, created_by=recorded_by,
-          tenant_id=contribution.tenant_id, contribution_id=contribution.id)
+        # In the co-op's scope, as the contribution's own entry is: on Citus a transaction that has written as the
+        # app role cannot then write as the consortium reader (docs/scaling.md).
+        _post(session, "contribution_received",
+              f"{contribution.year} contribution received, {contribution.tenant.name}",
+              FUND_CASH, CONTRIBUTIONS_RECEIVABLE, amount, paid_on, created_by=recorded_by,
+              tenant_id=contribution.tenant_id, contribution_id=contribution.id)
     return payment
 
 
