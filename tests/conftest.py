@@ -382,7 +382,15 @@ def pytest_terminal_summary(terminalreporter, config):
 
 def pytest_collection_modifyitems(config, items):
     """In the PostgreSQL (and Citus) pass, leave out tests that never touch a database: the SQLite pass has run them,
-    and running pure arithmetic twice proves nothing more (`RUN_PURE_TESTS=1` keeps them)."""
+    and running pure arithmetic twice proves nothing more (`RUN_PURE_TESTS=1` keeps them). On Citus, mark the
+    tests of tests/citus/known_gaps.py as expected failures."""
+    if TEST_DATABASE == "citus":
+        from tests.citus.known_gaps import GAPS
+
+        for item in items:
+            reason = next((why for prefix, why in GAPS.items() if item.nodeid.startswith(prefix)), None)
+            if reason:
+                item.add_marker(pytest.mark.xfail(reason="Citus gap (tests/citus/known_gaps.py): " + reason))
     if not ON_POSTGRESQL or os.environ.get("RUN_PURE_TESTS"):
         return
     kept, pure = [], []
