@@ -837,10 +837,11 @@ def import_bank_statement(session, data: bytes, *, recorded_by: int | None) -> I
         payment = record_payment(session, contribution, amount=line.amount, paid_on=line.line_date,
                                  recorded_by=recorded_by, source="bank_import", description=line.description)
         _check_link(session, ContributionPayment, contribution.tenant_id, payment.id)
-        session.add(BankStatementLine(line_hash=line.line_hash, line_date=line.line_date,
-                                      description=line.description, amount=line.amount,
-                                      tenant_id=contribution.tenant_id, payment_id=payment.id))
-        session.flush()
+        with tenant_scope(session, contribution.tenant_id):  # with its payment (Citus: see record_payment)
+            session.add(BankStatementLine(line_hash=line.line_hash, line_date=line.line_date,
+                                          description=line.description, amount=line.amount,
+                                          tenant_id=contribution.tenant_id, payment_id=payment.id))
+            session.flush()
         known.add(line.line_hash)
         outcome.status, outcome.payment_id = "recorded", payment.id
         result.recorded.append(outcome)
