@@ -477,8 +477,9 @@ def return_accounts(session, version_id: int, *, comment: str, returned_by: int)
 def reopen_accounts(session, version_id: int, *, reason: str, by: int) -> Contribution | None:
     """Reopen an accepted year (consortium admin, checked by the caller); its contribution waits for re-acceptance."""
     version = accounts.get_submission(session, version_id)
-    accounts.reopen(session, version, reason=reason, by=by)
+    # Read before writing: on Citus the reader cannot read what this transaction has written as the app role.
     contribution = contribution_for_year(session, version.tenant_id, version.year)
+    accounts.reopen(session, version, reason=reason, by=by)
     if contribution is None:
         return None
     with tenant_scope(session, version.tenant_id):
