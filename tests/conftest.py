@@ -248,6 +248,10 @@ def _wipe_database(request):
                     connection.exec_driver_sql("LOCK TABLE " + ", ".join(tables) + " IN EXCLUSIVE MODE")
                 for table in tables:
                     connection.exec_driver_sql(f"DELETE FROM {table}")
+                if TEST_DATABASE == "citus":  # ids from 1 again, as TRUNCATE ... RESTART IDENTITY does
+                    connection.exec_driver_sql(
+                        "SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                        "WHERE c.relkind = 'S' AND n.nspname = 'public'")
         if owner_url:
             engine.dispose()
 
