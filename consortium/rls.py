@@ -24,6 +24,8 @@ Migrations call `enable_tenant_rls`, `enable_consortium_rls`, `enable_platform_r
 so they are made by `apply_database_roles`, which knows the configured names. All no-ops off PostgreSQL.
 """
 
+from consortium import citus
+
 CURRENT_TENANT = "NULLIF(current_setting('app.tenant_id', true), '')::int"
 POLICY_NAMES = ("tenant_isolation", "consortium_rows", "platform_rows", "audit_visibility", "audit_append")
 READER_POLICY = "consortium_reader"
@@ -151,7 +153,7 @@ def apply_database_roles(connection, app_role: str, reader_role: str | None, mod
         for name in (READER_POLICY, READER_AUDIT_POLICY):
             connection.exec_driver_sql(f"DROP POLICY IF EXISTS {name} ON {table}")
         for statement in _reader_statements(table, model, reader):
-            connection.exec_driver_sql(statement)
+            citus.execute_grant(connection, table, statement)  # a column grant needs each shard on Citus
     # Tables no model maps (the scheduler's job store) are platform plumbing; one with a tenant_id never is
     # granted this way (the table-declarations test fails on it instead).
     with_tenant = set(connection.exec_driver_sql(

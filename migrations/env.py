@@ -1,5 +1,6 @@
-"""Alembic environment: migrations run as the tables' owner (MIGRATION_DATABASE_URL), then grant the app's role
-and the consortium reader what the models declare (consortium.rls)."""
+"""Alembic environment: migrations run as the tables' owner (MIGRATION_DATABASE_URL), then, on Citus, place the new
+tables on the cluster (consortium.citus), then grant the app's role and the consortium reader what the models
+declare (consortium.rls)."""
 
 import logging
 from logging.config import fileConfig
@@ -8,6 +9,7 @@ from alembic import context
 from flask import current_app
 from sqlalchemy import create_engine
 
+from consortium import citus
 from consortium.rls import apply_database_roles, consortium_reader_role, table_declarations
 
 config = context.config
@@ -34,12 +36,24 @@ def run_migrations_online():
     with engine.connect() as connection:
         conf_args["render_as_batch"] = connection.dialect.name == "sqlite"
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
+        models = table_declarations(target_db.metadata, target_db.Model.registry)
+        on_citus = citus.is_citus(connection)
+        connection.rollback()  # end the query's transaction so Alembic's own begins (and commits) the revisions
         with context.begin_transaction():
+            citus.prepare_migrations(connection)
             context.run_migrations()
-            app_role = current_app.config.get("APP_DB_ROLE")
-            if app_role and connection.dialect.name == "postgresql":
-                apply_database_roles(connection, app_role, consortium_reader_role(current_app.config),
-                                     table_declarations(target_db.metadata, target_db.Model.registry))
+            citus.place_tables(connection, target_db.metadata, models)
+            if not on_citus:
+                grant(connection, models)
+        if on_citus:  # the shards the migrations made must be committed before grants reach each of them
+            with connection.begin():
+                grant(connection, models)
+
+
+def grant(connection, models):
+    app_role = current_app.config.get("APP_DB_ROLE")
+    if app_role and connection.dialect.name == "postgresql":
+        apply_database_roles(connection, app_role, consortium_reader_role(current_app.config), models)
 
 
 if context.is_offline_mode():

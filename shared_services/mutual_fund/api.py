@@ -86,8 +86,9 @@ class ReopenResource(MethodView):
     @review_blp.response(200, schemas.SubmissionSchema)
     def post(self, data, accounts_id):
         """Reopen an accepted year with a reason (consortium admin); re-acceptance corrects the contribution."""
+        version = accounts.get_submission(db.session, accounts_id)  # read first: the service then writes (Citus)
         service.reopen_accounts(db.session, accounts_id, reason=data["reason"], by=current_user.id)
-        return accounts.get_submission(db.session, accounts_id)
+        return version
 
 
 # --------------------------------------------------------------------------- the fund

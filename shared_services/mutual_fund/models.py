@@ -235,14 +235,10 @@ class BankStatementLine(Base):
     description: Mapped[str] = mapped_column(Text)
     amount: Mapped[Decimal] = mapped_column(Money)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="RESTRICT"))
+    # The co-op's payment (tenant_id, payment_id): no foreign key, because on Citus this reference table cannot
+    # point into a distributed one; the service checks it (migration 0023, docs/scaling.md).
     payment_id: Mapped[int] = mapped_column(BigId)
     imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-    __table_args__ = (
-        ForeignKeyConstraint(["tenant_id", "payment_id"],
-                             ["contribution_payments.tenant_id", "contribution_payments.id"],
-                             ondelete="RESTRICT"),
-    )
 
 
 class FundEntry(Base):
@@ -256,6 +252,8 @@ class FundEntry(Base):
     kind: Mapped[str] = mapped_column(String(30))
     description: Mapped[str] = mapped_column(Text)
     tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id", ondelete="RESTRICT"), index=True)
+    # The co-op's contribution (tenant_id, contribution_id): checked by the service, not by a foreign key (as
+    # BankStatementLine.payment_id).
     contribution_id: Mapped[int | None] = mapped_column(BigId)
     loan_id: Mapped[int | None] = mapped_column(ForeignKey("fund_loans.id", ondelete="RESTRICT"), index=True)
     guarantee_id: Mapped[int | None] = mapped_column(ForeignKey("fund_guarantees.id", ondelete="RESTRICT"))
@@ -269,8 +267,6 @@ class FundEntry(Base):
 
     __table_args__ = (
         CheckConstraint(f"kind IN {sql_list(ENTRY_KINDS)}", name="kind"),
-        ForeignKeyConstraint(["tenant_id", "contribution_id"], ["contributions.tenant_id", "contributions.id"],
-                             ondelete="RESTRICT"),
     )
 
     @property

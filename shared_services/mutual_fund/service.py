@@ -127,6 +127,8 @@ def pay_to_text(settings: FundSettings) -> str | None:
 def _post(session, kind: str, description: str, debit_account: str, credit_account: str, amount: Decimal,
           entry_date: date, *, created_by: int | None = None, **links) -> FundEntry:
     """Write one movement as a balanced pair of postings."""
+    if links.get("contribution_id") is not None:
+        _check_link(session, Contribution, links.get("tenant_id"), links["contribution_id"])
     debit, credit = calc.balanced_pair(description, debit_account, credit_account, amount)
     entry = FundEntry(
         entry_date=entry_date, kind=kind, description=description, created_by=created_by, **links,
@@ -135,6 +137,18 @@ def _post(session, kind: str, description: str, debit_account: str, credit_accou
     session.add(entry)
     session.flush()
     return entry
+
+
+class BrokenLink(RuntimeError):
+    """A fund row about to point at a co-op's contribution or payment that does not exist."""
+
+
+def _check_link(session, model, tenant_id: int | None, row_id: int) -> None:
+    """The foreign key the database cannot hold: the fund's books are reference tables on Citus and cannot point
+    into the co-ops' distributed tables (migration 0023, docs/scaling.md), so the link is checked before writing.
+    The row is almost always the one this transaction has just read or written, found without a query."""
+    if tenant_id is None or session.get(model, (tenant_id, row_id), execution_options={"all_tenants": True}) is None:
+        raise BrokenLink(f"no {model.__tablename__} row {row_id} of co-op {tenant_id} for the fund to point at")
 
 
 def account_balances(session, *, until: date | None = None) -> dict[str, Decimal]:
@@ -463,8 +477,9 @@ def return_accounts(session, version_id: int, *, comment: str, returned_by: int)
 def reopen_accounts(session, version_id: int, *, reason: str, by: int) -> Contribution | None:
     """Reopen an accepted year (consortium admin, checked by the caller); its contribution waits for re-acceptance."""
     version = accounts.get_submission(session, version_id)
-    accounts.reopen(session, version, reason=reason, by=by)
+    # Read before writing: on Citus the reader cannot read what this transaction has written as the app role.
     contribution = contribution_for_year(session, version.tenant_id, version.year)
+    accounts.reopen(session, version, reason=reason, by=by)
     if contribution is None:
         return None
     with tenant_scope(session, version.tenant_id):
@@ -666,9 +681,12 @@ def record_payment(session, contribution: Contribution, *, amount: Decimal, paid
             contribution.status = _status_from_amounts(contribution)
         session.flush()
         session.expire(contribution, ["payments"])  # the read-only list now has one more row
-    _post(session, "contribution_received", f"{contribution.year} contribution received, {contribution.tenant.name}",
-          FUND_CASH, CONTRIBUTIONS_RECEIVABLE, amount, paid_on, created_by=recorded_by,
-          tenant_id=contribution.tenant_id, contribution_id=contribution.id)
+        # In the co-op's scope, as the contribution's own entry is: on Citus a transaction that has written as the
+        # app role cannot then write as the consortium reader (docs/scaling.md).
+        _post(session, "contribution_received",
+              f"{contribution.year} contribution received, {contribution.tenant.name}",
+              FUND_CASH, CONTRIBUTIONS_RECEIVABLE, amount, paid_on, created_by=recorded_by,
+              tenant_id=contribution.tenant_id, contribution_id=contribution.id)
     return payment
 
 
@@ -837,10 +855,12 @@ def import_bank_statement(session, data: bytes, *, recorded_by: int | None) -> I
             continue
         payment = record_payment(session, contribution, amount=line.amount, paid_on=line.line_date,
                                  recorded_by=recorded_by, source="bank_import", description=line.description)
-        session.add(BankStatementLine(line_hash=line.line_hash, line_date=line.line_date,
-                                      description=line.description, amount=line.amount,
-                                      tenant_id=contribution.tenant_id, payment_id=payment.id))
-        session.flush()
+        _check_link(session, ContributionPayment, contribution.tenant_id, payment.id)
+        with tenant_scope(session, contribution.tenant_id):  # with its payment (Citus: see record_payment)
+            session.add(BankStatementLine(line_hash=line.line_hash, line_date=line.line_date,
+                                          description=line.description, amount=line.amount,
+                                          tenant_id=contribution.tenant_id, payment_id=payment.id))
+            session.flush()
         known.add(line.line_hash)
         outcome.status, outcome.payment_id = "recorded", payment.id
         result.recorded.append(outcome)

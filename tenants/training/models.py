@@ -48,7 +48,9 @@ class TrainingRecord(TenantOwned, Base):
     session_id: Mapped[int | None] = mapped_column(Integer)  # the pooled session, when it came from one
     provider: Mapped[str | None] = mapped_column(String(200))
     notes: Mapped[str | None] = mapped_column(Text)
-    verification_code: Mapped[str] = mapped_column(String(40), unique=True)
+    # Unique per co-op (the code starts with the co-op's id and is looked up in its scope): on Citus a unique key
+    # of a distributed table must include tenant_id (migration 0023).
+    verification_code: Mapped[str] = mapped_column(String(40))
     certificate_filename: Mapped[str | None] = mapped_column(String(255))
     certificate_type: Mapped[str | None] = mapped_column(String(100))
     certificate_size: Mapped[int | None] = mapped_column(Integer)
@@ -58,6 +60,7 @@ class TrainingRecord(TenantOwned, Base):
 
     __table_args__ = (
         ForeignKeyConstraint(["tenant_id", "member_id"], ["members.tenant_id", "members.id"], ondelete="RESTRICT"),
+        UniqueConstraint("tenant_id", "verification_code"),
         CheckConstraint(f"source IN {sql_list(SOURCES)}", name="source"),
         CheckConstraint("validity_months IS NULL OR validity_months > 0", name="validity_positive"),
         CheckConstraint("(validity_months IS NULL) = (expires_on IS NULL)", name="expiry_follows_validity"),

@@ -13,7 +13,7 @@ from consortium.models import Tenant
 from consortium.tenancy import tenant_scope
 from tenants.invoicing import service
 from tenants.invoicing.models import Invoice, NumberCounter
-from tests.conftest import TEST_DATABASE, unrestricted
+from tests.conftest import ON_POSTGRESQL, unrestricted
 from tests.invoicing.conftest import add_customer, count, draft, issue
 from tests.invoicing.helpers import make_customer, make_invoice
 
@@ -64,7 +64,7 @@ def _issue_in_own_session(app, tenant_id: int, invoice_id: int) -> str:
         return number
 
 
-@pytest.mark.skipif(TEST_DATABASE != "postgresql", reason="parallel issuing needs PostgreSQL (SQLite serialises "
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="parallel issuing needs PostgreSQL (SQLite serialises "
                                                            "writers; the serial version runs below)")
 def test_parallel_issuing_gives_exactly_1_to_50_in_each_coop(app, factory):
     coops = [factory.tenant("para-one"), factory.tenant("para-two")]

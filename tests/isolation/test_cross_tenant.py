@@ -10,8 +10,12 @@ import re
 
 import pytest
 
-from tests.conftest import login, token_for
+from tests.conftest import TEST_DATABASE, login, token_for
 from tests.isolation.route_objects import OBJECT_MAKERS, STATE_REFUSALS
+
+# Objects Citus cannot make yet, so the walk leaves their routes out there (and only there). Each gap has a strict
+# xfail in tests/citus/test_citus.py that fails once the gap is closed, so it is taken out of this list.
+CITUS_GAPS = {"round_id"} if TEST_DATABASE == "citus" else set()
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 FOREIGN = "coop-alpha"
@@ -22,7 +26,7 @@ def tenant_routes(app, api: bool):
     """(rule, method) for every route whose URL names a co-op by slug."""
     routes = []
     for rule in app.url_map.iter_rules():
-        if "slug" not in rule.arguments or rule.rule.startswith("/api/") != api:
+        if "slug" not in rule.arguments or rule.rule.startswith("/api/") != api or rule.arguments & CITUS_GAPS:
             continue
         for method in sorted(rule.methods & set(METHODS)):
             routes.append((rule, method))
@@ -45,6 +49,8 @@ def alpha_and_beta(factory):
     beta = factory.tenant(OWN, name="Beta Co-op")
     objects = {"alpha": {}, "beta": {}}
     for param, make in OBJECT_MAKERS.items():
+        if param in CITUS_GAPS:
+            continue
         objects["alpha"][param] = make(factory, alpha)
         objects["beta"][param] = make(factory, beta)
     every_coop_role = [{"role": role, "tenant": OWN} for role in ("treasurer", "payroll_clerk", "viewer")]

@@ -15,13 +15,13 @@ from sqlalchemy.exc import ProgrammingError
 from consortium.extensions import db
 from consortium.rls import consortium_reader_role
 from consortium.tenancy import ORM_FILTER_KEY, consortium_scope, set_tenant, tenant_scope
-from tests.conftest import TEST_DATABASE
+from tests.conftest import ON_POSTGRESQL, TEST_DATABASE
 from tests.invoicing.helpers import make_invoice
 from tests.mutual_fund.conftest import fund  # noqa: F401 - the fixture
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif(TEST_DATABASE != "postgresql", reason="roles and row-level security are PostgreSQL's"),
+    pytest.mark.skipif(not ON_POSTGRESQL, reason="roles and row-level security are PostgreSQL's"),
 ]
 
 FORGED_SCOPE = ("SELECT set_config('app.all_tenants', 'on', true)", "SET LOCAL app.all_tenants = 'on'")
@@ -92,8 +92,9 @@ def test_the_consortium_scope_runs_as_the_reader_role_and_leaves_it(raw, two_coo
         assert _scalar(raw, "SELECT current_user") == consortium_reader_role(current_app.config)
     assert _scalar(raw, "SELECT current_user") == app_role
     assert _scalar(raw, "SELECT rolcanlogin FROM pg_roles WHERE rolname = current_user") is True
+    # On Citus the coordinator reaches the workers as the current role, so the reader logs in there (docs/scaling.md).
     assert _scalar(raw, f"SELECT rolcanlogin FROM pg_roles WHERE rolname = "
-                        f"'{consortium_reader_role(current_app.config)}'") is False
+                        f"'{consortium_reader_role(current_app.config)}'") is (TEST_DATABASE == "citus")
 
 
 @pytest.mark.parametrize("what", sorted(PRIVATE_READS))
@@ -145,10 +146,12 @@ def test_in_the_consortium_scope_a_co_ops_outbox_bodies_are_invisible(raw, two_c
     with tenant_scope(raw, a):
         notifications.enqueue_email(raw, to="t@example.test", subject="Invoice 7", body="private lines of A",
                                     kind=kind, tenant_id=a)
+    raw.commit()  # a co-op's request, then the consortium's (on Citus one transaction cannot write as both roles)
     with consortium_scope(raw):
         # queued from the consortium scope for co-op B: written as B (the reader may not write it)
         notifications.enqueue_email(raw, to="b@example.test", subject="Reminder", body="B's reminder", kind=kind,
                                     tenant_id=two_coops["b"].id)
+        raw.commit()  # B's message as the app role, then the consortium's as the reader: two transactions
         notifications.enqueue_email(raw, to="staff@example.test", subject="Ours", body="the consortium's",
                                     kind=kind, tenant_id=None)
         assert raw.execute(text("SELECT body FROM outbox_messages")).scalars().all() == ["the consortium's"]

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from consortium.db import TenantOwned
 from consortium.extensions import db
 from consortium.rls import consortium_read_columns, consortium_reader_role, table_declarations
-from tests.conftest import TEST_DATABASE
+from tests.conftest import ON_POSTGRESQL
 
 KINDS = ("tenant", "consortium", "platform", "audit")
 # The policies each kind's migration helper makes (consortium.rls), which every role obeys.
@@ -68,7 +68,7 @@ def test_what_the_consortium_reads_is_declared_only_on_tenant_tables_and_names_r
         assert models()["members"].__consortium_read__ == ("tenant_id", "id", "category", "joined_on", "left_on")
 
 
-postgres_only = pytest.mark.skipif(TEST_DATABASE != "postgresql", reason="row-level security is PostgreSQL's")
+postgres_only = pytest.mark.skipif(not ON_POSTGRESQL, reason="row-level security is PostgreSQL's")
 
 
 @postgres_only

@@ -3,6 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -14,6 +15,7 @@ from consortium.tenancy import set_consortium_scope
 from shared_services.mutual_fund import service
 from shared_services.mutual_fund.demo import submit_accounts
 from shared_services.mutual_fund.models import FundEntry, FundPosting
+from tests.conftest import TEST_DATABASE
 from tests.mutual_fund.conftest import YEAR
 
 CENT = Decimal("0.01")
@@ -116,6 +118,10 @@ class FundModel:
         self.cash -= amount
 
 
+@pytest.mark.skipif(TEST_DATABASE == "citus", reason=(
+    "each example runs many requests' worth of operations in one transaction, which on Citus cannot write as the app "
+    "role and then read as the consortium reader (docs/scaling.md); the ledger's arithmetic runs on SQLite and "
+    "PostgreSQL, and accepting and paying are tested on Citus one request each"))
 @settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(operations=operations)

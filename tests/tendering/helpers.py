@@ -84,6 +84,7 @@ def make_opened_notice(factory, tenant) -> int:
     with factory.app.app_context():
         with tenant_scope(db.session, tenant.id):
             service.save_profile(db.session, tenant.id, {"cpv_codes": ["85312000"], "areas": []})
+        db.session.commit()  # the co-op's answer and the consortium's notice are two requests (and on Citus must be)
         with consortium_scope(db.session):
             notice = service.create_manual_notice(db.session, {
                 "reference": f"REF-{tenant.slug}", "title": f"Home care notice for {tenant.slug}",
