@@ -8,14 +8,14 @@ so there is one behaviour whatever the database is (docs/scaling.md).
 A distributed table's unique keys must include tenant_id: a training certificate's verification code is unique
 per co-op (it starts with the co-op's id and is looked up in that co-op's scope).
 
-Revision ID: 0023_citus19
-Revises: 0022_outbox_attachments
+Revision ID: 0027_citus19
+Revises: 0026_itpay10
 """
 
 from alembic import op
 
-revision = '0023_citus19'
-down_revision = '0022_outbox_attachments'
+revision = '0027_citus19'
+down_revision = '0026_itpay10'
 branch_labels = None
 depends_on = None
 
