@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import insert, select, text
-from sqlalchemy.exc import InternalError, ProgrammingError
+from sqlalchemy.exc import ProgrammingError
 
 from consortium import citus
 from consortium.clock import local_today
@@ -180,14 +180,20 @@ def test_a_consortium_aggregate_across_shards_equals_its_parts(app, client, fact
 
 
 @citus_only
-@pytest.mark.xfail(strict=True, raises=InternalError, reason=(
-    "known gap: closing a purchasing round writes the round as the consortium reader, then each co-op's allocations "
-    "as the app role, in one transaction; Citus refuses a second role on placements the first one modified "
-    "(docs/scaling.md). When this passes, take round_id out of CITUS_GAPS in tests/isolation/test_cross_tenant.py"))
-def test_closing_a_purchasing_round_in_one_transaction(factory):
+def test_closing_a_purchasing_round_in_one_transaction(app, factory):
+    """Closing a round writes only consortium rows (the round, its items' prices, the purchase order), so Citus
+    commits it in one transaction; the co-op that ordered still reads the closed round and its price."""
+    from consortium.tenancy import tenant_scope
+    from shared_services.purchasing import service
     from tests.purchasing.helpers import make_round_with_order
 
-    make_round_with_order(factory, factory.tenant("coop-round"))
+    tenant = factory.tenant("coop-round")
+    round_id = make_round_with_order(factory, tenant)
+    with app.app_context():
+        with consortium_scope(db.session):
+            assert service.get_round(db.session, round_id).status != "open"
+        with tenant_scope(db.session, tenant.id):
+            assert service.get_round(db.session, round_id).id == round_id
 
 
 @citus_only
