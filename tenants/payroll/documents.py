@@ -143,6 +143,12 @@ def payslip_story(tenant, payslip: Payslip, letterhead: Letterhead) -> list:
     if capital:
         story.append(heading(_("Your capital in the co-op")))
         story.append(key_value_table(capital))
+    return story + _closing_story(payslip, run)
+
+
+def _closing_story(payslip: Payslip, run: PayRun) -> list:
+    """The end of every payslip: the rule pack's notes, and "provisional" until the run is paid."""
+    story = []
     if payslip.notes:
         story.append(heading(_("Notes")))
         story.extend(paragraph(note_text(note)) for note in payslip.notes)
@@ -191,12 +197,7 @@ def _pack_payslip_story(rules, payslip: Payslip, letterhead: Letterhead) -> list
         if shown:
             story.append(heading(readable(title)))
             story.append(key_value_table(shown))
-    if payslip.notes:
-        story.append(heading(_("Notes")))
-        story.extend(paragraph(note_text(note)) for note in payslip.notes)
-    if run.state != "paid":
-        story.append(paragraph(_("Provisional: this pay run is not paid yet.")))
-    return story
+    return story + _closing_story(payslip, run)
 
 
 def payslip_pdf(session, tenant, payslip: Payslip) -> tuple[bytes, str]:
