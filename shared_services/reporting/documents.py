@@ -328,7 +328,7 @@ def consolidated_pdf(consolidated: dict, *, consortium_name: str) -> bytes:
     section(4, "people")
     content += _tables_flowables([tables["type_b"], tables["training"]], locale)
     section(5, "activities")
-    content += _tables_flowables([tables["tenders"], tables["incubation"], tables["purchasing"]], locale)
+    content += _tables_flowables([tables[k] for k in ("tenders", "incubation", "lineage", "purchasing")], locale)
     section(6, "economics")
     if d["accounts"] is None:
         content.append(

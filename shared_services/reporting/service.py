@@ -40,6 +40,7 @@ from consortium.errors import Conflict, NotFound, ServiceError
 from consortium.i18n import _, _l
 from consortium.models import Tenant
 from consortium.tenancy import consortium_scope, current_tenant_id, set_tenant
+from shared_services.incubation import lineage
 from shared_services.incubation import service as incubation
 from shared_services.mutual_fund import service as fund
 from shared_services.reporting.models import ReportedFigures, SocialReport
@@ -237,6 +238,7 @@ def consortium_dashboard(session, year: int, *, today: date | None = None) -> di
         for tid, r in sorted(reports.items(), key=lambda item: tenants[item[0]].name)
     ]
     pipeline = incubation.pipeline(session)
+    generations = lineage_generations(session)
     spin_outs = [t for t in tenants.values() if t.sponsor_id is not None]
     return {
         "year": year,
@@ -283,8 +285,22 @@ def consortium_dashboard(session, year: int, *, today: date | None = None) -> di
             "pipeline": pipeline,
             "spin_outs": len(spin_outs),
             "spin_outs_in_year": sum(1 for t in spin_outs if t.founding_date and t.founding_date.year == year),
+            "lineage": generations,
         },
     }
+
+
+def lineage_generations(session) -> dict[int, dict[str, int]]:
+    """The incubation lineage as it stands today, counted per generation (1: co-ops no other co-op sponsored,
+    2: their runners, 3: runners of runners...): member co-ops, co-ops that left, projects still incubated."""
+    tree = lineage.lineage_tree(session)
+    counts = {}
+    for generation, nodes in lineage.by_generation(tree["roots"]).items():
+        row = counts[generation] = {"members": 0, "left": 0, "projects": 0}
+        for node, _parent in nodes:
+            key = "projects" if node["kind"] == "project" else "left" if node["status"] == "left" else "members"
+            row[key] += 1
+    return counts
 
 
 # --------------------------------------------------------------------------- a co-op's own dashboard
