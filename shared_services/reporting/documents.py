@@ -169,6 +169,7 @@ def _section_data(key: str, figures: dict, locale: str) -> list:
                 else f"{training['valid']}/{training['required']} ({training['percent_compliant'] or '—'}%)",
             )
         )
+        rows.append((_("Training hours in the year"), service.training_hours_text(p.get("training_hours"))))
         flow = [key_value_table(rows, locale=locale)]
         if p["pay_ratio"] is not None:
             flow.append(

@@ -37,7 +37,7 @@ from sqlalchemy import func, select
 
 from consortium.db import utcnow
 from consortium.errors import Conflict, NotFound, ServiceError
-from consortium.i18n import _, _l
+from consortium.i18n import _, _l, format_number
 from consortium.models import Tenant
 from consortium.tenancy import consortium_scope, current_tenant_id, set_tenant
 from shared_services.incubation import lineage
@@ -519,6 +519,7 @@ def social_report_figures(session, tenant: Tenant, year: int) -> dict:
             "pay_ratio_within_8": None if ratio is None else ratio <= PAY_RATIO_LIMIT,
             "pay_ratio_within_12": None if ratio is None else ratio <= PAY_RATIO_LIMIT_SKILLS,
             "training": own["training"],
+            "training_hours": training_hours_figures(session, year),
         },
         "economics": {
             "currency": tenant.currency,
@@ -527,6 +528,26 @@ def social_report_figures(session, tenant: Tenant, year: int) -> dict:
             "contribution": own["contribution"],
         },
     }
+
+
+def training_hours_figures(session, year: int) -> dict:
+    """The co-op's training hours in `year` from the training service (call in its scope): totals, no names."""
+    found = training.training_hours(session, year)
+    return {"hours": found.hours, "completions": found.completions, "without_hours": found.without_hours}
+
+
+def training_hours_text(figures: dict | None) -> str:
+    """The social report's line for training hours (page and PDF); a report frozen before they were read has none."""
+    if not figures:
+        return _("not recorded when this report was approved")
+    if not figures["completions"]:
+        return _("no course completed in the year")
+    text = _("%(hours)s hours in %(completions)s completed courses", hours=format_number(figures["hours"], 1),
+             completions=figures["completions"])
+    if figures["without_hours"]:
+        text += "; " + _("completions of courses without hours in the catalogue, not counted: %(count)s",
+                         count=figures["without_hours"])
+    return text
 
 
 def _clean_sections(sections: dict | None) -> dict:
