@@ -6,8 +6,9 @@ from datetime import date
 import pytest
 
 from consortium.extensions import db
+from consortium.tenancy import consortium_scope
 from shared_services.incubation.models import IncubationProject
-from tests.conftest import login, unrestricted
+from tests.conftest import login
 from tests.reporting.conftest import STAFF
 from tests.reporting.helpers import YEAR
 from tests.reporting.test_privacy_and_exports import _pdf_text
@@ -16,7 +17,7 @@ from tests.reporting.test_privacy_and_exports import _pdf_text
 @pytest.fixture
 def lineage(app, network):
     """Coop C (sponsored by A) sponsors a live project; A sponsors one that was closed (not in the lineage)."""
-    with unrestricted(app):
+    with app.app_context(), consortium_scope(db.session):
         for name, sponsor, closed in (("Orto di C", network.c, None), ("Chiuso", network.a, "no founders left")):
             db.session.add(IncubationProject(working_name=name, sponsor_id=sponsor.id, country="it",
                                              intended_legal_form="social_coop_a", stage="closed" if closed else
