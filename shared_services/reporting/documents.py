@@ -169,6 +169,7 @@ def _section_data(key: str, figures: dict, locale: str) -> list:
                 else f"{training['valid']}/{training['required']} ({training['percent_compliant'] or '—'}%)",
             )
         )
+        rows.append((_("Training hours in the year"), service.training_hours_text(p.get("training_hours"))))
         flow = [key_value_table(rows, locale=locale)]
         if p["pay_ratio"] is not None:
             flow.append(
@@ -328,7 +329,7 @@ def consolidated_pdf(consolidated: dict, *, consortium_name: str) -> bytes:
     section(4, "people")
     content += _tables_flowables([tables["type_b"], tables["training"]], locale)
     section(5, "activities")
-    content += _tables_flowables([tables["tenders"], tables["incubation"], tables["purchasing"]], locale)
+    content += _tables_flowables([tables[k] for k in ("tenders", "incubation", "lineage", "purchasing")], locale)
     section(6, "economics")
     if d["accounts"] is None:
         content.append(

@@ -37,9 +37,10 @@ from sqlalchemy import func, select
 
 from consortium.db import utcnow
 from consortium.errors import Conflict, NotFound, ServiceError
-from consortium.i18n import _, _l
+from consortium.i18n import _, _l, format_number
 from consortium.models import Tenant
 from consortium.tenancy import consortium_scope, current_tenant_id, set_tenant
+from shared_services.incubation import lineage
 from shared_services.incubation import service as incubation
 from shared_services.mutual_fund import service as fund
 from shared_services.reporting.models import ReportedFigures, SocialReport
@@ -237,6 +238,7 @@ def consortium_dashboard(session, year: int, *, today: date | None = None) -> di
         for tid, r in sorted(reports.items(), key=lambda item: tenants[item[0]].name)
     ]
     pipeline = incubation.pipeline(session)
+    generations = lineage_generations(session)
     spin_outs = [t for t in tenants.values() if t.sponsor_id is not None]
     return {
         "year": year,
@@ -283,8 +285,22 @@ def consortium_dashboard(session, year: int, *, today: date | None = None) -> di
             "pipeline": pipeline,
             "spin_outs": len(spin_outs),
             "spin_outs_in_year": sum(1 for t in spin_outs if t.founding_date and t.founding_date.year == year),
+            "lineage": generations,
         },
     }
+
+
+def lineage_generations(session) -> dict[int, dict[str, int]]:
+    """The incubation lineage as it stands today, counted per generation (1: co-ops no other co-op sponsored,
+    2: their runners, 3: runners of runners...): member co-ops, co-ops that left, projects still incubated."""
+    tree = lineage.lineage_tree(session)
+    counts = {}
+    for generation, nodes in lineage.by_generation(tree["roots"]).items():
+        row = counts[generation] = {"members": 0, "left": 0, "projects": 0}
+        for node, _parent in nodes:
+            key = "projects" if node["kind"] == "project" else "left" if node["status"] == "left" else "members"
+            row[key] += 1
+    return counts
 
 
 # --------------------------------------------------------------------------- a co-op's own dashboard
@@ -503,6 +519,7 @@ def social_report_figures(session, tenant: Tenant, year: int) -> dict:
             "pay_ratio_within_8": None if ratio is None else ratio <= PAY_RATIO_LIMIT,
             "pay_ratio_within_12": None if ratio is None else ratio <= PAY_RATIO_LIMIT_SKILLS,
             "training": own["training"],
+            "training_hours": training_hours_figures(session, year),
         },
         "economics": {
             "currency": tenant.currency,
@@ -511,6 +528,26 @@ def social_report_figures(session, tenant: Tenant, year: int) -> dict:
             "contribution": own["contribution"],
         },
     }
+
+
+def training_hours_figures(session, year: int) -> dict:
+    """The co-op's training hours in `year` from the training service (call in its scope): totals, no names."""
+    found = training.training_hours(session, year)
+    return {"hours": found.hours, "completions": found.completions, "without_hours": found.without_hours}
+
+
+def training_hours_text(figures: dict | None) -> str:
+    """The social report's line for training hours (page and PDF); a report frozen before they were read has none."""
+    if not figures:
+        return _("not recorded when this report was approved")
+    if not figures["completions"]:
+        return _("no course completed in the year")
+    text = _("%(hours)s hours in %(completions)s completed courses", hours=format_number(figures["hours"], 1),
+             completions=figures["completions"])
+    if figures["without_hours"]:
+        text += "; " + _("completions of courses without hours in the catalogue, not counted: %(count)s",
+                         count=figures["without_hours"])
+    return text
 
 
 def _clean_sections(sections: dict | None) -> dict:

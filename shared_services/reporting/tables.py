@@ -289,7 +289,29 @@ def dashboard_tables(d: dict) -> list[Table]:
         pipeline.title, [r[0] for r in stages], {_("Projects"): [r[1] for r in stages]}, horizontal=True, height=170
     )
     tables.append(pipeline)
+    tables.append(lineage_table(inc["lineage"]))
     return tables
+
+
+def lineage_table(generations: dict[int, dict[str, int]]) -> Table:
+    """The lineage by generation, with a stacked bar per generation (the incubation lineage page draws the tree)."""
+    parts = {"members": _("Member co-ops"), "left": _("Co-ops that left"), "projects": _("Projects in incubation")}
+    table = Table(
+        "lineage",
+        _("Lineage by generation"),
+        [_("Generation"), *parts.values(), _("Total")],
+        [[_("Generation %(number)s", number=g), *row.values(), sum(row.values())] for g, row in generations.items()],
+        note=_("Generation 1 are the co-ops no other co-op sponsored; each later generation was sponsored by the one "
+               "before. As the lineage stands today."),
+    )
+    if table.rows:
+        table.chart = charts.stacked_bar(
+            table.title,
+            [r[0] for r in table.rows],
+            {name: [row[key] for row in generations.values()] for key, name in parts.items()},
+            height=60 + 28 * len(table.rows),
+        )
+    return table
 
 
 def invoicing_table(d: dict) -> Table:

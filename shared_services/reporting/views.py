@@ -260,6 +260,7 @@ def social_report(report_id):
         due=service.social_report_due(report.year),
         today=local_today(),
         labels_by_field=_field_labels(),
+        training_hours_text=service.training_hours_text,
     ), 422 if errors else 200
 
 

@@ -96,7 +96,8 @@ def course_lookup(session, ids=None) -> dict[int, CourseInfo]:
     query = select(TrainingCourse)
     if ids is not None:
         query = query.where(TrainingCourse.id.in_(list(ids)))
-    return {c.id: CourseInfo(c.id, c.title, c.validity_months, c.active, c.country) for c in session.scalars(query)}
+    return {c.id: CourseInfo(c.id, c.title, c.validity_months, c.active, c.country, c.duration_hours)
+            for c in session.scalars(query)}
 
 
 def load_catalogue(session) -> int:

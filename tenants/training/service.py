@@ -53,6 +53,7 @@ class CourseInfo:
     validity_months: int | None
     active: bool = True
     country: str | None = None  # the jurisdiction whose rules the course follows; None: any
+    duration_hours: Decimal | None = None  # the catalogue's hours for one completion; None: not stated
 
 
 def courses_for(session, country: str, keep=()) -> list[CourseInfo]:
@@ -223,6 +224,34 @@ def import_records(session, tenant_id: int, rows: list[dict], *, today: date) ->
     session.flush()
     refresh_report(session, tenant_id, today)
     return len(rows)
+
+
+@dataclass(frozen=True)
+class TrainingHours:
+    """A co-op's training in a year, aggregated: no worker is named."""
+
+    hours: Decimal  # the catalogue hours of every course completed in the year
+    completions: int  # courses completed in the year
+    without_hours: int  # of those, completions whose course states no hours (not in `hours`)
+
+
+def training_hours(session, year: int) -> TrainingHours:
+    """Hours of training the co-op's workers completed in `year` (call in the co-op's scope): each record completed
+    in the year counts its course's hours as the catalogue states them now (records do not copy them)."""
+    counts = session.execute(
+        select(TrainingRecord.course_id, func.count())
+        .where(TrainingRecord.completed_on >= date(year, 1, 1), TrainingRecord.completed_on <= date(year, 12, 31))
+        .group_by(TrainingRecord.course_id)
+    ).all()
+    catalogue = courses(session, [course_id for course_id, _n in counts]) if counts else {}
+    hours, without = Decimal("0.0"), 0
+    for course_id, n in counts:
+        info = catalogue.get(course_id)
+        if info is None or info.duration_hours is None:
+            without += n
+        else:
+            hours += info.duration_hours * n
+    return TrainingHours(hours, sum(n for _id, n in counts), without)
 
 
 def records_query(*, member_id: int | None = None, course_id: int | None = None):
