@@ -14,6 +14,8 @@
 - `query_int`: a bounded integer from a page's query string (`?page=`) or form, 400 naming the argument.
 """
 
+from decimal import Decimal
+
 from flask import abort, request
 from marshmallow import fields, validate
 from werkzeug.routing import IntegerConverter
@@ -57,6 +59,10 @@ class Computed(fields.Function):
 
     def _call_or_raise(self, func, value, attr):
         return func(value)
+
+
+# The largest amount a Money column (NUMERIC(14, 2), consortium.db) holds: a bigger one is a 422, never a 500.
+MONEY_MAX = Decimal("999999999999.99")
 
 
 def Money(**kwargs) -> DecimalString:

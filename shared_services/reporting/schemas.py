@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from consortium.clock import local_today
-from consortium.fields import BoundedInt, DecimalString, UtcDateTime
+from consortium.fields import MONEY_MAX, BoundedInt, Money, UtcDateTime
 from shared_services.reporting.models import STATES
 from shared_services.reporting.service import SECTION_KEYS
 
@@ -75,6 +75,6 @@ class YearFactsSchema(Schema):
     year = BoundedInt(dump_only=True)
     year_end = fields.Date(allow_none=True, load_default=None, metadata={
         "description": "The day the financial year ends, within the year; none: 31 December."})
-    total_assets = DecimalString(places=2, allow_none=True, load_default=None, validate=validate.Range(min=0),
+    total_assets = Money(allow_none=True, load_default=None, validate=validate.Range(min=0, max=MONEY_MAX),
                                  metadata={"description": "Total assets on the year end (the UK audit test)."})
     ar30_due = fields.Date(dump_only=True, metadata={"description": "UK societies: AR30 due 7 months after."})
