@@ -78,6 +78,19 @@ def test_treasurer_uploads_accounts_staff_accept_and_the_contribution_follows(
     assert "less 15,000.00 covering prior years' losses: 30,000.00" in accepted
     assert "3% of the base 30,000.00 is 900.00" in accepted
 
+    # Issue 20: a payment beyond what is owed comes back with the focus on the summary, whose link leads to the
+    # amount, marked invalid and keeping what was typed (axe checks this refused page too)
+    page.goto(f"{live_server}/consortium/mutual-fund/")
+    page.fill("#f-payment-reference", f"MF-{YEAR}-{SLUG}")
+    page.fill("#f-payment-amount", "900.01")
+    page.click("button:has-text('Record payment')")
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    assert "is more than the 900.00 outstanding" in page.inner_text("#error-summary")
+    page.click("#error-summary a[href='#f-payment-amount']")
+    assert page.evaluate("document.activeElement.id") == "f-payment-amount"
+    assert page.get_attribute("#f-payment-amount", "aria-invalid") == "true"
+    assert page.input_value("#f-payment-amount") == "900.01"
+
     page.context.clear_cookies()
     log_in(page, live_server, "treasurer@example.coop")
     page.goto(f"{live_server}/t/{SLUG}/")
