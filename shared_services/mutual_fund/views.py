@@ -82,12 +82,18 @@ def _year_filter(rows) -> dict:
 @consortium_role_required(*STAFF)
 def submission(accounts_id):
     """One submitted version: its figures, and the accept / return / reopen forms."""
+    return _submission_page(accounts_id)
+
+
+def _submission_page(accounts_id, form: str | None = None, errors: dict | None = None, values=None):
+    """A submitted version's page; after a refused `form` (accept, return, reopen) its errors and what was typed."""
     version = accounts.get_submission(db.session, accounts_id)
     contribution = service.contribution_for_year(db.session, version.tenant_id, version.year)
-    return render_template("mutual_fund/submission.html", version=version, contribution=contribution,
+    page = render_template("mutual_fund/submission.html", version=version, contribution=contribution,
                            tenant=db.session.get(Tenant, version.tenant_id), figure_codes=FIGURE_CODES,
                            labels={code: line.label for code, line in LINES_BY_CODE.items()},
-                           today=local_today(), errors={})
+                           today=local_today(), form=form, errors=errors or {}, values=values or {})
+    return (page, 422) if errors else page
 
 
 @review_blp.route("/<int:accounts_id>/accept", methods=["POST"])
@@ -103,10 +109,8 @@ def accept(accounts_id):
             flash(_("Accepted. Contribution %(reference)s: %(amount)s %(currency)s, due by %(date)s.",
                     reference=contribution.reference, amount=contribution.total_due, currency=contribution.currency,
                     date=contribution.due_date.isoformat()))
-    else:
-        flash(_("Please correct the dates: %(problems)s",
-                problems="; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items())), "error")
-    return redirect(url_for("accounts_review.submission", accounts_id=accounts_id))
+            return redirect(url_for("accounts_review.submission", accounts_id=accounts_id))
+    return _submission_page(accounts_id, "accept", errors, request.form)
 
 
 @review_blp.route("/<int:accounts_id>/return", methods=["POST"])
@@ -115,13 +119,14 @@ def return_to_coop(accounts_id):
     """Return the accounts to the co-op with a comment."""
     data, errors = load_form(schemas.ReturnSchema(), request.form)
     if data is None:
-        flash(_("Write the comment the treasurer will read."), "error")
+        errors = {"comment": [_("Write the comment the treasurer will read.")]}
     else:
-        version, _errors = run_service(lambda: service.return_accounts(
+        version, errors = run_service(lambda: service.return_accounts(
             db.session, accounts_id, comment=data["comment"], returned_by=current_user.id))
         if version is not None:
             flash(_("Returned to the co-op with your comment."))
-    return redirect(url_for("accounts_review.submission", accounts_id=accounts_id))
+            return redirect(url_for("accounts_review.submission", accounts_id=accounts_id))
+    return _submission_page(accounts_id, "return", errors, request.form)
 
 
 @review_blp.route("/<int:accounts_id>/reopen", methods=["POST"])
@@ -130,14 +135,15 @@ def reopen(accounts_id):
     """Reopen an accepted year (consortium admin), giving the reason."""
     data, errors = load_form(schemas.ReopenSchema(), request.form)
     if data is None:
-        flash(_("Give the reason for reopening the year."), "error")
+        errors = {"reason": [_("Give the reason for reopening the year.")]}
     else:
         _reopened, errors = run_service(lambda: service.reopen_accounts(
             db.session, accounts_id, reason=data["reason"], by=current_user.id))
         if not errors:
             flash(_("The year is reopened: the co-op can submit corrected accounts; accepting them corrects the "
                     "contribution."))
-    return redirect(url_for("accounts_review.submission", accounts_id=accounts_id))
+            return redirect(url_for("accounts_review.submission", accounts_id=accounts_id))
+    return _submission_page(accounts_id, "reopen", errors, request.form)
 
 
 # --------------------------------------------------------------------------- the fund

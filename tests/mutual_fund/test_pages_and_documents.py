@@ -10,7 +10,7 @@ from consortium.clock import local_today
 from consortium.tenancy import is_scope_statement
 from tests.a11y import tied_errors
 from tests.conftest import login
-from tests.mutual_fund.conftest import FUND, YEAR, D
+from tests.mutual_fund.conftest import ACCOUNTS, FUND, YEAR, D
 
 REF_A = f"MF-{YEAR}-coop-a"
 
@@ -337,3 +337,26 @@ def test_a_refused_bank_statement_is_shown_at_its_file_input_and_records_nothing
     assert tied_errors(nothing.get_data(as_text=True)) == {"f-import-file": "Choose the bank statement CSV to import."}
     contribution = fund.client.get("/api/v1/t/coop-a/contributions", headers=fund.treasurer_a).get_json()[0]
     assert contribution["paid_amount"] == "0.00"
+
+
+def test_refused_review_decisions_come_back_tied_to_their_fields(fund, client):
+    # Issue 20: accept, return and reopen refused on the submission page: 422, the error at its field, nothing decided.
+    version = fund.submit(fund.a, D("12345.67"))
+    login(client, "admin@example.test")
+    page = f"/consortium/accounts/{version}"
+
+    accept = client.post(f"{page}/accept", data={"accepted_on": "29/04/yesterday", "member_from": ""})
+    assert accept.status_code == 422
+    html = accept.get_data(as_text=True)
+    assert set(tied_errors(html)) == {"f-accept-accepted_on"} and 'value="29/04/yesterday"' in html
+    returned = client.post(f"{page}/return", data={"comment": "  "})
+    assert returned.status_code == 422
+    assert tied_errors(returned.get_data(as_text=True)) == {
+        "f-return-comment": "Write the comment the treasurer will read."}
+    assert fund.client.get(f"{ACCOUNTS}/{version}", headers=fund.staff).get_json()["status"] == "submitted"
+
+    assert fund.accept(version).status_code == 200
+    reopen = client.post(f"{page}/reopen", data={"reason": ""})
+    assert reopen.status_code == 422
+    assert tied_errors(reopen.get_data(as_text=True)) == {"f-reopen-reason": "Give the reason for reopening the year."}
+    assert fund.client.get(f"{ACCOUNTS}/{version}", headers=fund.staff).get_json()["status"] == "accepted"
