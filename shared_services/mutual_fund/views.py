@@ -34,9 +34,13 @@ def _tenant_options() -> list[tuple[str, str]]:
     return [(t.slug, t.name) for t in db.session.scalars(select(Tenant).order_by(Tenant.name))]
 
 
-def _flash_not_recorded(what: str, errors: dict) -> None:
-    """Flash why a one-line form (payment, repayment, call) was refused, field by field (`what`: "X not recorded")."""
-    flash(f"{what}: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()), "error")
+# The services name the dates and the contribution as the API does; the pages' forms send `date` and `reference`.
+_PAGE_FIELDS = {"paid_on": "date", "called_on": "date", "contribution_id": "reference"}
+
+
+def _page_errors(errors: dict) -> dict:
+    """A refusal's errors keyed by the page form's field names, so each is shown at (and tied to) its input."""
+    return {_PAGE_FIELDS.get(key, key): messages for key, messages in errors.items()}
 
 
 # --------------------------------------------------------------------------- accounts review
@@ -78,12 +82,18 @@ def _year_filter(rows) -> dict:
 @consortium_role_required(*STAFF)
 def submission(accounts_id):
     """One submitted version: its figures, and the accept / return / reopen forms."""
+    return _submission_page(accounts_id)
+
+
+def _submission_page(accounts_id, form: str | None = None, errors: dict | None = None, values=None):
+    """A submitted version's page; after a refused `form` (accept, return, reopen) its errors and what was typed."""
     version = accounts.get_submission(db.session, accounts_id)
     contribution = service.contribution_for_year(db.session, version.tenant_id, version.year)
-    return render_template("mutual_fund/submission.html", version=version, contribution=contribution,
+    page = render_template("mutual_fund/submission.html", version=version, contribution=contribution,
                            tenant=db.session.get(Tenant, version.tenant_id), figure_codes=FIGURE_CODES,
                            labels={code: line.label for code, line in LINES_BY_CODE.items()},
-                           today=local_today(), errors={})
+                           today=local_today(), form=form, errors=errors or {}, values=values or {})
+    return (page, 422) if errors else page
 
 
 @review_blp.route("/<int:accounts_id>/accept", methods=["POST"])
@@ -99,10 +109,8 @@ def accept(accounts_id):
             flash(_("Accepted. Contribution %(reference)s: %(amount)s %(currency)s, due by %(date)s.",
                     reference=contribution.reference, amount=contribution.total_due, currency=contribution.currency,
                     date=contribution.due_date.isoformat()))
-    else:
-        flash(_("Please correct the dates: %(problems)s",
-                problems="; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items())), "error")
-    return redirect(url_for("accounts_review.submission", accounts_id=accounts_id))
+            return redirect(url_for("accounts_review.submission", accounts_id=accounts_id))
+    return _submission_page(accounts_id, "accept", errors, request.form)
 
 
 @review_blp.route("/<int:accounts_id>/return", methods=["POST"])
@@ -111,13 +119,14 @@ def return_to_coop(accounts_id):
     """Return the accounts to the co-op with a comment."""
     data, errors = load_form(schemas.ReturnSchema(), request.form)
     if data is None:
-        flash(_("Write the comment the treasurer will read."), "error")
+        errors = {"comment": [_("Write the comment the treasurer will read.")]}
     else:
-        version, _errors = run_service(lambda: service.return_accounts(
+        version, errors = run_service(lambda: service.return_accounts(
             db.session, accounts_id, comment=data["comment"], returned_by=current_user.id))
         if version is not None:
             flash(_("Returned to the co-op with your comment."))
-    return redirect(url_for("accounts_review.submission", accounts_id=accounts_id))
+            return redirect(url_for("accounts_review.submission", accounts_id=accounts_id))
+    return _submission_page(accounts_id, "return", errors, request.form)
 
 
 @review_blp.route("/<int:accounts_id>/reopen", methods=["POST"])
@@ -126,14 +135,15 @@ def reopen(accounts_id):
     """Reopen an accepted year (consortium admin), giving the reason."""
     data, errors = load_form(schemas.ReopenSchema(), request.form)
     if data is None:
-        flash(_("Give the reason for reopening the year."), "error")
+        errors = {"reason": [_("Give the reason for reopening the year.")]}
     else:
         _reopened, errors = run_service(lambda: service.reopen_accounts(
             db.session, accounts_id, reason=data["reason"], by=current_user.id))
         if not errors:
             flash(_("The year is reopened: the co-op can submit corrected accounts; accepting them corrects the "
                     "contribution."))
-    return redirect(url_for("accounts_review.submission", accounts_id=accounts_id))
+            return redirect(url_for("accounts_review.submission", accounts_id=accounts_id))
+    return _submission_page(accounts_id, "reopen", errors, request.form)
 
 
 # --------------------------------------------------------------------------- the fund
@@ -143,15 +153,21 @@ def reopen(accounts_id):
 @consortium_role_required(*STAFF)
 def overview():
     """The fund: balance, exposure, breakdowns by co-op and year, loans, guarantees, payment entry."""
+    return _overview_page()
+
+
+def _overview_page(form: str | None = None, errors: dict | None = None, values=None):
+    """The overview; after a refused `form` ("payment" or "import") its errors and what was typed, answering 422."""
     today = local_today()
-    return render_template(
+    page = render_template(
         "mutual_fund/overview.html",
         overview=service.fund_overview(db.session, today, jurisdiction=jurisdiction()),
         by_coop=service.breakdown_by_coop(db.session),
         by_year=service.breakdown_by_year(db.session),
         settings=service.get_settings(db.session, jurisdiction()),
-        today=today, errors={}, values={},
+        today=today, form=form, errors=_page_errors(errors or {}), values=values or {},
     )
+    return (page, 422) if errors else page
 
 
 ENTRY_KIND_LABELS = {
@@ -211,16 +227,15 @@ def contributions():
 def record_payment():
     """Record a payment against a contribution reference."""
     data, errors = load_form(schemas.PaymentSchema(), request.form)
-    if data is None:
-        _flash_not_recorded(_("Payment not recorded"), errors)
-    else:
-        payment, _errors = run_service(lambda: service.record_payment(
+    if data is not None:
+        payment, errors = run_service(lambda: service.record_payment(
             db.session, service.get_contribution(db.session, reference=data.get("reference"),
                                                  contribution_id=data.get("contribution_id")),
             amount=data["amount"], paid_on=data["paid_on"], recorded_by=current_user.id))
         if payment is not None:
             flash(_("Payment of %(amount)s recorded.", amount=payment.amount))
-    return redirect(url_for("mutual_fund.overview"))
+            return redirect(url_for("mutual_fund.overview"))
+    return _overview_page("payment", errors, request.form)
 
 
 @fund_blp.route("/payments/import", methods=["POST"])
@@ -229,13 +244,14 @@ def import_payments():
     """Import a bank statement CSV; show what was recorded and the lines nobody matched."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        flash(_("Choose the bank statement CSV to import."), "error")
-        return redirect(url_for("mutual_fund.overview"))
+        return _overview_page("import", {"file": [_("Choose the bank statement CSV to import.")]})
     result, errors = run_service(lambda: service.import_bank_statement(db.session, upload.read(),
                                                                        recorded_by=current_user.id))
     if result is None:
-        return render_template("mutual_fund/import_result.html", result=None, errors=errors), 422
-    return render_template("mutual_fund/import_result.html", result=result, errors={})
+        # a statement's own lines are refused by row ("row 3"): each is said at the file input, naming its row
+        return _overview_page("import", {"file": [message if where == "file" else f"{where}: {message}"
+                                                  for where, messages in errors.items() for message in messages]})
+    return render_template("mutual_fund/import_result.html", result=result)
 
 
 @fund_blp.route("/loans")
@@ -263,6 +279,11 @@ def loans():
 @consortium_role_required(*STAFF)
 def guarantees():
     """Every guarantee the fund gave: searched by co-op or bank, sorted, live or expired, in pages; calls."""
+    return _guarantees_page()
+
+
+def _guarantees_page(refused: int | None = None, errors: dict | None = None, values=None):
+    """The guarantees; after a refused call on guarantee `refused`, its errors and what was typed, answering 422."""
     today = local_today()
     listing = lists.Listing(
         search=lambda g: f"{g.tenant.name} {g.bank_name}",
@@ -274,8 +295,10 @@ def guarantees():
                           "0": (_l("expired or fully called"), lambda g: g.live_amount(today) <= 0)}},
         date=lambda g: g.expires_on)
     rows = listing.apply(db.session, db.session.scalars(service.guarantees_query()).all())
-    return render_template("mutual_fund/guarantees.html", guarantees=rows, today=today,
-                           currency=service.fund_currency(jurisdiction()))
+    page = render_template("mutual_fund/guarantees.html", guarantees=rows, today=today,
+                           currency=service.fund_currency(jurisdiction()), refused=refused,
+                           errors=_page_errors(errors or {}), values=values or {})
+    return (page, 422) if errors else page
 
 
 @fund_blp.route("/loans/new", methods=["GET", "POST"])
@@ -308,9 +331,15 @@ def _grant(data):
 @consortium_role_required(*STAFF)
 def loan(loan_id):
     """A loan: its schedule, repayments, arrears, and the repayment form."""
-    record = service.get_loan(db.session, loan_id)
-    return render_template("mutual_fund/loan.html", loan=record, arrears=service.loan_arrears(record, local_today()),
-                           today=local_today(), method_labels=LOAN_METHOD_LABELS)
+    return _loan_page(service.get_loan(db.session, loan_id))
+
+
+def _loan_page(record, errors: dict | None = None, values=None):
+    """A loan's page; after a refused repayment its errors and what was typed, answering 422."""
+    page = render_template("mutual_fund/loan.html", loan=record, arrears=service.loan_arrears(record, local_today()),
+                           today=local_today(), method_labels=LOAN_METHOD_LABELS,
+                           errors=_page_errors(errors or {}), values=values or {})
+    return (page, 422) if errors else page
 
 
 @fund_blp.route("/loans/<int:loan_id>/repayments", methods=["POST"])
@@ -319,15 +348,14 @@ def record_repayment(loan_id):
     """Record a repayment of a loan."""
     record = service.get_loan(db.session, loan_id)
     data, errors = load_form(schemas.MoneyOnDateSchema(), request.form)
-    if data is None:
-        _flash_not_recorded(_("Repayment not recorded"), errors)
-    else:
-        repayment, _errors = run_service(lambda: service.record_repayment(
+    if data is not None:
+        repayment, errors = run_service(lambda: service.record_repayment(
             db.session, record, amount=data["amount"], paid_on=data["paid_on"], recorded_by=current_user.id))
         if repayment is not None:
             flash(_("Repayment recorded: %(principal)s principal, %(interest)s interest.",
                     principal=repayment.principal_part, interest=repayment.interest_part))
-    return redirect(url_for("mutual_fund.loan", loan_id=loan_id))
+            return redirect(url_for("mutual_fund.loan", loan_id=loan_id))
+    return _loan_page(service.get_loan(db.session, loan_id), errors, request.form)
 
 
 @fund_blp.route("/guarantees/new", methods=["GET", "POST"])
@@ -355,15 +383,14 @@ def call_guarantee(guarantee_id):
     """Record a call on a guarantee."""
     guarantee = service.get_guarantee(db.session, guarantee_id)
     data, errors = load_form(schemas.MoneyOnDateSchema(), request.form)
-    if data is None:
-        _flash_not_recorded(_("Call not recorded"), errors)
-    else:
-        call, _errors = run_service(lambda: service.call_guarantee(
+    if data is not None:
+        call, errors = run_service(lambda: service.call_guarantee(
             db.session, guarantee, amount=data["amount"], called_on=data["paid_on"], recorded_by=current_user.id))
         if call is not None:
             flash(_("Call of %(amount)s on the guarantee to %(bank)s recorded.", amount=call.amount,
                     bank=guarantee.bank_name))
-    return redirect(url_for("mutual_fund.guarantees"))
+            return redirect(url_for("mutual_fund.guarantees"))
+    return _guarantees_page(guarantee_id, errors, request.form)
 
 
 DUE_BASIS_LABELS = (("approval", _l("the assembly's approval")), ("year_end", _l("the end of the year")))

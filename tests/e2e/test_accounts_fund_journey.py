@@ -78,6 +78,20 @@ def test_treasurer_uploads_accounts_staff_accept_and_the_contribution_follows(
     assert "less 15,000.00 covering prior years' losses: 30,000.00" in accepted
     assert "3% of the base 30,000.00 is 900.00" in accepted
 
+    # Issue 20: a payment beyond what is owed comes back with the focus on the summary, whose link leads to the
+    # amount, marked invalid and keeping what was typed (axe checks this refused page too)
+    page.goto(f"{live_server}/consortium/mutual-fund/")
+    page.fill("#f-payment-reference", f"MF-{YEAR}-{SLUG}")
+    page.fill("#f-payment-amount", "900.01")
+    with page.expect_navigation():
+        page.click("button:has-text('Record payment')")
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    assert "is more than the 900.00 outstanding" in page.inner_text("#error-summary")
+    page.click("#error-summary a[href='#f-payment-amount']")
+    assert page.evaluate("document.activeElement.id") == "f-payment-amount"
+    assert page.get_attribute("#f-payment-amount", "aria-invalid") == "true"
+    assert page.input_value("#f-payment-amount") == "900.01"
+
     page.context.clear_cookies()
     log_in(page, live_server, "treasurer@example.coop")
     page.goto(f"{live_server}/t/{SLUG}/")
@@ -93,3 +107,35 @@ def test_treasurer_uploads_accounts_staff_accept_and_the_contribution_follows(
         assert "Mutual fund contribution statement" in text
         assert f"MF-{YEAR}-" in text  # the reference (wrapped in its narrow column)
         assert "900.00" in text and "less: used to cover losses of prior years" in text
+
+
+def test_refused_fund_forms_on_a_phone_lead_to_their_fields(app, demo, live_server, browser, checked):
+    # Issue 20: on a phone, a refused repayment (the demo's loan 1) and a refused guarantee call come back with the
+    # focus on the summary and the field marked; neither page scrolls sideways (axe checks both).
+    context = browser.new_context(viewport={"width": 390, "height": 800})
+    page = checked(context.new_page())
+    page.on("dialog", lambda dialog: dialog.accept())  # "Call this guarantee?"
+    try:
+        log_in(page, live_server, "staff@example.coop")
+        page.goto(f"{live_server}/consortium/mutual-fund/loans/1")
+        page.fill("#f-amount", "99999999.00")
+        with page.expect_navigation():
+            page.click("main form button:has-text('Record')")
+        assert page.evaluate("document.activeElement.id") == "error-summary"
+        assert page.get_attribute("#f-amount", "aria-invalid") == "true"
+        assert page.input_value("#f-amount") == "99999999.00"
+        assert not page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+
+        page.goto(f"{live_server}/consortium/mutual-fund/guarantees")
+        row = page.locator("#guarantees tbody tr", has_text="Banca Etica")
+        row.locator("input[name=amount]").fill("10.00")
+        row.locator("input[name=date]").fill("2000-01-01")
+        with page.expect_navigation():  # the confirmation's script submits the form
+            row.locator("button:has-text('Record')").click()
+        assert page.evaluate("document.activeElement.id") == "error-summary"
+        assert "the guarantee was given on" in page.inner_text("#error-summary")
+        date_input = page.locator("#guarantees input[name=date][aria-invalid=true]")
+        assert date_input.count() == 1 and date_input.input_value() == "2000-01-01"
+        assert not page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+    finally:
+        context.close()

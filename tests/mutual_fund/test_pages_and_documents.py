@@ -8,8 +8,9 @@ import pytest
 
 from consortium.clock import local_today
 from consortium.tenancy import is_scope_statement
+from tests.a11y import tied_errors
 from tests.conftest import login
-from tests.mutual_fund.conftest import FUND, YEAR, D
+from tests.mutual_fund.conftest import ACCOUNTS, FUND, YEAR, D
 
 REF_A = f"MF-{YEAR}-coop-a"
 
@@ -266,6 +267,7 @@ def test_the_annual_report_reads_contributions_in_a_fixed_number_of_queries(fund
 
 
 def test_refused_one_line_forms_say_which_field_and_record_nothing(fund, client):
+    # Issue 20: each refusal comes back as the same page, 422, its errors tied to their inputs, what was typed kept.
     fund.accepted(D("1000000.00"))
     fund.client.post(f"{FUND}/payments", headers=fund.staff,
                      json={"reference": REF_A, "amount": "30000.00", "date": f"{YEAR + 1}-05-01"})
@@ -278,17 +280,83 @@ def test_refused_one_line_forms_say_which_field_and_record_nothing(fund, client)
     login(client, "staff@example.test")
     today = local_today().isoformat()
 
-    payment = client.post("/consortium/mutual-fund/payments", data={"reference": REF_A, "amount": "-5", "date": today},
-                          follow_redirects=True)
-    repayment = client.post(f"/consortium/mutual-fund/loans/{loan['id']}/repayments",
-                            data={"amount": "abc", "date": today}, follow_redirects=True)
-    call = client.post(f"/consortium/mutual-fund/guarantees/{guarantee['id']}/calls",
-                       data={"amount": "10.00", "date": ""}, follow_redirects=True)
+    payment = client.post("/consortium/mutual-fund/payments", data={"reference": REF_A, "amount": "-5", "date": today})
+    assert payment.status_code == 422
+    page = payment.get_data(as_text=True)
+    assert set(tied_errors(page)) == {"f-payment-amount"}
+    assert f'value="{REF_A}"' in page and 'value="-5"' in page
+    too_much = client.post("/consortium/mutual-fund/payments",
+                           data={"reference": REF_A, "amount": "999999.00", "date": today})
+    assert too_much.status_code == 422
+    assert "is more than the" in tied_errors(too_much.get_data(as_text=True))["f-payment-amount"]
+    unknown = client.post("/consortium/mutual-fund/payments",
+                          data={"reference": "MF-1999-nobody", "amount": "5.00", "date": today})
+    assert unknown.status_code == 422
+    assert tied_errors(unknown.get_data(as_text=True)) == {"f-payment-reference": "matches no contribution"}
 
-    assert "Payment not recorded: amount:" in payment.get_data(as_text=True)
-    assert "Repayment not recorded: amount:" in repayment.get_data(as_text=True)
-    assert "Call not recorded: date:" in call.get_data(as_text=True)
+    repayment = client.post(f"/consortium/mutual-fund/loans/{loan['id']}/repayments",
+                            data={"amount": "abc", "date": today})
+    assert repayment.status_code == 422
+    page = repayment.get_data(as_text=True)
+    assert set(tied_errors(page)) == {"f-amount"} and 'value="abc"' in page
+    early = client.post(f"/consortium/mutual-fund/loans/{loan['id']}/repayments",
+                        data={"amount": "10.00", "date": f"{YEAR + 1}-05-01"})
+    assert early.status_code == 422
+    assert tied_errors(early.get_data(as_text=True)) == {"f-date": f"the loan was granted on {YEAR + 1}-06-01"}
+
+    calls = f"/consortium/mutual-fund/guarantees/{guarantee['id']}/calls"
+    call = client.post(calls, data={"amount": "10.00", "date": ""})
+    assert call.status_code == 422
+    page = call.get_data(as_text=True)
+    assert set(tied_errors(page)) == {f"f-call-{guarantee['id']}-date"}
+    assert f'id="f-call-{guarantee["id"]}-amount" name="amount" value="10.00"' in page
+    before_issue = client.post(calls, data={"amount": "10.00", "date": f"{YEAR + 1}-05-01"})
+    assert before_issue.status_code == 422
+    assert tied_errors(before_issue.get_data(as_text=True)) == {
+        f"f-call-{guarantee['id']}-date": f"the guarantee was given on {YEAR + 1}-05-02"}
+
     contribution = fund.client.get("/api/v1/t/coop-a/contributions", headers=fund.treasurer_a).get_json()[0]
     assert contribution["paid_amount"] == "30000.00"
     assert fund.client.get(f"{FUND}/loans/{loan['id']}", headers=fund.staff).get_json()["repayments"] == []
     assert fund.client.get(f"{FUND}/guarantees", headers=fund.staff).get_json()[0]["called_amount"] == "0.00"
+
+
+def test_a_refused_bank_statement_is_shown_at_its_file_input_and_records_nothing(fund, client):
+    # Issue 20: a statement with a bad row, or no file at all, comes back as the fund page with the error tied to
+    # the file input and the row named; the good line of the same statement is not recorded either.
+    fund.accepted(D("1000000.00"))
+    login(client, "staff@example.test")
+    statement = f"date,description,amount\n{YEAR + 1}-05-02,{REF_A},50.00\nyesterday,{REF_A},1.00\n"
+    refused = client.post("/consortium/mutual-fund/payments/import", content_type="multipart/form-data",
+                          data={"file": (io.BytesIO(statement.encode()), "s.csv")})
+    assert refused.status_code == 422
+    tied = tied_errors(refused.get_data(as_text=True))
+    assert set(tied) == {"f-import-file"} and tied["f-import-file"].startswith("row 3: date:"), tied
+    nothing = client.post("/consortium/mutual-fund/payments/import", content_type="multipart/form-data", data={})
+    assert nothing.status_code == 422
+    assert tied_errors(nothing.get_data(as_text=True)) == {"f-import-file": "Choose the bank statement CSV to import."}
+    contribution = fund.client.get("/api/v1/t/coop-a/contributions", headers=fund.treasurer_a).get_json()[0]
+    assert contribution["paid_amount"] == "0.00"
+
+
+def test_refused_review_decisions_come_back_tied_to_their_fields(fund, client):
+    # Issue 20: accept, return and reopen refused on the submission page: 422, the error at its field, nothing decided.
+    version = fund.submit(fund.a, D("12345.67"))
+    login(client, "admin@example.test")
+    page = f"/consortium/accounts/{version}"
+
+    accept = client.post(f"{page}/accept", data={"accepted_on": "29/04/yesterday", "member_from": ""})
+    assert accept.status_code == 422
+    html = accept.get_data(as_text=True)
+    assert set(tied_errors(html)) == {"f-accept-accepted_on"} and 'value="29/04/yesterday"' in html
+    returned = client.post(f"{page}/return", data={"comment": "  "})
+    assert returned.status_code == 422
+    assert tied_errors(returned.get_data(as_text=True)) == {
+        "f-return-comment": "Write the comment the treasurer will read."}
+    assert fund.client.get(f"{ACCOUNTS}/{version}", headers=fund.staff).get_json()["status"] == "submitted"
+
+    assert fund.accept(version).status_code == 200
+    reopen = client.post(f"{page}/reopen", data={"reason": ""})
+    assert reopen.status_code == 422
+    assert tied_errors(reopen.get_data(as_text=True)) == {"f-reopen-reason": "Give the reason for reopening the year."}
+    assert fund.client.get(f"{ACCOUNTS}/{version}", headers=fund.staff).get_json()["status"] == "accepted"
