@@ -74,4 +74,6 @@ def load_demo(session, seed: int = 381) -> str:
         users[key], _ = directory.create_user(session, {**data, "password": DEMO_PASSWORD})
     for loader in DEMO_LOADERS:
         loader(session, tenants, users, rng)
-    return f"Demo consortium loaded: {len(tenants)} co-ops, {len(users)} users (password '{DEMO_PASSWORD}')."
+    # the feature loaders add their own users (the payroll clerks), so count what the directory now holds
+    user_count = len(session.scalars(directory.users_query()).all())
+    return f"Demo consortium loaded: {len(tenants)} co-ops, {user_count} users (password '{DEMO_PASSWORD}')."
