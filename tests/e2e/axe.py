@@ -126,6 +126,9 @@ class CheckedPage:
         if not self._fresh or self._page.is_closed():
             return
         self._fresh = False
+        # the load that set `_fresh` may be the previous document's, with the next one only committed (no
+        # stylesheet applied yet, as a CI run once saw): wait for the current document's own load first
+        self._page.wait_for_load_state("load")
         url = self._page.url
         if not url.startswith("http"):
             return
