@@ -1,6 +1,9 @@
 """The pack against figures published by the sources it cites (each test names its source)."""
 
+from datetime import date
 from decimal import Decimal
+
+from plugins.jurisdictions.it.payroll import ItalianYearToDate
 
 from .helpers import D, rules
 
@@ -45,9 +48,48 @@ def test_bologna_addizionale_comunale_on_40000_is_320_tuttocalcolato():
     # tuttocalcolato.it "Calcolo IRPEF Bologna 2025": "Add. Comunale 0.8% - €320 su €40.000".
     r = rules("2025")
     assert r.addizionale_comunale("bologna", D(40000), irpef_netta=D(1)) == D("320.00")
-    # Comune di Bologna: incomes up to 12,000 are exempt; above, the whole income is taxed.
-    assert r.addizionale_comunale("bologna", D(12000), irpef_netta=D(1)) == D("0.00")
-    assert r.addizionale_comunale("bologna", D(12001), irpef_netta=D(1)) == D("96.01")
+    # MEF Add_comunale_irpef2025.csv, A944 (resolution 354/2016): "Esenzione per redditi imponibili fino a
+    # euro 15.000,00"; bologna24ore.it 2022: "confermata la soglia di esenzione ... a 15 mila euro lordi".
+    # Above the threshold the whole income is taxed (DL 138/2011 art. 1 c. 11).
+    for year in ("2025", "2026"):
+        r = rules(year)
+        assert r.addizionale_comunale("bologna", D(15000), irpef_netta=D(1)) == D("0.00"), year
+        assert r.addizionale_comunale("bologna", D(15001), irpef_netta=D(1)) == D("120.01"), year
+
+
+def test_modena_2025_single_rate_above_a_15000_exemption_lapressa():
+    # lapressa.it "Bilancio Modena, stangata Imu e Irpef": "Al netto di una soglia di esenzione Irpef per tutti
+    # coloro che hanno un reddito pari o inferiore a 15.000 euro, l'Irpef sarà aumentata allo 0,8%"
+    # (MEF Add_comunale_irpef2025.csv, F257: resolution 13 of 28/02/2025). The 2022 brackets no longer apply.
+    r = rules("2025")
+    assert r.addizionale_comunale("modena", D(15000), irpef_netta=D(1)) == D("0.00")
+    assert r.addizionale_comunale("modena", D(20000), irpef_netta=D(1)) == D("160.00")   # 0.8% of all of it
+    assert r.addizionale_comunale("modena", D(60000), irpef_netta=D(1)) == D("480.00")
+
+
+def test_parma_taxes_the_whole_income_above_12000_legalclarity():
+    # legalclarity.org "A Guide to Local Taxation in Parma, Italy": exemption threshold 12,000; "Those exceeding
+    # the threshold pay the 0.80% rate on their entire taxable income" (MEF 2025 file, G337, resolution 86/2022).
+    r = rules("2025")
+    assert r.addizionale_comunale("parma", D(12000), irpef_netta=D(1)) == D("0.00")
+    assert r.addizionale_comunale("parma", D(12001), irpef_netta=D(1)) == D("96.01")
+
+
+def test_reggio_emilia_2026_single_rate_costs_at_most_32_euro_more_reggionline():
+    # reggionline.com "Addizionale Irpef allo 0,8, viene meno la progressività": Reggio moves to 0.8% on every
+    # income above 15,000 (MEF 2026 file, H223: resolution 10 of 19/01/2026) from 0.69/0.71/0.78/0.80 by bracket
+    # with the same exemption (MEF 2025 file, resolution 12 of 20/01/2025); "a Reggio il maggiore carico fiscale
+    # sarà al massimo di 32 euro". The rise peaks at 32.60 from 50,000 up.
+    before, after = rules("2025"), rules("2026")
+    assert before.addizionale_comunale("reggio-emilia", D(15000), D(1)) == D("0.00")
+    assert after.addizionale_comunale("reggio-emilia", D(15000), D(1)) == D("0.00")
+    assert before.addizionale_comunale("reggio-emilia", D(30000), D(1)) == D("211.40")  # 103.50 + 92.30 + 15.60
+    assert after.addizionale_comunale("reggio-emilia", D(30000), D(1)) == D("240.00")
+    rises = [after.addizionale_comunale("reggio-emilia", D(income), D(1))
+             - before.addizionale_comunale("reggio-emilia", D(income), D(1))
+             for income in range(15001, 200001, 997)]
+    assert max(rises) == D("32.60")
+    assert all(D(0) < rise <= D("32.60") for rise in rises)
 
 
 def test_emilia_romagna_2025_rates_of_regional_law_1_2025():
@@ -64,6 +106,30 @@ def test_inps_2026_monthly_ceiling_for_the_extra_one_percent_is_4685_circ_6_2026
     r = rules("2026")
     assert r.data.figure("inps", "first_bracket") == D(56224)
     assert r._first_bracket_month == D(4685)
+
+
+def test_inps_2025_first_pension_bracket_is_55448_and_4621_a_month_circ_26_2025():
+    # INPS circ. 26 of 30 January 2025 par. 5: "la prima fascia di retribuzione pensionabile è stata determinata,
+    # per l'anno 2025, in 55.448,00 euro, l'aliquota aggiuntiva dell'1% deve essere applicata sulla quota di
+    # retribuzione eccedente il predetto tetto retributivo che, rapportato a dodici mesi, è pari a 4.621,00 euro".
+    r = rules("2025")
+    assert r.data.figure("inps", "first_bracket") == D(55448)
+    assert r._first_bracket_month == D(4621)
+    # the month's extra 1% is on the pay above 4,621; December settles it on the year's 55,448
+    assert r._additional_due(D("5621.00"), ItalianYearToDate(), 5) == D("10.00")
+    assert r._additional_due(D("4621.00"), ItalianYearToDate(), 5) == D("0.00")
+    assert r._additional_due(D("6000.00"), ItalianYearToDate(imponibile_previdenziale=D(55448)), 12) == D("60.00")
+
+
+def test_emilia_romagna_2026_third_bracket_is_2_78_reggionline():
+    # reggionline.com: the 28,000-50,000 bracket rises "al 2,93 per cento del 2025, per poi scendere al 2,78 nel
+    # '26" (LR Emilia-Romagna 1/2025 art. 2 c. 2, GU 91/2025: 1.23 + 1.55). Other brackets as in 2025.
+    before, after = rules("2025"), rules("2026")
+    assert after.addizionale_regionale("emilia-romagna", D(40000), D(1)) == D("784.00")  # 199.50 + 250.90 + 333.60
+    assert (before.addizionale_regionale("emilia-romagna", D(50000), D(1))
+            - after.addizionale_regionale("emilia-romagna", D(50000), D(1))) == D("33.00")  # 22,000 x 0.15%
+    assert (before.addizionale_regionale("emilia-romagna", D(28000), D(1))
+            == after.addizionale_regionale("emilia-romagna", D(28000), D(1)))
 
 
 def test_detrazione_lavoro_follows_art_13_tuir():
@@ -90,3 +156,45 @@ def test_spouse_detrazione_of_art_12_tuir():
     assert r.detrazione_coniuge(D(30000)) == D("710.00")
     assert r.detrazione_coniuge(D(60000)) == D("345.00")
     assert r.detrazione_coniuge(D(80000)) == Decimal("0.00")
+
+
+def test_spouse_detrazione_at_10000_is_727_blastingnews():
+    # it.blastingnews.com "Guida al calcolo delle detrazioni teoriche ed effettive per i carichi di famiglia":
+    # at 10,000 "La sua detrazione sarà di 727 euro e non di 800 euro" (800 - 110 x 10,000 / 15,000 = 726.67).
+    assert rules("2025").detrazione_coniuge(D(10000)) == D("726.67")
+
+
+def test_children_detrazione_of_art_12_tuir_ateneoweb():
+    # ateneoweb.com quoting TUIR art. 12 c. 1 lett. c: "La detrazione spetta per la parte corrispondente al
+    # rapporto tra l'importo di 95.000 euro diminuito del reddito complessivo e 95.000 euro. In presenza di più
+    # figli, l'importo di 95.000 euro è aumentato per tutti di 15.000 euro per ogni figlio successivo al primo";
+    # 950 per child aged 21 to 29 from 2025 (L. 207/2024; ntpluslavoro.ilsole24ore.com). No published amount was
+    # found, so the amounts are the quoted rule worked by hand.
+    for year in ("2025", "2026"):
+        r = rules(year)
+        assert r.detrazione_figli(D(35000), 1) == D("600.00")           # 950 x 60,000 / 95,000
+        assert r.detrazione_figli(D(35000), 2) == D("1295.45")          # 2 x 950 x 75,000 / 110,000
+        assert r.detrazione_figli(D(35000), 1, share=D(50)) == D("300.00")
+        assert r.detrazione_figli(D(95000), 1) == D("0.00")
+        assert r.detrazione_figli(D(100000), 2) == D("172.73")          # two children: zero only at 110,000
+
+
+def test_ascendant_detrazione_at_25000_is_about_515_medium_gambina():
+    # antonio-gambina.medium.com "Detrazioni per altri familiari": 750 x (80.000 - reddito complessivo) / 80.000;
+    # "per un contribuente con un reddito complessivo di 25.000 euro ... sarà pari a circa 515 euro".
+    for year in ("2025", "2026"):
+        r = rules(year)
+        assert r.detrazione_altri(D(25000), 1) == D("515.63")
+        assert r.detrazione_altri(D(25000), 2) == D("1031.25")
+        assert r.detrazione_altri(D(80000), 1) == D("0.00")
+
+
+def test_the_october_2024_ccnl_table_is_the_published_one_studioavvocatolandi():
+    # studioavvocatolandi.it "Quali sono le tabelle retributive per le cooperative sociali per il 2024-2025?",
+    # the minimums from October 2024 (the same table in studiocordoni.it).
+    published = {"A1": "1333.54", "A2": "1345.95", "B1": "1408.89", "C1": "1515.21", "C2": "1560.27",
+                 "C3": "1605.99", "D1": "1605.99", "D2": "1694.41", "D3": "1803.62", "E1": "1803.62",
+                 "E2": "1947.00", "F1": "2150.18", "F2": "2455.67"}
+    for year in ("2025", "2026"):
+        levels = rules(year).ccnl_levels(date(int(year), 6, 30))
+        assert {level: str(pay) for level, pay in levels.items()} == published, year
