@@ -13,6 +13,8 @@ from plugins.jurisdictions.base import NoPayrollRules, PayrollRulesError
 from plugins.jurisdictions.it.payroll import CATALOGUE, payroll_pack, validate_codice_fiscale
 from plugins.jurisdictions.it.payroll.data import _parse
 
+from .helpers import worker
+
 YEARS = Path(CATALOGUE).parent / "years"
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
@@ -88,3 +90,14 @@ def test_every_message_has_its_italian_with_the_same_placeholders():
     for msgid in used:
         assert italian.get(msgid), msgid
         assert set(PLACEHOLDER.findall(msgid)) == set(PLACEHOLDER.findall(italian[msgid])), msgid
+
+
+@pytest.mark.parametrize("year", ["2025", "2026"])
+def test_the_clerk_can_choose_the_four_emilian_comuni_with_data_and_no_other(year):
+    rules = payroll_pack.rules(year)
+    field = next(f for f in rules.employee_fields() if f.name == "comune")
+    assert dict(field.choices) == {"bologna": "Bologna", "modena": "Modena", "reggio-emilia": "Reggio Emilia",
+                                   "parma": "Parma"}
+    for comune in ("reggio-emilia", "parma"):
+        assert rules.check_worker(worker(comune=comune)) == {}, comune
+    assert "comune" in rules.check_worker(worker(comune="ferrara"))
