@@ -308,7 +308,7 @@ def consolidated_pdf(consolidated: dict, *, consortium_name: str) -> bytes:
         paragraph(
             _(
                 "Figures are aggregates of the co-ops' accepted accounts, member counts by category, "
-                "mutual-fund contributions and training compliance; money is totalled per currency."
+                "mutual-fund contributions, training compliance and training hours; money is totalled per currency."
             )
         )
     )
@@ -327,7 +327,7 @@ def consolidated_pdf(consolidated: dict, *, consortium_name: str) -> bytes:
         )
     )
     section(4, "people")
-    content += _tables_flowables([tables["type_b"], tables["training"]], locale)
+    content += _tables_flowables([tables["type_b"], tables["training"], tables["training_hours"]], locale)
     section(5, "activities")
     content += _tables_flowables([tables[k] for k in ("tenders", "incubation", "lineage", "purchasing")], locale)
     section(6, "economics")
