@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from babel.numbers import format_decimal
 from reportlab.platypus import Spacer
 
 from consortium.documents import Letterhead, build_pdf, data_table, heading, key_value_table, money, paragraph
@@ -31,6 +32,8 @@ def _cell(value, locale: str) -> str:
         return "—" if value.amount is None else money(Decimal(value.amount), value.currency, locale)
     if isinstance(value, Percent):
         return "—" if value.value is None else f"{value.value}%"
+    if isinstance(value, Decimal):  # hours: in the reader's convention ("16,5" in Italian), as on the page
+        return format_decimal(value, locale=locale)
     return "—" if value is None else str(value)
 
 
