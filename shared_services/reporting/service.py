@@ -13,13 +13,17 @@ Sources of the rules:
   and italianonprofit.it). Imprese sociali, social co-ops and their consortia included, file it whatever their
   size; groups file it consolidated (welforum.it, 11 Aug 2019). Deposit at the Registro delle imprese and
   publication online: D.Lgs. 112/2017 art. 9 co. 2 (italianonprofit.it, premises of the D.M.). The 30 June
-  date is from research notes (coopera; rplt.it; wave2-facts.md § 5.1), not from the decree text.
+  date: the guidelines' § 7 apply to social enterprises the 30 June of D.Lgs. 117/2017 art. 48 co. 3 (through
+  D.Lgs. 112/2017 art. 1 co. 5), and Ministero del Lavoro nota n. 8452 of 24 June 2021 confirms it for social
+  co-ops and their consortia (studioboaretto.it, cantiereterzosettore.it, ntplusfisco.ilsole24ore.com); a co-op
+  that files its accounts later (within 30 days of approval, c.c. art. 2435) may file the social report with them,
+  which the reminders do not model.
 - Pay ratio: D.Lgs. 112/2017 art. 13 co. 1: the gap between employees' gross annual pay may not exceed 1:8,
   or 1:12 where specific skills are proven to be needed (added by D.L. 48/2023 art. 29 co. 3 lett. b,
   converted by L. 85/2023; gazzettaufficiale.it). Art. 13 co. 2: volunteers may not outnumber workers
   (e-glossa.it, art. 13 text).
-- UK: the AR30 annual return is due 7 months after the year end (fca.org.uk "Annual returns and accounts:
-  mutual societies", via wave2-facts.md § 5.2). Audit may be disapplied by resolution if the previous year's
+- UK: the AR30 annual return is due 7 months after the year end (CCBS Act 2014 s.89(1); fca.org.uk "Annual
+  returns and accounts: mutual societies"). Audit may be disapplied by resolution if the previous year's
   turnover is at most £10.2m and assets at most £5.1m (CCBS Act 2014 s.84 as amended by the CCBS Act 2014
   (Amendments to Audit Requirements) Order 2018, from 6 April 2018; gov.uk consultation outcome of
   1 Dec 2017 and uk.coop "Audit requirement changes").
@@ -76,7 +80,7 @@ PAY_RATIO_LIMIT_SKILLS = Decimal("12")  # the same, with proven need for specifi
 UK_AUDIT_TURNOVER_LIMIT = Decimal("10200000")  # CCBS Act 2014 s.84 as amended from 6 April 2018
 UK_AUDIT_ASSETS_LIMIT = Decimal("5100000")
 AR30_MONTHS_AFTER_YEAR_END = 7
-SOCIAL_REPORT_DUE = (6, 30)  # 30 June of the year after (research notes § 5.1, not the decree)
+SOCIAL_REPORT_DUE = (6, 30)  # 30 June of the year after (D.M. 4 July 2019 § 7; nota MLPS 8452/2021)
 
 TYPE_B_FORM = "social_coop_b"
 # Turnover bands of the distribution (in the co-op's own currency).
