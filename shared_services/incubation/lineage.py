@@ -84,8 +84,8 @@ def _utc(at: datetime) -> datetime:
 def _as_of(session, tenants, projects, as_of: date):
     """The directory and the projects as they stood at the end of `as_of` in the consortium's time zone.
 
-    - A co-op that came out of a project is a co-op once converted (`converted_at` by then); before that it is
-      its project, if the project had started.
+    - A co-op that came out of a project is a co-op once converted (`converted_at` by then; with none recorded,
+      from its founding date); before that it is its project, if the project had started.
     - Any other co-op counts from its founding date (a co-op with none stated counts in every year).
     - A project counts from `started_on` until it was closed (its stage change to `closed`); one marked closed
       with no such change is left out, as today. Its stage is the one it had reached by then.
@@ -97,12 +97,13 @@ def _as_of(session, tenants, projects, as_of: date):
     for change in session.execute(select(StageChange.project_id, StageChange.from_stage, StageChange.to_stage,
                                          StageChange.at).order_by(StageChange.at, StageChange.id)):
         history[change.project_id].append((_utc(change.at), change.from_stage, change.to_stage))
-    converted = {p.tenant_id for p in projects
-                 if p.tenant_id is not None and p.converted_at is not None and _utc(p.converted_at) < end}
-    by_tenant = {p.tenant_id: p for p in projects if p.tenant_id is not None}
-    kept_tenants = [t for t in tenants
-                    if t.id in converted
-                    or (t.id not in by_tenant and (t.founding_date is None or t.founding_date <= as_of))]
+    founded = {t.id: t.founding_date is None or t.founding_date <= as_of for t in tenants}
+    # a project linked to its co-op with no conversion time (not written by `convert_project`) counts from the
+    # co-op's founding date, like any other co-op
+    converted = {p.tenant_id for p in projects if p.tenant_id is not None
+                 and (_utc(p.converted_at) < end if p.converted_at is not None else founded.get(p.tenant_id))}
+    by_tenant = {p.tenant_id for p in projects if p.tenant_id is not None}
+    kept_tenants = [t for t in tenants if t.id in converted or (t.id not in by_tenant and founded[t.id])]
     kept_projects = []
     for p in projects:
         if p.tenant_id in converted:

@@ -139,3 +139,17 @@ def _walk(nodes):
     for node in nodes:
         yield node
         yield from _walk(node["children"])
+
+
+def test_a_co_op_linked_to_its_project_without_a_conversion_time_counts_from_its_founding(app, factory, client,
+                                                                                         lineage):
+    f = factory.tenant("coop-f", name="Coop F", sponsor="coop-a", founding_date=date(YEAR + 1, 1, 5))
+    with app.app_context(), consortium_scope(db.session):
+        db.session.add(IncubationProject(working_name="P7", sponsor_id=lineage.a.id, country="uk", tenant_id=f.id,
+                                         intended_legal_form="coop_society", stage="registered",
+                                         started_on=date(YEAR - 1, 2, 1)))
+        db.session.commit()
+    # YEAR: C is generation 2's only co-op, F is still its project P7 beside it (and C's project in generation 3)
+    assert _lineage(client, lineage, 0)["2"] == {"members": 1, "left": 0, "projects": 1}
+    # YEAR + 1: F, founded on 5 January, is a co-op
+    assert _lineage(client, lineage, 1)["2"] == {"members": 2, "left": 0, "projects": 0}
