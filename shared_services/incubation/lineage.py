@@ -5,31 +5,39 @@ Everything is read in two queries (all co-ops, all projects) and assembled in me
 """
 
 from collections import defaultdict
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from html import escape
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import select
 
 from consortium.i18n import _, _l, format_date
 from consortium.models import Tenant
-from shared_services.incubation.models import STAGE_LABELS, IncubationProject
+from shared_services.incubation.models import STAGE_LABELS, IncubationProject, StageChange
 
 STATUS_LABELS = {"active": _l("Member"), "incubating": _l("Incubating"), "left": _l("Left")}
 
 
-def lineage_tree(session) -> dict:
+def lineage_tree(session, *, as_of: date | None = None) -> dict:
     """Every co-op with its spin-outs and live projects nested under it; roots are co-ops with no sponsor.
 
     A node: kind ('coop' or 'project'), id, slug, name, status, stage, founding_date (ISO date), generation
     (1 for roots), project_id, children. The dict is JSON-ready as it stands, so the API sends it without a
     per-node schema pass (which cost more than building the tree at 2,000 co-ops). A co-op that came out of a
     project carries that project's stage.
+
+    `as_of` (a day, in the consortium's time zone) gives the lineage as it stood at that day's end; see
+    `_as_of`. Without it, the lineage as it stands now.
     """
     tenants = session.execute(select(Tenant.id, Tenant.slug, Tenant.name, Tenant.status, Tenant.founding_date,
                                      Tenant.sponsor_id).order_by(Tenant.name, Tenant.id)).all()
     projects = session.execute(select(IncubationProject.id, IncubationProject.working_name, IncubationProject.stage,
-                                      IncubationProject.sponsor_id, IncubationProject.tenant_id)
+                                      IncubationProject.sponsor_id, IncubationProject.tenant_id,
+                                      IncubationProject.started_on, IncubationProject.converted_at)
                                .order_by(IncubationProject.working_name, IncubationProject.id)).all()
+    if as_of is not None:
+        tenants, projects = _as_of(session, tenants, projects, as_of)
     from_project = {p.tenant_id: p for p in projects if p.tenant_id is not None}
     nodes, children = {}, defaultdict(list)
     for t in tenants:
@@ -61,6 +69,60 @@ def lineage_tree(session) -> dict:
             generations = max(generations, _number_generations([nodes[t.id]]))
     return {"generations": generations, "coops": len(tenants),
             "projects": sum(1 for p in projects if p.tenant_id is None and p.stage != "closed"), "roots": roots}
+
+
+class _Project(dict):
+    """A project row as it stood on a past day (attribute access like the query's rows)."""
+
+    __getattr__ = dict.__getitem__
+
+
+def _utc(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)  # SQLite hands timestamps back naive (UTC)
+
+
+def _as_of(session, tenants, projects, as_of: date):
+    """The directory and the projects as they stood at the end of `as_of` in the consortium's time zone.
+
+    - A co-op that came out of a project is a co-op once converted (`converted_at` by then; with none recorded,
+      from its founding date); before that it is its project, if the project had started.
+    - Any other co-op counts from its founding date (a co-op with none stated counts in every year).
+    - A project counts from `started_on` until it was closed (its stage change to `closed`); one marked closed
+      with no such change is left out, as today. Its stage is the one it had reached by then.
+    - A co-op's status (member, left) is today's: the directory keeps no date of leaving.
+    """
+    end = datetime.combine(as_of + timedelta(days=1), time(0), tzinfo=ZoneInfo(current_app.config[
+        "CONSORTIUM_TIMEZONE"])).astimezone(UTC)
+    history = defaultdict(list)  # project id -> [(at, from, to)], oldest first
+    for change in session.execute(select(StageChange.project_id, StageChange.from_stage, StageChange.to_stage,
+                                         StageChange.at).order_by(StageChange.at, StageChange.id)):
+        history[change.project_id].append((_utc(change.at), change.from_stage, change.to_stage))
+    founded = {t.id: t.founding_date is None or t.founding_date <= as_of for t in tenants}
+    # a project linked to its co-op with no conversion time (not written by `convert_project`) counts from the
+    # co-op's founding date, like any other co-op
+    converted = {p.tenant_id for p in projects if p.tenant_id is not None
+                 and (_utc(p.converted_at) < end if p.converted_at is not None else founded.get(p.tenant_id))}
+    by_tenant = {p.tenant_id for p in projects if p.tenant_id is not None}
+    kept_tenants = [t for t in tenants if t.id in converted or (t.id not in by_tenant and founded[t.id])]
+    kept_projects = []
+    for p in projects:
+        if p.tenant_id in converted:
+            kept_projects.append(p)
+            continue
+        if p.started_on > as_of:
+            continue
+        changes = history.get(p.id, [])
+        before = [c for c in changes if c[0] < end]
+        if before:
+            stage = before[-1][2]
+        elif changes:
+            stage = changes[0][1] or "idea"
+        else:
+            stage = p.stage
+        if stage == "closed":
+            continue
+        kept_projects.append(_Project(p._asdict(), stage=stage, tenant_id=None))
+    return kept_tenants, kept_projects
 
 
 def _number_generations(roots: list[dict]) -> int:

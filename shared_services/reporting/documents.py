@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from babel.numbers import format_decimal
 from reportlab.platypus import Spacer
 
 from consortium.documents import Letterhead, build_pdf, data_table, heading, key_value_table, money, paragraph
@@ -31,6 +32,8 @@ def _cell(value, locale: str) -> str:
         return "—" if value.amount is None else money(Decimal(value.amount), value.currency, locale)
     if isinstance(value, Percent):
         return "—" if value.value is None else f"{value.value}%"
+    if isinstance(value, Decimal):  # hours: in the reader's convention ("16,5" in Italian), as on the page
+        return format_decimal(value, locale=locale)
     return "—" if value is None else str(value)
 
 
@@ -308,7 +311,7 @@ def consolidated_pdf(consolidated: dict, *, consortium_name: str) -> bytes:
         paragraph(
             _(
                 "Figures are aggregates of the co-ops' accepted accounts, member counts by category, "
-                "mutual-fund contributions and training compliance; money is totalled per currency."
+                "mutual-fund contributions, training compliance and training hours; money is totalled per currency."
             )
         )
     )
@@ -327,7 +330,7 @@ def consolidated_pdf(consolidated: dict, *, consortium_name: str) -> bytes:
         )
     )
     section(4, "people")
-    content += _tables_flowables([tables["type_b"], tables["training"]], locale)
+    content += _tables_flowables([tables["type_b"], tables["training"], tables["training_hours"]], locale)
     section(5, "activities")
     content += _tables_flowables([tables[k] for k in ("tenders", "incubation", "lineage", "purchasing")], locale)
     section(6, "economics")

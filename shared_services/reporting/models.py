@@ -4,7 +4,7 @@ once approved by the assembly, the frozen snapshot of the figures it was approve
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, DateTime, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, DateTime, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from consortium.db import Base, Money, TenantOwned, sql_list, utcnow
@@ -49,10 +49,11 @@ class SocialReport(TenantOwned, Base):
 
 class ReportedFigures(TenantOwned, Base):
     """What a co-op reports to the consortium for one year, as aggregates only: its worker members at the year's
-    end and how many are disadvantaged, and its net invoicing by customer type, counted in the co-op's own scope
-    by the job `reporting.report_figures` (from the members and invoicing services); and what its treasurer
-    states: the financial year's end and the total assets at it (for a UK society's AR30 date and audit test).
-    The consortium reads every co-op's row in one query, never the members or invoices behind it."""
+    end and how many are disadvantaged, its net invoicing by customer type and its training hours, counted in the
+    co-op's own scope by the job `reporting.report_figures` (from the members, invoicing and training services);
+    and what its treasurer states: the financial year's end and the total assets at it (for a UK society's AR30
+    date and audit test). The consortium reads every co-op's row in one query, never the members or invoices
+    behind it."""
 
     __tablename__ = "reported_figures"
     __consortium_read__ = "*"  # aggregates the co-op reports; no name, customer or invoice line
@@ -67,6 +68,12 @@ class ReportedFigures(TenantOwned, Base):
     # total assets on that day (None: not stated)
     year_end: Mapped[date | None] = mapped_column(Date)
     total_assets: Mapped[Decimal | None] = mapped_column(Money)
+    # training in the year (tenants.training.training_hours, no worker named): the catalogue hours of the courses
+    # completed, how many completions, and how many of those were of courses with no hours stated (not in the
+    # hours); None: not counted yet (a row written before these columns, until the job next counts that year)
+    training_hours: Mapped[Decimal | None] = mapped_column(Numeric(10, 1))
+    training_completions: Mapped[int | None] = mapped_column(Integer)
+    training_without_hours: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (
         UniqueConstraint("tenant_id", "year", name="uq_reported_figures_tenant_year"),

@@ -13,13 +13,17 @@ Sources of the rules:
   and italianonprofit.it). Imprese sociali, social co-ops and their consortia included, file it whatever their
   size; groups file it consolidated (welforum.it, 11 Aug 2019). Deposit at the Registro delle imprese and
   publication online: D.Lgs. 112/2017 art. 9 co. 2 (italianonprofit.it, premises of the D.M.). The 30 June
-  date is from research notes (coopera; rplt.it; wave2-facts.md § 5.1), not from the decree text.
+  date: the guidelines' § 7 apply to social enterprises the 30 June of D.Lgs. 117/2017 art. 48 co. 3 (through
+  D.Lgs. 112/2017 art. 1 co. 5), and Ministero del Lavoro nota n. 8452 of 24 June 2021 confirms it for social
+  co-ops and their consortia (studioboaretto.it, cantiereterzosettore.it, ntplusfisco.ilsole24ore.com); a co-op
+  that files its accounts later (within 30 days of approval, c.c. art. 2435) may file the social report with them,
+  which the reminders do not model.
 - Pay ratio: D.Lgs. 112/2017 art. 13 co. 1: the gap between employees' gross annual pay may not exceed 1:8,
   or 1:12 where specific skills are proven to be needed (added by D.L. 48/2023 art. 29 co. 3 lett. b,
   converted by L. 85/2023; gazzettaufficiale.it). Art. 13 co. 2: volunteers may not outnumber workers
   (e-glossa.it, art. 13 text).
-- UK: the AR30 annual return is due 7 months after the year end (fca.org.uk "Annual returns and accounts:
-  mutual societies", via wave2-facts.md § 5.2). Audit may be disapplied by resolution if the previous year's
+- UK: the AR30 annual return is due 7 months after the year end (CCBS Act 2014 s.89(1); fca.org.uk "Annual
+  returns and accounts: mutual societies"). Audit may be disapplied by resolution if the previous year's
   turnover is at most £10.2m and assets at most £5.1m (CCBS Act 2014 s.84 as amended by the CCBS Act 2014
   (Amendments to Audit Requirements) Order 2018, from 6 April 2018; gov.uk consultation outcome of
   1 Dec 2017 and uk.coop "Audit requirement changes").
@@ -76,7 +80,7 @@ PAY_RATIO_LIMIT_SKILLS = Decimal("12")  # the same, with proven need for specifi
 UK_AUDIT_TURNOVER_LIMIT = Decimal("10200000")  # CCBS Act 2014 s.84 as amended from 6 April 2018
 UK_AUDIT_ASSETS_LIMIT = Decimal("5100000")
 AR30_MONTHS_AFTER_YEAR_END = 7
-SOCIAL_REPORT_DUE = (6, 30)  # 30 June of the year after (research notes § 5.1, not the decree)
+SOCIAL_REPORT_DUE = (6, 30)  # 30 June of the year after (D.M. 4 July 2019 § 7; nota MLPS 8452/2021)
 
 TYPE_B_FORM = "social_coop_b"
 # Turnover bands of the distribution (in the co-op's own currency).
@@ -212,6 +216,9 @@ def consortium_dashboard(session, year: int, *, today: date | None = None) -> di
     workers = sum(r.workers for r in type_b_rows)
     disadvantaged = sum(r.disadvantaged for r in type_b_rows)
     invoicing_block = _invoicing_block([(tenants[tid], r) for tid, r in reported.items() if tid in tenants])
+    reported_before = reported_figures(session, previous)
+    hours = {y: training_hours_block([r for tid, r in rows.items() if tid in tenants], len(tenants))
+             for y, rows in ((year, reported), (previous, reported_before))}
 
     figures = accounts.accepted_figures(session, (year, previous), codes=(*REVENUE_LINES, "net_profit"))
     accounts_by_year = {}
@@ -238,7 +245,7 @@ def consortium_dashboard(session, year: int, *, today: date | None = None) -> di
         for tid, r in sorted(reports.items(), key=lambda item: tenants[item[0]].name)
     ]
     pipeline = incubation.pipeline(session)
-    generations = lineage_generations(session)
+    generations = lineage_generations(session, date(year, 12, 31))
     spin_outs = [t for t in tenants.values() if t.sponsor_id is not None]
     return {
         "year": year,
@@ -281,6 +288,8 @@ def consortium_dashboard(session, year: int, *, today: date | None = None) -> di
         },
         "purchasing": purchasing_summary(session, year),
         "training": {"coops": training_rows, "median_percent": median(r[4] for r in training_rows if r[4] is not None)},
+        "training_hours": hours[year],
+        "training_hours_previous": hours[previous],
         "incubation": {
             "pipeline": pipeline,
             "spin_outs": len(spin_outs),
@@ -290,10 +299,27 @@ def consortium_dashboard(session, year: int, *, today: date | None = None) -> di
     }
 
 
-def lineage_generations(session) -> dict[int, dict[str, int]]:
-    """The incubation lineage as it stands today, counted per generation (1: co-ops no other co-op sponsored,
-    2: their runners, 3: runners of runners...): member co-ops, co-ops that left, projects still incubated."""
-    tree = lineage.lineage_tree(session)
+def training_hours_block(rows, coops: int) -> dict:
+    """The training hours the co-ops reported for a year, summed (no co-op named): of `coops` active co-ops, how
+    many have reported (a row counted since the hours were added), their hours, completions and completions of
+    courses with no hours stated, and the median hours per reporting co-op."""
+    counted = [r for r in rows if r.training_hours is not None]
+    return {
+        "coops": coops,
+        "reported": len(counted),
+        "hours": sum((r.training_hours for r in counted), Decimal("0.0")),
+        "completions": sum(r.training_completions or 0 for r in counted),
+        "without_hours": sum(r.training_without_hours or 0 for r in counted),
+        "median_hours": _q(statistics.median(r.training_hours for r in counted), TENTH) if counted else None,
+    }
+
+
+def lineage_generations(session, as_of: date | None = None) -> dict[int, dict[str, int]]:
+    """The incubation lineage as it stood at the end of `as_of` (the report year's 31 December; None: today),
+    counted per generation (1: co-ops no other co-op sponsored, 2: their runners, 3: runners of runners...):
+    member co-ops, co-ops that left, projects still incubated. Co-ops converted from a project count from their
+    conversion, others from their founding date; whether a co-op has left is as the directory says today."""
+    tree = lineage.lineage_tree(session, as_of=as_of)
     counts = {}
     for generation, nodes in lineage.by_generation(tree["roots"]).items():
         row = counts[generation] = {"members": 0, "left": 0, "projects": 0}
@@ -315,6 +341,7 @@ def coop_figures(session, tenant: Tenant, year: int) -> dict:
     invoiced = invoicing.net_invoiced_by_customer_type(session, year)
     contribution = fund.contribution_for_year(session, tenant.id, year)
     report = training.compliance_report(session)
+    hours = training.training_hours(session, year)
     return {
         "members": {
             "total": overview.total_members,
@@ -345,6 +372,8 @@ def coop_figures(session, tenant: Tenant, year: int) -> dict:
             "valid": report.valid,
             "percent_compliant": report.percent_compliant,
         },
+        "training_hours": {"hours": hours.hours, "completions": hours.completions,
+                           "without_hours": hours.without_hours},
     }
 
 
@@ -378,6 +407,8 @@ def consortium_medians(session, tenant: Tenant, year: int) -> dict:
             for r in training.compliance_reports(session)
             if r.tenant_id in tenants and r.percent_compliant is not None
         ]
+        hours = [r.training_hours for tid, r in reported_figures(session, year).items()
+                 if tid in tenants and r.training_hours is not None]
     return {
         "coops": len(figures),
         "currency": tenant.currency,
@@ -385,6 +416,7 @@ def consortium_medians(session, tenant: Tenant, year: int) -> dict:
         "net_profit": median(f["net_profit"] for f in figures),
         "members": median(Decimal(sum(counts.get(tid, {}).values())) for tid in tenants) if tenants else None,
         "training_percent": median(compliance),
+        "training_hours": _q(statistics.median(hours), TENTH) if hours else None,
     }
 
 
@@ -707,17 +739,18 @@ def report_state_in_scope(session, year: int) -> str | None:
 
 def reported_figures(session, year: int) -> dict[int, ReportedFigures]:
     """Every co-op's reported figures for `year`, by tenant id (call in the consortium scope): one query, read
-    as plain rows (workers, disadvantaged, invoiced_by_type), not as ORM objects."""
+    as plain rows (workers, disadvantaged, invoiced_by_type, training_*), not as ORM objects."""
     query = (select(ReportedFigures.tenant_id, ReportedFigures.workers, ReportedFigures.disadvantaged,
-                    ReportedFigures.invoiced_by_type)
+                    ReportedFigures.invoiced_by_type, ReportedFigures.training_hours,
+                    ReportedFigures.training_completions, ReportedFigures.training_without_hours)
              .where(ReportedFigures.year == year).execution_options(all_tenants=True))
     return {row.tenant_id: row for row in session.execute(query)}
 
 
 def refresh_reported_figures(session, tenant: Tenant, years) -> int:
-    """Count this co-op's worker members (and disadvantaged) at each year's end and its net invoicing by customer
-    type, and store them as what it reports to the consortium (call in the co-op's own scope). Returns the rows
-    written; running it again with nothing changed writes the same values."""
+    """Count this co-op's worker members (and disadvantaged) at each year's end, its net invoicing by customer
+    type and its training hours in the year, and store them as what it reports to the consortium (call in the
+    co-op's own scope). Returns the rows written; running it again with nothing changed writes the same values."""
     query = select(ReportedFigures).where(ReportedFigures.year.in_(list(years)))
     existing = {r.year: r for r in session.scalars(query)}
     now = utcnow()
@@ -726,13 +759,17 @@ def refresh_reported_figures(session, tenant: Tenant, years) -> int:
         workers, disadvantaged = members.worker_counts(session, (row and row.year_end) or date(year, 12, 31))
         by_type = invoicing.net_invoiced_by_customer_type(session, year)["by_type"]
         invoiced = {kind: str(net) for kind, net in by_type.items()}
+        hours = training.training_hours(session, year)
+        counted = (workers, disadvantaged, invoiced, hours.hours, hours.completions, hours.without_hours)
         if row is None:
             row = ReportedFigures(tenant_id=tenant.id, year=year)
             session.add(row)
         # only what changed is written (and audited): a daily run over the same data changes nothing
-        if (row.workers, row.disadvantaged, row.invoiced_by_type) != (workers, disadvantaged, invoiced):
-            row.workers, row.disadvantaged, row.invoiced_by_type, row.refreshed_at = (
-                workers, disadvantaged, invoiced, now)
+        if (row.workers, row.disadvantaged, row.invoiced_by_type, row.training_hours, row.training_completions,
+                row.training_without_hours) != counted:
+            (row.workers, row.disadvantaged, row.invoiced_by_type, row.training_hours, row.training_completions,
+             row.training_without_hours) = counted
+            row.refreshed_at = now
     session.flush()
     return len(list(years))
 

@@ -273,6 +273,7 @@ def dashboard_tables(d: dict) -> list[Table]:
         note=_("Median compliance: %(value)s", value=_percent_text(d["training"]["median_percent"])),
     )
     tables.append(training)
+    tables.append(training_hours_table(d))
     inc = d["incubation"]
     pipeline = Table(
         "incubation",
@@ -289,11 +290,33 @@ def dashboard_tables(d: dict) -> list[Table]:
         pipeline.title, [r[0] for r in stages], {_("Projects"): [r[1] for r in stages]}, horizontal=True, height=170
     )
     tables.append(pipeline)
-    tables.append(lineage_table(inc["lineage"]))
+    tables.append(lineage_table(inc["lineage"], year))
     return tables
 
 
-def lineage_table(generations: dict[int, dict[str, int]]) -> Table:
+def training_hours_table(d: dict) -> Table:
+    """The training hours the co-ops reported for the year and the year before, summed; no co-op or worker named."""
+    now, before = d["training_hours"], d["training_hours_previous"]
+    table = Table(
+        "training_hours",
+        _("Training hours (as each co-op reports them)"),
+        [_("Figure"), str(d["year"]), str(d["previous_year"])],
+        [
+            [_("Training hours in the year"), now["hours"], before["hours"]],
+            [_("Completed courses"), now["completions"], before["completions"]],
+            [_("Completions of courses without hours in the catalogue (not in the hours)"), now["without_hours"],
+             before["without_hours"]],
+            [_("Median hours per co-op that reported"), now["median_hours"], before["median_hours"]],
+            [_("Co-ops that reported"), *(_("%(reported)s of %(coops)s", reported=y["reported"], coops=y["coops"])
+                                          for y in (now, before))],
+        ],
+        note=_("Each course completed in the year counts the hours the training catalogue states for it; the co-ops "
+               "count them in their own records every day and report only the totals."),
+    )
+    return table
+
+
+def lineage_table(generations: dict[int, dict[str, int]], year: int) -> Table:
     """The lineage by generation, with a stacked bar per generation (the incubation lineage page draws the tree)."""
     parts = {"members": _("Member co-ops"), "left": _("Co-ops that left"), "projects": _("Projects in incubation")}
     table = Table(
@@ -302,7 +325,9 @@ def lineage_table(generations: dict[int, dict[str, int]]) -> Table:
         [_("Generation"), *parts.values(), _("Total")],
         [[_("Generation %(number)s", number=g), *row.values(), sum(row.values())] for g, row in generations.items()],
         note=_("Generation 1 are the co-ops no other co-op sponsored; each later generation was sponsored by the one "
-               "before. As the lineage stands today."),
+               "before. As the lineage stood on 31 December %(year)s: co-ops converted from a project count from "
+               "their conversion, others from their founding date; whether a co-op has left is as of today.",
+               year=year),
     )
     if table.rows:
         table.chart = charts.stacked_bar(

@@ -9,8 +9,8 @@ consortium reader), so a slow machine shows as slow baselines rather than a slow
 
 Data: the mutual-fund benchmark's 1,000 co-ops x 10 accepted years of accounts with their contributions
 (`bench_mutual_fund.bulk_load`), of which every third co-op is a Type B social co-op; 12 members each (12,000);
-what each co-op reports per year (10,000 `reported_figures` rows, with invoicing by customer type) and a social
-report per co-op for the dashboard's year. PostgreSQL when a test server answers (the app connects as the
+what each co-op reports per year (10,000 `reported_figures` rows, with invoicing by customer type and training
+hours) and a social report per co-op for the dashboard's year. PostgreSQL when a test server answers (the app connects as the
 non-owner app role, RLS on), otherwise (or with BENCH_DATABASE=sqlite) SQLite.
 
 Run: `.venv/bin/python -m pytest tests/benchmarks/bench_reporting.py -q -s -p no:xdist -o addopts=''`
@@ -20,6 +20,7 @@ or `.venv/bin/python tests/benchmarks/bench_reporting.py`.
 import random
 import sys
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from functools import partial
 from pathlib import Path
 
@@ -65,7 +66,9 @@ def load_reporting(url: str) -> None:
         for year in range(FIRST_YEAR, FIRST_YEAR + YEARS):
             invoiced = {kind: f"{rng.randint(0, 5_000_000) / 100:.2f}" for kind in rng.sample(CUSTOMER_TYPES, 2)}
             reported.append({"tenant_id": tenant_id, "id": tenant_id * 100 + year - FIRST_YEAR, "year": year,
-                             "workers": 8, "disadvantaged": 3, "invoiced_by_type": invoiced, "refreshed_at": now})
+                             "workers": 8, "disadvantaged": 3, "invoiced_by_type": invoiced, "refreshed_at": now,
+                             "training_hours": Decimal(rng.randint(0, 4000)) / 10, "training_completions": 12,
+                             "training_without_hours": rng.randint(0, 2)})
         reports.append({"tenant_id": tenant_id, "id": tenant_id, "year": YEAR,
                         "state": "draft" if tenant_id % 2 else "filed", "sections": {}, "snapshot": {"bench": 1},
                         "approved_on": None if tenant_id % 2 else date(YEAR + 1, 5, 1),
@@ -122,6 +125,7 @@ def measure() -> dict:
         assert figures_seen["type_b"]["coops"] == (COOPS + SUBMITTED) // 3
         assert figures_seen["type_b"]["reported"] == COOPS // 3
         assert figures_seen["invoicing"]["EUR"]["coops"] == COOPS
+        assert figures_seen["training_hours"]["reported"] == COOPS
         figures = {"database": kind, "coops": COOPS, "years": YEARS,
                    "dashboard_ms": median_ms(dashboard),
                    "annual_pdf_s": median_ms(annual_pdf, runs=PDF_RUNS) / 1000,

@@ -122,7 +122,8 @@ def test_coop_dashboard_shows_itself_beside_medians_never_another_coop(client, n
         "net_profit": "10000.00",
         "members": "3.00",
         "training_percent": None,
-    }  # members: A 3, B 3, C 0
+        "training_hours": "0.0",
+    }  # members: A 3, B 3, C 0; no course completed anywhere: each EUR co-op reported 0.0 hours
     text = response.get_data(as_text=True)
     assert "Coop B" not in text and "coop-b" not in text
 
