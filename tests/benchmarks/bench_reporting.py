@@ -10,8 +10,8 @@ consortium reader), so a slow machine shows as slow baselines rather than a slow
 Data: the mutual-fund benchmark's 1,000 co-ops x 10 accepted years of accounts with their contributions
 (`bench_mutual_fund.bulk_load`), of which every third co-op is a Type B social co-op; 12 members each (12,000);
 what each co-op reports per year (10,000 `reported_figures` rows, with invoicing by customer type and training
-hours) and a social report per co-op for the dashboard's year. PostgreSQL when a test server answers (the app connects as the
-non-owner app role, RLS on), otherwise (or with BENCH_DATABASE=sqlite) SQLite.
+hours) and a social report per co-op for the dashboard's year. PostgreSQL when a test server answers (the app
+connects as the non-owner app role, RLS on), otherwise (or with BENCH_DATABASE=sqlite) SQLite.
 
 Run: `.venv/bin/python -m pytest tests/benchmarks/bench_reporting.py -q -s -p no:xdist -o addopts=''`
 or `.venv/bin/python tests/benchmarks/bench_reporting.py`.
