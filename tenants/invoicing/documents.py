@@ -271,7 +271,7 @@ def render_document(session, tenant, invoice: Invoice, document_format: str) -> 
         created = as_utc(invoice.issued_at or invoice.created_at)
         return invoice_pdf(invoice, seller, buyer, credited, created_at=created), "application/pdf", f"{stem}.pdf"
     if invoice.state != "issued":
-        raise Conflict("A draft has no e-invoice: issue it first.", {"state": ["the invoice is a draft"]})
+        raise Conflict(_("A draft has no e-invoice: issue it first."), {"state": [_("the invoice is a draft")]})
     exporter = EXPORTERS[document_format]
     if document_format == "ubl" and not ubl_ready(seller, buyer):
         raise ServiceError(_("A Peppol (UBL) e-invoice needs the electronic address of the co-op (invoicing "
@@ -283,6 +283,8 @@ def render_document(session, tenant, invoice: Invoice, document_format: str) -> 
     try:
         xml = exporter.render(einvoice_of(invoice, seller, buyer, credited))
     except EInvoiceError as error:
-        raise ServiceError(f"The {document_format} e-invoice cannot be produced: " + "; ".join(error.problems),
+        raise ServiceError(_("The %(format)s e-invoice cannot be produced: %(problems)s",
+                             format=FORMAT_LABELS.get(document_format, document_format),
+                             problems="; ".join(error.problems)),
                            {document_format: error.problems}) from error
     return xml, exporter.media_type, f"{stem}-{exporter.code}.{exporter.file_extension}"
