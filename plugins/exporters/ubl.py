@@ -221,7 +221,7 @@ def prerequisites(doc: EInvoice) -> list[str]:
         ("seller", doc.seller, _("seller.peppol_id: a Peppol invoice needs the seller's electronic address (scheme and"
                                  " identifier) in the co-op's invoicing settings (PEPPOL-EN16931-R020)")),
         ("buyer", doc.buyer, _("buyer.peppol_id: a Peppol invoice needs the buyer's electronic address (scheme and"
-                               " identifier) in the customer (PEPPOL-EN16931-R010)")),
+                               " identifier) in the customer's details (PEPPOL-EN16931-R010)")),
     ):
         if not split_endpoint(party.peppol_id):
             problems.append(missing)
