@@ -41,6 +41,12 @@ def plain_number(value: Decimal, min_places: int = 0) -> str:
     return f"{value:.{places}f}"
 
 
+def shown_number(value: Decimal, min_places: int = 0) -> str:
+    """A quantity or unit price on a page, with the decimals it was typed with, in the reader's language
+    (7.5 and 33.333 in English, 7,5 and 33,333 in Italian)."""
+    return format_number(value, max(min_places, -value.normalize().as_tuple().exponent))
+
+
 STATUS_LABELS = {"draft": _l("draft"), "issued": _l("issued"), "part-paid": _l("part-paid"), "paid": _l("paid"),
                  "overdue": _l("overdue"), "credited": _l("credited")}
 
@@ -266,7 +272,7 @@ def invoice(invoice_id):
         buyer_address=buyer.get("peppol_id"),
         breakdown=service.vat_breakdown(document), outstanding=service.outstanding(document),
         left_to_credit=service.left_to_credit(document), credit_notes=service.credit_notes_of(db.session, document),
-        credited=service.credited_invoice(db.session, document), can_edit=_can_edit(), number=plain_number,
+        credited=service.credited_invoice(db.session, document), can_edit=_can_edit(), number=shown_number,
         offer_fatturapa=g.tenant.country == "it" or document.customer.country_code == "IT",
         status_labels=STATUS_LABELS, unit_labels=UNIT_LABELS, vat_label=vat_category_label, rate_text=_rate_text,
         method_labels=PAYMENT_METHOD_LABELS, is_advance=service.is_advance)

@@ -46,6 +46,9 @@ def test_the_invoice_page_is_italian_with_labels_money_and_dates_as_written_in_i
     for english in ("Issue date", "Lines</h2>", "VAT by rate", "Payments and credits", "Still owed", "Unit price",
                     "ordinaria_22", "<td>HUR</td>", "bank transfer", "Record a payment", "Nothing received"):
         assert english not in page, english
+    assert '<td class="num">25,00</td>' in page  # the unit price as Italian writes it
+    vat_table = page[page.index('id="vat"'):page.index('id="payments"')]
+    assert "Aliquota ordinaria" in vat_table and "<td>S" not in vat_table  # the category in words, not its code
     assert '<strong id="gross-total">122,00\xa0€</strong>' in page  # babel's it_IT: comma decimals, € after
     assert '<strong id="outstanding">72,00\xa0€</strong>' in page
     assert (local_today() - timedelta(days=20)).strftime("%d/%m/%Y") in page
