@@ -652,6 +652,10 @@ def record_payment(session, invoice: Invoice, data: dict, today: date | None = N
 
     A payment dated before the invoice's issue date is an advance (acconto) the invoice now settles,
     and is accepted; one dated after `today` (the co-op's local date, when given) has not been received yet.
+    Not enforced here: in Italy a payment received before the supply is itself a taxable event for the amount
+    paid, which may call for an invoice of its own when it is received (DPR 633/1972 art. 6, fourth paragraph,
+    https://www.normattiva.it/uri-res/N2Ls?urn:nir:presidente.repubblica:decreto:1972-10-26;633~art6 ; that
+    paragraph's wording was not in the excerpt found: unconfirmed).
     """
     _refuse_unless_issued_invoice(invoice, "Payments")
     amount = data["amount"]
