@@ -10,10 +10,11 @@ from sqlalchemy import func, select
 from consortium import lists
 from consortium.auth import tenant_role_required
 from consortium.clock import local_today
+from consortium.documents import money as format_money
 from consortium.extensions import db
 from consortium.fields import query_int
 from consortium.forms import load_form, run_service
-from consortium.i18n import _, _l, format_number
+from consortium.i18n import _, _l, format_locale, format_number
 from plugins.exporters.eas import SCHEMES, split_endpoint
 from plugins.jurisdictions.base import get_jurisdiction
 from tenants.invoicing import documents, exports, schemas, service
@@ -327,8 +328,8 @@ def new_payment(invoice_id):
             payment, errors = run_service(lambda: service.record_payment(db.session, document, data,
                                                                                    local_today()))
             if payment is not None:
-                flash(_("Payment of %(amount)s %(currency)s recorded.", amount=payment.amount,
-                        currency=document.currency))
+                flash(_("Payment of %(amount)s recorded.",
+                        amount=format_money(payment.amount, document.currency, format_locale())))
                 return redirect(url_for("invoicing.invoice", invoice_id=document.id))
     page = render_template("invoicing/payment_form.html", invoice=document, errors=errors, values=values,
                            methods=list(PAYMENT_METHOD_LABELS.items()),

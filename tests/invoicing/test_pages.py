@@ -50,7 +50,7 @@ def test_treasurer_drafts_issues_is_paid_and_credits_in_the_browser(client, uk):
     paid = client.post(f"{BASE}/{invoice_id}/payments/new", data={
         "paid_on": local_today().isoformat(), "amount": "100.00", "method": "bank_transfer", "reference": "BACS"},
         follow_redirects=True).get_data(as_text=True)
-    assert "Payment of 100.00 GBP recorded" in paid and '<strong id="outstanding">£116.00</strong>' in paid
+    assert "Payment of £100.00 recorded" in paid and '<strong id="outstanding">£116.00</strong>' in paid
 
     over = client.post(f"{BASE}/{invoice_id}/payments/new", data={
         "paid_on": local_today().isoformat(), "amount": "500.00", "method": "bank_transfer"})
