@@ -543,13 +543,14 @@ def issue_invoice(session, tenant: Tenant, invoice: Invoice, today: date) -> Inv
     _fix_as_issued(session, tenant, invoice, settings, settings.invoice_series, today, buyer_details(invoice.customer))
     session.flush()
     # Rendered as it will be sent; a refusal rolls the whole issue back, number included.
-    from tenants.invoicing.documents import einvoice_problems
+    from tenants.invoicing.documents import einvoice_problems, readable_problem
 
     problems = einvoice_problems(tenant, invoice)
     if problems:
         raise ServiceError(
             _("This invoice cannot be issued: %(problems)s", problems="; ".join(
-                f"{label}: {'; '.join(found)}" for label, found in problems.values())),
+                f"{label}: {'; '.join(readable_problem(problem) for problem in found)}"
+                for label, found in problems.values())),
             {code: found for code, (_label, found) in problems.items()})
     emit_event(session, ISSUED_EVENT, _event_payload(invoice), tenant_id=tenant.id,
                dedupe_key=f"invoice-issued:{tenant.id}:{invoice.id}")

@@ -134,6 +134,11 @@ def test_the_refusal_is_shown_on_the_invoice_page(client, uk):
     login(client, "t.uk@example.test")
     page = client.post(f"/t/riverside/invoices/{pending['id']}/issue", follow_redirects=True).get_data(as_text=True)
     assert "This invoice cannot be issued" in page and "electronic address" in page
+    assert "seller.peppol_id" not in page  # the field in words, not its path (the API keeps the path)
+    italian = client.post(f"/t/riverside/invoices/{pending['id']}/issue", headers={"Accept-Language": "it"},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "Questa fattura non può essere emessa" in italian and "indirizzo elettronico della cooperativa" in italian
+    assert "seller.peppol_id" not in italian and "a Peppol invoice needs" not in italian
 
 
 # --- split payment ---------------------------------------------------------------------------
