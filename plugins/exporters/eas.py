@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from stdnum import ean
 from stdnum.dk import cvr
 from stdnum.gb import vat as gb_vat
@@ -47,23 +48,23 @@ def _gln(value: str) -> str:
     # EAN-13 algorithm python-stdnum's ean module implements (PEPPOL-COMMON-R040).
     number = _compact(value)
     if not re.fullmatch(r"[0-9]{13}", number):
-        raise InvalidEndpoint("a GLN (scheme 0088) has 13 digits")
+        raise InvalidEndpoint(_("a GLN (scheme 0088) has 13 digits"))
     if not ean.is_valid(number):
-        raise InvalidEndpoint("this GLN (scheme 0088) has a wrong check digit")
+        raise InvalidEndpoint(_("this GLN (scheme 0088) has a wrong check digit"))
     return number
 
 
 def _danish_cvr(value: str) -> str:
     number = _compact(value).removeprefix("DK")
     if not re.fullmatch(r"[0-9]{8}", number) or not cvr.is_valid(number):
-        raise InvalidEndpoint("a Danish CVR number (scheme 0184) has 8 digits with a valid check digit")
+        raise InvalidEndpoint(_("a Danish CVR number (scheme 0184) has 8 digits with a valid check digit"))
     return number
 
 
 def _uk_vat(value: str) -> str:
     number = _compact(value).removeprefix("GB")
     if not gb_vat.is_valid(number):
-        raise InvalidEndpoint("not a valid UK VAT number (scheme 9932): 9 or 12 digits with a valid check")
+        raise InvalidEndpoint(_("not a valid UK VAT number (scheme 9932): 9 or 12 digits with a valid check"))
     return "GB" + gb_vat.compact(number)
 
 
@@ -71,7 +72,7 @@ def _partita_iva(value: str) -> str:
     # PEPPOL-COMMON-R047 wants the country prefix: IT followed by the 11 digits.
     number = _compact(value).removeprefix("IT")
     if not iva.is_valid(number):
-        raise InvalidEndpoint("not a valid partita IVA (scheme 0211): IT and 11 digits with a valid check digit")
+        raise InvalidEndpoint(_("not a valid partita IVA (scheme 0211): IT and 11 digits with a valid check digit"))
     return "IT" + number
 
 
@@ -79,14 +80,14 @@ def _ipa_code(value: str) -> str:
     # PEPPOL-COMMON-R044: the IPA office code (codice univoco ufficio) is 6 letters or digits.
     code = _compact(value)
     if not re.fullmatch(r"[A-Z0-9]{6}", code):
-        raise InvalidEndpoint("an IPA office code (scheme 0201) has 6 letters or digits")
+        raise InvalidEndpoint(_("an IPA office code (scheme 0201) has 6 letters or digits"))
     return code
 
 
 def _codice_fiscale(value: str) -> str:
     code = _compact(value)
     if not (codicefiscale.is_valid(code) or (len(code) == 11 and iva.is_valid(code))):
-        raise InvalidEndpoint("not a valid codice fiscale (scheme 0210)")
+        raise InvalidEndpoint(_("not a valid codice fiscale (scheme 0210)"))
     return code
 
 
@@ -115,11 +116,13 @@ def validate_endpoint(scheme: str | None, identifier: str | None) -> str | None:
     if not scheme and not identifier:
         return None
     if not scheme:
-        raise InvalidEndpoint("choose the scheme of the electronic address (e.g. 0088 GLN)")
+        raise InvalidEndpoint(_("choose the scheme of the electronic address (e.g. 0088 GLN)"))
     if scheme not in SCHEMES:
-        raise InvalidEndpoint(f"scheme {scheme} is not one we support: {', '.join(SCHEMES)}")
+        raise InvalidEndpoint(_("scheme %(scheme)s is not one we support: %(supported)s", scheme=scheme,
+                                supported=", ".join(SCHEMES)))
     if not identifier:
-        raise InvalidEndpoint(f"give the identifier in scheme {scheme} ({SCHEMES[scheme].name})")
+        raise InvalidEndpoint(_("give the identifier in scheme %(scheme)s (%(name)s)", scheme=scheme,
+                                name=SCHEMES[scheme].name))
     return f"{scheme}:{SCHEMES[scheme].normalise(identifier)}"
 
 
@@ -129,5 +132,5 @@ def parse_endpoint(endpoint: str | None) -> str | None:
         return None
     parts = split_endpoint(endpoint.strip())
     if parts is None:
-        raise InvalidEndpoint("write the electronic address as scheme:identifier, e.g. 0088:5012345678900")
+        raise InvalidEndpoint(_("write the electronic address as scheme:identifier, e.g. 0088:5012345678900"))
     return validate_endpoint(*parts)

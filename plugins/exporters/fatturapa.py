@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from lxml import etree
 from stdnum import iban as iban_number
 from stdnum.it import codicefiscale, iva
@@ -57,16 +58,17 @@ class _Collector:
     def text(self, label: str, value: str | None, max_length: int | None, ascii_only: bool = False) -> str:
         """Return value if it fits its FatturaPA type, else record why not (and return a placeholder)."""
         if value is None or not str(value).strip():
-            self.problems.append(f"{label}: required")
+            self.problems.append(_("%(field)s: required", field=label))
             return "-"
         value = str(value).strip()
         if max_length is not None and len(value) > max_length:
-            self.problems.append(f"{label}: at most {max_length} characters, got {len(value)}")
+            self.problems.append(_("%(field)s: at most %(most)s characters, got %(length)s", field=label,
+                                   most=max_length, length=len(value)))
         charset = "ascii" if ascii_only else "latin-1"
         try:
             value.encode(charset)
         except UnicodeEncodeError:
-            self.problems.append(f"{label}: only {charset} characters are allowed")
+            self.problems.append(_("%(field)s: only %(charset)s characters are allowed", field=label, charset=charset))
         return value
 
 
@@ -98,10 +100,11 @@ def _is_italian(party: Party) -> bool:
 def _add_id_fiscale(parent: etree._Element, party: Party, role: str, found: _Collector) -> None:
     vat_code = _vat_code(party)
     if not vat_code:
-        wanted = "the partita IVA of an Italian party" if _is_italian(party) else "the VAT number"
-        found.problems.append(f"{role}.vat_number: required ({wanted})")
+        wanted = _("the partita IVA of an Italian party") if _is_italian(party) else _("the VAT number")
+        found.problems.append(_("%(role)s.vat_number: required (%(wanted)s)", role=role, wanted=wanted))
     elif _is_italian(party) and not iva.is_valid(vat_code):
-        found.problems.append(f"{role}.vat_number: not a valid partita IVA: {party.vat_number!r}")
+        found.problems.append(_("%(role)s.vat_number: not a valid partita IVA: %(value)r", role=role,
+                                value=party.vat_number))
     element = _add(parent, "IdFiscaleIVA")
     _add(element, "IdPaese", found.text(f"{role}.country_code", party.country_code, 2, ascii_only=True))
     _add(element, "IdCodice", vat_code or "-")
@@ -112,7 +115,8 @@ def _add_codice_fiscale(parent: etree._Element, party: Party, role: str, found: 
     if not re.fullmatch(r"[A-Z0-9]{11,16}", tax_code) or (
         _is_italian(party) and not codicefiscale.is_valid(tax_code)
     ):
-        found.problems.append(f"{role}.tax_code: not a valid codice fiscale: {party.tax_code!r}")
+        found.problems.append(_("%(role)s.tax_code: not a valid codice fiscale: %(value)r", role=role,
+                                value=party.tax_code))
     _add(parent, "CodiceFiscale", tax_code)
 
 
@@ -122,7 +126,8 @@ def _add_address(parent: etree._Element, party: Party, role: str, found: _Collec
     if _is_italian(party):
         postcode = (party.postcode or "").strip()
         if not re.fullmatch(r"[0-9]{5}", postcode):
-            found.problems.append(f"{role}.postcode: an Italian CAP has 5 digits, got {party.postcode!r}")
+            found.problems.append(_("%(role)s.postcode: an Italian CAP has 5 digits, got %(value)r", role=role,
+                                    value=party.postcode))
     else:
         postcode = FOREIGN_CAP
     _add(address, "CAP", postcode)
@@ -134,17 +139,16 @@ def _recipient_code(buyer: Party, found: _Collector) -> str:
     code = (buyer.codice_destinatario or "").strip().upper()
     if buyer.is_public_body:
         if not re.fullmatch(r"[A-Z0-9]{6}", code):
-            found.problems.append(
+            found.problems.append(_(
                 "buyer.codice_destinatario: a public body needs its 6-character codice univoco ufficio,"
-                f" got {buyer.codice_destinatario!r}"
-            )
+                " got %(value)r", value=buyer.codice_destinatario))
         return code
     if not _is_italian(buyer):
         return FOREIGN_RECIPIENT_CODE
     code = code or PEC_OR_UNKNOWN_CODE
     if not re.fullmatch(r"[A-Z0-9]{7}", code):
         found.problems.append(
-            f"buyer.codice_destinatario: a private recipient's SDI code has 7 characters, got {code!r}"
+            _("buyer.codice_destinatario: a private recipient's SDI code has 7 characters, got %(value)r", value=code)
         )
     return code
 
@@ -173,7 +177,8 @@ def _add_seller(header: etree._Element, seller: Party, found: _Collector) -> Non
         _add_codice_fiscale(personal, seller, "seller", found)
     _add(_add(personal, "Anagrafica"), "Denominazione", found.text("seller.name", seller.name, 80))
     if not REGIME_FISCALE.fullmatch(seller.regime_fiscale or ""):
-        found.problems.append(f"seller.regime_fiscale: must be RF01..RF19, got {seller.regime_fiscale!r}")
+        found.problems.append(_("seller.regime_fiscale: must be RF01..RF19, got %(value)r",
+                                value=seller.regime_fiscale))
     _add(personal, "RegimeFiscale", seller.regime_fiscale)
     _add_address(element, seller, "seller", found)
     if seller.email:
@@ -184,7 +189,7 @@ def _add_buyer(header: etree._Element, buyer: Party, found: _Collector) -> None:
     element = _add(header, "CessionarioCommittente")
     personal = _add(element, "DatiAnagrafici")
     if not buyer.vat_number and not buyer.tax_code:
-        found.problems.append("buyer: needs a vat_number (partita IVA) or a tax_code (codice fiscale)")
+        found.problems.append(_("buyer: needs a vat_number (partita IVA) or a tax_code (codice fiscale)"))
     if buyer.vat_number:
         _add_id_fiscale(personal, buyer, "buyer", found)
     if buyer.tax_code:
@@ -233,11 +238,11 @@ def _add_general_data(body: etree._Element, doc: EInvoice, found: _Collector) ->
     _add(document, "TipoDocumento", TIPO_DOCUMENTO[doc.kind])
     _add(document, "Divisa", found.text("currency", doc.currency, 3, ascii_only=True))
     if doc.issue_date is None:
-        found.problems.append("issue_date: required")
+        found.problems.append(_("issue_date: required"))
     _add(document, "Data", doc.issue_date.isoformat() if doc.issue_date else "")
     number = found.text("number", doc.number, 20, ascii_only=True)
     if not re.search(r"[0-9]", number):
-        found.problems.append(f"number: SDI requires at least one digit, got {doc.number!r}")
+        found.problems.append(_("number: SDI requires at least one digit, got %(value)r", value=doc.number))
     _add(document, "Numero", number)
     if doc.stamp_duty:
         stamp = _add(document, "DatiBollo")
@@ -256,7 +261,7 @@ def _add_general_data(body: etree._Element, doc: EInvoice, found: _Collector) ->
         _add(order, "IdDocumento", found.text("order_reference", doc.order_reference, 20, ascii_only=True))
     if doc.kind == "credit_note":
         if doc.billing_reference is None:
-            found.problems.append("billing_reference: a credit note (TD04) must name the invoice it corrects")
+            found.problems.append(_("billing_reference: a credit note (TD04) must name the invoice it corrects"))
             return
         original = _add(general, "DatiFattureCollegate")
         reference_number = found.text("billing_reference.number", doc.billing_reference.number, 20, True)
@@ -267,10 +272,11 @@ def _add_general_data(body: etree._Element, doc: EInvoice, found: _Collector) ->
 
 def _check_natura(line: EInvoiceLine, label: str, found: _Collector) -> None:
     if line.vat_rate == 0 and not line.natura:
-        found.problems.append(f"{label}.natura: a 0% line needs its natura (e.g. N4 exempt)")
+        found.problems.append(_("%(line)s.natura: a 0%% line needs its natura (e.g. N4 exempt)", line=label))
     if line.vat_rate != 0 and line.natura:
         found.problems.append(
-            f"{label}.natura: only 0% lines carry a natura, this one is at {line.vat_rate}%"
+            _("%(line)s.natura: only 0%% lines carry a natura, this one is at %(rate)s%%", line=label,
+              rate=line.vat_rate)
         )
 
 
@@ -296,7 +302,8 @@ def _add_line(
     _add(element, "Descrizione", description)
     if not discount:
         if line.quantity <= 0:
-            found.problems.append(f"{label}.quantity: must be positive, got {line.quantity}")
+            found.problems.append(_("%(line)s.quantity: must be positive, got %(value)s", line=label,
+                                    value=line.quantity))
         _add(element, "Quantita", decimal_text(line.quantity, 2, 4))
         _add(element, "UnitaMisura", UNIT_NAMES.get(line.unit_code, line.unit_code)[:10])
     _add(element, "PrezzoUnitario", decimal_text(unit_price, 2, AMOUNT_MAX_PLACES))
@@ -309,7 +316,7 @@ def _add_line(
 def _add_goods_services(body: etree._Element, doc: EInvoice, found: _Collector) -> None:
     goods = _add(body, "DatiBeniServizi")
     if not doc.lines:
-        found.problems.append("lines: at least one line is required")
+        found.problems.append(_("lines: at least one line is required"))
     number = 0
     for index, line in enumerate(doc.lines):
         label = f"lines[{index}] ({line.line_id})"
@@ -320,14 +327,15 @@ def _add_goods_services(body: etree._Element, doc: EInvoice, found: _Collector) 
             number += 1
             _add_line(goods, number, line, label, found, discount=True)
     if number > 9999:
-        found.problems.append(f"lines: FatturaPA allows at most 9999 lines, this document needs {number}")
+        found.problems.append(_("lines: FatturaPA allows at most 9999 lines, this document needs %(number)s",
+                                number=number))
     if not doc.vat_breakdown:
-        found.problems.append("vat_breakdown: at least one VAT summary is required")
+        found.problems.append(_("vat_breakdown: at least one VAT summary is required"))
     for index, group in enumerate(summaries(doc)):
         summary = _add(goods, "DatiRiepilogo")
         _add(summary, "AliquotaIVA", decimal_text(group.rate, 2, 2))
         if group.rate == 0 and not group.natura:
-            found.problems.append(f"vat_breakdown[{index}].natura: a 0% summary needs its natura")
+            found.problems.append(_("vat_breakdown[%(index)s].natura: a 0%% summary needs its natura", index=index))
         if group.natura:
             _add(summary, "Natura", group.natura)
         _add(summary, "ImponibileImporto", _money(group.taxable))
@@ -335,8 +343,8 @@ def _add_goods_services(body: etree._Element, doc: EInvoice, found: _Collector) 
         if doc.split_payment and group.rate > 0:
             _add(summary, "EsigibilitaIVA", SPLIT_PAYMENT)
         if doc.split_payment and (group.natura or "").startswith(REVERSE_CHARGE_NATURE):
-            found.problems.append(f"vat_breakdown[{index}].natura: reverse charge ({group.natura}) cannot be"
-                                  " paid by split payment (control 00420)")
+            found.problems.append(_("vat_breakdown[%(index)s].natura: reverse charge (%(natura)s) cannot be"
+                                    " paid by split payment (control 00420)", index=index, natura=group.natura))
         if group.natura:
             reason = found.text(f"vat_breakdown[{index}].exemption_reason", group.reason, 100)
             _add(summary, "RiferimentoNormativo", reason)
@@ -352,14 +360,14 @@ def _add_payment(body: etree._Element, doc: EInvoice, found: _Collector) -> None
     if doc.seller.iban:
         account = iban_number.compact(doc.seller.iban)
         if not iban_number.is_valid(account):
-            found.problems.append(f"seller.iban: not a valid IBAN: {doc.seller.iban!r}")
+            found.problems.append(_("seller.iban: not a valid IBAN: %(value)r", value=doc.seller.iban))
         _add(detail, "IBAN", account)
 
 
 def render(doc: EInvoice) -> bytes:
     """Render a document as FatturaPA 1.2 XML; raise EInvoiceError listing every missing or bad field."""
     if doc.kind not in TIPO_DOCUMENTO:
-        raise EInvoiceError([f"kind: must be 'invoice' or 'credit_note', got {doc.kind!r}"])
+        raise EInvoiceError([_("kind: must be 'invoice' or 'credit_note', got %(value)r", value=doc.kind)])
     found = _Collector()
     versione = PUBLIC_BODY_FORMAT if doc.buyer.is_public_body else PRIVATE_FORMAT
     root = etree.Element(

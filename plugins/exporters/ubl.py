@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from lxml import etree
 
 from plugins.exporters import EInvoiceError, Exporter
@@ -216,11 +217,14 @@ def prerequisites(doc: EInvoice) -> list[str]:
     not-subject rules allow (BR-O-02, BR-O-11 to BR-O-14).
     """
     problems = []
-    for role, party, where, rule in (("seller", doc.seller, "the co-op's invoicing settings", "R020"),
-                                     ("buyer", doc.buyer, "the customer", "R010")):
+    for role, party, missing in (
+        ("seller", doc.seller, _("seller.peppol_id: a Peppol invoice needs the seller's electronic address (scheme and"
+                                 " identifier) in the co-op's invoicing settings (PEPPOL-EN16931-R020)")),
+        ("buyer", doc.buyer, _("buyer.peppol_id: a Peppol invoice needs the buyer's electronic address (scheme and"
+                               " identifier) in the customer's details (PEPPOL-EN16931-R010)")),
+    ):
         if not split_endpoint(party.peppol_id):
-            problems.append(f"{role}.peppol_id: a Peppol invoice needs the {role}'s electronic address"
-                            f" (scheme and identifier) in {where} (PEPPOL-EN16931-{rule})")
+            problems.append(missing)
         else:
             try:
                 parse_endpoint(party.peppol_id)
@@ -229,20 +233,20 @@ def prerequisites(doc: EInvoice) -> list[str]:
     categories = {line.vat_category_code for line in doc.lines}
     if NOT_SUBJECT_TO_VAT in categories:
         if len(categories) > 1:
-            problems.append("lines: a line not subject to VAT (category O) cannot share an invoice with other VAT"
-                            " categories (BR-O-11 to BR-O-14): invoice them separately")
+            problems.append(_("lines: a line not subject to VAT (category O) cannot share an invoice with other VAT"
+                              " categories (BR-O-11 to BR-O-14): invoice them separately"))
         if doc.seller.vat_number:
-            problems.append("seller.vat_number: an invoice not subject to VAT (category O) carries no seller VAT"
-                            " identifier (BR-O-02); a VAT-registered co-op uses an exempt or zero-rated category")
+            problems.append(_("seller.vat_number: an invoice not subject to VAT (category O) carries no seller VAT"
+                              " identifier (BR-O-02); a VAT-registered co-op uses an exempt or zero-rated category"))
     taxed = sorted(categories - {NOT_SUBJECT_TO_VAT})
     if taxed and not doc.seller.vat_number:
-        problems.append(f"seller.vat_number: VAT categories {', '.join(taxed)} need the seller's VAT identifier"
-                        f" ({', '.join(f'BR-{code}-02' for code in taxed)}); a co-op not registered for VAT invoices"
-                        " lines not subject to VAT (category O)")
+        problems.append(_("seller.vat_number: VAT categories %(categories)s need the seller's VAT identifier"
+                          " (%(rules)s); a co-op not registered for VAT invoices lines not subject to VAT (category O)",
+                          categories=", ".join(taxed), rules=", ".join(f"BR-{code}-02" for code in taxed)))
     if REVERSE_CHARGE in categories and not (doc.seller.vat_number and (doc.buyer.vat_number
                                                                          or doc.buyer.registration_number)):
-        problems.append("buyer.vat_number: a reverse-charge invoice (category AE) needs the seller's and the"
-                        " buyer's VAT identifiers (BR-AE-02)")
+        problems.append(_("buyer.vat_number: a reverse-charge invoice (category AE) needs the seller's and the"
+                          " buyer's VAT identifiers (BR-AE-02)"))
     return problems
 
 

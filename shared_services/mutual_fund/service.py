@@ -656,10 +656,11 @@ def _require_cents(field_name: str, amount: Decimal) -> Decimal:
 
 def _payment_refusal(contribution: Contribution, amount: Decimal) -> str | None:
     if contribution.total_due <= 0:
-        return f"nothing is due on {contribution.reference}"
+        return _("nothing is due on %(reference)s", reference=contribution.reference)
     if amount > contribution.outstanding:
-        return (f"{calc.format_money(amount)} is more than the {calc.format_money(contribution.outstanding)} "
-                f"outstanding on {contribution.reference}")
+        return _("%(amount)s is more than the %(outstanding)s outstanding on %(reference)s",
+                 amount=calc.format_money(amount), outstanding=calc.format_money(contribution.outstanding),
+                 reference=contribution.reference)
     return None
 
 
@@ -843,10 +844,10 @@ def import_bank_statement(session, data: bytes, *, recorded_by: int | None) -> I
         references = _candidate_references(line.description)
         contribution = next((by_reference[ref] for ref in references if ref in by_reference), None)
         if contribution is None:
-            outcome.reason = ("no contribution reference (MF-year-coop) in the description" if not references
-                              else f"{references[0].upper()} matches no contribution")
+            outcome.reason = (_("no contribution reference (MF-year-coop) in the description") if not references
+                              else _("%(reference)s matches no contribution", reference=references[0].upper()))
         elif line.amount <= 0:
-            outcome.reference, outcome.reason = contribution.reference, "not a credit to the fund"
+            outcome.reference, outcome.reason = contribution.reference, _("not a credit to the fund")
         else:
             outcome.reference = contribution.reference
             outcome.reason = _payment_refusal(contribution, line.amount)

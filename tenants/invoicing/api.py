@@ -124,8 +124,10 @@ class PaymentsResource(MethodView):
     @blp.arguments(schemas.InvoicePaymentSchema)
     @blp.response(201, schemas.InvoicePaymentSchema)
     def post(self, data, invoice_id):
-        """Record a payment (treasurer); more than is still owed is refused (422 naming `amount`)."""
-        return service.record_payment(db.session, service.get_invoice(db.session, invoice_id), data)
+        """Record a payment (treasurer); more than is still owed (422 naming `amount`) or a date still to come
+        (422 naming `paid_on`) is refused; one dated before the issue date is an advance (acconto)."""
+        return service.record_payment(db.session, service.get_invoice(db.session, invoice_id), data,
+                                      local_today())
 
 
 def _download(invoice_id: int, document_format: str) -> Response:

@@ -13,7 +13,7 @@ from babel.numbers import format_currency, format_decimal
 from consortium.db import as_utc
 from consortium.documents import Letterhead, build_pdf, data_table, heading, key_value_table, money, paragraph
 from consortium.errors import Conflict, ServiceError
-from consortium.i18n import _
+from consortium.i18n import _, _l
 from plugins.exporters import EInvoiceError, fatturapa, ubl
 from plugins.exporters.model import EInvoice, EInvoiceLine, InvoiceReference, Party, VatBreakdown
 from tenants.invoicing.models import Invoice
@@ -230,6 +230,32 @@ def einvoice_of(invoice: Invoice, seller: dict, buyer: dict, credited: Invoice |
 
 EXPORTERS = {exporter.code: exporter for exporter in (ubl.exporter, fatturapa.exporter)}
 FORMAT_LABELS = {"fatturapa": "FatturaPA", "ubl": "Peppol (UBL)"}
+# What the exporters' problems are about ("seller.vat_number: why", plugins/exporters), named in words on a page;
+# the API keeps the field paths.
+PROBLEM_SUBJECTS = {
+    "seller": _l("The co-op"), "buyer": _l("The customer"),
+    "seller.name": _l("The co-op's name"), "buyer.name": _l("The customer's name"),
+    "seller.vat_number": _l("The co-op's VAT number"), "buyer.vat_number": _l("The customer's VAT number"),
+    "seller.tax_code": _l("The co-op's tax code"), "buyer.tax_code": _l("The customer's tax code"),
+    "seller.street": _l("The co-op's street address"), "buyer.street": _l("The customer's street address"),
+    "seller.postcode": _l("The co-op's postcode"), "buyer.postcode": _l("The customer's postcode"),
+    "seller.city": _l("The co-op's town"), "buyer.city": _l("The customer's town"),
+    "seller.country_code": _l("The co-op's country"), "buyer.country_code": _l("The customer's country"),
+    "seller.peppol_id": _l("The co-op's electronic address"),
+    "buyer.peppol_id": _l("The customer's electronic address"),
+    "seller.regime_fiscale": _l("The co-op's tax regime"), "seller.iban": _l("The co-op's IBAN"),
+    "buyer.codice_destinatario": _l("The customer's recipient code"), "buyer.pec": _l("The customer's PEC address"),
+    "number": _l("The invoice number"), "issue_date": _l("The issue date"), "lines": _l("The lines"),
+    "vat_breakdown": _l("The VAT summary"), "billing_reference": _l("The invoice corrected"),
+}
+
+
+def readable_problem(problem: str) -> str:
+    """An exporter's problem with the field it names in words ("The co-op's IBAN: ..."), else as it came."""
+    subject, separator, why = problem.partition(": ")
+    label = PROBLEM_SUBJECTS.get(subject)
+    return f"{label}: {why}" if separator and label is not None else problem
+
 
 
 def einvoice_formats(seller: dict, buyer: dict) -> list[str]:
@@ -271,7 +297,7 @@ def render_document(session, tenant, invoice: Invoice, document_format: str) -> 
         created = as_utc(invoice.issued_at or invoice.created_at)
         return invoice_pdf(invoice, seller, buyer, credited, created_at=created), "application/pdf", f"{stem}.pdf"
     if invoice.state != "issued":
-        raise Conflict("A draft has no e-invoice: issue it first.", {"state": ["the invoice is a draft"]})
+        raise Conflict(_("A draft has no e-invoice: issue it first."), {"state": [_("the invoice is a draft")]})
     exporter = EXPORTERS[document_format]
     if document_format == "ubl" and not ubl_ready(seller, buyer):
         raise ServiceError(_("A Peppol (UBL) e-invoice needs the electronic address of the co-op (invoicing "
@@ -283,6 +309,8 @@ def render_document(session, tenant, invoice: Invoice, document_format: str) -> 
     try:
         xml = exporter.render(einvoice_of(invoice, seller, buyer, credited))
     except EInvoiceError as error:
-        raise ServiceError(f"The {document_format} e-invoice cannot be produced: " + "; ".join(error.problems),
+        raise ServiceError(_("The %(format)s e-invoice cannot be produced: %(problems)s",
+                             format=FORMAT_LABELS.get(document_format, document_format),
+                             problems="; ".join(readable_problem(problem) for problem in error.problems)),
                            {document_format: error.problems}) from error
     return xml, exporter.media_type, f"{stem}-{exporter.code}.{exporter.file_extension}"

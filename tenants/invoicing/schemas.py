@@ -4,11 +4,12 @@ from marshmallow import Schema, fields, validate
 
 from consortium.clock import local_today
 from consortium.fields import BoundedInt, Computed, DecimalString, Money
+from consortium.i18n import _l
 from tenants.invoicing import service
 from tenants.invoicing.models import CUSTOMER_TYPES, PAYMENT_METHODS, STAMP_DUTY_MODES, STATUSES, UNITS
 
-POSITIVE = validate.Range(min=0, min_inclusive=False, error="must be more than 0 (negative amounts belong on a "
-                                                              "credit note)")
+POSITIVE = validate.Range(min=0, min_inclusive=False, error=_l("must be more than 0 (negative amounts belong on a "
+                                                                 "credit note)"))
 
 
 class CustomerSchema(Schema):
@@ -22,7 +23,7 @@ class CustomerSchema(Schema):
     street = fields.Str(allow_none=True, validate=validate.Length(max=200))
     city = fields.Str(allow_none=True, validate=validate.Length(max=100))
     postcode = fields.Str(allow_none=True, validate=validate.Length(max=20))
-    country_code = fields.Str(validate=validate.Regexp(r"^[A-Za-z]{2}$", error="an ISO 3166 two-letter code"))
+    country_code = fields.Str(validate=validate.Regexp(r"^[A-Za-z]{2}$", error=_l("an ISO 3166 two-letter code")))
     vat_number = fields.Str(allow_none=True, validate=validate.Length(max=20))
     tax_code = fields.Str(allow_none=True, validate=validate.Length(max=20))
     payment_terms_days = BoundedInt(validate=validate.Range(min=0, max=365))
@@ -52,9 +53,9 @@ class LineSchema(Schema):
                       metadata={"description": "UN/ECE Rec. 20 unit code: " + ", ".join(
                           f"{code} {label}" for code, label in UNITS.items())})
     unit_price = DecimalString(required=True, places=6,
-                                validate=validate.Range(min=0, error="must not be negative"))
+                                validate=validate.Range(min=0, error=_l("must not be negative")))
     discount_amount = DecimalString(places=2, load_default=None,
-                                     validate=validate.Range(min=0, error="must not be negative"))
+                                     validate=validate.Range(min=0, error=_l("must not be negative")))
     vat_category = fields.Str(required=True, validate=validate.Length(min=1, max=40),
                               metadata={"description": "a category code of the co-op's jurisdiction, e.g. "
                                                        "standard (UK) or ordinaria_22 (Italy)"})
@@ -64,7 +65,7 @@ class LineSchema(Schema):
     vat_amount = Money(dump_only=True)
 
 
-LINES_LENGTH = validate.Length(min=1, max=500, error="an invoice needs between 1 and 500 lines")
+LINES_LENGTH = validate.Length(min=1, max=500, error=_l("an invoice needs between 1 and 500 lines"))
 
 
 class InvoiceCreateSchema(Schema):
@@ -169,13 +170,14 @@ class InvoicePaymentSchema(Schema):
 class InvoicingSettingsSchema(Schema):
     """A co-op's invoicing settings."""
 
-    invoice_series = fields.Str(validate=validate.Regexp(r"^[A-Z0-9]{1,10}$", error="1-10 capital letters or digits"))
+    invoice_series = fields.Str(validate=validate.Regexp(r"^[A-Z0-9]{1,10}$",
+                                                         error=_l("1-10 capital letters or digits")))
     credit_note_series = fields.Str(validate=validate.Regexp(r"^[A-Z0-9]{1,10}$",
-                                                             error="1-10 capital letters or digits"))
+                                                             error=_l("1-10 capital letters or digits")))
     default_payment_terms_days = BoundedInt(validate=validate.Range(min=0, max=365))
     iban = fields.Str(allow_none=True, validate=validate.Length(max=42))
     seller_email = fields.Email(allow_none=True)
-    regime_fiscale = fields.Str(validate=validate.Regexp(r"^RF(0[1-9]|1[0-9])$", error="RF01..RF19"))
+    regime_fiscale = fields.Str(validate=validate.Regexp(r"^RF(0[1-9]|1[0-9])$", error=_l("RF01..RF19")))
     reminder_days = fields.Str(validate=validate.Length(min=1, max=60),
                                metadata={"description": "days past due, comma-separated, e.g. 7,30,60"})
     remind_customers = fields.Bool()

@@ -105,9 +105,10 @@ def _parse_reminder_days(text: str) -> str:
     try:
         days = sorted({int(part) for part in text.split(",") if part.strip()})
     except ValueError:
-        raise field_error("reminder_days", "must be whole numbers of days separated by commas, e.g. 7,30,60") from None
+        raise field_error("reminder_days",
+                          _("must be whole numbers of days separated by commas, e.g. 7,30,60")) from None
     if not days or any(day < 1 or day > 365 for day in days):
-        raise field_error("reminder_days", "each day must be between 1 and 365 past the due date")
+        raise field_error("reminder_days", _("each day must be between 1 and 365 past the due date"))
     return ",".join(str(day) for day in days)
 
 
@@ -124,7 +125,7 @@ def update_settings(session, changes: dict) -> InvoicingSettings:
     values["reminder_days"] = _parse_reminder_days(values["reminder_days"] or "")
     values["peppol_id"] = _electronic_address(values["peppol_id"])
     if values["invoice_series"] == values["credit_note_series"]:
-        raise field_error("credit_note_series", "credit notes need their own series, not the invoices' one")
+        raise field_error("credit_note_series", _("credit notes need their own series, not the invoices' one"))
     if settings is None:
         settings = InvoicingSettings()
         session.add(settings)
@@ -155,8 +156,8 @@ def get_customer(session, customer_id: int, *, field_name: str | None = None) ->
     customer = session.scalar(select(Customer).where(Customer.id == customer_id))
     if customer is None:
         if field_name:
-            raise field_error(field_name, f"no customer {customer_id} in this co-op")
-        raise NotFound(f"No customer {customer_id} in this co-op.")
+            raise field_error(field_name, _("no customer %(id)s in this co-op", id=customer_id))
+        raise NotFound(_("No customer %(id)s in this co-op.", id=customer_id))
     return customer
 
 
@@ -211,20 +212,21 @@ def _check_customer(customer: Customer, tenant: Tenant) -> None:
     italian = customer.country_code == "IT"
     if customer.customer_type == "public_body_it":
         if not italian:
-            raise field_error("country_code", "an Italian public body is in Italy (IT)")
+            raise field_error("country_code", _("an Italian public body is in Italy (IT)"))
         if code is None or len(code) != 6 or not code.isalnum():
             raise field_error("codice_destinatario",
-                              "an Italian public body needs its 6-character codice univoco ufficio (IPA)")
+                              _("an Italian public body needs its 6-character codice univoco ufficio (IPA)"))
     elif italian:
         code = code or PEC_OR_UNKNOWN_CODE
         if len(code) != 7 or not code.isalnum():
             raise field_error("codice_destinatario",
-                              "a private Italian customer's SDI code has 7 characters (0000000 when reached by PEC)")
+                              _("a private Italian customer's SDI code has 7 characters (0000000 when reached by "
+                                "PEC)"))
     elif code is not None:
-        raise field_error("codice_destinatario", "only Italian customers have an SDI recipient code")
+        raise field_error("codice_destinatario", _("only Italian customers have an SDI recipient code"))
     customer.codice_destinatario = code
     if italian and not customer.vat_number and not customer.tax_code:
-        raise field_error("tax_code", "an Italian customer needs a partita IVA (vat_number) or a codice fiscale")
+        raise field_error("tax_code", _("an Italian customer needs a partita IVA or a codice fiscale"))
 
 
 def add_customer(session, tenant: Tenant, data: dict) -> Customer:
@@ -332,7 +334,7 @@ def get_invoice(session, invoice_id: int) -> Invoice:
     """One invoice or credit note of this co-op; another co-op's is simply not found."""
     invoice = session.scalar(select(Invoice).where(Invoice.id == invoice_id))
     if invoice is None:
-        raise NotFound(f"No invoice {invoice_id} in this co-op.")
+        raise NotFound(_("No invoice %(id)s in this co-op.", id=invoice_id))
     return invoice
 
 
@@ -371,12 +373,12 @@ def _apply_vat(line: InvoiceLine, category: VatCategory, index: int) -> None:
                                                     category.rate)
     if line.net_amount < 0:
         raise ma.ValidationError({"lines": {index: {"discount_amount": [
-            "is larger than quantity x unit price; negative amounts belong on a credit note"]}}})
+            _("is larger than quantity x unit price; negative amounts belong on a credit note")]}}})
 
 
 def _new_lines(tenant: Tenant, lines: list[dict], on: date) -> list[InvoiceLine]:
     if not lines:
-        raise ma.ValidationError({"lines": ["an invoice needs at least one line"]})
+        raise ma.ValidationError({"lines": [_("an invoice needs at least one line")]})
     made = []
     for index, data in enumerate(lines):
         line = InvoiceLine(position=index + 1, description=data["description"], quantity=data["quantity"],
@@ -528,7 +530,7 @@ def issue_invoice(session, tenant: Tenant, invoice: Invoice, today: date) -> Inv
     """Give a draft the next number of the co-op's series for this year, fix its date, rates and parties."""
     _refuse_unless_draft(invoice, "issued again")
     if not invoice.lines:
-        raise ma.ValidationError({"lines": ["an invoice needs at least one line"]})
+        raise ma.ValidationError({"lines": [_("an invoice needs at least one line")]})
     # The rates in force on the day of issue are the ones the document keeps for ever; all are looked up
     # before any line changes, as a refused issue redirects back to the draft and the redirect commits.
     categories = [_vat_category(tenant, line.vat_category, today, index) for index, line in enumerate(invoice.lines)]
@@ -541,13 +543,14 @@ def issue_invoice(session, tenant: Tenant, invoice: Invoice, today: date) -> Inv
     _fix_as_issued(session, tenant, invoice, settings, settings.invoice_series, today, buyer_details(invoice.customer))
     session.flush()
     # Rendered as it will be sent; a refusal rolls the whole issue back, number included.
-    from tenants.invoicing.documents import einvoice_problems
+    from tenants.invoicing.documents import einvoice_problems, readable_problem
 
     problems = einvoice_problems(tenant, invoice)
     if problems:
         raise ServiceError(
             _("This invoice cannot be issued: %(problems)s", problems="; ".join(
-                f"{label}: {'; '.join(found)}" for label, found in problems.values())),
+                f"{label}: {'; '.join(readable_problem(problem) for problem in found)}"
+                for label, found in problems.values())),
             {code: found for code, (_label, found) in problems.items()})
     emit_event(session, ISSUED_EVENT, _event_payload(invoice), tenant_id=tenant.id,
                dedupe_key=f"invoice-issued:{tenant.id}:{invoice.id}")
@@ -603,7 +606,7 @@ def create_credit_note(session, tenant: Tenant, invoice: Invoice, data: dict, to
     _refuse_unless_issued_invoice(invoice, "Credit notes")
     if data.get("full"):
         if data.get("lines"):
-            raise field_error("lines", "give either full=true or the lines to credit, not both")
+            raise field_error("lines", _("give either full=true or the lines to credit, not both"))
         lines = [InvoiceLine(position=line.position, description=line.description, quantity=line.quantity,
                              unit=line.unit, unit_price=line.unit_price, discount_amount=line.discount_amount,
                              vat_category=line.vat_category, vat_rate=line.vat_rate, vat_exempt=line.vat_exempt,
@@ -625,9 +628,10 @@ def create_credit_note(session, tenant: Tenant, invoice: Invoice, data: dict, to
     remaining = left_to_credit(invoice)
     if credit_note.payable_total > remaining:
         raise ServiceError(
-            f"The credit note ({credit_note.payable_total}) is larger than what is left to credit on "
-            f"{invoice.number} ({remaining}).",
-            {"lines": [f"total {credit_note.payable_total} exceeds the {remaining} left to credit"]})
+            _("The credit note (%(total)s) is larger than what is left to credit on %(number)s (%(left)s).",
+              total=credit_note.payable_total, number=invoice.number, left=remaining),
+            {"lines": [_("total %(total)s exceeds the %(left)s left to credit", total=credit_note.payable_total,
+                         left=remaining)]})
     # The same buyer as the invoice it corrects.
     settings = get_settings(session)
     _fix_as_issued(session, tenant, credit_note, settings, settings.credit_note_series, today, invoice.buyer_snapshot)
@@ -639,16 +643,29 @@ def create_credit_note(session, tenant: Tenant, invoice: Invoice, data: dict, to
     return credit_note
 
 
-def record_payment(session, invoice: Invoice, data: dict) -> Payment:
-    """Record money received; more than the invoice still owes is refused (see the module note)."""
+def is_advance(payment: Payment, invoice: Invoice) -> bool:
+    """An advance (acconto): money received before the invoice was issued, recorded against it afterwards."""
+    return payment.paid_on < invoice.issue_date
+
+
+def record_payment(session, invoice: Invoice, data: dict, today: date | None = None) -> Payment:
+    """Record money received; more than the invoice still owes is refused (see the module note).
+
+    A payment dated before the invoice's issue date is an advance (acconto) the invoice now settles,
+    and is accepted; one dated after `today` (the co-op's local date, when given) has not been received yet.
+    Not enforced here: in Italy a payment received before the supply is itself a taxable event for the amount
+    paid, which may call for an invoice of its own when it is received (DPR 633/1972 art. 6, fourth paragraph,
+    https://www.normattiva.it/uri-res/N2Ls?urn:nir:presidente.repubblica:decreto:1972-10-26;633~art6 ; that
+    paragraph's wording was not in the excerpt found: unconfirmed).
+    """
     _refuse_unless_issued_invoice(invoice, "Payments")
     amount = data["amount"]
     due = outstanding(invoice)
     if amount > due:
-        raise field_error("amount", f"{amount} is more than the {due} still owed on {invoice.number}; "
-                                    "over-payments are refused")
-    if data["paid_on"] < invoice.issue_date:
-        raise field_error("paid_on", f"is before the invoice was issued ({invoice.issue_date})")
+        raise field_error("amount", _("%(amount)s is more than the %(due)s still owed on %(number)s; "
+                                      "over-payments are refused", amount=amount, due=due, number=invoice.number))
+    if today is not None and data["paid_on"] > today:
+        raise field_error("paid_on", _("is in the future: record a payment once it has been received"))
     payment = Payment(invoice_id=invoice.id, paid_on=data["paid_on"], amount=amount,
                       method=data.get("method") or "bank_transfer", reference=data.get("reference"))
     session.add(payment)

@@ -10,10 +10,11 @@ from sqlalchemy import func, select
 from consortium import lists
 from consortium.auth import tenant_role_required
 from consortium.clock import local_today
+from consortium.documents import money as format_money
 from consortium.extensions import db
 from consortium.fields import query_int
 from consortium.forms import load_form, run_service
-from consortium.i18n import _, _l
+from consortium.i18n import _, _l, format_locale, format_number
 from plugins.exporters.eas import SCHEMES, split_endpoint
 from plugins.jurisdictions.base import get_jurisdiction
 from tenants.invoicing import documents, exports, schemas, service
@@ -39,6 +40,12 @@ def plain_number(value: Decimal, min_places: int = 0) -> str:
     """A quantity or unit price as typed (20, 7.5, 33.333; prices with at least 2 decimals), never '2E+1'."""
     places = max(min_places, -value.normalize().as_tuple().exponent)
     return f"{value:.{places}f}"
+
+
+def shown_number(value: Decimal, min_places: int = 0) -> str:
+    """A quantity or unit price on a page, with the decimals it was typed with, in the reader's language
+    (7.5 and 33.333 in English, 7,5 and 33,333 in Italian)."""
+    return format_number(value, max(min_places, -value.normalize().as_tuple().exponent))
 
 
 STATUS_LABELS = {"draft": _l("draft"), "issued": _l("issued"), "part-paid": _l("part-paid"), "paid": _l("paid"),
@@ -74,9 +81,47 @@ def invoices():
 # --- draft editor ----------------------------------------------------------------------------
 
 
+# The VAT categories of the jurisdictions' rate tables (plugins/jurisdictions/*/rates), named in the reader's
+# language; the tables' own label (in the country's language) for a category not listed here.
+VAT_CATEGORY_LABELS = {
+    "standard": _l("Standard rate"), "reduced": _l("Reduced rate"),
+    "hospitality_temporary": _l("Temporary reduced rate (hospitality, holiday accommodation, attractions)"),
+    "zero": _l("Zero rate"), "exempt": _l("Exempt (welfare services, including care by registered providers)"),
+    "not_registered": _l("Not registered for VAT (outside the scope)"),
+    "ordinaria_22": _l("Standard rate"), "ridotta_10": _l("Reduced rate"),
+    "ridotta_5_sociale": _l("Reduced rate for social co-operatives' health, social and educational services"),
+    "super_ridotta_4": _l("Super-reduced rate"),
+    "esente_art10": _l("Exempt under art. 10 DPR 633/1972"), "non_soggetta": _l("Not subject to VAT"),
+    "esclusa_art15": _l("Excluded under art. 15 DPR 633/1972"),
+    "inversione_subappalto_edile": _l("Reverse charge: subcontracting in construction"),
+    "inversione_pulizie_edili": _l("Reverse charge: cleaning, demolition, installation and completion of buildings"),
+    "non_soggetta_art7ter": _l("Not subject to VAT under art. 7-ter: services to a business customer in another "
+                               "EU country"),
+}
+
+
+def vat_category_label(code: str, fallback: str | None = None) -> str:
+    """A VAT category in words, in the reader's language (the rate table's label, else the code, if unknown)."""
+    label = VAT_CATEGORY_LABELS.get(code)
+    return str(label) if label is not None else fallback or code
+
+
+def _rate_text(rate: Decimal, natura: str | None) -> str:
+    return natura or f"{format_number(rate.normalize())}%"
+
+
 def _vat_options(on):
-    return [(c.code, f"{c.label} ({c.natura or f'{c.rate.normalize():f}%'})")
+    return [(c.code, f"{vat_category_label(c.code, c.label)} ({_rate_text(c.rate, c.natura)})")
             for c in get_jurisdiction(g.tenant.country).vat_categories(on)]
+
+
+# UN/ECE Recommendation 20 unit codes (models.UNITS) in words.
+UNIT_LABELS = {"C62": _l("each"), "HUR": _l("hour"), "DAY": _l("day"), "WEE": _l("week"), "MON": _l("month"),
+               "KGM": _l("kg"), "LTR": _l("litre")}
+
+
+def _unit_options():
+    return [(code, str(UNIT_LABELS.get(code, label))) for code, label in UNITS.items()]
 
 
 def _customer_options():
@@ -131,6 +176,12 @@ def _split_line_errors(messages: dict, row_numbers: list[int]) -> tuple[dict, di
                 errors.setdefault(f"lines-{row}-{field}", []).extend(
                     messages if isinstance(messages, list) else [messages])
         del errors["lines"]
+    elif isinstance(line_errors, list):
+        # about the lines as a whole ("at least one line"): told under the first row's description
+        row = row_numbers[0] if row_numbers else 0
+        row_errors[row] = {"description": list(line_errors)}
+        errors.setdefault(f"lines-{row}-description", []).extend(line_errors)
+        del errors["lines"]
     return errors, row_errors
 
 
@@ -147,10 +198,11 @@ def line_error_labels(errors: dict) -> dict:
 def _editor(invoice, rows, errors, row_errors, values):
     rows = list(rows) + [dict.fromkeys(LINE_FIELDS, "") for _ in range(BLANK_ROWS)]
     on = invoice.issue_date if invoice is not None else local_today()
-    return render_template("invoicing/invoice_form.html", invoice=invoice, rows=rows, errors=errors,
+    page = render_template("invoicing/invoice_form.html", invoice=invoice, rows=rows, errors=errors,
                            row_errors=row_errors, line_labels=line_error_labels(errors), values=values,
                            customers=_customer_options(),
-                           vat_options=_vat_options(on), units=list(UNITS.items()))
+                           vat_options=_vat_options(on), units=_unit_options())
+    return (page, 422) if errors else page
 
 
 def _save_draft(invoice):
@@ -221,8 +273,10 @@ def invoice(invoice_id):
         buyer_address=buyer.get("peppol_id"),
         breakdown=service.vat_breakdown(document), outstanding=service.outstanding(document),
         left_to_credit=service.left_to_credit(document), credit_notes=service.credit_notes_of(db.session, document),
-        credited=service.credited_invoice(db.session, document), can_edit=_can_edit(), number=plain_number,
-        offer_fatturapa=g.tenant.country == "it" or document.customer.country_code == "IT")
+        credited=service.credited_invoice(db.session, document), can_edit=_can_edit(), number=shown_number,
+        offer_fatturapa=g.tenant.country == "it" or document.customer.country_code == "IT",
+        status_labels=STATUS_LABELS, unit_labels=UNIT_LABELS, vat_label=vat_category_label, rate_text=_rate_text,
+        method_labels=PAYMENT_METHOD_LABELS, is_advance=service.is_advance)
 
 
 @blp.route("/<int:invoice_id>/issue", methods=["POST"])
@@ -271,14 +325,16 @@ def new_payment(invoice_id):
         values = request.form
         data, errors = load_form(schemas.InvoicePaymentSchema(), request.form)
         if data is not None:
-            payment, errors = run_service(lambda: service.record_payment(db.session, document, data))
+            payment, errors = run_service(lambda: service.record_payment(db.session, document, data,
+                                                                                   local_today()))
             if payment is not None:
-                flash(_("Payment of %(amount)s %(currency)s recorded.", amount=payment.amount,
-                        currency=document.currency))
+                flash(_("Payment of %(amount)s recorded.",
+                        amount=format_money(payment.amount, document.currency, format_locale())))
                 return redirect(url_for("invoicing.invoice", invoice_id=document.id))
-    return render_template("invoicing/payment_form.html", invoice=document, errors=errors, values=values,
+    page = render_template("invoicing/payment_form.html", invoice=document, errors=errors, values=values,
                            methods=list(PAYMENT_METHOD_LABELS.items()),
                            outstanding=service.outstanding(document))
+    return (page, 422) if errors else page
 
 
 @blp.route("/<int:invoice_id>/credit-notes/new", methods=["GET", "POST"])
@@ -311,11 +367,12 @@ def new_credit_note(invoice_id):
                 return redirect(url_for("invoicing.invoice", invoice_id=credit_note.id))
             errors, row_errors = _split_line_errors(errors, filled)
     rows = list(rows) + [dict.fromkeys(LINE_FIELDS, "") for _ in range(BLANK_ROWS)]
-    return render_template("invoicing/credit_note_form.html", invoice=document, rows=rows, errors=errors,
+    page = render_template("invoicing/credit_note_form.html", invoice=document, rows=rows, errors=errors,
                            row_errors=row_errors, line_labels=line_error_labels(errors), values=values,
-                           units=list(UNITS.items()),
+                           units=_unit_options(),
                            vat_options=_vat_options(document.issue_date),
                            left_to_credit=service.left_to_credit(document))
+    return (page, 422) if errors else page
 
 
 def _download(invoice_id: int, document_format: str) -> Response:
@@ -410,7 +467,7 @@ def _address_values(values: dict) -> dict:
 def _address_errors(errors: dict) -> dict:
     """Errors on `peppol_id` shown beside the identifier input."""
     if "peppol_id" in errors:
-        errors = {**errors, "peppol_identifier": errors["peppol_id"]}
+        errors = {("peppol_identifier" if key == "peppol_id" else key): value for key, value in errors.items()}
     return errors
 
 
@@ -471,8 +528,9 @@ def new_customer():
             if record is not None:
                 flash(_("%(name)s added.", name=record.name))
                 return redirect(url_for("invoicing.customer", customer_id=record.id))
-    return render_template("invoicing/customer_form.html", customer=None, errors=_address_errors(errors),
+    page = render_template("invoicing/customer_form.html", customer=None, errors=_address_errors(errors),
                            values=values, types=_type_options(), schemes=_scheme_options())
+    return (page, 422) if errors else page
 
 
 @blp.route("/customers/<int:customer_id>/edit", methods=["GET", "POST"])
@@ -492,8 +550,9 @@ def edit_customer(customer_id):
             if updated is not None:
                 flash(_("%(name)s updated.", name=record.name))
                 return redirect(url_for("invoicing.customer", customer_id=record.id))
-    return render_template("invoicing/customer_form.html", customer=record, errors=_address_errors(errors),
+    page = render_template("invoicing/customer_form.html", customer=record, errors=_address_errors(errors),
                            values=values, types=_type_options(), schemes=_scheme_options())
+    return (page, 422) if errors else page
 
 
 @blp.route("/settings", methods=["GET", "POST"])
@@ -510,9 +569,10 @@ def settings():
             if saved is not None:
                 flash(_("Invoicing settings saved."))
                 return redirect(url_for("invoicing.settings"))
-    return render_template("invoicing/settings.html", errors=_address_errors(errors), values=values,
+    page = render_template("invoicing/settings.html", errors=_address_errors(errors), values=values,
                            schemes=_scheme_options(), stamp_duty_modes=list(STAMP_DUTY_LABELS.items()),
                            italian=g.tenant.country == "it")
+    return (page, 422) if errors else page
 
 
 def home_tasks(tenant) -> list[dict]:

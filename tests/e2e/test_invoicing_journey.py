@@ -52,7 +52,7 @@ def test_treasurer_drafts_issues_is_part_paid_credits_and_downloads(app, demo, l
     page.select_option("select[name=lines-1-vat_category]", "standard")
     page.click("button:has-text('Save draft')")
     page.wait_for_url(re.compile(r".*/invoices/\d+$"))
-    assert page.inner_text("#gross-total") == "168.00"  # (100.00 + 40.00) + 20% VAT per line
+    assert page.inner_text("#gross-total") == "£168.00"  # (100.00 + 40.00) + 20% VAT per line
 
     page.click("button:has-text('Issue')")
     page.wait_for_load_state("networkidle")
@@ -68,7 +68,7 @@ def test_treasurer_drafts_issues_is_part_paid_credits_and_downloads(app, demo, l
     page.fill("input[name=reference]", "BACS 9912")
     page.click("button:has-text('Record payment')")
     page.wait_for_url(invoice_url)
-    assert page.inner_text("#outstanding") == "68.00"
+    assert page.inner_text("#outstanding") == "£68.00"
 
     page.click("a:has-text('Credit note')")
     page.uncheck("input[name=full]")
@@ -89,7 +89,7 @@ def test_treasurer_drafts_issues_is_part_paid_credits_and_downloads(app, demo, l
     assert name == f"{credit_number}-ubl.xml" and b"<CreditNote" in xml and number.encode() in xml
 
     page.goto(invoice_url)
-    assert page.inner_text("#outstanding") == "44.00"  # 168.00 - 100.00 paid - 24.00 credited
+    assert page.inner_text("#outstanding") == "£44.00"  # 168.00 - 100.00 paid - 24.00 credited
     name, xml = _download(page, "UBL (Peppol)")
     assert name == f"{number}-ubl.xml" and b"<cbc:PayableAmount currencyID=\"GBP\">168.00" in xml
 

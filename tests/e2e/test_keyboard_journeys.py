@@ -138,7 +138,7 @@ def test_treasurer_drafts_an_invoice_with_the_keyboard_alone(app, demo, live_ser
     with page.expect_navigation():
         page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r".*/invoices/\d+$"))
-    assert page.inner_text("#gross-total") == "96.00"  # 2 x 40.00 + 20% VAT
+    assert page.inner_text("#gross-total") == "£96.00"  # 2 x 40.00 + 20% VAT
     assert "Draft saved." in page.inner_text("main")
 
 

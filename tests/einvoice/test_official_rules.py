@@ -206,3 +206,19 @@ def test_natures_carry_their_reference_to_the_law():
     assert (summary.findtext("Natura"), summary.findtext("Imposta")) == ("N6.7", "0.00")
     assert "a-ter" in summary.findtext("RiferimentoNormativo")
     assert parse(fatturapa.render(DOCUMENTS["it-services-abroad-n2.1"])).findtext(".//DatiRiepilogo/Natura") == "N2.1"
+
+
+def test_the_exporters_problems_are_told_in_the_readers_language(app):
+    """A refusal shown on a page is in the reader's language; the field it names stays the same."""
+    doc = DOCUMENTS[UK_INVOICE]
+    without = replace(doc, seller=replace(doc.seller, peppol_id=None), buyer=replace(doc.buyer, peppol_id="0088:1"))
+    with app.test_request_context(headers={"Accept-Language": "it"}):
+        problems = _ubl_refusal(without)
+        assert [problem.split(":")[0] for problem in problems] == ["seller.peppol_id", "buyer.peppol_id"]
+        assert "impostazioni di fatturazione della cooperativa" in problems[0]
+        assert problems[1] == "buyer.peppol_id: un GLN (schema 0088) ha 13 cifre"
+        with pytest.raises(EInvoiceError) as refused:
+            fatturapa.render(replace(doc, number="INV"))
+        assert any("lo SDI richiede almeno una cifra" in problem for problem in refused.value.problems)
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert _ubl_refusal(without)[1] == "buyer.peppol_id: a GLN (scheme 0088) has 13 digits"

@@ -94,7 +94,8 @@ def test_issue_is_refused_while_the_co_op_has_no_electronic_address_for_a_peppol
     pending = draft(client, uk, customer["id"])
     response = client.post(f"{uk['api']}/invoices/{pending['id']}/issue", headers=uk["auth"])
     body = _refused(response, "ubl")
-    assert "seller.peppol_id" in body["detail"] and "invoicing settings" in body["detail"]
+    assert "The co-op's electronic address" in body["detail"] and "invoicing settings" in body["detail"]
+    assert any(problem.startswith("seller.peppol_id: ") for problem in body["errors"]["ubl"])  # paths for machines
     after = client.get(f"{uk['api']}/invoices/{pending['id']}", headers=uk["auth"]).get_json()
     assert after["status"] == "draft" and after["number"] is None  # nothing half-saved, no number taken
     set_electronic_address(client, uk, "0088:5012345678900")
@@ -134,6 +135,11 @@ def test_the_refusal_is_shown_on_the_invoice_page(client, uk):
     login(client, "t.uk@example.test")
     page = client.post(f"/t/riverside/invoices/{pending['id']}/issue", follow_redirects=True).get_data(as_text=True)
     assert "This invoice cannot be issued" in page and "electronic address" in page
+    assert "seller.peppol_id" not in page  # the field in words, not its path (the API keeps the path)
+    italian = client.post(f"/t/riverside/invoices/{pending['id']}/issue", headers={"Accept-Language": "it"},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "Questa fattura non può essere emessa" in italian and "indirizzo elettronico della cooperativa" in italian
+    assert "seller.peppol_id" not in italian and "a Peppol invoice needs" not in italian
 
 
 # --- split payment ---------------------------------------------------------------------------
@@ -254,7 +260,7 @@ def test_the_customer_and_settings_forms_take_the_electronic_address(client, ita
     form = {**{key: value for key, value in COMPANY.items()}, "country_code": "IT", "payment_terms_days": "30",
             "peppol_scheme": "0088", "peppol_identifier": "5000000000013", "split_payment": "y"}
     refused = client.post("/t/girasole/invoices/customers/new", data=form)
-    assert refused.status_code == 200 and "wrong check digit" in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "wrong check digit" in refused.get_data(as_text=True)
     created = client.post("/t/girasole/invoices/customers/new", data={**form, "peppol_identifier": "5012345678900"})
     assert created.status_code == 302, created.get_data(as_text=True)
     customer = client.get(f"{italy['api']}/customers", headers=italy["auth"]).get_json()[0]

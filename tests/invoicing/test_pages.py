@@ -40,7 +40,7 @@ def test_treasurer_drafts_issues_is_paid_and_credits_in_the_browser(client, uk):
     page_url = saved.headers["Location"]
     page = client.get(page_url).get_data(as_text=True)
     assert "Home care visits" in page and "draft" in page
-    assert '<strong id="gross-total">216.00</strong>' in page  # 100.00 + 20.00 VAT + 96.00 exempt
+    assert '<strong id="gross-total">£216.00</strong>' in page  # 100.00 + 20.00 VAT + 96.00 exempt
 
     invoice_id = int(page_url.rstrip("/").split("/")[-1])
     issued = client.post(f"{BASE}/{invoice_id}/issue", follow_redirects=True).get_data(as_text=True)
@@ -50,11 +50,11 @@ def test_treasurer_drafts_issues_is_paid_and_credits_in_the_browser(client, uk):
     paid = client.post(f"{BASE}/{invoice_id}/payments/new", data={
         "paid_on": local_today().isoformat(), "amount": "100.00", "method": "bank_transfer", "reference": "BACS"},
         follow_redirects=True).get_data(as_text=True)
-    assert "Payment of 100.00 GBP recorded" in paid and '<strong id="outstanding">116.00</strong>' in paid
+    assert "Payment of £100.00 recorded" in paid and '<strong id="outstanding">£116.00</strong>' in paid
 
     over = client.post(f"{BASE}/{invoice_id}/payments/new", data={
         "paid_on": local_today().isoformat(), "amount": "500.00", "method": "bank_transfer"})
-    assert over.status_code == 200 and "over-payments are refused" in over.get_data(as_text=True)
+    assert over.status_code == 422 and "over-payments are refused" in over.get_data(as_text=True)
 
     credit = client.post(f"{BASE}/{invoice_id}/credit-notes/new", data={
         "row_count": "1", "reason": "One day cancelled", **_row(0, "Day centre (cancelled)", "1", "48.00", "exempt",
@@ -82,7 +82,7 @@ def test_editor_shows_errors_on_the_row_and_saves_nothing(app, client, uk):
             **_row(1, "Refund", "-1", "10.00")}
     response = client.post(f"{BASE}/new", data=form)
     body = response.get_data(as_text=True)
-    assert response.status_code == 200 and "credit note" in body and 'value="Refund"' in body
+    assert response.status_code == 422 and "credit note" in body and 'value="Refund"' in body
     assert count(app, Invoice) == 0
     empty = client.post(f"{BASE}/new", data={"customer_id": str(customer_id), "row_count": "1",
                                              **_row(0, "", "", "")}).get_data(as_text=True)
@@ -113,7 +113,7 @@ def test_settings_page_validates_reminder_days_and_iban(client, uk):
     bad = client.post(f"{BASE}/settings", data={"invoice_series": "INV", "credit_note_series": "CN",
                                                 "default_payment_terms_days": "30", "regime_fiscale": "RF01",
                                                 "reminder_days": "7,soon", "iban": "GB00NOPE"})
-    assert bad.status_code == 200 and "iban" in bad.get_data(as_text=True).lower()
+    assert bad.status_code == 422 and "iban" in bad.get_data(as_text=True).lower()
     good = client.post(f"{BASE}/settings", data={"invoice_series": "FT", "credit_note_series": "NC",
                                                  "default_payment_terms_days": "45", "regime_fiscale": "RF01",
                                                  "reminder_days": "30, 7", "iban": "GB33BUKB20201555555555"},
@@ -148,7 +148,7 @@ def test_a_credit_note_larger_than_what_is_left_is_refused_on_the_page(app, clie
     response = client.post(f"{BASE}/{invoice_id}/credit-notes/new", data={
         "row_count": "1", "reason": "Too much", **_row(0, "Care", "2", "10.00")})
     body = response.get_data(as_text=True)
-    assert response.status_code == 200 and "exceeds the 12.00 left to credit" in body
+    assert response.status_code == 422 and "exceeds the 12.00 left to credit" in body
     assert 'value="Care"' in body  # the row stays as typed
     assert count(app, Invoice) == 1
 
@@ -239,3 +239,63 @@ def test_passages_in_the_other_language_are_marked_with_their_language(client, i
     assert '<html lang="it">' in italian and '<main id="main" tabindex="-1">' in italian
     assert '<th>Codice destinatario</th>' in italian  # Italian already: nothing to mark
     assert "<th>Partita IVA</th>" in italian
+
+
+def test_a_refused_draft_answers_422_with_each_error_under_its_field_and_saves_nothing(app, client, uk):
+    login(client, "t.uk@example.test")
+    customer_id = _new_customer(client)
+    typed = {"row_count": "2", "buyer_reference": "PO 77", "notes": "Kept as typed",
+             **_row(0, "Home care visits", "3", "30.00"), **_row(1, "Day centre", "two", "48.00", "exempt", "DAY")}
+    refused = client.post(f"{BASE}/new", data={"customer_id": str(customer_id), **typed})
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    tied = tied_errors(body)
+    assert list(tied) == ["f-lines-1-quantity"] and "number" in tied["f-lines-1-quantity"].lower(), tied
+    assert 'value="Home care visits"' in body and 'value="two"' in body and 'value="PO 77"' in body
+    assert "Kept as typed" in body
+
+    unknown = client.post(f"{BASE}/new", data={"customer_id": "999999", **_row(0, "Care", "1", "10.00"),
+                                               "row_count": "1"})
+    assert unknown.status_code == 422
+    tied = tied_errors(unknown.get_data(as_text=True))
+    assert list(tied) == ["f-customer_id"] and "no customer 999999 in this co-op" in tied["f-customer_id"], tied
+
+    nothing = client.post(f"{BASE}/new", data={"customer_id": str(customer_id), "row_count": "1",
+                                               **_row(0, "", "", "")})
+    assert nothing.status_code == 422
+    tied = tied_errors(nothing.get_data(as_text=True))
+    assert tied == {"f-lines-0-description": "an invoice needs between 1 and 500 lines"}, tied
+    assert count(app, Invoice) == 0
+
+
+def test_an_advance_received_before_the_invoice_is_recorded_and_shown_as_an_advance(app, client, uk):
+    from datetime import timedelta
+
+    login(client, "t.uk@example.test")
+    customer_id = _new_customer(client)
+    saved = client.post(f"{BASE}/new", data={"customer_id": str(customer_id), "row_count": "1",
+                                             **_row(0, "Care", "1", "100.00")})  # 120.00 with VAT
+    invoice_id = int(saved.headers["Location"].rstrip("/").split("/")[-1])
+    client.post(f"{BASE}/{invoice_id}/issue")
+    before = local_today() - timedelta(days=30)
+    advance = client.post(f"{BASE}/{invoice_id}/payments/new", data={
+        "paid_on": before.isoformat(), "amount": "40.00", "method": "bank_transfer", "reference": "Acconto 1"})
+    assert advance.status_code == 302, advance.get_data(as_text=True)
+    page = client.get(f"{BASE}/{invoice_id}").get_data(as_text=True)
+    payments = page[page.index('id="payments"'):]
+    assert "advance" in payments and "received before the invoice was issued (bank transfer)" in payments
+    assert '<strong id="outstanding">£80.00</strong>' in payments
+    today = client.post(f"{BASE}/{invoice_id}/payments/new", data={
+        "paid_on": local_today().isoformat(), "amount": "10.00", "method": "card"})
+    assert today.status_code == 302
+    payments = client.get(f"{BASE}/{invoice_id}").get_data(as_text=True).split('id="payments"')[1]
+    assert payments.count("advance") == 1 and "payment (card)" in payments
+
+    future = client.post(f"{BASE}/{invoice_id}/payments/new", data={
+        "paid_on": (local_today() + timedelta(days=1)).isoformat(), "amount": "10.00", "method": "card"})
+    assert future.status_code == 422
+    assert "is in the future" in tied_errors(future.get_data(as_text=True))["f-paid_on"]
+    over = client.post(f"{BASE}/{invoice_id}/payments/new", data={
+        "paid_on": before.isoformat(), "amount": "70.01", "method": "card"})
+    assert over.status_code == 422 and "over-payments are refused" in over.get_data(as_text=True)
+    assert count(app, Payment) == 2
