@@ -11,6 +11,7 @@ from marshmallow import Schema, fields, post_dump
 
 from consortium.dumping import PlainDumpSchema
 from consortium.fields import BoundedInt, Computed, DecimalString, Money, UtcDateTime
+from shared_services.mutual_fund.schemas import ContributionSchema
 from tenants.invoicing.schemas import InvoiceSchema, InvoiceSummarySchema, LineSchema, VatGroupSchema
 from tenants.members.schemas import MemberSchema
 
@@ -80,7 +81,8 @@ def test_an_unknown_field_type_falls_back_to_marshmallow():
 
 
 @pytest.mark.parametrize("schema", [InvoiceSummarySchema(many=True), InvoiceSchema(), LineSchema(),
-                                    VatGroupSchema(), MemberSchema(many=True)], ids=type)
+                                    VatGroupSchema(), MemberSchema(many=True),
+                                    ContributionSchema(many=True)], ids=type)
 def test_the_hot_schemas_take_the_precompiled_path(schema):
     """Adding a field these plans do not know would silently bring marshmallow's cost back to the hot lists."""
     assert schema._plain_plan() is not None
