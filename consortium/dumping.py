@@ -9,7 +9,7 @@ type with marshmallow's own rules (the same output, value for value, so the same
 - `Date` in ISO format: `value.isoformat()`;
 - `Decimal` as a string: `format(Decimal(str(value)).quantize(places, rounding), "f")`;
 - `consortium.fields.Computed`: its function of the whole object;
-- `List(Nested(<PlainDumpSchema>))`: that schema's plan for each element;
+- `List(Nested(<PlainDumpSchema>))`: that schema's plan for each element; `List(Raw())`, `Raw`: as they are;
 - a schema with any other field (or a default for missing values) is dumped by marshmallow itself.
 
 None stays None and a missing attribute leaves the key out, as in marshmallow. A schema with dump hooks
@@ -64,8 +64,14 @@ def _decimal(field):
     return convert
 
 
+def _raw(field):
+    return lambda value: value
+
+
 def _nested_list(field):
     inner = field.inner
+    if type(inner) is fields.Raw:
+        return lambda value: None if value is None else list(value)
     if not (isinstance(inner, fields.Nested) and not inner.only and not inner.exclude and not inner.many):
         return None
     schema = inner.schema
@@ -78,7 +84,7 @@ def _nested_list(field):
 # By field class; a subclass qualifies only if it serialises as its base does (BoundedInt, DecimalString do;
 # consortium.fields.UtcDateTime, say, would not).
 _CONVERTERS = {fields.String: _string, fields.Integer: _integer, fields.Boolean: _boolean, fields.Date: _date,
-               fields.Decimal: _decimal, fields.List: _nested_list}
+               fields.Decimal: _decimal, fields.List: _nested_list, fields.Raw: _raw}
 _SERIALISING = ("_serialize", "_format_num", "_to_string")
 
 

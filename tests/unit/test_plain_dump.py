@@ -11,6 +11,7 @@ from marshmallow import Schema, fields, post_dump
 
 from consortium.dumping import PlainDumpSchema
 from consortium.fields import BoundedInt, Computed, DecimalString, Money, UtcDateTime
+from shared_services.incubation.schemas import LineageSchema
 from shared_services.mutual_fund.schemas import ContributionSchema
 from tenants.invoicing.schemas import InvoiceSchema, InvoiceSummarySchema, LineSchema, VatGroupSchema
 from tenants.members.schemas import MemberSchema
@@ -26,6 +27,7 @@ class Sample(PlainDumpSchema):
     rate = DecimalString(places=4)
     price = DecimalString(places=6)
     doubled = Computed(lambda obj: obj.id * 2)
+    tags = fields.List(fields.Raw())
     renamed = fields.Str(attribute="name", data_key="label", dump_only=True)
 
 
@@ -40,7 +42,8 @@ def marshmallow_dump(schema, obj, many=False):
        price=st.none() | st.integers(-10**6, 10**6) | st.decimals(allow_nan=False, allow_infinity=False,
                                                                   min_value=-10**6, max_value=10**6))
 def test_every_value_dumps_as_marshmallow_dumps_it(id, name, on, flag, amount, rate, price):
-    obj = SimpleNamespace(id=id, name=name, email=None, on=on, flag=flag, amount=amount, rate=rate, price=price)
+    obj = SimpleNamespace(id=id, name=name, email=None, on=on, flag=flag, amount=amount, rate=rate, price=price,
+                          tags=({"a": [1, None]}, "b") if flag else None)
     schema = Sample()
     assert schema.dump(obj) == marshmallow_dump(schema, obj)
     assert schema.dump([obj, obj], many=True) == marshmallow_dump(schema, [obj, obj], many=True)
@@ -82,7 +85,7 @@ def test_an_unknown_field_type_falls_back_to_marshmallow():
 
 @pytest.mark.parametrize("schema", [InvoiceSummarySchema(many=True), InvoiceSchema(), LineSchema(),
                                     VatGroupSchema(), MemberSchema(many=True),
-                                    ContributionSchema(many=True)], ids=type)
+                                    ContributionSchema(many=True), LineageSchema()], ids=type)
 def test_the_hot_schemas_take_the_precompiled_path(schema):
     """Adding a field these plans do not know would silently bring marshmallow's cost back to the hot lists."""
     assert schema._plain_plan() is not None
