@@ -107,7 +107,7 @@ class InvoiceSummarySchema(PlainDumpSchema):
     status = Computed(lambda invoice: service.invoice_status(invoice, local_today()),
                              metadata={"enum": list(STATUSES)})
     customer_id = BoundedInt()
-    customer_name = fields.Str()
+    customer_name = fields.Str(dump_only=True)
     credited_invoice_id = BoundedInt()
     issue_date = fields.Date()
     due_date = fields.Date()
