@@ -6,7 +6,7 @@ attribute it reads and one small function turning the value into JSON-ready data
 type with marshmallow's own rules (the same output, value for value, so the same JSON bytes):
 
 - `String`: `str(value)`; `Integer` (not strict): `int(value)`; `Boolean`: `bool(value)` for a bool;
-- `Date` in ISO format: `value.isoformat()`;
+- `Date` in ISO format: `date.isoformat(value)`;
 - `Decimal` as a string: `format(Decimal(str(value)).quantize(places, rounding), "f")`;
 - `consortium.fields.Computed`: its function of the whole object;
 - `List(Nested(<PlainDumpSchema>))`: that schema's plan for each element; `List(Raw())`, `Raw`: as they are;
@@ -18,6 +18,7 @@ by marshmallow itself. tests/unit/test_plain_dump.py proves both give the same d
 that uses this.
 """
 
+import datetime
 import decimal
 from collections.abc import Mapping
 
@@ -45,7 +46,8 @@ def _boolean(field):
 def _date(field):
     if (field.format or field.DEFAULT_FORMAT) not in ("iso", "iso8601"):
         return None
-    return lambda value: None if value is None else value.isoformat()
+    isoformat = datetime.date.isoformat  # as marshmallow's to_iso_date: a datetime gives its date alone
+    return lambda value: None if value is None else isoformat(value)
 
 
 def _decimal(field):

@@ -36,7 +36,7 @@ def marshmallow_dump(schema, obj, many=False):
 
 
 @given(id=st.integers(-2**31, 2**31 - 1), name=st.none() | st.text(max_size=20),
-       on=st.none() | st.dates(), flag=st.none() | st.booleans(),
+       on=st.none() | st.dates() | st.datetimes(), flag=st.none() | st.booleans(),
        amount=st.none() | st.decimals(allow_nan=False, allow_infinity=False, min_value=-10**9, max_value=10**9),
        rate=st.none() | st.decimals(allow_nan=False, allow_infinity=False, min_value=-10**3, max_value=10**3),
        price=st.none() | st.integers(-10**6, 10**6) | st.decimals(allow_nan=False, allow_infinity=False,
