@@ -150,12 +150,14 @@ def handle_validation_error(error: ma.ValidationError):
 
 
 class SQLPage(Page):
-    """Pages a SQLAlchemy SELECT with LIMIT/OFFSET and a COUNT (tenant filter applies to both)."""
+    """Pages a SQLAlchemy SELECT with LIMIT/OFFSET and a COUNT (tenant filter applies to both): objects for a
+    SELECT of one entity, rows for a SELECT of columns."""
 
     @property
     def items(self):
         query = self.collection.limit(self.page_params.page_size).offset(self.page_params.first_item)
-        return db.session.scalars(query).all()
+        result = db.session.execute(query)
+        return (result.scalars() if len(query.column_descriptions) == 1 else result).all()
 
     @property
     def item_count(self):

@@ -20,14 +20,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
-from lxml import etree
 from stdnum import iban as iban_number
 from stdnum.it import codicefiscale, iva
 
 from plugins.exporters import EInvoiceError, Exporter
 from plugins.exporters.model import EInvoice, EInvoiceLine, Party, decimal_text, round_money
+
+if TYPE_CHECKING:  # lxml loads when an e-invoice is made (issue 16: not in every worker's memory)
+    from lxml import etree
 
 NAMESPACE = "http://ivaservizi.agenziaentrate.gov.it/docs/xsd/fatture/v1.2"
 XMLDSIG_NAMESPACE = "http://www.w3.org/2000/09/xmldsig#"
@@ -73,6 +76,8 @@ class _Collector:
 
 
 def _add(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
+    from lxml import etree
+
     element = etree.SubElement(parent, tag)
     if text is not None:
         element.text = text
@@ -366,6 +371,8 @@ def _add_payment(body: etree._Element, doc: EInvoice, found: _Collector) -> None
 
 def render(doc: EInvoice) -> bytes:
     """Render a document as FatturaPA 1.2 XML; raise EInvoiceError listing every missing or bad field."""
+    from lxml import etree
+
     if doc.kind not in TIPO_DOCUMENTO:
         raise EInvoiceError([_("kind: must be 'invoice' or 'credit_note', got %(value)r", value=doc.kind)])
     found = _Collector()

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
-from lxml import etree
 
 from plugins.exporters import EInvoiceError, Exporter
 from plugins.exporters.eas import InvalidEndpoint, parse_endpoint, split_endpoint
 from plugins.exporters.model import EInvoice, Party, decimal_text
+
+if TYPE_CHECKING:  # lxml loads when an e-invoice is made (issue 16: not in every worker's memory)
+    from lxml import etree
 
 CUSTOMIZATION_ID = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
 PROFILE_ID = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
@@ -42,6 +45,8 @@ def _qname(prefixed: str) -> str:
 
 
 def _add(parent: etree._Element, tag: str, text: object = None, **attrs: str) -> etree._Element:
+    from lxml import etree
+
     element = etree.SubElement(parent, _qname(tag), attrs)
     if text is not None:
         element.text = str(text)
@@ -104,6 +109,8 @@ def _add_tax_category(
 
 def build_ubl(doc: EInvoice) -> bytes:
     """Render a document as UBL 2.1 XML without checking the business rules (see :func:`render`)."""
+    from lxml import etree
+
     if doc.kind not in ("invoice", "credit_note"):
         raise EInvoiceError([f"kind: must be 'invoice' or 'credit_note', got {doc.kind!r}"])
     is_credit_note = doc.kind == "credit_note"

@@ -6,6 +6,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from consortium.directory.schemas import SLUG_PATTERN
+from consortium.dumping import PlainDumpSchema
 from consortium.fields import BoundedInt, DecimalString, UtcDateTime
 from consortium.i18n import _, _l
 from shared_services.incubation.models import FOUNDER_ROLES, LOAN_REQUEST_STATUSES, PATH, STAGES
@@ -247,7 +248,7 @@ LINEAGE_NODE = ("a node: kind ('coop' or 'project'), id, slug, name, status, sta
                 "generation (1 for co-ops without a sponsor) and children (nodes of the next generation)")
 
 
-class LineageSchema(Schema):
+class LineageSchema(PlainDumpSchema):
     """Every co-op under its sponsor, as generations."""
 
     generations = BoundedInt()

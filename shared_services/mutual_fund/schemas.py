@@ -6,6 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from sqlalchemy import select
 
 from consortium.clock import local_today
+from consortium.dumping import PlainDumpSchema
 from consortium.extensions import db
 from consortium.fields import BoundedInt, Computed, DecimalString, Money, UtcDateTime
 from consortium.models import Tenant
@@ -134,8 +135,8 @@ class ContributionQuerySchema(Schema):
     tenant = fields.Str(metadata={"description": "a co-op's slug"})
 
 
-class ContributionSchema(Schema):
-    """A co-op's contribution for one year."""
+class ContributionSchema(PlainDumpSchema):
+    """A co-op's contribution for one year (dumped by a precompiled plan: the API's hot lists, issue 16)."""
 
     id = BoundedInt()
     tenant_id = BoundedInt()
@@ -159,7 +160,7 @@ class ContributionSchema(Schema):
     total_due = Money()
     paid_amount = Money()
     outstanding = Money()
-    legal_reserve = fields.Method("_legal_reserve", metadata={
+    legal_reserve = Computed(lambda contribution: str(_current_terms(contribution).legal_reserve), metadata={
         "description": "the legal-reserve allocation shown for information (decimal string); after a reopened "
                        "year was accepted again, that of the corrected net profit"})
     approved_on = fields.Date(metadata={"description": "the day the consortium accepted the accounts"})
@@ -172,16 +173,10 @@ class ContributionSchema(Schema):
                                                  "is `overdue`"})
     overdue = Computed(lambda contribution: contribution.is_overdue(local_today()), metadata={
         "description": "true when the due date has passed and money is still owed (status due or part_paid)"})
-    explanation = fields.Method("_explanation", metadata={
+    explanation = Computed(lambda contribution: _current_terms(contribution).explanation, metadata={
         "description": "how the amount was worked out; after a correction it says so, the original amount and "
                        "the correcting entries"})
     reopen_reason = fields.Str()
-
-    def _legal_reserve(self, contribution) -> str:
-        return str(_current_terms(contribution).legal_reserve)
-
-    def _explanation(self, contribution) -> str:
-        return _current_terms(contribution).explanation
 
 
 def _current_terms(contribution) -> CurrentTerms:

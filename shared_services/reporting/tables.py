@@ -8,9 +8,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from consortium import exports
 from consortium.i18n import _, _l
 from plugins.jurisdictions.base import JurisdictionError, get_jurisdiction
@@ -388,6 +385,9 @@ def _plain(cell):
 
 def to_xlsx(tables: list[Table], title: str) -> bytes:
     """Every table on its own sheet; money as numbers with the currency in the column or row."""
+    from openpyxl import Workbook  # openpyxl loads when a workbook is made (issue 16: not in every worker's memory)
+    from openpyxl.styles import Font
+
     book = Workbook()
     book.remove(book.active)
     for table in tables:

@@ -4,8 +4,6 @@ import io
 from datetime import date, timedelta
 from decimal import Decimal
 
-from openpyxl import load_workbook
-
 from consortium.clock import local_today
 from consortium.tenancy import tenant_scope
 from tenants.accounts import service
@@ -47,6 +45,8 @@ def demo_figures(turnover: int, rng) -> dict[str, Decimal]:
 
 def filled_template(year: int, figures: dict[str, Decimal]) -> bytes:
     """The XLSX template for `year` with the Summary amounts filled in, as a treasurer would save it."""
+    from openpyxl import load_workbook  # loads only when demo data is made (issue 16: not in every worker)
+
     workbook = load_workbook(io.BytesIO(build_template_xlsx(year)))
     for row in workbook[SUMMARY_SHEET].iter_rows(min_row=3):
         row[2].value = float(figures[row[0].value])

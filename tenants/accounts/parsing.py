@@ -55,14 +55,13 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from operator import itemgetter
 from pathlib import PurePosixPath
-
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
+from typing import TYPE_CHECKING
 
 from consortium.exports import to_csv
 from consortium.i18n import _
+
+if TYPE_CHECKING:  # openpyxl loads when a workbook is made or read (issue 16: not in every worker's memory)
+    from openpyxl.styles import Font, PatternFill
 
 SUMMARY_SHEET = "Summary"
 TRIAL_BALANCE_SHEET = "TrialBalance"
@@ -237,6 +236,10 @@ def format_amount(value: Decimal) -> str:
 
 def build_template_xlsx(year: int | None = None) -> bytes:
     """Build the blank annual-accounts workbook (Summary, TrialBalance, Instructions) as XLSX bytes."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     workbook = Workbook()
     header_font = Font(bold=True)
     header_fill = PatternFill("solid", fgColor="DDEBF7")
@@ -445,6 +448,13 @@ def _inspect_xlsx_archive(data: bytes) -> str | None:
 
 
 # --------------------------------------------------------------------------- reading XLSX
+
+
+def load_workbook(*args, **kwargs):
+    """openpyxl's `load_workbook`, imported on first use (issue 16: openpyxl is not in every worker's memory)."""
+    from openpyxl import load_workbook as load
+
+    return load(*args, **kwargs)
 
 
 def _parse_xlsx(data: bytes, result: ParseResult) -> None:
@@ -853,9 +863,11 @@ _FORMULA_MESSAGE = "formulas are not evaluated; enter the value"
 
 
 def _is_formula(value: object) -> bool:
-    return isinstance(value, (ArrayFormula, DataTableFormula)) or (
-        isinstance(value, str) and value.lstrip().startswith("=")
-    )
+    if isinstance(value, str):
+        return value.lstrip().startswith("=")
+    from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
+
+    return isinstance(value, (ArrayFormula, DataTableFormula))
 
 
 def _to_amount(value: object, decimal_comma: bool) -> Decimal | None:

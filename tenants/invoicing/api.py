@@ -57,8 +57,8 @@ class InvoicesResource(MethodView):
     @blp.paginate(SQLPage)
     def get(self, filters):
         """Invoices and credit notes, newest first, each with its status; filter by status, customer or kind."""
-        return service.invoices_query(status=filters.get("status"), today=local_today(),
-                                      customer_id=filters.get("customer_id"), kind=filters.get("kind"))
+        return service.invoice_rows_query(status=filters.get("status"), today=local_today(),
+                                          customer_id=filters.get("customer_id"), kind=filters.get("kind"))
 
     @tenant_role_required("treasurer")
     @blp.arguments(schemas.InvoiceCreateSchema)

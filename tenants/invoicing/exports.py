@@ -9,8 +9,6 @@ The CSV is written by `consortium.exports` in the reader's convention (`;` and d
 import io
 from datetime import date
 
-from openpyxl import Workbook
-
 from consortium.exports import neutralise, to_csv
 from tenants.invoicing.models import Invoice
 from tenants.invoicing.service import invoice_status, outstanding
@@ -36,6 +34,8 @@ def invoices_csv(invoices: list[Invoice], today: date) -> bytes:
 
 def invoices_xlsx(invoices: list[Invoice], today: date) -> bytes:
     """An XLSX workbook with one sheet of invoices; dates as dates, amounts as numbers with 2 decimals."""
+    from openpyxl import Workbook  # openpyxl loads when a workbook is made (issue 16: not in every worker's memory)
+
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Invoices"

@@ -118,6 +118,11 @@ class Invoice(TenantOwned, Base):
         lazy="joined",
         innerjoin=True,
     )
+    @property
+    def customer_name(self) -> str:
+        """The customer's name, as the list shows it (a row of the API's column-only list carries it too)."""
+        return self.customer.name
+
     lines: Mapped[list["InvoiceLine"]] = relationship(
         primaryjoin=lambda: and_(InvoiceLine.tenant_id == Invoice.tenant_id, InvoiceLine.invoice_id == Invoice.id),
         cascade="all, delete-orphan",

@@ -3,6 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from consortium.clock import local_today
+from consortium.dumping import PlainDumpSchema
 from consortium.fields import BoundedInt, Computed, DecimalString, Money
 from consortium.i18n import _l
 from tenants.invoicing import service
@@ -43,7 +44,7 @@ class CustomerUpdateSchema(CustomerSchema):
         super().__init__(*args, partial=True, **kwargs)
 
 
-class LineSchema(Schema):
+class LineSchema(PlainDumpSchema):
     """One invoice line: quantity x unit price - discount, in a VAT category of the co-op's jurisdiction."""
 
     position = BoundedInt(dump_only=True)
@@ -87,7 +88,7 @@ class InvoiceUpdateSchema(InvoiceCreateSchema):
     lines = fields.List(fields.Nested(LineSchema), validate=LINES_LENGTH)
 
 
-class VatGroupSchema(Schema):
+class VatGroupSchema(PlainDumpSchema):
     """Totals of one VAT category and rate."""
 
     category = fields.Str()
@@ -98,8 +99,8 @@ class VatGroupSchema(Schema):
     vat_amount = Money(dump_only=True)
 
 
-class InvoiceSummarySchema(Schema):
-    """An invoice or credit note in a list."""
+class InvoiceSummarySchema(PlainDumpSchema):
+    """An invoice or credit note in a list (an Invoice, or a row of `service.invoice_rows_query`)."""
 
     id = BoundedInt()
     kind = fields.Str()
@@ -107,7 +108,7 @@ class InvoiceSummarySchema(Schema):
     status = Computed(lambda invoice: service.invoice_status(invoice, local_today()),
                              metadata={"enum": list(STATUSES)})
     customer_id = BoundedInt()
-    customer_name = Computed(lambda invoice: invoice.customer.name)
+    customer_name = fields.Str(dump_only=True)
     credited_invoice_id = BoundedInt()
     issue_date = fields.Date()
     due_date = fields.Date()

@@ -24,7 +24,7 @@ class MembersResource(MethodView):
     def get(self, filters):
         """The co-op's members, by name; filter by `category` or `current=true`."""
         current_on = local_today() if filters.get("current") else None
-        return service.members_query(category=filters.get("category"), current_on=current_on)
+        return service.member_rows_query(category=filters.get("category"), current_on=current_on)
 
     @tenant_role_required("treasurer")
     @blp.arguments(schemas.MemberSchema)

@@ -2,13 +2,15 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from consortium.dumping import PlainDumpSchema
 from consortium.fields import BoundedInt, DecimalString
 from consortium.i18n import _
 from tenants.members.models import CATEGORIES
 
 
-class MemberSchema(Schema):
-    """A member as read and written through the API and the pages."""
+class MemberSchema(PlainDumpSchema):
+    """A member as read and written through the API and the pages (a Member, or a row of
+    `service.member_rows_query`)."""
 
     id = BoundedInt(dump_only=True)
     name = fields.Str(required=True, validate=validate.Length(min=1, max=200))

@@ -32,6 +32,17 @@ def members_query(*, category: str | None = None, current_on: date | None = None
     return query
 
 
+# What the members list shows, as columns (no Member objects built): the API's hot list (issue 16).
+LIST_COLUMNS = (Member.id, Member.name, Member.category, Member.email, Member.tax_code, Member.joined_on,
+                Member.left_on, Member.shares_subscribed, Member.shares_paid, Member.voting_rights,
+                Member.disadvantaged)
+
+
+def member_rows_query(*, category: str | None = None, current_on: date | None = None):
+    """`members_query` as rows of LIST_COLUMNS."""
+    return members_query(category=category, current_on=current_on).with_only_columns(*LIST_COLUMNS)
+
+
 def current_member_counts(session, on: date) -> dict[int, int]:
     """Members on `on` per co-op, across co-ops: for consortium dashboards (call in the consortium scope)."""
     query = (select(Member.tenant_id, func.count())

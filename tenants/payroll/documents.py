@@ -10,7 +10,6 @@ from decimal import ROUND_DOWN, Decimal
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
-from openpyxl import Workbook
 
 from consortium.db import as_utc
 from consortium.documents import Letterhead, build_pdf, data_table, heading, key_value_table, money, paragraph
@@ -416,6 +415,8 @@ def journal(run: PayRun, journal_format: str, tenant=None) -> tuple[bytes, str, 
     else:
         header, rows, first_amount = _journal_header(), journal_rows(run), 6
     if journal_format == "xlsx":
+        from openpyxl import Workbook  # openpyxl loads when a workbook is made (issue 16: not in every worker's memory)
+
         workbook = Workbook()
         sheet = workbook.active
         sheet.title = _("Journal")[:31]

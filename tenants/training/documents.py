@@ -8,9 +8,6 @@ from datetime import UTC, datetime
 
 from babel.dates import format_date
 from flask import current_app
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from consortium.db import as_utc
 from consortium.documents import Letterhead, build_pdf, heading, key_value_table, paragraph
@@ -94,6 +91,10 @@ def matrix_xlsx(matrix: Matrix, tenant) -> bytes:
     locale = _locale(tenant)
     italian = locale.startswith("it")
     states = MATRIX_STATES["it" if italian else "en"]
+    from openpyxl import Workbook  # openpyxl loads when a workbook is made (issue 16: not in every worker's memory)
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
     book = Workbook()
     sheet = book.active
     sheet.title = "Matrice" if italian else "Matrix"

@@ -143,3 +143,28 @@ def test_uk_secondary_co_op_of_two_registered_societies_passes_the_member_count(
 
     assert societies["status"] == "pass" and "both registered societies" in societies["detail"]
     assert mixed["status"] == "fail" and "1 of them a registered society" in mixed["detail"]
+
+
+def test_the_list_read_as_columns_answers_what_the_members_dumped(app, client, type_b):
+    """The API list reads columns and dumps them with a precompiled plan (issue 16): the same data as
+    marshmallow's dump of the Member objects, empty optional fields and odd amounts included."""
+    from marshmallow import Schema
+    from sqlalchemy import select
+
+    from consortium.extensions import db
+    from consortium.tenancy import tenant_scope
+    from tenants.members.models import Member
+    from tenants.members.schemas import MemberSchema
+
+    tenant, headers = type_b
+    for entry in (GOOD, {"name": "Bruno Bianchi", "category": "volunteer", "joined_on": "2021-05-03",
+                         "left_on": "2024-01-31", "email": "bruno@example.test", "tax_code": "BNCBRN80A01A944X"},
+                  {"name": "Anna Verdi", "category": "worker", "joined_on": "2019-09-09", "disadvantaged": True,
+                   "shares_subscribed": "25.5", "voting_rights": 0}):
+        assert client.post("/api/v1/t/lavoro/members", headers=headers, json=entry).status_code == 201
+    listed = client.get("/api/v1/t/lavoro/members", headers=headers).get_json()
+    assert [m["name"] for m in listed] == ["Anna Verdi", "Bruno Bianchi", "Giulia Rossi"]
+    assert listed[0]["shares_subscribed"] == "25.50" and listed[1]["email"] == "bruno@example.test"
+    with app.app_context(), tenant_scope(db.session, tenant.id):
+        members = db.session.scalars(select(Member).order_by(Member.name, Member.id)).all()
+        assert listed == Schema.dump(MemberSchema(), members, many=True)

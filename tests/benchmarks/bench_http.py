@@ -201,12 +201,24 @@ class Server:
                 time.sleep(0.3)
         raise RuntimeError(f"{self.name} did not answer within {timeout} s")
 
+    def _workers(self) -> list[str]:
+        return Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+
     def worker_rss_mb(self) -> list[float]:
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
         sizes = []
-        for pid in children:
+        for pid in self._workers():
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
+                    sizes.append(int(line.split()[1]) / 1024)
+        return sizes
+
+    def worker_pss_mb(self) -> list[float]:
+        """Each worker's proportional set size: its own pages plus its share of those it shares (with the
+        master, when the app is preloaded), which RSS counts whole in every worker."""
+        sizes = []
+        for pid in self._workers():
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
                     sizes.append(int(line.split()[1]) / 1024)
         return sizes
 
@@ -330,12 +342,14 @@ def run_benchmark() -> dict:
         full = drive(servers, tokens, ENDPOINTS, CONNECTIONS, ROUNDS, SECONDS, script)
         print(f"load average after the runs: {os.getloadavg()}")
         rss = {name: server.worker_rss_mb() for name, server in servers.items()}
+        pss = {name: server.worker_pss_mb() for name, server in servers.items()}
 
         report(f"{COOPS} co-ops, 1 and 2 only loaded (nearly empty), {ROUNDS} rounds of {SECONDS} s",
                empty, listed, CONNECTIONS)
         report(f"{COOPS} co-ops, {(COOPS - 1 + BIG) * INVOICES_PER_COOP:,} invoices, {ROUNDS} rounds of {SECONDS} s",
                full, ENDPOINTS, CONNECTIONS)
-        figures = {"empty": empty, "full": full, "rss_mb": rss, "coops": COOPS, "seconds": SECONDS, "rounds": ROUNDS,
+        figures = {"empty": empty, "full": full, "rss_mb": rss, "pss_mb": pss, "coops": COOPS, "seconds": SECONDS,
+                   "rounds": ROUNDS,
                    "full_empty": {c: empty[("invoice list", c, "project")]["rps"]
                                   / full[("invoice list", c, "project")]["rps"] for c in CONNECTIONS},
                    "big_normal": {c: full[("invoice list", c, "project")]["rps"]
@@ -349,6 +363,9 @@ def run_benchmark() -> dict:
         print(f"worker RSS after load, MB: project {[round(x) for x in rss['project']]}, "
               f"baseline {[round(x) for x in rss['baseline']]}; max ratio "
               f"x{max(rss['project']) / max(rss['baseline']):.2f} (target < {TARGET['rss_ratio']})")
+        print(f"worker PSS after load, MB: project {[round(x) for x in pss['project']]}, "
+              f"baseline {[round(x) for x in pss['baseline']]}; "
+              f"max ratio x{max(pss['project']) / max(pss['baseline']):.2f}")
         return figures
     finally:
         for server in servers.values():

@@ -7,11 +7,11 @@ The app connects as a role that neither owns the tables nor is superuser, so RLS
 from datetime import date
 
 import pytest
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import event, insert, select, text, update
 from sqlalchemy.exc import NotSupportedError, ProgrammingError
 
 from consortium.extensions import db
-from consortium.tenancy import ORM_FILTER_KEY, consortium_scope, set_tenant
+from consortium.tenancy import ORM_FILTER_KEY, consortium_scope, is_scope_statement, set_tenant
 from tenants.members.models import Member
 from tests.conftest import ON_POSTGRESQL, TEST_DATABASE
 
@@ -82,3 +82,30 @@ def test_audit_log_is_append_only_for_the_app_role(app, two_coops):
     with app.app_context(), consortium_scope(db.session):
         with pytest.raises(ProgrammingError, match="permission denied"):
             db.session.execute(text("DELETE FROM audit_log"))
+
+
+def test_a_transaction_begun_in_no_scope_inherits_nothing_from_the_last_one_on_its_connection(app, two_coops):
+    """No statement sets the scope of a transaction begun in no scope (one round trip less per request):
+    what the previous transaction on the same connection set (a co-op, the consortium reader) ended with it."""
+    with app.app_context():
+        db.session.info[ORM_FILTER_KEY] = False
+        set_tenant(db.session, two_coops["a"].id)
+        backend = db.session.scalar(text("SELECT pg_backend_pid()"))
+        assert db.session.scalars(select(Member.name)).all() == ["Alice of A"]
+        db.session.commit()
+        set_tenant(db.session, None)
+        with consortium_scope(db.session):
+            assert len(db.session.scalars(select(Member.joined_on)).all()) == 2
+            db.session.commit()
+        statements = []
+        listener = lambda conn, cursor, sql, *args: statements.append(sql)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert db.session.scalar(text("SELECT pg_backend_pid()")) == backend  # the same connection again
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        assert not [sql for sql in statements if is_scope_statement(sql)]
+        assert db.session.scalars(select(Member)).all() == []
+        assert db.session.scalar(text("SELECT current_user = session_user")) is True
+        assert db.session.scalar(text("SELECT current_setting('app.tenant_id', true)")) in (None, "")
+        db.session.rollback()

@@ -1,0 +1,79 @@
+"""CPU time and statements per request of the HTTP benchmark's endpoints, in-process (issue 16).
+
+  .venv/bin/python -m tests.benchmarks.cpu_http [requests]
+
+On a shared, loaded machine wrk's req/s swing with the neighbours' load; the CPU time this process spends
+per request (time.process_time: the app's own work, the database's excluded) and the statements it sends
+move far less. Builds a small benchmark database (20 co-ops, as profile_http does), sends each endpoint of
+bench_http.ENDPOINTS `requests` times (default 200) through the Flask test client after 20 warm-up requests,
+and prints CPU ms and wall ms per request and the statements per request (scope statements apart).
+"""
+
+import random
+import statistics
+import sys
+import time
+
+from sqlalchemy import create_engine, event
+
+from consortium.app import create_app
+from consortium.extensions import db
+from consortium.tenancy import is_scope_statement
+from tests.benchmarks.bench_http import ENDPOINTS, load, make_users
+from tests.conftest import TEST_SETTINGS, PostgresTestDatabase
+
+
+def main(count: int) -> None:
+    database = PostgresTestDatabase()
+    database.create()
+    try:
+        app = create_app({**TEST_SETTINGS, "SQLALCHEMY_DATABASE_URI": database.url(database.app_role),
+                          "MIGRATION_DATABASE_URL": database.url(database.owner), "APP_DB_ROLE": database.app_role})
+        with app.app_context():
+            from flask_migrate import upgrade
+
+            upgrade()
+        admin = create_engine(database.base.set(database=database.name))
+        tokens = make_users(app)
+        load(admin, [1, 2], random.Random(16), tokens["treasurer_id"])
+        with admin.begin() as connection:
+            for tenant_id in (1, 2):
+                connection.exec_driver_sql("INSERT INTO role_assignments (user_id, role, tenant_id) "
+                                           "VALUES (%s, 'treasurer', %s)", (tokens["treasurer_id"], tenant_id))
+        load(admin, range(3, 21), random.Random(17), tokens["treasurer_id"])
+        admin.dispose()
+        client = app.test_client()
+        with app.app_context():
+            engine = db.engine
+        print(f"{'endpoint':26} {'CPU ms':>7} {'wall ms':>8} {'statements':>10} {'scope':>6}")
+        for name, who, method, path, body in ENDPOINTS:
+            headers = {"Authorization": f"Bearer {tokens[who]}"}
+
+            def send():
+                response = client.open(path, method=method, json=body, headers=headers)  # noqa: B023
+                assert response.status_code in (200, 201), response.get_data(as_text=True)
+
+            for _ in range(20):
+                send()
+            statements = []
+            listener = lambda conn, cursor, sql, *args: statements.append(sql)  # noqa: E731, B023
+            event.listen(engine, "before_cursor_execute", listener)
+            send()
+            event.remove(engine, "before_cursor_execute", listener)
+            scope = sum(1 for sql in statements if is_scope_statement(sql))
+            cpu, wall = [], []
+            for _ in range(count):
+                started_cpu, started = time.process_time(), time.perf_counter()
+                send()
+                cpu.append(time.process_time() - started_cpu)
+                wall.append(time.perf_counter() - started)
+            print(f"{name:26} {statistics.median(cpu) * 1000:7.2f} {statistics.median(wall) * 1000:8.2f} "
+                  f"{len(statements) - scope:10d} {scope:6d}")
+        with app.app_context():
+            db.engine.dispose()
+    finally:
+        database.drop()
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 200)
