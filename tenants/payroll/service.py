@@ -15,8 +15,10 @@ back to draft. Runs of one frequency are calculated in period order: a period's 
 figures are those of the last paid period, so an earlier period must be paid first.
 """
 
+import gc
 import json
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -601,6 +603,25 @@ def basic_line(employee: Employee, rules: PayrollRules, frequency: str, period: 
             "amount": _cents(employee.annual_salary / periods)}
 
 
+@contextmanager
+def _whole_run():
+    """Hold Python's cyclic garbage collector while a whole run is built, calculated or paid.
+
+    A 5,000-payslip run keeps a few hundred thousand small objects (rows, figures, audit changes) alive until
+    its statements are sent; each of them counts towards the collector's thresholds, and each full collection
+    it then triggers walks every object of the process: measured at 5,000 payslips, 0.49 s of a calculation's
+    1.08 s of CPU. Reference counting still frees everything as usual; the collector resumes (and catches up)
+    when the run is done, also on error. Nested or concurrent use leaves it as the first caller found it.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 # What opening a run reads of each employee: who is paid in the period, and their basic pay.
 OPENING_COLUMNS = (Employee.name, Employee.tax_code, Employee.tax_basis, Employee.ni_category,
                    Employee.student_loan_plans, Employee.postgraduate_loan, Employee.date_of_birth,
@@ -609,6 +630,7 @@ OPENING_COLUMNS = (Employee.name, Employee.tax_code, Employee.tax_basis, Employe
                    Employee.jurisdiction_fields)
 
 
+@_whole_run()
 def create_run(session, tenant, data: dict, user_id: int | None) -> PayRun:
     """Open a pay run for one frequency and pay date: a payslip with basic pay for everyone paid then.
 
@@ -1162,6 +1184,7 @@ def _forget_written(session, run: PayRun, removed: set[int]) -> None:
             session.expire(obj)
 
 
+@_whole_run()
 def calculate_run(session, tenant, run: PayRun, user_id: int | None) -> PayRun:
     """Work out every payslip of a draft (or recalculate a calculated) run from the year's rule pack.
 
@@ -1323,6 +1346,7 @@ def approve_run(session, run: PayRun, user_id: int | None) -> PayRun:
     return run
 
 
+@_whole_run()
 def pay_run(session, tenant, run: PayRun, user_id: int | None) -> PayRun:
     """Mark an approved run paid: lock it, post share instalments to the register, move loan balances, email slips.
 
