@@ -179,7 +179,7 @@ class RemittancesResource(MethodView):
     @blp.response(200)
     def get(self, run_id):
         """The capital-loan repayments the run collected, per lender and loan, with the balance left."""
-        rows = service.remittances(service.get_run(db.session, run_id))
+        rows = service.remittances(db.session, service.get_run(db.session, run_id))
         return [{**row, "amount": str(row["amount"]),
                  "balance_after": None if row["balance_after"] is None else str(row["balance_after"])}
                 for row in rows]

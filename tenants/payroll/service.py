@@ -15,18 +15,20 @@ back to draft. Runs of one frequency are calculated in period order: a period's 
 figures are those of the last paid period, so an earlier period must be paid first.
 """
 
+import gc
 import json
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import (
-    JSON,
     BigInteger,
     any_,
     bindparam,
+    delete,
     event,
     func,
     insert,
@@ -36,8 +38,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import Session, defer, lazyload, load_only, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import Session, selectinload
 
 from consortium.audit import ACTOR_KEY
 from consortium.db import utcnow
@@ -61,6 +62,7 @@ from plugins.jurisdictions.base import (
 from tenants.members import service as members
 from tenants.payroll.models import (
     CAPITAL_KINDS,
+    DEDUCTION_KINDS,
     ENTERED_KINDS,
     FREQUENCIES,
     HOURLY_KINDS,
@@ -601,8 +603,40 @@ def basic_line(employee: Employee, rules: PayrollRules, frequency: str, period: 
             "amount": _cents(employee.annual_salary / periods)}
 
 
+@contextmanager
+def _whole_run():
+    """Hold Python's cyclic garbage collector while a whole run is built, calculated or paid.
+
+    A 5,000-payslip run keeps a few hundred thousand small objects (rows, figures, audit changes) alive until
+    its statements are sent; each of them counts towards the collector's thresholds, and each full collection
+    it then triggers walks every object of the process: measured at 5,000 payslips, 0.49 s of a calculation's
+    1.08 s of CPU. Reference counting still frees everything as usual; the collector resumes (and catches up)
+    when the run is done, also on error. Nested or concurrent use leaves it as the first caller found it.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+# What opening a run reads of each employee: who is paid in the period, and their basic pay.
+OPENING_COLUMNS = (Employee.name, Employee.tax_code, Employee.tax_basis, Employee.ni_category,
+                   Employee.student_loan_plans, Employee.postgraduate_loan, Employee.date_of_birth,
+                   Employee.start_date, Employee.leave_date, Employee.pension_member, Employee.pension_opted_out,
+                   Employee.pay_basis, Employee.annual_salary, Employee.hourly_rate, Employee.standard_hours,
+                   Employee.jurisdiction_fields)
+
+
+@_whole_run()
 def create_run(session, tenant, data: dict, user_id: int | None) -> PayRun:
-    """Open a pay run for one frequency and pay date: a payslip with basic pay for everyone paid then."""
+    """Open a pay run for one frequency and pay date: a payslip with basic pay for everyone paid then.
+
+    The employees are read as rows and the payslips and their basic-pay lines inserted in bulk (a few
+    multi-row INSERTs for 5,000 employees), each audited as the session's audit would.
+    """
     frequency, pay_date = data["frequency"], data["pay_date"]
     if frequency not in FREQUENCIES:
         raise field_error("frequency", _("must be weekly, fortnightly, four-weekly or monthly"))
@@ -620,8 +654,9 @@ def create_run(session, tenant, data: dict, user_id: int | None) -> PayRun:
                           year=rules.tax_year))
         raise Conflict(_("Pay date: %(problem)s.", problem=problem), {"pay_date": [problem]})
     first_day = period_start(frequency, pay_date)
-    employees = [e for e in session.scalars(employees_query(frequency=frequency)) if e.employed_during(first_day,
-                                                                                                        pay_date)]
+    query = employees_query(frequency=frequency).with_only_columns(Employee.id, *OPENING_COLUMNS)
+    employees = [employee for employee in (_Record(row._mapping) for row in session.execute(query))
+                 if employee.employed_during(first_day, pay_date)]
     if not employees:
         raise field_error("frequency", _("nobody is paid %(frequency)s in the period ending %(day)s",
                                          frequency=frequency.replace("_", "-"), day=pay_date.isoformat()))
@@ -629,45 +664,51 @@ def create_run(session, tenant, data: dict, user_id: int | None) -> PayRun:
                  created_by_id=user_id)
     session.add(run)
     session.flush()
-    for employee in employees:
-        payslip = Payslip(run_id=run.id, employee_id=employee.id, employee_name=employee.name,
-                          tax_code=employee.tax_code, tax_basis=employee.tax_basis, ni_category=employee.ni_category)
-        payslip.lines.append(PayslipLine(position=1, **basic_line(
-            employee, rules, frequency, PayrollPeriod(rules.tax_year, frequency, period, pay_date))))
-        session.add(payslip)
-    session.flush()
+    tenant_id = run.tenant_id
+    pay_period = PayrollPeriod(rules.tax_year, frequency, period, pay_date)
+    defaults = {key: _column_default(Payslip.__table__.c[key]) for key in PAYSLIP_AUDITED}
+    slips = [{**defaults, "tenant_id": tenant_id, "run_id": run.id, "employee_id": employee.id,
+              "employee_name": employee.name, "tax_code": employee.tax_code, "tax_basis": employee.tax_basis,
+              "ni_category": employee.ni_category} for employee in employees]
+    slip_ids = _insert_many(session, Payslip.__table__, slips, ("employee_id",))
+    lines = [{"tenant_id": tenant_id, "payslip_id": slip_ids[employee.id,], "position": 1, "pensionable": True,
+              "schedule_id": None, **basic_line(employee, rules, frequency, pay_period)} for employee in employees]
+    line_ids = _insert_many(session, PayslipLine.__table__, lines, ("payslip_id",))
+    _audit_rows(session, "PayslipLine", "create", [
+        (tenant_id, line_ids[row["payslip_id"],],
+         {key: [None, value] for key, value in {**row, "id": line_ids[row["payslip_id"],]}.items()
+          if value is not None}) for row in lines])
+    _audit_payslips(session, tenant_id, None, {slip_ids[row["employee_id"],]: {key: row[key] for key in PAYSLIP_AUDITED}
+                                               for row in slips})
     session.expire(run, ["payslips"])
-    _audit_payslips(session, run.payslips, None)
     return run
+
+
+def _column_default(column):
+    """A column's Python-side default value (what an ORM insert would write), or None."""
+    return column.default.arg if column.default is not None and column.default.is_scalar else None
 
 
 def _payslip_figures(payslip: Payslip) -> dict:
     return {key: getattr(payslip, key) for key in PAYSLIP_AUDITED}
 
 
-def _plain(value):
-    return str(value) if isinstance(value, Decimal) else value
-
-
-def _audit_payslips(session, slips: list[Payslip], before: dict[int, dict] | None,
-                    after_figures: dict[int, dict] | None = None) -> None:
+def _audit_payslips(session, tenant_id: int, before: dict[int, dict] | None, after: dict[int, dict]) -> None:
     """One audit row per payslip created (`before` None) or whose figures changed, in one INSERT.
 
-    `after_figures` (by payslip id) are the figures just written, when the caller has them already.
+    `before` and `after` hold the audited figures (`PAYSLIP_AUDITED`, or more) by payslip id.
     """
-    now, actor = utcnow(), session.info.get(ACTOR_KEY)
-    rows = []
-    for payslip in slips:
-        after = after_figures[payslip.id] if after_figures is not None else _payslip_figures(payslip)
-        old = before.get(payslip.id, {}) if before is not None else {}
-        changes = {key: [_plain(old.get(key)), _plain(value)] for key, value in after.items()
-                   if before is None and value is not None or before is not None and old.get(key) != value}
-        if changes:
-            rows.append({"at": now, "actor_id": actor, "tenant_id": payslip.tenant_id,
-                         "action": "create" if before is None else "update", "object_type": "Payslip",
-                         "object_id": str(payslip.id), "changes": changes})
-    if rows:
-        session.execute(insert(AuditEntry), rows)
+    if before is None:
+        rows = [(tenant_id, payslip_id, {key: [None, figures[key]] for key in PAYSLIP_AUDITED
+                                         if figures[key] is not None}) for payslip_id, figures in after.items()]
+    else:
+        rows = []
+        for payslip_id, figures in after.items():
+            old = before[payslip_id]
+            changes = {key: [old[key], figures[key]] for key in PAYSLIP_AUDITED if old[key] != figures[key]}
+            if changes:
+                rows.append((tenant_id, payslip_id, changes))
+    _audit_rows(session, "Payslip", "create" if before is None else "update", rows)
 
 
 def _require_editable(run: PayRun) -> None:
@@ -685,7 +726,7 @@ def _state_label(state: str) -> str:
 def _back_to_draft(session, run: PayRun, payslip: Payslip) -> None:
     before = {payslip.id: _payslip_figures(payslip)}
     payslip.calculated = False
-    _audit_payslips(session, [payslip], before)
+    _audit_payslips(session, payslip.tenant_id, before, {payslip.id: _payslip_figures(payslip)})
     run.state = "draft"
     run.calculated_by_id = None
     run.calculated_at = None
@@ -809,25 +850,70 @@ class Shortfall:
     amount: Decimal
 
 
-def _capital_lines(payslip: Payslip, employee: Employee, pay_date: date) -> None:
-    for line in [line for line in payslip.lines if line.kind in CAPITAL_KINDS]:
-        payslip.lines.remove(line)
-    position = max((line.position for line in payslip.lines), default=0)
+@dataclass(slots=True)
+class _Line:
+    """A payslip line as a calculation handles it: plain attributes, not an ORM instance per line."""
+
+    id: int | None  # None: a line this calculation adds
+    position: int
+    kind: str
+    description: str
+    hours: Decimal | None
+    rate: Decimal | None
+    amount: Decimal
+    pensionable: bool
+    schedule_id: int | None
+    stored_amount: Decimal | None = None  # the amount in the database (a capped deduction changes it)
+
+
+@dataclass(slots=True)
+class _Slip:
+    """A payslip being calculated: its id, employee, lines, and the capital lines the calculation took off."""
+
+    id: int
+    employee_id: int
+    lines: list[_Line]
+    removed: list[_Line]
+
+    @property
+    def pay_lines(self) -> list[_Line]:
+        return [line for line in self.lines if line.kind in PAY_KINDS]
+
+    @property
+    def deduction_lines(self) -> list[_Line]:
+        return [line for line in self.lines if line.kind in DEDUCTION_KINDS]
+
+
+class _Record:
+    """An employee's columns as plain attributes (what `payroll_employee`, `pack_fields` and a calculation read),
+    read as rows rather than 5,000 ORM instances."""
+
+    plans = Employee.plans
+    employed_during = Employee.employed_during
+
+    def __init__(self, values):
+        self.__dict__.update(values)
+
+
+def _capital_lines(slip: _Slip, employee: _Record, pay_date: date) -> None:
+    slip.removed = [line for line in slip.lines if line.kind in CAPITAL_KINDS]
+    slip.lines = [line for line in slip.lines if line.kind not in CAPITAL_KINDS]
+    position = max((line.position for line in slip.lines), default=0)
     for schedule in employee.capital_schedules:
         if schedule.balance <= 0 or schedule.start_on > pay_date:
             continue
         position += 1
         # the lender and loan are data; the words around them are written in the reader's language
         description = "" if schedule.kind == "share_subscription" else f"{schedule.lender} ({schedule.loan_reference})"
-        payslip.lines.append(PayslipLine(position=position, kind=schedule.kind, description=description,
-                                         amount=min(schedule.per_period, schedule.balance), pensionable=False,
-                                         schedule_id=schedule.id))
+        slip.lines.append(_Line(id=None, position=position, kind=schedule.kind, description=description, hours=None,
+                                rate=None, amount=min(schedule.per_period, schedule.balance), pensionable=False,
+                                schedule_id=schedule.id))
 
 
-def _cap_deductions(payslip: Payslip, shortfall: Decimal) -> Decimal:
+def _cap_deductions(slip: _Slip, shortfall: Decimal) -> Decimal:
     """Reduce capital, then other deductions (last first) by up to `shortfall`; returns what is still short."""
     order = {"loan_repayment": 0, "share_subscription": 1, "deduction": 2}
-    for line in sorted(payslip.deduction_lines, key=lambda line: (order[line.kind], -line.position)):
+    for line in sorted(slip.deduction_lines, key=lambda line: (order[line.kind], -line.position)):
         if shortfall <= 0:
             break
         cut = min(line.amount, shortfall)
@@ -843,16 +929,16 @@ class RunContext:
     rules: PayrollRules
     scheme: PensionScheme
     cap: bool
-    employees: dict[int, Employee]
+    employees: dict[int, _Record]
     to_date: dict[int, YearToDate]
     refunded: set[int]
     fields: dict[int, tuple[tuple[str, str], ...]]  # `pack_fields` per employee (empty for a pack with none)
 
 
-def _calculate_payslip(context: RunContext, run: PayRun, payslip: Payslip) -> Shortfall | dict:
+def _calculate_payslip(context: RunContext, run: PayRun, slip: _Slip) -> Shortfall | dict:
     """The payslip's new figures by column, or its shortfall; the payslip itself is written by `_write_payslips`."""
     rules, scheme, cap = context.rules, context.scheme, context.cap
-    employee = context.employees[payslip.employee_id]
+    employee = context.employees[slip.employee_id]
     person = payroll_employee(employee, scheme, context.fields.get(employee.id, ()))
     problems = rules.check_employee(person)
     if problems:
@@ -860,17 +946,18 @@ def _calculate_payslip(context: RunContext, run: PayRun, payslip: Payslip) -> Sh
                            for k, v in problems.items())
         raise ServiceError(_("%(name)s cannot be paid: %(detail)s", name=employee.name, detail=detail),
                            {"employees": [f"{employee.name}: {detail}"]})
-    _capital_lines(payslip, employee, run.pay_date)
-    gross = sum((line.amount for line in payslip.pay_lines), ZERO)
-    pensionable = sum((line.amount for line in payslip.pay_lines if line.pensionable), ZERO)
+    _capital_lines(slip, employee, run.pay_date)
+    pay_lines = slip.pay_lines
+    gross = sum((line.amount for line in pay_lines), ZERO)
+    pensionable = sum((line.amount for line in pay_lines if line.pensionable), ZERO)
     to_date = context.to_date[employee.id]
     refund = _refund_due(rules, employee, to_date, context.refunded)
     period = PayrollPeriod(tax_year=run.tax_year, frequency=run.frequency, period=run.period, pay_date=run.pay_date)
     result = rules.calculate(person, period, gross, pensionable, to_date, refund)
-    deductions = sum((line.amount for line in payslip.deduction_lines), ZERO)
+    deductions = sum((line.amount for line in slip.deduction_lines), ZERO)
     net = result.net_pay - deductions
     if net < 0 and cap:
-        left = _cap_deductions(payslip, -net)
+        left = _cap_deductions(slip, -net)
         net = ZERO - left
         notes = [in_every_language(note) for note in result.notes]
         if left == 0:
@@ -887,14 +974,13 @@ def _calculate_payslip(context: RunContext, run: PayRun, payslip: Payslip) -> Sh
     figures["pensionable_pay"] = pensionable
     figures["auto_enrolment"] = result.auto_enrolment
     figures["pension_refund"] = refund
-    figures["other_deductions"] = sum((line.amount for line in payslip.lines if line.kind == "deduction"), ZERO)
-    figures["capital_share"] = sum((line.amount for line in payslip.lines if line.kind == "share_subscription"),
-                                   ZERO)
-    figures["capital_loan"] = sum((line.amount for line in payslip.lines if line.kind == "loan_repayment"), ZERO)
+    figures["other_deductions"] = sum((line.amount for line in slip.lines if line.kind == "deduction"), ZERO)
+    figures["capital_share"] = sum((line.amount for line in slip.lines if line.kind == "share_subscription"), ZERO)
+    figures["capital_loan"] = sum((line.amount for line in slip.lines if line.kind == "loan_repayment"), ZERO)
     balances = {kind: None for kind in CAPITAL_KINDS}
     for schedule in employee.capital_schedules:
-        if schedule.balance > 0 or any(line.schedule_id == schedule.id for line in payslip.lines):
-            taken = sum((line.amount for line in payslip.lines if line.schedule_id == schedule.id), ZERO)
+        if schedule.balance > 0 or any(line.schedule_id == schedule.id for line in slip.lines):
+            taken = sum((line.amount for line in slip.lines if line.schedule_id == schedule.id), ZERO)
             balances[schedule.kind] = schedule.balance - taken
     figures["capital_share_balance"] = balances["share_subscription"]
     figures["capital_loan_balance"] = balances["loan_repayment"]
@@ -925,24 +1011,38 @@ def _allowance_left(session, rules: PayrollRules, run: PayRun, settings: Payroll
     return max(rules.employment_allowance() - Decimal(used), ZERO)
 
 
-def _slips_with_lines(session, run: PayRun) -> list[Payslip]:
-    """The run's payslips with their lines loaded: two queries, whatever the number of payslips."""
-    # the run is the caller's (not joined again onto every row); the figures' JSON is rewritten, never read
-    slips = session.scalars(select(Payslip).where(Payslip.run_id == run.id).order_by(Payslip.id)
-                            .options(lazyload(Payslip.run), defer(Payslip.to_date), defer(Payslip.ni_earnings),
-                                     defer(Payslip.notes))
-                            ).all()
+LINE_COLUMNS = ("id", "position", "kind", "description", "hours", "rate", "amount", "pensionable", "schedule_id")
+
+
+def _slips_with_lines(session, run: PayRun) -> tuple[list[_Slip], dict[int, dict]]:
+    """The run's payslips with their lines, as rows (two queries whatever the number of payslips), and each
+    payslip's audited figures before the calculation."""
+    rows = session.execute(select(Payslip.id, *(getattr(Payslip, key) for key in PAYSLIP_AUDITED))
+                           .where(Payslip.run_id == run.id).order_by(Payslip.id)).all()
+    if not rows:
+        return [], {}
     lines = defaultdict(list)
-    if not slips:
-        return slips
-    for line in session.scalars(select(PayslipLine)
-                                .where(_id_among(session, PayslipLine.payslip_id, {slip.id for slip in slips}))
-                                .order_by(PayslipLine.payslip_id, PayslipLine.position)):
-        lines[line.payslip_id].append(line)
-    for slip in slips:
-        if "lines" not in inspect(slip).dict:  # lines already in the session keep their unsaved changes
-            set_committed_value(slip, "lines", lines[slip.id])
-    return slips
+    columns = [getattr(PayslipLine, key) for key in LINE_COLUMNS]
+    for row in session.execute(select(PayslipLine.payslip_id, *columns)
+                               .where(_id_among(session, PayslipLine.payslip_id, {row.id for row in rows}))
+                               .order_by(PayslipLine.payslip_id, PayslipLine.position)):
+        lines[row.payslip_id].append(_Line(*row[1:], stored_amount=row.amount))
+    slips = [_Slip(id=row.id, employee_id=row.employee_id, lines=lines[row.id], removed=[]) for row in rows]
+    before = {row.id: row._asdict() for row in rows}
+    return slips, before
+
+
+def _employee_records(session, ids: set[int], columns) -> dict[int, _Record]:
+    """The employees `ids` with `columns` and their capital schedules, in two queries."""
+    records = {row.id: _Record(row._mapping) for row in session.execute(
+        select(Employee.id, *columns).where(_id_among(session, Employee.id, ids)))}
+    for record in records.values():
+        record.capital_schedules = []
+    if records:
+        for schedule in session.scalars(select(CapitalSchedule).where(
+                _id_among(session, CapitalSchedule.employee_id, set(records))).order_by(CapitalSchedule.id)):
+            records[schedule.employee_id].capital_schedules.append(schedule)
+    return records
 
 
 # What a calculation reads of each employee (the rest of the record stays in the database).
@@ -964,11 +1064,134 @@ def _id_among(session, column, ids: set[int]):
     return column.in_(sorted(ids))
 
 
+def _lock_open_run(session, run: PayRun) -> None:
+    """Refuse to write a run's payslips or lines past the unit of work unless the run is still open.
+
+    Bulk statements skip the flush hook that locks paid runs (`_paid_runs_are_locked`), so the service checks
+    the run's state in the database itself, holding its row (FOR UPDATE on PostgreSQL) until the transaction
+    ends: a run approved or paid meanwhile, even by another request, is never rewritten.
+    """
+    state = session.scalar(select(PayRun.state).where(PayRun.id == run.id).with_for_update())
+    if state in ("approved", "paid"):
+        raise Conflict(_("This run is %(state)s: its payslips can no longer change.", state=_state_label(state)),
+                       {"state": [_("the run is %(state)s", state=_state_label(state))]})
+
+
+def _new_ids(session, table, count: int) -> list[int] | None:
+    """On SQLite, `count` ids for rows about to be inserted in bulk (it cannot autoincrement one column of a
+    composite key; the ORM's `_assign_id_on_sqlite` shares the same record); None on PostgreSQL (IDENTITY)."""
+    if session.get_bind().dialect.name != "sqlite":
+        return None
+    connection = session.connection()
+    allocated = connection.info.setdefault("allocated_ids", {})
+    highest = connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
+    first = max(highest, allocated.get(table.name, 0)) + 1
+    allocated[table.name] = first + count - 1
+    return list(range(first, first + count))
+
+
+def _insert_many(session, table, rows: list[dict], key: tuple[str, ...]) -> dict[tuple, int]:
+    """INSERT `rows` of a co-op's table in a few multi-row statements (insertmanyvalues), past the unit of work;
+    returns each new row's id by its unique `key` columns."""
+    if not rows:
+        return {}
+    ids = _new_ids(session, table, len(rows))
+    if ids is not None:
+        for row, new_id in zip(rows, ids, strict=True):
+            row["id"] = new_id
+        session.execute(insert(table), rows)
+        return {tuple(row[name] for name in key): row["id"] for row in rows}
+    returned = _insert_json(session, table, rows, ("id", *key))
+    return {tuple(row[1:]): row[0] for row in returned}
+
+
+def _record_of(session, table, keys) -> str:
+    """`json_to_recordset`'s column list for `keys` of `table`, each with the column's own type."""
+    dialect = session.get_bind().dialect
+    return ", ".join(f'"{key}" {table.c[key].type.compile(dialect=dialect)}' for key in keys)
+
+
+def _insert_json(session, table, rows: list[dict], returning: tuple[str, ...] = ()) -> list:
+    """PostgreSQL: INSERT `rows` as one statement reading one JSON parameter (`json_to_recordset`), returning the
+    `returning` columns of each new row.
+
+    The row-level security policy checks every row as for any INSERT of the co-op's scope. (insertmanyvalues
+    sent 1,000-row VALUES lists of 27,000 placeholders, which the driver parsed by regular expression each time:
+    most of the time of opening a 5,000-payslip run.)
+    """
+    keys = list(rows[0])
+    names = ", ".join(f'"{key}"' for key in keys)
+    back = f" RETURNING {', '.join(returning)}" if returning else ""
+    # names and types are the table's own columns (never input); the rows are one bound parameter
+    statement = text(f"INSERT INTO {table.name} ({names}) SELECT {names} "  # noqa: S608
+                     f"FROM json_to_recordset(CAST(:rows AS json)) AS v({_record_of(session, table, keys)}){back}")
+    result = session.execute(statement, {"rows": json.dumps(rows, default=_json_value)})
+    return result.all() if returning else []
+
+
+def _audit_rows(session, object_type: str, action: str, changes: list[tuple[int, int, dict]]) -> None:
+    """Audit rows, in the session audit's own form, for rows written past the unit of work (one INSERT)."""
+    if changes:
+        now, actor = utcnow(), session.info.get(ACTOR_KEY)
+        rows = [{"at": now, "actor_id": actor, "tenant_id": tenant_id, "action": action, "object_type": object_type,
+                 "object_id": str(object_id), "changes": values} for tenant_id, object_id, values in changes]
+        if session.get_bind().dialect.name == "postgresql":
+            _insert_json(session, AuditEntry.__table__, rows)  # money and dates become text in the JSON itself
+        else:
+            for row in rows:
+                row["changes"] = json.loads(json.dumps(row["changes"], default=_json_value))
+            session.execute(insert(AuditEntry), rows)
+
+
+def _write_lines(session, tenant_id: int, slips: list[_Slip]) -> None:
+    """The lines a calculation changed: capital lines taken off and put on again, capped amounts; each audited."""
+    table = PayslipLine.__table__
+    removed = [(slip, line) for slip in slips for line in slip.removed]
+    if removed:
+        session.execute(delete(table).where(table.c.tenant_id == tenant_id,
+                                            table.c.id.in_([line.id for _slip, line in removed])))
+        _audit_rows(session, "PayslipLine", "delete", [
+            (tenant_id, line.id, {"tenant_id": [tenant_id, None], "payslip_id": [slip.id, None],
+                                  **{key: [getattr(line, key), None] for key in LINE_COLUMNS}})
+            for slip, line in removed])
+    changed = [line for slip in slips for line in slip.lines
+               if line.id is not None and line.amount != line.stored_amount]
+    if changed:
+        session.execute(update(table).where(table.c.tenant_id == tenant_id, table.c.id == bindparam("w_id"))
+                        .values(amount=bindparam("w_amount")),
+                        [{"w_id": line.id, "w_amount": line.amount} for line in changed])
+        _audit_rows(session, "PayslipLine", "update", [
+            (tenant_id, line.id, {"amount": [line.stored_amount, line.amount]}) for line in changed])
+    added = [{"tenant_id": tenant_id, "payslip_id": slip.id,
+              **{key: getattr(line, key) for key in LINE_COLUMNS if key != "id"}}
+             for slip in slips for line in slip.lines if line.id is None]
+    ids = _insert_many(session, table, added, ("payslip_id", "position"))
+    _audit_rows(session, "PayslipLine", "create", [
+        (tenant_id, ids[row["payslip_id"], row["position"]],
+         {key: [None, value] for key, value in {**row, "id": ids[row["payslip_id"], row["position"]]}.items()
+          if value is not None})
+        for row in added])
+
+
+def _forget_written(session, run: PayRun, removed: set[int]) -> None:
+    """Expire what the session holds of payslips and lines (rewritten past the unit of work; `removed`: ids of the
+    lines deleted), so whatever reads them afterwards in this transaction gets what is in the database."""
+    session.expire(run, ["payslips"])
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, PayslipLine) and inspect(obj).identity[1] in removed:
+            session.expunge(obj)
+        elif isinstance(obj, Payslip | PayslipLine):
+            session.expire(obj)
+
+
+@_whole_run()
 def calculate_run(session, tenant, run: PayRun, user_id: int | None) -> PayRun:
     """Work out every payslip of a draft (or recalculate a calculated) run from the year's rule pack.
 
     A deduction that would take someone's net pay below zero is refused, naming each employee and the
     amount, unless the co-op's setting caps the deductions instead; either way nothing is half-saved.
+    Payslips, lines and employees are read as rows and written in bulk statements (a 5,000-payslip run is a
+    handful of statements), with the run's lock checked in the database first (`_lock_open_run`).
     """
     _require_editable(run)
     earlier = session.scalar(select(PayRun).where(PayRun.frequency == run.frequency, PayRun.tax_year == run.tax_year,
@@ -981,41 +1204,40 @@ def calculate_run(session, tenant, run: PayRun, user_id: int | None) -> PayRun:
     rules = rules_of_year(tenant, run.tax_year)
     _check_fingerprint(session, run, rules)
     settings = get_settings(session)
-    # every payslip with its lines, every employee with their capital schedules: a handful of queries per run
-    slips = _slips_with_lines(session, run)
-    employees = {employee.id: employee for employee in session.scalars(
-        select(Employee).where(_id_among(session, Employee.id, {slip.employee_id for slip in slips}))
-        .options(load_only(*CALCULATION_COLUMNS), selectinload(Employee.capital_schedules)))}
+    session.flush()  # lines changed through the ORM reach the database before it is read as rows
+    _lock_open_run(session, run)
+    slips, before = _slips_with_lines(session, run)
+    employees = _employee_records(session, {slip.employee_id for slip in slips}, CALCULATION_COLUMNS)
     to_date = years_to_date(session, list(employees.values()), run)
     fields = _pack_fields_of_run(session, tenant, rules, settings, employees, to_date, run)
     context = RunContext(rules=rules, scheme=pension_scheme(settings), cap=settings.net_pay_shortfall == "cap",
                          employees=employees, to_date=to_date, refunded=_refunded_employees(session, run),
                          fields=fields)
-    before = {payslip.id: _payslip_figures(payslip) for payslip in slips}
     shortfalls, written = [], []
-    for payslip in slips:
-        outcome = _calculate_payslip(context, run, payslip)
+    for slip in slips:
+        outcome = _calculate_payslip(context, run, slip)
         if isinstance(outcome, Shortfall):
             shortfalls.append(outcome)
         else:
-            written.append((payslip, outcome))
+            written.append((slip, outcome))
     if shortfalls:
         problems = [_("%(name)s: deductions exceed net pay by %(amount)s", name=s.employee, amount=str(s.amount))
                     for s in shortfalls]
         raise ServiceError(_("Net pay would be below zero for %(who)s.", who="; ".join(problems)),
                            {"net_pay": problems})
-    _write_payslips(session, written)
+    _write_lines(session, run.tenant_id, slips)
+    _write_payslips(session, run.tenant_id, written)
+    _forget_written(session, run, {line.id for slip in slips for line in slip.removed})
     for key in FIGURES:
-        setattr(run, key, sum((values[key] for _payslip, values in written), ZERO))
+        setattr(run, key, sum((values[key] for _slip, values in written), ZERO))
     allowance = apply_employment_allowance(_allowance_left(session, rules, run, settings), run.employer_ni)
     run.employment_allowance_used = allowance.used
     run.state = "calculated"
     run.calculated_by_id = user_id
     run.calculated_at = utcnow()
     session.flush()
-    _audit_payslips(session, slips, before, {payslip.id: {"employee_id": payslip.employee_id,
-                                                         **{key: values[key] for key in PAYSLIP_AUDITED[1:]}}
-                                             for payslip, values in written})
+    _audit_payslips(session, run.tenant_id, before, {slip.id: {"employee_id": slip.employee_id, **values}
+                                                     for slip, values in written})
     return run
 
 
@@ -1065,54 +1287,48 @@ def run_export(session, tenant, run: PayRun, name: str) -> tuple[bytes, str, str
     return rules.run_export(name, slips)
 
 
-def _write_payslips(session, written: list[tuple[Payslip, dict]]) -> None:
-    """Store the calculated figures of every payslip in one executemany UPDATE, past the unit of work.
-
-    The ORM would compare every attribute of every payslip at flush time; for a 5,000-payslip run that
-    bookkeeping was most of the calculation. The written attributes of the objects in the session are
-    expired, so whatever reads them afterwards in this transaction gets what was written from the database.
-    """
+def _write_payslips(session, tenant_id: int, written: list[tuple[_Slip, dict]]) -> None:
+    """Store the calculated figures of every payslip in one statement, past the unit of work (`_lock_open_run`
+    has checked the run is open). The ORM would compare every attribute of every payslip at flush time; for a
+    5,000-payslip run that bookkeeping was most of the calculation."""
     if not written:
         return
-    session.flush()  # the payslips' lines (capital instalments, capped deductions) first
     table = Payslip.__table__
     keys = list(written[0][1])
     if session.get_bind().dialect.name == "postgresql":
-        _write_payslips_postgresql(session, table, keys, written)
+        _write_payslips_postgresql(session, table, tenant_id, keys, written)
     else:  # SQLite runs in the process: an executemany is as quick as one statement there
-        statement = (update(table).where(table.c.tenant_id == bindparam("w_tenant_id"),
-                                         table.c.id == bindparam("w_id"))
+        statement = (update(table).where(table.c.tenant_id == tenant_id, table.c.id == bindparam("w_id"))
                      .values({key: bindparam(f"w_{key}") for key in keys}))
-        session.execute(statement, [{"w_tenant_id": payslip.tenant_id, "w_id": payslip.id,
-                                     **{f"w_{key}": value for key, value in values.items()}}
-                                    for payslip, values in written])
-    for payslip, _values in written:
-        session.expire(payslip, keys)
+        session.execute(statement, [{"w_id": slip.id, **{f"w_{key}": value for key, value in values.items()}}
+                                    for slip, values in written])
 
 
-def _write_payslips_postgresql(session, table, keys: list[str], written: list[tuple[Payslip, dict]]) -> None:
-    """One UPDATE ... FROM unnest(arrays) for the whole run: one array parameter per column, however many rows.
+def _json_value(value):
+    """Money as decimal text (never float), dates and times as ISO text, for a JSON parameter."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):  # and datetime
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} cannot go in a JSON parameter")
 
-    (5,000 single-row UPDATEs cost the server a statement each; a VALUES list would need 130,000 parameters.)
-    The co-op's row-level security policy applies to it as to any other statement of its scope.
+
+def _write_payslips_postgresql(session, table, tenant_id: int, keys: list[str],
+                               written: list[tuple[_Slip, dict]]) -> None:
+    """One UPDATE ... FROM json_to_recordset(:rows) for the whole run: the figures go as one JSON document.
+
+    (5,000 single-row UPDATEs cost the server a statement each; a VALUES list would need 130,000 parameters;
+    one array parameter per column cost more to encode than the calculation itself: every JSON text in an
+    array escaped by a regular expression.) Money goes as decimal text, never float. The co-op's row-level
+    security policy applies to it as to any other statement of its scope.
     """
-    arrays, casts = {}, []
-    for key in keys:
-        column = table.c[key]
-        is_json = isinstance(column.type, JSON)
-        sql_type = "text" if is_json else column.type.compile(dialect=session.get_bind().dialect)
-        arrays[f"a_{key}"] = [json.dumps(values[key]) if is_json and values[key] is not None else values[key]
-                              for _payslip, values in written]
-        casts.append((key, sql_type, is_json))
-    arrays["a_id"] = [payslip.id for payslip, _values in written]
-    assignments = ", ".join(f"{key} = v.{key}{'::json' if is_json else ''}" for key, _type, is_json in casts)
-    sources = ", ".join(f"CAST(:a_{key} AS {sql_type}[])" for key, sql_type, _json in casts)
-    names = ", ".join(key for key, _type, _json in casts)
-    # names and types are the table's own columns (never input); every value is a bound parameter
+    assignments = ", ".join(f'"{key}" = v."{key}"' for key in keys)
+    document = json.dumps([{"id": slip.id, **values} for slip, values in written], default=_json_value)
+    # names and types are the table's own columns (never input); the figures are one bound parameter
     statement = text(f"UPDATE {table.name} AS p SET {assignments} "  # noqa: S608
-                     f"FROM unnest(CAST(:a_id AS bigint[]), {sources}) AS v(id, {names}) "
+                     f"FROM json_to_recordset(CAST(:rows AS json)) AS v({_record_of(session, table, ['id', *keys])}) "
                      "WHERE p.tenant_id = :tenant_id AND p.id = v.id")
-    session.execute(statement, {**arrays, "tenant_id": written[0][0].tenant_id})
+    session.execute(statement, {"rows": document, "tenant_id": tenant_id})
 
 
 def approve_run(session, run: PayRun, user_id: int | None) -> PayRun:
@@ -1130,39 +1346,50 @@ def approve_run(session, run: PayRun, user_id: int | None) -> PayRun:
     return run
 
 
+@_whole_run()
 def pay_run(session, tenant, run: PayRun, user_id: int | None) -> PayRun:
-    """Mark an approved run paid: lock it, post share instalments to the register, move loan balances, email slips."""
+    """Mark an approved run paid: lock it, post share instalments to the register, move loan balances, email slips.
+
+    The payslips, their capital lines and employees are read as rows; the employees the run enrols in the
+    pension scheme are updated in one statement (and audited as the session's audit would).
+    """
     if run.state != "approved":
         raise Conflict(_("Only an approved run can be paid; this one is %(state)s.", state=_state_label(run.state)),
                        {"state": [_("must be approved")]})
     rules = rules_of_year(tenant, run.tax_year)
     _check_fingerprint(session, run, rules)
-    # every payslip with its lines, employee and schedules in a few queries (not three per payslip)
-    slips = session.scalars(select(Payslip).where(Payslip.run_id == run.id).order_by(Payslip.id).options(
-        selectinload(Payslip.lines), selectinload(Payslip.employee).selectinload(Employee.capital_schedules))).all()
-    schedules = {}
-    for payslip in slips:
-        for schedule in payslip.employee.capital_schedules:
-            schedules[schedule.id] = schedule
+    session.flush()
+    state = session.scalar(select(PayRun.state).where(PayRun.id == run.id).with_for_update())  # held to the end
+    if state != "approved":  # paid or sent back meanwhile by another request
+        raise Conflict(_("Only an approved run can be paid; this one is %(state)s.", state=_state_label(state)),
+                       {"state": [_("must be approved")]})
+    slips = session.execute(select(Payslip.id, Payslip.employee_id, Payslip.employee_name, Payslip.pension_employer)
+                            .where(Payslip.run_id == run.id).order_by(Payslip.id)).all()
+    employees = {row.id: row for row in session.execute(
+        select(Employee.id, Employee.member_id, Employee.email, Employee.pension_member, Employee.pension_enrolled_on)
+        .where(_id_among(session, Employee.id, {slip.employee_id for slip in slips})))} if slips else {}
+    capital = session.execute(
+        select(PayslipLine.payslip_id, PayslipLine.schedule_id, PayslipLine.amount)
+        .where(_id_among(session, PayslipLine.payslip_id, {slip.id for slip in slips}),
+               PayslipLine.schedule_id.is_not(None), PayslipLine.amount != 0)
+        .order_by(PayslipLine.payslip_id, PayslipLine.position)).all() if slips else []
+    schedules = {schedule.id: schedule for schedule in session.scalars(select(CapitalSchedule).where(
+        _id_among(session, CapitalSchedule.id, {line.schedule_id for line in capital})))} if capital else {}
+    by_id = {slip.id: slip for slip in slips}
     share_paid = defaultdict(lambda: ZERO)
-    for payslip in slips:
-        for line in payslip.lines:
-            if line.schedule_id is None or line.amount == 0:
-                continue
-            schedule = schedules[line.schedule_id]
-            if line.amount > schedule.balance:
-                raise Conflict(_("%(name)s's %(what)s has only %(left)s left to pay.", name=payslip.employee_name,
-                                 what=_kind_label(schedule.kind), left=str(schedule.balance)),
-                               {"payslips": [payslip.employee_name]})
-            schedule.deducted += line.amount
-            if schedule.kind == "share_subscription":
-                share_paid[payslip.employee.member_id] += line.amount
-    for payslip in slips:
-        employee = payslip.employee
-        if not employee.pension_member and payslip.pension_employer > 0:
-            # the rule pack started contributions for an eligible jobholder: they are a member from now on
-            employee.pension_member = True
-            employee.pension_enrolled_on = employee.pension_enrolled_on or run.pay_date
+    for line in capital:
+        payslip = by_id[line.payslip_id]
+        schedule = schedules[line.schedule_id]
+        if line.amount > schedule.balance:
+            raise Conflict(_("%(name)s's %(what)s has only %(left)s left to pay.", name=payslip.employee_name,
+                             what=_kind_label(schedule.kind), left=str(schedule.balance)),
+                           {"payslips": [payslip.employee_name]})
+        schedule.deducted += line.amount
+        if schedule.kind == "share_subscription":
+            share_paid[employees[payslip.employee_id].member_id] += line.amount
+    # the rule pack started contributions for an eligible jobholder: they are a member from now on
+    enrolled = {slip.employee_id for slip in slips
+                if not employees[slip.employee_id].pension_member and slip.pension_employer > 0}
     for member_id, amount in share_paid.items():
         member = members.get_member(session, member_id)
         members.update_member(session, member, {"shares_paid": member.shares_paid + amount})
@@ -1171,11 +1398,31 @@ def pay_run(session, tenant, run: PayRun, user_id: int | None) -> PayRun:
     run.paid_at = utcnow()
     run.rules_fingerprint = rules.fingerprint
     session.flush()
-    _queue_payslip_emails(session, slips)
+    _enrol_in_pension(session, run, [employees[employee_id] for employee_id in sorted(enrolled)])
+    _queue_payslip_emails(session, run, [slip.id for slip in slips if employees[slip.employee_id].email])
     return run
 
 
-def _queue_payslip_emails(session, slips: list[Payslip]) -> None:
+def _enrol_in_pension(session, run: PayRun, employees: list) -> None:
+    """Mark `employees` (rows) active members of the pension scheme from the run's pay date: one UPDATE."""
+    if not employees:
+        return
+    table = Employee.__table__
+    session.execute(update(table).where(table.c.tenant_id == run.tenant_id,
+                                        _id_among(session, table.c.id, {e.id for e in employees}))
+                    .values(pension_member=True,
+                            pension_enrolled_on=func.coalesce(table.c.pension_enrolled_on, run.pay_date)))
+    _audit_rows(session, "Employee", "update", [
+        (run.tenant_id, employee.id, {"pension_member": [False, True], **(
+            {"pension_enrolled_on": [None, run.pay_date]} if employee.pension_enrolled_on is None
+            else {})}) for employee in employees])
+    ids = {employee.id for employee in employees}
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Employee) and inspect(obj).identity[1] in ids:
+            session.expire(obj, ["pension_member", "pension_enrolled_on"])
+
+
+def _queue_payslip_emails(session, run: PayRun, payslip_ids: list[int]) -> None:
     """Put every payslip whose employee has an email address in the email queue: one INSERT of many rows.
 
     In the paying transaction, so only a run that really is paid is emailed; the PDFs are rendered by the
@@ -1185,8 +1432,8 @@ def _queue_payslip_emails(session, slips: list[Payslip]) -> None:
     11 s for 5,000 payslips.)
     """
     now = utcnow()
-    rows = [{"tenant_id": slip.tenant_id, "id": slip.id, "run_id": slip.run_id, "payslip_id": slip.id,
-             "queued_at": now} for slip in slips if slip.employee.email]
+    rows = [{"tenant_id": run.tenant_id, "id": payslip_id, "run_id": run.id, "payslip_id": payslip_id,
+             "queued_at": now} for payslip_id in payslip_ids]
     if rows:
         session.execute(insert(PayslipEmail.__table__), rows)
 
@@ -1273,16 +1520,23 @@ def previous_payslips(session, run: PayRun) -> dict[int, Payslip]:
     return {payslip.employee_id: payslip for payslip in previous.payslips}
 
 
-def remittances(run: PayRun) -> list[dict]:
-    """The capital-loan repayments to make to each lender for a run: lender, reference, employee, amount, balance."""
+def remittances(session, run: PayRun) -> list[dict]:
+    """The capital-loan repayments to make to each lender for a run: lender, reference, employee, amount, balance.
+
+    Three queries whatever the number of payslips: the run's payslips, its loan lines, their schedules.
+    """
+    slips = {payslip.id: payslip for payslip in run.payslips}
+    lines = session.scalars(select(PayslipLine).where(
+        _id_among(session, PayslipLine.payslip_id, set(slips)), PayslipLine.kind == "loan_repayment",
+        PayslipLine.amount > 0)).all() if slips else []
+    schedules = {schedule.id: schedule for schedule in session.scalars(select(CapitalSchedule).where(
+        _id_among(session, CapitalSchedule.id, {line.schedule_id for line in lines})))} if lines else {}
     rows = []
-    for payslip in run.payslips:
-        for line in payslip.lines:
-            if line.kind == "loan_repayment" and line.amount > 0:
-                schedule = next(s for s in payslip.employee.capital_schedules if s.id == line.schedule_id)
-                rows.append({"lender": schedule.lender, "loan_reference": schedule.loan_reference,
-                             "employee": payslip.employee_name, "amount": line.amount,
-                             "balance_after": payslip.capital_loan_balance})
+    for line in sorted(lines, key=lambda line: (slips[line.payslip_id].employee_name, line.payslip_id, line.position)):
+        payslip, schedule = slips[line.payslip_id], schedules[line.schedule_id]
+        rows.append({"lender": schedule.lender, "loan_reference": schedule.loan_reference,
+                     "employee": payslip.employee_name, "amount": line.amount,
+                     "balance_after": payslip.capital_loan_balance})
     return sorted(rows, key=lambda row: (row["lender"], row["loan_reference"]))
 
 

@@ -176,7 +176,7 @@ def run(run_id):
     figures = REVIEW_FIGURES if pack["uses_tax_code"] else tuple(
         key for key in REVIEW_FIGURES if key not in ("student_loan", "pension_employee"))
     return render_template("payroll/run.html", run=record, rows=rows, names=names, can_edit=_can_edit(),
-                           remittances=service.remittances(record), figures=figures, pack=pack,
+                           remittances=service.remittances(db.session, record), figures=figures, pack=pack,
                            columns=_figure_labels(pack), relief=service.run_detail_total(
                                record, ("relief_employee", "relief_employer")),
                            must_be_other=record.calculated_by_id == current_user.id
