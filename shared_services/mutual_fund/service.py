@@ -227,6 +227,15 @@ def live_guarantees_total(session, on: date) -> Decimal:
     return round_cents(Decimal(total))
 
 
+def loans_and_guarantees_totals(session, on: date) -> tuple[Decimal, Decimal]:
+    """`outstanding_loans_total` and `live_guarantees_total(on)` read in one statement (for reports)."""
+    loans = select(func.coalesce(func.sum(Loan.principal - Loan.principal_repaid), 0)).scalar_subquery()
+    guarantees = (select(func.coalesce(func.sum(Guarantee.amount - Guarantee.called_amount), 0))
+                  .where(Guarantee.expires_on >= on).scalar_subquery())
+    outstanding, live = session.execute(select(loans, guarantees)).one()
+    return round_cents(Decimal(outstanding)), round_cents(Decimal(live))
+
+
 def exposure(session, on: date, settings: FundSettings | None = None) -> Exposure:
     """The fund's balance, commitments, limit and headroom on `on`."""
     settings = settings or get_settings(session)
