@@ -534,6 +534,21 @@ def contribution_totals_by_tenant(session, year: int) -> dict[int, dict[str, Dec
     return totals
 
 
+def contribution_totals_by_currency(session, year: int) -> dict[str, dict[str, Decimal]]:
+    """The active co-ops' contributions of `year` summed per currency by the database, as
+    `contribution_totals_by_tenant` per co-op: how many, due (with corrections), paid and outstanding (each
+    contribution's never below zero); one grouped query over the figures' columns (consortium scope; reports)."""
+    due = Contribution.amount + Contribution.adjustments_total
+    owed = case((due > Contribution.paid_amount, due - Contribution.paid_amount), else_=0)
+    query = (select(Tenant.currency, func.count(), func.sum(due), func.sum(Contribution.paid_amount), func.sum(owed))
+             .join(Tenant, Tenant.id == Contribution.tenant_id)
+             .where(Contribution.year == year, Tenant.status == "active")
+             .group_by(Tenant.currency).execution_options(all_tenants=True))
+    return {currency: {"count": count, "due": round_cents(Decimal(due_total)), "paid": round_cents(Decimal(paid)),
+                       "outstanding": round_cents(Decimal(outstanding))}
+            for currency, count, due_total, paid, outstanding in session.execute(query)}
+
+
 def own_contributions_query():
     """SELECT of the current co-op's contributions, newest year first (the tenant filter applies)."""
     return with_history(select(Contribution).order_by(Contribution.year.desc()))

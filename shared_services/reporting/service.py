@@ -229,14 +229,7 @@ def consortium_dashboard(session, year: int, *, today: date | None = None) -> di
     for (currency, fy), total in accounts.accepted_turnover_totals(session, range(year - 4, year + 1)).items():
         trend[currency][fy] = total
 
-    contributions = defaultdict(lambda: {"count": 0, "due": ZERO, "paid": ZERO, "outstanding": ZERO})
-    for tenant_id, totals in fund.contribution_totals_by_tenant(session, year).items():
-        tenant = tenants.get(tenant_id)
-        if tenant is None:
-            continue
-        row = contributions[tenant.currency]
-        for key in row:
-            row[key] += totals[key]
+    contributions = fund.contribution_totals_by_currency(session, year)
 
     outstanding_loans, live_guarantees = fund.loans_and_guarantees_totals(session, min(today, date(year, 12, 31)))
     tender_year = next((r for r in tendering.results_by_year(session) if r.year == year), None)
