@@ -142,22 +142,23 @@ def _turnover(figures: dict) -> Decimal:
 REVENUE_LINES = ("turnover_public_contracts", "turnover_private_fees", "turnover_grants_donations", "turnover_other")
 
 
-def _accounts_block(rows: list[tuple[Tenant, dict]]) -> dict:
-    """Totals, medians and distribution of accepted accounts, per currency."""
-    by_currency: dict[str, list[dict]] = defaultdict(list)
-    for tenant, figures in rows:
-        by_currency[tenant.currency].append(figures)
+def _accounts_block(rows, revenue_totals: dict[str, dict[str, Decimal]]) -> dict:
+    """Totals, medians and distribution of accepted accounts, per currency, from each co-op's (currency,
+    turnover, net profit) and the database's totals of the revenue lines per currency."""
+    by_currency: dict[str, tuple[list, list]] = defaultdict(lambda: ([], []))
+    for currency, turnover, profit in rows:
+        turnovers, profits = by_currency[currency]
+        turnovers.append(turnover)
+        profits.append(profit)
     result = {}
-    for currency, items in sorted(by_currency.items()):
-        turnovers = [_turnover(f) for f in items]
-        profits = [f["net_profit"] for f in items]
+    for currency, (turnovers, profits) in sorted(by_currency.items()):
         bands = [0] * (len(TURNOVER_BANDS) + 1)
         for t in turnovers:
             bands[band_of(t)] += 1
-        revenue = {line: sum((f[line] for f in items), ZERO) for line in REVENUE_LINES}
+        revenue = {line: revenue_totals[currency][line] for line in REVENUE_LINES}
         total = sum(turnovers, ZERO)
         result[currency] = {
-            "coops": len(items),
+            "coops": len(turnovers),
             "turnover_total": total,
             "turnover_median": median(turnovers),
             "net_profit_total": sum(profits, ZERO),
@@ -220,14 +221,19 @@ def consortium_dashboard(session, year: int, *, today: date | None = None) -> di
     hours = {y: training_hours_block([r for tid, r in rows.items() if tid in tenants], len(tenants))
              for y, rows in ((year, reported), (previous, reported_before))}
 
-    figures = accounts.accepted_figures(session, (year, previous), codes=(*REVENUE_LINES, "net_profit"))
+    # the revenue lines summed by the database per currency over five years (the trend is their total), and
+    # each co-op's turnover and profit of the two years compared, for the medians and the distribution
+    revenue_totals = accounts.accepted_totals_by_currency(session, range(year - 4, year + 1), REVENUE_LINES)
+    per_coop = defaultdict(list)
+    for currency, fy, turnover, profit in accounts.accepted_turnovers_and_profits(session, (year, previous)):
+        per_coop[fy].append((currency, turnover, profit))
     accounts_by_year = {}
     for y in (year, previous):
-        rows = [(tenants[tid], f) for (tid, fy), f in figures.items() if fy == y and tid in tenants]
-        accounts_by_year[y] = _accounts_block(rows) if rows else None
+        totals = {currency: lines for (currency, fy), lines in revenue_totals.items() if fy == y}
+        accounts_by_year[y] = _accounts_block(per_coop[y], totals) if per_coop[y] else None
     trend = defaultdict(dict)  # currency -> {year: turnover total}
-    for (currency, fy), total in accounts.accepted_turnover_totals(session, range(year - 4, year + 1)).items():
-        trend[currency][fy] = total
+    for (currency, fy), lines in revenue_totals.items():
+        trend[currency][fy] = sum(lines.values(), ZERO)
 
     contributions = fund.contribution_totals_by_currency(session, year)
 
