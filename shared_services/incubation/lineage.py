@@ -19,7 +19,7 @@ from shared_services.incubation.models import STAGE_LABELS, IncubationProject, S
 STATUS_LABELS = {"active": _l("Member"), "incubating": _l("Incubating"), "left": _l("Left")}
 
 
-def lineage_tree(session, *, as_of: date | None = None) -> dict:
+def lineage_tree(session, *, as_of: date | None = None, tenants=None) -> dict:
     """Every co-op with its spin-outs and live projects nested under it; roots are co-ops with no sponsor.
 
     A node: kind ('coop' or 'project'), id, slug, name, status, stage, founding_date (ISO date), generation
@@ -28,10 +28,11 @@ def lineage_tree(session, *, as_of: date | None = None) -> dict:
     project carries that project's stage.
 
     `as_of` (a day, in the consortium's time zone) gives the lineage as it stood at that day's end; see
-    `_as_of`. Without it, the lineage as it stands now.
+    `_as_of`. Without it, the lineage as it stands now. `tenants`: the directory's rows (`lineage_tenants`) when
+    the caller has read them already.
     """
-    tenants = session.execute(select(Tenant.id, Tenant.slug, Tenant.name, Tenant.status, Tenant.founding_date,
-                                     Tenant.sponsor_id).order_by(Tenant.name, Tenant.id)).all()
+    if tenants is None:
+        tenants = session.execute(lineage_tenants()).all()
     projects = session.execute(select(IncubationProject.id, IncubationProject.working_name, IncubationProject.stage,
                                       IncubationProject.sponsor_id, IncubationProject.tenant_id,
                                       IncubationProject.started_on, IncubationProject.converted_at)
@@ -69,6 +70,13 @@ def lineage_tree(session, *, as_of: date | None = None) -> dict:
             generations = max(generations, _number_generations([nodes[t.id]]))
     return {"generations": generations, "coops": len(tenants),
             "projects": sum(1 for p in projects if p.tenant_id is None and p.stage != "closed"), "roots": roots}
+
+
+def lineage_tenants(*columns):
+    """The directory's rows the tree is built from, in its order (every co-op, whatever its status); `columns`
+    adds more of the directory's columns for a caller that reads them in the same query."""
+    return select(Tenant.id, Tenant.slug, Tenant.name, Tenant.status, Tenant.founding_date, Tenant.sponsor_id,
+                  *columns).order_by(Tenant.name, Tenant.id)
 
 
 class _Project(dict):

@@ -227,6 +227,15 @@ def live_guarantees_total(session, on: date) -> Decimal:
     return round_cents(Decimal(total))
 
 
+def loans_and_guarantees_totals(session, on: date) -> tuple[Decimal, Decimal]:
+    """`outstanding_loans_total` and `live_guarantees_total(on)` read in one statement (for reports)."""
+    loans = select(func.coalesce(func.sum(Loan.principal - Loan.principal_repaid), 0)).scalar_subquery()
+    guarantees = (select(func.coalesce(func.sum(Guarantee.amount - Guarantee.called_amount), 0))
+                  .where(Guarantee.expires_on >= on).scalar_subquery())
+    outstanding, live = session.execute(select(loans, guarantees)).one()
+    return round_cents(Decimal(outstanding)), round_cents(Decimal(live))
+
+
 def exposure(session, on: date, settings: FundSettings | None = None) -> Exposure:
     """The fund's balance, commitments, limit and headroom on `on`."""
     settings = settings or get_settings(session)
@@ -523,6 +532,21 @@ def contribution_totals_by_tenant(session, year: int) -> dict[int, dict[str, Dec
         row["paid"] += paid
         row["outstanding"] += max(due - paid, Decimal("0.00"))
     return totals
+
+
+def contribution_totals_by_currency(session, year: int) -> dict[str, dict[str, Decimal]]:
+    """The active co-ops' contributions of `year` summed per currency by the database, as
+    `contribution_totals_by_tenant` per co-op: how many, due (with corrections), paid and outstanding (each
+    contribution's never below zero); one grouped query over the figures' columns (consortium scope; reports)."""
+    due = Contribution.amount + Contribution.adjustments_total
+    owed = case((due > Contribution.paid_amount, due - Contribution.paid_amount), else_=0)
+    query = (select(Tenant.currency, func.count(), func.sum(due), func.sum(Contribution.paid_amount), func.sum(owed))
+             .join(Tenant, Tenant.id == Contribution.tenant_id)
+             .where(Contribution.year == year, Tenant.status == "active")
+             .group_by(Tenant.currency).execution_options(all_tenants=True))
+    return {currency: {"count": count, "due": round_cents(Decimal(due_total)), "paid": round_cents(Decimal(paid)),
+                       "outstanding": round_cents(Decimal(outstanding))}
+            for currency, count, due_total, paid, outstanding in session.execute(query)}
 
 
 def own_contributions_query():

@@ -1032,6 +1032,9 @@ def purchasing_summary(session, year: int, tenant_id: int | None = None) -> dict
     total_spend, total_saving, rounds = session.execute(
         base.add_columns(spend, saving, func.count(func.distinct(OrderLine.round_id)))
         .execution_options(**options)).one()
+    if not rounds:  # no line of a delivered round in the year: both breakdowns are empty, nothing to ask
+        return {"spend": _from_cents(total_spend), "savings": _from_cents(total_saving), "rounds": 0, "by_coop": [],
+                "by_supplier": []}
     by_coop = session.execute(base.add_columns(OrderLine.tenant_id, spend, saving).group_by(OrderLine.tenant_id)
                               .order_by(OrderLine.tenant_id).execution_options(**options)).all()
     by_supplier = session.execute(

@@ -37,7 +37,7 @@ from contextlib import contextmanager
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select, type_coerce
 
 from consortium.db import utcnow
 from consortium.errors import Conflict, NotFound, ServiceError
@@ -142,22 +142,23 @@ def _turnover(figures: dict) -> Decimal:
 REVENUE_LINES = ("turnover_public_contracts", "turnover_private_fees", "turnover_grants_donations", "turnover_other")
 
 
-def _accounts_block(rows: list[tuple[Tenant, dict]]) -> dict:
-    """Totals, medians and distribution of accepted accounts, per currency."""
-    by_currency: dict[str, list[dict]] = defaultdict(list)
-    for tenant, figures in rows:
-        by_currency[tenant.currency].append(figures)
+def _accounts_block(rows, revenue_totals: dict[str, dict[str, Decimal]]) -> dict:
+    """Totals, medians and distribution of accepted accounts, per currency, from each co-op's (currency,
+    turnover, net profit) and the database's totals of the revenue lines per currency."""
+    by_currency: dict[str, tuple[list, list]] = defaultdict(lambda: ([], []))
+    for currency, turnover, profit in rows:
+        turnovers, profits = by_currency[currency]
+        turnovers.append(turnover)
+        profits.append(profit)
     result = {}
-    for currency, items in sorted(by_currency.items()):
-        turnovers = [_turnover(f) for f in items]
-        profits = [f["net_profit"] for f in items]
+    for currency, (turnovers, profits) in sorted(by_currency.items()):
         bands = [0] * (len(TURNOVER_BANDS) + 1)
         for t in turnovers:
             bands[band_of(t)] += 1
-        revenue = {line: sum((f[line] for f in items), ZERO) for line in REVENUE_LINES}
+        revenue = {line: revenue_totals[currency][line] for line in REVENUE_LINES}
         total = sum(turnovers, ZERO)
         result[currency] = {
-            "coops": len(items),
+            "coops": len(turnovers),
             "turnover_total": total,
             "turnover_median": median(turnovers),
             "net_profit_total": sum(profits, ZERO),
@@ -196,48 +197,47 @@ def consortium_dashboard(session, year: int, *, today: date | None = None) -> di
     """Every consortium-wide figure for `year` beside the year before (call in the consortium scope)."""
     today = today or utcnow().date()
     previous = year - 1
-    # the directory's columns the dashboard uses, as plain rows (no ORM objects for a thousand co-ops)
-    tenants = {t.id: t for t in session.execute(
-        select(Tenant.id, Tenant.name, Tenant.legal_form, Tenant.country, Tenant.currency, Tenant.sponsor_id,
-               Tenant.founding_date).where(Tenant.status == "active").order_by(Tenant.name))}
+    # the directory's columns the dashboard uses, as plain rows (no ORM objects for a thousand co-ops), read once
+    # for the active co-ops' figures and for the lineage (which counts every co-op)
+    directory = session.execute(lineage.lineage_tenants(Tenant.legal_form, Tenant.country, Tenant.currency)).all()
+    tenants = {t.id: t for t in directory if t.status == "active"}
     by_form, by_country = defaultdict(int), defaultdict(int)
     for tenant in tenants.values():
         by_form[tenant.legal_form] += 1
         by_country[tenant.country] += 1
 
     # members by stakeholder category at each year's end (the columns co-ops report to the consortium)
-    categories = {y: members.category_totals(session, date(y, 12, 31)) for y in (year, previous)}
+    by_day = members.category_totals_on(session, [date(y, 12, 31) for y in (year, previous)])
+    categories = {y: by_day[date(y, 12, 31)] for y in (year, previous)}
 
     # disadvantaged workers in Type B co-ops and invoicing by customer type: what each co-op reports (the job
     # `reporting.report_figures` counts them in the co-op's own scope); read here for every co-op in one query
-    reported = reported_figures(session, year)
+    reported, reported_before = reported_figures_of(session, year, previous)
     type_b = [t for t in tenants.values() if t.legal_form == TYPE_B_FORM]
     type_b_rows = [reported[t.id] for t in type_b if t.id in reported]
     workers = sum(r.workers for r in type_b_rows)
     disadvantaged = sum(r.disadvantaged for r in type_b_rows)
     invoicing_block = _invoicing_block([(tenants[tid], r) for tid, r in reported.items() if tid in tenants])
-    reported_before = reported_figures(session, previous)
     hours = {y: training_hours_block([r for tid, r in rows.items() if tid in tenants], len(tenants))
              for y, rows in ((year, reported), (previous, reported_before))}
 
-    figures = accounts.accepted_figures(session, (year, previous), codes=(*REVENUE_LINES, "net_profit"))
+    # the revenue lines summed by the database per currency over five years (the trend is their total), and
+    # each co-op's turnover and profit of the two years compared, for the medians and the distribution
+    revenue_totals = accounts.accepted_totals_by_currency(session, range(year - 4, year + 1), REVENUE_LINES)
+    per_coop = defaultdict(list)
+    for currency, fy, turnover, profit in accounts.accepted_turnovers_and_profits(session, (year, previous)):
+        per_coop[fy].append((currency, turnover, profit))
     accounts_by_year = {}
     for y in (year, previous):
-        rows = [(tenants[tid], f) for (tid, fy), f in figures.items() if fy == y and tid in tenants]
-        accounts_by_year[y] = _accounts_block(rows) if rows else None
+        totals = {currency: lines for (currency, fy), lines in revenue_totals.items() if fy == y}
+        accounts_by_year[y] = _accounts_block(per_coop[y], totals) if per_coop[y] else None
     trend = defaultdict(dict)  # currency -> {year: turnover total}
-    for (currency, fy), total in accounts.accepted_turnover_totals(session, range(year - 4, year + 1)).items():
-        trend[currency][fy] = total
+    for (currency, fy), lines in revenue_totals.items():
+        trend[currency][fy] = sum(lines.values(), ZERO)
 
-    contributions = defaultdict(lambda: {"count": 0, "due": ZERO, "paid": ZERO, "outstanding": ZERO})
-    for tenant_id, totals in fund.contribution_totals_by_tenant(session, year).items():
-        tenant = tenants.get(tenant_id)
-        if tenant is None:
-            continue
-        row = contributions[tenant.currency]
-        for key in row:
-            row[key] += totals[key]
+    contributions = fund.contribution_totals_by_currency(session, year)
 
+    outstanding_loans, live_guarantees = fund.loans_and_guarantees_totals(session, min(today, date(year, 12, 31)))
     tender_year = next((r for r in tendering.results_by_year(session) if r.year == year), None)
     reports = {r.tenant_id: r for r in training.compliance_reports(session) if r.tenant_id in tenants}
     training_rows = [
@@ -245,7 +245,7 @@ def consortium_dashboard(session, year: int, *, today: date | None = None) -> di
         for tid, r in sorted(reports.items(), key=lambda item: tenants[item[0]].name)
     ]
     pipeline = incubation.pipeline(session)
-    generations = lineage_generations(session, date(year, 12, 31))
+    generations = lineage_generations(session, date(year, 12, 31), tenants=directory)
     spin_outs = [t for t in tenants.values() if t.sponsor_id is not None]
     return {
         "year": year,
@@ -273,11 +273,8 @@ def consortium_dashboard(session, year: int, *, today: date | None = None) -> di
         "turnover_trend": {c: {y: trend[c].get(y) for y in range(year - 4, year + 1)} for c in sorted(trend)},
         "invoicing": invoicing_block,
         "contributions": dict(sorted(contributions.items())),
-        "fund": {
-            "outstanding_loans": fund.outstanding_loans_total(session),
-            "live_guarantees": fund.live_guarantees_total(session, min(today, date(year, 12, 31))),
-            "currency": fund.fund_currency(),
-        },
+        "fund": {"outstanding_loans": outstanding_loans, "live_guarantees": live_guarantees,
+                 "currency": fund.fund_currency()},
         "tenders": None
         if tender_year is None
         else {
@@ -314,12 +311,13 @@ def training_hours_block(rows, coops: int) -> dict:
     }
 
 
-def lineage_generations(session, as_of: date | None = None) -> dict[int, dict[str, int]]:
+def lineage_generations(session, as_of: date | None = None, *, tenants=None) -> dict[int, dict[str, int]]:
     """The incubation lineage as it stood at the end of `as_of` (the report year's 31 December; None: today),
     counted per generation (1: co-ops no other co-op sponsored, 2: their runners, 3: runners of runners...):
     member co-ops, co-ops that left, projects still incubated. Co-ops converted from a project count from their
-    conversion, others from their founding date; whether a co-op has left is as the directory says today."""
-    tree = lineage.lineage_tree(session, as_of=as_of)
+    conversion, others from their founding date; whether a co-op has left is as the directory says today.
+    `tenants`: the directory's rows (`lineage.lineage_tenants`) when the caller has read them already."""
+    tree = lineage.lineage_tree(session, as_of=as_of, tenants=tenants)
     counts = {}
     for generation, nodes in lineage.by_generation(tree["roots"]).items():
         row = counts[generation] = {"members": 0, "left": 0, "projects": 0}
@@ -745,6 +743,23 @@ def reported_figures(session, year: int) -> dict[int, ReportedFigures]:
                     ReportedFigures.training_completions, ReportedFigures.training_without_hours)
              .where(ReportedFigures.year == year).execution_options(all_tenants=True))
     return {row.tenant_id: row for row in session.execute(query)}
+
+
+def reported_figures_of(session, year: int, previous: int) -> tuple[dict, dict]:
+    """Every co-op's reported figures for `year` and for `previous`, each by tenant id, in one query (consortium
+    scope): the dashboard's read. The rows are those of `reported_figures`, except that the previous year's carry
+    no invoicing (`invoiced_by_type` None: the dashboard compares only training hours with the year before, and
+    a JSON document per co-op is the dearest column to read)."""
+    invoiced = type_coerce(case((ReportedFigures.year == year, ReportedFigures.invoiced_by_type)),
+                           ReportedFigures.invoiced_by_type.type).label("invoiced_by_type")
+    query = (select(ReportedFigures.tenant_id, ReportedFigures.year, ReportedFigures.workers,
+                    ReportedFigures.disadvantaged, invoiced, ReportedFigures.training_hours,
+                    ReportedFigures.training_completions, ReportedFigures.training_without_hours)
+             .where(ReportedFigures.year.in_((year, previous))).execution_options(all_tenants=True))
+    found: dict[int, dict] = {year: {}, previous: {}}
+    for row in session.execute(query):
+        found[row.year][row.tenant_id] = row
+    return found[year], found[previous]
 
 
 def refresh_reported_figures(session, tenant: Tenant, years) -> int:

@@ -327,6 +327,35 @@ def accepted_turnover_totals(session, years) -> dict[tuple[str, int], Decimal]:
             for currency, year, total in session.execute(query)}
 
 
+def _active_accepted(query, years):
+    """`query` over the active co-ops' accepted accounts of `years`, joined to the directory (consortium scope)."""
+    return (query.join(Tenant, Tenant.id == AccountsVersion.tenant_id)
+            .where(Tenant.status == "active", AccountsVersion.status == "accepted",
+                   AccountsVersion.year.in_(list(years)))
+            .execution_options(all_tenants=True))
+
+
+def accepted_totals_by_currency(session, years, codes) -> dict[tuple[str, int], dict[str, Decimal]]:
+    """The total of each of `codes` over the active co-ops' accepted accounts of `years`, summed by the database
+    per (currency, year): one row per currency and year, whatever the number of co-ops (consortium scope)."""
+    query = _active_accepted(select(Tenant.currency, AccountsVersion.year,
+                                    *[func.sum(getattr(AccountsVersion, code)) for code in codes]), years)
+    return {(currency, year): {code: Decimal(str(total)).quantize(Decimal("0.01"))
+                               for code, total in zip(codes, totals, strict=True)}
+            for currency, year, *totals in session.execute(query.group_by(Tenant.currency, AccountsVersion.year))}
+
+
+def accepted_turnovers_and_profits(session, years) -> list[tuple[str, int, Decimal, Decimal]]:
+    """(currency, year, total turnover, net profit) of each active co-op's accepted accounts of `years`, as bare
+    columns (the turnover summed by the database, every source): what a median or a distribution needs, no more
+    (consortium scope)."""
+    turnover = type_coerce(AccountsVersion.turnover_public_contracts + AccountsVersion.turnover_private_fees
+                           + AccountsVersion.turnover_grants_donations + AccountsVersion.turnover_other, Money)
+    query = _active_accepted(select(Tenant.currency, AccountsVersion.year, turnover, AccountsVersion.net_profit),
+                             years)
+    return session.execute(query).all()
+
+
 def accepted_figures(session, years, codes=FIGURE_CODES) -> dict[tuple[int, int], dict[str, Decimal]]:
     """The accepted accounts' Summary figures of `years` (all of them, or only `codes`), keyed by (tenant_id, year),
     in one query.

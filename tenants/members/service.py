@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import case, func, literal, select, union_all
 
 from consortium.errors import NotFound, ServiceError, field_error
 from consortium.i18n import _
@@ -221,6 +221,25 @@ def category_totals(session, on: date) -> dict[str, int]:
                     (Member.left_on.is_(None)) | (Member.left_on > on))
              .group_by(Member.category).execution_options(all_tenants=True))
     return dict(session.execute(query).all())
+
+
+def category_totals_on(session, days) -> dict[date, dict[str, int]]:
+    """`category_totals` on each of `days`, in one grouped query (one pass over the reported columns instead of
+    one per day; call in the consortium scope). A category with no member on a day is left out of that day."""
+    days = list(days)
+    counts = [func.count(case((Member.joined_on <= day, case((Member.left_on.is_(None), 1),
+                                                              (Member.left_on > day, 1)))))
+              for day in days]
+    query = (select(Member.category, *counts)
+             .join(Tenant, Tenant.id == Member.tenant_id)
+             .where(Tenant.status == "active", Member.joined_on <= max(days))
+             .group_by(Member.category).execution_options(all_tenants=True))
+    totals: dict[date, dict[str, int]] = {day: {} for day in days}
+    for category, *per_day in session.execute(query):
+        for day, count in zip(days, per_day, strict=True):
+            if count:
+                totals[day][category] = count
+    return totals
 
 
 def worker_counts(session, on: date) -> tuple[int, int]:

@@ -1,9 +1,11 @@
 """Every consortium dashboard figure against the hand-made network of conftest.py, worked out by hand."""
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from consortium.clock import local_today
+from consortium.models import Tenant
 from consortium.scheduler import run_job
+from shared_services.mutual_fund.models import Contribution
 from shared_services.reporting import service
 from shared_services.reporting.models import ReportedFigures
 from tests.conftest import unrestricted
@@ -82,6 +84,24 @@ def test_contributions_due_paid_and_owed(client, network):
     # 3% of the year's profit (the fund's rate): A 28,500 -> 855.00, B 10,000 -> 300.00, C a loss -> nothing;
     # A paid 500.00
     assert (c["due"], c["paid"], c["outstanding"]) == ("1155.00", "500.00", "655.00")
+
+
+def test_an_overpaid_contribution_owes_nothing_and_a_co_op_that_left_is_not_counted(app, client, network):
+    # B's 300.00 shows 400.00 paid (a correction lowered it after payment): B owes nothing, not -100.00
+    with unrestricted(app) as connection:
+        connection.execute(update(Contribution.__table__).where(Contribution.__table__.c.tenant_id == network.b.id,
+                                                                Contribution.__table__.c.year == YEAR)
+                           .values(paid_amount=D("400.00")))
+        connection.commit()
+    c = _dash(client, network)["contributions"]["EUR"]
+    assert (c["count"], c["due"], c["paid"], c["outstanding"]) == (3, "1155.00", "900.00", "355.00")
+    # once B has left the consortium its contribution is no longer the membership's: A's 855.00 and C's nothing
+    with unrestricted(app) as connection:
+        connection.execute(update(Tenant.__table__).where(Tenant.__table__.c.id == network.b.id)
+                           .values(status="left"))
+        connection.commit()
+    c = _dash(client, network)["contributions"]["EUR"]
+    assert (c["count"], c["due"], c["paid"], c["outstanding"]) == (2, "855.00", "500.00", "355.00")
 
 
 def test_sources_not_built_or_empty_say_so(client, network):
