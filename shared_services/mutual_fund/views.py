@@ -13,7 +13,7 @@ from consortium.fields import query_int
 from consortium.forms import load_form, run_service
 from consortium.i18n import _, _l
 from consortium.models import Tenant
-from shared_services.mutual_fund import documents, schemas, service
+from shared_services.mutual_fund import documents, explanation, schemas, service
 from shared_services.mutual_fund.api import COOP_READERS, STAFF, jurisdiction, pdf_response, statement_response
 from shared_services.mutual_fund.models import FundEntry
 from tenants.accounts import service as accounts
@@ -90,6 +90,9 @@ def _submission_page(accounts_id, form: str | None = None, errors: dict | None =
     version = accounts.get_submission(db.session, accounts_id)
     contribution = service.contribution_for_year(db.session, version.tenant_id, version.year)
     page = render_template("mutual_fund/submission.html", version=version, contribution=contribution,
+                           explanation=explanation.of_contribution(contribution) if contribution else "",
+                           explanation_language=explanation.language_of(contribution) if contribution else None,
+                           status_labels=SUBMISSION_STATUS_LABELS, contribution_labels=CONTRIBUTION_STATUS_LABELS,
                            tenant=db.session.get(Tenant, version.tenant_id), figure_codes=FIGURE_CODES,
                            labels={code: line.label for code, line in LINES_BY_CODE.items()},
                            today=local_today(), form=form, errors=errors or {}, values=values or {})
