@@ -9,6 +9,7 @@ from flask import flash
 from consortium.errors import ServiceError
 from consortium.extensions import db
 from consortium.i18n import _, current_language, format_locale
+from consortium.validation_messages import translated
 
 # "1.234" or "1.234.567" on a page in a decimal-comma language: a thousands point or a decimal point?
 _ONLY_GROUPED_POINTS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+$")
@@ -70,7 +71,7 @@ def load_form(schema: ma.Schema, form, *, booleans: tuple[str, ...] = ()) -> tup
     try:
         data = schema.load(raw)
     except ma.ValidationError as error:
-        messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+        messages = translated(error.messages if isinstance(error.messages, dict) else {"_schema": error.messages})
         return None, {**messages, **number_errors}
     if number_errors:
         return None, number_errors
@@ -91,7 +92,7 @@ def run_service(action):
         return None, error.errors or {"_schema": [error.message]}
     except ma.ValidationError as error:
         db.session.rollback()
-        messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+        messages = translated(error.messages if isinstance(error.messages, dict) else {"_schema": error.messages})
         flash(_("Please correct the fields marked below."), "error")
         return None, messages
 
