@@ -54,3 +54,18 @@ def test_lengths_ranges_and_numbers_are_translated_with_their_figures(app):
     assert messages == {"code": ["Più lungo della lunghezza massima di 3."],
                         "share": ["Deve essere maggiore o uguale a 0 e minore di 100."],
                         "count": ["Non è un numero intero valido."]}
+
+
+def test_the_directory_answers_an_italian_client_in_italian(client, factory):
+    factory.user("admin@example.test", {"role": "consortium_admin"})
+    refused = client.post("/api/v1/auth/token", headers=ITALIAN,
+                          json={"email": "admin@example.test", "password": "not the password"})
+    assert refused.status_code == 401 and refused.get_json()["detail"] == "Email o password errate."
+
+    headers = {**token_for(client, "admin@example.test"), **ITALIAN}
+    response = client.post("/api/v1/tenants", headers=headers,
+                           json={"slug": "Bad Slug!", "name": "C", "legal_form": "social_coop_a", "country": "it"})
+    assert response.status_code == 422
+    errors = response.get_json()["errors"]
+    assert "usa lettere minuscole, cifre e trattini singoli (adatto agli indirizzi)" in errors["slug"]
+    assert errors["name"] == ["La lunghezza deve essere tra 2 e 200."]
