@@ -143,3 +143,20 @@ def test_uk_secondary_co_op_of_two_registered_societies_passes_the_member_count(
 
     assert societies["status"] == "pass" and "both registered societies" in societies["detail"]
     assert mixed["status"] == "fail" and "1 of them a registered society" in mixed["detail"]
+
+
+def test_an_italian_treasurer_reads_the_compliance_details_in_italian(client, factory, type_b):
+    # Issue 15: the jurisdiction plugin's rule details were English on Italian pages.
+    from tests.conftest import login
+
+    tenant, _ = type_b
+    factory.member(tenant, name="Giulia Rossi", category="worker", disadvantaged=True)
+    factory.member(tenant, name="Marco Bianchi", category="worker")
+    factory.member(tenant, name="Anna Verdi", category="worker")
+    factory.member(tenant, name="Luca Neri", category="volunteer")
+    login(client, "t@example.test")
+    page = client.get("/t/lavoro/members/", headers={"Accept-Language": "it"}).get_data(as_text=True)
+
+    assert "1 socio volontario su 4 soci (25,0%); ammesso al massimo il 50%" in page
+    assert "1 persona svantaggiata su 3 lavoratori (33,3%); richiesto almeno il 30%" in page
+    assert "allowed" not in page and "required" not in page
