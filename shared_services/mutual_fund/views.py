@@ -18,7 +18,7 @@ from shared_services.mutual_fund.api import COOP_READERS, STAFF, jurisdiction, p
 from shared_services.mutual_fund.models import FundEntry
 from tenants.accounts import service as accounts
 from tenants.accounts.models import FIGURE_CODES
-from tenants.accounts.parsing import LINES_BY_CODE
+from tenants.accounts.parsing import LINES_BY_CODE, line_label
 
 review_blp = Blueprint("accounts_review", __name__, url_prefix="/consortium/accounts", template_folder="templates")
 fund_blp = Blueprint("mutual_fund", __name__, url_prefix="/consortium/mutual-fund", template_folder="templates")
@@ -94,7 +94,7 @@ def _submission_page(accounts_id, form: str | None = None, errors: dict | None =
                            explanation_language=explanation.language_of(contribution) if contribution else None,
                            status_labels=SUBMISSION_STATUS_LABELS, contribution_labels=CONTRIBUTION_STATUS_LABELS,
                            tenant=db.session.get(Tenant, version.tenant_id), figure_codes=FIGURE_CODES,
-                           labels={code: line.label for code, line in LINES_BY_CODE.items()},
+                           labels={code: line_label(code) for code in LINES_BY_CODE},
                            today=local_today(), form=form, errors=errors or {}, values=values or {})
     return (page, 422) if errors else page
 

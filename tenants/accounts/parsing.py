@@ -56,6 +56,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from operator import itemgetter
 from pathlib import PurePosixPath
 
+from flask import has_app_context
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -92,44 +93,54 @@ AMOUNT_FORMAT = "#,##0.00"
 YEAR_FORMAT = "0"
 
 
+def N_(text: str) -> str:
+    """Marks a msgid for the catalogue; translated where it is used."""
+    return text
+
+
 @dataclass(frozen=True, slots=True)
 class SummaryLine:
     """One line of the Summary sheet; `normal_side` is how trial-balance accounts add up into it."""
 
     code: str
-    label: str
+    label: str  # English (the template's); `line_label` writes it in the reader's language
     part: str  # "general", "profit_and_loss", "allocation" (of the net profit) or "balance_sheet"
     normal_side: str | None  # "credit", "debit", or None when no account may map to it
 
 
 SUMMARY_LINES: tuple[SummaryLine, ...] = (
-    SummaryLine("financial_year", "Financial year (the calendar year these accounts cover)", "general", None),
-    SummaryLine("turnover_public_contracts", "Turnover: public contracts", "profit_and_loss", "credit"),
-    SummaryLine("turnover_private_fees", "Turnover: private fees", "profit_and_loss", "credit"),
-    SummaryLine("turnover_grants_donations", "Turnover: grants and donations", "profit_and_loss", "credit"),
-    SummaryLine("turnover_other", "Turnover: other income", "profit_and_loss", "credit"),
-    SummaryLine("staff_costs", "Staff costs", "profit_and_loss", "debit"),
-    SummaryLine("other_costs", "Other costs", "profit_and_loss", "debit"),
-    SummaryLine("tax", "Tax", "profit_and_loss", "debit"),
+    SummaryLine("financial_year", N_("Financial year (the calendar year these accounts cover)"), "general", None),
+    SummaryLine("turnover_public_contracts", N_("Turnover: public contracts"), "profit_and_loss", "credit"),
+    SummaryLine("turnover_private_fees", N_("Turnover: private fees"), "profit_and_loss", "credit"),
+    SummaryLine("turnover_grants_donations", N_("Turnover: grants and donations"), "profit_and_loss", "credit"),
+    SummaryLine("turnover_other", N_("Turnover: other income"), "profit_and_loss", "credit"),
+    SummaryLine("staff_costs", N_("Staff costs"), "profit_and_loss", "debit"),
+    SummaryLine("other_costs", N_("Other costs"), "profit_and_loss", "debit"),
+    SummaryLine("tax", N_("Tax"), "profit_and_loss", "debit"),
     SummaryLine(
-        "net_profit", "Net profit (turnover - staff costs - other costs - tax)", "profit_and_loss", None
+        "net_profit", N_("Net profit (turnover - staff costs - other costs - tax)"), "profit_and_loss", None
     ),
     # How the assembly allocated the profit: the mutual fund's 3% is worked on the profit less these two
     # (Law 59/1992 art. 11 as Legacoop applies it; see shared_services.mutual_fund.calculations.contribution_base).
     SummaryLine(
-        "prior_losses_covered", "Of the net profit: used to cover losses of prior years", "allocation", None
+        "prior_losses_covered", N_("Of the net profit: used to cover losses of prior years"), "allocation", None
     ),
     SummaryLine(
-        "ristorni_from_profit", "Of the net profit: ristorni (refunds to members) allocated from it", "allocation",
+        "ristorni_from_profit", N_("Of the net profit: ristorni (refunds to members) allocated from it"), "allocation",
         None,
     ),
-    SummaryLine("share_capital", "Share capital", "balance_sheet", "credit"),
-    SummaryLine("reserves_indivisible", "Reserves: indivisible", "balance_sheet", "credit"),
-    SummaryLine("reserves_other", "Reserves: other", "balance_sheet", "credit"),
-    SummaryLine("loans", "Loans", "balance_sheet", "credit"),
-    SummaryLine("cash", "Cash", "balance_sheet", "debit"),
+    SummaryLine("share_capital", N_("Share capital"), "balance_sheet", "credit"),
+    SummaryLine("reserves_indivisible", N_("Reserves: indivisible"), "balance_sheet", "credit"),
+    SummaryLine("reserves_other", N_("Reserves: other"), "balance_sheet", "credit"),
+    SummaryLine("loans", N_("Loans"), "balance_sheet", "credit"),
+    SummaryLine("cash", N_("Cash"), "balance_sheet", "debit"),
 )
 LINES_BY_CODE: dict[str, SummaryLine] = {line.code: line for line in SUMMARY_LINES}
+
+
+def line_label(code: str) -> str:
+    """A Summary line's label in the reader's language."""
+    return _(LINES_BY_CODE[code].label)
 TURNOVER_CODES = (
     "turnover_public_contracts",
     "turnover_private_fees",
@@ -729,10 +740,10 @@ def _read_summary(
         if line.code in OPTIONAL_CODES:
             result.figures[line.code] = ZERO
             message = _("the line '%(code)s' (%(label)s) is missing; it is taken as 0", code=line.code,
-                        label=line.label)
+                        label=_(line.label))
             result.add_warning(sheet, None, table.column("line_code"), message)
             continue
-        message = _("the line '%(code)s' (%(label)s) is missing", code=line.code, label=line.label)
+        message = _("the line '%(code)s' (%(label)s) is missing", code=line.code, label=_(line.label))
         result.add_error(sheet, None, table.column("line_code"), message)
     if year_row is not None:
         try:
@@ -768,7 +779,7 @@ def _check_year(result: ParseResult, today: date) -> None:
         result.add_error(
             sheet, row, "amount",
             _("financial_year: %(year)s is not over yet (today is %(today)s); upload a year's accounts once the "
-              "year has ended", year=year, today=format_date(today)),
+              "year has ended", year=year, today=format_date(today) if has_app_context() else today.isoformat()),
         )
     elif year < EARLIEST_YEAR:
         result.add_error(sheet, row, "amount", _("financial_year: %(year)s is not a plausible year", year=year))
@@ -858,11 +869,6 @@ def _account_code(value: object) -> str:
 _DOT_DECIMAL = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
 _COMMA_DECIMAL = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?")
 _SPACES = str.maketrans("", "", " \u00a0\u202f\u2009\t")
-def N_(text: str) -> str:
-    """Marks a msgid for the catalogue; translated where it is used."""
-    return text
-
-
 FORMULA_MESSAGE = N_("formulas are not evaluated; enter the value")
 
 

@@ -14,7 +14,7 @@ from consortium.i18n import _
 from tenants.accounts import schemas, service
 from tenants.accounts.api import original_file_response, read_upload, template_response
 from tenants.accounts.models import STATUSES, AccountsVersion
-from tenants.accounts.parsing import LINES_BY_CODE
+from tenants.accounts.parsing import LINES_BY_CODE, line_label
 
 blp = Blueprint("accounts", __name__, url_prefix="/t/<slug>/accounts", template_folder="templates")
 READERS = ("treasurer", "viewer")
@@ -98,7 +98,7 @@ def version_detail(accounts_id):
 
 
 def _version_page(version, values: dict | None = None, errors: dict | None = None, status: int = 200):
-    labels = {code: line.label for code, line in LINES_BY_CODE.items()}
+    labels = {code: line_label(code) for code in LINES_BY_CODE}
     return render_template("accounts/version.html", version=version, labels=labels, values=values or {},
                            errors=errors or {}, today=local_today(), status_labels=STATUS_LABELS,
                            can_submit="treasurer" in current_user.tenant_roles(g.tenant.id)
