@@ -159,3 +159,19 @@ def test_a_refused_order_or_delivery_names_the_item_and_the_field_not_the_api_pa
     assert "lines[" not in english and "lines[" not in italian
     with unrestricted(app) as connection:
         assert connection.scalars(select(OrderLine.damaged_quantity)).all() == [None, None]  # nothing saved
+
+
+def test_staff_see_which_coop_and_item_a_refused_delivery_row_is(client, staff, treasurers, catalogue, purchase_round):
+    import re
+
+    round_id = purchase_round["id"]
+    order(client, treasurers["a"], "coop-a", round_id, [(catalogue["gloves"], "300")])
+    post(client, staff, f"{BASE}/rounds/{round_id}/close", None, 200)
+    login(client, STAFF)
+    url = f"{PAGES}/rounds/{round_id}/deliveries"
+    [suffix] = re.findall(r'name="damaged_(\d+_\d+)"', _page(client.get(url)))
+
+    refused = _page(client.post(url, data={f"received_{suffix}": "10", f"damaged_{suffix}": "11"}))
+
+    assert "Il Girasole, Nitrile gloves, box of 100, damaged: 11 damaged is more than the 10 received" in refused
+    assert "deliveries[" not in refused
