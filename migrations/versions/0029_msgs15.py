@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = '0028_msgs15'
-down_revision = '0027_citus19'
+revision = '0029_msgs15'
+down_revision = '0028_rep18c'
 branch_labels = None
 depends_on = None
 
