@@ -19,6 +19,7 @@ from consortium.errors import ServiceError
 from consortium.extensions import db
 from consortium.fields import INT32_MAX, BoundedInt
 from consortium.models import IdempotencyRecord
+from consortium.validation_messages import translated
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -30,7 +31,7 @@ def problem(status: int, title: str, detail: str | None = None, errors: dict | N
     if detail:
         body["detail"] = detail
     if errors:
-        body["errors"] = errors
+        body["errors"] = translated(errors)
     response = Response(json.dumps(body, default=str), status=status, mimetype=PROBLEM_JSON)
     response.headers.update(headers or {})
     return response
@@ -127,7 +128,7 @@ class Api(flask_smorest.Api):
         if not is_api_request():
             return render_template("error.html", error=error), error.code
         data = getattr(error, "data", {}) or {}
-        errors = _flatten_locations(data.get("messages", {})) if "messages" in data else data.get("errors")
+        errors = translated(_flatten_locations(data.get("messages", {})) if "messages" in data else data.get("errors"))
         detail = data.get("message") or (error.description if error.description != type(error).description
                                          else None)
         if errors and not detail:
@@ -145,7 +146,7 @@ def handle_service_error(error: ServiceError):
 
 def handle_validation_error(error: ma.ValidationError):
     """A marshmallow error raised by a service: 422 naming each field."""
-    errors = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+    errors = translated(error.messages if isinstance(error.messages, dict) else {"_schema": error.messages})
     return handle_service_error(ServiceError(_summary(errors), errors))
 
 

@@ -1,6 +1,7 @@
 """Web forms validated by the same marshmallow schemas as the API (one set of rules)."""
 
 import re
+from collections.abc import Callable
 
 import marshmallow as ma
 from babel.numbers import NumberFormatError, parse_decimal
@@ -9,6 +10,7 @@ from flask import flash
 from consortium.errors import ServiceError
 from consortium.extensions import db
 from consortium.i18n import _, current_language, format_locale
+from consortium.validation_messages import translated
 
 # "1.234" or "1.234.567" on a page in a decimal-comma language: a thousands point or a decimal point?
 _ONLY_GROUPED_POINTS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+$")
@@ -70,30 +72,44 @@ def load_form(schema: ma.Schema, form, *, booleans: tuple[str, ...] = ()) -> tup
     try:
         data = schema.load(raw)
     except ma.ValidationError as error:
-        messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+        messages = translated(error.messages if isinstance(error.messages, dict) else {"_schema": error.messages})
         return None, {**messages, **number_errors}
     if number_errors:
         return None, number_errors
     return data, {}
 
 
-def run_service(action):
+def run_service(action, *, field_labels: Callable[[str], str | None] | None = None):
     """Call a service from a page: returns (result, {}) or (None, errors) and flashes the reason.
 
     A refused action is rolled back here: the page that shows the form again answers 200, and a 2xx
     response commits, so whatever the service wrote before refusing must not survive.
+    `field_labels` names, for a person, the field of each error the service names as the API does
+    (`lines[0].damaged` becomes "Nitrile gloves, damaged"); without it the service's message is flashed.
     """
     try:
         return action(), {}
     except ServiceError as error:
         db.session.rollback()
-        flash(error.message, "error")
+        flash(page_message(error, field_labels), "error")
         return None, error.errors or {"_schema": [error.message]}
     except ma.ValidationError as error:
         db.session.rollback()
-        messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+        messages = translated(error.messages if isinstance(error.messages, dict) else {"_schema": error.messages})
         flash(_("Please correct the fields marked below."), "error")
         return None, messages
+
+
+def page_message(error: ServiceError, field_labels: Callable[[str], str | None] | None = None) -> str:
+    """What a page says of a refused action: each field's label (as `field_labels` names it) and its messages."""
+    if field_labels is None or not error.errors:
+        return error.message
+    parts = []
+    for key, messages in error.errors.items():
+        label = field_labels(key)
+        text = "; ".join(str(message) for message in flat_messages(messages))
+        parts.append(_("%(field)s: %(message)s", field=label, message=text) if label else text)
+    return "; ".join(parts)
 
 
 def flat_messages(messages) -> list[str]:

@@ -19,6 +19,7 @@ from babel.numbers import format_decimal as babel_format_decimal
 from flask import Flask, current_app, has_app_context, has_request_context, request, session
 from flask_babel import Babel, force_locale, get_locale, lazy_gettext, ngettext
 from flask_babel import format_date as babel_format_date
+from flask_babel import format_datetime as babel_format_datetime
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -33,7 +34,7 @@ babel = Babel()
 _l = lazy_gettext
 
 __all__ = ["LANGUAGES", "_", "_l", "ngettext", "force_locale", "current_language", "format_locale",
-           "init_app", "format_date", "format_number", "catalogue_directories"]
+           "init_app", "format_date", "format_datetime", "format_number", "catalogue_directories"]
 
 
 def catalogue_directories(package_names: list[str]) -> list[Path]:
@@ -121,6 +122,13 @@ def format_date(value: date | datetime | None) -> str:
     if value is None:
         return ""
     return babel_format_date(value, DATE_FORMATS.get(current_language(), "d MMM yyyy"))
+
+
+def format_datetime(value: datetime | None) -> str:
+    """A moment in the consortium's time zone, in the reader's language: 01/12/2026 17:00 or 1 Dec 2026 17:00."""
+    if value is None:
+        return ""
+    return babel_format_datetime(value, DATE_FORMATS.get(current_language(), "d MMM yyyy") + " HH:mm")
 
 
 def format_number(value: Decimal | int | float | None, digits: int | None = None) -> str:

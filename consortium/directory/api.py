@@ -17,6 +17,7 @@ from consortium.auth import (
 )
 from consortium.directory import schemas, service
 from consortium.extensions import db, limiter
+from consortium.i18n import _
 
 auth_blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Bearer tokens")
 tenants_blp = Blueprint("tenants", __name__, url_prefix="/api/v1/tenants", description="Member co-ops")
@@ -33,7 +34,7 @@ class TokenResource(MethodView):
         """Exchange email and password for a bearer token."""
         user = authenticate(db.session, credentials["email"], credentials["password"])
         if user is None:
-            abort(401, message="Wrong email or password.")
+            abort(401, message=_("Wrong email or password."))
         secret, token = issue_api_token(db.session, user)
         return {"token": secret, "expires_at": token.expires_at}
 

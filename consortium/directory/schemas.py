@@ -7,7 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 
 from consortium.clock import local_today
 from consortium.fields import BoundedInt, UtcDateTime
-from consortium.i18n import _
+from consortium.i18n import _, _l
 from consortium.models import ALL_ROLES
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -26,7 +26,7 @@ class TenantSchema(Schema):
         required=True,
         validate=[
             validate.Length(min=2, max=63),
-            validate.Regexp(SLUG_PATTERN, error="use lower-case letters, digits and single hyphens (URL-safe)"),
+            validate.Regexp(SLUG_PATTERN, error=_l("use lower-case letters, digits and single hyphens (URL-safe)")),
         ],
     )
     name = fields.Str(required=True, validate=validate.Length(min=2, max=200))

@@ -20,12 +20,13 @@ from functools import cache
 from importlib.metadata import entry_points
 from urllib.parse import urlsplit
 
+from flask import current_app, has_app_context
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from consortium.db import utcnow
 from consortium.errors import Conflict, NotFound, field_error
-from consortium.i18n import _, _l, force_locale
+from consortium.i18n import COUNTRY_LANGUAGES, _, _l, force_locale
 from consortium.models import RoleAssignment, Tenant, User
 from consortium.notifications.models import (
     ATTACHMENT_NAME_MAX_LENGTH,
@@ -301,6 +302,61 @@ def notify_users(session, *, users: Iterable[User], kind: str, subject: str, bod
         return []
     return enqueue_email(session, to=addresses, subject=subject, body=body, kind=kind, tenant_id=tenant_id,
                          dedupe_key=dedupe_key)
+
+
+# --- notices written in their reader's language -------------------------------------------------
+
+#: A notice's text: a function returning (subject, body), called under the reader's language so its
+#: `_()`, dates (`format_date`) and numbers follow that language.
+NoticeText = Callable[[], tuple[str, str]]
+
+
+def country_language(country: str | None) -> str:
+    """The language a co-op (or supplier) of `country` reads its notices in, else the consortium's."""
+    default = current_app.config.get("CONSORTIUM_LANGUAGE", "it") if has_app_context() else "en"
+    return COUNTRY_LANGUAGES.get(country or "", default)
+
+
+def public_url(path: str) -> str:
+    """`path` on the site's public address (`PUBLIC_BASE_URL`), for a link in an email."""
+    base = str(current_app.config.get("PUBLIC_BASE_URL", "")).rstrip("/") if has_app_context() else ""
+    return base + path
+
+
+def notify_coop(session, tenant: Tenant, *, kind: str, dedupe_key: str, text: NoticeText,
+                roles: tuple[str, ...] = ("treasurer",)) -> list[OutboxMessage]:
+    """Email the co-op's users holding `roles` a notice in the co-op's language (its country's), as the
+    training reminders are written, whoever or whatever (a staff member's request, a job) caused it."""
+    with force_locale(country_language(tenant.country)):
+        subject, body = text()
+    return notify_users(session, users=users_with_tenant_role(session, tenant.id, *roles), kind=kind,
+                        subject=subject, body=body, tenant_id=tenant.id, dedupe_key=dedupe_key)
+
+
+def email_in_language(session, *, language: str, to: str | Iterable[str], kind: str, dedupe_key: str,
+                      text: NoticeText, tenant_id: int | None = None,
+                      attachments: Iterable[tuple[str, str, bytes]] | None = None) -> list[OutboxMessage]:
+    """Queue an email to addresses outside the platform's users (a supplier) written in `language`."""
+    with force_locale(language):
+        subject, body = text()
+    return enqueue_email(session, to=to, subject=subject, body=body, kind=kind, tenant_id=tenant_id,
+                         dedupe_key=dedupe_key, attachments=attachments)
+
+
+def notify_staff(session, *, kind: str, dedupe_key: str, text: NoticeText,
+                 roles: tuple[str, ...] = ("consortium_admin", "consortium_staff")) -> list[OutboxMessage]:
+    """Email the consortium's staff holding `roles`, each in their own language, else the consortium's."""
+    default = current_app.config.get("CONSORTIUM_LANGUAGE", "it") if has_app_context() else "en"
+    by_language: dict[str, list[User]] = {}
+    for user in users_with_consortium_role(session, *roles):
+        by_language.setdefault(user.language or default, []).append(user)
+    sent = []
+    for language, readers in by_language.items():
+        with force_locale(language):
+            subject, body = text()
+        sent += notify_users(session, users=readers, kind=kind, subject=subject, body=body, tenant_id=None,
+                             dedupe_key=dedupe_key)
+    return sent
 
 
 def _json_value(value):

@@ -22,6 +22,7 @@ from typing import Any, Literal, Protocol
 
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
+from flask_babel import get_locale, gettext
 from stdnum import iban as stdnum_iban
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 
@@ -280,7 +281,7 @@ class ComplianceRule:
         """Apply the rule to ``register`` for a co-op of ``legal_form_code``."""
         if self.only_for and legal_form_code not in self.only_for:
             status: RuleStatus = "not_applicable"
-            detail = f"Applies only to {self.only_for_label}."
+            detail = gettext("Applies only to %(forms)s.", forms=self.only_for_label)
         else:
             status, detail = self.check(register)
         return RuleResult(self.code, self.title, status, detail, self.source)
@@ -332,10 +333,17 @@ def describe_share(part: int, whole: int, limit: Decimal, *, at_least: bool) -> 
     scaled_part, scaled_limit = Decimal(part) * 100, limit * whole
     meets = scaled_part >= scaled_limit if at_least else scaled_part <= scaled_limit
     shown = share_percent(part, whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    text = f"{shown}%"
+    text = percent_text(shown, "#,##0.0")
     if not meets and shown == limit:
-        text += f", just {'under' if at_least else 'over'} {limit.normalize():f}%"
+        limit_text = percent_text(limit.normalize())
+        text += (gettext(", just under %(limit)s", limit=limit_text) if at_least else
+                 gettext(", just over %(limit)s", limit=limit_text))
     return meets, text
+
+
+def percent_text(value: Decimal, pattern: str | None = None) -> str:
+    """A percentage in the reader's language (33.3% or 33,3%); English outside a request."""
+    return format_decimal(value, format=pattern, locale=get_locale() or "en") + "%"
 
 
 def check_stdnum(module: ModuleType, value: str, *, field: str, label: str, expected: str) -> str:
@@ -347,25 +355,28 @@ def check_stdnum(module: ModuleType, value: str, *, field: str, label: str, expe
     try:
         return module.validate(value)
     except InvalidChecksum:
-        message = f"{label} has an invalid check digit"
+        message = gettext("%(label)s has an invalid check digit", label=label)
     except InvalidLength:
-        message = f"{label} has the wrong length; expected {expected}"
+        message = gettext("%(label)s has the wrong length; expected %(expected)s", label=label, expected=expected)
     except InvalidFormat:
-        message = f"{label} contains characters that are not allowed; expected {expected}"
+        message = gettext("%(label)s contains characters that are not allowed; expected %(expected)s", label=label,
+                          expected=expected)
     except InvalidComponent:
-        message = f"{label} has a part that is not valid; expected {expected}"
+        message = gettext("%(label)s has a part that is not valid; expected %(expected)s", label=label,
+                          expected=expected)
     except ValidationError:
-        message = f"{label} is not valid; expected {expected}"
+        message = gettext("%(label)s is not valid; expected %(expected)s", label=label, expected=expected)
     raise InvalidIdentifier(field, message)
 
 
 def require_text(value: object, *, field: str, label: str) -> str:
     """``value`` stripped, or :class:`InvalidIdentifier` when it is not text or is empty."""
     if not isinstance(value, str):
-        raise InvalidIdentifier(field, f"{label} must be text, not {type(value).__name__}")
+        raise InvalidIdentifier(field, gettext("%(label)s must be text, not %(kind)s", label=label,
+                                               kind=type(value).__name__))
     text = value.strip()
     if not text:
-        raise InvalidIdentifier(field, f"{label} is empty")
+        raise InvalidIdentifier(field, gettext("%(label)s is empty", label=label))
     return text
 
 
@@ -383,7 +394,8 @@ def strip_country_prefix(
     prefix = compact[:2]
     if len(prefix) == 2 and prefix.isalpha() and prefix not in keep:
         raise InvalidIdentifier(
-            field, f"{label} must start with {country} or have no country prefix, not {prefix}"
+            field, gettext("%(label)s must start with %(country)s or have no country prefix, not %(prefix)s",
+                           label=label, country=country, prefix=prefix)
         )
     return compact
 
@@ -396,7 +408,7 @@ def validate_iban(value: str) -> str:
         text,
         field="iban",
         label="IBAN",
-        expected="a country code, 2 check digits and the account",
+        expected=gettext("a country code, 2 check digits and the account"),
     )
 
 

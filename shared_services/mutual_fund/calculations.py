@@ -121,6 +121,9 @@ class Contribution:
     full_year_amount: Decimal = ZERO
     days_member: int | None = None
     days_in_year: int | None = None
+    # The explanation as data, one dict per step ("step" names it, the rest are its values as strings, dates
+    # ISO): stored with the contribution and written out in the reader's language (`explanation.render`).
+    steps: tuple[dict, ...] = ()
 
 
 def split_equally(amount: Decimal, parts: int) -> list[Decimal]:
@@ -243,13 +246,14 @@ def compute_contribution(
     else:
         _require_date("due_date", due_date)
     rate_text = f"{_format_number(rate)}%"
-    steps = dict(net_profit=net_profit, prior_losses_covered=prior_losses_covered, ristorni=ristorni,
+    figures = dict(net_profit=net_profit, prior_losses_covered=prior_losses_covered, ristorni=ristorni,
                  days_member=days_member, days_in_year=days_in_year)
 
     if net_profit <= 0:
         return Contribution(
             base=ZERO, rate=rate, amount=ZERO, per_association=[ZERO] * associations, below_minimum=False,
-            due_date=due_date, legal_reserve=ZERO, full_year_amount=ZERO, **steps,
+            due_date=due_date, legal_reserve=ZERO, full_year_amount=ZERO, **figures,
+            steps=({"step": "loss", "net_result": str(net_profit)},),
             explanation=(
                 f"The year closed with a net result of {format_money(net_profit)}, not a profit, "
                 "so no contribution is due and nothing goes to the legal reserve."
@@ -270,13 +274,21 @@ def compute_contribution(
         if ristorni:
             parts.append(f"less {format_money(ristorni)} of ristorni")
         deductions = f"The base is {', '.join(parts)}: {format_money(base)}. "
+    explained: list[dict] = []
+    if deductions:
+        explained.append({"step": "base", "net_profit": str(net_profit), "ristorni": str(ristorni),
+                          "prior_losses_covered": str(prior_losses_covered), "base": str(base)})
+    explained.append({"step": "rate", "rate": str(rate), "base": str(base), "amount": str(full_year),
+                      "of": "base" if deductions else "net_profit"})
+    reserve_step = {"step": "legal_reserve", "amount": str(legal_reserve), "share": str(legal_reserve_share)}
     calculation_text = f"{deductions}{rate_text} of {'the base' if deductions else 'net profit'} " \
                        f"{format_money(base)} is {format_money(full_year)}"
 
     if full_year < minimum:
         return Contribution(
             base=base, rate=rate, amount=ZERO, per_association=[ZERO] * associations, below_minimum=True,
-            due_date=due_date, legal_reserve=legal_reserve, full_year_amount=full_year, **steps,
+            due_date=due_date, legal_reserve=legal_reserve, full_year_amount=full_year, **figures,
+            steps=(*explained, {"step": "below_minimum", "minimum": str(minimum)}, reserve_step),
             explanation=(
                 f"{calculation_text}, below the minimum of {format_money(minimum)}, "
                 f"so nothing is due{reserve_text}."
@@ -287,16 +299,22 @@ def compute_contribution(
     pro_rata_text = ""
     if days_in_year is not None:
         amount = round_cents(full_year * days_member / days_in_year)
+        explained.append({"step": "pro_rata", "days_member": str(days_member), "days_in_year": str(days_in_year),
+                          "amount": str(amount)})
         pro_rata_text = (f"; the co-op belonged to the association {days_member} of the year's {days_in_year} "
                          f"days, so {format_money(amount)} is due here")
     per_association = split_equally(amount, associations)
+    explained.append({"step": "due", "date": due_date.isoformat()})
     split_text = ""
     if associations > 1:
+        explained.append({"step": "split", "associations": str(associations),
+                          "shares": [str(share) for share in per_association]})
         shares = " + ".join(format_money(share) for share in per_association)
         split_text = f", split equally between {associations} associations as {shares}"
     return Contribution(
         base=base, rate=rate, amount=amount, per_association=per_association, below_minimum=False,
-        due_date=due_date, legal_reserve=legal_reserve, full_year_amount=full_year, **steps,
+        due_date=due_date, legal_reserve=legal_reserve, full_year_amount=full_year, **figures,
+        steps=(*explained, reserve_step),
         explanation=(
             f"{calculation_text}{pro_rata_text}, due by {due_date.isoformat()}{split_text}{reserve_text}."
         ),

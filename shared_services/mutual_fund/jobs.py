@@ -5,11 +5,10 @@ from datetime import date, timedelta
 
 from flask import current_app
 
-from consortium.i18n import _l
+from consortium.i18n import _, _l, format_date, format_number
 from consortium.jobs import scheduled_job
-from consortium.notifications.service import notify_users, users_with_tenant_role
+from consortium.notifications.service import notify_coop
 from shared_services.mutual_fund import service
-from shared_services.mutual_fund.calculations import format_money
 from shared_services.mutual_fund.models import Contribution
 
 REMINDER_KIND = "mutual_fund.contribution_reminder"
@@ -50,21 +49,26 @@ def due_reminder(contribution: Contribution, today: date, days_before: list[int]
 
 
 def reminder_text(reminder: Reminder, today: date, explanation: str, pay_to: str | None = None) -> tuple[str, str]:
-    """Subject and body of a reminder email sent on `today`; `explanation` is how the amount was worked out now,
-    `pay_to` the fund's bank account (`service.pay_to_text`)."""
+    """Subject and body of a reminder email sent on `today`, in the language being written; `explanation` is how
+    the amount was worked out now, `pay_to` the fund's bank account (`service.pay_to_text`)."""
     c = reminder.contribution
-    owed = f"{format_money(c.outstanding)} {c.currency}"
+    values = dict(year=c.year, owed=f"{format_number(c.outstanding, 2)} {c.currency}", due=format_date(c.due_date),
+                  days=(today - c.due_date).days, account=pay_to, reference=c.reference, explanation=explanation)
     if reminder.when == "before":
-        subject = f"Mutual fund contribution {c.year}: {owed} due by {c.due_date.isoformat()}"
-        opening = f"Your co-op's {c.year} contribution to the mutual fund is due by {c.due_date.isoformat()}."
+        subject = _("Mutual fund contribution %(year)s: %(owed)s due by %(due)s", **values)
+        opening = _("Your co-op's %(year)s contribution to the mutual fund is due by %(due)s.", **values)
     else:
-        subject = f"Overdue: mutual fund contribution {c.year}, {owed}"
-        opening = (f"Your co-op's {c.year} contribution to the mutual fund was due on {c.due_date.isoformat()} "
-                   f"and is now {(today - c.due_date).days} days overdue.")
-    account = f" to {pay_to}," if pay_to else ""
-    body = (f"{opening}\n\nStill owed: {owed}.\nPlease pay by bank transfer{account} quoting the reference "
-            f"{c.reference} in the description, so the payment is matched to the contribution.\n\n"
-            f"How it was worked out: {explanation}\n")
+        subject = _("Overdue: mutual fund contribution %(year)s, %(owed)s", **values)
+        opening = _("Your co-op's %(year)s contribution to the mutual fund was due on %(due)s and is now %(days)s "
+                    "days overdue.", **values)
+    if pay_to:
+        payment = _("Please pay by bank transfer to %(account)s, quoting the reference %(reference)s in the "
+                    "description, so the payment is matched to the contribution.", **values)
+    else:
+        payment = _("Please pay by bank transfer quoting the reference %(reference)s in the description, so the "
+                    "payment is matched to the contribution.", **values)
+    body = "\n".join([opening, "", _("Still owed: %(owed)s.", **values), payment, "",
+                      _("How it was worked out: %(explanation)s", **values), ""])
     return subject, body
 
 
@@ -80,11 +84,11 @@ def send_contribution_reminders(session, today: date, tenant) -> int:
                  if (r := due_reminder(c, today, settings.reminder_days_before, settings.reminder_days_after))]
     if not reminders:
         return 0
-    treasurers = users_with_tenant_role(session, tenant.id, "treasurer")
     sent = 0
     for reminder in reminders:
-        explanation = service.current_terms(reminder.contribution, settings.legal_reserve_share).explanation
-        subject, body = reminder_text(reminder, today, explanation, service.pay_to_text(settings))
-        sent += len(notify_users(session, users=treasurers, kind=REMINDER_KIND, subject=subject, body=body,
-                                 tenant_id=tenant.id, dedupe_key=reminder.dedupe_key))
+        def text(reminder=reminder):  # written in the co-op's language, the explanation too
+            explanation = service.current_terms(reminder.contribution, settings.legal_reserve_share).explanation
+            return reminder_text(reminder, today, explanation, service.pay_to_text(settings))
+
+        sent += len(notify_coop(session, tenant, kind=REMINDER_KIND, dedupe_key=reminder.dedupe_key, text=text))
     return sent

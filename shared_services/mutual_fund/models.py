@@ -117,7 +117,11 @@ class Contribution(TenantOwned, Base):
     days_in_year: Mapped[int | None] = mapped_column(Integer)
     # The year's amount before the pro-rata share (equal to amount when the co-op was a member all year).
     full_year_amount: Mapped[Decimal | None] = mapped_column(Money)
+    # The English sentence written when the contribution was fixed (all rows have it), and the same
+    # explanation as data (the calculation's steps), written out in each reader's language; rows fixed
+    # before the steps were kept have none and show the sentence (shared_services.mutual_fund.explanation).
     explanation: Mapped[str] = mapped_column(Text)
+    explanation_steps: Mapped[list | None] = mapped_column(JsonDoc)
     currency: Mapped[str] = mapped_column(String(3))
     reference: Mapped[str] = mapped_column(String(80))
     # Running totals of the rows below (adjustments, payments), kept so lists need no aggregation.

@@ -22,11 +22,12 @@ from stdnum import iban as stdnum_iban
 
 from consortium.db import as_utc, utcnow
 from consortium.errors import Conflict, NotFound, ServiceError, field_error
-from consortium.i18n import _
+from consortium.i18n import _, format_date
 from consortium.models import Tenant
 from consortium.tenancy import tenant_scope
 from plugins.jurisdictions.base import InvalidIdentifier, get_jurisdiction, validate_iban
 from shared_services.mutual_fund import calculations as calc
+from shared_services.mutual_fund import explanation
 from shared_services.mutual_fund.calculations import (
     CONTRIBUTION_INCOME,
     CONTRIBUTIONS_RECEIVABLE,
@@ -382,7 +383,7 @@ def _create_contribution(session, tenant: Tenant, version, settings: FundSetting
         approved_on=accepted_on, assembly_approved_on=version.assembly_approved_on, due_basis=settings.due_basis,
         due_date=result.due_date, member_from=member_from, member_until=member_until,
         days_member=result.days_member, days_in_year=result.days_in_year,
-        explanation=result.explanation, currency=tenant.currency,
+        explanation=result.explanation, explanation_steps=list(result.steps), currency=tenant.currency,
         reference=contribution_reference(version.year, tenant.slug), adjustments_total=ZERO, paid_amount=ZERO,
         accepted_by=accepted_by, status="nothing_due" if result.amount == 0 else "due",
     )
@@ -446,6 +447,9 @@ class CurrentTerms:
     net_profit: Decimal
     legal_reserve: Decimal
     explanation: str
+    # "en" when the explanation is a stored English sentence (a row fixed before steps were kept), else None:
+    # it is written in the reader's language.
+    explanation_language: str | None = None
 
 
 def current_terms(contribution: Contribution, legal_reserve_share: Decimal | None) -> CurrentTerms:
@@ -455,26 +459,31 @@ def current_terms(contribution: Contribution, legal_reserve_share: Decimal | Non
     again they are worked out from the latest corrected net profit on the year's fixed rate, with the
     fund's legal-reserve share (the contribution does not store the share it was first computed with),
     and the explanation says the original amount stands and the correction is a separate entry.
-    `legal_reserve_share` is needed only for a corrected year.
+    `legal_reserve_share` is needed only for a corrected year. The explanation is written in the
+    reader's language (`explanation`).
     """
     if not contribution.adjustments:
-        return CurrentTerms(contribution.net_profit, contribution.legal_reserve, contribution.explanation)
+        return CurrentTerms(contribution.net_profit, contribution.legal_reserve,
+                            explanation.of_contribution(contribution), explanation.language_of(contribution))
     if legal_reserve_share is None:
         raise ValueError(f"legal_reserve_share is needed for the corrected contribution {contribution.reference}")
     latest = contribution.adjustments[-1]
     result = _terms(contribution, latest.net_profit, latest.prior_losses_covered, latest.ristorni, legal_reserve_share)
     count = len(contribution.adjustments)
-    history = (
-        f"Corrected on {latest.adjusted_on.isoformat()} after the year was reopened"
-        + (f" ({latest.reason})" if latest.reason else "")
-        + f": net profit {calc.format_money(latest.previous_net_profit)} became "
-        f"{calc.format_money(latest.net_profit)}. The amount first fixed, {calc.format_money(contribution.amount)}, "
-        f"stands; {'the correction' if count == 1 else f'the {count} corrections'} of "
-        f"{calc.format_money(contribution.adjustments_total)} "
-        f"{'is a separate entry' if count == 1 else 'are separate entries'}, "
-        f"so {calc.format_money(contribution.total_due)} is due in all."
-    )
-    return CurrentTerms(latest.net_profit, result.legal_reserve, f"{history} {result.explanation}")
+    values = dict(date=format_date(latest.adjusted_on), reason=latest.reason,
+                  before=explanation.money(latest.previous_net_profit), after=explanation.money(latest.net_profit),
+                  amount=explanation.money(contribution.amount), count=count,
+                  corrections=explanation.money(contribution.adjustments_total),
+                  total=explanation.money(contribution.total_due))
+    corrected = (_("Corrected on %(date)s after the year was reopened (%(reason)s)", **values) if latest.reason
+                 else _("Corrected on %(date)s after the year was reopened", **values))
+    # One correction or several (the same choice in Italian and English, so no plural forms are needed).
+    history = corrected + ": " + (_(
+        "net profit %(before)s became %(after)s. The amount first fixed, %(amount)s, stands; the correction of "
+        "%(corrections)s is a separate entry, so %(total)s is due in all.", **values) if count == 1 else _(
+        "net profit %(before)s became %(after)s. The amount first fixed, %(amount)s, stands; the %(count)s "
+        "corrections of %(corrections)s are separate entries, so %(total)s is due in all.", **values))
+    return CurrentTerms(latest.net_profit, result.legal_reserve, f"{history} {explanation.render(result.steps)}")
 
 
 def return_accounts(session, version_id: int, *, comment: str, returned_by: int):

@@ -13,12 +13,12 @@ from consortium.fields import query_int
 from consortium.forms import load_form, run_service
 from consortium.i18n import _, _l
 from consortium.models import Tenant
-from shared_services.mutual_fund import documents, schemas, service
+from shared_services.mutual_fund import documents, explanation, schemas, service
 from shared_services.mutual_fund.api import COOP_READERS, STAFF, jurisdiction, pdf_response, statement_response
 from shared_services.mutual_fund.models import FundEntry
 from tenants.accounts import service as accounts
 from tenants.accounts.models import FIGURE_CODES
-from tenants.accounts.parsing import LINES_BY_CODE
+from tenants.accounts.parsing import LINES_BY_CODE, line_label
 
 review_blp = Blueprint("accounts_review", __name__, url_prefix="/consortium/accounts", template_folder="templates")
 fund_blp = Blueprint("mutual_fund", __name__, url_prefix="/consortium/mutual-fund", template_folder="templates")
@@ -90,8 +90,11 @@ def _submission_page(accounts_id, form: str | None = None, errors: dict | None =
     version = accounts.get_submission(db.session, accounts_id)
     contribution = service.contribution_for_year(db.session, version.tenant_id, version.year)
     page = render_template("mutual_fund/submission.html", version=version, contribution=contribution,
+                           explanation=explanation.of_contribution(contribution) if contribution else "",
+                           explanation_language=explanation.language_of(contribution) if contribution else None,
+                           status_labels=SUBMISSION_STATUS_LABELS, contribution_labels=CONTRIBUTION_STATUS_LABELS,
                            tenant=db.session.get(Tenant, version.tenant_id), figure_codes=FIGURE_CODES,
-                           labels={code: line.label for code, line in LINES_BY_CODE.items()},
+                           labels={code: line_label(code) for code in LINES_BY_CODE},
                            today=local_today(), form=form, errors=errors or {}, values=values or {})
     return (page, 422) if errors else page
 

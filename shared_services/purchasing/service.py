@@ -28,9 +28,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 from consortium.clock import local_today
 from consortium.db import as_utc, utcnow
 from consortium.errors import Conflict, NotFound, ServiceError, field_error
-from consortium.i18n import _
+from consortium.i18n import _, format_date, format_number
 from consortium.models import Tenant
-from consortium.notifications.service import enqueue_email, notify_users, users_with_tenant_role
+from consortium.notifications.service import country_language, email_in_language, notify_coop, public_url
 from consortium.tenancy import consortium_scope, current_tenant_id, set_tenant, tenant_scope
 from plugins.jurisdictions.base import InvalidIdentifier, JurisdictionError, get_jurisdiction
 from shared_services.purchasing.models import (
@@ -687,10 +687,6 @@ def deliveries_by_coop(session, round_id: int) -> list[dict]:
              "note": r.delivery_note} for r in rows]
 
 
-def _base_url() -> str:
-    return str(current_app.config.get("PUBLIC_BASE_URL", "")).rstrip("/") if has_app_context() else ""
-
-
 def _send_purchase_order(session, purchase_round: PurchaseRound, render) -> None:
     """Email the purchase order PDF to each supplier of the round, through the outbox (one per supplier).
 
@@ -710,16 +706,16 @@ def _send_purchase_order(session, purchase_round: PurchaseRound, render) -> None
         total = sum((r["amount"] for r in rows), ZERO)
         pdf = purchase_round.purchase_order_pdf if len(by_supplier) == 1 else render(
             session, purchase_round, supplier_id=supplier_id)
-        enqueue_email(
-            session, to=supplier.email, kind=PURCHASE_ORDER_KIND, tenant_id=None,
+        email_in_language(
+            session, language=country_language(supplier.country), to=supplier.email, kind=PURCHASE_ORDER_KIND,
             dedupe_key=f"purchasing.po.{purchase_round.id}.{supplier_id}",
-            attachments=[(f"PO-{purchase_round.id}.pdf", "application/pdf", pdf)],
-            subject=_("Purchase order %(ref)s: %(title)s", ref=f"PO-{purchase_round.id}", title=purchase_round.title),
-            body=_("Purchase order PO-%(id)s (%(title)s), delivery on %(delivery)s.\n\n%(lines)s\n\nTotal before "
-                   "VAT: %(total)s\n\nThe purchase order, with the delivery address of each co-op, is attached "
-                   "(PO-%(id)s.pdf).\n",
-                   id=purchase_round.id, title=purchase_round.title,
-                   delivery=purchase_round.delivery_date.isoformat(), lines=text, total=total))
+            attachments=[(f"PO-{purchase_round.id}.pdf", "application/pdf", pdf)], text=lambda text=text, total=total: (
+                _("Purchase order %(ref)s: %(title)s", ref=f"PO-{purchase_round.id}", title=purchase_round.title),
+                _("Purchase order PO-%(id)s (%(title)s), delivery on %(delivery)s.\n\n%(lines)s\n\nTotal before "
+                  "VAT: %(total)s\n\nThe purchase order, with the delivery address of each co-op, is attached "
+                  "(PO-%(id)s.pdf).\n",
+                  id=purchase_round.id, title=purchase_round.title,
+                  delivery=format_date(purchase_round.delivery_date), lines=text, total=total)))
 
 
 def _tell_about_dropped_items(session, purchase_round: PurchaseRound) -> None:
@@ -735,14 +731,13 @@ def _tell_about_dropped_items(session, purchase_round: PurchaseRound) -> None:
         per_tenant[tenant_id].append(dropped[round_item_id].item.name)
     for tenant_id, names in per_tenant.items():
         tenant = session.get(Tenant, tenant_id)
-        notify_users(
-            session, users=users_with_tenant_role(session, tenant_id, "treasurer"), kind=ITEM_DROPPED_KIND,
-            tenant_id=tenant_id, dedupe_key=f"purchasing.dropped.{purchase_round.id}",
-            subject=_("Not bought in %(title)s: below the supplier's minimum", title=purchase_round.title),
-            body=_("The consortium's total for these items stayed below the supplier's minimum, so they are not "
-                   "ordered and %(coop)s is not charged for them:\n%(items)s\n\n%(url)s/t/%(slug)s/purchasing/%(id)s\n",
-                   coop=tenant.name, items="\n".join(f"- {name}" for name in sorted(names)), url=_base_url(),
-                   slug=tenant.slug, id=purchase_round.id))
+        notify_coop(session, tenant, kind=ITEM_DROPPED_KIND, dedupe_key=f"purchasing.dropped.{purchase_round.id}",
+                    text=lambda tenant=tenant, names=names: (
+            _("Not bought in %(title)s: below the supplier's minimum", title=purchase_round.title),
+            _("The consortium's total for these items stayed below the supplier's minimum, so they are not "
+              "ordered and %(coop)s is not charged for them:\n%(items)s\n\n%(url)s\n",
+              coop=tenant.name, items="\n".join(f"- {name}" for name in sorted(names)),
+              url=public_url(f"/t/{tenant.slug}/purchasing/{purchase_round.id}"))))
 
 
 def close_due_rounds(session, now: datetime) -> int:
@@ -779,26 +774,26 @@ def cancel_round(session, round_id: int, *, reason: str | None, user_id: int | N
         for supplier_id in sorted({line["item"].supplier_id for line in purchase_order_lines(purchase_round)}):
             supplier = session.get(Supplier, supplier_id)
             if supplier.email:
-                enqueue_email(
-                    session, to=supplier.email, kind=PURCHASE_ORDER_KIND, tenant_id=None,
-                    dedupe_key=f"purchasing.po-cancelled.{purchase_round.id}.{supplier_id}",
-                    subject=_("Purchase order %(ref)s cancelled: %(title)s", ref=f"PO-{purchase_round.id}",
-                              title=purchase_round.title),
-                    body=_("The consortium cancels its purchase order PO-%(id)s (%(title)s): please do not deliver "
-                           "it.\n\nReason: %(reason)s\n", id=purchase_round.id, title=purchase_round.title,
-                           reason=reason))
+                email_in_language(
+                    session, language=country_language(supplier.country), to=supplier.email,
+                    kind=PURCHASE_ORDER_KIND, dedupe_key=f"purchasing.po-cancelled.{purchase_round.id}.{supplier_id}",
+                    text=lambda: (
+                        _("Purchase order %(ref)s cancelled: %(title)s", ref=f"PO-{purchase_round.id}",
+                          title=purchase_round.title),
+                        _("The consortium cancels its purchase order PO-%(id)s (%(title)s): please do not deliver "
+                          "it.\n\nReason: %(reason)s\n", id=purchase_round.id, title=purchase_round.title,
+                          reason=reason)))
     tenant_ids = session.scalars(select(PurchaseOrder.tenant_id).where(PurchaseOrder.round_id == round_id)
                                  .order_by(PurchaseOrder.tenant_id).execution_options(all_tenants=True)).all()
     for tenant_id in tenant_ids:
         tenant = session.get(Tenant, tenant_id)
-        notify_users(
-            session, users=users_with_tenant_role(session, tenant_id, "treasurer"), kind=ROUND_CANCELLED_KIND,
-            tenant_id=tenant_id, dedupe_key=f"purchasing.cancelled.{round_id}",
-            subject=_("Purchasing round cancelled: %(title)s", title=purchase_round.title),
-            body=_("The consortium cancelled the purchasing round %(title)s: nothing is bought and %(coop)s is not "
-                   "charged for its order.\n\nReason: %(reason)s\n\n%(url)s/t/%(slug)s/purchasing/%(id)s\n",
-                   title=purchase_round.title, coop=tenant.name, reason=reason, url=_base_url(), slug=tenant.slug,
-                   id=round_id))
+        notify_coop(session, tenant, kind=ROUND_CANCELLED_KIND, dedupe_key=f"purchasing.cancelled.{round_id}",
+                    text=lambda tenant=tenant: (
+            _("Purchasing round cancelled: %(title)s", title=purchase_round.title),
+            _("The consortium cancelled the purchasing round %(title)s: nothing is bought and %(coop)s is not "
+              "charged for its order.\n\nReason: %(reason)s\n\n%(url)s\n",
+              title=purchase_round.title, coop=tenant.name, reason=reason,
+              url=public_url(f"/t/{tenant.slug}/purchasing/{round_id}"))))
     return purchase_round
 
 
@@ -972,14 +967,13 @@ def recharge_round(session, round_id: int, *, today: date) -> list[Recharge]:
         session.add(recharge)
         session.flush()
         made.append(recharge)
-        notify_users(session, users=users_with_tenant_role(session, tenant_id, "treasurer"), kind=RECHARGE_KIND,
-                     tenant_id=tenant_id, dedupe_key=f"purchasing.recharged.{round_id}",
-                     subject=_("Recharge invoice %(number)s for %(title)s", number=recharge.invoice_number,
-                               title=purchase_round.title),
-                     body=_("The consortium invoiced %(coop)s %(total)s for the goods delivered in %(title)s "
-                            "(invoice %(number)s).\n\n%(url)s/t/%(slug)s/purchasing/%(id)s\n", coop=coop.name,
-                            total=recharge.gross_total, title=purchase_round.title, number=recharge.invoice_number,
-                            url=_base_url(), slug=coop.slug, id=round_id))
+        notify_coop(session, coop, kind=RECHARGE_KIND, dedupe_key=f"purchasing.recharged.{round_id}",
+                    text=lambda coop=coop, recharge=recharge: (
+            _("Recharge invoice %(number)s for %(title)s", number=recharge.invoice_number, title=purchase_round.title),
+            _("The consortium invoiced %(coop)s %(total)s for the goods delivered in %(title)s "
+              "(invoice %(number)s).\n\n%(url)s\n", coop=coop.name,
+              total=f"{format_number(recharge.gross_total, 2)} {coop.currency}", title=purchase_round.title,
+              number=recharge.invoice_number, url=public_url(f"/t/{coop.slug}/purchasing/{round_id}"))))
     purchase_round.status = "recharged"
     purchase_round.recharged_at = utcnow()
     session.flush()

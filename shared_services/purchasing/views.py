@@ -209,9 +209,12 @@ def deliveries(round_id):
                 rows.append((suffix, {"tenant_id": allocation["tenant_id"], "item_id": allocation["item_id"],
                                       "received": received, "damaged": damaged}))
         if not errors:
+            names = {"coops": {t.id: t.name for t in db.session.scalars(db.select(Tenant))},
+                     "items": {ri.item_id: ri.item.name for ri in purchase_round.items}}
             done, errors = run_service(lambda: service.record_deliveries(
                 db.session, round_id, [row for _suffix, row in rows],
-                complete=request.form.get("complete") == "y", now=service.now_utc()))
+                complete=request.form.get("complete") == "y", now=service.now_utc()),
+                field_labels=lambda key: _staff_delivery_label(key, rows, names))
             errors = {_delivery_field(key, rows): m for key, m in errors.items()}
             if done is not None:
                 flash(_("Deliveries recorded."))
@@ -423,8 +426,10 @@ def coop_order(round_id):
             lines.append({"item_id": round_item.item_id, "quantity": quantity or Decimal("0")})
         if not errors:
             data = {"lines": lines, "delivery_address": request.form.get("delivery_address")}
+            items = {ri.item_id: ri.item for ri in purchase_round.items}
             saved, errors = run_service(lambda: service.save_order(
-                db.session, g.tenant.id, purchase_round, data, user_id=current_user.id, now=service.now_utc()) or True)
+                db.session, g.tenant.id, purchase_round, data, user_id=current_user.id, now=service.now_utc()) or True,
+                field_labels=lambda key: _line_label(key, lines, items))
             errors = {f"qty_{lines[int(k.split('[')[1].split(']')[0])]['item_id']}" if k.startswith("lines[") else k: m
                       for k, m in errors.items()}
             if saved is not None:
@@ -457,9 +462,11 @@ def coop_delivery(round_id):
             lines.append({"item_id": row["item_id"], "received": row["quantity"] if received is None else received,
                           "damaged": damaged})
         if not errors:
+            items = {row["item_id"]: row["item"] for row in rows}
             done, errors = run_service(lambda: service.confirm_delivery(
                 db.session, g.tenant.id, purchase_round, {"lines": lines, "note": request.form.get("note")},
-                user_id=current_user.id, now=service.now_utc()))
+                user_id=current_user.id, now=service.now_utc()),
+                field_labels=lambda key: _line_label(key, lines, items))
             errors = {_own_delivery_field(key, lines): m for key, m in errors.items()}
             if done is not None:
                 flash(_("Delivery recorded: you are charged for what arrived in good order."))
@@ -472,6 +479,37 @@ def coop_delivery(round_id):
         values["note"] = view["order"].delivery_note or "" if view["order"] else ""
     return render_template("purchasing/coop_delivery.html", round=purchase_round, rows=rows, errors=errors,
                            values=values, can_record=purchase_round.status == "closed")
+
+
+# What a person calls the fields a purchasing service names as the API does (`lines[0].damaged`).
+FIELD_WORDS = {"quantity": None, "item_id": None, "received": _l("received"), "damaged": _l("damaged")}
+FORM_LABELS = {"delivery_address": _l("Delivery address"), "note": _l("Note for the consortium")}
+
+
+def _line_label(key: str, lines: list, items: dict) -> str | None:
+    """`lines[i].field` as "<item name>" or "<item name>, damaged"; other fields by their label on the form."""
+    if not key.startswith("lines["):
+        return str(FORM_LABELS[key]) if key in FORM_LABELS else None
+    position, _dot, field_name = key[len("lines["):].partition("].")
+    item = items.get(lines[int(position)]["item_id"]) if position.isdigit() and int(position) < len(lines) else None
+    if item is None:
+        return None
+    word = FIELD_WORDS.get(field_name)
+    return _("%(item)s, %(field)s", item=item.name, field=word) if word else item.name
+
+
+def _staff_delivery_label(key: str, rows: list, names: dict) -> str | None:
+    """`deliveries[i].field` as "<co-op>, <item name>, received" (the staff's deliveries form)."""
+    if not key.startswith("deliveries["):
+        return None
+    position, _dot, field_name = key[len("deliveries["):].partition("].")
+    if not position.isdigit() or int(position) >= len(rows):
+        return None
+    row = rows[int(position)][1]
+    what = _("%(coop)s, %(item)s", coop=names["coops"].get(row["tenant_id"], ""),
+             item=names["items"].get(row["item_id"], ""))
+    word = FIELD_WORDS.get(field_name)
+    return _("%(item)s, %(field)s", item=what, field=word) if word else what
 
 
 def _own_delivery_field(key: str, lines: list) -> str:

@@ -9,12 +9,13 @@ from sqlalchemy import select
 
 from consortium.extensions import db
 from consortium.fields import BoundedInt, DecimalString, Money
+from consortium.i18n import _l
 from consortium.models import Tenant
 from shared_services.tendering.models import DECISIONS, OPENED_TO, REQUIREMENT_KINDS, UNITS
 
 
 def _not_negative_money(**kwargs) -> fields.Decimal:
-    return Money(validate=validate.Range(min=0, error="must not be below zero"), **kwargs)
+    return Money(validate=validate.Range(min=0, error=_l("must not be below zero")), **kwargs)
 
 
 def _percent(**kwargs) -> fields.Decimal:

@@ -57,8 +57,10 @@ from operator import itemgetter
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
+from flask import has_app_context
+
 from consortium.exports import to_csv
-from consortium.i18n import _
+from consortium.i18n import _, format_date, format_number
 
 if TYPE_CHECKING:  # openpyxl loads when a workbook is made or read (issue 16: not in every worker's memory)
     from openpyxl.styles import Font, PatternFill
@@ -70,6 +72,7 @@ INSTRUCTIONS_SHEET = "Instructions"
 CSV_COLUMNS = ("section", "line_code", "label", "amount", "account_code", "debit", "credit")
 CSV_SECTION_SUMMARY = "summary"
 CSV_SECTION_TRIAL_BALANCE = "trial_balance"
+TEXT_FILE = "a text file"  # what _describe_content says of a file that may be CSV (never shown)
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
@@ -90,44 +93,54 @@ AMOUNT_FORMAT = "#,##0.00"
 YEAR_FORMAT = "0"
 
 
+def N_(text: str) -> str:
+    """Marks a msgid for the catalogue; translated where it is used."""
+    return text
+
+
 @dataclass(frozen=True, slots=True)
 class SummaryLine:
     """One line of the Summary sheet; `normal_side` is how trial-balance accounts add up into it."""
 
     code: str
-    label: str
+    label: str  # English (the template's); `line_label` writes it in the reader's language
     part: str  # "general", "profit_and_loss", "allocation" (of the net profit) or "balance_sheet"
     normal_side: str | None  # "credit", "debit", or None when no account may map to it
 
 
 SUMMARY_LINES: tuple[SummaryLine, ...] = (
-    SummaryLine("financial_year", "Financial year (the calendar year these accounts cover)", "general", None),
-    SummaryLine("turnover_public_contracts", "Turnover: public contracts", "profit_and_loss", "credit"),
-    SummaryLine("turnover_private_fees", "Turnover: private fees", "profit_and_loss", "credit"),
-    SummaryLine("turnover_grants_donations", "Turnover: grants and donations", "profit_and_loss", "credit"),
-    SummaryLine("turnover_other", "Turnover: other income", "profit_and_loss", "credit"),
-    SummaryLine("staff_costs", "Staff costs", "profit_and_loss", "debit"),
-    SummaryLine("other_costs", "Other costs", "profit_and_loss", "debit"),
-    SummaryLine("tax", "Tax", "profit_and_loss", "debit"),
+    SummaryLine("financial_year", N_("Financial year (the calendar year these accounts cover)"), "general", None),
+    SummaryLine("turnover_public_contracts", N_("Turnover: public contracts"), "profit_and_loss", "credit"),
+    SummaryLine("turnover_private_fees", N_("Turnover: private fees"), "profit_and_loss", "credit"),
+    SummaryLine("turnover_grants_donations", N_("Turnover: grants and donations"), "profit_and_loss", "credit"),
+    SummaryLine("turnover_other", N_("Turnover: other income"), "profit_and_loss", "credit"),
+    SummaryLine("staff_costs", N_("Staff costs"), "profit_and_loss", "debit"),
+    SummaryLine("other_costs", N_("Other costs"), "profit_and_loss", "debit"),
+    SummaryLine("tax", N_("Tax"), "profit_and_loss", "debit"),
     SummaryLine(
-        "net_profit", "Net profit (turnover - staff costs - other costs - tax)", "profit_and_loss", None
+        "net_profit", N_("Net profit (turnover - staff costs - other costs - tax)"), "profit_and_loss", None
     ),
     # How the assembly allocated the profit: the mutual fund's 3% is worked on the profit less these two
     # (Law 59/1992 art. 11 as Legacoop applies it; see shared_services.mutual_fund.calculations.contribution_base).
     SummaryLine(
-        "prior_losses_covered", "Of the net profit: used to cover losses of prior years", "allocation", None
+        "prior_losses_covered", N_("Of the net profit: used to cover losses of prior years"), "allocation", None
     ),
     SummaryLine(
-        "ristorni_from_profit", "Of the net profit: ristorni (refunds to members) allocated from it", "allocation",
+        "ristorni_from_profit", N_("Of the net profit: ristorni (refunds to members) allocated from it"), "allocation",
         None,
     ),
-    SummaryLine("share_capital", "Share capital", "balance_sheet", "credit"),
-    SummaryLine("reserves_indivisible", "Reserves: indivisible", "balance_sheet", "credit"),
-    SummaryLine("reserves_other", "Reserves: other", "balance_sheet", "credit"),
-    SummaryLine("loans", "Loans", "balance_sheet", "credit"),
-    SummaryLine("cash", "Cash", "balance_sheet", "debit"),
+    SummaryLine("share_capital", N_("Share capital"), "balance_sheet", "credit"),
+    SummaryLine("reserves_indivisible", N_("Reserves: indivisible"), "balance_sheet", "credit"),
+    SummaryLine("reserves_other", N_("Reserves: other"), "balance_sheet", "credit"),
+    SummaryLine("loans", N_("Loans"), "balance_sheet", "credit"),
+    SummaryLine("cash", N_("Cash"), "balance_sheet", "debit"),
 )
 LINES_BY_CODE: dict[str, SummaryLine] = {line.code: line for line in SUMMARY_LINES}
+
+
+def line_label(code: str) -> str:
+    """A Summary line's label in the reader's language."""
+    return _(LINES_BY_CODE[code].label)
 TURNOVER_CODES = (
     "turnover_public_contracts",
     "turnover_private_fees",
@@ -161,9 +174,9 @@ class Issue:
         if self.sheet:
             where.append(self.sheet)
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(_("row %(row)s", row=self.row))
         if self.column:
-            where.append(f"column {self.column}")
+            where.append(_("column %(column)s", column=self.column))
         return f"{', '.join(where)}: {self.message}" if where else self.message
 
 
@@ -218,17 +231,18 @@ class ParseResult:
 
     def _close_lists(self) -> None:
         if self._unlisted_errors:
-            self.errors.append(Issue(None, None, None, f"{self._unlisted_errors} more errors not listed"))
+            self.errors.append(Issue(None, None, None, _("%(count)s more errors not listed",
+                                                          count=self._unlisted_errors)))
             self._unlisted_errors = 0
         if self._unlisted_warnings:
-            message = f"{self._unlisted_warnings} more warnings not listed"
+            message = _("%(count)s more warnings not listed", count=self._unlisted_warnings)
             self.warnings.append(Issue(None, None, None, message))
             self._unlisted_warnings = 0
 
 
 def format_amount(value: Decimal) -> str:
-    """Format an amount for a message, e.g. 12,345.67."""
-    return f"{value:,.2f}"
+    """Format an amount for a message in the reader's language, e.g. 12,345.67 or 12.345,67."""
+    return format_number(value, 2)
 
 
 # --------------------------------------------------------------------------- template
@@ -348,11 +362,12 @@ def parse_accounts(
     data = bytes(data)
     result = ParseResult()
     if not data:
-        result.add_error(None, None, None, "the file is empty")
+        result.add_error(None, None, None, _("the file is empty"))
     elif len(data) > max_bytes:
         result.add_error(
             None, None, None,
-            f"the file is {len(data):,} bytes; the largest accepted is {max_bytes:,} bytes",
+            _("the file is %(size)s bytes; the largest accepted is %(limit)s bytes",
+              size=format_number(len(data)), limit=format_number(max_bytes)),
         )
     else:
         file_format = _recognise_format(data, filename or "", result)
@@ -372,7 +387,7 @@ def _recognise_format(data: bytes, filename: str, result: ParseResult) -> str | 
     looks_like = _describe_content(data)
     if extension == ".xlsx":
         if not data.startswith(b"PK\x03\x04"):
-            message = f"the file is named .xlsx but is {looks_like}, not an Excel workbook"
+            message = _("the file is named .xlsx but is %(content)s, not an Excel workbook", content=looks_like)
             result.add_error(None, None, None, message)
             return None
         problem = _inspect_xlsx_archive(data)
@@ -381,36 +396,41 @@ def _recognise_format(data: bytes, filename: str, result: ParseResult) -> str | 
             return None
         return "xlsx"
     if extension == ".csv":
-        if looks_like != "a text file":
+        if looks_like != TEXT_FILE:
             result.add_error(
                 None, None, None,
-                f"the file is named .csv but is {looks_like}; upload the workbook as .xlsx or save it as CSV",
+                _("the file is named .csv but is %(content)s; upload the workbook as .xlsx or save it as CSV",
+                  content=looks_like),
             )
             return None
         return "csv"
     if extension in (".xls", ".xlsm", ".xlsb", ".ods", ".numbers"):
         result.add_error(
             None, None, None,
-            f"{extension} files are not accepted; save the workbook as Excel Workbook (.xlsx) or CSV",
+            _("%(extension)s files are not accepted; save the workbook as Excel Workbook (.xlsx) or CSV",
+              extension=extension),
         )
         return None
-    shown = extension or "no extension"
-    result.add_error(None, None, None, f"upload an .xlsx or .csv file (this one has {shown})")
+    if extension:
+        result.add_error(None, None, None, _("upload an .xlsx or .csv file (this one has %(extension)s)",
+                                             extension=extension))
+    else:
+        result.add_error(None, None, None, _("upload an .xlsx or .csv file (this one has no extension)"))
     return None
 
 
 def _describe_content(data: bytes) -> str:
     if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
-        return "a ZIP archive (an Excel or other Office file)"
+        return _("a ZIP archive (an Excel or other Office file)")
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return "an Excel 97-2003 (.xls) or password-protected Office file"
+        return _("an Excel 97-2003 (.xls) or password-protected Office file")
     if data.startswith(b"%PDF"):
-        return "a PDF document"
+        return _("a PDF document")
     if data.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8")):
-        return "an image"
+        return _("an image")
     if b"\x00" in data:
-        return "binary data (or UTF-16 text; save as CSV UTF-8)"
-    return "a text file"
+        return _("binary data (or UTF-16 text; save as CSV UTF-8)")
+    return TEXT_FILE
 
 
 def _inspect_xlsx_archive(data: bytes) -> str | None:
@@ -418,32 +438,27 @@ def _inspect_xlsx_archive(data: bytes) -> str | None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, OSError):
-        return "the file is named .xlsx but is not a readable ZIP archive (it may be damaged or cut short)"
+        return _("the file is named .xlsx but is not a readable ZIP archive (it may be damaged or cut short)")
     with archive:
         members = archive.infolist()
         names = {member.filename for member in members}
         if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-            return (
-                "the file is a ZIP archive but not an Excel workbook "
-                "(no [Content_Types].xml / xl/workbook.xml)"
-            )
+            return _("the file is a ZIP archive but not an Excel workbook (no [Content_Types].xml / xl/workbook.xml)")
         if len(members) > MAX_ZIP_MEMBERS:
-            return f"the workbook has {len(members):,} parts; refusing more than {MAX_ZIP_MEMBERS:,}"
+            return _("the workbook has %(count)s parts; refusing more than %(limit)s",
+                     count=format_number(len(members)), limit=format_number(MAX_ZIP_MEMBERS))
         total = sum(member.file_size for member in members)
         if total > MAX_UNCOMPRESSED_BYTES:
-            return (
-                f"the workbook would unpack to {total:,} bytes; refusing more than "
-                f"{MAX_UNCOMPRESSED_BYTES:,} (a compressed-size bomb or far too much data)"
-            )
+            return _("the workbook would unpack to %(size)s bytes; refusing more than %(limit)s (a compressed-size "
+                     "bomb or far too much data)", size=format_number(total),
+                     limit=format_number(MAX_UNCOMPRESSED_BYTES))
         for member in members:
             if (
                 member.file_size > RATIO_CHECK_MIN_BYTES
                 and member.file_size > member.compress_size * MAX_COMPRESSION_RATIO
             ):
-                return (
-                    f"the workbook part {member.filename} is compressed more than "
-                    f"{MAX_COMPRESSION_RATIO}:1; refusing it as a possible ZIP bomb"
-                )
+                return _("the workbook part %(part)s is compressed more than %(ratio)s:1; refusing it as a possible "
+                         "ZIP bomb", part=member.filename, ratio=MAX_COMPRESSION_RATIO)
     return None
 
 
@@ -469,7 +484,8 @@ def _parse_xlsx(data: bytes, result: ParseResult) -> None:
         if summary_name is None:
             result.add_error(
                 SUMMARY_SHEET, None, None,
-                f"the workbook has no sheet named {SUMMARY_SHEET} (it has: {', '.join(workbook.sheetnames)})",
+                _("the workbook has no sheet named %(sheet)s (it has: %(sheets)s)", sheet=SUMMARY_SHEET,
+                  sheets=", ".join(workbook.sheetnames)),
             )
         else:
             summary_rows = _worksheet_rows(workbook[summary_name])
@@ -497,7 +513,7 @@ def _parse_xlsx(data: bytes, result: ParseResult) -> None:
 
 
 def _unreadable_workbook(exc: Exception) -> str:
-    return f"the workbook could not be read ({exc.__class__.__name__}: {exc})"
+    return _("the workbook could not be read (%(error)s)", error=f"{exc.__class__.__name__}: {exc}")
 
 
 def _worksheet_rows(sheet) -> Iterator[tuple[int, Sequence[object]]]:
@@ -535,13 +551,15 @@ def _parse_csv(data: bytes, result: ParseResult) -> None:
             elif section == CSV_SECTION_TRIAL_BALANCE:
                 trial_balance_records.append((row_number, record))
             elif section_index is not None:
-                shown = f"'{section}'" if section else "empty"
+                choices = dict(summary=CSV_SECTION_SUMMARY, trial_balance=CSV_SECTION_TRIAL_BALANCE, section=section)
                 result.add_error(
                     None, row_number, "section",
-                    f"section is {shown}; use {CSV_SECTION_SUMMARY} or {CSV_SECTION_TRIAL_BALANCE}",
+                    _("section is '%(section)s'; use %(summary)s or %(trial_balance)s", **choices) if section else
+                    _("section is empty; use %(summary)s or %(trial_balance)s", **choices),
                 )
     except csv.Error as exc:
-        result.add_error(None, None, None, f"the CSV file could not be read at line {reader.line_num}: {exc}")
+        result.add_error(None, None, None, _("the CSV file could not be read at line %(line)s: %(error)s",
+                                             line=reader.line_num, error=exc))
         return
 
     required = ["section", "line_code", "amount"]
@@ -572,7 +590,7 @@ def _decode_csv(data: bytes, result: ParseResult) -> str | None:
         try:
             return data[3:].decode("utf-8")
         except UnicodeDecodeError as exc:
-            message = f"the file starts as UTF-8 but has invalid bytes at offset {exc.start}"
+            message = _("the file starts as UTF-8 but has invalid bytes at offset %(offset)s", offset=exc.start)
             result.add_error(None, None, None, message)
             return None
     try:
@@ -582,10 +600,10 @@ def _decode_csv(data: bytes, result: ParseResult) -> str | None:
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError:
-        message = "the file is neither UTF-8 nor Windows-1252 text; save it as CSV UTF-8"
+        message = _("the file is neither UTF-8 nor Windows-1252 text; save it as CSV UTF-8")
         result.add_error(None, None, None, message)
         return None
-    result.encoding_note = "decoded as Windows-1252"
+    result.encoding_note = "decoded as Windows-1252"  # stored; the page says it in the reader's language
     return text
 
 
@@ -616,17 +634,18 @@ class _Header:
         usable = True
         for name in required:
             if name not in self.positions:
-                result.add_error(sheet, 1, name, f"the header row has no column '{name}'")
+                result.add_error(sheet, 1, name, _("the header row has no column '%(column)s'", column=name))
                 usable = False
         seen: set[str] = set()
         for name in self.names:
             if not name:
                 continue
             if name in seen and name in known:
-                result.add_error(sheet, 1, name, f"the column '{name}' appears twice in the header row")
+                result.add_error(sheet, 1, name, _("the column '%(column)s' appears twice in the header row",
+                                                   column=name))
                 usable = False
             elif name not in known and name not in seen:
-                result.add_warning(sheet, 1, name, f"unknown column '{name}' is ignored")
+                result.add_warning(sheet, 1, name, _("unknown column '%(column)s' is ignored", column=name))
             seen.add(name)
         return usable
 
@@ -693,7 +712,7 @@ def _read_summary(
         code_value, amount_value = line_and_amount(record)
         if _is_blank(code_value):
             if not _is_blank(amount_value):
-                message = "an amount without a line code"
+                message = _("an amount without a line code")
                 result.add_error(sheet, row_number, table.column("line_code"), message)
             continue
         code = str(code_value).strip().lower()
@@ -701,13 +720,14 @@ def _read_summary(
         if line is None:
             result.add_error(
                 sheet, row_number, table.column("line_code"),
-                f"unknown line code '{code_value}'; the lines are: {', '.join(LINES_BY_CODE)}",
+                _("unknown line code '%(code)s'; the lines are: %(lines)s", code=code_value,
+                  lines=", ".join(LINES_BY_CODE)),
             )
             continue
         if code in line_rows:
             result.add_error(
                 sheet, row_number, table.column("line_code"),
-                f"line '{code}' appears twice (first on row {line_rows[code]})",
+                _("line '%(code)s' appears twice (first on row %(row)s)", code=code, row=line_rows[code]),
             )
             continue
         line_rows[code] = row_number
@@ -720,7 +740,7 @@ def _read_summary(
             result.add_error(sheet, row_number, table.column("amount"), f"{code}: {exc}")
             continue
         if amount is None:
-            message = f"{code}: the amount is empty; enter 0 if there is none"
+            message = _("%(code)s: the amount is empty; enter 0 if there is none", code=code)
             result.add_error(sheet, row_number, table.column("amount"), message)
             continue
         result.figures[code] = amount
@@ -731,10 +751,10 @@ def _read_summary(
         if line.code in OPTIONAL_CODES:
             result.figures[line.code] = ZERO
             message = _("the line '%(code)s' (%(label)s) is missing; it is taken as 0", code=line.code,
-                        label=line.label)
+                        label=_(line.label))
             result.add_warning(sheet, None, table.column("line_code"), message)
             continue
-        message = f"the line '{line.code}' ({line.label}) is missing"
+        message = _("the line '%(code)s' (%(label)s) is missing", code=line.code, label=_(line.label))
         result.add_error(sheet, None, table.column("line_code"), message)
     if year_row is not None:
         try:
@@ -746,18 +766,18 @@ def _read_summary(
 
 def _to_year(value: object) -> int:
     if _is_blank(value):
-        raise _CellError("the year is missing; enter it as a number such as 2024")
+        raise _CellError(_("the year is missing; enter it as a number such as 2024"))
     if _is_formula(value):
-        raise _CellError("formulas are not evaluated; enter the value")
+        raise _CellError(_(FORMULA_MESSAGE))
     if isinstance(value, bool):
-        raise _CellError("enter the year as a whole number such as 2024")
+        raise _CellError(_("enter the year as a whole number such as 2024"))
     if isinstance(value, int):
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, str) and re.fullmatch(r"\d{4}", value.strip()):
         return int(value.strip())
-    raise _CellError(f"'{value}' is not a year; enter a whole number such as 2024")
+    raise _CellError(_("'%(value)s' is not a year; enter a whole number such as 2024", value=value))
 
 
 def _check_year(result: ParseResult, today: date) -> None:
@@ -769,11 +789,11 @@ def _check_year(result: ParseResult, today: date) -> None:
     if year >= today.year:
         result.add_error(
             sheet, row, "amount",
-            f"financial_year: {year} is not over yet (today is {today.isoformat()}); "
-            "upload a year's accounts once the year has ended",
+            _("financial_year: %(year)s is not over yet (today is %(today)s); upload a year's accounts once the "
+              "year has ended", year=year, today=format_date(today) if has_app_context() else today.isoformat()),
         )
     elif year < EARLIEST_YEAR:
-        result.add_error(sheet, row, "amount", f"financial_year: {year} is not a plausible year")
+        result.add_error(sheet, row, "amount", _("financial_year: %(year)s is not a plausible year", year=year))
 
 
 # --------------------------------------------------------------------------- TrialBalance
@@ -796,7 +816,7 @@ def _read_trial_balance(
         if _is_blank(code_value):
             if all(_is_blank(value) for value in values):
                 continue
-            result.add_error(sheet, row_number, code_column, "the account code is empty")
+            result.add_error(sheet, row_number, code_column, _("the account code is empty"))
             row_ok = False
         amounts: list[Decimal] = []
         for value, column in ((debit_value, debit_column), (credit_value, credit_column)):
@@ -810,7 +830,8 @@ def _read_trial_balance(
                 amount = ZERO
             elif amount < 0:
                 other = credit_column if column == debit_column else debit_column
-                message = f"{column} is negative; enter {format_amount(-amount)} as a {other}"
+                message = _("%(column)s is negative; enter %(amount)s as a %(other)s", column=column,
+                            amount=format_amount(-amount), other=other)
                 result.add_error(sheet, row_number, column, message)
                 row_ok = False
             amounts.append(amount)
@@ -820,15 +841,15 @@ def _read_trial_balance(
             if maps_to not in LINES_BY_CODE:
                 result.add_error(
                     sheet, row_number, maps_column,
-                    f"'{maps_value}' is not a Summary line; "
-                    f"use one of {', '.join(MAPPABLE_CODES)} or leave it empty",
+                    _("'%(value)s' is not a Summary line; use one of %(lines)s or leave it empty", value=maps_value,
+                      lines=", ".join(MAPPABLE_CODES)),
                 )
                 row_ok = False
             elif maps_to not in MAPPABLE_CODES:
                 result.add_error(
                     sheet, row_number, maps_column,
-                    f"no account can map to '{maps_to}': it is not a sum of accounts "
-                    "(map the accounts to the turnover, cost and tax lines instead)",
+                    _("no account can map to '%(line)s': it is not a sum of accounts (map the accounts to the "
+                      "turnover, cost and tax lines instead)", line=maps_to),
                 )
                 row_ok = False
         if not row_ok:
@@ -859,7 +880,7 @@ def _account_code(value: object) -> str:
 _DOT_DECIMAL = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
 _COMMA_DECIMAL = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?")
 _SPACES = str.maketrans("", "", " \u00a0\u202f\u2009\t")
-_FORMULA_MESSAGE = "formulas are not evaluated; enter the value"
+FORMULA_MESSAGE = N_("formulas are not evaluated; enter the value")
 
 
 def _is_formula(value: object) -> bool:
@@ -878,7 +899,7 @@ def _to_amount(value: object, decimal_comma: bool) -> Decimal | None:
         amount = Decimal(value)
     elif type(value) is float:
         if not math.isfinite(value):
-            raise _CellError("not a finite number")
+            raise _CellError(_("not a finite number"))
         # repr is the shortest text that round-trips, i.e. what the user typed in Excel.
         amount = Decimal(repr(value))
     elif isinstance(value, str):
@@ -886,43 +907,46 @@ def _to_amount(value: object, decimal_comma: bool) -> Decimal | None:
             return None
         amount = _amount_from_text(value, decimal_comma)
     elif isinstance(value, bool):
-        raise _CellError("TRUE/FALSE where an amount belongs")
+        raise _CellError(_("TRUE/FALSE where an amount belongs"))
     elif isinstance(value, Decimal):
         if not value.is_finite():
-            raise _CellError("not a finite number")
+            raise _CellError(_("not a finite number"))
         amount = value
     elif _is_formula(value):
-        raise _CellError(_FORMULA_MESSAGE)
+        raise _CellError(_(FORMULA_MESSAGE))
     elif isinstance(value, (datetime, date, time, timedelta)):
-        raise _CellError("a date or time where an amount belongs")
+        raise _CellError(_("a date or time where an amount belongs"))
     else:
-        raise _CellError(f"'{value}' is not an amount")
+        raise _CellError(_("'%(value)s' is not an amount", value=value))
     if abs(amount) >= MAX_AMOUNT:
-        raise _CellError(f"{value} is too large (the limit is {format_amount(MAX_AMOUNT - CENT)})")
+        raise _CellError(_("%(value)s is too large (the limit is %(limit)s)", value=value,
+                           limit=format_amount(MAX_AMOUNT - CENT)))
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def _amount_from_text(text: str, decimal_comma: bool) -> Decimal:
     if text.lstrip().startswith("="):
-        raise _CellError(_FORMULA_MESSAGE)
+        raise _CellError(_(FORMULA_MESSAGE))
     cleaned = text.translate(_SPACES).strip("£€$")
     negative = cleaned.startswith("(") and cleaned.endswith(")")
     if negative:
         cleaned = cleaned[1:-1].strip("£€$")
     if decimal_comma:
         if not _COMMA_DECIMAL.fullmatch(cleaned):
-            raise _CellError(f"'{text}' is not an amount; enter a number such as 1234,56")
+            raise _CellError(_("'%(value)s' is not an amount; enter a number such as %(example)s", value=text,
+                               example="1234,56"))
         cleaned = cleaned.replace(".", "").replace(",", ".")
     else:
         if not _DOT_DECIMAL.fullmatch(cleaned):
-            raise _CellError(f"'{text}' is not an amount; enter a number such as 1234.56")
+            raise _CellError(_("'%(value)s' is not an amount; enter a number such as %(example)s", value=text,
+                               example="1234.56"))
         cleaned = cleaned.replace(",", "")
     if negative and cleaned[0] in "+-":
-        raise _CellError(f"'{text}' has both a sign and brackets")
+        raise _CellError(_("'%(value)s' has both a sign and brackets", value=text))
     try:
         amount = Decimal(cleaned)
     except InvalidOperation as exc:  # the patterns make this unreachable; kept as a guard
-        raise _CellError(f"'{text}' is not an amount") from exc
+        raise _CellError(_("'%(value)s' is not an amount", value=text)) from exc
     return -amount if negative else amount
 
 
@@ -937,7 +961,8 @@ def _cross_check(result: ParseResult) -> None:
     if figures.get("share_capital", ZERO) < 0:
         result.add_error(
             sheet, line_rows.get("share_capital"), "amount",
-            f"share_capital: share capital cannot be negative ({format_amount(figures['share_capital'])})",
+            _("share_capital: share capital cannot be negative (%(amount)s)",
+              amount=format_amount(figures["share_capital"])),
         )
 
     for code in ALLOCATION_CODES:
@@ -963,10 +988,11 @@ def _cross_check(result: ParseResult) -> None:
         if stated is not None and stated != computed:
             result.add_error(
                 sheet, line_rows.get("net_profit"), "amount",
-                f"net_profit: the stated net profit {format_amount(stated)} differs from the computed "
-                f"{format_amount(computed)} (turnover {format_amount(turnover)} - staff costs "
-                f"{format_amount(figures['staff_costs'])} - other costs "
-                f"{format_amount(figures['other_costs'])} - tax {format_amount(figures['tax'])})",
+                _("net_profit: the stated net profit %(stated)s differs from the computed %(computed)s (turnover "
+                  "%(turnover)s - staff costs %(staff)s - other costs %(other)s - tax %(tax)s)",
+                  stated=format_amount(stated), computed=format_amount(computed), turnover=format_amount(turnover),
+                  staff=format_amount(figures["staff_costs"]), other=format_amount(figures["other_costs"]),
+                  tax=format_amount(figures["tax"])),
             )
 
     if not result.trial_balance or result._trial_balance_incomplete:
@@ -977,8 +1003,9 @@ def _cross_check(result: ParseResult) -> None:
     if total_debit != total_credit:
         result.add_error(
             trial_sheet, None, None,
-            f"the trial balance does not balance: debits total {format_amount(total_debit)}, credits total "
-            f"{format_amount(total_credit)} (difference {format_amount(total_debit - total_credit)})",
+            _("the trial balance does not balance: debits total %(debits)s, credits total %(credits)s (difference "
+              "%(difference)s)", debits=format_amount(total_debit), credits=format_amount(total_credit),
+              difference=format_amount(total_debit - total_credit)),
         )
     mapped = dict.fromkeys(MAPPABLE_CODES, ZERO)
     for row in result.trial_balance:
@@ -990,9 +1017,11 @@ def _cross_check(result: ParseResult) -> None:
         debit_normal = LINES_BY_CODE[code].normal_side == "debit"
         from_accounts = -credit_minus_debit if debit_normal else credit_minus_debit
         if from_accounts != figures[code]:
-            side = "debits minus credits" if debit_normal else "credits minus debits"
+            values = dict(code=code, amount=format_amount(from_accounts), summary=format_amount(figures[code]))
             result.add_error(
                 sheet, line_rows.get(code), "amount",
-                f"{code}: the trial-balance accounts mapped to it add up to {format_amount(from_accounts)} "
-                f"({side}) but the Summary says {format_amount(figures[code])}",
+                _("%(code)s: the trial-balance accounts mapped to it add up to %(amount)s (debits minus credits) but "
+                  "the Summary says %(summary)s", **values) if debit_normal else
+                _("%(code)s: the trial-balance accounts mapped to it add up to %(amount)s (credits minus debits) but "
+                  "the Summary says %(summary)s", **values),
             )

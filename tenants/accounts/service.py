@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from consortium.db import Money, utcnow
 from consortium.errors import Conflict, NotFound, ServiceError, field_error
-from consortium.i18n import _, ngettext
+from consortium.i18n import _, _l, ngettext
 from consortium.models import Tenant, User
 from consortium.tenancy import tenant_scope
 from tenants.accounts.models import FIGURE_CODES, LIVE_STATUSES, SENT_STATUSES, AccountsVersion
@@ -31,6 +31,10 @@ FILE_FIELD = "file"
 MAX_FILENAME_LENGTH = 255
 MAX_COMMENT_LENGTH = 5000
 ASSEMBLY_FIELD = "assembly_approved_on"
+
+
+STATUS_LABELS = {"draft": _l("draft"), "submitted": _l("submitted"), "returned": _l("returned"),
+                 "accepted": _l("accepted"), "reopened": _l("reopened")}
 
 
 class AccountsFileRejected(ServiceError):
@@ -51,6 +55,7 @@ class AccountsFileRejected(ServiceError):
 
 def issue_location(issue: Issue) -> str:
     """Where an issue is, as the key of the problem's `errors`: 'Summary, row 4, column amount', or 'file'."""
+    # The problem's keys stay English, as field names do (clients read them); each message is translated.
     where = [part for part in (issue.sheet, None if issue.row is None else f"row {issue.row}",
                                None if issue.column is None else f"column {issue.column}") if part]
     return ", ".join(where) if where else FILE_FIELD
@@ -99,7 +104,7 @@ def get_version(session, version_id: int) -> AccountsVersion:
     """One accounts version of the current co-op; another co-op's is simply not found."""
     version = session.scalar(select(AccountsVersion).where(AccountsVersion.id == version_id))
     if version is None:
-        raise NotFound(f"No accounts version {version_id} in this co-op.")
+        raise NotFound(_("No accounts version %(id)s in this co-op.", id=version_id))
     return version
 
 
@@ -126,21 +131,22 @@ def upload_accounts(
     """
     if accepted_version(session, year) is not None:
         raise Conflict(
-            f"The accounts for {year} are already accepted by the consortium; ask the consortium to reopen "
-            "the year to correct them.",
-            {"year": [f"{year} is already accepted"]},
+            _("The accounts for %(year)s are already accepted by the consortium; ask the consortium to reopen "
+              "the year to correct them.", year=year),
+            {"year": [_("%(year)s is already accepted", year=year)]},
         )
     name = clean_filename(filename)
     result = parse_accounts(data, name, today=today, max_bytes=max_bytes)
     issues = list(result.errors)
     field_errors = {}
     if year >= today.year:
-        field_errors["year"] = [f"{year} is not over yet; upload a year's accounts once it has ended"]
+        field_errors["year"] = [_("%(year)s is not over yet; upload a year's accounts once it has ended", year=year)]
     elif result.year is not None and result.year != year:
         sheet = SUMMARY_SHEET if result.file_format == "xlsx" else None
         row = result._summary_rows.get("financial_year")
         issues.append(Issue(sheet, row, "amount",
-                            f"financial_year: the file is for {result.year} but was uploaded as {year}"))
+                            _("financial_year: the file is for %(file_year)s but was uploaded as %(year)s",
+                              file_year=result.year, year=year)))
     if issues or field_errors:
         raise AccountsFileRejected(result, issues, field_errors)
 
@@ -163,7 +169,8 @@ def upload_accounts(
         created_at=utcnow(),
     )
     session.add(version)
-    _flush_or_conflict(session, f"Another upload of {year} was saved at the same moment; upload again.")
+    _flush_or_conflict(session, _("Another upload of %(year)s was saved at the same moment; upload again.",
+                                  year=year))
     return version
 
 
@@ -200,19 +207,22 @@ def submit_version(session, version: AccountsVersion, *, assembly_approved_on: d
     Only one version per year may be under review or accepted.
     """
     if version.status != "draft":
-        raise Conflict(f"Version {version.version} of {version.year} is {version.status}; only a draft can be "
-                       "submitted (upload a corrected version instead).", {"status": [version.status]})
+        raise Conflict(_("Version %(version)s of %(year)s is %(status)s; only a draft can be submitted (upload a "
+                         "corrected version instead).", version=version.version, year=version.year,
+                         status=STATUS_LABELS.get(version.status, version.status)), {"status": [version.status]})
     live = session.scalar(
         versions_query(version.year).where(AccountsVersion.status.in_(LIVE_STATUSES), AccountsVersion.id != version.id)
     )
     if live is not None:
-        raise Conflict(f"Version {live.version} of {version.year} is already {live.status}; "
-                       f"only one version of a year can be with the consortium.", {"status": [live.status]})
+        raise Conflict(_("Version %(version)s of %(year)s is already %(status)s; only one version of a year can be "
+                         "with the consortium.", version=live.version, year=version.year,
+                         status=STATUS_LABELS.get(live.status, live.status)), {"status": [live.status]})
     version.assembly_approved_on = check_assembly_date(version.year, assembly_approved_on, today)
     version.status = "submitted"
     version.submitted_at = utcnow()
     version.submitted_by_id = _user_id(submitted_by)
-    _flush_or_conflict(session, f"Another version of {version.year} was submitted at the same moment.")
+    _flush_or_conflict(session, _("Another version of %(year)s was submitted at the same moment.",
+                                  year=version.year))
     return version
 
 
@@ -242,22 +252,31 @@ def get_submission(session, version_id: int) -> AccountsVersion:
     """A version sent to the consortium, of any co-op (call in the consortium scope); drafts are not found."""
     version = session.scalar(submissions_query().where(AccountsVersion.id == version_id))
     if version is None:
-        raise NotFound(f"No submitted accounts {version_id}.")
+        raise NotFound(_("No submitted accounts %(id)s.", id=version_id))
     return version
 
 
 def _require_status(version: AccountsVersion, expected: str, action: str) -> None:
     if version.status != expected:
-        raise Conflict(f"Version {version.version} of {version.year} is {version.status}; only {expected} accounts "
-                       f"can be {action}.", {"status": [version.status]})
+        values = dict(version=version.version, year=version.year,
+                      status=STATUS_LABELS.get(version.status, version.status))
+        messages = {
+            "accepted": _("Version %(version)s of %(year)s is %(status)s; only submitted accounts can be accepted.",
+                          **values),
+            "returned": _("Version %(version)s of %(year)s is %(status)s; only submitted accounts can be returned.",
+                          **values),
+            "reopened": _("Version %(version)s of %(year)s is %(status)s; only accepted accounts can be reopened.",
+                          **values),
+        }
+        raise Conflict(messages[action], {"status": [version.status]})
 
 
 def _require_text(field: str, value: str | None) -> str:
     cleaned = (value or "").strip()
     if not cleaned:
-        raise field_error(field, "is required")
+        raise field_error(field, _("is required"))
     if len(cleaned) > MAX_COMMENT_LENGTH:
-        raise field_error(field, f"must be at most {MAX_COMMENT_LENGTH} characters")
+        raise field_error(field, _("must be at most %(count)s characters", count=MAX_COMMENT_LENGTH))
     return cleaned
 
 

@@ -10,16 +10,15 @@ from consortium.clock import local_today
 from consortium.errors import ServiceError
 from consortium.extensions import db
 from consortium.forms import load_form, run_service
-from consortium.i18n import _, _l
+from consortium.i18n import _
 from tenants.accounts import schemas, service
 from tenants.accounts.api import original_file_response, read_upload, template_response
 from tenants.accounts.models import STATUSES, AccountsVersion
-from tenants.accounts.parsing import LINES_BY_CODE
+from tenants.accounts.parsing import LINES_BY_CODE, line_label
 
 blp = Blueprint("accounts", __name__, url_prefix="/t/<slug>/accounts", template_folder="templates")
 READERS = ("treasurer", "viewer")
-STATUS_LABELS = {"draft": _l("draft"), "submitted": _l("submitted"), "returned": _l("returned"),
-                 "accepted": _l("accepted"), "reopened": _l("reopened")}
+STATUS_LABELS = service.STATUS_LABELS
 
 
 def _page(values: dict, errors: dict | None = None, issues=None, status: int = 200):
@@ -99,9 +98,9 @@ def version_detail(accounts_id):
 
 
 def _version_page(version, values: dict | None = None, errors: dict | None = None, status: int = 200):
-    labels = {code: line.label for code, line in LINES_BY_CODE.items()}
+    labels = {code: line_label(code) for code in LINES_BY_CODE}
     return render_template("accounts/version.html", version=version, labels=labels, values=values or {},
-                           errors=errors or {}, today=local_today(),
+                           errors=errors or {}, today=local_today(), status_labels=STATUS_LABELS,
                            can_submit="treasurer" in current_user.tenant_roles(g.tenant.id)
                            and version.status == "draft"), status
 

@@ -168,3 +168,18 @@ def test_the_list_read_as_columns_answers_what_the_members_dumped(app, client, t
     with app.app_context(), tenant_scope(db.session, tenant.id):
         members = db.session.scalars(select(Member).order_by(Member.name, Member.id)).all()
         assert listed == Schema.dump(MemberSchema(), members, many=True)
+def test_an_italian_treasurer_reads_the_compliance_details_in_italian(client, factory, type_b):
+    # Issue 15: the jurisdiction plugin's rule details were English on Italian pages.
+    from tests.conftest import login
+
+    tenant, _ = type_b
+    factory.member(tenant, name="Giulia Rossi", category="worker", disadvantaged=True)
+    factory.member(tenant, name="Marco Bianchi", category="worker")
+    factory.member(tenant, name="Anna Verdi", category="worker")
+    factory.member(tenant, name="Luca Neri", category="volunteer")
+    login(client, "t@example.test")
+    page = client.get("/t/lavoro/members/", headers={"Accept-Language": "it"}).get_data(as_text=True)
+
+    assert "1 socio volontario su 4 soci (25,0%); ammesso al massimo il 50%" in page
+    assert "1 persona svantaggiata su 3 lavoratori (33,3%); richiesto almeno il 30%" in page
+    assert "allowed" not in page and "required" not in page

@@ -41,9 +41,11 @@ def test_reminders_before_and_after_the_due_date_are_sent_once(fund):
     before, after = _outbox(fund)
     assert before.recipient == after.recipient == "treasurer.a@example.test"
     assert before.tenant_id == fund.a.id
-    assert f"due by {DUE.isoformat()}" in before.subject and "370.37" in before.subject
+    # an Italian co-op's treasurers read it in Italian, with Italian dates and amounts (issue 15)
+    assert f"entro il {DUE:%d/%m/%Y}" in before.subject and "370,37 EUR" in before.subject
     assert f"MF-{YEAR}-coop-a" in before.body
-    assert after.subject.startswith("Overdue") and "8 days overdue" in after.body
+    assert after.subject.startswith("Scaduto") and "in ritardo di 8 giorni" in after.body
+    assert "Come è stato calcolato: Il 3% dell'utile netto di 12.345,67 è 370,37" in after.body
 
 
 def test_a_paid_contribution_and_nothing_due_get_no_reminder(fund):
@@ -79,7 +81,7 @@ def test_the_scheduled_job_runs_per_coop_and_twice_sends_once(fund):
 
     assert fund.a.id in first.succeeded and not first.failed
     [reminder] = _outbox(fund)
-    assert reminder.subject.startswith("Overdue") and "days overdue" in reminder.body
+    assert reminder.subject.startswith("Scaduto") and "giorni" in reminder.body
 
 
 def test_a_reminder_for_a_corrected_year_explains_the_correction(fund):
@@ -92,9 +94,9 @@ def test_a_reminder_for_a_corrected_year_explains_the_correction(fund):
     assert _run(fund, DUE + timedelta(days=7)) == 1
 
     [reminder] = _outbox(fund)
-    assert "600.00" in reminder.subject  # 370.37 first fixed, corrected by 229.63
-    assert "Corrected on" in reminder.body and "Staff costs double-counted" in reminder.body
-    assert "6,000.00 (30%) goes to the legal reserve" in reminder.body
+    assert "600,00" in reminder.subject  # 370,37 first fixed, corrected by 229,63
+    assert "Corretto il" in reminder.body and "Staff costs double-counted" in reminder.body
+    assert "6.000,00 (30%) va alla riserva legale" in reminder.body
 
 
 def test_the_reminder_names_the_funds_bank_account_to_pay_to(fund):
@@ -107,5 +109,20 @@ def test_the_reminder_names_the_funds_bank_account_to_pay_to(fund):
     assert _run(fund, DUE - timedelta(days=14)) == 1
 
     (reminder,) = _outbox(fund)
-    assert ("Please pay by bank transfer to Consorzio Fragola fondo mutualistico, IBAN IT60 X054 2811 1010 0000 "
-            "0123 456, quoting the reference") in reminder.body
+    assert ("Si prega di pagare con bonifico bancario a Consorzio Fragola fondo mutualistico, IBAN IT60 X054 2811 "
+            "1010 0000 0123 456, indicando il riferimento") in reminder.body
+
+
+def test_a_uk_coops_treasurers_read_the_reminder_in_english_whatever_the_consortiums_language(fund):
+    # Issue 15: each co-op's notice is written in the co-op's language, not the consortium's (Italian here).
+    fund.accepted(D("12345.67"))
+    with fund.app.app_context(), tenant_scope(db.session, fund.a.id):
+        tenant = db.session.get(type(fund.a), fund.a.id)
+        tenant.country = "uk"
+        assert send_contribution_reminders(db.session, DUE + timedelta(days=8), tenant) == 1
+        db.session.commit()
+
+    (reminder,) = _outbox(fund)
+    assert reminder.subject == f"Overdue: mutual fund contribution {YEAR}, 370.37 EUR"
+    assert f"was due on {DUE:%-d %b %Y} and is now 8 days overdue" in reminder.body
+    assert "How it was worked out: 3% of net profit 12,345.67 is 370.37" in reminder.body

@@ -68,9 +68,8 @@ PAGES = {
                                "/t/girasole/tenders/",
                                "/t/girasole/purchasing/4", "/t/girasole/purchasing/2/delivery",
                                "/t/girasole/payroll/", "/t/fragola-lavoro/payroll/runs/35",
-                               "/t/girasole/invoices/", "/t/girasole/invoices/aged-debtors", "/t/girasole/accounts/"],
-    # Not yet: /t/girasole/contributions/ (each contribution's explanation is stored in English when it is
-    # accepted).
+                               "/t/girasole/invoices/", "/t/girasole/invoices/aged-debtors", "/t/girasole/accounts/",
+                               "/t/girasole/contributions/"],
     # the Italian payroll of the Type B demo co-op (run 35: November, calculated; payslip 264 its first payslip)
     "payroll.it@example.coop": ["/", "/t/fragola-lavoro/", "/t/fragola-lavoro/payroll/",
                                 "/t/fragola-lavoro/payroll/employees/", "/t/fragola-lavoro/payroll/employees/new",

@@ -59,7 +59,8 @@ def test_the_purchase_order_pdf_is_made_at_close_and_attached_to_the_suppliers_e
     # The download is the document the supplier received.
     download = client.get(f"{BASE}/rounds/{purchase_round['id']}/purchase-order", headers=staff)
     assert download.status_code == 200 and download.data == stored
-    assert "is attached" in message.body and "550" in message.body  # 300 + 250 boxes of gloves
+    # The supplier is Italian: it reads its order in Italian, whoever closed the round (issue 15).
+    assert "In allegato l'ordine di acquisto" in message.body and "550" in message.body  # 300 + 250 boxes of gloves
 
 
 # --------------------------------------------------------------------------- suppliers and items
@@ -154,10 +155,13 @@ def test_cancelling_a_closed_round_cancels_the_purchase_order_with_the_supplier(
     _close(client, staff, treasurers, purchase_round, catalogue)
     post(client, staff, f"{BASE}/rounds/{round_id}/cancel", {"reason": "Goods recalled by the maker"}, 200)
     to_supplier = _messages(app, service.PURCHASE_ORDER_KIND)
-    assert len(to_supplier) == 2 and "cancelled" in to_supplier[1].subject
+    assert len(to_supplier) == 2 and "annullato" in to_supplier[1].subject
     assert "Goods recalled by the maker" in to_supplier[1].body
-    assert sorted(m.recipient for m in _messages(app, service.ROUND_CANCELLED_KIND)) == [
-        "treasurer.a@example.test", "treasurer.b@example.test"]
+    to_coops = _messages(app, service.ROUND_CANCELLED_KIND)
+    assert sorted(m.recipient for m in to_coops) == ["treasurer.a@example.test", "treasurer.b@example.test"]
+    # Italian co-ops read it in Italian though the staff member who cancelled reads English (issue 15)
+    assert all(m.subject.startswith("Giro di acquisto annullato: ") for m in to_coops)
+    assert all("Il consorzio ha annullato il giro di acquisto" in m.body for m in to_coops)
     post(client, staff, f"{BASE}/rounds/{round_id}/deliveries", {"complete": True}, 409)
     post(client, staff, f"{BASE}/rounds/{round_id}/recharge", None, 409)
     summary = client.get(f"{BASE}/summary", query_string={"year": purchase_round["delivery_date"][:4]},

@@ -135,3 +135,43 @@ def test_a_round_for_a_category_across_suppliers_sends_each_supplier_only_its_ow
     assert "GL-100" in sanitaria_pdf and "GRB-50" not in sanitaria_pdf and "Presidi Romagna" not in sanitaria_pdf
     assert "GRB-50" in presidi_pdf and "72,00 €" in presidi_pdf  # the office is Italian: Italian figures
     assert "GL-100" not in presidi_pdf and "GEL-1L" not in presidi_pdf  # not even the other's dropped gel
+
+
+def test_a_refused_order_or_delivery_names_the_item_and_the_field_not_the_api_path(
+        app, client, staff, treasurers, catalogue, purchase_round):
+    # Issue 15: the pages showed "lines[0].damaged: ..." to the treasurer.
+    round_id = purchase_round["id"]
+    login(client, "treasurer.a@example.test")
+    whole_boxes = _page(client.post(f"/t/coop-a/purchasing/{round_id}",
+                                    data={f"qty_{catalogue['gloves']}": "1.5", "delivery_address": "Via Roma 1"}))
+    assert "Nitrile gloves, box of 100: " in whole_boxes and "lines[" not in whole_boxes
+    order(client, treasurers["a"], "coop-a", round_id, [(catalogue["gloves"], "300")])
+    order(client, treasurers["b"], "coop-b", round_id, [(catalogue["gloves"], "250")])
+    post(client, staff, f"{BASE}/rounds/{round_id}/close", None, 200)
+    url = f"/t/coop-a/purchasing/{round_id}/delivery"
+    data = {f"received_{catalogue['gloves']}": "300", f"damaged_{catalogue['gloves']}": "301", "note": "x"}
+
+    english = _page(client.post(url, data=data))
+    italian = _page(client.post(url, data=data, headers={"Accept-Language": "it"}))
+
+    assert "Nitrile gloves, box of 100, damaged: 301 damaged is more than the 300 received" in english
+    assert "Nitrile gloves, box of 100, danneggiati: " in italian
+    assert "lines[" not in english and "lines[" not in italian
+    with unrestricted(app) as connection:
+        assert connection.scalars(select(OrderLine.damaged_quantity)).all() == [None, None]  # nothing saved
+
+
+def test_staff_see_which_coop_and_item_a_refused_delivery_row_is(client, staff, treasurers, catalogue, purchase_round):
+    import re
+
+    round_id = purchase_round["id"]
+    order(client, treasurers["a"], "coop-a", round_id, [(catalogue["gloves"], "300")])
+    post(client, staff, f"{BASE}/rounds/{round_id}/close", None, 200)
+    login(client, STAFF)
+    url = f"{PAGES}/rounds/{round_id}/deliveries"
+    [suffix] = re.findall(r'name="damaged_(\d+_\d+)"', _page(client.get(url)))
+
+    refused = _page(client.post(url, data={f"received_{suffix}": "10", f"damaged_{suffix}": "11"}))
+
+    assert "Il Girasole, Nitrile gloves, box of 100, damaged: 11 damaged is more than the 10 received" in refused
+    assert "deliveries[" not in refused

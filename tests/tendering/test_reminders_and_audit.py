@@ -4,6 +4,7 @@ submission and award is in the audit log (issue 12, "Rules that must hold")."""
 
 from datetime import UTC, datetime, timedelta
 
+from babel.dates import format_date
 from sqlalchemy import select
 
 from consortium.extensions import db
@@ -11,7 +12,7 @@ from consortium.models import AuditEntry
 from consortium.notifications.models import OutboxMessage
 from consortium.tenancy import consortium_scope
 from shared_services.tendering.jobs import send_deadline_reminders
-from shared_services.tendering.notify import ANSWERS_DUE_KIND, DEADLINE_KIND
+from shared_services.tendering.notify import ANSWERS_DUE_KIND, DEADLINE_KIND, INVITATION_KIND
 from tests.conftest import unrestricted
 from tests.tendering.helpers import READY_BID, answer, answered_notice, import_package, offer, open_to_all, post_bid
 from tests.tendering.samples import fts_release, release_package
@@ -40,7 +41,9 @@ def test_co_ops_that_have_not_answered_are_reminded_once_as_answers_close(app, c
     _run(app, today)  # a second run queues nothing new
     messages = _outbox(app, ANSWERS_DUE_KIND)
     assert [m.recipient for m in messages] == ["treasurer.b@example.test"]
-    assert due.isoformat() in messages[0].subject and "2 days left" in messages[0].body
+    # co-op B is a UK co-op: its notice is in English, with the date as English readers write it
+    assert format_date(due, "d MMM yyyy", locale="en_GB") in messages[0].subject
+    assert "2 days left" in messages[0].body
 
 
 def test_staff_are_reminded_of_a_draft_bid_near_its_deadline_once(app, client, factory, staff, treasurers):
@@ -83,3 +86,19 @@ def test_decisions_allocations_submission_and_award_are_audited(app, client, sta
     contract = by_type["TenderContract"][0]
     assert contract.action == "create" and contract.changes["value"][1] == "240000.00"
     assert {e.changes["share_percent"][1] for e in by_type["ContractShare"]} == {"55.00", "45.00"}
+
+
+def test_each_coop_is_invited_in_its_own_language(app, client, factory, staff, notice):
+    # Issue 15: a notice goes to each co-op in the co-op's language, whoever opened it (staff read English here).
+    factory.tenant("coop-it", name="Il Girasole", country="it", legal_form="social_coop_a")
+    factory.user("treasurer.it@example.test", {"role": "treasurer", "tenant": "coop-it"})
+    today = datetime.now(UTC).date()
+    open_to_all(client, staff, notice, answers_due=(today + timedelta(days=2)).isoformat())
+
+    invitations = {m.recipient: m for m in _outbox(app, INVITATION_KIND)}
+    italian, english = invitations["treasurer.it@example.test"], invitations["treasurer.a@example.test"]
+    assert italian.subject.startswith("Bando aperto alla vostra cooperativa: ")
+    assert "Il consorzio invita Il Girasole" in italian.body
+    assert f"entro il {today + timedelta(days=2):%d/%m/%Y}" in italian.body
+    assert english.subject.startswith("Tender opened to you: ") and "The consortium invites" in english.body
+    assert italian.body.rstrip().endswith(f"/t/coop-it/tenders/{notice}")  # the link still goes to the notice

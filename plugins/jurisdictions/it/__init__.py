@@ -2,7 +2,9 @@
 
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from stdnum.it import codicefiscale, iva
 
 from plugins.jurisdictions.base import (
@@ -14,7 +16,6 @@ from plugins.jurisdictions.base import (
     RegisterSummary,
     RuleStatus,
     check_stdnum,
-    count_of,
     describe_share,
     require_text,
     strip_country_prefix,
@@ -29,7 +30,7 @@ def validate_vat_number(value: str) -> str:
     text = require_text(value, field="vat_number", label="Partita IVA")
     compact = strip_country_prefix(text, "IT", field="vat_number", label="Partita IVA")
     return check_stdnum(
-        iva, compact, field="vat_number", label="Partita IVA", expected="11 digits, optionally after IT"
+        iva, compact, field="vat_number", label="Partita IVA", expected=_("11 digits, optionally after IT")
     )
 
 
@@ -42,20 +43,20 @@ def validate_tax_code(value: str) -> str:
     compact = "".join(ch for ch in text.upper() if ch not in " .-/")
     if compact.isdigit():
         return check_stdnum(
-            iva, compact, field="tax_code", label="Codice fiscale", expected="11 digits for a company"
+            iva, compact, field="tax_code", label="Codice fiscale", expected=_("11 digits for a company")
         )
     if len(compact) != 16:
         raise InvalidIdentifier(
             "tax_code",
-            f"Codice fiscale has the wrong length ({len(compact)}); expected 16 characters for a person "
-            "or 11 digits for a company",
+            _("Codice fiscale has the wrong length (%(length)s); expected 16 characters for a person or 11 digits "
+              "for a company", length=len(compact)),
         )
     return check_stdnum(
         codicefiscale,
         compact,
         field="tax_code",
         label="Codice fiscale",
-        expected="16 characters: surname, name, birth date and place, check letter",
+        expected=_("16 characters: surname, name, birth date and place, check letter"),
     )
 
 
@@ -63,11 +64,13 @@ def _volunteers_at_most_half(register: RegisterSummary) -> tuple[RuleStatus, str
     total = register.total_members
     volunteers = register.members("volunteer")
     if total == 0:
-        return "not_applicable", "No current members recorded."
+        return "not_applicable", _("No current members recorded.")
     meets, share = describe_share(volunteers, total, Decimal(50), at_least=False)
     return (
         "pass" if meets else "fail",
-        f"{count_of(volunteers, 'volunteer')} of {count_of(total, 'member')} ({share}); at most 50% allowed",
+        _("%(volunteers)s of %(members)s (%(share)s); at most %(limit)s allowed",
+          volunteers=ngettext("%(num)s volunteer", "%(num)s volunteers", volunteers),
+          members=ngettext("%(num)s member", "%(num)s members", total), share=share, limit="50%"),
     )
 
 
@@ -75,12 +78,13 @@ def _disadvantaged_at_least_30_percent(register: RegisterSummary) -> tuple[RuleS
     workers = register.workers
     disadvantaged = register.disadvantaged_workers
     if workers == 0:
-        return "not_applicable", "No workers recorded."
+        return "not_applicable", _("No workers recorded.")
     meets, share = describe_share(disadvantaged, workers, Decimal(30), at_least=True)
     return (
         "pass" if meets else "fail",
-        f"{count_of(disadvantaged, 'disadvantaged worker')} of {count_of(workers, 'worker')} ({share}); "
-        "at least 30% required",
+        _("%(disadvantaged)s of %(workers)s (%(share)s); at least %(limit)s required",
+          disadvantaged=ngettext("%(num)s disadvantaged worker", "%(num)s disadvantaged workers", disadvantaged),
+          workers=ngettext("%(num)s worker", "%(num)s workers", workers), share=share, limit="30%"),
     )
 
 
@@ -88,14 +92,14 @@ def _social_coops_at_least_70_percent(register: RegisterSummary) -> tuple[RuleSt
     total = register.total_members
     entities = register.members("legal_entity")
     if total == 0:
-        return "not_applicable", "No current members recorded."
+        return "not_applicable", _("No current members recorded.")
     meets, share = describe_share(entities, total, Decimal(70), at_least=True)
     return (
         "pass" if meets else "fail",
-        f"{count_of(entities, 'legal-entity member')} of {count_of(total, 'member')} ({share}); "
-        "at least 70% must be social co-operatives "
-        "(legal-entity members are counted as social co-operatives, "
-        "as the register does not record their form)",
+        _("%(entities)s of %(members)s (%(share)s); at least %(limit)s must be social co-operatives (legal-entity "
+          "members are counted as social co-operatives, as the register does not record their form)",
+          entities=ngettext("%(num)s legal-entity member", "%(num)s legal-entity members", entities),
+          members=ngettext("%(num)s member", "%(num)s members", total), share=share, limit="70%"),
     )
 
 

@@ -7,7 +7,9 @@ Italian figures and say so in their source.
 import re
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from stdnum.gb import vat as gb_vat
 
 from plugins.jurisdictions.base import (
@@ -20,7 +22,6 @@ from plugins.jurisdictions.base import (
     RuleCheck,
     RuleStatus,
     check_stdnum,
-    count_of,
     require_text,
     strip_country_prefix,
 )
@@ -38,14 +39,15 @@ _SOCIETY_NUMBER = re.compile(r"\d{1,6}R")
 
 def validate_vat_number(value: str) -> str:
     """The compact GB VAT number (9 or 12 digits, or GD/HA government numbers) or InvalidIdentifier."""
-    text = require_text(value, field="vat_number", label="GB VAT number")
-    compact = strip_country_prefix(text, "GB", field="vat_number", label="GB VAT number", keep=("GD", "HA"))
+    label = _("GB VAT number")
+    text = require_text(value, field="vat_number", label=label)
+    compact = strip_country_prefix(text, "GB", field="vat_number", label=label, keep=("GD", "HA"))
     return check_stdnum(
         gb_vat,
         compact,
         field="vat_number",
-        label="GB VAT number",
-        expected="9 or 12 digits, optionally after GB",
+        label=label,
+        expected=_("9 or 12 digits, optionally after GB"),
     )
 
 
@@ -55,7 +57,7 @@ def validate_tax_code(value: str) -> str:
     Accepts Companies House numbers (8 digits, zero-padded if shorter, or two letters and
     6 digits) and FCA mutuals-register society numbers (e.g. 12345R, RS001234).
     """
-    text = require_text(value, field="tax_code", label="UK registration number")
+    text = require_text(value, field="tax_code", label=_("UK registration number"))
     compact = "".join(ch for ch in text.upper() if ch not in " .-/")
     if _COMPANY_DIGITS.fullmatch(compact):
         return compact.zfill(8)
@@ -63,8 +65,8 @@ def validate_tax_code(value: str) -> str:
         return compact
     raise InvalidIdentifier(
         "tax_code",
-        "UK registration number must be a Companies House number (8 digits, or 2 letters and 6 digits) "
-        f"or a registered society number (digits ending in R), not {text!r}",
+        _("UK registration number must be a Companies House number (8 digits, or 2 letters and 6 digits) or a "
+          "registered society number (digits ending in R), not %(value)s", value=repr(text)),
     )
 
 
@@ -86,20 +88,27 @@ def _society_members(register: RegisterSummary) -> tuple[RuleStatus, str]:
     # legislation.gov.uk/ukpga/2014/14/section/2.
     total, societies = register.total_members, register.registered_societies
     if total >= 3:
-        return "pass", f"{count_of(total, 'current member')}; at least 3 required"
+        return "pass", _members_text(total, 3)
     if total == 2 and societies == 2:
-        return "pass", "2 current members, both registered societies; two registered societies may form a society"
+        return "pass", _("2 current members, both registered societies; two registered societies may form a society")
+    if total == 2 and societies:
+        return "fail", _("2 current members, %(count)s of them a registered society; at least 3 required, or 2 that "
+                         "are both registered societies", count=societies)
     if total == 2:
-        which = f", {societies} of them a registered society" if societies else ""
-        return "fail", f"2 current members{which}; at least 3 required, or 2 that are both registered societies"
-    return "fail", f"{count_of(total, 'current member')}; at least 3 required"
+        return "fail", _("2 current members; at least 3 required, or 2 that are both registered societies")
+    return "fail", _members_text(total, 3)
+
+
+def _members_text(total: int, minimum: int) -> str:
+    return _("%(members)s; at least %(minimum)s required", minimum=minimum,
+             members=ngettext("%(num)s current member", "%(num)s current members", total))
 
 
 def _at_least_members(minimum: int) -> RuleCheck:
     def check(register: RegisterSummary) -> tuple[RuleStatus, str]:
         total = register.total_members
         status: RuleStatus = "pass" if total >= minimum else "fail"
-        return status, f"{count_of(total, 'current member')}; at least {minimum} required"
+        return status, _members_text(total, minimum)
 
     return check
 

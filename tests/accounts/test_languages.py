@@ -1,0 +1,45 @@
+"""Issue 15: an Italian treasurer reads the upload's problems in Italian, on the page and through the API; the
+API's keys (sheet, row, column) stay as they are, so clients keyed on them keep working."""
+
+import io
+
+from tests.accounts.conftest import SLUG, TREASURER, post_accounts, saved_versions
+from tests.accounts.helpers import FIGURES, LAST_YEAR, filled_csv, filled_xlsx
+from tests.conftest import login
+
+ITALIAN = {"Accept-Language": "it"}
+PAGE = f"/t/{SLUG}/accounts/"
+
+
+def test_an_italian_api_client_reads_the_row_and_field_errors_in_italian(app, client, treasurer):
+    data = filled_csv().replace(b"80000.00", b"80k")
+
+    response = post_accounts(client, treasurer, data, "accounts.csv", extra_headers=ITALIAN)
+
+    assert response.status_code == 422 and response.mimetype == "application/problem+json"
+    errors = response.get_json()["errors"]
+    assert errors["row 7, column amount"] == ["staff_costs: '80k' non è un importo; inserisci un numero come 1234.56"]
+    assert response.get_json()["detail"].startswith("Il caricamento ha 1 errore; non è stato salvato nulla. riga 7, "
+                                                    "colonna amount: staff_costs: '80k' non è un importo")
+    assert saved_versions(app) == 0
+
+
+def test_an_italian_treasurer_sees_the_cross_checks_in_italian_with_italian_amounts(client, coop):
+    figures = {**FIGURES, "net_profit": FIGURES["net_profit"] + 1000}
+    login(client, TREASURER)
+    page = client.post(PAGE, headers=ITALIAN, content_type="multipart/form-data",
+                       data={"year": str(LAST_YEAR), "file": (io.BytesIO(filled_xlsx(figures=figures)), "a.xlsx")})
+
+    text = page.get_data(as_text=True)
+    assert page.status_code == 422
+    assert "net_profit: l&#39;utile netto indicato 29.500,50 è diverso da quello calcolato 28.500,50" in text
+    assert "the stated net profit" not in text
+
+
+def test_an_italian_treasurer_reads_a_refused_year_in_italian(client, treasurer):
+    response = post_accounts(client, treasurer, filled_csv(), "accounts.csv", year=LAST_YEAR + 1,
+                             extra_headers=ITALIAN)
+
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["year"] == [
+        f"il {LAST_YEAR + 1} non è ancora finito; carica il bilancio di un anno quando l'anno si è chiuso"]
