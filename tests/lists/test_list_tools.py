@@ -380,3 +380,29 @@ def test_a_coops_accounts_years_are_its_own(client, fund):  # noqa: F811
     assert f'<option value="{YEAR}"' in page and f'<option value="{YEAR - 3}"' not in page
     assert first_cells(page, "versions") == [str(YEAR)]
     assert client.get(f"/t/coop-a/accounts/?year={YEAR - 3}").status_code == 400  # not one of coop A's years
+
+
+def test_a_refused_guarantee_call_redisplays_the_page_of_the_list_it_was_made_on(client, fund):  # noqa: F811
+    """Issue 20: the call form posts the list's state along, so a refusal shows the same page, search and sort,
+    its links lead back to the list, and a call recorded returns to that page."""
+    _fund_with_loans_and_guarantees(fund)
+    login(client, "staff@example.test")
+    url = "/consortium/mutual-fund/guarantees"
+    shown = client.get(f"{url}?sort=bank&dir=asc&per=1&page=2").get_data(as_text=True)
+    assert re.findall(r'data-label="Bank">([^<]+)<', shown) == ["BPER Banca"]
+    action = re.search(r'action="([^"]+/calls[^"]*)"', shown).group(1).replace("&amp;", "&")
+    assert "page=2" in action and "sort=bank" in action and "per=1" in action
+    token = re.search(r'name="csrf_token" value="([^"]+)"', shown)
+    form = {"amount": "999999.00", "date": "2026-01-10", **({"csrf_token": token.group(1)} if token else {})}
+    refused = client.post(action, data=form)
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    assert re.findall(r'data-label="Bank">([^<]+)<', html) == ["BPER Banca"]  # still page 2 of the bank order
+    assert "2–2 of 3" in html and 'value="999999.00"' in html and 'aria-invalid="true"' in html
+    prev = re.search(r'rel="prev" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    assert prev.startswith(url + "?") and "page=1" in prev and "sort=bank" in prev  # the list, not the form's URL
+    assert 'action="/consortium/mutual-fund/guarantees"' in html  # the search form too
+    recorded = client.post(action, data={**form, "amount": "100.00"})
+    assert recorded.status_code == 302
+    back = recorded.headers["Location"]
+    assert back.startswith(url) and "page=2" in back and "sort=bank" in back
