@@ -97,8 +97,15 @@ DEMO_LISTS = {
     "payroll employees": ("payroll.uk@example.coop", "/t/riverside-care/payroll/employees/", "employees", "name",
                           "employed"),
     "pay runs": ("payroll.uk@example.coop", "/t/riverside-care/payroll/", "runs", "pay_date", "state"),
+    # the lists issue 15 found still without the tools
+    "social reports": ("treasurer@example.coop", "/t/girasole/social-reports/", "social-reports", "year", "state"),
+    "a co-op's past rounds": ("treasurer@example.coop", "/t/girasole/purchasing/", "past-rounds", "title", "status"),
+    "pooled sessions": ("staff@example.coop", "/consortium/training/sessions", "sessions", "date", "state"),
+    "runner obligations": ("staff@example.coop", "/incubation/obligations", "obligations", "coop", "status"),
 }
-SEARCHES = {"pay runs": "2026-27"}  # runs are found by tax year (their first cell is the pay date)
+SEARCHES = {"pay runs": "2026-27",  # runs are found by tax year (their first cell is the pay date)
+            "pooled sessions": "antincendio"}  # sessions by their course (their first cell is the date)
+NO_DATES = {"social reports"}  # one report a year: the year is the list's date
 
 
 def first_cells(html: str, table_id: str) -> list[str]:
@@ -150,6 +157,8 @@ def test_every_list_searches_sorts_and_pages(client, demo, name):
     assert f"2–2 of {len(rows)}" in second
 
     for bad in ("page=x", f"{filter_name}=no-such-value", "from=31/12/2025"):
+        if bad.startswith("from=") and name in NO_DATES:
+            continue
         refused = client.get(f"{url}?{bad}")
         assert refused.status_code == 400, bad
         assert bad.split("=")[0] in refused.get_data(as_text=True)
@@ -406,3 +415,110 @@ def test_a_refused_guarantee_call_redisplays_the_page_of_the_list_it_was_made_on
     assert recorded.status_code == 302
     back = recorded.headers["Location"]
     assert back.startswith(url) and "page=2" in back and "sort=bank" in back
+
+
+# --- tendering's contracts and imports: the demo has one contract and imports made in the same minute ------------
+
+def _second_contract(app):
+    """A contract on the demo's Bologna bid (lot 1), shared by Il Girasole (70%) and Fragola (30%)."""
+    from datetime import date as day
+
+    from sqlalchemy import select
+
+    from consortium.extensions import db
+    from consortium.models import Tenant
+    from shared_services.tendering.models import BidLot, ContractShare, TenderBid, TenderContract, TenderNotice
+
+    with app.app_context():
+        taken = select(TenderContract.bid_lot_id)
+        bid_lot = db.session.scalars(
+            select(BidLot).join(TenderBid).join(TenderNotice, TenderNotice.id == TenderBid.notice_id)
+            .where(TenderNotice.buyer_name.ilike("%bologna%"), BidLot.id.not_in(taken))
+            .order_by(BidLot.position)).first()
+        assert bid_lot is not None, "the demo's Bologna bid"
+        bid = db.session.get(TenderBid, bid_lot.bid_id)
+        tenants = {t.slug: t for t in db.session.scalars(select(Tenant))}
+        contract = TenderContract(notice_id=bid.notice_id, bid_lot_id=bid_lot.id, title="Servizi educativi Bologna",
+                                  value=Decimal("480000.00"), currency="EUR", awarded_on=day(2025, 3, 1),
+                                  starts_on=day(2025, 4, 1), ends_on=day(2027, 3, 31))
+        contract.shares = [ContractShare(tenant_id=tenants["girasole"].id, share_percent=Decimal("70"),
+                                         value=Decimal("336000.00"), part="asili nido"),
+                           ContractShare(tenant_id=tenants["fragola-lavoro"].id, share_percent=Decimal("30"),
+                                         value=Decimal("144000.00"), part="pulizie")]
+        db.session.add(contract)
+        db.session.commit()
+
+
+def test_contracts_won_are_searched_sorted_filtered_by_member_and_paged(app, client, demo):
+    from consortium.demo import DEMO_PASSWORD
+
+    _second_contract(app)
+    login(client, "staff@example.coop", DEMO_PASSWORD)
+    url = "/consortium/tenders/contracts"
+    rows = first_cells(client.get(url).get_data(as_text=True), "contracts")
+    assert len(rows) == 2 and rows[-1] == "Servizi educativi Bologna"  # latest award first: Leeds is 2026
+    by_value = first_cells(client.get(f"{url}?sort=value&dir=asc").get_data(as_text=True), "contracts")
+    assert by_value == list(reversed(first_cells(client.get(f"{url}?sort=value&dir=desc").get_data(as_text=True),
+                                                 "contracts"))) and sorted(by_value) == sorted(rows)
+    assert first_cells(client.get(f"{url}?member=girasole").get_data(as_text=True), "contracts") == [
+        "Servizi educativi Bologna"]
+    assert first_cells(client.get(f"{url}?q=BOLOGNA").get_data(as_text=True), "contracts") == [
+        "Servizi educativi Bologna"]
+    assert first_cells(client.get(f"{url}?from=2025-01-01&to=2025-12-31").get_data(as_text=True), "contracts") == [
+        "Servizi educativi Bologna"]
+    paged = client.get(f"{url}?per=1&page=2").get_data(as_text=True)
+    assert "2–2 of 2" in paged and first_cells(paged, "contracts") == ["Servizi educativi Bologna"]
+    assert "Il Girasole" in paged and "70%" in paged  # each member's share is in the row
+    assert 'aria-sort="descending"' in client.get(url).get_data(as_text=True)
+    for bad in ("member=nobody", "page=x", "to=March"):
+        assert client.get(f"{url}?{bad}").status_code == 400, bad
+
+
+def test_a_coops_contract_parts_are_its_own_searched_and_sorted(app, client, demo):
+    from consortium.demo import DEMO_PASSWORD
+
+    _second_contract(app)
+    login(client, "treasurer@example.coop", DEMO_PASSWORD)
+    url = "/t/girasole/tenders/contracts"
+    html = client.get(url).get_data(as_text=True)
+    assert first_cells(html, "contract-parts") == ["Servizi educativi Bologna"]
+    assert "asili nido" in html and "pulizie" not in html  # Fragola's part stays Fragola's
+    assert first_cells(client.get(f"{url}?q=nido").get_data(as_text=True), "contract-parts") == [
+        "Servizi educativi Bologna"]
+    nothing = client.get(f"{url}?q=leeds").get_data(as_text=True)
+    assert first_cells(nothing, "contract-parts") == [] and "No contract matches." in nothing
+    assert client.get(f"{url}?running=perhaps").status_code == 400
+    fragola = client.get("/t/fragola-lavoro/tenders/contracts").get_data(as_text=True)
+    assert "pulizie" in fragola and "asili nido" not in fragola
+
+
+def test_imports_are_searched_sorted_filtered_and_paged(app, client, factory):
+    from datetime import UTC, datetime
+
+    from consortium.extensions import db
+    from shared_services.tendering.models import TenderImport
+
+    factory.user("staff@example.test", {"role": "consortium_staff"})
+    with app.app_context():
+        for day, origin, name, ok, error, new in ((1, "upload", "anac-2026-01.json", True, None, 4),
+                                                  (2, "fetch", None, False, "HTTP 503 from the source", 0),
+                                                  (3, "api", None, True, None, 9)):
+            moment = datetime(2026, 3, day, 9, tzinfo=UTC)
+            db.session.add(TenderImport(origin=origin, filename=name, started_at=moment, finished_at=moment,
+                                        ok=ok, error=error, notices_new=new))
+        db.session.commit()
+    login(client, "staff@example.test")
+    url = "/consortium/tenders/import"
+    html = client.get(url).get_data(as_text=True)
+    assert first_cells(html, "imports") == ["2026-03-03 10:00", "2026-03-02 10:00", "2026-03-01 10:00"]  # Rome
+    assert first_cells(client.get(f"{url}?result=failed").get_data(as_text=True), "imports") == ["2026-03-02 10:00"]
+    assert first_cells(client.get(f"{url}?origin=upload").get_data(as_text=True), "imports") == ["2026-03-01 10:00"]
+    assert first_cells(client.get(f"{url}?q=503").get_data(as_text=True), "imports") == ["2026-03-02 10:00"]
+    assert first_cells(client.get(f"{url}?sort=new_notices&dir=desc").get_data(as_text=True), "imports")[0] == (
+        "2026-03-03 10:00")
+    assert first_cells(client.get(f"{url}?from=2026-03-02&to=2026-03-02").get_data(as_text=True), "imports") == [
+        "2026-03-02 10:00"]
+    assert "3–3 of 3" in client.get(f"{url}?per=2&page=2").get_data(as_text=True)
+    assert client.get(f"{url}?origin=carrier-pigeon").status_code == 400
+    sources = client.get("/consortium/tenders/sources").get_data(as_text=True)
+    assert "/consortium/tenders/import?origin=fetch" in sources  # the sources page links every fetch
