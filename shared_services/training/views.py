@@ -46,7 +46,19 @@ def overview():
 
 
 def _courses_page(errors=None, values=None, status=200):
-    return render_template("training_pool/courses.html", courses=db.session.scalars(service.courses_query()).all(),
+    listing = lists.Listing(
+        search=lambda c: f"{c.title} {c.code} {c.standard or ''} {TOPICS.get(c.topic, '')}",
+        sorts={"course": lambda c: c.title, "topic": lambda c: str(TOPICS.get(c.topic, c.topic)),
+               "hours": lambda c: c.duration_hours, "validity": lambda c: c.validity_months},
+        default_sort="course", descending=("hours", "validity"),
+        filters={"topic": {code: (label, lambda c, code=code: c.topic == code) for code, label in TOPICS.items()},
+                 "country": {code: (label, lambda c, code=code: c.country == code)
+                             for code, label in COUNTRIES.items()},
+                 "active": {"1": (_l("in the catalogue"), lambda c: c.active),
+                            "0": (_l("retired"), lambda c: not c.active)}},
+        endpoint="training_pool.courses")
+    courses = listing.apply(db.session, db.session.scalars(service.courses_query()))
+    return render_template("training_pool/courses.html", courses=courses,
                            errors=errors or {}, values=values or {}, **_labels()), status
 
 

@@ -522,3 +522,30 @@ def test_imports_are_searched_sorted_filtered_and_paged(app, client, factory):
     assert client.get(f"{url}?origin=carrier-pigeon").status_code == 400
     sources = client.get("/consortium/tenders/sources").get_data(as_text=True)
     assert "/consortium/tenders/import?origin=fetch" in sources  # the sources page links every fetch
+
+
+def test_course_catalogue_is_searched_sorted_filtered_and_paged(client, factory):
+    from tests.training.helpers import make_course
+
+    factory.user("staff@example.test", {"role": "consortium_staff"})
+    make_course(factory, code="ZZ-IT-G", title="Zeta formazione generale", country="it", topic="sicurezza_generale",
+                validity_months=None)
+    make_course(factory, code="ZZ-UK-MH", title="Zeta moving people", country="uk", validity_months=36)
+    make_course(factory, code="ZZ-UK-SG", title="Zeta safeguarding", country="uk", topic="safeguarding_adults",
+                validity_months=12)
+    login(client, "staff@example.test")
+    url = "/consortium/training/courses"
+
+    def titles(query: str) -> list[str]:
+        html = client.get(f"{url}?{query}").get_data(as_text=True)
+        body = html.split('id="courses"', 1)[1].split("</tbody>", 1)[0]
+        return re.findall(r'<a href="[^"]+/courses/\d+[^"]*"[^>]*>(Zeta[^<]*)</a>', body)
+
+    assert titles("q=zeta") == ["Zeta formazione generale", "Zeta moving people", "Zeta safeguarding"]
+    assert titles("q=zeta&sort=validity&dir=desc") == ["Zeta moving people", "Zeta safeguarding",
+                                                       "Zeta formazione generale"]  # no expiry last
+    assert titles("q=zeta&country=uk") == ["Zeta moving people", "Zeta safeguarding"]
+    assert titles("q=zeta&topic=safeguarding_adults") == ["Zeta safeguarding"]
+    assert titles("q=ZZ-IT") == ["Zeta formazione generale"]
+    assert titles("q=zeta&per=1&page=3") == ["Zeta safeguarding"]
+    assert client.get(f"{url}?country=fr").status_code == 400
