@@ -549,3 +549,29 @@ def test_course_catalogue_is_searched_sorted_filtered_and_paged(client, factory)
     assert titles("q=ZZ-IT") == ["Zeta formazione generale"]
     assert titles("q=zeta&per=1&page=3") == ["Zeta safeguarding"]
     assert client.get(f"{url}?country=fr").status_code == 400
+
+
+def test_italian_terms_and_course_titles_on_english_pages_say_they_are_italian(client, demo):
+    """WCAG 3.1.2 (issue 20): on the English pages the Italian words carry lang="it"; on the Italian pages, where
+    they are plain Italian, nothing is marked."""
+    from consortium.demo import DEMO_PASSWORD
+
+    login(client, "treasurer@example.coop", DEMO_PASSWORD)
+    english, italian = {"Accept-Language": "en"}, {"Accept-Language": "it"}
+    reports = client.get("/t/girasole/social-reports/", headers=english).get_data(as_text=True)
+    assert '(<i lang="it">bilancio sociale</i>)' in reports
+    assert 'at the <span lang="it">Registro delle imprese</span>' in reports
+    reports = client.get("/t/girasole/social-reports/", headers=italian).get_data(as_text=True)
+    assert "redige il bilancio sociale nelle otto sezioni" in reports and 'lang="it">bilancio' not in reports
+
+    records = client.get("/t/girasole/training/records?per=100", headers=english).get_data(as_text=True)
+    marked = re.findall(r'data-label="Course"><span lang="it">([^<]+)</span>', records)
+    assert marked and all(title == title.strip() for title in marked)  # Girasole's courses are Italian ones
+    assert "Addetti primo soccorso" in " ".join(marked)
+    record = re.search(r'href="(/t/girasole/training/records/\d+)"', records).group(1)
+    assert re.search(r'<h1 lang="it">[^<]+</h1>', client.get(record, headers=english).get_data(as_text=True))
+    matrix = client.get("/t/girasole/training/", headers=english).get_data(as_text=True)
+    assert '<th class="course" lang="it">' in matrix
+    for url in ("/t/girasole/training/records?per=100", record, "/t/girasole/training/"):
+        page = client.get(url, headers=italian).get_data(as_text=True)
+        assert 'lang="it">' not in page.split('<main id="main"', 1)[1], url  # Italian already
