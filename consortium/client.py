@@ -352,9 +352,39 @@ MEMBER_COLUMNS = ("id", "name", "category", "email", "tax_code", "joined_on", "l
                   "shares_subscribed", "shares_paid", "voting_rights", "disadvantaged")
 
 
+# CSV the way the reader's spreadsheet opens it, as `consortium/exports.py` writes the app's downloads (this client
+# runs without Flask, so it keeps its own copy): Italian spreadsheets take `;` and a decimal comma.
+CSV_STYLES = {"it": (";", ","), "en": (",", ".")}
+MEMBER_DECIMALS = ("shares_subscribed", "shares_paid")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a cell starting so is run as a formula (OWASP "CSV injection")
+
+
+def default_csv_style() -> str:
+    """`it` when the user's locale is Italian (LC_ALL, LC_NUMERIC or LANG `it_...`), else `en`."""
+    for name in ("LC_ALL", "LC_NUMERIC", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            return "it" if value.lower().startswith("it") else "en"
+    return "en"
+
+
+def csv_cell(key: str, value, decimal_sign: str):
+    """A member's value as the CSV cell: amounts with `decimal_sign`, text a spreadsheet would run made inert."""
+    if value is None:
+        return ""
+    if key in MEMBER_DECIMALS and isinstance(value, str):
+        return value.replace(".", decimal_sign)
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 @command("members export", "Export a co-op's whole members register (every page) as CSV or JSON.",
          arg("--tenant", required=True, metavar="SLUG"),
          arg("--format", choices=("csv", "json"), default="csv"),
+         arg("--csv-style", choices=sorted(CSV_STYLES), default=None,
+             help="it: ; between fields and a decimal comma; en: , and a decimal point "
+                  "(default: it when your locale is Italian, else en)"),
          arg("--output", metavar="FILE", help="default: standard output"))
 def members_export_command(client: ConsortiumClient, args: argparse.Namespace) -> int:
     """Write the register to a file or standard output."""
@@ -366,9 +396,12 @@ def members_export_command(client: ConsortiumClient, args: argparse.Namespace) -
         else:
             columns = list(MEMBER_COLUMNS)
             columns += [key for member in members for key in member if key not in columns]
-            writer = csv.DictWriter(out, fieldnames=list(dict.fromkeys(columns)), extrasaction="ignore")
+            delimiter, decimal_sign = CSV_STYLES[args.csv_style or default_csv_style()]
+            writer = csv.DictWriter(out, fieldnames=list(dict.fromkeys(columns)), extrasaction="ignore",
+                                    delimiter=delimiter)
             writer.writeheader()
-            writer.writerows(members)
+            writer.writerows({key: csv_cell(key, value, decimal_sign) for key, value in member.items()}
+                             for member in members)
     if args.output:
         print(f"Wrote {len(members)} members to {args.output}", file=sys.stderr)
     return 0

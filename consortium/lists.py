@@ -67,6 +67,9 @@ class Listing:
     descending: Iterable[str] = ()  # sort keys whose first click sorts newest / largest first
     default_desc: bool = False
     page_size: int = DEFAULT_PAGE_SIZE
+    # The list's own page when another view draws it (a refused form POSTed to its own URL with the list's state
+    # in the query string): links then lead back to the list, not to the form's URL.
+    endpoint: str | None = None
 
     def read_state(self) -> dict:
         args = request.args
@@ -150,6 +153,11 @@ class Listing:
         return Page(self, state, rows[start:start + state["per"]], total, page, pages)
 
 
+def request_state() -> dict:
+    """The list's state as this request's query string holds it, for a link or redirect back to the list."""
+    return {key: value for key, value in request.args.items() if value != "" and not key.startswith("_")}
+
+
 def _sortable(value):
     return value.casefold() if isinstance(value, str) else value
 
@@ -211,8 +219,9 @@ class Page:
         return [(value, str(label)) for value, (label, _condition) in self.listing.filters[name].items()]
 
     def args(self, **changes) -> dict:
-        """The query string that shows this list now, with `changes` (None removes an argument)."""
-        args = {key: value for key, value in request.args.items() if value != ""}
+        """The query string that shows this list now, with `changes` (None removes an argument); names starting
+        with `_` are url_for's own (`_external`, `_scheme`) and never taken from the URL."""
+        args = request_state()
         for key, value in changes.items():
             if value is None:
                 args.pop(key, None)
@@ -220,16 +229,24 @@ class Page:
                 args[key] = value
         return args
 
+    def _route(self) -> tuple[str, dict]:
+        if self.listing.endpoint:
+            return self.listing.endpoint, {}
+        return request.endpoint, dict(request.view_args or {})
+
     def url(self, **changes) -> str:
-        return url_for(request.endpoint, **(request.view_args or {}), **self.args(**changes))
+        endpoint, view_args = self._route()
+        return url_for(endpoint, **view_args, **self.args(**changes))
 
     def base_url(self) -> str:
         """This page without any query string (the toolbar's form sends its own)."""
-        return url_for(request.endpoint, **(request.view_args or {}))
+        endpoint, view_args = self._route()
+        return url_for(endpoint, **view_args)
 
     def clear_url(self) -> str:
         """The list without its search, filters and dates (sort and page size kept)."""
-        return url_for(request.endpoint, **(request.view_args or {}), **dict(self.hidden_state()))
+        endpoint, view_args = self._route()
+        return url_for(endpoint, **view_args, **dict(self.hidden_state()))
 
     def sort_url(self, key: str) -> str:
         """Sort by `key`; the column already sorted turns round. Back to page 1."""

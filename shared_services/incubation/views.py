@@ -423,7 +423,29 @@ def obligations():
     """The runner obligation: each member co-op, most urgent first; the pipeline; median time per stage."""
     overview = service.obligations(db.session, local_today())
     return render_template("incubation/obligations.html", overview=overview, labels=STAGE_LABELS, path=PATH,
-                           stages=STAGES, errors={}, is_admin=current_user.has_consortium_role("consortium_admin"))
+                           stages=STAGES, errors={}, is_admin=current_user.has_consortium_role("consortium_admin"),
+                           obligations=_obligation_list().apply(db.session, overview.obligations))
+
+
+OBLIGATION_STATUS_LABELS = {"overdue": _l("overdue"), "due": _l("due"), "in_progress": _l("in progress"),
+                            "met": _l("met")}
+_URGENCY = {"overdue": 0, "due": 1, "in_progress": 2, "met": 3}
+
+
+def _obligation_list() -> lists.Listing:
+    """The runner obligations, most urgent first (the service's order: status, then days left, then name)."""
+    return lists.Listing(
+        search=lambda o: f"{o.name} {' '.join(o.spin_outs + o.open_projects)}",
+        sorts={"coop": lambda o: o.name, "founded": lambda o: o.founding_date, "members": lambda o: o.members,
+               "turnover": lambda o: o.turnover,
+               "status": lambda o: (_URGENCY[o.status], o.days_left if o.days_left is not None else 10**6,
+                                    o.name.casefold()),
+               "deadline": lambda o: o.deadline if o.status != "met" else None,
+               "left": lambda o: o.days_left},
+        default_sort="status", descending=("members", "turnover"),
+        filters={"status": {code: (label, lambda o, code=code: o.status == code)
+                            for code, label in OBLIGATION_STATUS_LABELS.items()}},
+        date=lambda o: o.deadline, endpoint="incubation.obligations")
 
 
 @blp.route("/obligations/rule", methods=["POST"])
@@ -441,7 +463,8 @@ def obligation_rule():
     db.session.rollback()
     overview = service.obligations(db.session, local_today())
     return render_template("incubation/obligations.html", overview=overview, labels=STAGE_LABELS, path=PATH,
-                           stages=STAGES, errors=errors, is_admin=True), 422
+                           stages=STAGES, errors=errors, is_admin=True,
+                           obligations=_obligation_list().apply(db.session, overview.obligations)), 422
 
 
 def staff_home_tasks(_tenant=None) -> list[dict]:

@@ -296,7 +296,7 @@ def _guarantees_page(refused: int | None = None, errors: dict | None = None, val
         default_sort="expires", descending=("amount", "called", "live"),
         filters={"live": {"1": (_l("live"), lambda g: g.live_amount(today) > 0),
                           "0": (_l("expired or fully called"), lambda g: g.live_amount(today) <= 0)}},
-        date=lambda g: g.expires_on)
+        date=lambda g: g.expires_on, endpoint="mutual_fund.guarantees")
     rows = listing.apply(db.session, db.session.scalars(service.guarantees_query()).all())
     page = render_template("mutual_fund/guarantees.html", guarantees=rows, today=today,
                            currency=service.fund_currency(jurisdiction()), refused=refused,
@@ -392,8 +392,8 @@ def call_guarantee(guarantee_id):
         if call is not None:
             flash(_("Call of %(amount)s on the guarantee to %(bank)s recorded.", amount=call.amount,
                     bank=guarantee.bank_name))
-            return redirect(url_for("mutual_fund.guarantees"))
-    return _guarantees_page(guarantee_id, errors, request.form)
+            return redirect(url_for("mutual_fund.guarantees", **lists.request_state()))  # back to the page it was on
+    return _guarantees_page(guarantee_id, errors, request.form)  # the list's state came in the query string
 
 
 DUE_BASIS_LABELS = (("approval", _l("the assembly's approval")), ("year_end", _l("the end of the year")))

@@ -404,6 +404,17 @@ def coop_rounds():
     open_now, past = service.coop_rounds(db.session, g.tenant.id, service.now_utc())
     own = {r.id: service.get_order(db.session, g.tenant.id, r.id) for r in open_now}
     year = local_today().year
+    listing = lists.Listing(  # the past rounds grow every month: searched, sorted and paged
+        search=lambda r: f"{r.title} {r.supplier.name if r.supplier else ''} {CATEGORY_LABELS.get(r.category, '')}",
+        sorts={"title": lambda r: r.title, "delivery": lambda r: r.delivery_date,
+               "status": lambda r: str(ROUND_STATUS_LABELS[r.status])},
+        default_sort="delivery", default_desc=True, descending=("delivery",),
+        filters={"status": {code: (label, lambda r, code=code: r.status == code)
+                            for code, label in ROUND_STATUS_LABELS.items()},
+                 "category": {code: (CATEGORY_LABELS[code], lambda r, code=code: r.category == code)
+                              for code in CATEGORIES}},
+        date=lambda r: r.delivery_date)
+    past = listing.apply(db.session, past)
     return render_template("purchasing/coop_rounds.html", open_rounds=open_now, past=past, own=own, year=year,
                            savings=service.purchasing_summary(db.session, year, tenant_id=g.tenant.id))
 

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 
+from consortium import lists
 from consortium.auth import consortium_role_required, tenant_role_required
 from consortium.clock import local_today
 from consortium.extensions import db
@@ -178,7 +179,15 @@ def social_reports():
             if report is not None:
                 flash(_("Social report %(year)s started.", year=report.year))
                 return redirect(url_for("coop_reporting.social_report", report_id=report.id))
-    reports = db.session.scalars(service.reports_query()).all()
+    listing = lists.Listing(
+        search=lambda r: f"{r.year} {STATE_LABELS[r.state]}",
+        sorts={"year": lambda r: r.year, "state": lambda r: str(STATE_LABELS[r.state]),
+               "approved": lambda r: r.approved_on, "filed": lambda r: r.filed_on},
+        default_sort="year", default_desc=True, descending=("year", "approved", "filed"),
+        filters={"state": {code: (label, lambda r, code=code: r.state == code)
+                           for code, label in STATE_LABELS.items()}},
+        endpoint="coop_reporting.social_reports")
+    reports = listing.apply(db.session, db.session.scalars(service.reports_query()))
     return render_template(
         "reporting/social_reports.html",
         reports=reports,

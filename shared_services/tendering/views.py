@@ -31,6 +31,8 @@ from shared_services.tendering.models import (
     TENDER_STATUS_LABELS,
     UNIT_LABELS,
     UNITS,
+    ContractShare,
+    TenderContract,
     TenderNotice,
 )
 from shared_services.tendering.notify import invitation_mailer
@@ -38,7 +40,7 @@ from shared_services.tendering.notify import invitation_mailer
 blp = Blueprint("tendering", __name__, url_prefix="/consortium/tenders", template_folder="templates")
 coop_blp = Blueprint("coop_tendering", __name__, url_prefix="/t/<slug>/tenders", template_folder="templates")
 
-LIST_LIMIT = 200
+IMPORT_ORIGINS = {"fetch": _l("fetched"), "upload": _l("uploaded"), "api": _l("API")}
 LABELS = {"bid_status": BID_STATUS_LABELS, "decision": DECISION_LABELS, "result": LOT_RESULT_LABELS,
           "opened_to": OPENED_TO_LABELS, "requirement": REQUIREMENT_LABELS, "role": ROLE_LABELS,
           "tender_status": TENDER_STATUS_LABELS, "tag": RELEASE_TAG_LABELS, "unit": UNIT_LABELS}
@@ -110,7 +112,19 @@ def import_file():
                         "%(updated)s updated.", file=row.filename, new=row.releases_new, known=row.releases_known,
                         notices=row.notices_new, updated=row.notices_updated))
                 return redirect(url_for("tendering.notices"))
-    imports = db.session.scalars(service.imports_query().limit(20)).all()
+    imports = lists.Listing(
+        search=[service.TenderImport.filename, service.TenderImport.error],
+        sorts={"started": service.TenderImport.started_at, "pages": service.TenderImport.pages,
+               "new_releases": service.TenderImport.releases_new, "new_notices": service.TenderImport.notices_new,
+               "updated": service.TenderImport.notices_updated},
+        default_sort="started", default_desc=True,
+        descending=("started", "pages", "new_releases", "new_notices", "updated"),
+        filters={"origin": {code: (label, service.TenderImport.origin == code)
+                            for code, label in IMPORT_ORIGINS.items()},
+                 "result": {"ok": (_l("ok"), service.TenderImport.ok.is_(True)),
+                            "failed": (_l("failed"), service.TenderImport.ok.is_(False))}},
+        date=service.TenderImport.started_at, date_is_timestamp=True,
+    ).apply(db.session, service.imports_query())
     return render_template("tendering/import.html", errors=errors, imports=imports), 422 if errors else 200
 
 
@@ -422,7 +436,18 @@ def bid_pdf(notice_id):
 @consortium_role_required(*STAFF)
 def contracts():
     """Contracts won with each member's share, and the win rate and value won per year."""
-    rows = db.session.scalars(service.contracts_query().limit(LIST_LIMIT)).all()
+    buyer = select(TenderNotice.buyer_name).where(TenderNotice.id == TenderContract.notice_id).scalar_subquery()
+    members = db.session.scalars(select(Tenant).where(Tenant.id.in_(select(ContractShare.tenant_id)))
+                                 .order_by(Tenant.name)).all()
+    listing = lists.Listing(
+        search=[TenderContract.title, buyer, TenderContract.award_id],
+        sorts={"title": TenderContract.title, "buyer": buyer, "awarded": TenderContract.awarded_on,
+               "value": TenderContract.value, "starts": TenderContract.starts_on},
+        default_sort="awarded", default_desc=True, descending=("awarded", "value", "starts"),
+        filters={"member": {t.slug: (t.name, TenderContract.shares.any(ContractShare.tenant_id == t.id))
+                            for t in members}},
+        date=TenderContract.awarded_on)
+    rows = listing.apply(db.session, service.contracts_query())
     return render_template("tendering/contracts.html", contracts=rows, results=service.results_by_year(db.session))
 
 
@@ -554,8 +579,23 @@ def interest(notice_id):
 @tenant_role_required(*COOP_READERS)
 def coop_contracts():
     """The co-op's parts of contracts the consortium won."""
-    return render_template("tendering/coop_contracts.html",
-                           shares=service.tenant_contract_shares(db.session, g.tenant.id))
+    shares = lists.Listing(
+        search=lambda s: f"{s.contract.title} {s.contract.notice.buyer_name or ''} {s.part or ''}",
+        sorts={"contract": lambda s: s.contract.title, "starts": lambda s: s.contract.starts_on,
+               "value": lambda s: s.contract.value, "share": lambda s: s.share_percent,
+               "share_value": lambda s: s.value, "awarded": lambda s: s.contract.awarded_on},
+        default_sort="awarded", default_desc=True, descending=("awarded", "starts", "value", "share", "share_value"),
+        filters={"running": {"1": (_l("running now"), lambda s: _running(s.contract, local_today())),
+                             "0": (_l("not running"), lambda s: not _running(s.contract, local_today()))}},
+        date=lambda s: s.contract.awarded_on,
+    ).apply(db.session, service.tenant_contract_shares(db.session, g.tenant.id))
+    return render_template("tendering/coop_contracts.html", shares=shares)
+
+
+def _running(contract, today) -> bool:
+    """The contract's period holds today (an open end runs on)."""
+    return (contract.starts_on is None or contract.starts_on <= today) and (contract.ends_on is None
+                                                                           or contract.ends_on >= today)
 
 
 def coop_section(tenant) -> dict:

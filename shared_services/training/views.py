@@ -8,11 +8,12 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask_login import current_user
 from sqlalchemy import select
 
+from consortium import lists
 from consortium.auth import consortium_role_required, tenant_role_required
 from consortium.clock import local_today
 from consortium.extensions import db
 from consortium.forms import flat_messages, load_form, run_service
-from consortium.i18n import _
+from consortium.i18n import _, _l
 from consortium.models import Tenant
 from plugins.jurisdictions.base import available_jurisdictions, get_jurisdiction
 from shared_services.training import schemas, service
@@ -45,7 +46,19 @@ def overview():
 
 
 def _courses_page(errors=None, values=None, status=200):
-    return render_template("training_pool/courses.html", courses=db.session.scalars(service.courses_query()).all(),
+    listing = lists.Listing(
+        search=lambda c: f"{c.title} {c.code} {c.standard or ''} {TOPICS.get(c.topic, '')}",
+        sorts={"course": lambda c: c.title, "topic": lambda c: str(TOPICS.get(c.topic, c.topic)),
+               "hours": lambda c: c.duration_hours, "validity": lambda c: c.validity_months},
+        default_sort="course", descending=("hours", "validity"),
+        filters={"topic": {code: (label, lambda c, code=code: c.topic == code) for code, label in TOPICS.items()},
+                 "country": {code: (label, lambda c, code=code: c.country == code)
+                             for code, label in COUNTRIES.items()},
+                 "active": {"1": (_l("in the catalogue"), lambda c: c.active),
+                            "0": (_l("retired"), lambda c: not c.active)}},
+        endpoint="training_pool.courses")
+    courses = listing.apply(db.session, db.session.scalars(service.courses_query()))
+    return render_template("training_pool/courses.html", courses=courses,
                            errors=errors or {}, values=values or {}, **_labels()), status
 
 
@@ -106,8 +119,20 @@ def _vat_options() -> list[tuple[str, str]]:
 
 def _sessions_page(errors=None, values=None, status=200):
     courses = db.session.scalars(service.courses_query(active=True)).all()
+    today = local_today()
+    listing = lists.Listing(
+        search=lambda s: f"{s.course.title} {s.course.code or ''} {s.place or ''} {s.link or ''} {s.trainer}",
+        sorts={"date": lambda s: s.held_on, "course": lambda s: s.course.title,
+               "where": lambda s: s.place or s.link or "", "trainer": lambda s: s.trainer,
+               "free": lambda s: s.seats - s.booked},
+        default_sort="date", default_desc=True, descending=("date", "free"),
+        filters={"state": {code: (label, lambda s, code=code: s.state == code)
+                           for code, label in SESSION_STATES.items()},
+                 "when": {"coming": (_l("coming"), lambda s: s.held_on >= today),
+                          "past": (_l("past"), lambda s: s.held_on < today)}},
+        date=lambda s: s.held_on, endpoint="training_pool.sessions")
     return render_template(
-        "training_pool/sessions.html", sessions=db.session.scalars(service.sessions_query()).all(),
+        "training_pool/sessions.html", sessions=listing.apply(db.session, db.session.scalars(service.sessions_query())),
         course_options=[(c.id, c.title) for c in courses],
         issuer_options=[(t.slug, f"{t.name} ({t.currency})") for t in _issuers()], vat_options=_vat_options(),
         today=local_today(), errors=errors or {}, values=values or {}, **_labels()), status

@@ -13,7 +13,7 @@ from consortium.auth import tenant_role_required
 from consortium.clock import local_today
 from consortium.extensions import db
 from consortium.forms import flat_messages, load_form, run_service
-from consortium.i18n import _, _l
+from consortium.i18n import COUNTRY_LANGUAGES, _, _l
 from consortium.models import Tenant
 from consortium.tenancy import tenant_scope
 from tenants.training import documents, schemas, service
@@ -55,6 +55,12 @@ def matrix_xlsx():
                      download_name=f"training-matrix-{g.tenant.slug}-{local_today().isoformat()}.xlsx")
 
 
+def _course_languages(ids=None) -> dict[int, str | None]:
+    """Each catalogue course's language (its country's: Italian statutory courses keep their Italian titles), so an
+    Italian title on an English page says it is Italian (WCAG 3.1.2); None for a course of any country."""
+    return {course.id: COUNTRY_LANGUAGES.get(course.country) for course in service.courses(db.session, ids).values()}
+
+
 def _records_page(errors=None, values=None, status=200):
     today = local_today()
     rows = db.session.scalars(service.records_query()).all()
@@ -71,7 +77,7 @@ def _records_page(errors=None, values=None, status=200):
         date=lambda r: r.completed_on)
     records = listing.apply(db.session, rows)
     return render_template(
-        "training/records.html", records=records, names=names,
+        "training/records.html", records=records, names=names, course_languages=_course_languages(),
         workers=service.current_workers(db.session, today),
         courses=service.courses_for(db.session, g.tenant.country),
         sources=SOURCE_LABELS, today=today, errors=errors or {}, values=values or {}, max_bytes=max_certificate_bytes(),
@@ -110,6 +116,7 @@ def record(record_id):
     """One record: the worker, course, dates, validity and its certificate."""
     found = service.get_record(db.session, record_id)
     return render_template("training/record.html", record=found,
+                           course_language=_course_languages([found.course_id]).get(found.course_id),
                            name=service.member_names(db.session, [found.member_id]).get(found.member_id, "—"),
                            sources=SOURCE_LABELS, verify_url=documents.verification_url(found.verification_code))
 

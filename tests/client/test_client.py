@@ -88,6 +88,7 @@ def test_members_export_walks_every_page_into_csv(treasurer, factory, live_serve
     monkeypatch.setenv("CONSORTIUM_TOKEN", api.token)
     output = tmp_path / "members.csv"
 
+    monkeypatch.setenv("LC_ALL", "en_GB.UTF-8")
     assert main(["members", "export", "--tenant", "girasole", "--output", str(output)]) == 0
 
     with output.open(newline="", encoding="utf-8") as file:
@@ -98,6 +99,24 @@ def test_members_export_walks_every_page_into_csv(treasurer, factory, live_serve
     assert {row["shares_subscribed"] for row in rows} == {"25.00"}
     assert main(["members", "export", "--tenant", "girasole", "--format", "json"]) == 0
     assert [m["name"] for m in json.loads(capsys.readouterr().out)] == names
+
+
+def test_members_export_writes_italian_csv_for_an_italian_locale(treasurer, factory, live_server, monkeypatch,
+                                                                 tmp_path):
+    """As the app's downloads: `;` and a decimal comma for an Italian spreadsheet, and no live formula."""
+    tenant, api = treasurer
+    factory.member(tenant, name="=HYPERLINK(\"http://evil\")", shares_subscribed=Decimal("25.50"))
+    monkeypatch.setenv("CONSORTIUM_URL", live_server)
+    monkeypatch.setenv("CONSORTIUM_TOKEN", api.token)
+    monkeypatch.setenv("LC_ALL", "it_IT.UTF-8")
+    output = tmp_path / "soci.csv"
+    assert main(["members", "export", "--tenant", "girasole", "--output", str(output)]) == 0
+    with output.open(newline="", encoding="utf-8") as file:
+        rows = list(csv.DictReader(file, delimiter=";"))
+    assert rows[0]["shares_subscribed"] == "25,50" and rows[0]["name"].startswith("'=")
+    assert main(["members", "export", "--tenant", "girasole", "--csv-style", "en", "--output", str(output)]) == 0
+    with output.open(newline="", encoding="utf-8") as file:
+        assert list(csv.DictReader(file))[0]["shares_subscribed"] == "25.50"
 
 
 def test_unknown_field_raises_api_error_naming_it_and_cli_exits_1(treasurer, live_server, monkeypatch, capsys):

@@ -12,11 +12,20 @@ LISTS = {
                            "/consortium/mutual-fund/loans", "/consortium/mutual-fund/guarantees",
                            "/consortium/mutual-fund/ledger",
                            "/consortium/tenders/", "/incubation/projects", "/consortium/purchasing/",
-                           "/consortium/purchasing/suppliers"],
+                           "/consortium/purchasing/suppliers",
+                           # the lists that had no tools before
+                           "/consortium/tenders/contracts", "/consortium/tenders/import",
+                           "/consortium/training/sessions", "/incubation/obligations"],
     "treasurer@example.coop": ["/t/girasole/accounts/", "/t/girasole/training/records", "/t/girasole/tenders/",
-                               "/t/girasole/contributions/"],
+                               "/t/girasole/contributions/",
+                               # the first eight lists of issue 15 (a co-op's five) and the co-op's new ones
+                               "/t/girasole/members/", "/t/girasole/invoices/", "/t/girasole/invoices/customers/",
+                               "/t/girasole/webhooks", "/t/girasole/audit",
+                               "/t/girasole/social-reports/", "/t/girasole/purchasing/"],
     "payroll.uk@example.coop": ["/t/riverside-care/payroll/", "/t/riverside-care/payroll/employees/"],
-    "admin@example.coop": ["/consortium/jobs", "/consortium/jobs/runs"],
+    "admin@example.coop": ["/consortium/jobs", "/consortium/jobs/runs",
+                           # the first eight lists of issue 15 (the consortium's)
+                           "/consortium/tenants", "/consortium/users", "/consortium/outbox", "/consortium/audit"],
 }
 NOT_TABLES = {"/t/girasole/contributions/"}  # a card per year already
 

@@ -181,9 +181,11 @@ def test_the_cedolino_pdf_the_lul_and_the_journal_of_an_italian_run(client, coop
     slip = slips["Mario Rossi"]
     lul = client.get(f"{API}/pay-runs/{run_id}/journal?format=lul", headers=clerk)
     assert lul.status_code == 200 and lul.mimetype == "text/csv"
-    rows = list(csv.reader(io.StringIO(lul.get_data(as_text=True)), delimiter=";"))
+    rows = list(csv.reader(io.StringIO(lul.get_data().decode("utf-8-sig")), delimiter=";"))
     voci = {row[8]: row for row in rows[1:]}
-    assert voci["RETR"][11] == "1515.21" and voci["INPS"][11] == "139.25" and voci["NETT"][11] == slip["net_pay"]
+    # the Italian CSV convention whoever downloads it: a decimal comma
+    assert voci["RETR"][11] == "1515,21" and voci["INPS"][11] == "139,25"
+    assert voci["NETT"][11] == slip["net_pay"].replace(".", ",")
     assert voci["RETR"][0] == CF_MARIO and voci["RETR"][7] == "31"
     unknown = client.get(f"{API}/pay-runs/{run_id}/journal?format=unilav", headers=clerk)
     assert unknown.status_code == 422 and "format" in unknown.get_json()["errors"]

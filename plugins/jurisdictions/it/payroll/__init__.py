@@ -1040,7 +1040,7 @@ class ItalianPayrollRules(PayrollRulesDefaults):
 
         entries = [entry_from_payslip(slip) for slip in payslips]
         period = f"{payslips[0]['tax_year']}-{int(payslips[0]['period']):02d}" if payslips else self.tax_year
-        return lul_csv(entries).encode("utf-8"), "text/csv", f"lul-{period}.csv"
+        return lul_csv(entries), "text/csv", f"lul-{period}.csv"
 
     def ni_categories(self) -> dict[str, str]:
         """Italy has no NI category letters."""

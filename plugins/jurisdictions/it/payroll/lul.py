@@ -3,7 +3,9 @@
 The LUL (DL 112/2008 art. 39; DM 9 July 2008) records, for each worker and month, who the worker
 is, how they are employed and every amount paid or withheld. This export writes one row per
 worker, month and voce (pay item, deduction, contribution, tax, TFR), so a labour consultant's
-software can import it; amounts use a dot as decimal separator and two decimals.
+software can import it. It is written by `consortium.exports.to_csv` in the Italian convention whoever downloads
+it (an Italian document for an Italian labour consultant): `;` between fields, amounts with a decimal comma and
+two decimals, UTF-8 with a byte order mark.
 
 Not included: the calendario delle presenze (the daily hours worked), which the app does not
 record; the LUL also needs it.
@@ -11,13 +13,15 @@ record; the LUL also needs it.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from consortium.exports import to_csv
+
 from . import ItalianEmployee, ItalianPayrollResult, PayItems
+
+CENT = Decimal("0.01")
 
 HEADER = ("codice_fiscale", "cognome_nome", "anno", "mese", "livello_ccnl", "contratto", "percentuale_part_time",
           "giorni_retribuiti", "voce", "descrizione", "tipo", "importo")
@@ -130,15 +134,11 @@ def lul_rows(entries: Iterable[LulEntry]) -> list[tuple]:
             if amount == 0 and voce != "NETT":
                 continue
             rows.append((entry.codice_fiscale, entry.name, entry.year, f"{entry.month:02d}", entry.ccnl_level,
-                         entry.contract, f"{entry.part_time_percent:.2f}", entry.days_paid, voce,
-                         description, kind, f"{amount:.2f}"))
+                         entry.contract, entry.part_time_percent.quantize(CENT), entry.days_paid, voce,
+                         description, kind, amount.quantize(CENT)))
     return rows
 
 
-def lul_csv(entries: Iterable[LulEntry]) -> str:
-    """The month's LUL entries as CSV text (semicolon-separated, UTF-8, header row first)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(HEADER)
-    writer.writerows(lul_rows(entries))
-    return buffer.getvalue()
+def lul_csv(entries: Iterable[LulEntry]) -> bytes:
+    """The month's LUL entries as a CSV file in the Italian convention (`;`, decimal comma, header row first)."""
+    return to_csv(HEADER, lul_rows(entries), language="it")
