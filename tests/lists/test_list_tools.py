@@ -427,9 +427,10 @@ def _second_contract(app):
 
     from consortium.extensions import db
     from consortium.models import Tenant
+    from consortium.tenancy import consortium_scope
     from shared_services.tendering.models import BidLot, ContractShare, TenderBid, TenderContract, TenderNotice
 
-    with app.app_context():
+    with app.app_context(), consortium_scope(db.session):  # the award writes co-ops' shares, as the service does
         taken = select(TenderContract.bid_lot_id)
         bid_lot = db.session.scalars(
             select(BidLot).join(TenderBid).join(TenderNotice, TenderNotice.id == TenderBid.notice_id)
