@@ -557,31 +557,32 @@ def save_profile(session, tenant_id: int, data: dict) -> TenderProfile:
     return profile
 
 
-def _open_notices_clause(now: datetime):
-    return or_(TenderNotice.submission_deadline.is_(None), TenderNotice.submission_deadline >= now)
-
-
 def matching_notices(session, profile: TenderProfile | None, *, now: datetime, limit: int = 100) -> list:
-    """Notices still open whose CPV codes fall under the profile's and whose areas overlap, soonest first.
+    """Notices still open whose CPV codes fall under the profile's and whose areas overlap, soonest deadline
+    first, then those stating no deadline.
 
-    One SELECT: each profile code is a prefix LIKE on the notice's code index; each area a prefix LIKE on
-    its area index (a notice naming no area matches every profile, as `areas_match` says).
+    Each profile code is a prefix LIKE on the notice's code index; each area a prefix LIKE on its area index
+    (a notice naming no area matches every profile, as `areas_match` says). Open notices with a deadline are
+    one range of the deadline index, read in its order until `limit` match (an OR with "no deadline" would
+    make the database read every closed notice first); those without a deadline follow in a second SELECT.
     """
     if profile is None or not profile.cpv_codes:
         return []
     codes = or_(*[TenderNotice.cpv_index.like(f"% {cpv_prefix(code)}%") for code in profile.cpv_codes])
     query = select(TenderNotice).where(
-        _open_notices_clause(now), codes,
-        or_(TenderNotice.status.is_(None), TenderNotice.status.in_(("active", "planned", "planning"))))
+        codes, or_(TenderNotice.status.is_(None), TenderNotice.status.in_(("active", "planned", "planning"))))
     areas = [a.strip().lower().replace(" ", "_") for a in profile.areas or [] if a.strip()]
     if areas:
         query = query.where(or_(TenderNotice.area_index == " ",
                                 *[TenderNotice.area_index.like(f"% {area}%") for area in areas]))
-    # Plain ORDER BY so the deadline index serves it (where notices without a deadline sort differs by database).
     # The lots in one more SELECT, not one per notice (the API and the page list each notice's lots).
-    query = query.order_by(TenderNotice.submission_deadline, TenderNotice.id).limit(limit).options(
-        selectinload(TenderNotice.lots))
-    return list(session.scalars(query))
+    query = query.options(selectinload(TenderNotice.lots))
+    found = list(session.scalars(query.where(TenderNotice.submission_deadline >= now)
+                                 .order_by(TenderNotice.submission_deadline, TenderNotice.id).limit(limit)))
+    if len(found) < limit:
+        found += session.scalars(query.where(TenderNotice.submission_deadline.is_(None))
+                                 .order_by(TenderNotice.id).limit(limit - len(found)))
+    return found
 
 
 def _all_profiles(session) -> list[TenderProfile]:
