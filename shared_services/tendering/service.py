@@ -15,7 +15,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from types import SimpleNamespace
 
 import requests
-from sqlalchemy import func, insert, or_, select, text
+from sqlalchemy import String, any_, bindparam, func, insert, or_, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import selectinload
 
 from consortium.db import as_utc, utcnow
@@ -197,9 +198,15 @@ def apply_releases(session, releases: list[dict], *, import_row: TenderImport | 
     counts = ImportCounts()
     ocids = sorted({release["ocid"] for release in releases})
     known: set[tuple[str, str]] = set()
-    for start in range(0, len(ocids), 500):
-        known.update(session.execute(select(TenderRelease.ocid, TenderRelease.release_id)
-                                     .where(TenderRelease.ocid.in_(ocids[start:start + 500]))).all())
+    if session.connection().dialect.name == "postgresql":
+        # One SELECT with the ocids as one array parameter: batches of IN lists each scan the releases again
+        # when the planner has no statistics yet (right after a large import).
+        known.update(session.execute(select(TenderRelease.ocid, TenderRelease.release_id).where(
+            TenderRelease.ocid == any_(bindparam("ocids", ocids, type_=ARRAY(String))))).all())
+    else:
+        for start in range(0, len(ocids), 500):
+            known.update(session.execute(select(TenderRelease.ocid, TenderRelease.release_id)
+                                         .where(TenderRelease.ocid.in_(ocids[start:start + 500]))).all())
     # Only notices with a release not seen before are loaded: a re-import reads no notice at all.
     changed = sorted({r["ocid"] for r in releases if (r["ocid"], str(r["id"])) not in known})
     notices: dict[str, TenderNotice] = {}
