@@ -15,7 +15,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from types import SimpleNamespace
 
 import requests
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import String, any_, bindparam, func, insert, or_, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import selectinload
 
 from consortium.db import as_utc, utcnow
@@ -197,9 +198,15 @@ def apply_releases(session, releases: list[dict], *, import_row: TenderImport | 
     counts = ImportCounts()
     ocids = sorted({release["ocid"] for release in releases})
     known: set[tuple[str, str]] = set()
-    for start in range(0, len(ocids), 500):
-        known.update(session.execute(select(TenderRelease.ocid, TenderRelease.release_id)
-                                     .where(TenderRelease.ocid.in_(ocids[start:start + 500]))).all())
+    if session.connection().dialect.name == "postgresql":
+        # One SELECT with the ocids as one array parameter: batches of IN lists each scan the releases again
+        # when the planner has no statistics yet (right after a large import).
+        known.update(session.execute(select(TenderRelease.ocid, TenderRelease.release_id).where(
+            TenderRelease.ocid == any_(bindparam("ocids", ocids, type_=ARRAY(String))))).all())
+    else:
+        for start in range(0, len(ocids), 500):
+            known.update(session.execute(select(TenderRelease.ocid, TenderRelease.release_id)
+                                         .where(TenderRelease.ocid.in_(ocids[start:start + 500]))).all())
     # Only notices with a release not seen before are loaded: a re-import reads no notice at all.
     changed = sorted({r["ocid"] for r in releases if (r["ocid"], str(r["id"])) not in known})
     notices: dict[str, TenderNotice] = {}
@@ -208,7 +215,9 @@ def apply_releases(session, releases: list[dict], *, import_row: TenderImport | 
                                       .options(selectinload(TenderNotice.lots))):
             notices[notice.ocid] = notice
     fresh: dict[str, list[ocds.ReleaseData]] = {}
+    history: list[dict] = []  # releases of notices we have, one row each (no ORM object per release)
     import_id = import_row.id if import_row else None
+    now = utcnow()
     for release in sorted(releases, key=lambda r: (str(r.get("date") or ""), str(r["id"]))):
         key = (release["ocid"], str(release["id"]))
         if key in known:
@@ -227,13 +236,13 @@ def apply_releases(session, releases: list[dict], *, import_row: TenderImport | 
             notice.latest_release_id = data.release_id
             notice.latest_release_date = data.date
             counts.notices_updated += 1
-        session.add(TenderRelease(notice=notice, ocid=data.ocid, release_id=data.release_id, date=data.date,
-                                  tags=data.tags, payload=release, import_id=import_id))
+        history.append(_release_row(data, notice.id, import_id, now))  # inserted in bulk below
         counts.releases_new += 1
         if data.awards and our_names:
             session.flush()
             _apply_ocds_awards(session, notice, data, our_names)
     session.flush()
+    _insert_rows(session, TenderRelease.__table__, history)
     if fresh:
         _insert_new_notices(session, fresh, import_id=import_id, source_id=source_id, counts=counts)
     return counts
@@ -244,7 +253,8 @@ _LOT_COLUMNS = [c.key for c in TenderLot.__table__.columns if c.key not in ("id"
 
 
 def _insert_new_notices(session, fresh: dict[str, list], *, import_id, source_id, counts: ImportCounts) -> None:
-    """Notices seen for the first time, with their lots and releases, as three multi-row INSERTs.
+    """Notices seen for the first time, with their lots and releases: three COPYs on PostgreSQL (the notice ids
+    drawn from their sequence first), multi-row INSERTs elsewhere.
 
     A large first import (10,000 releases) would spend most of its time in the ORM's unit of work and
     one audit row per notice and lot; these rows are public data copied from the publisher, and the
@@ -266,22 +276,64 @@ def _insert_new_notices(session, fresh: dict[str, list], *, import_id, source_id
             notice.latest_release_id, notice.latest_release_date = data.release_id, data.date
         built.append((notice, releases))
     rows = [{name: getattr(notice, name) for name in _NOTICE_COLUMNS} for notice, _ in built]
+    postgresql = session.connection().dialect.name == "postgresql"
     ids = {}
-    for start in range(0, len(rows), 1000):
-        result = session.execute(insert(TenderNotice.__table__).returning(TenderNotice.__table__.c.id,
-                                                                          TenderNotice.__table__.c.ocid),
-                                 rows[start:start + 1000])
-        ids.update({ocid: notice_id for notice_id, ocid in result})
+    if postgresql:
+        # The ids first (one round trip), so the notices, their lots and releases are three COPYs.
+        new_ids = session.scalars(text("SELECT nextval(pg_get_serial_sequence('tender_notices', 'id')) "
+                                       "FROM generate_series(1, :n)"), {"n": len(rows)}).all()
+        for row, notice_id in zip(rows, new_ids, strict=True):
+            row["id"] = ids[row["ocid"]] = notice_id
+        _copy_rows(session, TenderNotice.__table__, rows)
+    else:
+        for start in range(0, len(rows), 1000):
+            result = session.execute(insert(TenderNotice.__table__).returning(TenderNotice.__table__.c.id,
+                                                                              TenderNotice.__table__.c.ocid),
+                                     rows[start:start + 1000])
+            ids.update({ocid: notice_id for notice_id, ocid in result})
     lots = [{"notice_id": ids[notice.ocid], **{name: getattr(lot, name, None) for name in _LOT_COLUMNS}}
             for notice, _ in built for lot in notice.lots]
-    releases = [{"notice_id": ids[data.ocid], "ocid": data.ocid, "release_id": data.release_id, "date": data.date,
-                 "tags": data.tags, "payload": data.payload, "import_id": import_id, "created_at": now}
-                for _, datas in built for data in datas]
-    for table, batch in ((TenderLot.__table__, lots), (TenderRelease.__table__, releases)):
-        for start in range(0, len(batch), 1000):
-            session.execute(insert(table), batch[start:start + 1000])
+    releases = [_release_row(data, ids[data.ocid], import_id, now) for _, datas in built for data in datas]
+    _insert_rows(session, TenderLot.__table__, lots)
+    _insert_rows(session, TenderRelease.__table__, releases)
     counts.notices_new += len(built)
     counts.releases_new += len(releases)
+
+
+def _release_row(data: ocds.ReleaseData, notice_id: int, import_id: int | None, now: datetime) -> dict:
+    return {"notice_id": notice_id, "ocid": data.ocid, "release_id": data.release_id, "date": data.date,
+            "tags": data.tags, "payload": data.payload, "import_id": import_id, "created_at": now}
+
+
+def _insert_rows(session, table, rows: list[dict]) -> None:
+    """Rows (dicts with the same keys) into `table`: one COPY on PostgreSQL, else INSERTs of 1,000 rows."""
+    if not rows:
+        return
+    if session.connection().dialect.name == "postgresql":
+        _copy_rows(session, table, rows)
+        return
+    for start in range(0, len(rows), 1000):
+        session.execute(insert(table), rows[start:start + 1000])
+
+
+def _copy_rows(session, table, rows: list[dict]) -> None:
+    """`COPY table (columns) FROM STDIN` in the session's transaction (PostgreSQL).
+
+    Each value goes through its column type's bind processing, as an INSERT's would (JSON documents as
+    psycopg's Jsonb, numbers and times as psycopg adapts them). A multi-row INSERT of 10,000 releases
+    spends most of its time in the driver splitting a statement of tens of thousands of placeholders.
+    """
+    connection = session.connection()
+    dialect = connection.dialect
+    names = list(rows[0])
+    processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
+    pairs = list(zip(names, processors, strict=True))
+    quote = dialect.identifier_preparer.quote
+    statement = (f"COPY {dialect.identifier_preparer.format_table(table)} "
+                 f"({', '.join(quote(name) for name in names)}) FROM STDIN")
+    with connection.connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row([row[name] if process is None else process(row[name]) for name, process in pairs])
 
 
 def import_package(session, raw: bytes, *, origin: str, filename: str | None = None,
@@ -512,31 +564,32 @@ def save_profile(session, tenant_id: int, data: dict) -> TenderProfile:
     return profile
 
 
-def _open_notices_clause(now: datetime):
-    return or_(TenderNotice.submission_deadline.is_(None), TenderNotice.submission_deadline >= now)
-
-
 def matching_notices(session, profile: TenderProfile | None, *, now: datetime, limit: int = 100) -> list:
-    """Notices still open whose CPV codes fall under the profile's and whose areas overlap, soonest first.
+    """Notices still open whose CPV codes fall under the profile's and whose areas overlap, soonest deadline
+    first, then those stating no deadline.
 
-    One SELECT: each profile code is a prefix LIKE on the notice's code index; each area a prefix LIKE on
-    its area index (a notice naming no area matches every profile, as `areas_match` says).
+    Each profile code is a prefix LIKE on the notice's code index; each area a prefix LIKE on its area index
+    (a notice naming no area matches every profile, as `areas_match` says). Open notices with a deadline are
+    one range of the deadline index, read in its order until `limit` match (an OR with "no deadline" would
+    make the database read every closed notice first); those without a deadline follow in a second SELECT.
     """
     if profile is None or not profile.cpv_codes:
         return []
     codes = or_(*[TenderNotice.cpv_index.like(f"% {cpv_prefix(code)}%") for code in profile.cpv_codes])
     query = select(TenderNotice).where(
-        _open_notices_clause(now), codes,
-        or_(TenderNotice.status.is_(None), TenderNotice.status.in_(("active", "planned", "planning"))))
+        codes, or_(TenderNotice.status.is_(None), TenderNotice.status.in_(("active", "planned", "planning"))))
     areas = [a.strip().lower().replace(" ", "_") for a in profile.areas or [] if a.strip()]
     if areas:
         query = query.where(or_(TenderNotice.area_index == " ",
                                 *[TenderNotice.area_index.like(f"% {area}%") for area in areas]))
-    # Plain ORDER BY so the deadline index serves it (where notices without a deadline sort differs by database).
     # The lots in one more SELECT, not one per notice (the API and the page list each notice's lots).
-    query = query.order_by(TenderNotice.submission_deadline, TenderNotice.id).limit(limit).options(
-        selectinload(TenderNotice.lots))
-    return list(session.scalars(query))
+    query = query.options(selectinload(TenderNotice.lots))
+    found = list(session.scalars(query.where(TenderNotice.submission_deadline >= now)
+                                 .order_by(TenderNotice.submission_deadline, TenderNotice.id).limit(limit)))
+    if len(found) < limit:
+        found += session.scalars(query.where(TenderNotice.submission_deadline.is_(None))
+                                 .order_by(TenderNotice.id).limit(limit - len(found)))
+    return found
 
 
 def _all_profiles(session) -> list[TenderProfile]:

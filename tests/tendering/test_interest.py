@@ -9,7 +9,8 @@ from consortium.extensions import db
 from consortium.notifications.models import OutboxMessage
 from shared_services.tendering.models import TenderInterest, TenderNotice
 from tests.conftest import count_rows, unrestricted
-from tests.tendering.helpers import answer, count, offer, open_to_all
+from tests.tendering.helpers import answer, count, import_package, offer, open_to_all
+from tests.tendering.samples import fts_release, release_package
 
 
 def test_matching_a_profile_uses_the_cpv_hierarchy_and_areas(client, staff, treasurers, notice):
@@ -23,6 +24,22 @@ def test_matching_a_profile_uses_the_cpv_hierarchy_and_areas(client, staff, trea
     assert client.get("/api/v1/t/coop-b/tenders", headers=treasurers["b"]).get_json() == []  # cleaning only
     detail = client.get(f"/api/v1/consortium/tenders/{notice}", headers=staff).get_json()
     assert detail["matching"] == {"1": ["coop-a"], "2": ["coop-a"]}
+
+
+def test_matching_lists_the_soonest_deadline_first_then_notices_without_one_never_closed_ones(client, staff,
+                                                                                               treasurers):
+    def moment(days: int) -> str:
+        return (datetime.now(UTC) + timedelta(days=days)).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+    no_deadline = fts_release(4)
+    del no_deadline["tender"]["tenderPeriod"]
+    releases = [fts_release(1, deadline=moment(60)), fts_release(2, deadline=moment(-1)), no_deadline,
+                fts_release(3, deadline=moment(10))]
+    import_package(client, staff, release_package(releases))
+    client.put("/api/v1/t/coop-a/tender-profile", headers=treasurers["a"],
+               json={"cpv_codes": ["85300000"], "areas": ["UKD3"]})
+    listed = client.get("/api/v1/t/coop-a/tenders", headers=treasurers["a"]).get_json()
+    assert [n["ocid"] for n in listed] == [fts_release(3)["ocid"], fts_release(1)["ocid"], no_deadline["ocid"]]
 
 
 def test_a_bad_cpv_code_in_a_profile_names_the_item(client, treasurers):
