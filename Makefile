@@ -28,7 +28,8 @@ test: $(STAMP)
 	TEST_DATABASE=sqlite $(BIN)/python -m pytest -n 2 -q
 	TEST_DATABASE=postgresql $(BIN)/python -m pytest -n 2 -q
 	@if [ -n "$$TEST_CITUS_URL" ]; then \
-	  echo "Citus pass on $$TEST_CITUS_URL"; TEST_DATABASE=citus $(BIN)/python -m pytest -n 2 -q $(CITUS_TESTS); \
+	  echo "Citus pass on $$TEST_CITUS_URL"; $(BIN)/python -m tests.citus.wait 60 && \
+	  TEST_DATABASE=citus $(BIN)/python -m pytest -n 2 -q $(CITUS_TESTS); \
 	else echo "TEST_CITUS_URL is not set: the Citus pass is skipped (docs/scaling.md)"; fi
 
 bench: $(STAMP) /usr/bin/wrk

@@ -72,6 +72,28 @@ def consortium_scope(session: Session):
         set_consortium_scope(session, previous)
 
 
+@contextmanager
+def app_role_scope(session: Session):
+    """Run a block as the app role with no co-op set, leaving the consortium scope (and its reader) meanwhile.
+
+    For a consortium flow whose writes must all be made by one role: on Citus a transaction may not write
+    reference tables (tenants, users, role assignments) as the reader and then as the app role, nor write a
+    co-op's rows that point at a tenant the other role's connection wrote (docs/scaling.md). The app role with no
+    co-op reaches no co-op's private rows; a co-op's rows are written inside `tenant_scope` within the block.
+    What the session holds is flushed first in the scope it was made in, and the block's writes before leaving.
+    """
+    previous_tenant, previous_scope = current_tenant_id(session), session.info.get(CONSORTIUM_KEY, False)
+    session.flush()
+    session.info[TENANT_KEY] = None
+    set_consortium_scope(session, False)
+    try:
+        yield
+        session.flush()
+    finally:
+        session.info[TENANT_KEY] = previous_tenant
+        set_consortium_scope(session, previous_scope)
+
+
 class ConsortiumScopeUnavailable(RuntimeError):
     """The consortium scope was entered on PostgreSQL without a consortium reader role configured."""
 

@@ -11,6 +11,7 @@ would not isolate them).
 
 import os
 import secrets
+import socket
 import tempfile
 import time
 from collections.abc import Iterator
@@ -59,8 +60,8 @@ def postgres_available(url: str = PG_ADMIN_URL) -> bool:
 class PostgresTestDatabase:
     """A throwaway database with an owner role (migrations), an app role (RLS applies) and the consortium reader."""
 
-    def __init__(self, admin_url: str = PG_ADMIN_URL):
-        suffix = secrets.token_hex(4)
+    def __init__(self, admin_url: str = PG_ADMIN_URL, suffix: str | None = None):
+        suffix = suffix or secrets.token_hex(4)
         self.admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
         self.name = f"consortium_test_{suffix}"
         self.owner = f"consortium_owner_{suffix}"
@@ -81,18 +82,21 @@ class PostgresTestDatabase:
             c.exec_driver_sql(f"CREATE ROLE {self.reader_role} {self.reader_login} NOSUPERUSER NOBYPASSRLS")
             c.exec_driver_sql(f"GRANT {self.reader_role} TO {self.app_role}")
             c.exec_driver_sql(f"CREATE DATABASE {self.name} OWNER {self.owner}")
+            self.describe(c)
         with create_engine(self.base.set(database=self.name), isolation_level="AUTOCOMMIT").connect() as c:
             c.exec_driver_sql(f"ALTER SCHEMA public OWNER TO {self.owner}")
+
+    def describe(self, connection) -> None:
+        """Record which host and process made the database, so a later session can tell a leftover one."""
+        connection.exec_driver_sql(
+            f"COMMENT ON DATABASE {self.name} IS 'pytest host {socket.gethostname()} pid {os.getpid()}'")
 
     def drop(self) -> None:
         with self.admin.connect() as c:
             engine = _UNRESTRICTED_ENGINES.pop(self.name, None)
             if engine is not None:
                 engine.dispose()
-            c.exec_driver_sql(
-                f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{self.name}'"
-            )
-            c.exec_driver_sql(f"DROP DATABASE IF EXISTS {self.name}")
+            c.exec_driver_sql(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")  # ends its connections too
             c.exec_driver_sql(f"DROP ROLE IF EXISTS {self.app_role}")
             c.exec_driver_sql(f"DROP ROLE IF EXISTS {self.reader_role}")
             c.exec_driver_sql(f"DROP ROLE IF EXISTS {self.owner}")
@@ -107,8 +111,8 @@ class CitusTestDatabase(PostgresTestDatabase):
     # The coordinator reaches the workers as the current role, so after SET ROLE the reader must log in there.
     reader_login = "LOGIN"
 
-    def __init__(self, admin_url: str):
-        super().__init__(admin_url)
+    def __init__(self, admin_url: str, suffix: str | None = None):
+        super().__init__(admin_url, suffix)
         with self.admin.connect() as c:
             self.coordinator = c.exec_driver_sql("SELECT nodename, nodeport FROM pg_dist_node WHERE groupid = 0").one()
             self.workers = c.exec_driver_sql(
@@ -142,14 +146,77 @@ class CitusTestDatabase(PostgresTestDatabase):
         engine.dispose()
 
     def drop(self) -> None:
+        """Drop the database on every node and the roles, the coordinator first, each step tried whatever failed.
+
+        The coordinator goes first: its maintenance daemon for the database (2PC recovery, deadlock detection) and
+        the app's pooled connections keep reconnecting to the worker's copy until the coordinator's is gone, and
+        a worker's DROP DATABASE that meets one of them fails ("being accessed by other users"). WITH (FORCE)
+        ends the connections and drops in one step. A step that fails does not stop the others, so one node's
+        failure leaves no database or role behind elsewhere (each database keeps cached connections and a
+        maintenance daemon on both nodes for as long as it exists)."""
+        failures = []
+        engine = _UNRESTRICTED_ENGINES.pop(self.name, None)
+        if engine is not None:
+            engine.dispose()
+        for host, port in [self.coordinator, *self.workers]:
+            engine = self._node(host, port, "postgres")
+            try:
+                with engine.connect() as c:
+                    c.exec_driver_sql(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
+            except Exception as error:  # reported below, after the other nodes
+                failures.append(f"{host}:{port}: {error}")
+            finally:
+                engine.dispose()
+        try:
+            super().drop()  # the roles (propagated to the workers); the coordinator's database is gone already
+        except Exception as error:
+            failures.append(f"roles: {error}")
+        if failures:
+            raise RuntimeError(f"dropping the Citus test database {self.name} failed: " + "; ".join(failures))
+
+    def drop_stale(self) -> list[str]:
+        """Drop the test databases (and roles) of earlier sessions on this machine whose process has ended.
+
+        A session that was killed (a CI timeout, a crashed xdist worker) never ran its teardown: its database
+        stayed on both nodes with a maintenance daemon each, and its cached connections. Each database records
+        the host and process that made it (`describe`); only those of a process that no longer runs are dropped,
+        so sessions running beside this one keep theirs. Returns the names dropped."""
+        with self.admin.connect() as c:
+            made_by = dict(c.exec_driver_sql(
+                "SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database "
+                "WHERE datname LIKE %s", (TEST_DATABASE_NAMES,)).all())
+        stale = [name for name, comment in made_by.items() if _session_ended(comment)]
+        for name in stale:
+            CitusTestDatabase(self.base, suffix=name.removeprefix("consortium_test_")).drop()
+        # A worker's copy whose coordinator database is gone: what a drop that failed halfway left (a session
+        # makes the coordinator's database first and drops it first, so no live session has one).
         for host, port in self.workers:
             engine = self._node(host, port, "postgres")
             with engine.connect() as c:
-                c.exec_driver_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
-                                  (self.name,))
-                c.exec_driver_sql(f"DROP DATABASE IF EXISTS {self.name}")
+                orphans = set(c.exec_driver_sql(
+                    "SELECT datname FROM pg_database WHERE datname LIKE %s", (TEST_DATABASE_NAMES,)).scalars())
+                for name in sorted(orphans - set(made_by)):
+                    c.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+                    stale.append(name)
             engine.dispose()
-        super().drop()
+        return stale
+
+
+TEST_DATABASE_NAMES = "consortium\\_test\\_%"  # LIKE pattern of PostgresTestDatabase.name
+
+
+def _session_ended(comment: str | None) -> bool:
+    """True when a test database's comment names a process of this machine that no longer runs."""
+    parts = (comment or "").split()
+    if len(parts) != 5 or parts[:2] != ["pytest", "host"] or parts[3] != "pid" or parts[2] != socket.gethostname():
+        return False
+    try:
+        os.kill(int(parts[4]), 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, ValueError):
+        return False
+    return False
 
 
 def citus_database() -> CitusTestDatabase:
@@ -159,7 +226,9 @@ def citus_database() -> CitusTestDatabase:
     url = make_url(CITUS_URL).set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     if not postgres_available(url):
         pytest.fail(f"TEST_CITUS_URL is set but no Citus coordinator answers at {CITUS_URL}")
-    return CitusTestDatabase(url)
+    database = CitusTestDatabase(url)
+    database.drop_stale()
+    return database
 
 
 @contextmanager

@@ -179,8 +179,11 @@ def create_user(session, data: dict, *, invitation_days: int = 14) -> tuple[User
 INVITATION_KIND = "directory.invitation"
 
 
-def send_invitation(session, user: User, url: str, *, days: int, language: str) -> None:
-    """Queue the invitation email with its one-time link, in the invitee's language (else `language`)."""
+def send_invitation(session, user: User, url: str, *, days: int, language: str, tenant_id: int | None = None) -> None:
+    """Queue the invitation email with its one-time link, in the invitee's language (else `language`).
+
+    A consortium message unless `tenant_id` names the co-op it belongs to (a new co-op's first treasurer): then it
+    is written, and listed and delivered, in that co-op's scope."""
     from consortium.i18n import force_locale
     from consortium.notifications.service import enqueue_email
 
@@ -189,7 +192,7 @@ def send_invitation(session, user: User, url: str, *, days: int, language: str) 
         body = _("Hello %(name)s,\n\nyou have been given an account on the back office of %(consortium)s. "
                  "Choose your password here (the link works once, for %(days)s days):\n\n%(url)s\n",
                  name=user.name, consortium=current_app.config["CONSORTIUM_NAME"], days=days, url=url)
-    enqueue_email(session, to=user.email, subject=subject, body=body, kind=INVITATION_KIND, tenant_id=None,
+    enqueue_email(session, to=user.email, subject=subject, body=body, kind=INVITATION_KIND, tenant_id=tenant_id,
                   dedupe_key=f"invitation-{user.id}-{url[-12:]}")
 
 

@@ -759,8 +759,12 @@ def deliver_due_messages(session, *, now: datetime, config: Mapping, batch_size:
                 claimed = claim_due_messages(session, now=now, tenant_id=tenant_id, limit=1)
                 if claimed:
                     _deliver_one(session, claimed[0], now=now, config=config, run=run)
-                    if after_each is not None:
-                        after_each()
+                # Also after a claim that found nothing: each scope's claim then has a transaction of its own. On
+                # Citus the reader's and the app role's row locks on the outbox (a reference table) in one
+                # transaction are two connections to the worker waiting on each other, which Citus cancels as a
+                # distributed deadlock (docs/scaling.md).
+                if after_each is not None:
+                    after_each()
             if claimed:
                 sent += 1
             else:

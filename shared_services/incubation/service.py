@@ -21,7 +21,7 @@ from consortium.directory.service import create_tenant, create_user, send_invita
 from consortium.errors import Conflict, NotFound, ServiceError, field_error
 from consortium.i18n import _, _l, force_locale, format_date, format_number
 from consortium.models import RoleAssignment, Tenant, User
-from consortium.tenancy import tenant_scope
+from consortium.tenancy import app_role_scope, tenant_scope
 from plugins.jurisdictions.base import UnknownJurisdiction, get_jurisdiction
 from shared_services.incubation.models import (
     LOAN_REQUEST_STATUS_LABELS,
@@ -681,25 +681,30 @@ def convert_project(session, project: IncubationProject, data: dict, *, user: Us
     if treasurer is not None and not treasurer.is_active:
         raise field_error("treasurer_email", _("%(email)s may not log in (account disabled)", email=treasurer_email))
     founding_date = data.get("founding_date") or today
-    tenant = create_tenant(session, {
-        "slug": data["slug"], "name": data.get("name") or project.working_name,
-        "legal_form": data.get("legal_form") or project.intended_legal_form,
-        "country": data.get("country") or project.country,
-        **{name: data[name] for name in ("currency", "registration_number", "vat_number", "address", "city",
-                                         "postcode") if data.get(name) is not None},
-        "founding_date": founding_date, "sponsor": project.sponsor.slug,
-    })
-    project.tenant_id, project.converted_at = tenant.id, utcnow()
-    if open_items:
-        project.conversion_override_reason = override_reason
-        project.conversion_overridden_items = "; ".join(open_items)
-    session.flush()
-    _appoint_first_treasurer(session, tenant, treasurer, treasurer_email, data.get("treasurer_name"),
-                             invitation_url)
-    with tenant_scope(session, tenant.id):
-        for person in project.founders:
-            add_member(session, {"name": person.name, "category": person.role, "email": person.email,
-                                 "joined_on": founding_date})
+    founders = list(project.founders)
+    # Every write below is made by one role, the app role (the co-op's rows in its scope), never partly by the
+    # consortium reader: on Citus the founders' rows on the worker could not see a tenant the reader's connection
+    # had written, and Citus refuses reference-table writes by two roles in one transaction (docs/scaling.md).
+    with app_role_scope(session):
+        tenant = create_tenant(session, {
+            "slug": data["slug"], "name": data.get("name") or project.working_name,
+            "legal_form": data.get("legal_form") or project.intended_legal_form,
+            "country": data.get("country") or project.country,
+            **{name: data[name] for name in ("currency", "registration_number", "vat_number", "address", "city",
+                                             "postcode") if data.get(name) is not None},
+            "founding_date": founding_date, "sponsor": project.sponsor.slug,
+        })
+        project.tenant_id, project.converted_at = tenant.id, utcnow()
+        if open_items:
+            project.conversion_override_reason = override_reason
+            project.conversion_overridden_items = "; ".join(open_items)
+        session.flush()
+        _appoint_first_treasurer(session, tenant, treasurer, treasurer_email, data.get("treasurer_name"),
+                                 invitation_url)
+        with tenant_scope(session, tenant.id):
+            for person in founders:
+                add_member(session, {"name": person.name, "category": person.role, "email": person.email,
+                                     "joined_on": founding_date})
     return tenant
 
 
@@ -716,8 +721,9 @@ def _appoint_first_treasurer(session, tenant: Tenant, treasurer: User | None, em
                                              "roles": [{"role": "treasurer", "tenant": tenant.slug}]},
                                    invitation_days=days)
     if invitation_url is not None:
+        # The new co-op's own message (its scope, its outbox page): the consortium reader may not write it here.
         send_invitation(session, new_user, invitation_url(secret), days=days,
-                        language=current_app.config["CONSORTIUM_LANGUAGE"])
+                        language=current_app.config["CONSORTIUM_LANGUAGE"], tenant_id=tenant.id)
 
 
 def first_treasurers(session, tenant_id: int) -> list[User]:

@@ -217,3 +217,23 @@ def test_a_transaction_ending_in_the_consortium_scope_commits_on_the_worker_too(
             "$$SELECT count(*) FROM pg_prepared_xacts WHERE database = current_database()$$)")).scalars().all()
     assert pending == ["0"]
     assert true_count(app, "members", tenant.id) == 1
+
+
+@pytest.mark.skipif(TEST_DATABASE not in ("postgresql", "citus"), reason="database roles are PostgreSQL's")
+def test_the_app_role_scope_writes_as_the_app_role_and_reads_no_coops_private_rows(app, factory):
+    """What converting a project relies on: inside the consortium scope, `app_role_scope` is the app role with no
+    co-op set (so its writes and the co-op's rows written in `tenant_scope` within it are one role's), and that role
+    reads no co-op's members; leaving it is the reader again."""
+    from consortium.tenancy import app_role_scope
+
+    tenant = factory.tenant("coop-scope")
+    factory.member(tenant, name="Private Person")
+    with app.app_context():
+        with consortium_scope(db.session):
+            assert db.session.scalar(text("SELECT current_user")).endswith("_consortium_reader")
+            with app_role_scope(db.session):
+                assert db.session.scalar(text("SELECT current_user")) == app.config["APP_DB_ROLE"]
+                assert db.session.scalar(text("SELECT count(*) FROM members")) == 0
+            assert db.session.scalar(text("SELECT current_user")).endswith("_consortium_reader")
+        db.session.rollback()
+    assert true_count(app, "members", tenant.id) == 1

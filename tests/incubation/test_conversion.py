@@ -129,7 +129,9 @@ def test_conversion_waits_for_the_registered_checklist_unless_an_officer_gives_a
         assert "Bank account opened" in project.conversion_overridden_items
 
 
-def test_the_first_treasurer_is_invited_or_given_the_role(app, client, incubation):
+def test_the_first_treasurer_is_invited_or_given_the_role(app, client, incubation, monkeypatch, tmp_path):
+    from consortium.scheduler import run_job
+
     ready_to_convert(client, incubation["staff"], incubation["one"])
     response = client.post(f"{API}/{incubation['one']}/convert", headers=incubation["staff"],
                            json=convert_body(slug="new-treasurer"))
@@ -140,9 +142,18 @@ def test_the_first_treasurer_is_invited_or_given_the_role(app, client, incubatio
         roles = connection.execute(select(RoleAssignment.role, RoleAssignment.tenant_id)
                                    .where(RoleAssignment.user_id == user_id)).all()
         assert roles == [("treasurer", tenant_id)]
-        invitations = connection.execute(select(OutboxMessage.body).where(
+        invitations = connection.execute(select(OutboxMessage.body, OutboxMessage.tenant_id).where(
             OutboxMessage.recipient == FIRST_TREASURER, OutboxMessage.kind == "directory.invitation")).all()
         assert len(invitations) == 1 and "/invitation/" in invitations[0].body
+        # The new co-op's own message (written with the rest of the conversion as the app role, in its scope)...
+        assert invitations[0].tenant_id == tenant_id
+    # ...which the delivery job sends like any other.
+    monkeypatch.setitem(app.config, "MAIL_DEBUG_DIR", str(tmp_path))
+    run_job(app, "notifications.deliver_outbox")
+    with unrestricted(app) as connection:
+        assert connection.execute(select(OutboxMessage.status).where(
+            OutboxMessage.recipient == FIRST_TREASURER)).scalar_one() == "delivered"
+    assert any("/invitation/" in path.read_text(errors="replace") for path in tmp_path.iterdir())
     # Someone who already has an account gets the role and no invitation.
     ready_to_convert(client, incubation["staff"], incubation["two"])
     response = client.post(f"{API}/{incubation['two']}/convert", headers=incubation["staff"],
