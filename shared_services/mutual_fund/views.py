@@ -17,8 +17,8 @@ from shared_services.mutual_fund import documents, explanation, schemas, service
 from shared_services.mutual_fund.api import COOP_READERS, STAFF, jurisdiction, pdf_response, statement_response
 from shared_services.mutual_fund.models import FundEntry
 from tenants.accounts import service as accounts
-from tenants.accounts.models import FIGURE_CODES
 from tenants.accounts.parsing import LINES_BY_CODE, line_label
+from tenants.accounts.service import FIGURE_CODES
 
 review_blp = Blueprint("accounts_review", __name__, url_prefix="/consortium/accounts", template_folder="templates")
 fund_blp = Blueprint("mutual_fund", __name__, url_prefix="/consortium/mutual-fund", template_folder="templates")

@@ -20,7 +20,7 @@ from shared_services.reporting.tables import (
     dashboard_tables,
     legal_form_name,
 )
-from tenants.members.models import CATEGORY_LABELS
+from tenants.members.service import CATEGORY_LABELS
 
 
 def _locale() -> str:
@@ -31,7 +31,7 @@ def _cell(value, locale: str) -> str:
     if isinstance(value, Money):
         return "—" if value.amount is None else money(Decimal(value.amount), value.currency, locale)
     if isinstance(value, Percent):
-        return "—" if value.value is None else f"{value.value}%"
+        return "—" if value.value is None else f"{format_decimal(Decimal(str(value.value)), locale=locale)}%"
     if isinstance(value, Decimal):  # hours: in the reader's convention ("16,5" in Italian), as on the page
         return format_decimal(value, locale=locale)
     return "—" if value is None else str(value)

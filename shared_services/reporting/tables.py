@@ -13,7 +13,7 @@ from consortium.i18n import _, _l
 from plugins.jurisdictions.base import JurisdictionError, get_jurisdiction
 from shared_services.reporting import charts
 from shared_services.reporting.service import TURNOVER_BANDS
-from tenants.members.models import CATEGORY_LABELS
+from tenants.members.service import CATEGORY_LABELS
 
 COUNTRY_LABELS = {"uk": _l("United Kingdom"), "it": _l("Italy")}
 STAGE_LABELS = {

@@ -22,7 +22,7 @@ from shared_services.reporting.api import (
     export_response,
 )
 from shared_services.reporting.models import STATE_LABELS
-from tenants.members.models import CATEGORY_LABELS
+from tenants.members.service import CATEGORY_LABELS
 
 blp = Blueprint("reporting", __name__, url_prefix="/consortium/reports", template_folder="templates")
 coop_blp = Blueprint("coop_reporting", __name__, url_prefix="/t/<slug>", template_folder="templates")

@@ -11,6 +11,7 @@ from consortium.i18n import _
 from consortium.models import Tenant
 from plugins.jurisdictions.base import RegisterSummary, RuleResult, get_jurisdiction
 from tenants.members.models import CATEGORIES, Member
+from tenants.members.models import CATEGORY_LABELS as CATEGORY_LABELS  # for other features' pages
 
 FIELDS = ("name", "category", "email", "tax_code", "joined_on", "left_on", "shares_subscribed", "shares_paid",
           "voting_rights", "disadvantaged")

@@ -136,3 +136,17 @@ def test_uk_society_sees_its_ar30_date_and_audit_test(client, factory, network):
     assert d["uk"]["ar30_due"] == f"{YEAR + 2}-07-31"
     assert d["uk"]["audit"]["turnover"] == "200000.00" and d["uk"]["audit"]["turnover_ok"] is True
     assert d["uk"]["audit"]["assets_ok"] is None and d["uk"]["audit"]["eligible"] is None
+
+
+def test_the_annual_pdf_writes_percentages_in_the_reader_s_convention(client, network, tmp_path):
+    import re
+
+    def percentages(language):
+        response = client.get(f"/api/v1/consortium/reports/annual?year={YEAR}",
+                              headers={**network.staff, "Accept-Language": language})
+        assert response.status_code == 200
+        return re.findall(r"\d+[.,]\d+%", _pdf_text(response.data, tmp_path))
+
+    english, italian = percentages("en"), percentages("it")
+    assert english and all("." in p for p in english)
+    assert italian and all("," in p for p in italian)  # "33,3%", never "33.3%"
