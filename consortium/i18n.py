@@ -13,11 +13,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from babel import support
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal as babel_format_decimal
 from flask import Flask, current_app, has_app_context, has_request_context, request, session
-from flask_babel import Babel, force_locale, get_locale, lazy_gettext, ngettext
+from flask_babel import Babel, Domain, force_locale, get_locale, lazy_gettext, ngettext
 from flask_babel import format_date as babel_format_date
 from flask_babel import format_datetime as babel_format_datetime
 from flask_babel import gettext as _
@@ -39,13 +40,57 @@ __all__ = ["LANGUAGES", "_", "_l", "ngettext", "force_locale", "current_language
 
 def catalogue_directories(package_names: list[str]) -> list[Path]:
     """The `translations` folder of each named package that has one (the shell's first, the plugins' last)."""
-    folders = []
+    return list(_catalogues_by_package(package_names).values())
+
+
+def _catalogues_by_package(package_names: list[str]) -> dict[str, Path]:
+    folders: dict[str, Path] = {}
     for name in ["consortium", *package_names, "plugins"]:
         module = importlib.import_module(name)
         folder = Path(module.__file__).resolve().parent / "translations"
-        if folder.is_dir() and folder not in folders:
-            folders.append(folder)
+        if folder.is_dir() and folder not in folders.values():
+            folders[name] = folder
     return folders
+
+
+class FeatureFirstDomain(Domain):
+    """Every catalogue merged, with the catalogue of the feature serving the request merged last.
+
+    Two features may translate the same English differently ("Tax code" is payroll's HMRC tax code and the
+    members register's codice fiscale; "Still owed" is an invoice's "ancora dovuto" and a contribution's "ancora
+    da versare"): on each feature's pages and API its own words win. Outside a request (jobs, emails), and on the
+    shell's own pages, the plain merge applies (later packages win).
+    """
+
+    def __init__(self, folders: dict[str, Path]):
+        super().__init__(translation_directories=[str(folder) for folder in folders.values()])
+        self.folders = folders
+
+    def _feature(self) -> str | None:
+        if not has_request_context() or request.blueprint is None:
+            return None
+        blueprint = current_app.blueprints.get(request.blueprint.split(".")[0])
+        module = getattr(blueprint, "import_name", "") or ""
+        owners = [name for name in self.folders if module == name or module.startswith(name + ".")]
+        return max(owners, key=len) if owners else None
+
+    def get_translations(self):
+        if not has_app_context():
+            return support.NullTranslations()
+        locale, feature = get_locale(), self._feature()
+        key = (str(locale), feature)
+        if key not in self.cache:
+            order = [folder for name, folder in self.folders.items() if name != feature]
+            if feature is not None:
+                order.append(self.folders[feature])
+            translations = support.Translations()
+            for folder in order:
+                catalogue = support.Translations.load(str(folder), [locale], self.domain[0])
+                translations.merge(catalogue)
+                if hasattr(catalogue, "plural"):  # merge() does not copy it (as Flask-Babel's own Domain does)
+                    translations.plural = catalogue.plural
+            self.cache[key] = translations
+        return self.cache[key]
 
 
 def compile_catalogues(folders: list[Path]) -> None:
@@ -79,11 +124,12 @@ def _select_timezone() -> str:
 
 def init_app(app: Flask, package_names: list[str]) -> None:
     """Attach Flask-Babel with every feature's catalogue and the template helpers."""
-    folders = catalogue_directories(package_names)
-    compile_catalogues(folders)
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(str(folder) for folder in folders)
+    folders = _catalogues_by_package(package_names)
+    compile_catalogues(list(folders.values()))
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(str(folder) for folder in folders.values())
     app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["CONSORTIUM_LANGUAGE"])
     babel.init_app(app, locale_selector=_select_language, timezone_selector=_select_timezone)
+    babel.domain_instance = FeatureFirstDomain(folders)
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_number, "number")
