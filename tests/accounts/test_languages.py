@@ -43,3 +43,14 @@ def test_an_italian_treasurer_reads_a_refused_year_in_italian(client, treasurer)
     assert response.status_code == 422
     assert response.get_json()["errors"]["year"] == [
         f"il {LAST_YEAR + 1} non è ancora finito; carica il bilancio di un anno quando l'anno si è chiuso"]
+
+
+def test_the_version_page_says_the_csv_was_read_as_windows_1252_in_italian(client, treasurer):
+    data = filled_csv(encoding="cp1252", labels={"turnover_other": "Altri ricavi (proventi diversi, €)"})
+    version = post_accounts(client, treasurer, data, "bilancio.csv").get_json()
+    login(client, TREASURER)
+
+    text = client.get(f"{PAGE}{version['id']}", headers=ITALIAN).get_data(as_text=True)
+
+    assert "Nota: il file CSV è stato letto come testo Windows-1252 (non era UTF-8)." in text
+    assert "Note: the CSV file was" not in text
