@@ -3,7 +3,6 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -277,11 +276,11 @@ def money_filter(amount, currency: str | None = None) -> str:
 
 @blp.app_template_filter("local_time")
 def local_time_filter(moment) -> str:
-    """A stored UTC timestamp shown in the consortium's time zone."""
+    """A stored UTC timestamp shown in the consortium's time zone, the reader's way: 01/12/2026 23:14 in Italian,
+    1 Dec 2026 23:14 in English (the API keeps ISO)."""
     if moment is None:
         return ""
-    zone = ZoneInfo(current_app.config["CONSORTIUM_TIMEZONE"])
-    return as_utc(moment).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    return i18n.format_datetime(as_utc(moment))
 
 
 class LoginForm(FlaskForm):

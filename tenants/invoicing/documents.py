@@ -13,57 +13,35 @@ from babel.numbers import format_currency, format_decimal
 from consortium.db import as_utc
 from consortium.documents import Letterhead, build_pdf, data_table, heading, key_value_table, money, paragraph
 from consortium.errors import Conflict, ServiceError
-from consortium.i18n import _, _l
+from consortium.i18n import _, _l, format_locale
 from plugins.exporters import EInvoiceError, fatturapa, ubl
 from plugins.exporters.model import EInvoice, EInvoiceLine, InvoiceReference, Party, VatBreakdown
 from tenants.invoicing.models import Invoice
 from tenants.invoicing.service import credited_invoice, document_parties, get_settings, vat_breakdown
 
-LABELS = {
-    "en": {
-        "invoice": "Invoice", "credit_note": "Credit note", "draft": "Draft (not valid for VAT)",
-        "number": "Number", "issue_date": "Issue date", "due_date": "Due date", "bill_to": "Bill to",
-        "buyer_reference": "Your reference", "order_reference": "Purchase order", "corrects": "Corrects invoice",
-        "lines": "Details", "description": "Description", "quantity": "Qty", "unit": "Unit",
-        "unit_price": "Unit price", "discount": "Discount", "vat": "VAT", "net": "Net",
-        "vat_summary": "VAT summary", "rate": "Rate", "taxable": "Taxable amount", "vat_amount": "VAT amount",
-        "net_total": "Total without VAT", "vat_total": "VAT", "gross_total": "Total", "credit_total": "Total credited",
-        "payment": "Payment", "pay_by": "Please pay by bank transfer by {due}, quoting {number}.",
-        "iban": "IBAN", "notes": "Notes", "vat_number": "VAT", "tax_code": "Tax code", "exempt": "VAT exemption",
-        "exempt_short": "exempt",
-        "category": "Category",
-        "split_payment": "VAT paid by the customer to the Treasury (split payment, art. 17-ter DPR 633/1972)",
-        "to_pay": "Amount to pay",
-        "stamp_duty": "Stamp duty of {amount} paid virtually (DM 17 June 2014)",
-    },
-    "it": {
-        "invoice": "Fattura", "credit_note": "Nota di credito", "draft": "Bozza (non valida ai fini IVA)",
-        "number": "Numero", "issue_date": "Data", "due_date": "Scadenza", "bill_to": "Cliente",
-        "buyer_reference": "Vostro riferimento", "order_reference": "Ordine d'acquisto",
-        "corrects": "Rettifica la fattura", "lines": "Dettaglio", "description": "Descrizione", "quantity": "Q.tà",
-        "unit": "U.m.", "unit_price": "Prezzo unitario", "discount": "Sconto", "vat": "IVA", "net": "Imponibile",
-        "vat_summary": "Riepilogo IVA", "rate": "Aliquota", "taxable": "Imponibile", "vat_amount": "Imposta",
-        "net_total": "Totale imponibile", "vat_total": "IVA", "gross_total": "Totale documento",
-        "credit_total": "Totale accreditato", "payment": "Pagamento",
-        "pay_by": "Pagamento con bonifico entro il {due}, indicando {number}.", "iban": "IBAN", "notes": "Note",
-        "vat_number": "P.IVA", "tax_code": "C.F.", "exempt": "Esenzione / non imponibilità", "exempt_short": "esente",
-        "category": "Categoria",
-        "split_payment": "IVA da versare a cura del cessionario/committente (scissione dei pagamenti, art. 17-ter "
-                         "DPR 633/1972)",
-        "to_pay": "Importo da pagare",
-        "stamp_duty": "Imposta di bollo di {amount} assolta in modo virtuale (DM 17 giugno 2014)",
-    },
-}
+
+def _words() -> dict:
+    """The document's words in the reader's language (the one the PDF is made for)."""
+    return {
+        "invoice": _("Invoice"), "credit_note": _("Credit note"), "draft": _("Draft (not valid for VAT)"),
+        "number": _("Number"), "issue_date": _("Issue date"), "due_date": _("Due date"), "bill_to": _("Bill to"),
+        "buyer_reference": _("Your reference"), "order_reference": _("Purchase order"),
+        "corrects": _("Corrects invoice"), "lines": _("Details"), "description": _("Description"),
+        "quantity": _("Qty"), "unit": _("Unit"), "unit_price": _("Unit price"), "discount": _("Discount"),
+        "vat": _("VAT"), "net": _("Net"), "vat_summary": _("VAT summary"), "rate": _("Rate"),
+        "taxable": _("Taxable amount"), "vat_amount": _("VAT amount"), "net_total": _("Total without VAT"),
+        "vat_total": _("VAT"), "gross_total": _("Total"), "credit_total": _("Total credited"),
+        "payment": _("How to pay"), "iban": _("IBAN"), "notes": _("Notes"), "vat_number": _("VAT no."),
+        "tax_code": _("Tax code"), "exempt": _("VAT exemption"), "exempt_short": _("exempt"),
+        "category": _("Category"),
+        "split_payment": _("VAT paid by the customer to the Treasury (split payment, art. 17-ter DPR 633/1972)"),
+        "to_pay": _("Amount to pay"),
+    }
 
 
-UNIT_NAMES = {"it": {"C62": "pz", "HUR": "ore", "DAY": "giorni", "WEE": "settimane", "MON": "mesi", "KGM": "kg",
-                     "LTR": "l"},
-              "en": {"C62": "each", "HUR": "hours", "DAY": "days", "WEE": "weeks", "MON": "months", "KGM": "kg",
-                     "LTR": "litres"}}
-
-
-def _labels(locale: str) -> dict:
-    return LABELS["it" if locale.startswith("it") else "en"]
+# UN/ECE Rec. 20 unit codes as printed on the PDF.
+UNIT_NAMES = {"C62": _l("pcs"), "HUR": _l("hours"), "DAY": _l("days"), "WEE": _l("weeks"), "MON": _l("months"),
+              "KGM": _l("kg"), "LTR": _l("litres")}
 
 
 def _address_lines(party: dict) -> list[str]:
@@ -75,13 +53,14 @@ def _address_lines(party: dict) -> list[str]:
     return [line for line in lines if line]
 
 
-def letterhead_of(seller: dict) -> Letterhead:
-    """The co-op's letterhead from its (frozen or live) seller details."""
+def letterhead_of(seller: dict, locale: str | None = None) -> Letterhead:
+    """The co-op's letterhead from its (frozen or live) seller details, its money written in `locale`
+    (the reader's, else the co-op's own)."""
     return Letterhead(name=seller["name"], address_lines=_address_lines(seller),
                       registration_number=seller.get("registration_number"),
                       vat_number=f"{seller.get('country_code') or ''}{seller['vat_number']}"
                       if seller.get("vat_number") else None,
-                      currency=seller["currency"], locale=seller["locale"])
+                      currency=seller["currency"], locale=locale or seller["locale"])
 
 
 def _quantity(value: Decimal, locale: str) -> str:
@@ -98,9 +77,9 @@ def _rate(value: Decimal) -> str:
     return f"{value.normalize():f}%"
 
 
-def document_title(invoice: Invoice, locale: str) -> str:
-    """'Invoice INV-2026-0001', 'Nota di credito CN-2026-0002' or a draft's title."""
-    words = _labels(locale)
+def document_title(invoice: Invoice) -> str:
+    """'Invoice INV-2026-0001', 'Nota di credito CN-2026-0002' or a draft's title, in the reader's language."""
+    words = _words()
     if invoice.state == "draft":
         return f"{words['invoice']} - {words['draft']}"
     return f"{words[invoice.kind]} {invoice.number}"
@@ -108,10 +87,10 @@ def document_title(invoice: Invoice, locale: str) -> str:
 
 def invoice_pdf(invoice: Invoice, seller: dict, buyer: dict, credited: Invoice | None = None,
                 created_at: datetime | None = None) -> bytes:
-    """The document as an A4 PDF in the co-op's language and currency."""
-    letterhead = letterhead_of(seller)
-    locale = letterhead.locale
-    words = _labels(locale)
+    """The document as an A4 PDF in the reader's language (words, numbers, dates) and the co-op's currency."""
+    locale = format_locale()
+    letterhead = letterhead_of(seller, locale)
+    words = _words()
 
     def amount(value: Decimal) -> str:
         return money(value, letterhead)
@@ -138,14 +117,13 @@ def invoice_pdf(invoice: Invoice, seller: dict, buyer: dict, credited: Invoice |
         facts.append((words["order_reference"], invoice.order_reference))
     story = [key_value_table(facts), heading(words["lines"])]
 
-    units = UNIT_NAMES["it" if locale.startswith("it") else "en"]
     has_discount = any(line.discount_amount for line in invoice.lines)
     header = [words["description"], words["quantity"], words["unit"], words["unit_price"]]
     header += [words["discount"]] if has_discount else []
     header += [words["vat"], words["net"]]
     rows = []
     for line in invoice.lines:
-        row = [line.description, _quantity(line.quantity, locale), units.get(line.unit, line.unit),
+        row = [line.description, _quantity(line.quantity, locale), str(UNIT_NAMES.get(line.unit, line.unit)),
                _unit_price(line.unit_price, letterhead)]
         row += [amount(line.discount_amount) if line.discount_amount else ""] if has_discount else []
         row += [line.vat_natura or (words["exempt_short"] if line.vat_exempt else _rate(line.vat_rate)),
@@ -172,7 +150,8 @@ def invoice_pdf(invoice: Invoice, seller: dict, buyer: dict, credited: Invoice |
                    (words["to_pay"], amount(invoice.payable_total))]
     story.append(key_value_table(totals))
     if invoice.stamp_duty:
-        story.append(paragraph(words["stamp_duty"].format(amount=amount(invoice.stamp_duty))))
+        story.append(paragraph(_("Stamp duty of %(amount)s paid virtually (DM 17 June 2014)",
+                                 amount=amount(invoice.stamp_duty))))
     reasons = sorted({f"{group.natura + ': ' if group.natura else ''}{group.exemption_reason}"
                       for group in groups if group.exemption_reason})
     if reasons:
@@ -180,13 +159,14 @@ def invoice_pdf(invoice: Invoice, seller: dict, buyer: dict, credited: Invoice |
         story.extend(paragraph(reason) for reason in reasons)
     if invoice.kind == "invoice" and invoice.state == "issued":
         story.append(heading(words["payment"]))
-        story.append(paragraph(words["pay_by"].format(due=day(invoice.due_date), number=invoice.number)))
+        story.append(paragraph(_("Please pay by bank transfer by %(due)s, quoting %(number)s.",
+                                 due=day(invoice.due_date), number=invoice.number)))
         if seller.get("iban"):
             story.append(paragraph(f"{words['iban']}: {seller['iban']}"))
     if invoice.notes:
         story.append(heading(words["notes"]))
         story.append(paragraph(invoice.notes))
-    return build_pdf(letterhead, document_title(invoice, locale), story, created_at=created_at)
+    return build_pdf(letterhead, document_title(invoice), story, created_at=created_at)
 
 
 def _party(details: dict) -> Party:

@@ -2,6 +2,7 @@
 API's keys (sheet, row, column) stay as they are, so clients keyed on them keep working."""
 
 import io
+import re
 
 from tests.accounts.conftest import SLUG, TREASURER, post_accounts, saved_versions
 from tests.accounts.helpers import FIGURES, LAST_YEAR, filled_csv, filled_xlsx
@@ -43,3 +44,32 @@ def test_an_italian_treasurer_reads_a_refused_year_in_italian(client, treasurer)
     assert response.status_code == 422
     assert response.get_json()["errors"]["year"] == [
         f"il {LAST_YEAR + 1} non è ancora finito; carica il bilancio di un anno quando l'anno si è chiuso"]
+
+
+def test_the_version_page_says_the_csv_was_read_as_windows_1252_in_italian(client, treasurer):
+    data = filled_csv(encoding="cp1252", labels={"turnover_other": "Altri ricavi (proventi diversi, €)"})
+    version = post_accounts(client, treasurer, data, "bilancio.csv").get_json()
+    login(client, TREASURER)
+
+    text = client.get(f"{PAGE}{version['id']}", headers=ITALIAN).get_data(as_text=True)
+
+    assert "Nota: il file CSV è stato letto come testo Windows-1252 (non era UTF-8)." in text
+    assert "Note: the CSV file was" not in text
+
+
+def test_the_upload_time_reads_the_readers_way_in_the_consortiums_time_zone(app, client, treasurer):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    version = post_accounts(client, treasurer, filled_csv(), "accounts.csv").get_json()
+    stored = datetime.fromisoformat(version["created_at"])
+    assert stored.utcoffset() is not None  # the API keeps ISO with its zone
+    local = stored.astimezone(ZoneInfo(app.config["CONSORTIUM_TIMEZONE"]))
+    login(client, TREASURER)
+
+    italian = client.get(f"{PAGE}{version['id']}", headers=ITALIAN).get_data(as_text=True)
+    english = client.get(f"{PAGE}{version['id']}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+
+    assert f"{local:%d/%m/%Y %H:%M}" in italian  # 01/12/2026 23:14
+    assert re.search(rf"\b{local.day} [A-Z][a-z]{{2,3}} {local.year} {local:%H:%M}\b", english)  # 1 Dec 2026 23:14
+    assert f"{local:%Y-%m-%d %H:%M}" not in italian + english

@@ -142,7 +142,8 @@ def test_italian_pdf_is_in_italian_with_euro_amounts(client, italy, tmp_path):
         line("Assistenza domiciliare", "10", "22.40", "ridotta_5_sociale"),
         line("Manutenzione verde", "7.5", "3.333", "ordinaria_22")])["id"])
     path = tmp_path / "fattura.pdf"
-    path.write_bytes(client.get(f"{italy['api']}/invoices/{invoice['id']}/pdf", headers=italy["auth"]).data)
+    path.write_bytes(client.get(f"{italy['api']}/invoices/{invoice['id']}/pdf",
+                                headers={**italy["auth"], "Accept-Language": "it"}).data)
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
                           check=True).stdout.replace("\xa0", " ")
     assert f"Fattura {invoice['number']}" in text and "Riepilogo IVA" in text
@@ -152,3 +153,34 @@ def test_italian_pdf_is_in_italian_with_euro_amounts(client, italy, tmp_path):
     assert "Manutenzione verde" in text and " 7,5 " in text and "3,333 €" in text
     # the letterhead and footer of the platform's base in Italian too
     assert "Iscr. A123456" in text and "P.IVA IT01122330010" in text and "Pagina 1 di 1" in text
+
+
+def _pdf_text(client, coop, invoice, tmp_path, language) -> str:
+    response = client.get(f"{coop['api']}/invoices/{invoice['id']}/pdf",
+                          headers={**coop["auth"], "Accept-Language": language})
+    assert response.status_code == 200
+    path = tmp_path / f"invoice-{language}.pdf"
+    path.write_bytes(response.data)
+    return " ".join(subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                                   check=True).stdout.replace("\xa0", " ").split())
+
+
+@needs_poppler
+def test_pdf_is_written_in_the_readers_language(client, uk, italy, tmp_path):
+    """The same invoice reads in Italian for an Italian reader and in English for an English one; the money
+    stays in the co-op's currency, written the reader's way."""
+    invoice = _uk_invoice(client, uk)
+    italian = _pdf_text(client, uk, invoice, tmp_path, "it")
+    assert f"Fattura {invoice['number']}" in italian and "Riepilogo IVA" in italian and "Scadenza" in italian
+    assert "Modalità di pagamento" in italian and "Pagamento con bonifico entro il" in italian
+    assert "Pagina 1 di 1" in italian
+    assert "giorni" in italian and "Invoice" not in italian and "Due date" not in italian
+    assert "£" in italian and invoice["gross_total"].replace(".", ",") in italian.replace(".", "")
+
+    comune = add_customer(client, italy, COMUNE)
+    fattura = issue(client, italy, draft(client, italy, comune["id"], lines=[
+        line("Assistenza domiciliare", "10", "22.40", "ridotta_5_sociale")])["id"])
+    english = _pdf_text(client, italy, fattura, tmp_path, "en")
+    assert f"Invoice {fattura['number']}" in english and "VAT summary" in english and "Page 1 of 1" in english
+    assert "Fattura" not in english and "Riepilogo" not in english
+    assert "€235.20" in english  # 224.00 + 5% VAT, the euro written the English way

@@ -181,7 +181,8 @@ def test_split_payment_asks_the_public_body_for_the_amount_net_of_vat(client, it
 def test_the_split_payment_pdf_shows_the_same_amount_to_pay(client, italy, tmp_path):
     invoice = _split_invoice(client, italy)
     path = tmp_path / "fattura.pdf"
-    path.write_bytes(client.get(f"{italy['api']}/invoices/{invoice['id']}/pdf", headers=italy["auth"]).data)
+    path.write_bytes(client.get(f"{italy['api']}/invoices/{invoice['id']}/pdf",
+                                headers={**italy["auth"], "Accept-Language": "it"}).data)
     text = " ".join(subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
                                    check=True).stdout.replace("\xa0", " ").split())
     assert "scissione dei pagamenti" in text and "Importo da pagare 1.200,00 €" in text

@@ -299,3 +299,12 @@ def test_an_advance_received_before_the_invoice_is_recorded_and_shown_as_an_adva
         "paid_on": before.isoformat(), "amount": "70.01", "method": "card"})
     assert over.status_code == 422 and "over-payments are refused" in over.get_data(as_text=True)
     assert count(app, Payment) == 2
+
+
+def test_customers_list_title_and_add_button_read_in_italian(client, italy):
+    login(client, "t.it@example.test")
+    page = client.get("/t/girasole/invoices/customers/", headers={"Accept-Language": "it"}).get_data(as_text=True)
+    assert "<title>Clienti · Il Girasole Cooperativa Sociale" in page
+    assert "<h1>Clienti · Il Girasole Cooperativa Sociale</h1>" in page
+    assert ">Aggiungi un cliente</a>" in page
+    assert "Customers ·" not in page and "Add a customer" not in page
