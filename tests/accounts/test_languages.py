@@ -43,3 +43,21 @@ def test_an_italian_treasurer_reads_a_refused_year_in_italian(client, treasurer)
     assert response.status_code == 422
     assert response.get_json()["errors"]["year"] == [
         f"il {LAST_YEAR + 1} non è ancora finito; carica il bilancio di un anno quando l'anno si è chiuso"]
+
+
+def test_a_stored_warning_is_marked_with_its_language_on_a_page_in_the_other_one(client, treasurer):
+    english = post_accounts(client, treasurer, filled_xlsx(extra_columns=("notes",)), "a.xlsx",
+                            extra_headers={"Accept-Language": "en"})
+    italian = post_accounts(client, treasurer, filled_xlsx(extra_columns=("note",)), "a.xlsx", extra_headers=ITALIAN)
+    assert english.status_code == 201 and italian.status_code == 201
+    login(client, TREASURER)
+
+    page = client.get(f"{PAGE}{english.get_json()['id']}", headers=ITALIAN).get_data(as_text=True)
+    assert '<td lang="en">unknown column &#39;notes&#39; is ignored</td>' in page  # WCAG 3.1.2
+
+    page = client.get(f"{PAGE}{italian.get_json()['id']}", headers=ITALIAN).get_data(as_text=True)
+    warning = page.split('id="warnings"')[1].split("</table>")[0]
+    assert "note" in warning and "lang=" not in warning  # written in the page's language: nothing to mark
+
+    page = client.get(f"{PAGE}{italian.get_json()['id']}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<td lang="it">' in page.split('id="warnings"')[1].split("</table>")[0]
