@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from consortium.clock import local_today
 from consortium.db import as_utc, utcnow
 from consortium.extensions import db
+from consortium.i18n import _, ngettext
 from consortium.jobs import (
     JOBS,
     JobLock,
@@ -81,8 +82,11 @@ class RunOutcome:
         """One line for people: how many runs succeeded and failed."""
         total = len(self.succeeded) + len(self.failed)
         if not total:
-            return f"{self.job_id}: no co-op to run for."
-        return f"{self.job_id}: {len(self.succeeded)} of {total} run(s) succeeded, {len(self.failed)} failed."
+            return _("%(job)s: no co-op to run for.", job=self.job_id)
+        succeeded = ngettext("%(done)d of %(num)d run succeeded", "%(done)d of %(num)d runs succeeded", total,
+                             done=len(self.succeeded))
+        failed = ngettext("%(num)d failed", "%(num)d failed", len(self.failed))
+        return _("%(job)s: %(succeeded)s, %(failed)s.", job=self.job_id, succeeded=succeeded, failed=failed)
 
 
 def run_job(app: Flask, job_id: str) -> RunOutcome:

@@ -9,6 +9,7 @@ from consortium.clock import local_today
 from consortium.dumping import PlainDumpSchema
 from consortium.extensions import db
 from consortium.fields import BoundedInt, Computed, DecimalString, Money, UtcDateTime
+from consortium.i18n import _
 from consortium.models import Tenant
 from shared_services.mutual_fund.calculations import DUE_BASES, LOAN_METHODS
 from shared_services.mutual_fund.service import CurrentTerms, current_terms, get_settings, loan_arrears
@@ -86,7 +87,7 @@ class AcceptSchema(Schema):
     @validates_schema
     def _not_future(self, data, **kwargs):
         if data.get("accepted_on") and data["accepted_on"] > local_today():
-            raise ValidationError("must not be in the future", "accepted_on")
+            raise ValidationError(_("must not be in the future"), "accepted_on")
 
 
 class ReturnSchema(Schema):
@@ -200,12 +201,12 @@ class PaymentSchema(Schema):
     @validates_schema
     def _one_contribution(self, data, **kwargs):
         if ("reference" in data) == ("contribution_id" in data):
-            raise ValidationError("give either the contribution's reference or its id", "reference")
+            raise ValidationError(_("give either the contribution's reference or its id"), "reference")
 
     @validates_schema
     def _not_future(self, data, **kwargs):
         if data.get("paid_on") and data["paid_on"] > local_today():
-            raise ValidationError("must not be in the future", "date")
+            raise ValidationError(_("must not be in the future"), "date")
 
 
 class PaymentOutSchema(Schema):
@@ -263,9 +264,9 @@ class LoanSchema(Schema):
     @validates_schema
     def _borrower(self, data, **kwargs):
         if "borrower_tenant" not in data and "incubation_project_id" not in data:
-            raise ValidationError("name the borrowing co-op or the incubation project", "borrower_tenant")
+            raise ValidationError(_("name the borrowing co-op or the incubation project"), "borrower_tenant")
         if "borrower_tenant" not in data and not data.get("borrower_name"):
-            raise ValidationError("required for a loan to an incubation project", "borrower_name")
+            raise ValidationError(_("required for a loan to an incubation project"), "borrower_name")
 
 
 class InstalmentSchema(Schema):
@@ -339,7 +340,7 @@ class MoneyOnDateSchema(Schema):
     @validates_schema
     def _not_future(self, data, **kwargs):
         if data.get("paid_on") and data["paid_on"] > local_today():
-            raise ValidationError("must not be in the future", "date")
+            raise ValidationError(_("must not be in the future"), "date")
 
 
 class GuaranteeSchema(Schema):

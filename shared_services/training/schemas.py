@@ -3,6 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from consortium.fields import BoundedInt, DecimalString
+from consortium.i18n import _, _l
 from shared_services.training.models import COST_BASES, DELIVERIES, RESULTS, SPLITS, TOPICS
 
 
@@ -12,7 +13,7 @@ class CourseSchema(Schema):
     id = BoundedInt(dump_only=True)
     code = fields.Str(required=True, validate=[validate.Length(min=2, max=30),
                                                validate.Regexp(r"^[A-Za-z0-9._-]+$",
-                                                               error="letters, digits, dot, dash, underscore")])
+                                                               error=_l("letters, digits, dot, dash, underscore"))])
     title = fields.Str(required=True, validate=validate.Length(min=2, max=200))
     topic = fields.Str(required=True, validate=validate.OneOf(list(TOPICS)))
     country = fields.Str(allow_none=True, validate=validate.OneOf(["uk", "it"]))
@@ -20,7 +21,7 @@ class CourseSchema(Schema):
                                     validate=validate.Range(min=0, min_inclusive=False, max=2000))
     delivery = fields.Str(required=True, validate=validate.OneOf(list(DELIVERIES)))
     validity_months = BoundedInt(allow_none=True, validate=validate.Range(
-        min=1, max=600, error="must be a positive number of months (1 to 600), or empty for no expiry"))
+        min=1, max=600, error=_l("must be a positive number of months (1 to 600), or empty for no expiry")))
     standard = fields.Str(allow_none=True, validate=validate.Length(max=300))
     source = fields.Str(allow_none=True, validate=validate.Length(max=4000))
     active = fields.Bool(load_default=True)
@@ -103,7 +104,7 @@ class EnrolSchema(Schema):
     @validates_schema
     def _some(self, data, **kwargs):
         if not data.get("member_ids"):
-            raise ValidationError("choose at least one worker", "member_ids")
+            raise ValidationError(_("choose at least one worker"), "member_ids")
 
 
 class EnrolmentQuerySchema(Schema):

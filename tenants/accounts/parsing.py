@@ -249,7 +249,8 @@ def format_amount(value: Decimal) -> str:
 
 
 def build_template_xlsx(year: int | None = None) -> bytes:
-    """Build the blank annual-accounts workbook (Summary, TrialBalance, Instructions) as XLSX bytes."""
+    """Build the blank annual-accounts workbook (Summary, TrialBalance, Instructions) as XLSX bytes: its labels,
+    instructions and messages in the reader's language; sheet names, headers and line codes as the upload reads them."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -263,12 +264,12 @@ def build_template_xlsx(year: int | None = None) -> bytes:
     summary.append(list(SUMMARY_COLUMNS))
     for line in SUMMARY_LINES:
         amount = year if line.code == "financial_year" else None
-        summary.append([line.code, line.label, amount])
+        summary.append([line.code, line_label(line.code), amount])
         cell = summary.cell(row=summary.max_row, column=3)
         cell.number_format = YEAR_FORMAT if line.code == "financial_year" else AMOUNT_FORMAT
     amounts = DataValidation(
         type="decimal", operator="between", formula1="-999999999999.99", formula2="999999999999.99",
-        showErrorMessage=True, error="Enter a number (no text, no formula).",
+        showErrorMessage=True, error=_("Enter a number (no text, no formula)."),
     )
     amounts.add(f"C2:C{summary.max_row}")
     summary.add_data_validation(amounts)
@@ -281,12 +282,12 @@ def build_template_xlsx(year: int | None = None) -> bytes:
     trial_balance.column_dimensions["D"].number_format = AMOUNT_FORMAT
     debit_credit = DataValidation(
         type="decimal", operator="between", formula1="0", formula2="999999999999.99",
-        showErrorMessage=True, error="Enter a positive number; put credits in the credit column.",
+        showErrorMessage=True, error=_("Enter a positive number; put credits in the credit column."),
     )
     debit_credit.add("C2:D100000")
     maps_to = DataValidation(
         type="list", formula1=f'"{",".join(MAPPABLE_CODES)}"', allow_blank=True,
-        showErrorMessage=True, error="Choose a Summary line code, or leave empty.",
+        showErrorMessage=True, error=_("Choose a Summary line code, or leave empty."),
     )
     maps_to.add("E2:E100000")
     trial_balance.add_data_validation(debit_credit)
@@ -316,33 +317,33 @@ def _style_header(sheet, font: Font, fill: PatternFill, widths: Sequence[int]) -
 
 def _instruction_lines() -> list[str]:
     return [
-        "Annual accounts for the consortium",
-        "1. Fill one financial year. On the Summary sheet put the year in the amount of the "
-        "financial_year row, and an amount on every other row (0 when there is none).",
-        "2. Type values, not formulas: the upload does not evaluate formulas. If you worked the "
-        "figures out with formulas, copy them and use Paste Special > Values.",
-        "3. Amounts are in the co-op's currency with up to 2 decimals; more are rounded half-up to the cent.",
-        "4. Net profit must equal total turnover - staff costs - other costs - tax. The consortium "
-        "works out the 3% mutual-fund contribution from it.",
-        "5. Share capital cannot be negative. If the members' assembly used part of the net profit to cover "
+        _("Annual accounts for the consortium"),
+        _("1. Fill one financial year. On the Summary sheet put the year in the amount of the "
+        "financial_year row, and an amount on every other row (0 when there is none)."),
+        _("2. Type values, not formulas: the upload does not evaluate formulas. If you worked the "
+        "figures out with formulas, copy them and use Paste Special > Values."),
+        _("3. Amounts are in the co-op's currency with up to 2 decimals; more are rounded half-up to the cent."),
+        _("4. Net profit must equal total turnover - staff costs - other costs - tax. The consortium "
+        "works out the 3% mutual-fund contribution from it."),
+        _("5. Share capital cannot be negative. If the members' assembly used part of the net profit to cover "
         "losses of prior years, put that part in prior_losses_covered; if it allocated ristorni (refunds to "
         "members) from the profit, put them in ristorni_from_profit (0 when none). The 3% is worked on the "
-        "net profit less these two, and together they cannot exceed the net profit.",
-        "6. The TrialBalance sheet is optional. If you fill it, list every account of the year-end "
+        "net profit less these two, and together they cannot exceed the net profit."),
+        _("6. The TrialBalance sheet is optional. If you fill it, list every account of the year-end "
         "trial balance with its debit or credit balance; total debits must equal total credits. "
         "In maps_to put the Summary line the account adds up into, or leave it empty for accounts "
         "that are on no Summary line (receivables, payables, fixed assets...). The accounts mapped "
-        "to each line must add up to that line's amount on the Summary.",
-        "7. Do not rename the sheets or the header row. Extra columns are ignored.",
-        "8. Upload this workbook as .xlsx (not .xls, not password-protected), or the CSV template "
-        "instead. A year can be uploaded once it is over.",
+        "to each line must add up to that line's amount on the Summary."),
+        _("7. Do not rename the sheets or the header row. Extra columns are ignored."),
+        _("8. Upload this workbook as .xlsx (not .xls, not password-protected), or the CSV template "
+        "instead. A year can be uploaded once it is over."),
     ]
 
 
 def build_template_csv(year: int | None = None) -> bytes:
     """Build the blank annual-accounts CSV (UTF-8, header row, one summary row per line) as bytes, in the
     reader's convention (`;` for an Italian reader, which `_parse_csv` reads back with decimal commas)."""
-    rows = [[CSV_SECTION_SUMMARY, line.code, line.label,
+    rows = [[CSV_SECTION_SUMMARY, line.code, line_label(line.code),
              year if line.code == "financial_year" and year is not None else "", "", "", ""]
             for line in SUMMARY_LINES]
     return to_csv(CSV_COLUMNS, rows)

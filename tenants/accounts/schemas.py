@@ -5,6 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.datastructures import FileStorage
 
 from consortium.fields import BoundedInt, DecimalString, UtcDateTime
+from consortium.i18n import _
 from tenants.accounts.models import FIGURE_CODES, STATUSES
 from tenants.accounts.parsing import EARLIEST_YEAR
 
@@ -16,7 +17,7 @@ class FilePart(Upload):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, FileStorage):
-            raise ValidationError("send the file as a multipart file part (with a filename)")
+            raise ValidationError(_("send the file as a multipart file part (with a filename)"))
         return value
 
 

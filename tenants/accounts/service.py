@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from consortium.db import Money, utcnow
 from consortium.errors import Conflict, NotFound, ServiceError, field_error
-from consortium.i18n import _, _l, ngettext
+from consortium.i18n import _, _l, current_language, ngettext
 from consortium.models import Tenant, User
 from consortium.tenancy import tenant_scope
 from tenants.accounts.models import FIGURE_CODES, LIVE_STATUSES, SENT_STATUSES, AccountsVersion
@@ -158,7 +158,8 @@ def upload_accounts(
         status="draft",
         **{code: result.figures[code] for code in FIGURE_CODES},
         trial_balance_accounts=len(result.trial_balance),
-        warnings=[issue_dict(issue) for issue in result.warnings],
+        # Each warning keeps the language it was written in, so a page in the other language marks it (WCAG 3.1.2).
+        warnings=[{**issue_dict(issue), "language": current_language()} for issue in result.warnings],
         encoding_note=result.encoding_note,
         filename=name,
         file_format=result.file_format,

@@ -3,6 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from consortium.fields import BoundedInt, DecimalString, Money
+from consortium.i18n import _, _l
 from tenants.payroll.models import (
     CAPITAL_KINDS,
     ENTERED_KINDS,
@@ -19,9 +20,9 @@ from tenants.payroll.models import (
 )
 from tenants.payroll.service import line_text, note_text
 
-NOT_NEGATIVE = validate.Range(min=0, error="must not be negative")
-POSITIVE = validate.Range(min=0, min_inclusive=False, error="must be more than 0")
-TAX_YEAR = validate.Regexp(r"^\d{4}(-\d{2})?$", error="a tax year like 2026-27 (UK) or 2026 (Italy)")
+NOT_NEGATIVE = validate.Range(min=0, error=_l("must not be negative"))
+POSITIVE = validate.Range(min=0, min_inclusive=False, error=_l("must be more than 0"))
+TAX_YEAR = validate.Regexp(r"^\d{4}(-\d{2})?$", error=_l("a tax year like 2026-27 (UK) or 2026 (Italy)"))
 
 
 
@@ -35,11 +36,11 @@ class PlansField(fields.Field):
     def _deserialize(self, value, attr, data, **kwargs):
         items = value.split(",") if isinstance(value, str) else value
         if not isinstance(items, list | tuple):
-            raise ValidationError("a list of plans, e.g. [\"2\"]")
+            raise ValidationError(_("a list of plans, e.g. [\"2\"]"))
         plans = [str(item).strip() for item in items if str(item).strip()]
         unknown = [plan for plan in plans if plan not in STUDENT_LOAN_PLANS]
         if unknown:
-            raise ValidationError(f"unknown plan {', '.join(unknown)}; plans are 1, 2, 4 and 5")
+            raise ValidationError(_("unknown plan %(plans)s; plans are 1, 2, 4 and 5", plans=", ".join(unknown)))
         return tuple(plans)
 
 
@@ -61,8 +62,8 @@ class EmployeeSchema(Schema):
     tax_code = fields.Str(validate=validate.Length(min=1, max=12),
                           metadata={"description": "as HMRC issued it, e.g. 1257L, S1257L, K475, BR, D0, NT; "
                                                    "may be left out for a new starter with a declaration or P45"})
-    tax_basis = fields.Str(validate=validate.OneOf(TAX_BASES, error="must be one of: cumulative, week1_month1"))
-    ni_category = fields.Str(validate=validate.OneOf(NI_CATEGORIES, error="not an NI category letter"))
+    tax_basis = fields.Str(validate=validate.OneOf(TAX_BASES, error=_l("must be one of: cumulative, week1_month1")))
+    ni_category = fields.Str(validate=validate.OneOf(NI_CATEGORIES, error=_l("not an NI category letter")))
     student_loan_plans = PlansField(metadata={"description": "undergraduate plans: 1, 2, 4, 5"})
     postgraduate_loan = fields.Bool()
     pay_frequency = fields.Str(validate=validate.OneOf(FREQUENCIES))
@@ -92,7 +93,7 @@ class EmployeeSchema(Schema):
     @validates_schema
     def _dates(self, data, partial=None, **kwargs):
         if data.get("leave_date") and data.get("start_date") and data["leave_date"] < data["start_date"]:
-            raise ValidationError("must not be before the start date", "leave_date")
+            raise ValidationError(_("must not be before the start date"), "leave_date")
 
 
 class EmployeeUpdateSchema(EmployeeSchema):
@@ -165,7 +166,7 @@ class PayrollLineSchema(Schema):
     @validates_schema
     def _entered(self, data, partial=None, **kwargs):
         if data.get("kind") not in ENTERED_KINDS:
-            raise ValidationError("basic pay and capital instalments are written by the payroll itself", "kind")
+            raise ValidationError(_("basic pay and capital instalments are written by the payroll itself"), "kind")
 
 
 class PayslipSchema(Schema):
@@ -251,8 +252,8 @@ class RunQuerySchema(Schema):
 class JournalQuerySchema(Schema):
     """The journal's file format."""
 
-    format = fields.Str(load_default="csv", validate=validate.Regexp(r"^[a-z_]{2,20}$", error="csv, xlsx or an "
-                                                                     "export of the co-op's rules (Italy: lul)"))
+    format = fields.Str(load_default="csv", validate=validate.Regexp(r"^[a-z_]{2,20}$", error=_l("csv, xlsx or an "
+                                                                        "export of the co-op's rules (Italy: lul)")))
 
 
 class YearEndQuerySchema(Schema):

@@ -73,3 +73,19 @@ def test_the_upload_time_reads_the_readers_way_in_the_consortiums_time_zone(app,
     assert f"{local:%d/%m/%Y %H:%M}" in italian  # 01/12/2026 23:14
     assert re.search(rf"\b{local.day} [A-Z][a-z]{{2,3}} {local.year} {local:%H:%M}\b", english)  # 1 Dec 2026 23:14
     assert f"{local:%Y-%m-%d %H:%M}" not in italian + english
+def test_a_stored_warning_is_marked_with_its_language_on_a_page_in_the_other_one(client, treasurer):
+    english = post_accounts(client, treasurer, filled_xlsx(extra_columns=("notes",)), "a.xlsx",
+                            extra_headers={"Accept-Language": "en"})
+    italian = post_accounts(client, treasurer, filled_xlsx(extra_columns=("note",)), "a.xlsx", extra_headers=ITALIAN)
+    assert english.status_code == 201 and italian.status_code == 201
+    login(client, TREASURER)
+
+    page = client.get(f"{PAGE}{english.get_json()['id']}", headers=ITALIAN).get_data(as_text=True)
+    assert '<td lang="en">unknown column &#39;notes&#39; is ignored</td>' in page  # WCAG 3.1.2
+
+    page = client.get(f"{PAGE}{italian.get_json()['id']}", headers=ITALIAN).get_data(as_text=True)
+    warning = page.split('id="warnings"')[1].split("</table>")[0]
+    assert "note" in warning and "lang=" not in warning  # written in the page's language: nothing to mark
+
+    page = client.get(f"{PAGE}{italian.get_json()['id']}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<td lang="it">' in page.split('id="warnings"')[1].split("</table>")[0]

@@ -14,9 +14,10 @@ from sqlalchemy import func, select
 from consortium.clock import local_today
 from consortium.directory import service as directory
 from consortium.extensions import db
+from consortium.i18n import force_locale
 from consortium.jobs import ERROR_TEXT_LIMIT, JOBS, JobRun, apscheduler_jobs, scheduled_job
 from consortium.models import Tenant
-from consortium.scheduler import ThreadScheduler, build_scheduler, run_job
+from consortium.scheduler import RunOutcome, ThreadScheduler, build_scheduler, run_job
 from consortium.tenancy import CONSORTIUM_KEY, consortium_scope, current_tenant_id, tenant_scope
 from tenants.members import service as members
 from tenants.members.models import Member
@@ -348,12 +349,24 @@ def test_jobs_page_shows_schedule_runs_and_errors_to_consortium_admins(app, clie
     response = client.post("/consortium/jobs", data={"job_id": "test.exchange_rates"})
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "test.exchange_rates: 0 of 1 run(s) succeeded, 1 failed." in page
+    assert "test.exchange_rates: 0 of 1 run succeeded, 1 failed." in page
     assert "<details>" in page and "ValueError: no exchange rate for GBP" in page
 
     response = client.post("/consortium/jobs", data={"job_id": "test.page_per_coop"}, follow_redirects=True)
-    assert "test.page_per_coop: 1 of 1 run(s) succeeded, 0 failed." in response.get_data(as_text=True)
+    assert "test.page_per_coop: 1 of 1 run succeeded, 0 failed." in response.get_data(as_text=True)
     assert client.post("/consortium/jobs", data={"job_id": "test.nowhere"}).status_code == 404
+
+
+def test_a_run_summary_reads_in_the_admins_language_with_its_plurals(app):
+    with app.test_request_context():
+        with force_locale("it"):
+            assert RunOutcome("fund.dues", (1, 2), (3,)).summary() == (
+                "fund.dues: 2 di 3 esecuzioni riuscite, 1 non riuscita.")
+            assert RunOutcome("fund.dues", (None,), ()).summary() == (
+                "fund.dues: 1 di 1 esecuzione riuscita, 0 non riuscite.")
+            assert RunOutcome("fund.dues", (), ()).summary() == "fund.dues: nessuna cooperativa per cui eseguirlo."
+        with force_locale("en"):
+            assert RunOutcome("fund.dues", (1, 2), (3, 4)).summary() == "fund.dues: 2 of 4 runs succeeded, 2 failed."
 
 
 def test_jobs_page_refuses_a_treasurer(app, client, factory, declare_job):

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
+from consortium.i18n import force_locale
 from tenants.accounts import parsing
 from tenants.accounts.parsing import (
     CSV_COLUMNS,
@@ -134,6 +135,33 @@ def test_csv_template_has_the_documented_header_and_one_row_per_line():
     assert [row[1] for row in rows[1:]] == [line.code for line in SUMMARY_LINES]
     assert rows[1][3] == "2023"
     assert {row[0] for row in rows[1:]} == {"summary"}
+
+
+def test_templates_downloaded_in_italian_speak_italian_and_still_parse(app):
+    with app.test_request_context(), force_locale("it"):
+        xlsx = build_template_xlsx(YEAR)
+        csv_bytes = build_template_csv(YEAR)
+    workbook = load_workbook(io.BytesIO(xlsx))
+
+    summary = workbook["Summary"]
+    labels = {summary.cell(row=row, column=1).value: summary.cell(row=row, column=2).value
+              for row in range(2, summary.max_row + 1)}
+    assert labels["turnover_public_contracts"] == "Ricavi: appalti e convenzioni pubbliche"
+    assert [cell.value for cell in summary[1]] == ["line_code", "label", "amount"]  # read by the upload
+    assert summary.data_validations.dataValidation[0].error == "Inserisci un numero (niente testo, niente formule)."
+    trial_balance_messages = {v.error for v in workbook["TrialBalance"].data_validations.dataValidation}
+    assert "Scegli un codice di riga del foglio Summary, o lascia vuoto." in trial_balance_messages
+    instructions = " ".join(str(row[0].value) for row in workbook["Instructions"].iter_rows())
+    assert instructions.startswith("Bilancio annuale per il consorzio") and "formule" in instructions
+    assert "Ricavi: appalti e convenzioni pubbliche" in csv_bytes.decode("utf-8-sig")
+
+    for row in summary.iter_rows(min_row=3):
+        row[2].value = float(FIGURES[row[0].value])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    result = parse_accounts(buffer.getvalue(), "bilancio-2024.xlsx", today=TODAY)
+    assert result.ok, messages(result)
+    assert result.figures == FIGURES
 
 
 def test_blank_csv_template_asks_for_every_amount_without_crashing():
