@@ -88,6 +88,7 @@ def test_a_transaction_begun_in_no_scope_inherits_nothing_from_the_last_one_on_i
     """No statement sets the scope of a transaction begun in no scope (one round trip less per request):
     what the previous transaction on the same connection set (a co-op, the consortium reader) ended with it."""
     with app.app_context():
+        db.engine.dispose()  # an empty pool: each transaction below checks out the one connection the first opened
         db.session.info[ORM_FILTER_KEY] = False
         set_tenant(db.session, two_coops["a"].id)
         backend = db.session.scalar(text("SELECT pg_backend_pid()"))
