@@ -9,6 +9,7 @@ commits per request, and some tests run requests in parallel threads, so a wrapp
 would not isolate them).
 """
 
+import fcntl
 import os
 import secrets
 import socket
@@ -124,6 +125,17 @@ class CitusTestDatabase(PostgresTestDatabase):
         return create_engine(self.base.set(host=host, port=port, database=database), isolation_level="AUTOCOMMIT")
 
     def create(self) -> None:
+        # One database at a time across the xdist workers: citus_add_node copies the cluster-wide roles to the worker
+        # (worker_create_or_alter_role), and two at once fail there with "tuple concurrently updated", which the
+        # coordinator reports as "failure on connection marked as essential" (seen in CI and in the worker's log).
+        with open(Path(tempfile.gettempdir()) / "consortium-citus-create.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                self._create()
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _create(self) -> None:
         super().create()  # roles (propagated to the workers) and the database on the coordinator
         for host, port in self.workers:
             engine = self._node(host, port, "postgres")
