@@ -9,39 +9,24 @@ bench_http.ENDPOINTS `requests` times (default 200) through the Flask test clien
 and prints CPU ms and wall ms per request and the statements per request (scope statements apart).
 """
 
-import random
 import statistics
 import sys
 import time
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import event
 
-from consortium.app import create_app
 from consortium.extensions import db
 from consortium.tenancy import is_scope_statement
-from tests.benchmarks.bench_http import ENDPOINTS, load, make_users
-from tests.conftest import TEST_SETTINGS, PostgresTestDatabase
+from tests.benchmarks.bench_http import ENDPOINTS
+from tests.benchmarks.profile_http import small_app
+from tests.conftest import PostgresTestDatabase
 
 
 def main(count: int) -> None:
     database = PostgresTestDatabase()
     database.create()
     try:
-        app = create_app({**TEST_SETTINGS, "SQLALCHEMY_DATABASE_URI": database.url(database.app_role),
-                          "MIGRATION_DATABASE_URL": database.url(database.owner), "APP_DB_ROLE": database.app_role})
-        with app.app_context():
-            from flask_migrate import upgrade
-
-            upgrade()
-        admin = create_engine(database.base.set(database=database.name))
-        tokens = make_users(app)
-        load(admin, [1, 2], random.Random(16), tokens["treasurer_id"])
-        with admin.begin() as connection:
-            for tenant_id in (1, 2):
-                connection.exec_driver_sql("INSERT INTO role_assignments (user_id, role, tenant_id) "
-                                           "VALUES (%s, 'treasurer', %s)", (tokens["treasurer_id"], tenant_id))
-        load(admin, range(3, 21), random.Random(17), tokens["treasurer_id"])
-        admin.dispose()
+        app, tokens = small_app(database)
         client = app.test_client()
         with app.app_context():
             engine = db.engine

@@ -20,27 +20,34 @@ from tests.benchmarks.bench_http import ENDPOINTS, load, make_users
 from tests.conftest import TEST_SETTINGS, PostgresTestDatabase
 
 
+def small_app(database):
+    """The app on a migrated test database with 20 co-ops of bench_http's data (co-ops 1 and 2 the treasurer's):
+    the app and the users' tokens."""
+    app = create_app({**TEST_SETTINGS, "SQLALCHEMY_DATABASE_URI": database.url(database.app_role),
+                      "MIGRATION_DATABASE_URL": database.url(database.owner), "APP_DB_ROLE": database.app_role})
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+    admin = create_engine(database.base.set(database=database.name))
+    tokens = make_users(app)
+    load(admin, [1, 2], random.Random(16), tokens["treasurer_id"])
+    with admin.begin() as connection:
+        for tenant_id in (1, 2):
+            connection.exec_driver_sql("INSERT INTO role_assignments (user_id, role, tenant_id) "
+                                       "VALUES (%s, 'treasurer', %s)", (tokens["treasurer_id"], tenant_id))
+    load(admin, range(3, 21), random.Random(17), tokens["treasurer_id"])
+    admin.dispose()
+    return app, tokens
+
+
 def main(name: str, count: int) -> None:
     endpoint = next(e for e in ENDPOINTS if e[0] == name)
     _, who, method, path, body = endpoint
     database = PostgresTestDatabase()
     database.create()
     try:
-        app = create_app({**TEST_SETTINGS, "SQLALCHEMY_DATABASE_URI": database.url(database.app_role),
-                          "MIGRATION_DATABASE_URL": database.url(database.owner), "APP_DB_ROLE": database.app_role})
-        with app.app_context():
-            from flask_migrate import upgrade
-
-            upgrade()
-        admin = create_engine(database.base.set(database=database.name))
-        tokens = make_users(app)
-        load(admin, [1, 2], random.Random(16), tokens["treasurer_id"])
-        with admin.begin() as connection:
-            for tenant_id in (1, 2):
-                connection.exec_driver_sql("INSERT INTO role_assignments (user_id, role, tenant_id) "
-                                           "VALUES (%s, 'treasurer', %s)", (tokens["treasurer_id"], tenant_id))
-        load(admin, range(3, 21), random.Random(17), tokens["treasurer_id"])
-        admin.dispose()
+        app, tokens = small_app(database)
         client = app.test_client()
         headers = {"Authorization": f"Bearer {tokens[who]}"}
 
