@@ -4,8 +4,8 @@
 the statement PDF and reminders write the explanation from it in the reader's language. Rows fixed before
 keep only their English sentence in `explanation`, which is still written for every new row.
 
-Revision ID: 0028_msgs15
-Revises: 0027_citus19
+Revision ID: 0029_msgs15
+Revises: 0028_rep18c
 """
 
 import sqlalchemy as sa
