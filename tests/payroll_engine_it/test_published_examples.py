@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from plugins.jurisdictions.it.payroll import ItalianYearToDate
 
-from .helpers import D, rules
+from .helpers import D, rules, worker
 
 
 def test_irpef_on_28000_is_6440_agenzia_entrate_circ_4e_2025():
@@ -195,6 +195,20 @@ def test_the_october_2024_ccnl_table_is_the_published_one_studioavvocatolandi():
     published = {"A1": "1333.54", "A2": "1345.95", "B1": "1408.89", "C1": "1515.21", "C2": "1560.27",
                  "C3": "1605.99", "D1": "1605.99", "D2": "1694.41", "D3": "1803.62", "E1": "1803.62",
                  "E2": "1947.00", "F1": "2150.18", "F2": "2455.67"}
-    for year in ("2025", "2026"):
-        levels = rules(year).ccnl_levels(date(int(year), 6, 30))
-        assert {level: str(pay) for level, pay in levels.items()} == published, year
+    levels = rules("2025").ccnl_levels(date(2025, 9, 30))
+    assert {level: str(pay) for level, pay in levels.items()} == published
+
+
+def test_the_october_2025_ccnl_table_is_the_published_one_lexplain():
+    # lexplain.it "Tabelle retributive CCNL cooperative sociali 2024-2025 e anni precedenti", the minimums from
+    # October 2025 as kept in github.com/lucas-puerari/ccnl-engine (cooperative-sociali.json); C1 = 1,515.21 +
+    # 30.00 (agenzianova.com, studiocordoni.it); E2, F1 and F2 also in businessonline.it.
+    published = {"A1": "1359.88", "A2": "1372.53", "B1": "1436.78", "C1": "1545.21", "C2": "1591.06",
+                 "C3": "1637.56", "D1": "1637.56", "D2": "1727.83", "D3": "1839.16", "E1": "1839.16",
+                 "E2": "1985.39", "F1": "2192.55", "F2": "2504.10"}
+    for year, on in (("2025", date(2025, 10, 1)), ("2026", date(2026, 1, 1)), ("2026", date(2026, 12, 31))):
+        levels = rules(year).ccnl_levels(on)
+        assert {level: str(pay) for level, pay in levels.items()} == published, on
+    # September 2025 still pays October 2024's minimum, October the new one
+    assert rules("2025").basic_pay_of(worker(), 9) == D("1515.21")
+    assert rules("2025").basic_pay_of(worker(), 10) == D("1545.21")
