@@ -3,7 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
-from plugins.jurisdictions.it.payroll import ItalianYearToDate
+from plugins.jurisdictions.it.payroll import ItalianYearToDate, ratio4
 
 from .helpers import D, rules, worker
 
@@ -135,11 +135,15 @@ def test_emilia_romagna_2026_third_bracket_is_2_78_reggionline():
 def test_detrazione_lavoro_follows_art_13_tuir():
     # Formula of TUIR art. 13 c. 1 as quoted by commercialistaefisco.it and studiosalardiconsulenzalavoro.it;
     # no published amount for a given income was found, so the amounts are the formula worked by hand.
+    # The ratios are cut to four decimals (TUIR art. 13 c. 6, "si assume nelle prime quattro cifre decimali", as
+    # the 730/2026 instructions' TABELLA 6 note 2 repeat it, both as quoted in public repositories' sources, one of
+    # them with the example 0.623381 -> 0.6233).
     r = rules("2025")
     assert r.detrazione_lavoro(D(14000)) == D("1955.00")
-    assert r.detrazione_lavoro(D(20000)) == D("2642.31")        # 1,910 + 1,190 x 8,000 / 13,000
-    assert r.detrazione_lavoro(D(26000)) == D("2158.08")        # 1,910 + 1,190 x 2,000 / 13,000 + 65
-    assert r.detrazione_lavoro(D(40000)) == D("868.18")         # 1,910 x 10,000 / 22,000
+    assert r.detrazione_lavoro(D(20000)) == D("2642.21")        # 1,910 + 1,190 x 0.6153 (8,000 / 13,000)
+    assert r.detrazione_lavoro(D(26000)) == D("2158.02")        # 1,910 + 1,190 x 0.1538 (2,000 / 13,000) + 65
+    assert r.detrazione_lavoro(D(40000)) == D("868.10")         # 1,910 x 0.4545 (10,000 / 22,000)
+    assert ratio4(D(28000) - D("19896.05"), D(13000)) == D("0.6233")   # 0.62338... -> 0.6233
     assert r.detrazione_lavoro(D(50001)) == D("0.00")
     # the minimum of 690 (1,380 fixed term) is not brought to the days worked (fisco7.it, CGN)
     assert r.detrazione_lavoro(D(5000), days=73) == D("690.00")
@@ -172,11 +176,12 @@ def test_children_detrazione_of_art_12_tuir_ateneoweb():
     # found, so the amounts are the quoted rule worked by hand.
     for year in ("2025", "2026"):
         r = rules(year)
-        assert r.detrazione_figli(D(35000), 1) == D("600.00")           # 950 x 60,000 / 95,000
-        assert r.detrazione_figli(D(35000), 2) == D("1295.45")          # 2 x 950 x 75,000 / 110,000
-        assert r.detrazione_figli(D(35000), 1, share=D(50)) == D("300.00")
+        # the ratio cut to four decimals (TUIR art. 12 c. 4)
+        assert r.detrazione_figli(D(35000), 1) == D("599.93")           # 950 x 0.6315 (60,000 / 95,000)
+        assert r.detrazione_figli(D(35000), 2) == D("1295.42")          # 2 x 950 x 0.6818 (75,000 / 110,000)
+        assert r.detrazione_figli(D(35000), 1, share=D(50)) == D("299.96")
         assert r.detrazione_figli(D(95000), 1) == D("0.00")
-        assert r.detrazione_figli(D(100000), 2) == D("172.73")          # two children: zero only at 110,000
+        assert r.detrazione_figli(D(100000), 2) == D("172.71")          # two children: zero only at 110,000
 
 
 def test_ascendant_detrazione_at_25000_is_about_515_medium_gambina():

@@ -23,10 +23,10 @@ def test_full_time_c1_all_year_with_tredicesima_and_conguaglio_in_december():
         D("1515.21"), D("139.25"), D("1375.96"))
     # IRPEF of the month: 23% x 1,375.96 = 316.47 (the 28,000 bracket / 12 is not reached)
     assert january.irpef_lorda == D("316.47")
-    # projected year 1,375.96 x 13 = 17,887.48: detrazione 1,910 + 1,190 x 10,112.52 / 13,000 = 2,835.68,
-    # for January's 31 days of 365: 240.84
-    assert january.detrazioni["lavoro"] == D("240.84")
-    assert january.irpef == D("316.47") - D("240.84")
+    # projected year 1,375.96 x 13 = 17,887.48: detrazione 1,910 + 1,190 x 0.7778 (10,112.52 / 13,000 cut to
+    # four decimals, TUIR art. 13 c. 6) = 2,835.58, for January's 31 days of 365: 240.83
+    assert january.detrazioni["lavoro"] == D("240.83")
+    assert january.irpef == D("316.47") - D("240.83")
     # somma cuneo 4.8% (income 15,000-20,000) of 1,375.96 = 66.05; no trattamento integrativo above
     # 15,000 because the detrazioni (2,835.68) do not exceed the gross tax (4,114.12)
     assert january.somma_cuneo == D("66.05") and january.trattamento_integrativo == D("0.00")
@@ -43,8 +43,8 @@ def test_full_time_c1_all_year_with_tredicesima_and_conguaglio_in_december():
     # 8 months of 1,375.96, June 1,719.95, October and November 1,403.21, December 2,806.41
     assert c.reddito == D("1375.96") * 8 + D("1719.95") + D("1403.21") * 2 + D("2806.41") == D("18340.46")
     assert c.irpef_lorda == D("4218.31")                         # 23% x 18,340.46
-    assert c.detrazioni["lavoro"] == D("2794.22")                 # 1,910 + 1,190 x 9,659.54 / 13,000, 365 days
-    assert c.irpef_netta == D("1424.09")
+    assert c.detrazioni["lavoro"] == D("2794.17")                 # 1,910 + 1,190 x 0.7430, 365 days
+    assert c.irpef_netta == D("1424.14")
     assert december.to_date.irpef_withheld == c.irpef_netta
     assert december.to_date.somma_cuneo == D("880.34")           # 4.8% x 18,340.46
     # the year's addizionali, withheld from January 2026: ER 199.50 + 1.93% x 3,340.46; Bologna 0.8%

@@ -19,7 +19,7 @@ import calendar
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from stdnum.it import codicefiscale
@@ -45,6 +45,7 @@ from .data import Bracket, Comune, YearData, load_years
 
 CATALOGUE = Path(__file__).resolve().parent / "translations"
 CENT = Decimal("0.01")
+RATIO = Decimal("0.0001")
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
 CONTRACTS = ("indeterminato", "determinato")
@@ -72,6 +73,13 @@ def _progressive(income: Decimal, brackets: tuple[Bracket, ...], scale: Decimal 
             break
         lower = upper
     return tax
+
+
+def ratio4(numerator: Decimal, denominator: Decimal) -> Decimal:
+    """A detrazione's ratio taken 'nelle prime quattro cifre decimali' (TUIR art. 12 c. 4 and art. 13 c. 6, as
+    quoted in the Agenzia delle Entrate's 730/2026 instructions, TABELLA 6 note 2): cut, not rounded. The law
+    defines the detrazione itself, so the sostituto's monthly and year-end figures use it as well."""
+    return (numerator / denominator).quantize(RATIO, rounding=ROUND_DOWN)
 
 
 def validate_codice_fiscale(value: str) -> str:
@@ -506,10 +514,10 @@ class ItalianPayrollRules(PayrollRulesDefaults):
             minimum = d["minimum_fixed_term"] if contract == "determinato" else d["minimum_permanent"]
             return cents(max(amount, minimum)) if days > 0 else ZERO
         if reddito <= d["middle_up_to"]:
-            amount = d["middle_base"] + d["middle_extra"] * (d["middle_up_to"] - reddito) / (
-                d["middle_up_to"] - d["full_up_to"])
+            amount = d["middle_base"] + d["middle_extra"] * ratio4(d["middle_up_to"] - reddito,
+                                                                   d["middle_up_to"] - d["full_up_to"])
         elif reddito <= d["upper_up_to"]:
-            amount = d["middle_base"] * (d["upper_up_to"] - reddito) / (d["upper_up_to"] - d["middle_up_to"])
+            amount = d["middle_base"] * ratio4(d["upper_up_to"] - reddito, d["upper_up_to"] - d["middle_up_to"])
         else:
             return ZERO
         if d["bonus_from"] < reddito <= d["bonus_to"]:
@@ -522,7 +530,7 @@ class ItalianPayrollRules(PayrollRulesDefaults):
         first_up_to, middle_up_to, upper_up_to = (Decimal(s[k]) for k in ("first_up_to", "middle_up_to",
                                                                           "upper_up_to"))
         if reddito <= first_up_to:
-            return cents(Decimal(s["first_amount"]) - Decimal(s["first_reduction"]) * reddito / first_up_to)
+            return cents(Decimal(s["first_amount"]) - Decimal(s["first_reduction"]) * ratio4(reddito, first_up_to))
         if reddito <= middle_up_to:
             amount = Decimal(s["middle_amount"])
             for step in s["increments"]:
@@ -530,7 +538,7 @@ class ItalianPayrollRules(PayrollRulesDefaults):
                     amount += Decimal(step["amount"])
             return cents(amount)
         if reddito <= upper_up_to:
-            return cents(Decimal(s["middle_amount"]) * (upper_up_to - reddito) / (upper_up_to - middle_up_to))
+            return cents(Decimal(s["middle_amount"]) * ratio4(upper_up_to - reddito, upper_up_to - middle_up_to))
         return ZERO
 
     def detrazione_figli(self, reddito: Decimal, children: int, share: Decimal = HUNDRED) -> Decimal:
@@ -541,7 +549,7 @@ class ItalianPayrollRules(PayrollRulesDefaults):
         base = Decimal(c["base"]) + Decimal(c["per_extra_child"]) * (children - 1)
         if reddito >= base:
             return ZERO
-        return cents(Decimal(c["amount"]) * (base - reddito) / base * children * share / HUNDRED)
+        return cents(Decimal(c["amount"]) * ratio4(base - reddito, base) * children * share / HUNDRED)
 
     def detrazione_altri(self, reddito: Decimal, others: int) -> Decimal:
         """Detrazione for other dependent family members for the whole year (TUIR art. 12 c. 1 lett. d)."""
@@ -549,7 +557,7 @@ class ItalianPayrollRules(PayrollRulesDefaults):
         base = Decimal(o["base"])
         if others <= 0 or reddito >= base:
             return ZERO
-        return cents(Decimal(o["amount"]) * (base - reddito) / base * others)
+        return cents(Decimal(o["amount"]) * ratio4(base - reddito, base) * others)
 
     def ulteriore_detrazione(self, reddito: Decimal) -> Decimal:
         """The budget law's extra detrazione for incomes over 20,000 and up to 40,000 (L. 207/2024 art. 1 c. 6)."""
