@@ -315,7 +315,9 @@ def _months_of_service(employee: ItalianEmployee, first: date, last: date) -> in
     count, year, month = 0, first.year, first.month
     while (year, month) <= (last.year, last.month):
         start, end = _month_bounds(year, month)
-        if _working_days_employed(employee, start, end) > 15:
+        whole = employee.start_date <= start and (employee.leave_date is None or employee.leave_date >= end)
+        # a whole month has at least 20 working days (February, Monday to Friday): only part months are counted
+        if whole or _working_days_employed(employee, start, end) > 15:
             count += 1
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return count
