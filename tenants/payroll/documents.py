@@ -179,9 +179,10 @@ def _pack_payslip_story(rules, payslip: Payslip, letterhead: Letterhead) -> list
               (_("Period"), _("Month %(period)s of %(year)s", period=run.period, year=run.tax_year))]
     story = [key_value_table(facts), heading(_("Payments"))]
     rows = [[line_text(line), amount(line.amount)] for line in payslip.pay_lines]
-    if Decimal(details.get("tredicesima", "0")):
-        rows.append([readable(dict(rules.payslip_sections()[0][1]).get("tredicesima", "")),
-                     amount(details["tredicesima"])])
+    additional_months = dict(rules.payslip_sections()[0][1])
+    for key in ("tredicesima", "quattordicesima"):
+        if Decimal(details.get(key, "0")):
+            rows.append([readable(additional_months.get(key, "")), amount(details[key])])
     story.append(data_table([_("Description"), _("Amount")], rows, numeric_columns={1}, wrap_columns={0},
                             totals_row=[_("Gross pay"), amount(payslip.gross_pay)]))
     deductions = deductions_of(payslip, labels)

@@ -184,10 +184,19 @@ def run(run_id):
 
 
 def _sections(pack: dict, details: dict) -> list[tuple[str, list[tuple[str, str]]]]:
-    """The pack's payslip sections with the figures this payslip has (nil ones left out)."""
+    """The pack's payslip sections with the figures this payslip has (nil ones left out), the first one (the
+    additional months' pay, as on the PDF) excluded: its figures are payments, listed with the pay lines."""
     shown = [(title, [(text, details[key]) for key, text in rows if details.get(key) not in (None, "0.00")])
-             for title, rows in pack["sections"]]
+             for title, rows in pack["sections"][1:]]
     return [(title, rows) for title, rows in shown if rows]
+
+
+def _additional_pay(pack: dict, details: dict) -> list[tuple[str, str, str]]:
+    """The additional months' pay of the payslip (tredicesima, quattordicesima): (description, kind, amount)."""
+    if not pack["sections"]:
+        return []
+    title, rows = pack["sections"][0]
+    return [(text, title, details[key]) for key, text in rows if details.get(key) not in (None, "0.00")]
 
 
 def _figure_labels(pack: dict) -> dict:
@@ -270,6 +279,7 @@ def payslip(payslip_id, errors=None, values=None):
     return render_template("payroll/payslip.html", payslip=record, run=record.run, can_edit=_can_edit(),
                            deductions=documents.deductions_of(record, pack["labels"]), errors=errors or {},
                            pack=pack, labels=_figure_labels(pack), sections=_sections(pack, record.details or {}),
+                           additional_pay=_additional_pay(pack, record.details or {}),
                            values=values or {"kind": "overtime"}, tax_code=documents.tax_code_text(record),
                            kinds=[(kind, str(LINE_KIND_LABELS[kind])) for kind in ENTERED_KINDS],
                            to_date=record.to_date or {})

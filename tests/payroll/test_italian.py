@@ -6,6 +6,7 @@ employed), store what comes back, refuse bad input naming the field with nothing
 co-op's payroll out of sight.
 """
 
+import shutil
 from datetime import date
 from decimal import Decimal
 
@@ -81,14 +82,15 @@ def test_a_type_b_co_op_pays_a_disadvantaged_member_without_contributions_beside
     worker = ItalianEmployee(CF_LAURA, "C1", "indeterminato", Decimal(100), "emilia-romagna", "modena",
                              date(2025, 9, 1), disadvantaged=True, disadvantage_category="addiction")
     expected = rules.calculate_month(worker, ItalianEmployer(True, Decimal("28.98"), Decimal("1.10")), 1,
-                                     PayItems(basic=Decimal("1515.21")), ItalianYearToDate())
-    assert laura["gross_pay"] == "1515.21" and laura["employee_ni"] == "0.00"
+                                     PayItems(basic=Decimal("1545.21")), ItalianYearToDate())
+    assert laura["gross_pay"] == "1545.21" and laura["employee_ni"] == "0.00"
     assert laura["net_pay"] == str(expected.net_pay)
-    assert laura["details"]["relief_employee"] == "139.25" and laura["details"]["relief_employer"] == "439.11"
+    assert laura["details"]["relief_employee"] == "142.00" and laura["details"]["relief_employer"] == "447.80"
     assert laura["employer_ni"] == str(expected.inail)          # no INPS for the co-op either, INAIL still due
-    # the colleague at 60%: 909.13 basic, INPS 9.19% = 83.55, the co-op's 28.98% + INAIL 1.10%
-    assert mario["gross_pay"] == "909.13" and mario["employee_ni"] == "83.55"
-    assert mario["employer_ni"] == str(Decimal("263.47") + Decimal("10.00"))
+    # the colleague at 60%: 927.13 basic (October 2025's C1 1,545.21), INPS 9.19% = 85.20, the co-op's 28.98%
+    # + INAIL 1.10%
+    assert mario["gross_pay"] == "927.13" and mario["employee_ni"] == "85.20"
+    assert mario["employer_ni"] == str(Decimal("268.68") + Decimal("10.20"))
     assert mario["tax_code"] == "" and "ni_number" not in (mario.get("details") or {})
     # February: the year to date carries on, and the TFR fund grows
     _run, february = run_month(client, clerk, approver, "2026-02-28", pay=False)
@@ -103,7 +105,7 @@ def test_a_type_b_co_op_pays_a_disadvantaged_member_without_contributions_beside
         db.session.commit()
     assert client.post(f"{API}/pay-runs/{_run}/calculate", headers=clerk).status_code == 200
     slips = {s["employee_name"]: s for s in client.get(f"{API}/pay-runs/{_run}/payslips", headers=clerk).get_json()}
-    assert slips["Laura Bianchi"]["employee_ni"] == "139.25"
+    assert slips["Laura Bianchi"]["employee_ni"] == "142.00"
 
 
 @pytest.mark.parametrize(("fields", "named"), [
@@ -184,7 +186,7 @@ def test_the_cedolino_pdf_the_lul_and_the_journal_of_an_italian_run(client, coop
     rows = list(csv.reader(io.StringIO(lul.get_data().decode("utf-8-sig")), delimiter=";"))
     voci = {row[8]: row for row in rows[1:]}
     # the Italian CSV convention whoever downloads it: a decimal comma
-    assert voci["RETR"][11] == "1515,21" and voci["INPS"][11] == "139,25"
+    assert voci["RETR"][11] == "1545,21" and voci["INPS"][11] == "142,00"
     assert voci["NETT"][11] == slip["net_pay"].replace(".", ",")
     assert voci["RETR"][0] == CF_MARIO and voci["RETR"][7] == "31"
     unknown = client.get(f"{API}/pay-runs/{run_id}/journal?format=unilav", headers=clerk)
@@ -252,5 +254,30 @@ def test_the_year_end_shows_each_workers_certificazione_unica_figures(client, co
     # January's 31 and February's 28 days of detrazione; the imponibile fiscale of the two months
     assert ">59<" in text
     imponibile = Decimal(slips["Mario Rossi"]["to_date"]["imponibile_fiscale"])
-    assert imponibile == 2 * (Decimal("1515.21") - Decimal("139.25"))
-    assert "2.751,92" in text
+    assert imponibile == 2 * (Decimal("1545.21") - Decimal("142.00"))
+    assert "2.806,42" in text
+
+
+def test_a_june_run_pays_the_half_quattordicesima_as_its_own_line(client, coop, clerk):
+    # CCNL cooperative sociali art. 79 bis (source in the pack's years/2026.json): half of June's monthly pay,
+    # a twelfth for each month of service July 2025 - June 2026. Mario started on 1 September 2025 at 60%:
+    # 1,545.21 x 60% = 927.126, x 50% x 10 / 12 = 386.30. No public worked payslip was found; worked by hand.
+    approver = token_for(client, APPROVER)
+    add(client, clerk, jurisdiction_fields=italian(part_time_percent="60"))
+    run_id, slips = run_month(client, clerk, approver, "2026-06-30")
+    slip = slips["Mario Rossi"]
+    assert slip["details"]["quattordicesima"] == "386.30"
+    assert slip["gross_pay"] == "1313.43"                        # 927.13 + 386.30
+    # INPS on all of it (9.19% x 1,313.43 = 120.70); its IRPEF withheld on its own, with no detrazioni
+    assert slip["employee_ni"] == "120.70"
+    assert Decimal(slip["details"]["irpef_quattordicesima"]) > 0
+    lul = client.get(f"{API}/pay-runs/{run_id}/journal?format=lul", headers=clerk).get_data().decode("utf-8-sig")
+    assert "QUAT;Quattordicesima mensilità (50%, CCNL art. 79 bis);C;386,30" in lul
+    if shutil.which("pdftotext"):
+        text = _pdf_text(client.get(f"{API}/payslips/{slip['id']}/pdf", headers={**clerk, "Accept-Language": "it"})
+                         .data)
+        assert "Quattordicesima (metà)" in text and "386,30" in text
+    # July pays none
+    _run, july = run_month(client, clerk, approver, "2026-07-31", pay=False)
+    assert july["Mario Rossi"]["details"]["quattordicesima"] == "0.00"
+    assert july["Mario Rossi"]["gross_pay"] == "927.13"

@@ -32,13 +32,15 @@ COOP_B = ItalianEmployer(type_b=True, employer_inps_percent=D("28.98"), inail_pe
 
 
 def year(employee, employer=COOP_A, *, year="2025", extra=None, months=range(1, 13), to_date=None):
-    """Run ``months`` of the year for ``employee``: CCNL basic pay, the tredicesima in December,
-    ``extra`` {month: PayItems changes}. Returns the results by month."""
+    """Run ``months`` of the year for ``employee``: CCNL basic pay, the quattordicesima in June, the tredicesima
+    in December, ``extra`` {month: PayItems changes}. Returns the results by month."""
     r = rules(year)
     to_date = to_date or ItalianYearToDate()
     results = {}
     for month in months:
         pay = PayItems(basic=r.basic_pay_of(employee, month), seniority=employee.seniority_pay)
+        if month == 6:
+            pay = replace(pay, quattordicesima=r.quattordicesima(employee, 6))
         if month == 12:
             pay = replace(pay, tredicesima=r.tredicesima(employee, r.months_for_tredicesima(employee)))
         if extra and month in extra:

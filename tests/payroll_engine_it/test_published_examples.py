@@ -3,9 +3,9 @@
 from datetime import date
 from decimal import Decimal
 
-from plugins.jurisdictions.it.payroll import ItalianYearToDate
+from plugins.jurisdictions.it.payroll import ItalianYearToDate, ratio4
 
-from .helpers import D, rules
+from .helpers import D, rules, worker
 
 
 def test_irpef_on_28000_is_6440_agenzia_entrate_circ_4e_2025():
@@ -135,11 +135,15 @@ def test_emilia_romagna_2026_third_bracket_is_2_78_reggionline():
 def test_detrazione_lavoro_follows_art_13_tuir():
     # Formula of TUIR art. 13 c. 1 as quoted by commercialistaefisco.it and studiosalardiconsulenzalavoro.it;
     # no published amount for a given income was found, so the amounts are the formula worked by hand.
+    # The ratios are cut to four decimals (TUIR art. 13 c. 6, "si assume nelle prime quattro cifre decimali", as
+    # the 730/2026 instructions' TABELLA 6 note 2 repeat it, both as quoted in public repositories' sources, one of
+    # them with the example 0.623381 -> 0.6233).
     r = rules("2025")
     assert r.detrazione_lavoro(D(14000)) == D("1955.00")
-    assert r.detrazione_lavoro(D(20000)) == D("2642.31")        # 1,910 + 1,190 x 8,000 / 13,000
-    assert r.detrazione_lavoro(D(26000)) == D("2158.08")        # 1,910 + 1,190 x 2,000 / 13,000 + 65
-    assert r.detrazione_lavoro(D(40000)) == D("868.18")         # 1,910 x 10,000 / 22,000
+    assert r.detrazione_lavoro(D(20000)) == D("2642.21")        # 1,910 + 1,190 x 0.6153 (8,000 / 13,000)
+    assert r.detrazione_lavoro(D(26000)) == D("2158.02")        # 1,910 + 1,190 x 0.1538 (2,000 / 13,000) + 65
+    assert r.detrazione_lavoro(D(40000)) == D("868.10")         # 1,910 x 0.4545 (10,000 / 22,000)
+    assert ratio4(D(28000) - D("19896.05"), D(13000)) == D("0.6233")   # 0.62338... -> 0.6233
     assert r.detrazione_lavoro(D(50001)) == D("0.00")
     # the minimum of 690 (1,380 fixed term) is not brought to the days worked (fisco7.it, CGN)
     assert r.detrazione_lavoro(D(5000), days=73) == D("690.00")
@@ -172,11 +176,12 @@ def test_children_detrazione_of_art_12_tuir_ateneoweb():
     # found, so the amounts are the quoted rule worked by hand.
     for year in ("2025", "2026"):
         r = rules(year)
-        assert r.detrazione_figli(D(35000), 1) == D("600.00")           # 950 x 60,000 / 95,000
-        assert r.detrazione_figli(D(35000), 2) == D("1295.45")          # 2 x 950 x 75,000 / 110,000
-        assert r.detrazione_figli(D(35000), 1, share=D(50)) == D("300.00")
+        # the ratio cut to four decimals (TUIR art. 12 c. 4)
+        assert r.detrazione_figli(D(35000), 1) == D("599.93")           # 950 x 0.6315 (60,000 / 95,000)
+        assert r.detrazione_figli(D(35000), 2) == D("1295.42")          # 2 x 950 x 0.6818 (75,000 / 110,000)
+        assert r.detrazione_figli(D(35000), 1, share=D(50)) == D("299.96")
         assert r.detrazione_figli(D(95000), 1) == D("0.00")
-        assert r.detrazione_figli(D(100000), 2) == D("172.73")          # two children: zero only at 110,000
+        assert r.detrazione_figli(D(100000), 2) == D("172.71")          # two children: zero only at 110,000
 
 
 def test_ascendant_detrazione_at_25000_is_about_515_medium_gambina():
@@ -195,6 +200,20 @@ def test_the_october_2024_ccnl_table_is_the_published_one_studioavvocatolandi():
     published = {"A1": "1333.54", "A2": "1345.95", "B1": "1408.89", "C1": "1515.21", "C2": "1560.27",
                  "C3": "1605.99", "D1": "1605.99", "D2": "1694.41", "D3": "1803.62", "E1": "1803.62",
                  "E2": "1947.00", "F1": "2150.18", "F2": "2455.67"}
-    for year in ("2025", "2026"):
-        levels = rules(year).ccnl_levels(date(int(year), 6, 30))
-        assert {level: str(pay) for level, pay in levels.items()} == published, year
+    levels = rules("2025").ccnl_levels(date(2025, 9, 30))
+    assert {level: str(pay) for level, pay in levels.items()} == published
+
+
+def test_the_october_2025_ccnl_table_is_the_published_one_lexplain():
+    # lexplain.it "Tabelle retributive CCNL cooperative sociali 2024-2025 e anni precedenti", the minimums from
+    # October 2025 as kept in github.com/lucas-puerari/ccnl-engine (cooperative-sociali.json); C1 = 1,515.21 +
+    # 30.00 (agenzianova.com, studiocordoni.it); E2, F1 and F2 also in businessonline.it.
+    published = {"A1": "1359.88", "A2": "1372.53", "B1": "1436.78", "C1": "1545.21", "C2": "1591.06",
+                 "C3": "1637.56", "D1": "1637.56", "D2": "1727.83", "D3": "1839.16", "E1": "1839.16",
+                 "E2": "1985.39", "F1": "2192.55", "F2": "2504.10"}
+    for year, on in (("2025", date(2025, 10, 1)), ("2026", date(2026, 1, 1)), ("2026", date(2026, 12, 31))):
+        levels = rules(year).ccnl_levels(on)
+        assert {level: str(pay) for level, pay in levels.items()} == published, on
+    # September 2025 still pays October 2024's minimum, October the new one
+    assert rules("2025").basic_pay_of(worker(), 9) == D("1515.21")
+    assert rules("2025").basic_pay_of(worker(), 10) == D("1545.21")

@@ -18,8 +18,8 @@ from __future__ import annotations
 import calendar
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import date, timedelta
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from stdnum.it import codicefiscale
@@ -45,6 +45,7 @@ from .data import Bracket, Comune, YearData, load_years
 
 CATALOGUE = Path(__file__).resolve().parent / "translations"
 CENT = Decimal("0.01")
+RATIO = Decimal("0.0001")
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
 CONTRACTS = ("indeterminato", "determinato")
@@ -72,6 +73,13 @@ def _progressive(income: Decimal, brackets: tuple[Bracket, ...], scale: Decimal 
             break
         lower = upper
     return tax
+
+
+def ratio4(numerator: Decimal, denominator: Decimal) -> Decimal:
+    """A detrazione's ratio taken 'nelle prime quattro cifre decimali' (TUIR art. 12 c. 4 and art. 13 c. 6, as
+    quoted in the Agenzia delle Entrate's 730/2026 instructions, TABELLA 6 note 2): cut, not rounded. The law
+    defines the detrazione itself, so the sostituto's monthly and year-end figures use it as well."""
+    return (numerator / denominator).quantize(RATIO, rounding=ROUND_DOWN)
 
 
 def validate_codice_fiscale(value: str) -> str:
@@ -105,6 +113,8 @@ class ItalianEmployee:
     drive the detrazioni per carichi di famiglia. ``disadvantaged`` is the Type B flag of the
     members register with its ``disadvantage_category`` (one of ``rules.disadvantage_categories()``).
     ``seniority_pay`` is the monthly amount of seniority steps the co-op pays (0 when none).
+    ``working_days_per_week`` is 5 (Monday to Friday) or 6 (Monday to Saturday): it counts the working
+    days of a part month for the tredicesima and the quattordicesima (CCNL art. 79 and 79 bis).
     """
 
     codice_fiscale: str
@@ -122,6 +132,7 @@ class ItalianEmployee:
     disadvantaged: bool = False
     disadvantage_category: str | None = None
     seniority_pay: Decimal = ZERO
+    working_days_per_week: int = 5
 
 
 @dataclass(frozen=True)
@@ -141,7 +152,8 @@ class ItalianEmployer:
 class PayItems:
     """One month's pay: ``basic`` (from :meth:`ItalianPayrollRules.basic_pay`), overtime and other
     taxable pay, ``absences`` (unpaid time, a positive amount taken off), and the ``tredicesima``
-    when it is paid this month. ``tfr_excluded`` is the part of the pay that does not count for the
+    when it is paid this month, and the ``quattordicesima`` (June, or on leaving). ``tfr_excluded`` is the
+    part of the pay that does not count for the
     TFR (occasional pay such as overtime, art. 2120 c. 2 c.c.)."""
 
     basic: Decimal
@@ -150,14 +162,17 @@ class PayItems:
     other: Decimal = ZERO
     absences: Decimal = ZERO
     tredicesima: Decimal = ZERO
+    quattordicesima: Decimal = ZERO
 
     @property
     def gross(self) -> Decimal:
-        return self.basic + self.seniority + self.overtime + self.other + self.tredicesima - self.absences
+        return (self.basic + self.seniority + self.overtime + self.other + self.tredicesima + self.quattordicesima
+                - self.absences)
 
     @property
     def tfr_base(self) -> Decimal:
-        return self.basic + self.seniority + self.tredicesima - self.absences
+        # CCNL art. 79 bis: the quattordicesima 'va computato agli effetti del T.F.R.'
+        return self.basic + self.seniority + self.tredicesima + self.quattordicesima - self.absences
 
 
 @dataclass(frozen=True)
@@ -237,7 +252,8 @@ class ItalianPayrollResult:
     ``addizionali`` withheld this month by kind; ``net_pay``; the co-op's ``inps_employer`` and
     ``inail``; the TFR: ``tfr_quota`` (pay / 13.5), ``tfr_contribution`` (0.5%), ``tfr_accrual``
     (the difference, added to the fund) and ``tfr_fund`` to date; ``employer_cost``; ``to_date``
-    INCLUDING this month; ``conguaglio`` in December or on leaving; ``notes`` for the payslip.
+    INCLUDING this month; ``conguaglio`` in December or on leaving; ``notes`` for the payslip;
+    ``irpef_quattordicesima`` the part of ``irpef`` withheld on a June quattordicesima, taxed on its own.
     """
 
     gross: Decimal
@@ -264,6 +280,7 @@ class ItalianPayrollResult:
     to_date: ItalianYearToDate
     conguaglio: Conguaglio | None
     notes: tuple[LocalText, ...] = field(default_factory=tuple)
+    irpef_quattordicesima: Decimal = ZERO
 
 
 # --- the rules ------------------------------------------------------------------------------------
@@ -277,6 +294,33 @@ def _days_employed(employee: ItalianEmployee, first: date, last: date) -> int:
 
 def _month_bounds(year: int, month: int) -> tuple[date, date]:
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _working_days_employed(employee: ItalianEmployee, first: date, last: date) -> int:
+    """The worker's working days (Monday to Friday, or to Saturday for a six-day week) employed in first..last.
+
+    Public holidays are counted as working days: the CCNL's "giorni lavorativi" are read as the days of
+    the worker's week, and no holiday calendar is in the data.
+    """
+    start = max(first, employee.start_date)
+    end = min(last, employee.leave_date) if employee.leave_date else last
+    return sum(1 for offset in range((end - start).days + 1)
+               if (start + timedelta(days=offset)).weekday() < employee.working_days_per_week)
+
+
+def _months_of_service(employee: ItalianEmployee, first: date, last: date) -> int:
+    """Months from ``first`` to ``last`` (whole calendar months) that count as months of service: those with
+    more than 15 working days employed ('La frazione di mese superiore ai 15 giorni lavorativi va considerata
+    come mese intero', CCNL cooperative sociali art. 79 and art. 79 bis)."""
+    count, year, month = 0, first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        start, end = _month_bounds(year, month)
+        whole = employee.start_date <= start and (employee.leave_date is None or employee.leave_date >= end)
+        # a whole month has at least 20 working days (February, Monday to Friday): only part months are counted
+        if whole or _working_days_employed(employee, start, end) > 15:
+            count += 1
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return count
 
 
 class ItalianPayrollRules(PayrollRulesDefaults):
@@ -323,6 +367,10 @@ class ItalianPayrollRules(PayrollRulesDefaults):
         self._saldo_instalments = int(additions["saldo_instalments"])
         self._acconto_instalments = int(additions["acconto_instalments"])
         self._acconto_first = int(additions["acconto_first_month"])
+        fourteenth = raw["quattordicesima"]
+        self._q_month = int(fourteenth["month"])
+        self._q_share = Decimal(fourteenth["percent_of_monthly_pay"]) / HUNDRED
+        self._q_from = date.fromisoformat(fourteenth["accrues_from"])
         self._valid: set[ItalianEmployee] = set()  # records check_worker passed (they are frozen)
         self._workers: dict[PayrollEmployee, ItalianEmployee] = {}  # the app's records, parsed
         self._checked: dict[PayrollEmployee, dict] = {}
@@ -407,6 +455,8 @@ class ItalianPayrollRules(PayrollRulesDefaults):
             add("disadvantage_category", _t("A disadvantaged worker needs the Law 381/1991 category"))
         if employee.leave_date and employee.leave_date < employee.start_date:
             add("leave_date", _t("The leaving date is before the start date"))
+        if employee.working_days_per_week not in (5, 6):
+            add("working_days_per_week", _t("A working week has 5 or 6 days"))
         return problems
 
     # --- pay --------------------------------------------------------------------------------------
@@ -422,20 +472,34 @@ class ItalianPayrollRules(PayrollRulesDefaults):
         days = _days_employed(employee, first, last)
         return cents(minimum * employee.part_time_percent / HUNDRED * days / last.day)
 
+    def _monthly_pay(self, employee: ItalianEmployee, on: date) -> Decimal:
+        """A month's full pay on ``on``: the CCNL minimum x the part-time share, plus seniority."""
+        minimum = self.ccnl_levels(on)[employee.ccnl_level]
+        return minimum * employee.part_time_percent / HUNDRED + employee.seniority_pay
+
     def tredicesima(self, employee: ItalianEmployee, months_worked: int) -> Decimal:
         """The tredicesima: one twelfth of the month's full pay (CCNL minimum x part-time share, plus
         seniority) for each month worked in the year."""
-        monthly = self.ccnl_levels(self.ends)[employee.ccnl_level] * employee.part_time_percent / HUNDRED
-        return cents((monthly + employee.seniority_pay) * min(months_worked, 12) / 12)
+        return cents(self._monthly_pay(employee, self.ends) * min(months_worked, 12) / 12)
 
     def months_for_tredicesima(self, employee: ItalianEmployee) -> int:
-        """Months of the year that count for the tredicesima: those with 15 or more days employed."""
-        count = 0
-        for month in range(1, 13):
-            first, last = _month_bounds(self._year, month)
-            if _days_employed(employee, first, last) >= 15:
-                count += 1
-        return count
+        """Months of the year that count for the tredicesima: those with more than 15 working days employed."""
+        return _months_of_service(employee, self.starts, self.ends)
+
+    def quattordicesima(self, employee: ItalianEmployee, month: int) -> Decimal:
+        """The half quattordicesima paid with ``month``'s pay (June, or the month the worker leaves).
+
+        CCNL cooperative sociali art. 79 bis: from 1 January 2025, half of the monthly pay in force in the
+        month it is paid, in June; a twelfth of it for each month of service (a month counts with more than
+        15 working days). The twelfths paid in June are those of the twelve months to June (July to June),
+        never before 1 January 2025 (so June 2025 pays six at most); a leaver gets the twelfths since the
+        last June. Rounded half up to the cent.
+        """
+        first_of_month, last_of_month = _month_bounds(self._year, month)
+        period_start = date(self._year - 1 if month <= self._q_month else self._year, self._q_month % 12 + 1, 1)
+        end = min(last_of_month, employee.leave_date) if employee.leave_date else last_of_month
+        months = _months_of_service(employee, max(period_start, self._q_from), end) if end >= self._q_from else 0
+        return cents(self._monthly_pay(employee, end) * self._q_share * months / 12)
 
     # --- the annual formulas -----------------------------------------------------------------
 
@@ -452,10 +516,10 @@ class ItalianPayrollRules(PayrollRulesDefaults):
             minimum = d["minimum_fixed_term"] if contract == "determinato" else d["minimum_permanent"]
             return cents(max(amount, minimum)) if days > 0 else ZERO
         if reddito <= d["middle_up_to"]:
-            amount = d["middle_base"] + d["middle_extra"] * (d["middle_up_to"] - reddito) / (
-                d["middle_up_to"] - d["full_up_to"])
+            amount = d["middle_base"] + d["middle_extra"] * ratio4(d["middle_up_to"] - reddito,
+                                                                   d["middle_up_to"] - d["full_up_to"])
         elif reddito <= d["upper_up_to"]:
-            amount = d["middle_base"] * (d["upper_up_to"] - reddito) / (d["upper_up_to"] - d["middle_up_to"])
+            amount = d["middle_base"] * ratio4(d["upper_up_to"] - reddito, d["upper_up_to"] - d["middle_up_to"])
         else:
             return ZERO
         if d["bonus_from"] < reddito <= d["bonus_to"]:
@@ -468,7 +532,7 @@ class ItalianPayrollRules(PayrollRulesDefaults):
         first_up_to, middle_up_to, upper_up_to = (Decimal(s[k]) for k in ("first_up_to", "middle_up_to",
                                                                           "upper_up_to"))
         if reddito <= first_up_to:
-            return cents(Decimal(s["first_amount"]) - Decimal(s["first_reduction"]) * reddito / first_up_to)
+            return cents(Decimal(s["first_amount"]) - Decimal(s["first_reduction"]) * ratio4(reddito, first_up_to))
         if reddito <= middle_up_to:
             amount = Decimal(s["middle_amount"])
             for step in s["increments"]:
@@ -476,7 +540,7 @@ class ItalianPayrollRules(PayrollRulesDefaults):
                     amount += Decimal(step["amount"])
             return cents(amount)
         if reddito <= upper_up_to:
-            return cents(Decimal(s["middle_amount"]) * (upper_up_to - reddito) / (upper_up_to - middle_up_to))
+            return cents(Decimal(s["middle_amount"]) * ratio4(upper_up_to - reddito, upper_up_to - middle_up_to))
         return ZERO
 
     def detrazione_figli(self, reddito: Decimal, children: int, share: Decimal = HUNDRED) -> Decimal:
@@ -487,7 +551,7 @@ class ItalianPayrollRules(PayrollRulesDefaults):
         base = Decimal(c["base"]) + Decimal(c["per_extra_child"]) * (children - 1)
         if reddito >= base:
             return ZERO
-        return cents(Decimal(c["amount"]) * (base - reddito) / base * children * share / HUNDRED)
+        return cents(Decimal(c["amount"]) * ratio4(base - reddito, base) * children * share / HUNDRED)
 
     def detrazione_altri(self, reddito: Decimal, others: int) -> Decimal:
         """Detrazione for other dependent family members for the whole year (TUIR art. 12 c. 1 lett. d)."""
@@ -495,7 +559,7 @@ class ItalianPayrollRules(PayrollRulesDefaults):
         base = Decimal(o["base"])
         if others <= 0 or reddito >= base:
             return ZERO
-        return cents(Decimal(o["amount"]) * (base - reddito) / base * others)
+        return cents(Decimal(o["amount"]) * ratio4(base - reddito, base) * others)
 
     def ulteriore_detrazione(self, reddito: Decimal) -> Decimal:
         """The budget law's extra detrazione for incomes over 20,000 and up to 40,000 (L. 207/2024 art. 1 c. 6)."""
@@ -599,6 +663,8 @@ class ItalianPayrollRules(PayrollRulesDefaults):
         leaving = employee.leave_date is not None and first <= employee.leave_date <= last
         if pay.tredicesima and not (month == 12 or leaving):
             raise ValueError("tredicesima: it is paid with December's pay or on leaving")
+        if pay.quattordicesima and not (month == self._q_month or leaving):
+            raise ValueError("quattordicesima: it is paid with June's pay or on leaving")
         notes: list[LocalText] = []
 
         gross = cents(pay.gross)
@@ -619,10 +685,22 @@ class ItalianPayrollRules(PayrollRulesDefaults):
         inail = cents(imponibile_prev * employer.inail_percent / HUNDRED)
         imponibile_fiscale = gross - inps_employee
 
+        irpef_fourteenth = ZERO
         if month == 12 or leaving:
             lorda, detrazioni, irpef, ti, somma = ZERO, {}, ZERO, ZERO, ZERO  # settled by the conguaglio below
         else:
-            lorda, detrazioni, irpef, ti, somma = self._month_tax(employee, imponibile_fiscale, days, last.day)
+            # An additional month's pay is taxed on its own, at the brackets brought to a month and with no
+            # detrazioni (DPR 600/1973 art. 23 c. 2 lett. b); its taxable part is the pay less its share of the
+            # worker's contributions. The rest of the month is taxed as any month.
+            fourteenth = cents(pay.quattordicesima - (inps_employee * pay.quattordicesima / gross if gross else ZERO))
+            lorda, detrazioni, irpef, ti, somma = self._month_tax(employee, imponibile_fiscale - fourteenth, days,
+                                                                  last.day)
+            if fourteenth:
+                irpef_fourteenth = cents(_progressive(fourteenth, self.data.irpef, Decimal(1) / 12))
+                lorda, irpef = lorda + irpef_fourteenth, irpef + irpef_fourteenth
+                notes.append(_t("Quattordicesima taxed on its own: %(tax)s of IRPEF on %(taxable)s, at the brackets "
+                                "brought to a month and with no detrazioni", tax=irpef_fourteenth,
+                                taxable=fourteenth))
 
         conguaglio = None
         after = replace(
@@ -687,7 +765,7 @@ class ItalianPayrollRules(PayrollRulesDefaults):
             addizionali=withheld, net_pay=net, inps_employer=inps_employer, inail=inail, tfr_quota=tfr_quota,
             tfr_contribution=tfr_contribution, tfr_accrual=tfr_accrual, tfr_fund=after.tfr_fund,
             employer_cost=gross + inps_employer + inail + tfr_quota, to_date=after, conguaglio=conguaglio,
-            notes=tuple(notes),
+            notes=tuple(notes), irpef_quattordicesima=irpef_fourteenth,
         )
 
     def _month_tax(self, employee: ItalianEmployee, imponibile_fiscale: Decimal, days: int, month_days: int):
@@ -794,6 +872,9 @@ class ItalianPayrollRules(PayrollRulesDefaults):
             EmployeeField("disadvantage_category", _t("Disadvantage (Law 381/1991 art. 4), for a flagged worker"),
                           "choice", False, tuple(self._categories.items())),
             EmployeeField("seniority_pay", _t("Seniority steps (monthly amount)"), "decimal", default="0"),
+            EmployeeField("working_days_per_week", _t("Working week (for the part months of the tredicesima and "
+                                                      "quattordicesima)"), "choice", True,
+                          (("5", _t("5 days, Monday to Friday")), ("6", _t("6 days, Monday to Saturday"))), "5"),
         )
 
     def settings_fields(self) -> tuple[EmployeeField, ...]:
@@ -811,7 +892,8 @@ class ItalianPayrollRules(PayrollRulesDefaults):
     def payslip_sections(self) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
         """The cedolino's own sections, by the keys of ``PayrollResult.details``."""
         return (
-            (_t("Additional month's pay"), (("tredicesima", _t("Tredicesima")),)),
+            (_t("Additional month's pay"), (("tredicesima", _t("Tredicesima")),
+                                            ("quattordicesima", _t("Quattordicesima (half)")))),
             (_t("Contributions"), (
                 ("imponibile_previdenziale", _t("Imponibile previdenziale")),
                 ("inps_employee", _t("INPS contributions (worker)")),
@@ -827,6 +909,7 @@ class ItalianPayrollRules(PayrollRulesDefaults):
                 ("detrazione_altri", _t("Detrazione for other family members")),
                 ("detrazione_cuneo", _t("Ulteriore detrazione (budget law)")),
                 ("irpef", _t("IRPEF withheld")),
+                ("irpef_quattordicesima", _t("of which on the quattordicesima")),
                 ("addizionale_regionale", _t("Addizionale regionale")),
                 ("addizionale_comunale_saldo", _t("Addizionale comunale (saldo)")),
                 ("addizionale_comunale_acconto", _t("Addizionale comunale (acconto)")),
@@ -886,7 +969,7 @@ class ItalianPayrollRules(PayrollRulesDefaults):
             other_dependants=integer("other_dependants"),
             disadvantaged=employee.field("disadvantaged") == "1",
             disadvantage_category=employee.field("disadvantage_category") or None,
-            seniority_pay=number("seniority_pay"))
+            seniority_pay=number("seniority_pay"), working_days_per_week=int(number("working_days_per_week", "5")))
 
     def employer(self, employee: PayrollEmployee) -> ItalianEmployer:
         """The co-op as the engine sees it: Type B by its legal form, its own rates from its settings."""
@@ -933,12 +1016,13 @@ class ItalianPayrollRules(PayrollRulesDefaults):
         return pay + worker.seniority_pay
 
     def annual_pay(self, employee: PayrollEmployee) -> Decimal | None:
-        """The contractual annual pay: 13 months of the CCNL minimum x the part-time share, plus seniority."""
+        """The contractual annual pay: 13 months and the half quattordicesima (13.5) of the CCNL minimum x the
+        part-time share, plus seniority."""
         worker = self.worker(employee)
         minimum = self.ccnl_levels(self.ends).get(worker.ccnl_level)
         if minimum is None:
             return None
-        return cents((minimum * worker.part_time_percent / HUNDRED + worker.seniority_pay) * 13)
+        return cents((minimum * worker.part_time_percent / HUNDRED + worker.seniority_pay) * (13 + self._q_share))
 
     def opening_to_date(self, employee: PayrollEmployee, previous: YearToDate | None) -> YearToDate:
         """January's year to date: last year's addizionali to withhold, this year's acconto, the TFR fund."""
@@ -959,19 +1043,21 @@ class ItalianPayrollRules(PayrollRulesDefaults):
                   pensionable_pay: Decimal, to_date: YearToDate, pension_refund: Decimal = ZERO) -> PayrollResult:
         """The month's cedolino from the app's record: ``pensionable_pay`` is the pay that counts for the TFR
         (lines marked pensionable), the rest is occasional pay; the tredicesima is added in December or on
-        leaving."""
+        leaving, the quattordicesima in June or on leaving."""
         worker, employer = self.worker(employee), self.employer(employee)
         month = period.period
         first, last = _month_bounds(self._year, month)
         leaving = worker.leave_date is not None and first <= worker.leave_date <= last
         tredicesima = self.tredicesima(worker, self.months_for_tredicesima(worker)) if month == 12 or leaving \
             else ZERO
+        quattordicesima = self.quattordicesima(worker, month) if month == self._q_month or leaving else ZERO
         extra = dict(to_date.extra)
         before = ItalianYearToDate(**{f.name: (int(extra[f.name]) if f.type == "int" else Decimal(extra[f.name]))
                                       for f in fields(ItalianYearToDate) if f.name in extra})
         due = AddizionaliDue(*(Decimal(extra.get(key, "0")) for key in ("due_regionale", "due_comunale_saldo",
                                                                            "due_comunale_acconto")))
-        pay = PayItems(basic=pensionable_pay, other=gross_pay - pensionable_pay, tredicesima=tredicesima)
+        pay = PayItems(basic=pensionable_pay, other=gross_pay - pensionable_pay, tredicesima=tredicesima,
+                       quattordicesima=quattordicesima)
         result = self.calculate_month(worker, employer, month, pay, before, due)
         after = result.to_date
         addizionali = sum(result.addizionali.values(), ZERO)
@@ -980,12 +1066,14 @@ class ItalianPayrollRules(PayrollRulesDefaults):
                      if key in extra})
         details = {
             "days": after.days - before.days,
-            "tredicesima": tredicesima, "imponibile_previdenziale": result.imponibile_previdenziale,
+            "tredicesima": tredicesima, "quattordicesima": quattordicesima,
+            "imponibile_previdenziale": result.imponibile_previdenziale,
             "inps_employee": result.inps_employee, "inps_additional": result.inps_additional,
             "relief_employee": result.relief_employee, "relief_employer": result.relief_employer,
             "imponibile_fiscale": result.imponibile_fiscale, "irpef_lorda": result.irpef_lorda,
             **{f"detrazione_{kind}": amount for kind, amount in result.detrazioni.items()},
-            "irpef": result.irpef, "addizionale_regionale": result.addizionali["regionale"],
+            "irpef": result.irpef, "irpef_quattordicesima": result.irpef_quattordicesima,
+            "addizionale_regionale": result.addizionali["regionale"],
             "addizionale_comunale_saldo": result.addizionali["comunale_saldo"],
             "addizionale_comunale_acconto": result.addizionali["comunale_acconto"],
             "trattamento_integrativo": result.trattamento_integrativo, "somma_cuneo": result.somma_cuneo,

@@ -129,6 +129,7 @@ _FIGURES = {
     "cuneo": ("somma_up_to", "detrazione_from", "detrazione_full_up_to", "detrazione_up_to", "detrazione"),
     "inps": ("employee_percent", "additional_percent", "first_bracket"),
     "tfr": ("divisor", "contribution_percent"),
+    "quattordicesima": ("percent_of_monthly_pay",),
 }
 
 
@@ -150,7 +151,7 @@ def _parse(file_name: str, text: str) -> YearData:
     if (starts, ends) != (date(int(tax_year), 1, 1), date(int(tax_year), 12, 31)):
         raise PayrollRulesError(f"{where}: an Italian tax year runs 1 January to 31 December")
     for block in ("irpef", "withholding", "detrazione_lavoro", "trattamento_integrativo", "cuneo", "inps", "tfr",
-                  "tredicesima", "type_b_relief"):
+                  "tredicesima", "quattordicesima", "type_b_relief"):
         if not isinstance(raw.get(block), dict):
             raise PayrollRulesError(f"{where}, {block}: missing")
         _cited(raw[block], f"{where}, {block}")
@@ -168,6 +169,13 @@ def _parse(file_name: str, text: str) -> YearData:
         for key, value in block.items():
             if key not in ("source", "confidence", "increments"):
                 _decimal(value, f"{where}, familiari.{member}.{key}")
+    try:
+        date.fromisoformat(raw["quattordicesima"]["accrues_from"])
+        if not 1 <= int(raw["quattordicesima"]["month"]) <= 12:
+            raise ValueError
+    except (KeyError, TypeError, ValueError):
+        raise PayrollRulesError(f"{where}, quattordicesima: month (1-12) and accrues_from (an ISO date) "
+                                "are needed") from None
     relief = raw["type_b_relief"]
     unknown = set(relief.get("zero_rated", [])) - set(relief.get("categories", {}))
     if unknown:

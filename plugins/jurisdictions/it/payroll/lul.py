@@ -35,6 +35,7 @@ VOCI = (
     ("ALTR", "Altre competenze", "C"),
     ("ASSE", "Assenze non retribuite", "T"),
     ("TRED", "Tredicesima mensilità", "C"),
+    ("QUAT", "Quattordicesima mensilità (50%, CCNL art. 79 bis)", "C"),
     ("IMPP", "Imponibile previdenziale", "I"),
     ("INPS", "Contributi INPS a carico del lavoratore", "T"),
     ("INP1", "di cui contributo aggiuntivo 1%", "T"),
@@ -78,7 +79,8 @@ def amounts_of(pay: PayItems, result: ItalianPayrollResult) -> dict[str, Decimal
     """The voci of a month the engine calculated."""
     return {
         "RETR": pay.basic, "SCAT": pay.seniority, "STRA": pay.overtime, "ALTR": pay.other,
-        "ASSE": pay.absences, "TRED": pay.tredicesima, "IMPP": result.imponibile_previdenziale,
+        "ASSE": pay.absences, "TRED": pay.tredicesima, "QUAT": pay.quattordicesima,
+        "IMPP": result.imponibile_previdenziale,
         "INPS": result.inps_employee, "INP1": result.inps_additional, "AGEB": result.relief_employee,
         "IMPF": result.imponibile_fiscale, "IRPL": result.irpef_lorda,
         "DETR": sum(result.detrazioni.values(), Decimal("0.00")), "IRPF": result.irpef,
@@ -103,7 +105,8 @@ _DETAIL_VOCI = {"IMPP": "imponibile_previdenziale", "INPS": "inps_employee", "IN
                 "TINT": "trattamento_integrativo", "CUNE": "somma_cuneo", "ADRE": "addizionale_regionale",
                 "ADCS": "addizionale_comunale_saldo", "ADCA": "addizionale_comunale_acconto",
                 "INPD": "inps_employer", "AGED": "relief_employer", "INAI": "inail", "TFRQ": "tfr_quota",
-                "TFRC": "tfr_contribution", "TFRM": "tfr_accrual", "TFRF": "tfr_fund", "TRED": "tredicesima"}
+                "TFRC": "tfr_contribution", "TFRM": "tfr_accrual", "TFRF": "tfr_fund", "TRED": "tredicesima",
+                "QUAT": "quattordicesima"}
 _LINE_VOCI = {"basic": "RETR", "overtime": "STRA", "hourly": "ALTR", "bonus": "ALTR", "holiday_pay": "ALTR",
               "statutory_pay": "ALTR"}
 
