@@ -107,6 +107,7 @@ def test_warnings_stored_before_their_language_was_recorded_get_the_one_they_wer
     58c8069 and 6edb4cf): migration 0030 gives each the language its text is in, so pages mark it rightly."""
     from sqlalchemy import select, update
 
+    from consortium.extensions import db
     from tenants.accounts.models import AccountsVersion
     from tests.conftest import unrestricted
 
@@ -119,8 +120,12 @@ def test_warnings_stored_before_their_language_was_recorded_get_the_one_they_wer
             warnings = connection.scalar(select(AccountsVersion.warnings).where(AccountsVersion.id == version_id))
             bare = [{key: value for key, value in w.items() if key != "language"} for w in warnings]
             connection.execute(update(AccountsVersion).where(AccountsVersion.id == version_id).values(warnings=bare))
-        _migration_0030().date_accounts_warnings(connection)
         connection.commit()
+    # The migration's update, on a connection that row-level security binds (on PostgreSQL): co-op by co-op.
+    with app.app_context(), db.engine.connect() as bound:
+        _migration_0030().date_accounts_warnings(bound)
+        bound.commit()
+    with unrestricted(app) as connection:
         stored = {version_id: connection.scalar(select(AccountsVersion.warnings)
                                                 .where(AccountsVersion.id == version_id))
                   for version_id in (english, italian)}
