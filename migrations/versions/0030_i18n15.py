@@ -48,7 +48,8 @@ def date_accounts_warnings(bind) -> None:
                         sa.column('warnings', sa.JSON))
     for tenant_id in bind.execute(sa.text("SELECT id FROM tenants")).scalars().all():
         if bind.dialect.name == 'postgresql':  # row-level security: each co-op's rows in its own scope
-            bind.execute(sa.text("SELECT set_config('app.tenant_id', :id, true)"), {"id": str(tenant_id)})
+            # SET LOCAL, as consortium.tenancy does: Citus passes it on to its workers (set_config it does not).
+            bind.execute(sa.text(f"SET LOCAL app.tenant_id = '{int(tenant_id)}'"))
         for row in bind.execute(sa.select(versions.c.id, versions.c.warnings)
                                 .where(versions.c.tenant_id == tenant_id)).all():
             warnings = row.warnings or []
@@ -58,7 +59,7 @@ def date_accounts_warnings(bind) -> None:
                      else {**warning, "language": warning_language(warning.get("message"))} for warning in warnings]
             bind.execute(versions.update().where(versions.c.id == row.id).values(warnings=dated))
     if bind.dialect.name == 'postgresql':
-        bind.execute(sa.text("SELECT set_config('app.tenant_id', '', true)"))
+        bind.execute(sa.text("SET LOCAL app.tenant_id = ''"))
 
 
 def downgrade():
