@@ -9,6 +9,9 @@ its data stays locale-free (ISO dates, decimal strings).
 """
 
 import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -35,7 +38,8 @@ babel = Babel()
 _l = lazy_gettext
 
 __all__ = ["LANGUAGES", "_", "_l", "ngettext", "force_locale", "current_language", "format_locale",
-           "init_app", "format_date", "format_datetime", "format_number", "catalogue_directories"]
+           "init_app", "format_date", "format_datetime", "format_number", "catalogue_directories",
+           "feature_catalogue"]
 
 
 def catalogue_directories(package_names: list[str]) -> list[Path]:
@@ -53,13 +57,30 @@ def _catalogues_by_package(package_names: list[str]) -> dict[str, Path]:
     return folders
 
 
+# The module whose feature is writing outside a request (a job's, a document's): see `feature_catalogue`.
+_writing_module: ContextVar[str | None] = ContextVar("writing_module", default=None)
+
+
+@contextmanager
+def feature_catalogue(module_name: str) -> Iterator[None]:
+    """Write with the catalogue of the feature owning `module_name` first, as its pages do (`FeatureFirstDomain`):
+    the scheduler runs each job in it, so a job's emails and PDFs read its feature's words, not the last package's.
+    It wins over the request's feature too (a document of one feature served by another's page)."""
+    token = _writing_module.set(module_name)
+    try:
+        yield
+    finally:
+        _writing_module.reset(token)
+
+
 class FeatureFirstDomain(Domain):
-    """Every catalogue merged, with the catalogue of the feature serving the request merged last.
+    """Every catalogue merged, with the catalogue of the feature that is writing merged last.
 
     Two features may translate the same English differently ("Tax code" is payroll's HMRC tax code and the
     members register's codice fiscale; "Still owed" is an invoice's "ancora dovuto" and a contribution's "ancora
-    da versare"): on each feature's pages and API its own words win. Outside a request (jobs, emails), and on the
-    shell's own pages, the plain merge applies (later packages win).
+    da versare"): each feature's pages and API (found from the request's blueprint), and its jobs' emails and
+    PDFs (`feature_catalogue`, set by the scheduler), read its own words. Elsewhere (the shell's own pages, a
+    command outside any job) the plain merge applies (later packages win).
     """
 
     def __init__(self, folders: dict[str, Path]):
@@ -67,10 +88,12 @@ class FeatureFirstDomain(Domain):
         self.folders = folders
 
     def _feature(self) -> str | None:
-        if not has_request_context() or request.blueprint is None:
-            return None
-        blueprint = current_app.blueprints.get(request.blueprint.split(".")[0])
-        module = getattr(blueprint, "import_name", "") or ""
+        module = _writing_module.get()
+        if module is None:
+            if not has_request_context() or request.blueprint is None:
+                return None
+            blueprint = current_app.blueprints.get(request.blueprint.split(".")[0])
+            module = getattr(blueprint, "import_name", "") or ""
         owners = [name for name in self.folders if module == name or module.startswith(name + ".")]
         return max(owners, key=len) if owners else None
 

@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 from consortium.clock import local_today
 from consortium.db import as_utc, utcnow
 from consortium.extensions import db
-from consortium.i18n import _, ngettext
+from consortium.i18n import _, feature_catalogue, ngettext
 from consortium.jobs import (
     JOBS,
     JobLock,
@@ -229,7 +229,8 @@ def _run_once(app: Flask, spec: JobSpec, today: date, tenant_id: int | None, bat
     run_id = run.id
     error = None
     scope = consortium_scope(session) if tenant_id is None else tenant_scope(session, tenant_id)
-    with scope:
+    # The job's emails and PDFs read its own feature's words first, as that feature's pages do.
+    with scope, feature_catalogue(spec.func.__module__):
         # Commit or roll back inside the scope: leaving it resets the scope of the open transaction.
         try:
             if tenant_id is None:

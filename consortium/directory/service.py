@@ -187,13 +187,14 @@ def send_invitation(session, user: User, url: str, *, days: int, language: str, 
     from consortium.i18n import force_locale
     from consortium.notifications.service import enqueue_email
 
-    with force_locale(user.language or language):
+    language = user.language or language
+    with force_locale(language):
         subject = _("Your invitation to %(consortium)s", consortium=current_app.config["CONSORTIUM_NAME"])
         body = _("Hello %(name)s,\n\nyou have been given an account on the back office of %(consortium)s. "
                  "Choose your password here (the link works once, for %(days)s days):\n\n%(url)s\n",
                  name=user.name, consortium=current_app.config["CONSORTIUM_NAME"], days=days, url=url)
     enqueue_email(session, to=user.email, subject=subject, body=body, kind=INVITATION_KIND, tenant_id=tenant_id,
-                  dedupe_key=f"invitation-{user.id}-{url[-12:]}")
+                  dedupe_key=f"invitation-{user.id}-{url[-12:]}", language=language)
 
 
 def update_user(session, user: User, changes: dict) -> User:

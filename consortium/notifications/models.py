@@ -57,6 +57,9 @@ class OutboxMessage(Base):
     subscription_id: Mapped[int | None] = mapped_column(Integer)
     subject: Mapped[str | None] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)  # email text, or the exact JSON that is signed and posted
+    # The language an email's subject and body are written in (`it`, `en`); none for a webhook, or a message
+    # queued before it was recorded. The outbox pages mark the text with it (WCAG 3.1.2).
+    language: Mapped[str | None] = mapped_column(String(5))
     dedupe_key: Mapped[str | None] = mapped_column(String(200))
     # SHA-256 of (scope, kind, dedupe_key, recipient): bounded, and unique so a repeat is refused.
     dedupe_hash: Mapped[str | None] = mapped_column(String(64), unique=True)

@@ -34,6 +34,8 @@ class OutboxMessageSchema(Schema):
     tenant_id = BoundedInt(allow_none=True)
     recipient = fields.Str()
     subject = fields.Str(allow_none=True)
+    language = fields.Str(allow_none=True, metadata={"description": "the language subject and body are written "
+                                                                     "in (it, en); none for a webhook"})
     status = fields.Str()
     attempts = BoundedInt()
     next_attempt_at = UtcDateTime(allow_none=True)

@@ -26,7 +26,7 @@ from sqlalchemy.orm import aliased
 
 from consortium.db import utcnow
 from consortium.errors import Conflict, NotFound, field_error
-from consortium.i18n import COUNTRY_LANGUAGES, _, _l, force_locale
+from consortium.i18n import COUNTRY_LANGUAGES, _, _l, current_language, force_locale
 from consortium.models import RoleAssignment, Tenant, User
 from consortium.notifications.models import (
     ATTACHMENT_NAME_MAX_LENGTH,
@@ -218,7 +218,8 @@ def message_scope(session, tenant_id: int | None):
 
 def _queue(session, *, channel: str, kind: str, tenant_id: int | None, recipient: str, dedupe_identity: str,
            body: str, dedupe_key: str | None, subject: str | None = None, subscription_id: int | None = None,
-           delivery_id: str | None = None, files: list[tuple[str, str, bytes]] = ()) -> OutboxMessage | None:
+           delivery_id: str | None = None, files: list[tuple[str, str, bytes]] = (),
+           language: str | None = None) -> OutboxMessage | None:
     digest = _dedupe_hash(tenant_id, channel, kind, dedupe_key, dedupe_identity)
     # Written (and the repeat looked for) in the message's own scope: a consortium job queueing a co-op's
     # reminder writes it as that co-op, since the consortium reader may not see the co-op's messages.
@@ -228,7 +229,7 @@ def _queue(session, *, channel: str, kind: str, tenant_id: int | None, recipient
             return None  # queued before: reminder jobs run again without sending twice
         message = OutboxMessage(
             delivery_id=delivery_id or new_delivery_id(), channel=channel, kind=kind, tenant_id=tenant_id,
-            recipient=recipient, subscription_id=subscription_id, subject=subject, body=body,
+            recipient=recipient, subscription_id=subscription_id, subject=subject, body=body, language=language,
             dedupe_key=dedupe_key, dedupe_hash=digest, status="pending", attempts=0, next_attempt_at=utcnow(),
         )
         message.attachments = [OutboxAttachment(tenant_id=tenant_id, position=position, filename=filename,
@@ -264,14 +265,17 @@ def _check_attachments(attachments) -> list[tuple[str, str, bytes]]:
 
 
 def enqueue_email(session, *, to: str | Iterable[str], subject: str, body: str, kind: str, tenant_id: int | None,
-                  dedupe_key: str | None = None,
-                  attachments: Iterable[tuple[str, str, bytes]] | None = None) -> list[OutboxMessage]:
+                  dedupe_key: str | None = None, attachments: Iterable[tuple[str, str, bytes]] | None = None,
+                  language: str | None = None) -> list[OutboxMessage]:
     """Queue an email (one row per recipient) in the caller's transaction; returns the new rows.
 
     A recipient who already has a message with the same `dedupe_key` (for this co-op and kind)
     gets nothing new, so a job that runs twice sends once. `attachments` are (filename, content
     type, bytes), stored with each recipient's message and sent as MIME parts after the text.
+    `language` is the one subject and body are written in, recorded with the message: by default the
+    language in force (the request's, or `force_locale`'s); give it when the text was written under another.
     """
+    language = language or current_language()
     _require_registered(kind, EMAIL_KINDS, "email kind", "register_email_kind")
     _check_dedupe_key(dedupe_key)
     subject = _one_line_subject(subject)
@@ -281,7 +285,7 @@ def enqueue_email(session, *, to: str | Iterable[str], subject: str, body: str, 
     for address in dict.fromkeys(_check_address(a) for a in addresses):
         row = _queue(session, channel="email", kind=kind, tenant_id=tenant_id, recipient=address,
                      dedupe_identity=address.lower(), subject=subject, body=body, dedupe_key=dedupe_key,
-                     files=files)
+                     files=files, language=language)
         if row is not None:
             rows.append(row)
     session.flush()
@@ -289,8 +293,9 @@ def enqueue_email(session, *, to: str | Iterable[str], subject: str, body: str, 
 
 
 def notify_users(session, *, users: Iterable[User], kind: str, subject: str, body: str, tenant_id: int | None,
-                 dedupe_key: str | None = None) -> list[OutboxMessage]:
-    """Email the active `users` who have not opted out of `kind`; returns the new outbox rows."""
+                 dedupe_key: str | None = None, language: str | None = None) -> list[OutboxMessage]:
+    """Email the active `users` who have not opted out of `kind`; returns the new outbox rows (`language` as for
+    `enqueue_email`)."""
     _require_registered(kind, EMAIL_KINDS, "email kind", "register_email_kind")
     users = [user for user in users if user.is_active]
     if not users:
@@ -301,7 +306,7 @@ def notify_users(session, *, users: Iterable[User], kind: str, subject: str, bod
     if not addresses:
         return []
     return enqueue_email(session, to=addresses, subject=subject, body=body, kind=kind, tenant_id=tenant_id,
-                         dedupe_key=dedupe_key)
+                         dedupe_key=dedupe_key, language=language)
 
 
 # --- notices written in their reader's language -------------------------------------------------
@@ -327,10 +332,11 @@ def notify_coop(session, tenant: Tenant, *, kind: str, dedupe_key: str, text: No
                 roles: tuple[str, ...] = ("treasurer",)) -> list[OutboxMessage]:
     """Email the co-op's users holding `roles` a notice in the co-op's language (its country's), as the
     training reminders are written, whoever or whatever (a staff member's request, a job) caused it."""
-    with force_locale(country_language(tenant.country)):
+    language = country_language(tenant.country)
+    with force_locale(language):
         subject, body = text()
     return notify_users(session, users=users_with_tenant_role(session, tenant.id, *roles), kind=kind,
-                        subject=subject, body=body, tenant_id=tenant.id, dedupe_key=dedupe_key)
+                        subject=subject, body=body, tenant_id=tenant.id, dedupe_key=dedupe_key, language=language)
 
 
 def email_in_language(session, *, language: str, to: str | Iterable[str], kind: str, dedupe_key: str,
@@ -340,7 +346,7 @@ def email_in_language(session, *, language: str, to: str | Iterable[str], kind: 
     with force_locale(language):
         subject, body = text()
     return enqueue_email(session, to=to, subject=subject, body=body, kind=kind, tenant_id=tenant_id,
-                         dedupe_key=dedupe_key, attachments=attachments)
+                         dedupe_key=dedupe_key, attachments=attachments, language=language)
 
 
 def notify_staff(session, *, kind: str, dedupe_key: str, text: NoticeText,
@@ -355,7 +361,7 @@ def notify_staff(session, *, kind: str, dedupe_key: str, text: NoticeText,
         with force_locale(language):
             subject, body = text()
         sent += notify_users(session, users=readers, kind=kind, subject=subject, body=body, tenant_id=None,
-                             dedupe_key=dedupe_key)
+                             dedupe_key=dedupe_key, language=language)
     return sent
 
 
@@ -698,7 +704,7 @@ def _tell_about_failed_webhook(session, message: OutboxMessage, config: Mapping)
                      delivery=message.delivery_id, event=message.kind, url=message.recipient,
                      attempts=message.attempts, error=message.last_error, where=where)
         notify_users(session, users=readers, kind=WEBHOOK_FAILED_KIND, subject=subject, body=body,
-                     tenant_id=message.tenant_id, dedupe_key=f"webhook-failed:{message.delivery_id}")
+                     tenant_id=message.tenant_id, dedupe_key=f"webhook-failed:{message.delivery_id}", language=language)
 
 
 def _record_failure(session, message: OutboxMessage, error: Exception, *, now: datetime, config: Mapping,

@@ -27,8 +27,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from consortium.clock import local_today
 from consortium.db import as_utc, utcnow
+from consortium.documents import money as format_money
 from consortium.errors import Conflict, NotFound, ServiceError, field_error
-from consortium.i18n import _, format_date, format_number
+from consortium.i18n import _, format_date, format_locale, format_number
 from consortium.models import Tenant
 from consortium.notifications.service import country_language, email_in_language, notify_coop, public_url
 from consortium.tenancy import consortium_scope, current_tenant_id, set_tenant, tenant_scope
@@ -606,6 +607,22 @@ def round_totals(session, round_id: int) -> tuple[Decimal, Decimal]:
     return _from_cents(spend), _from_cents(savings)
 
 
+def _purchase_order_email(purchase_round: PurchaseRound, rows: list[dict]) -> tuple[str, str]:
+    """The purchase order email to a supplier (subject, body), in the language in force: one line per item."""
+    lines = "\n".join(
+        _("%(code)s  %(name)s: %(quantity)s x %(price)s = %(amount)s", code=r["item"].code, name=r["item"].name,
+          quantity=format_number(r["quantity"]), price=format_number(r["unit_price"]),
+          amount=format_number(r["amount"], 2))
+        for r in rows)
+    total = format_number(sum((r["amount"] for r in rows), ZERO), 2)
+    return (_("Purchase order PO-%(id)s: %(title)s", id=purchase_round.id, title=purchase_round.title),
+            _("Purchase order PO-%(id)s (%(title)s), delivery on %(delivery)s.\n\n%(lines)s\n\nTotal before "
+              "VAT: %(total)s\n\nThe purchase order, with the delivery address of each co-op, is attached "
+              "(PO-%(id)s.pdf).\n",
+              id=purchase_round.id, title=purchase_round.title,
+              delivery=format_date(purchase_round.delivery_date), lines=lines, total=total))
+
+
 def close_round(session, round_id: int, *, now: datetime, user_id: int | None = None) -> PurchaseRound:
     """Close a round: aggregate, fix the reached prices, produce the purchase order PDF and send it.
 
@@ -701,21 +718,13 @@ def _send_purchase_order(session, purchase_round: PurchaseRound, render) -> None
         supplier = session.get(Supplier, supplier_id)
         if not supplier.email:
             continue
-        text = "\n".join(f"{r['item'].code}  {r['item'].name}: {plain(r['quantity'])} x {r['unit_price']} "
-                         f"= {r['amount']}" for r in rows)
-        total = sum((r["amount"] for r in rows), ZERO)
         pdf = purchase_round.purchase_order_pdf if len(by_supplier) == 1 else render(
             session, purchase_round, supplier_id=supplier_id)
         email_in_language(
             session, language=country_language(supplier.country), to=supplier.email, kind=PURCHASE_ORDER_KIND,
             dedupe_key=f"purchasing.po.{purchase_round.id}.{supplier_id}",
-            attachments=[(f"PO-{purchase_round.id}.pdf", "application/pdf", pdf)], text=lambda text=text, total=total: (
-                _("Purchase order %(ref)s: %(title)s", ref=f"PO-{purchase_round.id}", title=purchase_round.title),
-                _("Purchase order PO-%(id)s (%(title)s), delivery on %(delivery)s.\n\n%(lines)s\n\nTotal before "
-                  "VAT: %(total)s\n\nThe purchase order, with the delivery address of each co-op, is attached "
-                  "(PO-%(id)s.pdf).\n",
-                  id=purchase_round.id, title=purchase_round.title,
-                  delivery=format_date(purchase_round.delivery_date), lines=text, total=total)))
+            attachments=[(f"PO-{purchase_round.id}.pdf", "application/pdf", pdf)],
+            text=lambda rows=rows: _purchase_order_email(purchase_round, rows))
 
 
 def _tell_about_dropped_items(session, purchase_round: PurchaseRound) -> None:
@@ -778,7 +787,7 @@ def cancel_round(session, round_id: int, *, reason: str | None, user_id: int | N
                     session, language=country_language(supplier.country), to=supplier.email,
                     kind=PURCHASE_ORDER_KIND, dedupe_key=f"purchasing.po-cancelled.{purchase_round.id}.{supplier_id}",
                     text=lambda: (
-                        _("Purchase order %(ref)s cancelled: %(title)s", ref=f"PO-{purchase_round.id}",
+                        _("Purchase order PO-%(id)s cancelled: %(title)s", id=purchase_round.id,
                           title=purchase_round.title),
                         _("The consortium cancels its purchase order PO-%(id)s (%(title)s): please do not deliver "
                           "it.\n\nReason: %(reason)s\n", id=purchase_round.id, title=purchase_round.title,
@@ -972,7 +981,7 @@ def recharge_round(session, round_id: int, *, today: date) -> list[Recharge]:
             _("Recharge invoice %(number)s for %(title)s", number=recharge.invoice_number, title=purchase_round.title),
             _("The consortium invoiced %(coop)s %(total)s for the goods delivered in %(title)s "
               "(invoice %(number)s).\n\n%(url)s\n", coop=coop.name,
-              total=f"{format_number(recharge.gross_total, 2)} {coop.currency}", title=purchase_round.title,
+              total=format_money(recharge.gross_total, coop.currency, format_locale()), title=purchase_round.title,
               number=recharge.invoice_number, url=public_url(f"/t/{coop.slug}/purchasing/{round_id}"))))
     purchase_round.status = "recharged"
     purchase_round.recharged_at = utcnow()

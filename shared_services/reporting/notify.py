@@ -29,7 +29,7 @@ def _remind_treasurers(session, tenant, *, kind: str, dedupe_key: str, texts) ->
         with force_locale(language):
             subject, body = texts()
         sent += len(notify_users(session, users=users, kind=kind, tenant_id=tenant.id, dedupe_key=dedupe_key,
-                                 subject=subject, body=body))
+                                 subject=subject, body=body, language=language))
     return sent
 
 

@@ -270,6 +270,7 @@ def social_report(report_id):
         today=local_today(),
         labels_by_field=_field_labels(),
         training_hours_text=service.training_hours_text,
+        legal_form_name=tables.legal_form_name,
     ), 422 if errors else 200
 
 

@@ -514,7 +514,7 @@ def _parse_xlsx(data: bytes, result: ParseResult) -> None:
 
 
 def _unreadable_workbook(exc: Exception) -> str:
-    return _("the workbook could not be read (%(error)s)", error=f"{exc.__class__.__name__}: {exc}")
+    return _("the workbook could not be read (%(error)s)", error=exc.__class__.__name__ + ": " + str(exc))
 
 
 def _worksheet_rows(sheet) -> Iterator[tuple[int, Sequence[object]]]:

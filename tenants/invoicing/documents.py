@@ -16,6 +16,7 @@ from consortium.errors import Conflict, ServiceError
 from consortium.i18n import _, _l, format_locale
 from plugins.exporters import EInvoiceError, fatturapa, ubl
 from plugins.exporters.model import EInvoice, EInvoiceLine, InvoiceReference, Party, VatBreakdown
+from tenants.invoicing.labels import exemption_reason_text, vat_category_label
 from tenants.invoicing.models import Invoice
 from tenants.invoicing.service import credited_invoice, document_parties, get_settings, vat_breakdown
 
@@ -77,6 +78,12 @@ def _rate(value: Decimal) -> str:
     return f"{value.normalize():f}%"
 
 
+def _category_text(group) -> str:
+    """A VAT group's category in the reader's words, with its FatturaPA nature code (N4) where it has one."""
+    label = vat_category_label(group.label_code, group.label_code.replace("_", " "))
+    return f"{label} ({group.natura})" if group.natura else label
+
+
 def document_title(invoice: Invoice) -> str:
     """'Invoice INV-2026-0001', 'Nota di credito CN-2026-0002' or a draft's title, in the reader's language."""
     words = _words()
@@ -126,8 +133,7 @@ def invoice_pdf(invoice: Invoice, seller: dict, buyer: dict, credited: Invoice |
         row = [line.description, _quantity(line.quantity, locale), str(UNIT_NAMES.get(line.unit, line.unit)),
                _unit_price(line.unit_price, letterhead)]
         row += [amount(line.discount_amount) if line.discount_amount else ""] if has_discount else []
-        row += [line.vat_natura or (words["exempt_short"] if line.vat_exempt else _rate(line.vat_rate)),
-                amount(line.net_amount)]
+        row += [words["exempt_short"] if line.vat_exempt else _rate(line.vat_rate), amount(line.net_amount)]
         rows.append(row)
     numeric = set(range(1, len(header))) - {2}
     story.append(data_table(header, rows, numeric_columns=numeric, wrap_columns={0}))
@@ -136,8 +142,7 @@ def invoice_pdf(invoice: Invoice, seller: dict, buyer: dict, credited: Invoice |
     story.append(heading(words["vat_summary"]))
     story.append(data_table(
         [words["rate"], words["category"], words["taxable"], words["vat_amount"]],
-        [[_rate(group.rate), group.natura or group.label_code.replace("_", " "), amount(group.taxable_amount),
-          amount(group.vat_amount)]
+        [[_rate(group.rate), _category_text(group), amount(group.taxable_amount), amount(group.vat_amount)]
          for group in groups],
         numeric_columns={2, 3}, wrap_columns={1},
         totals_row=["", "", amount(invoice.net_total), amount(invoice.vat_total)],
@@ -152,7 +157,7 @@ def invoice_pdf(invoice: Invoice, seller: dict, buyer: dict, credited: Invoice |
     if invoice.stamp_duty:
         story.append(paragraph(_("Stamp duty of %(amount)s paid virtually (DM 17 June 2014)",
                                  amount=amount(invoice.stamp_duty))))
-    reasons = sorted({f"{group.natura + ': ' if group.natura else ''}{group.exemption_reason}"
+    reasons = sorted({f"{group.natura + ': ' if group.natura else ''}{exemption_reason_text(group.exemption_reason)}"
                       for group in groups if group.exemption_reason})
     if reasons:
         story.append(heading(words["exempt"]))

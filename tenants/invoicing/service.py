@@ -33,10 +33,16 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.exc import IntegrityError
 
 from consortium.db import utcnow
+from consortium.documents import money as format_money
 from consortium.errors import Conflict, NotFound, ServiceError, field_error
-from consortium.i18n import _
+from consortium.i18n import _, format_date, format_locale, ngettext
 from consortium.models import Tenant
-from consortium.notifications.service import emit_event, enqueue_email, notify_users, users_with_tenant_role
+from consortium.notifications.service import (
+    country_language,
+    email_in_language,
+    emit_event,
+    notify_coop,
+)
 from plugins.exporters.eas import InvalidEndpoint, parse_endpoint
 from plugins.jurisdictions.base import (
     InvalidIdentifier,
@@ -785,7 +791,6 @@ def send_overdue_reminders(session, tenant: Tenant, today: date) -> int:
     """
     settings = get_settings(session)
     thresholds = reminder_days(settings)
-    treasurers = users_with_tenant_role(session, tenant.id, "treasurer")
     queued = 0
     for invoice in overdue_invoices(session, today):
         late = (today - invoice.due_date).days
@@ -795,19 +800,29 @@ def send_overdue_reminders(session, tenant: Tenant, today: date) -> int:
         threshold = max(reached)
         key = f"invoice-overdue:{tenant.id}:{invoice.id}:{threshold}"
         owed = outstanding(invoice)
-        subject = f"{invoice.number} to {invoice.customer.name} is {late} days overdue"
-        body = (f"{tenant.name}: invoice {invoice.number} to {invoice.customer.name}, due on {invoice.due_date}, "
-                f"still has {owed} {invoice.currency} unpaid ({late} days past due).")
-        queued += len(notify_users(session, users=treasurers, kind=OVERDUE_KIND, subject=subject, body=body,
-                                   tenant_id=tenant.id, dedupe_key=key))
+        # Written in the co-op's language (its country's), to its treasurers and to its customer.
+        queued += len(notify_coop(session, tenant, kind=OVERDUE_KIND, dedupe_key=key,
+                                  text=lambda invoice=invoice, late=late, owed=owed: (
+            ngettext("%(number)s to %(customer)s is %(num)d day overdue",
+                     "%(number)s to %(customer)s is %(num)d days overdue", late,
+                     number=invoice.number, customer=invoice.customer.name),
+            ngettext("%(coop)s: invoice %(number)s to %(customer)s, due on %(due)s, still has %(owed)s unpaid "
+                     "(%(num)d day past due).",
+                     "%(coop)s: invoice %(number)s to %(customer)s, due on %(due)s, still has %(owed)s unpaid "
+                     "(%(num)d days past due).", late,
+                     coop=tenant.name, number=invoice.number, customer=invoice.customer.name,
+                     due=format_date(invoice.due_date), owed=format_money(owed, invoice.currency, format_locale())))))
         customer = invoice.customer
         if settings.remind_customers and customer.remind_customer and customer.email:
-            queued += len(enqueue_email(
-                session, to=customer.email, kind=CUSTOMER_REMINDER_KIND, tenant_id=tenant.id, dedupe_key=key,
-                subject=f"Reminder: invoice {invoice.number} from {tenant.name}",
-                body=(f"Dear {customer.name},\n\nour invoice {invoice.number} of {invoice.issue_date} was due on "
-                      f"{invoice.due_date}; {owed} {invoice.currency} is still unpaid. If you have already paid, "
-                      f"please ignore this message.\n\n{tenant.name}")))
+            queued += len(email_in_language(
+                session, language=country_language(tenant.country), to=customer.email, kind=CUSTOMER_REMINDER_KIND,
+                tenant_id=tenant.id, dedupe_key=key, text=lambda invoice=invoice, owed=owed, customer=customer: (
+                    _("Reminder: invoice %(number)s from %(coop)s", number=invoice.number, coop=tenant.name),
+                    _("Dear %(customer)s,\n\nour invoice %(number)s of %(issued)s was due on %(due)s; %(owed)s is "
+                      "still unpaid. If you have already paid, please ignore this message.\n\n%(coop)s",
+                      customer=customer.name, number=invoice.number, issued=format_date(invoice.issue_date),
+                      due=format_date(invoice.due_date), owed=format_money(owed, invoice.currency, format_locale()),
+                      coop=tenant.name))))
     return queued
 
 

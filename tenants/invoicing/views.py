@@ -18,6 +18,7 @@ from consortium.i18n import _, _l, format_locale, format_number
 from plugins.exporters.eas import SCHEMES, split_endpoint
 from plugins.jurisdictions.base import get_jurisdiction
 from tenants.invoicing import documents, exports, schemas, service
+from tenants.invoicing.labels import vat_category_label
 from tenants.invoicing.models import CUSTOMER_TYPES, STATUSES, UNITS, Customer, Invoice
 
 blp = Blueprint("invoicing", __name__, url_prefix="/t/<slug>/invoices", template_folder="templates")
@@ -79,31 +80,6 @@ def invoices():
 
 
 # --- draft editor ----------------------------------------------------------------------------
-
-
-# The VAT categories of the jurisdictions' rate tables (plugins/jurisdictions/*/rates), named in the reader's
-# language; the tables' own label (in the country's language) for a category not listed here.
-VAT_CATEGORY_LABELS = {
-    "standard": _l("Standard rate"), "reduced": _l("Reduced rate"),
-    "hospitality_temporary": _l("Temporary reduced rate (hospitality, holiday accommodation, attractions)"),
-    "zero": _l("Zero rate"), "exempt": _l("Exempt (welfare services, including care by registered providers)"),
-    "not_registered": _l("Not registered for VAT (outside the scope)"),
-    "ordinaria_22": _l("Standard rate"), "ridotta_10": _l("Reduced rate"),
-    "ridotta_5_sociale": _l("Reduced rate for social co-operatives' health, social and educational services"),
-    "super_ridotta_4": _l("Super-reduced rate"),
-    "esente_art10": _l("Exempt under art. 10 DPR 633/1972"), "non_soggetta": _l("Not subject to VAT"),
-    "esclusa_art15": _l("Excluded under art. 15 DPR 633/1972"),
-    "inversione_subappalto_edile": _l("Reverse charge: subcontracting in construction"),
-    "inversione_pulizie_edili": _l("Reverse charge: cleaning, demolition, installation and completion of buildings"),
-    "non_soggetta_art7ter": _l("Not subject to VAT under art. 7-ter: services to a business customer in another "
-                               "EU country"),
-}
-
-
-def vat_category_label(code: str, fallback: str | None = None) -> str:
-    """A VAT category in words, in the reader's language (the rate table's label, else the code, if unknown)."""
-    label = VAT_CATEGORY_LABELS.get(code)
-    return str(label) if label is not None else fallback or code
 
 
 def _rate_text(rate: Decimal, natura: str | None) -> str:

@@ -43,13 +43,15 @@ def send_expiry_reminders(session, today, tenant):
     leads = users_with_tenant_role(session, tenant.id, *LEAD_ROLES)
     queued = 0
     for due in service.due_reminders(session, today):
-        with force_locale(LANGUAGE_BY_COUNTRY.get(tenant.country, "en")):  # the co-op's language, not the server's
+        language = LANGUAGE_BY_COUNTRY.get(tenant.country, "en")  # the co-op's language, not the server's
+        with force_locale(language):
             subject, body = reminder_text(due, tenant.name)
         key = f"training.expiry.{due.record.id}.{due.threshold}"
         queued += len(notify_users(session, users=leads, kind=REMINDER_KIND, subject=subject, body=body,
-                                   tenant_id=tenant.id, dedupe_key=key))
+                                   tenant_id=tenant.id, dedupe_key=key, language=language))
         if due.worker_email:
             queued += len(enqueue_email(session, to=due.worker_email, subject=subject, body=body,
-                                        kind=WORKER_REMINDER_KIND, tenant_id=tenant.id, dedupe_key=key))
+                                        kind=WORKER_REMINDER_KIND, tenant_id=tenant.id, dedupe_key=key,
+                                        language=language))
     service.refresh_report(session, tenant.id, today)
     return queued

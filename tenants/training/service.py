@@ -23,7 +23,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import case, func, select
 
 from consortium.errors import NotFound, ServiceError, field_error
-from consortium.i18n import _
+from consortium.i18n import _, format_number
 from tenants.members import service as members
 from tenants.training.models import (
     EXPIRING_DAYS,
@@ -142,8 +142,8 @@ def _certificate(filename: str | None, content: bytes | None, max_bytes: int) ->
     if not content:
         raise field_error("certificate", _("the file is empty"))
     if len(content) > max_bytes:
-        raise field_error("certificate", _("%(name)s is %(size)s bytes; the limit is %(limit)s bytes",
-                                           name=filename, size=f"{len(content):,}", limit=f"{max_bytes:,}"))
+        raise field_error("certificate", _("%(name)s is %(size)s bytes; the limit is %(limit)s bytes", name=filename,
+                                           size=format_number(len(content)), limit=format_number(max_bytes)))
     for kind, (mimetype, endings, magic) in CERTIFICATE_TYPES.items():
         if content.startswith(magic):
             if not filename.lower().endswith(endings):

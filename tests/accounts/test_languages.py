@@ -89,3 +89,66 @@ def test_a_stored_warning_is_marked_with_its_language_on_a_page_in_the_other_one
 
     page = client.get(f"{PAGE}{italian.get_json()['id']}", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert '<td lang="it">' in page.split('id="warnings"')[1].split("</table>")[0]
+
+
+def _migration_0030():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "migrations" / "versions" / "0030_i18n15.py"
+    spec = importlib.util.spec_from_file_location("migration_0030_i18n15", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_warnings_stored_before_their_language_was_recorded_get_the_one_they_were_written_in(app, client, treasurer):
+    """Before 3c279a5 a warning was stored without its language, yet Italian uploaders got Italian warnings (from
+    58c8069 and 6edb4cf): migration 0030 gives each the language its text is in, so pages mark it rightly."""
+    from sqlalchemy import select, update
+
+    from consortium.extensions import db
+    from tenants.accounts.models import AccountsVersion
+    from tests.conftest import unrestricted
+
+    english = post_accounts(client, treasurer, filled_xlsx(extra_columns=("notes",)), "a.xlsx",
+                            extra_headers={"Accept-Language": "en"}).get_json()["id"]
+    italian = post_accounts(client, treasurer, filled_xlsx(extra_columns=("note",)), "a.xlsx",
+                            extra_headers=ITALIAN).get_json()["id"]
+    with unrestricted(app) as connection:
+        for version_id in (english, italian):  # as stored before 3c279a5: no language
+            warnings = connection.scalar(select(AccountsVersion.warnings).where(AccountsVersion.id == version_id))
+            bare = [{key: value for key, value in w.items() if key != "language"} for w in warnings]
+            connection.execute(update(AccountsVersion).where(AccountsVersion.id == version_id).values(warnings=bare))
+        connection.commit()
+    # The migration's update, on a connection that row-level security binds (on PostgreSQL): co-op by co-op.
+    with app.app_context(), db.engine.connect() as bound:
+        _migration_0030().date_accounts_warnings(bound)
+        bound.commit()
+    with unrestricted(app) as connection:
+        stored = {version_id: connection.scalar(select(AccountsVersion.warnings)
+                                                .where(AccountsVersion.id == version_id))
+                  for version_id in (english, italian)}
+    assert [(w["message"], w["language"]) for w in stored[english]] == [("unknown column 'notes' is ignored", "en")]
+    assert [(w["message"], w["language"]) for w in stored[italian]] == [
+        ("la colonna sconosciuta 'note' viene ignorata", "it")]
+    login(client, TREASURER)
+    page = client.get(f"{PAGE}{italian}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<td lang="it">la colonna sconosciuta &#39;note&#39; viene ignorata</td>' in page
+
+
+def test_every_italian_warning_the_parser_can_store_is_recognised_by_migration_0030(app):
+    """The migration's list of Italian warnings is the catalogue's: a warning added later needs no backfill (it is
+    stored with its language), but the three that existed before must all be recognised."""
+    from consortium.i18n import _, feature_catalogue, force_locale
+
+    migration = _migration_0030()
+    with app.app_context(), force_locale("it"), feature_catalogue("tenants.accounts.parsing"):
+        written = [_(text) for text in ("the line '%(code)s' (%(label)s) is missing; it is taken as 0",
+                                                "unknown column '%(column)s' is ignored",
+                                                "%(count)s more warnings not listed")]
+    assert written == list(migration.ITALIAN_WARNINGS)
+    assert migration.warning_language("manca la riga 'ristorni_from_profit' (Ristorni); viene considerata pari a 0") \
+        == "it"
+    assert migration.warning_language("the line 'ristorni_from_profit' (Ristorni) is missing; it is taken as 0") \
+        == "en"

@@ -184,3 +184,42 @@ def test_pdf_is_written_in_the_readers_language(client, uk, italy, tmp_path):
     assert f"Invoice {fattura['number']}" in english and "VAT summary" in english and "Page 1 of 1" in english
     assert "Fattura" not in english and "Riepilogo" not in english
     assert "€235.20" in english  # 224.00 + 5% VAT, the euro written the English way
+
+
+@needs_poppler
+def test_pdf_names_vat_categories_and_exemption_reasons_in_the_readers_language(client, italy, uk, tmp_path):
+    """Issue 15: the VAT summary names each category in words (with its FatturaPA nature code) and the exemption
+    reason is the reader's: an Italian reader reads the rate table's own text (DPR 633/1972 art. 10), an English
+    reader its English; no category code (esente_art10, ridotta_5_sociale) is printed."""
+    comune = add_customer(client, italy, COMUNE)
+    fattura = issue(client, italy, draft(client, italy, comune["id"], lines=[
+        line("Assistenza domiciliare", "10", "22.40", "ridotta_5_sociale"),
+        line("Prestazioni socio-sanitarie", "5", "24.00", "esente_art10")])["id"])
+    italian = _pdf_text(client, italy, fattura, tmp_path, "it")
+    english = _pdf_text(client, italy, fattura, tmp_path, "en")
+    assert "Operazione esente ai sensi dell'art. 10 del DPR 633/1972" in italian
+    assert "Esente art. 10 DPR 633/1972 (N4)" in italian
+    assert "N4: Exempt transaction under art. 10 of DPR 633/1972" in english
+    assert "Exempt under art. 10 DPR 633/1972 (N4)" in english
+    assert "Reduced rate for social co-operatives" in english and "Operazione esente" not in english
+    for text in (italian, english):
+        assert "esente_art10" not in text and "esente art10" not in text and "ridotta 5 sociale" not in text
+
+    uk_invoice = _uk_invoice(client, uk)  # the UK table's reason is English: Italian readers read it in Italian
+    italian = _pdf_text(client, uk, uk_invoice, tmp_path, "it")
+    assert "Esente: servizi di assistenza sociale forniti da un prestatore soggetto a regolamentazione pubblica" \
+        in italian
+    assert "Exempt: welfare services" not in italian
+
+
+def test_every_rate_tables_exemption_reason_has_its_words_for_the_pdf():
+    """A rate table added with a new exemption reason must say it in both languages (tenants/invoicing/labels.py)."""
+    import json
+    from pathlib import Path
+
+    from tenants.invoicing.labels import EXEMPTION_REASONS
+
+    tables = Path(__file__).resolve().parents[2] / "plugins" / "jurisdictions"
+    reasons = {category["exemption_reason"] for path in tables.glob("*/rates/*.json")
+               for category in json.loads(path.read_text())["categories"] if category.get("exemption_reason")}
+    assert reasons and reasons - set(EXEMPTION_REASONS) == set()

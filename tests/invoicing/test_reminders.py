@@ -46,6 +46,11 @@ def test_reminders_go_once_per_threshold_to_treasurers_and_willing_customers(app
     sent = _outbox(app)
     assert sorted(recipient for recipient, _, _ in sent) == ["hughes@example.net", "t.uk@example.test"]
     assert all("7 days overdue" in subject or "Reminder" in subject for _, _, subject in sent)
+    with unrestricted(app) as connection:  # a UK co-op writes in English, and the outbox records it (issue 15)
+        written = connection.execute(select(OutboxMessage.language, OutboxMessage.body)
+                                     .where(OutboxMessage.channel == "email")).all()
+    assert {language for language, _ in written} == {"en"}
+    assert all("£" in body and f"due on {due.day} {due:%b} {due.year}" in body for _, body in written)
     assert _run(app, tenant.id, due + timedelta(days=31)) == 2  # the 30-day reminder
     assert len(_outbox(app)) == 4
 

@@ -61,6 +61,9 @@ def test_the_purchase_order_pdf_is_made_at_close_and_attached_to_the_suppliers_e
     assert download.status_code == 200 and download.data == stored
     # The supplier is Italian: it reads its order in Italian, whoever closed the round (issue 15).
     assert "In allegato l'ordine di acquisto" in message.body and "550" in message.body  # 300 + 250 boxes of gloves
+    # ...numbers too: 550 boxes at the 500+ tier's 8.50 make 4,675.00, written the Italian way.
+    assert message.subject == f"Ordine d'acquisto PO-{purchase_round['id']}: {purchase_round['title']}"
+    assert "GL-100  Nitrile gloves, box of 100: 550 x 8,5 = 4.675,00" in message.body.splitlines()
 
 
 # --------------------------------------------------------------------------- suppliers and items

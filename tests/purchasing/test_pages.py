@@ -128,9 +128,9 @@ def test_a_round_for_a_category_across_suppliers_sends_each_supplier_only_its_ow
         messages = {m.recipient: m for m in connection.execute(select(OutboxMessage)).all()}
         files = {a.message_id: a.content for a in connection.execute(select(OutboxAttachment)).all()}
     to_sanitaria, to_presidi = messages["ordini@sanitaria.example"], messages["ordini@presidi.example"]
-    # 120 boxes at 9.20 = 1,104.00 for one; 10 packs at 7.20 = 72.00 for the other.
-    assert "GL-100" in to_sanitaria.body and "GRB-50" not in to_sanitaria.body and "1104.00" in to_sanitaria.body
-    assert "GRB-50" in to_presidi.body and "GL-100" not in to_presidi.body and "72.00" in to_presidi.body
+    # 120 boxes at 9.20 = 1,104.00 for one; 10 packs at 7.20 = 72.00 for the other (Italian suppliers: 1.104,00).
+    assert "GL-100" in to_sanitaria.body and "GRB-50" not in to_sanitaria.body and "1.104,00" in to_sanitaria.body
+    assert "GRB-50" in to_presidi.body and "GL-100" not in to_presidi.body and "72,00" in to_presidi.body
     sanitaria_pdf, presidi_pdf = _pdf_text(files[to_sanitaria.id]), _pdf_text(files[to_presidi.id])
     assert "GL-100" in sanitaria_pdf and "GRB-50" not in sanitaria_pdf and "Presidi Romagna" not in sanitaria_pdf
     assert "GRB-50" in presidi_pdf and "72,00 €" in presidi_pdf  # the office is Italian: Italian figures

@@ -138,3 +138,43 @@ def test_the_pdf_has_the_eight_sections_in_italian_and_english(client, network, 
         tmp_path,
     )
     assert "6. Economic and financial situation" in english and "No control body (not required)." in english
+
+
+def test_a_report_approved_in_italian_is_frozen_as_keys_and_values_and_reads_in_english(client, network, app):
+    """Issue 15: the frozen snapshot keeps codes and numbers, never a text in the approver's language, so every
+    reader reads the approved report in their own (the legal form too, from the snapshot, not the live record)."""
+    from babel.messages.pofile import read_po
+    from sqlalchemy import select
+
+    from consortium.app import FEATURES
+    from consortium.i18n import catalogue_path
+    from shared_services.reporting.models import SocialReport
+    from tests.conftest import login, unrestricted
+
+    report = _create(client, network)
+    approved = client.post(f"{BASE}/{report['id']}/approve", json={"approved_on": f"{YEAR + 1}-05-20"},
+                           headers={**network.treasurer_a, "Accept-Language": "it"})
+    assert approved.status_code == 200
+    with unrestricted(app) as connection:
+        snapshot = connection.scalar(select(SocialReport.snapshot).where(SocialReport.id == report["id"]))
+
+    def texts(value):
+        if isinstance(value, dict):
+            return {t for item in (*value.keys(), *value.values()) for t in texts(item)}
+        if isinstance(value, list):
+            return {t for item in value for t in texts(item)}
+        return {value} if isinstance(value, str) else set()
+
+    italian = set()
+    for package in ["consortium", *FEATURES, "plugins"]:
+        with catalogue_path(package).open("rb") as po_file:
+            italian |= {m.string for m in read_po(po_file, locale="it")
+                        if isinstance(m.string, str) and m.string and m.string != m.id}
+    assert texts(snapshot) and texts(snapshot) & italian == set()
+
+    login(client, "treasurer.a@example.test")
+    english = client.get(f"/t/coop-a/social-reports/{report['id']}", headers={"Accept-Language": "en"})
+    assert "Type A social co-operative (social, health and educational services)" in english.get_data(as_text=True)
+    client.post("/language", data={"language": "it"})
+    italian_page = client.get(f"/t/coop-a/social-reports/{report['id']}").get_data(as_text=True)
+    assert "Cooperativa sociale di tipo A (servizi socio-sanitari ed educativi)" in italian_page
