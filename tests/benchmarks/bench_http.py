@@ -430,7 +430,7 @@ def run_benchmark() -> dict:
         app = create_app({**TEST_SETTINGS, "SQLALCHEMY_DATABASE_URI": app_url,
                           "MIGRATION_DATABASE_URL": database.url(database.owner), "APP_DB_ROLE": database.app_role})
         with app.app_context():
-            from flask_migrate import upgrade
+            from consortium.migrations import upgrade
 
             upgrade()
         admin = create_engine(database.base.set(database=database.name))

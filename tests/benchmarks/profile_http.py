@@ -26,7 +26,7 @@ def small_app(database, drafts: int = 1000):
     app = create_app({**TEST_SETTINGS, "SQLALCHEMY_DATABASE_URI": database.url(database.app_role),
                       "MIGRATION_DATABASE_URL": database.url(database.owner), "APP_DB_ROLE": database.app_role})
     with app.app_context():
-        from flask_migrate import upgrade
+        from consortium.migrations import upgrade
 
         upgrade()
     admin = create_engine(database.base.set(database=database.name))
