@@ -413,6 +413,11 @@ def drive(servers: dict, tokens: dict, endpoints, connections, rounds: int, seco
             for key, runs in samples.items()}
 
 
+def ratio(ours: float, theirs: float) -> float:
+    """ours / theirs; NaN when the baseline completed no request in a run (a run too short for a loaded machine)."""
+    return ours / theirs if theirs else float("nan")
+
+
 def report(title: str, figures: dict, endpoints, connections) -> None:
     print(f"\n{title}")
     print(f"{'endpoint':26} {'conns':>5} {'project r/s':>11} {'base r/s':>9} {'ratio':>6} {'p50 ms':>13} "
@@ -420,9 +425,10 @@ def report(title: str, figures: dict, endpoints, connections) -> None:
     for name, *_ in endpoints:
         for conns in connections:
             ours, theirs = figures[(name, conns, "project")], figures[(name, conns, "baseline")]
-            print(f"{name:26} {conns:5d} {ours['rps']:11.0f} {theirs['rps']:9.0f} {ours['rps'] / theirs['rps']:6.2f} "
+            print(f"{name:26} {conns:5d} {ours['rps']:11.0f} {theirs['rps']:9.0f} "
+                  f"{ratio(ours['rps'], theirs['rps']):6.2f} "
                   f"{ours['p50_ms']:6.1f}/{theirs['p50_ms']:<6.1f} {ours['p99_ms']:7.1f}/{theirs['p99_ms']:<7.1f} "
-                  f"{ours['p99_ms'] / theirs['p99_ms']:6.2f} {ours['errors']:3d}/{theirs['errors']:<3d}")
+                  f"{ratio(ours['p99_ms'], theirs['p99_ms']):6.2f} {ours['errors']:3d}/{theirs['errors']:<3d}")
 
 
 def run_benchmark() -> dict:
@@ -525,10 +531,11 @@ def misses(figures: dict) -> list[str]:
         for conns in CONNECTIONS:
             ours, theirs = full[(name, conns, "project")], full[(name, conns, "baseline")]
             wanted = TARGET["write_ratio"] if name in WRITES else TARGET["read_ratio"]
-            if ours["rps"] / theirs["rps"] < wanted:
-                missed.append(f"{name} @{conns}: throughput x{ours['rps'] / theirs['rps']:.2f} < {wanted}")
-            if name not in WRITES and ours["p99_ms"] / theirs["p99_ms"] >= TARGET["p99_ratio"]:
-                missed.append(f"{name} @{conns}: p99 x{ours['p99_ms'] / theirs['p99_ms']:.2f} >= {TARGET['p99_ratio']}")
+            if not ratio(ours["rps"], theirs["rps"]) >= wanted:
+                missed.append(f"{name} @{conns}: throughput x{ratio(ours['rps'], theirs['rps']):.2f} < {wanted}")
+            if name not in WRITES and not ratio(ours["p99_ms"], theirs["p99_ms"]) < TARGET["p99_ratio"]:
+                missed.append(f"{name} @{conns}: p99 x{ratio(ours['p99_ms'], theirs['p99_ms']):.2f} "
+                              f">= {TARGET['p99_ratio']}")
             if ours["ran_out"] or theirs["ran_out"]:
                 missed.append(f"{name} @{conns}: a run used up its drafts (raise BENCH_ISSUE_RATE)")
             if ours["errors"] or theirs["errors"]:
