@@ -20,7 +20,7 @@ from consortium.api import (
 from consortium.auth import require_login
 from consortium.config import INSTANCE_DIR, Config
 from consortium.errors import ServiceError
-from consortium.extensions import csrf, db, limiter, login_manager, migrate
+from consortium.extensions import csrf, db, limiter, login_manager
 from consortium.fields import register_fields
 from consortium.security import register_security
 
@@ -62,7 +62,6 @@ def create_app(config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> Api:
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)
     login_manager.login_view = "shell.login"
     csrf.init_app(app)

@@ -1,4 +1,4 @@
-"""Command-line tools: `flask --app wsgi demo-data`, `create-user`."""
+"""Command-line tools: `flask --app wsgi demo-data`, `create-user`, `db ...` (migrations)."""
 
 import click
 from flask import Flask
@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from consortium.directory import service as directory
 from consortium.extensions import db
+from consortium.migrations import MigrationCommands
 from consortium.models import ALL_ROLES, Tenant, User
 from consortium.scheduler import scheduler_command
 
@@ -17,6 +18,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(scheduler_command)
     app.cli.add_command(translations_command)
+    app.cli.add_command(MigrationCommands(app))
 
 
 @click.command("demo-data")

@@ -22,6 +22,7 @@ CONVENTIONS = {"it": (";", ","), "en": (",", ".")}
 # A cell starting with one of these is read as a formula (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"  # an .xlsx workbook
 
 
 def neutralise(value):

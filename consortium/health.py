@@ -7,28 +7,45 @@ migrations): a load balancer should poll that, so a stopped scheduler does not t
 server out of rotation; a monitor polls the full check and pages someone.
 """
 
+import ast
 from functools import cache
-from pathlib import Path
 
-from alembic.config import Config as AlembicConfig
-from alembic.script import ScriptDirectory
 from flask import Blueprint, jsonify, request
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from consortium.db import as_utc
 from consortium.extensions import db
+from consortium.migrations import DIRECTORY as MIGRATIONS
 
 blp = Blueprint("health", __name__)
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def _revision_ids(path) -> tuple[str, set[str]]:
+    """(revision, the revisions it follows) as the migration file assigns them."""
+    values = {}
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+            for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
+                    values[target.id] = ast.literal_eval(node.value)
+    follows = values.get("down_revision") or ()
+    return values["revision"], {follows} if isinstance(follows, str) else set(follows)
 
 
 @cache
 def migration_heads() -> frozenset[str]:
-    """The newest revision(s) of the migrations shipped with this code."""
-    config = AlembicConfig()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    return frozenset(ScriptDirectory.from_config(config).get_heads())
+    """The newest revision(s) of the migrations shipped with this code: those no other revision follows.
+
+    Read from the files, not through Alembic, which each web worker polled here would otherwise import (about
+    11 MB of its memory); tests/platform/test_health.py checks the answer against Alembic's own.
+    """
+    revisions, followed = set(), set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        revision, follows = _revision_ids(path)
+        revisions.add(revision)
+        followed |= follows
+    return frozenset(revisions - followed)
 
 
 def health_report(scope: str = "all") -> tuple[bool, dict]:

@@ -34,10 +34,10 @@ from consortium.auth import (
     tenant_role_required,
 )
 from consortium.db import as_utc
-from consortium.documents import money as format_money
 from consortium.extensions import db, limiter
 from consortium.i18n import _, _l
 from consortium.models import Tenant, User
+from consortium.money import money as format_money
 from consortium.security import safe_next
 from plugins.jurisdictions.base import JurisdictionError, get_jurisdiction
 

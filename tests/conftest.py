@@ -286,7 +286,7 @@ TEST_SETTINGS = {
 @pytest.fixture(scope="session")
 def database():
     """A migrated database for the whole test session (per xdist worker)."""
-    from flask_migrate import upgrade
+    from consortium.migrations import upgrade
 
     with database_config() as config:
         app = create_app({**TEST_SETTINGS, **config})

@@ -10,7 +10,9 @@ from consortium.api import SQLPage
 from consortium.auth import consortium_role_required, tenant_role_required
 from consortium.clock import local_today
 from consortium.extensions import db
-from shared_services.mutual_fund import documents, schemas, service
+
+# `documents` (reportlab) is imported where a PDF is made: a web worker starts without it (issue 16).
+from shared_services.mutual_fund import schemas, service
 from tenants.accounts import service as accounts
 
 STAFF = ("consortium_admin", "consortium_staff")
@@ -251,6 +253,7 @@ class ReportResource(MethodView):
     @fund_blp.response(200, description="The fund's annual report as PDF")
     def get(self, filters):
         """The fund's annual report (PDF): balance, movements, contributions by co-op, loans, guarantees, arrears."""
+        from shared_services.mutual_fund import documents
         year = filters.get("year") or local_today().year
         data = documents.fund_report_pdf(db.session, year, today=local_today(), jurisdiction=jurisdiction(),
                                          consortium_name=current_app.config["CONSORTIUM_NAME"])
@@ -281,6 +284,7 @@ class StatementResource(MethodView):
 
 def statement_response(tenant) -> Response:
     """A co-op's contribution statement as a PDF download."""
+    from shared_services.mutual_fund import documents
     data = documents.statement_for(db.session, tenant, today=local_today(), jurisdiction=jurisdiction(),
                                    consortium_name=current_app.config["CONSORTIUM_NAME"])
     return pdf_response(data, f"contribution-statement-{tenant.slug}.pdf")

@@ -13,7 +13,9 @@ from consortium.fields import query_int
 from consortium.forms import load_form, run_service
 from consortium.i18n import _, _l
 from consortium.models import Tenant
-from shared_services.mutual_fund import documents, explanation, schemas, service
+
+# `documents` (reportlab) is imported where a PDF is made: a web worker starts without it (issue 16).
+from shared_services.mutual_fund import explanation, schemas, service
 from shared_services.mutual_fund.api import COOP_READERS, STAFF, jurisdiction, pdf_response, statement_response
 from shared_services.mutual_fund.models import FundEntry
 from tenants.accounts import service as accounts
@@ -439,6 +441,7 @@ def save_settings():
 @consortium_role_required(*STAFF)
 def report_pdf():
     """The fund's annual report (PDF)."""
+    from shared_services.mutual_fund import documents
     year = query_int("year", local_today().year, minimum=1900, maximum=9999)
     data = documents.fund_report_pdf(db.session, year, today=local_today(), jurisdiction=jurisdiction(),
                                      consortium_name=current_app.config["CONSORTIUM_NAME"])

@@ -10,7 +10,9 @@ from consortium.api import SQLPage
 from consortium.auth import consortium_role_required, tenant_role_required
 from consortium.clock import local_today
 from consortium.extensions import db
-from shared_services.purchasing import documents, schemas, service
+
+# `documents` (reportlab) is imported where a PDF is made: a web worker starts without it (issue 16).
+from shared_services.purchasing import schemas, service
 
 STAFF = ("consortium_admin", "consortium_staff")
 COOP_READERS = ("treasurer", "viewer")
@@ -140,6 +142,7 @@ class PurchaseOrderResource(MethodView):
     @blp.response(200, content_type="application/pdf")
     def get(self, round_id):
         """The purchase order PDF, as produced at close."""
+        from shared_services.purchasing import documents
         pdf = service.purchase_order_document(db.session, round_id, documents.purchase_order_pdf)
         return pdf_response(pdf, f"PO-{round_id}.pdf")
 

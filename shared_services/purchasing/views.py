@@ -18,7 +18,9 @@ from consortium.fields import query_int
 from consortium.forms import load_form, run_service
 from consortium.i18n import _, _l
 from consortium.models import Tenant
-from shared_services.purchasing import documents, schemas, service
+
+# `documents` (reportlab) is imported where a PDF is made: a web worker starts without it (issue 16).
+from shared_services.purchasing import schemas, service
 from shared_services.purchasing.api import COOP_READERS, COOP_WRITERS, STAFF, pdf_response
 from shared_services.purchasing.models import (
     CATEGORIES,
@@ -171,6 +173,7 @@ def close(round_id):
 @blp.route("/rounds/<int:round_id>/purchase-order.pdf")
 @consortium_role_required(*STAFF)
 def purchase_order(round_id):
+    from shared_services.purchasing import documents
     pdf = service.purchase_order_document(db.session, round_id, documents.purchase_order_pdf)
     return pdf_response(pdf, f"PO-{round_id}.pdf")
 

@@ -9,7 +9,9 @@ from consortium.auth import consortium_role_required, tenant_role_required
 from consortium.clock import local_today
 from consortium.errors import ServiceError
 from consortium.extensions import db
-from shared_services.reporting import documents, schemas, service, tables
+
+# `documents` (reportlab) is imported where a PDF or chart is made: a web worker starts without it (issue 16).
+from shared_services.reporting import schemas, service, tables
 
 STAFF = ("consortium_admin", "consortium_staff")
 COOP_READERS = ("treasurer", "viewer")
@@ -110,6 +112,7 @@ class AnnualReportResource(MethodView):
     @blp.response(200, content_type="application/pdf")
     def get(self, args):
         """The consortium's annual report PDF: the dashboard's charts and tables."""
+        from shared_services.reporting import documents
         year = args["year"]
         return consortium_pdf(documents.annual_report_pdf, consortium_dashboard(args), f"annual-report-{year}.pdf")
 
@@ -131,6 +134,7 @@ class ConsolidatedPdfResource(MethodView):
     @blp.response(200, content_type="application/pdf")
     def get(self, args):
         """The consolidated social report as a PDF, in the eight sections of D.M. 4 July 2019."""
+        from shared_services.reporting import documents
         return consortium_pdf(documents.consolidated_pdf,
                               service.consolidated_figures(db.session, args["year"], today=local_today()),
                               f"consolidated-social-report-{args['year']}.pdf")
@@ -239,6 +243,7 @@ class SocialReportPdfResource(MethodView):
     @coop_blp.response(200, content_type="application/pdf")
     def get(self, report_id):
         """The social report as a PDF in the reader's language (Italian or English)."""
+        from shared_services.reporting import documents
         report = service.get_report(db.session, report_id)
         figures = service.report_figures(db.session, g.tenant, report)
         return download(documents.social_report_pdf(report, figures, tenant=g.tenant), "application/pdf",

@@ -11,7 +11,8 @@ from typing import NamedTuple
 from consortium import exports
 from consortium.i18n import _, _l
 from plugins.jurisdictions.base import JurisdictionError, get_jurisdiction
-from shared_services.reporting import charts
+
+# `charts` (reportlab) is imported where a chart is drawn: a web worker starts without it (issue 16).
 from shared_services.reporting.service import TURNOVER_BANDS
 from tenants.members.service import CATEGORY_LABELS
 
@@ -82,6 +83,7 @@ def _band_labels() -> list[str]:
 
 def dashboard_tables(d: dict) -> list[Table]:
     """The consortium dashboard's tables (with their charts), in page order."""
+    from shared_services.reporting import charts
     year, prev = d["year"], d["previous_year"]
     tables = []
     forms = Table(
@@ -315,6 +317,7 @@ def training_hours_table(d: dict) -> Table:
 
 def lineage_table(generations: dict[int, dict[str, int]], year: int) -> Table:
     """The lineage by generation, with a stacked bar per generation (the incubation lineage page draws the tree)."""
+    from shared_services.reporting import charts
     parts = {"members": _("Member co-ops"), "left": _("Co-ops that left"), "projects": _("Projects in incubation")}
     table = Table(
         "lineage",
@@ -339,6 +342,7 @@ def lineage_table(generations: dict[int, dict[str, int]], year: int) -> Table:
 def invoicing_table(d: dict) -> Table:
     """Net invoicing by customer type of the co-ops that invoice on the platform, per currency (aggregates each
     co-op reports; no customer or invoice), public bodies apart, with a stacked composition chart."""
+    from shared_services.reporting import charts
     invoicing = d["invoicing"] or {}
     table = Table(
         "invoicing",

@@ -12,7 +12,9 @@ from consortium.extensions import db
 from consortium.fields import query_int
 from consortium.forms import load_form, run_service
 from consortium.i18n import _
-from shared_services.reporting import charts, documents, schemas, service, tables
+
+# `documents` and `charts` (reportlab) are imported where a PDF or chart is made: a worker starts without them.
+from shared_services.reporting import schemas, service, tables
 from shared_services.reporting.api import (
     COOP_READERS,
     COOP_WRITERS,
@@ -48,6 +50,7 @@ def _year() -> int:
 
 def _svg(drawing, label) -> Markup:
     # reportlab's own SVG: text it draws is escaped by renderSVG; the label by charts._attr
+    from shared_services.reporting import charts
     return Markup(charts.svg(drawing, label))  # noqa: S704
 
 
@@ -90,6 +93,7 @@ def export():
 @consortium_role_required(*STAFF)
 def annual_pdf():
     """The annual report PDF."""
+    from shared_services.reporting import documents
     year = _year()
     d = service.consortium_dashboard(db.session, year, today=local_today())
     return consortium_pdf(documents.annual_report_pdf, d, f"annual-report-{year}.pdf")
@@ -99,6 +103,7 @@ def annual_pdf():
 @consortium_role_required(*STAFF)
 def consolidated_pdf():
     """The consolidated social report PDF."""
+    from shared_services.reporting import documents
     year = _year()
     c = service.consolidated_figures(db.session, year, today=local_today())
     return consortium_pdf(documents.consolidated_pdf, c, f"consolidated-social-report-{year}.pdf")
@@ -112,6 +117,7 @@ def consolidated_pdf():
 def dashboard_coop():
     """The co-op's own dashboard beside the consortium's medians; a UK society's treasurer states its year end
     and total assets here (the AR30 date and the audit test follow)."""
+    from shared_services.reporting import charts
     year = _year()
     errors, values = {}, {}
     if request.method == "POST":
@@ -286,6 +292,7 @@ def _field_labels() -> dict:
 @tenant_role_required(*COOP_READERS)
 def social_report_pdf(report_id):
     """The social report as a PDF in the reader's language."""
+    from shared_services.reporting import documents
     report = service.get_report(db.session, report_id)
     figures = service.report_figures(db.session, g.tenant, report)
     return download(

@@ -10,7 +10,9 @@ from consortium.api import SQLPage
 from consortium.auth import consortium_role_required, tenant_role_required
 from consortium.clock import local_today
 from consortium.extensions import db
-from shared_services.tendering import documents, schemas, service
+
+# `documents` (reportlab) is imported where a PDF is made: a web worker starts without it (issue 16).
+from shared_services.tendering import schemas, service
 from shared_services.tendering.notify import invitation_mailer
 
 STAFF = ("consortium_admin", "consortium_staff")
@@ -192,6 +194,7 @@ class BidPackResource(MethodView):
     @blp.response(200, content_type="application/pdf")
     def get(self, notice_id):
         """The bid pack PDF: lots, members and their shares and parts, prices, requirements, declarations."""
+        from shared_services.tendering import documents
         bid = service.get_bid(db.session, notice_id)
         data = documents.bid_pack_pdf(db.session, bid, consortium_name=current_app.config["CONSORTIUM_NAME"])
         return pdf_response(data, f"bid-pack-{notice_id}-v{bid.version}.pdf")

@@ -17,7 +17,9 @@ from consortium.extensions import db
 from consortium.forms import flat_messages, load_form, run_service
 from consortium.i18n import _, _l
 from consortium.models import Tenant
-from shared_services.tendering import documents, schemas, service
+
+# `documents` (reportlab) is imported where a PDF is made: a web worker starts without it (issue 16).
+from shared_services.tendering import schemas, service
 from shared_services.tendering.api import COOP_READERS, COOP_WRITERS, STAFF, notice_detail, our_names, pdf_response
 from shared_services.tendering.models import (
     BID_STATUS_LABELS,
@@ -427,6 +429,7 @@ def award(notice_id):
 @consortium_role_required(*STAFF)
 def bid_pdf(notice_id):
     """The bid pack PDF."""
+    from shared_services.tendering import documents
     bid_ = service.get_bid(db.session, notice_id)
     data = documents.bid_pack_pdf(db.session, bid_, consortium_name=current_app.config["CONSORTIUM_NAME"])
     return pdf_response(data, f"bid-pack-{notice_id}-v{bid_.version}.pdf")

@@ -8,7 +8,9 @@ from consortium.api import SQLPage
 from consortium.auth import tenant_role_required
 from consortium.clock import local_today
 from consortium.extensions import db
-from tenants.invoicing import documents, exports, schemas, service
+
+# `documents` (reportlab) is imported where a PDF is made: a web worker starts without it (issue 16).
+from tenants.invoicing import exports, schemas, service
 
 READERS = ("treasurer", "viewer")
 
@@ -131,6 +133,7 @@ class PaymentsResource(MethodView):
 
 
 def _download(invoice_id: int, document_format: str) -> Response:
+    from tenants.invoicing import documents
     invoice = service.get_invoice(db.session, invoice_id)
     content, media_type, filename = documents.render_document(db.session, g.tenant, invoice, document_format)
     return Response(content, mimetype=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'})

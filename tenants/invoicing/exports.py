@@ -9,11 +9,10 @@ The CSV is written by `consortium.exports` in the reader's convention (`;` and d
 import io
 from datetime import date
 
-from consortium.exports import neutralise, to_csv
+from consortium.exports import XLSX_MEDIA_TYPE, neutralise, to_csv
 from tenants.invoicing.models import Invoice
 from tenants.invoicing.service import invoice_status, outstanding
 
-XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 COLUMNS = ("Number", "Kind", "Status", "Issue date", "Due date", "Customer", "Currency", "Net", "VAT", "Total",
            "Paid", "Credited", "Outstanding", "Customer reference")
 

@@ -30,7 +30,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import marshmallow as ma
 from sqlalchemy import and_, case, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql
 
 from consortium.db import utcnow
 from consortium.documents import money as format_money
@@ -43,6 +43,7 @@ from consortium.notifications.service import (
     emit_event,
     notify_coop,
 )
+from consortium.tenancy import current_tenant_id
 from plugins.exporters.eas import InvalidEndpoint, parse_endpoint
 from plugins.jurisdictions.base import (
     InvalidIdentifier,
@@ -485,24 +486,24 @@ def delete_draft(session, invoice: Invoice) -> None:
 
 
 def _locked_counter(session, series: str, year: int) -> NumberCounter:
-    """The (series, year) counter row, locked until the transaction ends; created on first use."""
+    """The (series, year) counter row, locked until the transaction ends; created on first use.
+
+    Two first issues of a year may race to create the row: the loser's insert waits for the winner's commit and
+    then does nothing, and both lock the one row (SQLite serialises writers: its new row is written with the
+    issue). Nothing is flushed on the way, so the issue's changes to the invoice are written together when it
+    is done: one UPDATE, one audit entry.
+    """
     query = (select(NumberCounter).where(NumberCounter.series == series, NumberCounter.year == year)
              .with_for_update().execution_options(populate_existing=True))
-    counter = session.scalar(query)
-    if counter is not None:
-        return counter
-    if session.get_bind().dialect.name == "postgresql":
-        # Two first issues of a year may race to create the row: the loser's insert waits for the
-        # winner's commit, fails on the unique key inside its savepoint, and then locks the winner's row.
-        try:
-            with session.begin_nested():
-                session.add(NumberCounter(series=series, year=year, last_number=0))
-        except IntegrityError:
-            pass
-        return session.scalar(query)
-    counter = NumberCounter(series=series, year=year, last_number=0)
-    session.add(counter)
-    session.flush()
+    with session.no_autoflush:
+        counter = session.scalar(query)
+        if counter is None and session.get_bind().dialect.name == "postgresql":
+            session.execute(postgresql.insert(NumberCounter.__table__).values(
+                tenant_id=current_tenant_id(session), series=series, year=year, last_number=0).on_conflict_do_nothing())
+            counter = session.scalar(query)
+    if counter is None:
+        counter = NumberCounter(series=series, year=year, last_number=0)
+        session.add(counter)
     return counter
 
 

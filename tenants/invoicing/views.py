@@ -10,14 +10,16 @@ from sqlalchemy import func, select
 from consortium import lists
 from consortium.auth import tenant_role_required
 from consortium.clock import local_today
-from consortium.documents import money as format_money
 from consortium.extensions import db
 from consortium.fields import query_int
 from consortium.forms import load_form, run_service
 from consortium.i18n import _, _l, format_locale, format_number
+from consortium.money import money as format_money
 from plugins.exporters.eas import SCHEMES, split_endpoint
 from plugins.jurisdictions.base import get_jurisdiction
-from tenants.invoicing import documents, exports, schemas, service
+
+# `documents` (reportlab) is imported where a PDF is made: a web worker starts without it (issue 16).
+from tenants.invoicing import exports, schemas, service
 from tenants.invoicing.labels import vat_category_label
 from tenants.invoicing.models import CUSTOMER_TYPES, STATUSES, UNITS, Customer, Invoice
 
@@ -240,6 +242,7 @@ def edit_invoice(invoice_id):
 @tenant_role_required(*READERS)
 def invoice(invoice_id):
     """One invoice or credit note: lines, VAT, totals, status, payments, credit notes, actions, downloads."""
+    from tenants.invoicing import documents
     document = service.get_invoice(db.session, invoice_id)
     today = local_today()
     seller, buyer = service.document_parties(document, g.tenant, service.get_settings(db.session))
@@ -352,6 +355,7 @@ def new_credit_note(invoice_id):
 
 
 def _download(invoice_id: int, document_format: str) -> Response:
+    from tenants.invoicing import documents
     document = service.get_invoice(db.session, invoice_id)
     content, media_type, filename = documents.render_document(db.session, g.tenant, document, document_format)
     return Response(content, mimetype=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'})

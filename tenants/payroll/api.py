@@ -13,8 +13,11 @@ from consortium.api import SQLPage
 from consortium.auth import tenant_role_required
 from consortium.clock import local_today
 from consortium.errors import Conflict
+from consortium.exports import XLSX_MEDIA_TYPE
 from consortium.extensions import db
-from tenants.payroll import documents, schemas, service
+
+# `documents` (reportlab) is imported where a PDF is made: a web worker starts without it (issue 16).
+from tenants.payroll import schemas, service
 
 WRITERS = ("payroll_clerk", "treasurer")
 READERS = (*WRITERS, "viewer")
@@ -159,11 +162,12 @@ class JournalResource(MethodView):
     @tenant_role_required(*READERS)
     @blp.arguments(schemas.JournalQuerySchema, location="query")
     @blp.response(200)
-    @blp.doc(responses={"200": {"content": {"text/csv": {}, documents.XLSX_MEDIA_TYPE: {}}}})
+    @blp.doc(responses={"200": {"content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}}}})
     def get(self, query, run_id):
         """The payroll journal for the accountant, as CSV or XLSX (`format=csv|xlsx`), or one of the co-op's rule
         pack's exports of a calculated run: for Italy `format=lul`, the month's Libro Unico del Lavoro entries (CSV,
         layout in docs/payroll.md); 422 naming `format` for an export the co-op's pack does not have."""
+        from tenants.payroll import documents
         run = service.get_run(db.session, run_id)
         if query["format"] in ("csv", "xlsx"):
             content, media_type, filename = documents.journal(run, query["format"], g.tenant)
@@ -211,6 +215,7 @@ class PayslipPdfResource(MethodView):
     @blp.doc(responses={"200": {"content": {"application/pdf": {}}}})
     def get(self, payslip_id):
         """The payslip as a PDF."""
+        from tenants.payroll import documents
         payslip = service.get_payslip(db.session, payslip_id)
         return _pdf(*documents.payslip_pdf(db.session, g.tenant, payslip))
 
@@ -228,6 +233,7 @@ class P45Resource(MethodView):
     def get(self, employee_id):
         """A leaver's P45 (Parts 1A, 2 and 3) as a PDF; 409 naming `leave_date` before they have left, or
         `payslips` while a pay run of theirs in that tax year is not paid."""
+        from tenants.payroll import documents
         employee = service.get_employee(db.session, employee_id)
         return _pdf(*documents.p45_pdf(g.tenant, service.leaver_statement(db.session, g.tenant, employee)))
 
@@ -241,6 +247,7 @@ class P60Resource(MethodView):
     def get(self, query, employee_id):
         """The employee's P60 for a tax year that has ended (default: the last one) as a PDF; 409 naming
         `tax_year` for a year not ended, a leaver (who has a P45) or someone not paid that year."""
+        from tenants.payroll import documents
         employee = service.get_employee(db.session, employee_id)
         today = local_today()
         tax_year = query.get("tax_year") or service.last_ended_tax_year(g.tenant, today)

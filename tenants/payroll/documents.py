@@ -13,7 +13,7 @@ from babel.numbers import format_decimal
 
 from consortium.db import as_utc
 from consortium.documents import Letterhead, build_pdf, data_table, heading, key_value_table, money, paragraph
-from consortium.exports import neutralise, to_csv
+from consortium.exports import XLSX_MEDIA_TYPE, neutralise, to_csv
 from consortium.i18n import LANGUAGES, _, format_locale
 from plugins.jurisdictions.base import get_jurisdiction
 from tenants.payroll.labels import (
@@ -25,7 +25,6 @@ from tenants.payroll.models import PayRun, Payslip
 from tenants.payroll.service import line_text, ni_category_labels, note_text, readable, rules_of_year
 
 PDF_MEDIA_TYPE = "application/pdf"
-XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ZERO = Decimal("0.00")
 
 

@@ -12,7 +12,9 @@ from consortium.clock import local_today
 from consortium.extensions import db
 from consortium.forms import load_form, run_service
 from consortium.i18n import _, format_date
-from tenants.payroll import documents, schemas, service
+
+# `documents` (reportlab) is imported where a PDF is made: a web worker starts without it (issue 16).
+from tenants.payroll import schemas, service
 from tenants.payroll.labels import (
     ARRANGEMENT_LABELS,
     AUTO_ENROLMENT_LABELS,
@@ -240,6 +242,7 @@ def pay(run_id):
 
 
 def _journal(run_id: int, journal_format: str) -> Response:
+    from tenants.payroll import documents
     content, media_type, filename = documents.journal(service.get_run(db.session, run_id), journal_format, g.tenant)
     return Response(content, mimetype=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
@@ -274,6 +277,7 @@ def run_export(run_id, export_name):
 @tenant_role_required(*READERS)
 def payslip(payslip_id, errors=None, values=None):
     """One payslip: its lines (add or remove while the run is open), figures and year to date."""
+    from tenants.payroll import documents
     record = service.get_payslip(db.session, payslip_id)
     pack = _pack(record.run.pay_date)
     return render_template("payroll/payslip.html", payslip=record, run=record.run, can_edit=_can_edit(),
@@ -315,6 +319,7 @@ def delete_line(payslip_id):
 @tenant_role_required(*READERS)
 def payslip_pdf(payslip_id):
     """The payslip PDF."""
+    from tenants.payroll import documents
     record = service.get_payslip(db.session, payslip_id)
     return _pdf(*documents.payslip_pdf(db.session, g.tenant, record))
 
@@ -422,6 +427,7 @@ def employee(employee_id, errors=None, values=None):
 @tenant_role_required(*READERS)
 def p45_pdf(employee_id):
     """A leaver's P45; back to the employee's page, saying why, when there is none to give yet."""
+    from tenants.payroll import documents
     record = service.get_employee(db.session, employee_id)
     statement, _errors = run_service(lambda: service.leaver_statement(db.session, g.tenant, record))
     if statement is None:
@@ -433,6 +439,7 @@ def p45_pdf(employee_id):
 @tenant_role_required(*READERS)
 def p60_pdf(employee_id):
     """The employee's P60 for `?tax_year=` (default: the last tax year that has ended)."""
+    from tenants.payroll import documents
     record = service.get_employee(db.session, employee_id)
     today = local_today()
     certificate, _errors = run_service(lambda: service.end_of_year_certificate(

@@ -13,7 +13,9 @@ from consortium.auth import tenant_role_required
 from consortium.clock import local_today
 from consortium.extensions import db
 from consortium.forms import load_form
-from tenants.training import documents, schemas, service
+
+# `documents` (reportlab) is imported where a PDF is made: a web worker starts without it (issue 16).
+from tenants.training import schemas, service
 
 READERS = ("treasurer", "payroll_clerk", "viewer")
 WRITERS = ("treasurer",)
@@ -88,6 +90,7 @@ class CertificateResource(MethodView):
     @blp.doc(responses={"200": {"description": "the certificate PDF", "content": {"application/pdf": {}}}})
     def get(self, record_id):
         """The record's certificate as a PDF, with its verification code."""
+        from tenants.training import documents
         record = service.get_record(db.session, record_id)
         content = documents.certificate_pdf(db.session, g.tenant, record)
         return pdf_response(content, documents.certificate_filename(record))

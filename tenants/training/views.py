@@ -16,7 +16,9 @@ from consortium.forms import flat_messages, load_form, run_service
 from consortium.i18n import COUNTRY_LANGUAGES, _, _l
 from consortium.models import Tenant
 from consortium.tenancy import tenant_scope
-from tenants.training import documents, schemas, service
+
+# `documents` (reportlab) is imported where a PDF is made: a web worker starts without it (issue 16).
+from tenants.training import schemas, service
 from tenants.training.api import max_certificate_bytes, pdf_response, uploaded_certificate
 
 READERS = ("treasurer", "payroll_clerk", "viewer")
@@ -49,6 +51,7 @@ def matrix():
 @tenant_role_required(*READERS)
 def matrix_xlsx():
     """The matrix as a spreadsheet, coloured by state."""
+    from tenants.training import documents
     content = documents.matrix_xlsx(service.compliance_matrix(db.session, local_today()), g.tenant)
     return send_file(io.BytesIO(content), as_attachment=True,
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -114,6 +117,7 @@ def add_record():
 @tenant_role_required(*READERS)
 def record(record_id):
     """One record: the worker, course, dates, validity and its certificate."""
+    from tenants.training import documents
     found = service.get_record(db.session, record_id)
     return render_template("training/record.html", record=found,
                            course_language=_course_languages([found.course_id]).get(found.course_id),
@@ -125,6 +129,7 @@ def record(record_id):
 @tenant_role_required(*READERS)
 def certificate(record_id):
     """The record's certificate PDF."""
+    from tenants.training import documents
     found = service.get_record(db.session, record_id)
     return pdf_response(documents.certificate_pdf(db.session, g.tenant, found), documents.certificate_filename(found))
 

@@ -40,7 +40,7 @@ CITUS_URL = os.environ.get("TEST_CITUS_URL")
 @contextmanager
 def migrated(kind: str):
     """(app, superuser URL of its database) on a fresh migrated database of `kind`, dropped afterwards."""
-    from flask_migrate import upgrade
+    from consortium.migrations import upgrade
 
     database = citus_database() if kind == "citus" else PostgresTestDatabase()
     database.create()

@@ -163,9 +163,8 @@ def _ok(response):
 
 def measure() -> dict:
     """Build the data, then time the three targets and the baselines."""
-    from flask_migrate import upgrade
-
     from consortium.directory import service as directory
+    from consortium.migrations import upgrade
     from consortium.tenancy import consortium_scope
 
     with benchmark_database() as (kind, config, loader_url):

@@ -280,7 +280,7 @@ def run_benchmark() -> dict:
                   "MIGRATION_DATABASE_URL": database.url(database.owner), "APP_DB_ROLE": database.app_role}
         app = create_app(config)
         with app.app_context():
-            from flask_migrate import upgrade
+            from consortium.migrations import upgrade
 
             upgrade()
         admin = create_engine(database.base.set(database=database.name))

@@ -15,11 +15,11 @@ import time
 from datetime import date
 from decimal import Decimal
 
-from flask_migrate import upgrade
 from sqlalchemy import insert
 
 from consortium.app import create_app
 from consortium.extensions import db
+from consortium.migrations import upgrade
 from consortium.models import Tenant
 from consortium.tenancy import consortium_scope, tenant_scope
 from plugins.jurisdictions.it.payroll import ItalianEmployer, ItalianYearToDate, PayItems, payroll_pack

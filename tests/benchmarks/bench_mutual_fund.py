@@ -115,9 +115,8 @@ def bulk_load(url: str, user_id: int, seed: int = 381) -> list[int]:
 
 def measure() -> dict:
     """Load the data, time the requests and the baselines; returns the figures."""
-    from flask_migrate import upgrade
-
     from consortium.directory import service as directory
+    from consortium.migrations import upgrade
     from consortium.tenancy import consortium_scope
 
     with benchmark_database() as (kind, config, bulk_url):

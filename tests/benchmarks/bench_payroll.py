@@ -50,11 +50,11 @@ import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from flask_migrate import upgrade
 from sqlalchemy import insert
 
 from consortium.app import create_app
 from consortium.extensions import db
+from consortium.migrations import upgrade
 from consortium.models import Tenant
 from consortium.tenancy import consortium_scope, tenant_scope
 from plugins.jurisdictions.base import PayrollPeriod, YearToDate, get_jurisdiction

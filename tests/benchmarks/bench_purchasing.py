@@ -119,7 +119,7 @@ def _reopen(engine) -> None:
 
 def run_benchmark() -> dict:
     """Build the data, time the close and the baseline; returns the figures."""
-    from flask_migrate import upgrade
+    from consortium.migrations import upgrade
 
     with benchmark_database() as (kind, config, bulk_url):
         app = create_app({**TEST_SETTINGS, **config})

@@ -75,7 +75,7 @@ def _bulk_notices(url: str) -> None:
 
 def run_benchmark() -> dict:
     """Build the data, time the import, the re-import and matching; returns the figures."""
-    from flask_migrate import upgrade
+    from consortium.migrations import upgrade
 
     with benchmark_database() as (kind, config, bulk_url):
         # 10,000 releases are about 30 MB of JSON, above the default 12 MB request limit (MAX_CONTENT_LENGTH).

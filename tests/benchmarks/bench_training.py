@@ -123,9 +123,8 @@ def _ok(response):
 
 def measure() -> dict:
     """Build the data, compute each co-op's report through the service, then time the targets and baselines."""
-    from flask_migrate import upgrade
-
     from consortium.directory import service as directory
+    from consortium.migrations import upgrade
 
     with benchmark_database() as (kind, config, loader_url):
         app = create_app({**TEST_SETTINGS, **config})

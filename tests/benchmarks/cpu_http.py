@@ -17,7 +17,7 @@ from sqlalchemy import event
 
 from consortium.extensions import db
 from consortium.tenancy import is_scope_statement
-from tests.benchmarks.bench_http import ENDPOINTS
+from tests.benchmarks.bench_http import ENDPOINTS, endpoint_path
 from tests.benchmarks.profile_http import small_app
 from tests.conftest import PostgresTestDatabase
 
@@ -26,7 +26,7 @@ def main(count: int) -> None:
     database = PostgresTestDatabase()
     database.create()
     try:
-        app, tokens = small_app(database)
+        app, tokens, pool = small_app(database, drafts=count + 21)
         client = app.test_client()
         with app.app_context():
             engine = db.engine
@@ -35,7 +35,8 @@ def main(count: int) -> None:
             headers = {"Authorization": f"Bearer {tokens[who]}"}
 
             def send():
-                response = client.open(path, method=method, json=body, headers=headers)  # noqa: B023
+                response = client.open(endpoint_path(path, pool), method=method, json=body,  # noqa: B023
+                                       headers=headers)  # noqa: B023
                 assert response.status_code in (200, 201), response.get_data(as_text=True)
 
             for _ in range(20):

@@ -5,8 +5,10 @@ it), from the same database as the same app role, with the same row-level-securi
 app.tenant_id`, `SET LOCAL ROLE <reader>` for the consortium scope), but with nothing else: one query for the
 token, the user's roles and co-ops, hand-written SQL, dicts serialised by Flask's own JSON provider. It is
 what the project's hot paths are measured against, so it does no less work than the data needs: the same
-rows, columns, joins, counts and writes (a new member and its audit entry). It supports only what the
-benchmark's data holds (no corrected contributions: it refuses them rather than answer differently).
+rows, columns, joins, counts and writes (a new member and its audit entry; an issued invoice: its number
+from the locked counter, its date, totals and parties fixed, its audit entry, the co-op's webhook
+subscriptions read). It supports only what the benchmark's data holds (no corrected contributions, no
+e-invoice, stamp duty or webhook on an issue: it refuses them rather than answer differently).
 
 Served by gunicorn with the project's settings: `gunicorn -c gunicorn.conf.py tests.benchmarks.http_baseline:app`
 with BASELINE_DATABASE_URL (the app role's URL) and BASELINE_READER_ROLE in the environment.
@@ -16,12 +18,15 @@ import hashlib
 import json
 import math
 import os
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from flask import Flask, abort, g, jsonify, request
 from sqlalchemy import create_engine
+
+from plugins.jurisdictions.base import get_jurisdiction  # the project's VAT rate tables, the data both apps apply
 
 ZONE = ZoneInfo(os.environ.get("CONSORTIUM_TIMEZONE", "Europe/Rome"))
 CENT, RATE = Decimal("0.01"), Decimal("0.0001")
@@ -157,20 +162,17 @@ def invoices(slug):
     return paged([_invoice_summary(row, today) for row in rows], total, page, page_size)
 
 
-@app.get("/api/v1/t/<slug>/invoices/<int:invoice_id>")
-def invoice(slug, invoice_id):
-    tenant_id = tenant_scope(slug, READERS)
-    row = g.conn.exec_driver_sql(
-        f"SELECT {INVOICE_COLUMNS}, i.payment_terms_days, i.buyer_reference, i.order_reference, i.notes "
-        "FROM invoices i JOIN customers c ON c.tenant_id = i.tenant_id AND c.id = i.customer_id "
-        "WHERE i.tenant_id = %s AND i.id = %s", (tenant_id, invoice_id)).first()
-    if row is None:
-        abort(404)
-    lines = g.conn.exec_driver_sql(
-        "SELECT position, description, quantity, unit, unit_price, discount_amount, vat_category, vat_rate, "
-        "vat_natura, vat_ubl_category, vat_exemption_reason, net_amount, vat_amount FROM invoice_lines "
-        "WHERE tenant_id = %s AND invoice_id = %s ORDER BY position", (tenant_id, invoice_id)).all()
-    body = _invoice_summary(row, _today())
+LINE_COLUMNS = ("id, position, description, quantity, unit, unit_price, discount_amount, vat_category, vat_rate, "
+                "vat_exempt, vat_natura, vat_ubl_category, vat_exemption_reason, net_amount, vat_amount")
+
+
+def _lines_of(tenant_id: int, invoice_id: int) -> list:
+    return g.conn.exec_driver_sql(f"SELECT {LINE_COLUMNS} FROM invoice_lines WHERE tenant_id = %s AND invoice_id = %s "
+                                  "ORDER BY position", (tenant_id, invoice_id)).all()
+
+
+def _invoice_detail(row, lines, today: date) -> dict:
+    body = _invoice_summary(row, today)
     body.update(payment_terms_days=row.payment_terms_days, buyer_reference=row.buyer_reference,
                 order_reference=row.order_reference, notes=row.notes)
     body["lines"] = [{"position": line.position, "description": line.description,
@@ -191,7 +193,126 @@ def invoice(slug, invoice_id):
                               "exemption_reason": group["exemption_reason"],
                               "taxable_amount": _money(group["taxable"]), "vat_amount": _money(group["vat"])}
                              for group in groups.values()]
-    return jsonify(body)
+    return body
+
+
+@app.get("/api/v1/t/<slug>/invoices/<int:invoice_id>")
+def invoice(slug, invoice_id):
+    tenant_id = tenant_scope(slug, READERS)
+    row = g.conn.exec_driver_sql(
+        f"SELECT {INVOICE_COLUMNS}, i.payment_terms_days, i.buyer_reference, i.order_reference, i.notes "
+        "FROM invoices i JOIN customers c ON c.tenant_id = i.tenant_id AND c.id = i.customer_id "
+        "WHERE i.tenant_id = %s AND i.id = %s", (tenant_id, invoice_id)).first()
+    if row is None:
+        abort(404)
+    return jsonify(_invoice_detail(row, _lines_of(tenant_id, invoice_id), _today()))
+
+
+# What issuing fixes on the invoice, in the model's column order (the audit entry lists the changed ones).
+ISSUED_COLUMNS = ("state", "series", "year", "sequence", "number", "issue_date", "due_date", "net_total", "vat_total",
+                  "gross_total", "split_payment", "payable_total", "stamp_duty", "seller_snapshot", "buyer_snapshot",
+                  "issued_at")
+SETTINGS_DEFAULTS = {"invoice_series": "INV", "seller_email": None, "iban": None, "regime_fiscale": "RF01",
+                     "peppol_id": None, "stamp_duty_mode": "customer"}
+PUBLIC_BODY_TYPES = ("local_authority", "nhs_body", "public_body_it")  # as tenants/invoicing/models.py
+COUNTRY_CODES = {"uk": "GB", "it": "IT"}
+
+
+def _plain(value):
+    return str(value) if isinstance(value, Decimal) else value.isoformat() if isinstance(value, date) else value
+
+
+def _cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@app.post("/api/v1/t/<slug>/invoices/<int:invoice_id>/issue")
+def issue_invoice(slug, invoice_id):
+    """The service's issue (tenants/invoicing/service.py, issue_invoice) for what the benchmark's drafts hold: UK
+    co-ops, no Peppol addresses, lines already at the day's rates; anything else is refused, not answered."""
+    tenant_id = tenant_scope(slug, {"treasurer"})
+    row = g.conn.exec_driver_sql(
+        f"SELECT {INVOICE_COLUMNS}, i.payment_terms_days, i.buyer_reference, i.order_reference, i.notes, i.series, "
+        "i.year, i.sequence, i.seller_snapshot, i.buyer_snapshot, i.issued_at, c.customer_type, c.street, "
+        "c.city AS customer_city, c.postcode AS customer_postcode, c.country_code, c.vat_number AS customer_vat, "
+        "c.tax_code, c.email, c.peppol_id, c.codice_destinatario, c.pec, c.split_payment AS customer_split, "
+        "t.name AS tenant_name, t.address, t.city, t.postcode, t.country, t.vat_number, t.registration_number, "
+        "t.currency AS tenant_currency FROM invoices i JOIN customers c ON c.tenant_id = i.tenant_id "
+        "AND c.id = i.customer_id JOIN tenants t ON t.id = i.tenant_id WHERE i.tenant_id = %s AND i.id = %s",
+        (tenant_id, invoice_id)).first()
+    if row is None:
+        abort(404)
+    if row.state != "draft":
+        abort(409)
+    lines = _lines_of(tenant_id, invoice_id)
+    if not lines:
+        abort(422)
+    today = _today()
+    jurisdiction = get_jurisdiction(row.country)
+    for line in lines:
+        category = jurisdiction.vat_rate(line.vat_category, today)
+        net = _cents(line.quantity * line.unit_price - line.discount_amount)
+        if (category.rate, category.natura, category.ubl_category, net, _cents(net * category.rate / 100)) != (
+                line.vat_rate, line.vat_natura, line.vat_ubl_category, line.net_amount, line.vat_amount):
+            raise NotImplementedError("the baseline issues only drafts whose lines carry the day's rates")
+    found = g.conn.exec_driver_sql("SELECT invoice_series, seller_email, iban, regime_fiscale, peppol_id, "
+                                   "stamp_duty_mode FROM invoicing_settings WHERE tenant_id = %s",
+                                   (tenant_id,)).first()
+    settings = found._asdict() if found else SETTINGS_DEFAULTS
+    if row.country == "it" or row.peppol_id:
+        raise NotImplementedError("the baseline renders no e-invoice (FatturaPA, Peppol UBL)")
+    duty = jurisdiction.rate_table(today).stamp_duty
+    if duty is not None and settings["stamp_duty_mode"] != "not_due":
+        raise NotImplementedError("the baseline adds no stamp duty")
+    series = settings["invoice_series"]
+    lock = ("SELECT id, last_number FROM invoice_number_counters WHERE tenant_id = %s AND series = %s AND year = %s "
+            "FOR UPDATE")
+    counter = g.conn.exec_driver_sql(lock, (tenant_id, series, today.year)).first()
+    if counter is None:
+        g.conn.exec_driver_sql("INSERT INTO invoice_number_counters (tenant_id, series, year, last_number) "
+                               "VALUES (%s, %s, %s, 0) ON CONFLICT DO NOTHING", (tenant_id, series, today.year))
+        counter = g.conn.exec_driver_sql(lock, (tenant_id, series, today.year)).first()
+    sequence = counter.last_number + 1
+    net_total = sum((line.net_amount for line in lines), Decimal("0.00"))
+    vat_total = sum((line.vat_amount for line in lines), Decimal("0.00"))
+    seller = {"name": row.tenant_name, "street": row.address, "city": row.city, "postcode": row.postcode,
+              "country_code": COUNTRY_CODES.get(row.country, row.country.upper()), "vat_number": row.vat_number,
+              "registration_number": row.registration_number, "email": settings["seller_email"],
+              "iban": settings["iban"], "regime_fiscale": settings["regime_fiscale"],
+              "peppol_id": settings["peppol_id"], "currency": row.tenant_currency, "locale": jurisdiction.locale,
+              "jurisdiction": row.country}
+    buyer = {"customer_id": row.customer_id, "name": row.customer_name, "customer_type": row.customer_type,
+             "street": row.street, "city": row.customer_city, "postcode": row.customer_postcode,
+             "country_code": row.country_code, "vat_number": row.customer_vat, "tax_code": row.tax_code,
+             "email": row.email, "peppol_id": row.peppol_id, "codice_destinatario": row.codice_destinatario,
+             "pec": row.pec, "is_public_body": row.customer_type in PUBLIC_BODY_TYPES,
+             "split_payment": row.customer_split}
+    issued = {"state": "issued", "series": series, "year": today.year, "sequence": sequence,
+              "number": f"{series}-{today.year}-{sequence:04d}", "issue_date": today,
+              "due_date": today + timedelta(days=row.payment_terms_days), "net_total": net_total,
+              "vat_total": vat_total, "gross_total": net_total + vat_total, "split_payment": row.customer_split,
+              "payable_total": net_total if row.customer_split else net_total + vat_total, "stamp_duty": None,
+              "seller_snapshot": seller, "buyer_snapshot": buyer, "issued_at": datetime.now(UTC)}
+    g.conn.exec_driver_sql(
+        "UPDATE invoices SET " + ", ".join(f"{column} = %({column})s" for column in ISSUED_COLUMNS)
+        + " WHERE tenant_id = %(tenant_id)s AND id = %(id)s",
+        {**issued, "seller_snapshot": json.dumps(seller), "buyer_snapshot": json.dumps(buyer),
+         "tenant_id": tenant_id, "id": invoice_id})
+    g.conn.exec_driver_sql("UPDATE invoice_number_counters SET last_number = %s WHERE tenant_id = %s AND id = %s",
+                           (sequence, tenant_id, counter.id))
+    before = row._asdict()
+    changes = {column: [_plain(before[column]), _plain(issued[column])] for column in ISSUED_COLUMNS
+               if before[column] != issued[column]}
+    g.conn.exec_driver_sql(
+        "INSERT INTO audit_log (at, actor_id, tenant_id, action, object_type, object_id, changes) "
+        "VALUES (%s, %s, %s, 'update', 'Invoice', %s, %s)",
+        (datetime.now(UTC), g.user_id, tenant_id, str(invoice_id), json.dumps(changes)))
+    subscriptions = g.conn.exec_driver_sql("SELECT event_types FROM webhook_subscriptions WHERE tenant_id = %s "
+                                           "AND active ORDER BY id", (tenant_id,)).all()
+    if any("invoice.issued" in subscription.event_types for subscription in subscriptions):
+        raise NotImplementedError("the baseline queues no webhook delivery")
+    g.commit = True
+    return jsonify(_invoice_detail(SimpleNamespace(**{**before, **issued}), lines, today))
 
 
 # --- members -------------------------------------------------------------------------------------------

@@ -16,17 +16,17 @@ from sqlalchemy import create_engine, event
 from consortium.app import create_app
 from consortium.extensions import db
 from consortium.tenancy import is_scope_statement
-from tests.benchmarks.bench_http import ENDPOINTS, load, make_users
+from tests.benchmarks.bench_http import ENDPOINTS, ISSUING, DraftPool, draft_ids, endpoint_path, load, make_users
 from tests.conftest import TEST_SETTINGS, PostgresTestDatabase
 
 
-def small_app(database):
-    """The app on a migrated test database with 20 co-ops of bench_http's data (co-ops 1 and 2 the treasurer's):
-    the app and the users' tokens."""
+def small_app(database, drafts: int = 1000):
+    """The app on a migrated test database with 20 co-ops of bench_http's data (co-ops 1, 2 and 3 the treasurer's,
+    `drafts` drafts in co-op 3): the app, the users' tokens and the pool of drafts."""
     app = create_app({**TEST_SETTINGS, "SQLALCHEMY_DATABASE_URI": database.url(database.app_role),
                       "MIGRATION_DATABASE_URL": database.url(database.owner), "APP_DB_ROLE": database.app_role})
     with app.app_context():
-        from flask_migrate import upgrade
+        from consortium.migrations import upgrade
 
         upgrade()
     admin = create_engine(database.base.set(database=database.name))
@@ -36,9 +36,13 @@ def small_app(database):
         for tenant_id in (1, 2):
             connection.exec_driver_sql("INSERT INTO role_assignments (user_id, role, tenant_id) "
                                        "VALUES (%s, 'treasurer', %s)", (tokens["treasurer_id"], tenant_id))
-    load(admin, range(3, 21), random.Random(17), tokens["treasurer_id"])
+    pool = DraftPool(draft_ids(20, drafts))
+    load(admin, range(3, 21), random.Random(17), tokens["treasurer_id"], drafts=pool.ids)
+    with admin.begin() as connection:
+        connection.exec_driver_sql("INSERT INTO role_assignments (user_id, role, tenant_id) "
+                                   "VALUES (%s, 'treasurer', %s)", (tokens["treasurer_id"], ISSUING))
     admin.dispose()
-    return app, tokens
+    return app, tokens, pool
 
 
 def main(name: str, count: int) -> None:
@@ -47,12 +51,12 @@ def main(name: str, count: int) -> None:
     database = PostgresTestDatabase()
     database.create()
     try:
-        app, tokens = small_app(database)
+        app, tokens, pool = small_app(database, drafts=count + 2)
         client = app.test_client()
         headers = {"Authorization": f"Bearer {tokens[who]}"}
 
         def send():
-            response = client.open(path, method=method, json=body, headers=headers)
+            response = client.open(endpoint_path(path, pool), method=method, json=body, headers=headers)
             assert response.status_code in (200, 201), response.get_data(as_text=True)
 
         with app.app_context():

@@ -14,11 +14,11 @@ import pstats
 import sys
 import time
 
-from flask_migrate import upgrade
 from sqlalchemy import event, insert
 
 from consortium.app import create_app
 from consortium.extensions import db
+from consortium.migrations import upgrade
 from consortium.models import Tenant
 from consortium.tenancy import consortium_scope, tenant_scope
 from tenants.payroll import service

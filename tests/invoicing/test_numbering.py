@@ -92,3 +92,26 @@ def test_issuing_many_in_turn_gives_1_to_n_without_gaps(app, factory):
         _issue_in_own_session(app, tenant.id, invoice_id)
     assert _numbers(app, tenant.id) == list(range(1, 13))
     assert count(app, Invoice) == 12
+
+
+def test_an_issue_is_one_audit_entry_with_its_number_and_dates(app, client, uk, monkeypatch):
+    """Issuing a draft written days earlier changes its dates, number, state and parties: the audit log holds
+    one entry saying all of it (the first issue of a year, which creates the counter, and the next), not
+    one for the new dates and another for the rest."""
+    import tenants.invoicing.api as invoicing_api
+    from consortium.models import AuditEntry
+
+    customer = add_customer(client, uk)
+    monkeypatch.setattr(invoicing_api, "local_today", lambda: date(2026, 3, 2))
+    drafts = [draft(client, uk, customer["id"])["id"] for _ in range(2)]
+    monkeypatch.setattr(invoicing_api, "local_today", lambda: date(2026, 3, 5))
+    for draft_id in drafts:
+        issue(client, uk, draft_id)
+    with unrestricted(app) as connection:
+        entries = connection.execute(select(AuditEntry.object_id, AuditEntry.changes).where(
+            AuditEntry.object_type == "Invoice", AuditEntry.action == "update").order_by(AuditEntry.id)).all()
+    assert [object_id for object_id, _ in entries] == [str(draft_id) for draft_id in drafts]
+    for changes in (changes for _, changes in entries):
+        assert changes["issue_date"] == ["2026-03-02", "2026-03-05"]
+        assert changes["state"] == ["draft", "issued"] and changes["number"][0] is None
+    assert [changes["number"][1] for _, changes in entries] == ["INV-2026-0001", "INV-2026-0002"]
