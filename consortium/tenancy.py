@@ -169,6 +169,8 @@ def _apply_database_scope(session: Session) -> None:
     session = session() if isinstance(session, scoped_session) else session
     if not session.in_transaction() or session.get_bind().dialect.name != "postgresql":
         return
+    if not session.is_active:
+        return  # a flush failed: the transaction awaits its rollback, and the error being raised is the one to see
     connection = session.connection()
     if _transaction_failed(connection):
         return  # it can only be rolled back now; the next transaction sets its scope on begin
