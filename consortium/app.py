@@ -97,7 +97,7 @@ def register_cli(app: Flask) -> None:
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ServiceError, handle_service_error)
     app.register_error_handler(ma.ValidationError, handle_validation_error)
-    for error in outage.DATABASE_DOWN_ERRORS:
+    for error in outage.DATABASE_ERRORS:
         app.register_error_handler(error, outage.database_unavailable)
 
 
@@ -149,7 +149,7 @@ def register_request_scope(app: Flask) -> None:
         except IntegrityError:
             db.session.rollback()
             return problem(409, "Conflict", "The request conflicts with a concurrent change; retry it.")
-        except outage.DATABASE_DOWN_ERRORS as error:
+        except outage.DATABASE_ERRORS as error:
             return outage.database_unavailable(error)
         outage.note_database_up()
         return response

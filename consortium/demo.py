@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import date
 
 from consortium.directory import service as directory
-from consortium.tenancy import set_consortium_scope
+from consortium.tenancy import commit_at_each_role_change, set_consortium_scope
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - documented in the README, demo only
 
@@ -63,17 +63,22 @@ DEMO_USERS = {
 
 
 def load_demo(session, seed: int = 381) -> str:
-    """Create the demo consortium in `session` (flushed, not committed); returns a summary line."""
+    """Create the demo consortium in `session`; returns a summary line.
+
+    It writes in the consortium's scope and in each co-op's in turn, committing at each change between the
+    consortium reader and the app role (which Citus needs, docs/scaling.md); the caller commits the last part.
+    """
     rng = random.Random(seed)
-    set_consortium_scope(session, True)
-    tenants = {}
-    for data in DEMO_TENANTS:
-        tenants[data["slug"]] = directory.create_tenant(session, dict(data))
-    users = {}
-    for key, data in DEMO_USERS.items():
-        users[key], _ = directory.create_user(session, {**data, "password": DEMO_PASSWORD})
-    for loader in DEMO_LOADERS:
-        loader(session, tenants, users, rng)
+    with commit_at_each_role_change(session):
+        set_consortium_scope(session, True)
+        tenants = {}
+        for data in DEMO_TENANTS:
+            tenants[data["slug"]] = directory.create_tenant(session, dict(data))
+        users = {}
+        for key, data in DEMO_USERS.items():
+            users[key], _ = directory.create_user(session, {**data, "password": DEMO_PASSWORD})
+        for loader in DEMO_LOADERS:
+            loader(session, tenants, users, rng)
     # the feature loaders add their own users (the payroll clerks), so count what the directory now holds
     user_count = len(session.scalars(directory.users_query()).all())
     return f"Demo consortium loaded: {len(tenants)} co-ops, {user_count} users (password '{DEMO_PASSWORD}')."

@@ -7,6 +7,10 @@ OperationalError (or InterfaceError): the request is rolled back whole and answe
 problem+json body on the API, a short page elsewhere, built without touching the database. The
 first such failure of an outage is logged as an error with its cause; the rest only at debug level,
 until a request succeeds again ("database reachable again").
+
+Errors the server answered are not an outage, even of the same classes (a deadlock, a lock timeout, a statement
+Citus refuses): they stay the usual 500, logged with their traceback, and so does the PendingRollbackError a later
+statement of the same transaction raises after one of them (it used to answer 503 and hid the real error).
 """
 
 import logging
@@ -21,16 +25,32 @@ from consortium.i18n import LANGUAGES, SESSION_KEY, _, current_language, force_l
 
 logger = logging.getLogger("consortium.database")
 RETRY_AFTER_SECONDS = 5
-# PendingRollbackError: a statement after the connection was lost within the same transaction.
-DATABASE_DOWN_ERRORS = (OperationalError, InterfaceError, PendingRollbackError)
+# The classes an outage raises (PendingRollbackError: a statement after an error within the same transaction);
+# is_database_down_error tells an outage from an ordinary error of the same classes.
+DATABASE_ERRORS = (DBAPIError, PendingRollbackError)
+# SQLSTATEs of a lost or refused connection: class 08 (connection exception), and the server shutting down
+# (57P01 admin_shutdown, 57P02 crash_shutdown) or not yet taking connections (57P03 cannot_connect_now)
+# (PostgreSQL's error codes: https://www.postgresql.org/docs/current/errcodes-appendix.html).
+CONNECTION_LOST_STATES = ("57P01", "57P02", "57P03")
 
 _state = threading.Lock()
 _down = False
 
 
 def is_database_down_error(error: BaseException) -> bool:
-    """True for errors that mean the database could not be reached or the connection was lost."""
-    return isinstance(error, DATABASE_DOWN_ERRORS) or (isinstance(error, DBAPIError) and error.connection_invalidated)
+    """True for errors that mean the database could not be reached or the connection was lost; False for an error
+    the server answered (a refused statement, a deadlock) and for the PendingRollbackError that follows one."""
+    if isinstance(error, PendingRollbackError):
+        earlier = error.__cause__ or error.__context__  # the error being handled when it was raised, if any
+        return earlier is not None and is_database_down_error(earlier)
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    if not isinstance(error, (OperationalError, InterfaceError)):
+        return False
+    state = getattr(error.orig, "sqlstate", None)  # None: raised by the driver itself, not answered by the server
+    return state is None or state.startswith("08") or state in CONNECTION_LOST_STATES
 
 
 def note_database_down(error: BaseException) -> None:
@@ -58,7 +78,10 @@ def note_database_up() -> None:
 
 
 def database_unavailable(error: BaseException) -> Response:
-    """503 for a request that could not reach the database; everything it did is rolled back."""
+    """503 for a request that could not reach the database; everything it did is rolled back. Any other database
+    error is raised again, to be answered and logged as the error it is (500)."""
+    if not is_database_down_error(error):
+        raise error
     try:
         db.session.rollback()
     except Exception:  # the connection is gone; the pool discards it

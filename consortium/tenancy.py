@@ -26,6 +26,7 @@ from consortium.rls import consortium_reader_role
 
 TENANT_KEY = "tenant_id"
 CONSORTIUM_KEY = "consortium_scope"
+COMMIT_AT_ROLE_CHANGE_KEY = "commit_at_role_change"
 ORM_FILTER_KEY = "orm_tenant_filter"  # tests switch layer 1 off to prove layer 2 alone
 
 
@@ -40,12 +41,14 @@ def current_tenant_id(session: Session) -> int | None:
 
 def set_tenant(session: Session, tenant_id: int | None) -> None:
     """Scope the session to one tenant (None: no tenant), in the ORM and the database."""
+    _commit_if_the_role_changes(session, tenant_id, session.info.get(CONSORTIUM_KEY, False))
     session.info[TENANT_KEY] = tenant_id
     _apply_database_scope(session)
 
 
 def set_consortium_scope(session: Session, enabled: bool) -> None:
     """Allow (or stop allowing) explicit cross-tenant reads for consortium roles."""
+    _commit_if_the_role_changes(session, current_tenant_id(session), enabled)
     session.info[CONSORTIUM_KEY] = enabled
     _apply_database_scope(session)
 
@@ -94,6 +97,41 @@ def app_role_scope(session: Session):
         set_consortium_scope(session, previous_scope)
 
 
+@contextmanager
+def commit_at_each_role_change(session: Session):
+    """Commit the open transaction whenever the scope passes between the consortium reader and the app role.
+
+    For a script that writes as both in turn, such as the demo loader (a co-op made in the consortium scope, then
+    its members in the co-op's): on Citus one transaction may not write as one role and then as the other, nor
+    see the other role's uncommitted rows on the worker (docs/scaling.md). A request never does this; it commits
+    once. The pending writes are flushed in the scope they were made in, before it changes; the objects are not
+    expired by these commits (the script is their only writer), so one made in a co-op's scope and read again in
+    the consortium's is not reloaded there, where the reader may not read it.
+    """
+    session = session() if isinstance(session, scoped_session) else session
+    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
+    session.info[COMMIT_AT_ROLE_CHANGE_KEY] = True
+    try:
+        yield
+    finally:
+        session.info.pop(COMMIT_AT_ROLE_CHANGE_KEY, None)
+        session.expire_on_commit = expire_on_commit
+
+
+def _as_reader(tenant_id: int | None, consortium: bool) -> bool:
+    """True for the scope PostgreSQL runs as the consortium reader: the consortium's, with no co-op set."""
+    return bool(consortium) and tenant_id is None
+
+
+def _commit_if_the_role_changes(session: Session, tenant_id: int | None, consortium: bool) -> None:
+    session = session() if isinstance(session, scoped_session) else session
+    if not session.info.get(COMMIT_AT_ROLE_CHANGE_KEY) or not session.in_transaction():
+        return
+    if _as_reader(tenant_id, consortium) != _as_reader(current_tenant_id(session),
+                                                       session.info.get(CONSORTIUM_KEY, False)):
+        session.commit()
+
+
 class ConsortiumScopeUnavailable(RuntimeError):
     """The consortium scope was entered on PostgreSQL without a consortium reader role configured."""
 
@@ -105,7 +143,7 @@ def _scope_statements(session: Session, dialect) -> tuple[str, str]:
     """
     tenant_id = current_tenant_id(session)
     tenant = "" if tenant_id is None else str(int(tenant_id))
-    if session.info.get(CONSORTIUM_KEY) and tenant_id is None:
+    if _as_reader(tenant_id, session.info.get(CONSORTIUM_KEY)):
         reader = consortium_reader_role(current_app.config) if has_app_context() else None
         if reader is None:
             raise ConsortiumScopeUnavailable(
@@ -131,6 +169,8 @@ def _apply_database_scope(session: Session) -> None:
     session = session() if isinstance(session, scoped_session) else session
     if not session.in_transaction() or session.get_bind().dialect.name != "postgresql":
         return
+    if not session.is_active:
+        return  # a flush failed: the transaction awaits its rollback, and the error being raised is the one to see
     connection = session.connection()
     if _transaction_failed(connection):
         return  # it can only be rolled back now; the next transaction sets its scope on begin

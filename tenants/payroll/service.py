@@ -41,6 +41,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, selectinload
 
 from consortium.audit import ACTOR_KEY
+from consortium.citus import on_citus
 from consortium.db import utcnow
 from consortium.errors import Conflict, NotFound, ServiceError, field_error
 from consortium.i18n import LANGUAGES, _, _l, current_language, force_locale
@@ -1101,8 +1102,20 @@ def _insert_many(session, table, rows: list[dict], key: tuple[str, ...]) -> dict
             row["id"] = new_id
         session.execute(insert(table), rows)
         return {tuple(row[name] for name in key): row["id"] for row in rows}
-    returned = _insert_json(session, table, rows, ("id", *key))
+    if _reads_json_rows(session):
+        returned = _insert_json(session, table, rows, ("id", *key))
+    else:
+        returned = session.execute(insert(table).returning(table.c.id, *(table.c[name] for name in key)), rows)
     return {tuple(row[1:]): row[0] for row in returned}
+
+
+def _reads_json_rows(session) -> bool:
+    """True on PostgreSQL, where bulk writes read their rows from one JSON parameter (`_insert_json`), but not on
+    Citus: it runs an INSERT ... SELECT from a function on the coordinator and COPYs the rows into the shards,
+    which row-level security refuses ("COPY FROM not supported with row-level security"). Citus takes the
+    multi-row INSERT (insertmanyvalues) instead, each row routed to its shard."""
+    connection = session.connection()
+    return connection.dialect.name == "postgresql" and not on_citus(connection)
 
 
 def _record_of(session, table, keys) -> str:
@@ -1135,7 +1148,7 @@ def _audit_rows(session, object_type: str, action: str, changes: list[tuple[int,
         now, actor = utcnow(), session.info.get(ACTOR_KEY)
         rows = [{"at": now, "actor_id": actor, "tenant_id": tenant_id, "action": action, "object_type": object_type,
                  "object_id": str(object_id), "changes": values} for tenant_id, object_id, values in changes]
-        if session.get_bind().dialect.name == "postgresql":
+        if _reads_json_rows(session):
             _insert_json(session, AuditEntry.__table__, rows)  # money and dates become text in the JSON itself
         else:
             for row in rows:

@@ -11,7 +11,8 @@ each failure read from its traceback), never to hide a regression of a suite alr
 
 GAPS: dict[str, str] = {
     # Converting an incubation project was the first entry: it now writes as the app role alone
-    # (shared_services/incubation/service.py convert_project, consortium.tenancy.app_role_scope).
+    # (shared_services/incubation/service.py convert_project, consortium.tenancy.app_role_scope). The demo loader
+    # (tests/lists/test_list_tools.py) commits at each change of role (consortium.tenancy.commit_at_each_role_change).
     #
     # In the Citus pass (CITUS_TESTS):
     "tests/training/test_sessions.py::test_attendance_once_makes_records_in_each_attendees_coop":
@@ -34,34 +35,4 @@ GAPS: dict[str, str] = {
     "tests/purchasing/test_pages.py": "ordering in the set-up, as test_rounds.py",
     "tests/reporting/": "set-up submits a co-op's accounts as the app role and accepts them as the reader in one "
         "transaction (helpers.accept; a commit in between, as two requests would, should fix the set-up)",
-    "tests/lists/test_list_tools.py": "the demo loader (consortium/demo.py load_demo) makes the tenants as the reader "
-        "and their members as the app role in one transaction: the member's key to its tenant fails on the worker",
-    "tests/isolation/test_cross_tenant.py::test_api_routes_refuse_another_coops_slug_and_objects":
-        "merged this stop after the last Citus run of its branch; not yet looked at on Citus",
-    "tests/isolation/test_cross_tenant.py::test_pages_refuse_another_coops_slug_and_objects":
-        "merged this stop after the last Citus run of its branch; not yet looked at on Citus",
-    "tests/isolation/test_cross_tenant.py::test_own_routes_answer_so_the_refusals_above_mean_something":
-        "merged this stop after the last Citus run of its branch; not yet looked at on Citus",
-    "tests/invoicing/test_hot_list.py::test_the_page_count_reads_no_customer":
-        "merged this stop after the last Citus run of its branch; not yet looked at on Citus",
-    "tests/invoicing/test_invoices_api.py::test_draft_shows_totals_per_rate_as_sums_of_lines":
-        "merged this stop after the last Citus run of its branch; not yet looked at on Citus",
-    "tests/invoicing/test_invoices_api.py::test_issuing_numbers_dates_and_freezes_the_invoice":
-        "merged this stop after the last Citus run of its branch; not yet looked at on Citus",
-    "tests/invoicing/test_invoices_api.py::test_a_draft_can_be_edited_and_deleted":
-        "merged this stop after the last Citus run of its branch; not yet looked at on Citus",
-    "tests/accounts/test_submission.py::test_accepted_version_shows_the_date_and_the_year_takes_no_more_uploads":
-        "merged this stop after the last Citus run of its branch; not yet looked at on Citus",
-    "tests/invoicing/test_invoices_api.py::test_other_refusals_name_their_field_and_save_nothing":
-        "merged this stop after the last Citus run of its branch; not yet looked at on Citus",
-    "tests/invoicing/test_pages.py::test_an_advance_received_before_the_invoice_is_recorded_and_shown_as_an_advance":
-        "merged this stop after the last Citus run of its branch; not yet looked at on Citus",
-    "tests/mutual_fund/test_fund_rules.py::test_submitting_needs_the_assembly_date_after_the_year_end_and_not_in_the_future":
-        "merged this stop after the last Citus run of its branch; not yet looked at on Citus",
-    "tests/incubation/test_pages.py::test_bad_milestone_on_the_page_is_shown_and_not_saved":
-        "merged this stop after the last Citus run of its branch; not yet looked at on Citus",
-    "tests/incubation/test_pages.py::test_a_milestone_is_reached_on_the_date_the_mentor_gives":
-        "merged this stop after the last Citus run of its branch; not yet looked at on Citus",
-    "tests/incubation/test_runner_turnover.py::test_latest_accepted_turnover_over_the_threshold_brings_the_deadline_to_its_acceptance":
-        "merged this stop after the last Citus run of its branch; not yet looked at on Citus",
 }

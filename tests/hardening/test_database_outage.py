@@ -6,9 +6,10 @@ import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from consortium.app import create_app
 from consortium.extensions import db
@@ -132,3 +133,70 @@ def test_terminated_connections_idle_and_under_load_give_no_500_and_no_gap(app, 
     assert issued == list(range(1, len(drafts) + 1))  # gapless, none twice
     assert all((row.state == "issued") == (row.number is not None) for row in rows)  # nothing half-written
     assert client.get("/api/v1/t/coop-a/invoices", headers=headers).status_code == 200  # recovered, no restart
+
+
+def _wrapped(error_class, orig, **flags):
+    return error_class("SELECT 1", {}, orig, **flags)
+
+
+def _raised_while_handling(earlier):
+    from sqlalchemy.exc import PendingRollbackError
+
+    try:
+        try:
+            raise earlier
+        finally:
+            raise PendingRollbackError("This Session's transaction has been rolled back due to a previous exception")
+    except PendingRollbackError as follow_on:
+        return follow_on
+
+
+def test_only_a_lost_or_refused_connection_counts_as_the_database_being_down():
+    """SQLSTATEs as PostgreSQL lists them (https://www.postgresql.org/docs/current/errcodes-appendix.html); the
+    refusal is the one Citus gave in the tendering tests. No public worked example: the cases are the ones the app
+    meets."""
+    import psycopg
+    from psycopg import errors
+    from sqlalchemy.exc import InternalError, OperationalError
+
+    from consortium.outage import is_database_down_error
+
+    refused = _wrapped(OperationalError, psycopg.OperationalError("connection refused"))  # the driver's, no SQLSTATE
+    shut_down = _wrapped(OperationalError, errors.AdminShutdown("terminating connection due to administrator command"))
+    lost = _wrapped(InternalError, errors.InternalError_("server closed the connection"), connection_invalidated=True)
+    citus = _wrapped(InternalError, errors.InternalError_(
+        "cannot perform query on placements that were modified in this transaction by a different user"))
+    deadlock = _wrapped(OperationalError, errors.DeadlockDetected(
+        "canceling the transaction since it was involved in a distributed deadlock"))
+    assert [is_database_down_error(error) for error in (refused, shut_down, lost)] == [True, True, True]
+    assert [is_database_down_error(error) for error in (citus, deadlock)] == [False, False]
+    assert is_database_down_error(_raised_while_handling(lost))
+    assert not is_database_down_error(_raised_while_handling(citus))
+
+
+def test_an_ordinary_sql_error_in_a_coops_scope_is_a_500_with_its_own_error_not_a_503(database, factory, caplog):
+    """A flush the database refuses inside a co-op's scope: leaving the scope used to raise a PendingRollbackError,
+    answered 503 "cannot be reached", which hid the real refusal. It is the 500 of the refusal itself."""
+    from sqlalchemy.exc import IntegrityError
+
+    from tenants.members.models import Member
+
+    coop = factory.tenant("coop-a")
+    app = create_app({**TEST_SETTINGS, **database})  # one that has answered no request yet, to take a route
+
+    @app.get("/test-refused-flush")
+    def refused_flush():
+        with tenant_scope(db.session, coop.id):
+            db.session.add(Member(name="Ada", category="emperor", joined_on=date(2020, 1, 1)))
+            db.session.flush()
+        return "saved"
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # answer as in production, not raise into the test
+    with caplog.at_level(logging.DEBUG):
+        response = app.test_client().get("/test-refused-flush")
+    assert response.status_code == 500 and "Retry-After" not in response.headers
+    logged = [record for record in caplog.records if record.exc_info]
+    assert [type(record.exc_info[1]) for record in logged] == [IntegrityError]
+    assert not [record for record in caplog.records if record.name == "consortium.database"]
+    with app.app_context(), tenant_scope(db.session, coop.id):
+        assert db.session.scalar(select(func.count()).select_from(Member)) == 0  # nothing half-saved
