@@ -58,8 +58,10 @@ class FeatureFirstDomain(Domain):
 
     Two features may translate the same English differently ("Tax code" is payroll's HMRC tax code and the
     members register's codice fiscale; "Still owed" is an invoice's "ancora dovuto" and a contribution's "ancora
-    da versare"): on each feature's pages and API its own words win. Outside a request (jobs, emails), and on the
-    shell's own pages, the plain merge applies (later packages win).
+    da versare"): on each feature's pages and API its own words win. Next come the shell's, so the top bar and the
+    list tools (base.html, macros.html) keep the shell's words on every other feature's pages: tendering's "Go" (a
+    decision to bid, "Partecipare") no longer names the co-op switcher's button ("Vai") on the payroll pages.
+    Outside a request (jobs, emails), the plain merge applies (later packages win).
     """
 
     def __init__(self, folders: dict[str, Path]):
@@ -80,9 +82,9 @@ class FeatureFirstDomain(Domain):
         locale, feature = get_locale(), self._feature()
         key = (str(locale), feature)
         if key not in self.cache:
-            order = [folder for name, folder in self.folders.items() if name != feature]
-            if feature is not None:
-                order.append(self.folders[feature])
+            last = [name for name in ("consortium", feature) if name in self.folders] if feature else []
+            order = [folder for name, folder in self.folders.items() if name not in last]
+            order += [self.folders[name] for name in dict.fromkeys(last)]
             translations = support.Translations()
             for folder in order:
                 catalogue = support.Translations.load(str(folder), [locale], self.domain[0])
