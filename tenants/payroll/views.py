@@ -194,6 +194,7 @@ def _payslip_list() -> lists.Listing:
         sorts={"employee": lambda row: row["payslip"].employee_name, "tax_code": lambda row: row["payslip"].tax_code,
                **{key: figure(key) for key in REVIEW_FIGURES}},
         default_sort="employee", descending=REVIEW_FIGURES,
+        page_size=100,  # a review reads the whole run: a co-op's run fits on one page unless it is a large one
         filters={"calculated": {"1": (_("calculated"), lambda row: row["payslip"].calculated),
                                 "0": (_("to calculate"), lambda row: not row["payslip"].calculated)},
                  "changed": {"1": (_("changed since the previous period"),
