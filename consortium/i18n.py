@@ -79,8 +79,10 @@ class FeatureFirstDomain(Domain):
     Two features may translate the same English differently ("Tax code" is payroll's HMRC tax code and the
     members register's codice fiscale; "Still owed" is an invoice's "ancora dovuto" and a contribution's "ancora
     da versare"): each feature's pages and API (found from the request's blueprint), and its jobs' emails and
-    PDFs (`feature_catalogue`, set by the scheduler), read its own words. Elsewhere (the shell's own pages, a
-    command outside any job) the plain merge applies (later packages win).
+    PDFs (`feature_catalogue`, set by the scheduler), read its own words. Next come the shell's, so the top bar and
+    the list tools (base.html, macros.html) keep the shell's words on every other feature's pages: tendering's "Go"
+    (a decision to bid, "Partecipare") does not name the co-op switcher's button ("Vai") on the payroll pages.
+    Elsewhere (the shell's own pages, a command outside any job) the plain merge applies (later packages win).
     """
 
     def __init__(self, folders: dict[str, Path]):
@@ -103,9 +105,9 @@ class FeatureFirstDomain(Domain):
         locale, feature = get_locale(), self._feature()
         key = (str(locale), feature)
         if key not in self.cache:
-            order = [folder for name, folder in self.folders.items() if name != feature]
-            if feature is not None:
-                order.append(self.folders[feature])
+            last = [name for name in ("consortium", feature) if name in self.folders] if feature else []
+            order = [folder for name, folder in self.folders.items() if name not in last]
+            order += [self.folders[name] for name in dict.fromkeys(last)]
             translations = support.Translations()
             for folder in order:
                 catalogue = support.Translations.load(str(folder), [locale], self.domain[0])

@@ -218,12 +218,23 @@ def enrol(session, tenant: Tenant, session_id: int, member_ids: list[int], *, to
 
 
 def enrolments_query(*, session_id: int | None = None):
-    """SELECT of the co-op's own enrolments, newest session first (the tenant filter keeps others out)."""
+    """SELECT of the co-op's own enrolments, newest session first (the tenant filter keeps others out); the
+    session and its course are joined, so a list may search and sort by them."""
     query = (select(TrainingEnrolment).join(TrainingSession, TrainingSession.id == TrainingEnrolment.session_id)
+             .join(TrainingCourse, TrainingCourse.id == TrainingSession.course_id)
              .order_by(TrainingSession.held_on.desc(), TrainingEnrolment.attendee_name, TrainingEnrolment.id))
     if session_id is not None:
         query = query.where(TrainingEnrolment.session_id == session_id)
     return query
+
+
+def enrolled_courses(session) -> list[tuple[int, str]]:
+    """(id, title) of the courses the co-op's workers are enrolled on, by title: the choices of its list's filter."""
+    query = (select(TrainingCourse.id, TrainingCourse.title)
+             .join(TrainingSession, TrainingSession.course_id == TrainingCourse.id)
+             .join(TrainingEnrolment, TrainingEnrolment.session_id == TrainingSession.id)
+             .distinct().order_by(TrainingCourse.title, TrainingCourse.id))
+    return [tuple(row) for row in session.execute(query)]
 
 
 # --- staff: the session's list, attendance, results -----------------------------------------

@@ -17,7 +17,17 @@ from consortium.i18n import _, _l
 from consortium.models import Tenant
 from plugins.jurisdictions.base import available_jurisdictions, get_jurisdiction
 from shared_services.training import schemas, service
-from shared_services.training.models import COST_BASES, DELIVERIES, RESULTS, SESSION_STATES, SPLITS, TOPICS
+from shared_services.training.models import (
+    COST_BASES,
+    DELIVERIES,
+    RESULTS,
+    SESSION_STATES,
+    SPLITS,
+    TOPICS,
+    TrainingCourse,
+    TrainingEnrolment,
+    TrainingSession,
+)
 from tenants.training import service as records
 
 OFFICERS = ("consortium_admin", "consortium_staff")
@@ -226,6 +236,23 @@ def recharge(session_id):
 # --- a co-op's page ---------------------------------------------------------------------------
 
 
+def _enrolment_list(today) -> lists.Listing:
+    """The co-op's enrolments: by worker or course, result (or still to come), course and the session's date."""
+    held = TrainingSession.held_on
+    no_result = TrainingEnrolment.result.is_(None)
+    results = {code: (label, TrainingEnrolment.result == code) for code, label in RESULTS.items()}
+    return lists.Listing(
+        search=[TrainingEnrolment.attendee_name, TrainingCourse.title, TrainingCourse.code],
+        sorts={"date": held, "course": TrainingCourse.title, "worker": TrainingEnrolment.attendee_name,
+               "result": TrainingEnrolment.result},
+        default_sort="date", default_desc=True, descending=("date",),
+        filters={"result": {"coming": (_l("to come"), no_result & (held >= today)),
+                            "awaiting": (_l("awaiting results"), no_result & (held < today)), **results},
+                 "course": {str(course_id): (title, TrainingCourse.id == course_id)
+                            for course_id, title in service.enrolled_courses(db.session)}},
+        date=held, endpoint="training_enrol.coop_sessions")
+
+
 def _coop_page(errors=None, status=200):
     today = local_today()
     # A refusal is about the workers ticked (`member_ids`, `member_ids.2`) or the session as a whole.
@@ -238,7 +265,7 @@ def _coop_page(errors=None, status=200):
         sessions=[s for s in db.session.scalars(service.sessions_query(upcoming_from=today, state="open"))
                   if s.course.country in (None, g.tenant.country)],  # a UK co-op is not offered Italian law
         today=today,
-        enrolments=db.session.scalars(service.enrolments_query()).all(),
+        enrolments=_enrolment_list(today).apply(db.session, service.enrolments_query()),
         workers=records.current_workers(db.session, today), errors=shown,
         refused=request.form.get("session_id", type=int), chosen=request.form.getlist("member_ids"),
         can_write=bool(current_user.tenant_roles(g.tenant.id) & set(COOP_WRITERS)), **_labels()), status
@@ -263,6 +290,6 @@ def enrol():
                                                          user_id=current_user.id))
         if made is not None:
             flash(_("%(count)s workers enrolled.", count=len(made)))
-            return redirect(url_for("training_enrol.coop_sessions"))
+            return redirect(url_for("training_enrol.coop_sessions", **lists.request_state()))
     db.session.rollback()
     return _coop_page(errors, 422)

@@ -118,6 +118,13 @@ def _filled(rows: list[dict]) -> list[int]:
                                                                                   "unit_price"))]
 
 
+def _up_to_last_typed(rows: list[dict]) -> list[dict]:
+    """The rows to show again after a refusal: up to the last one typed into. The blank rows after it are the ones
+    offered last time; the editor adds its blank rows once more, so they do not pile up with each refusal."""
+    filled = _filled(rows)
+    return rows[:filled[-1] + 1] if filled else []
+
+
 def _typed_lines(rows: list[dict], filled: list[int]) -> list[dict]:
     return [{key: value for key, value in rows[index].items() if value} for index in filled]
 
@@ -199,9 +206,9 @@ def _save_draft(invoice):
             flash(_("Draft saved."))
             return redirect(url_for("invoicing.invoice", invoice_id=saved.id))
         errors, row_errors = _split_line_errors(errors, _filled(rows))
-    elif "more_rows" in request.form:
-        errors, row_errors = {}, {}
-    return _editor(invoice, rows, errors, row_errors, request.form)
+    if "more_rows" in request.form:
+        return _editor(invoice, rows, {}, {}, request.form)  # every row shown kept, and three more
+    return _editor(invoice, _up_to_last_typed(rows), errors, row_errors, request.form)
 
 
 @blp.route("/new", methods=["GET", "POST"])
@@ -345,7 +352,7 @@ def new_credit_note(invoice_id):
                         invoice=document.number))
                 return redirect(url_for("invoicing.invoice", invoice_id=credit_note.id))
             errors, row_errors = _split_line_errors(errors, filled)
-    rows = list(rows) + [dict.fromkeys(LINE_FIELDS, "") for _ in range(BLANK_ROWS)]
+    rows = _up_to_last_typed(rows) + [dict.fromkeys(LINE_FIELDS, "") for _ in range(BLANK_ROWS)]
     page = render_template("invoicing/credit_note_form.html", invoice=document, rows=rows, errors=errors,
                            row_errors=row_errors, line_labels=line_error_labels(errors), values=values,
                            units=_unit_options(),

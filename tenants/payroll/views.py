@@ -171,6 +171,7 @@ def run(run_id):
     previous = service.previous_payslips(db.session, record)
     rows = [{"payslip": p, "previous": previous.get(p.employee_id),
              "changed": _changes(p, previous.get(p.employee_id))} for p in record.payslips]
+    rows = _payslip_list().apply(db.session, rows)
     names = service.user_names(db.session, (record.created_by_id, record.calculated_by_id, record.approved_by_id,
                                             record.paid_by_id))
     settings = service.get_settings(db.session)
@@ -183,6 +184,26 @@ def run(run_id):
                                record, ("relief_employee", "relief_employer")),
                            must_be_other=record.calculated_by_id == current_user.id
                            and not settings.allow_self_approval)
+
+
+def _payslip_list() -> lists.Listing:
+    """The run page's payslips: by employee or any figure, calculated or not, changed since last period or not."""
+    def figure(key):
+        return lambda row: getattr(row["payslip"], key)
+
+    return lists.Listing(
+        search=lambda row: f"{row['payslip'].employee_name} {row['payslip'].tax_code}",
+        sorts={"employee": lambda row: row["payslip"].employee_name, "tax_code": lambda row: row["payslip"].tax_code,
+               **{key: figure(key) for key in REVIEW_FIGURES}},
+        default_sort="employee", descending=REVIEW_FIGURES,
+        page_size=100,  # a review reads the whole run: a co-op's run fits on one page unless it is a large one
+        filters={"calculated": {"1": (_("calculated"), lambda row: row["payslip"].calculated),
+                                "0": (_("to calculate"), lambda row: not row["payslip"].calculated)},
+                 "changed": {"1": (_("changed since the previous period"),
+                                   lambda row: row["previous"] is not None and any(row["changed"].values())),
+                             "0": (_("as in the previous period"),
+                                   lambda row: row["previous"] is not None and not any(row["changed"].values())),
+                             "new": (_("no payslip in the previous period"), lambda row: row["previous"] is None)}})
 
 
 def _sections(pack: dict, details: dict) -> list[tuple[str, list[tuple[str, str]]]]:

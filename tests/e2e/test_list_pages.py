@@ -21,7 +21,8 @@ LISTS = {
                                # the first eight lists of issue 15 (a co-op's five) and the co-op's new ones
                                "/t/girasole/members/", "/t/girasole/invoices/", "/t/girasole/invoices/customers/",
                                "/t/girasole/webhooks", "/t/girasole/audit",
-                               "/t/girasole/social-reports/", "/t/girasole/purchasing/"],
+                               "/t/girasole/social-reports/", "/t/girasole/purchasing/",
+                               "/t/girasole/pooled-training"],  # its enrolments
     "payroll.uk@example.coop": ["/t/riverside-care/payroll/", "/t/riverside-care/payroll/employees/"],
     "admin@example.coop": ["/consortium/jobs", "/consortium/jobs/runs",
                            # the first eight lists of issue 15 (the consortium's)

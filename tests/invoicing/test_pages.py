@@ -308,3 +308,64 @@ def test_customers_list_title_and_add_button_read_in_italian(client, italy):
     assert "<h1>Clienti · Il Girasole Cooperativa Sociale</h1>" in page
     assert ">Aggiungi un cliente</a>" in page
     assert "Customers ·" not in page and "Add a customer" not in page
+
+
+def _form_as_sent(page: str) -> dict:
+    """What a browser sends when the page's form is submitted again unchanged (the save button, not 'More rows')."""
+    from lxml import html
+
+    form = next(form for form in html.fromstring(page).forms if form.xpath(".//*[@name='row_count']"))
+    return dict(form.form_values())
+
+
+def _rows_shown(page: str) -> list[str]:
+    return re.findall(r'name="lines-\d+-description" value="([^"]*)"', page)
+
+
+def test_a_refused_draft_shown_again_keeps_the_lines_typed_and_gains_no_blank_rows(app, client, uk):
+    """Issue 15: each refused submission used to add three blank rows to the ones already shown (4, 7, 10, ...)."""
+    login(client, "t.uk@example.test")
+    customer_id = _new_customer(client)
+    editor = client.get(f"{BASE}/new?customer_id={customer_id}").get_data(as_text=True)
+    form = _form_as_sent(editor)
+    assert form["row_count"] == "3"  # a new draft offers three blank rows
+    form.update({**_row(0, "Home care visits", "3", "30.00"), **_row(1, "Day centre", "two", "48.00", "exempt", "DAY")})
+    for _attempt in range(3):
+        refused = client.post(f"{BASE}/new", data=form)
+        page = refused.get_data(as_text=True)
+        assert refused.status_code == 422
+        assert _rows_shown(page) == ["Home care visits", "Day centre", "", "", ""]
+        assert list(tied_errors(page)) == ["f-lines-1-quantity"]
+        form = _form_as_sent(page)
+        assert form["row_count"] == "5" and form["lines-1-quantity"] == "two" and form["lines-1-unit"] == "DAY"
+    # a blank row between typed ones is dropped on the way, and the error stays on the row it is about
+    gap = {"customer_id": str(customer_id), "row_count": "4", **_row(0, "Care", "1", "10.00"), **_row(1, "", "", ""),
+           **_row(2, "Refund", "-1", "10.00"), **_row(3, "", "", "")}
+    page = client.post(f"{BASE}/new", data=gap).get_data(as_text=True)
+    assert _rows_shown(page) == ["Care", "", "Refund", "", "", ""]
+    assert list(tied_errors(page)) == ["f-lines-2-quantity"]
+    # 'More rows' still adds three each time it is pressed
+    more = client.post(f"{BASE}/new", data={**form, "more_rows": "1"}).get_data(as_text=True)
+    assert _rows_shown(more) == ["Home care visits", "Day centre", "", "", "", "", "", ""]
+    form["lines-1-quantity"] = "2"
+    assert client.post(f"{BASE}/new", data=form).status_code == 302
+    assert count(app, Invoice) == 1
+
+
+def test_a_refused_credit_note_shown_again_gains_no_blank_rows(app, client, uk):
+    login(client, "t.uk@example.test")
+    customer_id = _new_customer(client)
+    saved = client.post(f"{BASE}/new", data={"customer_id": str(customer_id), "row_count": "1",
+                                             **_row(0, "Care", "2", "10.00")})
+    invoice_id = int(saved.headers["Location"].rstrip("/").split("/")[-1])
+    client.post(f"{BASE}/{invoice_id}/issue")
+    form = _form_as_sent(client.get(f"{BASE}/{invoice_id}/credit-notes/new").get_data(as_text=True))
+    form.pop("full", None)
+    form.update(_row(0, "Care", "many", "10.00"))
+    for _attempt in range(2):
+        refused = client.post(f"{BASE}/{invoice_id}/credit-notes/new", data=form)
+        page = refused.get_data(as_text=True)
+        assert refused.status_code == 422 and _rows_shown(page) == ["Care", "", "", ""]
+        form = _form_as_sent(page)
+        form.pop("full", None)
+    assert count(app, Invoice) == 1

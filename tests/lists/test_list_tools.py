@@ -116,6 +116,14 @@ def first_cells(html: str, table_id: str) -> list[str]:
     return [(link.search(cell).group(1) if link.search(cell) else cell.split("<", 1)[0]).strip() for cell in cells]
 
 
+def labelled_cells(page: str, table_id: str, label: str) -> list[str]:
+    """The text of the cells labelled `label` (data-label, as a phone shows them) in table `table_id`'s body."""
+    from lxml import html
+
+    table = html.fromstring(page).get_element_by_id(table_id)
+    return [cell.text_content().strip() for cell in table.xpath(".//tbody//td[@data-label=$label]", label=label)]
+
+
 @pytest.fixture
 def demo(app):
     from consortium.demo import load_demo
