@@ -14,13 +14,6 @@ GAPS: dict[str, str] = {
     # (shared_services/incubation/service.py convert_project, consortium.tenancy.app_role_scope).
     #
     # In the Citus pass (CITUS_TESTS):
-    "tests/training/test_sessions.py::test_attendance_once_makes_records_in_each_attendees_coop":
-        "recording attendance: each attendee's training record as the app role in its co-op, then the session "
-        "(a reference table) updated as the reader",
-    "tests/training/test_sessions.py::test_recharge_splits_by_attendees": "recording attendance in its set-up",
-    "tests/training/test_sessions.py::test_nobody_attending_leaves_no_cost_to_recharge":
-        "recording attendance in its set-up",
-    "tests/training/test_sessions.py::test_per_seat_cost_by_seats_booked": "recording attendance in its set-up",
     "tests/payroll/test_outputs.py::test_the_email_that_leaves_carries_the_payslip_pdf":
         "the test delivers the outbox of several scopes in one transaction (no after_each): the reader's and the "
         "app role's outbox locks on the worker meet, which Citus cancels as a distributed deadlock; the delivery "
