@@ -19,8 +19,6 @@ GAPS: dict[str, str] = {
         "app role's outbox locks on the worker meet, which Citus cancels as a distributed deadlock; the delivery "
         "job commits after each scope's claim and delivers on Citus (tests/incubation/test_conversion.py)",
     # Suites not in the pass yet (each file named had failures; the rest of the file may pass, shown as XPASS):
-    "tests/tendering/": "answering a notice writes as both roles in one request: helpers.answered_notice fails "
-        "at the first co-op's answer, and the statement Citus refuses there is an outbox INSERT",
     "tests/purchasing/test_rounds.py": "a co-op's order written as the app role, then the round's totals over "
         "every co-op read as the reader in the same request (service.order_view -> totals_so_far)",
     "tests/purchasing/test_changes.py": "ordering in the set-up, as test_rounds.py",
