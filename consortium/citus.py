@@ -152,7 +152,7 @@ def execute_grant(connection, table: str, statement: str) -> None:
         raise RuntimeError(f"{statement} failed on shards of {table}: {failed[:3]}")
 
 
-def _on_citus(connection) -> bool:
+def on_citus(connection) -> bool:
     """is_citus, remembered on the pooled DBAPI connection (asked once per connection, not per commit)."""
     info = connection.connection.info
     if "citus" not in info:
@@ -171,6 +171,6 @@ def _commit_as_the_app_role(session):
     if not session.in_transaction() or session.get_bind().dialect.name != "postgresql":
         return
     connection = session.connection()
-    if not connection.invalidated and _on_citus(connection):
+    if not connection.invalidated and on_citus(connection):
         session.flush()
         connection.exec_driver_sql("SET LOCAL ROLE NONE")

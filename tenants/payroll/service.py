@@ -40,6 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, selectinload
 
+from consortium import citus
 from consortium.audit import ACTOR_KEY
 from consortium.db import utcnow
 from consortium.errors import Conflict, NotFound, ServiceError, field_error
@@ -1135,7 +1136,9 @@ def _audit_rows(session, object_type: str, action: str, changes: list[tuple[int,
         now, actor = utcnow(), session.info.get(ACTOR_KEY)
         rows = [{"at": now, "actor_id": actor, "tenant_id": tenant_id, "action": action, "object_type": object_type,
                  "object_id": str(object_id), "changes": values} for tenant_id, object_id, values in changes]
-        if session.get_bind().dialect.name == "postgresql":
+        # On Citus the audit log is a reference table, which Citus fills from an INSERT ... SELECT by COPY, and COPY
+        # is refused on a table with row-level security: there the rows go as one executemany INSERT.
+        if session.get_bind().dialect.name == "postgresql" and not citus.on_citus(session.connection()):
             _insert_json(session, AuditEntry.__table__, rows)  # money and dates become text in the JSON itself
         else:
             for row in rows:
