@@ -205,9 +205,10 @@ class OrderResource(MethodView):
     def put(self, data, round_id):
         """Place, change or (with no quantity above zero) withdraw the co-op's order while the round is open."""
         purchase_round = service.visible_round(db.session, round_id, g.tenant.id)
+        others = service.totals_so_far(db.session, round_id, except_tenant_id=g.tenant.id)  # read before writing
         service.save_order(db.session, g.tenant.id, purchase_round, data, user_id=current_user.id,
                            now=service.now_utc())
-        return service.order_view(db.session, g.tenant.id, purchase_round, service.now_utc())
+        return service.order_view(db.session, g.tenant.id, purchase_round, service.now_utc(), others=others)
 
 
 @coop_blp.route("/rounds/<int:round_id>/delivery")

@@ -379,16 +379,18 @@ def _consortium_reading(session):
         set_tenant(session, previous)
 
 
-def totals_so_far(session, round_id: int) -> dict[int, Decimal]:
-    """The consortium's total ordered so far per round item (every co-op together): sums only, no co-op's rows.
+def totals_so_far(session, round_id: int, *, except_tenant_id: int | None = None) -> dict[int, Decimal]:
+    """The consortium's total ordered so far per round item (every co-op together, or every co-op but
+    `except_tenant_id`): sums only, no co-op's rows.
 
     A co-op's page calls this: the sum runs in the consortium scope (what co-ops report to the consortium),
     so the co-op never reads another co-op's lines; it only learns the total and thus the tier.
     """
+    query = select(OrderLine.round_item_id, func.sum(OrderLine.quantity)).where(OrderLine.round_id == round_id)
+    if except_tenant_id is not None:
+        query = query.where(OrderLine.tenant_id != except_tenant_id)
     with _consortium_reading(session):
-        rows = session.execute(select(OrderLine.round_item_id, func.sum(OrderLine.quantity))
-                               .where(OrderLine.round_id == round_id).group_by(OrderLine.round_item_id)
-                               .execution_options(all_tenants=True)).all()
+        rows = session.execute(query.group_by(OrderLine.round_item_id).execution_options(all_tenants=True)).all()
     return {item_id: Decimal(total) for item_id, total in rows}
 
 
@@ -1051,13 +1053,21 @@ def purchasing_summary(session, year: int, tenant_id: int | None = None) -> dict
                             for n, s, v in by_supplier]}
 
 
-def order_view(session, tenant_id: int, purchase_round: PurchaseRound, now: datetime) -> dict:
-    """What a co-op sees of a round: its own order, the total so far and tier per item, its allocation."""
+def order_view(session, tenant_id: int, purchase_round: PurchaseRound, now: datetime, *,
+               others: dict[int, Decimal] | None = None) -> dict:
+    """What a co-op sees of a round: its own order, the total so far and tier per item, its allocation.
+
+    The total so far is the other co-ops' (`others`, else read now) plus the co-op's own order. A request that
+    has just written the order passes the others' totals it read before writing: on Citus the consortium reader
+    may not read the order lines the app role has written in the same transaction (docs/scaling.md).
+    """
     order = get_order(session, tenant_id, purchase_round.id)
     own = {line.round_item_id: line.quantity for line in order.lines} if order else {}
     open_now = is_open(purchase_round, now)
     if purchase_round.closed_at is None:  # open, or cancelled before it closed: the orders as they stand
-        totals = totals_so_far(session, purchase_round.id)
+        if others is None:
+            others = totals_so_far(session, purchase_round.id, except_tenant_id=tenant_id)
+        totals = {item_id: others.get(item_id, ZERO) + own.get(item_id, ZERO) for item_id in others.keys() | own}
     else:
         totals = {ri.id: ri.total_quantity or ZERO for ri in purchase_round.items}
     allocations = {}

@@ -23,7 +23,7 @@ from consortium.db import as_utc, utcnow
 from consortium.errors import Conflict, NotFound, ServiceError, field_error
 from consortium.i18n import _
 from consortium.models import Tenant
-from consortium.tenancy import consortium_scope
+from consortium.tenancy import app_role_scope, consortium_scope, tenant_scope
 from shared_services.tendering import ocds
 from shared_services.tendering.models import (
     UNITS,
@@ -629,7 +629,9 @@ def open_notice(session, notice: TenderNotice, *, to: str, answers_due: date, to
                 notify=None) -> list[TenderInvitation]:
     """Open the notice to all active co-ops or the matching ones, until `answers_due`; returns new invitations.
 
-    `notify(tenant_id, notice)` is called for each co-op newly invited (the caller queues the email).
+    `notify(tenant_id, notice)` is called for each co-op newly invited (the caller queues the email). The co-ops
+    are found as the consortium reader; every write (the notice, each invitation and its email in the invited
+    co-op's scope) is made as the app role (on Citus one role writes, docs/scaling.md).
     """
     if answers_due < today:
         raise field_error("answers_due", _("must be today or later"))
@@ -643,20 +645,22 @@ def open_notice(session, notice: TenderNotice, *, to: str, answers_due: date, to
     else:
         tenant_ids = list(session.scalars(select(Tenant.id).where(Tenant.status == "active").order_by(Tenant.id)))
     already = set(session.scalars(select(TenderInvitation.tenant_id).where(TenderInvitation.notice_id == notice.id)))
-    notice.opened_at = notice.opened_at or utcnow()
-    notice.opened_to = to if notice.opened_to in (None, "matching") else notice.opened_to
-    notice.answers_due = answers_due
     new = []
-    for tenant_id in tenant_ids:
-        if tenant_id in already:
-            continue
-        invitation = TenderInvitation(notice_id=notice.id, tenant_id=tenant_id)
-        session.add(invitation)
-        new.append(invitation)
-    session.flush()
-    for invitation in new:
-        if notify:
-            notify(invitation.tenant_id, notice)
+    with app_role_scope(session):
+        notice.opened_at = notice.opened_at or utcnow()
+        notice.opened_to = to if notice.opened_to in (None, "matching") else notice.opened_to
+        notice.answers_due = answers_due
+        session.flush()
+        for tenant_id in tenant_ids:
+            if tenant_id in already:
+                continue
+            with tenant_scope(session, tenant_id):
+                invitation = TenderInvitation(notice_id=notice.id, tenant_id=tenant_id)
+                session.add(invitation)
+                new.append(invitation)
+                if notify:
+                    notify(tenant_id, notice)
+                session.flush()
     return new
 
 

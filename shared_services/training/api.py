@@ -116,9 +116,11 @@ class AttendanceResource(MethodView):
     def post(self, data, session_id):
         """Record every enrolled worker's result once; each pass becomes a record in the worker's co-op."""
         training = service.get_session(db.session, session_id)
-        service.record_attendance(db.session, training, data["results"], today=local_today(),
-                                  user_id=current_user.id)
-        return _detail(training)
+        # The parts as recorded, not read again: the reader may not read the rows the app role has just written
+        # (on Citus, docs/scaling.md).
+        training.parts = service.record_attendance(db.session, training, data["results"], today=local_today(),
+                                                   user_id=current_user.id)
+        return training
 
 
 @blp.route("/sessions/<int:session_id>/recharge")

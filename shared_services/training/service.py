@@ -19,7 +19,7 @@ from consortium.db import utcnow
 from consortium.errors import Conflict, NotFound, ServiceError, field_error
 from consortium.i18n import _
 from consortium.models import Tenant
-from consortium.tenancy import tenant_scope
+from consortium.tenancy import app_role_scope, tenant_scope
 from plugins.jurisdictions.base import JurisdictionError, get_jurisdiction
 from shared_services.training.models import (
     TrainingCourse,
@@ -277,15 +277,16 @@ def session_parts(session, training_session: TrainingSession) -> list[CoopPart]:
 
 def record_attendance(session, training_session: TrainingSession, results: list[dict], *, today: date,
                       user_id: int | None = None) -> list[CoopPart]:
-    """Record every enrolled worker's result once; each pass becomes a record in the worker's own co-op."""
-    training = get_session(session, training_session.id, lock=True)
-    if training.state != "open":
-        raise Conflict(_("Attendance for session %(id)s was already recorded.", id=training.id),
-                       {"session_id": [_("attendance already recorded")]})
-    if training.held_on > today:
-        raise field_error("session_id", _("session %(id)s is on %(date)s: record attendance after it is held",
-                                          id=training.id, date=training.held_on.isoformat()))
-    enrolments = {e.id: e for part in session_parts(session, training) for e in part.enrolments}
+    """Record every enrolled worker's result once; each pass becomes a record in the worker's own co-op.
+
+    Call in the consortium scope: the enrolments are read as the consortium reader, then every write (results,
+    records, the session's state) is made as the app role (on Citus one role writes, docs/scaling.md). Returns
+    the session's parts as read, with their results.
+    """
+    training = get_session(session, training_session.id)
+    _check_attendance_open(training, today)
+    parts = session_parts(session, training)
+    enrolments = {e.id: e for part in parts for e in part.enrolments}
     if not enrolments:
         raise field_error("results", _("nobody is enrolled on session %(id)s", id=training.id))
     given = {}
@@ -302,21 +303,35 @@ def record_attendance(session, training_session: TrainingSession, results: list[
         raise field_error("results", _("give a result for every enrolled worker; missing: %(names)s",
                                        names=", ".join(sorted(missing))))
     course = records.CourseInfo(training.course.id, training.course.title, training.course.validity_months)
-    for enrolment_id, result in given.items():
-        enrolment = enrolments[enrolment_id]
-        with tenant_scope(session, enrolment.tenant_id):
-            enrolment.result = result
-            if result == "passed":
-                record = records.record_pooled_pass(
-                    session, enrolment.tenant_id, member_id=enrolment.member_id, info=course,
-                    completed_on=training.held_on, session_id=training.id, provider=training.trainer,
-                    user_id=user_id, today=today)
-                enrolment.record_id = record.id
-            session.flush()
-    training.state = "attended"
-    training.attendance_recorded_at = utcnow()
-    session.flush()
-    return session_parts(session, training)
+    with app_role_scope(session):
+        training = get_session(session, training.id, lock=True)
+        _check_attendance_open(training, today)
+        if training.booked != len(enrolments):  # every enrolment adds one under this lock, and none is taken back
+            raise Conflict(_("Session %(id)s has new enrolments since its list was read: reload it.", id=training.id),
+                           {"session_id": [_("new enrolments since the list was read")]})
+        for enrolment_id, result in given.items():
+            enrolment = enrolments[enrolment_id]
+            with tenant_scope(session, enrolment.tenant_id):
+                enrolment.result = result
+                if result == "passed":
+                    record = records.record_pooled_pass(
+                        session, enrolment.tenant_id, member_id=enrolment.member_id, info=course,
+                        completed_on=training.held_on, session_id=training.id, provider=training.trainer,
+                        user_id=user_id, today=today)
+                    enrolment.record_id = record.id
+                session.flush()
+        training.state = "attended"
+        training.attendance_recorded_at = utcnow()
+    return parts
+
+
+def _check_attendance_open(training: TrainingSession, today: date) -> None:
+    if training.state != "open":
+        raise Conflict(_("Attendance for session %(id)s was already recorded.", id=training.id),
+                       {"session_id": [_("attendance already recorded")]})
+    if training.held_on > today:
+        raise field_error("session_id", _("session %(id)s is on %(date)s: record attendance after it is held",
+                                          id=training.id, date=training.held_on.isoformat()))
 
 
 # --- costs ----------------------------------------------------------------------------------
@@ -371,14 +386,14 @@ def _customer_for(session, issuer: Tenant, coop: Tenant):
 
 
 def recharge(session, training_session: TrainingSession, *, today: date) -> list[TrainingRecharge]:
-    """Confirm the split: one issued recharge invoice per co-op from the invoicing co-op, numbered as any."""
-    training = get_session(session, training_session.id, lock=True)
-    if training.state == "recharged":
-        raise Conflict(_("Session %(id)s was already recharged.", id=training.id),
-                       {"session_id": [_("already recharged")]})
-    if training.state != "attended":
-        raise field_error("session_id", _("record attendance for session %(id)s before recharging its cost",
-                                          id=training.id))
+    """Confirm the split: one issued recharge invoice per co-op from the invoicing co-op, numbered as any.
+
+    Call in the consortium scope: the split is read as the consortium reader, then every write (the invoices in
+    the invoicing co-op's scope, the recharge rows, the session's state) is made as the app role (on Citus one
+    role writes, docs/scaling.md).
+    """
+    training = get_session(session, training_session.id)
+    _check_rechargeable(training)
     total, shares = cost_split(session, training)
     if not shares:
         raise field_error("session_id", _("nobody attended session %(id)s, so there is no cost to share",
@@ -387,29 +402,40 @@ def recharge(session, training_session: TrainingSession, *, today: date) -> list
     coops = {t.id: t for t in session.scalars(select(Tenant).where(Tenant.id.in_([s.tenant_id for s in shares])))}
     made = []
     basis = _("attendees") if training.split_by == "attendees" else _("seats booked")
-    for share in shares:
-        if share.amount <= 0:
-            continue
-        with tenant_scope(session, issuer.id):
-            customer = _customer_for(session, issuer, coops[share.tenant_id])
-            draft = invoicing.create_draft(session, issuer, {
-                "customer_id": customer.id, "buyer_reference": f"TRAINING-{training.id}",
-                "notes": _("Pooled training session %(id)s: your share by %(basis)s (%(units)s of %(total)s).",
-                           id=training.id, basis=basis, units=share.units, total=sum(s.units for s in shares)),
-                "lines": [{"description": f"{training.course.title}, {training.held_on.isoformat()} "
-                                          f"({share.units} × {basis})",
-                           "quantity": Decimal("1"), "unit_price": share.amount,
-                           "vat_category": training.vat_category}]}, today)
-            invoice = invoicing.issue_invoice(session, issuer, draft, today)
-        row = TrainingRecharge(session_id=training.id, billed_tenant_id=share.tenant_id, units=share.units,
-                               amount=share.amount, currency=issuer.currency, invoice_id=invoice.id,
-                               invoice_number=invoice.number)
-        session.add(row)
-        made.append(row)
-    training.state = "recharged"
-    training.recharged_at = utcnow()
-    session.flush()
+    with app_role_scope(session):
+        training = get_session(session, training.id, lock=True)
+        _check_rechargeable(training)  # attendance, and so the split, no longer changes once recorded
+        for share in shares:
+            if share.amount <= 0:
+                continue
+            with tenant_scope(session, issuer.id):
+                customer = _customer_for(session, issuer, coops[share.tenant_id])
+                draft = invoicing.create_draft(session, issuer, {
+                    "customer_id": customer.id, "buyer_reference": f"TRAINING-{training.id}",
+                    "notes": _("Pooled training session %(id)s: your share by %(basis)s (%(units)s of %(total)s).",
+                               id=training.id, basis=basis, units=share.units, total=sum(s.units for s in shares)),
+                    "lines": [{"description": f"{training.course.title}, {training.held_on.isoformat()} "
+                                              f"({share.units} × {basis})",
+                               "quantity": Decimal("1"), "unit_price": share.amount,
+                               "vat_category": training.vat_category}]}, today)
+                invoice = invoicing.issue_invoice(session, issuer, draft, today)
+            row = TrainingRecharge(session_id=training.id, billed_tenant_id=share.tenant_id, units=share.units,
+                                   amount=share.amount, currency=issuer.currency, invoice_id=invoice.id,
+                                   invoice_number=invoice.number)
+            session.add(row)
+            made.append(row)
+        training.state = "recharged"
+        training.recharged_at = utcnow()
     return made
+
+
+def _check_rechargeable(training: TrainingSession) -> None:
+    if training.state == "recharged":
+        raise Conflict(_("Session %(id)s was already recharged.", id=training.id),
+                       {"session_id": [_("already recharged")]})
+    if training.state != "attended":
+        raise field_error("session_id", _("record attendance for session %(id)s before recharging its cost",
+                                          id=training.id))
 
 
 def recharges_of(session, training_session: TrainingSession) -> list[TrainingRecharge]:

@@ -59,6 +59,7 @@ def accept(factory, tenant, user_id: int, staff_id: int, year: int, summary: dic
                 submitted_by=user_id,
             )
             version_id = version.id
+        db.session.commit()  # the treasurer's request ends before the staff's accepts (on Citus one role writes)
         with consortium_scope(db.session):
             if through_fund:
                 fund.accept_accounts(db.session, version_id, accepted_by=staff_id, accepted_on=date(year + 1, 5, 2))

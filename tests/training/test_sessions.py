@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from consortium.clock import local_today
+from consortium.errors import Conflict
 from consortium.extensions import db
 from consortium.models import AuditEntry, Tenant
 from consortium.tenancy import consortium_scope, tenant_scope
@@ -138,6 +139,36 @@ def test_attendance_once_makes_records_in_each_attendees_coop_with_the_course_ex
             assert {"TrainingRecord", "TrainingEnrolment"} <= audited
 
 
+def test_an_enrolment_made_after_the_list_was_read_stops_the_attendance_and_saves_nothing(
+        app, client, pooled, monkeypatch):
+    """Attendance reads the enrolments before it locks the session (as the consortium reader, then writing as the
+    app role: docs/scaling.md); a co-op that enrols on the session day in between is counted under the lock, so the
+    results, which name nobody for that worker, are refused whole. The list here is read without Bob's enrolment,
+    as it would be had Bob been enrolled just after the read."""
+    sid = pooled["session"]
+    _enrol(client, "coop-a", "treasurer.a@example.test", sid, [pooled["member_a"], pooled["second_a"]])
+    _enrol(client, "coop-b", "treasurer.b@example.test", sid, [pooled["member_b"]])
+    _hold_yesterday(app, sid)
+    read = pool.session_parts
+
+    def read_before_bob_enrolled(session, training):
+        return [part for part in read(session, training) if part.slug != "coop-b"]
+
+    monkeypatch.setattr(pool, "session_parts", read_before_bob_enrolled)
+    with app.app_context(), consortium_scope(db.session):
+        training = pool.get_session(db.session, sid)
+        results = [{"enrolment_id": e.id, "result": "passed"}
+                   for part in pool.session_parts(db.session, training) for e in part.enrolments]
+        with pytest.raises(Conflict, match="new enrolments since its list was read"):
+            pool.record_attendance(db.session, training, results, today=local_today())
+        db.session.rollback()
+    monkeypatch.undo()
+    with app.app_context(), consortium_scope(db.session):
+        assert pool.get_session(db.session, sid).state == "open"
+        assert {e.result for e in db.session.scalars(select(TrainingEnrolment).execution_options(
+            all_tenants=True))} == {None}
+
+
 def _attend(app, client, pooled, outcome: dict):
     sid = pooled["session"]
     _enrol(client, "coop-a", "treasurer.a@example.test", sid, [pooled["member_a"], pooled["second_a"]])
@@ -192,6 +223,7 @@ def test_per_seat_cost_by_seats_booked(app, factory, pooled):
             pool.enrol(db.session, pooled["a"], seat, [pooled["member_a"], pooled["second_a"]], today=local_today())
         with tenant_scope(db.session, pooled["b"].id):
             pool.enrol(db.session, pooled["b"], seat, [pooled["member_b"]], today=local_today())
+        db.session.commit()  # the co-ops' requests end before the consortium reads the split, as on Citus it must
         with consortium_scope(db.session):
             total, shares = pool.cost_split(db.session, pool.get_session(db.session, seat))
     assert total == Decimal("135.00")
