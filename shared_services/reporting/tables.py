@@ -219,7 +219,7 @@ def dashboard_tables(d: dict) -> list[Table]:
     contributions = Table(
         "contributions",
         _("Mutual-fund contributions for %(year)s", year=year),
-        [_("Currency"), _("Contributions"), _("Due"), _("Paid"), _("Owed")],
+        [_("Currency"), _("Contributions"), _("Amount due"), _("Paid"), _("Owed")],
         [
             [cur, r["count"], Money(r["due"], cur), Money(r["paid"], cur), Money(r["outstanding"], cur)]
             for cur, r in d["contributions"].items()
