@@ -14,9 +14,9 @@ from tests.platform.test_scheduler import declare_job  # noqa: F401  (the fixtur
     ("/t/x/members/", "Tax code", "Codice fiscale"),             # the register's codice fiscale...
     ("/t/x/payroll/", "Tax code", "Codice d'imposta HMRC"),      # ...and payroll's HMRC tax code
     ("/login", "Schedule", "Pianificazione"),                    # the shell's jobs page, not the fund's loan plan
-    # the shell's words on another feature's page: the co-op switcher's button, not tendering's decision to bid
-    ("/t/x/payroll/", "Go", "Vai"),
-    ("/t/x/members/", "Go", "Vai"),
+    # the shell's words on another feature's page: the error summary of base.html, not accounts' wording
+    ("/t/x/payroll/", "Please correct the fields marked below.", "Correggi i campi segnalati qui sotto."),
+    ("/t/x/members/", "Please correct the fields marked below.", "Correggi i campi segnalati qui sotto."),
 ])
 def test_each_feature_reads_its_own_translation(app, path, english, italian):
     with app.test_request_context(path), force_locale("it"):
