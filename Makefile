@@ -20,8 +20,11 @@ run: $(STAMP)
 	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
 
 # What runs again on Citus (a coordinator and a worker, TEST_CITUS_URL; docs/scaling.md): the placement checks, the
-# isolation suite and the features whose data crosses shards (invoicing, accounts and the fund, incubation).
-CITUS_TESTS := tests/citus tests/isolation tests/invoicing tests/accounts tests/mutual_fund tests/incubation
+# isolation suite and the features whose data crosses shards or whose writes Citus treats differently (invoicing,
+# accounts and the fund, incubation, tendering, training, purchasing, reporting, payroll's bulk writes and emails).
+CITUS_TESTS := tests/citus tests/isolation tests/invoicing tests/accounts tests/mutual_fund tests/incubation \
+  tests/tendering tests/training tests/purchasing tests/reporting tests/payroll/test_bulk_writes.py \
+  tests/payroll/test_outputs.py
 
 test: $(STAMP)
 	$(BIN)/ruff check .
