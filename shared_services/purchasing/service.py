@@ -27,10 +27,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from consortium.clock import local_today
 from consortium.db import as_utc, utcnow
-from consortium.documents import money as format_money
 from consortium.errors import Conflict, NotFound, ServiceError, field_error
 from consortium.i18n import _, format_date, format_locale, format_number
 from consortium.models import Tenant
+from consortium.money import money as format_money
 from consortium.notifications.service import country_language, email_in_language, notify_coop, public_url
 from consortium.tenancy import consortium_scope, current_tenant_id, set_tenant, tenant_scope
 from plugins.jurisdictions.base import InvalidIdentifier, JurisdictionError, get_jurisdiction

@@ -33,10 +33,10 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.dialects import postgresql
 
 from consortium.db import utcnow
-from consortium.documents import money as format_money
 from consortium.errors import Conflict, NotFound, ServiceError, field_error
 from consortium.i18n import _, format_date, format_locale, ngettext
 from consortium.models import Tenant
+from consortium.money import money as format_money
 from consortium.notifications.service import (
     country_language,
     email_in_language,
