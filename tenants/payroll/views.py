@@ -153,7 +153,7 @@ def new_run():
                         period=run.period, year=run.tax_year, count=len(run.payslips)))
                 return redirect(url_for("payroll.run", run_id=run.id))
     return render_template("payroll/run_form.html", errors=errors, values=values,
-                           frequencies=_options(FREQUENCY_LABELS))
+                           frequencies=_options(FREQUENCY_LABELS), pack=_pack())
 
 
 def _changes(payslip, previous) -> dict[str, bool]:
@@ -371,7 +371,8 @@ def employees():
                             "0": (_("non-members"), Employee.member_id.is_(None))}},
         date=Employee.start_date)
     rows = listing.apply(db.session, service.employees_query())
-    return render_template("payroll/employees.html", employees=rows, can_edit=_can_edit(), today=local_today())
+    return render_template("payroll/employees.html", employees=rows, can_edit=_can_edit(), today=local_today(),
+                           pack=_pack())
 
 
 def _member_options() -> list[tuple[str, str]]:

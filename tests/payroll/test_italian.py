@@ -222,6 +222,12 @@ def test_the_pages_of_an_italian_coops_payroll_read_in_italian(client, coop, cle
         "codice_fiscale": "ABC", "ccnl_level": "D1", "contract": "indeterminato", "part_time_percent": "75",
         "region": "emilia-romagna", "comune": "bologna", "children_share": "100"}).get_data(as_text=True)
     assert "Il codice fiscale ha 3 caratteri" in bad
+    # the list and the run form speak of the Italian payroll, not of HMRC's tax code, NI letters or 6 April
+    employees = client.get(f"/t/{SLUG}/payroll/employees/", headers=it).get_data(as_text=True)
+    assert "Anna Verdi" in employees and "In servizio" in employees
+    assert "NI" not in employees and "HMRC" not in employees and "Impiegato" not in employees
+    run_form = client.get(f"/t/{SLUG}/payroll/runs/new", headers=it).get_data(as_text=True)
+    assert "il periodo è il mese di calendario" in run_form and "6 aprile" not in run_form
     run = client.post(f"/t/{SLUG}/payroll/runs/new", headers=it, data={"csrf_token": "", "frequency": "monthly",
                                                                         "pay_date": "2026-01-31"},
                       follow_redirects=True)
