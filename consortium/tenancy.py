@@ -57,6 +57,9 @@ def set_consortium_scope(session: Session, enabled: bool) -> None:
 def tenant_scope(session: Session, tenant_id: int):
     """Run a block scoped to `tenant_id`, restoring the previous scope afterwards."""
     previous = current_tenant_id(session)
+    if previous == tenant_id:  # already there (a co-op's own request emitting its event): no statement to send
+        yield
+        return
     set_tenant(session, tenant_id)
     try:
         yield

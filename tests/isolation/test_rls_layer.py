@@ -11,7 +11,7 @@ from sqlalchemy import event, insert, select, text, update
 from sqlalchemy.exc import NotSupportedError, ProgrammingError
 
 from consortium.extensions import db
-from consortium.tenancy import ORM_FILTER_KEY, consortium_scope, is_scope_statement, set_tenant
+from consortium.tenancy import ORM_FILTER_KEY, consortium_scope, is_scope_statement, set_tenant, tenant_scope
 from tenants.members.models import Member
 from tests.conftest import ON_POSTGRESQL, TEST_DATABASE
 
@@ -110,3 +110,26 @@ def test_a_transaction_begun_in_no_scope_inherits_nothing_from_the_last_one_on_i
         assert db.session.scalar(text("SELECT current_user = session_user")) is True
         assert db.session.scalar(text("SELECT current_setting('app.tenant_id', true)")) in (None, "")
         db.session.rollback()
+
+
+def test_entering_the_co_op_the_session_is_already_in_sends_no_scope_statement(rls_only):
+    """Issue 16: issuing an invoice sent two needless `SET LOCAL`s, its webhook lookup re-entering the request's
+    own co-op. Entering the same co-op is now free; entering another still sets the database scope, both ways."""
+    db.session.scalar(select(Member.name))  # the transaction has begun in co-op A's scope
+    statements = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        with tenant_scope(db.session, rls_only["a"].id):
+            assert db.session.scalars(select(Member.name)).all() == ["Alice of A"]
+        same = [sql for sql in statements if is_scope_statement(sql)]
+        with tenant_scope(db.session, rls_only["b"].id):
+            assert db.session.scalars(select(Member.name)).all() == ["Bob of B"]
+        assert db.session.scalars(select(Member.name)).all() == ["Alice of A"]
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert same == []
+    assert len([sql for sql in statements if is_scope_statement(sql)]) == 2
