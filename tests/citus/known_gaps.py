@@ -44,4 +44,9 @@ GAPS: dict[str, str] = {
         "the app role (service.cancel_round)",
     "tests/purchasing/test_changes.py::test_a_retired_supplier_keeps_its_past_rounds":
         CLOSE_WITH_DROPPED_ITEM,
+    # First Citus run of this new file (this stop): its set-up moves two sessions' dates straight in the table as the
+    # consortium reader (there is no rescheduling service), in a transaction of its own, and Citus cancels that
+    # UPDATE of training_sessions as a distributed deadlock. Not yet understood.
+    "tests/training/test_enrolment_list.py": "the set-up's direct UPDATE of training_sessions.held_on as the reader "
+        "is cancelled as a distributed deadlock on Citus",
 }

@@ -90,6 +90,8 @@ def make_opened_notice(factory, tenant) -> int:
                 "reference": f"REF-{tenant.slug}", "title": f"Home care notice for {tenant.slug}",
                 "buyer_name": "Example Council", "currency": "GBP", "cpv_codes": ["85312000"],
                 "submission_deadline": datetime.now(UTC) + timedelta(days=40)})
+        db.session.commit()  # entering a notice and opening it are two requests (and on Citus must be)
+        with consortium_scope(db.session):
             service.open_notice(db.session, notice, to="matching",
                                 answers_due=datetime.now(UTC).date() + timedelta(days=20),
                                 today=datetime.now(UTC).date())

@@ -40,9 +40,14 @@ def enrolled(app, factory, two_coops):
             tenant = db.session.get(Tenant, two_coops[coop].id)
             with tenant_scope(db.session, tenant.id):
                 pool.enrol(db.session, tenant, sessions[key], people, today=local_today())
+        # each co-op enrols, the dates change and attendance is recorded in requests of their own (and on Citus
+        # one role writes per transaction: docs/scaling.md)
+        db.session.commit()
         with consortium_scope(db.session):
             for key, days in (("aid", -10), ("fire", -1)):  # held since (no rescheduling service: set the date)
                 db.session.get(TrainingSession, sessions[key]).held_on = local_today() + timedelta(days=days)
+        db.session.commit()
+        with consortium_scope(db.session):
             aid = pool.get_session(db.session, sessions["aid"])
             results = {"Alice of A": "passed", "Anna of A": "failed"}
             pool.record_attendance(db.session, aid, [
