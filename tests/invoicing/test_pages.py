@@ -268,15 +268,21 @@ def test_a_refused_draft_answers_422_with_each_error_under_its_field_and_saves_n
     assert count(app, Invoice) == 0
 
 
+def _issued_invoice(client, quantity: str, price: str) -> int:
+    """A new customer's one-line "Care" invoice, saved and issued; returns its id."""
+    customer_id = _new_customer(client)
+    saved = client.post(f"{BASE}/new", data={"customer_id": str(customer_id), "row_count": "1",
+                                             **_row(0, "Care", quantity, price)})
+    invoice_id = int(saved.headers["Location"].rstrip("/").split("/")[-1])
+    client.post(f"{BASE}/{invoice_id}/issue")
+    return invoice_id
+
+
 def test_an_advance_received_before_the_invoice_is_recorded_and_shown_as_an_advance(app, client, uk):
     from datetime import timedelta
 
     login(client, "t.uk@example.test")
-    customer_id = _new_customer(client)
-    saved = client.post(f"{BASE}/new", data={"customer_id": str(customer_id), "row_count": "1",
-                                             **_row(0, "Care", "1", "100.00")})  # 120.00 with VAT
-    invoice_id = int(saved.headers["Location"].rstrip("/").split("/")[-1])
-    client.post(f"{BASE}/{invoice_id}/issue")
+    invoice_id = _issued_invoice(client, "1", "100.00")  # 120.00 with VAT
     before = local_today() - timedelta(days=30)
     advance = client.post(f"{BASE}/{invoice_id}/payments/new", data={
         "paid_on": before.isoformat(), "amount": "40.00", "method": "bank_transfer", "reference": "Acconto 1"})
@@ -354,11 +360,7 @@ def test_a_refused_draft_shown_again_keeps_the_lines_typed_and_gains_no_blank_ro
 
 def test_a_refused_credit_note_shown_again_gains_no_blank_rows(app, client, uk):
     login(client, "t.uk@example.test")
-    customer_id = _new_customer(client)
-    saved = client.post(f"{BASE}/new", data={"customer_id": str(customer_id), "row_count": "1",
-                                             **_row(0, "Care", "2", "10.00")})
-    invoice_id = int(saved.headers["Location"].rstrip("/").split("/")[-1])
-    client.post(f"{BASE}/{invoice_id}/issue")
+    invoice_id = _issued_invoice(client, "2", "10.00")
     form = _form_as_sent(client.get(f"{BASE}/{invoice_id}/credit-notes/new").get_data(as_text=True))
     form.pop("full", None)
     form.update(_row(0, "Care", "many", "10.00"))
