@@ -21,7 +21,17 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal as babel_format_decimal
 from flask import Flask, current_app, has_app_context, has_request_context, request, session
-from flask_babel import Babel, Domain, force_locale, get_locale, lazy_gettext, ngettext
+from flask_babel import (
+    Babel,
+    Domain,
+    force_locale,
+    get_locale,
+    lazy_gettext,
+    lazy_pgettext,
+    ngettext,
+    npgettext,
+    pgettext,
+)
 from flask_babel import format_date as babel_format_date
 from flask_babel import format_datetime as babel_format_datetime
 from flask_babel import gettext as _
@@ -37,9 +47,9 @@ COUNTRY_LANGUAGES = {"it": "it", "uk": "en"}
 babel = Babel()
 _l = lazy_gettext
 
-__all__ = ["LANGUAGES", "_", "_l", "ngettext", "force_locale", "current_language", "format_locale",
-           "init_app", "format_date", "format_datetime", "format_number", "catalogue_directories",
-           "feature_catalogue"]
+__all__ = ["LANGUAGES", "_", "_l", "ngettext", "pgettext", "npgettext", "lazy_pgettext", "force_locale",
+           "current_language", "format_locale", "init_app", "format_date", "format_datetime", "format_number",
+           "catalogue_directories", "feature_catalogue"]
 
 
 def catalogue_directories(package_names: list[str]) -> list[Path]:
@@ -210,10 +220,15 @@ def format_number(value: Decimal | int | float | None, digits: int | None = None
     return babel_format_decimal(Decimal(value), format=pattern, locale=format_locale(), decimal_quantization=True)
 
 
-# What the catalogue test and `flask --app wsgi translations` extract: Python and Jinja templates.
+# What the catalogue test and `flask --app wsgi translations` extract: Python and Jinja templates. A context
+# (`pgettext("invoice", "Paid")`) tells apart two meanings of the same English; it becomes the entry's msgctxt.
 EXTRACT_METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2"), ("**/templates/**.txt", "jinja2")]
 EXTRACT_KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
-                    "N_": None, "lazy_ngettext": (1, 2)}
+                    "N_": None, "lazy_ngettext": (1, 2), "pgettext": ((1, "c"), 2), "lazy_pgettext": ((1, "c"), 2),
+                    "npgettext": ((1, "c"), 2, 3)}
+
+#: A marked message: (context or None, msgid), the msgid a (singular, plural) pair for a plural.
+MessageKey = tuple[str | None, str | tuple[str, str]]
 
 
 def package_folder(package_name: str) -> Path:
@@ -221,9 +236,8 @@ def package_folder(package_name: str) -> Path:
     return Path(importlib.import_module(package_name).__file__).resolve().parent
 
 
-def extract_messages(package_name: str, nested_features: list[str]) -> dict[str | tuple[str, str], list[str]]:
-    """Every msgid marked in a package's Python and templates, with where it is used; a plural is a
-    (singular, plural) pair.
+def extract_messages(package_name: str, nested_features: list[str]) -> dict[MessageKey, list[str]]:
+    """Every message marked in a package's Python and templates, as (context, msgid), with where it is used.
 
     Folders of other feature packages inside this one (`consortium.directory` inside
     `consortium`) are left to their own catalogues.
@@ -232,8 +246,8 @@ def extract_messages(package_name: str, nested_features: list[str]) -> dict[str 
 
     root = package_folder(package_name)
     skipped = [package_folder(name) for name in nested_features if name.startswith(package_name + ".")]
-    found: dict[str, list[str]] = {}
-    for filename, line, message, _comments, _context in extract_from_dir(
+    found: dict[MessageKey, list[str]] = {}
+    for filename, line, message, _comments, context in extract_from_dir(
         str(root), EXTRACT_METHODS, keywords=EXTRACT_KEYWORDS, comment_tags=(),
         callback=None, strip_comment_tags=True,
     ):
@@ -244,7 +258,7 @@ def extract_messages(package_name: str, nested_features: list[str]) -> dict[str 
         # (msgid_plural) that ngettext finds at run time, not two unrelated singular ones.
         msgid = tuple(message[:2]) if isinstance(message, tuple) else message
         if msgid and all(msgid):
-            found.setdefault(msgid, []).append(f"{filename}:{line}")
+            found.setdefault((context, msgid), []).append(f"{filename}:{line}")
     return found
 
 
@@ -253,8 +267,15 @@ def catalogue_path(package_name: str, language: str = "it") -> Path:
     return package_folder(package_name) / "translations" / language / "LC_MESSAGES" / "messages.po"
 
 
+def catalogue_entry(catalogue, key: MessageKey):
+    """The catalogue's entry for a marked message (its singular msgid and context), or None."""
+    context, msgid = key
+    return catalogue.get(msgid if isinstance(msgid, str) else msgid[0], context=context)
+
+
 def update_catalogue(package_name: str, nested_features: list[str], language: str = "it") -> list[str]:
-    """Add the package's new msgids to its catalogue (untranslated) and drop unused ones; returns the untranslated."""
+    """Add the package's new messages to its catalogue (untranslated) and drop unused ones; returns the
+    untranslated msgids."""
     from babel.messages.catalog import Catalog
     from babel.messages.pofile import write_po
 
@@ -268,18 +289,20 @@ def update_catalogue(package_name: str, nested_features: list[str], language: st
                             header_comment=f"# {language} catalogue of {package_name}; msgids are the English text.")
     catalogue.fuzzy = False
     used = extract_messages(package_name, nested_features)
-    wanted = {(msgid if isinstance(msgid, str) else msgid[0]): msgid for msgid in used}
+    wanted = {(context, msgid if isinstance(msgid, str) else msgid[0]): msgid for context, msgid in used}
     for message in list(catalogue):
-        key = message.id if isinstance(message.id, str) else message.id[0] if message.id else None
-        if key and (key not in wanted or isinstance(wanted[key], tuple) != message.pluralizable):
-            del catalogue[message.id]  # unused, or now singular / plural: added again below
-    for msgid, places in used.items():
-        if msgid not in catalogue:
-            catalogue.add(msgid, ("", "") if isinstance(msgid, tuple) else "",
+        if not message.id:
+            continue
+        key = (message.context, message.id if isinstance(message.id, str) else message.id[0])
+        if key not in wanted or isinstance(wanted[key], tuple) != message.pluralizable:
+            catalogue.delete(message.id, context=message.context)  # unused, or now singular / plural: added below
+    for (context, msgid), places in used.items():
+        if catalogue_entry(catalogue, (context, msgid)) is None:
+            catalogue.add(msgid, ("", "") if isinstance(msgid, tuple) else "", context=context,
                           locations=[(p.rsplit(":", 1)[0], int(p.rsplit(":", 1)[1])) for p in places])
     with path.open("wb") as po_file:
         write_po(po_file, catalogue, width=120, omit_header=False, sort_output=True, include_lineno=False)
-    return [m.id for m in catalogue if m.id and not is_translated(m)]
+    return [m.id if m.context is None else (m.context, m.id) for m in catalogue if m.id and not is_translated(m)]
 
 
 def is_translated(message) -> bool:

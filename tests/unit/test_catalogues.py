@@ -6,7 +6,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from consortium.app import FEATURES
-from consortium.i18n import catalogue_path, extract_messages, is_translated
+from consortium.i18n import catalogue_entry, catalogue_path, extract_messages, is_translated, package_folder
 
 PACKAGES = ["consortium", *FEATURES, "plugins"]
 # Packages whose strings are not marked for translation yet; each one leaves this list when its
@@ -30,9 +30,9 @@ def test_every_feature_has_an_italian_catalogue_or_is_listed_as_not_yet_translat
 def test_every_marked_string_is_translated_into_italian(package):
     catalogue = _catalogue(package)
     used = extract_messages(package, FEATURES)
-    missing = {msgid: places[0] for msgid, places in used.items()
-               if not ((entry := catalogue.get(msgid if isinstance(msgid, str) else msgid[0]))
-                       and is_translated(entry) and entry.pluralizable == isinstance(msgid, tuple))}
+    missing = {key: places[0] for key, places in used.items()
+               if not ((entry := catalogue_entry(catalogue, key))
+                       and is_translated(entry) and entry.pluralizable == isinstance(key[1], tuple))}
     assert missing == {}, f"run `flask --app wsgi translations {package}` and translate these"
 
 
@@ -64,3 +64,78 @@ def test_no_marked_string_is_skipped_by_the_extractor(package, capsys):
     such a call's text may not reach the catalogue, or carries English or unformatted numbers into Italian."""
     extract_messages(package, FEATURES)
     assert "Skipping f-string" not in capsys.readouterr().err
+
+
+def test_a_message_context_is_extracted_written_compiled_and_read_in_italian(tmp_path, monkeypatch):
+    """`pgettext` / `npgettext` / `lazy_pgettext` in Python and `pgettext` in a template become msgctxt entries of
+    the catalogue that `flask translations` writes; once translated they compile and read per context."""
+    from babel import support
+
+    from consortium.i18n import compile_catalogues, update_catalogue
+
+    package = tmp_path / "contextdemo"
+    (package / "templates" / "contextdemo").mkdir(parents=True)
+    (package / "__init__.py").write_text(
+        "from consortium.i18n import lazy_pgettext, npgettext, pgettext\n"
+        "SALARY = lazy_pgettext('salary', 'Paid')\n"
+        "def invoice_state():\n    return pgettext('invoice', 'Paid')\n"
+        "def rows(n):\n    return npgettext('invoice', '%(num)s row', '%(num)s rows', n)\n")
+    (package / "templates" / "contextdemo" / "page.html").write_text("{{ pgettext('bid decision', 'Go') }}\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    untranslated = update_catalogue("contextdemo", [])
+    assert sorted(map(str, untranslated)) == sorted(map(str, [
+        ("bid decision", "Go"), ("invoice", "Paid"), ("invoice", ("%(num)s row", "%(num)s rows")),
+        ("salary", "Paid")]))
+    path = catalogue_path("contextdemo")
+    with path.open("rb") as po_file:
+        catalogue = read_po(po_file, locale="it")
+    assert (catalogue.get("Paid", context="invoice").context, catalogue.get("Paid", context="salary").context) \
+        == ("invoice", "salary")
+    assert 'msgctxt "bid decision"\nmsgid "Go"' in path.read_text()
+
+    catalogue.get("Paid", context="invoice").string = "Pagata"
+    catalogue.get("Paid", context="salary").string = "Pagato"
+    catalogue.get("Go", context="bid decision").string = "Partecipare"
+    catalogue.get("%(num)s row", context="invoice").string = ("%(num)s riga", "%(num)s righe", "%(num)s righe")
+    from babel.messages.pofile import write_po
+    with path.open("wb") as po_file:
+        write_po(po_file, catalogue)
+    assert update_catalogue("contextdemo", []) == []  # a second run keeps every translated context entry
+    compile_catalogues([package / "translations"])
+    italian = support.Translations.load(str(package / "translations"), ["it"])
+    assert italian.pgettext("invoice", "Paid") == "Pagata"
+    assert italian.pgettext("salary", "Paid") == "Pagato"
+    assert italian.gettext("Paid") == "Paid"  # no entry without a context
+    assert italian.npgettext("invoice", "%(num)s row", "%(num)s rows", 2) == "%(num)s righe"
+
+
+def test_a_context_of_the_real_catalogues_reads_in_italian_at_run_time(app):
+    """The merged catalogues carry msgctxt entries: the same English reads by its meaning, on any page."""
+    from consortium.i18n import force_locale, pgettext
+
+    with app.test_request_context("/t/x/payroll/"), force_locale("it"):
+        assert (pgettext("invoice", "Still owed"), pgettext("contribution", "Still owed")) \
+            == ("Ancora dovuto", "Ancora da versare")
+
+
+def _every_catalogue():
+    """Each Italian catalogue in the packages: the features' and the shell's, merged at run time, and the rule
+    packs' own (read by `LocalText`), which a user reads beside them on the same pages."""
+    for top in ("consortium", "tenants", "shared_services", "plugins"):
+        for path in sorted(package_folder(top).rglob("translations/it/LC_MESSAGES/messages.po")):
+            with path.open("rb") as po_file:
+                yield path.relative_to(package_folder(top).parent), read_po(po_file, locale="it")
+
+
+def test_one_translation_per_message_across_catalogues():
+    """The same English, in the same context, reads the same in every catalogue: two meanings of one word get a
+    context each (`pgettext("salary", "Paid")`), and one meaning has one translation wherever it is written."""
+    translations: dict[tuple, dict[str, str]] = {}
+    for path, catalogue in _every_catalogue():
+        for message in catalogue:
+            if message.id and is_translated(message):
+                translations.setdefault((message.context, message.id), {})[str(path)] = message.string
+    differing = {key: by_catalogue for key, by_catalogue in translations.items()
+                 if len(set(by_catalogue.values())) > 1}
+    assert differing == {}
