@@ -12,11 +12,11 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select
 
-from consortium.i18n import _, _l, format_date
+from consortium.i18n import _, _l, format_date, lazy_pgettext
 from consortium.models import Tenant
 from shared_services.incubation.models import STAGE_LABELS, IncubationProject, StageChange
 
-STATUS_LABELS = {"active": _l("Member"), "incubating": _l("Incubating"), "left": _l("Left")}
+STATUS_LABELS = {"active": lazy_pgettext("co-op", "Member"), "incubating": _l("Incubating"), "left": _l("Left")}
 
 
 def lineage_tree(session, *, as_of: date | None = None, tenants=None) -> dict:

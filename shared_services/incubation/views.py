@@ -16,7 +16,7 @@ from consortium.errors import ServiceError
 from consortium.extensions import db
 from consortium.fields import query_int
 from consortium.forms import flat_messages, load_form, run_service
-from consortium.i18n import _, _l
+from consortium.i18n import _, _l, lazy_pgettext
 from consortium.models import Tenant, User
 from consortium.tenancy import set_consortium_scope
 from plugins.jurisdictions.base import available_jurisdictions, get_jurisdiction
@@ -427,8 +427,8 @@ def obligations():
                            obligations=_obligation_list().apply(db.session, overview.obligations))
 
 
-OBLIGATION_STATUS_LABELS = {"overdue": _l("overdue"), "due": _l("due"), "in_progress": _l("in progress"),
-                            "met": _l("met")}
+OBLIGATION_STATUS_LABELS = {"overdue": _l("overdue"), "due": lazy_pgettext("obligation", "due"),
+                            "in_progress": _l("in progress"), "met": _l("met")}
 _URGENCY = {"overdue": 0, "due": 1, "in_progress": 2, "met": 3}
 
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from consortium.documents import Letterhead, build_pdf, data_table, heading, key_value_table, money, paragraph
-from consortium.i18n import _, _l, format_date, format_locale, format_number
+from consortium.i18n import _, _l, format_date, format_locale, format_number, lazy_pgettext, pgettext
 from consortium.models import Tenant
 from consortium.tenancy import tenant_scope
 from plugins.jurisdictions.base import get_jurisdiction
@@ -24,7 +24,7 @@ KIND_LABELS = {
     "guarantee_call": _l("Guarantee calls paid"),
 }
 CONTRIBUTION_STATUS_LABELS = {"nothing_due": _l("nothing due"), "due": _l("due"), "part_paid": _l("part paid"),
-                              "paid": _l("paid"), "reopened": _l("reopened")}
+                              "paid": lazy_pgettext("contribution", "paid"), "reopened": _l("reopened")}
 
 
 # The fund's documents are written in the reader's language: its words, numbers, dates and page footer.
@@ -98,7 +98,7 @@ def contribution_statement_pdf(session, tenant: Tenant, *, today: date, consorti
             (_("Statement date"), format_date(today)),
             (_("Contributions due"), money(total_due, letterhead)),
             (_("Paid"), money(total_paid, letterhead)),
-            (_("Still owed"), money(total_owed, letterhead)),
+            (pgettext("contribution", "Still owed"), money(total_owed, letterhead)),
         ]),
         heading(_("Contributions by year")),
     ]
@@ -226,7 +226,7 @@ def fund_report_pdf(session, year: int, *, today: date, jurisdiction: str, conso
                   for loan, outstanding in loans if outstanding > 0]
     if live_loans:
         content.append(data_table(
-            [_("Borrower"), _("Granted"), _("Principal"), _("Rate"), _("Outstanding"), _("Arrears"),
+            [_("Borrower"), _("Granted"), _("Principal"), pgettext("interest", "Rate"), _("Outstanding"), _("Arrears"),
              _("Days overdue")],
             [[loan.borrower_name, format_date(loan.granted_on), money(loan.principal, letterhead),
               _percent(loan.annual_rate), money(outstanding, letterhead),

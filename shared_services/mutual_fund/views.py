@@ -11,7 +11,7 @@ from consortium.clock import local_today
 from consortium.extensions import db
 from consortium.fields import query_int
 from consortium.forms import load_form, run_service
-from consortium.i18n import _, _l
+from consortium.i18n import _, _l, lazy_pgettext, pgettext
 from consortium.models import Tenant
 
 # `documents` (reportlab) is imported where a PDF is made: a web worker starts without it (issue 16).
@@ -200,7 +200,7 @@ def ledger():
 
 LOAN_METHOD_LABELS = {"annuity": _l("annuity"), "straight_line": _l("straight line")}
 CONTRIBUTION_STATUS_LABELS = {"nothing_due": _l("nothing due"), "due": _l("due"), "part_paid": _l("part paid"),
-                              "paid": _l("paid"), "reopened": _l("reopened")}
+                              "paid": lazy_pgettext("contribution", "paid"), "reopened": _l("reopened")}
 
 
 def _contribution_list(rows, today) -> lists.Listing:
@@ -238,7 +238,7 @@ def record_payment():
                                                  contribution_id=data.get("contribution_id")),
             amount=data["amount"], paid_on=data["paid_on"], recorded_by=current_user.id))
         if payment is not None:
-            flash(_("Payment of %(amount)s recorded.", amount=payment.amount))
+            flash(pgettext("contribution", "Payment of %(amount)s recorded.", amount=payment.amount))
             return redirect(url_for("mutual_fund.overview"))
     return _overview_page("payment", errors, request.form)
 
@@ -273,7 +273,7 @@ def loans():
         default_sort="granted", default_desc=True,
         descending=("granted", "principal", "outstanding", "arrears", "overdue"),
         filters={"arrears": {"1": (_l("in arrears only"), lambda row: row[1].arrears_amount > 0)},
-                 "repaid": {"0": (_l("still owed"), lambda row: row[0].outstanding_principal > 0),
+                 "repaid": {"0": (lazy_pgettext("loan", "still owed"), lambda row: row[0].outstanding_principal > 0),
                             "1": (_l("repaid"), lambda row: row[0].outstanding_principal <= 0)}},
         date=lambda row: row[0].granted_on)
     return render_template("mutual_fund/loans.html", loans=listing.apply(db.session, rows),

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from consortium import exports
-from consortium.i18n import _, _l
+from consortium.i18n import _, _l, pgettext
 from plugins.jurisdictions.base import JurisdictionError, get_jurisdiction
 
 # `charts` (reportlab) is imported where a chart is drawn: a web worker starts without it (issue 16).
@@ -267,7 +267,7 @@ def dashboard_tables(d: dict) -> list[Table]:
     training = Table(
         "training",
         _("Training compliance per co-op (as each co-op reports it)"),
-        [_("Co-op"), _("Workers"), _("Required courses"), _("Valid"), _("Compliant")],
+        [_("Co-op"), _("Workers"), _("Required courses"), pgettext("courses", "Valid"), _("Compliant")],
         [[name, w, r, v, Percent(pc)] for name, w, r, v, pc in training_rows],
         note=_("Median compliance: %(value)s", value=_percent_text(d["training"]["median_percent"])),
     )

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from consortium.db import as_utc
 from consortium.documents import Letterhead, build_pdf, data_table, heading, key_value_table, money, paragraph
-from consortium.i18n import _
+from consortium.i18n import _, pgettext
 from consortium.models import Tenant
 from shared_services.tendering import service
 from shared_services.tendering.models import BID_STATUS_LABELS, DECISION_LABELS, ROLE_LABELS, UNIT_LABELS
@@ -74,7 +74,7 @@ def bid_pack_pdf(session, bid, *, consortium_name: str, locale: str | None = Non
     for bl in go:
         content.append(heading(_("Lot %(lot)s: members and their parts", lot=bl.lot.lot_id)))
         content.append(data_table(
-            [_("Member"), _("Role"), _("Share"), _("Work"), _("Part of the service performed")],
+            [pgettext("co-op", "Member"), _("Role"), _("Share"), _("Work"), _("Part of the service performed")],
             [[a.tenant.name, str(ROLE_LABELS["lead" if a.tenant_id == bid.lead_tenant_id else "member"]),
               _percent(a.share_percent),
               f"{a.quantity.normalize():f} {UNIT_LABELS[bl.unit]}" if a.quantity is not None else "—",
@@ -94,7 +94,7 @@ def bid_pack_pdf(session, bid, *, consortium_name: str, locale: str | None = Non
                 row = evidence.get(tenant_id)
                 rows.append([requirement.label, tenants[tenant_id].name, row.reference if row else _("missing"),
                              row.expires_on.isoformat() if row and row.expires_on else "—"])
-        content.append(data_table([_("Document"), _("Member"), _("Reference"), _("Valid until")], rows,
+        content.append(data_table([_("Document"), pgettext("co-op", "Member"), _("Reference"), _("Valid until")], rows,
                                   wrap_columns={0}, locale=letterhead.locale))
     content.append(heading(_("Declarations")))
     content.append(paragraph(_(
@@ -104,7 +104,7 @@ def bid_pack_pdf(session, bid, *, consortium_name: str, locale: str | None = Non
         "contract in the name and on behalf of all members (D.Lgs. 36/2023 art. 68).",
         consortium=consortium_name, lead=lead.name if lead else "—")))
     content.append(paragraph(_("The offer is signed by every member:")))
-    content.append(data_table([_("Member"), _("Name and role of signatory"), _("Signature"), _("Date")],
+    content.append(data_table([pgettext("co-op", "Member"), _("Name and role of signatory"), _("Signature"), _("Date")],
                               [[tenants[tid].name, "", "", ""] for tid in members] or [["—", "", "", ""]],
                               locale=letterhead.locale))
     return build_pdf(letterhead, _("Joint bid pack"), content,

@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consortium.db import Base, BigId, Money, TenantOwned, sql_list, utcnow
-from consortium.i18n import _l
+from consortium.i18n import _l, lazy_pgettext
 from consortium.models import JsonDoc, Tenant
 
 Percent = Numeric(5, 2)
@@ -36,13 +36,14 @@ Quantity = Numeric(12, 2)
 NOTICE_ORIGINS = ("ocds", "manual")
 BID_STATUSES = ("draft", "submitted", "won", "lost", "withdrawn", "superseded")
 BID_STATUS_LABELS = {
-    "draft": _l("Draft"), "submitted": _l("Submitted"), "won": _l("Won"), "lost": _l("Lost"),
+    "draft": _l("Draft"), "submitted": lazy_pgettext("bid", "Submitted"), "won": lazy_pgettext("bid", "Won"),
+    "lost": _l("Lost"),
     "withdrawn": _l("Withdrawn"), "superseded": _l("Replaced by a later version"),
 }
 DECISIONS = ("pending", "go", "no_go")
 DECISION_LABELS = {"pending": _l("Not decided"), "go": _l("Go"), "no_go": _l("No go")}
 LOT_RESULTS = ("open", "won", "lost")
-LOT_RESULT_LABELS = {"open": _l("Awaiting award"), "won": _l("Won"), "lost": _l("Lost")}
+LOT_RESULT_LABELS = {"open": _l("Awaiting award"), "won": lazy_pgettext("lot", "Won"), "lost": _l("Lost")}
 ROLES = ("lead", "member")
 # ESPD's economic-operator roles, as a consortium bid pack names them (OP-TED/ESPD-EDM wiki "5. EO roles").
 ROLE_LABELS = {"lead": _l("Lead (mandatario)"), "member": _l("Group member")}

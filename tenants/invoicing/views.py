@@ -13,7 +13,7 @@ from consortium.clock import local_today
 from consortium.extensions import db
 from consortium.fields import query_int
 from consortium.forms import load_form, run_service
-from consortium.i18n import _, _l, format_locale, format_number
+from consortium.i18n import _, _l, format_locale, format_number, lazy_pgettext
 from consortium.money import money as format_money
 from plugins.exporters.eas import SCHEMES, split_endpoint
 from plugins.jurisdictions.base import get_jurisdiction
@@ -52,7 +52,7 @@ def shown_number(value: Decimal, min_places: int = 0) -> str:
 
 
 STATUS_LABELS = {"draft": _l("draft"), "issued": _l("issued"), "part-paid": _l("part-paid"), "paid": _l("paid"),
-                 "overdue": _l("overdue"), "credited": _l("credited")}
+                 "overdue": lazy_pgettext("invoice", "overdue"), "credited": _l("credited")}
 
 
 def _invoice_list(today) -> lists.Listing:

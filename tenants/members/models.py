@@ -7,12 +7,12 @@ from sqlalchemy import CheckConstraint, Date, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from consortium.db import Base, TenantOwned, sql_list
-from consortium.i18n import _l
+from consortium.i18n import _l, lazy_pgettext
 
 CATEGORIES = ("worker", "volunteer", "service_user", "family_member", "financing_member", "legal_entity")
 # What each stakeholder category is called on pages (Law 381/1991 art. 2 names worker, volunteer and user members).
 CATEGORY_LABELS = {
-    "worker": _l("Worker"),
+    "worker": lazy_pgettext("member category", "Worker"),
     "volunteer": _l("Volunteer"),
     "service_user": _l("Service user"),
     "family_member": _l("Family member"),

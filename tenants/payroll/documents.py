@@ -14,7 +14,7 @@ from babel.numbers import format_decimal
 from consortium.db import as_utc
 from consortium.documents import Letterhead, build_pdf, data_table, heading, key_value_table, money, paragraph
 from consortium.exports import XLSX_MEDIA_TYPE, neutralise, to_csv
-from consortium.i18n import LANGUAGES, _, format_locale
+from consortium.i18n import LANGUAGES, _, format_locale, pgettext
 from plugins.jurisdictions.base import get_jurisdiction
 from tenants.payroll.labels import (
     AUTO_ENROLMENT_LABELS,
@@ -98,7 +98,7 @@ def payslip_story(tenant, payslip: Payslip, letterhead: Letterhead) -> list:
         (_("Employee"), payslip.employee_name),
         (_("Employee number"), str(employee.id)),
         (_("NI number"), employee.ni_number or _("not yet known")),
-        (_("Tax code"), tax_code_text(payslip)),
+        (pgettext("HMRC", "Tax code"), tax_code_text(payslip)),
         (_("NI category"), ni_category_labels(tenant, run.tax_year).get(payslip.ni_category, payslip.ni_category)),
         (_("Pay date"), format_date(run.pay_date, format="long", locale=locale)),
         (_("Tax period"), f"{period_label(run)} ({label(FREQUENCY_LABELS, run.frequency)})"),
@@ -107,7 +107,7 @@ def payslip_story(tenant, payslip: Payslip, letterhead: Letterhead) -> list:
     pay_rows = [[line_text(line), "" if line.hours is None else format_decimal(line.hours, locale=locale),
                  "" if line.rate is None else money(line.rate, letterhead), amount(line.amount)]
                 for line in payslip.pay_lines]
-    story.append(data_table([_("Description"), _("Hours"), _("Rate"), _("Amount")], pay_rows,
+    story.append(data_table([_("Description"), _("Hours"), pgettext("pay", "Rate"), _("Amount")], pay_rows,
                             numeric_columns={1, 2, 3}, wrap_columns={0},
                             totals_row=[_("Gross pay"), "", "", amount(payslip.gross_pay)]))
     deductions = deductions_of(payslip)
@@ -359,8 +359,8 @@ JOURNAL_FIGURES = ("gross_pay", "taxable_pay", "income_tax", "employee_ni", "emp
 
 
 def _journal_header() -> list[str]:
-    return [_("Employee number"), _("Employee"), _("NI number"), _("Tax code"), _("NI category"), _("Gross pay"),
-            _("Taxable pay"), _("Income tax"), _("Employee NI"), _("Employer NI"), _("Student loan"),
+    return [_("Employee number"), _("Employee"), _("NI number"), pgettext("HMRC", "Tax code"), _("NI category"),
+            _("Gross pay"), _("Taxable pay"), _("Income tax"), _("Employee NI"), _("Employer NI"), _("Student loan"),
             _("Postgraduate loan"), _("Employee pension"), _("Employer pension"), _("Other deductions"),
             _("Share capital instalment"), _("Capital loan repayment"), _("Net pay"), _("Employer cost")]
 

@@ -11,7 +11,7 @@ from consortium.auth import tenant_role_required
 from consortium.clock import local_today
 from consortium.extensions import db
 from consortium.forms import load_form, run_service
-from consortium.i18n import _, format_date
+from consortium.i18n import _, format_date, pgettext
 
 # `documents` (reportlab) is imported where a PDF is made: a web worker starts without it (issue 16).
 from tenants.payroll import schemas, service
@@ -364,7 +364,7 @@ def employees():
         sorts={"name": Employee.name, "frequency": Employee.pay_frequency, "tax_code": Employee.tax_code,
                "ni": Employee.ni_category, "started": Employee.start_date, "left": Employee.leave_date},
         default_sort="name", descending=("started", "left"),
-        filters={"employed": {"1": (_("employed today"), current), "0": (_("left"), ~current)},
+        filters={"employed": {"1": (_("employed today"), current), "0": (pgettext("employees", "left"), ~current)},
                  "frequency": {code: (FREQUENCY_LABELS[code], Employee.pay_frequency == code)
                                for code in FREQUENCIES},
                  "member": {"1": (_("worker members"), Employee.member_id.is_not(None)),
