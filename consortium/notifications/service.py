@@ -674,7 +674,8 @@ def _send(session, message: OutboxMessage, config: Mapping) -> None:
     if message.channel == "email":
         attachments = [(a.filename, a.content_type, a.content) for a in message.attachments]
         notifier.send(to=message.recipient, subject=message.subject or "", body=message.body,
-                      delivery_id=message.delivery_id, config=config, attachments=attachments)
+                      delivery_id=message.delivery_id, config=config, attachments=attachments,
+                      language=message.language)
         return
     subscription = _subscription_for(session, message)
     if subscription is None or not subscription.active:

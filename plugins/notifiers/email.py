@@ -24,8 +24,10 @@ def message_id_for(delivery_id: str, mail_from: str) -> str:
 
 
 def build_message(*, to: str, subject: str, body: str, delivery_id: str, mail_from: str,
-                  attachments: Sequence[tuple[str, str, bytes]] = ()) -> EmailMessage:
-    """The email for one outbox row: its text, then each (filename, content type, bytes) as an attachment."""
+                  attachments: Sequence[tuple[str, str, bytes]] = (), language: str | None = None) -> EmailMessage:
+    """The email for one outbox row: its text, then each (filename, content type, bytes) as an attachment.
+    `language` (the one the text is written in) becomes its `Content-Language` (RFC 3282), so a mail client or a
+    screen reader reads an Italian email as Italian."""
     message = EmailMessage()
     message["From"] = mail_from
     message["To"] = to
@@ -33,6 +35,8 @@ def build_message(*, to: str, subject: str, body: str, delivery_id: str, mail_fr
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = message_id_for(delivery_id, mail_from)
     message.set_content(body)
+    if language:  # after set_content, which clears content headers; with attachments it stays on the text part
+        message["Content-Language"] = language
     for filename, content_type, content in attachments:
         maintype, _slash, subtype = content_type.partition("/")
         message.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
@@ -59,10 +63,10 @@ class EmailNotifier:
     channel: str = "email"
 
     def send(self, *, to: str, subject: str, body: str, delivery_id: str, config: Mapping,
-             attachments: Sequence[tuple[str, str, bytes]] = ()) -> None:
+             attachments: Sequence[tuple[str, str, bytes]] = (), language: str | None = None) -> None:
         """Send the email by SMTP, or to the debugging sink when no SMTP host is configured."""
         message = build_message(to=to, subject=subject, body=body, delivery_id=delivery_id,
-                                mail_from=config["MAIL_FROM"], attachments=attachments)
+                                mail_from=config["MAIL_FROM"], attachments=attachments, language=language)
         if not config.get("SMTP_HOST"):
             write_to_sink(message, delivery_id, config["MAIL_DEBUG_DIR"])
             return
