@@ -86,13 +86,12 @@ def feature_catalogue(module_name: str) -> Iterator[None]:
 class FeatureFirstDomain(Domain):
     """Every catalogue merged, with the catalogue of the feature that is writing merged last.
 
-    Two features may translate the same English differently ("Tax code" is payroll's HMRC tax code and the
-    members register's codice fiscale; "Still owed" is an invoice's "ancora dovuto" and a contribution's "ancora
-    da versare"): each feature's pages and API (found from the request's blueprint), and its jobs' emails and
-    PDFs (`feature_catalogue`, set by the scheduler), read its own words. Next come the shell's, so the top bar and
-    the list tools (base.html, macros.html) keep the shell's words on every other feature's pages: tendering's "Go"
-    (a decision to bid, "Partecipare") does not name the co-op switcher's button ("Vai") on the payroll pages.
-    Elsewhere (the shell's own pages, a command outside any job) the plain merge applies (later packages win).
+    The same English reads the same in every catalogue (`tests/unit/test_catalogues.py` checks it) and two meanings
+    of one English have a context each (`pgettext("invoice", "Still owed")`), so the merge order decides nothing
+    today; it keeps a feature's pages and API (found from the request's blueprint), and its jobs' emails and PDFs
+    (`feature_catalogue`, set by the scheduler), reading their own words first, then the shell's (the top bar and
+    the list tools of base.html and macros.html). Elsewhere (the shell's own pages, a command outside any job) the
+    plain merge applies (later packages win).
     """
 
     def __init__(self, folders: dict[str, Path]):

@@ -41,7 +41,8 @@ BID_STATUS_LABELS = {
     "withdrawn": _l("Withdrawn"), "superseded": _l("Replaced by a later version"),
 }
 DECISIONS = ("pending", "go", "no_go")
-DECISION_LABELS = {"pending": _l("Not decided"), "go": _l("Go"), "no_go": _l("No go")}
+DECISION_LABELS = {"pending": _l("Not decided"), "go": lazy_pgettext("bid decision", "Go"),
+                   "no_go": _l("No go")}
 LOT_RESULTS = ("open", "won", "lost")
 LOT_RESULT_LABELS = {"open": _l("Awaiting award"), "won": lazy_pgettext("lot", "Won"), "lost": _l("Lost")}
 ROLES = ("lead", "member")
