@@ -70,3 +70,28 @@ def test_sorting_and_searching_a_list_by_hand(app, demo, live_server, page):
     page.wait_for_load_state("networkidle")
     assert page.locator("#employees tbody tr td:first-child").all_inner_texts() == [names[0]]
     assert "sort=name" in page.url and "dir=desc" in page.url  # the search keeps the sort
+
+
+def test_a_phone_sorts_a_card_list_with_its_sort_by_form(app, demo, live_server, browser, checked):
+    context = browser.new_context(viewport={"width": 390, "height": 800})
+    page = checked(context.new_page())
+    try:
+        log_in(page, live_server, "payroll.uk@example.coop")
+        page.goto(f"{live_server}/t/riverside-care/payroll/employees/?q=a")
+        assert not page.locator("#employees thead").is_visible()  # cards: the sorting headings are hidden
+        form = page.locator("form.sort-by")
+        assert form.is_visible()
+        names = page.locator("#employees tbody tr td:first-child").all_inner_texts()  # by name, A to Z
+        assert len(names) >= 2
+        page.get_by_label("Sort by", exact=True).select_option("name")
+        page.get_by_label("Order", exact=True).select_option("desc")
+        assert page.url.endswith("/employees/?q=a")  # choosing changes nothing until the button (WCAG 3.2.2)
+        form.get_by_role("button", name="Sort").click()
+        page.wait_for_load_state("networkidle")
+        assert "sort=name" in page.url and "dir=desc" in page.url and "q=a" in page.url
+        assert page.locator("#employees tbody tr td:first-child").all_inner_texts() == list(reversed(names))
+        assert page.get_by_label("Order", exact=True).input_value() == "desc"
+        page.set_viewport_size({"width": 1280, "height": 800})
+        assert not form.is_visible() and page.locator("#employees th[aria-sort=descending]").count() == 1
+    finally:
+        context.close()
