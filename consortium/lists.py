@@ -16,7 +16,8 @@ The query string: `q` (search, at most 100 characters), `sort` (a key of `sorts`
 see `consortium.fields.query_int`), one argument per filter (a value not offered: 400 naming it and the
 values offered) and `from`/`to` (an ISO date, 400 naming it when not).
 Templates draw it with `list_toolbar`, `sort_th` and `pager` from
-`macros.html`.
+`macros.html`; a table with sortable headings sits in `{% call sortable(listing) %}`, which puts a Sort by form
+before it for a phone, where the table reads as cards and its headings are hidden.
 """
 
 from __future__ import annotations
@@ -177,6 +178,7 @@ class Page:
     total: int
     page: int
     pages: int
+    sort_options: dict = field(default_factory=dict)  # sort key -> its column's heading, as `sort_th` drew it
 
     def __iter__(self):
         return iter(self.rows)
@@ -255,6 +257,11 @@ class Page:
         else:
             direction = "desc" if key in set(self.listing.descending) else "asc"
         return self.url(sort=key, dir=direction, page=None)
+
+    def offer_sort(self, key: str, label: str) -> str:
+        """Remember a sortable column's heading for the Sort by control of a phone (macro `sortable`); '' to draw."""
+        self.sort_options[key] = label
+        return ""
 
     def aria_sort(self, key: str) -> str:
         if key != self.sort:

@@ -18,13 +18,13 @@ import tempfile
 import threading
 from pathlib import Path
 
-from flask_migrate import upgrade
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from consortium.app import create_app
 from consortium.demo import load_demo
 from consortium.extensions import db
+from consortium.migrations import upgrade
 from tests.conftest import TEST_SETTINGS
 from tests.e2e.axe import LANGUAGES, WIDTHS, page_kind
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS, log_in

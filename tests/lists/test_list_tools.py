@@ -66,6 +66,46 @@ def test_members_pages_and_totals(client, register):
     assert "q=a" in link and "sort=joined" in link and "page=2" in link
 
 
+def sort_by_form(page: str):
+    """The Sort by form of a phone (macro `sortable`) on `page`, parsed."""
+    from lxml import html
+
+    forms = html.fromstring(page).xpath('//form[@class="sort-by"]')
+    assert len(forms) == 1, f"{len(forms)} Sort by forms"
+    return forms[0]
+
+
+def test_a_phone_sorts_a_card_list_by_a_form_that_keeps_the_search_filters_and_page_size(client, register):
+    page = client.get("/t/coop-a/members/?q=a&category=worker&per=10&page=2&sort=joined&dir=desc",
+                      headers={"Accept-Language": "en"}).get_data(as_text=True)
+    form = sort_by_form(page)
+    assert form.get("method") == "get" and form.get("action") == "/t/coop-a/members/"
+    column, order = form.xpath(".//label/select")  # each select inside its label
+    assert [label.text.strip() for label in form.xpath(".//label")] == ["Sort by", "Order"]
+    assert [(o.get("value"), o.text) for o in column.xpath("option")] == [
+        ("name", "Name"), ("category", "Category"), ("joined", "Joined"), ("left", "Left"),
+        ("subscribed", "Subscribed"), ("paid", "Paid"), ("votes", "Votes")]  # the sortable headings, in order
+    assert column.xpath("option[@selected]/@value") == ["joined"]
+    assert order.xpath("option[@selected]/@value") == ["desc"]
+    hidden = {i.get("name"): i.get("value") for i in form.xpath('.//input[@type="hidden"]')}
+    assert hidden == {"q": "a", "category": "worker", "per": "10"}  # the page goes back to 1
+    assert not form.xpath(".//*[@data-autosubmit]") and form.xpath(".//button")  # sorts on its button only
+    # What the form sends when Name, descending is chosen: the list sorted so, still searched and filtered.
+    sent = client.get("/t/coop-a/members/", query_string={**hidden, "sort": "name", "dir": "desc"})
+    assert names_in(sent.get_data(as_text=True), "members") == ["Dario", "Anna"]
+    assert "selected" in sort_by_form(sent.get_data(as_text=True)).xpath('.//option[@value="name"]')[0].attrib
+
+
+def test_the_sort_by_form_speaks_italian(client, register):
+    page = client.get("/t/coop-a/members/", headers={"Accept-Language": "it"}).get_data(as_text=True)
+    form = sort_by_form(page)
+    assert [label.text.strip() for label in form.xpath(".//label")] == ["Ordina per", "Ordine"]
+    assert form.xpath('.//select[@name="dir"]/option/text()') == ["crescente", "decrescente"]
+    assert form.xpath(".//button/text()") == ["Ordina"]
+    headings = form.getnext().xpath(".//thead//th/a[@class='sort']/text()")  # the Italian column headings
+    assert form.xpath('.//select[@name="sort"]/option/text()') == headings and "Name" not in headings
+
+
 @pytest.mark.parametrize("query", ["page=0", "page=x", "per=1000", "per=-1", "page=99999999999999999999",
                                    "from=yesterday", "to=2026-13-01", "category=emperor", "disadvantaged=maybe"])
 def test_bad_list_arguments_are_refused_by_name(client, register, query):
@@ -106,6 +146,23 @@ DEMO_LISTS = {
 SEARCHES = {"pay runs": "2026-27",  # runs are found by tax year (their first cell is the pay date)
             "pooled sessions": "antincendio"}  # sessions by their course (their first cell is the date)
 NO_DATES = {"social reports"}  # one report a year: the year is the list's date
+
+
+@pytest.mark.parametrize("name", sorted(DEMO_LISTS))
+def test_every_sortable_list_offers_its_sortable_headings_in_a_sort_by_form(client, demo, name):
+    from lxml import html
+
+    from consortium.demo import DEMO_PASSWORD
+
+    email, url, table_id, _first, _filter = DEMO_LISTS[name]
+    login(client, email, DEMO_PASSWORD)
+    page = client.get(url).get_data(as_text=True)
+    table = html.fromstring(page).get_element_by_id(table_id)
+    headings = [(re.search(r"sort=([^&]+)", a.get("href")).group(1), a.text.strip())
+                for a in table.xpath(".//thead//th/a[@class='sort']")]
+    form = sort_by_form(page)
+    assert [(o.get("value"), o.text) for o in form.xpath('.//select[@name="sort"]/option')] == headings
+    assert form.getnext().get("id") == table_id  # just before the table it sorts
 
 
 def first_cells(html: str, table_id: str) -> list[str]:

@@ -89,7 +89,7 @@ def test_a_runs_payslips_are_cards_on_a_phone_and_read_in_italian(client, clerk,
     act(client, clerk, may_run, "calculate")
     page = client.get(f"{RUN_PAGE}/{may_run}?sort=net_pay&dir=desc", headers={"Accept-Language": "it"})
     text = page.get_data(as_text=True)
-    assert 'id="review" class="cards-narrow"' in text
+    assert 'id="review" class="wide cards-narrow"' in text  # cards on a phone, its own scroll box on a desktop
     assert len(labelled_cells(text, "review", "Netto")) == 4  # every figure is labelled on its card
     assert "Cerca dipendente o codice fiscale HMRC" in text and "Rispetto al periodo precedente" in text
     assert "Totale dell'elaborazione (4 buste paga)" in text.replace("&#39;", "'")
