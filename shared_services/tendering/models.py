@@ -44,7 +44,8 @@ DECISIONS = ("pending", "go", "no_go")
 DECISION_LABELS = {"pending": _l("Not decided"), "go": lazy_pgettext("bid decision", "Go"),
                    "no_go": _l("No go")}
 LOT_RESULTS = ("open", "won", "lost")
-LOT_RESULT_LABELS = {"open": _l("Awaiting award"), "won": lazy_pgettext("lot", "Won"), "lost": _l("Lost")}
+LOT_RESULT_LABELS = {"open": _l("Awaiting award"), "won": lazy_pgettext("lot", "Won"),
+                     "lost": lazy_pgettext("lot", "Lost")}
 ROLES = ("lead", "member")
 # ESPD's economic-operator roles, as a consortium bid pack names them (OP-TED/ESPD-EDM wiki "5. EO roles").
 ROLE_LABELS = {"lead": _l("Lead (mandatario)"), "member": _l("Group member")}
