@@ -83,14 +83,15 @@ def test_a_phone_sorts_a_card_list_with_its_sort_by_form(app, demo, live_server,
         assert form.is_visible()
         names = page.locator("#employees tbody tr td:first-child").all_inner_texts()  # by name, A to Z
         assert len(names) >= 2
-        page.get_by_label("Sort by", exact=True).select_option("name")
-        page.get_by_label("Order", exact=True).select_option("desc")
+        # each select is named by its label and its chosen option ("Sort by Name"), as a screen reader says it
+        form.get_by_label("Sort by").select_option("name")
+        form.get_by_label("Order").select_option("desc")
         assert page.url.endswith("/employees/?q=a")  # choosing changes nothing until the button (WCAG 3.2.2)
         form.get_by_role("button", name="Sort").click()
         page.wait_for_load_state("networkidle")
         assert "sort=name" in page.url and "dir=desc" in page.url and "q=a" in page.url
         assert page.locator("#employees tbody tr td:first-child").all_inner_texts() == list(reversed(names))
-        assert page.get_by_label("Order", exact=True).input_value() == "desc"
+        assert page.locator("form.sort-by").get_by_label("Order").input_value() == "desc"
         page.set_viewport_size({"width": 1280, "height": 800})
         assert not form.is_visible() and page.locator("#employees th[aria-sort=descending]").count() == 1
     finally:
@@ -121,7 +122,8 @@ def test_page_tables_read_as_cards_on_a_phone(app, demo, live_server, browser, c
             paths.append(page.locator("#review tbody a").first.get_attribute("href"))
         found = []
         for path in paths:
-            page.goto(live_server + path if path.startswith("/") else path)
+            response = page.goto(live_server + path if path.startswith("/") else path)
+            assert response.ok, f"{path}: {response.status}"
             if page.evaluate("document.documentElement.scrollWidth > window.innerWidth"):
                 found.append(f"{path}: the page is wider than the phone")
             found += [f"{path}: {table}" for table in page.evaluate(SIDEWAYS)]
