@@ -18,7 +18,7 @@ from tests.platform.test_italian_walk import _VisibleText, demo  # noqa: F401  (
 def visible(html: str) -> str:
     parser = _VisibleText()
     parser.feed(html)
-    return re.sub(r"\s+", " ", " ".join(parser.parts))
+    return re.sub(r"\s+", " ", " ".join(parser.parts)).replace(" :", ":")
 
 
 def audit_text(client, path, **query) -> str:
