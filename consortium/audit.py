@@ -5,14 +5,30 @@ who (`session.info["actor_id"]`), when, which tenant, object type and id, and th
 fields as `{field: [before, after]}`. Columns named in `__audit_exclude__` are never logged.
 """
 
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any
 
-from sqlalchemy import event, insert, inspect, select
+from sqlalchemy import Boolean, Date, DateTime, Numeric, event, insert, inspect, select
 from sqlalchemy.orm import Session
 
-from consortium.db import TenantOwned, utcnow
+from consortium.db import Base, TenantOwned, utcnow
+from consortium.i18n import (
+    _,
+    _l,
+    feature_catalogue,
+    format_date,
+    format_datetime,
+    format_locale,
+    format_number,
+    ngettext,
+)
 from consortium.models import AuditEntry
+from consortium.money import money
 
 ACTOR_KEY = "actor_id"
 
@@ -107,3 +123,157 @@ def audit_entries_query(tenant_id: int | None):
     if tenant_id is None:
         return query.where(AuditEntry.tenant_id.is_(None))
     return query.where(AuditEntry.tenant_id == tenant_id)
+
+
+# How the audit log reads to a person: each feature registers its audited models' words (`audit_words`), so the
+# log says "Teresa issued invoice INV-2026-0009" and "Shares paid: 25,00 € → 50,00 €", not "Invoice #9 · state".
+@dataclass(frozen=True)
+class AuditWords:
+    """A model's words in the audit log: what one record is called (`label`, lower case: "invoice"), how a record
+    is named (`name(record)`: its number, a person's name), each field's label, the words for coded values
+    (`values[field][code]`) and whole sentences for notable changes (`events[(field, new value)]`, with
+    `%(who)s` and `%(name)s`: "%(who)s issued invoice %(name)s")."""
+
+    label: Any
+    name: Callable[[Any], str | None] | None = None
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    values: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    events: Mapping[tuple[str, str], Any] = field(default_factory=dict)
+
+
+AUDIT_WORDS: dict[str, AuditWords] = {}
+# What happened, when no registered sentence says it better; `%(what)s` is a record's label and name.
+ACTION_SENTENCES = {"create": _l("%(who)s created %(what)s"), "update": _l("%(who)s changed %(what)s"),
+                    "delete": _l("%(who)s deleted %(what)s")}
+
+
+def audit_words(model: type, label, *, name=None, fields=None, values=None, events=None) -> None:
+    """Features call this from `register` for each model they audit (labels marked with `_l`)."""
+    AUDIT_WORDS[model.__name__] = AuditWords(label, name, fields or {}, values or {}, events or {})
+
+
+def audit_record_label(object_type: str) -> str:
+    """What a record of this type is called, in the reader's language ("invoice")."""
+    words = AUDIT_WORDS.get(object_type)
+    return str(words.label) if words is not None else _readable(object_type)
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    """One audit entry as a page shows it: when, who (a name), what happened (a sentence), the changes in words."""
+
+    at: datetime
+    who: str
+    sentence: str
+    changes: list[tuple[str, str, str]]
+
+
+def _models_by_name() -> dict[str, type]:
+    return {mapper.class_.__name__: mapper.class_ for mapper in Base.registry.mappers}
+
+
+def _readable(code: str) -> str:
+    """An unregistered class or field name as words ("SocialReport" and "social_report" as "social report")."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", code).replace("_", " ").lower()
+
+
+def _known_values(changes: dict) -> SimpleNamespace:
+    """A deleted record's last values, from its own audit entry, for naming it."""
+    return SimpleNamespace(**{key: after if after is not None else before for key, (before, after) in changes.items()})
+
+
+def _record_names(session, entries) -> dict[tuple[str, str], str]:
+    """Each audited record's name (by its feature's `name`), read once per model for the page's entries."""
+    models, names = _models_by_name(), {}
+    wanted: dict[str, set[str]] = {}
+    for entry in entries:
+        words = AUDIT_WORDS.get(entry.object_type)
+        if words is not None and words.name is not None and entry.object_type in models:
+            wanted.setdefault(entry.object_type, set()).add(entry.object_id)
+    for object_type, ids in wanted.items():
+        model, name = models[object_type], AUDIT_WORDS[object_type].name
+        key = inspect(model).primary_key[-1]
+        for record in session.scalars(select(model).where(key.in_([int(i) for i in ids if i.isdigit()]))):
+            names[(object_type, _object_id(record))] = name(record)
+    for entry in entries:  # a deleted record is named from the values its last entry recorded
+        words = AUDIT_WORDS.get(entry.object_type)
+        if (entry.object_type, entry.object_id) not in names and words is not None and words.name is not None:
+            try:
+                names[(entry.object_type, entry.object_id)] = words.name(_known_values(entry.changes))
+            except (AttributeError, TypeError, KeyError, ValueError):
+                pass
+    return names
+
+
+def _value_text(value, column, labels: Mapping | None, currency: str | None) -> str:
+    if value is None:
+        return "∅"
+    if isinstance(value, dict | list):  # a snapshot or a list: what it holds is on the record's own page
+        return ngettext("%(num)d detail recorded", "%(num)d details recorded", len(value))
+    if labels is not None:
+        return str(labels.get(value, value))
+    kind = column.type if column is not None else None
+    try:
+        if isinstance(kind, Boolean) or isinstance(value, bool):
+            return _("yes") if value else _("no")
+        if isinstance(kind, DateTime):
+            return format_datetime(datetime.fromisoformat(value))
+        if isinstance(kind, Date):
+            return format_date(date.fromisoformat(value))
+        if isinstance(kind, Numeric):
+            amount = Decimal(str(value))
+            if kind.scale == 2 and currency:  # the Money column type
+                return money(amount, currency, format_locale())
+            return format_number(amount)
+    except (ValueError, ArithmeticError):
+        pass
+    return str(value)
+
+
+def _shown_fields(model) -> set[str]:
+    """The fields a person reads: not the keys that only link rows (ids, the co-op, foreign keys)."""
+    if model is None:
+        return set()
+    return {attr.key for attr in inspect(model).column_attrs
+            if not any(column.primary_key or column.foreign_keys for column in attr.columns)}
+
+
+def audit_lines(session, entries, actors: Mapping[int, Any], currency: str | None = None) -> list[AuditLine]:
+    """Audit entries in the reader's language: "Teresa issued invoice INV-2026-0009", then each changed field by
+    its label with its values written as pages write them (amounts in `currency`, dates, words for codes)."""
+    models, names = _models_by_name(), _record_names(session, entries)
+    lines = []
+    for entry in entries:
+        model = models.get(entry.object_type)
+        # each record's words as its feature's pages read them ("Tax code": the register's, or payroll's)
+        with feature_catalogue(model.__module__ if model is not None else __name__):
+            lines.append(_audit_line(entry, model, names, actors, currency))
+    return lines
+
+
+def _audit_line(entry, model, names, actors, currency) -> AuditLine:
+    """One entry in words, read with its feature's catalogue."""
+    words = AUDIT_WORDS.get(entry.object_type) or AuditWords(audit_record_label(entry.object_type))
+    actor = actors.get(entry.actor_id)
+    who = actor.name if actor is not None else _("The system")
+    name = str(names.get((entry.object_type, entry.object_id)) or "#" + entry.object_id)
+    sentence = next((words.events[(key, after)] for key, (_before, after) in entry.changes.items()
+                     if entry.action == "update" and isinstance(after, str) and (key, after) in words.events), None)
+    if sentence is not None:
+        text = str(sentence) % {"who": who, "name": name}
+    else:
+        what = _("%(record)s %(name)s", record=str(words.label), name=name)
+        text = str(ACTION_SENTENCES.get(entry.action, ACTION_SENTENCES["update"])) % {"who": who, "what": what}
+    columns = inspect(model).columns if model is not None else {}
+    # a record with its own currency (a fund loan, an invoice) says so; else the co-op's (None: plain numbers)
+    amounts_in = next((value for value in entry.changes.get("currency", ())[::-1] if value), currency)
+    shown = _shown_fields(model)
+    changes = []
+    for key, (before, after) in entry.changes.items():
+        if model is not None and key not in shown:
+            continue
+        column, labels = columns.get(key), words.values.get(key)
+        label = str(words.fields.get(key, _readable(key).capitalize()))
+        changes.append((label, _value_text(before, column, labels, amounts_in),
+                        _value_text(after, column, labels, amounts_in)))
+    return AuditLine(entry.at, who, text, changes)

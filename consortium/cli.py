@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from consortium.directory import service as directory
 from consortium.extensions import db
+from consortium.i18n import feature_catalogue
 from consortium.migrations import MigrationCommands
 from consortium.models import ALL_ROLES, Tenant, User
 from consortium.scheduler import scheduler_command
@@ -57,8 +58,10 @@ def create_user_command(email, name, password, roles, tenant_slug) -> None:
     role_rows = [{"role": role, "tenant": tenant_slug if role not in ("consortium_admin", "consortium_staff")
                   else None} for role in roles]
     try:
-        user, _ = directory.create_user(db.session, {"email": email, "name": name, "password": password,
-                                                     "roles": role_rows})
+        # the directory's own words, as its pages write them (not whichever catalogue the plain merge puts last)
+        with feature_catalogue(directory.__name__):
+            user, _ = directory.create_user(db.session, {"email": email, "name": name, "password": password,
+                                                         "roles": role_rows})
     except ServiceError as error:
         raise click.ClickException(error.message) from error
     db.session.commit()

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import date
 
 from consortium.directory import service as directory
+from consortium.i18n import feature_catalogue
 from consortium.tenancy import commit_at_each_role_change, set_consortium_scope
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - documented in the README, demo only
@@ -71,14 +72,16 @@ def load_demo(session, seed: int = 381) -> str:
     rng = random.Random(seed)
     with commit_at_each_role_change(session):
         set_consortium_scope(session, True)
-        tenants = {}
-        for data in DEMO_TENANTS:
-            tenants[data["slug"]] = directory.create_tenant(session, dict(data))
-        users = {}
-        for key, data in DEMO_USERS.items():
-            users[key], _ = directory.create_user(session, {**data, "password": DEMO_PASSWORD})
+        tenants, users = {}, {}
+        # each part is written with its feature's catalogue first, as the scheduler runs a job
+        with feature_catalogue(directory.__name__):
+            for data in DEMO_TENANTS:
+                tenants[data["slug"]] = directory.create_tenant(session, dict(data))
+            for key, data in DEMO_USERS.items():
+                users[key], _ = directory.create_user(session, {**data, "password": DEMO_PASSWORD})
         for loader in DEMO_LOADERS:
-            loader(session, tenants, users, rng)
+            with feature_catalogue(loader.__module__):
+                loader(session, tenants, users, rng)
     # the feature loaders add their own users (the payroll clerks), so count what the directory now holds
     user_count = len(session.scalars(directory.users_query()).all())
     return f"Demo consortium loaded: {len(tenants)} co-ops, {user_count} users (password '{DEMO_PASSWORD}')."

@@ -68,8 +68,10 @@ STRIPE_FILL = colors.HexColor("#f5f6f8")
 
 # The few words the base itself prints, by the letterhead's language; other languages print English.
 BASE_WORDS = {
-    "en": {"registration": "Reg. no.", "vat": "VAT", "page": "Page {page} of {pages}"},
-    "it": {"registration": "Iscr.", "vat": "P.IVA", "page": "Pagina {page} di {pages}"},
+    "en": {"registration": "Reg. no.", "vat": "VAT", "page": "Page {page} of {pages}",
+           "creator": "consortium back office"},
+    "it": {"registration": "Iscr.", "vat": "P.IVA", "page": "Pagina {page} di {pages}",
+           "creator": "gestionale del consorzio"},
 }
 
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -608,7 +610,7 @@ def build_pdf(
         title=title,
         author=author or letterhead.name,
         subject=subject or title,
-        creator="consortium back office",
+        creator=_base_words(letterhead)["creator"],  # the document properties read as the page does
         lang=letterhead.locale.replace("_", "-"),
         invariant=1,  # no random document ID, no wall-clock date
     )

@@ -24,7 +24,7 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired
 
 from consortium import exports, i18n, lists, tenancy
-from consortium.audit import audit_entries_query
+from consortium.audit import audit_entries_query, audit_lines, audit_record_label, audit_words
 from consortium.auth import (
     authenticate,
     consortium_role_required,
@@ -36,7 +36,7 @@ from consortium.auth import (
 from consortium.db import as_utc
 from consortium.extensions import db, limiter
 from consortium.i18n import _, _l
-from consortium.models import Tenant, User
+from consortium.models import RoleAssignment, Tenant, User
 from consortium.money import money as format_money
 from consortium.security import safe_next
 from plugins.jurisdictions.base import JurisdictionError, get_jurisdiction
@@ -57,6 +57,17 @@ ROLE_LABELS = {
 
 # The audit log's actions in words (`consortium.audit` records create, update and delete).
 AUDIT_ACTION_LABELS = {"create": _l("created"), "update": _l("changed"), "delete": _l("deleted")}
+
+
+audit_words(Tenant, _l("co-op"), name=lambda tenant: tenant.name, fields={
+    "name": _l("Name"), "slug": _l("Address name"), "country": _l("Country"), "legal_form": _l("Legal form"),
+    "registration_number": _l("Registration number"), "vat_number": _l("VAT number"), "address": _l("Address"),
+    "city": _l("City"), "postcode": _l("Postcode"), "currency": _l("Currency"), "founding_date": _l("Founded on"),
+    "status": _l("Status"), "created_at": _l("Created")})
+audit_words(User, _l("user"), name=lambda user: user.name, fields={
+    "name": _l("Name"), "email": _l("Email"), "is_active": _l("Active"), "language": _l("Language"),
+    "session_generation": _l("Sign-outs everywhere"), "created_at": _l("Created")})
+audit_words(RoleAssignment, _l("role"), values={"role": ROLE_LABELS}, fields={"role": _l("Role")})
 
 
 def audit_action_label(action: str) -> str:
@@ -369,7 +380,7 @@ def tenant_home():
                            roles=sorted(role_label(r) for r in roles), panels=panels)
 
 
-def _audit_page(tenant_id: int | None):
+def _audit_page(tenant_id: int | None, currency: str | None):
     """One page of an audit log: by who acted (`actor`), what kind of record (`object`), which record or change
     (search), and the days it happened (`from`/`to`)."""
     from consortium.models import AuditEntry
@@ -387,20 +398,19 @@ def _audit_page(tenant_id: int | None):
         sorts={"at": AuditEntry.at, "object": AuditEntry.object_type, "action": AuditEntry.action},
         default_sort="at", default_desc=True, descending=("at",),
         filters={"actor": actor_filter,
-                 "object": {name: (name.replace("_", " "), AuditEntry.object_type == name) for name in object_types},
+                 "object": {name: (audit_record_label(name), AuditEntry.object_type == name) for name in object_types},
                  "action": {code: (label, AuditEntry.action == code) for code, label in AUDIT_ACTION_LABELS.items()}},
         date=AuditEntry.at, date_is_timestamp=True, page_size=AUDIT_PAGE_SIZE)
     entries = listing.apply(db.session, base)
-    actors = {u.id: u for u in people}
-    return entries, actors
+    return entries, audit_lines(db.session, list(entries), {u.id: u for u in people}, currency)
 
 
 @blp.route("/t/<slug>/audit")
 @tenant_role_required("treasurer")
 def tenant_audit():
     """The co-op's audit log (treasurer)."""
-    entries, actors = _audit_page(g.tenant.id)
-    return render_template("shell/audit.html", entries=entries, actors=actors,
+    entries, lines = _audit_page(g.tenant.id, g.tenant.currency)
+    return render_template("shell/audit.html", entries=entries, lines=lines,
                            scope_name=g.tenant.name)
 
 
@@ -408,8 +418,8 @@ def tenant_audit():
 @consortium_role_required("consortium_admin")
 def consortium_audit():
     """The consortium's own audit log: co-ops, users, roles (consortium admin)."""
-    entries, actors = _audit_page(None)
-    return render_template("shell/audit.html", entries=entries, actors=actors,
+    entries, lines = _audit_page(None, None)
+    return render_template("shell/audit.html", entries=entries, lines=lines,
                            scope_name=current_app.config["CONSORTIUM_NAME"])
 
 

@@ -21,3 +21,19 @@ def register(app, api):
     register_email_kind(notify.SOCIAL_REPORT_KIND, _l("Your co-op's social report is due"))
     register_email_kind(notify.AR30_KIND, _l("Your society's annual return (AR30) is due"))
     add_demo_loader(load_demo_reporting)
+    _audit_words()
+
+
+def _audit_words():
+    """Social reports in the audit log, by their year and state."""
+    from consortium.audit import audit_words
+    from consortium.i18n import _l
+    from shared_services.reporting.models import STATE_LABELS, SocialReport
+
+    audit_words(SocialReport, _l("social report"), name=lambda report: str(report.year),
+                values={"state": STATE_LABELS},
+                events={("state", "approved"): _l("%(who)s recorded the assembly's approval of social report %(name)s"),
+                        ("state", "filed"): _l("%(who)s filed social report %(name)s")},
+                fields={"year": _l("Year"), "state": _l("Status"), "sections": _l("Sections"),
+                        "snapshot": _l("Figures"), "approved_on": _l("Approved on"), "filed_on": _l("Filed on"),
+                        "created_at": _l("Created"), "updated_at": _l("Updated")})

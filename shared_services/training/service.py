@@ -100,6 +100,13 @@ def course_lookup(session, ids=None) -> dict[int, CourseInfo]:
             for c in session.scalars(query)}
 
 
+def unconfirmed_codes() -> set[str]:
+    """Codes of the catalogue's courses whose source is not confirmed by a primary source (marks S and U of
+    catalogue.json's `about`): pages note them, so nobody takes their hours and interval as the law's."""
+    return {entry["code"] for entry in json.loads(CATALOGUE_FILE.read_text(encoding="utf-8"))["courses"]
+            if entry.get("confidence") != "C"}
+
+
 def load_catalogue(session) -> int:
     """Add the cited catalogue of `catalogue.json` (statutory and Skills for Care courses); skips known codes."""
     known = set(session.scalars(select(TrainingCourse.code)))
@@ -110,7 +117,7 @@ def load_catalogue(session) -> int:
         data = {key: entry.get(key) for key in COURSE_FIELDS if key in entry}
         if data.get("duration_hours") is not None:
             data["duration_hours"] = Decimal(str(data["duration_hours"]))
-        data["source"] = f"{entry['source']} (confidence {entry['confidence']})"
+        data["source"] = entry["source"]  # the confidence mark stays in catalogue.json (`unconfirmed_codes`)
         create_course(session, data)
         added += 1
     return added

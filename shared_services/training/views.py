@@ -68,7 +68,7 @@ def _courses_page(errors=None, values=None, status=200):
                             "0": (_l("retired"), lambda c: not c.active)}},
         endpoint="training_pool.courses")
     courses = listing.apply(db.session, db.session.scalars(service.courses_query()))
-    return render_template("training_pool/courses.html", courses=courses,
+    return render_template("training_pool/courses.html", courses=courses, unconfirmed=service.unconfirmed_codes(),
                            errors=errors or {}, values=values or {}, **_labels()), status
 
 

@@ -20,3 +20,34 @@ def register(app, api):
     add_demo_loader(load_demo_payroll)
     add_demo_loader(load_demo_italian_payroll)
     register_email_kind(service.PAYSLIP_KIND, _l("My payslip, when my co-op's pay run is paid (sent to the employee)"))
+    _audit_words()
+
+
+def _audit_words():
+    """Payroll in the audit log: a run by its pay date, a payslip and an employee by name, amounts by their labels."""
+    from consortium.audit import audit_words
+    from consortium.i18n import _l, format_date
+    from tenants.payroll.labels import FREQUENCY_LABELS, RUN_STATE_LABELS, TAX_BASIS_LABELS
+    from tenants.payroll.models import Employee, PayRun, Payslip
+
+    amounts = {"gross_pay": _l("Gross pay"), "net_pay": _l("Net pay"), "income_tax": _l("Income tax"),
+               "employee_ni": _l("Employee NI"), "employer_ni": _l("Employer NI"),
+               "pension_employee": _l("Employee pension"), "pension_employer": _l("Employer pension"),
+               "student_loan": _l("Student loan"), "postgraduate_loan": _l("Postgraduate loan"),
+               "other_deductions": _l("Other deductions")}
+    audit_words(PayRun, _l("pay run"), name=lambda run: format_date(run.pay_date),
+                values={"state": RUN_STATE_LABELS, "frequency": FREQUENCY_LABELS},
+                events={("state", "calculated"): _l("%(who)s calculated the pay run of %(name)s"),
+                        ("state", "approved"): _l("%(who)s approved the pay run of %(name)s"),
+                        ("state", "paid"): _l("%(who)s paid the pay run of %(name)s")},
+                fields={**amounts, "state": _l("Status"), "frequency": _l("Frequency"), "period": _l("Period"),
+                        "tax_year": _l("Tax year"), "pay_date": _l("Pay date")})
+    audit_words(Payslip, _l("payslip"), name=lambda payslip: payslip.employee_name,
+                values={"tax_basis": TAX_BASIS_LABELS},
+                fields={**amounts, "employee_name": _l("Employee"), "tax_code": _l("Tax code"),
+                        "tax_basis": _l("Tax basis"), "taxable_pay": _l("Taxable pay"),
+                        "pensionable_pay": _l("Pensionable pay")})
+    audit_words(Employee, _l("employee"), name=lambda employee: employee.name,
+                fields={"name": _l("Name"), "start_date": _l("Start date"), "leave_date": _l("Leaving date"),
+                        "pay_frequency": _l("Frequency"), "tax_code": _l("Tax code"), "email": _l("Email")},
+                values={"pay_frequency": FREQUENCY_LABELS, "tax_basis": TAX_BASIS_LABELS})

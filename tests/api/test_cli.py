@@ -38,3 +38,13 @@ def test_create_user_command(app, factory):
     assert login(app.test_client(), "ada@example.test", "long-password-1").status_code == 302
     duplicate = runner.invoke(args=["create-user", "ada@example.test", "--name", "Ada", "--password", "x" * 12])
     assert duplicate.exit_code != 0 and "already has an account" in duplicate.output
+
+
+def test_create_user_writes_with_the_directorys_words(app, factory):
+    """Outside a request the command reads the directory's catalogue first, as its pages do: the directory says
+    "identificativo" where incubation's catalogue (merged later) says "slug" for the same English."""
+    app.config["CONSORTIUM_LANGUAGE"] = "it"
+    result = app.test_cli_runner().invoke(args=["create-user", "ada@example.test", "--name", "Ada", "--password",
+                                                "long-password-1", "--role", "treasurer", "--tenant", "nowhere"])
+    assert result.exit_code != 0
+    assert "nessuna cooperativa con identificativo 'nowhere'" in result.output
