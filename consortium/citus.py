@@ -51,8 +51,12 @@ def prepare_migrations(connection) -> None:
     By default Citus turns a local table that gets a foreign key to a reference table (every tenant table's key
     to `tenants`) into a "Citus local table", and such a table cannot then be distributed when it has an identity
     column. With the conversion off, a new table keeps its identity column and its keys and is distributed whole.
+    A revision that works co-op by co-op under row-level security (0030's backfill) sets `SET LOCAL
+    app.tenant_id`, which reaches the workers' shards only with `citus.propagate_set_commands = 'local'`: set here
+    for the migrations' transaction, as the connection may predate the database setting `place_tables` makes.
     """
     if is_citus(connection):
+        connection.exec_driver_sql("SET LOCAL citus.propagate_set_commands = 'local'")
         connection.exec_driver_sql("SET LOCAL citus.enable_local_reference_table_foreign_keys = off")
         connection.exec_driver_sql("SET LOCAL citus.multi_shard_modify_mode = 'sequential'")
 

@@ -69,11 +69,19 @@ def tenant_scope(session: Session, tenant_id: int):
 
 @contextmanager
 def consortium_scope(session: Session):
-    """Run a block in the consortium scope, restoring the previous scope afterwards."""
+    """Run a block in the consortium scope, restoring the previous scope afterwards.
+
+    What the session holds is flushed first, in the scope it was made in, and the block's writes before leaving:
+    left to the commit, a change made here would be written by the role of the scope the commit runs in (on
+    PostgreSQL the app role, which may not reach the consortium's own messages; on Citus a second role in the
+    transaction, whose connection to the worker waits on the reader's lock there: a distributed deadlock).
+    """
     previous = session.info.get(CONSORTIUM_KEY, False)
+    session.flush()
     set_consortium_scope(session, True)
     try:
         yield
+        session.flush()
     finally:
         set_consortium_scope(session, previous)
 

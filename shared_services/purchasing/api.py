@@ -122,7 +122,8 @@ class CloseResource(MethodView):
     @blp.response(200, schemas.PurchaseRoundSchema)
     def post(self, round_id):
         """Close the round now: aggregate, fix the reached prices, allocate, send the purchase order (409 if closed)."""
-        return service.close_round(db.session, round_id, now=service.now_utc(), user_id=current_user.id)
+        return service.close_round(db.session, round_id, now=service.now_utc(), user_id=current_user.id,
+                                   commit=db.session.commit)
 
 
 @blp.route("/rounds/<int:round_id>/cancel")
@@ -133,7 +134,7 @@ class CancelResource(MethodView):
     def post(self, data, round_id):
         """Cancel a round open or awaiting delivery (409 otherwise); co-ops and, once ordered, suppliers are told."""
         return service.cancel_round(db.session, round_id, reason=data["reason"], user_id=current_user.id,
-                                    now=service.now_utc())
+                                    now=service.now_utc(), commit=db.session.commit)
 
 
 @blp.route("/rounds/<int:round_id>/purchase-order")

@@ -108,7 +108,7 @@ def load_demo_purchasing(session, tenants, users, rng) -> None:
     with consortium_scope(session):
         past.closes_at = now - timedelta(days=20)
         session.flush()
-        service.close_round(session, past.id, now=now - timedelta(days=20))
+        service.close_round(session, past.id, now=now - timedelta(days=20), commit=session.commit)
     # Fragola Lavoro checked its delivery: all 60 boxes of masks came, two of them crushed (not charged).
     fragola = tenants["fragola-lavoro"]
     with tenant_scope(session, fragola.id):
@@ -136,9 +136,9 @@ def load_demo_purchasing(session, tenants, users, rng) -> None:
     with consortium_scope(session):
         awaiting.closes_at = now - timedelta(days=2)
         session.flush()
-        service.close_round(session, awaiting.id, now=now - timedelta(days=2))
+        service.close_round(session, awaiting.id, now=now - timedelta(days=2), commit=session.commit)
         service.cancel_round(session, spring.id, reason="Il fornitore ha sospeso il listino fino a marzo.",
-                             user_id=None, now=now - timedelta(days=1))
+                             user_id=None, now=now - timedelta(days=1), commit=session.commit)
         winter = service.open_round(session, {
             "title": "Consumabili assistenziali - inverno", "supplier_id": supplier.id,
             "closes_at": now + timedelta(days=6), "delivery_date": today + timedelta(days=14),

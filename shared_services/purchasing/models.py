@@ -154,6 +154,9 @@ class PurchaseRound(Base):
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     cancelled_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    # Set by the close that dropped an item or by the cancellation, cleared once its co-ops are told (a transaction
+    # of its own after it: service.tell_coops); the closing job tells any round left marked.
+    coops_to_tell: Mapped[bool] = mapped_column(default=False)
     # Totals fixed at close (and after deliveries): what the consortium spends and saves in this round.
     spend: Mapped[Decimal | None] = mapped_column(Money)
     savings: Mapped[Decimal | None] = mapped_column(Money)

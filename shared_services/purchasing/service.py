@@ -1,10 +1,11 @@
 """Bulk purchasing: suppliers and catalogues with volume tiers, purchasing rounds, co-ops' orders, the close
 (aggregate, tier, allocations, purchase order, outbox), deliveries, recharge invoices and the yearly summary.
 
-Plain functions taking a session; they flush, never commit. Money is Decimal. The price of a line is
-quantity x the reached tier's unit price, rounded half-up to the cent per line (`line_amount`, and the same
-rule in SQL in `_cents_expression`); a saving is measured against the first tier's price (what one co-op
-buying alone would pay).
+Plain functions taking a session; they flush, never commit, except closing and cancelling a round, which
+commit through the caller's `commit` before and after telling the co-ops (`tell_coops`). Money is Decimal.
+The price of a line is quantity x the reached tier's unit price, rounded half-up to the cent per line
+(`line_amount`, and the same rule in SQL in `_cents_expression`); a saving is measured against the first
+tier's price (what one co-op buying alone would pay).
 
 Scopes: suppliers, items, tiers and rounds are consortium tables. A co-op writes its own order in its own
 scope; it sees the round's total so far only through `totals_so_far`, which sums in the consortium scope and
@@ -32,7 +33,7 @@ from consortium.i18n import _, format_date, format_locale, format_number
 from consortium.models import Tenant
 from consortium.money import money as format_money
 from consortium.notifications.service import country_language, email_in_language, notify_coop, public_url
-from consortium.tenancy import consortium_scope, current_tenant_id, set_tenant, tenant_scope
+from consortium.tenancy import app_role_scope, consortium_scope, current_tenant_id, set_tenant, tenant_scope
 from plugins.jurisdictions.base import InvalidIdentifier, JurisdictionError, get_jurisdiction
 from shared_services.purchasing.models import (
     CatalogueItem,
@@ -625,11 +626,14 @@ def _purchase_order_email(purchase_round: PurchaseRound, rows: list[dict]) -> tu
               delivery=format_date(purchase_round.delivery_date), lines=lines, total=total))
 
 
-def close_round(session, round_id: int, *, now: datetime, user_id: int | None = None) -> PurchaseRound:
-    """Close a round: aggregate, fix the reached prices, produce the purchase order PDF and send it.
+def close_round(session, round_id: int, *, now: datetime, commit, user_id: int | None = None) -> PurchaseRound:
+    """Close a round: aggregate, fix the reached prices, produce the purchase order PDF and send it; then tell
+    the co-ops that ordered an item it dropped (below the supplier's minimum).
 
-    Runs in the consortium scope, all in the caller's transaction: any failure raises and the caller rolls
-    everything back (the round stays open). A round already closed is refused (409): never closed twice.
+    Runs in the consortium scope. The close is written as the consortium reader and committed (`commit`, the
+    caller's) before the co-ops are told in a transaction of their own, also committed (`tell_coops`; on Citus
+    one transaction writes as one role, docs/scaling.md). Any failure of the close raises before its commit and
+    the caller rolls it back (the round stays open). A round already closed is refused (409): never closed twice.
     The close writes no co-op row: each co-op's allocation is its order line, frozen from now on, at the
     prices fixed here (set-based: one aggregate, one UPDATE of the round items, one sum for the totals).
     """
@@ -666,9 +670,12 @@ def close_round(session, round_id: int, *, now: datetime, user_id: int | None = 
     purchase_round.spend, purchase_round.savings = round_totals(session, round_id)
     purchase_round.purchase_order_pdf = documents.purchase_order_pdf(session, purchase_round)
     _send_purchase_order(session, purchase_round, documents.purchase_order_pdf)
-    _tell_about_dropped_items(session, purchase_round)
+    purchase_round.coops_to_tell = any(values["dropped"] for values in fixed)
     session.flush()
-    return purchase_round
+    commit()
+    tell_coops(session, round_id)
+    commit()
+    return get_round(session, round_id)
 
 
 def purchase_order_document(session, round_id: int, render) -> bytes:
@@ -729,43 +736,94 @@ def _send_purchase_order(session, purchase_round: PurchaseRound, render) -> None
             text=lambda rows=rows: _purchase_order_email(purchase_round, rows))
 
 
-def _tell_about_dropped_items(session, purchase_round: PurchaseRound) -> None:
-    """Tell the treasurers of each co-op that ordered a dropped item (below the supplier's minimum)."""
+def _dropped_item_notices(session, purchase_round: PurchaseRound) -> list[tuple]:
+    """(co-op, kind, dedupe key, text) for each co-op that ordered an item the close dropped."""
     dropped = {ri.id: ri for ri in purchase_round.items if ri.dropped}
     if not dropped:
-        return
+        return []
     rows = session.execute(select(OrderLine.tenant_id, OrderLine.round_item_id)
                            .where(OrderLine.round_id == purchase_round.id, OrderLine.round_item_id.in_(dropped))
-                           .execution_options(all_tenants=True)).all()
+                           .order_by(OrderLine.tenant_id).execution_options(all_tenants=True)).all()
     per_tenant = defaultdict(list)
     for tenant_id, round_item_id in rows:
         per_tenant[tenant_id].append(dropped[round_item_id].item.name)
+    notices = []
     for tenant_id, names in per_tenant.items():
         tenant = session.get(Tenant, tenant_id)
-        notify_coop(session, tenant, kind=ITEM_DROPPED_KIND, dedupe_key=f"purchasing.dropped.{purchase_round.id}",
-                    text=lambda tenant=tenant, names=names: (
+        notices.append((tenant, ITEM_DROPPED_KIND, f"purchasing.dropped.{purchase_round.id}",
+                        lambda tenant=tenant, names=names: (
             _("Not bought in %(title)s: below the supplier's minimum", title=purchase_round.title),
             _("The consortium's total for these items stayed below the supplier's minimum, so they are not "
               "ordered and %(coop)s is not charged for them:\n%(items)s\n\n%(url)s\n",
               coop=tenant.name, items="\n".join(f"- {name}" for name in sorted(names)),
-              url=public_url(f"/t/{tenant.slug}/purchasing/{purchase_round.id}"))))
+              url=public_url(f"/t/{tenant.slug}/purchasing/{purchase_round.id}")))))
+    return notices
 
 
-def close_due_rounds(session, now: datetime) -> int:
-    """Close every open round whose closing time has passed (the scheduler's job); returns how many."""
-    closed = 0
-    for purchase_round in due_rounds(session, now):
-        close_round(session, purchase_round.id, now=now)
-        closed += 1
-    return closed
+def _cancellation_notices(session, purchase_round: PurchaseRound) -> list[tuple]:
+    """(co-op, kind, dedupe key, text) for each co-op that ordered in the cancelled round."""
+    tenant_ids = session.scalars(select(PurchaseOrder.tenant_id).where(PurchaseOrder.round_id == purchase_round.id)
+                                 .order_by(PurchaseOrder.tenant_id).execution_options(all_tenants=True)).all()
+    notices = []
+    for tenant_id in tenant_ids:
+        tenant = session.get(Tenant, tenant_id)
+        notices.append((tenant, ROUND_CANCELLED_KIND, f"purchasing.cancelled.{purchase_round.id}",
+                        lambda tenant=tenant: (
+            _("Purchasing round cancelled: %(title)s", title=purchase_round.title),
+            _("The consortium cancelled the purchasing round %(title)s: nothing is bought and %(coop)s is not "
+              "charged for its order.\n\nReason: %(reason)s\n\n%(url)s\n",
+              title=purchase_round.title, coop=tenant.name, reason=purchase_round.cancel_reason,
+              url=public_url(f"/t/{tenant.slug}/purchasing/{purchase_round.id}")))))
+    return notices
 
 
-def cancel_round(session, round_id: int, *, reason: str | None, user_id: int | None, now: datetime) -> PurchaseRound:
+def tell_coops(session, round_id: int) -> None:
+    """Tell the treasurers of each co-op that ordered what the round's close dropped, or that it is cancelled.
+
+    Called in the consortium scope, in the transaction after the one that closed or cancelled the round and marked
+    it (`coops_to_tell`): that one wrote as the consortium reader (the round, the supplier's email), each co-op's
+    email is written as the app role in the co-op's scope, and on Citus one transaction writes as one role
+    (docs/scaling.md). The orders are read as the reader; the emails and the cleared mark are written as the app
+    role, under the round's lock, so two tellers (the request and the closing job) tell each co-op once. A round
+    cancelled before its close was told is told of the cancellation only.
+    """
+    purchase_round = get_round(session, round_id)
+    if not purchase_round.coops_to_tell:
+        return
+    notices = (_cancellation_notices(session, purchase_round) if purchase_round.status == "cancelled"
+               else _dropped_item_notices(session, purchase_round))
+    with app_role_scope(session):
+        purchase_round = _lock_round(session, round_id)
+        if not purchase_round.coops_to_tell:
+            return  # told meanwhile by another run
+        for tenant, kind, dedupe_key, text in notices:
+            notify_coop(session, tenant, kind=kind, dedupe_key=dedupe_key, text=text)
+        purchase_round.coops_to_tell = False
+
+
+def close_due_rounds(session, now: datetime, *, commit) -> int:
+    """Close every open round whose closing time has passed (the scheduler's job), each committed on its own
+    (`commit`); returns how many. First tells the co-ops of any round closed or cancelled whose telling did not
+    commit (its process died between the two commits)."""
+    untold = session.scalars(select(PurchaseRound.id).where(PurchaseRound.coops_to_tell.is_(True))
+                             .order_by(PurchaseRound.id)).all()
+    for round_id in untold:
+        tell_coops(session, round_id)
+        commit()
+    due = [purchase_round.id for purchase_round in due_rounds(session, now)]
+    for round_id in due:
+        close_round(session, round_id, now=now, commit=commit)
+    return len(due)
+
+
+def cancel_round(session, round_id: int, *, reason: str | None, user_id: int | None, now: datetime,
+                 commit) -> PurchaseRound:
     """Cancel a round open for orders or closed and awaiting delivery; nothing is bought or charged.
 
     The co-ops that ordered keep their orders on record (shown as cancelled) and their treasurers are
     emailed; a closed round's suppliers are told the purchase order is cancelled. A delivered, recharged
-    or cancelled round is refused (409). All in the caller's transaction.
+    or cancelled round is refused (409). The round and the suppliers' emails are committed (`commit`, the
+    caller's) before the co-ops are told in a transaction of their own (`tell_coops`, as `close_round`).
     """
     purchase_round = _lock_round(session, round_id)
     if purchase_round.status not in ("open", "closed"):
@@ -780,6 +838,7 @@ def cancel_round(session, round_id: int, *, reason: str | None, user_id: int | N
     purchase_round.cancelled_at = now
     purchase_round.cancelled_by = user_id
     purchase_round.cancel_reason = reason[:500]
+    purchase_round.coops_to_tell = True
     session.flush()
     if was_closed:
         for supplier_id in sorted({line["item"].supplier_id for line in purchase_order_lines(purchase_round)}):
@@ -794,18 +853,11 @@ def cancel_round(session, round_id: int, *, reason: str | None, user_id: int | N
                         _("The consortium cancels its purchase order PO-%(id)s (%(title)s): please do not deliver "
                           "it.\n\nReason: %(reason)s\n", id=purchase_round.id, title=purchase_round.title,
                           reason=reason)))
-    tenant_ids = session.scalars(select(PurchaseOrder.tenant_id).where(PurchaseOrder.round_id == round_id)
-                                 .order_by(PurchaseOrder.tenant_id).execution_options(all_tenants=True)).all()
-    for tenant_id in tenant_ids:
-        tenant = session.get(Tenant, tenant_id)
-        notify_coop(session, tenant, kind=ROUND_CANCELLED_KIND, dedupe_key=f"purchasing.cancelled.{round_id}",
-                    text=lambda tenant=tenant: (
-            _("Purchasing round cancelled: %(title)s", title=purchase_round.title),
-            _("The consortium cancelled the purchasing round %(title)s: nothing is bought and %(coop)s is not "
-              "charged for its order.\n\nReason: %(reason)s\n\n%(url)s\n",
-              title=purchase_round.title, coop=tenant.name, reason=reason,
-              url=public_url(f"/t/{tenant.slug}/purchasing/{round_id}"))))
-    return purchase_round
+    session.flush()
+    commit()
+    tell_coops(session, round_id)
+    commit()
+    return get_round(session, round_id)
 
 
 # --------------------------------------------------------------------------- deliveries

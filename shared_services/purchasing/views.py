@@ -164,7 +164,7 @@ def round_detail(round_id):
 def close(round_id):
     """Close the round now (staff button)."""
     closed, errors = run_service(lambda: service.close_round(
-        db.session, round_id, now=service.now_utc(), user_id=current_user.id))
+        db.session, round_id, now=service.now_utc(), user_id=current_user.id, commit=db.session.commit))
     if closed is not None:
         flash(_("Round closed: prices fixed, allocations recorded, purchase order sent."))
     return redirect(url_for("purchasing.round_detail", round_id=round_id))
@@ -245,7 +245,8 @@ def cancel(round_id):
     errors, values = {}, dict(request.form)
     if request.method == "POST":
         done, errors = run_service(lambda: service.cancel_round(
-            db.session, round_id, reason=request.form.get("reason"), user_id=current_user.id, now=service.now_utc()))
+            db.session, round_id, reason=request.form.get("reason"), user_id=current_user.id, now=service.now_utc(),
+            commit=db.session.commit))
         if done is not None:
             flash(_("Round cancelled: the co-ops that ordered are told; nothing is bought or charged."))
             return redirect(url_for("purchasing.round_detail", round_id=round_id))

@@ -4,9 +4,11 @@ API's keys (sheet, row, column) stay as they are, so clients keyed on them keep 
 import io
 import re
 
+import pytest
+
 from tests.accounts.conftest import SLUG, TREASURER, post_accounts, saved_versions
 from tests.accounts.helpers import FIGURES, LAST_YEAR, filled_csv, filled_xlsx
-from tests.conftest import login
+from tests.conftest import TEST_DATABASE, login
 
 ITALIAN = {"Accept-Language": "it"}
 PAGE = f"/t/{SLUG}/accounts/"
@@ -102,12 +104,10 @@ def _migration_0030():
     return module
 
 
-def test_warnings_stored_before_their_language_was_recorded_get_the_one_they_were_written_in(app, client, treasurer):
-    """Before 3c279a5 a warning was stored without its language, yet Italian uploaders got Italian warnings (from
-    58c8069 and 6edb4cf): migration 0030 gives each the language its text is in, so pages mark it rightly."""
+def _warnings_stored_without_language(app, client, treasurer) -> tuple[int, int]:
+    """An English and an Italian upload's versions, their warnings stored as before 3c279a5: no language."""
     from sqlalchemy import select, update
 
-    from consortium.extensions import db
     from tenants.accounts.models import AccountsVersion
     from tests.conftest import unrestricted
 
@@ -116,22 +116,41 @@ def test_warnings_stored_before_their_language_was_recorded_get_the_one_they_wer
     italian = post_accounts(client, treasurer, filled_xlsx(extra_columns=("note",)), "a.xlsx",
                             extra_headers=ITALIAN).get_json()["id"]
     with unrestricted(app) as connection:
-        for version_id in (english, italian):  # as stored before 3c279a5: no language
+        for version_id in (english, italian):
             warnings = connection.scalar(select(AccountsVersion.warnings).where(AccountsVersion.id == version_id))
             bare = [{key: value for key, value in w.items() if key != "language"} for w in warnings]
             connection.execute(update(AccountsVersion).where(AccountsVersion.id == version_id).values(warnings=bare))
         connection.commit()
-    # The migration's update, on a connection that row-level security binds (on PostgreSQL): co-op by co-op.
-    with app.app_context(), db.engine.connect() as bound:
-        _migration_0030().date_accounts_warnings(bound)
-        bound.commit()
+    return english, italian
+
+
+def _assert_dated(app, english: int, italian: int) -> None:
+    from sqlalchemy import select
+
+    from tenants.accounts.models import AccountsVersion
+    from tests.conftest import unrestricted
+
     with unrestricted(app) as connection:
         stored = {version_id: connection.scalar(select(AccountsVersion.warnings)
                                                 .where(AccountsVersion.id == version_id))
                   for version_id in (english, italian)}
-    assert [(w["message"], w["language"]) for w in stored[english]] == [("unknown column 'notes' is ignored", "en")]
-    assert [(w["message"], w["language"]) for w in stored[italian]] == [
+    assert [(w["message"], w.get("language")) for w in stored[english]] == [
+        ("unknown column 'notes' is ignored", "en")]
+    assert [(w["message"], w.get("language")) for w in stored[italian]] == [
         ("la colonna sconosciuta 'note' viene ignorata", "it")]
+
+
+def test_warnings_stored_before_their_language_was_recorded_get_the_one_they_were_written_in(app, client, treasurer):
+    """Before 3c279a5 a warning was stored without its language, yet Italian uploaders got Italian warnings (from
+    58c8069 and 6edb4cf): migration 0030 gives each the language its text is in, so pages mark it rightly."""
+    from consortium.extensions import db
+
+    english, italian = _warnings_stored_without_language(app, client, treasurer)
+    # The migration's update, on a connection that row-level security binds (on PostgreSQL): co-op by co-op.
+    with app.app_context(), db.engine.connect() as bound:
+        _migration_0030().date_accounts_warnings(bound)
+        bound.commit()
+    _assert_dated(app, english, italian)
     login(client, TREASURER)
     page = client.get(f"{PAGE}{italian}", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert '<td lang="it">la colonna sconosciuta &#39;note&#39; viene ignorata</td>' in page
@@ -152,3 +171,30 @@ def test_every_italian_warning_the_parser_can_store_is_recognised_by_migration_0
         == "it"
     assert migration.warning_language("the line 'ristorni_from_profit' (Ristorni) is missing; it is taken as 0") \
         == "en"
+
+
+@pytest.mark.skipif(TEST_DATABASE != "citus", reason="the co-op's shard on a Citus worker")
+def test_migration_0030_on_citus_dates_the_warnings_of_a_coop_whose_shard_is_on_the_worker(app, client, coop,
+                                                                                          treasurer):
+    """The backfill as `db upgrade` runs it: as the owner, whom the co-op's policy binds on the worker's shard too,
+    in the transaction `consortium.citus.prepare_migrations` prepared. Its SET LOCAL app.tenant_id must reach the
+    worker even on a connection that has not got the database's `citus.propagate_set_commands` (made before the
+    upgrade that sets it, or after a DBA reset it)."""
+    from sqlalchemy import create_engine
+
+    from consortium import citus
+    from tests.citus.test_citus import shard_of
+
+    english, italian = _warnings_stored_without_language(app, client, treasurer)
+    assert shard_of(app, "accounts_versions", coop.id)[2] != 0  # not the coordinator's group: the worker's
+    engine = create_engine(app.config["MIGRATION_DATABASE_URL"])
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SET citus.propagate_set_commands = 'none'")  # the setting's default
+            connection.commit()
+            with connection.begin():
+                citus.prepare_migrations(connection)
+                _migration_0030().date_accounts_warnings(connection)
+    finally:
+        engine.dispose()
+    _assert_dated(app, english, italian)

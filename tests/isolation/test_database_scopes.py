@@ -162,3 +162,25 @@ def test_in_the_consortium_scope_a_co_ops_outbox_bodies_are_invisible(raw, two_c
         with pytest.raises(ProgrammingError, match="row-level security"):
             raw.execute(text(f"UPDATE outbox_messages SET tenant_id = {a} WHERE tenant_id IS NULL"))
     raw.rollback()
+
+
+def test_a_change_made_in_the_consortium_scope_is_written_as_the_reader_even_when_committed_after_it(app):
+    """Left to the commit after the block, the change would be written as the app role, which does not see the
+    consortium's own messages (and on Citus would be a second role's write, waiting on the reader's lock)."""
+    from consortium.notifications import service as notifications
+    from consortium.notifications.models import OutboxMessage
+    from tests.conftest import unrestricted
+    from tests.notifications.helpers import register_test_kind
+
+    kind = register_test_kind()
+    with app.app_context():
+        with consortium_scope(db.session):
+            [message] = notifications.enqueue_email(db.session, to="staff@example.test", subject="Ours",
+                                                    body="the consortium's", kind=kind, tenant_id=None)
+            message_id = message.id
+        db.session.commit()
+        with consortium_scope(db.session):
+            db.session.get(OutboxMessage, message_id).status = "failed"
+        db.session.commit()
+    with unrestricted(app) as connection:
+        assert connection.execute(text("SELECT status FROM outbox_messages")).scalars().all() == ["failed"]

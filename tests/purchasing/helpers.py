@@ -116,6 +116,5 @@ def make_round_with_order(factory, tenant) -> int:
                 user_id=None, now=datetime.now(UTC))
             db.session.commit()
         with consortium_scope(db.session):
-            service.close_round(db.session, round_id, now=datetime.now(UTC))
-            db.session.commit()
+            service.close_round(db.session, round_id, now=datetime.now(UTC), commit=db.session.commit)
         return round_id

@@ -162,6 +162,45 @@ def test_the_job_closes_due_rounds_once_and_a_failure_leaves_the_round_open(app,
         assert connection.scalars(select(OutboxMessage.kind)).all() == [service.PURCHASE_ORDER_KIND]
 
 
+class ProcessKilled(BaseException):
+    """The scheduler process dying (not an error the job runner catches and records)."""
+
+
+def test_a_close_whose_process_died_before_telling_the_coops_is_told_by_the_next_run_once(
+        app, client, staff, treasurers, purchase_round, catalogue, monkeypatch):
+    """The close commits before the co-ops are told (on Citus one transaction writes as one role): if the process
+    dies in between, the round stays closed and marked, and the job's next run tells each co-op once."""
+    round_id = purchase_round["id"]
+    order(client, treasurers["a"], "coop-a", round_id, [(catalogue["gloves"], "300"), (catalogue["gel"], "12.5")])
+    order(client, treasurers["b"], "coop-b", round_id, [(catalogue["gloves"], "250"), (catalogue["gel"], "20")])
+    make_due(app, round_id)
+
+    def killed(session, round_id):
+        raise ProcessKilled
+
+    monkeypatch.setattr(service, "tell_coops", killed)
+    with pytest.raises(ProcessKilled):
+        run_job(app, "purchasing.close_rounds")
+    monkeypatch.undo()
+    assert client.get(f"{BASE}/rounds/{round_id}", headers=staff).get_json()["status"] == "closed"
+    with unrestricted(app) as connection:
+        assert connection.scalars(select(OutboxMessage.kind)).all() == [service.PURCHASE_ORDER_KIND]
+        assert connection.scalar(select(PurchaseRound.coops_to_tell)) is True
+    assert not run_job(app, "purchasing.close_rounds").failed  # resumes the interrupted run and tells
+    assert not run_job(app, "purchasing.close_rounds").failed  # nothing more
+    with unrestricted(app) as connection:
+        told = connection.execute(select(OutboxMessage.kind, OutboxMessage.recipient)
+                                  .order_by(OutboxMessage.recipient)).all()
+        assert connection.scalar(select(PurchaseRound.coops_to_tell)) is False
+    assert sorted(tuple(row) for row in told) == [
+        (service.ITEM_DROPPED_KIND, "treasurer.a@example.test"),
+        (service.ITEM_DROPPED_KIND, "treasurer.b@example.test"),
+        (service.PURCHASE_ORDER_KIND, "ordini@sanitaria.example")]
+    with app.app_context():
+        assert db.session.scalars(select(JobRun.status).where(JobRun.job_id == "purchasing.close_rounds")
+                                  .order_by(JobRun.id)).all() == ["interrupted", "ok", "ok"]
+
+
 # --------------------------------------------------------------------------- deliveries and recharge
 
 
