@@ -71,12 +71,33 @@ def _bounded_pagination_schema(def_page, def_page_size, def_max_page_size):
         def make_paginator(self, data, **kwargs):
             return flask_smorest.pagination.PaginationParameters(**data)
 
-    return PaginationParametersSchema
+    # An instance, not the class: webargs makes a new schema from a class on every request (issue 16).
+    return PaginationParametersSchema()
+
+
+def _pagination_metadata(page: int, page_size: int, item_count: int) -> dict:
+    """flask-smorest's pagination metadata (`PaginationMixin._make_pagination_metadata`), without the
+    `PaginationMetadataSchema` it built on every request to dump these integers as they are (issue 16)."""
+    metadata = {"total": item_count}
+    if item_count == 0:
+        metadata["total_pages"] = 0
+        return metadata
+    page_count = (item_count - 1) // page_size + 1
+    metadata.update(total_pages=page_count, first_page=1, last_page=page_count)
+    if page <= page_count:
+        metadata["page"] = page
+        if page > 1:
+            metadata["previous_page"] = page - 1
+        if page < page_count:
+            metadata["next_page"] = page + 1
+    return metadata
 
 
 # flask-smorest builds this schema in `Blueprint.paginate` from a module-level factory and offers no
 # setting for it; features import consortium.api before declaring routes, so every paginated route gets it.
 flask_smorest.pagination._pagination_parameters_schema_factory = _bounded_pagination_schema
+# Its documented override point for the metadata (a method of every Blueprint).
+flask_smorest.pagination.PaginationMixin._make_pagination_metadata = staticmethod(_pagination_metadata)
 
 # X-Pagination carries the metadata as a JSON text in a header: a header's value is a string, so the
 # spec says so (declaring the object schema directly made every paginated response "not match its spec").

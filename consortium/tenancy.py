@@ -16,6 +16,7 @@ again, under that co-op's policy: that is how the consortium writes a co-op's ro
 """
 
 from contextlib import contextmanager
+from functools import lru_cache
 
 from flask import current_app, has_app_context
 from sqlalchemy import event
@@ -217,10 +218,15 @@ def _filter_to_current_tenant(state):
         return
     if state.execution_options.get("all_tenants") or not state.session.info.get(ORM_FILTER_KEY, True):
         return
-    tenant_id = current_tenant_id(state.session)
-    state.statement = state.statement.options(
-        with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
-    )
+    state.statement = state.statement.options(_tenant_criteria(current_tenant_id(state.session)))
+
+
+@lru_cache(maxsize=4096)
+def _tenant_criteria(tenant_id: int | None):
+    """The ORM filter's option for one tenant (None: no tenant, so no co-op's row), built once per tenant:
+    building it, its lambda analysed, for every statement cost a fifth of a millisecond each (issue 16).
+    It holds the tenant id and nothing else, so sharing it between requests shares no data."""
+    return with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
 
 
 @event.listens_for(Session, "before_flush")

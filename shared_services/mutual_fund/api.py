@@ -270,7 +270,7 @@ class OwnContributionsResource(MethodView):
     @coop_blp.paginate(SQLPage)
     def get(self):
         """The co-op's contributions to the mutual fund, newest year first."""
-        return service.own_contributions_query()
+        return service.own_contributions_query(payments=False)  # the list shows totals, not the payments
 
 
 @coop_blp.route("/statement.pdf")

@@ -558,9 +558,10 @@ def contribution_totals_by_currency(session, year: int) -> dict[str, dict[str, D
             for currency, count, due_total, paid, outstanding in session.execute(query)}
 
 
-def own_contributions_query():
-    """SELECT of the current co-op's contributions, newest year first (the tenant filter applies)."""
-    return with_history(select(Contribution).order_by(Contribution.year.desc()))
+def own_contributions_query(*, payments: bool = True):
+    """SELECT of the current co-op's contributions, newest year first (the tenant filter applies), loading their
+    corrections and, with `payments`, their payments."""
+    return with_history(select(Contribution).order_by(Contribution.year.desc()), payments=payments)
 
 
 def with_history(query, *, payments: bool = True):

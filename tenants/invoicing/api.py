@@ -76,7 +76,7 @@ class InvoiceResource(MethodView):
     @blp.response(200, schemas.InvoiceSchema)
     def get(self, invoice_id):
         """One invoice or credit note with its lines and VAT breakdown."""
-        return service.get_invoice(db.session, invoice_id)
+        return service.invoice_detail(db.session, invoice_id)
 
     @tenant_role_required("treasurer")
     @blp.arguments(schemas.InvoiceUpdateSchema)

@@ -99,6 +99,9 @@ class VatGroupSchema(PlainDumpSchema):
     vat_amount = Money(dump_only=True)
 
 
+VAT_GROUPS = VatGroupSchema(many=True)  # one instance: making a schema costs more than dumping two groups
+
+
 class InvoiceSummarySchema(PlainDumpSchema):
     """An invoice or credit note in a list (an Invoice, or a row of `service.invoice_rows_query`)."""
 
@@ -132,7 +135,7 @@ class InvoiceSchema(InvoiceSummarySchema):
     order_reference = fields.Str()
     notes = fields.Str()
     lines = fields.List(fields.Nested(LineSchema))
-    vat_breakdown = Computed(lambda invoice: VatGroupSchema(many=True).dump(service.vat_breakdown(invoice)))
+    vat_breakdown = Computed(lambda invoice: VAT_GROUPS.dump(service.vat_breakdown(invoice)))
 
 
 class InvoiceQuerySchema(Schema):

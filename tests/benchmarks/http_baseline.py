@@ -374,14 +374,11 @@ CONTRIBUTION_COLUMNS = (
     "k.due_basis, k.due_date, k.currency, k.status, k.explanation, k.reopen_reason")
 
 
-def _contributions(rows, with_payments: bool) -> list[dict]:
+def _contributions(rows) -> list[dict]:
     ids = [row.id for row in rows]
     if ids and g.conn.exec_driver_sql("SELECT count(*) FROM contribution_adjustments WHERE contribution_id = ANY(%s)",
                                       (ids,)).scalar():
         raise NotImplementedError("the baseline answers only uncorrected contributions (the benchmark's data)")
-    if ids and with_payments:  # the project loads them too (the list shows none of them)
-        g.conn.exec_driver_sql("SELECT id, contribution_id, amount FROM contribution_payments "
-                               "WHERE contribution_id = ANY(%s)", (ids,)).all()
     today, out = _today(), []
     for row in rows:
         outstanding = max(row.amount + row.adjustments_total - row.paid_amount, Decimal("0.00"))
@@ -412,7 +409,7 @@ def own_contributions(slug):
         "WHERE k.tenant_id = %s ORDER BY k.year DESC LIMIT %s OFFSET %s",
         (tenant_id, page_size, (page - 1) * page_size)).all()
     total = g.conn.exec_driver_sql("SELECT count(*) FROM contributions WHERE tenant_id = %s", (tenant_id,)).scalar()
-    return paged(_contributions(rows, with_payments=True), total, page, page_size)
+    return paged(_contributions(rows), total, page, page_size)
 
 
 @app.get("/api/v1/consortium/mutual-fund/contributions")
@@ -423,7 +420,7 @@ def all_contributions():
         f"SELECT {CONTRIBUTION_COLUMNS} FROM contributions k JOIN tenants t ON t.id = k.tenant_id "
         "ORDER BY k.year DESC, k.tenant_id LIMIT %s OFFSET %s", (page_size, (page - 1) * page_size)).all()
     total = g.conn.exec_driver_sql("SELECT count(*) FROM contributions").scalar()
-    return paged(_contributions(rows, with_payments=False), total, page, page_size)
+    return paged(_contributions(rows), total, page, page_size)
 
 
 # --- lineage -------------------------------------------------------------------------------------------

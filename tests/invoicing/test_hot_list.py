@@ -80,3 +80,27 @@ def test_the_page_count_reads_no_customer(app, uk):
         paged = plan(rows.limit(50))
     assert "customers" not in counted, counted
     assert "customers" in paged  # the page itself does join them
+
+
+def test_one_invoice_reads_only_what_it_shows(app, client, uk):
+    """The API's one invoice reads its columns and lines (two statements after the token's), not the whole Invoice
+    with its customer, snapshots and e-invoice (issue 16: the ORM objects cost more than the rest of the request)."""
+    from sqlalchemy import event
+
+    council = add_customer(client, uk)
+    issued = issue(client, uk, draft(client, uk, council["id"], lines=[line(), line(vat_category="exempt")])["id"])
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        response = client.get(f"{uk['api']}/invoices/{issued['id']}", headers=uk["auth"])
+    finally:
+        with app.app_context():
+            event.remove(db.engine, "before_cursor_execute", listener)
+    assert response.status_code == 200 and response.get_json() == issued
+    from consortium.tenancy import is_scope_statement
+
+    data = [" ".join(sql.split()) for sql in statements if not is_scope_statement(sql)][1:]  # after the token's
+    assert len(data) == 2, data
+    assert all("seller_snapshot" not in sql and "customers.street" not in sql for sql in data), data

@@ -360,3 +360,27 @@ def test_refused_review_decisions_come_back_tied_to_their_fields(fund, client):
     assert reopen.status_code == 422
     assert tied_errors(reopen.get_data(as_text=True)) == {"f-reopen-reason": "Give the reason for reopening the year."}
     assert fund.client.get(f"{ACCOUNTS}/{version}", headers=fund.staff).get_json()["status"] == "accepted"
+
+
+def test_the_coop_api_list_reads_no_payments_it_does_not_show(fund, client):
+    """The co-op's contributions list shows totals (paid_amount, outstanding), not payments: it does not load them
+    (issue 16), while the page, which lists them, still does."""
+    from sqlalchemy import event
+
+    from consortium.extensions import db
+
+    _paid_and_corrected(fund, fund.a, YEAR)
+    statements = []
+    listener = lambda *args: statements.append(" ".join(args[2].split()))  # noqa: E731
+    with fund.app.app_context():
+        event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        listed = client.get("/api/v1/t/coop-a/contributions", headers=fund.treasurer_a)
+    finally:
+        with fund.app.app_context():
+            event.remove(db.engine, "before_cursor_execute", listener)
+    assert listed.status_code == 200
+    assert [c["paid_amount"] for c in listed.get_json()] == ["10.00"]
+    assert statements and not [sql for sql in statements if "FROM contribution_payments" in sql], statements
+    login(client, "treasurer.a@example.test")
+    assert "Payments: " in client.get("/t/coop-a/contributions/").get_data(as_text=True)
