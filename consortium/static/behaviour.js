@@ -1,6 +1,5 @@
 // Small page behaviour, kept out of the templates: the Content-Security-Policy allows no inline
 // script or event handler. Everything still works without JavaScript.
-//   <select data-autosubmit>    submits its form when changed (not for navigation: WCAG 3.2.2)
 //   <form data-confirm="...">   asks for confirmation before it is sent
 //   #error-summary              a refused form's summary takes the focus, so it is read first; its
 //                               links move the focus to their field
@@ -54,12 +53,6 @@ document.addEventListener("click", function (event) {
     event.preventDefault();
     field.focus();
     field.scrollIntoView({block: "center"});
-  }
-});
-document.addEventListener("change", function (event) {
-  var target = event.target;
-  if (target.matches && target.matches("select[data-autosubmit]") && target.form) {
-    target.form.submit();
   }
 });
 document.addEventListener("submit", function (event) {

@@ -641,3 +641,15 @@ def test_italian_terms_and_course_titles_on_english_pages_say_they_are_italian(c
     for url in ("/t/girasole/training/records?per=100", record, "/t/girasole/training/"):
         page = client.get(url, headers=italian).get_data(as_text=True)
         assert 'lang="it">' not in page.split('<main id="main"', 1)[1], url  # Italian already
+
+
+def test_the_page_size_changes_on_its_show_button_only(client, register):
+    """WCAG 3.2.2: choosing a page size does not submit the list by itself; the Show button does, keeping the list."""
+    from lxml import html
+
+    page = client.get("/t/coop-a/members/?q=a&sort=name", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    form = html.fromstring(page).xpath('//form[@class="per-page"]')[0]
+    assert not form.xpath(".//*[@data-autosubmit]") and not form.xpath(".//noscript")
+    assert form.xpath(".//button/text()") == ["Show"]
+    hidden = {i.get("name"): i.get("value") for i in form.xpath('.//input[@type="hidden"]')}
+    assert hidden == {"q": "a", "sort": "name"}
