@@ -96,3 +96,13 @@ def test_downgrade_to_base_and_upgrade_again_on_sqlite(tmp_path):
     with sqlite3.connect(database) as connection:
         assert {row[0] for row in connection.execute("SELECT version_num FROM alembic_version")} == \
             health.migration_heads()
+
+
+def test_the_e_invoice_checks_of_an_issue_load_no_reportlab():
+    """Issuing checks the invoice's e-invoices (tenants.invoicing.einvoices), which needs no PDF: a worker that
+    issues or shows an invoice does not load reportlab and its fonts (12 MB) for it."""
+    import subprocess
+
+    script = BUILD_AND_LIST.replace("print(", "import tenants.invoicing.einvoices\nprint(")
+    loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.split()
+    assert "tenants" in loaded and "reportlab" not in loaded
