@@ -13,8 +13,6 @@ attacks"). Score 2 and above (at least 10^6 guesses) is accepted. The demo passw
 `demo-password` scores 2 (10^7 guesses) and is accepted.
 """
 
-from zxcvbn import zxcvbn
-
 from consortium.errors import ServiceError
 from consortium.i18n import _, _l
 
@@ -45,6 +43,9 @@ def check_new_password(password: str | None, *, user_inputs: tuple[str, ...] = (
     for value in user_inputs:
         if value:
             words += [value, *value.replace("@", " ").replace(".", " ").split()]
+    # zxcvbn's frequency lists take 12 MB: they load when a password is chosen, not in every worker (issue 16).
+    from zxcvbn import zxcvbn
+
     result = zxcvbn(password[:CHECKED_PREFIX], user_inputs=words)
     if result["score"] < LOWEST_ACCEPTED_SCORE:
         raise _refused(field, _("is too common or too easy to guess (a well-known password, a simple pattern, "

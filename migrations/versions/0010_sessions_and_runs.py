@@ -62,7 +62,7 @@ def downgrade():
     op.execute("UPDATE job_runs SET finished_at = started_at WHERE finished_at IS NULL")
     with op.batch_alter_table('job_runs', schema=None) as batch_op:
         batch_op.drop_index('ix_job_runs_batch')
-        batch_op.drop_constraint('ck_job_runs_status', type_='check')
+        batch_op.drop_constraint(op.f('ck_job_runs_status'), type_='check')
         batch_op.drop_column('batch_id')
         batch_op.drop_column('status')
         batch_op.alter_column('finished_at', existing_type=sa.DateTime(timezone=True), nullable=False)

@@ -32,7 +32,7 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table('invoicing_settings') as batch:
-        batch.drop_constraint('ck_invoicing_settings_stamp_duty_mode', type_='check')
+        batch.drop_constraint(op.f('ck_invoicing_settings_stamp_duty_mode'), type_='check')
         batch.drop_column('stamp_duty_mode')
         batch.drop_column('peppol_id')
     with op.batch_alter_table('invoices') as batch:

@@ -52,7 +52,7 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table('fund_settings') as batch:
-        batch.drop_constraint('ck_fund_settings_due_basis', type_='check')
+        batch.drop_constraint(op.f('ck_fund_settings_due_basis'), type_='check')
         for column in ('bank_iban', 'bank_account_name', 'due_basis'):
             batch.drop_column(column)
     with op.batch_alter_table('contribution_adjustments') as batch:
@@ -60,11 +60,11 @@ def downgrade():
             batch.drop_column(column)
     with op.batch_alter_table('contributions') as batch:
         for name in ('days_member_within_year', 'due_basis', 'deductions_not_negative'):
-            batch.drop_constraint(f'ck_contributions_{name}', type_='check')
+            batch.drop_constraint(op.f(f'ck_contributions_{name}'), type_='check')
         for column in ('full_year_amount', 'days_in_year', 'days_member', 'member_until', 'member_from',
                        'due_basis', 'assembly_approved_on', 'ristorni', 'prior_losses_covered'):
             batch.drop_column(column)
     with op.batch_alter_table('accounts_versions') as batch:
-        batch.drop_constraint('ck_accounts_versions_allocations_not_negative', type_='check')
+        batch.drop_constraint(op.f('ck_accounts_versions_allocations_not_negative'), type_='check')
         for column in ('assembly_approved_on', 'ristorni_from_profit', 'prior_losses_covered'):
             batch.drop_column(column)

@@ -14,8 +14,6 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
 
-import jsonschema_rs
-
 SCHEMA_DIR = Path(__file__).resolve().parent / "ocds_schema"
 RELEASE_SCHEMA_URL = "https://standard.open-contracting.org/schema/1__1__5/release-schema.json"
 VERSIONED_SCHEMA_URL = "https://standard.open-contracting.org/schema/1__1__5/versioned-release-validation-schema.json"
@@ -69,12 +67,16 @@ def _retrieve(uri: str) -> dict:
 
 
 @cache
-def validator(kind: str) -> jsonschema_rs.Draft4Validator:
-    """A Draft 4 validator for 'release' (one release), 'release_package' or 'record_package'.
+def validator(kind: str):
+    """A Draft 4 validator (jsonschema_rs.Draft4Validator) for 'release' (one release), 'release_package' or
+    'record_package'.
 
     jsonschema-rs (a compiled validator): the pure-Python one takes minutes for 10,000 releases; the tests
-    check our exports with the pure-Python `jsonschema` as well.
+    check our exports with the pure-Python `jsonschema` as well. Loaded (6 MB) where a package is validated, not
+    in every web worker (issue 16).
     """
+    import jsonschema_rs
+
     schema = release_schema() if kind == "release" else _load(f"{kind.replace('_', '-')}-schema.json")
     return jsonschema_rs.Draft4Validator(schema, retriever=_retrieve, validate_formats=False)
 

@@ -14,7 +14,6 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from types import SimpleNamespace
 
-import requests
 from sqlalchemy import String, any_, bindparam, func, insert, or_, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import selectinload
@@ -405,13 +404,17 @@ def backoff(failures: int) -> timedelta:
     return min(BACKOFF_BASE * 2 ** max(failures - 1, 0), MAX_BACKOFF)
 
 
-def fetch_source(session, source: TenderSource, *, now: datetime, get=requests.get,
+def fetch_source(session, source: TenderSource, *, now: datetime, get=None,
                  our_names: tuple[str, ...] = ()) -> TenderImport:
-    """Fetch the source's pages (following `links.next`), import each, and record the fetch.
+    """Fetch the source's pages (following `links.next`) with `get` (requests.get by default), import each, and
+    record the fetch.
 
     Pages imported before a failure stay imported; the failure is recorded, and the source is retried
     with backoff from its first page (releases already stored are recognised, so nothing is doubled).
     """
+    import requests  # 5 MB, loaded where notices are fetched (the scheduler), not in every web worker (issue 16)
+
+    get = get or requests.get
     row = TenderImport(source_id=source.id, origin="fetch", started_at=now)
     session.add(row)
     session.flush()
@@ -448,7 +451,7 @@ def fetch_source(session, source: TenderSource, *, now: datetime, get=requests.g
     return row
 
 
-def fetch_due_sources(session, *, now: datetime, get=requests.get, our_names: tuple[str, ...] = ()) -> list:
+def fetch_due_sources(session, *, now: datetime, get=None, our_names: tuple[str, ...] = ()) -> list:
     """Fetch every active source that is due; rows another run holds are skipped (PostgreSQL)."""
     query = (select(TenderSource).where(TenderSource.active.is_(True), TenderSource.next_fetch_at <= now)
              .order_by(TenderSource.next_fetch_at, TenderSource.id).with_for_update(skip_locked=True))

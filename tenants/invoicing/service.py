@@ -594,8 +594,9 @@ def issue_invoice(session, tenant: Tenant, invoice: Invoice, today: date) -> Inv
     _total(invoice)
     _fix_as_issued(session, tenant, invoice, settings, settings.invoice_series, today, buyer_details(invoice.customer))
     session.flush()
-    # Rendered as it will be sent; a refusal rolls the whole issue back, number included.
-    from tenants.invoicing.documents import einvoice_problems, readable_problem
+    # Rendered as it will be sent; a refusal rolls the whole issue back, number included. (Imported here:
+    # einvoices maps the invoice with this module's vat_breakdown.)
+    from tenants.invoicing.einvoices import einvoice_problems, readable_problem
 
     problems = einvoice_problems(tenant, invoice)
     if problems:

@@ -249,13 +249,13 @@ def edit_invoice(invoice_id):
 @tenant_role_required(*READERS)
 def invoice(invoice_id):
     """One invoice or credit note: lines, VAT, totals, status, payments, credit notes, actions, downloads."""
-    from tenants.invoicing import documents
+    from tenants.invoicing import einvoices
     document = service.get_invoice(db.session, invoice_id)
     today = local_today()
     seller, buyer = service.document_parties(document, g.tenant, service.get_settings(db.session))
     return render_template(
         "invoicing/invoice.html", invoice=document, status=service.invoice_status(document, today),
-        ubl_ready=documents.ubl_ready(seller, buyer), seller_address=seller.get("peppol_id"),
+        ubl_ready=einvoices.ubl_ready(seller, buyer), seller_address=seller.get("peppol_id"),
         buyer_address=buyer.get("peppol_id"),
         breakdown=service.vat_breakdown(document), outstanding=service.outstanding(document),
         left_to_credit=service.left_to_credit(document), credit_notes=service.credit_notes_of(db.session, document),

@@ -96,8 +96,8 @@ def _invoice_and_line_rows(ids, rng, per_coop=INVOICES_PER_COOP):
                                 "customer_type": "local_authority", "is_public_body": True})
             invoices.append((tenant_id, invoice_id, "invoice", "issued", customer_id, "INV", issued.year,
                              sequence[issued.year], f"INV-{issued.year}-{sequence[issued.year]:04d}", issued,
-                             issued + timedelta(days=30), 30, "GBP", net, vat, gross, paid, D("0.00"), seller, buyer,
-                             datetime(issued.year, issued.month, issued.day, tzinfo=UTC),
+                             issued + timedelta(days=30), 30, "GBP", net, vat, gross, gross, paid, D("0.00"), seller,
+                             buyer, datetime(issued.year, issued.month, issued.day, tzinfo=UTC),
                              datetime(issued.year, issued.month, issued.day, tzinfo=UTC)))
             lines.append((tenant_id, invoice_id, invoice_id, 1, "Garden maintenance", quantity, "HUR", price,
                           D("0.00"), "standard", D("20.00"), False, None, "S", None, net, vat))
@@ -105,8 +105,8 @@ def _invoice_and_line_rows(ids, rng, per_coop=INVOICES_PER_COOP):
 
 
 INVOICE_COLUMNS = ("tenant_id, id, kind, state, customer_id, series, year, sequence, number, issue_date, due_date, "
-                   "payment_terms_days, currency, net_total, vat_total, gross_total, amount_paid, amount_credited, "
-                   "seller_snapshot, buyer_snapshot, created_at, issued_at")
+                   "payment_terms_days, currency, net_total, vat_total, gross_total, payable_total, amount_paid, "
+                   "amount_credited, seller_snapshot, buyer_snapshot, created_at, issued_at")
 LINE_COLUMNS = ("tenant_id, id, invoice_id, position, description, quantity, unit, unit_price, discount_amount, "
                 "vat_category, vat_rate, vat_exempt, vat_natura, vat_ubl_category, vat_exemption_reason, net_amount, "
                 "vat_amount")

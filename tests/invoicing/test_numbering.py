@@ -14,7 +14,7 @@ from consortium.tenancy import tenant_scope
 from tenants.invoicing import service
 from tenants.invoicing.models import Invoice, NumberCounter
 from tests.conftest import ON_POSTGRESQL, unrestricted
-from tests.invoicing.conftest import add_customer, count, draft, issue
+from tests.invoicing.conftest import add_customer, count, draft, issue, line
 from tests.invoicing.helpers import make_customer, make_invoice
 
 
@@ -115,3 +115,41 @@ def test_an_issue_is_one_audit_entry_with_its_number_and_dates(app, client, uk, 
         assert changes["issue_date"] == ["2026-03-02", "2026-03-05"]
         assert changes["state"] == ["draft", "issued"] and changes["number"][0] is None
     assert [changes["number"][1] for _, changes in entries] == ["INV-2026-0001", "INV-2026-0002"]
+
+
+def test_a_credit_note_is_one_insert_and_the_invoice_one_update(app, client, uk):
+    """Crediting an issued invoice writes the credit note once, numbered (its audit entry is the creation, with
+    its number), and the invoice's credited amount in one UPDATE and one audit entry: the first credit note of
+    a year, which creates its series' counter, and the next."""
+    from sqlalchemy import event
+
+    from consortium.models import AuditEntry
+
+    customer = add_customer(client, uk)
+    invoice = issue(client, uk, draft(client, uk, customer["id"], lines=[line("Visit", "2", "50.00")])["id"])
+    with app.app_context():
+        engine = db.engine
+    statements = []
+    listener = lambda conn, cursor, sql, *args: statements.append(" ".join(sql.split()))  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        notes = [client.post(f"{uk['api']}/invoices/{invoice['id']}/credit-notes", headers=uk["auth"],
+                             json={"lines": [line("Visit", "1", "50.00")]}) for _ in range(2)]
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert [note.status_code for note in notes] == [201, 201], [note.get_json() for note in notes]
+    year = notes[0].get_json()["issue_date"][:4]
+    assert [note.get_json()["number"] for note in notes] == [f"CN-{year}-0001", f"CN-{year}-0002"]
+    assert len([sql for sql in statements if sql.startswith("UPDATE invoices ")]) == 2, statements
+    assert len([sql for sql in statements if sql.startswith("INSERT INTO invoices ")]) == 2, statements
+    with unrestricted(app) as connection:
+        entries = connection.execute(select(AuditEntry.object_id, AuditEntry.action, AuditEntry.changes).where(
+            AuditEntry.object_type == "Invoice").order_by(AuditEntry.id)).all()
+    credited = [(action, changes) for object_id, action, changes in entries if object_id == str(invoice["id"])]
+    assert [changes.get("amount_credited") for _, changes in credited[-2:]] == [["0.00", "60.00"],
+                                                                                 ["60.00", "120.00"]]
+    for note in notes:
+        written = [(action, changes) for object_id, action, changes in entries
+                   if object_id == str(note.get_json()["id"])]
+        assert [action for action, _ in written] == ["create"], written
+        assert written[0][1]["number"] == [None, note.get_json()["number"]], written
