@@ -41,6 +41,7 @@ def _audit_words():
         Recharge,
         Supplier,
     )
+    from tenants.invoicing.labels import VAT_CATEGORY_LABELS
 
     audit_words(PurchaseRound, _l("purchasing round"), name=lambda round_: round_.title,
                 values={"status": ROUND_STATUS_LABELS},
@@ -56,7 +57,8 @@ def _audit_words():
                         "email": _l("Email for purchase orders"), "phone": _l("Phone"),
                         "vat_number": _l("VAT number"), "country": _l("Country"),
                         "payment_terms_days": _l("Payment terms (days)")})
-    audit_words(CatalogueItem, _l("catalogue item"), name=lambda item: item.name, values={"unit": UNIT_LABELS},
+    audit_words(CatalogueItem, _l("catalogue item"), name=lambda item: item.name,
+                values={"unit": UNIT_LABELS, "vat_category": VAT_CATEGORY_LABELS},
                 fields={"name": _l("Name"), "code": _l("Code"), "unit": _l("Unit"),
                         "sold_by_pack": _l("Sold in whole units only")})
     audit_words(PurchaseOrder, _l("purchase order"),

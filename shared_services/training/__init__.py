@@ -37,13 +37,15 @@ def _audit_words():
         TrainingEnrolment,
         TrainingSession,
     )
+    from tenants.invoicing.labels import VAT_CATEGORY_LABELS
 
     audit_words(TrainingCourse, _l("course"), name=lambda course: course.title, values={"delivery": DELIVERIES},
                 fields={"code": _l("Code"), "title": _l("Title"), "topic": _l("Topic"), "country": _l("Country"),
                         "delivery": _l("Delivery"), "duration_hours": _l("Hours"), "source": _l("Source")})
     audit_words(TrainingSession, _l("training session"),
                 name=lambda session: format_date(session.held_on) if hasattr(session, "course") else "",
-                values={"state": SESSION_STATES, "cost_basis": COST_BASES, "split_by": SPLITS},
+                values={"state": SESSION_STATES, "cost_basis": COST_BASES, "split_by": SPLITS,
+                        "vat_category": VAT_CATEGORY_LABELS},
                 events={("state", "attended"): _l("%(who)s recorded the attendance of the session of %(name)s"),
                         ("state", "recharged"): _l("%(who)s recharged the costs of the session of %(name)s")},
                 fields={"held_on": _l("Date"), "place": _l("Place"), "trainer": _l("Trainer"), "seats": _l("Seats"),
