@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from consortium.directory import service as directory
 from consortium.extensions import db
-from consortium.i18n import feature_catalogue
+from consortium.i18n import _, feature_catalogue
 from consortium.migrations import MigrationCommands
 from consortium.models import ALL_ROLES, Tenant, User
 from consortium.scheduler import scheduler_command
@@ -33,9 +33,9 @@ def demo_data_command(force: bool, if_empty: bool) -> None:
     holds_data = db.session.scalar(select(func.count(Tenant.id))) or db.session.scalar(select(func.count(User.id)))
     if holds_data and not force:
         if if_empty:
-            click.echo("The database already holds data; demo data not loaded.")
+            click.echo(_("The database already holds data; demo data not loaded."))
             return
-        raise click.ClickException("The database already holds data. Refusing to add demo data; use --force.")
+        raise click.ClickException(_("The database already holds data. Refusing to add demo data; use --force."))
     summary = load_demo(db.session)
     db.session.commit()
     click.echo(summary)
@@ -60,12 +60,15 @@ def create_user_command(email, name, password, roles, tenant_slug) -> None:
     try:
         # the directory's own words, as its pages write them (not whichever catalogue the plain merge puts last)
         with feature_catalogue(directory.__name__):
-            user, _ = directory.create_user(db.session, {"email": email, "name": name, "password": password,
+            user, _invitation = directory.create_user(db.session, {"email": email, "name": name, "password": password,
                                                          "roles": role_rows})
     except ServiceError as error:
         raise click.ClickException(error.message) from error
     db.session.commit()
-    click.echo(f"Created {user.email} with roles: {', '.join(roles) or 'none'}")
+    from consortium.views import role_label
+
+    click.echo(_("Created %(email)s with roles: %(roles)s", email=user.email,
+                 roles=", ".join(role_label(role) for role in roles) or _("none")))
 
 
 @click.command("translations")

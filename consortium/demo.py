@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import date
 
 from consortium.directory import service as directory
-from consortium.i18n import feature_catalogue
+from consortium.i18n import _, feature_catalogue
 from consortium.tenancy import commit_at_each_role_change, set_consortium_scope
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - documented in the README, demo only
@@ -78,10 +78,11 @@ def load_demo(session, seed: int = 381) -> str:
             for data in DEMO_TENANTS:
                 tenants[data["slug"]] = directory.create_tenant(session, dict(data))
             for key, data in DEMO_USERS.items():
-                users[key], _ = directory.create_user(session, {**data, "password": DEMO_PASSWORD})
+                users[key], _invitation = directory.create_user(session, {**data, "password": DEMO_PASSWORD})
         for loader in DEMO_LOADERS:
             with feature_catalogue(loader.__module__):
                 loader(session, tenants, users, rng)
     # the feature loaders add their own users (the payroll clerks), so count what the directory now holds
     user_count = len(session.scalars(directory.users_query()).all())
-    return f"Demo consortium loaded: {len(tenants)} co-ops, {user_count} users (password '{DEMO_PASSWORD}')."
+    return _("Demo consortium loaded: %(coops)s co-ops, %(users)s users (password '%(password)s').",
+             coops=len(tenants), users=user_count, password=DEMO_PASSWORD)

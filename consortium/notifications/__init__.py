@@ -19,3 +19,18 @@ def register(app, api):
     add_home_tasks("consortium", ("consortium_admin",), views.admin_home_tasks)
     add_nav_link(_l("Webhooks"), "notifications.consortium_webhooks", "consortium", ("consortium_admin",),
                  top_bar=False)
+    _audit_words()
+
+
+def _audit_words():
+    """Webhooks and email choices in the audit log, by their URL and the email's kind."""
+    from consortium.audit import audit_words
+    from consortium.i18n import _l
+    from consortium.notifications.models import ConsortiumWebhookSubscription, EmailOptOut, WebhookSubscription
+    from consortium.notifications.service import EMAIL_KINDS
+
+    fields = {"url": _l("URL"), "event_types": _l("Events"), "active": _l("Active"), "created_at": _l("Added")}
+    for model in (WebhookSubscription, ConsortiumWebhookSubscription):
+        audit_words(model, _l("webhook"), name=lambda webhook: webhook.url, fields=fields)
+    audit_words(EmailOptOut, _l("email turned off"), values={"kind": EMAIL_KINDS},
+                fields={"kind": _l("Email"), "created_at": _l("Added")})

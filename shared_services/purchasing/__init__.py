@@ -23,3 +23,47 @@ def register(app, api):
     register_email_kind(service.RECHARGE_KIND, _l("A recharge invoice for a purchasing round"))
     register_email_kind(service.ROUND_CANCELLED_KIND, _l("A purchasing round you ordered in was cancelled"))
     add_demo_loader(load_demo_purchasing)
+    _audit_words()
+
+
+def _audit_words():
+    """Purchasing in the audit log: a round by its title, a supplier or item by name, fields by form labels."""
+    from consortium.audit import audit_words
+    from consortium.i18n import _l
+    from shared_services.purchasing.models import (
+        CATEGORY_LABELS,
+        ROUND_STATUS_LABELS,
+        UNIT_LABELS,
+        CatalogueItem,
+        OrderLine,
+        PurchaseOrder,
+        PurchaseRound,
+        Recharge,
+        Supplier,
+    )
+    from tenants.invoicing.labels import VAT_CATEGORY_LABELS
+
+    audit_words(PurchaseRound, _l("purchasing round"), name=lambda round_: round_.title,
+                values={"status": ROUND_STATUS_LABELS},
+                events={("status", "closed"): _l("%(who)s closed purchasing round %(name)s"),
+                        ("status", "delivered"): _l("%(who)s recorded purchasing round %(name)s as delivered"),
+                        ("status", "recharged"): _l("%(who)s recharged purchasing round %(name)s"),
+                        ("status", "cancelled"): _l("%(who)s cancelled purchasing round %(name)s")},
+                fields={"title": _l("Title"), "status": _l("Status"), "closes_at": _l("Orders close on"),
+                        "delivery_date": _l("Delivery date"), "handling_fee_percent": _l("Handling fee"),
+                        "spend": _l("Spend"), "savings": _l("Savings"), "cancel_reason": _l("Reason")})
+    audit_words(Supplier, _l("supplier"), name=lambda supplier: supplier.name, values={"category": CATEGORY_LABELS},
+                fields={"name": _l("Name"), "category": _l("Category"), "contact_name": _l("Contact"),
+                        "email": _l("Email for purchase orders"), "phone": _l("Phone"),
+                        "vat_number": _l("VAT number"), "country": _l("Country"),
+                        "payment_terms_days": _l("Payment terms (days)")})
+    audit_words(CatalogueItem, _l("catalogue item"), name=lambda item: item.name,
+                values={"unit": UNIT_LABELS, "vat_category": VAT_CATEGORY_LABELS},
+                fields={"name": _l("Name"), "code": _l("Code"), "unit": _l("Unit"),
+                        "sold_by_pack": _l("Sold in whole units only")})
+    audit_words(PurchaseOrder, _l("purchase order"),
+                fields={"delivery_address": _l("Delivery address"), "delivery_date": _l("Delivery date")})
+    audit_words(OrderLine, _l("order line"), fields={"quantity": _l("Quantity"), "received_quantity": _l("Received"),
+                                                      "damaged_quantity": _l("Damaged")})
+    audit_words(Recharge, _l("recharge"), name=lambda recharge: recharge.invoice_number or "",
+                fields={"handling_fee": _l("Handling fee"), "invoice_number": _l("Invoice number")})

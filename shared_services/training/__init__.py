@@ -20,3 +20,35 @@ def register(app, api):
     add_nav_link(_l("Pooled training"), "training_enrol.coop_sessions", "tenant", views.COOP_READERS)
     add_nav_link(_l("Training"), "training_pool.overview", "consortium", views.OFFICERS)
     add_demo_loader(load_demo_training)
+    _audit_words()
+
+
+def _audit_words():
+    """Pooled training in the audit log: a session by its course and day, states and results in words."""
+    from consortium.audit import audit_words
+    from consortium.i18n import _l, format_date
+    from shared_services.training.models import (
+        COST_BASES,
+        DELIVERIES,
+        RESULTS,
+        SESSION_STATES,
+        SPLITS,
+        TrainingCourse,
+        TrainingEnrolment,
+        TrainingSession,
+    )
+    from tenants.invoicing.labels import VAT_CATEGORY_LABELS
+
+    audit_words(TrainingCourse, _l("course"), name=lambda course: course.title, values={"delivery": DELIVERIES},
+                fields={"code": _l("Code"), "title": _l("Title"), "topic": _l("Topic"), "country": _l("Country"),
+                        "delivery": _l("Delivery"), "duration_hours": _l("Hours"), "source": _l("Source")})
+    audit_words(TrainingSession, _l("training session"),
+                name=lambda session: format_date(session.held_on) if hasattr(session, "course") else "",
+                values={"state": SESSION_STATES, "cost_basis": COST_BASES, "split_by": SPLITS,
+                        "vat_category": VAT_CATEGORY_LABELS},
+                events={("state", "attended"): _l("%(who)s recorded the attendance of the session of %(name)s"),
+                        ("state", "recharged"): _l("%(who)s recharged the costs of the session of %(name)s")},
+                fields={"held_on": _l("Date"), "place": _l("Place"), "trainer": _l("Trainer"), "seats": _l("Seats"),
+                        "booked": _l("Booked"), "cost": _l("Cost"), "state": _l("Status")})
+    audit_words(TrainingEnrolment, _l("enrolment"), name=lambda enrolment: enrolment.attendee_name,
+                values={"result": RESULTS}, fields={"attendee_name": _l("Attendee"), "result": _l("Result")})

@@ -27,7 +27,7 @@ def register(app, api):
 def _audit_words(views):
     """Invoicing in the audit log: an invoice by its number, a customer by name, fields by their form labels."""
     from consortium.audit import audit_words
-    from consortium.i18n import _l
+    from consortium.i18n import _l, lazy_pgettext
     from tenants.invoicing.labels import VAT_CATEGORY_LABELS
     from tenants.invoicing.models import Customer, Invoice, InvoiceLine, Payment
 
@@ -40,14 +40,16 @@ def _audit_words(views):
                         "due_date": _l("Due"), "payment_terms_days": _l("Payment terms (days)"),
                         "currency": _l("Currency"), "buyer_reference": _l("Customer reference"),
                         "order_reference": _l("Purchase order"), "notes": _l("Notes"), "net_total": _l("Net"),
-                        "vat_total": _l("VAT"), "gross_total": _l("Total"), "amount_paid": _l("Paid"),
+                        "vat_total": _l("VAT"), "gross_total": _l("Total"),
+                        "amount_paid": lazy_pgettext("invoice", "Paid"),
                         "amount_credited": _l("Credited"), "split_payment": _l("Split payment"),
                         "payable_total": _l("Payable"), "stamp_duty": _l("Stamp duty"),
                         "seller_snapshot": _l("Seller as printed"), "buyer_snapshot": _l("Customer as printed"),
                         "created_at": _l("Created"), "issued_at": _l("Issued")})
     line_values = {"unit": views.UNIT_LABELS, "vat_category": VAT_CATEGORY_LABELS}
     audit_words(InvoiceLine, _l("invoice line"), values=line_values, fields={
-        "position": _l("Line"), "description": _l("Description"), "quantity": _l("Quantity"), "unit": _l("Unit"),
+        "position": lazy_pgettext("invoice", "Line"), "description": _l("Description"), "quantity": _l("Quantity"),
+        "unit": _l("Unit"),
         "unit_price": _l("Unit price"), "discount_amount": _l("Discount"), "vat_category": _l("VAT category"),
         "vat_rate": _l("Rate"), "vat_exempt": _l("Exempt from VAT"), "vat_natura": _l("Nature (FatturaPA)"),
         "vat_ubl_category": _l("VAT category (UBL)"), "vat_exemption_reason": _l("Exemption reason"),

@@ -26,7 +26,7 @@ def register(app, api):
 def _audit_words():
     """Payroll in the audit log: a run by its pay date, a payslip and an employee by name, amounts by their labels."""
     from consortium.audit import audit_words
-    from consortium.i18n import _l, format_date
+    from consortium.i18n import _l, format_date, lazy_pgettext
     from tenants.payroll.labels import FREQUENCY_LABELS, RUN_STATE_LABELS, TAX_BASIS_LABELS
     from tenants.payroll.models import Employee, PayRun, Payslip
 
@@ -44,10 +44,11 @@ def _audit_words():
                         "tax_year": _l("Tax year"), "pay_date": _l("Pay date")})
     audit_words(Payslip, _l("payslip"), name=lambda payslip: payslip.employee_name,
                 values={"tax_basis": TAX_BASIS_LABELS},
-                fields={**amounts, "employee_name": _l("Employee"), "tax_code": _l("Tax code"),
+                fields={**amounts, "employee_name": _l("Employee"), "tax_code": lazy_pgettext("HMRC", "Tax code"),
                         "tax_basis": _l("Tax basis"), "taxable_pay": _l("Taxable pay"),
                         "pensionable_pay": _l("Pensionable pay")})
     audit_words(Employee, _l("employee"), name=lambda employee: employee.name,
                 fields={"name": _l("Name"), "start_date": _l("Start date"), "leave_date": _l("Leaving date"),
-                        "pay_frequency": _l("Frequency"), "tax_code": _l("Tax code"), "email": _l("Email")},
+                        "pay_frequency": _l("Frequency"), "tax_code": lazy_pgettext("HMRC", "Tax code"),
+                        "email": _l("Email")},
                 values={"pay_frequency": FREQUENCY_LABELS, "tax_basis": TAX_BASIS_LABELS})

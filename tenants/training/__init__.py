@@ -18,3 +18,24 @@ def register(app, api):
     add_coop_section("training/_coop_section.html", views.coop_section, order=40)
     register_email_kind(jobs.REMINDER_KIND, _l("A worker's training certificate expires soon or has expired"))
     register_email_kind(jobs.WORKER_REMINDER_KIND, _l("Your own training certificate expires soon (to the worker)"))
+    _audit_words()
+
+
+def _audit_words():
+    """Training records in the audit log: a record by its course, its source in words, the compliance figures."""
+    from consortium.audit import audit_words
+    from consortium.i18n import _l
+    from tenants.training.models import ComplianceReport, TrainingRecord, TrainingRole
+    from tenants.training.views import SOURCE_LABELS
+
+    audit_words(TrainingRecord, _l("training record"), name=lambda record: record.course_title,
+                values={"source": SOURCE_LABELS},
+                fields={"course_title": _l("Course"), "completed_on": _l("Completed on"),
+                        "expires_on": _l("Valid until"), "validity_months": _l("Validity when recorded"),
+                        "source": _l("Source"), "provider": _l("Provider"), "notes": _l("Notes"),
+                        "verification_code": _l("Verification code"), "created_at": _l("Recorded on")})
+    audit_words(TrainingRole, _l("training role"), name=lambda role: role.name, fields={"name": _l("Name")})
+    audit_words(ComplianceReport, _l("training compliance"),
+                fields={"workers": _l("Workers"), "valid": _l("Valid"), "expiring": _l("Expiring within 90 days"),
+                        "expired": _l("Expired"), "missing": _l("Missing"), "percent_compliant": _l("Compliant"),
+                        "required": _l("Required courses"), "computed_on": _l("Recorded on")})

@@ -144,3 +144,31 @@ def test_another_coops_audit_entries_stay_out_of_sight(app, demo):  # noqa: F811
     assert client.get("/t/riverside-care/audit").status_code in (403, 404)
     text = audit_text(client, "/t/girasole/audit", object="Member", per=100)
     assert "socio" in text and not [name for name in others if name in text]
+
+
+@pytest.mark.parametrize("email, paths", [
+    ("treasurer@example.coop", ["/t/girasole/audit", "/t/fragola-lavoro/audit"]),
+    ("admin@example.coop", ["/consortium/audit"]),
+])
+def test_no_audit_page_of_the_demo_shows_a_raw_state_code(app, demo, email, paths):  # noqa: F811
+    """Every coded value (a contribution's part_paid, a round's closed, a bid's submitted) reads as its feature's
+    label in both languages: no snake_case code anywhere, and no registered code left untranslated after an arrow."""
+    from consortium.audit import AUDIT_WORDS
+    from consortium.i18n import force_locale
+
+    client = app.test_client()
+    assert login(client, email, DEMO_PASSWORD).status_code == 302
+    for language in ("it", "en"):
+        with app.test_request_context(), force_locale(language):
+            codes = {code for words in AUDIT_WORDS.values() for labels in words.values.values()
+                     for code, label in labels.items() if str(label).lower() != code}
+        raw_code = re.compile(rf"(?:→|:) ({'|'.join(sorted(map(re.escape, codes)))})(?= |$)")
+        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+        for path in paths:
+            for page in range(1, 200):
+                html = client.get(path, query_string={"page": page}).get_data(as_text=True)
+                text = visible(html)
+                assert not re.findall(r"\b[a-z]+(?:_[a-z0-9]+)+\b", text), (language, path, page)
+                assert not raw_code.findall(text), (language, path, page, raw_code.findall(text))
+                if f"page={page + 1}" not in html:
+                    break
