@@ -604,10 +604,14 @@ def _lock_round(session, round_id: int) -> PurchaseRound:
 
 def round_totals(session, round_id: int) -> tuple[Decimal, Decimal]:
     """(spend, savings) of a closed round over every co-op's allocations (the consortium scope)."""
-    spend, savings = session.execute(_allocated_lines().add_columns(*_spend_and_saving_cents())
-                                     .where(OrderLine.round_id == round_id)
-                                     .execution_options(all_tenants=True)).one()
+    spend, savings = _round_cents(session, round_id, all_tenants=True)
     return _from_cents(spend), _from_cents(savings)
+
+
+def _round_cents(session, round_id: int, **options) -> tuple[int, int]:
+    """(spend, savings) in cents of a round's allocations in the scope in force (`all_tenants`: every co-op's)."""
+    return tuple(session.execute(_allocated_lines().add_columns(*_spend_and_saving_cents())
+                                 .where(OrderLine.round_id == round_id).execution_options(**options)).one())
 
 
 def _purchase_order_email(purchase_round: PurchaseRound, rows: list[dict]) -> tuple[str, str]:
@@ -895,43 +899,54 @@ def record_deliveries(session, round_id: int, rows: list[dict], *, complete: boo
     """Staff record what each co-op received per item; a shortage (or damage) lowers what it is charged.
 
     `rows`: `{tenant_id, item_id, received, damaged}`. With `complete`, every line not recorded (by staff or
-    by the co-op itself) is taken as received in full and the round is delivered. Runs in the consortium
-    scope; each co-op's lines are changed inside its own scope.
+    by the co-op itself) is taken as received in full and the round is delivered. Called in the consortium scope:
+    the round and the co-ops that ordered are read as the reader, then everything is written as the app role
+    (`app_role_scope`), each co-op's lines in its own scope, where its share of the round's totals is summed too:
+    on Citus one transaction writes as one role (docs/scaling.md).
     """
-    purchase_round = _lock_round(session, round_id)
-    if purchase_round.status != "closed":
-        raise Conflict(_("Deliveries are recorded for a closed round that is not yet delivered."),
-                       {"status": [_("not awaiting delivery")]})
     purchase_round = get_round(session, round_id)
+    _check_awaiting_delivery(purchase_round)
     by_item = {ri.item_id: ri for ri in purchase_round.items}
     seen = set()
     for index, row in enumerate(rows):
-        where = f"deliveries[{index}]"
         round_item = by_item.get(row["item_id"])
         if round_item is None:
-            raise field_error(f"{where}.item_id", _("not an item of this round"))
+            raise field_error(f"deliveries[{index}].item_id", _("not an item of this round"))
         key = (row["tenant_id"], round_item.id)
         if key in seen:
-            raise field_error(f"{where}.item_id", _("listed twice for this co-op"))
+            raise field_error(f"deliveries[{index}].item_id", _("listed twice for this co-op"))
         seen.add(key)
-        with tenant_scope(session, row["tenant_id"]):
-            line = session.scalar(select(OrderLine).where(OrderLine.round_id == round_id,
-                                                          OrderLine.round_item_id == round_item.id))
-            _set_delivered(line, round_item, row.get("received"), row.get("damaged"), where)
-            session.flush()
-    if complete:
-        kept = [ri.id for ri in purchase_round.items if not ri.dropped]
-        tenant_ids = session.scalars(select(OrderLine.tenant_id).where(
-            OrderLine.round_id == round_id, OrderLine.received_quantity.is_(None)).distinct()
-            .execution_options(all_tenants=True)).all()
+    tenant_ids = session.scalars(select(OrderLine.tenant_id).where(OrderLine.round_id == round_id).distinct()
+                                 .order_by(OrderLine.tenant_id).execution_options(all_tenants=True)).all()
+    kept = [ri.id for ri in purchase_round.items if not ri.dropped]
+    with app_role_scope(session):
+        purchase_round = _lock_round(session, round_id)
+        _check_awaiting_delivery(purchase_round)  # again under the lock: another request may have completed it
+        for index, row in enumerate(rows):
+            round_item = by_item[row["item_id"]]
+            with tenant_scope(session, row["tenant_id"]):
+                line = session.scalar(select(OrderLine).where(OrderLine.round_id == round_id,
+                                                              OrderLine.round_item_id == round_item.id))
+                _set_delivered(line, round_item, row.get("received"), row.get("damaged"), f"deliveries[{index}]")
+                session.flush()
+        spend = savings = 0
         for tenant_id in tenant_ids:
             with tenant_scope(session, tenant_id):
-                _received_in_full(session, round_id, kept)
-        purchase_round.status = "delivered"
-        purchase_round.delivered_at = now
-    purchase_round.spend, purchase_round.savings = round_totals(session, round_id)
-    session.flush()
+                if complete:
+                    _received_in_full(session, round_id, kept)
+                coop_spend, coop_savings = _round_cents(session, round_id)
+            spend, savings = spend + coop_spend, savings + coop_savings
+        if complete:
+            purchase_round.status = "delivered"
+            purchase_round.delivered_at = now
+        purchase_round.spend, purchase_round.savings = _from_cents(spend), _from_cents(savings)
     return purchase_round
+
+
+def _check_awaiting_delivery(purchase_round: PurchaseRound) -> None:
+    if purchase_round.status != "closed":
+        raise Conflict(_("Deliveries are recorded for a closed round that is not yet delivered."),
+                       {"status": [_("not awaiting delivery")]})
 
 
 def confirm_delivery(session, tenant_id: int, purchase_round: PurchaseRound, data: dict, *, user_id: int | None,
@@ -942,9 +957,7 @@ def confirm_delivery(session, tenant_id: int, purchase_round: PurchaseRound, dat
     delivery complete); runs in the co-op's own scope and writes only its own lines. The round's spend is
     recomputed when staff complete the delivery.
     """
-    if purchase_round.status != "closed":
-        raise Conflict(_("Deliveries are recorded for a closed round that is not yet delivered."),
-                       {"status": [_("not awaiting delivery")]})
+    _check_awaiting_delivery(purchase_round)
     order = get_order(session, tenant_id, purchase_round.id)
     if order is None:
         raise NotFound(_("No purchasing round %(id)s.", id=purchase_round.id))

@@ -9,11 +9,11 @@ what a first Citus run of a suite finds (as below, from running the suites outsi
 each failure read from its traceback), never to hide a regression of a suite already in the pass.
 """
 
-RECORDING_DELIVERIES = (
-    "recording deliveries: the round locked as the reader, each co-op's lines written in its own scope as the app "
-    "role, then every co-op's totals read as the reader (service.record_deliveries -> round_totals, or the next "
-    "co-op's line: 'cannot perform query on placements that were modified in this transaction by a different "
-    "user'); recharging a round has the same shape (service.recharge_round) and was not reached on Citus yet")
+RECHARGING = (
+    "recharging a round: each co-op's invoice is raised and issued in the office's scope and its treasurer told as "
+    "the app role, and the round's recharge record written as the consortium reader, in one transaction "
+    "(service.recharge_round: INSERT INTO purchase_recharges, 'cannot perform query on placements that were "
+    "modified in this transaction by a different user')")
 
 GAPS: dict[str, str] = {
     # Converting an incubation project was the first entry: it now writes as the app role alone
@@ -30,11 +30,11 @@ GAPS: dict[str, str] = {
     # Ordering and reading the round's totals no longer mixes roles (service.order_view takes the other co-ops'
     # totals read before the order is written). Closing a round that drops an item and cancelling a round commit
     # the round and the supplier's email as the reader, then tell the co-ops in a transaction of their own as the
-    # app role (service.tell_coops; the closing job tells a round whose telling did not commit). What is left in
-    # purchasing, found once the close passed:
-    "tests/purchasing/test_rounds.py::test_deliveries_shortages_and_the_recharge_invoices": RECORDING_DELIVERIES,
-    "tests/purchasing/test_rounds.py::test_purchasing_summary_interface": RECORDING_DELIVERIES,
+    # app role (service.tell_coops; the closing job tells a round whose telling did not commit). Recording deliveries
+    # reads the round and the co-ops that ordered as the reader, then writes every co-op's lines and the round's
+    # totals (summed co-op by co-op in each one's scope) as the app role (service.record_deliveries). What is left
+    # in purchasing, found once the deliveries passed:
+    "tests/purchasing/test_rounds.py::test_deliveries_shortages_and_the_recharge_invoices": RECHARGING,
     "tests/purchasing/test_changes.py::test_a_coop_records_what_arrived_and_is_charged_for_the_good_goods_only":
-        RECORDING_DELIVERIES,
-    "tests/purchasing/test_changes.py::test_staff_record_damaged_goods_too": RECORDING_DELIVERIES,
+        RECHARGING,
 }
