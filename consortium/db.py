@@ -7,7 +7,7 @@ a row pointing at another co-op's row.
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Identity, Integer, MetaData, Numeric, event, func, select
+from sqlalchemy import BigInteger, Engine, ForeignKey, Identity, Integer, MetaData, Numeric, event, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 NAMING_CONVENTION = {
@@ -66,16 +66,28 @@ class TenantOwned:
 def _assign_id_on_sqlite(mapper, connection, target):
     """Give new rows an id on SQLite, which cannot autoincrement one column of a composite key.
 
-    PostgreSQL uses the IDENTITY column instead. The last id handed out is remembered on the
-    connection so that several rows inserted in one flush each get their own.
-    """
-    if target.id is not None or connection.dialect.name != "sqlite":
-        return
-    table = mapper.local_table
+    PostgreSQL uses the IDENTITY column instead."""
+    if target.id is None and connection.dialect.name == "sqlite":
+        target.id = sqlite_ids(connection, mapper.local_table, 1)[0]
+
+
+def sqlite_ids(connection, table, count: int) -> list[int]:
+    """`count` new ids for rows of `table` about to be inserted on SQLite.
+
+    The ids handed out are remembered until the transaction ends, so that rows inserted in one flush or one bulk
+    statement each get their own before any of them is written; then the table's own highest id counts again (a
+    deleted or rolled-back row's id is given out anew, as on a fresh database: the same data gets the same ids)."""
     allocated = connection.info.setdefault("allocated_ids", {})
     highest = connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
-    target.id = max(highest, allocated.get(table.name, 0)) + 1
-    allocated[table.name] = target.id
+    first = max(highest, allocated.get(table.name, 0)) + 1
+    allocated[table.name] = first + count - 1
+    return list(range(first, first + count))
+
+
+@event.listens_for(Engine, "commit")
+@event.listens_for(Engine, "rollback")
+def _forget_allocated_ids(connection):
+    connection.info.pop("allocated_ids", None)
 
 
 def as_utc(moment: datetime | None) -> datetime | None:

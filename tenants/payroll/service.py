@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from consortium.audit import ACTOR_KEY
 from consortium.citus import on_citus
-from consortium.db import utcnow
+from consortium.db import sqlite_ids, utcnow
 from consortium.errors import Conflict, NotFound, ServiceError, field_error
 from consortium.i18n import LANGUAGES, _, _l, current_language, force_locale
 from consortium.models import AuditEntry
@@ -1080,15 +1080,10 @@ def _lock_open_run(session, run: PayRun) -> None:
 
 def _new_ids(session, table, count: int) -> list[int] | None:
     """On SQLite, `count` ids for rows about to be inserted in bulk (it cannot autoincrement one column of a
-    composite key; the ORM's `_assign_id_on_sqlite` shares the same record); None on PostgreSQL (IDENTITY)."""
+    composite key); None on PostgreSQL (IDENTITY)."""
     if session.get_bind().dialect.name != "sqlite":
         return None
-    connection = session.connection()
-    allocated = connection.info.setdefault("allocated_ids", {})
-    highest = connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
-    first = max(highest, allocated.get(table.name, 0)) + 1
-    allocated[table.name] = first + count - 1
-    return list(range(first, first + count))
+    return sqlite_ids(session.connection(), table, count)
 
 
 def _insert_many(session, table, rows: list[dict], key: tuple[str, ...]) -> dict[tuple, int]:
