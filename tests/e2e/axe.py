@@ -6,6 +6,7 @@ it, so the page is checked in exactly the state the journey saw (a refused form 
 included). A page reached by GET is also loaded again, in the same browser context (same user), in
 the other language (Accept-Language) and at the other width (1280 / 390 px), and checked there too.
 The findings of a test are reported together when the test ends (see `tests/e2e/conftest.py`).
+With `AXE_CHECKED_LOG=FILE` every view checked is appended to FILE with its number of violations.
 
 axe-core is vendored in `tests/data/axe/` (MPL-2.0, its licence beside it).
 """
@@ -96,6 +97,9 @@ class AxeReport:
     def check(self, page, where: str) -> None:
         violations = axe_violations(page)
         self.checked.append(where)
+        if os.environ.get("AXE_CHECKED_LOG"):  # every view checked, one line each, for a run's list of pages
+            with open(os.environ["AXE_CHECKED_LOG"], "a", encoding="utf-8") as log:
+                log.write(f"{where}\t{len(violations)}\n")
         if violations:
             self.findings.append(format_violations(where, violations))
 
