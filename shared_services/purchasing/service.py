@@ -13,7 +13,8 @@ returns per-item totals, never another co-op's rows. The close runs in the conso
 consortium rows: the round items' fixed prices. A co-op's allocation is its own order line (frozen at the
 close) at those prices; deliveries are written on the co-op's lines inside its `tenant_scope`
 (docs/tenancy.md). Recharge invoices are raised in the consortium office's own scope
-(`CONSORTIUM_OFFICE_SLUG`) through the invoicing feature's service.
+(`CONSORTIUM_OFFICE_SLUG`) through the invoicing feature's service, and each recharge record in the co-op's
+own scope, all as the app role once the round and the allocations are read (`recharge_round`).
 """
 
 from collections import defaultdict
