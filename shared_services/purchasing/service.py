@@ -13,7 +13,8 @@ returns per-item totals, never another co-op's rows. The close runs in the conso
 consortium rows: the round items' fixed prices. A co-op's allocation is its own order line (frozen at the
 close) at those prices; deliveries are written on the co-op's lines inside its `tenant_scope`
 (docs/tenancy.md). Recharge invoices are raised in the consortium office's own scope
-(`CONSORTIUM_OFFICE_SLUG`) through the invoicing feature's service.
+(`CONSORTIUM_OFFICE_SLUG`) through the invoicing feature's service, and each recharge record in the co-op's
+own scope, all as the app role once the round and the allocations are read (`recharge_round`).
 """
 
 from collections import defaultdict
@@ -997,62 +998,80 @@ def office_tenant(session) -> Tenant:
     return tenant
 
 
+def _check_delivered(purchase_round: PurchaseRound) -> None:
+    if purchase_round.status != "delivered":
+        raise Conflict(_("Only a delivered round can be recharged."), {"status": [_("not delivered")]})
+
+
 def recharge_round(session, round_id: int, *, today: date) -> list[Recharge]:
     """Raise one recharge invoice per co-op for its delivered allocation (plus the round's handling fee).
 
     Each invoice is created and issued in the office's scope by the invoicing service: numbered in the
     office's series, with its PDF and e-invoice. All or nothing, in the caller's transaction.
+
+    Called in the consortium scope. It reads as the consortium reader (the round, every co-op's allocations, the
+    office and the co-ops) and then writes as the app role alone (`app_role_scope`): on Citus one transaction
+    writes as one role (docs/scaling.md). Under the round's lock, taken as the app role, it checks the round is
+    still delivered (another request may have recharged it meanwhile), then for each co-op issues the invoice in
+    the office's scope, writes the recharge record in the co-op's own scope (`purchase_recharges` lets a co-op's
+    scope write that co-op's row) and emails its treasurers, and marks the round recharged. A run that stops
+    half-way leaves nothing: no invoice, no number of the office's series, no record, no email; the next run
+    charges every co-op once.
     """
     from tenants.invoicing import service as invoicing
 
-    purchase_round = _lock_round(session, round_id)
-    if purchase_round.status != "delivered":
-        raise Conflict(_("Only a delivered round can be recharged."), {"status": [_("not delivered")]})
     purchase_round = get_round(session, round_id)
+    _check_delivered(purchase_round)
     office = office_tenant(session)
     items = {ri.id: ri.item for ri in purchase_round.items}
     per_tenant = defaultdict(list)
     for allocation in all_allocations(session, round_id, purchase_round):
         if allocation["quantity"] > 0:
             per_tenant[allocation["tenant_id"]].append(allocation)
+    coops = {tenant_id: session.get(Tenant, tenant_id) for tenant_id in per_tenant}
     fee_category = DEFAULT_FEE_VAT_CATEGORY.get(office.country, "ordinaria_22")
     made = []
-    for tenant_id, rows in per_tenant.items():
-        coop = session.get(Tenant, tenant_id)
-        lines = [{"description": f"{items[a['round_item_id']].code} {items[a['round_item_id']].name}",
-                  "quantity": a["quantity"], "unit": INVOICE_UNITS[items[a["round_item_id"]].unit],
-                  "unit_price": a["unit_price"], "vat_category": items[a["round_item_id"]].vat_category}
-                 for a in rows]
-        goods = sum((a["amount"] for a in rows), ZERO)
-        fee = money(goods * purchase_round.handling_fee_percent / HUNDRED)
-        if fee > 0:
-            lines.append({"description": _("Consortium handling fee %(percent)s%% on %(goods)s",
-                                           percent=plain(purchase_round.handling_fee_percent), goods=goods),
-                          "quantity": Decimal("1"), "unit": "C62", "unit_price": fee, "vat_category": fee_category})
-        with tenant_scope(session, office.id):
-            customer = invoicing.customer_for_tenant(session, office, coop)
-            invoice = invoicing.create_draft(session, office, {
-                "customer_id": customer.id, "lines": lines, "order_reference": f"PO-{purchase_round.id}",
-                "notes": _("Recharge of the purchasing round %(title)s", title=purchase_round.title)}, today)
-            invoicing.issue_invoice(session, office, invoice, today)
-            number, gross = invoice.number, invoice.gross_total
-            invoice_id = invoice.id
-        # The record of it is the consortium's, written back in the consortium scope.
-        recharge = Recharge(round_id=round_id, tenant_id=tenant_id, office_tenant_id=office.id, invoice_id=invoice_id,
-                            invoice_number=number, net_goods=goods, handling_fee=fee, gross_total=gross)
-        session.add(recharge)
-        session.flush()
-        made.append(recharge)
-        notify_coop(session, coop, kind=RECHARGE_KIND, dedupe_key=f"purchasing.recharged.{round_id}",
-                    text=lambda coop=coop, recharge=recharge: (
-            _("Recharge invoice %(number)s for %(title)s", number=recharge.invoice_number, title=purchase_round.title),
-            _("The consortium invoiced %(coop)s %(total)s for the goods delivered in %(title)s "
-              "(invoice %(number)s).\n\n%(url)s\n", coop=coop.name,
-              total=format_money(recharge.gross_total, coop.currency, format_locale()), title=purchase_round.title,
-              number=recharge.invoice_number, url=public_url(f"/t/{coop.slug}/purchasing/{round_id}"))))
-    purchase_round.status = "recharged"
-    purchase_round.recharged_at = utcnow()
-    session.flush()
+    with app_role_scope(session):
+        purchase_round = _lock_round(session, round_id)
+        _check_delivered(purchase_round)  # again under the lock
+        for tenant_id, rows in per_tenant.items():
+            coop = coops[tenant_id]
+            lines = [{"description": f"{items[a['round_item_id']].code} {items[a['round_item_id']].name}",
+                      "quantity": a["quantity"], "unit": INVOICE_UNITS[items[a["round_item_id"]].unit],
+                      "unit_price": a["unit_price"], "vat_category": items[a["round_item_id"]].vat_category}
+                     for a in rows]
+            goods = sum((a["amount"] for a in rows), ZERO)
+            fee = money(goods * purchase_round.handling_fee_percent / HUNDRED)
+            if fee > 0:
+                lines.append({"description": _("Consortium handling fee %(percent)s%% on %(goods)s",
+                                               percent=plain(purchase_round.handling_fee_percent), goods=goods),
+                              "quantity": Decimal("1"), "unit": "C62", "unit_price": fee,
+                              "vat_category": fee_category})
+            with tenant_scope(session, office.id):
+                customer = invoicing.customer_for_tenant(session, office, coop)
+                invoice = invoicing.create_draft(session, office, {
+                    "customer_id": customer.id, "lines": lines, "order_reference": f"PO-{purchase_round.id}",
+                    "notes": _("Recharge of the purchasing round %(title)s", title=purchase_round.title)}, today)
+                invoicing.issue_invoice(session, office, invoice, today)
+                number, gross, invoice_id = invoice.number, invoice.gross_total, invoice.id
+            with tenant_scope(session, coop.id):  # the consortium's record of it, on the co-op's row
+                recharge = Recharge(round_id=round_id, tenant_id=tenant_id, office_tenant_id=office.id,
+                                    invoice_id=invoice_id, invoice_number=number, net_goods=goods, handling_fee=fee,
+                                    gross_total=gross)
+                session.add(recharge)
+                session.flush()
+            made.append(recharge)
+            notify_coop(session, coop, kind=RECHARGE_KIND, dedupe_key=f"purchasing.recharged.{round_id}",
+                        text=lambda coop=coop, recharge=recharge: (
+                _("Recharge invoice %(number)s for %(title)s", number=recharge.invoice_number,
+                  title=purchase_round.title),
+                _("The consortium invoiced %(coop)s %(total)s for the goods delivered in %(title)s "
+                  "(invoice %(number)s).\n\n%(url)s\n", coop=coop.name,
+                  total=format_money(recharge.gross_total, coop.currency, format_locale()),
+                  title=purchase_round.title, number=recharge.invoice_number,
+                  url=public_url(f"/t/{coop.slug}/purchasing/{round_id}"))))
+        purchase_round.status = "recharged"
+        purchase_round.recharged_at = utcnow()
     return made
 
 

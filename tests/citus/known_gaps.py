@@ -9,12 +9,6 @@ what a first Citus run of a suite finds (as below, from running the suites outsi
 each failure read from its traceback), never to hide a regression of a suite already in the pass.
 """
 
-RECHARGING = (
-    "recharging a round: each co-op's invoice is raised and issued in the office's scope and its treasurer told as "
-    "the app role, and the round's recharge record written as the consortium reader, in one transaction "
-    "(service.recharge_round: INSERT INTO purchase_recharges, 'cannot perform query on placements that were "
-    "modified in this transaction by a different user')")
-
 GAPS: dict[str, str] = {
     # Converting an incubation project was the first entry: it now writes as the app role alone
     # (shared_services/incubation/service.py convert_project, consortium.tenancy.app_role_scope). The demo loader
@@ -26,15 +20,14 @@ GAPS: dict[str, str] = {
     # UPDATE was flushed as the app role and waited on the reader's lock of the same transaction on the worker (a
     # distributed deadlock); consortium_scope now flushes its block's writes before it leaves.
     #
-    # Suites not in the pass yet (each file named had failures; the rest of the file may pass, shown as XPASS):
+    # Purchasing, in the pass, had these; none is left (tests/purchasing passes whole on Citus):
     # Ordering and reading the round's totals no longer mixes roles (service.order_view takes the other co-ops'
     # totals read before the order is written). Closing a round that drops an item and cancelling a round commit
     # the round and the supplier's email as the reader, then tell the co-ops in a transaction of their own as the
     # app role (service.tell_coops; the closing job tells a round whose telling did not commit). Recording deliveries
     # reads the round and the co-ops that ordered as the reader, then writes every co-op's lines and the round's
-    # totals (summed co-op by co-op in each one's scope) as the app role (service.record_deliveries). What is left
-    # in purchasing, found once the deliveries passed:
-    "tests/purchasing/test_rounds.py::test_deliveries_shortages_and_the_recharge_invoices": RECHARGING,
-    "tests/purchasing/test_changes.py::test_a_coop_records_what_arrived_and_is_charged_for_the_good_goods_only":
-        RECHARGING,
+    # totals (summed co-op by co-op in each one's scope) as the app role (service.record_deliveries). Recharging a
+    # round, the last entry (found once the deliveries passed), reads as the reader and then writes every co-op's
+    # invoice (the office's scope), recharge record and email (the co-op's scope) and the round as the app role
+    # alone (service.recharge_round).
 }

@@ -4,7 +4,7 @@ savings; and every refusal the issue names (4xx naming the field, nothing saved)
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import column, select, table
 
 from consortium.extensions import db
 from consortium.jobs import JobRun
@@ -12,7 +12,15 @@ from consortium.notifications.models import OutboxMessage
 from consortium.scheduler import run_job
 from consortium.tenancy import consortium_scope
 from shared_services.purchasing import service
-from shared_services.purchasing.models import CatalogueItem, PriceTier, PurchaseOrder, PurchaseRound, RoundItem
+from shared_services.purchasing.models import (
+    CatalogueItem,
+    PriceTier,
+    PurchaseOrder,
+    PurchaseRound,
+    Recharge,
+    RoundItem,
+)
+from tenants.invoicing import service as invoicing
 from tests.conftest import count_rows, unrestricted
 from tests.purchasing.helpers import GLOVES, make_due, order, post
 
@@ -234,6 +242,50 @@ def test_deliveries_shortages_and_the_recharge_invoices(app, client, staff, trea
     assert summary["spend"] == "4590.00" and summary["savings"] == "810.00" and len(summary["by_coop"]) == 2
     assert summary["by_supplier"] == [{"supplier": "Sanitaria Emiliana srl", "spend": "4590.00",
                                        "savings": "810.00"}]
+
+
+def test_a_recharge_stopped_half_way_charges_nobody_and_the_retry_charges_each_coop_once(
+        app, client, staff, treasurers, purchase_round, catalogue, world, monkeypatch):
+    """The recharge writes every co-op's invoice, record and email as one role in one transaction (on Citus one
+    transaction writes as one role): if the process dies once the first co-op's invoice is issued, nothing of it
+    is left (no invoice, no record, no email, the round still delivered) and the retry charges each co-op once,
+    the office's numbers without a gap."""
+    _closed(client, staff, treasurers, purchase_round, catalogue)
+    round_id = purchase_round["id"]
+    post(client, staff, f"{BASE}/rounds/{round_id}/deliveries", {"complete": True}, 200)
+    issue, issued = invoicing.issue_invoice, []
+
+    def dies_after_the_first(session, tenant, invoice, today):
+        if issued:
+            raise ProcessKilled
+        issued.append(issue(session, tenant, invoice, today).number)
+        return invoice
+
+    monkeypatch.setattr(invoicing, "issue_invoice", dies_after_the_first)
+    with pytest.raises(ProcessKilled):
+        client.post(f"{BASE}/rounds/{round_id}/recharge", headers=staff)
+    monkeypatch.undo()
+    assert len(issued) == 1  # one co-op's invoice was issued before the process died
+    assert client.get(f"{BASE}/rounds/{round_id}", headers=staff).get_json()["status"] == "delivered"
+    invoices = table("invoices", column("number"))
+    with unrestricted(app) as connection:
+        assert connection.scalars(select(invoices.c.number)).all() == []
+        assert connection.scalars(select(OutboxMessage.kind).where(OutboxMessage.kind == service.RECHARGE_KIND)
+                                  ).all() == []
+    assert count_rows(app, Recharge) == 0
+    recharges = post(client, staff, f"{BASE}/rounds/{round_id}/recharge", None, 201)
+    post(client, staff, f"{BASE}/rounds/{round_id}/recharge", None, 409)  # and never again
+    numbers = sorted(r["invoice_number"] for r in recharges)
+    year = issued[0].split("-")[1]
+    assert issued == [f"INV-{year}-0001"] and numbers == [f"INV-{year}-0001", f"INV-{year}-0002"]  # no gap
+    assert sorted((r["tenant_id"], r["net_goods"]) for r in recharges) == [
+        (world["a"].id, "2550.00"), (world["b"].id, "2125.00")]  # each co-op once (the gel was dropped)
+    with unrestricted(app) as connection:
+        assert sorted(connection.scalars(select(invoices.c.number)).all()) == numbers
+        told = connection.scalars(select(OutboxMessage.recipient).where(OutboxMessage.kind == service.RECHARGE_KIND)
+                                  .order_by(OutboxMessage.recipient)).all()
+    assert told == ["treasurer.a@example.test", "treasurer.b@example.test"]
+    assert count_rows(app, Recharge) == 2
 
 
 def test_purchasing_summary_interface(app, client, staff, treasurers, purchase_round, catalogue, world):
