@@ -153,7 +153,7 @@ class _FieldSet:
 FIELD_SET = _FieldSet()
 AUDIT_WORDS: dict[str, AuditWords] = {}
 # Labels of the columns many models share, for a model whose words do not name them.
-GENERIC_FIELDS = {"created_at": _l("Created"), "updated_at": _l("Last changed"), "currency": _l("Currency"),
+GENERIC_FIELDS = {"created_at": _l("Created"), "updated_at": _l("Updated"), "currency": _l("Currency"),
                   "description": _l("Description"), "notes": _l("Notes"), "active": _l("Active"),
                   "position": _l("Position")}
 # What happened, when no registered sentence says it better; `%(what)s` is a record's label and name.
