@@ -13,7 +13,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Boolean, Date, DateTime, Numeric, event, insert, inspect, select
+from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, event, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from consortium.db import Base, TenantOwned, utcnow
@@ -138,18 +138,39 @@ class AuditWords:
     name: Callable[[Any], str | None] | None = None
     fields: Mapping[str, Any] = field(default_factory=dict)
     values: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    events: Mapping[tuple[str, str], Any] = field(default_factory=dict)
+    events: Mapping[tuple[str, Any], Any] = field(default_factory=dict)
+    # technical or derived columns a reader has no use for in the log (a fingerprint, a search index)
+    hidden: frozenset[str] = frozenset()
 
 
+class _FieldSet:
+    """An `events` key's value meaning "the field got a value it did not have": `("converted_at", FIELD_SET)`."""
+
+    def __repr__(self):
+        return "FIELD_SET"
+
+
+FIELD_SET = _FieldSet()
 AUDIT_WORDS: dict[str, AuditWords] = {}
+# Labels of the columns many models share, for a model whose words do not name them.
+GENERIC_FIELDS = {"created_at": _l("Created"), "updated_at": _l("Updated"), "currency": _l("Currency"),
+                  "description": _l("Description"), "notes": _l("Notes"), "active": _l("Active"),
+                  "position": _l("Position")}
 # What happened, when no registered sentence says it better; `%(what)s` is a record's label and name.
 ACTION_SENTENCES = {"create": _l("%(who)s created %(what)s"), "update": _l("%(who)s changed %(what)s"),
                     "delete": _l("%(who)s deleted %(what)s")}
 
 
-def audit_words(model: type, label, *, name=None, fields=None, values=None, events=None) -> None:
+def audit_words(model: type, label, *, name=None, fields=None, values=None, events=None, hidden=()) -> None:
     """Features call this from `register` for each model they audit (labels marked with `_l`)."""
-    AUDIT_WORDS[model.__name__] = AuditWords(label, name, fields or {}, values or {}, events or {})
+    AUDIT_WORDS[model.__name__] = AuditWords(label, name, fields or {}, values or {}, events or {},
+                                             frozenset(hidden))
+
+
+def field_label(words: AuditWords, key: str) -> str | None:
+    """A field's label in the log: its model's, else the shared one (None: none registered)."""
+    label = words.fields.get(key, GENERIC_FIELDS.get(key))
+    return str(label) if label is not None else None
 
 
 def audit_record_label(object_type: str) -> str:
@@ -222,7 +243,7 @@ def _value_text(value, column, labels: Mapping | None, currency: str | None) -> 
             return format_date(date.fromisoformat(value))
         if isinstance(kind, Numeric):
             amount = Decimal(str(value))
-            if kind.scale == 2 and currency:  # the Money column type
+            if (kind.precision, kind.scale) == (14, 2) and currency:  # the Money column type (not a percent)
                 return money(amount, currency, format_locale())
             return format_number(amount)
     except (ValueError, ArithmeticError):
@@ -231,11 +252,23 @@ def _value_text(value, column, labels: Mapping | None, currency: str | None) -> 
 
 
 def _shown_fields(model) -> set[str]:
-    """The fields a person reads: not the keys that only link rows (ids, the co-op, foreign keys)."""
+    """The fields a person reads: not the keys that only link rows (ids, the co-op, foreign keys, a column named
+    `..._id` or `..._by` holding another record's id: who acted is the entry's own), nor what the model hides."""
     if model is None:
         return set()
+    words = AUDIT_WORDS.get(model.__name__)
+    hidden = words.hidden if words is not None else frozenset()
     return {attr.key for attr in inspect(model).column_attrs
-            if not any(column.primary_key or column.foreign_keys for column in attr.columns)}
+            if not any(column.primary_key or column.foreign_keys for column in attr.columns)
+            and not attr.key.endswith("_id") and attr.key not in hidden
+            and not (attr.key.endswith("_by") and isinstance(attr.columns[0].type, Integer))}
+
+
+def unworded_fields(model) -> set[str]:
+    """The fields of an audited model its log would show without a label (for the test keeping them worded)."""
+    words = AUDIT_WORDS.get(model.__name__)
+    excluded = set(getattr(model, "__audit_exclude__", ()))
+    return {key for key in _shown_fields(model) - excluded if words is None or field_label(words, key) is None}
 
 
 def audit_lines(session, entries, actors: Mapping[int, Any], currency: str | None = None) -> list[AuditLine]:
@@ -259,6 +292,9 @@ def _audit_line(entry, model, names, actors, currency) -> AuditLine:
     name = str(names.get((entry.object_type, entry.object_id)) or "#" + entry.object_id)
     sentence = next((words.events[(key, after)] for key, (_before, after) in entry.changes.items()
                      if entry.action == "update" and isinstance(after, str) and (key, after) in words.events), None)
+    if sentence is None and entry.action == "update":  # a field set for the first time ("converted_at")
+        sentence = next((words.events[(key, FIELD_SET)] for key, (before, after) in entry.changes.items()
+                         if before is None and after is not None and (key, FIELD_SET) in words.events), None)
     if sentence is not None:
         text = str(sentence) % {"who": who, "name": name}
     else:
@@ -273,7 +309,7 @@ def _audit_line(entry, model, names, actors, currency) -> AuditLine:
         if model is not None and key not in shown:
             continue
         column, labels = columns.get(key), words.values.get(key)
-        label = str(words.fields.get(key, _readable(key).capitalize()))
+        label = field_label(words, key) or _readable(key).capitalize()
         changes.append((label, _value_text(before, column, labels, amounts_in),
                         _value_text(after, column, labels, amounts_in)))
     return AuditLine(entry.at, who, text, changes)

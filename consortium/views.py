@@ -1,6 +1,6 @@
 """The web shell: login, logout, home per role, co-op switcher, audit pages, navigation registry."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -36,10 +36,10 @@ from consortium.auth import (
 from consortium.db import as_utc
 from consortium.extensions import db, limiter
 from consortium.i18n import _, _l
-from consortium.models import RoleAssignment, Tenant, User
+from consortium.models import ApiToken, RoleAssignment, Tenant, User
 from consortium.money import money as format_money
 from consortium.security import safe_next
-from plugins.jurisdictions.base import JurisdictionError, get_jurisdiction
+from plugins.jurisdictions.base import JurisdictionError, available_jurisdictions, get_jurisdiction
 
 blp = Blueprint("shell", __name__)
 AUDIT_PAGE_SIZE = 50
@@ -59,14 +59,37 @@ ROLE_LABELS = {
 AUDIT_ACTION_LABELS = {"create": _l("created"), "update": _l("changed"), "delete": _l("deleted")}
 
 
-audit_words(Tenant, _l("co-op"), name=lambda tenant: tenant.name, fields={
+class _LegalFormLabels(Mapping):
+    """Every legal form's label by its code, from each jurisdiction's rule pack, as the co-op page writes it
+    (`legal_form_label`): the codes are distinct across jurisdictions (`social_coop_a`, `coop_society`)."""
+
+    def _labels(self) -> dict:
+        return {form.code: form.label for country in available_jurisdictions()
+                for form in get_jurisdiction(country).legal_forms()}
+
+    def __getitem__(self, code):
+        return self._labels()[code]
+
+    def __iter__(self):
+        return iter(self._labels())
+
+    def __len__(self):
+        return len(self._labels())
+
+
+LEGAL_FORM_LABELS = _LegalFormLabels()
+TENANT_STATUS_WORDS = {"active": _l("active"), "incubating": _l("incubating"), "left": _l("left")}
+audit_words(Tenant, _l("co-op"), name=lambda tenant: tenant.name,
+            values={"legal_form": LEGAL_FORM_LABELS, "status": TENANT_STATUS_WORDS}, fields={
     "name": _l("Name"), "slug": _l("Address name"), "country": _l("Country"), "legal_form": _l("Legal form"),
     "registration_number": _l("Registration number"), "vat_number": _l("VAT number"), "address": _l("Address"),
     "city": _l("City"), "postcode": _l("Postcode"), "currency": _l("Currency"), "founding_date": _l("Founded on"),
     "status": _l("Status"), "created_at": _l("Created")})
 audit_words(User, _l("user"), name=lambda user: user.name, fields={
     "name": _l("Name"), "email": _l("Email"), "is_active": _l("Active"), "language": _l("Language"),
-    "session_generation": _l("Sign-outs everywhere"), "created_at": _l("Created")})
+    "session_generation": _l("Sign-outs everywhere"), "created_at": _l("Created"),
+    "invitation_expires_at": _l("Invitation valid until")})
+audit_words(ApiToken, _l("API token"), fields={"expires_at": _l("Expires"), "revoked_at": _l("Revoked")})
 audit_words(RoleAssignment, _l("role"), values={"role": ROLE_LABELS}, fields={"role": _l("Role")})
 
 

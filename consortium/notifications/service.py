@@ -669,13 +669,25 @@ def _subscription_for(session, message: OutboxMessage):
         return session.get(WebhookSubscription, (message.tenant_id, message.subscription_id))
 
 
+def written_languages(session, messages, default: str) -> dict[int, str | None]:
+    """The language each email of `messages` is written in, by message id: the one it recorded when queued; for
+    a row queued before migration 0030 (none recorded), its recipient's own language, else `default` (the
+    consortium's). None for a webhook."""
+    unknown = {m.recipient.lower() for m in messages if m.channel == "email" and not m.language}
+    readers = dict(session.execute(select(func.lower(User.email), User.language)
+                                   .where(func.lower(User.email).in_(unknown))).all()) if unknown else {}
+    return {m.id: (m.language or readers.get(m.recipient.lower()) or default) if m.channel == "email" else None
+            for m in messages}
+
+
 def _send(session, message: OutboxMessage, config: Mapping) -> None:
     notifier = load_notifiers()[message.channel]
     if message.channel == "email":
         attachments = [(a.filename, a.content_type, a.content) for a in message.attachments]
+        language = written_languages(session, [message], config.get("CONSORTIUM_LANGUAGE", "en"))[message.id]
         notifier.send(to=message.recipient, subject=message.subject or "", body=message.body,
                       delivery_id=message.delivery_id, config=config, attachments=attachments,
-                      language=message.language)
+                      language=language)
         return
     subscription = _subscription_for(session, message)
     if subscription is None or not subscription.active:

@@ -1,6 +1,6 @@
 """Notification pages: a co-op's webhooks and outbox, the consortium's webhooks and whole outbox, email preferences."""
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -40,6 +40,11 @@ def _outbox_page(query):
     return listing.apply(db.session, query)
 
 
+def _languages(outbox) -> dict[int, str | None]:
+    """The language each email of the page is written in (a row from before migration 0030 recorded none)."""
+    return service.written_languages(db.session, list(outbox), current_app.config.get("CONSORTIUM_LANGUAGE", "en"))
+
+
 def _webhooks_page(tenant_id: int | None, template_args: dict):
     """List and create webhooks of one scope; a new subscription's secret is shown on this answer only."""
     errors, created = {}, None
@@ -60,6 +65,7 @@ def tenant_webhooks():
     """The co-op's webhooks (add, remove) and the co-op's outbox: what was sent, what is waiting, what failed."""
     outbox = _outbox_page(service.tenant_outbox_query(g.tenant.id))
     return _webhooks_page(g.tenant.id, {"scope_name": g.tenant.name, "outbox": outbox,
+                                        "outbox_languages": _languages(outbox),
                                         "delete_endpoint": "notifications.delete_tenant_webhook",
                                         "page_endpoint": "notifications.tenant_webhooks"})
 
@@ -115,7 +121,7 @@ def consortium_outbox():
     """The consortium's own emails and webhook deliveries (failed ones can be retried), and per co-op only
     how many of its messages wait or failed: a co-op's messages are its own (the treasurer retries them)."""
     outbox = _outbox_page(service.outbox_query())
-    return render_template("notifications/outbox.html", outbox=outbox,
+    return render_template("notifications/outbox.html", outbox=outbox, outbox_languages=_languages(outbox),
                            tenant_counts=service.tenant_outbox_counts(db.session))
 
 

@@ -175,6 +175,11 @@ def _overview_page(form: str | None = None, errors: dict | None = None, values=N
     return (page, 422) if errors else page
 
 
+# The fund's ledger accounts (`calculations`) and where a payment came from, in words.
+ACCOUNT_LABELS = {"fund_cash": _l("Fund cash"), "contributions_receivable": _l("Contributions receivable"),
+                  "contribution_income": _l("Contribution income"), "loans_receivable": _l("Loans receivable"),
+                  "interest_income": _l("Interest income"), "guarantee_calls_expense": _l("Guarantee calls paid")}
+PAYMENT_SOURCE_LABELS = {"manual": _l("recorded by hand"), "bank_import": _l("bank statement")}
 ENTRY_KIND_LABELS = {
     "contribution_due": _l("contribution due"), "contribution_adjustment": _l("contribution corrected"),
     "contribution_received": _l("contribution received"), "loan_out": _l("loan paid out"),

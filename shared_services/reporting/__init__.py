@@ -28,7 +28,7 @@ def _audit_words():
     """Social reports in the audit log, by their year and state."""
     from consortium.audit import audit_words
     from consortium.i18n import _l
-    from shared_services.reporting.models import STATE_LABELS, SocialReport
+    from shared_services.reporting.models import STATE_LABELS, ReportedFigures, SocialReport
 
     audit_words(SocialReport, _l("social report"), name=lambda report: str(report.year),
                 values={"state": STATE_LABELS},
@@ -37,3 +37,9 @@ def _audit_words():
                 fields={"year": _l("Year"), "state": _l("Status"), "sections": _l("Sections"),
                         "snapshot": _l("Figures"), "approved_on": _l("Approved on"), "filed_on": _l("Filed on"),
                         "created_at": _l("Created"), "updated_at": _l("Updated")})
+    audit_words(ReportedFigures, _l("figures reported to the consortium"), name=lambda figures: str(figures.year),
+                fields={"year": _l("Year"), "workers": _l("Workers"), "disadvantaged": _l("Disadvantaged workers"),
+                        "invoiced_by_type": _l("Invoiced by type of customer"), "refreshed_at": _l("Counted on"),
+                        "year_end": _l("Year end"), "total_assets": _l("Total assets"),
+                        "training_hours": _l("Training hours"), "training_completions": _l("Courses completed"),
+                        "training_without_hours": _l("Courses completed without hours")})

@@ -37,23 +37,42 @@ def _audit_words():
         DECISION_LABELS,
         LOT_RESULT_LABELS,
         OPENED_TO_LABELS,
+        REQUIREMENT_LABELS,
         TENDER_STATUS_LABELS,
         UNIT_LABELS,
+        BidAllocation,
         BidLot,
+        BidRequirement,
+        ContractShare,
+        RequirementEvidence,
         TenderBid,
         TenderContract,
         TenderInterest,
+        TenderInvitation,
         TenderLot,
         TenderNotice,
+        TenderProfile,
+        TenderSource,
     )
 
     audit_words(TenderNotice, _l("tender notice"), name=lambda notice: notice.title,
                 values={"status": TENDER_STATUS_LABELS, "opened_to": OPENED_TO_LABELS},
                 fields={"title": _l("Title"), "status": _l("Status"), "buyer_name": _l("Buyer"),
                         "value": _l("Value"), "reserved": _l("Reserved"), "opened_to": _l("Opened to co-ops"),
-                        "answers_due": _l("Answers due by"), "submission_deadline": _l("Submission deadline")})
-    audit_words(TenderLot, _l("lot"), name=lambda lot: lot.title, values={"status": TENDER_STATUS_LABELS},
-                fields={"title": _l("Title"), "status": _l("Status"), "value": _l("Value")})
+                        "answers_due": _l("Answers due by"), "submission_deadline": _l("Submission deadline"),
+                        "enquiry_deadline": _l("Questions due by"), "cpv_codes": _l("CPV codes"),
+                        "areas": _l("Areas"), "max_lots_bid": _l("Lots a bidder may bid for"),
+                        "max_lots_awarded": _l("Lots a bidder may win"), "opened_at": _l("Opened to co-ops on")},
+                # the buyer's release data as published (OCDS codes, documents, indexes for the search)
+                hidden={"area_index", "cpv_index", "lot_groups", "documents", "latest_release_date", "ocid", "origin",
+                        "language", "procurement_method", "main_category", "award_criteria",
+                        "award_criteria_details"})
+    audit_words(TenderLot, _l("lot"), name=lambda lot: lot.title,
+                values={"status": TENDER_STATUS_LABELS, "unit": UNIT_LABELS},
+                fields={"title": _l("Title"), "status": _l("Status"), "value": _l("Value"),
+                        "quantity": _l("Quantity"), "unit": _l("Unit"), "cpv_codes": _l("CPV codes"),
+                        "contract_start": _l("Contract starts on"), "contract_end": _l("Contract ends on")},
+                hidden={"description", "position"})
     audit_words(TenderBid, _l("bid"), name=lambda bid: bid.notice.title if hasattr(bid, "notice") else "",
                 values={"status": BID_STATUS_LABELS},
                 events={("status", "submitted"): _l("%(who)s submitted the bid for %(name)s"),
@@ -61,14 +80,35 @@ def _audit_words():
                         ("status", "lost"): _l("%(who)s recorded the bid for %(name)s as lost"),
                         ("status", "withdrawn"): _l("%(who)s withdrew the bid for %(name)s")},
                 fields={"status": _l("Status"), "version": _l("Bid version"), "margin_percent": _l("Margin"),
-                        "notes": _l("Notes"), "submitted_at": lazy_pgettext("bid", "Submitted")})
+                        "notes": _l("Notes"), "submitted_at": lazy_pgettext("bid", "Submitted"),
+                        "closed_at": _l("Closed on")})
     audit_words(BidLot, _l("lot of a bid"),
                 values={"decision": DECISION_LABELS, "result": LOT_RESULT_LABELS, "unit": UNIT_LABELS},
                 fields={"decision": _l("Decision"), "result": _l("Result"), "price": _l("Bid price"),
-                        "unit": _l("Unit")})
+                        "unit": _l("Unit"), "quantity": _l("Quantity")})
     audit_words(TenderInterest, _l("answer to a tender notice"),
                 fields={"interested": _l("Interested"), "capacity": _l("Capacity"), "staff": _l("Staff"),
                         "unit_cost": _l("Cost per unit"),
-                        "disadvantaged_percent": _l("Disadvantaged workers"), "notes": _l("Notes")})
+                        "disadvantaged_percent": _l("Disadvantaged workers"), "notes": _l("Notes"),
+                        "answered_at": _l("Answered on")})
     audit_words(TenderContract, _l("contract won"), name=lambda contract: contract.title,
-                fields={"title": _l("Title"), "value": _l("Value"), "awarded_on": _l("Awarded on")})
+                fields={"title": _l("Title"), "value": _l("Value"), "awarded_on": _l("Awarded on"),
+                        "starts_on": _l("Contract starts on"), "ends_on": _l("Contract ends on")})
+    share = {"share_percent": _l("Share"), "part": _l("Part of the service it performs")}
+    audit_words(BidAllocation, _l("co-op's share of a bid"),
+                fields={**share, "quantity": _l("Quantity"), "unit_cost": _l("Cost per unit"), "cost": _l("Cost"),
+                        "staff": _l("Staff"), "disadvantaged_percent": _l("Disadvantaged workers")})
+    audit_words(ContractShare, _l("co-op's share of a contract"), fields={**share, "value": _l("Value")})
+    audit_words(BidRequirement, _l("bid requirement"), name=lambda requirement: requirement.label,
+                values={"kind": REQUIREMENT_LABELS}, fields={"kind": _l("Type"), "label": _l("Requirement")})
+    audit_words(RequirementEvidence, _l("evidence of a requirement"),
+                fields={"reference": _l("Reference"), "expires_on": _l("Expires on")})
+    audit_words(TenderInvitation, _l("invitation to a tender"), fields={"invited_at": _l("Invited on")})
+    audit_words(TenderProfile, _l("tender profile"),
+                fields={"cpv_codes": _l("CPV codes"), "areas": _l("Areas"), "hours_per_week": _l("Hours a week"),
+                        "places": _l("Places"), "qualified_staff": _l("Qualified staff"),
+                        "disadvantaged_percent": _l("Disadvantaged workers")})
+    audit_words(TenderSource, _l("tender source"), name=lambda source: source.name,
+                fields={"name": _l("Name"), "url": _l("Address"), "interval_minutes": _l("Fetched every (minutes)"),
+                        "max_pages": _l("Pages at most"), "next_fetch_at": _l("Next fetch"),
+                        "failures": _l("Failures in a row"), "last_error": _l("Last error")})

@@ -33,15 +33,19 @@ def _audit_words():
         RESULTS,
         SESSION_STATES,
         SPLITS,
+        TOPICS,
         TrainingCourse,
         TrainingEnrolment,
+        TrainingRecharge,
         TrainingSession,
     )
     from tenants.invoicing.labels import VAT_CATEGORY_LABELS
 
-    audit_words(TrainingCourse, _l("course"), name=lambda course: course.title, values={"delivery": DELIVERIES},
+    audit_words(TrainingCourse, _l("course"), name=lambda course: course.title,
+                values={"delivery": DELIVERIES, "topic": TOPICS},
                 fields={"code": _l("Code"), "title": _l("Title"), "topic": _l("Topic"), "country": _l("Country"),
-                        "delivery": _l("Delivery"), "duration_hours": _l("Hours"), "source": _l("Source")})
+                        "delivery": _l("Delivery"), "duration_hours": _l("Hours"), "source": _l("Source"),
+                        "standard": _l("Standard"), "validity_months": _l("Valid for (months)")})
     audit_words(TrainingSession, _l("training session"),
                 name=lambda session: format_date(session.held_on) if hasattr(session, "course") else "",
                 values={"state": SESSION_STATES, "cost_basis": COST_BASES, "split_by": SPLITS,
@@ -49,6 +53,13 @@ def _audit_words():
                 events={("state", "attended"): _l("%(who)s recorded the attendance of the session of %(name)s"),
                         ("state", "recharged"): _l("%(who)s recharged the costs of the session of %(name)s")},
                 fields={"held_on": _l("Date"), "place": _l("Place"), "trainer": _l("Trainer"), "seats": _l("Seats"),
-                        "booked": _l("Booked"), "cost": _l("Cost"), "state": _l("Status")})
+                        "booked": _l("Booked"), "cost": _l("Cost"), "state": _l("Status"),
+                        "cost_basis": _l("Cost basis"), "split_by": _l("Costs split"), "link": _l("Link"),
+                        "vat_category": _l("VAT category"), "attendance_recorded_at": _l("Attendance recorded on"),
+                        "recharged_at": _l("Recharged on")})
     audit_words(TrainingEnrolment, _l("enrolment"), name=lambda enrolment: enrolment.attendee_name,
-                values={"result": RESULTS}, fields={"attendee_name": _l("Attendee"), "result": _l("Result")})
+                values={"result": RESULTS}, fields={"attendee_name": _l("Attendee"), "result": _l("Result"),
+                                                    "enrolled_at": _l("Enrolled on")})
+    audit_words(TrainingRecharge, _l("training recharge"), name=lambda recharge: recharge.invoice_number or "",
+                fields={"units": _l("Seats or attendees charged"), "amount": _l("Amount"),
+                        "invoice_number": _l("Invoice number")})

@@ -29,7 +29,7 @@ def _audit_words(views):
     from consortium.audit import audit_words
     from consortium.i18n import _l, lazy_pgettext
     from tenants.invoicing.labels import VAT_CATEGORY_LABELS
-    from tenants.invoicing.models import Customer, Invoice, InvoiceLine, Payment
+    from tenants.invoicing.models import Customer, Invoice, InvoiceLine, InvoicingSettings, Payment
 
     kinds = {"invoice": _l("invoice"), "credit_note": _l("credit note")}
     audit_words(Invoice, _l("invoice"), name=lambda invoice: invoice.number or _l("a draft"),
@@ -66,3 +66,14 @@ def _audit_words(views):
                     "pec": _l("PEC address"), "peppol_id": _l("Peppol electronic address"),
                     "remind_customer": _l("Overdue reminders to the customer"),
                     "split_payment": _l("Split payment"), "created_at": _l("Created")})
+    audit_words(InvoicingSettings, _l("invoicing settings"), values={"stamp_duty_mode": views.STAMP_DUTY_LABELS},
+                fields={"invoice_series": _l("Invoice series"), "credit_note_series": _l("Credit note series"),
+                        "default_payment_terms_days": _l("Default payment terms for new customers (days)"),
+                        "iban": _l("IBAN printed on invoices"),
+                        "seller_email": _l("Accounts email printed on invoices"),
+                        "regime_fiscale": _l("Tax regime (regime fiscale, Italy: RF01 ordinary)"),
+                        "reminder_days": _l("Send overdue reminders on these days past due (e.g. 7,30,60)"),
+                        "remind_customers": _l("Also remind customers who agreed to reminders"),
+                        "peppol_id": _l("Peppol electronic address"),
+                        "stamp_duty_mode": _l(
+                            "Stamp duty (EUR 2.00 on invoices with more than EUR 77.47 not subject to VAT)")})

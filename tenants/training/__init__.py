@@ -25,7 +25,13 @@ def _audit_words():
     """Training records in the audit log: a record by its course, its source in words, the compliance figures."""
     from consortium.audit import audit_words
     from consortium.i18n import _l
-    from tenants.training.models import ComplianceReport, TrainingRecord, TrainingRole
+    from tenants.training.models import (
+        ComplianceReport,
+        TrainingRecord,
+        TrainingRequirement,
+        TrainingRole,
+        TrainingRoleHolder,
+    )
     from tenants.training.views import SOURCE_LABELS
 
     audit_words(TrainingRecord, _l("training record"), name=lambda record: record.course_title,
@@ -33,8 +39,14 @@ def _audit_words():
                 fields={"course_title": _l("Course"), "completed_on": _l("Completed on"),
                         "expires_on": _l("Valid until"), "validity_months": _l("Validity when recorded"),
                         "source": _l("Source"), "provider": _l("Provider"), "notes": _l("Notes"),
-                        "verification_code": _l("Verification code"), "created_at": _l("Recorded on")})
-    audit_words(TrainingRole, _l("training role"), name=lambda role: role.name, fields={"name": _l("Name")})
+                        "verification_code": _l("Verification code"), "created_at": _l("Recorded on"),
+                        "certificate_filename": _l("Certificate"), "certificate_type": _l("Certificate file type"),
+                        "certificate_size": _l("Certificate size (bytes)")})
+    audit_words(TrainingRole, _l("training role"), name=lambda role: role.name,
+                fields={"name": _l("Name"), "all_workers": _l("Every worker holds it")})
+    # which courses a role needs and who holds it: links between records, read on the roles page
+    audit_words(TrainingRequirement, _l("course a training role requires"))
+    audit_words(TrainingRoleHolder, _l("holder of a training role"))
     audit_words(ComplianceReport, _l("training compliance"),
                 fields={"workers": _l("Workers"), "valid": _l("Valid"), "expiring": _l("Expiring within 90 days"),
                         "expired": _l("Expired"), "missing": _l("Missing"), "percent_compliant": _l("Compliant"),

@@ -62,3 +62,21 @@ def test_audit_pages(client, factory, two_coops, email, path, status):
     assert response.status_code == status
     if status == 200:
         assert "Audit log" in response.get_data(as_text=True)
+
+
+def test_every_cell_of_the_audit_table_names_its_column_on_a_phone(client, two_coops):
+    """At 390 px the table reads as cards (`cards-narrow`): each cell shows its column's name from `data-label`,
+    the first (when it happened) too, in the reader's language."""
+    import re
+
+    login(client, "treasurer.a@example.test")
+    for language, when in (("en", "When"), ("it", "Quando")):
+        client.post("/language", data={"language": language})
+        html = client.get("/t/coop-a/audit").get_data(as_text=True)
+        body = html.split('<table id="audit"', 1)[1].split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+        rows = re.findall(r"<tr>(.*?)</tr>", body, re.DOTALL)
+        assert rows
+        for row in rows:
+            cells = re.findall(r"<td([^>]*)>", row)
+            assert len(cells) == 3 and all("data-label=" in cell for cell in cells), cells
+            assert f'data-label="{when} (' in cells[0]

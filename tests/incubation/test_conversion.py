@@ -187,3 +187,26 @@ def test_the_conversion_page_asks_for_confirmation_and_offers_no_stage_move_afte
     after = page_client.get(f"/incubation/projects/{incubation['one']}").get_data(as_text=True)
     assert f"/incubation/projects/{incubation['one']}/stage" not in after
     assert "/convert" not in after and "Nadia Ferri" in after
+
+
+def test_the_audit_log_says_in_words_that_the_project_became_a_member_coop(app, client, incubation):
+    """The conversion reads as a sentence in the consortium's log, in Italian and English, with the new co-op's
+    legal form by its label: not a field set to a timestamp, nor a legal-form code."""
+    from tests.conftest import login
+    from tests.incubation.conftest import ADMIN
+
+    ready_to_convert(client, incubation["staff"], incubation["one"])
+    response = client.post(f"{API}/{incubation['one']}/convert", headers=incubation["staff"],
+                           json=convert_body(slug="orto-solidale"))
+    assert response.status_code == 201, response.get_json()
+    browser = app.test_client()
+    assert login(browser, ADMIN).status_code == 302
+    pages = {}
+    for language in ("it", "en"):
+        browser.post("/language", data={"language": language})
+        pages[language] = browser.get("/consortium/audit", query_string={"object": "IncubationProject"}) \
+            .get_data(as_text=True)
+    assert "ha trasformato il progetto Project One in una cooperativa associata" in pages["it"]
+    assert "made project Project One a member co-op" in pages["en"]
+    co_ops = browser.get("/consortium/audit", query_string={"object": "Tenant"}).get_data(as_text=True)
+    assert "Co-operative society" in co_ops and "coop_society" not in co_ops

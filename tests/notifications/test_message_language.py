@@ -8,7 +8,7 @@ from consortium.i18n import _, force_locale
 from consortium.models import User
 from consortium.notifications import service
 from consortium.notifications.models import OutboxMessage
-from consortium.tenancy import consortium_scope
+from consortium.tenancy import consortium_scope, tenant_scope
 from tests.conftest import login, unrestricted
 from tests.notifications.helpers import register_test_kind
 
@@ -71,3 +71,47 @@ def test_the_outbox_page_marks_a_subject_in_the_other_language(app, client, fact
     italian = client.get("/consortium/outbox").get_data(as_text=True)
     assert '<small lang="en">Reminder: invoice INV-1</small>' in italian
     assert "<small>Promemoria: fattura FT-1</small>" in italian
+
+
+def test_emails_queued_before_their_language_was_recorded_still_list_and_go_out(app, client, factory, deliver,
+                                                                               delivery_config):
+    """Rows queued before migration 0030 have no language: the outbox pages list them and the delivery sends them,
+    read as written in their recipient's own language, else the consortium's."""
+    from email import message_from_bytes
+    from pathlib import Path
+
+    from sqlalchemy import update
+
+    kind = register_test_kind()
+    factory.user(ADMIN, {"role": "consortium_admin"})
+    factory.user("rossi@example.test", {"role": "consortium_staff"})
+    coop = factory.tenant("vecchia")
+    factory.user("treasurer@vecchia.example.test", {"role": "treasurer", "tenant": "vecchia"})
+    with app.app_context(), consortium_scope(db.session):
+        db.session.scalar(select(User).where(User.email == "rossi@example.test")).language = "it"
+        for to in ("rossi@example.test", "office@example.test"):
+            service.enqueue_email(db.session, to=to, subject=f"Old notice to {to}", body="-", kind=kind,
+                                  tenant_id=None)
+        db.session.commit()
+    with app.app_context(), tenant_scope(db.session, coop.id):
+        service.enqueue_email(db.session, to="treasurer@vecchia.example.test", subject="Old co-op notice",
+                              body="-", kind=kind, tenant_id=coop.id)
+        db.session.commit()
+    with unrestricted(app) as connection:  # as migration 0030 left the rows queued before it
+        connection.execute(update(OutboxMessage).values(language=None))
+        connection.commit()
+    app.config["CONSORTIUM_LANGUAGE"] = "it"
+    try:
+        login(client, ADMIN)
+        page = client.get("/consortium/outbox", headers={"Accept-Language": "en"})
+        assert page.status_code == 200
+        html = page.get_data(as_text=True)
+        # Rossi reads Italian (his own choice); the unknown address the consortium's language (Italian here)
+        assert '<small lang="it">Old notice to rossi@example.test</small>' in html
+        assert '<small lang="it">Old notice to office@example.test</small>' in html
+        assert deliver(CONSORTIUM_LANGUAGE="en").delivered == 3
+    finally:
+        app.config["CONSORTIUM_LANGUAGE"] = "en"
+    sent = {message["To"]: message["Content-Language"] for message in (
+        message_from_bytes(path.read_bytes()) for path in Path(delivery_config["MAIL_DEBUG_DIR"]).glob("*.eml"))}
+    assert sent == {"rossi@example.test": "it", "office@example.test": "en", "treasurer@vecchia.example.test": "en"}

@@ -41,9 +41,7 @@ PAGES = {
                            "/account/password", "/no-such-page", "/consortium/outbox", "/consortium/webhooks",
                            "/account/notifications", "/consortium/jobs", "/consortium/jobs/runs?status=failed",
                            *INCUBATION_STAFF],
-    # Not yet: the audit logs (/consortium/audit, /t/<slug>/audit): models still unregistered with audit_words
-    # (fund entries, loan instalments, price tiers, bid allocations, payslip lines, tender profiles, ...) show
-    # English fallback words.
+    # The audit logs are read to their last page: EVERY_PAGE.
     # Not /consortium/tenants/riverside-care: its tender answers name English notices (buyers' titles, data).
     "staff@example.coop": ["/", "/consortium/tenants", "/account/password", "/consortium/tenants/girasole",
                            "/consortium/reports/", *INCUBATION_STAFF,
@@ -89,6 +87,13 @@ PAGES = {
     "treasurer.uk@example.coop": ["/", "/t/riverside-care/", "/t/riverside-care/reports/"],
     "mentor@example.coop": ["/", "/account/password", "/incubation/", "/incubation/projects/1",
                             "/incubation/projects/2"],
+}
+
+# Lists read page by page to their last page (`per=100`), by demo user: the audit logs each of them may open.
+EVERY_PAGE = {
+    "admin@example.coop": ["/consortium/audit"],
+    "treasurer@example.coop": ["/t/girasole/audit", "/t/fragola-lavoro/audit"],
+    "treasurer.uk@example.coop": ["/t/riverside-care/audit"],
 }
 
 # Pages whose ids the demo does not fix, found by a link on another page: (page, link pattern, suffix).
@@ -214,6 +219,18 @@ def _data_words(app) -> set[str]:
         for (text,) in [*connection.execute(select(ChecklistItem.label)), *connection.execute(select(Milestone.title)),
                         *connection.execute(select(ChecklistTemplateItem.label))]:
             words.update(w.lower() for w in WORD.findall(text or ""))
+        # What the audit log recorded as it was typed or received (a course's title, a notice's buyer, a note):
+        # the string values of fields with no words registered for their codes.
+        from consortium.audit import AUDIT_WORDS
+        from consortium.models import AuditEntry
+
+        for object_type, changes in connection.execute(select(AuditEntry.object_type, AuditEntry.changes)):
+            words_of = AUDIT_WORDS.get(object_type)
+            coded = set(words_of.values) if words_of is not None else set()
+            for key, values in changes.items():
+                if key not in coded:
+                    words.update(w.lower().strip("’'") for value in values if isinstance(value, str)
+                                 for w in WORD.findall(value))
         # Emails and webhooks are stored as they were sent, in their reader's language.
         for subject, recipient in connection.execute(select(OutboxMessage.subject, OutboxMessage.recipient)):
             words.update(w.lower() for w in WORD.findall(f"{subject or ''} {recipient.replace('.', ' ')}"))
@@ -248,6 +265,11 @@ def test_every_page_reads_in_italian(app, demo, email):
         link = re.search(f'href="({pattern})"', client.get(page).get_data(as_text=True))
         assert link, (page, pattern)
         followed.append(link.group(1) + suffix)
+    for path in EVERY_PAGE.get(email, []):
+        for page in range(1, 100):
+            followed.append(f"{path}?per=100&page={page}")
+            if f"page={page + 1}" not in client.get(followed[-1]).get_data(as_text=True):
+                break
     for url in [*PAGES[email], *followed]:
         answer = client.get(url)
         assert answer.status_code in (200, 403, 404), url
