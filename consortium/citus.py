@@ -131,14 +131,21 @@ def _distribute(connection, table: str, kind: str, anchor: str | None) -> None:
         connection.exec_driver_sql(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
 
 
+PLACEMENT_GRANTS_KEY = "citus_placement_grants"
+
+
 def execute_grant(connection, table: str, statement: str) -> None:
     """Run one of consortium.rls's per-table statements (a GRANT or a policy) on `table`.
 
     Citus propagates table-level GRANTs and policies to the shards, but refuses a column-list GRANT
     (`GRANT SELECT (tenant_id, category) ON members`: "grant/revoke on column list is currently unsupported").
-    Such a grant is made on the coordinator's table without propagation and then on every shard placement, so
-    the workers refuse the other columns too. `run_command_on_placements` uses its own connections, which see
-    only committed shards: on Citus the grants run in a transaction after the migrations' (migrations/env.py).
+    Such a grant is made on the coordinator's table without propagation here, and on every shard placement by
+    `grant_on_placements` once this transaction has committed (migrations/env.py), so the workers refuse the
+    other columns too. `run_command_on_placements` uses connections of its own, in transactions of their own:
+    run inside the grants' transaction, whose `REVOKE ALL ... FROM <reader>` had already revoked the shards'
+    column grants of the previous upgrade over the transaction's connection to the worker (changing the same
+    catalog rows, uncommitted), each of them waited on that transaction, which waited on them, and every upgrade
+    after the first (and every downgrade) hung there for ever: a wait no deadlock detector sees.
     """
     if not (statement.startswith("GRANT SELECT (") and is_citus(connection)):
         connection.exec_driver_sql(statement)
@@ -149,11 +156,18 @@ def execute_grant(connection, table: str, statement: str) -> None:
     connection.exec_driver_sql("SET LOCAL citus.enable_ddl_propagation = off")
     connection.exec_driver_sql(statement)
     connection.exec_driver_sql("SET LOCAL citus.enable_ddl_propagation = on")
-    failed = connection.exec_driver_sql(
-        "SELECT nodename, nodeport, result FROM run_command_on_placements(%s, %s) WHERE NOT success",
-        (table, statement.replace(marker, " ON %s ", 1))).all()
-    if failed:
-        raise RuntimeError(f"{statement} failed on shards of {table}: {failed[:3]}")
+    connection.info.setdefault(PLACEMENT_GRANTS_KEY, []).append((table, statement.replace(marker, " ON %s ", 1)))
+
+
+def grant_on_placements(connection) -> None:
+    """The column grants `execute_grant` made on the coordinator's tables, made on every shard placement; called
+    after the transaction that made them has committed (`run_command_on_placements` sees committed shards only)."""
+    for table, command in connection.info.pop(PLACEMENT_GRANTS_KEY, []):
+        failed = connection.exec_driver_sql(
+            "SELECT nodename, nodeport, result FROM run_command_on_placements(%s, %s) WHERE NOT success",
+            (table, command)).all()
+        if failed:
+            raise RuntimeError(f"{command % table} failed on shards of {table}: {failed[:3]}")
 
 
 def on_citus(connection) -> bool:

@@ -48,6 +48,8 @@ def run_migrations_online():
         if on_citus:  # the shards the migrations made must be committed before grants reach each of them
             with connection.begin():
                 grant(connection, models)
+            with connection.begin():  # the column grants on the shards, once the grants above are committed
+                citus.grant_on_placements(connection)
 
 
 def grant(connection, models):

@@ -237,3 +237,29 @@ def test_the_app_role_scope_writes_as_the_app_role_and_reads_no_coops_private_ro
             assert db.session.scalar(text("SELECT current_user")).endswith("_consortium_reader")
         db.session.rollback()
     assert true_count(app, "members", tenant.id) == 1
+
+
+@citus_only
+def test_a_second_upgrade_finishes_and_the_reader_still_reads_only_declared_columns_on_every_shard(app, coops):
+    """Every `db upgrade` after the first (and every downgrade) re-applies the grants. The shards' column grants ran
+    inside the grants' transaction on connections of their own, which waited on that transaction's revoke of the
+    same shards' grants while it waited on them: it hung for ever. Now they run after its commit."""
+    import threading
+
+    from consortium.migrations import upgrade
+
+    failures = []
+
+    def again():
+        try:
+            with app.app_context():
+                upgrade()
+        except Exception as error:  # reported by the assertion below
+            failures.append(error)
+
+    second = threading.Thread(target=again, daemon=True)
+    second.start()
+    second.join(120)
+    assert not second.is_alive(), "the second upgrade still waits on the grants after 120 s"
+    assert not failures, failures
+    test_the_consortium_reader_reads_only_declared_columns_on_every_shard(app, coops)
