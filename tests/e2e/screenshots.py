@@ -1,6 +1,6 @@
 """Full-page screenshots of every page the demo users reach, in Italian and English, at 1280 and 390 px.
 
-    python -m tests.e2e.screenshots OUTDIR [--users staff,treasurer]
+    python -m tests.e2e.screenshots OUTDIR [--users staff,treasurer] [--widths 1366,390] [--homes-and-lists]
 
 Not a test: a tool for looking at the pages as a user would (issue 15's "look at every page", issue 20). It
 loads the demo into a fresh SQLite database, serves the app on a local port and, for each demo user, walks the
@@ -36,6 +36,7 @@ USERS = {
     "payroll-uk": ("payroll.uk@example.coop", "riverside-care"),
     "payroll-it": ("payroll.it@example.coop", "fragola-lavoro"),
     "mentor": ("mentor@example.coop", None),
+    "admin": ("admin@example.coop", None),
 }
 LOCALES = {"en": "en-GB", "it": "it-IT"}
 NOT_PAGES = re.compile(r"\.(pdf|csv|xlsx|xml|json)$|/(file|download|logout|ubl|fatturapa|api)(/|$)")
@@ -93,8 +94,9 @@ def links(page, selector: str, base: str, slug: str | None) -> list[str]:
     return found
 
 
-def walk(page, base: str, slug: str | None) -> list[str]:
-    """The user's pages: the top bar's and home pages' links, then each one's first table rows and actions."""
+def walk(page, base: str, slug: str | None, deep: bool = True) -> list[str]:
+    """The user's pages: the top bar's and home pages' links, then (`deep`) each one's first table rows and
+    actions."""
     page.goto(base + "/")
     first = links(page, "header nav a, main .actions a, main .card a", base, slug)
     if slug:
@@ -111,7 +113,7 @@ def walk(page, base: str, slug: str | None) -> list[str]:
     add(base + "/")
     for url in first:
         add(url)
-    for url in list(pages):
+    for url in list(pages) if deep else ():
         response = page.goto(url)
         if response is None or "text/html" not in response.headers.get("content-type", ""):
             continue
@@ -120,7 +122,7 @@ def walk(page, base: str, slug: str | None) -> list[str]:
     return pages
 
 
-def shoot(out: Path, users: list[str]) -> int:
+def shoot(out: Path, users: list[str], widths: dict[int, int], deep: bool = True) -> int:
     rows = []
     with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
         base, server = serve_demo(Path(folder))
@@ -135,7 +137,7 @@ def shoot(out: Path, users: list[str]) -> int:
             tabs = {language: context.new_page() for language, context in contexts.items()}
             for tab in tabs.values():
                 log_in(tab, base, email)
-            pages = walk(tabs["en"], base, slug)
+            pages = walk(tabs["en"], base, slug, deep)
             (out / user).mkdir(parents=True, exist_ok=True)
             number = 0
             for url in pages:
@@ -146,7 +148,7 @@ def shoot(out: Path, users: list[str]) -> int:
                 number += 1
                 name = re.sub(r"[^a-z0-9]+", "-", url.removeprefix(base).lower()).strip("-") or "home"
                 for language, page in tabs.items():
-                    for width, height in WIDTHS.items():
+                    for width, height in widths.items():
                         page.set_viewport_size({"width": width, "height": height})
                         response = page.goto(url)
                         if response is None or "text/html" not in response.headers.get("content-type", ""):
@@ -170,11 +172,15 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out", type=Path, help="folder for the PNGs and index.tsv")
     parser.add_argument("--users", default=",".join(USERS), help="comma-separated, of: " + ", ".join(USERS))
+    parser.add_argument("--widths", default=",".join(map(str, WIDTHS)), help="window widths in px, comma-separated")
+    parser.add_argument("--homes-and-lists", action="store_true",
+                        help="only each user's home and the pages its top bar and home link to")
     args = parser.parse_args(argv)
     if CHROMIUM is None:
         print("no Chromium found (apt-get install chromium)", file=sys.stderr)
         return 1
-    count = shoot(args.out, args.users.split(","))
+    widths = {int(width): WIDTHS.get(int(width), 900) for width in args.widths.split(",")}
+    count = shoot(args.out, args.users.split(","), widths, deep=not args.homes_and_lists)
     print(f"{count} screenshots in {args.out} (index.tsv)")
     return 0
 
