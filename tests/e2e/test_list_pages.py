@@ -147,3 +147,19 @@ def test_the_compliance_matrix_scrolls_in_a_named_focusable_box_on_a_phone(app, 
         page.wait_for_function("() => document.querySelector('[role=region].scroll').scrollLeft > 0", timeout=5000)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("email", ["staff@example.coop", "admin@example.coop"])
+def test_every_menu_entry_is_in_sight_on_a_desktop_in_italian(app, demo, live_server, browser, checked, email):
+    """The staff's menu has the most entries, longest in Italian: at 1280 px they wrap onto a second row rather
+    than run past the window's edge (a sideways-scrolling menu hid "Rendiconti" without a sign that it was there)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, extra_http_headers={"Accept-Language": "it"})
+    page = checked(context.new_page(), language="it")
+    try:
+        log_in(page, live_server, email)
+        page.goto(f"{live_server}/")
+        cut = page.evaluate("""() => [...document.querySelectorAll('header.top nav a')]
+            .filter(a => a.getBoundingClientRect().right > window.innerWidth).map(a => a.textContent.trim())""")
+        assert page.locator("header.top nav a").count() >= 10 and cut == []
+    finally:
+        context.close()
