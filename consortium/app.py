@@ -17,7 +17,7 @@ from consortium.api import (
     remember_idempotent_response,
     replay_idempotent_response,
 )
-from consortium.auth import require_login
+from consortium.auth import ApiPrincipal, require_login
 from consortium.config import INSTANCE_DIR, Config
 from consortium.errors import ServiceError
 from consortium.extensions import csrf, db, limiter, login_manager
@@ -128,8 +128,12 @@ def register_request_scope(app: Flask) -> None:
             return refused
         # The co-op comes with the user's roles (loaded with the user): one they hold no role in, or one that
         # does not exist, is not found alike.
-        tenant = next((role.tenant for role in current_user.roles
-                       if role.tenant is not None and role.tenant.slug == slug), None)
+        principal = current_user._get_current_object()
+        if isinstance(principal, ApiPrincipal):  # the API's principal came with the co-op the URL names
+            tenant = principal.tenant
+        else:
+            tenant = next((role.tenant for role in principal.roles
+                           if role.tenant is not None and role.tenant.slug == slug), None)
         if tenant is None:
             abort(404)
         g.tenant = tenant

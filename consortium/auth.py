@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import wraps
 
@@ -9,14 +10,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import abort, current_app, g, redirect, request, session, url_for
 from flask_login import current_user, login_user
-from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import and_, bindparam, select, update
 
 from consortium.db import as_utc, utcnow
 from consortium.errors import ServiceError
 from consortium.extensions import db, login_manager
 from consortium.i18n import _
-from consortium.models import ApiToken, User
+from consortium.models import ApiToken, RoleAssignment, Tenant, User
 from consortium.passwords import check_new_password
 from consortium.tenancy import set_consortium_scope
 
@@ -69,25 +69,81 @@ def _bearer_secret() -> str | None:
     return secret.strip() if scheme.lower() == "bearer" and secret.strip() else None
 
 
-# Built once: building the SELECT and its eager-load options on every request cost more than running it (issue 16).
-_TOKEN_QUERY = (select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"))
-                .options(joinedload(ApiToken.user).joinedload(User.roles)))
+@dataclass(frozen=True, slots=True)
+class ApiPrincipal:
+    """Who an API request acts as, read as plain columns (issue 16): no ORM user is built for a request.
+
+    It answers the questions the API asks of `current_user` (id, language, roles); a write that needs the
+    ORM user loads it by `id` there. Read afresh on every request, so nothing outlives a revocation.
+    """
+
+    id: int
+    name: str
+    email: str
+    language: str | None
+    token_id: int
+    roles: tuple[tuple[str, int | None, int | None], ...]  # (role, tenant_id, project_id)
+    tenant: object = None  # the co-op the URL names, if the user holds a role in it (ORM Tenant)
+    is_active: bool = True
+    is_authenticated: bool = True
+    is_anonymous: bool = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    def has_consortium_role(self, *roles: str) -> bool:
+        """True if the user holds any of `roles` at consortium level (admin implies staff)."""
+        held = {role for role, tenant_id, project_id in self.roles if tenant_id is None and project_id is None}
+        if "consortium_admin" in held:
+            held.add("consortium_staff")
+        return bool(held & set(roles))
+
+    def tenant_roles(self, tenant_id: int) -> set[str]:
+        """The roles the user holds in one co-op."""
+        return {role for role, held_in, _project in self.roles if held_in == tenant_id}
+
+    @property
+    def tenant_ids(self) -> set[int]:
+        """The co-ops the user holds any role in."""
+        return {tenant_id for _role, tenant_id, _project in self.roles if tenant_id is not None}
 
 
-def current_api_token() -> ApiToken | None:
-    """The live token the current API request carries, or None.
+# Built once: the token, its user and their roles as columns, and the co-op the URL names (if they hold a
+# role in it) as the one ORM object the request needs, all in one statement.
+_tokens, _users, _roles = ApiToken.__table__, User.__table__, RoleAssignment.__table__
+_PRINCIPAL_QUERY = (
+    select(_tokens.c.id.label("token_id"), _tokens.c.expires_at, _tokens.c.revoked_at,
+           _users.c.id.label("user_id"), _users.c.is_active, _users.c.name, _users.c.email, _users.c.language,
+           _roles.c.role, _roles.c.tenant_id, _roles.c.project_id, Tenant)
+    .select_from(_tokens.join(_users, _users.c.id == _tokens.c.user_id)
+                 .outerjoin(_roles, _roles.c.user_id == _users.c.id)
+                 .outerjoin(Tenant, and_(Tenant.id == _roles.c.tenant_id, Tenant.slug == bindparam("slug"))))
+    .where(_tokens.c.token_hash == bindparam("token_hash"))
+    .order_by(_roles.c.id)
+)
 
-    One query reads the token, its user, the user's roles and the co-ops they name (the request's tenant is
-    taken from those), so nothing is cached between requests: a revoked token or a removed role stops
-    working on the next request.
+
+def current_api_principal() -> ApiPrincipal | None:
+    """The principal of the live token the current API request carries, or None.
+
+    One query reads the token, its user, the user's roles and the co-op the URL names, so nothing is cached
+    between requests: a revoked or expired token, a deactivated user or a removed role stops working on
+    the next request.
     """
     secret = _bearer_secret()
     if secret is None:
         return None
-    token = db.session.execute(_TOKEN_QUERY, {"token_hash": sha256(secret)}).unique().scalar_one_or_none()
-    if token is None or token.revoked_at is not None or as_utc(token.expires_at) <= utcnow():
+    rows = db.session.execute(_PRINCIPAL_QUERY, {"token_hash": sha256(secret), "slug": g.get("tenant_slug")}).all()
+    if not rows:
         return None
-    return token
+    first = rows[0]
+    if first.revoked_at is not None or as_utc(first.expires_at) <= utcnow() or not first.is_active:
+        return None
+    return ApiPrincipal(
+        id=first.user_id, name=first.name, email=first.email, language=first.language, token_id=first.token_id,
+        roles=tuple((r.role, r.tenant_id, r.project_id) for r in rows if r.role is not None),
+        tenant=next((r.Tenant for r in rows if r.Tenant is not None), None),
+    )
 
 
 def is_api_request() -> bool:
@@ -159,11 +215,7 @@ def _load_session_user(user_id: str):
 def _load_token_user(req):
     if not is_api_request():
         return None
-    token = current_api_token()
-    if token is None or not token.user.is_active:
-        return None
-    g.api_token = token
-    return token.user
+    return current_api_principal()
 
 
 @login_manager.unauthorized_handler

@@ -18,6 +18,7 @@ from consortium.auth import (
 from consortium.directory import schemas, service
 from consortium.extensions import db, limiter
 from consortium.i18n import _
+from consortium.models import ApiToken
 
 auth_blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Bearer tokens")
 tenants_blp = Blueprint("tenants", __name__, url_prefix="/api/v1/tenants", description="Member co-ops")
@@ -44,7 +45,7 @@ class TokenResource(MethodView):
         refused = require_login()
         if refused is not None:
             return refused
-        service.revoke_token(db.session, g.api_token)
+        service.revoke_token(db.session, db.session.get(ApiToken, current_user.token_id))
         return None
 
 

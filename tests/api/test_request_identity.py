@@ -2,6 +2,8 @@
 asks or which co-op they may enter is kept between requests, so a change is obeyed on the very next one, and
 two users taking turns on the same worker each get only their own co-op's data."""
 
+from datetime import UTC, datetime, timedelta
+
 from sqlalchemy import event, text
 
 from consortium.extensions import db
@@ -93,3 +95,35 @@ def test_token_roles_and_co_op_are_one_query(app, client, factory):
     # the token with its user, roles and co-ops; then the page and its count: nothing read twice
     assert len(queries) == 3, "\n".join(queries)
     assert "api_tokens" in queries[0] and "role_assignments" in queries[0] and "tenants" in queries[0]
+
+
+def test_expired_token_or_user_deactivated_in_the_database_is_refused_on_the_next_request(app, client, factory):
+    """The API principal is read as columns every request: expiry and the user's active flag are checked there."""
+    coop = factory.tenant("coop-a")
+    factory.member(coop)
+    factory.user("t@example.test", {"role": "treasurer", "tenant": "coop-a"})
+    factory.user("u@example.test", {"role": "treasurer", "tenant": "coop-a"})
+    expiring, leaving = token_for(client, "t@example.test"), token_for(client, "u@example.test")
+    assert client.get("/api/v1/t/coop-a/members", headers=expiring).status_code == 200
+    assert client.get("/api/v1/t/coop-a/members", headers=leaving).status_code == 200
+    with unrestricted(app) as connection:
+        connection.execute(text("UPDATE api_tokens SET expires_at = :past WHERE user_id = "
+                                "(SELECT id FROM users WHERE email = 't@example.test')"),
+                           {"past": datetime.now(UTC) - timedelta(seconds=1)})
+        connection.execute(text("UPDATE users SET is_active = :off WHERE email = 'u@example.test'"), {"off": False})
+        connection.commit()
+    assert client.get("/api/v1/t/coop-a/members", headers=expiring).status_code == 401
+    assert client.get("/api/v1/t/coop-a/members", headers=leaving).status_code == 401
+    assert client.get("/api/v1/tenants", headers=leaving).status_code == 401
+
+
+def test_a_role_in_one_co_op_never_opens_another_by_its_slug(client, factory):
+    """The co-op comes only with a role the user holds in it: another co-op's slug is not found."""
+    a, b = factory.tenant("coop-a"), factory.tenant("coop-b")
+    factory.member(a, name="Alice of A")
+    factory.member(b, name="Bob of B")
+    factory.user("t@example.test", {"role": "viewer", "tenant": "coop-a"})
+    headers = token_for(client, "t@example.test")
+    assert [m["name"] for m in client.get("/api/v1/t/coop-a/members", headers=headers).get_json()] == ["Alice of A"]
+    assert client.get("/api/v1/t/coop-b/members", headers=headers).status_code == 404
+    assert client.get("/api/v1/t/no-such-coop/members", headers=headers).status_code == 404
