@@ -97,7 +97,7 @@ def test_treasurer_uploads_accounts_staff_accept_and_the_contribution_follows(
     page.goto(f"{live_server}/t/{SLUG}/")
     page.click("nav >> text=Contributions")
     history = page.inner_text("main")
-    assert f"MF-{YEAR}-{SLUG}" in history and "owed 900.00 EUR" in history
+    assert f"MF-{YEAR}-{SLUG}" in history and "owed €900.00" in history
 
     statement = page.request.get(f"{live_server}/t/{SLUG}/contributions/statement.pdf")
     assert statement.ok and statement.headers["content-type"] == "application/pdf"

@@ -257,7 +257,7 @@ def test_after_a_correction_the_coop_sees_the_current_legal_reserve_and_why(fund
     assert "12,345.67 became 20,000.00" in explanation and "370.37" in explanation
     assert "3% of net profit 20,000.00 is 600.00" in explanation
     assert (shown["amount"], shown["adjustments_total"], shown["total_due"]) == ("370.37", "229.63", "600.00")
-    assert "Legal reserve (for information) 6,000.00" in page and "3,703.70" not in page
+    assert "Legal reserve (for information) €6,000.00" in page and "3,703.70" not in page
     assert f"Corrected on 1 Sep {YEAR + 1}" in page
     assert "6,000.00" in statement and "3,703.70" not in statement and "Corrected on" in statement
     # the original row is never edited: its figures stay, the correction is a separate entry

@@ -91,7 +91,7 @@ def test_treasurer_sees_contributions_and_downloads_the_statement(fund, client):
     login(client, "treasurer.a@example.test")
 
     page = client.get("/t/coop-a/contributions/").get_data(as_text=True)
-    assert REF_A in page and "owed 300.00" in page
+    assert REF_A in page and "owed €300.00" in page
     assert client.get("/consortium/mutual-fund/").status_code == 403
     assert client.get("/t/coop-b/contributions/").status_code == 404
 
@@ -384,3 +384,14 @@ def test_the_coop_api_list_reads_no_payments_it_does_not_show(fund, client):
     assert statements and not [sql for sql in statements if "FROM contribution_payments" in sql], statements
     login(client, "treasurer.a@example.test")
     assert "Payments: " in client.get("/t/coop-a/contributions/").get_data(as_text=True)
+
+
+def test_an_overdue_contribution_reads_overdue_once_with_its_amounts_in_the_readers_money(fund, client):
+    """The co-op's contributions page names an overdue contribution by one state, overdue (not "due" beside
+    "overdue"), and writes each amount with its currency in the reader's convention."""
+    fund.accepted(D("12345.67"))
+    login(client, "treasurer.a@example.test")
+    english = client.get("/t/coop-a/contributions/").get_data(as_text=True)  # due in June of YEAR + 1: past
+    italian = client.get("/t/coop-a/contributions/", headers={"Accept-Language": "it"}).get_data(as_text=True)
+    assert 'class="badge fail">overdue<' in english and 'class="badge">due<' not in english
+    assert "owed €370.37" in english and "da versare 370,37\xa0€" in italian  # babel: a no-break space before €
