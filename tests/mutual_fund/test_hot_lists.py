@@ -3,7 +3,7 @@ dumped by a precompiled plan (issue 16), answer byte for byte what marshmallow a
 several years, a part payment, a settled year, a year corrected twice, a small one with nothing due."""
 
 from marshmallow import Schema
-from sqlalchemy import event, select
+from sqlalchemy import event
 
 from consortium.extensions import db
 from consortium.tenancy import consortium_scope, is_scope_statement
