@@ -16,6 +16,14 @@ from shared_services.mutual_fund import schemas, service
 from tenants.accounts import service as accounts
 
 STAFF = ("consortium_admin", "consortium_staff")
+
+
+class ContributionPage(SQLPage):
+    """A page of `service.contribution_rows_query` as `service.ContributionRow`s (what ContributionSchema dumps)."""
+
+    @property
+    def items(self):
+        return service.contribution_rows(db.session, super().items, **self.collection.get_execution_options())
 COOP_READERS = ("treasurer", "viewer")
 
 review_blp = Blueprint("accounts_review_api", __name__, url_prefix="/api/v1/consortium/accounts",
@@ -121,12 +129,12 @@ class ContributionsResource(MethodView):
     @consortium_role_required(*STAFF)
     @fund_blp.arguments(schemas.ContributionQuerySchema, location="query")
     @fund_blp.response(200, schemas.ContributionSchema(many=True))
-    @fund_blp.paginate(SQLPage)
+    @fund_blp.paginate(ContributionPage)
     def get(self, filters):
         """Every co-op's contributions, newest year first; filter by `year` or `tenant` (slug)."""
         tenant_id = schemas.tenant_id_for_slug(filters["tenant"], "tenant") if "tenant" in filters else None
-        return service.with_history(service.contributions_query(year=filters.get("year"), tenant_id=tenant_id),
-                                    payments=False)
+        return service.contribution_rows_query(service.contributions_query(year=filters.get("year"),
+                                                                           tenant_id=tenant_id))
 
 
 @fund_blp.route("/payments")
@@ -267,10 +275,11 @@ class ReportResource(MethodView):
 class OwnContributionsResource(MethodView):
     @tenant_role_required(*COOP_READERS)
     @coop_blp.response(200, schemas.ContributionSchema(many=True))
-    @coop_blp.paginate(SQLPage)
+    @coop_blp.paginate(ContributionPage)
     def get(self):
         """The co-op's contributions to the mutual fund, newest year first."""
-        return service.own_contributions_query(payments=False)  # the list shows totals, not the payments
+        # the list shows totals, not the payments
+        return service.contribution_rows_query(service.own_contributions_query(history=False))
 
 
 @coop_blp.route("/statement.pdf")

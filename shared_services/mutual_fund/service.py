@@ -14,9 +14,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from types import SimpleNamespace
 
 import marshmallow as ma
-from sqlalchemy import case, func, select, text
+from sqlalchemy import case, exists, func, select, text
 from sqlalchemy.orm import selectinload
 from stdnum import iban as stdnum_iban
 
@@ -558,16 +559,60 @@ def contribution_totals_by_currency(session, year: int) -> dict[str, dict[str, D
             for currency, count, due_total, paid, outstanding in session.execute(query)}
 
 
-def own_contributions_query(*, payments: bool = True):
+def own_contributions_query(*, payments: bool = True, history: bool = True):
     """SELECT of the current co-op's contributions, newest year first (the tenant filter applies), loading their
-    corrections and, with `payments`, their payments."""
-    return with_history(select(Contribution).order_by(Contribution.year.desc()), payments=payments)
+    corrections and, with `payments`, their payments (neither without `history`)."""
+    query = select(Contribution).order_by(Contribution.year.desc())
+    return with_history(query, payments=payments) if history else query
 
 
 def with_history(query, *, payments: bool = True):
     """`query` of contributions loading their corrections (and payments) in one query each, not one per row."""
     query = query.options(selectinload(Contribution.adjustments))
     return query.options(selectinload(Contribution.payments)) if payments else query
+
+
+# The API's contributions lists read as columns (issue 16): every column of the row (the schema, the explanation
+# and a correction's terms read them), the co-op's slug by an outer join on its key (PostgreSQL drops it from the
+# page's COUNT) and whether the row has corrections, so only a page with some loads them.
+ROW_COLUMNS = (*Contribution.__table__.columns, Tenant.slug.label("tenant_slug"),
+               exists().where(ContributionAdjustment.tenant_id == Contribution.tenant_id,
+                              ContributionAdjustment.contribution_id == Contribution.id)
+               .correlate(Contribution).label("has_adjustments"))
+
+
+def contribution_rows_query(query):
+    """`contributions_query` or `own_contributions_query` as rows of ROW_COLUMNS (for `contribution_rows`)."""
+    return query.with_only_columns(*ROW_COLUMNS, maintain_column_froms=False).outerjoin_from(
+        Contribution, Tenant, Tenant.id == Contribution.tenant_id)
+
+
+class ContributionRow:
+    """A contribution read as columns, with what `ContributionSchema` and `current_terms` read of a Contribution:
+    its columns, `tenant.slug`, `adjustments` (oldest first), `total_due`, `outstanding` and `is_overdue`."""
+
+    total_due = Contribution.total_due
+    outstanding = Contribution.outstanding
+    is_overdue = Contribution.is_overdue
+
+    def __init__(self, row, adjustments: list):
+        self.__dict__.update(row._mapping)
+        self.tenant = SimpleNamespace(slug=row.tenant_slug)
+        self.adjustments = adjustments
+
+
+def contribution_rows(session, rows, **execution_options) -> list[ContributionRow]:
+    """Rows of `contribution_rows_query` as ContributionRow; the corrections of those that have any in one query."""
+    corrected = [(row.tenant_id, row.id) for row in rows if row.has_adjustments]
+    adjustments: dict[tuple[int, int], list] = {}
+    if corrected:
+        query = (select(ContributionAdjustment)
+                 .where(ContributionAdjustment.tenant_id.in_({key[0] for key in corrected}),
+                        ContributionAdjustment.contribution_id.in_([key[1] for key in corrected]))
+                 .order_by(ContributionAdjustment.id).execution_options(**execution_options))
+        for adjustment in session.scalars(query):
+            adjustments.setdefault((adjustment.tenant_id, adjustment.contribution_id), []).append(adjustment)
+    return [ContributionRow(row, adjustments.get((row.tenant_id, row.id), [])) for row in rows]
 
 
 def get_contribution(session, *, contribution_id: int | None = None, reference: str | None = None) -> Contribution:
