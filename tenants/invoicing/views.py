@@ -12,7 +12,7 @@ from consortium.auth import tenant_role_required
 from consortium.clock import local_today
 from consortium.extensions import db
 from consortium.fields import query_int
-from consortium.forms import load_form, run_service
+from consortium.forms import AmbiguousNumber, load_form, page_decimal, run_service
 from consortium.i18n import _, _l, format_locale, format_number, lazy_pgettext
 from consortium.money import money as format_money
 from plugins.exporters.eas import SCHEMES, split_endpoint
@@ -27,6 +27,7 @@ blp = Blueprint("invoicing", __name__, url_prefix="/t/<slug>/invoices", template
 READERS = ("treasurer", "viewer")
 PAGE_SIZE = 50
 LINE_FIELDS = ("description", "quantity", "unit", "unit_price", "discount_amount", "vat_category")
+LINE_NUMBERS = ("quantity", "unit_price", "discount_amount")
 LINE_LABELS = {"description": _l("description"), "quantity": _l("quantity"), "unit": _l("unit"),
                "unit_price": _l("unit price"), "discount_amount": _l("discount"), "vat_category": _l("VAT")}
 # as the fields' aria-label says (invoicing/_line_rows.html)
@@ -125,8 +126,37 @@ def _up_to_last_typed(rows: list[dict]) -> list[dict]:
     return rows[:filled[-1] + 1] if filled else []
 
 
-def _typed_lines(rows: list[dict], filled: list[int]) -> list[dict]:
-    return [{key: value for key, value in rows[index].items() if value} for index in filled]
+def _load_editor(schema, raw: dict, rows: list[dict], filled: list[int], *, lines_optional: bool = False):
+    """(data, errors, row_errors) of an editor's header fields and typed lines. A line's numbers are read in the
+    reader's language (`23,50` on an Italian page), and one typed ambiguously is refused on its own field, with
+    every other error of the form at once."""
+    lines, number_errors = [], {}
+    for position, index in enumerate(filled):
+        line = {}
+        for key, value in rows[index].items():
+            if value and key in LINE_NUMBERS:
+                try:
+                    value = page_decimal(value)
+                except AmbiguousNumber as error:
+                    number_errors.setdefault(position, {})[key] = [str(error)]
+            if value:
+                line[key] = value
+        lines.append(line)
+    if lines or not lines_optional:
+        raw = {**raw, "lines": lines}
+    try:
+        data, messages = schema.load(raw), {}
+    except ma.ValidationError as error:
+        data, messages = None, dict(error.messages)
+    if number_errors:
+        line_messages = messages.get("lines")
+        if not isinstance(line_messages, dict):
+            line_messages = messages["lines"] = {}
+        for position, problems in number_errors.items():
+            line_messages[position] = {**line_messages.get(position, {}), **problems}
+    if messages:
+        return (None, *_split_line_errors(messages, filled))
+    return data, {}, {}
 
 
 def _read_draft_form(form, *, update: bool) -> tuple[dict | None, dict, list[dict], dict]:
@@ -135,13 +165,9 @@ def _read_draft_form(form, *, update: bool) -> tuple[dict | None, dict, list[dic
     filled = _filled(rows)
     raw = {key: form.get(key).strip() for key in ("customer_id", "payment_terms_days", "buyer_reference",
                                                   "order_reference", "notes") if form.get(key, "").strip()}
-    raw["lines"] = _typed_lines(rows, filled)
     schema = schemas.InvoiceUpdateSchema() if update else schemas.InvoiceCreateSchema()
-    try:
-        return schema.load(raw), {}, rows, {}
-    except ma.ValidationError as error:
-        errors, row_errors = _split_line_errors(error.messages, filled)
-        return None, errors, rows, row_errors
+    data, errors, row_errors = _load_editor(schema, raw, rows, filled)
+    return data, errors, rows, row_errors
 
 
 def _split_line_errors(messages: dict, row_numbers: list[int]) -> tuple[dict, dict]:
@@ -335,15 +361,8 @@ def new_credit_note(invoice_id):
         values = request.form
         rows = _form_rows(request.form)
         filled = _filled(rows)
-        raw = {"full": request.form.get("full") == "y", "reason": request.form.get("reason", "").strip() or None,
-               "lines": _typed_lines(rows, filled)}
-        if not raw["lines"]:
-            raw.pop("lines")
-        try:
-            data = schemas.CreditNoteSchema().load(raw)
-        except ma.ValidationError as error:
-            data = None
-            errors, row_errors = _split_line_errors(error.messages, filled)
+        raw = {"full": request.form.get("full") == "y", "reason": request.form.get("reason", "").strip() or None}
+        data, errors, row_errors = _load_editor(schemas.CreditNoteSchema(), raw, rows, filled, lines_optional=True)
         if data is not None:
             credit_note, errors = run_service(lambda: service.create_credit_note(db.session, g.tenant, document, data,
                                                                                  local_today()))

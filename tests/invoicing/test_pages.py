@@ -371,3 +371,23 @@ def test_a_refused_credit_note_shown_again_gains_no_blank_rows(app, client, uk):
         form = _form_as_sent(page)
         form.pop("full", None)
     assert count(app, Invoice) == 1
+
+
+def test_an_italian_page_reads_a_lines_decimal_commas_and_refuses_an_ambiguous_one_on_its_field(app, client, uk):
+    """Issue 15: the draft editor's quantities, prices and discounts read `23,50` on an Italian page, as every
+    other money field of the pages does; `1.234` (a thousands point or a decimal point?) is refused on its own
+    field, with the other errors of the form at once, and nothing is saved."""
+    login(client, "t.uk@example.test")
+    customer_id = _new_customer(client)
+    italian = {"Accept-Language": "it"}
+    refused = client.post(f"{BASE}/new", headers=italian, data={
+        "customer_id": str(customer_id), "row_count": "2", **_row(0, "Assistenza", "1.234", "10,00"),
+        **_row(1, "Rimborso", "-1", "10,00")})
+    tied = tied_errors(refused.get_data(as_text=True))
+    assert refused.status_code == 422 and count(app, Invoice) == 0
+    assert sorted(tied) == ["f-lines-0-quantity", "f-lines-1-quantity"] and "1.234" in tied["f-lines-0-quantity"]
+    saved = client.post(f"{BASE}/new", headers=italian, data={
+        "customer_id": str(customer_id), "row_count": "1", **_row(0, "Assistenza", "2,5", "40,50", discount="1,25")})
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    page = client.get(saved.headers["Location"], headers=italian).get_data(as_text=True)
+    assert "100,00" in page  # 2,5 x 40,50 = 101,25, less the discount of 1,25
