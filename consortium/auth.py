@@ -5,6 +5,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import wraps
+from typing import NamedTuple
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -16,7 +17,7 @@ from consortium.db import as_utc, utcnow
 from consortium.errors import ServiceError
 from consortium.extensions import db, login_manager
 from consortium.i18n import _
-from consortium.models import ApiToken, RoleAssignment, Tenant, User
+from consortium.models import ApiToken, RoleAssignment, RoleHolder, Tenant, User
 from consortium.passwords import check_new_password
 from consortium.tenancy import set_consortium_scope
 
@@ -69,8 +70,14 @@ def _bearer_secret() -> str | None:
     return secret.strip() if scheme.lower() == "bearer" and secret.strip() else None
 
 
+class HeldRole(NamedTuple):
+    role: str
+    tenant_id: int | None
+    project_id: int | None
+
+
 @dataclass(frozen=True, slots=True)
-class ApiPrincipal:
+class ApiPrincipal(RoleHolder):
     """Who an API request acts as, read as plain columns (issue 16): no ORM user is built for a request.
 
     It answers the questions the API asks of `current_user` (id, language, roles); a write that needs the
@@ -82,7 +89,7 @@ class ApiPrincipal:
     email: str
     language: str | None
     token_id: int
-    roles: tuple[tuple[str, int | None, int | None], ...]  # (role, tenant_id, project_id)
+    roles: tuple[HeldRole, ...]
     tenant: object = None  # the co-op the URL names, if the user holds a role in it (ORM Tenant)
     is_active: bool = True
     is_authenticated: bool = True
@@ -90,22 +97,6 @@ class ApiPrincipal:
 
     def get_id(self) -> str:
         return str(self.id)
-
-    def has_consortium_role(self, *roles: str) -> bool:
-        """True if the user holds any of `roles` at consortium level (admin implies staff)."""
-        held = {role for role, tenant_id, project_id in self.roles if tenant_id is None and project_id is None}
-        if "consortium_admin" in held:
-            held.add("consortium_staff")
-        return bool(held & set(roles))
-
-    def tenant_roles(self, tenant_id: int) -> set[str]:
-        """The roles the user holds in one co-op."""
-        return {role for role, held_in, _project in self.roles if held_in == tenant_id}
-
-    @property
-    def tenant_ids(self) -> set[int]:
-        """The co-ops the user holds any role in."""
-        return {tenant_id for _role, tenant_id, _project in self.roles if tenant_id is not None}
 
 
 # Built once: the token, its user and their roles as columns, and the co-op the URL names (if they hold a
@@ -141,7 +132,7 @@ def current_api_principal() -> ApiPrincipal | None:
         return None
     return ApiPrincipal(
         id=first.user_id, name=first.name, email=first.email, language=first.language, token_id=first.token_id,
-        roles=tuple((r.role, r.tenant_id, r.project_id) for r in rows if r.role is not None),
+        roles=tuple(HeldRole(r.role, r.tenant_id, r.project_id) for r in rows if r.role is not None),
         tenant=next((r.Tenant for r in rows if r.Tenant is not None), None),
     )
 

@@ -58,7 +58,30 @@ class Tenant(Base):
     )
 
 
-class User(Base):
+class RoleHolder:
+    """What a user may do, from `self.roles` (each with `role`, `tenant_id` and `project_id`): shared by the ORM
+    user of a browser session and the API's principal (consortium.auth.ApiPrincipal)."""
+
+    __slots__ = ()
+
+    def has_consortium_role(self, *roles: str) -> bool:
+        """True if the user holds any of `roles` at consortium level (admin implies staff)."""
+        held = {r.role for r in self.roles if r.tenant_id is None and r.project_id is None}
+        if "consortium_admin" in held:
+            held.add("consortium_staff")
+        return bool(held & set(roles))
+
+    def tenant_roles(self, tenant_id: int) -> set[str]:
+        """The roles the user holds in one co-op."""
+        return {r.role for r in self.roles if r.tenant_id == tenant_id}
+
+    @property
+    def tenant_ids(self) -> set[int]:
+        """The co-ops the user holds any role in."""
+        return {r.tenant_id for r in self.roles if r.tenant_id is not None}
+
+
+class User(RoleHolder, Base):
     """A person who logs in: consortium staff, a co-op treasurer, a mentor."""
 
     __tablename__ = "users"
@@ -93,22 +116,6 @@ class User(Base):
 
     def get_id(self) -> str:
         return str(self.id)
-
-    def has_consortium_role(self, *roles: str) -> bool:
-        """True if the user holds any of `roles` at consortium level (admin implies staff)."""
-        held = {r.role for r in self.roles if r.tenant_id is None and r.project_id is None}
-        if "consortium_admin" in held:
-            held.add("consortium_staff")
-        return bool(held & set(roles))
-
-    def tenant_roles(self, tenant_id: int) -> set[str]:
-        """The roles the user holds in one co-op."""
-        return {r.role for r in self.roles if r.tenant_id == tenant_id}
-
-    @property
-    def tenant_ids(self) -> set[int]:
-        """The co-ops the user holds any role in."""
-        return {r.tenant_id for r in self.roles if r.tenant_id is not None}
 
 
 class RoleAssignment(Base):
