@@ -66,6 +66,7 @@ def test_treasurer_keeps_training_current_and_staff_close_a_pooled_session(app, 
     log_in(page, live_server, "staff@example.coop")
     page.goto(f"{live_server}/consortium/training/sessions")
     page.locator("#sessions tr", has_text="Basic life support").locator("a").click()
+    page.wait_for_url(re.compile(r".*/training/sessions/\d+$"))  # count() does not wait for the next page
     selects = page.locator("#attendance-form select")
     assert selects.count() == 5
     for index in range(selects.count()):
