@@ -179,7 +179,9 @@ class SQLPage(Page):
     def items(self):
         query = self.collection.limit(self.page_params.page_size).offset(self.page_params.first_item)
         result = db.session.execute(query)
-        return (result.scalars() if len(query.column_descriptions) == 1 else result).all()
+        # one key: an entity (or one column); the statement's column_descriptions cost a quarter of a
+        # millisecond to build for a list of columns (issue 16)
+        return (result.scalars() if len(result.keys()) == 1 else result).all()
 
     @property
     def item_count(self):

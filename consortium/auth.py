@@ -19,7 +19,7 @@ from consortium.extensions import db, login_manager
 from consortium.i18n import _
 from consortium.models import ApiToken, RoleAssignment, RoleHolder, Tenant, User
 from consortium.passwords import check_new_password
-from consortium.tenancy import set_consortium_scope
+from consortium.tenancy import NO_TENANT_TABLES, set_consortium_scope
 
 # Argon2id: memory-hard, the OWASP-recommended password KDF.
 password_hasher = PasswordHasher()
@@ -111,6 +111,7 @@ _PRINCIPAL_QUERY = (
                  .outerjoin(Tenant, and_(Tenant.id == _roles.c.tenant_id, Tenant.slug == bindparam("slug"))))
     .where(_tokens.c.token_hash == bindparam("token_hash"))
     .order_by(_roles.c.id)
+    .execution_options(**{NO_TENANT_TABLES: True})
 )
 
 

@@ -60,3 +60,20 @@ def test_bulk_update_is_filtered_too(app, two_coops):
         db.session.commit()
         with tenant_scope(db.session, two_coops["b"].id):
             assert db.session.scalar(select(Member.voting_rights)) == 1
+
+
+def test_the_only_statement_the_orm_filter_skips_reads_no_tenant_owned_table():
+    """The API principal's statement says it reads no tenant-owned table (the ORM filter skips it, issue 16):
+    true of every table it reads, so a co-op's row could never come through it unfiltered."""
+    from sqlalchemy.sql.visitors import iterate
+
+    from consortium.auth import _PRINCIPAL_QUERY
+    from consortium.db import TenantOwned
+    from consortium.tenancy import NO_TENANT_TABLES
+
+    assert _PRINCIPAL_QUERY.get_execution_options()[NO_TENANT_TABLES] is True
+    tenant_owned = {mapper.local_table.name for mapper in db.Model.registry.mappers
+                    if issubclass(mapper.class_, TenantOwned)}
+    read = {element.name for element in iterate(_PRINCIPAL_QUERY) if element.__visit_name__ == "table"}
+    assert read == {"api_tokens", "users", "role_assignments", "tenants"}
+    assert not read & tenant_owned and "members" in tenant_owned
