@@ -28,7 +28,7 @@ class CustomersResource(MethodView):
         return service.customers_query()
 
     @tenant_role_required("treasurer")
-    @blp.arguments(schemas.CustomerSchema)
+    @blp.arguments(schemas.CustomerSchema())
     @blp.response(201, schemas.CustomerSchema)
     def post(self, data):
         """Add a customer (treasurer); VAT numbers and tax codes are validated for the customer's country."""
@@ -44,7 +44,7 @@ class CustomerResource(MethodView):
         return service.get_customer(db.session, customer_id)
 
     @tenant_role_required("treasurer")
-    @blp.arguments(schemas.CustomerUpdateSchema)
+    @blp.arguments(schemas.CustomerUpdateSchema())
     @blp.response(200, schemas.CustomerSchema)
     def patch(self, changes, customer_id):
         """Change a customer (treasurer); issued invoices keep the details they were issued with."""
@@ -54,7 +54,7 @@ class CustomerResource(MethodView):
 @blp.route("/invoices")
 class InvoicesResource(MethodView):
     @tenant_role_required(*READERS)
-    @blp.arguments(schemas.InvoiceQuerySchema, location="query")
+    @blp.arguments(schemas.InvoiceQuerySchema(), location="query")
     @blp.response(200, schemas.InvoiceSummarySchema(many=True))
     @blp.paginate(SQLPage)
     def get(self, filters):
@@ -63,7 +63,7 @@ class InvoicesResource(MethodView):
                                           customer_id=filters.get("customer_id"), kind=filters.get("kind"))
 
     @tenant_role_required("treasurer")
-    @blp.arguments(schemas.InvoiceCreateSchema)
+    @blp.arguments(schemas.InvoiceCreateSchema())
     @blp.response(201, schemas.InvoiceSchema)
     def post(self, data):
         """Draft an invoice (treasurer)."""
@@ -79,7 +79,7 @@ class InvoiceResource(MethodView):
         return service.invoice_detail(db.session, invoice_id)
 
     @tenant_role_required("treasurer")
-    @blp.arguments(schemas.InvoiceUpdateSchema)
+    @blp.arguments(schemas.InvoiceUpdateSchema())
     @blp.response(200, schemas.InvoiceSchema)
     def patch(self, changes, invoice_id):
         """Change a draft (treasurer); an issued invoice answers 409."""
@@ -106,7 +106,7 @@ class IssueResource(MethodView):
 @blp.route("/invoices/<int:invoice_id>/credit-notes")
 class CreditNotesResource(MethodView):
     @tenant_role_required("treasurer")
-    @blp.arguments(schemas.CreditNoteSchema)
+    @blp.arguments(schemas.CreditNoteSchema())
     @blp.response(201, schemas.InvoiceSchema)
     def post(self, data, invoice_id):
         """Issue a credit note against the invoice: `full: true`, or the lines to credit (treasurer)."""
@@ -123,7 +123,7 @@ class PaymentsResource(MethodView):
         return service.get_invoice(db.session, invoice_id).payments
 
     @tenant_role_required("treasurer")
-    @blp.arguments(schemas.InvoicePaymentSchema)
+    @blp.arguments(schemas.InvoicePaymentSchema())
     @blp.response(201, schemas.InvoicePaymentSchema)
     def post(self, data, invoice_id):
         """Record a payment (treasurer); more than is still owed (422 naming `amount`) or a date still to come
@@ -183,7 +183,7 @@ class AgedDebtorsResource(MethodView):
 @blp.route("/invoices/export")
 class ExportResource(MethodView):
     @tenant_role_required(*READERS)
-    @blp.arguments(schemas.ExportQuerySchema, location="query")
+    @blp.arguments(schemas.ExportQuerySchema(), location="query")
     @blp.response(200)
     @blp.doc(responses={"200": {"content": {"text/csv": {}, exports.XLSX_MEDIA_TYPE: {}}}})
     def get(self, filters):
@@ -207,7 +207,7 @@ class SettingsResource(MethodView):
         return service.get_settings(db.session)
 
     @tenant_role_required("treasurer")
-    @blp.arguments(schemas.InvoicingSettingsSchema)
+    @blp.arguments(schemas.InvoicingSettingsSchema())
     @blp.response(200, schemas.InvoicingSettingsSchema)
     def patch(self, changes):
         """Change the invoicing settings (treasurer)."""

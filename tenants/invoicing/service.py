@@ -415,14 +415,15 @@ def _vat_category(tenant: Tenant, code: str, on: date, index: int) -> VatCategor
 
 def _apply_vat(line: InvoiceLine, category: VatCategory, index: int) -> None:
     """Snapshot the category's rate, natura and UBL code on the line and compute its amounts."""
-    line.vat_category = category.code
-    line.vat_rate = category.rate
-    line.vat_exempt = category.exempt
-    line.vat_natura = category.natura
-    line.vat_ubl_category = category.ubl_category
-    line.vat_exemption_reason = category.exemption_reason
-    line.net_amount, line.vat_amount = line_amounts(line.quantity, line.unit_price, line.discount_amount,
-                                                    category.rate)
+    snapshot = (category.code, category.rate, category.exempt, category.natura, category.ubl_category,
+                category.exemption_reason, *line_amounts(line.quantity, line.unit_price, line.discount_amount,
+                                                         category.rate))
+    # a line already holding them (a draft issued at the rates it was priced at) is left clean: nothing for
+    # the flush and the audit to compare
+    if snapshot != (line.vat_category, line.vat_rate, line.vat_exempt, line.vat_natura, line.vat_ubl_category,
+                    line.vat_exemption_reason, line.net_amount, line.vat_amount):
+        (line.vat_category, line.vat_rate, line.vat_exempt, line.vat_natura, line.vat_ubl_category,
+         line.vat_exemption_reason, line.net_amount, line.vat_amount) = snapshot
     if line.net_amount < 0:
         raise ma.ValidationError({"lines": {index: {"discount_amount": [
             _("is larger than quantity x unit price; negative amounts belong on a credit note")]}}})
@@ -586,9 +587,11 @@ def issue_invoice(session, tenant: Tenant, invoice: Invoice, today: date) -> Inv
     # The rates in force on the day of issue are the ones the document keeps for ever; all are looked up
     # before any line changes, as a refused issue redirects back to the draft and the redirect commits.
     categories = [_vat_category(tenant, line.vat_category, today, index) for index, line in enumerate(invoice.lines)]
+    # read before anything changes: a query after would autoflush the lines for nothing (a flush and its audit
+    # pass each issue)
+    settings = get_settings(session)
     for index, (line, category) in enumerate(zip(invoice.lines, categories, strict=True)):
         _apply_vat(line, category, index)
-    settings = get_settings(session)
     invoice.split_payment = invoice.customer.split_payment
     _add_stamp_duty(tenant, invoice, categories, settings, today)
     _total(invoice)

@@ -18,7 +18,7 @@ blp = Blueprint("members_api", __name__, url_prefix="/api/v1/t/<slug>/members", 
 @blp.route("")
 class MembersResource(MethodView):
     @tenant_role_required(*READERS)
-    @blp.arguments(schemas.MemberQuerySchema, location="query")
+    @blp.arguments(schemas.MemberQuerySchema(), location="query")
     @blp.response(200, schemas.MemberSchema(many=True))
     @blp.paginate(SQLPage)
     def get(self, filters):
@@ -27,7 +27,7 @@ class MembersResource(MethodView):
         return service.member_rows_query(category=filters.get("category"), current_on=current_on)
 
     @tenant_role_required("treasurer")
-    @blp.arguments(schemas.MemberSchema)
+    @blp.arguments(schemas.MemberSchema())
     @blp.response(201, schemas.MemberSchema)
     def post(self, data):
         """Enter a member in the register (treasurer)."""
@@ -52,7 +52,7 @@ class MemberResource(MethodView):
         return service.get_member(db.session, member_id)
 
     @tenant_role_required("treasurer")
-    @blp.arguments(schemas.MemberUpdateSchema)
+    @blp.arguments(schemas.MemberUpdateSchema())
     @blp.response(200, schemas.MemberSchema)
     def patch(self, changes, member_id):
         """Change a member's entry (treasurer)."""

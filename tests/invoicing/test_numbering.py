@@ -153,3 +153,29 @@ def test_a_credit_note_is_one_insert_and_the_invoice_one_update(app, client, uk)
                    if object_id == str(note.get_json()["id"])]
         assert [action for action, _ in written] == ["create"], written
         assert written[0][1]["number"] == [None, note.get_json()["number"]], written
+
+
+def test_an_issue_at_the_drafts_rates_writes_the_invoice_its_counter_and_one_audit_entry(app, client, uk):
+    """Issuing a draft priced at the day's rates leaves its lines unwritten (nothing changed on them), updates the
+    invoice and its counter once each, and appends its audit entry in one statement (no `nextval` fetched for it
+    first): what the HTTP benchmark's issue writes (issue 16)."""
+    from sqlalchemy import event
+
+    customer = add_customer(client, uk)
+    invoice = draft(client, uk, customer["id"], lines=[line("Visit", "2", "50.00"), line("Travel", "1", "12.50")])
+    issue(client, uk, draft(client, uk, customer["id"])["id"])  # the year's counter exists: the next issue's case
+    with app.app_context():
+        engine = db.engine
+    statements = []
+    listener = lambda conn, cursor, sql, *args: statements.append(" ".join(sql.split()))  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        issued = issue(client, uk, invoice["id"])
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert [(each["net_amount"], each["vat_amount"]) for each in issued["lines"]] == [("100.00", "20.00"),
+                                                                                     ("12.50", "2.50")]
+    writes = [sql.split(" (")[0].split(" SET ")[0] for sql in statements
+              if sql.startswith(("INSERT", "UPDATE", "DELETE"))]
+    assert writes == ["UPDATE invoices", "UPDATE invoice_number_counters", "INSERT INTO audit_log"], statements
+    assert not [sql for sql in statements if "nextval" in sql], statements
