@@ -22,6 +22,7 @@ from consortium.config import INSTANCE_DIR, Config
 from consortium.errors import ServiceError
 from consortium.extensions import csrf, db, limiter, login_manager
 from consortium.fields import register_fields
+from consortium.openapi import LazySpecApi
 from consortium.security import register_security
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,7 +68,7 @@ def register_extensions(app: Flask) -> Api:
     csrf.init_app(app)
     limiter.init_app(app)
     i18n.init_app(app, FEATURES)
-    api = Api(app)
+    api = LazySpecApi(app)
     register_fields(app, api)  # before any route: the bounded `int` converter, decimal strings in the spec
     app.extensions["consortium_api"] = api
     return api

@@ -106,3 +106,22 @@ def test_the_e_invoice_checks_of_an_issue_load_no_reportlab():
     script = BUILD_AND_LIST.replace("print(", "import tenants.invoicing.einvoices\nprint(")
     loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.split()
     assert "tenants" in loaded and "reportlab" not in loaded
+
+
+def test_the_openapi_spec_is_written_when_first_read_and_is_flask_smorests(monkeypatch):
+    """A started app has documented no route yet (issue 16: the spec's dictionaries are not in every worker); the
+    spec it serves once asked is, byte for byte, the one flask-smorest builds while the blueprints register."""
+    from consortium import app as app_module
+    from consortium.api import Api
+
+    settings = {"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x" * 32, "TESTING": True}
+    lazy = app_module.create_app(settings)
+    api = lazy.extensions["consortium_api"]
+    assert api._undocumented and not api._spec._paths
+    served = lazy.test_client().get("/api/v1/openapi.json")
+    assert served.status_code == 200 and not api._undocumented
+    monkeypatch.setattr(app_module, "LazySpecApi", Api)
+    eager = app_module.create_app(settings)
+    assert not hasattr(eager.extensions["consortium_api"], "_undocumented")
+    assert served.data == eager.test_client().get("/api/v1/openapi.json").data
+    assert len(served.json["paths"]) > 100
