@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 from hypothesis import settings
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 
 from consortium import auth
@@ -338,6 +338,23 @@ def _wipe_database(request):
 
 
 _UNRESTRICTED_ENGINES: dict = {}
+
+
+@contextmanager
+def recorded_statements(app) -> Iterator[list[str]]:
+    """The SQL statements the app's engine sends while the block runs (whitespace folded to single spaces)."""
+    with app.app_context():
+        engine = db.engine
+    statements = []
+
+    def record(_connection, _cursor, sql, *_args):
+        statements.append(" ".join(sql.split()))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 @contextmanager

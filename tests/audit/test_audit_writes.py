@@ -1,10 +1,9 @@
 """What writing an audit entry costs the request that makes it: one INSERT, its id left to the database."""
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
-from consortium.extensions import db
 from consortium.models import AuditEntry
-from tests.conftest import token_for, unrestricted
+from tests.conftest import recorded_statements, token_for, unrestricted
 
 
 def test_a_new_member_is_two_inserts_and_its_entry_holds_every_value(app, client, factory):
@@ -13,16 +12,9 @@ def test_a_new_member_is_two_inserts_and_its_entry_holds_every_value(app, client
     factory.tenant("riverside")
     factory.user("t@example.test", {"role": "treasurer", "tenant": "riverside"})
     headers = token_for(client, "t@example.test")
-    with app.app_context():
-        engine = db.engine
-    statements = []
-    listener = lambda conn, cursor, sql, *args: statements.append(" ".join(sql.split()))  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with recorded_statements(app) as statements:
         response = client.post("/api/v1/t/riverside/members", headers=headers,
                                json={"name": "Ada Lovelace", "category": "worker", "joined_on": "2025-03-01"})
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
     assert response.status_code == 201, response.get_json()
     member = response.get_json()
     writes = [sql.split(" (")[0] for sql in statements if sql.startswith(("INSERT", "UPDATE", "DELETE"))]

@@ -3,10 +3,8 @@
 from datetime import date
 
 import pytest
-from sqlalchemy import event
 
-from consortium.extensions import db
-from tests.conftest import token_for
+from tests.conftest import recorded_statements, token_for
 
 STAFF = "staff@example.test"
 ADMIN = "admin@example.test"
@@ -72,17 +70,8 @@ def walk_to(client, headers, project_id, stage):
 
 def statements_during(app, action) -> tuple[list[str], object]:
     """The SQL statements `action()` sends to the database (in an app context), and what it returned."""
-    statements = []
-
-    def record(_connection, _cursor, statement, *_args):
-        statements.append(statement)
-
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
-            result = action()
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
+    with recorded_statements(app) as statements, app.app_context():
+        result = action()
     return statements, result
 
 

@@ -13,7 +13,7 @@ from consortium.models import Tenant
 from consortium.tenancy import tenant_scope
 from tenants.invoicing import service
 from tenants.invoicing.models import Invoice, NumberCounter
-from tests.conftest import ON_POSTGRESQL, unrestricted
+from tests.conftest import ON_POSTGRESQL, recorded_statements, unrestricted
 from tests.invoicing.conftest import add_customer, count, draft, issue, line
 from tests.invoicing.helpers import make_customer, make_invoice
 
@@ -121,22 +121,13 @@ def test_a_credit_note_is_one_insert_and_the_invoice_one_update(app, client, uk)
     """Crediting an issued invoice writes the credit note once, numbered (its audit entry is the creation, with
     its number), and the invoice's credited amount in one UPDATE and one audit entry: the first credit note of
     a year, which creates its series' counter, and the next."""
-    from sqlalchemy import event
-
     from consortium.models import AuditEntry
 
     customer = add_customer(client, uk)
     invoice = issue(client, uk, draft(client, uk, customer["id"], lines=[line("Visit", "2", "50.00")])["id"])
-    with app.app_context():
-        engine = db.engine
-    statements = []
-    listener = lambda conn, cursor, sql, *args: statements.append(" ".join(sql.split()))  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with recorded_statements(app) as statements:
         notes = [client.post(f"{uk['api']}/invoices/{invoice['id']}/credit-notes", headers=uk["auth"],
                              json={"lines": [line("Visit", "1", "50.00")]}) for _ in range(2)]
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
     assert [note.status_code for note in notes] == [201, 201], [note.get_json() for note in notes]
     year = notes[0].get_json()["issue_date"][:4]
     assert [note.get_json()["number"] for note in notes] == [f"CN-{year}-0001", f"CN-{year}-0002"]
@@ -159,20 +150,11 @@ def test_an_issue_at_the_drafts_rates_writes_the_invoice_its_counter_and_one_aud
     """Issuing a draft priced at the day's rates leaves its lines unwritten (nothing changed on them), updates the
     invoice and its counter once each, and appends its audit entry in one statement (no `nextval` fetched for it
     first): what the HTTP benchmark's issue writes (issue 16)."""
-    from sqlalchemy import event
-
     customer = add_customer(client, uk)
     invoice = draft(client, uk, customer["id"], lines=[line("Visit", "2", "50.00"), line("Travel", "1", "12.50")])
     issue(client, uk, draft(client, uk, customer["id"])["id"])  # the year's counter exists: the next issue's case
-    with app.app_context():
-        engine = db.engine
-    statements = []
-    listener = lambda conn, cursor, sql, *args: statements.append(" ".join(sql.split()))  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with recorded_statements(app) as statements:
         issued = issue(client, uk, invoice["id"])
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
     assert [(each["net_amount"], each["vat_amount"]) for each in issued["lines"]] == [("100.00", "20.00"),
                                                                                      ("12.50", "2.50")]
     writes = [sql.split(" (")[0].split(" SET ")[0] for sql in statements
