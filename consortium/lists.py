@@ -116,7 +116,9 @@ class Listing:
                 query = query.where(self.date < self._bound(state["date_to"] + dt.timedelta(days=1)))
             else:
                 query = query.where(self.date <= state["date_to"])
-        total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+        # the count keeps the query's execution options (all_tenants): a subquery's do not reach the outer statement
+        total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())
+                               .execution_options(**query.get_execution_options()))
         column = self.sorts[state["sort"]]
         order = column.desc() if state["desc"] else column.asc()
         # The SELECT's own order stays behind the chosen column, so equal values keep a stable order.

@@ -1,5 +1,6 @@
 """Pages for consortium admins (co-ops, users and roles) and for invited users."""
 
+from babel.numbers import get_currency_name
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
@@ -8,7 +9,7 @@ from consortium.auth import consortium_role_required, start_session
 from consortium.directory import schemas, service
 from consortium.extensions import db
 from consortium.forms import load_form, run_service
-from consortium.i18n import _, _l
+from consortium.i18n import _, _l, format_locale
 from consortium.models import ALL_ROLES, RoleAssignment, Tenant, User
 from consortium.views import ROLE_LABELS, add_nav_link
 from plugins.jurisdictions.base import available_jurisdictions, get_jurisdiction
@@ -31,17 +32,17 @@ TENANT_LABELS = {
 USER_LABELS = {"email": _l("Email"), "name": _l("Name"), "password": _l("Password"), "is_active": _l("May log in"),
                "roles": _l("Roles"), "role": _l("Roles"), "password_again": _l("Password again")}
 TENANT_STATUS_LABELS = {"active": _l("active"), "incubating": _l("incubating"), "left": _l("left")}
+COUNTRY_LABELS = {"uk": _l("United Kingdom"), "it": _l("Italy")}
 
 
 def _form_choices():
-    countries = {"uk": _("United Kingdom"), "it": _("Italy")}
     legal_forms = [
-        (form.code, f"{countries.get(code, get_jurisdiction(code).name)}: {form.label}")
+        (form.code, f"{COUNTRY_LABELS.get(code, get_jurisdiction(code).name)}: {form.label}")
         for code in available_jurisdictions()
         for form in get_jurisdiction(code).legal_forms()
     ]
     tenants = [("", "—")] + [(t.slug, t.name) for t in db.session.scalars(select(Tenant).order_by(Tenant.name))]
-    return {"legal_forms": legal_forms, "sponsors": tenants, "countries": list(countries.items()),
+    return {"legal_forms": legal_forms, "sponsors": tenants, "countries": list(COUNTRY_LABELS.items()),
             "role_labels": ROLE_LABELS, "labels": {**TENANT_LABELS, **USER_LABELS},
             "status_labels": TENANT_STATUS_LABELS}
 
@@ -56,10 +57,10 @@ def tenants():
                "status": Tenant.status, "form": Tenant.legal_form},
         default_sort="name", descending=("founded",),
         filters={"status": {code: (label, Tenant.status == code) for code, label in TENANT_STATUS_LABELS.items()},
-                 "country": {"it": (_("Italy"), Tenant.country == "it"),
-                             "uk": (_("United Kingdom"), Tenant.country == "uk")}})
+                 "country": {code: (label, Tenant.country == code) for code, label in COUNTRY_LABELS.items()}})
     rows = listing.apply(db.session, select(Tenant).order_by(Tenant.name, Tenant.id))
-    return render_template("directory/tenants.html", tenants=rows, status_labels=TENANT_STATUS_LABELS)
+    return render_template("directory/tenants.html", tenants=rows, status_labels=TENANT_STATUS_LABELS,
+                           country_labels=COUNTRY_LABELS)
 
 
 @blp.route("/consortium/tenants/new", methods=["GET", "POST"])
@@ -92,7 +93,8 @@ def coop(tenant_slug):
     sections = [{"template": section.template, **section.context(tenant)}
                 for section in sorted(COOP_SECTIONS, key=lambda section: section.order)]
     return render_template("directory/coop.html", tenant=tenant, spin_outs=spin_outs, sections=sections,
-                           status_labels=TENANT_STATUS_LABELS)
+                           status_labels=TENANT_STATUS_LABELS, country_labels=COUNTRY_LABELS,
+                           currency_name=get_currency_name(tenant.currency, locale=format_locale()))
 
 
 @blp.route("/consortium/tenants/<tenant_slug>/edit", methods=["GET", "POST"])

@@ -11,8 +11,9 @@ from consortium.clock import local_today
 from consortium.extensions import db
 from consortium.fields import query_int
 from consortium.forms import load_form, run_service
-from consortium.i18n import _, _l, lazy_pgettext, pgettext
+from consortium.i18n import _, _l, format_date, format_locale, lazy_pgettext, pgettext
 from consortium.models import Tenant
+from consortium.money import money as format_money
 
 # `documents` (reportlab) is imported where a PDF is made: a web worker starts without it (issue 16).
 from shared_services.mutual_fund import explanation, schemas, service
@@ -30,6 +31,11 @@ coop_blp = Blueprint("contributions", __name__, url_prefix="/t/<slug>/contributi
 
 def _tenant_names() -> dict[int, str]:
     return dict(db.session.execute(select(Tenant.id, Tenant.name)).all())
+
+
+def _tenant_slugs() -> dict[int, str]:
+    """Each co-op's slug by id, for the links to its page (`directory.coop`) from lists that name it."""
+    return dict(db.session.execute(select(Tenant.id, Tenant.slug)).all())
 
 
 def _tenant_options() -> list[tuple[str, str]]:
@@ -71,6 +77,7 @@ def submissions():
     rows = listing.apply(db.session, versions)
     currencies = dict(db.session.execute(select(Tenant.id, Tenant.currency)).all())
     return render_template("mutual_fund/submissions.html", submissions=rows, names=names, currencies=currencies,
+                           slugs=_tenant_slugs(),
                            status_labels=SUBMISSION_STATUS_LABELS)
 
 
@@ -111,9 +118,9 @@ def accept(accounts_id):
             db.session, accounts_id, accepted_by=current_user.id, accepted_on=data["accepted_on"] or local_today(),
             jurisdiction=jurisdiction(), member_from=data["member_from"], member_until=data["member_until"]))
         if contribution is not None:
-            flash(_("Accepted. Contribution %(reference)s: %(amount)s %(currency)s, due by %(date)s.",
-                    reference=contribution.reference, amount=contribution.total_due, currency=contribution.currency,
-                    date=contribution.due_date.isoformat()))
+            flash(_("Accepted. Contribution %(reference)s: %(amount)s, due by %(date)s.",
+                    reference=contribution.reference, date=format_date(contribution.due_date),
+                    amount=format_money(contribution.total_due, contribution.currency, format_locale())))
             return redirect(url_for("accounts_review.submission", accounts_id=accounts_id))
     return _submission_page(accounts_id, "accept", errors, request.form)
 
@@ -243,7 +250,9 @@ def record_payment():
                                                  contribution_id=data.get("contribution_id")),
             amount=data["amount"], paid_on=data["paid_on"], recorded_by=current_user.id))
         if payment is not None:
-            flash(pgettext("contribution", "Payment of %(amount)s recorded.", amount=payment.amount))
+            flash(pgettext("contribution", "Payment of %(amount)s recorded.",
+                           amount=format_money(payment.amount, service.get_contribution(
+                               db.session, contribution_id=payment.contribution_id).currency, format_locale())))
             return redirect(url_for("mutual_fund.overview"))
     return _overview_page("payment", errors, request.form)
 
@@ -281,7 +290,7 @@ def loans():
                  "repaid": {"0": (lazy_pgettext("loan", "still owed"), lambda row: row[0].outstanding_principal > 0),
                             "1": (_l("repaid"), lambda row: row[0].outstanding_principal <= 0)}},
         date=lambda row: row[0].granted_on)
-    return render_template("mutual_fund/loans.html", loans=listing.apply(db.session, rows),
+    return render_template("mutual_fund/loans.html", loans=listing.apply(db.session, rows), slugs=_tenant_slugs(),
                            currency=service.fund_currency(jurisdiction()))
 
 
@@ -362,8 +371,10 @@ def record_repayment(loan_id):
         repayment, errors = run_service(lambda: service.record_repayment(
             db.session, record, amount=data["amount"], paid_on=data["paid_on"], recorded_by=current_user.id))
         if repayment is not None:
+            currency = service.fund_currency(jurisdiction())
             flash(_("Repayment recorded: %(principal)s principal, %(interest)s interest.",
-                    principal=repayment.principal_part, interest=repayment.interest_part))
+                    principal=format_money(repayment.principal_part, currency, format_locale()),
+                    interest=format_money(repayment.interest_part, currency, format_locale())))
             return redirect(url_for("mutual_fund.loan", loan_id=loan_id))
     return _loan_page(service.get_loan(db.session, loan_id), errors, request.form)
 
@@ -397,8 +408,8 @@ def call_guarantee(guarantee_id):
         call, errors = run_service(lambda: service.call_guarantee(
             db.session, guarantee, amount=data["amount"], called_on=data["paid_on"], recorded_by=current_user.id))
         if call is not None:
-            flash(_("Call of %(amount)s on the guarantee to %(bank)s recorded.", amount=call.amount,
-                    bank=guarantee.bank_name))
+            flash(_("Call of %(amount)s on the guarantee to %(bank)s recorded.", bank=guarantee.bank_name,
+                    amount=format_money(call.amount, service.fund_currency(jurisdiction()), format_locale())))
             return redirect(url_for("mutual_fund.guarantees", **lists.request_state()))  # back to the page it was on
     return _guarantees_page(guarantee_id, errors, request.form)  # the list's state came in the query string
 
@@ -495,8 +506,9 @@ def coop_home_tasks(tenant) -> list[dict]:
 def staff_home_tasks(_tenant=None) -> list[dict]:
     """Staff to-dos: accounts waiting for review, contributions overdue, loans in arrears."""
     today = local_today()
+    # The outer count says all_tenants too: a subquery's execution options do not reach the statement around it.
     waiting = db.session.scalar(select(func.count()).select_from(
-        accounts.submissions_query(status="submitted").order_by(None).subquery()))
+        accounts.submissions_query(status="submitted").order_by(None).subquery()).execution_options(all_tenants=True))
     overdue = sum(1 for c in db.session.scalars(service.contributions_query()) if c.is_overdue(today))
     arrears = sum(1 for loan in db.session.scalars(service.loans_query())
                   if service.loan_arrears(loan, today).arrears_amount > 0)

@@ -10,6 +10,7 @@ from consortium.clock import local_today
 from consortium.tenancy import is_scope_statement
 from tests.a11y import tied_errors
 from tests.conftest import login
+from tests.lists.test_home_tasks import task_count
 from tests.mutual_fund.conftest import ACCOUNTS, FUND, YEAR, D
 
 REF_A = f"MF-{YEAR}-coop-a"
@@ -22,6 +23,16 @@ def _pdf_text(data: bytes) -> str:
     return result.stdout.decode()
 
 
+def test_staff_home_counts_the_accounts_waiting_for_review(fund, client):
+    login(client, "staff@example.test")
+    assert task_count(client.get("/").get_data(as_text=True), "Accounts submissions to review") == 0
+    version = fund.submit(fund.a, D("12345.67"))
+    fund.submit(fund.b, D("500.00"))
+    assert task_count(client.get("/").get_data(as_text=True), "Accounts submissions to review") == 2
+    fund.accept(version)
+    assert task_count(client.get("/").get_data(as_text=True), "Accounts submissions to review") == 1
+
+
 def test_staff_review_accounts_and_run_the_fund_in_the_browser(fund, client):
     version = fund.submit(fund.a, D("12345.67"))
     login(client, "staff@example.test")
@@ -32,11 +43,12 @@ def test_staff_review_accounts_and_run_the_fund_in_the_browser(fund, client):
     assert "12,345.67" in page and "Accept" in page
     accepted = client.post(f"/consortium/accounts/{version}/accept", data={"accepted_on": f"{YEAR + 1}-04-29"},
                            follow_redirects=True).get_data(as_text=True)
-    assert f"Contribution {REF_A}" in accepted and "370.37" in accepted
+    # the amount and the date written for the reader (English here), not the stored Decimal and ISO date
+    assert f"Contribution {REF_A}: €370.37, due by " in accepted and "EUR, due" not in accepted
     paid = client.post(f"{'/consortium/mutual-fund'}/payments",
                        data={"reference": REF_A, "amount": "100.00", "date": f"{YEAR + 1}-05-01"},
                        follow_redirects=True).get_data(as_text=True)
-    assert "Payment of 100.00 recorded" in paid and "Coop A Sociale" in paid
+    assert "Payment of €100.00 recorded" in paid and "Coop A Sociale" in paid
     statement = f"date,description,amount\n{YEAR + 1}-05-02,{REF_A},50.00\n{YEAR + 1}-05-02,unknown,1.00\n"
     imported = client.post("/consortium/mutual-fund/payments/import", content_type="multipart/form-data",
                            data={"file": (io.BytesIO(statement.encode()), "s.csv")}).get_data(as_text=True)
