@@ -1,9 +1,11 @@
 """The web shell: login, logout, home per role, co-op switcher, audit pages, navigation registry."""
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from babel.numbers import get_decimal_symbol
 from flask import (
     Blueprint,
     abort,
@@ -306,6 +308,19 @@ def money_filter(amount, currency: str | None = None) -> str:
     tenant = g.get("tenant")
     currency = currency or (tenant.currency if tenant else "EUR")
     return format_money(Decimal(amount), currency, i18n.format_locale())
+
+
+_PLAIN_DECIMAL = re.compile(r"^-?\d+\.\d+$")
+
+
+@blp.app_template_filter("decimal_input")
+def decimal_input_filter(value) -> str:
+    """A stored amount in a decimal field as the reader writes it (`116.00` becomes `116,00` in Italian, never
+    grouped, so consortium.forms.page_decimal reads it back); what someone typed is shown as they typed it."""
+    text = "" if value is None else str(value)
+    if not _PLAIN_DECIMAL.match(text):
+        return text
+    return text.replace(".", get_decimal_symbol(i18n.format_locale()))
 
 
 @blp.app_template_filter("local_time")

@@ -621,11 +621,13 @@ def get_contribution(session, *, contribution_id: int | None = None, reference: 
     if contribution_id is not None:
         contribution = session.scalar(query.where(Contribution.id == contribution_id))
         if contribution is None:
-            raise NotFound(f"No contribution {contribution_id}.", {"contribution_id": ["not found"]})
+            raise NotFound(_("No contribution %(id)s.", id=contribution_id),
+                           {"contribution_id": [_("No contribution %(id)s.", id=contribution_id)]})
         return contribution
     contribution = session.scalar(query.where(func.lower(Contribution.reference) == (reference or "").lower()))
     if contribution is None:
-        raise NotFound(f"No contribution with reference {reference!r}.", {"reference": ["matches no contribution"]})
+        unknown = _("%(reference)s matches no contribution", reference=(reference or "").upper())
+        raise NotFound(unknown, {"reference": [unknown]})
     return contribution
 
 
@@ -1003,7 +1005,7 @@ def get_loan(session, loan_id: int) -> Loan:
     """One loan of the fund."""
     loan = session.get(Loan, loan_id)
     if loan is None:
-        raise NotFound(f"No loan {loan_id}.")
+        raise NotFound(_("No loan %(id)s.", id=loan_id))
     return loan
 
 
@@ -1087,7 +1089,7 @@ def get_guarantee(session, guarantee_id: int) -> Guarantee:
     """One guarantee given by the fund."""
     guarantee = session.get(Guarantee, guarantee_id)
     if guarantee is None:
-        raise NotFound(f"No guarantee {guarantee_id}.")
+        raise NotFound(_("No guarantee %(id)s.", id=guarantee_id))
     return guarantee
 
 

@@ -1,9 +1,12 @@
-"""Issue 15's "a browser journey per role runs in Italian": the mentor's check-in and the treasurer's invoice, with
-the browser asking for Italian (the payroll clerk's is tests/e2e/test_italian_payroll_journey.py, the staff's
-bank-statement import tests/e2e/test_statement_import_on_a_phone.py). Each step's answer is read in Italian, and
-axe checks every page on the way."""
+"""Issue 15's "a browser journey per role runs in Italian": the mentor's check-in, the treasurer's invoice and the
+consortium staff's review of a co-op's accounts, with the browser asking for Italian (the payroll clerk's is
+tests/e2e/test_italian_payroll_journey.py, the staff's bank-statement import
+tests/e2e/test_statement_import_on_a_phone.py). Each step's answer is read in Italian, and axe checks every page on
+the way."""
 
 import re
+import shutil
+import subprocess
 from datetime import date
 
 import pytest
@@ -18,7 +21,9 @@ pytestmark = pytest.mark.browser
 def italian(browser, checked):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="it-IT",
                                   extra_http_headers={"Accept-Language": "it"})
-    yield checked(context.new_page(), language="it")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield checked(page, language="it")
     context.close()
 
 
@@ -58,3 +63,76 @@ def test_the_treasurer_drafts_an_invoice_in_italian_with_decimal_commas(app, dem
     page.wait_for_url(re.compile(r".*/invoices/\d+$"))
     assert "Bozza salvata." in page.inner_text("main")
     assert page.inner_text("#gross-total") == "98,82\xa0€"  # 2 x 40,50 + IVA 22% (17,82)
+
+
+@pytest.mark.both_databases  # staff read what the co-ops report to the consortium, through its scope
+def test_staff_review_accounts_and_follow_a_coop_in_italian(app, demo, live_server, italian):
+    page = italian
+    year = local_today().year - 1  # the demo's Riverside Care sent last year's accounts and waits for the review
+    reference = f"MF-{year}-riverside-care"
+    questions = []
+    page.on("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
+    log_in(page, live_server, "staff@example.coop")
+
+    # the home says what waits, and its link opens the submissions waiting for review
+    tasks = page.locator("#tasks")
+    assert "Cosa fare adesso" in page.inner_text("main")
+    tasks.get_by_role("link", name="Bilanci inviati da esaminare").click()
+    page.wait_for_url(re.compile(r".*/consortium/accounts/\?status=submitted"))
+    row = page.locator("#submissions tbody tr", has_text="Riverside Care Co-operative")
+    assert "in attesa di revisione" in row.inner_text() and "31.318,31\xa0£" in row.inner_text()
+    row.get_by_role("link", name="Apri").click()
+    page.wait_for_url(re.compile(r".*/consortium/accounts/\d+$"))
+    assert "31.318,31" in page.inner_text("#figures")  # the figures in Italian, the currency in the heading
+
+    # accepting asks first, in Italian, and then says the contribution in the reader's money and date
+    page.get_by_role("button", name="Accetta", exact=True).click()
+    page.wait_for_load_state("networkidle")
+    assert questions == ["Accettare questo bilancio? Il contributo della cooperativa si calcola da esso."]
+    accepted = page.inner_text("main")
+    assert re.search(rf"Accettato\. Contributo {reference}: 939,55\xa0£, da versare entro il \d\d/\d\d/\d{{4}}\.",
+                     accepted), accepted  # 3% of the net profit of 31.318,31 £
+
+    # the co-op's own page: words for its country and currency, the new contribution, its statement
+    page.get_by_role("link", name="La scheda della cooperativa").click()
+    page.wait_for_url(re.compile(r".*/consortium/tenants/riverside-care$"))
+    registration = page.inner_text("#registration")
+    assert "Regno Unito" in registration and "sterlina britannica (GBP)" in registration
+    assert "UK ·" not in registration
+    contributions = page.locator("#coop-contributions + .actions + table, #coop-contributions ~ table").first
+    assert reference in contributions.inner_text() and "939,55\xa0£" in contributions.inner_text()
+    statement = page.request.get(live_server + page.get_attribute("a:has-text('Estratto dei contributi (PDF)')",
+                                                                   "href"))
+    assert statement.ok and statement.headers["content-type"] == "application/pdf"
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=statement.body(), capture_output=True,
+                              check=True).stdout.decode()
+        assert reference in text and "939,55" in text and "Estratto" in text
+
+    # the consortium's contributions: searched, and each row's co-op links to its page
+    page.goto(f"{live_server}/consortium/mutual-fund/contributions")
+    page.fill("form.list-toolbar input[name=q]", "Riverside")
+    page.get_by_role("button", name="Mostra").first.click()
+    page.wait_for_url(re.compile(r".*q=Riverside.*"))
+    rows = page.locator("#contributions tbody tr")
+    # due 60 days after the assembly approved the accounts (in April), so already late when accepted in December
+    assert rows.count() == 1 and "scaduto" in rows.first.inner_text()
+    rows.first.get_by_role("link", name="Riverside Care Co-operative").click()
+    page.wait_for_url(re.compile(r".*/consortium/tenants/riverside-care$"))
+
+    # a payment: a reference that names no contribution is refused at its field, in Italian, and nothing is
+    # recorded; a decimal comma typed into the amount is read as Italians write it
+    page.goto(f"{live_server}/consortium/mutual-fund/")
+    page.fill("#f-payment-reference", f"MF-{year}-nessuna")
+    page.fill("#f-payment-amount", "100")
+    page.get_by_role("button", name="Registra il versamento").click()
+    page.wait_for_load_state("networkidle")
+    summary = page.inner_text("#error-summary")
+    assert f"Riferimento del contributo (es. MF-2025-girasole): MF-{year}-NESSUNA non corrisponde a nessun contributo" \
+        in summary, summary
+    page.fill("#f-payment-reference", reference)
+    page.fill("#f-payment-amount", "")
+    page.locator("#f-payment-amount").press_sequentially("100,50")  # typed, as a person does
+    page.get_by_role("button", name="Registra il versamento").click()
+    page.wait_for_url(re.compile(r".*/consortium/mutual-fund/$"))
+    assert "Versamento di 100,50\xa0£ registrato." in page.inner_text("main")

@@ -304,7 +304,8 @@ def test_refused_one_line_forms_say_which_field_and_record_nothing(fund, client)
     unknown = client.post("/consortium/mutual-fund/payments",
                           data={"reference": "MF-1999-nobody", "amount": "5.00", "date": today})
     assert unknown.status_code == 422
-    assert tied_errors(unknown.get_data(as_text=True)) == {"f-payment-reference": "matches no contribution"}
+    assert tied_errors(unknown.get_data(as_text=True)) == {
+        "f-payment-reference": "MF-1999-NOBODY matches no contribution"}
 
     repayment = client.post(f"/consortium/mutual-fund/loans/{loan['id']}/repayments",
                             data={"amount": "abc", "date": today})
