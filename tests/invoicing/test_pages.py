@@ -391,3 +391,29 @@ def test_an_italian_page_reads_a_lines_decimal_commas_and_refuses_an_ambiguous_o
     assert saved.status_code == 302, saved.get_data(as_text=True)
     page = client.get(saved.headers["Location"], headers=italian).get_data(as_text=True)
     assert "100,00" in page  # 2,5 x 40,50 = 101,25, less the discount of 1,25
+
+
+def test_an_italian_reader_sees_and_types_amounts_with_a_decimal_comma(client, uk):
+    """Issue 15: decimal commas in every money and quantity field of a page in Italian. The stored amounts come
+    back into the inputs as Italians write them, and what the page shows can be sent back unchanged."""
+    login(client, "t.uk@example.test")
+    italian = {"Accept-Language": "it"}
+    customer_id = _new_customer(client)
+    saved = client.post(f"{BASE}/new", headers=italian, data={
+        "customer_id": str(customer_id), "row_count": "1", **_row(0, "Visite domiciliari", "2,5", "40,50")})
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    invoice_id = int(saved.headers["Location"].rstrip("/").split("/")[-1])
+    editor = client.get(f"{BASE}/{invoice_id}/edit", headers=italian).get_data(as_text=True)
+    assert 'name="lines-0-unit_price" value="40,5"' in editor and 'name="lines-0-quantity" value="2,5"' in editor
+
+    client.post(f"{BASE}/{invoice_id}/issue", headers=italian)
+    form = client.get(f"{BASE}/{invoice_id}/payments/new", headers=italian).get_data(as_text=True)
+    amount = re.search(r'<input type="text" inputmode="decimal" id="f-amount" name="amount" value="([^"]*)"', form)
+    assert amount and amount.group(1) == "121,50"  # 2,5 x 40,50 + IVA 20% (20,25), all still owed
+    paid = client.post(f"{BASE}/{invoice_id}/payments/new", headers=italian, follow_redirects=True, data={
+        "paid_on": local_today().isoformat(), "amount": amount.group(1), "method": "bank_transfer"})
+    assert "121,50\xa0£" in paid.get_data(as_text=True)
+    with client.application.app_context():
+        from consortium.extensions import db
+        payment = db.session.query(Payment).execution_options(all_tenants=True).one()
+        assert str(payment.amount) == "121.50"
