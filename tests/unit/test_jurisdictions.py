@@ -319,7 +319,7 @@ def test_iban_is_validated_the_same_everywhere(uk):
 def test_legal_forms_offered(uk, it):
     assert [f.code for f in uk.legal_forms()] == ["coop_society", "cbs", "cbs_asset_locked", "cic", "clg"]
     assert [f.code for f in it.legal_forms()] == ["social_coop_a", "social_coop_b", "social_coop_consortium"]
-    assert "Law 381/1991 art. 8" in it.legal_form("social_coop_consortium").source
+    assert "L. 381/1991 art. 8" in it.legal_form("social_coop_consortium").source
     with pytest.raises(UnknownLegalForm, match="'cic'.*social_coop_a"):
         it.legal_form("cic")
 
@@ -330,7 +330,7 @@ def test_exactly_half_volunteers_passes(it, form):
     found = result(it, form, register, "it.volunteers_at_most_half")
     assert found.status == "pass"
     assert found.detail == "5 volunteers of 10 members (50.0%); at most 50% allowed"
-    assert found.source == "Law 381/1991 art. 2 c.2"
+    assert found.source == "L. 381/1991 art. 2 c.2"
 
 
 def test_more_than_half_volunteers_fails(it):

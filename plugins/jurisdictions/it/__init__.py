@@ -22,7 +22,8 @@ from plugins.jurisdictions.base import (
 )
 from plugins.jurisdictions.it.payroll import payroll_pack
 
-LAW_381 = "Law 381/1991"
+# Cited as Italian law is cited (Legge 8 novembre 1991, n. 381), in both languages: a source is a name, not prose.
+LAW_381 = "L. 381/1991"
 
 
 def validate_vat_number(value: str) -> str:
@@ -135,7 +136,7 @@ LEGAL_FORMS = (
         "social_coop_b",
         _l("Type B social co-operative (work integration of disadvantaged people)"),
         (VOLUNTEERS_RULE, DISADVANTAGED_RULE),
-        f"{LAW_381} art. 1 c.1 lett. b and art. 4",
+        f"{LAW_381} art. 1 c.1 lett. b e art. 4",
     ),
     LegalForm(
         "social_coop_consortium",
