@@ -136,3 +136,4 @@ def test_staff_review_accounts_and_follow_a_coop_in_italian(app, demo, live_serv
     page.get_by_role("button", name="Registra il versamento").click()
     page.wait_for_url(re.compile(r".*/consortium/mutual-fund/$"))
     assert "Versamento di 100,50\xa0£ registrato." in page.inner_text("main")
+    assert re.search(r"Saldo del fondo\s+[\d.]+,\d\d\xa0€", page.inner_text("main"))  # money, not "5.976,69 EUR"
