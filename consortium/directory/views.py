@@ -10,7 +10,7 @@ from consortium.directory import schemas, service
 from consortium.extensions import db
 from consortium.forms import load_form, run_service
 from consortium.i18n import _, _l, format_locale
-from consortium.models import ALL_ROLES, RoleAssignment, Tenant, User
+from consortium.models import ALL_ROLES, CONSORTIUM_ROLES, TENANT_ROLES, RoleAssignment, Tenant, User
 from consortium.views import ROLE_LABELS, add_nav_link
 from plugins.jurisdictions.base import available_jurisdictions, get_jurisdiction
 
@@ -141,6 +141,19 @@ def _roles_from_form(form) -> list[dict]:
     return roles
 
 
+def _role_errors(roles: list[dict]) -> dict:
+    """What the form's role rows get wrong, in the page's words (the service's errors name the API's keys)."""
+    problems = []
+    for number, role in enumerate(roles, start=1):
+        label = ROLE_LABELS.get(role["role"], role["role"])
+        if role["role"] in TENANT_ROLES and not role.get("tenant"):
+            problems.append(_("Role %(number)s: a %(role)s works in a co-op: choose which", number=number, role=label))
+        elif role["role"] in CONSORTIUM_ROLES and role.get("tenant"):
+            problems.append(_("Role %(number)s: %(role)s is a consortium role: choose “(the whole consortium)”",
+                              number=number, role=label))
+    return {"roles": problems} if problems else {}
+
+
 def _role_rows(roles: list[dict]) -> list[dict]:
     """The role rows the form shows again: what was chosen, as the `directory/_roles.html` selects take it."""
     return [{"role": r["role"], "slug": r.get("tenant") or ""} for r in roles]
@@ -155,10 +168,10 @@ def new_user():
         form = {k: v for k, v in request.form.items() if k not in ("role", "role_tenant")}
         chosen = _roles_from_form(request.form)
         data, errors = load_form(schemas.UserSchema(), form, booleans=())
-        if not chosen:
+        role_errors = _role_errors(chosen) if chosen else {"roles": [_("choose at least one role")]}
+        if role_errors:
             # A user made here always gets a role: one without any could log in to an empty page.
-            errors = {**(errors or {}), "roles": [_("choose at least one role")]}
-            data = None
+            errors, data = {**(errors or {}), **role_errors}, None
         if data is not None:
             data["roles"] = chosen
             result, errors = run_service(lambda: service.create_user(
@@ -190,6 +203,8 @@ def edit_user(user_id):
         form = {k: v for k, v in request.form.items() if k not in ("role", "role_tenant")}
         rows = _role_rows(_roles_from_form(request.form))
         data, errors = load_form(schemas.UserUpdateSchema(), form, booleans=("is_active",))
+        if role_errors := _role_errors(_roles_from_form(request.form)):
+            errors, data = {**(errors or {}), **role_errors}, None
         if data is not None:
             # Mentoring is granted on incubation projects, not on this page: keep it as it is.
             data["roles"] = _roles_from_form(request.form) + [

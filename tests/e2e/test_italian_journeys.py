@@ -137,3 +137,34 @@ def test_staff_review_accounts_and_follow_a_coop_in_italian(app, demo, live_serv
     page.wait_for_url(re.compile(r".*/consortium/mutual-fund/$"))
     assert "Versamento di 100,50\xa0£ registrato." in page.inner_text("main")
     assert re.search(r"Saldo del fondo\s+[\d.]+,\d\d\xa0€", page.inner_text("main"))  # money, not "5.976,69 EUR"
+
+
+def test_the_admin_invites_a_treasurer_in_italian(app, demo, live_server, italian):
+    page = italian
+    log_in(page, live_server, "admin@example.coop")
+    page.goto(f"{live_server}/consortium/users/new")
+    page.fill("#f-email", "lucia.neri@girasole.example")
+    page.fill("#f-name", "Lucia Neri")
+    page.select_option("select[aria-label='Ruolo 1']", "treasurer")  # a co-op's role, but no co-op chosen
+    page.get_by_role("button", name="Crea l’utente").click()
+    page.wait_for_load_state("networkidle")
+    # refused in Italian, in the form's words (not the API's `roles[0]` and 'tenant'), keeping what was entered
+    summary = page.inner_text("#error-summary")
+    assert "Ruolo 1: il ruolo di tesoriere si esercita in una cooperativa: scegli quale" in summary, summary
+    assert "roles[0]" not in summary.lower() and "tenant" not in summary
+    assert page.input_value("select[aria-label='Ruolo 1']") == "treasurer"
+    assert page.input_value("#f-name") == "Lucia Neri"
+
+    page.select_option("select[aria-label='Cooperativa del ruolo 1']", "girasole")
+    page.get_by_role("button", name="Crea l’utente").click()
+    page.wait_for_load_state("networkidle")
+    assert ("lucia.neri@girasole.example è stato creato: gli è stata inviata un’email di invito con il link qui "
+            "sotto.") in page.inner_text("main")
+    assert re.search(r"/invitation/[\w-]{20,}", page.inner_text("main"))  # the one-time link, to pass on too
+
+    # the invitation email waits in the consortium's outbox, said in Italian; its subject is in the consortium's
+    # language (English in the tests' settings), as the invited user has chosen none yet
+    page.goto(f"{live_server}/consortium/outbox?q=lucia.neri")
+    row = page.locator("table tbody tr", has_text="lucia.neri@girasole.example")
+    assert row.count() == 1
+    assert "in attesa" in row.inner_text() and "Your invitation to Consorzio Fragola" in row.inner_text()

@@ -48,6 +48,27 @@ def test_no_user_without_a_role_is_created_from_the_form(client, factory, app):
         assert db.session.scalar(select(User).where(User.email == "bea@example.test")) is None
 
 
+def test_role_rows_are_refused_in_the_forms_words_and_nothing_is_saved(client, factory, app):
+    """Issue 15: errors by the field's label, not the API's keys (`roles[0]`, 'tenant')."""
+    token = _admin(client, factory)
+    answer = client.post("/consortium/users/new", data={
+        "csrf_token": token, "email": "bea@example.test", "name": "Bea", "role": ["consortium_staff", "viewer"],
+        "role_tenant": ["coop-a", ""]})
+    page = answer.get_data(as_text=True)
+    assert "Role 1: consortium staff is a consortium role: choose “(the whole consortium)”" in page
+    assert "Role 2: a viewer works in a co-op: choose which" in page
+    assert "roles[" not in page and "'tenant'" not in page
+    with app.app_context():
+        assert db.session.scalar(select(User).where(User.email == "bea@example.test")) is None
+        user_id = db.session.scalar(select(User.id).where(User.email != "bea@example.test"))
+    edited = client.post(f"/consortium/users/{user_id}/edit", data={
+        "csrf_token": token, "name": "Renamed", "is_active": "y", "role": ["treasurer"], "role_tenant": [""]},
+        headers={"Accept-Language": "it"}).get_data(as_text=True)
+    assert "Ruolo 1: il ruolo di tesoriere si esercita in una cooperativa: scegli quale" in edited
+    with app.app_context():
+        assert db.session.get(User, user_id).name != "Renamed"
+
+
 def test_an_invitation_email_with_its_one_time_link_goes_through_the_outbox(client, factory, app):
     token = _admin(client, factory)
     app.config["CONSORTIUM_LANGUAGE"] = "it"
