@@ -15,6 +15,7 @@ Inside `tenant_scope` (also nested in the consortium scope) the transaction is t
 again, under that co-op's policy: that is how the consortium writes a co-op's row.
 """
 
+import weakref
 from contextlib import contextmanager
 
 from flask import current_app, has_app_context
@@ -221,7 +222,7 @@ def _filter_to_current_tenant(state):
     options = state.execution_options
     if options.get("all_tenants") or options.get(NO_TENANT_TABLES) or not state.session.info.get(ORM_FILTER_KEY, True):
         return
-    state.statement = state.statement.options(_TENANT_CRITERIA)
+    state.statement = _filtered(state.statement)
     tenant_id = current_tenant_id(state.session)
     parameters = state.parameters
     if isinstance(parameters, list):  # executemany: every parameter set gets the tenant
@@ -237,6 +238,22 @@ def _filter_to_current_tenant(state):
 _TENANT_PARAMETER = "orm_tenant_filter_id"
 _TENANT_CRITERIA = with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id == bindparam("orm_tenant_filter_id"),
                                         include_aliases=True)
+
+
+# A statement built once (a module-level SELECT with bind parameters) gets its filtered copy once too, so
+# SQLAlchemy's cache key, memoised on each statement object, is computed once rather than on every execution.
+# The copy holds no tenant (the option's tenant is a bind parameter), so sharing it shares no data.
+_FILTERED_STATEMENTS = weakref.WeakKeyDictionary()
+
+
+def _filtered(statement):
+    try:
+        filtered = _FILTERED_STATEMENTS.get(statement)
+    except TypeError:  # a statement that cannot be weakly referenced is filtered afresh each time
+        return statement.options(_TENANT_CRITERIA)
+    if filtered is None:
+        filtered = _FILTERED_STATEMENTS[statement] = statement.options(_TENANT_CRITERIA)
+    return filtered
 
 
 @event.listens_for(Session, "before_flush")

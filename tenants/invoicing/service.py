@@ -30,7 +30,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from types import SimpleNamespace
 
 import marshmallow as ma
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, bindparam, case, func, select
 from sqlalchemy.dialects import postgresql
 
 from consortium.db import utcnow
@@ -375,18 +375,24 @@ DETAIL_LINE_COLUMNS = (InvoiceLine.position, InvoiceLine.description, InvoiceLin
                        InvoiceLine.vat_exemption_reason, InvoiceLine.net_amount, InvoiceLine.vat_amount)
 
 
+# Built once, with the invoice as a bind parameter: building them and their cache key on every request cost a
+# fifth of the one-invoice endpoint's own time (issue 16).
+_DETAIL_QUERY = select(*DETAIL_COLUMNS).outerjoin_from(
+    Invoice, Customer, and_(Customer.tenant_id == Invoice.tenant_id, Customer.id == Invoice.customer_id)
+).where(Invoice.id == bindparam("invoice_id"))
+_DETAIL_LINES_QUERY = (select(*DETAIL_LINE_COLUMNS).where(InvoiceLine.invoice_id == bindparam("invoice_id"))
+                       .order_by(InvoiceLine.position))
+
+
 def invoice_detail(session, invoice_id: int) -> SimpleNamespace:
     """One invoice or credit note of this co-op read as columns, for showing it: DETAIL_COLUMNS as attributes
     and `lines` as rows of DETAIL_LINE_COLUMNS by position (what `InvoiceSchema` and `vat_breakdown` read), in
     two queries and no ORM objects (issue 16). Another co-op's is simply not found; changing one loads the
     Invoice itself (`get_invoice`)."""
-    row = session.execute(select(*DETAIL_COLUMNS).outerjoin_from(
-        Invoice, Customer, and_(Customer.tenant_id == Invoice.tenant_id, Customer.id == Invoice.customer_id))
-        .where(Invoice.id == invoice_id)).first()
+    row = session.execute(_DETAIL_QUERY, {"invoice_id": invoice_id}).first()
     if row is None:
         raise NotFound(_("No invoice %(id)s in this co-op.", id=invoice_id))
-    lines = session.execute(select(*DETAIL_LINE_COLUMNS).where(InvoiceLine.invoice_id == invoice_id)
-                            .order_by(InvoiceLine.position)).all()
+    lines = session.execute(_DETAIL_LINES_QUERY, {"invoice_id": invoice_id}).all()
     return SimpleNamespace(**row._mapping, lines=lines)
 
 
