@@ -55,6 +55,20 @@ def test_a_started_app_has_imported_nothing_only_some_requests_need():
     assert not LOADED_WHERE_USED & set(loaded), LOADED_WHERE_USED & set(loaded)
 
 
+# Modules of packages a started app does import, loaded only by the command or request that needs them: the
+# scheduler process's runner and APScheduler's schedulers and job stores (`flask scheduler`).
+MODULES_LOADED_WHERE_USED = {"consortium.scheduler", "apscheduler.schedulers", "apscheduler.jobstores"}
+
+
+def test_a_started_app_has_imported_no_module_only_some_commands_need():
+    import subprocess
+
+    script = BUILD_AND_LIST.replace('name.split(".")[0] for name in', "name for name in")
+    loaded = set(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                                check=True).stdout.split())
+    assert "consortium.app" in loaded and not MODULES_LOADED_WHERE_USED & loaded, MODULES_LOADED_WHERE_USED & loaded
+
+
 def test_flask_db_upgrade_runs_through_the_lazy_group(tmp_path):
     """`flask db upgrade` works as Flask-Migrate's own command does, its options included: the schema is at the
     newest migration, and `db downgrade -d <directory>` takes it one step back."""
