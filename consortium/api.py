@@ -1,11 +1,13 @@
 """API conventions: flask-smorest `Api`, RFC 7807 problems, SQL pagination, `Idempotency-Key`."""
 
+import functools
 import hashlib
 import json
 from http import HTTPStatus
 
 import flask_smorest
 import flask_smorest.pagination
+import flask_smorest.response
 import marshmallow as ma
 from flask import Response, g, render_template, request
 from flask_login import current_user
@@ -57,6 +59,8 @@ def _summary(errors: dict) -> str:
     return " | ".join(parts)
 
 
+# One schema per set of bounds, shared by the routes that paginate alike (issue 16: each is a class and an instance).
+@functools.cache
 def _bounded_pagination_schema(def_page, def_page_size, def_max_page_size):
     """flask-smorest's pagination arguments, with `page` bounded too (?page=99999999999999999999 is a 422)."""
 
@@ -99,6 +103,25 @@ flask_smorest.pagination._pagination_parameters_schema_factory = _bounded_pagina
 # Its documented override point for the metadata (a method of every Blueprint).
 flask_smorest.pagination.PaginationMixin._make_pagination_metadata = staticmethod(_pagination_metadata)
 
+
+
+@functools.cache
+def _shared_schema(schema_class: type) -> ma.Schema:
+    return schema_class()
+
+
+def _resolve_response_schema(schema):
+    """`@blp.response(200, SomeSchema)` with a class: one instance per class, whichever routes answer with it
+    (flask-smorest makes one per route, each with its own deep copy of the declared fields: issue 16)."""
+    return _shared_schema(schema) if isinstance(schema, type) else schema
+
+
+flask_smorest.response.resolve_schema_instance = _resolve_response_schema
+# flask-smorest deep-copies a view's doc dictionary in every decorator and again when the route is registered, and
+# with it the schema instances it holds: each route kept several copies of its schemas and their fields. A schema
+# is not changed once built (a Nested field takes a copy of its own), so a deep copy shares it (issue 16).
+ma.Schema.__deepcopy__ = lambda self, memo: self
+
 # X-Pagination carries the metadata as a JSON text in a header: a header's value is a string, so the
 # spec says so (declaring the object schema directly made every paginated response "not match its spec").
 PAGINATION_HEADER = {
@@ -128,7 +151,7 @@ class ProblemSchema(ma.Schema):
 class Api(flask_smorest.Api):
     """flask-smorest's Api answering errors as RFC 7807 problems (and as pages off the API)."""
 
-    ERROR_SCHEMA = ProblemSchema
+    ERROR_SCHEMA = ProblemSchema()  # an instance: apispec would make one per error response from the class
 
     def _register_pagination_header(self):
         self.spec.components.header("PAGINATION", PAGINATION_HEADER, lazy=True)

@@ -1,7 +1,7 @@
 """Command-line tools: `flask --app wsgi demo-data`, `create-user`, `db ...` (migrations)."""
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
@@ -10,7 +10,6 @@ from consortium.extensions import db
 from consortium.i18n import _, feature_catalogue
 from consortium.migrations import MigrationCommands
 from consortium.models import ALL_ROLES, Tenant, User
-from consortium.scheduler import scheduler_command
 
 
 def register(app: Flask) -> None:
@@ -20,6 +19,19 @@ def register(app: Flask) -> None:
     app.cli.add_command(scheduler_command)
     app.cli.add_command(translations_command)
     app.cli.add_command(MigrationCommands(app))
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Run the scheduled jobs in this process (next to the web server) until Ctrl+C or SIGTERM."""
+    # APScheduler and the runner are loaded by this command only, not by every web worker (issue 16).
+    from consortium.scheduler import JobStoreMissing, run_scheduler
+
+    try:
+        run_scheduler(current_app._get_current_object())
+    except JobStoreMissing as error:
+        raise click.ClickException(str(error)) from error
 
 
 @click.command("demo-data")

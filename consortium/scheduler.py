@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import click
 from apscheduler.events import EVENT_SCHEDULER_STARTED
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -28,7 +27,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_STOPPED, BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.util import utc_timestamp_to_datetime
-from flask import Flask, current_app
+from flask import Flask
 from sqlalchemy import inspect, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -387,15 +386,6 @@ def run_scheduler(app: Flask) -> None:
     if not stop_requested:
         scheduler.start()  # blocks until `stop` shuts it down
     log.info("scheduler stopped")
-
-
-@click.command("scheduler")
-def scheduler_command() -> None:
-    """Run the scheduled jobs in this process (next to the web server) until Ctrl+C or SIGTERM."""
-    try:
-        run_scheduler(current_app._get_current_object())
-    except JobStoreMissing as error:
-        raise click.ClickException(str(error)) from error
 
 
 @dataclass(frozen=True)

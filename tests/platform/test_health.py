@@ -55,6 +55,20 @@ def test_a_started_app_has_imported_nothing_only_some_requests_need():
     assert not LOADED_WHERE_USED & set(loaded), LOADED_WHERE_USED & set(loaded)
 
 
+# Modules of packages a started app does import, loaded only by the command or request that needs them: the
+# scheduler process's runner and APScheduler's schedulers and job stores (`flask scheduler`).
+MODULES_LOADED_WHERE_USED = {"consortium.scheduler", "apscheduler.schedulers", "apscheduler.jobstores"}
+
+
+def test_a_started_app_has_imported_no_module_only_some_commands_need():
+    import subprocess
+
+    script = BUILD_AND_LIST.replace('name.split(".")[0] for name in', "name for name in")
+    loaded = set(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                                check=True).stdout.split())
+    assert "consortium.app" in loaded and not MODULES_LOADED_WHERE_USED & loaded, MODULES_LOADED_WHERE_USED & loaded
+
+
 def test_flask_db_upgrade_runs_through_the_lazy_group(tmp_path):
     """`flask db upgrade` works as Flask-Migrate's own command does, its options included: the schema is at the
     newest migration, and `db downgrade -d <directory>` takes it one step back."""
@@ -125,3 +139,20 @@ def test_the_openapi_spec_is_written_when_first_read_and_is_flask_smorests(monke
     assert not hasattr(eager.extensions["consortium_api"], "_undocumented")
     assert served.data == eager.test_client().get("/api/v1/openapi.json").data
     assert len(served.json["paths"]) > 100
+
+
+def test_routes_share_their_schema_instances():
+    """A response schema class has one instance whichever routes answer with it, and flask-smorest's copies of
+    a route's doc share it (issue 16: a started app held 598 schema instances of 123 classes, 7,611 fields)."""
+    import gc
+
+    import marshmallow as ma
+
+    from consortium.app import create_app
+    from tenants.invoicing.schemas import InvoiceSchema
+
+    create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x" * 32})
+    gc.collect()
+    instances = [o for o in gc.get_objects() if isinstance(o, ma.Schema)]
+    assert len([o for o in instances if type(o) is InvoiceSchema and not o.many]) <= 2
+    assert len(instances) < 250, len(instances)
