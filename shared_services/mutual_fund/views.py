@@ -245,14 +245,19 @@ def record_payment():
     """Record a payment against a contribution reference."""
     data, errors = load_form(schemas.PaymentSchema(), request.form)
     if data is not None:
-        payment, errors = run_service(lambda: service.record_payment(
-            db.session, service.get_contribution(db.session, reference=data.get("reference"),
-                                                 contribution_id=data.get("contribution_id")),
-            amount=data["amount"], paid_on=data["paid_on"], recorded_by=current_user.id))
-        if payment is not None:
+        def record():
+            # The currency is read before the payment is written: on Citus a transaction that wrote in a co-op's
+            # scope cannot then read in the consortium's (docs/scaling.md).
+            contribution = service.get_contribution(db.session, reference=data.get("reference"),
+                                                    contribution_id=data.get("contribution_id"))
+            currency = contribution.currency
+            return service.record_payment(db.session, contribution, amount=data["amount"], paid_on=data["paid_on"],
+                                          recorded_by=current_user.id), currency
+        recorded, errors = run_service(record)
+        if recorded is not None:
+            payment, currency = recorded
             flash(pgettext("contribution", "Payment of %(amount)s recorded.",
-                           amount=format_money(payment.amount, service.get_contribution(
-                               db.session, contribution_id=payment.contribution_id).currency, format_locale())))
+                           amount=format_money(payment.amount, currency, format_locale())))
             return redirect(url_for("mutual_fund.overview"))
     return _overview_page("payment", errors, request.form)
 
