@@ -16,6 +16,22 @@ def test_every_select_sees_only_the_current_tenant(app, two_coops):
         assert db.session.scalar(select(Member).where(Member.id == two_coops["member_b"])) is None
 
 
+# Built once, as the hot paths' prebuilt statements are: the filter keeps one filtered copy of it for every tenant.
+_ALL_MEMBER_NAMES = select(Member.name)
+
+
+def test_a_statement_built_once_shows_each_tenant_only_its_own_rows(app, two_coops):
+    """The filtered copy kept per prebuilt statement holds no tenant: run under A, then B, then none, each run
+    sees only its own co-op's rows (the ORM layer alone on SQLite)."""
+    with app.app_context():
+        set_tenant(db.session, two_coops["a"].id)
+        assert db.session.scalars(_ALL_MEMBER_NAMES).all() == ["Alice of A"]
+        set_tenant(db.session, two_coops["b"].id)
+        assert db.session.scalars(_ALL_MEMBER_NAMES).all() == ["Bob of B"]
+        set_tenant(db.session, None)
+        assert db.session.scalars(_ALL_MEMBER_NAMES).all() == []
+
+
 def test_no_tenant_in_scope_sees_nothing(app, two_coops):
     with app.app_context():
         assert db.session.scalars(select(Member)).all() == []
