@@ -201,13 +201,14 @@ def edit_user(user_id):
     rows = [{"role": r.role, "slug": r.tenant.slug if r.tenant else ""} for r in user.roles if r.role != "mentor"]
     if request.method == "POST":
         form = {k: v for k, v in request.form.items() if k not in ("role", "role_tenant")}
-        rows = _role_rows(_roles_from_form(request.form))
+        chosen = _roles_from_form(request.form)
+        rows = _role_rows(chosen)
         data, errors = load_form(schemas.UserUpdateSchema(), form, booleans=("is_active",))
-        if role_errors := _role_errors(_roles_from_form(request.form)):
+        if role_errors := _role_errors(chosen):
             errors, data = {**(errors or {}), **role_errors}, None
         if data is not None:
             # Mentoring is granted on incubation projects, not on this page: keep it as it is.
-            data["roles"] = _roles_from_form(request.form) + [
+            data["roles"] = chosen + [
                 {"role": r.role, "project": r.project_id} for r in user.roles if r.role == "mentor"
             ]
             updated, errors = run_service(lambda: service.update_user(db.session, user, data))
