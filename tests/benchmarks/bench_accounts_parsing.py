@@ -31,6 +31,7 @@ if str(REPO_ROOT) not in sys.path:  # when run as a plain script
     sys.path.insert(0, str(REPO_ROOT))
 
 from tenants.accounts.parsing import (  # noqa: E402
+    ALLOCATION_CODES,
     CSV_COLUMNS,
     LINES_BY_CODE,
     MAPPABLE_CODES,
@@ -72,6 +73,7 @@ def make_accounts(rows: int, seed: int = 381) -> tuple[dict[str, Decimal], list[
             figures[maps_to] += sign * (credit - debit)
     turnover = sum(value for code, value in figures.items() if code.startswith("turnover_"))
     figures["net_profit"] = turnover - figures["staff_costs"] - figures["other_costs"] - figures["tax"]
+    figures.update(dict.fromkeys(ALLOCATION_CODES, Decimal(0)))  # no profit used on prior losses or ristorni
     return figures, trial_balance
 
 
