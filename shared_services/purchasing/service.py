@@ -792,9 +792,9 @@ def tell_coops(session, round_id: int) -> None:
     role, under the round's lock, so two tellers (the request and the closing job) tell each co-op once. A round
     cancelled before its close was told is told of the cancellation only.
     """
+    if not session.scalar(select(PurchaseRound.coops_to_tell).where(PurchaseRound.id == round_id)):
+        return  # most closes drop nothing: no need to load the round's items again
     purchase_round = get_round(session, round_id)
-    if not purchase_round.coops_to_tell:
-        return
     notices = (_cancellation_notices(session, purchase_round) if purchase_round.status == "cancelled"
                else _dropped_item_notices(session, purchase_round))
     with app_role_scope(session):
