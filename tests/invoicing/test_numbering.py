@@ -10,7 +10,7 @@ from sqlalchemy import select
 from consortium.errors import ServiceError
 from consortium.extensions import db
 from consortium.models import Tenant
-from consortium.tenancy import tenant_scope
+from consortium.tenancy import ORM_FILTER_KEY, tenant_scope
 from tenants.invoicing import service
 from tenants.invoicing.models import Invoice, NumberCounter
 from tests.conftest import ON_POSTGRESQL, recorded_statements, unrestricted
@@ -82,6 +82,25 @@ def test_parallel_issuing_gives_exactly_1_to_50_in_each_coop(app, factory):
     with unrestricted(app) as connection:
         counters = connection.execute(select(NumberCounter.last_number)).scalars().all()
     assert sorted(counters) == [50, 50]
+
+
+@pytest.mark.parametrize("orm_filter", [True, False], ids=["orm-filter", "rls-alone"])
+def test_the_counter_update_built_once_counts_only_the_coop_in_scope(app, factory, orm_filter):
+    """The number is taken by one UPDATE statement built once for every co-op (issue 16): run for co-op A, then B,
+    then A, it counts only the co-op in scope, by the ORM filter and, on PostgreSQL, by row-level security alone."""
+    if not orm_filter and not ON_POSTGRESQL:
+        pytest.skip("row-level security is PostgreSQL's")
+    first, second = factory.tenant("count-one"), factory.tenant("count-two")
+    taken = []
+    for tenant in (first, second, first):
+        with app.app_context(), tenant_scope(db.session, tenant.id):
+            db.session.info[ORM_FILTER_KEY] = orm_filter
+            taken.append(service._next_number(db.session, "INV", 2026))
+            db.session.commit()
+    assert taken == [1, 1, 2]
+    with unrestricted(app) as connection:
+        counters = dict(connection.execute(select(NumberCounter.tenant_id, NumberCounter.last_number)).all())
+    assert counters == {first.id: 2, second.id: 1}
 
 
 def test_issuing_many_in_turn_gives_1_to_n_without_gaps(app, factory):
