@@ -380,7 +380,7 @@ _INVOICE_WITH_LINES_QUERY = (select(Invoice).options(joinedload(Invoice.lines))
 
 def get_invoice_with_lines(session, invoice_id: int) -> Invoice:
     """`get_invoice` with its lines read in the same statement, for a change that needs them all (issue 16)."""
-    invoice = session.scalars(_INVOICE_WITH_LINES_QUERY, {"invoice_id": invoice_id}).unique().first()
+    invoice = session.scalars(_INVOICE_WITH_LINES_QUERY, {"invoice_id": invoice_id}).unique().one_or_none()
     if invoice is None:
         raise NotFound(_("No invoice %(id)s in this co-op.", id=invoice_id))
     return invoice
