@@ -99,7 +99,7 @@ def line_amounts(quantity: Decimal, unit_price: Decimal, discount: Decimal, rate
 # --- settings ------------------------------------------------------------------------------
 
 
-# Statements the issue runs, built once (see _DETAIL_QUERY below).
+# Built once, as _DETAIL_QUERY below: every issue reads the settings.
 _SETTINGS_QUERY = select(InvoicingSettings)
 
 
@@ -539,8 +539,8 @@ def delete_draft(session, invoice: Invoice) -> None:
 
 # One statement takes the number and locks the counter row until the transaction ends (an UPDATE locks the row
 # as SELECT ... FOR UPDATE did, and a second issuer waits on it, then counts on from the committed number).
-# No counter is kept as an object in the session, so there is none to synchronise (that search cost as much as the
-# statement).
+# Nothing reads a counter as an object (SQLite's first one is added as one, never changed after), so the session has
+# none to synchronise (that search cost as much as the statement).
 _NEXT_NUMBER = (update(NumberCounter)
                 .where(NumberCounter.series == bindparam("counter_series"),
                        NumberCounter.year == bindparam("counter_year"))
