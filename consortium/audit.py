@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, event, insert, inspect, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import NO_VALUE
 
 from consortium.db import Base, TenantOwned, utcnow
 from consortium.i18n import (
@@ -72,17 +73,19 @@ def _changes(obj, action: str) -> dict:
             if value is not None:
                 changes[key] = [None, _plain(value)]
             continue
-        if action == "update" and key not in state.committed_state:
-            continue  # not set since it was loaded: its history holds no change (SQLAlchemy keeps none for it)
-        history = state.attrs[key].history
-        if action == "delete":
-            before = history.unchanged[0] if history.unchanged else (history.deleted[0] if history.deleted else None)
-            changes[key] = [_plain(before), None]
-        elif history.has_changes():
-            before = history.deleted[0] if history.deleted else None
-            after = history.added[0] if history.added else None
+        if action == "update":
+            if key not in state.committed_state:
+                continue  # not set since it was loaded: its history holds no change (SQLAlchemy keeps none for it)
+            # the value loaded (NO_VALUE: none was) and the value set, which the attribute's history holds, read
+            # directly: building the history of each changed column was a sixth of an issue's flush (issue 16)
+            before, after = state.committed_state[key], state.dict.get(key)
+            before = None if before is NO_VALUE else before
             if before != after:
                 changes[key] = [_plain(before), _plain(after)]
+            continue
+        history = state.attrs[key].history  # a delete: the value it had
+        before = history.unchanged[0] if history.unchanged else (history.deleted[0] if history.deleted else None)
+        changes[key] = [_plain(before), None]
     return changes
 
 

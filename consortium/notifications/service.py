@@ -384,15 +384,20 @@ def _queue_delivery(session, subscription, event_type: str, payload: dict, tenan
                   subscription_id=subscription.id, delivery_id=delivery_id)
 
 
+# Built once: every event reads them (the tenant filter then keeps one filtered copy of each, issue 16).
+_CONSORTIUM_SUBSCRIPTIONS = (select(ConsortiumWebhookSubscription)
+                             .where(ConsortiumWebhookSubscription.active.is_(True))
+                             .order_by(ConsortiumWebhookSubscription.id))
+_COOP_SUBSCRIPTIONS = (select(WebhookSubscription).where(WebhookSubscription.active.is_(True))
+                       .order_by(WebhookSubscription.id))
+
+
 def _active_subscriptions(session, tenant_id: int | None) -> list:
     if tenant_id is None:
-        return list(session.scalars(select(ConsortiumWebhookSubscription)
-                                    .where(ConsortiumWebhookSubscription.active.is_(True))
-                                    .order_by(ConsortiumWebhookSubscription.id)))
+        return list(session.scalars(_CONSORTIUM_SUBSCRIPTIONS))
     # The event is the co-op's own: read its subscriptions in its scope, whatever scope the caller is in.
     with session.no_autoflush, tenant_scope(session, tenant_id):
-        return list(session.scalars(select(WebhookSubscription).where(WebhookSubscription.active.is_(True))
-                                    .order_by(WebhookSubscription.id)))
+        return list(session.scalars(_COOP_SUBSCRIPTIONS))
 
 
 def emit_event(session, event_type: str, payload: dict, *, tenant_id: int | None,

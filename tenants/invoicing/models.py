@@ -216,7 +216,7 @@ class Payment(TenantOwned, Base):
 
 
 class NumberCounter(TenantOwned, Base):
-    """The last number handed out in one (co-op, series, year); locked FOR UPDATE while issuing."""
+    """The last number handed out in one (co-op, series, year); locked by the UPDATE that takes a number."""
 
     __tablename__ = "invoice_number_counters"
     __audited__ = False  # the issued invoice's own audit row records its number

@@ -6,7 +6,7 @@ rounded half-up to the cent. The totals per VAT rate, and the invoice totals, ar
 those rounded line amounts and are never rounded again.
 
 Numbers are gapless per (co-op, series, year): issuing locks the series' counter row
-(SELECT ... FOR UPDATE; SQLite serialises writers anyway) and takes the next number in the
+(the UPDATE that takes the number; SQLite serialises writers anyway) and takes the next number in the
 same transaction as the issue, so a failed issue rolls the number back with everything else.
 
 What the customer pays is `payable_total`: the gross total, or under split payment (scissione
@@ -30,8 +30,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from types import SimpleNamespace
 
 import marshmallow as ma
-from sqlalchemy import and_, bindparam, case, func, select
+from sqlalchemy import and_, bindparam, case, func, select, update
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import joinedload
 
 from consortium.db import utcnow
 from consortium.errors import Conflict, NotFound, ServiceError, field_error
@@ -98,9 +99,13 @@ def line_amounts(quantity: Decimal, unit_price: Decimal, discount: Decimal, rate
 # --- settings ------------------------------------------------------------------------------
 
 
+# Built once, as _DETAIL_QUERY below: every issue reads the settings.
+_SETTINGS_QUERY = select(InvoicingSettings)
+
+
 def get_settings(session) -> InvoicingSettings:
     """The co-op's invoicing settings (defaults, unsaved, until the treasurer saves them)."""
-    settings = session.scalar(select(InvoicingSettings))
+    settings = session.scalar(_SETTINGS_QUERY)
     return settings if settings is not None else InvoicingSettings(**DEFAULT_SETTINGS)
 
 
@@ -358,9 +363,24 @@ def invoice_rows_query(*, status: str | None = None, today: date | None = None, 
         Invoice, Customer, and_(Customer.tenant_id == Invoice.tenant_id, Customer.id == Invoice.customer_id))
 
 
+_INVOICE_QUERY = select(Invoice).where(Invoice.id == bindparam("invoice_id"))
+
+
 def get_invoice(session, invoice_id: int) -> Invoice:
     """One invoice or credit note of this co-op; another co-op's is simply not found."""
-    invoice = session.scalar(select(Invoice).where(Invoice.id == invoice_id))
+    invoice = session.scalar(_INVOICE_QUERY, {"invoice_id": invoice_id})
+    if invoice is None:
+        raise NotFound(_("No invoice %(id)s in this co-op.", id=invoice_id))
+    return invoice
+
+
+_INVOICE_WITH_LINES_QUERY = (select(Invoice).options(joinedload(Invoice.lines))
+                             .where(Invoice.id == bindparam("invoice_id")))
+
+
+def get_invoice_with_lines(session, invoice_id: int) -> Invoice:
+    """`get_invoice` with its lines read in the same statement, for a change that needs them all (issue 16)."""
+    invoice = session.scalars(_INVOICE_WITH_LINES_QUERY, {"invoice_id": invoice_id}).unique().one_or_none()
     if invoice is None:
         raise NotFound(_("No invoice %(id)s in this co-op.", id=invoice_id))
     return invoice
@@ -517,33 +537,44 @@ def delete_draft(session, invoice: Invoice) -> None:
 # --- issuing -------------------------------------------------------------------------------
 
 
-def _locked_counter(session, series: str, year: int) -> NumberCounter:
-    """The (series, year) counter row, locked until the transaction ends; created on first use.
+# One statement takes the number and locks the counter row until the transaction ends (an UPDATE locks the row
+# as SELECT ... FOR UPDATE did, and a second issuer waits on it, then counts on from the committed number).
+# Nothing reads a counter as an object (SQLite's first one is added as one, never changed after), so the session has
+# none to synchronise (that search cost as much as the statement).
+_NEXT_NUMBER = (update(NumberCounter)
+                .where(NumberCounter.series == bindparam("counter_series"),
+                       NumberCounter.year == bindparam("counter_year"))
+                .values(last_number=NumberCounter.last_number + 1)
+                .returning(NumberCounter.last_number)
+                .execution_options(synchronize_session=False))
+
+
+def _next_number(session, series: str, year: int) -> int:
+    """The next number of the (series, year) counter, whose row stays locked until the transaction ends; the
+    counter is created on first use.
 
     Two first issues of a year may race to create the row: the loser's insert waits for the winner's commit and
-    then does nothing, and both lock the one row (SQLite serialises writers: its new row is written with the
+    then does nothing, and both count on the one row (SQLite serialises writers: its new row is written with the
     issue). Nothing is flushed on the way, so the issue's changes to the invoice are written together when it
     is done: one UPDATE, one audit entry.
     """
-    query = (select(NumberCounter).where(NumberCounter.series == series, NumberCounter.year == year)
-             .with_for_update().execution_options(populate_existing=True))
+    key = {"counter_series": series, "counter_year": year}
     with session.no_autoflush:
-        counter = session.scalar(query)
-        if counter is None and session.get_bind().dialect.name == "postgresql":
+        number = session.scalar(_NEXT_NUMBER, key)
+        if number is None and session.get_bind().dialect.name == "postgresql":
             session.execute(postgresql.insert(NumberCounter.__table__).values(
                 tenant_id=current_tenant_id(session), series=series, year=year, last_number=0).on_conflict_do_nothing())
-            counter = session.scalar(query)
-    if counter is None:
-        counter = NumberCounter(series=series, year=year, last_number=0)
-        session.add(counter)
-    return counter
+            number = session.scalar(_NEXT_NUMBER, key)
+    if number is None:
+        number = 1
+        session.add(NumberCounter(series=series, year=year, last_number=number))
+    return number
 
 
 def _take_number(session, invoice: Invoice, series: str) -> None:
-    counter = _locked_counter(session, series, invoice.issue_date.year)
-    counter.last_number += 1
-    invoice.series, invoice.year, invoice.sequence = series, invoice.issue_date.year, counter.last_number
-    invoice.number = f"{series}-{invoice.year}-{counter.last_number:04d}"
+    number = _next_number(session, series, invoice.issue_date.year)
+    invoice.series, invoice.year, invoice.sequence = series, invoice.issue_date.year, number
+    invoice.number = f"{series}-{invoice.year}-{number:04d}"
 
 
 def seller_details(tenant: Tenant, settings: InvoicingSettings) -> dict:

@@ -231,20 +231,26 @@ def issue_invoice(slug, invoice_id):
     """The service's issue (tenants/invoicing/service.py, issue_invoice) for what the benchmark's drafts hold: UK
     co-ops, no Peppol addresses, lines already at the day's rates; anything else is refused, not answered."""
     tenant_id = tenant_scope(slug, {"treasurer"})
-    row = g.conn.exec_driver_sql(
+    # the invoice with its lines in one statement (one row per line), as the service reads them for an issue
+    rows = g.conn.exec_driver_sql(
         f"SELECT {INVOICE_COLUMNS}, i.payment_terms_days, i.buyer_reference, i.order_reference, i.notes, i.series, "
         "i.year, i.sequence, i.seller_snapshot, i.buyer_snapshot, i.issued_at, c.customer_type, c.street, "
         "c.city AS customer_city, c.postcode AS customer_postcode, c.country_code, c.vat_number AS customer_vat, "
         "c.tax_code, c.email, c.peppol_id, c.codice_destinatario, c.pec, c.split_payment AS customer_split, "
         "t.name AS tenant_name, t.address, t.city, t.postcode, t.country, t.vat_number, t.registration_number, "
-        "t.currency AS tenant_currency FROM invoices i JOIN customers c ON c.tenant_id = i.tenant_id "
-        "AND c.id = i.customer_id JOIN tenants t ON t.id = i.tenant_id WHERE i.tenant_id = %s AND i.id = %s",
-        (tenant_id, invoice_id)).first()
-    if row is None:
+        "t.currency AS tenant_currency, l.id AS line_id, l.position, l.description, l.quantity, l.unit, "
+        "l.unit_price, l.discount_amount, l.vat_category, l.vat_rate, l.vat_exempt, l.vat_natura, "
+        "l.vat_ubl_category, l.vat_exemption_reason, l.net_amount, l.vat_amount "
+        "FROM invoices i JOIN customers c ON c.tenant_id = i.tenant_id AND c.id = i.customer_id "
+        "JOIN tenants t ON t.id = i.tenant_id "
+        "LEFT JOIN invoice_lines l ON l.tenant_id = i.tenant_id AND l.invoice_id = i.id "
+        "WHERE i.tenant_id = %s AND i.id = %s ORDER BY l.position", (tenant_id, invoice_id)).all()
+    if not rows:
         abort(404)
+    row = rows[0]
     if row.state != "draft":
         abort(409)
-    lines = _lines_of(tenant_id, invoice_id)
+    lines = [line for line in rows if line.line_id is not None]
     if not lines:
         abort(422)
     today = _today()
@@ -265,14 +271,14 @@ def issue_invoice(slug, invoice_id):
     if duty is not None and settings["stamp_duty_mode"] != "not_due":
         raise NotImplementedError("the baseline adds no stamp duty")
     series = settings["invoice_series"]
-    lock = ("SELECT id, last_number FROM invoice_number_counters WHERE tenant_id = %s AND series = %s AND year = %s "
-            "FOR UPDATE")
-    counter = g.conn.exec_driver_sql(lock, (tenant_id, series, today.year)).first()
-    if counter is None:
+    # the number taken and the counter locked in one statement, as the service does
+    take = ("UPDATE invoice_number_counters SET last_number = last_number + 1 WHERE tenant_id = %s AND series = %s "
+            "AND year = %s RETURNING last_number")
+    sequence = g.conn.exec_driver_sql(take, (tenant_id, series, today.year)).scalar()
+    if sequence is None:
         g.conn.exec_driver_sql("INSERT INTO invoice_number_counters (tenant_id, series, year, last_number) "
                                "VALUES (%s, %s, %s, 0) ON CONFLICT DO NOTHING", (tenant_id, series, today.year))
-        counter = g.conn.exec_driver_sql(lock, (tenant_id, series, today.year)).first()
-    sequence = counter.last_number + 1
+        sequence = g.conn.exec_driver_sql(take, (tenant_id, series, today.year)).scalar()
     net_total = sum((line.net_amount for line in lines), Decimal("0.00"))
     vat_total = sum((line.vat_amount for line in lines), Decimal("0.00"))
     seller = {"name": row.tenant_name, "street": row.address, "city": row.city, "postcode": row.postcode,
@@ -298,8 +304,6 @@ def issue_invoice(slug, invoice_id):
         + " WHERE tenant_id = %(tenant_id)s AND id = %(id)s",
         {**issued, "seller_snapshot": json.dumps(seller), "buyer_snapshot": json.dumps(buyer),
          "tenant_id": tenant_id, "id": invoice_id})
-    g.conn.exec_driver_sql("UPDATE invoice_number_counters SET last_number = %s WHERE tenant_id = %s AND id = %s",
-                           (sequence, tenant_id, counter.id))
     before = row._asdict()
     changes = {column: [_plain(before[column]), _plain(issued[column])] for column in ISSUED_COLUMNS
                if before[column] != issued[column]}
