@@ -99,7 +99,7 @@ class IssueResource(MethodView):
     @blp.response(200, schemas.InvoiceSchema)
     def post(self, invoice_id):
         """Issue a draft: next number of the series, today's date and rates; immutable from now on."""
-        invoice = service.get_invoice_with_lines(db.session, invoice_id)
+        invoice = service.get_invoice(db.session, invoice_id, with_lines=True)
         return service.issue_invoice(db.session, g.tenant, invoice, local_today())
 
 

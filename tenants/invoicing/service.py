@@ -364,23 +364,14 @@ def invoice_rows_query(*, status: str | None = None, today: date | None = None, 
 
 
 _INVOICE_QUERY = select(Invoice).where(Invoice.id == bindparam("invoice_id"))
+_INVOICE_WITH_LINES_QUERY = _INVOICE_QUERY.options(joinedload(Invoice.lines))
 
 
-def get_invoice(session, invoice_id: int) -> Invoice:
-    """One invoice or credit note of this co-op; another co-op's is simply not found."""
-    invoice = session.scalar(_INVOICE_QUERY, {"invoice_id": invoice_id})
-    if invoice is None:
-        raise NotFound(_("No invoice %(id)s in this co-op.", id=invoice_id))
-    return invoice
-
-
-_INVOICE_WITH_LINES_QUERY = (select(Invoice).options(joinedload(Invoice.lines))
-                             .where(Invoice.id == bindparam("invoice_id")))
-
-
-def get_invoice_with_lines(session, invoice_id: int) -> Invoice:
-    """`get_invoice` with its lines read in the same statement, for a change that needs them all (issue 16)."""
-    invoice = session.scalars(_INVOICE_WITH_LINES_QUERY, {"invoice_id": invoice_id}).unique().one_or_none()
+def get_invoice(session, invoice_id: int, *, with_lines: bool = False) -> Invoice:
+    """One invoice or credit note of this co-op; another co-op's is simply not found. `with_lines` reads its lines
+    in the same statement, for a change that needs them all (issuing)."""
+    query = _INVOICE_WITH_LINES_QUERY if with_lines else _INVOICE_QUERY
+    invoice = session.scalars(query, {"invoice_id": invoice_id}).unique().one_or_none()
     if invoice is None:
         raise NotFound(_("No invoice %(id)s in this co-op.", id=invoice_id))
     return invoice
