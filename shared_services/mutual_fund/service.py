@@ -8,6 +8,7 @@ the fund's cash account. The money arithmetic itself lives in `calculations`.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import re
@@ -509,6 +510,7 @@ def reopen_accounts(session, version_id: int, *, reason: str, by: int) -> Contri
     return contribution
 
 
+@functools.lru_cache(maxsize=128)  # built once per set of arguments: see consortium.api._page_statements
 def contributions_query(*, year: int | None = None, tenant_id: int | None = None):
     """SELECT of contributions across co-ops, newest year first then by co-op (consortium scope).
 
@@ -559,6 +561,7 @@ def contribution_totals_by_currency(session, year: int) -> dict[str, dict[str, D
             for currency, count, due_total, paid, outstanding in session.execute(query)}
 
 
+@functools.lru_cache(maxsize=128)  # built once per set of arguments: see consortium.api._page_statements
 def own_contributions_query(*, payments: bool = True, history: bool = True):
     """SELECT of the current co-op's contributions, newest year first (the tenant filter applies), loading their
     corrections and, with `payments`, their payments (neither without `history`)."""
@@ -581,6 +584,7 @@ ROW_COLUMNS = (*Contribution.__table__.columns, Tenant.slug.label("tenant_slug")
                .correlate(Contribution).label("has_adjustments"))
 
 
+@functools.lru_cache(maxsize=128)  # built once per set of arguments: see consortium.api._page_statements
 def contribution_rows_query(query):
     """`contributions_query` or `own_contributions_query` as rows of ROW_COLUMNS (for `contribution_rows`)."""
     return query.with_only_columns(*ROW_COLUMNS, maintain_column_froms=False).outerjoin_from(

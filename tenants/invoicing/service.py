@@ -24,6 +24,7 @@ what it was paid, never more, so its status and the aged-debtors view stay plain
 excess belongs in the bank reconciliation, outside the invoice.
 """
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -351,6 +352,7 @@ LIST_COLUMNS = (Invoice.id, Invoice.kind, Invoice.number, Invoice.state, Invoice
                 Invoice.amount_credited)
 
 
+@functools.lru_cache(maxsize=128)  # built once per set of arguments: see consortium.api._page_statements
 def invoice_rows_query(*, status: str | None = None, today: date | None = None, customer_id: int | None = None,
                        kind: str | None = None):
     """`invoices_query` as rows of LIST_COLUMNS (the attributes `invoice_status` and `outstanding` read).

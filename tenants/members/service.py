@@ -1,5 +1,6 @@
 """Members register rules. Plain functions on a session already scoped to one co-op."""
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -39,6 +40,7 @@ LIST_COLUMNS = (Member.id, Member.name, Member.category, Member.email, Member.ta
                 Member.disadvantaged)
 
 
+@functools.lru_cache(maxsize=128)  # built once per set of arguments: see consortium.api._page_statements
 def member_rows_query(*, category: str | None = None, current_on: date | None = None):
     """`members_query` as rows of LIST_COLUMNS."""
     return members_query(category=category, current_on=current_on).with_only_columns(*LIST_COLUMNS)
