@@ -40,25 +40,25 @@ def test_create_user_command(app, factory):
     assert duplicate.exit_code != 0 and "already has an account" in duplicate.output
 
 
-def test_create_user_writes_with_the_directorys_words(app, factory):
+def test_create_user_writes_with_the_directorys_words(app, factory, monkeypatch):
     """Outside a request the command reads the directory's catalogue first, as its pages do: the directory says
     "identificativo" where incubation's catalogue (merged later) says "slug" for the same English."""
-    app.config["CONSORTIUM_LANGUAGE"] = "it"
+    monkeypatch.setitem(app.config, "CONSORTIUM_LANGUAGE", "it")  # the app is the session's: put back after
     result = app.test_cli_runner().invoke(args=["create-user", "ada@example.test", "--name", "Ada", "--password",
                                                 "long-password-1", "--role", "treasurer", "--tenant", "nowhere"])
     assert result.exit_code != 0
     assert "nessuna cooperativa con identificativo 'nowhere'" in result.output
 
 
-def test_create_user_says_what_it_did_in_the_consortiums_language(app, factory):
+def test_create_user_says_what_it_did_in_the_consortiums_language(app, factory, monkeypatch):
     """The command's printed result is a sentence in the consortium's language, roles by their names."""
     factory.tenant("coop-a")
-    app.config["CONSORTIUM_LANGUAGE"] = "it"
+    monkeypatch.setitem(app.config, "CONSORTIUM_LANGUAGE", "it")
     result = app.test_cli_runner().invoke(args=["create-user", "ada@example.test", "--name", "Ada", "--password",
                                                 "long-password-1", "--role", "treasurer", "--tenant", "coop-a"])
     assert result.exit_code == 0, result.output
     assert "Creato ada@example.test con i ruoli: tesoriere" in result.output
-    app.config["CONSORTIUM_LANGUAGE"] = "en"
+    monkeypatch.setitem(app.config, "CONSORTIUM_LANGUAGE", "en")
     result = app.test_cli_runner().invoke(args=["create-user", "bo@example.test", "--name", "Bo", "--password",
                                                 "long-password-1"])
     assert result.exit_code == 0, result.output
