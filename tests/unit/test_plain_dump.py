@@ -89,3 +89,52 @@ def test_an_unknown_field_type_falls_back_to_marshmallow():
 def test_the_hot_schemas_take_the_precompiled_path(schema):
     """Adding a field these plans do not know would silently bring marshmallow's cost back to the hot lists."""
     assert schema._plain_plan() is not None
+
+
+def _member_rows(app, factory, *statements):
+    """The rows each statement reads of one co-op's members (Ada, Bea, Cy), one result after the other."""
+    from consortium.extensions import db
+    from consortium.tenancy import tenant_scope
+
+    tenant = factory.tenant("plain-rows")
+    for name, shares in (("Ada", "1.50"), ("Bea", "0.00"), ("Cy", "12.345")):
+        factory.member(tenant, name=name, email=f"{name.lower()}@example.test", shares_subscribed=Decimal(shares))
+    with app.app_context(), tenant_scope(db.session, tenant.id):
+        return [row for statement in statements for row in db.session.execute(statement).all()]
+
+
+def test_rows_of_a_select_of_columns_dump_as_marshmallow_dumps_them(app, factory):
+    """A list read as columns (the members and invoices lists) is dumped by column position: the same data."""
+    from tenants.members.service import member_rows_query
+
+    rows = _member_rows(app, factory, member_rows_query())
+    schema = MemberSchema(many=True)
+    dumped = schema.dump(rows)
+    assert dumped == marshmallow_dump(schema, rows, many=True)
+    assert [(m["name"], m["shares_subscribed"]) for m in dumped] == [("Ada", "1.50"), ("Bea", "0.00"),
+                                                                    ("Cy", "12.35")]
+
+
+def test_rows_of_two_results_with_their_columns_in_another_order_are_read_by_name(app, factory):
+    from sqlalchemy import select
+
+    from tenants.members.service import LIST_COLUMNS
+
+    rows = _member_rows(app, factory, select(*LIST_COLUMNS), select(*reversed(LIST_COLUMNS)))
+    schema = MemberSchema(many=True)
+    assert schema.dump(rows) == marshmallow_dump(schema, rows, many=True)
+    assert [m["email"] for m in schema.dump(rows)] == ["ada@example.test", "bea@example.test", "cy@example.test"] * 2
+
+
+def test_a_field_that_is_not_a_column_of_the_rows_is_left_out_as_marshmallow_does(app, factory):
+    from tenants.members.service import member_rows_query
+
+    class NameAndTags(PlainDumpSchema):
+        name = fields.Str()
+        tags = fields.List(fields.Raw())
+        doubled = Computed(lambda row: row.id * 2)
+
+    rows = _member_rows(app, factory, member_rows_query())
+    dumped = NameAndTags(many=True).dump(rows)
+    assert dumped == marshmallow_dump(NameAndTags(many=True), rows, many=True)
+    assert [sorted(m) for m in dumped] == [["doubled", "name"]] * 3
