@@ -3,7 +3,6 @@
 import functools
 import hashlib
 import json
-import weakref
 from http import HTTPStatus
 
 import flask_smorest
@@ -18,6 +17,7 @@ from sqlalchemy import bindparam, func, select
 from werkzeug.exceptions import HTTPException
 
 from consortium.auth import is_api_request
+from consortium.db import once_per_statement
 from consortium.errors import ServiceError
 from consortium.extensions import db
 from consortium.fields import INT32_MAX, BoundedInt
@@ -195,32 +195,16 @@ def handle_validation_error(error: ma.ValidationError):
     return handle_service_error(ServiceError(_summary(errors), errors))
 
 
-# A page's SELECT and COUNT of a collection, built once per collection statement: a statement built afresh
-# costs SQLAlchemy its cache key (a walk of the whole statement) on every execution, about a fifth of a
-# millisecond for a list's page and as much for its count (issue 16). The hot lists' services build each of
-# their statements once (`functools.lru_cache` on the query builders), so their pages hit this too. The page
-# size and offset are bind parameters; the tenant is the ORM filter's, given at execution: nothing here holds
-# a tenant or a value of a request.
-_PAGE_STATEMENTS = weakref.WeakKeyDictionary()
-
-
+# Built once per collection statement (the hot lists' services build theirs once, with `functools.lru_cache`):
+# the page size and offset are bind parameters, the tenant is the ORM filter's, given at execution (issue 16).
+@once_per_statement
 def _page_statements(collection):
     """(the page's SELECT, its COUNT) of `collection`."""
-    try:
-        statements = _PAGE_STATEMENTS.get(collection)
-    except TypeError:  # a statement that cannot be weakly referenced is paged afresh each time
-        statements = None
-    if statements is None:
-        page = collection.limit(bindparam("page_size")).offset(bindparam("page_offset"))
-        # Keep an explicit cross-tenant read explicit for the count as well.
-        count = (select(func.count()).select_from(collection.order_by(None).subquery())
-                 .execution_options(**collection.get_execution_options()))
-        statements = (page, count)
-        try:
-            _PAGE_STATEMENTS[collection] = statements
-        except TypeError:
-            pass
-    return statements
+    page = collection.limit(bindparam("page_size")).offset(bindparam("page_offset"))
+    # Keep an explicit cross-tenant read explicit for the count as well.
+    count = (select(func.count()).select_from(collection.order_by(None).subquery())
+             .execution_options(**collection.get_execution_options()))
+    return page, count
 
 
 class SQLPage(Page):

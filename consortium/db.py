@@ -5,6 +5,8 @@ foreign keys between tenant-owned tables are composite, so the database itself r
 a row pointing at another co-op's row.
 """
 
+import functools
+import weakref
 from datetime import UTC, datetime
 
 from sqlalchemy import BigInteger, Engine, ForeignKey, Identity, Integer, MetaData, Numeric, event, func, select
@@ -100,3 +102,27 @@ def as_utc(moment: datetime | None) -> datetime | None:
 def sql_list(values) -> str:
     """A tuple of strings as an SQL list for CHECK constraints: ('a', 'b')."""
     return "(" + ", ".join(f"'{value}'" for value in values) + ")"
+
+
+def once_per_statement(derive):
+    """`derive(statement)` computed once per statement object, and kept while that statement lives (issue 16).
+
+    SQLAlchemy computes a statement's cache key, a walk of the whole statement, on every execution of a statement
+    object it has not seen, and memoises it on the object. A statement derived afresh on each request (a page of
+    a list, its filtered copy) pays that walk each time; one derived once per statement built once pays it once.
+    What `derive` returns must hold no tenant or other value of a request: it is shared by every request.
+    A statement that cannot be weakly referenced is derived afresh each time.
+    """
+    derived = weakref.WeakKeyDictionary()
+
+    @functools.wraps(derive)
+    def once(statement):
+        try:
+            found = derived.get(statement)
+        except TypeError:
+            return derive(statement)
+        if found is None:
+            found = derived[statement] = derive(statement)
+        return found
+
+    return once

@@ -15,14 +15,13 @@ Inside `tenant_scope` (also nested in the consortium scope) the transaction is t
 again, under that co-op's policy: that is how the consortium writes a co-op's row.
 """
 
-import weakref
 from contextlib import contextmanager
 
 from flask import current_app, has_app_context
 from sqlalchemy import bindparam, event
 from sqlalchemy.orm import Session, scoped_session, with_loader_criteria
 
-from consortium.db import TenantOwned
+from consortium.db import TenantOwned, once_per_statement
 from consortium.rls import consortium_reader_role
 
 TENANT_KEY = "tenant_id"
@@ -240,20 +239,11 @@ _TENANT_CRITERIA = with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id =
                                         include_aliases=True)
 
 
-# A statement built once (a module-level SELECT with bind parameters) gets its filtered copy once too, so
-# SQLAlchemy's cache key, memoised on each statement object, is computed once rather than on every execution.
-# The copy holds no tenant (the option's tenant is a bind parameter), so sharing it shares no data.
-_FILTERED_STATEMENTS = weakref.WeakKeyDictionary()
-
-
+# A statement built once (a module-level SELECT with bind parameters) gets its filtered copy once too. The copy
+# holds no tenant (the option's tenant is a bind parameter), so sharing it shares no data.
+@once_per_statement
 def _filtered(statement):
-    try:
-        filtered = _FILTERED_STATEMENTS.get(statement)
-    except TypeError:  # a statement that cannot be weakly referenced is filtered afresh each time
-        return statement.options(_TENANT_CRITERIA)
-    if filtered is None:
-        filtered = _FILTERED_STATEMENTS[statement] = statement.options(_TENANT_CRITERIA)
-    return filtered
+    return statement.options(_TENANT_CRITERIA)
 
 
 @event.listens_for(Session, "before_flush")

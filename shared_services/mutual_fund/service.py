@@ -22,7 +22,7 @@ from sqlalchemy import case, exists, func, select, text
 from sqlalchemy.orm import selectinload
 from stdnum import iban as stdnum_iban
 
-from consortium.db import as_utc, utcnow
+from consortium.db import as_utc, once_per_statement, utcnow
 from consortium.errors import Conflict, NotFound, ServiceError, field_error
 from consortium.i18n import _, format_date
 from consortium.models import Tenant
@@ -584,7 +584,7 @@ ROW_COLUMNS = (*Contribution.__table__.columns, Tenant.slug.label("tenant_slug")
                .correlate(Contribution).label("has_adjustments"))
 
 
-@functools.lru_cache(maxsize=128)  # built once per set of arguments: see consortium.api._page_statements
+@once_per_statement  # the two lists pass the statements their builders keep (see consortium.api._page_statements)
 def contribution_rows_query(query):
     """`contributions_query` or `own_contributions_query` as rows of ROW_COLUMNS (for `contribution_rows`)."""
     return query.with_only_columns(*ROW_COLUMNS, maintain_column_froms=False).outerjoin_from(

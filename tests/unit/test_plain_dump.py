@@ -8,13 +8,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from marshmallow import Schema, fields, post_dump
+from sqlalchemy import select
 
 from consortium.dumping import PlainDumpSchema
+from consortium.extensions import db
 from consortium.fields import BoundedInt, Computed, DecimalString, Money, UtcDateTime
+from consortium.tenancy import tenant_scope
 from shared_services.incubation.schemas import LineageSchema
 from shared_services.mutual_fund.schemas import ContributionSchema
 from tenants.invoicing.schemas import InvoiceSchema, InvoiceSummarySchema, LineSchema, VatGroupSchema
 from tenants.members.schemas import MemberSchema
+from tenants.members.service import LIST_COLUMNS, member_rows_query
 
 
 class Sample(PlainDumpSchema):
@@ -93,9 +97,6 @@ def test_the_hot_schemas_take_the_precompiled_path(schema):
 
 def _member_rows(app, factory, *statements):
     """The rows each statement reads of one co-op's members (Ada, Bea, Cy), one result after the other."""
-    from consortium.extensions import db
-    from consortium.tenancy import tenant_scope
-
     tenant = factory.tenant("plain-rows")
     for name, shares in (("Ada", "1.50"), ("Bea", "0.00"), ("Cy", "12.345")):
         factory.member(tenant, name=name, email=f"{name.lower()}@example.test", shares_subscribed=Decimal(shares))
@@ -105,8 +106,6 @@ def _member_rows(app, factory, *statements):
 
 def test_rows_of_a_select_of_columns_dump_as_marshmallow_dumps_them(app, factory):
     """A list read as columns (the members and invoices lists) is dumped by column position: the same data."""
-    from tenants.members.service import member_rows_query
-
     rows = _member_rows(app, factory, member_rows_query())
     schema = MemberSchema(many=True)
     dumped = schema.dump(rows)
@@ -116,10 +115,6 @@ def test_rows_of_a_select_of_columns_dump_as_marshmallow_dumps_them(app, factory
 
 
 def test_rows_of_two_results_with_their_columns_in_another_order_are_read_by_name(app, factory):
-    from sqlalchemy import select
-
-    from tenants.members.service import LIST_COLUMNS
-
     rows = _member_rows(app, factory, select(*LIST_COLUMNS), select(*reversed(LIST_COLUMNS)))
     schema = MemberSchema(many=True)
     assert schema.dump(rows) == marshmallow_dump(schema, rows, many=True)
@@ -127,8 +122,6 @@ def test_rows_of_two_results_with_their_columns_in_another_order_are_read_by_nam
 
 
 def test_a_field_that_is_not_a_column_of_the_rows_is_left_out_as_marshmallow_does(app, factory):
-    from tenants.members.service import member_rows_query
-
     class NameAndTags(PlainDumpSchema):
         name = fields.Str()
         tags = fields.List(fields.Raw())
